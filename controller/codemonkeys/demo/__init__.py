@@ -1,0 +1,144 @@
+"""`cmctl demo init`: materialize a self-contained workspace from ``fleet-repo-example/``.
+
+Layout written::
+
+    DIR/fleet/              git repo of the example fleet (sources point at ../repos/<product>)
+    DIR/repos/<product>/    git repos replayed from ``sources/<product>.history.yaml``
+    DIR/registry/           the `file` registry the example fleet publishes to
+    DIR/schemas/            JSON Schemas, so the editor modelines in the fleet files resolve
+
+Histories are replayed with fixed dates, so two workspaces have identical commit ids.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+import codemonkeys
+from codemonkeys.gitutil import IDENTITY, git
+
+EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z: replayed commits are spaced an hour apart from here
+
+
+class DemoError(Exception):
+    """The workspace cannot be created (not empty, template missing, broken history script)."""
+
+
+def project_dir() -> Path:
+    """The source checkout holding fleet-repo-example/, resources/ and schemas/."""
+    override = os.environ.get("CMCTL_PROJECT_DIR")
+    return Path(override) if override else Path(codemonkeys.__file__).resolve().parents[2]
+
+
+def example_dir() -> Path:
+    path = project_dir() / "fleet-repo-example"
+    if not (path / "fleet.yaml").is_file():
+        raise DemoError(
+            f"example fleet not found at {path}: run from a source checkout (pip install -e .) "
+            "or set CMCTL_PROJECT_DIR"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def fleet(self) -> Path:
+        return self.root / "fleet"
+
+    @property
+    def repos(self) -> Path:
+        return self.root / "repos"
+
+    @property
+    def registry(self) -> Path:
+        return self.root / "registry"
+
+
+class _Replayer:
+    def __init__(self, repo: Path):
+        self.repo = repo
+        self.tick = 0
+
+    def env(self) -> dict[str, str]:
+        self.tick += 1
+        stamp = f"@{EPOCH + self.tick * 3600} +0000"
+        return {**IDENTITY, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp,
+                "GIT_AUTHOR_NAME": "Demo Maintainer", "GIT_AUTHOR_EMAIL": "maintainer@example.com"}
+
+    def run(self, *args: str) -> str:
+        return git(list(args), self.repo, env=self.env())
+
+
+def _copy_path(src_root: Path, dst_root: Path, rel: str) -> None:
+    src, dst = src_root / rel, dst_root / rel
+    if not src.exists():
+        raise DemoError(f"history names {rel!r}, which is not in {src_root}")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_dir():
+        shutil.copytree(src, dst, dirs_exist_ok=True)
+    else:
+        shutil.copy2(src, dst)
+
+
+def replay_history(source: Path, history_file: Path, repo: Path) -> None:
+    """Create ``repo`` by replaying the scripted steps over the final tree in ``source``."""
+    steps = (yaml.safe_load(history_file.read_text()) or {}).get("steps", [])
+    repo.mkdir(parents=True)
+    r = _Replayer(repo)
+    r.run("init", "-q", "-b", "main")
+    for i, step in enumerate(steps):
+        if "tag" in step:
+            r.run("tag", "-a", step["tag"], "-m", f"Release {step['tag']}")
+            continue
+        if i == 0:
+            without = {Path(p) for p in step.get("without", [])}
+            for path in sorted(source.rglob("*")):
+                rel = path.relative_to(source)
+                if path.is_file() and not any(rel == w or w in rel.parents for w in without):
+                    _copy_path(source, repo, str(rel))
+        for rel in step.get("add", []):
+            _copy_path(source, repo, rel)
+        for rel in step.get("remove", []):
+            target = repo / rel
+            shutil.rmtree(target) if target.is_dir() else target.unlink()
+        for rel, content in (step.get("override") or {}).items():
+            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+            (repo / rel).write_text(content)
+        r.run("add", "-A")
+        r.run("commit", "-q", "--allow-empty", "-m", step["commit"])
+    # The controller pushes release commits back here while the maintainer's checkout stays current.
+    git(["config", "receive.denyCurrentBranch", "updateInstead"], repo)
+
+
+def init_workspace(root: Path, force: bool = False) -> Workspace:
+    """Write a fresh demo workspace into ``root`` (refusing a non-empty one unless ``force``)."""
+    ws = Workspace(root.resolve())
+    if ws.root.exists() and any(ws.root.iterdir()):
+        if not force:
+            raise DemoError(f"{root} is not empty (use --force to replace it)")
+        shutil.rmtree(ws.root)
+    example = example_dir()
+    ws.root.mkdir(parents=True, exist_ok=True)
+    ws.registry.mkdir()
+    shutil.copytree(project_dir() / "schemas", ws.root / "schemas")
+
+    shutil.copytree(example, ws.fleet, ignore=shutil.ignore_patterns("sources", ".cmctl"))
+    (ws.fleet / ".gitignore").write_text(".cmctl/\n")
+    fleet = _Replayer(ws.fleet)
+    fleet.run("init", "-q", "-b", "main")
+    fleet.run("add", "-A")
+    fleet.run("commit", "-q", "-m", "Initial fleet: two companies, five products")
+
+    sources = example / "sources"
+    for history in sorted(sources.glob("*.history.yaml")):
+        name = history.name.removesuffix(".history.yaml")
+        replay_history(sources / name, history, ws.repos / name)
+    return ws

@@ -1,0 +1,325 @@
+"""Load a fleet repo into a validated ``DesiredState``, reporting every problem as ``FILE:LINE:COL``.
+
+Layout: ``fleet.yaml`` (one Fleet), ``constitution.yaml`` (one Constitution), ``products/**/*.yaml``
+(one or more Product documents each). The loader never stops at the first problem: it checks syntax,
+envelopes and fields of every document, then the cross-document rules (duplicate names, unknown
+``dependsOn`` targets, cycles, undeclared registries and companies). Position of a problem is the
+offending key or value; values merged in from ``Fleet.spec.defaults`` point into ``fleet.yaml``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from pydantic import ValidationError
+
+from codemonkeys.diagnostics import Diagnostic, LoadError
+from codemonkeys.kinds.models import API_VERSION, CIKind, Constitution, Fleet, Model, Product
+from codemonkeys.kinds.yamlpos import Document, Pos, dotted, load_yaml
+
+FLEET_FILE = "fleet.yaml"
+CONSTITUTION_FILE = "constitution.yaml"
+PRODUCTS_DIR = "products"
+STATE_DIR = ".cmctl"
+
+_URLISH = re.compile(r"^([a-z][a-z0-9+.-]*://|[^/\s]+@[^/\s]+:)", re.I)
+
+
+@dataclass(frozen=True)
+class ProductEntry:
+    product: Product
+    file: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Everything the fleet repo declares, validated. Immutable input to the planner."""
+
+    root: Path
+    revision: str  # git commit of the fleet repo ("unversioned" outside git), "+dirty" if edited
+    digest: str  # sha256 over the loaded files: changes whenever the desired state does
+    fleet: Fleet
+    constitution: Constitution
+    entries: dict[str, ProductEntry] = field(default_factory=dict)
+
+    @property
+    def products(self) -> dict[str, Product]:
+        return {name: e.product for name, e in self.entries.items()}
+
+    def repo_location(self, product: str) -> str:
+        """The product's git repo: URLs as written, relative paths resolved against the fleet root."""
+        repo = self.entries[product].product.spec.source.repo
+        return repo if _URLISH.match(repo) else str((self.root / repo).resolve())
+
+    def registry_path(self, name: str) -> Path:
+        reg = self.fleet.spec.registries[name]
+        assert reg.path is not None
+        return (self.root / reg.path).resolve()
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def state_url(self) -> str:
+        return self.fleet.spec.state.url or f"sqlite:///{(self.state_dir / 'state.db').resolve()}"
+
+    def ci_kind(self, product: str) -> CIKind:
+        build = self.entries[product].product.spec.build
+        return (build.ci if build and build.ci else None) or self.fleet.spec.ci.default
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.diags: set[Diagnostic] = set()
+
+    def at(self, pos: Pos, message: str) -> None:
+        self.diags.add(Diagnostic(pos.file, pos.line, pos.col, message))
+
+    def extend(self, diags: list[Diagnostic]) -> None:
+        self.diags.update(diags)
+
+
+def _merge_defaults(doc: Document, fleet_doc: Document | None, defaults: dict[str, Any]) -> None:
+    """Deep-merge ``defaults`` under ``doc.data['spec']`` (product wins), carrying fleet.yaml positions."""
+    spec = doc.data.get("spec")
+    if not isinstance(spec, dict) or not defaults:
+        return
+
+    def merge(into: dict, extra: dict, path: tuple) -> None:
+        for key, value in extra.items():
+            sub = (*path, key)
+            if key not in into:
+                into[key] = copy.deepcopy(value)
+                if fleet_doc is not None:  # positions of everything under this key come from fleet.yaml
+                    src = ("spec", "defaults", *sub[1:])
+                    for table, target in ((fleet_doc.keys, doc.keys), (fleet_doc.values, doc.values)):
+                        for p, pos in table.items():
+                            if p[: len(src)] == src:
+                                target.setdefault((*sub, *p[len(src) :]), pos)
+            elif isinstance(into[key], dict) and isinstance(value, dict):
+                merge(into[key], value, sub)
+
+    merge(spec, defaults, ("spec",))
+
+
+def _validate(doc: Document, kind: str, model: type[Model], out: _Collector) -> Model | None:
+    data = doc.data
+    if not isinstance(data, dict):
+        out.at(doc.start, f"expected a mapping with apiVersion, kind, metadata and spec, got {type(data).__name__}")
+        return None
+    ok = True
+    if data.get("apiVersion") != API_VERSION:
+        where = doc.value_pos(("apiVersion",)) if "apiVersion" in data else doc.start
+        out.at(where, f"apiVersion: expected {API_VERSION!r}, got {data.get('apiVersion')!r}")
+        ok = False
+    if data.get("kind") != kind:
+        where = doc.value_pos(("kind",)) if "kind" in data else doc.start
+        out.at(where, f"kind: expected {kind!r} in this file, got {data.get('kind')!r}")
+        ok = False
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("[", "function-"))))
+            if loc in (("apiVersion",), ("kind",)):
+                continue  # already reported above, with a better message
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                out.at(doc.key_pos(loc), f"{dotted(loc)}: unknown field {loc[-1]!r}")
+            elif err["type"] == "missing":
+                out.at(doc.key_pos(loc[:-1]), f"{dotted(loc[:-1])}: missing required field {loc[-1]!r}")
+            else:
+                out.at(doc.value_pos(loc), f"{dotted(loc)}: {msg}")
+        return None
+    return obj if ok else None
+
+
+def _git_revision(root: Path) -> str:
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unversioned"
+    return head + ("+dirty" if dirty else "")
+
+
+def _read_docs(path: Path, display: str, out: _Collector, digest: Any) -> list[Document]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        out.at(Pos(display, 1, 1), f"cannot read: {exc.strerror}")
+        return []
+    digest.update(display.encode() + b"\0" + raw + b"\0")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        out.at(Pos(display, 1, 1), f"not UTF-8: {exc.reason} at byte {exc.start}")
+        return []
+    docs, diags = load_yaml(text, display)
+    out.extend(diags)
+    return docs
+
+
+def _one_doc(path: Path, display: str, kind: str, model: type[Model], out: _Collector, digest: Any):
+    if not path.is_file():
+        out.at(Pos(display, 1, 1), f"missing: a fleet repo needs one {kind} document here")
+        return None, None
+    docs = _read_docs(path, display, out, digest)
+    if not docs:
+        if not any(d.file == display for d in out.diags):
+            out.at(Pos(display, 1, 1), f"empty: expected one {kind} document")
+        return None, None
+    for extra in docs[1:]:
+        out.at(extra.start, f"only one {kind} document is allowed in {display}")
+    return _validate(docs[0], kind, model, out), docs[0]
+
+
+def load_fleet(root: Path | str) -> tuple[DesiredState | None, list[Diagnostic]]:
+    """Load and validate the fleet repo at ``root``. Returns the state (None on any error) and diagnostics."""
+    root = Path(root)
+    out = _Collector()
+    digest = hashlib.sha256()
+
+    def show(p: Path) -> str:
+        return str(root / p.relative_to(root))
+
+    fleet, fleet_doc = _one_doc(root / FLEET_FILE, show(root / FLEET_FILE), "Fleet", Fleet, out, digest)
+    constitution, constitution_doc = _one_doc(
+        root / CONSTITUTION_FILE, show(root / CONSTITUTION_FILE), "Constitution", Constitution, out, digest
+    )
+
+    defaults = fleet.spec.defaults if isinstance(fleet, Fleet) else {}
+    entries: dict[str, ProductEntry] = {}
+    raw: dict[str, Document] = {}  # first product document per name, valid or not
+    named: list[tuple[str, Document]] = []  # every product document that names itself
+    product_files = sorted({*(root / PRODUCTS_DIR).glob("**/*.yaml"), *(root / PRODUCTS_DIR).glob("**/*.yml")})
+    for path in product_files:
+        display = show(path)
+        for doc in _read_docs(path, display, out, digest):
+            if isinstance(doc.data, dict):
+                _merge_defaults(doc, fleet_doc, defaults)
+            product = _validate(doc, "Product", Product, out)
+            name = _get(doc.data, "metadata", "name")
+            if not isinstance(name, str):
+                continue
+            named.append((name, doc))
+            if name in raw:
+                first = raw[name].value_pos(("metadata", "name"))
+                out.at(
+                    doc.value_pos(("metadata", "name")),
+                    f"metadata.name: duplicate product {name!r} (also defined at {first.file}:{first.line}:{first.col})",
+                )
+                continue
+            raw[name] = doc
+            if product is not None:
+                entries[name] = ProductEntry(product, display, doc.value_pos(("metadata", "name")))
+
+    _check_references(fleet, raw, named, out)
+    if isinstance(constitution, Constitution):
+        seen: set[str] = set()
+        for i, rule in enumerate(constitution.spec.rules):
+            if rule.id in seen:
+                where = constitution_doc.value_pos(("spec", "rules", i, "id"))
+                out.at(where, f"spec.rules[{i}].id: duplicate rule id {rule.id!r}")
+            seen.add(rule.id)
+
+    diags = sorted(out.diags)
+    if diags or fleet is None or constitution is None:
+        return None, diags
+    state = DesiredState(
+        root=root,
+        revision=_git_revision(root),
+        digest=digest.hexdigest(),
+        fleet=fleet,
+        constitution=constitution,
+        entries=dict(sorted(entries.items())),
+    )
+    return state, []
+
+
+def load_fleet_or_raise(root: Path | str) -> DesiredState:
+    state, diags = load_fleet(root)
+    if state is None:
+        raise LoadError(diags)
+    return state
+
+
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _check_references(
+    fleet: Fleet | None, raw: dict[str, Document], named: list[tuple[str, Document]], out: _Collector
+) -> None:
+    """Cross-document rules, checked on the raw data so an invalid field elsewhere hides nothing."""
+    registries = set(fleet.spec.registries) if isinstance(fleet, Fleet) else None
+    companies = {c.name for c in fleet.spec.companies} if isinstance(fleet, Fleet) else None
+    graph = nx.DiGraph()
+    for name, doc in named:
+        graph.add_node(name)
+        company = _get(doc.data, "metadata", "company")
+        if companies is not None and isinstance(company, str) and company not in companies:
+            out.at(
+                doc.value_pos(("metadata", "company")),
+                f"metadata.company: company {company!r} is not declared in the Fleet's spec.companies",
+            )
+        for i, dep in enumerate(_list(_get(doc.data, "spec", "dependsOn"))):
+            if not isinstance(dep, str):
+                continue
+            if dep not in raw:
+                out.at(doc.value_pos(("spec", "dependsOn", i)), f"spec.dependsOn[{i}]: unknown product {dep!r}")
+            elif raw[name] is doc:
+                graph.add_edge(name, dep, index=i)
+        for i, pub in enumerate(_list(_get(doc.data, "spec", "release", "publish"))):
+            registry = _get(pub, "registry")
+            if registries is not None and isinstance(registry, str) and registry not in registries:
+                out.at(
+                    doc.value_pos(("spec", "release", "publish", i, "registry")),
+                    f"spec.release.publish[{i}].registry: registry {registry!r} is not declared in the "
+                    "Fleet's spec.registries",
+                )
+        build = _get(doc.data, "spec", "build")
+        if isinstance(fleet, Fleet) and isinstance(build, dict):
+            ci = build.get("ci") or fleet.spec.ci.default
+            where = doc.key_pos(("spec", "build"))
+            if where.file != doc.file:  # the whole build section came from the Fleet's defaults
+                where = doc.value_pos(("metadata", "name"))
+            if ci == CIKind.LOCAL and not build.get("command"):
+                out.at(where, "spec.build: local CI needs `command`")
+            if ci == CIKind.JENKINS and fleet.spec.ci.jenkins is None:
+                out.at(where, "spec.build: ci is jenkins but the Fleet has no spec.ci.jenkins")
+
+    for cycle in nx.simple_cycles(graph):
+        start = cycle.index(min(cycle))
+        cycle = cycle[start:] + cycle[:start]
+        first, second = cycle[0], cycle[1 % len(cycle)]
+        index = graph.edges[first, second]["index"]
+        path = " -> ".join([*cycle, cycle[0]])
+        out.at(raw[first].value_pos(("spec", "dependsOn", index)), f"spec.dependsOn: dependency cycle: {path}")

@@ -1,0 +1,328 @@
+"""Fleet-repo kinds: the desired state a maintainer writes (first stage of load -> observe -> plan).
+
+Every document has the envelope ``apiVersion: codemonkeys.dev/v1``, ``kind``, ``metadata``, ``spec``.
+Field names are camelCase in YAML (``dependsOn``) and snake_case in Python (``depends_on``). Unknown
+fields are errors everywhere. These models are the single source of the JSON Schemas in ``schemas/``.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+API_VERSION = "codemonkeys.dev/v1"
+
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+Name = Annotated[str, Field(pattern=DNS_LABEL, description="DNS-label style: lowercase letters, digits, '-'")]
+
+_DURATION = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
+
+
+def parse_duration(value: Any) -> int:
+    """Seconds from an int or a duration string such as ``90``, ``30s``, ``10m``, ``1h30m``."""
+    if isinstance(value, bool):
+        raise ValueError("expected seconds or a duration such as 10m")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        if value.strip().isdigit():
+            return int(value)
+        m = _DURATION.match(value)
+        if m and any(m.groups()):
+            h, mi, s = (int(g or 0) for g in m.groups())
+            return h * 3600 + mi * 60 + s
+    raise ValueError(f"expected seconds or a duration such as 10m, got {value!r}")
+
+
+class Model(BaseModel):
+    """Base: camelCase aliases, unknown fields forbidden, immutable."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True, use_enum_values=False
+    )
+
+
+# --- closed enums -----------------------------------------------------------------------------
+
+
+class CIKind(StrEnum):
+    LOCAL = "local"
+    JENKINS = "jenkins"
+
+
+class RegistryType(StrEnum):
+    FILE = "file"
+    PYPI = "pypi"
+    NPM = "npm"
+    CRATES = "crates"
+    OCI = "oci"
+
+
+class Language(StrEnum):
+    PYTHON = "python"
+    NODE = "node"
+    RUST = "rust"
+    GO = "go"
+    JAVA = "java"
+    OTHER = "other"
+
+
+class Versioning(StrEnum):
+    CONVENTIONAL = "conventional"
+    PINNED = "pinned"
+
+
+class PolicyDefault(StrEnum):
+    ALLOW = "allow"
+    DENY = "deny"
+
+
+class Enforcement(StrEnum):
+    ADVISORY = "advisory"
+    MANDATORY = "mandatory"
+
+
+# --- envelope ---------------------------------------------------------------------------------
+
+
+class Metadata(Model):
+    name: Name
+    company: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+# --- Fleet ------------------------------------------------------------------------------------
+
+
+class Company(Model):
+    name: Name
+    display_name: str | None = None
+
+
+class Credentials(Model):
+    """Names of environment variables holding secrets; the secrets themselves never enter the fleet repo."""
+
+    username_env: str | None = None
+    password_env: str | None = None
+    token_env: str | None = None
+
+    def env_names(self) -> list[str]:
+        return [n for n in (self.username_env, self.password_env, self.token_env) if n]
+
+
+class Registry(Model):
+    type: RegistryType
+    url: str | None = None
+    path: str | None = Field(None, description="Directory of a `file` registry; relative to the fleet root")
+    credentials: Credentials | None = None
+
+    @model_validator(mode="after")
+    def _where(self) -> Registry:
+        if self.type is RegistryType.FILE and not self.path:
+            raise ValueError("a `file` registry needs `path`")
+        if self.type is not RegistryType.FILE and not self.url:
+            raise ValueError(f"a `{self.type}` registry needs `url`")
+        return self
+
+
+class JenkinsConfig(Model):
+    url: str
+    user_env: str | None = None
+    token_env: str | None = None
+    verify_tls: bool = True
+
+
+class CIConfig(Model):
+    default: CIKind = CIKind.LOCAL
+    jenkins: JenkinsConfig | None = None
+
+
+class StateConfig(Model):
+    url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite under <fleet>/.cmctl/")
+
+
+class FleetSpec(Model):
+    companies: list[Company] = Field(default_factory=list)
+    registries: dict[Name, Registry] = Field(default_factory=dict)
+    ci: CIConfig = Field(default_factory=CIConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
+    defaults: dict[str, Any] = Field(
+        default_factory=dict, description="Product spec fragments merged under every Product's spec"
+    )
+
+
+class Fleet(Model):
+    api_version: Literal["codemonkeys.dev/v1"] = Field(alias="apiVersion")
+    kind: Literal["Fleet"]
+    metadata: Metadata
+    spec: FleetSpec
+
+
+# --- Product ----------------------------------------------------------------------------------
+
+
+class Source(Model):
+    repo: str = Field(description="Git URL or path; relative paths resolve against the fleet root")
+    branch: str = "main"
+    path: str | None = Field(None, description="Sub-directory of a monorepo that this product lives in")
+
+
+class Build(Model):
+    want: Literal["green"] = "green"
+    ci: CIKind | None = Field(None, description="Default: the Fleet's spec.ci.default")
+    command: list[str] | None = Field(None, description="Local CI: argument list (a string is split shell-style)")
+    job: str | None = Field(None, description="Jenkins job name")
+    timeout: int = Field(1800, description="Seconds, or a duration such as 10m")
+
+    @field_validator("command", mode="before")
+    @classmethod
+    def _split(cls, v: Any) -> Any:
+        return shlex.split(v) if isinstance(v, str) else v
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> int:
+        return parse_duration(v)
+
+
+class Docs(Model):
+    want: Literal["current"] = "current"
+    engine: Literal["mkdocs"] = "mkdocs"
+    dir: str = "docs"
+    config: str = "mkdocs.yml"
+
+
+class Publish(Model):
+    registry: Name
+    package: str
+
+
+class Release(Model):
+    want: Literal["released"] = "released"
+    versioning: Versioning = Versioning.CONVENTIONAL
+    version: str | None = Field(None, description="The pinned version (versioning: pinned)")
+    tag_format: str = Field("v{version}", description="Tag name; {version} and {product} are substituted")
+    version_file: str | None = Field(None, description="Default: pyproject.toml, package.json, Cargo.toml or VERSION")
+    publish: list[Publish] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _pinned(self) -> Release:
+        if self.versioning is Versioning.PINNED and not self.version:
+            raise ValueError("versioning: pinned needs `version`")
+        if "{version}" not in self.tag_format:
+            raise ValueError("tagFormat must contain {version}")
+        return self
+
+
+class Terraform(Model):
+    dir: str
+
+
+class Infra(Model):
+    want: Literal["applied"] = "applied"
+    terraform: Terraform
+
+
+class Announce(Model):
+    want: Literal["announced"] = "announced"
+    channel: str = Field(description="Where to announce, e.g. a browser macro name")
+    message: str = Field("{product} {version} released", description="Template; {product}, {version}")
+
+
+class ProductSpec(Model):
+    source: Source
+    language: Language
+    depends_on: list[Name] = Field(default_factory=list)
+    build: Build | None = None
+    docs: Docs | None = None
+    release: Release | None = None
+    infra: Infra | None = None
+    announce: Announce | None = None
+    suspend: bool = Field(False, description="Observed and shown, never acted on (Flux style)")
+
+
+class Product(Model):
+    api_version: Literal["codemonkeys.dev/v1"] = Field(alias="apiVersion")
+    kind: Literal["Product"]
+    metadata: Metadata
+    spec: ProductSpec
+
+
+# --- Constitution -----------------------------------------------------------------------------
+
+
+class Match(Model):
+    actions: list[str] = Field(default_factory=list, description="Action-kind globs such as release.*")
+    products: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    companies: list[str] = Field(default_factory=list)
+
+
+class Deny(Model):
+    when: str | None = Field(None, description="CEL condition; omitted: always")
+    message: str
+
+
+class Hold(Model):
+    approvals: int = Field(1, ge=1)
+    approvers: list[str] = Field(default_factory=list)
+
+
+class Limit(Model):
+    count: int = Field(ge=0)
+    per: int = Field(description="Seconds, or a duration such as 24h")
+    scope: Literal["product", "company", "fleet"] = "product"
+
+    @field_validator("per", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> int:
+        return parse_duration(v)
+
+
+class Window(Model):
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(default_factory=list)
+    start: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
+    end: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
+    timezone: str = "UTC"
+
+
+class Freeze(Model):
+    start: str = Field(description="ISO date or datetime")
+    end: str = Field(description="ISO date or datetime")
+    timezone: str = "UTC"
+    message: str | None = None
+
+
+class Rule(Model):
+    id: str = Field(pattern=r"^[a-z0-9][-a-z0-9_.]*$")
+    description: str | None = None
+    enforcement: Enforcement = Enforcement.MANDATORY
+    match: Match = Field(default_factory=Match)
+    deny: Deny | None = None
+    require: list[str] = Field(default_factory=list)
+    hold: Hold | None = None
+    limit: Limit | None = None
+    window: Window | None = None
+    freeze: Freeze | None = None
+    audit: list[str] = Field(default_factory=list)
+
+
+class ConstitutionSpec(Model):
+    default: PolicyDefault = PolicyDefault.DENY
+    rules: list[Rule] = Field(default_factory=list)
+
+
+class Constitution(Model):
+    api_version: Literal["codemonkeys.dev/v1"] = Field(alias="apiVersion")
+    kind: Literal["Constitution"]
+    metadata: Metadata
+    spec: ConstitutionSpec
+
+
+KINDS: dict[str, type[Model]] = {"Fleet": Fleet, "Product": Product, "Constitution": Constitution}
