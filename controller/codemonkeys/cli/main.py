@@ -13,9 +13,21 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from codemonkeys.cli.render import render_plan
 from codemonkeys.diagnostics import Diagnostic
-from codemonkeys.kinds import load_fleet
+from codemonkeys.engine import (
+    FleetBusy,
+    StalePlan,
+    apply_plan,
+    check_fresh,
+    load_plan_file,
+    make_plan,
+    open_store,
+)
+from codemonkeys.kinds import DesiredState, load_fleet
 from codemonkeys.kinds.schema import export_schemas
+from codemonkeys.plan.model import Plan
+from codemonkeys.store.db import Store
 
 app = typer.Typer(
     name="cmctl",
@@ -84,15 +96,26 @@ def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Workspace directory.")] = Path("codemonkeys-demo"),
     force: Annotated[bool, typer.Option("--force", help="Replace a non-empty workspace.")] = False,
 ) -> None:
-    """Create a demo workspace, then validate it (plan + apply arrive with the engine)."""
+    """Create a demo workspace, plan, apply, and plan again: every product ends in sync."""
     if ctx.invoked_subcommand is not None:
         return
     ws = _demo_init(directory, force)
-    state, diags = load_fleet(ws.fleet)
-    if state is None:
-        print_diagnostics(diags)
+    desired = _load(ws.fleet)
+    store = open_store(desired)
+    out.print("\n[bold]1. plan[/]")
+    first = _plan(desired, store, None)
+    render_plan(first, out)
+    out.print("\n[bold]2. apply[/]")
+    report = _apply(first, desired, store, parallelism=2)
+    out.print("\n[bold]3. plan again[/]")
+    second = _plan(desired, store, None)
+    render_plan(second, out)
+    in_sync = sum(1 for p in second.products.values() if p.in_sync)
+    if not report.ok or second.has_changes:
+        err.print(f"[red]demo did not converge[/]: {in_sync}/{len(second.products)} products in sync")
         raise typer.Exit(1)
-    out.print(f"[green]valid[/]: {len(state.entries)} products in {ws.fleet}")
+    out.print(f"\n[bold green]{in_sync} products in sync[/] (fleet {ws.fleet}); try: "
+              f"cmctl status --fleet {ws.fleet}")
 
 
 @demo_app.command("init")
@@ -120,6 +143,206 @@ def _demo_init(directory: Path, force: bool):
     out.print(f"  product repos: {ws.repos} ({', '.join(repos)})")
     out.print(f"  registry:      {ws.registry}")
     return ws
+
+
+ProductOpt = Annotated[
+    list[str] | None,
+    typer.Option("--product", "-p", help="Only this product (and what it depends on). Repeatable."),
+]
+
+
+def _load(fleet: Path) -> DesiredState:
+    state, diags = load_fleet(fleet)
+    if state is None:
+        print_diagnostics(diags)
+        err.print(f"[red]fleet {fleet} is invalid[/]: nothing was observed or changed")
+        raise typer.Exit(1)
+    return state
+
+
+def _check_products(desired: DesiredState, products: list[str] | None) -> None:
+    unknown = sorted(set(products or []) - set(desired.products))
+    if unknown:
+        err.print(f"[red]error:[/] unknown product(s): {', '.join(unknown)}")
+        raise typer.Exit(1)
+
+
+def _plan(desired: DesiredState, store: Store, products: list[str] | None, quiet: bool = False) -> Plan:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    selected = products or list(desired.products)
+    with Progress(TextColumn("observing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  console=err, transient=True, disable=quiet) as bar:
+        task = bar.add_task("", total=len(selected))
+        result, _ = make_plan(desired, store, products,
+                              progress=lambda name: bar.update(task, advance=1, description=name))
+    return result
+
+
+def _apply(plan: Plan, desired: DesiredState, store: Store, parallelism: int):
+    from codemonkeys.store.db import ActionStatus
+
+    marks = {ActionStatus.SUCCEEDED: "[green]✓[/]", ActionStatus.NOOP: "[green]=[/]",
+             ActionStatus.FAILED: "[red]✗[/]", ActionStatus.SKIPPED: "[yellow]-[/]"}
+
+    def on_event(kind, action, outcome) -> None:
+        if kind == "start":
+            err.print(f"  [cyan]▶[/] {action.id} [dim](wave {action.wave})[/]")
+        else:
+            took = f" [dim]({outcome.duration:.1f}s)[/]" if outcome.duration else ""
+            err.print(f"  {marks.get(outcome.status, '?')} {action.id}: {outcome.message}{took}")
+
+    try:
+        report = apply_plan(plan, desired, store, parallelism=parallelism, on_event=on_event)
+    except FleetBusy as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items()))
+    if report.interrupted_runs:
+        err.print(f"[yellow]note:[/] marked earlier run(s) {report.interrupted_runs} as interrupted")
+    out.print(f"[bold]Apply {'complete' if report.ok else 'failed'}[/] (run {report.run_id}): {counts or 'nothing to do'}")
+    return report
+
+
+@app.command("plan")
+def plan_cmd(
+    fleet: FleetOpt = Path("."),
+    product: ProductOpt = None,
+    as_json: JsonOpt = False,
+    output: Annotated[Path | None, typer.Option("-o", "--out", help="Write the plan document to FILE.")] = None,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 0 when in sync, 2 when there are changes, 1 on error.")
+    ] = False,
+) -> None:
+    """Observe the fleet and show what it would take to reach the desired state."""
+    desired = _load(fleet)
+    _check_products(desired, product)
+    store = open_store(desired)
+    result = _plan(desired, store, product, quiet=as_json)
+    doc = result.model_dump_json(indent=2)
+    if output:
+        output.write_text(doc + "\n")
+    if as_json:
+        sys.stdout.write(doc + "\n")
+    else:
+        render_plan(result, out)
+        if output:
+            out.print(f"saved to {output}; apply it with: cmctl apply {output} --fleet {fleet}")
+    raise typer.Exit(2 if detailed_exitcode and result.has_changes else 0)
+
+
+@app.command("apply")
+def apply_cmd(
+    plan_file: Annotated[Path | None, typer.Argument(help="A saved plan (cmctl plan -o FILE).")] = None,
+    fleet: FleetOpt = Path("."),
+    product: ProductOpt = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
+    parallelism: Annotated[int, typer.Option("--parallelism", min=1, help="Actions at once.")] = 4,
+) -> None:
+    """Apply a saved plan, or plan and apply (asking first unless --auto-approve)."""
+    desired = _load(fleet)
+    _check_products(desired, product)
+    store = open_store(desired)
+    if plan_file is not None:
+        try:
+            saved = load_plan_file(plan_file)
+        except (OSError, ValueError) as exc:
+            err.print(f"[red]error:[/] cannot read plan {plan_file}: {exc}")
+            raise typer.Exit(1) from None
+        current = _plan(desired, store, list(saved.products) if product is None else product)
+        try:
+            check_fresh(saved, current)
+        except StalePlan as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from None
+        approved = saved
+    else:
+        approved = _plan(desired, store, product)
+        render_plan(approved, out)
+        if not approved.runnable:
+            out.print("nothing to apply")
+            raise typer.Exit(0)
+        if not auto_approve and not typer.confirm("Apply these actions?", default=False, err=True):
+            err.print("apply cancelled")
+            raise typer.Exit(1)
+    report = _apply(approved, desired, store, parallelism)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command("status")
+def status_cmd(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Per product: facets in sync or not (as last observed), last run, last failure."""
+    desired = _load(fleet)
+    store = open_store(desired)
+    rows = {s.product: s for s in store.statuses()}
+    runs = store.runs(limit=1)
+    doc = {"last_run": None, "products": {}}
+    if runs:
+        r = runs[0]
+        doc["last_run"] = {"id": r.id, "status": r.status, "started_at": r.started_at.isoformat(),
+                           "finished_at": r.finished_at.isoformat() if r.finished_at else None, "counts": r.summary}
+    for name in desired.products:
+        row = rows.get(name)
+        fail = store.last_failure(name)
+        doc["products"][name] = {
+            "observed_at": row.observed_at.isoformat() if row else None,
+            "in_sync": row.in_sync if row else None,
+            "facets": {k: v["state"] for k, v in (row.facets if row else {}).items()},
+            "last_failure": {"action": fail.action_id, "run": fail.run_id, "message": fail.message} if fail else None,
+        }
+    if as_json:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    for name, p in doc["products"].items():
+        mark = "[dim]?[/]" if p["in_sync"] is None else ("[green]✓[/]" if p["in_sync"] else "[yellow]~[/]")
+        facets = "  ".join(f"{k}={v}" for k, v in p["facets"].items()) or "never observed"
+        out.print(f"{mark} [bold]{name:<20}[/] {facets}")
+        if p["last_failure"]:
+            lf = p["last_failure"]
+            out.print(f"    [red]last failure[/] {lf['action']} (run {lf['run']}): {lf['message']}")
+    if doc["last_run"]:
+        lr = doc["last_run"]
+        out.print(f"last run {lr['id']}: {lr['status']} at {lr['started_at']} {lr['counts']}")
+
+
+audit_app = typer.Typer(help="The hash-chained audit log.", invoke_without_command=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.callback()
+def audit_cmd(
+    ctx: typer.Context,
+    fleet: FleetOpt = Path("."),
+    product: Annotated[str | None, typer.Option("--product", "-p", help="Only this product.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Newest N records (0: all).")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show audit records (newest last)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    store = open_store(_load(fleet))
+    records = store.audit_records(product=product, limit=limit or None)
+    if as_json:
+        sys.stdout.write(json.dumps([{**r.content(), "prev_hash": r.prev_hash, "hash": r.hash} for r in records],
+                                    indent=2) + "\n")
+        return
+    for r in records:
+        target = r.action_id or r.product or (f"run {r.run_id}" if r.run_id else "")
+        detail = r.data.get("message") or r.data.get("status") or ""
+        out.print(f"{r.seq:>5} {r.at[:19]} [bold]{r.event:<18}[/] {target} [dim]{detail}[/]")
+
+
+@audit_app.command("verify")
+def audit_verify(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Check the hash chain: exit 0 if intact, 1 with where it breaks."""
+    check = open_store(_load(fleet)).verify_audit()
+    if as_json:
+        sys.stdout.write(json.dumps(check.__dict__) + "\n")
+    elif check.ok:
+        out.print(f"[green]audit chain intact[/]: {check.records} records")
+    else:
+        err.print(f"[red]audit chain broken at record {check.broken_at}[/]: {check.reason}")
+    raise typer.Exit(0 if check.ok else 1)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -1,0 +1,95 @@
+"""release.publish to a `file` registry: build the artifact from the tag and place it in the layout.
+
+Idempotent: a version already in the registry is a noop. Artifacts are built in a temporary
+directory and moved in with an atomic rename, under a lock per registry, so a failure leaves the
+registry as it was (never a half-written file). Python artifacts get PEP 503 ``index.html`` pages so
+``pip install --index-url file://<registry>/simple`` works.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from filelock import FileLock
+
+from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, worktree
+from codemonkeys.kinds.models import Language
+from codemonkeys.observe.registry_file import ecosystem, list_files, observe_file_registry, package_dir, parse_versions
+from codemonkeys.plan.model import Action
+
+
+def _build_artifacts(language: Language, cwd: Path, out: Path) -> tuple[int | None, str]:
+    eco = ecosystem(language)
+    if eco == "python":
+        args = [sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", str(out)]
+    elif eco == "node":
+        args = ["npm", "pack", "--pack-destination", str(out)]
+    elif eco == "rust":
+        args = ["cargo", "package", "--offline", "--allow-dirty", "--target-dir", str(out / "target")]
+    else:
+        return 1, f"no file-registry packaging for language {language}"
+    result = run_command(args, cwd, timeout=900)
+    if eco == "rust" and result.returncode == 0:
+        for crate in (out / "target" / "package").glob("*.crate"):
+            shutil.move(str(crate), out / crate.name)
+        shutil.rmtree(out / "target", ignore_errors=True)
+    return result.returncode, f"$ {' '.join(args)}\n{result.output}"
+
+
+def write_simple_index(root: Path) -> None:
+    """PEP 503 pages: /simple/index.html and /simple/<project>/index.html."""
+    simple = root / "simple"
+    projects = sorted(p.name for p in simple.iterdir() if p.is_dir())
+    for project in projects:
+        files = sorted(f for f in os.listdir(simple / project) if f != "index.html" and not f.startswith("."))
+        links = "\n".join(f'<a href="{html.escape(f)}">{html.escape(f)}</a><br/>' for f in files)
+        _atomic_write(simple / project / "index.html",
+                      f"<!DOCTYPE html>\n<html><body><h1>Links for {project}</h1>\n{links}\n</body></html>\n")
+    links = "\n".join(f'<a href="{p}/">{p}</a><br/>' for p in projects)
+    _atomic_write(simple / "index.html", f"<!DOCTYPE html>\n<html><body>\n{links}\n</body></html>\n")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def publish_file(action: Action, ctx: ActContext) -> ActionResult:
+    name = action.product
+    product = ctx.desired.products[name]
+    registry, package, version, tag = (action.params[k] for k in ("registry", "package", "version", "tag"))
+    root = ctx.desired.registry_path(registry)
+    language = product.spec.language
+    if version in observe_file_registry(root, language, package).versions:
+        return ActionResult(Outcome.NOOP, f"{package} {version} is already in {registry}")
+    with tempfile.TemporaryDirectory(dir=ctx.work_dir) as tmp, worktree(ctx.mirror(name), tag, ctx.work_dir) as tree:
+        out = Path(tmp)
+        cwd = tree / product.spec.source.path if product.spec.source.path else tree
+        code, log = _build_artifacts(language, cwd, out)
+        log = ctx.redact(log)
+        if code != 0:
+            return ActionResult(Outcome.FAILED, f"packaging {package} {version} failed", {}, log)
+        artifacts = sorted(p.name for p in out.iterdir() if p.is_file())
+        built = parse_versions(artifacts, language, package).versions
+        if built != [version]:
+            return ActionResult(Outcome.FAILED, f"the artifacts built from {tag} are version(s) {built}, "
+                                f"not {version}: {artifacts}", {}, log)
+        dest = package_dir(root, language, package)
+        root.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(root / ".lock")):
+            dest.mkdir(parents=True, exist_ok=True)
+            for artifact in artifacts:
+                staged = dest / f".{artifact}.tmp"
+                shutil.copy2(out / artifact, staged)
+                staged.replace(dest / artifact)
+            if ecosystem(language) == "python":
+                write_simple_index(root)
+    present = list_files(root, language, package)
+    return ActionResult(Outcome.SUCCEEDED, f"published {package} {version} to {registry}",
+                        {"registry": registry, "files": artifacts, "present": len(present)}, log)

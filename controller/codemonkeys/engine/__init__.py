@@ -1,0 +1,258 @@
+"""Engine: the library path shared by the CLI and the controller service.
+
+``make_plan``  load'ed desired state -> observe -> plan (+gate)            (stages 2-4)
+``apply_plan`` walk an approved plan: DAG order, parallelism, retries,
+               journal, audit, failure isolation                          (stages 5-6)
+
+One apply at a time per fleet (a file lock next to the state); a run left ``running`` by a killed
+apply is marked ``interrupted`` by the next one, which converges from what is observed: finished
+side effects are visible (a tag, an uploaded file, a recorded build) and are not repeated.
+"""
+
+from __future__ import annotations
+
+import getpass
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_attempt, wait_exponential
+
+from codemonkeys.act import ActContext, ActionResult, Outcome, Redactor, actuator_for
+from codemonkeys.kinds.loader import DesiredState
+from codemonkeys.observe import Observer
+from codemonkeys.observe.facts import ProductFacts
+from codemonkeys.plan.model import Action, Plan, Verdict
+from codemonkeys.plan.planner import DesiredView, dependency_closure, plan
+from codemonkeys.policy import Gate
+from codemonkeys.store.db import ActionStatus, RunStatus, Store, utcnow
+
+
+class FleetBusy(Exception):
+    """Another apply holds the fleet lock."""
+
+
+class StalePlan(Exception):
+    """The saved plan's fingerprint no longer matches what is observed now."""
+
+
+def actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no passwd entry in some containers
+        return "unknown"
+
+
+def open_store(desired: DesiredState) -> Store:
+    desired.state_dir.mkdir(parents=True, exist_ok=True)
+    return Store(desired.state_url)
+
+
+def desired_view(desired: DesiredState) -> DesiredView:
+    return DesiredView(root=str(desired.root.resolve()), revision=desired.revision, digest=desired.digest,
+                       products=desired.products)
+
+
+def make_plan(
+    desired: DesiredState,
+    store: Store,
+    products: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    workers: int = 8,
+) -> tuple[Plan, dict[str, ProductFacts]]:
+    """Observe the selected products (and what they depend on) and plan them. Records product status."""
+    selected = dependency_closure(desired.products, products) if products else set(desired.products)
+    observed = Observer(desired, store, workers=workers).observe(selected, progress)
+    result = plan(desired_view(desired), observed, Gate(desired.constitution), datetime.now(UTC))
+    for name, p in result.products.items():
+        store.save_status(name, p.in_sync, {k: f.model_dump(mode="json") for k, f in p.facets.items()},
+                          observed[name].model_dump(mode="json"))
+    return result, observed
+
+
+def check_fresh(saved: Plan, current: Plan) -> None:
+    if saved.fingerprint != current.fingerprint:
+        changed = "the fleet repo changed" if saved.fleet.revision != current.fleet.revision else \
+            "the observed state changed"
+        raise StalePlan(
+            f"saved plan is stale: {changed} since it was made (fingerprint {saved.fingerprint[:12]} "
+            f"!= {current.fingerprint[:12]}); run `cmctl plan` again"
+        )
+
+
+@dataclass
+class ActionOutcome:
+    action: Action
+    status: ActionStatus
+    message: str
+    attempts: int = 0
+    duration: float = 0.0
+
+
+@dataclass
+class ApplyReport:
+    run_id: int
+    outcomes: dict[str, ActionOutcome] = field(default_factory=dict)
+    interrupted_runs: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status in (ActionStatus.SUCCEEDED, ActionStatus.NOOP) for o in self.outcomes.values()
+                   if o.action.decision.verdict is Verdict.ALLOW)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for o in self.outcomes.values():
+            out[o.status] = out.get(o.status, 0) + 1
+        return out
+
+
+Event = Callable[[str, Action, ActionOutcome | None], None]  # ("start"|"done", action, outcome)
+
+
+def fleet_lock(desired: DesiredState) -> FileLock:
+    desired.state_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(desired.state_dir / "apply.lock"), timeout=0)
+
+
+def apply_plan(
+    approved: Plan,
+    desired: DesiredState,
+    store: Store,
+    parallelism: int = 4,
+    on_event: Event | None = None,
+    retries: int = 3,
+    retry_wait: float = 1.0,
+) -> ApplyReport:
+    """Run the allowed actions of ``approved`` in dependency order. Denied and held actions never run."""
+    lock = fleet_lock(desired)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise FleetBusy(f"another apply is running on this fleet (lock {lock.lock_file})") from None
+    try:
+        return _apply_locked(approved, desired, store, parallelism, on_event, retries, retry_wait)
+    finally:
+        lock.release()
+
+
+def _apply_locked(approved, desired, store, parallelism, on_event, retries, retry_wait) -> ApplyReport:
+    who = actor()
+    interrupted = store.mark_interrupted()
+    for run_id in interrupted:
+        store.audit("run.interrupted", who, {"note": "found running without an apply holding the lock"},
+                    run_id=run_id)
+    run = store.start_run(approved.fleet.revision, approved.fingerprint)
+    report = ApplyReport(run_id=run.id, interrupted_runs=interrupted)
+    store.add_actions(run.id, [
+        {"action_id": a.id, "product": a.product, "kind": str(a.kind), "params": a.params,
+         "status": ActionStatus.PENDING} for a in approved.actions
+    ])
+    store.audit("run.started", who, {"fingerprint": approved.fingerprint, "revision": approved.fleet.revision,
+                                     "actions": len(approved.actions)}, run_id=run.id)
+    ctx = ActContext(desired=desired, store=store, redact=Redactor.for_fleet(desired))
+    actions = {a.id: a for a in approved.actions}
+    emit = on_event or (lambda *_: None)
+
+    def finish(a: Action, status: ActionStatus, message: str, **extra) -> None:
+        outcome = ActionOutcome(a, status, message, extra.get("attempts", 0), extra.get("duration", 0.0))
+        report.outcomes[a.id] = outcome
+        store.update_action(run.id, a.id, status=status, message=message, finished_at=utcnow(),
+                            **{k: v for k, v in extra.items() if k in ("attempts", "outputs", "log")})
+        emit("done", a, outcome)
+
+    # Denied and held actions are journaled, never run.
+    for a in approved.actions:
+        if a.decision.verdict is not Verdict.ALLOW:
+            finish(a, ActionStatus.SKIPPED, f"{a.decision.verdict}: {a.decision.rule}: {a.decision.message}")
+            store.audit(f"action.{a.decision.verdict}", who, a.decision.model_dump(mode="json"),
+                        product=a.product, action_id=a.id, run_id=run.id)
+
+    def execute(a: Action) -> tuple[ActionResult, int, float]:
+        store.update_action(run.id, a.id, status=ActionStatus.RUNNING, started_at=utcnow())
+        store.audit("action.started", who, {"kind": str(a.kind), "params": ctx.redact.data(a.params)},
+                    product=a.product, action_id=a.id, run_id=run.id)
+        emit("start", a, None)
+        runner = actuator_for(a, ctx)
+        started = time.monotonic()
+        attempts = 0
+
+        def attempt() -> ActionResult:
+            nonlocal attempts
+            attempts += 1
+            return runner(a, ctx)
+
+        retrying = Retrying(
+            stop=stop_after_attempt(max(1, retries)),
+            wait=wait_exponential(multiplier=retry_wait, max=30 * retry_wait),
+            retry=retry_if_result(lambda r: r.outcome is Outcome.FAILED and r.transient),
+            retry_error_callback=lambda state: state.outcome.result(),
+            reraise=True,
+        )
+        try:
+            result = retrying(attempt)
+        except RetryError as exc:  # pragma: no cover - retry_error_callback returns the last result
+            result = exc.last_attempt.result()
+        except Exception as exc:  # a bug in an actuator: journal it, keep other branches going
+            result = ActionResult(Outcome.FAILED, f"internal error: {type(exc).__name__}: {ctx.redact(str(exc))}")
+        return result, attempts, time.monotonic() - started
+
+    status_of = {Outcome.SUCCEEDED: ActionStatus.SUCCEEDED, Outcome.NOOP: ActionStatus.NOOP,
+                 Outcome.FAILED: ActionStatus.FAILED}
+    pending = {aid for aid, a in actions.items() if a.decision.verdict is Verdict.ALLOW}
+    running: dict[Future, Action] = {}
+    lock = threading.Lock()
+    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+        while pending or running:
+            progressed = False
+            for aid in sorted(pending, key=lambda x: (actions[x].wave, x)):
+                a = actions[aid]
+                deps = [report.outcomes.get(d) for d in a.depends_on]
+                if any(d is None for d in deps):
+                    continue  # a dependency has not finished yet
+                bad = [d for d in deps if d.status not in (ActionStatus.SUCCEEDED, ActionStatus.NOOP)]
+                pending.discard(aid)
+                progressed = True
+                if bad:
+                    why = ", ".join(f"{d.action.id} {d.status}" for d in bad)
+                    finish(a, ActionStatus.SKIPPED, f"skipped: dependency {why}")
+                    store.audit("action.skipped", who, {"because": why}, product=a.product, action_id=a.id,
+                                run_id=run.id)
+                    continue
+                if len(running) >= parallelism:
+                    pending.add(aid)
+                    progressed = False
+                    break
+                running[pool.submit(execute, a)] = a
+            if progressed:
+                continue
+            if not running:
+                break  # nothing runnable and nothing running: remaining actions wait on nothing
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in done:
+                a = running.pop(fut)
+                result, attempts, duration = fut.result()
+                with lock:
+                    status = status_of[result.outcome]
+                    outputs = ctx.redact.data(result.outputs)
+                    finish(a, status, ctx.redact(result.message), attempts=attempts, outputs=outputs,
+                           log=ctx.redact(result.log), duration=duration)
+                    store.audit(f"action.{status}", who,
+                                {"message": ctx.redact(result.message), "outputs": outputs, "attempts": attempts,
+                                 "duration": round(duration, 3)},
+                                product=a.product, action_id=a.id, run_id=run.id)
+
+    counts = report.counts()
+    run_status = RunStatus.SUCCEEDED if report.ok else RunStatus.FAILED
+    store.finish_run(run.id, run_status, counts)
+    store.audit("run.finished", who, {"status": str(run_status), "counts": counts}, run_id=run.id)
+    return report
+
+
+def load_plan_file(path: Path) -> Plan:
+    return Plan.model_validate_json(path.read_text())

@@ -1,0 +1,83 @@
+"""Typed observation facts: what the observers found (stage 2: observe), the planner's only view of reality.
+
+Each source's facts are either known (a model) or ``Unknown`` (the observer failed, with its message).
+An unknown fact blocks only the actions that need it. Facts are plain data: they serialize to JSON
+for the plan fingerprint and for golden plan cases, and parse back.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FactModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Unknown(FactModel):
+    """An observer error. ``error`` says what failed (never a secret)."""
+
+    unknown: Literal[True] = True
+    error: str
+
+
+class Bump(StrEnum):
+    NONE = "none"
+    PATCH = "patch"
+    MINOR = "minor"
+    MAJOR = "major"
+
+
+class Commit(FactModel):
+    sha: str
+    type: str | None = None  # conventional-commit type, None when the subject is not conventional
+    scope: str | None = None
+    breaking: bool = False
+    subject: str
+
+
+class GitFacts(FactModel):
+    head: str  # commit id of the branch head
+    build_commit: str  # the newest commit CI should build (skips `[skip ci]` commits such as release commits)
+    last_tag: str | None = None  # newest version tag reachable from head
+    last_version: str | None = None
+    tags: list[str] = Field(default_factory=list)  # every version tag in the repo (reachable or not)
+    commits_since: list[Commit] = Field(default_factory=list)  # since last_tag (under source.path)
+    bump: Bump = Bump.NONE
+    next_version: str | None = None  # what release.cut would create (None: nothing releasable)
+    file_version: str | None = None  # version written in the version file at head
+    docs_inputs: str | None = None  # hash of the docs inputs (docs dir + mkdocs config) at head
+
+
+class BuildStatus(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    NONE = "none"  # no result recorded for this commit
+
+
+class BuildFacts(FactModel):
+    commit: str
+    status: BuildStatus
+    duration: float | None = None
+    finished_at: str | None = None
+
+
+class RegistryFacts(FactModel):
+    versions: list[str] = Field(default_factory=list)
+
+
+class DocsFacts(FactModel):
+    published_commit: str | None = None  # commit the published docs were built from; None: never published
+    published_inputs: str | None = None
+
+
+class ProductFacts(FactModel):
+    """Everything observed about one product. Keys of ``registries`` are Fleet registry names."""
+
+    git: GitFacts | Unknown
+    build: BuildFacts | Unknown | None = None
+    docs: DocsFacts | Unknown | None = None
+    registries: dict[str, RegistryFacts | Unknown] = Field(default_factory=dict)

@@ -1,0 +1,344 @@
+"""The store (stage 6: record): runs, the action journal, local CI results, product status, audit log.
+
+SQLAlchemy 2 over SQLite by default (``<fleet>/.cmctl/state.db``); any SQLAlchemy URL works
+(PostgreSQL for a controller spread over machines). The audit log is append-only and hash-chained:
+each record hashes the previous record's hash plus its own canonical content, so any edit or deletion
+breaks the chain at a findable place (``cmctl audit verify``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+GENESIS = "0" * 64
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class ActionStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    NOOP = "noop"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="apply")
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.RUNNING)
+    fleet_revision: Mapped[str] = mapped_column(String(80))
+    fingerprint: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    host: Mapped[str] = mapped_column(String(255), default=socket.gethostname)
+    pid: Mapped[int] = mapped_column(Integer, default=os.getpid)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ActionRecord(Base):
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    action_id: Mapped[str] = mapped_column(String(255), index=True)
+    product: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ActionStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    outputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+    log: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+
+
+class BuildResult(Base):
+    """A local CI result: the outcome of ``build.command`` at one commit."""
+
+    __tablename__ = "build_results"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product: Mapped[str] = mapped_column(String(80), index=True)
+    commit: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    duration: Mapped[float] = mapped_column(Float)
+    log: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProductStatus(Base):
+    """The latest observation of a product (what `cmctl status` shows without re-observing)."""
+
+    __tablename__ = "product_status"
+    product: Mapped[str] = mapped_column(String(80), primary_key=True)
+    observed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    in_sync: Mapped[bool] = mapped_column(default=False)
+    facets: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class AuditRecord(Base):
+    __tablename__ = "audit"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(120))
+    event: Mapped[str] = mapped_column(String(64), index=True)
+    product: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    action_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "actor": self.actor,
+            "event": self.event,
+            "product": self.product,
+            "action_id": self.action_id,
+            "run_id": self.run_id,
+            "data": self.data,
+        }
+
+
+def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    ok: bool
+    records: int
+    broken_at: int | None = None
+    reason: str = ""
+
+
+class Store:
+    """All persistent state of one fleet. Thread-safe: every call opens its own short session."""
+
+    def __init__(self, url: str):
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._audit_lock = threading.Lock()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as s:
+            yield s
+
+    # --- runs and the journal -------------------------------------------------------------------
+
+    def start_run(self, revision: str, fingerprint: str, kind: str = "apply") -> Run:
+        with self.session() as s:
+            run = Run(kind=kind, fleet_revision=revision, fingerprint=fingerprint)
+            s.add(run)
+            s.flush()
+            return run
+
+    def finish_run(self, run_id: int, status: RunStatus, summary: dict[str, Any]) -> None:
+        with self.session() as s:
+            run = s.get(Run, run_id)
+            assert run is not None
+            run.status, run.summary, run.finished_at = status, summary, utcnow()
+
+    def mark_interrupted(self) -> list[int]:
+        """Runs and actions still `running` belong to a dead apply (the caller holds the fleet lock)."""
+        with self.session() as s:
+            runs = s.scalars(select(Run).where(Run.status == RunStatus.RUNNING)).all()
+            for run in runs:
+                run.status, run.finished_at = RunStatus.INTERRUPTED, utcnow()
+                for rec in s.scalars(
+                    select(ActionRecord).where(
+                        ActionRecord.run_id == run.id,
+                        ActionRecord.status.in_([ActionStatus.RUNNING, ActionStatus.PENDING]),
+                    )
+                ):
+                    rec.status, rec.finished_at = ActionStatus.INTERRUPTED, utcnow()
+                    rec.message = "interrupted: the apply that ran this action ended without recording a result"
+            return [r.id for r in runs]
+
+    def add_actions(self, run_id: int, actions: list[dict[str, Any]]) -> None:
+        with self.session() as s:
+            for a in actions:
+                s.add(ActionRecord(run_id=run_id, **a))
+
+    def update_action(self, run_id: int, action_id: str, **fields: Any) -> None:
+        with self.session() as s:
+            rec = s.scalars(
+                select(ActionRecord).where(ActionRecord.run_id == run_id, ActionRecord.action_id == action_id)
+            ).one()
+            for k, v in fields.items():
+                setattr(rec, k, v)
+
+    def runs(self, limit: int = 20) -> list[Run]:
+        with self.session() as s:
+            return list(s.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))
+
+    def actions(self, run_id: int | None = None, product: str | None = None) -> list[ActionRecord]:
+        with self.session() as s:
+            q = select(ActionRecord).order_by(ActionRecord.id)
+            if run_id is not None:
+                q = q.where(ActionRecord.run_id == run_id)
+            if product is not None:
+                q = q.where(ActionRecord.product == product)
+            return list(s.scalars(q))
+
+    def count_actions(self, kinds: list[str], since: datetime, products: list[str] | None = None) -> int:
+        """Succeeded actions of these kinds since a time (budgets are counted from the journal)."""
+        with self.session() as s:
+            q = select(ActionRecord).where(
+                ActionRecord.kind.in_(kinds),
+                ActionRecord.status == ActionStatus.SUCCEEDED,
+                ActionRecord.finished_at >= since,
+            )
+            if products is not None:
+                q = q.where(ActionRecord.product.in_(products))
+            return len(s.scalars(q).all())
+
+    # --- local CI results -----------------------------------------------------------------------
+
+    def record_build(self, product: str, commit: str, status: str, duration: float, log: str) -> None:
+        with self.session() as s:
+            s.add(BuildResult(product=product, commit=commit, status=status, duration=duration, log=log))
+
+    def build_result(self, product: str, commit: str) -> BuildResult | None:
+        with self.session() as s:
+            return s.scalars(
+                select(BuildResult)
+                .where(BuildResult.product == product, BuildResult.commit == commit)
+                .order_by(BuildResult.id.desc())
+                .limit(1)
+            ).first()
+
+    def last_failure(self, product: str) -> ActionRecord | None:
+        with self.session() as s:
+            return s.scalars(
+                select(ActionRecord)
+                .where(ActionRecord.product == product, ActionRecord.status == ActionStatus.FAILED)
+                .order_by(ActionRecord.id.desc())
+                .limit(1)
+            ).first()
+
+    # --- product status -------------------------------------------------------------------------
+
+    def save_status(self, product: str, in_sync: bool, facets: dict[str, Any], facts: dict[str, Any]) -> None:
+        with self.session() as s:
+            row = s.get(ProductStatus, product) or ProductStatus(product=product)
+            row.in_sync, row.facets, row.facts, row.observed_at = in_sync, facets, facts, utcnow()
+            s.add(row)
+
+    def statuses(self) -> list[ProductStatus]:
+        with self.session() as s:
+            return list(s.scalars(select(ProductStatus).order_by(ProductStatus.product)))
+
+    # --- audit ----------------------------------------------------------------------------------
+
+    def audit(
+        self,
+        event_name: str,
+        actor: str,
+        data: dict[str, Any] | None = None,
+        product: str | None = None,
+        action_id: str | None = None,
+        run_id: int | None = None,
+    ) -> AuditRecord:
+        """Append one record to the hash chain.
+
+        Writers in this process are serialized by a lock; a writer in another process that wins the
+        race makes our insert fail on the unique ``seq``, and we retry on top of its record.
+        """
+        for attempt in range(10):
+            try:
+                with self._audit_lock:
+                    return self._append_audit(event_name, actor, data, product, action_id, run_id)
+            except IntegrityError:
+                if attempt == 9:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _append_audit(self, event_name, actor, data, product, action_id, run_id) -> AuditRecord:
+        with self.session() as s:
+            last = s.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).first()
+            rec = AuditRecord(
+                seq=(last.seq + 1) if last else 1,
+                at=utcnow().isoformat(timespec="microseconds"),
+                actor=actor,
+                event=event_name,
+                product=product,
+                action_id=action_id,
+                run_id=run_id,
+                data=data or {},
+                prev_hash=last.hash if last else GENESIS,
+            )
+            rec.hash = chain_hash(rec.prev_hash, rec.content())
+            s.add(rec)
+            return rec
+
+    def audit_records(self, product: str | None = None, limit: int | None = None) -> list[AuditRecord]:
+        with self.session() as s:
+            q = select(AuditRecord).order_by(AuditRecord.seq)
+            if product is not None:
+                q = q.where(AuditRecord.product == product)
+            rows = list(s.scalars(q))
+            return rows[-limit:] if limit else rows
+
+    def verify_audit(self) -> ChainCheck:
+        prev, n = GENESIS, 0
+        for n, rec in enumerate(self.audit_records(), start=1):
+            if rec.seq != n:
+                return ChainCheck(False, n, rec.seq, f"sequence gap: expected {n}, found {rec.seq}")
+            if rec.prev_hash != prev:
+                return ChainCheck(False, n, rec.seq, "prev_hash does not match the previous record")
+            if chain_hash(rec.prev_hash, rec.content()) != rec.hash:
+                return ChainCheck(False, n, rec.seq, "record content does not match its hash (edited)")
+            prev = rec.hash
+        return ChainCheck(True, n)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
