@@ -126,13 +126,22 @@ class CommandResult:
     duration: float
 
 
-def run_command(args: Sequence[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> CommandResult:
+def run_command(
+    args: Sequence[str], cwd: Path, timeout: float, env: dict[str, str] | None = None
+) -> CommandResult:
     """Run an argument list (never a shell string); kill its whole process group on timeout."""
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
-            list(args), cwd=str(cwd), env=env or tool_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, text=True, errors="replace", start_new_session=True,
+            list(args),
+            cwd=str(cwd),
+            env=env or tool_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            errors="replace",
+            start_new_session=True,
         )
     except OSError as exc:
         return CommandResult(127, f"cannot start {args[0]!r}: {exc.strerror}", 0.0)

@@ -16,8 +16,11 @@ def build_local(action: Action, ctx: ActContext) -> ActionResult:
     commit = action.params["commit"]
     done = ctx.store.build_result(action.product, commit)
     if done is not None:
-        return ActionResult(Outcome.NOOP, f"build of {commit[:12]} already recorded: {done.status}",
-                            {"status": done.status, "commit": commit})
+        return ActionResult(
+            Outcome.NOOP,
+            f"build of {commit[:12]} already recorded: {done.status}",
+            {"status": done.status, "commit": commit},
+        )
     build = product.spec.build
     assert build is not None and build.command
     with worktree(ctx.mirror(action.product), commit, ctx.work_dir) as tree:
@@ -28,8 +31,10 @@ def build_local(action: Action, ctx: ActContext) -> ActionResult:
     ctx.store.record_build(action.product, commit, status, result.duration, log)
     outputs = {"status": status, "commit": commit, "duration": round(result.duration, 3)}
     if result.returncode == 0:
-        return ActionResult(Outcome.SUCCEEDED, f"build of {commit[:12]} passed in {result.duration:.1f}s",
-                            outputs, log)
+        return ActionResult(
+            Outcome.SUCCEEDED, f"build of {commit[:12]} passed in {result.duration:.1f}s", outputs, log
+        )
     why = "timed out" if result.returncode is None else f"exited {result.returncode}"
-    return ActionResult(Outcome.FAILED, f"build of {commit[:12]} failed: {' '.join(build.command)} {why}",
-                        outputs, log)
+    return ActionResult(
+        Outcome.FAILED, f"build of {commit[:12]} failed: {' '.join(build.command)} {why}", outputs, log
+    )

@@ -26,15 +26,27 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
     state_dir = ctx.desired.state_dir
     current = observe_docs(state_dir, action.product)
     if current.published_inputs == inputs:
-        return ActionResult(Outcome.NOOP, f"docs already published from these inputs ({current.published_commit})",
-                            {"site": str(site_dir(state_dir, action.product))})
+        return ActionResult(
+            Outcome.NOOP,
+            f"docs already published from these inputs ({current.published_commit})",
+            {"site": str(site_dir(state_dir, action.product))},
+        )
     target = site_dir(state_dir, action.product)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{action.product}-", dir=target.parent))
     with worktree(ctx.mirror(action.product), commit, ctx.work_dir) as tree:
         cwd = tree / product.spec.source.path if product.spec.source.path else tree
-        args = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", docs.config,
-                "--site-dir", str(staging / "site")]
+        args = [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--config-file",
+            docs.config,
+            "--site-dir",
+            str(staging / "site"),
+        ]
         result = run_command(args, cwd, timeout=600)
     log = ctx.redact(f"$ mkdocs build --strict\n{result.output}")
     if result.returncode != 0:
@@ -50,5 +62,9 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
     shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(staging, ignore_errors=True)
     pages = sum(1 for _ in target.rglob("*.html"))
-    return ActionResult(Outcome.SUCCEEDED, f"docs built from {commit[:12]}: {pages} pages",
-                        {"site": str(target), "pages": pages, "commit": commit}, log)
+    return ActionResult(
+        Outcome.SUCCEEDED,
+        f"docs built from {commit[:12]}: {pages} pages",
+        {"site": str(target), "pages": pages, "commit": commit},
+        log,
+    )

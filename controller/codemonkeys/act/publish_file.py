@@ -19,7 +19,13 @@ from filelock import FileLock
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, worktree
 from codemonkeys.kinds.models import Language
-from codemonkeys.observe.registry_file import ecosystem, list_files, observe_file_registry, package_dir, parse_versions
+from codemonkeys.observe.registry_file import (
+    ecosystem,
+    list_files,
+    observe_file_registry,
+    package_dir,
+    parse_versions,
+)
 from codemonkeys.plan.model import Action
 
 
@@ -48,8 +54,10 @@ def write_simple_index(root: Path) -> None:
     for project in projects:
         files = sorted(f for f in os.listdir(simple / project) if f != "index.html" and not f.startswith("."))
         links = "\n".join(f'<a href="{html.escape(f)}">{html.escape(f)}</a><br/>' for f in files)
-        _atomic_write(simple / project / "index.html",
-                      f"<!DOCTYPE html>\n<html><body><h1>Links for {project}</h1>\n{links}\n</body></html>\n")
+        _atomic_write(
+            simple / project / "index.html",
+            f"<!DOCTYPE html>\n<html><body><h1>Links for {project}</h1>\n{links}\n</body></html>\n",
+        )
     links = "\n".join(f'<a href="{p}/">{p}</a><br/>' for p in projects)
     _atomic_write(simple / "index.html", f"<!DOCTYPE html>\n<html><body>\n{links}\n</body></html>\n")
 
@@ -68,7 +76,10 @@ def publish_file(action: Action, ctx: ActContext) -> ActionResult:
     language = product.spec.language
     if version in observe_file_registry(root, language, package).versions:
         return ActionResult(Outcome.NOOP, f"{package} {version} is already in {registry}")
-    with tempfile.TemporaryDirectory(dir=ctx.work_dir) as tmp, worktree(ctx.mirror(name), tag, ctx.work_dir) as tree:
+    with (
+        tempfile.TemporaryDirectory(dir=ctx.work_dir) as tmp,
+        worktree(ctx.mirror(name), tag, ctx.work_dir) as tree,
+    ):
         out = Path(tmp)
         cwd = tree / product.spec.source.path if product.spec.source.path else tree
         code, log = _build_artifacts(language, cwd, out)
@@ -78,8 +89,12 @@ def publish_file(action: Action, ctx: ActContext) -> ActionResult:
         artifacts = sorted(p.name for p in out.iterdir() if p.is_file())
         built = parse_versions(artifacts, language, package).versions
         if built != [version]:
-            return ActionResult(Outcome.FAILED, f"the artifacts built from {tag} are version(s) {built}, "
-                                f"not {version}: {artifacts}", {}, log)
+            return ActionResult(
+                Outcome.FAILED,
+                f"the artifacts built from {tag} are version(s) {built}, not {version}: {artifacts}",
+                {},
+                log,
+            )
         dest = package_dir(root, language, package)
         root.mkdir(parents=True, exist_ok=True)
         with FileLock(str(root / ".lock")):
@@ -91,5 +106,9 @@ def publish_file(action: Action, ctx: ActContext) -> ActionResult:
             if ecosystem(language) == "python":
                 write_simple_index(root)
     present = list_files(root, language, package)
-    return ActionResult(Outcome.SUCCEEDED, f"published {package} {version} to {registry}",
-                        {"registry": registry, "files": artifacts, "present": len(present)}, log)
+    return ActionResult(
+        Outcome.SUCCEEDED,
+        f"published {package} {version} to {registry}",
+        {"registry": registry, "files": artifacts, "present": len(present)},
+        log,
+    )

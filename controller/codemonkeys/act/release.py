@@ -85,15 +85,19 @@ def cut_release(action: Action, ctx: ActContext) -> ActionResult:
     branch = product.spec.source.branch
     head = git(["rev-parse", f"refs/heads/{branch}"], mirror)
     if head != planned_head:
-        return ActionResult(Outcome.FAILED, f"{branch} moved from {planned_head[:12]} to {head[:12]} since the plan; "
-                            "plan again")
+        return ActionResult(
+            Outcome.FAILED,
+            f"{branch} moved from {planned_head[:12]} to {head[:12]} since the plan; plan again",
+        )
     previous = action.params.get("previous")
     prev_tag = None
     if previous:
         prev_tag = release.tag_format.replace("{product}", name).replace("{version}", previous)
     rng = [f"{prev_tag}..{head}"] if prev_tag else [head]
     pathspec = ["--", product.spec.source.path] if product.spec.source.path else []
-    commits = [parse_commit(*r) for r in _records(git(["log", f"--format={LOG_FORMAT}", *rng, *pathspec], mirror))]
+    commits = [
+        parse_commit(*r) for r in _records(git(["log", f"--format={LOG_FORMAT}", *rng, *pathspec], mirror))
+    ]
     commits = [c for c in commits if commit_bump(c) is not Bump.NONE or c.breaking]
 
     base = Path(product.spec.source.path or ".")
@@ -110,19 +114,37 @@ def cut_release(action: Action, ctx: ActContext) -> ActionResult:
             if (tree / base / "Cargo.lock").is_file():
                 changed.append(str(base / "Cargo.lock"))
         cl = tree / base / CHANGELOG
-        cl.write_text(insert_section(cl.read_text() if cl.is_file() else None,
-                                     render_changelog_section(version, date, commits)))
+        cl.write_text(
+            insert_section(
+                cl.read_text() if cl.is_file() else None, render_changelog_section(version, date, commits)
+            )
+        )
         changed.append(str(base / CHANGELOG))
         git(["add", "--", *changed], tree)
-        git(["commit", "--quiet", "-m", f"chore(release): {name} {version}", "-m", "[skip ci]"], tree, env=IDENTITY)
+        git(
+            ["commit", "--quiet", "-m", f"chore(release): {name} {version}", "-m", "[skip ci]"],
+            tree,
+            env=IDENTITY,
+        )
         git(["tag", "-a", tag, "-m", f"{name} {version}"], tree, env=IDENTITY)
         release_commit = git(["rev-parse", "HEAD"], tree)
         try:
-            git(["push", "--atomic", "--quiet", "origin", f"{release_commit}:refs/heads/{branch}",
-                 f"refs/tags/{tag}"], tree)
+            git(
+                [
+                    "push",
+                    "--atomic",
+                    "--quiet",
+                    "origin",
+                    f"{release_commit}:refs/heads/{branch}",
+                    f"refs/tags/{tag}",
+                ],
+                tree,
+            )
         except GitError as exc:
             git(["tag", "-d", tag], mirror, check=False)
-            return ActionResult(Outcome.FAILED, f"push to {url} failed: {ctx.redact(exc.stderr)}", transient=True)
+            return ActionResult(
+                Outcome.FAILED, f"push to {url} failed: {ctx.redact(exc.stderr)}", transient=True
+            )
     git(["update-ref", f"refs/heads/{branch}", release_commit], mirror)
     return ActionResult(
         Outcome.SUCCEEDED,

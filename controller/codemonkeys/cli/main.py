@@ -49,7 +49,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 FleetOpt = Annotated[
     Path,
-    typer.Option("--fleet", "-f", envvar="CMCTL_FLEET", help="Fleet repo directory.", show_default="current dir"),
+    typer.Option(
+        "--fleet", "-f", envvar="CMCTL_FLEET", help="Fleet repo directory.", show_default="current dir"
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
@@ -114,8 +116,10 @@ def demo(
     if not report.ok or second.has_changes:
         err.print(f"[red]demo did not converge[/]: {in_sync}/{len(second.products)} products in sync")
         raise typer.Exit(1)
-    out.print(f"\n[bold green]{in_sync} products in sync[/] (fleet {ws.fleet}); try: "
-              f"cmctl status --fleet {ws.fleet}")
+    out.print(
+        f"\n[bold green]{in_sync} products in sync[/] (fleet {ws.fleet}); try: "
+        f"cmctl status --fleet {ws.fleet}"
+    )
 
 
 @demo_app.command("init")
@@ -171,19 +175,31 @@ def _plan(desired: DesiredState, store: Store, products: list[str] | None, quiet
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     selected = products or list(desired.products)
-    with Progress(TextColumn("observing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  console=err, transient=True, disable=quiet) as bar:
+    with Progress(
+        TextColumn("observing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=quiet,
+    ) as bar:
         task = bar.add_task("", total=len(selected))
-        result, _ = make_plan(desired, store, products,
-                              progress=lambda name: bar.update(task, advance=1, description=name))
+        result, _ = make_plan(
+            desired, store, products, progress=lambda name: bar.update(task, advance=1, description=name)
+        )
     return result
 
 
 def _apply(plan: Plan, desired: DesiredState, store: Store, parallelism: int):
     from codemonkeys.store.db import ActionStatus
 
-    marks = {ActionStatus.SUCCEEDED: "[green]✓[/]", ActionStatus.NOOP: "[green]=[/]",
-             ActionStatus.FAILED: "[red]✗[/]", ActionStatus.SKIPPED: "[yellow]-[/]"}
+    marks = {
+        ActionStatus.SUCCEEDED: "[green]✓[/]",
+        ActionStatus.NOOP: "[green]=[/]",
+        ActionStatus.FAILED: "[red]✗[/]",
+        ActionStatus.SKIPPED: "[yellow]-[/]",
+    }
 
     def on_event(kind, action, outcome) -> None:
         if kind == "start":
@@ -200,7 +216,8 @@ def _apply(plan: Plan, desired: DesiredState, store: Store, parallelism: int):
     counts = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items()))
     if report.interrupted_runs:
         err.print(f"[yellow]note:[/] marked earlier run(s) {report.interrupted_runs} as interrupted")
-    out.print(f"[bold]Apply {'complete' if report.ok else 'failed'}[/] (run {report.run_id}): {counts or 'nothing to do'}")
+    verdict = "complete" if report.ok else "failed"
+    out.print(f"[bold]Apply {verdict}[/] (run {report.run_id}): {counts or 'nothing to do'}")
     return report
 
 
@@ -209,9 +226,14 @@ def plan_cmd(
     fleet: FleetOpt = Path("."),
     product: ProductOpt = None,
     as_json: JsonOpt = False,
-    output: Annotated[Path | None, typer.Option("-o", "--out", help="Write the plan document to FILE.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Write the plan document to FILE.")
+    ] = None,
     detailed_exitcode: Annotated[
-        bool, typer.Option("--detailed-exitcode", help="Exit 0 when in sync, 2 when there are changes, 1 on error.")
+        bool,
+        typer.Option(
+            "--detailed-exitcode", help="Exit 0 when in sync, 2 when there are changes, 1 on error."
+        ),
     ] = False,
 ) -> None:
     """Observe the fleet and show what it would take to reach the desired state."""
@@ -236,7 +258,9 @@ def apply_cmd(
     plan_file: Annotated[Path | None, typer.Argument(help="A saved plan (cmctl plan -o FILE).")] = None,
     fleet: FleetOpt = Path("."),
     product: ProductOpt = None,
-    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+    ] = False,
     parallelism: Annotated[int, typer.Option("--parallelism", min=1, help="Actions at once.")] = 4,
 ) -> None:
     """Apply a saved plan, or plan and apply (asking first unless --auto-approve)."""
@@ -279,8 +303,13 @@ def status_cmd(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
     doc = {"last_run": None, "products": {}}
     if runs:
         r = runs[0]
-        doc["last_run"] = {"id": r.id, "status": r.status, "started_at": r.started_at.isoformat(),
-                           "finished_at": r.finished_at.isoformat() if r.finished_at else None, "counts": r.summary}
+        doc["last_run"] = {
+            "id": r.id,
+            "status": r.status,
+            "started_at": r.started_at.isoformat(),
+            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            "counts": r.summary,
+        }
     for name in desired.products:
         row = rows.get(name)
         fail = store.last_failure(name)
@@ -288,7 +317,9 @@ def status_cmd(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
             "observed_at": row.observed_at.isoformat() if row else None,
             "in_sync": row.in_sync if row else None,
             "facets": {k: v["state"] for k, v in (row.facets if row else {}).items()},
-            "last_failure": {"action": fail.action_id, "run": fail.run_id, "message": fail.message} if fail else None,
+            "last_failure": {"action": fail.action_id, "run": fail.run_id, "message": fail.message}
+            if fail
+            else None,
         }
     if as_json:
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
@@ -323,8 +354,10 @@ def audit_cmd(
     store = open_store(_load(fleet))
     records = store.audit_records(product=product, limit=limit or None)
     if as_json:
-        sys.stdout.write(json.dumps([{**r.content(), "prev_hash": r.prev_hash, "hash": r.hash} for r in records],
-                                    indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps([{**r.content(), "prev_hash": r.prev_hash, "hash": r.hash} for r in records], indent=2)
+            + "\n"
+        )
         return
     for r in records:
         target = r.action_id or r.product or (f"run {r.run_id}" if r.run_id else "")

@@ -13,7 +13,11 @@ _STATE_STYLE = {
     FacetState.BLOCKED: "[magenta]blocked[/]",
     FacetState.UNKNOWN: "[red]unknown[/]",
 }
-_VERDICT_STYLE = {Verdict.ALLOW: "[green]allow[/]", Verdict.DENY: "[red]deny[/]", Verdict.HOLD: "[yellow]hold[/]"}
+_VERDICT_STYLE = {
+    Verdict.ALLOW: "[green]allow[/]",
+    Verdict.DENY: "[red]deny[/]",
+    Verdict.HOLD: "[yellow]hold[/]",
+}
 
 
 def verdict_text(a: Action) -> str:

@@ -70,8 +70,13 @@ class _Replayer:
     def env(self) -> dict[str, str]:
         self.tick += 1
         stamp = f"@{EPOCH + self.tick * 3600} +0000"
-        return {**IDENTITY, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp,
-                "GIT_AUTHOR_NAME": "Demo Maintainer", "GIT_AUTHOR_EMAIL": "maintainer@example.com"}
+        return {
+            **IDENTITY,
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_DATE": stamp,
+            "GIT_AUTHOR_NAME": "Demo Maintainer",
+            "GIT_AUTHOR_EMAIL": "maintainer@example.com",
+        }
 
     def run(self, *args: str) -> str:
         return git(list(args), self.repo, env=self.env())

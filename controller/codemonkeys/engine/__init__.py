@@ -54,8 +54,12 @@ def open_store(desired: DesiredState) -> Store:
 
 
 def desired_view(desired: DesiredState) -> DesiredView:
-    return DesiredView(root=str(desired.root.resolve()), revision=desired.revision, digest=desired.digest,
-                       products=desired.products)
+    return DesiredView(
+        root=str(desired.root.resolve()),
+        revision=desired.revision,
+        digest=desired.digest,
+        products=desired.products,
+    )
 
 
 def make_plan(
@@ -70,15 +74,22 @@ def make_plan(
     observed = Observer(desired, store, workers=workers).observe(selected, progress)
     result = plan(desired_view(desired), observed, Gate(desired.constitution), datetime.now(UTC))
     for name, p in result.products.items():
-        store.save_status(name, p.in_sync, {k: f.model_dump(mode="json") for k, f in p.facets.items()},
-                          observed[name].model_dump(mode="json"))
+        store.save_status(
+            name,
+            p.in_sync,
+            {k: f.model_dump(mode="json") for k, f in p.facets.items()},
+            observed[name].model_dump(mode="json"),
+        )
     return result, observed
 
 
 def check_fresh(saved: Plan, current: Plan) -> None:
     if saved.fingerprint != current.fingerprint:
-        changed = "the fleet repo changed" if saved.fleet.revision != current.fleet.revision else \
-            "the observed state changed"
+        changed = (
+            "the fleet repo changed"
+            if saved.fleet.revision != current.fleet.revision
+            else "the observed state changed"
+        )
         raise StalePlan(
             f"saved plan is stale: {changed} since it was made (fingerprint {saved.fingerprint[:12]} "
             f"!= {current.fingerprint[:12]}); run `cmctl plan` again"
@@ -102,8 +113,11 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        return all(o.status in (ActionStatus.SUCCEEDED, ActionStatus.NOOP) for o in self.outcomes.values()
-                   if o.action.decision.verdict is Verdict.ALLOW)
+        return all(
+            o.status in (ActionStatus.SUCCEEDED, ActionStatus.NOOP)
+            for o in self.outcomes.values()
+            if o.action.decision.verdict is Verdict.ALLOW
+        )
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -145,16 +159,34 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
     who = actor()
     interrupted = store.mark_interrupted()
     for run_id in interrupted:
-        store.audit("run.interrupted", who, {"note": "found running without an apply holding the lock"},
-                    run_id=run_id)
+        store.audit(
+            "run.interrupted", who, {"note": "found running without an apply holding the lock"}, run_id=run_id
+        )
     run = store.start_run(approved.fleet.revision, approved.fingerprint)
     report = ApplyReport(run_id=run.id, interrupted_runs=interrupted)
-    store.add_actions(run.id, [
-        {"action_id": a.id, "product": a.product, "kind": str(a.kind), "params": a.params,
-         "status": ActionStatus.PENDING} for a in approved.actions
-    ])
-    store.audit("run.started", who, {"fingerprint": approved.fingerprint, "revision": approved.fleet.revision,
-                                     "actions": len(approved.actions)}, run_id=run.id)
+    store.add_actions(
+        run.id,
+        [
+            {
+                "action_id": a.id,
+                "product": a.product,
+                "kind": str(a.kind),
+                "params": a.params,
+                "status": ActionStatus.PENDING,
+            }
+            for a in approved.actions
+        ],
+    )
+    store.audit(
+        "run.started",
+        who,
+        {
+            "fingerprint": approved.fingerprint,
+            "revision": approved.fleet.revision,
+            "actions": len(approved.actions),
+        },
+        run_id=run.id,
+    )
     ctx = ActContext(desired=desired, store=store, redact=Redactor.for_fleet(desired))
     actions = {a.id: a for a in approved.actions}
     emit = on_event or (lambda *_: None)
@@ -162,21 +194,39 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
     def finish(a: Action, status: ActionStatus, message: str, **extra) -> None:
         outcome = ActionOutcome(a, status, message, extra.get("attempts", 0), extra.get("duration", 0.0))
         report.outcomes[a.id] = outcome
-        store.update_action(run.id, a.id, status=status, message=message, finished_at=utcnow(),
-                            **{k: v for k, v in extra.items() if k in ("attempts", "outputs", "log")})
+        store.update_action(
+            run.id,
+            a.id,
+            status=status,
+            message=message,
+            finished_at=utcnow(),
+            **{k: v for k, v in extra.items() if k in ("attempts", "outputs", "log")},
+        )
         emit("done", a, outcome)
 
     # Denied and held actions are journaled, never run.
     for a in approved.actions:
         if a.decision.verdict is not Verdict.ALLOW:
             finish(a, ActionStatus.SKIPPED, f"{a.decision.verdict}: {a.decision.rule}: {a.decision.message}")
-            store.audit(f"action.{a.decision.verdict}", who, a.decision.model_dump(mode="json"),
-                        product=a.product, action_id=a.id, run_id=run.id)
+            store.audit(
+                f"action.{a.decision.verdict}",
+                who,
+                a.decision.model_dump(mode="json"),
+                product=a.product,
+                action_id=a.id,
+                run_id=run.id,
+            )
 
     def execute(a: Action) -> tuple[ActionResult, int, float]:
         store.update_action(run.id, a.id, status=ActionStatus.RUNNING, started_at=utcnow())
-        store.audit("action.started", who, {"kind": str(a.kind), "params": ctx.redact.data(a.params)},
-                    product=a.product, action_id=a.id, run_id=run.id)
+        store.audit(
+            "action.started",
+            who,
+            {"kind": str(a.kind), "params": ctx.redact.data(a.params)},
+            product=a.product,
+            action_id=a.id,
+            run_id=run.id,
+        )
         emit("start", a, None)
         runner = actuator_for(a, ctx)
         started = time.monotonic()
@@ -199,11 +249,16 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
         except RetryError as exc:  # pragma: no cover - retry_error_callback returns the last result
             result = exc.last_attempt.result()
         except Exception as exc:  # a bug in an actuator: journal it, keep other branches going
-            result = ActionResult(Outcome.FAILED, f"internal error: {type(exc).__name__}: {ctx.redact(str(exc))}")
+            result = ActionResult(
+                Outcome.FAILED, f"internal error: {type(exc).__name__}: {ctx.redact(str(exc))}"
+            )
         return result, attempts, time.monotonic() - started
 
-    status_of = {Outcome.SUCCEEDED: ActionStatus.SUCCEEDED, Outcome.NOOP: ActionStatus.NOOP,
-                 Outcome.FAILED: ActionStatus.FAILED}
+    status_of = {
+        Outcome.SUCCEEDED: ActionStatus.SUCCEEDED,
+        Outcome.NOOP: ActionStatus.NOOP,
+        Outcome.FAILED: ActionStatus.FAILED,
+    }
     pending = {aid for aid, a in actions.items() if a.decision.verdict is Verdict.ALLOW}
     running: dict[Future, Action] = {}
     lock = threading.Lock()
@@ -221,8 +276,14 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
                 if bad:
                     why = ", ".join(f"{d.action.id} {d.status}" for d in bad)
                     finish(a, ActionStatus.SKIPPED, f"skipped: dependency {why}")
-                    store.audit("action.skipped", who, {"because": why}, product=a.product, action_id=a.id,
-                                run_id=run.id)
+                    store.audit(
+                        "action.skipped",
+                        who,
+                        {"because": why},
+                        product=a.product,
+                        action_id=a.id,
+                        run_id=run.id,
+                    )
                     continue
                 if len(running) >= parallelism:
                     pending.add(aid)
@@ -240,12 +301,28 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
                 with lock:
                     status = status_of[result.outcome]
                     outputs = ctx.redact.data(result.outputs)
-                    finish(a, status, ctx.redact(result.message), attempts=attempts, outputs=outputs,
-                           log=ctx.redact(result.log), duration=duration)
-                    store.audit(f"action.{status}", who,
-                                {"message": ctx.redact(result.message), "outputs": outputs, "attempts": attempts,
-                                 "duration": round(duration, 3)},
-                                product=a.product, action_id=a.id, run_id=run.id)
+                    finish(
+                        a,
+                        status,
+                        ctx.redact(result.message),
+                        attempts=attempts,
+                        outputs=outputs,
+                        log=ctx.redact(result.log),
+                        duration=duration,
+                    )
+                    store.audit(
+                        f"action.{status}",
+                        who,
+                        {
+                            "message": ctx.redact(result.message),
+                            "outputs": outputs,
+                            "attempts": attempts,
+                            "duration": round(duration, 3),
+                        },
+                        product=a.product,
+                        action_id=a.id,
+                        run_id=run.id,
+                    )
 
     counts = report.counts()
     run_status = RunStatus.SUCCEEDED if report.ok else RunStatus.FAILED

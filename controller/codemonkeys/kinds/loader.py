@@ -117,7 +117,10 @@ def _merge_defaults(doc: Document, fleet_doc: Document | None, defaults: dict[st
 def _validate(doc: Document, kind: str, model: type[Model], out: _Collector) -> Model | None:
     data = doc.data
     if not isinstance(data, dict):
-        out.at(doc.start, f"expected a mapping with apiVersion, kind, metadata and spec, got {type(data).__name__}")
+        out.at(
+            doc.start,
+            f"expected a mapping with apiVersion, kind, metadata and spec, got {type(data).__name__}",
+        )
         return None
     ok = True
     if data.get("apiVersion") != API_VERSION:
@@ -132,7 +135,9 @@ def _validate(doc: Document, kind: str, model: type[Model], out: _Collector) -> 
         obj = model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("[", "function-"))))
+            loc = tuple(
+                p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("[", "function-")))
+            )
             if loc in (("apiVersion",), ("kind",)):
                 continue  # already reported above, with a better message
             msg = err["msg"].removeprefix("Value error, ")
@@ -152,7 +157,17 @@ def _git_revision(root: Path) -> str:
             ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--", FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR],
+            [
+                "git",
+                "-C",
+                str(root),
+                "status",
+                "--porcelain",
+                "--",
+                FLEET_FILE,
+                CONSTITUTION_FILE,
+                PRODUCTS_DIR,
+            ],
             capture_output=True,
             text=True,
             check=True,
@@ -207,11 +222,15 @@ def load_fleet(root: Path | str) -> tuple[DesiredState | None, list[Diagnostic]]
         root / CONSTITUTION_FILE, show(root / CONSTITUTION_FILE), "Constitution", Constitution, out, digest
     )
 
-    defaults = fleet.spec.defaults if isinstance(fleet, Fleet) else {}
+    # Raw defaults even when the Fleet itself is invalid, so product errors are still all reported.
+    defaults = _get(fleet_doc.data, "spec", "defaults") if fleet_doc is not None else None
+    defaults = defaults if isinstance(defaults, dict) else {}
     entries: dict[str, ProductEntry] = {}
     raw: dict[str, Document] = {}  # first product document per name, valid or not
     named: list[tuple[str, Document]] = []  # every product document that names itself
-    product_files = sorted({*(root / PRODUCTS_DIR).glob("**/*.yaml"), *(root / PRODUCTS_DIR).glob("**/*.yml")})
+    product_files = sorted(
+        {*(root / PRODUCTS_DIR).glob("**/*.yaml"), *(root / PRODUCTS_DIR).glob("**/*.yml")}
+    )
     for path in product_files:
         display = show(path)
         for doc in _read_docs(path, display, out, digest):
@@ -226,7 +245,8 @@ def load_fleet(root: Path | str) -> tuple[DesiredState | None, list[Diagnostic]]
                 first = raw[name].value_pos(("metadata", "name"))
                 out.at(
                     doc.value_pos(("metadata", "name")),
-                    f"metadata.name: duplicate product {name!r} (also defined at {first.file}:{first.line}:{first.col})",
+                    f"metadata.name: duplicate product {name!r} "
+                    f"(also defined at {first.file}:{first.line}:{first.col})",
                 )
                 continue
             raw[name] = doc
@@ -294,7 +314,9 @@ def _check_references(
             if not isinstance(dep, str):
                 continue
             if dep not in raw:
-                out.at(doc.value_pos(("spec", "dependsOn", i)), f"spec.dependsOn[{i}]: unknown product {dep!r}")
+                out.at(
+                    doc.value_pos(("spec", "dependsOn", i)), f"spec.dependsOn[{i}]: unknown product {dep!r}"
+                )
             elif raw[name] is doc:
                 graph.add_edge(name, dep, index=i)
         for i, pub in enumerate(_list(_get(doc.data, "spec", "release", "publish"))):
@@ -322,4 +344,6 @@ def _check_references(
         first, second = cycle[0], cycle[1 % len(cycle)]
         index = graph.edges[first, second]["index"]
         path = " -> ".join([*cycle, cycle[0]])
-        out.at(raw[first].value_pos(("spec", "dependsOn", index)), f"spec.dependsOn: dependency cycle: {path}")
+        out.at(
+            raw[first].value_pos(("spec", "dependsOn", index)), f"spec.dependsOn: dependency cycle: {path}"
+        )

@@ -12,7 +12,7 @@ import shlex
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
 API_VERSION = "codemonkeys.dev/v1"
@@ -20,11 +20,11 @@ API_VERSION = "codemonkeys.dev/v1"
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 Name = Annotated[str, Field(pattern=DNS_LABEL, description="DNS-label style: lowercase letters, digits, '-'")]
 
-_DURATION = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
+_DURATION = re.compile(r"^\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
 
 
 def parse_duration(value: Any) -> int:
-    """Seconds from an int or a duration string such as ``90``, ``30s``, ``10m``, ``1h30m``."""
+    """Seconds from an int or a duration string such as ``90``, ``30s``, ``10m``, ``1h30m``, ``7d``."""
     if isinstance(value, bool):
         raise ValueError("expected seconds or a duration such as 10m")
     if isinstance(value, int):
@@ -34,9 +34,35 @@ def parse_duration(value: Any) -> int:
             return int(value)
         m = _DURATION.match(value)
         if m and any(m.groups()):
-            h, mi, s = (int(g or 0) for g in m.groups())
-            return h * 3600 + mi * 60 + s
+            d, h, mi, s = (int(g or 0) for g in m.groups())
+            return d * 86400 + h * 3600 + mi * 60 + s
     raise ValueError(f"expected seconds or a duration such as 10m, got {value!r}")
+
+
+Duration = Annotated[
+    int,
+    BeforeValidator(parse_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": r"^\s*(\d+d)?\s*(\d+h)?\s*(\d+m)?\s*(\d+s)?\s*$"},
+            ],
+            "description": "Seconds, or a duration such as 90s, 10m, 1h30m, 7d",
+        }
+    ),
+]
+
+Command = Annotated[
+    list[str],
+    BeforeValidator(lambda v: shlex.split(v) if isinstance(v, str) else v),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1}, {"type": "string"}],
+            "description": "Argument list (a string is split shell-style; no shell runs it)",
+        }
+    ),
+]
 
 
 class Model(BaseModel):
@@ -176,19 +202,9 @@ class Source(Model):
 class Build(Model):
     want: Literal["green"] = "green"
     ci: CIKind | None = Field(None, description="Default: the Fleet's spec.ci.default")
-    command: list[str] | None = Field(None, description="Local CI: argument list (a string is split shell-style)")
+    command: Command | None = Field(None, description="Local CI: the command to run in a clean checkout")
     job: str | None = Field(None, description="Jenkins job name")
-    timeout: int = Field(1800, description="Seconds, or a duration such as 10m")
-
-    @field_validator("command", mode="before")
-    @classmethod
-    def _split(cls, v: Any) -> Any:
-        return shlex.split(v) if isinstance(v, str) else v
-
-    @field_validator("timeout", mode="before")
-    @classmethod
-    def _duration(cls, v: Any) -> int:
-        return parse_duration(v)
+    timeout: Duration = 1800
 
 
 class Docs(Model):
@@ -208,7 +224,9 @@ class Release(Model):
     versioning: Versioning = Versioning.CONVENTIONAL
     version: str | None = Field(None, description="The pinned version (versioning: pinned)")
     tag_format: str = Field("v{version}", description="Tag name; {version} and {product} are substituted")
-    version_file: str | None = Field(None, description="Default: pyproject.toml, package.json, Cargo.toml or VERSION")
+    version_file: str | None = Field(
+        None, description="Default: pyproject.toml, package.json, Cargo.toml or VERSION"
+    )
     publish: list[Publish] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -276,13 +294,8 @@ class Hold(Model):
 
 class Limit(Model):
     count: int = Field(ge=0)
-    per: int = Field(description="Seconds, or a duration such as 24h")
+    per: Duration
     scope: Literal["product", "company", "fleet"] = "product"
-
-    @field_validator("per", mode="before")
-    @classmethod
-    def _duration(cls, v: Any) -> int:
-        return parse_duration(v)
 
 
 class Window(Model):

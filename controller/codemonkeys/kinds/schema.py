@@ -19,7 +19,11 @@ def render_schemas() -> dict[str, str]:
     for kind, model in KINDS.items():
         name = f"{kind.lower()}.schema.json"
         schema = model.model_json_schema(by_alias=True, mode="validation")
-        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_BASE + name, **schema}
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": SCHEMA_BASE + name,
+            **schema,
+        }
         out[name] = json.dumps(schema, indent=2, sort_keys=False) + "\n"
     return out
 

@@ -76,7 +76,9 @@ class _Builder:
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     p = _pos(self.file, key_node)
-                    self.diags.append(Diagnostic(self.file, p.line, p.col, "YAML merge keys (<<) are not supported"))
+                    self.diags.append(
+                        Diagnostic(self.file, p.line, p.col, "YAML merge keys (<<) are not supported")
+                    )
                     continue
                 key = self.loader.construct_object(key_node, deep=True)
                 kp = _pos(self.file, key_node)
@@ -90,7 +92,7 @@ class _Builder:
                             self.file,
                             kp.line,
                             kp.col,
-                            f"{_dotted((*path, key))}: duplicate key {key!r} (first defined at line {first.line})",
+                            f"{_dotted(path)}: duplicate key {key!r} (first defined at line {first.line})",
                         )
                     )
                     continue

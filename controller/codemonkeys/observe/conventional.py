@@ -25,7 +25,9 @@ def parse_commit(sha: str, subject: str, body: str = "") -> Commit:
     if not m:
         return Commit(sha=sha, subject=subject.strip())
     breaking = bool(m["bang"]) or bool(_BREAKING_FOOTER.search(body or ""))
-    return Commit(sha=sha, type=m["type"].lower(), scope=m["scope"], breaking=breaking, subject=subject.strip())
+    return Commit(
+        sha=sha, type=m["type"].lower(), scope=m["scope"], breaking=breaking, subject=subject.strip()
+    )
 
 
 def commit_bump(commit: Commit) -> Bump:
@@ -73,7 +75,9 @@ def next_version(last: str | None, bump: Bump, file_version: str | None) -> str 
 def tag_pattern(tag_format: str, product: str) -> re.Pattern[str]:
     """A regex matching tags of ``tag_format`` (e.g. ``v{version}``) with a ``version`` group."""
     escaped = re.escape(tag_format.replace("{product}", product))
-    return re.compile("^" + escaped.replace(re.escape("{version}"), r"(?P<version>\d+\.\d+\.\d+(?:[-+][\w.-]+)?)") + "$")
+    return re.compile(
+        "^" + escaped.replace(re.escape("{version}"), r"(?P<version>\d+\.\d+\.\d+(?:[-+][\w.-]+)?)") + "$"
+    )
 
 
 def format_tag(tag_format: str, product: str, version: str) -> str:

@@ -72,12 +72,16 @@ def fetch_git(product: Product, mirror: Path) -> RawGit:
     pathspec = ["--", spec.source.path] if spec.source.path else []
     log_since = git(["log", f"--format={LOG_FORMAT}", *rng, *pathspec], mirror)
     recent = git(["log", "-n", "50", f"--format={LOG_FORMAT}", head], mirror)
-    vfile = _rel(product, version_file_for(spec.language, spec.release.version_file if spec.release else None))
+    vfile = _rel(
+        product, version_file_for(spec.language, spec.release.version_file if spec.release else None)
+    )
     version_text = git(["show", f"{head}:{vfile}"], mirror, check=False) or None
     docs_ids: list[str] = []
     if spec.docs is not None:
         for p in (spec.docs.dir, spec.docs.config):
-            docs_ids.append(git(["rev-parse", "--verify", "--quiet", f"{head}:{_rel(product, p)}"], mirror, check=False))
+            docs_ids.append(
+                git(["rev-parse", "--verify", "--quiet", f"{head}:{_rel(product, p)}"], mirror, check=False)
+            )
     return RawGit(head, tags, merged, log_since, recent, vfile, version_text, docs_ids)
 
 
@@ -86,7 +90,7 @@ def _records(log: str) -> list[tuple[str, str, str]]:
     for rec in log.split(_REC):
         rec = rec.strip("\n")
         if rec:
-            sha, subject, body = (rec.split(_FLD) + ["", ""])[:3]
+            sha, subject, body = [*rec.split(_FLD), "", ""][:3]
             out.append((sha, subject, body))
     return out
 

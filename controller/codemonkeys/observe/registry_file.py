@@ -16,8 +16,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, canonicalize_name
-from packaging.utils import parse_sdist_filename, parse_wheel_filename
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 
 from codemonkeys.kinds.models import Language
 from codemonkeys.observe.facts import RegistryFacts

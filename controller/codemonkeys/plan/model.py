@@ -111,7 +111,9 @@ class Plan(PlanModel):
         n = len(self.actions)
         denied = sum(1 for a in self.actions if a.decision.verdict is Verdict.DENY)
         held = sum(1 for a in self.actions if a.decision.verdict is Verdict.HOLD)
-        extra = ", ".join(x for x in (f"{denied} denied" if denied else "", f"{held} held" if held else "") if x)
+        extra = ", ".join(
+            x for x in (f"{denied} denied" if denied else "", f"{held} held" if held else "") if x
+        )
         text = f"{in_sync} product{'s' if in_sync != 1 else ''} in sync, {drifting} drifting"
         if n:
             text += f": {n} action{'s' if n != 1 else ''}" + (f" ({extra})" if extra else "")

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import networkx as nx
-
 from codemonkeys.kinds.models import Product, Versioning
 from codemonkeys.observe.conventional import format_tag
 from codemonkeys.observe.facts import BuildStatus, GitFacts, ProductFacts, Unknown
@@ -35,6 +34,7 @@ from codemonkeys.plan.model import (
     FleetRef,
     Plan,
     ProductPlan,
+    Verdict,
 )
 from codemonkeys.policy.gate import FactValue, Gate, PolicyInput
 
@@ -66,7 +66,9 @@ class _Draft:
 
 
 def _facet(want: str, observed: str, state: FacetState, message: str = "") -> Facet:
-    return Facet(want=want, observed=observed, in_sync=state is FacetState.IN_SYNC, state=state, message=message)
+    return Facet(
+        want=want, observed=observed, in_sync=state is FacetState.IN_SYNC, state=state, message=message
+    )
 
 
 def plan_product(name: str, product: Product, facts: ProductFacts) -> _Draft:
@@ -77,7 +79,11 @@ def plan_product(name: str, product: Product, facts: ProductFacts) -> _Draft:
     git = facts.git
 
     if isinstance(git, Unknown):
-        for facet, want in ((FacetName.BUILD, spec.build), (FacetName.DOCS, spec.docs), (FacetName.RELEASE, spec.release)):
+        for facet, want in (
+            (FacetName.BUILD, spec.build),
+            (FacetName.DOCS, spec.docs),
+            (FacetName.RELEASE, spec.release),
+        ):
             if want is not None:
                 facets[facet] = _facet(want.want, "unknown", FacetState.UNKNOWN, git.error)
         return _Draft(actions, facets)
@@ -93,7 +99,9 @@ def plan_product(name: str, product: Product, facts: ProductFacts) -> _Draft:
             facets[FacetName.BUILD] = _facet("green", "unknown", FacetState.UNKNOWN, err)
             build_ok, build_blocker = False, "the build state is unknown"
         elif b.status is BuildStatus.SUCCESS:
-            facets[FacetName.BUILD] = _facet("green", "green", FacetState.IN_SYNC, f"build of {_short(b.commit)} passed")
+            facets[FacetName.BUILD] = _facet(
+                "green", "green", FacetState.IN_SYNC, f"build of {_short(b.commit)} passed"
+            )
         elif b.status is BuildStatus.NONE:
             build_action = action_id(name, ActionKind.BUILD_RUN)
             reason = f"build: want green, no CI result for {_short(b.commit)}"
@@ -122,36 +130,54 @@ def plan_product(name: str, product: Product, facts: ProductFacts) -> _Draft:
         d = facts.docs
         if git.docs_inputs is None:
             facets[FacetName.DOCS] = _facet(
-                "current", "unknown", FacetState.UNKNOWN,
+                "current",
+                "unknown",
+                FacetState.UNKNOWN,
                 f"no docs inputs at {_short(git.head)}: {spec.docs.dir}/ or {spec.docs.config} is missing",
             )
         elif d is None or isinstance(d, Unknown):
             facets[FacetName.DOCS] = _facet(
-                "current", "unknown", FacetState.UNKNOWN, d.error if isinstance(d, Unknown) else "not observed"
+                "current",
+                "unknown",
+                FacetState.UNKNOWN,
+                d.error if isinstance(d, Unknown) else "not observed",
             )
         elif d.published_inputs == git.docs_inputs:
-            facets[FacetName.DOCS] = _facet("current", "current", FacetState.IN_SYNC,
-                                            f"published from {_short(d.published_commit)}")
+            facets[FacetName.DOCS] = _facet(
+                "current", "current", FacetState.IN_SYNC, f"published from {_short(d.published_commit)}"
+            )
         else:
-            observed = "never published" if d.published_inputs is None else f"built from {_short(d.published_commit)}"
+            observed = (
+                "never published"
+                if d.published_inputs is None
+                else f"built from {_short(d.published_commit)}"
+            )
             if build_ok is False:
-                facets[FacetName.DOCS] = _facet("current", observed, FacetState.BLOCKED, f"waiting: {build_blocker}")
+                facets[FacetName.DOCS] = _facet(
+                    "current", observed, FacetState.BLOCKED, f"waiting: {build_blocker}"
+                )
             else:
                 reason = f"docs: want current, {observed}; docs inputs changed at {_short(git.head)}"
                 docs_action = action_id(name, ActionKind.DOCS_BUILD)
                 facets[FacetName.DOCS] = _facet("current", observed, FacetState.DRIFT, reason)
                 actions.append(
-                    Action(id=docs_action, product=name, kind=ActionKind.DOCS_BUILD,
-                           params={"commit": git.head, "inputs": git.docs_inputs}, reason=reason,
-                           depends_on=list(upstream))
+                    Action(
+                        id=docs_action,
+                        product=name,
+                        kind=ActionKind.DOCS_BUILD,
+                        params={"commit": git.head, "inputs": git.docs_inputs},
+                        reason=reason,
+                        depends_on=list(upstream),
+                    )
                 )
     if docs_action:
         upstream = [docs_action]
 
     # --- release -----------------------------------------------------------------------------
     if spec.release is not None:
-        facets[FacetName.RELEASE], release_actions = _plan_release(name, product, git, facts, build_ok,
-                                                                   build_blocker, upstream)
+        facets[FacetName.RELEASE], release_actions = _plan_release(
+            name, product, git, facts, build_ok, build_blocker, upstream
+        )
         actions.extend(release_actions)
     return _Draft(actions, facets)
 
@@ -167,11 +193,17 @@ def _plan_release(name, product, git: GitFacts, facts, build_ok, build_blocker, 
         cut_needed = git.next_version is not None
         target = git.next_version if cut_needed else git.last_version
         n = len(git.commits_since)
-        why = (f"{n} commit{'s' if n != 1 else ''} since {git.last_tag} ({git.bump} bump)" if git.last_tag
-               else "never released")
+        why = (
+            f"{n} commit{'s' if n != 1 else ''} since {git.last_tag} ({git.bump} bump)"
+            if git.last_tag
+            else "never released"
+        )
     unknown = {r: f.error for r, f in facts.registries.items() if isinstance(f, Unknown)}
-    missing = [p for p in rel.publish if p.registry not in unknown
-               and (cut_needed or target not in facts.registries[p.registry].versions)]
+    missing = [
+        p
+        for p in rel.publish
+        if p.registry not in unknown and (cut_needed or target not in facts.registries[p.registry].versions)
+    ]
     observed = f"{git.last_version or 'unreleased'}"
 
     if not cut_needed and not missing and not unknown:
@@ -186,22 +218,43 @@ def _plan_release(name, product, git: GitFacts, facts, build_ok, build_blocker, 
     cut_id = None
     if cut_needed:
         cut_id = action_id(name, ActionKind.RELEASE_CUT)
-        actions.append(Action(
-            id=cut_id, product=name, kind=ActionKind.RELEASE_CUT,
-            params={"version": target, "previous": git.last_version, "bump": str(git.bump),
-                    "tag": format_tag(rel.tag_format, name, target), "commit": git.head},
-            reason=f"release: want released, {why} -> {target}", depends_on=list(upstream),
-        ))
+        actions.append(
+            Action(
+                id=cut_id,
+                product=name,
+                kind=ActionKind.RELEASE_CUT,
+                params={
+                    "version": target,
+                    "previous": git.last_version,
+                    "bump": str(git.bump),
+                    "tag": format_tag(rel.tag_format, name, target),
+                    "commit": git.head,
+                },
+                reason=f"release: want released, {why} -> {target}",
+                depends_on=list(upstream),
+            )
+        )
     for pub in missing:
-        actions.append(Action(
-            id=action_id(name, ActionKind.RELEASE_PUBLISH, pub.registry), product=name,
-            kind=ActionKind.RELEASE_PUBLISH,
-            params={"registry": pub.registry, "package": pub.package, "version": target,
-                    "tag": format_tag(rel.tag_format, name, target)},
-            reason=f"release: {pub.package} {target} is not in registry {pub.registry}",
-            depends_on=[cut_id] if cut_id else [],
-        ))
-    message = f"{observed} -> {target}" if cut_needed else f"{target} not yet in " + ", ".join(p.registry for p in missing)
+        actions.append(
+            Action(
+                id=action_id(name, ActionKind.RELEASE_PUBLISH, pub.registry),
+                product=name,
+                kind=ActionKind.RELEASE_PUBLISH,
+                params={
+                    "registry": pub.registry,
+                    "package": pub.package,
+                    "version": target,
+                    "tag": format_tag(rel.tag_format, name, target),
+                },
+                reason=f"release: {pub.package} {target} is not in registry {pub.registry}",
+                depends_on=[cut_id] if cut_id else [],
+            )
+        )
+    message = (
+        f"{observed} -> {target}"
+        if cut_needed
+        else f"{target} not yet in " + ", ".join(p.registry for p in missing)
+    )
     if unknown:
         message += "; " + "; ".join(unknown.values())
     return _facet("released", observed, FacetState.DRIFT, message), actions
@@ -220,19 +273,25 @@ def _facet_fact(facet: Facet | None, pending: bool) -> FactValue:
     return FactValue.UNKNOWN if facet.state is FacetState.UNKNOWN else FactValue.FALSE
 
 
-def _policy_facts(name: str, drafts: Mapping[str, _Draft], ancestors: set[str], products) -> dict[str, FactValue]:
+def _policy_facts(
+    name: str, drafts: Mapping[str, _Draft], ancestors: set[str], products
+) -> dict[str, FactValue]:
     """The facts an action can require: this product's and (prefixed deps.) its dependencies'."""
 
     def for_product(p: str) -> dict[str, FactValue]:
         draft = drafts.get(p)
         facets = draft.facets if draft else {}
         kinds = {a.id: a.kind for a in draft.actions} if draft else {}
+
         def pending(kind: ActionKind) -> bool:
             return any(k is kind and aid in ancestors for aid, k in kinds.items())
+
         return {
             "build.green": _facet_fact(facets.get(FacetName.BUILD), pending(ActionKind.BUILD_RUN)),
             "docs.current": _facet_fact(facets.get(FacetName.DOCS), pending(ActionKind.DOCS_BUILD)),
-            "release.published": _facet_fact(facets.get(FacetName.RELEASE), pending(ActionKind.RELEASE_PUBLISH)),
+            "release.published": _facet_fact(
+                facets.get(FacetName.RELEASE), pending(ActionKind.RELEASE_PUBLISH)
+            ),
         }
 
     facts = for_product(name)
@@ -301,13 +360,19 @@ def plan(
             waves[aid] = i
 
     planned: list[Action] = []
+    allowed: set[str] = set()
     for aid in sorted(actions, key=lambda x: (waves[x], x)):
         a = actions[aid]
-        ancestors = nx.ancestors(dag, aid)
+        # A fact is `pending` only if an allowed upstream action establishes it (ancestors come first).
+        ancestors = nx.ancestors(dag, aid) & allowed
         facts = _policy_facts(a.product, drafts, ancestors, desired.products)
         decision = gate.decide(
-            PolicyInput(action_id=aid, kind=str(a.kind), product=desired.products[a.product], facts=facts, now=now)
+            PolicyInput(
+                action_id=aid, kind=str(a.kind), product=desired.products[a.product], facts=facts, now=now
+            )
         )
+        if decision.verdict is Verdict.ALLOW:
+            allowed.add(aid)
         deps = sorted(dag.predecessors(aid))
         planned.append(a.model_copy(update={"wave": waves[aid], "depends_on": deps, "decision": decision}))
 

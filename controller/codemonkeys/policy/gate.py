@@ -72,8 +72,11 @@ def _evaluate(rule: Rule, inp: PolicyInput) -> _Outcome:
         )
     if rule.deny is not None:
         return _Outcome(Verdict.DENY, rule.deny.message)
-    missing = [f"{f} is {inp.facts.get(f, FactValue.UNKNOWN)}" for f in rule.require
-               if inp.facts.get(f, FactValue.UNKNOWN) not in (FactValue.TRUE, FactValue.PENDING)]
+    missing = [
+        f"{f} is {inp.facts.get(f, FactValue.UNKNOWN)}"
+        for f in rule.require
+        if inp.facts.get(f, FactValue.UNKNOWN) not in (FactValue.TRUE, FactValue.PENDING)
+    ]
     if missing:
         return _Outcome(Verdict.DENY, "requires " + "; ".join(missing))
     return _Outcome(Verdict.ALLOW, rule.description or "allowed")
@@ -113,7 +116,9 @@ class Gate:
             rule, outcome = covered
             return Decision(verdict=Verdict.ALLOW, rule=rule.id, message=outcome.message, advisory=advisory)
         if self.constitution.spec.default is PolicyDefault.ALLOW:
-            return Decision(verdict=Verdict.ALLOW, rule="default", message="allowed (default: allow)", advisory=advisory)
+            return Decision(
+                verdict=Verdict.ALLOW, rule="default", message="allowed (default: allow)", advisory=advisory
+            )
         return Decision(
             verdict=Verdict.DENY,
             rule="default",

@@ -195,7 +195,9 @@ class Store:
                     )
                 ):
                     rec.status, rec.finished_at = ActionStatus.INTERRUPTED, utcnow()
-                    rec.message = "interrupted: the apply that ran this action ended without recording a result"
+                    rec.message = (
+                        "interrupted: the apply that ran this action ended without recording a result"
+                    )
             return [r.id for r in runs]
 
     def add_actions(self, run_id: int, actions: list[dict[str, Any]]) -> None:

@@ -1,0 +1,40 @@
+"""Shared fixtures: demo workspaces (real git repos) and a way to run the real `cmctl`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from codemonkeys.demo import Workspace, init_workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = Path(__file__).parent / "cases"
+
+
+def cmctl(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 600):
+    """Run the real CLI in a subprocess (as a user would)."""
+    return subprocess.run(
+        [sys.executable, "-m", "codemonkeys", *args],
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Workspace:
+    """One replayed demo workspace per session; tests get copies of it."""
+    return init_workspace(tmp_path_factory.mktemp("template") / "ws")
+
+
+@pytest.fixture
+def workspace(demo_template: Workspace, tmp_path: Path) -> Workspace:
+    dest = tmp_path / "ws"
+    shutil.copytree(demo_template.root, dest, symlinks=True)
+    return Workspace(dest)
