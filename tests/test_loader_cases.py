@@ -1,4 +1,4 @@
-"""Loader error cases stored as data: tests/cases/loader/*.yaml = files over a base fleet + exact diagnostics."""
+"""Loader error cases as data: tests/cases/loader/*.yaml = files over a base fleet + exact diagnostics."""
 
 from __future__ import annotations
 

@@ -218,6 +218,11 @@ def _apply(plan: Plan, desired: DesiredState, store: Store, parallelism: int):
         err.print(f"[yellow]note:[/] marked earlier run(s) {report.interrupted_runs} as interrupted")
     verdict = "complete" if report.ok else "failed"
     out.print(f"[bold]Apply {verdict}[/] (run {report.run_id}): {counts or 'nothing to do'}")
+    # Refresh what `cmctl status` shows: observe again the products this apply touched.
+    touched = sorted({a.product for a in plan.actions})
+    if touched:
+        after = _plan(desired, store, touched, quiet=True)
+        out.print(f"now: {after.summary()}")
     return report
 
 

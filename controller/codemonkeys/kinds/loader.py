@@ -43,7 +43,7 @@ class ProductEntry:
 class DesiredState:
     """Everything the fleet repo declares, validated. Immutable input to the planner."""
 
-    root: Path
+    root: Path  # absolute
     revision: str  # git commit of the fleet repo ("unversioned" outside git), "+dirty" if edited
     digest: str  # sha256 over the loaded files: changes whenever the desired state does
     fleet: Fleet
@@ -266,7 +266,7 @@ def load_fleet(root: Path | str) -> tuple[DesiredState | None, list[Diagnostic]]
     if diags or fleet is None or constitution is None:
         return None, diags
     state = DesiredState(
-        root=root,
+        root=root.resolve(),
         revision=_git_revision(root),
         digest=digest.hexdigest(),
         fleet=fleet,

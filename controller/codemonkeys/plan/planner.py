@@ -347,24 +347,37 @@ def plan(
     for a in actions.values():
         dag.add_edges_from((d, a.id) for d in a.depends_on)
     # Across products: a release.cut waits for the publishes of every product it depends on.
+    publishes: dict[str, list[str]] = {}
+    for a in actions.values():
+        if a.kind is ActionKind.RELEASE_PUBLISH:
+            publishes.setdefault(a.product, []).append(a.id)
     for a in actions.values():
         if a.kind is ActionKind.RELEASE_CUT:
             for dep in desired.products[a.product].spec.depends_on:
-                for b in actions.values():
-                    if b.product == dep and b.kind is ActionKind.RELEASE_PUBLISH:
-                        dag.add_edge(b.id, a.id)
+                dag.add_edges_from((pub, a.id) for pub in publishes.get(dep, ()))
 
     waves: dict[str, int] = {}
     for i, generation in enumerate(nx.topological_generations(dag), start=1):
         for aid in generation:
             waves[aid] = i
 
+    # The facts an action may require concern its own product and its direct dependencies, and every
+    # path from a dependency's action into this product passes through that dependency's publish ->
+    # this product's release.cut edge; so ancestry within that local subgraph is exact and cheap.
+    by_product: dict[str, list[str]] = {}
+    for aid, a in actions.items():
+        by_product.setdefault(a.product, []).append(aid)
+    local: dict[str, nx.DiGraph] = {}
+
     planned: list[Action] = []
     allowed: set[str] = set()
     for aid in sorted(actions, key=lambda x: (waves[x], x)):
         a = actions[aid]
+        if a.product not in local:
+            scope = [a.product, *desired.products[a.product].spec.depends_on]
+            local[a.product] = dag.subgraph([x for p in scope for x in by_product.get(p, ())])
         # A fact is `pending` only if an allowed upstream action establishes it (ancestors come first).
-        ancestors = nx.ancestors(dag, aid) & allowed
+        ancestors = nx.ancestors(local[a.product], aid) & allowed
         facts = _policy_facts(a.product, drafts, ancestors, desired.products)
         decision = gate.decide(
             PolicyInput(
