@@ -289,7 +289,8 @@ def test_secrets_never_reach_journal_plan_or_audit(workspace: Workspace):
     cli = workspace.fleet / "products" / "acme" / "acme-report.yaml"
     cli.write_text(
         cli.read_text().replace(
-            "    command: [python, -m, pytest, -q]\n  release:\n    publish:\n      - registry: local\n        package: acme-cli",
+            "    command: [python, -m, pytest, -q]\n  release:\n    publish:\n"
+            "      - registry: local\n        package: acme-cli",
             '    command: [sh, -c, "echo token=$DEMO_TOKEN; python -m pytest -q"]\n'
             "  release:\n    publish:\n      - registry: local\n        package: acme-cli",
         )
