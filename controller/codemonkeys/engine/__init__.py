@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -29,7 +29,7 @@ from codemonkeys.observe import Observer
 from codemonkeys.observe.facts import ProductFacts
 from codemonkeys.plan.model import Action, Plan, Verdict
 from codemonkeys.plan.planner import DesiredView, dependency_closure, plan
-from codemonkeys.policy import Gate
+from codemonkeys.policy import Approval, Gate, HistoryEntry
 from codemonkeys.store.db import ActionStatus, RunStatus, Store, utcnow
 
 
@@ -55,11 +55,33 @@ def open_store(desired: DesiredState) -> Store:
 
 def desired_view(desired: DesiredState) -> DesiredView:
     return DesiredView(
-        root=str(desired.root.resolve()),
+        root=str(desired.root),
         revision=desired.revision,
         digest=desired.digest,
         products=desired.products,
+        name=desired.fleet.metadata.name,
     )
+
+
+def make_gate(desired: DesiredState, store: Store, now: datetime) -> Gate:
+    """The constitution with the journal history its budgets count (the longest `limit.per` back)."""
+    spans = [r.limit.per for r in desired.constitution.spec.rules if r.limit is not None]
+    history: list[HistoryEntry] = []
+    if spans:
+        companies = {n: p.metadata.company for n, p in desired.products.items()}
+        for rec in store.history(now - timedelta(seconds=max(spans))):
+            finished = rec.finished_at if rec.finished_at.tzinfo else rec.finished_at.replace(tzinfo=UTC)
+            history.append(HistoryEntry(rec.kind, rec.product, companies.get(rec.product), finished))
+    return Gate(desired.constitution, history=history, revision=desired.constitution_revision)
+
+
+def approvals_on_record(store: Store, products: Iterable[str]) -> dict[str, list[Approval]]:
+    out: dict[str, list[Approval]] = {}
+    for rec in store.approvals(sorted(products)):
+        out.setdefault(rec.action_id, []).append(
+            Approval(rec.approver, rec.revision, rec.fingerprint, rec.comment)
+        )
+    return out
 
 
 def make_plan(
@@ -68,11 +90,22 @@ def make_plan(
     products: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
     workers: int = 8,
+    now: datetime | None = None,
 ) -> tuple[Plan, dict[str, ProductFacts]]:
-    """Observe the selected products (and what they depend on) and plan them. Records product status."""
+    """Observe the selected products (and what they depend on), plan and gate them.
+
+    Records each product's status and every decision in the decision log.
+    """
+    now = now or datetime.now(UTC)
     selected = dependency_closure(desired.products, products) if products else set(desired.products)
     observed = Observer(desired, store, workers=workers).observe(selected, progress)
-    result = plan(desired_view(desired), observed, Gate(desired.constitution), datetime.now(UTC))
+    result = plan(
+        desired_view(desired),
+        observed,
+        make_gate(desired, store, now),
+        now,
+        approvals=approvals_on_record(store, selected),
+    )
     for name, p in result.products.items():
         store.save_status(
             name,
@@ -80,6 +113,23 @@ def make_plan(
             {k: f.model_dump(mode="json") for k, f in p.facets.items()},
             observed[name].model_dump(mode="json"),
         )
+    store.record_decisions(
+        [
+            {
+                "decision_id": a.decision.id,
+                "action_id": a.id,
+                "product": a.product,
+                "verdict": str(a.decision.verdict),
+                "rule": a.decision.rule,
+                "message": a.decision.message,
+                "constitution_revision": desired.constitution_revision,
+                "input_hash": a.decision.input_hash,
+                "plan_fingerprint": result.fingerprint,
+                "decision": a.decision.model_dump(mode="json"),
+            }
+            for a in result.actions
+        ]
+    )
     return result, observed
 
 
@@ -252,7 +302,7 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
             result = ActionResult(
                 Outcome.FAILED, f"internal error: {type(exc).__name__}: {ctx.redact(str(exc))}"
             )
-        return result, attempts, time.monotonic() - started
+        return check_duties(a, result), attempts, time.monotonic() - started
 
     status_of = {
         Outcome.SUCCEEDED: ActionStatus.SUCCEEDED,
@@ -329,6 +379,27 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
     store.finish_run(run.id, run_status, counts)
     store.audit("run.finished", who, {"status": str(run_status), "counts": counts}, run_id=run.id)
     return report
+
+
+def check_duties(action: Action, result: ActionResult) -> ActionResult:
+    """Audit duties from the constitution: a succeeded action that cannot prove one is failed.
+
+    ``log`` is proven by a non-empty log; other duties by the actuator's ``evidence``. A noop made no
+    side effect, so it owes no proof.
+    """
+    if result.outcome is not Outcome.SUCCEEDED or not action.decision.audit:
+        return result
+    proofs = {**result.evidence, **({"log": "log kept in the journal"} if result.log.strip() else {})}
+    missing = [duty for duty in action.decision.audit if duty not in proofs]
+    if not missing:
+        result.outputs = {**result.outputs, "audit": {d: proofs[d] for d in action.decision.audit}}
+        return result
+    result.outcome = Outcome.FAILED
+    result.message = (
+        f"{result.message}; but the audit duty {', '.join(missing)} required by the constitution "
+        "could not be proven by this actuator"
+    )
+    return result
 
 
 def load_plan_file(path: Path) -> Plan:

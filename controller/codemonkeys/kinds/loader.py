@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,10 @@ import networkx as nx
 from pydantic import ValidationError
 
 from codemonkeys.diagnostics import Diagnostic, LoadError
+from codemonkeys.gitutil import GitError, git
 from codemonkeys.kinds.models import API_VERSION, CIKind, Constitution, Fleet, Model, Product
 from codemonkeys.kinds.yamlpos import Document, Pos, dotted, load_yaml
+from codemonkeys.policy.cel import check_condition
 
 FLEET_FILE = "fleet.yaml"
 CONSTITUTION_FILE = "constitution.yaml"
@@ -49,6 +50,7 @@ class DesiredState:
     fleet: Fleet
     constitution: Constitution
     entries: dict[str, ProductEntry] = field(default_factory=dict)
+    constitution_revision: str = "unversioned"  # last commit that touched constitution.yaml (+dirty)
 
     @property
     def products(self) -> dict[str, Product]:
@@ -151,30 +153,15 @@ def _validate(doc: Document, kind: str, model: type[Model], out: _Collector) -> 
     return obj if ok else None
 
 
-def _git_revision(root: Path) -> str:
+def _git_revision(root: Path, *paths: str) -> str:
+    """The commit of the fleet repo (or the last one touching ``paths``), "+dirty" if they are edited."""
+    watched = list(paths) or [FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR]
     try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            [
-                "git",
-                "-C",
-                str(root),
-                "status",
-                "--porcelain",
-                "--",
-                FLEET_FILE,
-                CONSTITUTION_FILE,
-                PRODUCTS_DIR,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+        head = git(["log", "-1", "--format=%H", "HEAD", "--", *paths], root)
+        dirty = git(["status", "--porcelain", "--", *watched], root)
+    except (OSError, GitError):
         return "unversioned"
-    return head + ("+dirty" if dirty else "")
+    return (head or "uncommitted") + ("+dirty" if dirty else "")
 
 
 def _read_docs(path: Path, display: str, out: _Collector, digest: Any) -> list[Document]:
@@ -254,13 +241,7 @@ def load_fleet(root: Path | str) -> tuple[DesiredState | None, list[Diagnostic]]
                 entries[name] = ProductEntry(product, display, doc.value_pos(("metadata", "name")))
 
     _check_references(fleet, raw, named, out)
-    if isinstance(constitution, Constitution):
-        seen: set[str] = set()
-        for i, rule in enumerate(constitution.spec.rules):
-            if rule.id in seen:
-                where = constitution_doc.value_pos(("spec", "rules", i, "id"))
-                out.at(where, f"spec.rules[{i}].id: duplicate rule id {rule.id!r}")
-            seen.add(rule.id)
+    _check_constitution(constitution_doc, out)
 
     diags = sorted(out.diags)
     if diags or fleet is None or constitution is None:
@@ -272,8 +253,39 @@ def load_fleet(root: Path | str) -> tuple[DesiredState | None, list[Diagnostic]]
         fleet=fleet,
         constitution=constitution,
         entries=dict(sorted(entries.items())),
+        constitution_revision=_git_revision(root, CONSTITUTION_FILE),
     )
     return state, []
+
+
+def _check_constitution(doc: Document | None, out: _Collector) -> None:
+    """What the models cannot see alone: CEL conditions compile to bools, rule ids are unique.
+
+    Checked on the raw data, so these are reported even when another field of the document is invalid.
+    """
+    if doc is None:
+        return
+    seen: set[str] = set()
+    for i, rule in enumerate(_list(_get(doc.data, "spec", "rules"))):
+        for effect in ("deny", "hold"):
+            when = _get(rule, effect, "when")
+            problem = check_condition(when) if isinstance(when, str) and when else None
+            if problem:
+                where = doc.value_pos(("spec", "rules", i, effect, "when"))
+                out.at(where, f"spec.rules[{i}].{effect}.when: {problem}")
+        rule_id = _get(rule, "id")
+        if isinstance(rule_id, str) and rule_id in seen:
+            out.at(doc.value_pos(("spec", "rules", i, "id")), f"spec.rules[{i}].id: duplicate rule id {rule_id!r}")
+        seen.add(rule_id)
+
+
+def load_constitution(path: Path) -> tuple[Constitution | None, list[Diagnostic]]:
+    """One constitution file on its own (policy tests), with the same diagnostics as in a fleet."""
+    out = _Collector()
+    constitution, doc = _one_doc(path, str(path), "Constitution", Constitution, out, hashlib.sha256())
+    _check_constitution(doc, out)
+    diags = sorted(out.diags)
+    return (None if diags else constitution), diags
 
 
 def load_fleet_or_raise(root: Path | str) -> DesiredState:

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
+from codemonkeys.timewindows import parse_hhmm, parse_point, zone
+
 API_VERSION = "codemonkeys.dev/v1"
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
@@ -283,13 +285,18 @@ class Match(Model):
 
 
 class Deny(Model):
-    when: str | None = Field(None, description="CEL condition; omitted: always")
+    when: str | None = Field(
+        None, description="CEL condition over action, product, facts, now, fleet; omitted: always"
+    )
     message: str
 
 
 class Hold(Model):
-    approvals: int = Field(1, ge=1)
-    approvers: list[str] = Field(default_factory=list)
+    when: str | None = Field(None, description="CEL condition; omitted: always hold")
+    approvals: int = Field(1, ge=1, description="Distinct approvers needed")
+    approvers: list[str] = Field(
+        default_factory=list, description="Names or spec.groups that may approve; empty: anyone"
+    )
 
 
 class Limit(Model):
@@ -299,17 +306,54 @@ class Limit(Model):
 
 
 class Window(Model):
+    """When matching actions are allowed (outside it they are denied)."""
+
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(default_factory=list)
     start: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
     end: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
     timezone: str = "UTC"
 
+    @model_validator(mode="after")
+    def _check(self) -> Window:
+        zone(self.timezone)
+        for t in (self.start, self.end):
+            if t:
+                parse_hhmm(t)
+        return self
+
 
 class Freeze(Model):
-    start: str = Field(description="ISO date or datetime")
-    end: str = Field(description="ISO date or datetime")
+    """When matching actions are forbidden: two ISO dates/datetimes, or a weekly span such as fri 16:00."""
+
+    start: str = Field(description="ISO date or datetime, or a weekly time such as 'fri 16:00'")
+    end: str = Field(description="ISO date (inclusive) or datetime, or a weekly time such as 'mon 08:00'")
     timezone: str = "UTC"
     message: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Freeze:
+        tz = zone(self.timezone)
+        a, b = parse_point(self.start, tz), parse_point(self.end, tz)
+        if type(a) is not type(b):
+            raise ValueError("freeze start and end must both be weekly times or both dates")
+        return self
+
+
+class AuditDuty(StrEnum):
+    LOG = "log"  # the action's full log is kept in the journal
+    DRY_RUN = "dry-run"  # the actuator verified the effect before making it
+    SCREENSHOT = "screenshot"  # a screenshot of the result is attached
+
+
+FACTS = ("build.green", "docs.current", "release.published")
+FactName = Literal[
+    "build.green",
+    "docs.current",
+    "release.published",
+    "deps.build.green",
+    "deps.docs.current",
+    "deps.release.published",
+]
 
 
 class Rule(Model):
@@ -318,16 +362,17 @@ class Rule(Model):
     enforcement: Enforcement = Enforcement.MANDATORY
     match: Match = Field(default_factory=Match)
     deny: Deny | None = None
-    require: list[str] = Field(default_factory=list)
+    require: list[FactName] = Field(default_factory=list)
     hold: Hold | None = None
     limit: Limit | None = None
     window: Window | None = None
     freeze: Freeze | None = None
-    audit: list[str] = Field(default_factory=list)
+    audit: list[AuditDuty] = Field(default_factory=list)
 
 
 class ConstitutionSpec(Model):
     default: PolicyDefault = PolicyDefault.DENY
+    groups: dict[str, list[str]] = Field(default_factory=dict, description="Approver groups: name -> members")
     rules: list[Rule] = Field(default_factory=list)
 
 

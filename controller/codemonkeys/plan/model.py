@@ -47,11 +47,25 @@ class PlanModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class TraceEntry(PlanModel):
+    """How one applying rule evaluated (rules that do not apply are not listed)."""
+
+    rule: str
+    enforcement: str
+    outcome: Verdict
+    effect: str  # deny | hold | require | limit | window | freeze | allow
+    message: str
+
+
 class Decision(PlanModel):
     verdict: Verdict
     rule: str | None = None
     message: str = ""
     advisory: list[str] = Field(default_factory=list, description="advisory rules that would have failed")
+    audit: list[str] = Field(default_factory=list, description="duties the actuator must prove")
+    trace: list[TraceEntry] = Field(default_factory=list)
+    id: str = ""  # decision id (decision log)
+    input_hash: str = ""
 
 
 class Action(PlanModel):
@@ -77,6 +91,7 @@ class ProductPlan(PlanModel):
     in_sync: bool
     facets: dict[str, Facet]
     suspended: bool = False
+    fingerprint: str = ""  # of this product's observed facts and the fleet revision (approvals bind to it)
 
 
 class FleetRef(PlanModel):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,7 +36,7 @@ from codemonkeys.plan.model import (
     ProductPlan,
     Verdict,
 )
-from codemonkeys.policy.gate import FactValue, Gate, PolicyInput
+from codemonkeys.policy.gate import Approval, FactValue, Gate, PolicyInput
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class DesiredView:
     revision: str
     digest: str
     products: Mapping[str, Product]
+    name: str = ""  # the Fleet's metadata.name
 
 
 def action_id(product: str, kind: ActionKind, target: str | None = None) -> str:
@@ -306,6 +307,11 @@ def _policy_facts(
 # --- the whole fleet --------------------------------------------------------------------------
 
 
+def product_fingerprint(desired: DesiredView, facts: ProductFacts) -> str:
+    doc = {"revision": desired.revision, "digest": desired.digest, "facts": facts.model_dump(mode="json")}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+
+
 def fingerprint(desired: DesiredView, observed: Mapping[str, ProductFacts]) -> str:
     doc = {
         "revision": desired.revision,
@@ -333,9 +339,15 @@ def plan(
     gate: Gate,
     now: datetime,
     only: Iterable[str] | None = None,
+    approvals: Mapping[str, Sequence[Approval]] | None = None,
 ) -> Plan:
-    """Diff desired vs observed for the products in ``observed`` (or ``only``) into a gated Plan."""
+    """Diff desired vs observed for the products in ``observed`` (or ``only``) into a gated Plan.
+
+    ``approvals`` (action id -> approvals on record) lets held actions through; each approval counts
+    only for the fleet revision and product fingerprint it was given for.
+    """
     names = sorted(set(only) if only is not None else set(observed))
+    fingerprints = {n: product_fingerprint(desired, observed[n]) for n in names}
     drafts = {n: plan_product(n, desired.products[n], observed[n]) for n in names}
 
     # Suspended products are observed and shown, never acted on.
@@ -381,7 +393,16 @@ def plan(
         facts = _policy_facts(a.product, drafts, ancestors, desired.products)
         decision = gate.decide(
             PolicyInput(
-                action_id=aid, kind=str(a.kind), product=desired.products[a.product], facts=facts, now=now
+                action_id=aid,
+                kind=str(a.kind),
+                product=desired.products[a.product],
+                facts=facts,
+                now=now,
+                params=a.params,
+                fleet=desired.name,
+                revision=desired.revision,
+                product_fingerprint=fingerprints[a.product],
+                approvals=tuple((approvals or {}).get(aid, ())),
             )
         )
         if decision.verdict is Verdict.ALLOW:
@@ -394,6 +415,7 @@ def plan(
             in_sync=all(f.in_sync for f in drafts[n].facets.values()),
             facets=drafts[n].facets,
             suspended=n in suspended,
+            fingerprint=fingerprints[n],
         )
         for n in names
     }

@@ -1,5 +1,5 @@
 """Policy: the constitution engine (stage 4: gate)."""
 
-from codemonkeys.policy.gate import FactValue, Gate, PolicyInput
+from codemonkeys.policy.gate import Approval, FactValue, Gate, HistoryEntry, PolicyInput
 
-__all__ = ["FactValue", "Gate", "PolicyInput"]
+__all__ = ["Approval", "FactValue", "Gate", "HistoryEntry", "PolicyInput"]

@@ -1,28 +1,34 @@
 """Policy (stage 4: gate): the constitution decides allow / deny / hold for every planned action.
 
-Pure: ``Gate.decide(PolicyInput) -> Decision``. Semantics (documented in constitution/README.md):
+``Gate`` is one plan's session over a loaded constitution: ``decide(PolicyInput) -> Decision`` is
+deterministic given its inputs and the actions the same gate allowed before (budgets count those).
+Semantics (the reference is constitution/README.md):
 
 * A rule applies to an action when every key of its ``match`` matches (omitted keys match all).
-* Precedence over the mandatory rules that apply: deny > hold > require > allow.
-  Advisory rules never decide; the ones that would have failed are listed in ``Decision.advisory``.
-* With ``default: deny`` (fail closed) an action that no rule applies to is denied; with
-  ``default: allow`` it is allowed.
-* Facts for ``require`` are ``true`` (observed), ``pending`` (a planned upstream action establishes it,
-  so it holds when the action runs), ``false`` or ``unknown``. Only ``true`` and ``pending`` satisfy.
-
-Effects this version cannot evaluate yet (CEL ``when``, ``hold``, ``limit``, ``window``, ``freeze``,
-``audit``) deny the action with a message naming the rule: the constitution is never silently ignored.
+* Each applying rule's effects give an outcome; among mandatory rules the strongest decides, by
+  precedence deny > hold > require > limit/window/freeze > allow (ties: first rule in the file).
+  ``require``, ``limit``, ``window`` and ``freeze`` deny; ``hold`` holds until approved.
+* Advisory rules never decide; those that would have failed are listed in ``advisory``.
+* With ``default: deny`` an action no mandatory rule applies to is denied (fail closed).
+* ``audit`` duties of every applying mandatory rule are attached to an allowed decision; the engine
+  fails an action whose actuator cannot prove them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum, StrEnum
 from fnmatch import fnmatchcase
+from typing import Any
 
 from codemonkeys.kinds.models import Constitution, Enforcement, PolicyDefault, Product, Rule
-from codemonkeys.plan.model import Decision, Verdict
+from codemonkeys.plan.model import Decision, TraceEntry, Verdict
+from codemonkeys.policy import cel
+from codemonkeys.timewindows import in_freeze, in_window
 
 
 class FactValue(StrEnum):
@@ -33,15 +39,76 @@ class FactValue(StrEnum):
 
 
 @dataclass(frozen=True)
+class Approval:
+    approver: str
+    revision: str  # fleet revision it was given for
+    fingerprint: str  # the product's observed fingerprint it was given for
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A succeeded action from the journal (budgets are counted from these)."""
+
+    kind: str
+    product: str
+    company: str | None
+    finished_at: datetime
+
+
+@dataclass(frozen=True)
 class PolicyInput:
     action_id: str
     kind: str
     product: Product
-    facts: dict[str, FactValue] = field(default_factory=dict)
-    now: datetime | None = None
+    facts: Mapping[str, FactValue] = field(default_factory=dict)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    params: Mapping[str, Any] = field(default_factory=dict)
+    fleet: str = ""
+    revision: str = ""
+    product_fingerprint: str = ""
+    approvals: Sequence[Approval] = ()
+
+    def input_hash(self) -> str:
+        doc = {
+            "action": self.action_id,
+            "kind": self.kind,
+            "params": self.params,
+            "product": self.product.metadata.model_dump(mode="json"),
+            "facts": dict(sorted(self.facts.items())),
+            "now": self.now.isoformat(),
+            "fleet": self.fleet,
+            "revision": self.revision,
+            "fingerprint": self.product_fingerprint,
+            "approvals": sorted(a.approver for a in self.approvals),
+        }
+        blob = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
 
 
-_UNSUPPORTED = ("hold", "limit", "window", "freeze", "audit")
+class Effect(IntEnum):
+    """Decision precedence: lower wins."""
+
+    DENY = 0
+    HOLD = 1
+    REQUIRE = 2
+    LIMIT = 3
+    WINDOW = 3
+    FREEZE = 3
+    ALLOW = 9
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    effect: Effect
+    name: str  # effect name for the trace
+    message: str
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.effect is Effect.ALLOW:
+            return Verdict.ALLOW
+        return Verdict.HOLD if self.effect is Effect.HOLD else Verdict.DENY
 
 
 def rule_applies(rule: Rule, inp: PolicyInput) -> bool:
@@ -55,73 +122,210 @@ def rule_applies(rule: Rule, inp: PolicyInput) -> bool:
     return all(meta.labels.get(k) == v for k, v in m.labels.items())
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    verdict: Verdict
-    message: str
+def cel_context(inp: PolicyInput) -> dict[str, Any]:
+    def tree(prefix: str) -> dict[str, dict[str, bool]]:
+        out: dict[str, dict[str, bool]] = {}
+        for key, value in inp.facts.items():
+            if prefix and not key.startswith(prefix):
+                continue
+            if not prefix and key.startswith("deps."):
+                continue
+            group, name = key.removeprefix(prefix).split(".", 1)
+            out.setdefault(group, {})[name] = value is FactValue.TRUE
+        return out
 
-
-def _evaluate(rule: Rule, inp: PolicyInput) -> _Outcome:
-    unsupported = [name for name in _UNSUPPORTED if getattr(rule, name)]
-    if rule.deny is not None and rule.deny.when:
-        unsupported.insert(0, "deny.when (CEL)")
-    if unsupported:
-        return _Outcome(
-            Verdict.DENY,
-            f"rule uses {', '.join(unsupported)}, which this version cannot evaluate (fail closed)",
-        )
-    if rule.deny is not None:
-        return _Outcome(Verdict.DENY, rule.deny.message)
-    missing = [
-        f"{f} is {inp.facts.get(f, FactValue.UNKNOWN)}"
-        for f in rule.require
-        if inp.facts.get(f, FactValue.UNKNOWN) not in (FactValue.TRUE, FactValue.PENDING)
-    ]
-    if missing:
-        return _Outcome(Verdict.DENY, "requires " + "; ".join(missing))
-    return _Outcome(Verdict.ALLOW, rule.description or "allowed")
-
-
-_RANK = {Verdict.DENY: 0, Verdict.HOLD: 1, Verdict.ALLOW: 2}
+    meta, spec = inp.product.metadata, inp.product.spec
+    return {
+        "action": {"id": inp.action_id, "kind": inp.kind, "params": dict(inp.params)},
+        "product": {
+            "name": meta.name,
+            "company": meta.company or "",
+            "labels": dict(meta.labels),
+            "annotations": dict(meta.annotations),
+            "language": str(spec.language),
+            "dependsOn": list(spec.depends_on),
+        },
+        "facts": {**tree(""), "deps": tree("deps.")},
+        "fleet": {"name": inp.fleet, "revision": inp.revision},
+        "now": inp.now,
+    }
 
 
 class Gate:
-    """A compiled constitution. Build once per plan; ``decide`` is pure and cheap."""
+    """A constitution compiled for one plan. CEL conditions compile once (cached per process)."""
 
-    def __init__(self, constitution: Constitution):
+    def __init__(
+        self,
+        constitution: Constitution,
+        history: Sequence[HistoryEntry] = (),
+        revision: str = "",
+    ):
         self.constitution = constitution
         self.rules = list(constitution.spec.rules)
+        self.groups = constitution.spec.groups
+        self.history = list(history)
+        self.revision = revision  # the constitution's git revision, for the decision log
+        self._allowed: list[HistoryEntry] = []  # allowed earlier in this plan: they count against budgets
+        for rule in self.rules:
+            for effect in (rule.deny, rule.hold):
+                if effect is not None and effect.when:
+                    cel.compile_condition(effect.when)
+
+    # --- effects ---------------------------------------------------------------------------------
+
+    def _approvers(self, hold_approvers: list[str]) -> set[str] | None:
+        if not hold_approvers:
+            return None
+        names: set[str] = set()
+        for entry in hold_approvers:
+            names |= set(self.groups.get(entry, [entry]))
+        return names
+
+    def _limit_used(self, rule: Rule, inp: PolicyInput) -> int:
+        limit = rule.limit
+        assert limit is not None
+        since = inp.now - timedelta(seconds=limit.per)
+        meta = inp.product.metadata
+
+        def counts(e: HistoryEntry) -> bool:
+            if rule.match.actions and not any(fnmatchcase(e.kind, g) for g in rule.match.actions):
+                return False
+            if limit.scope == "product" and e.product != meta.name:
+                return False
+            if limit.scope == "company" and e.company != meta.company:
+                return False
+            return e.finished_at >= since
+
+        return sum(1 for e in (*self.history, *self._allowed) if counts(e))
+
+    def evaluate(self, rule: Rule, inp: PolicyInput) -> list[_Outcome]:
+        """Every effect of ``rule`` for ``inp``; an empty list means the rule passes."""
+        out: list[_Outcome] = []
+        if rule.deny is not None:
+            if not rule.deny.when:
+                out.append(_Outcome(Effect.DENY, "deny", rule.deny.message))
+            else:
+                result = cel.evaluate(rule.deny.when, cel_context(inp))
+                if result is True:
+                    out.append(_Outcome(Effect.DENY, "deny", rule.deny.message))
+                elif isinstance(result, str):
+                    out.append(_Outcome(Effect.DENY, "deny", f"condition error (fail closed): {result}"))
+        holds = rule.hold is not None
+        if rule.hold is not None and rule.hold.when:
+            result = cel.evaluate(rule.hold.when, cel_context(inp))
+            if isinstance(result, str):
+                out.append(_Outcome(Effect.DENY, "hold", f"condition error (fail closed): {result}"))
+            holds = result is True
+        if holds and rule.hold is not None:
+            allowed = self._approvers(rule.hold.approvers)
+            valid = {
+                a.approver
+                for a in inp.approvals
+                if a.revision == inp.revision
+                and a.fingerprint == inp.product_fingerprint
+                and (allowed is None or a.approver in allowed)
+            }
+            if len(valid) < rule.hold.approvals:
+                who = f" from {', '.join(rule.hold.approvers)}" if rule.hold.approvers else ""
+                have = f"; approved by {', '.join(sorted(valid))}" if valid else ""
+                out.append(
+                    _Outcome(
+                        Effect.HOLD,
+                        "hold",
+                        f"needs {rule.hold.approvals} approval(s){who}: cmctl approve {inp.action_id}{have}",
+                    )
+                )
+        missing = [
+            f"{f} is {inp.facts.get(f, FactValue.UNKNOWN)}"
+            for f in rule.require
+            if inp.facts.get(f, FactValue.UNKNOWN) not in (FactValue.TRUE, FactValue.PENDING)
+        ]
+        if missing:
+            out.append(_Outcome(Effect.REQUIRE, "require", "requires " + "; ".join(missing)))
+        if rule.limit is not None:
+            used = self._limit_used(rule, inp)
+            if used >= rule.limit.count:
+                out.append(
+                    _Outcome(
+                        Effect.LIMIT,
+                        "limit",
+                        f"budget spent: {used} of {rule.limit.count} per {_span(rule.limit.per)} "
+                        f"(scope {rule.limit.scope})",
+                    )
+                )
+        if rule.window is not None:
+            w = rule.window
+            if not in_window(inp.now, list(w.days), w.start, w.end, w.timezone):
+                when = f"{','.join(w.days) or 'any day'} {w.start or '00:00'}-{w.end or '24:00'} {w.timezone}"
+                out.append(_Outcome(Effect.WINDOW, "window", f"outside the allowed window ({when})"))
+        if rule.freeze is not None:
+            f = rule.freeze
+            if in_freeze(inp.now, f.start, f.end, f.timezone):
+                msg = f.message or f"frozen from {f.start} to {f.end} {f.timezone}"
+                out.append(_Outcome(Effect.FREEZE, "freeze", msg))
+        return out
+
+    # --- the decision ----------------------------------------------------------------------------
 
     def decide(self, inp: PolicyInput) -> Decision:
         deciding: tuple[Rule, _Outcome] | None = None
-        covered: tuple[Rule, _Outcome] | None = None
+        covering: Rule | None = None
         advisory: list[str] = []
+        duties: list[str] = []
+        trace: list[TraceEntry] = []
         for rule in self.rules:
             if not rule_applies(rule, inp):
                 continue
-            outcome = _evaluate(rule, inp)
+            outcomes = self.evaluate(rule, inp)
+            worst = min(outcomes, key=lambda o: o.effect) if outcomes else None
+            trace.append(
+                TraceEntry(
+                    rule=rule.id,
+                    enforcement=str(rule.enforcement),
+                    outcome=worst.verdict if worst else Verdict.ALLOW,
+                    effect=worst.name if worst else "allow",
+                    message="; ".join(o.message for o in outcomes)
+                    if outcomes
+                    else (rule.description or "passes"),
+                )
+            )
             if rule.enforcement is Enforcement.ADVISORY:
-                if outcome.verdict is not Verdict.ALLOW:
-                    advisory.append(f"{rule.id}: {outcome.message}")
+                if worst:
+                    advisory.append(f"{rule.id}: {worst.message}")
                 continue
-            covered = covered or (rule, outcome)
-            if outcome.verdict is not Verdict.ALLOW and (
-                deciding is None or _RANK[outcome.verdict] < _RANK[deciding[1].verdict]
-            ):
-                deciding = (rule, outcome)
+            covering = covering or rule
+            duties += [str(d) for d in rule.audit if str(d) not in duties]
+            if worst and (deciding is None or worst.effect < deciding[1].effect):
+                deciding = (rule, worst)
+
         if deciding is not None:
             rule, outcome = deciding
-            return Decision(verdict=outcome.verdict, rule=rule.id, message=outcome.message, advisory=advisory)
-        if covered is not None:
-            rule, outcome = covered
-            return Decision(verdict=Verdict.ALLOW, rule=rule.id, message=outcome.message, advisory=advisory)
-        if self.constitution.spec.default is PolicyDefault.ALLOW:
-            return Decision(
-                verdict=Verdict.ALLOW, rule="default", message="allowed (default: allow)", advisory=advisory
-            )
+            verdict, rule_id, message = outcome.verdict, rule.id, outcome.message
+        elif covering is not None:
+            verdict, rule_id, message = Verdict.ALLOW, covering.id, covering.description or "allowed"
+        elif self.constitution.spec.default is PolicyDefault.ALLOW:
+            verdict, rule_id, message = Verdict.ALLOW, "default", "allowed (default: allow)"
+        else:
+            verdict, rule_id, message = Verdict.DENY, "default", f"no rule allows {inp.kind} (default: deny)"
+
+        if verdict is Verdict.ALLOW:
+            meta = inp.product.metadata
+            self._allowed.append(HistoryEntry(inp.kind, meta.name, meta.company, inp.now))
+        input_hash = inp.input_hash()
         return Decision(
-            verdict=Verdict.DENY,
-            rule="default",
-            message=f"no rule allows {inp.kind} (default: deny)",
+            verdict=verdict,
+            rule=rule_id,
+            message=message,
             advisory=advisory,
+            audit=duties if verdict is Verdict.ALLOW else [],
+            trace=trace,
+            id=hashlib.sha256(f"{self.revision}:{input_hash}".encode()).hexdigest()[:16],
+            input_hash=input_hash,
         )
+
+
+def _span(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

@@ -109,6 +109,38 @@ class ProductStatus(Base):
     facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class ApprovalRecord(Base):
+    """`cmctl approve`: bound to the fleet revision and product fingerprint it was given for."""
+
+    __tablename__ = "approvals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[str] = mapped_column(String(255), index=True)
+    product: Mapped[str] = mapped_column(String(80))
+    approver: Mapped[str] = mapped_column(String(120))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[str] = mapped_column(String(80))
+    fingerprint: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DecisionRecord(Base):
+    """The decision log (OPA style): every verdict with its inputs' hash and the constitution revision."""
+
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[str] = mapped_column(String(32), index=True)
+    action_id: Mapped[str] = mapped_column(String(255), index=True)
+    product: Mapped[str] = mapped_column(String(80))
+    verdict: Mapped[str] = mapped_column(String(8))
+    rule: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    constitution_revision: Mapped[str] = mapped_column(String(80))
+    input_hash: Mapped[str] = mapped_column(String(64))
+    plan_fingerprint: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditRecord(Base):
     __tablename__ = "audit"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -226,18 +258,6 @@ class Store:
                 q = q.where(ActionRecord.product == product)
             return list(s.scalars(q))
 
-    def count_actions(self, kinds: list[str], since: datetime, products: list[str] | None = None) -> int:
-        """Succeeded actions of these kinds since a time (budgets are counted from the journal)."""
-        with self.session() as s:
-            q = select(ActionRecord).where(
-                ActionRecord.kind.in_(kinds),
-                ActionRecord.status == ActionStatus.SUCCEEDED,
-                ActionRecord.finished_at >= since,
-            )
-            if products is not None:
-                q = q.where(ActionRecord.product.in_(products))
-            return len(s.scalars(q).all())
-
     # --- local CI results -----------------------------------------------------------------------
 
     def record_build(self, product: str, commit: str, status: str, duration: float, log: str) -> None:
@@ -273,6 +293,52 @@ class Store:
     def statuses(self) -> list[ProductStatus]:
         with self.session() as s:
             return list(s.scalars(select(ProductStatus).order_by(ProductStatus.product)))
+
+    def history(self, since: datetime) -> list[ActionRecord]:
+        """Succeeded actions finished since ``since`` (for budgets)."""
+        with self.session() as s:
+            q = select(ActionRecord).where(
+                ActionRecord.status == ActionStatus.SUCCEEDED, ActionRecord.finished_at >= since
+            )
+            return list(s.scalars(q))
+
+    # --- approvals and the decision log ---------------------------------------------------------
+
+    def add_approval(
+        self, action_id: str, product: str, approver: str, comment: str, revision: str, fingerprint: str
+    ) -> ApprovalRecord:
+        with self.session() as s:
+            rec = ApprovalRecord(
+                action_id=action_id,
+                product=product,
+                approver=approver,
+                comment=comment,
+                revision=revision,
+                fingerprint=fingerprint,
+            )
+            s.add(rec)
+            return rec
+
+    def approvals(self, products: list[str] | None = None) -> list[ApprovalRecord]:
+        with self.session() as s:
+            q = select(ApprovalRecord).order_by(ApprovalRecord.id)
+            if products is not None:
+                q = q.where(ApprovalRecord.product.in_(products))
+            return list(s.scalars(q))
+
+    def record_decisions(self, rows: list[dict[str, Any]]) -> None:
+        with self.session() as s:
+            s.add_all(DecisionRecord(**row) for row in rows)
+
+    def decisions(self, action_id: str, limit: int = 1) -> list[DecisionRecord]:
+        with self.session() as s:
+            q = (
+                select(DecisionRecord)
+                .where(DecisionRecord.action_id == action_id)
+                .order_by(DecisionRecord.id.desc())
+                .limit(limit)
+            )
+            return list(s.scalars(q))
 
     # --- audit ----------------------------------------------------------------------------------
 

@@ -1,0 +1,130 @@
+"""`cmctl policy test`: policy test cases as data, like `opa test`.
+
+A test file (YAML) names a constitution file and lists cases; each case is an action, the facts, the
+time, optional approvals and journal history, and the expected verdict (and deciding rule)::
+
+    constitution: ../default.yaml          # relative to the test file
+    products:                              # optional, referenced by name from cases
+      lib: {name: lib, company: acme, labels: {tier: library}}
+    cases:
+      - name: publishing needs a green build
+        action: release.publish            # the action kind; the id is <product>/<kind> unless `id` is given
+        product: lib                       # a name from `products`, or an inline {name, company, labels}
+        facts: {build.green: false}        # true | false | pending | unknown; missing facts are unknown
+        now: "2026-11-27T17:00:00+01:00"   # default: 2026-01-05T12:00:00Z (a Monday noon)
+        approvals: [alice]                 # approvers on record for this action
+        history: [{kind: release.publish, product: lib, ago: 30m}]   # succeeded actions, for budgets
+        expect: {verdict: deny, rule: release-needs-green-build}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from codemonkeys.kinds.loader import load_constitution
+from codemonkeys.kinds.models import Product, parse_duration
+from codemonkeys.policy.gate import Approval, FactValue, Gate, HistoryEntry, PolicyInput
+
+DEFAULT_NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+CASE_KEYS = {"name", "action", "id", "product", "facts", "now", "params", "approvals", "history", "expect"}
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    file: str
+    name: str
+    passed: bool
+    detail: str
+
+
+def _product(spec: Any, named: dict[str, Any]) -> Product:
+    meta = named.get(spec, {"name": spec}) if isinstance(spec, str) else spec
+    return Product.model_validate(
+        {
+            "apiVersion": "codemonkeys.dev/v1",
+            "kind": "Product",
+            "metadata": {k: meta[k] for k in ("name", "company", "labels") if k in meta},
+            "spec": {
+                "source": {"repo": "test"},
+                "language": meta.get("language", "other"),
+                "dependsOn": meta.get("dependsOn", []),
+            },
+        }
+    )
+
+
+def _now(value: Any) -> datetime:
+    if value is None:
+        return DEFAULT_NOW
+    now = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+
+def run_file(path: Path) -> list[CaseResult]:
+    doc = yaml.safe_load(path.read_text()) or {}
+    constitution_path = (path.parent / doc["constitution"]).resolve()
+    constitution, diags = load_constitution(constitution_path)
+    if constitution is None:
+        detail = "; ".join(str(d) for d in diags)
+        return [CaseResult(str(path), "(load constitution)", False, detail)]
+    named = doc.get("products") or {}
+    results = []
+    for case in doc.get("cases", []):
+        unknown = set(case) - CASE_KEYS
+        if unknown:
+            results.append(CaseResult(str(path), str(case.get("name")), False, f"unknown keys: {sorted(unknown)}"))
+            continue
+        product = _product(case.get("product", "test-product"), named)
+        now = _now(case.get("now"))
+        kind = case["action"]
+        action_id = case.get("id") or f"{product.metadata.name}/{kind}"
+        facts = {str(k): FactValue(str(v).lower()) for k, v in (case.get("facts") or {}).items()}
+        history = [
+            HistoryEntry(
+                h["kind"],
+                h.get("product", product.metadata.name),
+                h.get("company", product.metadata.company),
+                now - timedelta(seconds=parse_duration(h.get("ago", "1m"))),
+            )
+            for h in case.get("history") or []
+        ]
+        approvals = tuple(Approval(str(a), "rev", "fp") for a in case.get("approvals") or [])
+        gate = Gate(constitution, history=history)
+        decision = gate.decide(
+            PolicyInput(
+                action_id=action_id,
+                kind=kind,
+                product=product,
+                facts=facts,
+                now=now,
+                params=case.get("params") or {},
+                revision="rev",
+                product_fingerprint="fp",
+                approvals=approvals,
+            )
+        )
+        expect = case["expect"]
+        got = {"verdict": str(decision.verdict), "rule": decision.rule}
+        wrong = [f"{k}: want {v!r}, got {got.get(k)!r}" for k, v in expect.items() if got.get(k) != v]
+        detail = "; ".join(wrong) if wrong else f"{decision.verdict} ({decision.rule}): {decision.message}"
+        results.append(CaseResult(str(path), case["name"], not wrong, detail))
+    return results
+
+
+def discover(target: Path) -> list[Path]:
+    """Test files: YAML files with a top-level `cases:` list (a single file may be given)."""
+    files = [target] if target.is_file() else sorted([*target.rglob("*.yaml"), *target.rglob("*.yml")])
+    out = []
+    for f in files:
+        try:
+            doc = yaml.safe_load(f.read_text())
+        except yaml.YAMLError:
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("cases"), list) and "constitution" in doc:
+            out.append(f)
+    return out
