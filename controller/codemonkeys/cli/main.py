@@ -199,6 +199,7 @@ def _apply(plan: Plan, desired: DesiredState, store: Store, parallelism: int):
         ActionStatus.NOOP: "[green]=[/]",
         ActionStatus.FAILED: "[red]✗[/]",
         ActionStatus.SKIPPED: "[yellow]-[/]",
+        ActionStatus.BLOCKED: "[magenta]■[/]",
     }
 
     def on_event(kind, action, outcome) -> None:

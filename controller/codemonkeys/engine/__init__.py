@@ -163,10 +163,9 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
+        """No action failed or was skipped for a failure (policy-blocked actions are not failures)."""
         return all(
-            o.status in (ActionStatus.SUCCEEDED, ActionStatus.NOOP)
-            for o in self.outcomes.values()
-            if o.action.decision.verdict is Verdict.ALLOW
+            o.status not in (ActionStatus.FAILED, ActionStatus.SKIPPED) for o in self.outcomes.values()
         )
 
     def counts(self) -> dict[str, int]:
@@ -257,7 +256,7 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
     # Denied and held actions are journaled, never run.
     for a in approved.actions:
         if a.decision.verdict is not Verdict.ALLOW:
-            finish(a, ActionStatus.SKIPPED, f"{a.decision.verdict}: {a.decision.rule}: {a.decision.message}")
+            finish(a, ActionStatus.BLOCKED, f"{a.decision.verdict}: {a.decision.rule}: {a.decision.message}")
             store.audit(
                 f"action.{a.decision.verdict}",
                 who,
@@ -325,9 +324,11 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
                 progressed = True
                 if bad:
                     why = ", ".join(f"{d.action.id} {d.status}" for d in bad)
-                    finish(a, ActionStatus.SKIPPED, f"skipped: dependency {why}")
+                    blocked = all(d.status is ActionStatus.BLOCKED for d in bad)
+                    status = ActionStatus.BLOCKED if blocked else ActionStatus.SKIPPED
+                    finish(a, status, f"{status}: dependency {why}")
                     store.audit(
-                        "action.skipped",
+                        f"action.{status}",
                         who,
                         {"because": why},
                         product=a.product,

@@ -13,6 +13,7 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ class DesiredState:
     entries: dict[str, ProductEntry] = field(default_factory=dict)
     constitution_revision: str = "unversioned"  # last commit that touched constitution.yaml (+dirty)
 
-    @property
+    @cached_property
     def products(self) -> dict[str, Product]:
         return {name: e.product for name, e in self.entries.items()}
 
@@ -275,7 +276,10 @@ def _check_constitution(doc: Document | None, out: _Collector) -> None:
                 out.at(where, f"spec.rules[{i}].{effect}.when: {problem}")
         rule_id = _get(rule, "id")
         if isinstance(rule_id, str) and rule_id in seen:
-            out.at(doc.value_pos(("spec", "rules", i, "id")), f"spec.rules[{i}].id: duplicate rule id {rule_id!r}")
+            out.at(
+                doc.value_pos(("spec", "rules", i, "id")),
+                f"spec.rules[{i}].id: duplicate rule id {rule_id!r}",
+            )
         seen.add(rule_id)
 
 

@@ -307,6 +307,19 @@ def _policy_facts(
 # --- the whole fleet --------------------------------------------------------------------------
 
 
+def _ancestors_within(dag: nx.DiGraph, node: str, scope: set[str]) -> set[str]:
+    """Ancestors of ``node`` reachable through nodes of ``scope`` (a walk over predecessors)."""
+    seen: set[str] = set()
+    stack = [node]
+    pred = dag.pred
+    while stack:
+        for p in pred[stack.pop()]:
+            if p in scope and p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return seen
+
+
 def product_fingerprint(desired: DesiredView, facts: ProductFacts) -> str:
     doc = {"revision": desired.revision, "digest": desired.digest, "facts": facts.model_dump(mode="json")}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
@@ -375,21 +388,21 @@ def plan(
 
     # The facts an action may require concern its own product and its direct dependencies, and every
     # path from a dependency's action into this product passes through that dependency's publish ->
-    # this product's release.cut edge; so ancestry within that local subgraph is exact and cheap.
+    # this product's release.cut edge; so ancestry within those products' actions is exact and cheap.
     by_product: dict[str, list[str]] = {}
     for aid, a in actions.items():
         by_product.setdefault(a.product, []).append(aid)
-    local: dict[str, nx.DiGraph] = {}
+    scopes: dict[str, set[str]] = {}
 
     planned: list[Action] = []
     allowed: set[str] = set()
     for aid in sorted(actions, key=lambda x: (waves[x], x)):
         a = actions[aid]
-        if a.product not in local:
-            scope = [a.product, *desired.products[a.product].spec.depends_on]
-            local[a.product] = dag.subgraph([x for p in scope for x in by_product.get(p, ())])
+        if a.product not in scopes:
+            related = [a.product, *desired.products[a.product].spec.depends_on]
+            scopes[a.product] = {x for p in related for x in by_product.get(p, ())}
         # A fact is `pending` only if an allowed upstream action establishes it (ancestors come first).
-        ancestors = nx.ancestors(local[a.product], aid) & allowed
+        ancestors = _ancestors_within(dag, aid, scopes[a.product]) & allowed
         facts = _policy_facts(a.product, drafts, ancestors, desired.products)
         decision = gate.decide(
             PolicyInput(

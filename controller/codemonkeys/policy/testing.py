@@ -77,7 +77,9 @@ def run_file(path: Path) -> list[CaseResult]:
     for case in doc.get("cases", []):
         unknown = set(case) - CASE_KEYS
         if unknown:
-            results.append(CaseResult(str(path), str(case.get("name")), False, f"unknown keys: {sorted(unknown)}"))
+            results.append(
+                CaseResult(str(path), str(case.get("name")), False, f"unknown keys: {sorted(unknown)}")
+            )
             continue
         product = _product(case.get("product", "test-product"), named)
         now = _now(case.get("now"))

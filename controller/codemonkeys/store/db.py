@@ -46,7 +46,8 @@ class ActionStatus(StrEnum):
     SUCCEEDED = "succeeded"
     NOOP = "noop"
     FAILED = "failed"
-    SKIPPED = "skipped"
+    SKIPPED = "skipped"  # not run because a dependency failed or was skipped
+    BLOCKED = "blocked"  # not run by policy: denied or held, or a dependency was
     INTERRUPTED = "interrupted"
 
 
