@@ -16,13 +16,16 @@ Semantics (the reference is constitution/README.md):
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
-from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 from codemonkeys.kinds.models import Constitution, Enforcement, PolicyDefault, Product, Rule
@@ -111,11 +114,19 @@ class _Outcome:
         return Verdict.HOLD if self.effect is Effect.HOLD else Verdict.DENY
 
 
+@lru_cache(maxsize=4096)
+def _globs(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled regex for a list of shell globs (fnmatch semantics, case-sensitive)."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
 def rule_applies(rule: Rule, inp: PolicyInput) -> bool:
     m, meta = rule.match, inp.product.metadata
-    if m.actions and not any(fnmatchcase(inp.kind, g) or fnmatchcase(inp.action_id, g) for g in m.actions):
-        return False
-    if m.products and not any(fnmatchcase(meta.name, g) for g in m.products):
+    if m.actions:
+        actions = _globs(tuple(m.actions))
+        if not (actions.match(inp.kind) or actions.match(inp.action_id)):
+            return False
+    if m.products and not _globs(tuple(m.products)).match(meta.name):
         return False
     if m.companies and meta.company not in m.companies:
         return False
@@ -165,7 +176,9 @@ class Gate:
         self.groups = constitution.spec.groups
         self.history = list(history)
         self.revision = revision  # the constitution's git revision, for the decision log
-        self._allowed: list[HistoryEntry] = []  # allowed earlier in this plan: they count against budgets
+        self._limited = [r for r in self.rules if r.limit is not None]
+        self._history_counts: dict[tuple[str, datetime], Counter[str]] = {}
+        self._planned: Counter[tuple[str, str]] = Counter()  # allowed earlier in this plan, per budget
         for rule in self.rules:
             for effect in (rule.deny, rule.hold):
                 if effect is not None and effect.when:
@@ -181,22 +194,37 @@ class Gate:
             names |= set(self.groups.get(entry, [entry]))
         return names
 
+    @staticmethod
+    def _counts_kind(rule: Rule, kind: str) -> bool:
+        return not rule.match.actions or bool(_globs(tuple(rule.match.actions)).match(kind))
+
+    def _used_before(self, rule: Rule, since: datetime) -> Counter[str]:
+        """Journal entries counting against ``rule``'s budget since ``since``, per scope key (memoized)."""
+        key = (rule.id, since)
+        if key not in self._history_counts:
+            assert rule.limit is not None
+            self._history_counts[key] = Counter(
+                _scope_key(rule.limit.scope, e.product, e.company)
+                for e in self.history
+                if e.finished_at >= since and self._counts_kind(rule, e.kind)
+            )
+        return self._history_counts[key]
+
     def _limit_used(self, rule: Rule, inp: PolicyInput) -> int:
         limit = rule.limit
         assert limit is not None
-        since = inp.now - timedelta(seconds=limit.per)
         meta = inp.product.metadata
+        scope = _scope_key(limit.scope, meta.name, meta.company)
+        since = inp.now - timedelta(seconds=limit.per)
+        return self._used_before(rule, since)[scope] + self._planned[(rule.id, scope)]
 
-        def counts(e: HistoryEntry) -> bool:
-            if rule.match.actions and not any(fnmatchcase(e.kind, g) for g in rule.match.actions):
-                return False
-            if limit.scope == "product" and e.product != meta.name:
-                return False
-            if limit.scope == "company" and e.company != meta.company:
-                return False
-            return e.finished_at >= since
-
-        return sum(1 for e in (*self.history, *self._allowed) if counts(e))
+    def _count_allowed(self, inp: PolicyInput) -> None:
+        """An allowed action spends budget for the decisions after it in the same plan."""
+        meta = inp.product.metadata
+        for rule in self._limited:
+            if self._counts_kind(rule, inp.kind):
+                assert rule.limit is not None
+                self._planned[(rule.id, _scope_key(rule.limit.scope, meta.name, meta.company))] += 1
 
     def evaluate(self, rule: Rule, inp: PolicyInput) -> list[_Outcome]:
         """Every effect of ``rule`` for ``inp``; an empty list means the rule passes."""
@@ -309,8 +337,7 @@ class Gate:
             verdict, rule_id, message = Verdict.DENY, "default", f"no rule allows {inp.kind} (default: deny)"
 
         if verdict is Verdict.ALLOW:
-            meta = inp.product.metadata
-            self._allowed.append(HistoryEntry(inp.kind, meta.name, meta.company, inp.now))
+            self._count_allowed(inp)
         input_hash = inp.input_hash()
         return Decision(
             verdict=verdict,
@@ -322,6 +349,12 @@ class Gate:
             id=hashlib.sha256(f"{self.revision}:{input_hash}".encode()).hexdigest()[:16],
             input_hash=input_hash,
         )
+
+
+def _scope_key(scope: str, product: str, company: str | None) -> str:
+    if scope == "product":
+        return product
+    return (company or "") if scope == "company" else ""
 
 
 def _span(seconds: int) -> str:
