@@ -5,6 +5,7 @@ from __future__ import annotations
 from codemonkeys.act.base import ActContext, ActionResult, Actuator, Outcome, Redactor
 from codemonkeys.act.build_local import build_local
 from codemonkeys.act.docs import build_docs
+from codemonkeys.act.publish_ansible import publish_with_ansible
 from codemonkeys.act.publish_file import publish_file
 from codemonkeys.act.release import cut_release
 from codemonkeys.kinds.models import CIKind, RegistryType
@@ -28,7 +29,7 @@ def actuator_for(action: Action, ctx: ActContext) -> Actuator:
         return cut_release
     if action.kind is ActionKind.RELEASE_PUBLISH:
         reg = ctx.desired.fleet.spec.registries[action.params["registry"]]
-        return publish_file if reg.type is RegistryType.FILE else _unsupported(f"publishing to {reg.type}")
+        return publish_file if reg.type is RegistryType.FILE else publish_with_ansible
     return _unsupported(str(action.kind))
 
 

@@ -219,6 +219,10 @@ class Docs(Model):
 class Publish(Model):
     registry: Name
     package: str
+    playbook: str | None = Field(
+        None,
+        description="Override the publishing playbook: a fleet-repo path, or repo:PATH in the product repo",
+    )
 
 
 class Release(Model):
