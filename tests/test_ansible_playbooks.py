@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from codemonkeys.act.base import Redactor
 from codemonkeys.act.publish_ansible import playbook_dir, run_playbook
 
