@@ -101,13 +101,15 @@ def run_playbook(
 
 def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
     from codemonkeys.observe.registries import observe_registry
+    from codemonkeys.observe.registry_http import RegistryHttp
 
     name = action.product
     product = ctx.desired.products[name]
     reg_name, package, version, tag = (action.params[k] for k in ("registry", "package", "version", "tag"))
     registry = ctx.desired.fleet.spec.registries[reg_name]
     secrets = registry_env(registry)
-    facts = observe_registry(registry, reg_name, product.spec.language, package, dict(os.environ))
+    with RegistryHttp() as http:
+        facts = observe_registry(registry, reg_name, product.spec.language, package, os.environ, http)
     if isinstance(facts, Unknown):
         return ActionResult(Outcome.FAILED, ctx.redact(facts.error), transient=True)
     if version in facts.versions:

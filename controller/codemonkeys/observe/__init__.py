@@ -7,6 +7,7 @@ error becomes an ``Unknown`` fact carrying the message, which blocks only the ac
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,8 @@ from codemonkeys.kinds.models import CIKind, RegistryType
 from codemonkeys.observe.docs import observe_docs
 from codemonkeys.observe.facts import BuildFacts, BuildStatus, GitFacts, ProductFacts, RegistryFacts, Unknown
 from codemonkeys.observe.git import fetch_git, mirror_path, parse_git, sync_mirror
-from codemonkeys.observe.registry_file import observe_file_registry
+from codemonkeys.observe.registries import observe_registry
+from codemonkeys.observe.registry_http import RegistryHttp
 from codemonkeys.store.db import Store
 
 Progress = Callable[[str], None]
@@ -33,6 +35,7 @@ class Observer:
         self._sync_errors: dict[str, str] = {}
         self._guard = threading.Lock()
         self._done: set[str] = set()
+        self.http = RegistryHttp()  # one HTTP client per run: per-host rate limits, retries
 
     @property
     def state_dir(self) -> Path:
@@ -100,23 +103,22 @@ class Observer:
 
     def _observe_registry(self, product: str, registry: str, package: str) -> RegistryFacts | Unknown:
         reg = self.desired.fleet.spec.registries[registry]
-        if reg.type is not RegistryType.FILE:
-            return Unknown(error=f"registry {registry!r}: no observer for type {reg.type!r} yet")
-        try:
-            language = self.desired.products[product].spec.language
-            return observe_file_registry(self.desired.registry_path(registry), language, package)
-        except OSError as exc:
-            return Unknown(error=f"registry {registry!r}: {exc}")
+        root = self.desired.registry_path(registry) if reg.type is RegistryType.FILE else None
+        language = self.desired.products[product].spec.language
+        return observe_registry(reg, registry, language, package, os.environ, self.http, file_root=root)
 
     def observe(self, names: Iterable[str], progress: Progress | None = None) -> dict[str, ProductFacts]:
         names = sorted(names)
-        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(names) or 1))) as pool:
-            results = {}
-            for name, facts in zip(names, pool.map(self.observe_product, names), strict=True):
-                results[name] = facts
-                if progress:
-                    progress(name)
-            return results
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(names) or 1))) as pool:
+                results = {}
+                for name, facts in zip(names, pool.map(self.observe_product, names), strict=True):
+                    results[name] = facts
+                    if progress:
+                        progress(name)
+                return results
+        finally:
+            self.http.close()
 
 
 __all__ = ["Observer", "ProductFacts"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import httpx
+
 from codemonkeys.kinds.models import Credentials, Language, Registry, RegistryType
 from codemonkeys.observe.facts import RegistryFacts, Unknown
 from codemonkeys.observe.registry_crates import observe_crates
@@ -85,3 +87,6 @@ def observe_registry(
         return observer(client, registry.url, package, auth)
     except RegistryError as exc:
         return Unknown(error=redact(f"{where}: {exc}", auth.secrets() if auth else ()))
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # a safety net: observers never raise
+        message = f"{where}: unexpected {type(exc).__name__}: {exc}"
+        return Unknown(error=redact(message, auth.secrets() if auth else ()))

@@ -67,9 +67,13 @@ def parse_sparse_index(text: str, include_yanked: bool = False) -> RegistryFacts
 
 
 def observe_crates(
-    http: RegistryHttp, index_url: str, name: str, auth: Auth | None = None, include_yanked: bool = False
+    http: RegistryHttp, index_url: str, name: str, auth: Auth | None = None, include_yanked: bool = True
 ) -> RegistryFacts:
-    """Fetch and parse; raises ``RegistryError``."""
+    """Fetch and parse; raises ``RegistryError``.
+
+    Yanked versions count as present by default: a yanked version can never be published again, so
+    for deciding whether to publish it is taken.
+    """
     try:
         url = f"{index_base(index_url)}/{index_path(name)}"
     except ValueError as exc:

@@ -32,8 +32,6 @@ DEFAULT_BACKOFF = 0.5  # seconds before the second attempt; doubles after that
 MAX_BACKOFF = 8.0
 USER_AGENT = "codemonkeys-controller (registry observer)"
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})  # plus any other 5xx
-
 
 class RegistryError(Exception):
     """A registry could not be read. ``str(exc)`` names the URL and status, never a credential."""
@@ -222,7 +220,7 @@ class RegistryHttp:
         def attempt() -> httpx.Response:
             self.limiter.acquire(host)
             response = self.client.get(url, headers=hdrs)
-            if response.status_code in RETRY_STATUSES or response.status_code >= 500:
+            if response.status_code == 429 or response.status_code >= 500:
                 response.read()
                 raise _RetryableStatus(response)
             return response

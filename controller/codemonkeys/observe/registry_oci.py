@@ -136,7 +136,12 @@ def fetch_token(http: RegistryHttp, challenge: Challenge, name: str, auth: Auth,
     params = {"scope": challenge.scope or f"repository:{name}:pull"}
     if challenge.service:
         params["service"] = challenge.service
-    realm = httpx.URL(challenge.realm)
+    try:
+        realm = httpx.URL(challenge.realm)
+    except httpx.InvalidURL:
+        raise RegistryError(
+            f"GET {safe_url(registry_url)}: HTTP 401, a Bearer challenge with a bad realm", 401
+        ) from None
     basic = auth if auth.basic else None
     if basic and realm.scheme == "http" and registry_url.startswith("https://"):
         raise RegistryError(

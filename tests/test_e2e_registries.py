@@ -1,0 +1,173 @@
+"""End to end against real registries: the demo fleet published through Ansible to pypiserver,
+verdaccio and Debian's docker-registry, observed back through their HTTP APIs.
+
+Covers: convergence (a second plan is in sync because the observers see the versions), the artifacts
+are really there (pip, npm view, tags/list), re-apply is a noop, wrong credentials fail clearly naming
+the registry and leave nothing half-done (the tag stays, the next run retries only the publish).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+from codemonkeys.demo import Workspace
+from codemonkeys.gitutil import git
+from conftest import cmctl
+from servers.registries import Server, start_pypiserver
+from test_e2e_engine import db
+
+pytestmark = pytest.mark.slow
+
+
+def use_real_registries(ws: Workspace, pypi: Server, npm: Server, oci: Server) -> None:
+    """Point acme-text at pypiserver, globex-widgets at verdaccio and globex-hash at the OCI registry."""
+    fleet = ws.fleet / "fleet.yaml"
+    fleet.write_text(
+        fleet.read_text().replace(
+            "  ci:\n",
+            f"""\
+    pypi:
+      type: pypi
+      url: {pypi.url}
+      credentials: {{usernameEnv: CM_TEST_PYPI_USER, passwordEnv: CM_TEST_PYPI_PASSWORD}}
+    npm:
+      type: npm
+      url: {npm.url}
+      credentials: {{tokenEnv: CM_TEST_NPM_TOKEN}}
+    oci:
+      type: oci
+      url: {oci.url}
+      credentials: {{usernameEnv: CM_TEST_OCI_USER, passwordEnv: CM_TEST_OCI_PASSWORD}}
+  ci:
+""",
+        )
+    )
+    for path, old, new in [
+        (
+            "products/acme/acme-text.yaml",
+            "registry: local\n        package: acme-text",
+            "registry: pypi\n        package: acme-text",
+        ),
+        ("products/globex/globex-widgets.yaml", "registry: local", "registry: npm"),
+        (
+            "products/globex/globex-hash.yaml",
+            "registry: local\n        package: globex-hash",
+            "registry: oci\n        package: globex/hash",
+        ),
+    ]:
+        f = ws.fleet / path
+        assert old in f.read_text(), path
+        f.write_text(f.read_text().replace(old, new))
+    git(["commit", "-qam", "publish to the real registries"], ws.fleet)
+
+
+def creds(pypi: Server, npm: Server, oci: Server, pypi_password: str | None = None) -> dict[str, str]:
+    return {
+        "CM_TEST_PYPI_USER": pypi.username,
+        "CM_TEST_PYPI_PASSWORD": pypi_password or pypi.password,
+        "CM_TEST_NPM_TOKEN": npm.token,
+        "CM_TEST_OCI_USER": oci.username,
+        "CM_TEST_OCI_PASSWORD": oci.password,
+    }
+
+
+PRODUCTS = ["-p", "acme-text", "-p", "globex-widgets", "-p", "globex-hash"]
+
+
+def test_publish_to_real_registries_converges(workspace: Workspace, pypi_server, npm_server, oci_server):
+    use_real_registries(workspace, pypi_server, npm_server, oci_server)
+    env = creds(pypi_server, npm_server, oci_server)
+    fleet = str(workspace.fleet)
+    r = cmctl("apply", "--fleet", fleet, "--auto-approve", *PRODUCTS, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for key, secret in env.items():
+        if not key.endswith("_USER"):  # user names are not secrets
+            assert secret not in r.stdout + r.stderr
+
+    r = cmctl("plan", "--fleet", fleet, "--detailed-exitcode", *PRODUCTS, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr  # the observers see every version in its registry
+
+    index = pypi_server.authed_url("/simple/")
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "index", "versions", "acme-text", "--index-url", index],
+        capture_output=True,
+        text=True,
+    )
+    assert pip.returncode == 0, pip.stderr
+    assert "0.2.0" in pip.stdout
+
+    view = subprocess.run(
+        ["npm", "view", "@globex/widgets", "versions", "--json", "--registry", npm_server.url],
+        capture_output=True,
+        text=True,
+    )
+    assert view.returncode == 0, view.stderr
+    assert "0.4.0" in json.loads(view.stdout)
+
+    request = urllib.request.Request(
+        f"{oci_server.url}/v2/globex/hash/tags/list", headers=oci_server.basic_auth_header()
+    )
+    with urllib.request.urlopen(request) as response:
+        assert json.loads(response.read()) == {"name": "globex/hash", "tags": ["0.1.1"]}
+
+    r = cmctl("apply", "--fleet", fleet, "--auto-approve", *PRODUCTS, env=env)
+    assert r.returncode == 0 and "nothing to apply" in r.stdout
+    with db(workspace) as conn:
+        proofs = [
+            json.loads(o)["audit"]
+            for (o,) in conn.execute("select outputs from actions where kind='release.publish'")
+        ]
+    assert all(set(p) == {"log", "dry-run"} for p in proofs) and len(proofs) == 3
+
+
+def test_wrong_credentials_fail_clearly_and_leave_nothing_half_done(
+    workspace: Workspace, npm_server, oci_server, tmp_path
+):
+    # A registry that anyone may read but only the user may upload to: the observer sees it, the upload fails.
+    with start_pypiserver(tmp_path / "pypi", authenticate=("update",)) as pypi:
+        use_real_registries(workspace, pypi, npm_server, oci_server)
+        fleet = str(workspace.fleet)
+        wrong = creds(pypi, npm_server, oci_server, pypi_password="not-the-password")
+        r = cmctl("apply", "--fleet", fleet, "--auto-approve", "-p", "acme-text", env=wrong)
+        assert r.returncode == 1
+        assert "acme-text/release.publish/pypi" in r.stderr
+        assert f"to pypi ({pypi.url}) failed" in r.stderr
+        assert "not-the-password" not in r.stdout + r.stderr
+        assert "v0.2.0" in git(["tag", "--list"], workspace.repos / "acme-text").split()  # the tag stays
+        assert not list((pypi.workdir / "packages").iterdir())  # nothing half-uploaded
+
+        doc = json.loads(cmctl("plan", "--json", "--fleet", fleet, "-p", "acme-text", env=wrong).stdout)
+        assert [a["id"] for a in doc["actions"]] == [
+            "acme-text/release.publish/pypi"
+        ]  # only the publish is left
+
+        r = cmctl(
+            "apply",
+            "--fleet",
+            fleet,
+            "--auto-approve",
+            "-p",
+            "acme-text",
+            env=creds(pypi, npm_server, oci_server),
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "published acme-text 0.2.0 to pypi" in r.stderr
+
+
+def test_unreadable_registry_is_an_unknown_fact_naming_it(
+    workspace: Workspace, pypi_server, npm_server, oci_server
+):
+    """With wrong credentials a private registry cannot even be observed: its publish waits, said why."""
+    use_real_registries(workspace, pypi_server, npm_server, oci_server)
+    wrong = creds(pypi_server, npm_server, oci_server, pypi_password="not-the-password")
+    doc = json.loads(
+        cmctl("plan", "--json", "--fleet", str(workspace.fleet), "-p", "acme-text", env=wrong).stdout
+    )
+    release = doc["products"]["acme-text"]["facets"]["release"]
+    assert "registry 'pypi'" in release["message"] and "HTTP 403" in release["message"]  # pypiserver: 403
+    assert "not-the-password" not in json.dumps(doc)
+    assert "acme-text/release.publish/pypi" not in [a["id"] for a in doc["actions"]]
