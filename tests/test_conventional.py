@@ -61,6 +61,21 @@ def test_next_version(last, bump, file_version, expected):
     assert next_version(last, bump, file_version) == expected
 
 
+@pytest.mark.parametrize(
+    ("last", "bump", "file_version", "taken", "expected"),
+    [
+        ("1.2.3", Bump.MINOR, None, [], "1.3.0-rc.1"),
+        ("1.2.3", Bump.MINOR, None, ["1.3.0-rc.1", "1.3.0-rc.2", "1.3.0-beta.7"], "1.3.0-rc.3"),
+        ("1.3.0-rc.2", Bump.PATCH, None, ["1.3.0-rc.1", "1.3.0-rc.2"], "1.3.0-rc.3"),  # same target
+        ("1.3.0-rc.2", Bump.NONE, None, ["1.3.0-rc.2"], None),
+        ("0.4.1", Bump.MAJOR, None, [], "0.5.0-rc.1"),
+        (None, Bump.NONE, "2.0.0", [], "2.0.0-rc.1"),
+    ],
+)
+def test_next_version_on_a_prerelease_channel(last, bump, file_version, taken, expected):
+    assert next_version(last, bump, file_version, channel="rc", taken=taken) == expected
+
+
 def test_newest_version_tag_by_semver_not_text():
     tags = ["v0.9.0", "v0.10.0", "v0.2.0", "nightly", "other-v9.0.0"]
     assert newest_version_tag(tags, "v{version}", "p") == ("v0.10.0", "0.10.0")

@@ -24,6 +24,7 @@ from typing import Any
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, tool_env, worktree
 from codemonkeys.demo import project_dir
 from codemonkeys.kinds.models import Registry, RegistryType
+from codemonkeys.observe.conventional import version_in
 from codemonkeys.observe.facts import Unknown
 from codemonkeys.plan.model import Action
 
@@ -112,7 +113,7 @@ def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
         facts = observe_registry(registry, reg_name, product.spec.language, package, os.environ, http)
     if isinstance(facts, Unknown):
         return ActionResult(Outcome.FAILED, ctx.redact(facts.error), transient=True)
-    if version in facts.versions:
+    if version_in(version, facts.versions):
         return ActionResult(Outcome.NOOP, f"{package} {version} is already in {reg_name}")
 
     override = next((p.playbook for p in product.spec.release.publish if p.registry == reg_name), None)

@@ -19,6 +19,7 @@ from filelock import FileLock
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, worktree
 from codemonkeys.kinds.models import Language
+from codemonkeys.observe.conventional import version_in
 from codemonkeys.observe.registry_file import (
     ecosystem,
     list_files,
@@ -74,7 +75,7 @@ def publish_file(action: Action, ctx: ActContext) -> ActionResult:
     registry, package, version, tag = (action.params[k] for k in ("registry", "package", "version", "tag"))
     root = ctx.desired.registry_path(registry)
     language = product.spec.language
-    if version in observe_file_registry(root, language, package).versions:
+    if version_in(version, observe_file_registry(root, language, package).versions):
         return ActionResult(Outcome.NOOP, f"{package} {version} is already in {registry}")
     with (
         tempfile.TemporaryDirectory(dir=ctx.work_dir) as tmp,
@@ -88,7 +89,7 @@ def publish_file(action: Action, ctx: ActContext) -> ActionResult:
             return ActionResult(Outcome.FAILED, f"packaging {package} {version} failed", {}, log)
         artifacts = sorted(p.name for p in out.iterdir() if p.is_file())
         built = parse_versions(artifacts, language, package).versions
-        if built != [version]:
+        if len(built) != 1 or not version_in(version, built):
             return ActionResult(
                 Outcome.FAILED,
                 f"the artifacts built from {tag} are version(s) {built}, not {version}: {artifacts}",

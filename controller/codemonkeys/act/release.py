@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import tomlkit
+from filelock import FileLock
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, worktree
 from codemonkeys.gitutil import IDENTITY, GitError, git
-from codemonkeys.observe.conventional import commit_bump, parse_commit
+from codemonkeys.observe.conventional import commit_bump, format_tag, parse_commit
 from codemonkeys.observe.facts import Bump, Commit
 from codemonkeys.observe.git import LOG_FORMAT, _records, sync_mirror
 from codemonkeys.plan.model import Action
@@ -69,6 +70,14 @@ def _bump_cargo_lock(path: Path, crate: str, version: str) -> None:
 
 
 def cut_release(action: Action, ctx: ActContext) -> ActionResult:
+    """One cut at a time per repository: products of a monorepo commit to the same branch."""
+    mirror = ctx.mirror(action.product)
+    mirror.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(mirror.parent / f"{mirror.name}.release.lock")):
+        return _cut_release(action, ctx)
+
+
+def _cut_release(action: Action, ctx: ActContext) -> ActionResult:
     name = action.product
     product = ctx.desired.products[name]
     release = product.spec.release
@@ -84,17 +93,20 @@ def cut_release(action: Action, ctx: ActContext) -> ActionResult:
         return ActionResult(Outcome.NOOP, f"{tag} already exists", {"tag": tag, "version": version})
     branch = product.spec.source.branch
     head = git(["rev-parse", f"refs/heads/{branch}"], mirror)
+    pathspec = ["--", product.spec.source.path] if product.spec.source.path else []
     if head != planned_head:
-        return ActionResult(
-            Outcome.FAILED,
-            f"{branch} moved from {planned_head[:12]} to {head[:12]} since the plan; plan again",
-        )
+        # A monorepo branch may move under other products (their releases); this product's path may not.
+        moved_here = not pathspec or git(["log", "--format=%H", f"{planned_head}..{head}", *pathspec], mirror)
+        if moved_here:
+            return ActionResult(
+                Outcome.FAILED,
+                f"{branch} moved from {planned_head[:12]} to {head[:12]} since the plan; plan again",
+            )
     previous = action.params.get("previous")
     prev_tag = None
     if previous:
-        prev_tag = release.tag_format.replace("{product}", name).replace("{version}", previous)
+        prev_tag = format_tag(product.spec.tag_format, name, previous)
     rng = [f"{prev_tag}..{head}"] if prev_tag else [head]
-    pathspec = ["--", product.spec.source.path] if product.spec.source.path else []
     commits = [
         parse_commit(*r) for r in _records(git(["log", f"--format={LOG_FORMAT}", *rng, *pathspec], mirror))
     ]

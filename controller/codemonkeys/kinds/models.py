@@ -229,7 +229,16 @@ class Release(Model):
     want: Literal["released"] = "released"
     versioning: Versioning = Versioning.CONVENTIONAL
     version: str | None = Field(None, description="The pinned version (versioning: pinned)")
-    tag_format: str = Field("v{version}", description="Tag name; {version} and {product} are substituted")
+    tag_format: str | None = Field(
+        None,
+        description="Tag name with {version} and {product}; default v{version}, "
+        "or {product}-v{version} for a product at a source.path of a monorepo",
+    )
+    prerelease: str | None = Field(
+        None,
+        pattern=r"^[a-z][a-z0-9]*$",
+        description="Pre-release channel: versions become X.Y.Z-<channel>.N (e.g. rc)",
+    )
     version_file: str | None = Field(
         None, description="Default: pyproject.toml, package.json, Cargo.toml or VERSION"
     )
@@ -239,7 +248,7 @@ class Release(Model):
     def _pinned(self) -> Release:
         if self.versioning is Versioning.PINNED and not self.version:
             raise ValueError("versioning: pinned needs `version`")
-        if "{version}" not in self.tag_format:
+        if self.tag_format is not None and "{version}" not in self.tag_format:
             raise ValueError("tagFormat must contain {version}")
         return self
 
@@ -269,6 +278,13 @@ class ProductSpec(Model):
     infra: Infra | None = None
     announce: Announce | None = None
     suspend: bool = Field(False, description="Observed and shown, never acted on (Flux style)")
+
+    @property
+    def tag_format(self) -> str:
+        """The release tag format in effect (monorepo products get their name in the tag by default)."""
+        if self.release is not None and self.release.tag_format:
+            return self.release.tag_format
+        return "{product}-v{version}" if self.source.path else "v{version}"
 
 
 class Product(Model):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 import semver
+from packaging.version import InvalidVersion, Version
 
 from codemonkeys.observe.facts import Bump, Commit
 
@@ -51,25 +52,71 @@ def parse_version(text: str | None) -> semver.Version | None:
         return None
 
 
-def next_version(last: str | None, bump: Bump, file_version: str | None) -> str | None:
+def next_version(
+    last: str | None,
+    bump: Bump,
+    file_version: str | None,
+    channel: str | None = None,
+    taken: Iterable[str] = (),
+) -> str | None:
     """The version release.cut creates, or None when nothing is releasable.
 
     Without a previous tag the first release is the version file's version (release-please style),
-    or 0.1.0 when the file has none.
+    or 0.1.0 when the file has none. With a pre-release ``channel`` (e.g. ``rc``) the result is
+    ``X.Y.Z-rc.N``: X.Y.Z is the bumped stable version (or the one a previous pre-release already
+    aims at) and N follows the highest pre-release of it in ``taken`` (all versions already tagged).
     """
     if last is None:
         initial = parse_version(file_version)
-        return str(initial) if initial and initial > semver.Version(0, 0, 0) else "0.1.0"
+        base = (
+            initial.finalize_version()
+            if initial and initial > semver.Version(0, 0, 0)
+            else semver.Version(0, 1, 0)
+        )
+        return _prerelease(base, channel, taken) if channel else str(base)
     if bump is Bump.NONE:
         return None
     current = parse_version(last)
     if current is None:
         return None
+    if channel and current.prerelease:
+        return _prerelease(current.finalize_version(), channel, taken)
     if bump is Bump.MAJOR:
-        return str(current.bump_minor() if current.major == 0 else current.bump_major())
-    if bump is Bump.MINOR:
-        return str(current.bump_minor())
-    return str(current.bump_patch())
+        nxt = current.bump_minor() if current.major == 0 else current.bump_major()
+    elif bump is Bump.MINOR:
+        nxt = current.bump_minor()
+    else:
+        nxt = current.bump_patch()
+    return _prerelease(nxt, channel, taken) if channel else str(nxt)
+
+
+def _prerelease(base: semver.Version, channel: str, taken: Iterable[str]) -> str:
+    numbers = [0]
+    for text in taken:
+        v = parse_version(text)
+        if v and v.finalize_version() == base and v.prerelease and v.prerelease.startswith(f"{channel}."):
+            tail = v.prerelease.removeprefix(f"{channel}.")
+            if tail.isdigit():
+                numbers.append(int(tail))
+    return f"{base}-{channel}.{max(numbers) + 1}"
+
+
+def version_in(version: str, versions: Iterable[str]) -> bool:
+    """Whether ``version`` is among ``versions``, also when an ecosystem normalized its spelling
+    (PEP 440 turns 1.0.0-rc.1 into 1.0.0rc1)."""
+    if version in versions:
+        return True
+    try:
+        wanted = Version(version)
+    except InvalidVersion:
+        return False
+    for v in versions:
+        try:
+            if Version(v) == wanted:
+                return True
+        except InvalidVersion:
+            continue
+    return False
 
 
 def tag_pattern(tag_format: str, product: str) -> re.Pattern[str]:

@@ -66,12 +66,13 @@ def fetch_git(product: Product, mirror: Path) -> RawGit:
     head = git(["rev-parse", "--verify", f"{branch}^{{commit}}"], mirror)
     tags = git(["tag", "--list"], mirror).split()
     merged = git(["tag", "--merged", head], mirror).split()
-    tag_format = spec.release.tag_format if spec.release else "v{version}"
+    tag_format = spec.tag_format
     last = newest_version_tag(merged, tag_format, product.metadata.name)
     rng = [f"{last[0]}..{head}"] if last else [head]
     pathspec = ["--", spec.source.path] if spec.source.path else []
     log_since = git(["log", f"--format={LOG_FORMAT}", *rng, *pathspec], mirror)
-    recent = git(["log", "-n", "50", f"--format={LOG_FORMAT}", head], mirror)
+    # The build commit: the newest commit of this product (its path in a monorepo) that CI should build.
+    recent = git(["log", "-n", "50", f"--format={LOG_FORMAT}", head, *pathspec], mirror)
     vfile = _rel(
         product, version_file_for(spec.language, spec.release.version_file if spec.release else None)
     )
@@ -99,12 +100,15 @@ def parse_git(product: Product, raw: RawGit) -> GitFacts:
     """Pure: raw git output -> GitFacts (versions, releasable commits, build commit, docs inputs)."""
     spec = product.spec
     name = product.metadata.name
-    tag_format = spec.release.tag_format if spec.release else "v{version}"
+    tag_format = spec.tag_format
     last = newest_version_tag(raw.merged_tags, tag_format, name)
     commits = [parse_commit(sha, subject, body) for sha, subject, body in _records(raw.log_since)]
     file_version = read_version(raw.version_file, raw.version_text) if raw.version_text else None
     bump = overall_bump(commits)
-    nxt = next_version(last[1] if last else None, bump, file_version)
+    versions = {t: m[1] for t in raw.tags if (m := newest_version_tag([t], tag_format, name))}
+    all_tags, taken = list(versions), list(versions.values())
+    channel = spec.release.prerelease if spec.release else None
+    nxt = next_version(last[1] if last else None, bump, file_version, channel, taken)
     build_commit = raw.head
     for sha, subject, body in _records(raw.recent_log):
         if not any(marker in f"{subject}\n{body}" for marker in SKIP_CI):
@@ -113,13 +117,12 @@ def parse_git(product: Product, raw: RawGit) -> GitFacts:
     docs_inputs = None
     if raw.docs_ids and all(raw.docs_ids):
         docs_inputs = hashlib.sha256("\n".join(raw.docs_ids).encode()).hexdigest()[:16]
-    all_versions = [t for t in raw.tags if newest_version_tag([t], tag_format, name)]
     return GitFacts(
         head=raw.head,
         build_commit=build_commit,
         last_tag=last[0] if last else None,
         last_version=last[1] if last else None,
-        tags=sorted(all_versions),
+        tags=sorted(all_tags),
         commits_since=commits,
         bump=bump,
         next_version=nxt,

@@ -23,7 +23,7 @@ from datetime import datetime
 
 import networkx as nx
 from codemonkeys.kinds.models import Product, Versioning
-from codemonkeys.observe.conventional import format_tag
+from codemonkeys.observe.conventional import format_tag, version_in
 from codemonkeys.observe.facts import BuildStatus, GitFacts, ProductFacts, Unknown
 from codemonkeys.plan.model import (
     Action,
@@ -188,7 +188,7 @@ def _plan_release(name, product, git: GitFacts, facts, build_ok, build_blocker, 
     actions: list[Action] = []
     if rel.versioning is Versioning.PINNED:
         target = rel.version
-        cut_needed = format_tag(rel.tag_format, name, target) not in git.tags
+        cut_needed = format_tag(product.spec.tag_format, name, target) not in git.tags
         why = f"pinned version {target} has no tag"
     else:
         cut_needed = git.next_version is not None
@@ -203,7 +203,8 @@ def _plan_release(name, product, git: GitFacts, facts, build_ok, build_blocker, 
     missing = [
         p
         for p in rel.publish
-        if p.registry not in unknown and (cut_needed or target not in facts.registries[p.registry].versions)
+        if p.registry not in unknown
+        and (cut_needed or not version_in(target, facts.registries[p.registry].versions))
     ]
     observed = f"{git.last_version or 'unreleased'}"
 
@@ -228,7 +229,7 @@ def _plan_release(name, product, git: GitFacts, facts, build_ok, build_blocker, 
                     "version": target,
                     "previous": git.last_version,
                     "bump": str(git.bump),
-                    "tag": format_tag(rel.tag_format, name, target),
+                    "tag": format_tag(product.spec.tag_format, name, target),
                     "commit": git.head,
                 },
                 reason=f"release: want released, {why} -> {target}",
@@ -245,7 +246,7 @@ def _plan_release(name, product, git: GitFacts, facts, build_ok, build_blocker, 
                     "registry": pub.registry,
                     "package": pub.package,
                     "version": target,
-                    "tag": format_tag(rel.tag_format, name, target),
+                    "tag": format_tag(product.spec.tag_format, name, target),
                 },
                 reason=f"release: {pub.package} {target} is not in registry {pub.registry}",
                 depends_on=[cut_id] if cut_id else [],
