@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from codemonkeys.act.base import ActContext, ActionResult, Actuator, Outcome, Redactor
+from codemonkeys.act.build_jenkins import build_jenkins
 from codemonkeys.act.build_local import build_local
 from codemonkeys.act.docs import build_docs
 from codemonkeys.act.publish_ansible import publish_with_ansible
@@ -22,7 +23,7 @@ def _unsupported(what: str) -> Actuator:
 def actuator_for(action: Action, ctx: ActContext) -> Actuator:
     if action.kind is ActionKind.BUILD_RUN:
         ci = ctx.desired.ci_kind(action.product)
-        return build_local if ci is CIKind.LOCAL else _unsupported(f"ci {ci}")
+        return build_local if ci is CIKind.LOCAL else build_jenkins
     if action.kind is ActionKind.DOCS_BUILD:
         return build_docs
     if action.kind is ActionKind.RELEASE_CUT:

@@ -36,6 +36,9 @@ class Observer:
         self._guard = threading.Lock()
         self._done: set[str] = set()
         self.http = RegistryHttp()  # one HTTP client per run: per-host rate limits, retries
+        self._jenkins = None  # a jenkinsci.Connection, made on first use
+        self._jenkins_folders: dict[str, object] = {}  # folder -> {job: builds} or the JenkinsError
+        self._jenkins_locks: dict[str, threading.Lock] = {}
 
     @property
     def state_dir(self) -> Path:
@@ -89,8 +92,8 @@ class Observer:
         if isinstance(git, Unknown):
             return Unknown(error="build: unknown because the commit to check is unknown")
         kind = self.desired.ci_kind(name)
-        if kind is not CIKind.LOCAL:
-            return Unknown(error=f"build: no observer for ci {kind!r} yet")
+        if kind is CIKind.JENKINS:
+            return self._observe_jenkins(name, git.build_commit)
         result = self.store.build_result(name, git.build_commit)
         if result is None:
             return BuildFacts(commit=git.build_commit, status=BuildStatus.NONE)
@@ -100,6 +103,28 @@ class Observer:
             duration=result.duration,
             finished_at=result.finished_at.isoformat(timespec="seconds"),
         )
+
+    def _observe_jenkins(self, name: str, commit: str) -> BuildFacts | Unknown:
+        """Batch observation: one request per Jenkins folder per run, shared by its products."""
+        from codemonkeys.jenkinsci import JenkinsError, connect, job_name
+        from codemonkeys.observe.ci_jenkins import build_facts, fetch_folder, parse_folder
+
+        job = job_name(self.desired.products[name])
+        folder, _, leaf = job.rpartition("/")
+        with self._guard:
+            lock = self._jenkins_locks.setdefault(folder, threading.Lock())
+        with lock:
+            if folder not in self._jenkins_folders:
+                try:
+                    self._jenkins = self._jenkins or connect(self.desired)
+                    self._jenkins_folders[folder] = parse_folder(fetch_folder(self._jenkins, folder))
+                except JenkinsError as exc:
+                    # A folder that does not exist yet holds no builds: build.run will create it.
+                    self._jenkins_folders[folder] = {} if "not found" in str(exc) else exc
+        listing = self._jenkins_folders[folder]
+        if isinstance(listing, JenkinsError):
+            return Unknown(error=f"build: {listing}")
+        return build_facts(listing.get(leaf), commit)
 
     def _observe_registry(self, product: str, registry: str, package: str) -> RegistryFacts | Unknown:
         reg = self.desired.fleet.spec.registries[registry]

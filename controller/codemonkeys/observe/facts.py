@@ -56,6 +56,7 @@ class BuildStatus(StrEnum):
     SUCCESS = "success"
     FAILURE = "failure"
     NONE = "none"  # no result recorded for this commit
+    RUNNING = "running"  # a CI build of this commit is in progress
 
 
 class BuildFacts(FactModel):
@@ -63,6 +64,7 @@ class BuildFacts(FactModel):
     status: BuildStatus
     duration: float | None = None
     finished_at: str | None = None
+    url: str | None = None  # the CI build, when the CI has pages
 
 
 class RegistryFacts(FactModel):

@@ -112,11 +112,16 @@ def plan_product(name: str, product: Product, facts: ProductFacts) -> _Draft:
                     id=build_action,
                     product=name,
                     kind=ActionKind.BUILD_RUN,
-                    params={"commit": b.commit, "ci": "local"},
+                    params={"commit": b.commit},
                     reason=reason,
                 )
             )
             build_ok = None
+        elif b.status is BuildStatus.RUNNING:
+            facets[FacetName.BUILD] = _facet(
+                "green", "running", FacetState.DRIFT, f"a build of {_short(b.commit)} is running"
+            )
+            build_ok, build_blocker = False, f"the build of {_short(b.commit)} is still running"
         else:
             facets[FacetName.BUILD] = _facet(
                 "green", "red", FacetState.FAILED, f"build of {_short(b.commit)} failed: push a fix"

@@ -1,0 +1,129 @@
+"""Webhook handlers (pure): verify, parse, and map an event to the products it concerns.
+
+* Git push events (GitHub / Gitea style): JSON with ``ref``, ``after`` and ``repository`` URLs, signed
+  with HMAC-SHA256 of the raw body in ``X-Hub-Signature-256: sha256=<hex>``; the signature is checked
+  with a constant-time comparison before anything is parsed.
+* The Jenkins Notification plugin: ``{"name", "url", "build": {"number", "phase", "status", "full_url",
+  "scm": {"commit", "branch"}}}``.
+
+An event re-observes only the products it concerns (``products_for``); the service queues those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from codemonkeys.jenkinsci import job_name
+from codemonkeys.kinds.loader import DesiredState
+
+
+class WebhookError(Exception):
+    """A request that must be refused: ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class EventKind(StrEnum):
+    GIT_PUSH = "git.push"
+    CI_BUILD = "ci.build"
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    repos: tuple[str, ...] = ()  # git: every URL the repository is known by
+    branch: str | None = None
+    commit: str | None = None
+    job: str | None = None  # ci: the Jenkins job (full name)
+    phase: str | None = None
+    status: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+def verify_signature(secret: str, body: bytes, header: str | None) -> None:
+    """Raise WebhookError(401) unless ``header`` is ``sha256=`` + HMAC-SHA256(secret, body)."""
+    if not secret:
+        raise WebhookError(401, "webhook secret is not configured: refusing unsigned events")
+    if not header or not header.startswith("sha256="):
+        raise WebhookError(401, "missing X-Hub-Signature-256")
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected.encode(), header.strip().encode()):
+        raise WebhookError(401, "bad signature")
+
+
+def _json(body: bytes) -> dict:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise WebhookError(400, "body is not JSON") from None
+    if not isinstance(data, dict):
+        raise WebhookError(400, "body is not a JSON object")
+    return data
+
+
+def parse_git_push(body: bytes) -> Event:
+    data = _json(body)
+    repo = data.get("repository") or {}
+    urls = tuple(
+        u
+        for u in (repo.get(k) for k in ("clone_url", "ssh_url", "git_url", "html_url", "url"))
+        if isinstance(u, str)
+    )
+    ref = data.get("ref") or ""
+    if not urls or not ref.startswith("refs/heads/"):
+        raise WebhookError(400, "not a branch push event (needs ref refs/heads/... and repository urls)")
+    return Event(
+        EventKind.GIT_PUSH, repos=urls, branch=ref.removeprefix("refs/heads/"), commit=data.get("after")
+    )
+
+
+def parse_jenkins_notification(body: bytes) -> Event:
+    data = _json(body)
+    build = data.get("build") or {}
+    if not data.get("name") or not isinstance(build, dict) or "phase" not in build:
+        raise WebhookError(400, "not a Jenkins Notification plugin event")
+    scm = build.get("scm") or {}
+    job = data.get("fullName") or data.get("name")
+    url = data.get("url") or ""
+    if "/" not in job and url.startswith("job/"):  # the plugin's url is the job's path: job/a/job/b/
+        job = "/".join(p for p in url.strip("/").split("/") if p != "job")
+    return Event(
+        EventKind.CI_BUILD,
+        job=job,
+        phase=build.get("phase"),
+        status=build.get("status"),
+        commit=scm.get("commit"),
+        branch=scm.get("branch"),
+    )
+
+
+def _same_repo(a: str, b: str) -> bool:
+    def norm(u: str) -> str:
+        u = u.strip().rstrip("/").removesuffix(".git")
+        for prefix in ("https://", "http://", "ssh://", "git://", "git@"):
+            u = u.removeprefix(prefix)
+        return u.replace(":", "/").lower()
+
+    return norm(a) == norm(b)
+
+
+def products_for(desired: DesiredState, event: Event) -> list[str]:
+    """The products an event concerns (sorted); empty if none."""
+    out = []
+    for name, product in desired.products.items():
+        if event.kind is EventKind.GIT_PUSH:
+            location = desired.repo_location(name)
+            if (
+                any(_same_repo(location, r) for r in event.repos)
+                and product.spec.source.branch == event.branch
+            ):
+                out.append(name)
+        elif event.job is not None and job_name(product) == event.job:
+            out.append(name)
+    return sorted(out)
