@@ -1,0 +1,143 @@
+"""Start the test Jenkins (server.py) as a subprocess for a test.
+
+    with start_jenkins(tmp_path / "jenkins") as jenkins:
+        client = jenkins.client()  # a python-jenkins `Jenkins` with the user and token
+        client.create_job("hello", CONFIG_XML)
+
+The server picks a free port itself (`--port 0`) and announces it on its first stdout line, so there is
+no race for the port. Its output goes to HOME/jenkins-server.log; a server that does not come up
+raises `JenkinsStartError` with the tail of that log. Starting again on the same home keeps the jobs
+and builds (use the same `token` to keep clients working).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+LOG_NAME = "jenkins-server.log"
+
+
+class JenkinsStartError(RuntimeError):
+    """The server did not come up."""
+
+
+@dataclass
+class JenkinsServer:
+    url: str  # http://127.0.0.1:PORT (no trailing slash)
+    user: str
+    token: str
+    process: subprocess.Popen
+    home: Path
+    log_path: Path
+    startup_seconds: float = 0.0
+    _log_file: Any = field(default=None, repr=False)
+
+    def client(self, **kwargs: Any) -> Any:
+        """A python-jenkins client for this server (python-jenkins is a test dependency)."""
+        import jenkins  # only the tests that use it need python-jenkins
+
+        return jenkins.Jenkins(self.url, username=self.user, password=self.token, **{"timeout": 30, **kwargs})
+
+    def log_tail(self, lines: int = 40) -> str:
+        return _tail(self.log_path, lines)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM (the server aborts its running builds), then SIGKILL after timeout. Safe to call twice."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=timeout)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    def __enter__(self) -> JenkinsServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_jenkins(
+    home: Path,
+    user: str = "cm",
+    *,
+    token: str | None = None,
+    executors: int = 2,
+    quiet_period: float = 0.5,
+    extra_args: tuple[str, ...] = (),
+    timeout: float = 30.0,
+) -> JenkinsServer:
+    """Run `python tests/servers/jenkins` on a free port; returns once `GET /` answers."""
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    token = token or secrets.token_hex(16)
+    log_path = home / LOG_NAME
+    log_file = open(log_path, "ab")  # noqa: SIM115 - closed by JenkinsServer.stop()
+    offset = log_file.tell()
+    argv = [sys.executable, str(HERE), "--port", "0", "--home", str(home), "--user", user, "--token", token]
+    argv += ["--executors", str(executors), "--quiet-period", str(quiet_period), *extra_args]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        argv,
+        cwd=home,
+        stdin=subprocess.DEVNULL,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # Ctrl-C in the test run does not hit it first; stop() ends it
+    )
+    server = JenkinsServer(
+        url="", user=user, token=token, process=process, home=home, log_path=log_path, _log_file=log_file
+    )
+    deadline = started + timeout
+    while True:
+        if process.poll() is not None:
+            server.stop()
+            raise JenkinsStartError(
+                f"the test Jenkins exited with code {process.returncode} before it was ready; "
+                f"last lines of {log_path}:\n{_tail(log_path, 40)}"
+            )
+        if not server.url:
+            m = re.search(rb"^listening (http://\S+)", log_path.read_bytes()[offset:], re.MULTILINE)
+            if m:
+                server.url = m.group(1).decode()
+        if server.url and _answers(server.url + "/"):
+            server.startup_seconds = time.monotonic() - started
+            return server
+        if time.monotonic() > deadline:
+            server.stop()
+            raise JenkinsStartError(
+                f"the test Jenkins did not answer within {timeout:.0f}s; "
+                f"last lines of {log_path}:\n{_tail(log_path, 40)}"
+            )
+        time.sleep(0.05)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.headers.get("X-Jenkins") is not None
+    except urllib.error.HTTPError as e:
+        return e.headers.get("X-Jenkins") is not None
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _tail(path: Path, lines: int) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
