@@ -32,8 +32,8 @@ def jenkins(tmp_path: Path, monkeypatch):
         yield server
 
 
-def on_jenkins(ws: Workspace, server) -> dict[str, str]:
-    """Switch the fleet to ci: jenkins and give the two products a Jenkinsfile from our templates."""
+def on_jenkins(ws: Workspace, server, with_jenkinsfile=("acme-text", "globex-widgets")) -> dict[str, str]:
+    """Switch the fleet to ci: jenkins and give products a Jenkinsfile from our templates."""
     fleet = ws.fleet / "fleet.yaml"
     fleet.write_text(
         fleet.read_text().replace(
@@ -45,7 +45,7 @@ def on_jenkins(ws: Workspace, server) -> dict[str, str]:
     git(["commit", "-qam", "build on Jenkins"], ws.fleet)
     desired, diags = load_fleet(ws.fleet)
     assert desired is not None, diags
-    for name in ("acme-text", "globex-widgets"):
+    for name in with_jenkinsfile:
         commit(
             ws.repos / name,
             {"Jenkinsfile": render_jenkinsfile(desired.products[name])},
@@ -55,11 +55,24 @@ def on_jenkins(ws: Workspace, server) -> dict[str, str]:
 
 
 def test_demo_converges_on_jenkins(workspace: Workspace, jenkins):
-    env = on_jenkins(workspace, jenkins)
+    env = on_jenkins(workspace, jenkins, with_jenkinsfile=("acme-text",))
     fleet = str(workspace.fleet)
+    doc = json.loads(cmctl("plan", "--json", "--fleet", fleet, *PRODUCTS, env=env).stdout)
+    widgets = [a for a in doc["actions"] if a["product"] == "globex-widgets"]
+    assert [(a["id"], a["params"].get("jenkinsfile")) for a in widgets] == [
+        ("globex-widgets/build.run", "generate")
+    ]
+    assert doc["products"]["globex-widgets"]["facets"]["release"]["state"] == "blocked"
+    first = cmctl("apply", "--fleet", fleet, "--auto-approve", *PRODUCTS, env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "acme/acme-text #1 passed" in first.stderr
+    repo = workspace.repos / "globex-widgets"
+    assert git(["log", "-1", "--format=%s"], repo) == "ci: add a Jenkinsfile for globex-widgets"
+    assert "sh 'npm test'" in (repo / "Jenkinsfile").read_text()
+    # the second round releases what waited for the generated Jenkinsfile
     r = cmctl("apply", "--fleet", fleet, "--auto-approve", *PRODUCTS, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "acme/acme-text #1 passed" in r.stderr
+    assert "v0.4.0" in git(["tag", "--list"], repo).split()
     assert jenkins.token not in r.stdout + r.stderr
     client = jenkins.client()
     assert client.job_exists("acme/acme-text") and client.job_exists("globex/globex-widgets")

@@ -22,6 +22,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from filelock import FileLock
+
 from codemonkeys.gitutil import git
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe.git import mirror_path
@@ -109,6 +111,25 @@ def worktree(mirror: Path, commit: str, work_dir: Path) -> Iterator[Path]:
     finally:
         git(["worktree", "remove", "--force", str(path)], mirror, check=False)
         git(["worktree", "prune"], mirror, check=False)
+
+
+@contextmanager
+def repo_lock(ctx: ActContext, product: str) -> Iterator[Path]:
+    """Serialize commits to one repository (products of a monorepo share its branch); yields the mirror."""
+    mirror = ctx.mirror(product)
+    mirror.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(mirror.parent / f"{mirror.name}.commit.lock")):
+        yield mirror
+
+
+def moved_since(mirror: Path, planned: str, head: str, path: str | None) -> bool:
+    """Whether the branch moved from ``planned`` to ``head`` in a way that concerns the product: any move
+    for a whole-repo product; only commits under ``path`` for a monorepo product."""
+    if head == planned:
+        return False
+    if not path:
+        return True
+    return bool(git(["log", "--format=%H", f"{planned}..{head}", "--", path], mirror))
 
 
 def tool_env() -> dict[str, str]:

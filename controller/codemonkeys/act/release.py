@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import tomlkit
-from filelock import FileLock
 
-from codemonkeys.act.base import ActContext, ActionResult, Outcome, worktree
+from codemonkeys.act.base import ActContext, ActionResult, Outcome, moved_since, repo_lock, worktree
 from codemonkeys.gitutil import IDENTITY, GitError, git
 from codemonkeys.observe.conventional import commit_bump, format_tag, parse_commit
 from codemonkeys.observe.facts import Bump, Commit
@@ -71,9 +70,7 @@ def _bump_cargo_lock(path: Path, crate: str, version: str) -> None:
 
 def cut_release(action: Action, ctx: ActContext) -> ActionResult:
     """One cut at a time per repository: products of a monorepo commit to the same branch."""
-    mirror = ctx.mirror(action.product)
-    mirror.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(mirror.parent / f"{mirror.name}.release.lock")):
+    with repo_lock(ctx, action.product):
         return _cut_release(action, ctx)
 
 
@@ -94,14 +91,11 @@ def _cut_release(action: Action, ctx: ActContext) -> ActionResult:
     branch = product.spec.source.branch
     head = git(["rev-parse", f"refs/heads/{branch}"], mirror)
     pathspec = ["--", product.spec.source.path] if product.spec.source.path else []
-    if head != planned_head:
-        # A monorepo branch may move under other products (their releases); this product's path may not.
-        moved_here = not pathspec or git(["log", "--format=%H", f"{planned_head}..{head}", *pathspec], mirror)
-        if moved_here:
-            return ActionResult(
-                Outcome.FAILED,
-                f"{branch} moved from {planned_head[:12]} to {head[:12]} since the plan; plan again",
-            )
+    if moved_since(mirror, planned_head, head, product.spec.source.path):
+        return ActionResult(
+            Outcome.FAILED,
+            f"{branch} moved from {planned_head[:12]} to {head[:12]} since the plan; plan again",
+        )
     previous = action.params.get("previous")
     prev_tag = None
     if previous:

@@ -61,6 +61,7 @@ def desired_view(desired: DesiredState) -> DesiredView:
         digest=desired.digest,
         products=desired.products,
         name=desired.fleet.metadata.name,
+        ci={name: str(desired.ci_kind(name)) for name in desired.products},
     )
 
 

@@ -50,6 +50,7 @@ class GitFacts(FactModel):
     next_version: str | None = None  # what release.cut would create (None: nothing releasable)
     file_version: str | None = None  # version written in the version file at head
     docs_inputs: str | None = None  # hash of the docs inputs (docs dir + mkdocs config) at head
+    jenkinsfile: bool = True  # whether head has the product's Jenkinsfile (only Jenkins builds need it)
 
 
 class BuildStatus(StrEnum):

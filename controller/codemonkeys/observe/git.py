@@ -38,6 +38,7 @@ class RawGit:
     version_file: str
     version_text: str | None
     docs_ids: list[str]  # object ids of the docs inputs at head ("" for a missing path)
+    jenkinsfile_id: str = ""  # object id of the product's Jenkinsfile at head ("" if missing)
 
 
 def mirror_path(state_dir: Path, url: str) -> Path:
@@ -83,7 +84,10 @@ def fetch_git(product: Product, mirror: Path) -> RawGit:
             docs_ids.append(
                 git(["rev-parse", "--verify", "--quiet", f"{head}:{_rel(product, p)}"], mirror, check=False)
             )
-    return RawGit(head, tags, merged, log_since, recent, vfile, version_text, docs_ids)
+    jenkinsfile = git(
+        ["rev-parse", "--verify", "--quiet", f"{head}:{_rel(product, 'Jenkinsfile')}"], mirror, check=False
+    )
+    return RawGit(head, tags, merged, log_since, recent, vfile, version_text, docs_ids, jenkinsfile)
 
 
 def _records(log: str) -> list[tuple[str, str, str]]:
@@ -128,6 +132,7 @@ def parse_git(product: Product, raw: RawGit) -> GitFacts:
         next_version=nxt,
         file_version=file_version,
         docs_inputs=docs_inputs,
+        jenkinsfile=bool(raw.jenkinsfile_id),
     )
 
 

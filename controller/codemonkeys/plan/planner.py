@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import networkx as nx
@@ -48,6 +48,7 @@ class DesiredView:
     digest: str
     products: Mapping[str, Product]
     name: str = ""  # the Fleet's metadata.name
+    ci: Mapping[str, str] = field(default_factory=dict)  # product -> CI kind in effect (default local)
 
 
 def action_id(product: str, kind: ActionKind, target: str | None = None) -> str:
@@ -72,7 +73,7 @@ def _facet(want: str, observed: str, state: FacetState, message: str = "") -> Fa
     )
 
 
-def plan_product(name: str, product: Product, facts: ProductFacts) -> _Draft:
+def plan_product(name: str, product: Product, facts: ProductFacts, ci: str = "local") -> _Draft:
     """Facets and (ungated, unordered-across-products) actions for one product. Pure."""
     spec = product.spec
     actions: list[Action] = []
@@ -95,7 +96,26 @@ def plan_product(name: str, product: Product, facts: ProductFacts) -> _Draft:
     build_action: str | None = None
     if spec.build is not None:
         b = facts.build
-        if b is None or isinstance(b, Unknown):
+        if ci == "jenkins" and not git.jenkinsfile:
+            # Jenkins builds the repo's Jenkinsfile: first commit one (from the language's template) and
+            # build that commit; docs and release wait for the next round (sync waves, Argo CD style).
+            build_action = action_id(name, ActionKind.BUILD_RUN)
+            reason = (
+                f"build: no Jenkinsfile at {_short(git.head)}: "
+                f"generate one from the {product.spec.language} template"
+            )
+            facets[FacetName.BUILD] = _facet("green", "no Jenkinsfile", FacetState.DRIFT, reason)
+            actions.append(
+                Action(
+                    id=build_action,
+                    product=name,
+                    kind=ActionKind.BUILD_RUN,
+                    params={"commit": git.head, "jenkinsfile": "generate"},
+                    reason=reason,
+                )
+            )
+            build_ok, build_blocker = False, "waiting for the generated Jenkinsfile to be built"
+        elif b is None or isinstance(b, Unknown):
             err = b.error if isinstance(b, Unknown) else "not observed"
             facets[FacetName.BUILD] = _facet("green", "unknown", FacetState.UNKNOWN, err)
             build_ok, build_blocker = False, "the build state is unknown"
@@ -367,7 +387,7 @@ def plan(
     """
     names = sorted(set(only) if only is not None else set(observed))
     fingerprints = {n: product_fingerprint(desired, observed[n]) for n in names}
-    drafts = {n: plan_product(n, desired.products[n], observed[n]) for n in names}
+    drafts = {n: plan_product(n, desired.products[n], observed[n], desired.ci.get(n, "local")) for n in names}
 
     # Suspended products are observed and shown, never acted on.
     suspended = {n for n in names if desired.products[n].spec.suspend}
