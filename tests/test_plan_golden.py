@@ -38,7 +38,9 @@ def load_case(path: Path):
         }
     )
     observed = {name: ProductFacts.model_validate(f) for name, f in case["observed"].items()}
-    desired = DesiredView(root="/fleet", revision="rev1", digest="d1", products=products)
+    desired = DesiredView(
+        root="/fleet", revision="rev1", digest="d1", products=products, ci=case.get("ci", {})
+    )
     return case, desired, observed, Gate(constitution)
 
 
