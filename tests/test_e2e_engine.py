@@ -227,6 +227,10 @@ def test_failing_product_is_isolated(workspace: Workspace):
     assert not [a for a in doc["actions"] if a["product"] == "globex-widgets"]  # a red build is not re-run
     status = json.loads(cmctl("status", "--json", "--fleet", fleet).stdout)
     assert status["products"]["globex-widgets"]["last_failure"]["action"] == "globex-widgets/build.run"
+    with db(workspace) as conn:  # the swarm learned the failure's signature
+        sigs = conn.execute("select product, ci, summary from signatures").fetchall()
+    assert sigs and all(p == "globex-widgets" and ci == "local" for p, ci, _ in sigs)
+    assert any("broken" in summary for _, _, summary in sigs), sigs
 
 
 def test_concurrent_apply_is_refused(workspace: Workspace):

@@ -111,6 +111,12 @@ def test_failing_tests_give_a_red_build_and_no_release(workspace: Workspace, jen
     with db(workspace) as conn:
         log = conn.execute("select log from actions where action_id='globex-widgets/build.run'").fetchone()[0]
     assert "Finished: FAILURE" in log
+    with db(workspace) as conn:  # the failure signature is stored per build, for the swarm
+        sigs = conn.execute(
+            "select ci, build_url, summary from signatures where product='globex-widgets'"
+        ).fetchall()
+    assert sigs and all(ci == "jenkins" and url and "/globex-widgets/" in url for ci, url, _ in sigs)
+    assert any("broken" in summary for _, _, summary in sigs), sigs
 
 
 def test_bad_jenkins_token_fails_clearly(workspace: Workspace, jenkins):

@@ -38,6 +38,7 @@ from codemonkeys.observe.ci_jenkins import build_facts, fetch_folder, parse_fold
 from codemonkeys.observe.facts import BuildStatus
 from codemonkeys.observe.git import sync_mirror
 from codemonkeys.plan.model import Action
+from codemonkeys.swarm.knowledge import learn_from_failure
 
 QUEUE_TIMEOUT = 600.0
 
@@ -186,4 +187,7 @@ def build_jenkins(action: Action, ctx: ActContext) -> ActionResult:
     }
     if result == "SUCCESS":
         return ActionResult(Outcome.SUCCEEDED, f"{job} #{number} passed in {duration:.1f}s", outputs, log)
-    return ActionResult(Outcome.FAILED, f"{job} #{number} of {commit[:12]} ended {result}", outputs, log)
+    lesson = learn_from_failure(ctx.store, action.product, commit, "jenkins", log, info.get("url"))
+    outputs["signatures"] = lesson.outputs()
+    why = f": {lesson.summary()}" if lesson.signatures else ""
+    return ActionResult(Outcome.FAILED, f"{job} #{number} of {commit[:12]} ended {result}{why}", outputs, log)

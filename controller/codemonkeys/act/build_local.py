@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, worktree
 from codemonkeys.plan.model import Action
+from codemonkeys.swarm.knowledge import learn_from_failure
 
 
 def build_local(action: Action, ctx: ActContext) -> ActionResult:
@@ -34,7 +35,11 @@ def build_local(action: Action, ctx: ActContext) -> ActionResult:
         return ActionResult(
             Outcome.SUCCEEDED, f"build of {commit[:12]} passed in {result.duration:.1f}s", outputs, log
         )
+    lesson = learn_from_failure(ctx.store, action.product, commit, "local", log)
+    outputs["signatures"] = lesson.outputs()
     why = "timed out" if result.returncode is None else f"exited {result.returncode}"
+    if lesson.signatures:
+        why += f": {lesson.summary()}"
     return ActionResult(
         Outcome.FAILED, f"build of {commit[:12]} failed: {' '.join(build.command)} {why}", outputs, log
     )

@@ -99,6 +99,23 @@ class BuildResult(Base):
     finished_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SignatureRecord(Base):
+    """Swarm knowledge: a normalized failure signature seen in one build of one product."""
+
+    __tablename__ = "signatures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product: Mapped[str] = mapped_column(String(80), index=True)
+    commit: Mapped[str] = mapped_column(String(64))
+    ci: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    fingerprint: Mapped[str] = mapped_column(String(32), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    build_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ProductStatus(Base):
     """The latest observation of a product (what `cmctl status` shows without re-observing)."""
 
@@ -282,6 +299,19 @@ class Store:
                 .order_by(ActionRecord.id.desc())
                 .limit(1)
             ).first()
+
+    def record_signatures(self, rows: list[dict[str, Any]]) -> None:
+        with self.session() as s:
+            s.add_all(SignatureRecord(**row) for row in rows)
+
+    def signatures(self, product: str | None = None, fingerprint: str | None = None) -> list[SignatureRecord]:
+        with self.session() as s:
+            q = select(SignatureRecord).order_by(SignatureRecord.id)
+            if product is not None:
+                q = q.where(SignatureRecord.product == product)
+            if fingerprint is not None:
+                q = q.where(SignatureRecord.fingerprint == fingerprint)
+            return list(s.scalars(q))
 
     # --- product status -------------------------------------------------------------------------
 
