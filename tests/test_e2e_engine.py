@@ -52,6 +52,39 @@ def plan_json(ws: Workspace) -> dict:
     return json.loads(r.stdout)
 
 
+def start_apply(ws: Workspace) -> subprocess.Popen:
+    """A real `cmctl apply` in the background, one action at a time."""
+    argv = [
+        sys.executable,
+        "-m",
+        "codemonkeys",
+        "apply",
+        "--fleet",
+        str(ws.fleet),
+        "--auto-approve",
+        "--parallelism",
+        "1",
+    ]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for_count(ws: Workspace, proc: subprocess.Popen, sql: str, timeout: float) -> int:
+    """Poll the state database until ``sql`` (a count) is positive; 0 if ``proc`` ended or time ran out."""
+    state = ws.fleet / ".cmctl" / "state.db"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if state.exists():
+            try:
+                with db(ws) as conn:
+                    count = conn.execute(sql).fetchone()[0]
+            except sqlite3.OperationalError:  # the schema is being created
+                count = 0
+            if count:
+                return count
+        time.sleep(0.05)
+    return 0
+
+
 def release_commits(repo: Path) -> list[str]:
     return [s for s in git(["log", "--format=%s"], repo).splitlines() if s.startswith("chore(release)")]
 
@@ -144,40 +177,11 @@ def test_stale_plan_is_refused(workspace: Workspace, tmp_path: Path):
 
 def test_kill_9_mid_apply_then_resume_repeats_nothing(workspace: Workspace):
     fleet = str(workspace.fleet)
-    env = {**os.environ, "NO_COLOR": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "codemonkeys",
-            "apply",
-            "--fleet",
-            fleet,
-            "--auto-approve",
-            "--parallelism",
-            "1",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    state = workspace.fleet / ".cmctl" / "state.db"
-    deadline = time.monotonic() + 300
-    killed_after = None
-    while time.monotonic() < deadline and proc.poll() is None:
-        if state.exists():
-            try:
-                with db(workspace) as conn:
-                    row = conn.execute(
-                        "select count(*) from actions where kind='release.cut' and status='succeeded'"
-                    ).fetchone()
-            except sqlite3.OperationalError:
-                row = (0,)
-            if row[0] >= 1:
-                killed_after = row[0]
-                os.kill(proc.pid, signal.SIGKILL)
-                break
-        time.sleep(0.05)
+    proc = start_apply(workspace)
+    cut = "select count(*) from actions where kind='release.cut' and status='succeeded'"
+    killed_after = wait_for_count(workspace, proc, cut, timeout=300)
+    if killed_after:
+        os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert killed_after, "the apply finished before it could be killed"
     with db(workspace) as conn:
@@ -235,34 +239,10 @@ def test_failing_product_is_isolated(workspace: Workspace):
 
 def test_concurrent_apply_is_refused(workspace: Workspace):
     fleet = str(workspace.fleet)
-    first = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "codemonkeys",
-            "apply",
-            "--fleet",
-            fleet,
-            "--auto-approve",
-            "--parallelism",
-            "1",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    first = start_apply(workspace)
+    started = wait_for_count(
+        workspace, first, "select count(*) from runs where status='running'", timeout=120
     )
-    state = workspace.fleet / ".cmctl" / "state.db"
-    deadline = time.monotonic() + 120
-    started = False
-    while time.monotonic() < deadline and first.poll() is None and not started:
-        if state.exists():
-            try:
-                with db(workspace) as conn:
-                    started = bool(
-                        conn.execute("select count(*) from runs where status='running'").fetchone()[0]
-                    )
-            except sqlite3.OperationalError:
-                pass
-        time.sleep(0.05)
     assert started, "the first apply never started"
     second = cmctl("apply", "--fleet", fleet, "--auto-approve")
     assert first.wait(timeout=600) == 0
