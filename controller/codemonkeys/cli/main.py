@@ -36,6 +36,23 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+def _version(value: bool) -> None:
+    if value:
+        import codemonkeys
+
+        out.print(f"cmctl {codemonkeys.__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Code Monkeys: reconcile a fleet of software products to the state its fleet repo declares."""
+
+
 schema_app = typer.Typer(help="JSON Schemas of the fleet-repo kinds.", no_args_is_help=True)
 demo_app = typer.Typer(
     help="A self-contained demo workspace: init, then plan + apply until every product is in sync.",
