@@ -36,6 +36,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+
+
 def _version(value: bool) -> None:
     if value:
         import codemonkeys
@@ -535,6 +537,95 @@ def policy_test(
             out.print(f"{mark} {r.file}: {r.name}" + ("" if r.passed else f"\n     {r.detail}"))
         out.print(f"{len(results) - len(failed)}/{len(results)} passed")
     raise typer.Exit(1 if failed else 0)
+
+
+controller_app = typer.Typer(
+    help="The long-running controller: reconcile on commits, webhooks and timers.", no_args_is_help=True
+)
+app.add_typer(controller_app, name="controller")
+
+
+@controller_app.command("run")
+def controller_run(
+    fleet: FleetOpt = Path("."),
+    listen: Annotated[str, typer.Option("--listen", help="HOST:PORT of the HTTP API.")] = "127.0.0.1:8080",
+    interval: Annotated[str, typer.Option("--interval", help="Resync period per product (jittered).")] = "3m",
+    once: Annotated[bool, typer.Option("--once", help="Reconcile every product once and exit.")] = False,
+    parallelism: Annotated[int, typer.Option("--parallelism", min=1, help="Actions at once.")] = 2,
+    token_env: Annotated[
+        str, typer.Option("--token-env", help="Env var with the API token for write endpoints.")
+    ] = "CMCTL_API_TOKEN",
+    webhook_secret_env: Annotated[
+        str, typer.Option("--webhook-secret-env", help="Env var with the git webhook HMAC secret.")
+    ] = "CMCTL_WEBHOOK_SECRET",
+    log_json: Annotated[bool, typer.Option("--log-json", help="One JSON object per log line.")] = False,
+) -> None:
+    """Run the controller: watch the fleet repo, resync on a timer, serve the API and webhooks."""
+    import logging
+    import os
+    import signal
+    import threading
+
+    from codemonkeys.kinds.models import parse_duration
+    from codemonkeys.service.controller import Controller, ControllerConfig
+
+    logging.basicConfig(
+        level=logging.INFO,
+        format='{"at": "%(asctime)s", "level": "%(levelname)s", "msg": %(message)s}'
+        if log_json
+        else "%(asctime)s %(message)s",
+    )
+    try:
+        seconds = parse_duration(interval)
+    except ValueError as exc:
+        err.print(f"[red]error:[/] --interval: {exc}")
+        raise typer.Exit(1) from None
+    config = ControllerConfig(
+        fleet=fleet,
+        interval=float(seconds),
+        parallelism=parallelism,
+        api_token=os.environ.get(token_env) or None,
+        webhook_secret=os.environ.get(webhook_secret_env) or None,
+    )
+    try:
+        ctl = Controller(config)
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    if once:
+        raise typer.Exit(0 if ctl.run_once() else 1)
+
+    import uvicorn
+
+    from codemonkeys.service.api import create_app
+
+    host, _, port = listen.rpartition(":")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(ctl), host=host or "127.0.0.1", port=int(port), log_level="warning", lifespan="off"
+        )
+    )
+    http = threading.Thread(target=server.run, name="cm-http", daemon=True)
+    done = threading.Event()
+
+    def on_signal(signum, _frame) -> None:
+        err.print(f"received {signal.Signals(signum).name}: finishing the action in flight, then exiting")
+        done.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    ctl.start()
+    http.start()
+    out.print(f"controller running: fleet {fleet}, API http://{listen}, resync every {interval}")
+    while not done.wait(0.5):
+        if not http.is_alive():
+            err.print("[red]error:[/] the HTTP server stopped (is the port free?)")
+            ctl.shutdown()
+            raise typer.Exit(1)
+    server.should_exit = True
+    ctl.shutdown()
+    http.join(timeout=10)
+    out.print("controller stopped")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -174,9 +174,8 @@ class ApplyReport:
     @property
     def ok(self) -> bool:
         """No action failed or was skipped for a failure (policy-blocked actions are not failures)."""
-        return all(
-            o.status not in (ActionStatus.FAILED, ActionStatus.SKIPPED) for o in self.outcomes.values()
-        )
+        bad = (ActionStatus.FAILED, ActionStatus.SKIPPED, ActionStatus.INTERRUPTED)
+        return all(o.status not in bad for o in self.outcomes.values())
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -201,20 +200,25 @@ def apply_plan(
     on_event: Event | None = None,
     retries: int = 3,
     retry_wait: float = 1.0,
+    stop: threading.Event | None = None,
 ) -> ApplyReport:
-    """Run the allowed actions of ``approved`` in dependency order. Denied and held actions never run."""
+    """Run the allowed actions of ``approved`` in dependency order. Denied and held actions never run.
+
+    When ``stop`` is set (a controller shutting down), actions in flight finish, nothing new starts,
+    and the rest of the run is journaled as interrupted.
+    """
     lock = fleet_lock(desired)
     try:
         lock.acquire()
     except Timeout:
         raise FleetBusy(f"another apply is running on this fleet (lock {lock.lock_file})") from None
     try:
-        return _apply_locked(approved, desired, store, parallelism, on_event, retries, retry_wait)
+        return _apply_locked(approved, desired, store, parallelism, on_event, retries, retry_wait, stop)
     finally:
         lock.release()
 
 
-def _apply_locked(approved, desired, store, parallelism, on_event, retries, retry_wait) -> ApplyReport:
+def _apply_locked(approved, desired, store, parallelism, on_event, retries, retry_wait, stop) -> ApplyReport:
     who = actor()
     interrupted = store.mark_interrupted()
     for run_id in interrupted:
@@ -323,6 +327,13 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
     lock = threading.Lock()
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         while pending or running:
+            if stop is not None and stop.is_set() and pending:
+                for aid in sorted(pending):
+                    finish(
+                        actions[aid], ActionStatus.INTERRUPTED, "interrupted: the controller is shutting down"
+                    )
+                pending.clear()
+                continue
             progressed = False
             for aid in sorted(pending, key=lambda x: (actions[x].wave, x)):
                 a = actions[aid]
@@ -387,6 +398,8 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
 
     counts = report.counts()
     run_status = RunStatus.SUCCEEDED if report.ok else RunStatus.FAILED
+    if any(o.status is ActionStatus.INTERRUPTED for o in report.outcomes.values()):
+        run_status = RunStatus.INTERRUPTED
     store.finish_run(run.id, run_status, counts)
     store.audit("run.finished", who, {"status": str(run_status), "counts": counts}, run_id=run.id)
     return report

@@ -1,0 +1,133 @@
+"""The controller's HTTP API (FastAPI), bound to 127.0.0.1 by default.
+
+Read endpoints are open; write endpoints (reconcile) need ``Authorization: Bearer <token>``; the git
+webhook is authenticated by its HMAC-SHA256 signature, the Jenkins notification endpoint by the token
+(as a bearer header or ``?token=``). The OpenAPI schema is at /openapi.json.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import FastAPI, HTTPException, Query, Request, Response
+
+from codemonkeys.service.controller import Controller
+from codemonkeys.service.webhooks import (
+    WebhookError,
+    parse_git_push,
+    parse_jenkins_notification,
+    products_for,
+    verify_signature,
+)
+
+
+def create_app(ctl: Controller) -> FastAPI:
+    app = FastAPI(title="Code Monkeys controller", version="1", description=__doc__)
+
+    def require_token(request: Request, query_token: str | None = None) -> None:
+        expected = ctl.config.api_token
+        if not expected:
+            raise HTTPException(401, "write endpoints are disabled: start the controller with an API token")
+        header = request.headers.get("authorization", "")
+        given = (
+            header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else (query_token or "")
+        )
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise HTTPException(401, "missing or wrong token")
+
+    def product_doc(name: str) -> dict:
+        rows = {s.product: s for s in ctl.store.statuses()}
+        row = rows.get(name)
+        state = ctl.products.get(name)
+        return {
+            "name": name,
+            "in_sync": row.in_sync if row else None,
+            "observed_at": row.observed_at.isoformat() if row else None,
+            "facets": row.facets if row else {},
+            "suspended": ctl.desired.products[name].spec.suspend if name in ctl.desired.products else None,
+            "failures": ctl.queue.failures(name),
+            "last_reconcile": state.__dict__ if state else None,
+        }
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"ok": True}
+
+    @app.get("/readyz")
+    def readyz(response: Response) -> dict:
+        if not ctl.ready.is_set() or ctl.stop.is_set():
+            response.status_code = 503
+            return {"ready": False}
+        return {"ready": True, "revision": ctl.desired.revision}
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        ctl.metrics.queue_depth.set(ctl.queue.depth())
+        return Response(ctl.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.get("/api/products")
+    def products() -> list[dict]:
+        return [product_doc(name) for name in sorted(ctl.desired.products)]
+
+    @app.get("/api/products/{name}")
+    def product(name: str) -> dict:
+        if name not in ctl.desired.products:
+            raise HTTPException(404, f"no product {name!r}")
+        return product_doc(name)
+
+    @app.get("/api/runs")
+    def runs(limit: int = Query(20, ge=1, le=500)) -> list[dict]:
+        return [
+            {
+                "id": r.id,
+                "status": r.status,
+                "revision": r.fleet_revision,
+                "started_at": r.started_at.isoformat(),
+                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                "counts": r.summary,
+            }
+            for r in ctl.store.runs(limit=limit)
+        ]
+
+    @app.get("/api/audit")
+    def audit(product: str | None = None, limit: int = Query(100, ge=1, le=5000)) -> list[dict]:
+        return [
+            {**r.content(), "hash": r.hash} for r in ctl.store.audit_records(product=product, limit=limit)
+        ]
+
+    @app.post("/api/products/{name}/reconcile", status_code=202)
+    def reconcile(name: str, request: Request) -> dict:
+        require_token(request)
+        if name not in ctl.desired.products:
+            raise HTTPException(404, f"no product {name!r}")
+        ctl.queue.add(name, "api request")
+        return {"queued": name}
+
+    @app.post("/hooks/git", status_code=202)
+    async def git_hook(request: Request) -> dict:
+        body = await request.body()
+        try:
+            verify_signature(
+                ctl.config.webhook_secret or "", body, request.headers.get("x-hub-signature-256")
+            )
+            event = parse_git_push(body)
+        except WebhookError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        names = products_for(ctl.desired, event)
+        for name in names:
+            ctl.queue.add(name, f"git push {event.commit or ''}".strip())
+        return {"queued": names}
+
+    @app.post("/hooks/jenkins", status_code=202)
+    async def jenkins_hook(request: Request, token: str | None = None) -> dict:
+        require_token(request, token)
+        try:
+            event = parse_jenkins_notification(await request.body())
+        except WebhookError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        names = products_for(ctl.desired, event) if event.phase in ("COMPLETED", "FINALIZED") else []
+        for name in names:
+            ctl.queue.add(name, f"jenkins {event.job} {event.phase}")
+        return {"queued": names}
+
+    return app

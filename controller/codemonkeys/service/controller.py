@@ -1,0 +1,250 @@
+"""The long-running controller: reconcile on every fleet change, webhook, timer and API call.
+
+Triggers feed the work queue (service/queue.py); one worker takes products from it and runs the same
+library path as the CLI (``engine.make_plan`` then ``engine.apply_plan``: same journal, same audit).
+
+* fleet changes: ``watchfiles`` on the fleet working tree (debounced) reloads the fleet and queues
+  every product; an invalid fleet keeps the last valid one and logs the diagnostics;
+* timers: each product is resynced every ``interval`` (with +-10% jitter, Flux style), which also
+  catches drift nobody committed (a failed build, a deleted tag, a missing registry version);
+* approvals given with ``cmctl approve`` wake their product (the approvals table is polled);
+* webhooks and ``POST /api/products/NAME/reconcile`` queue the products they concern.
+
+SIGTERM / SIGINT stop the queue, let the action in flight finish, journal the rest as interrupted and
+exit 0. After a kill -9, the next start marks the dead run interrupted and converges from observation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from codemonkeys.engine import FleetBusy, apply_plan, make_plan, open_store
+from codemonkeys.kinds import DesiredState, load_fleet
+from codemonkeys.kinds.loader import STATE_DIR
+from codemonkeys.service.metrics import Metrics
+from codemonkeys.service.queue import WorkQueue
+
+log = logging.getLogger("codemonkeys.controller")
+
+
+@dataclass
+class ControllerConfig:
+    fleet: Path
+    interval: float = 180.0  # resync period per product (Argo CD's default poll is 3 minutes)
+    parallelism: int = 2
+    api_token: str | None = None
+    webhook_secret: str | None = None
+    backoff_base: float = 5.0
+    backoff_cap: float = 300.0
+    watch: bool = True
+
+
+@dataclass
+class ProductState:
+    last_reconcile: str | None = None
+    last_outcome: str | None = None
+    last_duration: float | None = None
+    last_actions: list[dict] = field(default_factory=list)
+    last_run: int | None = None
+    last_success: str | None = None
+
+
+class Controller:
+    def __init__(self, config: ControllerConfig):
+        self.config = config
+        self.stop = threading.Event()
+        self.metrics = Metrics()
+        desired, diags = load_fleet(config.fleet)
+        if desired is None:
+            raise ValueError("the fleet is invalid:\n" + "\n".join(str(d) for d in diags))
+        self.desired: DesiredState = desired
+        self.store = open_store(desired)
+        self.queue = WorkQueue(self._dependencies(), config.backoff_base, config.backoff_cap)
+        self.products: dict[str, ProductState] = {name: ProductState() for name in desired.products}
+        self.ready = threading.Event()
+        self._next_resync: dict[str, float] = {}
+        self._approvals_seen = max((a.id for a in self.store.approvals()), default=0)
+        self._threads: list[threading.Thread] = []
+
+    # --- fleet ----------------------------------------------------------------------------------
+
+    def _dependencies(self) -> dict[str, list[str]]:
+        return {name: list(p.spec.depends_on) for name, p in self.desired.products.items()}
+
+    def reload(self, reason: str) -> bool:
+        desired, diags = load_fleet(self.config.fleet)
+        if desired is None:
+            log.error(json.dumps({"event": "fleet.invalid", "diagnostics": [str(d) for d in diags]}))
+            self.metrics.fleet_errors.inc()
+            return False
+        self.desired = desired
+        for name in desired.products:
+            self.products.setdefault(name, ProductState())
+        self.queue.set_dependencies(self._dependencies())
+        for name in desired.products:
+            self.queue.add(name, reason)
+        log.info(
+            json.dumps(
+                {
+                    "event": "fleet.loaded",
+                    "revision": desired.revision,
+                    "reason": reason,
+                    "products": len(desired.products),
+                }
+            )
+        )
+        return True
+
+    # --- one reconcile ---------------------------------------------------------------------------
+
+    def reconcile(self, product: str) -> bool:
+        desired = self.desired
+        state = self.products.setdefault(product, ProductState())
+        started = time.monotonic()
+        if product not in desired.products:
+            return True  # removed from the fleet while queued
+        outcome, run_id, ok = "in_sync", None, True
+        try:
+            plan, _ = make_plan(desired, self.store, [product])
+            unknown = sum(
+                1 for p in plan.products.values() for f in p.facets.values() if f.state == "unknown"
+            )
+            if unknown:
+                self.metrics.observer_errors.inc(unknown)
+            if plan.products[product].suspended:
+                outcome = "suspended"
+            elif plan.runnable:
+                report = apply_plan(
+                    plan, desired, self.store, parallelism=self.config.parallelism, stop=self.stop
+                )
+                run_id, ok = report.run_id, report.ok
+                outcome = "applied" if ok else "failed"
+                for o in report.outcomes.values():
+                    if o.duration:
+                        self.metrics.action_duration.labels(kind=str(o.action.kind)).observe(o.duration)
+            elif not plan.products[product].in_sync:
+                outcome = "drifting"  # nothing runnable: held, denied, red or unknown; resync will look again
+            state.last_actions = [
+                {"id": a.id, "verdict": str(a.decision.verdict), "reason": a.reason} for a in plan.actions
+            ]
+        except FleetBusy:
+            outcome, ok = "busy", False
+        except Exception as exc:  # a bug must not kill the controller: log, back off, go on
+            log.exception("reconcile of %s crashed", product)
+            outcome, ok = f"error: {type(exc).__name__}", False
+        duration = time.monotonic() - started
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        state.last_reconcile, state.last_outcome, state.last_duration, state.last_run = (
+            now,
+            outcome,
+            duration,
+            run_id,
+        )
+        if ok:
+            state.last_success = now
+            self.metrics.last_success.labels(product=product).set(time.time())
+        self.metrics.reconciles.labels(result="ok" if ok else "failed").inc()
+        log.info(
+            json.dumps(
+                {
+                    "event": "reconcile",
+                    "product": product,
+                    "outcome": outcome,
+                    "ok": ok,
+                    "duration": round(duration, 3),
+                    "run": run_id,
+                }
+            )
+        )
+        return ok
+
+    # --- loops ----------------------------------------------------------------------------------
+
+    def _worker(self) -> None:
+        while not self.stop.is_set():
+            entry = self.queue.get(timeout=0.5)
+            self.metrics.queue_depth.set(self.queue.depth())
+            if entry is None:
+                continue
+            ok = False
+            try:
+                ok = self.reconcile(entry.product)
+            finally:
+                delay = self.queue.done(entry.product, ok)
+                if delay is not None:
+                    log.info(json.dumps({"event": "backoff", "product": entry.product, "delay": delay}))
+
+    def _timers(self) -> None:
+        while not self.stop.wait(0.5):
+            now = time.monotonic()
+            for name in list(self.desired.products):
+                due = self._next_resync.get(name)
+                if due is None or now >= due:
+                    if due is not None:
+                        self.queue.add(name, "resync")
+                    jitter = random.uniform(0.9, 1.1)
+                    self._next_resync[name] = now + self.config.interval * jitter
+            for approval in self.store.approvals():
+                if approval.id > self._approvals_seen:
+                    self._approvals_seen = approval.id
+                    self.queue.add(approval.product, f"approved by {approval.approver}")
+
+    def _watch(self) -> None:
+        from watchfiles import watch
+
+        def relevant(_change, path: str) -> bool:
+            parts = Path(path).parts
+            return STATE_DIR not in parts and ".git" not in parts
+
+        for _changes in watch(
+            self.config.fleet,
+            watch_filter=relevant,
+            stop_event=self.stop,
+            debounce=500,
+            raise_interrupt=False,
+        ):
+            self.reload("fleet repo changed")
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for name in self.desired.products:
+            self.queue.add(name, "startup")
+        loops = [self._worker, self._timers] + ([self._watch] if self.config.watch else [])
+        for fn in loops:
+            t = threading.Thread(target=fn, name=f"cm-{fn.__name__.strip('_')}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        self.ready.set()
+
+    def shutdown(self, timeout: float = 60.0) -> None:
+        """Stop taking work; the action in flight finishes; the rest is journaled as interrupted."""
+        self.stop.set()
+        self.queue.close()
+        deadline = time.monotonic() + timeout
+        for t in self._threads:
+            t.join(timeout=max(0.1, deadline - time.monotonic()))
+
+    def run_once(self) -> bool:
+        """Reconcile every product once (dependencies first) and return whether all went well."""
+        self.queue.close()
+        ok = True
+        order = sorted(self.desired.products, key=lambda n: len(self._closure(n)))
+        for name in order:
+            ok = self.reconcile(name) and ok
+        return ok
+
+    def _closure(self, name: str, seen: set[str] | None = None) -> set[str]:
+        seen = seen if seen is not None else set()
+        for dep in self.desired.products[name].spec.depends_on:
+            if dep not in seen:
+                seen.add(dep)
+                self._closure(dep, seen)
+        return seen
