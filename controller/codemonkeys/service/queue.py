@@ -84,8 +84,11 @@ class WorkQueue:
                 d in waiting_on and d != entry.product for d in self.depends_on.get(entry.product, ())
             ):
                 return entry
-        # every ready entry waits on another one: take the oldest anyway (never deadlock on a cycle)
-        return min(ready, key=lambda e: (e.ready_at, e.product)) if ready else None
+        # Every ready entry waits on a queued one and none is running: a cycle (the loader forbids them,
+        # but a fleet being edited may have one); take the oldest rather than deadlock.
+        if ready and not self._active:
+            return min(ready, key=lambda e: (e.ready_at, e.product))
+        return None
 
     def get(self, timeout: float | None = None) -> _Entry | None:
         """The next product to reconcile (marked active), or None on timeout or when closed."""

@@ -1,0 +1,184 @@
+"""The controller as a real process on a demo workspace: it converges with no command typed, reacts to
+a product commit and a fleet commit, dedupes bursts, backs off a failing product while the others
+proceed, refuses unauthenticated writes and badly signed webhooks, exits 0 on SIGTERM, and after a
+kill -9 a restart converges without repeating side effects."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from codemonkeys.demo import Workspace
+from codemonkeys.gitutil import git
+from test_e2e_engine import commit, db, release_commits
+
+pytestmark = pytest.mark.slow
+
+TOKEN, SECRET = "api-token-for-tests", "webhook-secret-for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(ws: Workspace, log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "CMCTL_API_TOKEN": TOKEN, "CMCTL_WEBHOOK_SECRET": SECRET, "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "codemonkeys",
+            "controller",
+            "run",
+            "--fleet",
+            str(ws.fleet),
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--interval",
+            "2s",
+            "--log-json",
+        ],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for(lambda: httpx.get(f"{url}/readyz").status_code == 200, 30, proc, log)
+    return proc, url
+
+
+def wait_for(check: Callable[[], bool], timeout: float, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the controller exited:\n{log.read_text()[-3000:]}"
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"timed out; controller log:\n{log.read_text()[-3000:]}")
+
+
+def products(url: str) -> dict[str, dict]:
+    return {p["name"]: p for p in httpx.get(f"{url}/api/products").json()}
+
+
+def reconciles(url: str) -> float:
+    text = httpx.get(f"{url}/metrics").text
+    return sum(
+        float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith("codemonkeys_reconciles_total")
+    )
+
+
+def test_controller_converges_reacts_and_stops_cleanly(workspace: Workspace, tmp_path: Path):
+    commit(
+        workspace.repos / "globex-widgets",
+        {
+            "test/broken.test.js": "import test from 'node:test';\nimport assert from 'node:assert';\n"
+            "test('broken', () => assert.equal(1, 2));\n"
+        },
+        "feat: a feature with a failing test",
+    )
+    log = tmp_path / "controller.log"
+    proc, url = start(workspace, log)
+    try:
+        healthy = {"acme-cli", "acme-report", "acme-text", "globex-hash"}
+        wait_for(lambda: all(products(url)[n]["in_sync"] for n in healthy), 180, proc, log)
+        widgets = products(url)["globex-widgets"]
+        assert widgets["in_sync"] is False  # its failed reconcile was backed off while the others converged
+        assert '"event": "backoff", "product": "globex-widgets", "delay": 5.0' in log.read_text()
+        assert widgets["facets"]["build"]["state"] == "failed"
+
+        # a feat commit to a product repo is released with no command typed
+        commit(workspace.repos / "acme-text", {"src/acme_text/extra.py": '"""x."""\n'}, "feat: extra")
+        wait_for(
+            lambda: "v0.3.0" in git(["tag", "--list"], workspace.repos / "acme-text").split(), 60, proc, log
+        )
+
+        # a new product committed to the fleet repo is picked up by the watcher and converged
+        (workspace.fleet / "products" / "acme" / "acme-text-docs.yaml").write_text(
+            "apiVersion: codemonkeys.dev/v1\nkind: Product\nmetadata: {name: acme-text-docs, company: acme}\n"
+            "spec:\n  source: {repo: ../repos/acme-text}\n  language: python\n"
+        )
+        git(["add", "-A"], workspace.fleet)
+        git(["commit", "-qm", "docs site for acme-text"], workspace.fleet)
+        wait_for(lambda: products(url).get("acme-text-docs", {}).get("in_sync") is True, 60, proc, log)
+        assert (workspace.fleet / ".cmctl" / "sites" / "acme-text-docs" / "index.html").is_file()
+
+        # writes need the token; webhooks need a valid signature
+        assert httpx.post(f"{url}/api/products/acme-text/reconcile").status_code == 401
+        body = json.dumps(
+            {
+                "ref": "refs/heads/main",
+                "after": "x",
+                "repository": {"clone_url": str(workspace.repos / "acme-text")},
+            }
+        ).encode()
+        bad = httpx.post(f"{url}/hooks/git", content=body, headers={"X-Hub-Signature-256": "sha256=00"})
+        assert bad.status_code == 401
+        good_sig = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        good = httpx.post(f"{url}/hooks/git", content=body, headers={"X-Hub-Signature-256": good_sig})
+        assert good.status_code == 202 and good.json() == {"queued": ["acme-text", "acme-text-docs"]}
+
+        # a burst of 100 requests for one product is a bounded number of reconciles
+        before = reconciles(url)
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        with httpx.Client() as client:
+            for _ in range(100):
+                assert client.post(f"{url}/api/products/acme-cli/reconcile", headers=auth).status_code == 202
+        time.sleep(3)
+        assert reconciles(url) - before <= 15  # 100 events -> a handful of reconciles (timers run too)
+        assert httpx.get(f"{url}/openapi.json").json()["info"]["title"] == "Code Monkeys controller"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    assert code == 0, log.read_text()[-3000:]
+    assert "controller stopped" in log.read_text()
+
+
+def test_kill_9_then_restart_converges_without_duplicates(workspace: Workspace, tmp_path: Path):
+    log = tmp_path / "controller.log"
+    proc, url = start(workspace, log)
+    deadline = time.monotonic() + 180
+    cut = 0
+    while time.monotonic() < deadline and not cut:
+        try:
+            with db(workspace) as conn:
+                cut = conn.execute(
+                    "select count(*) from actions where kind='release.cut' and status='succeeded'"
+                ).fetchone()[0]
+        except Exception:  # the state database is being created
+            cut = 0
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert cut, "no release was cut before the kill"
+
+    proc, url = start(workspace, log)
+    try:
+        wait_for(lambda: all(p["in_sync"] for p in products(url).values()), 240, proc, log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    for name in ("acme-text", "acme-report", "acme-cli", "globex-hash", "globex-widgets"):
+        assert len(release_commits(workspace.repos / name)) == 1, name
+    with db(workspace) as conn:
+        statuses = [s for (s,) in conn.execute("select status from runs order by id")]
+    assert "interrupted" in statuses

@@ -1,0 +1,72 @@
+"""The controller's work queue: dedupe, one reconcile per product, dependency order, capped backoff."""
+
+from __future__ import annotations
+
+from codemonkeys.service.queue import WorkQueue
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_burst_for_one_product_is_one_entry():
+    q = WorkQueue(clock=Clock())
+    for i in range(100):
+        q.add("lib", f"event {i}")
+    assert q.depth() == 1
+    entry = q.get(timeout=0)
+    assert entry.product == "lib" and entry.merged == 99 and len(entry.reasons) == 100
+    assert q.get(timeout=0) is None
+
+
+def test_events_during_a_reconcile_queue_it_once_more():
+    q = WorkQueue(clock=Clock())
+    q.add("lib", "first")
+    assert q.get(timeout=0).product == "lib"
+    for i in range(50):
+        q.add("lib", f"while running {i}")
+    assert q.get(timeout=0) is None  # one reconcile per product at a time
+    assert q.done("lib", ok=True) is None
+    again = q.get(timeout=0)
+    assert again.product == "lib" and len(again.reasons) == 51
+
+
+def test_dependencies_first():
+    q = WorkQueue(depends_on={"app": ["lib"], "lib": []}, clock=Clock())
+    q.add("app", "x")
+    q.add("lib", "x")
+    assert q.get(timeout=0).product == "lib"
+    assert q.get(timeout=0) is None  # app waits while lib is being reconciled
+    q.done("lib", ok=True)
+    assert q.get(timeout=0).product == "app"
+
+
+def test_failures_back_off_exponentially_capped_and_reset_on_success():
+    clock = Clock()
+    q = WorkQueue(backoff_base=5, backoff_cap=30, clock=clock)
+    q.add("red", "x")
+    q.add("green", "x")
+    delays = []
+    for _ in range(5):
+        entry = q.get(timeout=0)
+        while entry.product != "red":  # the others proceed meanwhile
+            q.done(entry.product, ok=True)
+            entry = q.get(timeout=0)
+        delays.append(q.done("red", ok=False))
+        assert q.get(timeout=0) is None  # not before the backoff
+        clock.now += delays[-1]
+    assert delays == [5, 10, 20, 30, 30]
+    assert q.failures("red") == 5
+    q.get(timeout=0)
+    assert q.done("red", ok=True) is None and q.failures("red") == 0
+
+
+def test_closed_queue_returns_none():
+    q = WorkQueue(clock=Clock())
+    q.add("lib", "x")
+    q.close()
+    assert q.get(timeout=0) is None
