@@ -181,9 +181,20 @@ class Controller:
                 if delay is not None:
                     log.info(json.dumps({"event": "backoff", "product": entry.product, "delay": delay}))
 
+    def _poll_fleet(self) -> None:
+        """Without a watcher: reload when the fleet repo's files changed (digest) or its revision moved."""
+        desired, _ = load_fleet(self.config.fleet)
+        current = (self.desired.digest, self.desired.revision)
+        if desired is None or (desired.digest, desired.revision) != current:
+            self.reload("fleet repo changed (poll)")
+
     def _timers(self) -> None:
+        next_fleet_poll = time.monotonic() + self.config.interval
         while not self.stop.wait(0.5):
             now = time.monotonic()
+            if not self.config.watch and now >= next_fleet_poll:
+                next_fleet_poll = now + self.config.interval
+                self._poll_fleet()
             for name in list(self.desired.products):
                 due = self._next_resync.get(name)
                 if due is None or now >= due:
