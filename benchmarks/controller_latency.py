@@ -94,7 +94,7 @@ def main() -> None:
         f"steady state: {n} no-change reconciles in {seconds:.1f} s = {rate:.1f}/s, {per * 1e3:.0f} ms each"
     )
     print(
-        f"  200 products resynced every 3 min: {load:.1f} s of work per 180 s ({load / 180:.1%} of one worker)"
+        f"  200 products resynced every 3 min: {load:.1f} s of work per 180 s ({load / 180:.1%} of a worker)"
     )
 
 
