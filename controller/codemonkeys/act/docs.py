@@ -53,7 +53,8 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
         shutil.rmtree(staging, ignore_errors=True)
         return ActionResult(Outcome.FAILED, f"mkdocs build --strict failed for {commit[:12]}", {}, log)
     site = staging / "site"
-    (site / STAMP).write_text(json.dumps({"commit": commit, "inputs": inputs}, indent=2) + "\n")
+    stamp = {"commit": commit, "inputs": inputs, "api": action.params.get("api")}
+    (site / STAMP).write_text(json.dumps(stamp, indent=2) + "\n")
     old = target.with_name(f".{action.product}.old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():

@@ -7,6 +7,7 @@ error becomes an ``Unknown`` fact carrying the message, which blocks only the ac
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -37,6 +38,8 @@ class Observer:
         self._done: set[str] = set()
         self.http = RegistryHttp()  # one HTTP client per run: per-host rate limits, retries
         self._jenkins = None  # a jenkinsci.Connection, made on first use
+        self._oracle_lock = threading.Lock()
+        self._oracle_url = f"sqlite:///{(desired.state_dir / 'oracle.db').resolve()}"
         self._jenkins_folders: dict[str, object] = {}  # folder -> {job: builds} or the JenkinsError
         self._jenkins_locks: dict[str, threading.Lock] = {}
 
@@ -70,6 +73,8 @@ class Observer:
         try:
             self._sync_once(url)
             git = parse_git(product, fetch_git(product, mirror_path(self.state_dir, url)))
+            if spec.docs is not None and git.docs_inputs is not None:
+                git = self._with_api(name, mirror_path(self.state_dir, url), git)
         except (GitError, OSError) as exc:
             msg = exc.stderr if isinstance(exc, GitError) else str(exc)
             git = Unknown(error=f"git: cannot read {spec.source.branch!r} of {url}: {msg}")
@@ -87,6 +92,22 @@ class Observer:
         for pub in spec.release.publish if spec.release else []:
             registries[pub.registry] = self._observe_registry(name, pub.registry, pub.package)
         return ProductFacts(git=git, build=build, docs=docs, registries=registries)
+
+    def _with_api(self, name: str, mirror: Path, git: GitFacts) -> GitFacts:
+        """Docs inputs include the public API fingerprint of head (living docs): a change of a public
+        signature makes docs stale, a body-only change does not. Without the [oracle] extra, docs
+        inputs are the docs sources alone."""
+        try:
+            from codemonkeys.oracle.repo import index_commit
+        except ImportError:
+            return git
+        with self._oracle_lock:  # one SQLite writer; the index is incremental (content-hash keyed)
+            stats = index_commit(
+                self._oracle_url, name, mirror, git.head, self.desired.products[name].spec.source.path
+            )
+        fp = stats.api_fingerprint
+        combined = hashlib.sha256(f"{git.docs_inputs}:{fp}".encode()).hexdigest()[:16]
+        return git.model_copy(update={"api_fingerprint": fp, "docs_inputs": combined})
 
     def _observe_build(self, name: str, git: GitFacts | Unknown) -> BuildFacts | Unknown:
         if isinstance(git, Unknown):

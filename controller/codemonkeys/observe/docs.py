@@ -22,7 +22,11 @@ def parse_stamp(text: str | None) -> DocsFacts:
     if not text:
         return DocsFacts()
     data = json.loads(text)
-    return DocsFacts(published_commit=data.get("commit"), published_inputs=data.get("inputs"))
+    return DocsFacts(
+        published_commit=data.get("commit"),
+        published_inputs=data.get("inputs"),
+        published_api=data.get("api"),
+    )
 
 
 def observe_docs(state_dir: Path, product: str) -> DocsFacts:

@@ -51,6 +51,7 @@ class GitFacts(FactModel):
     file_version: str | None = None  # version written in the version file at head
     docs_inputs: str | None = None  # hash of the docs inputs (docs dir + mkdocs config) at head
     jenkinsfile: bool = True  # whether head has the product's Jenkinsfile (only Jenkins builds need it)
+    api_fingerprint: str | None = None  # public API at head (the oracle's code graph), part of docs_inputs
 
 
 class BuildStatus(StrEnum):
@@ -75,6 +76,7 @@ class RegistryFacts(FactModel):
 class DocsFacts(FactModel):
     published_commit: str | None = None  # commit the published docs were built from; None: never published
     published_inputs: str | None = None
+    published_api: str | None = None  # the API fingerprint the published docs were generated from
 
 
 class ProductFacts(FactModel):

@@ -183,7 +183,12 @@ def plan_product(name: str, product: Product, facts: ProductFacts, ci: str = "lo
                     "current", observed, FacetState.BLOCKED, f"waiting: {build_blocker}"
                 )
             else:
-                reason = f"docs: want current, {observed}; docs inputs changed at {_short(git.head)}"
+                what = (
+                    "the public API"
+                    if d.published_api and d.published_api != git.api_fingerprint
+                    else "docs inputs"
+                )
+                reason = f"docs: want current, {observed}; {what} changed at {_short(git.head)}"
                 docs_action = action_id(name, ActionKind.DOCS_BUILD)
                 facets[FacetName.DOCS] = _facet("current", observed, FacetState.DRIFT, reason)
                 actions.append(
@@ -191,7 +196,7 @@ def plan_product(name: str, product: Product, facts: ProductFacts, ci: str = "lo
                         id=docs_action,
                         product=name,
                         kind=ActionKind.DOCS_BUILD,
-                        params={"commit": git.head, "inputs": git.docs_inputs},
+                        params={"commit": git.head, "inputs": git.docs_inputs, "api": git.api_fingerprint},
                         reason=reason,
                         depends_on=list(upstream),
                     )
