@@ -13,9 +13,42 @@ import sys
 import tempfile
 from pathlib import Path
 
+import yaml
+
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, worktree
 from codemonkeys.observe.docs import STAMP, observe_docs, site_dir
 from codemonkeys.plan.model import Action
+
+GENERATED_CONFIG = ".codemonkeys-mkdocs.yml"
+
+
+def generate_api_reference(ctx: ActContext, action: Action, cwd: Path) -> tuple[str, int]:
+    """Write API reference pages from the code graph into the worktree's docs, and a MkDocs config whose
+    nav includes them. Returns (config file to build with, number of pages). Without the [oracle] extra,
+    or for a config that is not plain YAML, the product's own config is used unchanged."""
+    product = ctx.desired.products[action.product]
+    docs = product.spec.docs
+    assert docs is not None
+    try:
+        from codemonkeys.oracle.apidocs import render_pages, with_api_nav
+        from codemonkeys.oracle.repo import index_commit
+        from codemonkeys.oracle.store import load_graphs
+    except ImportError:
+        return docs.config, 0
+    try:
+        config = yaml.safe_load((cwd / docs.config).read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return docs.config, 0
+    url = f"sqlite:///{(ctx.desired.state_dir / 'oracle.db').resolve()}"
+    commit = action.params["commit"]
+    index_commit(url, action.product, ctx.mirror(action.product), commit, product.spec.source.path)
+    pages = render_pages(load_graphs(url, action.product, commit))
+    docs_dir = cwd / config.get("docs_dir", docs.dir)
+    for rel, text in pages.items():
+        (docs_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        (docs_dir / rel).write_text(text)
+    (cwd / GENERATED_CONFIG).write_text(yaml.safe_dump(with_api_nav(config, pages), sort_keys=False))
+    return GENERATED_CONFIG, len(pages)
 
 
 def build_docs(action: Action, ctx: ActContext) -> ActionResult:
@@ -36,6 +69,7 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
     staging = Path(tempfile.mkdtemp(prefix=f".{action.product}-", dir=target.parent))
     with worktree(ctx.mirror(action.product), commit, ctx.work_dir) as tree:
         cwd = tree / product.spec.source.path if product.spec.source.path else tree
+        config_file, api_pages = generate_api_reference(ctx, action, cwd)
         args = [
             sys.executable,
             "-m",
@@ -43,7 +77,7 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
             "build",
             "--strict",
             "--config-file",
-            docs.config,
+            config_file,
             "--site-dir",
             str(staging / "site"),
         ]
@@ -65,7 +99,7 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
     pages = sum(1 for _ in target.rglob("*.html"))
     return ActionResult(
         Outcome.SUCCEEDED,
-        f"docs built from {commit[:12]}: {pages} pages",
-        {"site": str(target), "pages": pages, "commit": commit},
+        f"docs built from {commit[:12]}: {pages} pages ({api_pages} API reference pages generated)",
+        {"site": str(target), "pages": pages, "api_pages": api_pages, "commit": commit},
         log,
     )
