@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from codemonkeys.cli.oracle import oracle_app
 from codemonkeys.cli.render import render_plan, verdict_text
 from codemonkeys.diagnostics import Diagnostic
 from codemonkeys.engine import (
@@ -538,6 +539,8 @@ def policy_test(
         out.print(f"{len(results) - len(failed)}/{len(results)} passed")
     raise typer.Exit(1 if failed else 0)
 
+
+app.add_typer(oracle_app, name="oracle")
 
 controller_app = typer.Typer(
     help="The long-running controller: reconcile on commits, webhooks and timers.", no_args_is_help=True
