@@ -182,3 +182,62 @@ def test_kill_9_then_restart_converges_without_duplicates(workspace: Workspace, 
     with db(workspace) as conn:
         statuses = [s for (s,) in conn.execute("select status from runs order by id")]
     assert "interrupted" in statuses
+
+
+def test_a_fleet_followed_by_url_reacts_to_a_push_webhook(workspace: Workspace, tmp_path: Path, monkeypatch):
+    """--fleet GIT_URL: the controller clones the fleet repo, and a signed push event for it makes it
+    fetch and converge the change at once (without waiting for the poll)."""
+    remote = tmp_path / "fleet.git"
+    git(["clone", "--quiet", "--bare", str(workspace.fleet), str(remote)], tmp_path)
+    # relative source paths resolve against the checkout: point them at the workspace's repos
+    work = tmp_path / "edit"
+    git(["clone", "--quiet", str(remote), str(work)], tmp_path)
+    for f in (work / "products").rglob("*.yaml"):
+        f.write_text(f.read_text().replace("repo: ../repos/", f"repo: {workspace.repos}/"))
+    fleet_yaml = work / "fleet.yaml"
+    fleet_yaml.write_text(fleet_yaml.read_text().replace("path: ../registry", f"path: {workspace.registry}"))
+    git(["commit", "-qam", "absolute sources"], work)
+    git(["push", "--quiet", "origin", "HEAD:main"], work)
+
+    monkeypatch.setenv("CMCTL_HOME", str(tmp_path / "home"))
+    url = remote.as_uri()
+    log = tmp_path / "controller.log"
+    port = free_port()
+    env = {**os.environ, "CMCTL_API_TOKEN": TOKEN, "CMCTL_WEBHOOK_SECRET": SECRET}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "codemonkeys",
+            "controller",
+            "run",
+            "--fleet",
+            url,
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--interval",
+            "10m",
+        ],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    api = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: httpx.get(f"{api}/readyz").status_code == 200, 30, proc, log)
+        wait_for(lambda: products(api)["globex-hash"]["in_sync"] is True, 180, proc, log)
+        (work / "products" / "globex" / "hash-docs.yaml").write_text(
+            "apiVersion: codemonkeys.dev/v1\nkind: Product\nmetadata: {name: hash-docs, company: globex}\n"
+            f"spec:\n  source: {{repo: {workspace.repos}/globex-hash}}\n  language: rust\n"
+        )
+        git(["add", "-A"], work)
+        git(["commit", "-qm", "docs for globex-hash"], work)
+        git(["push", "--quiet", "origin", "HEAD:main"], work)
+        body = json.dumps({"ref": "refs/heads/main", "after": "x", "repository": {"clone_url": url}}).encode()
+        sig = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        r = httpx.post(f"{api}/hooks/git", content=body, headers={"X-Hub-Signature-256": sig})
+        assert r.status_code == 202 and r.json()["fleet"] is True
+        wait_for(lambda: products(api).get("hash-docs", {}).get("in_sync") is True, 60, proc, log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0

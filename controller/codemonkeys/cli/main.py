@@ -550,7 +550,13 @@ app.add_typer(controller_app, name="controller")
 
 @controller_app.command("run")
 def controller_run(
-    fleet: FleetOpt = Path("."),
+    fleet: Annotated[
+        str,
+        typer.Option(
+            "--fleet", "-f", envvar="CMCTL_FLEET", help="Fleet repo: a directory, or a git URL to follow."
+        ),
+    ] = ".",
+    branch: Annotated[str, typer.Option("--branch", help="Branch of a fleet given by URL.")] = "main",
     listen: Annotated[str, typer.Option("--listen", help="HOST:PORT of the HTTP API.")] = "127.0.0.1:8080",
     interval: Annotated[str, typer.Option("--interval", help="Resync period per product (jittered).")] = "3m",
     once: Annotated[bool, typer.Option("--once", help="Reconcile every product once and exit.")] = False,
@@ -583,8 +589,12 @@ def controller_run(
     except ValueError as exc:
         err.print(f"[red]error:[/] --interval: {exc}")
         raise typer.Exit(1) from None
+    from codemonkeys.gitutil import GitError
+    from codemonkeys.service.fleetsource import RemoteFleet, is_git_url
+
     config = ControllerConfig(
-        fleet=fleet,
+        fleet=Path(fleet),
+        remote=RemoteFleet(fleet, branch) if is_git_url(fleet) else None,
         interval=float(seconds),
         parallelism=parallelism,
         api_token=os.environ.get(token_env) or None,
@@ -592,7 +602,7 @@ def controller_run(
     )
     try:
         ctl = Controller(config)
-    except ValueError as exc:
+    except (ValueError, GitError) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     if once:

@@ -17,6 +17,7 @@ from codemonkeys.service.webhooks import (
     parse_git_push,
     parse_jenkins_notification,
     products_for,
+    same_repo,
     verify_signature,
 )
 
@@ -113,10 +114,14 @@ def create_app(ctl: Controller) -> FastAPI:
             event = parse_git_push(body)
         except WebhookError as exc:
             raise HTTPException(exc.status, str(exc)) from None
+        remote = ctl.config.remote
+        fleet = remote is not None and any(same_repo(remote.url, r) for r in event.repos)
+        if fleet and event.branch == remote.branch:
+            ctl.fleet_pushed.set()  # fetched and reloaded by the timer loop within half a second
         names = products_for(ctl.desired, event)
         for name in names:
             ctl.queue.add(name, f"git push {event.commit or ''}".strip())
-        return {"queued": names}
+        return {"queued": names, "fleet": fleet}
 
     @app.post("/hooks/jenkins", status_code=202)
     async def jenkins_hook(request: Request, token: str | None = None) -> dict:

@@ -26,8 +26,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from codemonkeys.engine import FleetBusy, apply_plan, make_plan, open_store
+from codemonkeys.gitutil import GitError
 from codemonkeys.kinds import DesiredState, load_fleet
 from codemonkeys.kinds.loader import STATE_DIR
+from codemonkeys.service.fleetsource import RemoteFleet
 from codemonkeys.service.metrics import Metrics
 from codemonkeys.service.queue import WorkQueue
 
@@ -44,6 +46,7 @@ class ControllerConfig:
     backoff_base: float = 5.0
     backoff_cap: float = 300.0
     watch: bool = True
+    remote: RemoteFleet | None = None  # follow a fleet repo by URL: fetched every interval and on push hooks
 
 
 @dataclass
@@ -58,8 +61,12 @@ class ProductState:
 
 class Controller:
     def __init__(self, config: ControllerConfig):
+        if config.remote is not None:
+            config.remote.sync()
+            config.fleet, config.watch = config.remote.root, False
         self.config = config
         self.stop = threading.Event()
+        self.fleet_pushed = threading.Event()  # a push webhook for the fleet repo itself
         self.metrics = Metrics()
         desired, diags = load_fleet(config.fleet)
         if desired is None:
@@ -129,6 +136,12 @@ class Controller:
                 for o in report.outcomes.values():
                     if o.duration:
                         self.metrics.action_duration.labels(kind=str(o.action.kind)).observe(o.duration)
+                if ok and not self.stop.is_set():
+                    # Refresh (Argo CD style): record the state the apply led to; a next wave (e.g. after a
+                    # generated Jenkinsfile) is queued at once rather than at the next resync.
+                    after, _ = make_plan(desired, self.store, [product])
+                    if after.runnable:
+                        self.queue.add(product, "follow-up after apply")
             elif not plan.products[product].in_sync:
                 outcome = "drifting"  # nothing runnable: held, denied, red or unknown; resync will look again
             state.last_actions = [
@@ -182,7 +195,18 @@ class Controller:
                     log.info(json.dumps({"event": "backoff", "product": entry.product, "delay": delay}))
 
     def _poll_fleet(self) -> None:
-        """Without a watcher: reload when the fleet repo's files changed (digest) or its revision moved."""
+        """Without a watcher: reload when the fleet repo's files changed (digest) or its revision moved.
+        A remote fleet is fetched first."""
+        if self.config.remote is not None:
+            try:
+                self.config.remote.sync()
+            except GitError as exc:
+                log.error(
+                    json.dumps(
+                        {"event": "fleet.fetch_failed", "url": self.config.remote.url, "error": exc.stderr}
+                    )
+                )
+                return
         desired, _ = load_fleet(self.config.fleet)
         current = (self.desired.digest, self.desired.revision)
         if desired is None or (desired.digest, desired.revision) != current:
@@ -192,7 +216,8 @@ class Controller:
         next_fleet_poll = time.monotonic() + self.config.interval
         while not self.stop.wait(0.5):
             now = time.monotonic()
-            if not self.config.watch and now >= next_fleet_poll:
+            if not self.config.watch and (now >= next_fleet_poll or self.fleet_pushed.is_set()):
+                self.fleet_pushed.clear()
                 next_fleet_poll = now + self.config.interval
                 self._poll_fleet()
             for name in list(self.desired.products):

@@ -103,7 +103,7 @@ def parse_jenkins_notification(body: bytes) -> Event:
     )
 
 
-def _same_repo(a: str, b: str) -> bool:
+def same_repo(a: str, b: str) -> bool:
     def norm(u: str) -> str:
         u = u.strip().rstrip("/").removesuffix(".git")
         for prefix in ("https://", "http://", "ssh://", "git://", "git@"):
@@ -120,7 +120,7 @@ def products_for(desired: DesiredState, event: Event) -> list[str]:
         if event.kind is EventKind.GIT_PUSH:
             location = desired.repo_location(name)
             if (
-                any(_same_repo(location, r) for r in event.repos)
+                any(same_repo(location, r) for r in event.repos)
                 and product.spec.source.branch == event.branch
             ):
                 out.append(name)
