@@ -1,0 +1,407 @@
+"""Semantic code search for the Oracle: chunk -> embed -> LanceDB -> hybrid ranking.
+
+Where this sits: beside the tree-sitter code graph (``oracle.parse`` / ``oracle.store``), this
+answers "where in the fleet is the code that does X?". ``python_chunks`` cuts a Python tree into
+one chunk per module docstring / class / function / method with the stdlib ``ast`` (it does not
+depend on ``oracle.parse``); ``index_chunks`` embeds them with ``oracle.embed.Embedder`` (through
+the sha256-keyed ``EmbeddingCache``, so unchanged code is never embedded twice) and replaces the
+product's rows in the LanceDB table ``chunks``; ``search`` ranks rows for a natural-language query.
+
+Ranking is hybrid, fused by reciprocal rank (RRF, k=60):
+
+* vector: cosine similarity of the query's embedding to each chunk's (exact flat search; the
+  table is small per fleet, so no ANN index is built);
+* keyword: BM25 from LanceDB's native full-text index (Lance's inverted index, no tantivy, no
+  network) over a ``keywords`` column that we fill ourselves: identifiers split on camelCase and
+  snake_case (the symbol's own parts repeated to weigh them up), module path parts and docstring /
+  comment words; Lance lower-cases, stems (English) and drops stop words.
+
+Table columns: product, path, symbol, kind, line, language, text, text_hash, vector (384 float32),
+plus keywords (the BM25 field). The embedding cache is ``<db_dir>/embed_cache.sqlite``.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import threading
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from codemonkeys.oracle.embed import DIM, Embedder, EmbeddingCache, embed_with_cache
+
+TABLE = "chunks"
+CACHE_FILE = "embed_cache.sqlite"
+RRF_K = 60
+DUNDER_WEIGHT = 0.7
+BODY_LINES = 30
+SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", ".tox", "build", "dist"}
+
+Mode = Literal["hybrid", "vector", "keyword"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One searchable piece of code: a function, method, class or module docstring."""
+
+    product: str
+    path: str
+    symbol: str
+    kind: str
+    line: int
+    language: str
+    text: str
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What one ``index_chunks`` call did: chunks embedded by the model vs. served from the cache."""
+
+    embedded: int
+    cached: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result; ``score`` is the fused (or single-ranker) score, higher is better."""
+
+    product: str
+    path: str
+    symbol: str
+    kind: str
+    line: int
+    score: float
+
+
+# --------------------------------------------------------------------------- keywords
+
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def split_identifier(name: str) -> list[str]:
+    """``HTTPClient_get_jsonBody`` -> ``['http', 'client', 'get', 'json', 'body']``."""
+    out: list[str] = []
+    for part in name.split("_"):
+        out.extend(m.group(0).lower() for m in _CAMEL.finditer(part))
+    return out
+
+
+def keyword_text(chunk: Chunk) -> str:
+    """The BM25 field of a chunk: split identifiers and words, the symbol's own parts weighted x3."""
+    own = split_identifier(chunk.symbol.rsplit(".", 1)[-1])
+    module = [w for p in re.split(r"[./\\]", chunk.path.removesuffix(".py")) for w in split_identifier(p)]
+    words = [w for tok in _IDENT.findall(chunk.text) for w in split_identifier(tok)]
+    return " ".join(own * 3 + module + words)
+
+
+def _query_terms(query: str) -> str:
+    """A query made safe for Lance's FTS parser: plain lower-case words, identifiers split."""
+    terms = [w for tok in _IDENT.findall(query) for w in [tok.lower(), *split_identifier(tok)]]
+    return " ".join(dict.fromkeys(t for t in terms if len(t) > 1))
+
+
+# --------------------------------------------------------------------------- chunker
+
+
+def _module_name(root: Path, file: Path) -> str:
+    base = root.parent if (root / "__init__.py").is_file() else root
+    parts = list(file.relative_to(base).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _node_chunk(product: str, rel: str, symbol: str, node: ast.AST, lines: list[str], kind: str) -> Chunk:
+    start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+    body = node.body
+    first_body = body[0]
+    doc = ast.get_docstring(node) or ""
+    if doc and isinstance(first_body, ast.Expr) and len(body) > 1:
+        after_doc = body[1].lineno
+    else:
+        after_doc = first_body.lineno if not doc else first_body.end_lineno + 1
+    header = lines[start - 1 : first_body.lineno - 1] or [lines[node.lineno - 1]]
+    if kind == "class":
+        # class-level statements; methods only by their signature (they get chunks of their own)
+        rest: list[str] = []
+        for stmt in body:
+            if doc and stmt is first_body:
+                continue
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                rest.append(lines[stmt.lineno - 1].rstrip())
+            else:
+                rest.extend(lines[stmt.lineno - 1 : (stmt.end_lineno or stmt.lineno)])
+            if len(rest) >= BODY_LINES:
+                break
+        rest = rest[:BODY_LINES]
+    else:
+        end = node.end_lineno or node.lineno
+        rest = lines[after_doc - 1 : min(end, after_doc - 1 + BODY_LINES)]
+    text = "\n".join([f"{kind} {symbol}", *(h.rstrip() for h in header), doc, *(r.rstrip() for r in rest)])
+    return Chunk(product, rel, symbol, kind, start, "python", text.strip())
+
+
+def _is_overload(node: ast.AST) -> bool:
+    for d in getattr(node, "decorator_list", []):
+        name = d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "")
+        if name == "overload":
+            return True
+    return False
+
+
+def _walk(product: str, rel: str, prefix: str, body: list[ast.stmt], lines: list[str], in_class: bool):
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if _is_overload(node):
+                continue  # typing stubs: the implementation that follows gets the chunk
+            symbol = f"{prefix}.{node.name}" if prefix else node.name
+            is_class = isinstance(node, ast.ClassDef)
+            kind = "class" if is_class else ("method" if in_class else "function")
+            yield _node_chunk(product, rel, symbol, node, lines, kind)
+            if is_class:
+                yield from _walk(product, rel, symbol, node.body, lines, True)
+
+
+def chunk_python_source(product: str, rel_path: str, module: str, source: str) -> list[Chunk]:
+    """Chunks of one Python file (empty if it does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    lines = source.splitlines()
+    chunks: list[Chunk] = []
+    doc = ast.get_docstring(tree)
+    if doc:
+        chunks.append(Chunk(product, rel_path, module, "module", 1, "python", f"module {module}\n{doc}"))
+    chunks.extend(_walk(product, rel_path, module, tree.body, lines, False))
+    return chunks
+
+
+def python_files(root: Path) -> list[Path]:
+    files: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        files.extend(Path(dirpath) / f for f in sorted(filenames) if f.endswith(".py"))
+    return files
+
+
+def python_chunks(product: str, root: Path) -> list[Chunk]:
+    """One chunk per module docstring / class / function / method under ``root`` (stdlib ``ast``).
+
+    Symbols are dotted: ``rich.table.Table.add_row`` when ``root`` is the ``rich`` package.
+    A chunk's text is ``"<kind> <symbol>"``, the signature (with decorators), the docstring and
+    the first ``BODY_LINES`` lines of the body (for a class: class-level statements and method
+    signatures).
+    """
+    root = Path(root)
+    out: list[Chunk] = []
+    for file in python_files(root):
+        try:
+            source = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        rel = file.relative_to(root).as_posix()
+        out.extend(chunk_python_source(product, rel, _module_name(root, file), source))
+    return out
+
+
+# --------------------------------------------------------------------------- index
+
+_db_lock = threading.Lock()
+
+
+def _connect(db_dir: Path):
+    try:
+        import lancedb
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        from codemonkeys.oracle.embed import _EXTRA_HINT
+
+        raise ImportError(f"{exc}; {_EXTRA_HINT}") from exc
+    Path(db_dir).mkdir(parents=True, exist_ok=True)
+    return lancedb.connect(str(db_dir))
+
+
+def _schema():
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("product", pa.string()),
+            pa.field("path", pa.string()),
+            pa.field("symbol", pa.string()),
+            pa.field("kind", pa.string()),
+            pa.field("line", pa.int32()),
+            pa.field("language", pa.string()),
+            pa.field("text", pa.string()),
+            pa.field("text_hash", pa.string()),
+            pa.field("keywords", pa.string()),
+            pa.field("vector", pa.list_(pa.float32(), DIM)),
+        ]
+    )
+
+
+def _open_table(db, create: bool):
+    try:
+        return db.open_table(TABLE)
+    except ValueError:  # not found
+        if not create:
+            return None
+    return db.create_table(TABLE, schema=_schema(), exist_ok=True)
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _build_fts(table) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table.create_fts_index(
+            "keywords", replace=True, use_tantivy=False, stem=True, remove_stop_words=True, lower_case=True
+        )
+
+
+def index_chunks(db_dir: Path, chunks: Iterable[Chunk], embedder: Embedder) -> IndexStats:
+    """Replace the rows of every product present in ``chunks`` with these chunks.
+
+    Vectors come from the embedding cache where the text is unchanged; only new texts are embedded.
+    A product whose chunk list is empty is not touched (use ``delete_product`` to drop one).
+    """
+    import pyarrow as pa
+
+    chunks = list(chunks)
+    db_dir = Path(db_dir)
+    cache = EmbeddingCache(db_dir / CACHE_FILE)
+    try:
+        vectors, hashes, embedded = embed_with_cache(embedder, [c.text for c in chunks], cache)
+    finally:
+        cache.close()
+    with _db_lock:
+        db = _connect(db_dir)
+        table = _open_table(db, create=True)
+        products = sorted({c.product for c in chunks})
+        if products:
+            table.delete("product IN (" + ", ".join(_sql_str(p) for p in products) + ")")
+        if chunks:
+            data = pa.Table.from_pydict(
+                {
+                    "product": [c.product for c in chunks],
+                    "path": [c.path for c in chunks],
+                    "symbol": [c.symbol for c in chunks],
+                    "kind": [c.kind for c in chunks],
+                    "line": [c.line for c in chunks],
+                    "language": [c.language for c in chunks],
+                    "text": [c.text for c in chunks],
+                    "text_hash": hashes,
+                    "keywords": [keyword_text(c) for c in chunks],
+                    "vector": pa.FixedSizeListArray.from_arrays(
+                        pa.array(vectors.reshape(-1), type=pa.float32()), DIM
+                    ),
+                },
+                schema=_schema(),
+            )
+            table.add(data)
+        _build_fts(table)
+    return IndexStats(embedded=embedded, cached=len(chunks) - embedded)
+
+
+def delete_product(db_dir: Path, product: str) -> None:
+    """Drop every row of one product."""
+    with _db_lock:
+        table = _open_table(_connect(Path(db_dir)), create=False)
+        if table is not None:
+            table.delete(f"product = {_sql_str(product)}")
+
+
+def count_rows(db_dir: Path, product: str | None = None) -> int:
+    table = _open_table(_connect(Path(db_dir)), create=False)
+    if table is None:
+        return 0
+    return table.count_rows(f"product = {_sql_str(product)}" if product else None)
+
+
+# --------------------------------------------------------------------------- search
+
+_COLUMNS = ["product", "path", "symbol", "kind", "line"]
+
+
+def _where(product: str | None, language: str | None, kind: str | Sequence[str] | None) -> str | None:
+    clauses = []
+    if product:
+        clauses.append(f"product = {_sql_str(product)}")
+    if language:
+        clauses.append(f"language = {_sql_str(language)}")
+    if kind:
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        clauses.append("kind IN (" + ", ".join(_sql_str(k) for k in kinds) + ")")
+    return " AND ".join(clauses) or None
+
+
+def _key(row: dict) -> tuple:
+    return (row["product"], row["path"], row["symbol"], row["line"])
+
+
+def search(
+    db_dir: Path,
+    query: str,
+    embedder: Embedder,
+    *,
+    product: str | None = None,
+    language: str | None = None,
+    kind: str | Sequence[str] | None = None,
+    limit: int = 10,
+    mode: Mode = "hybrid",
+    candidates: int = 50,
+) -> list[Hit]:
+    """Rank chunks for a natural-language query; filters apply before ranking.
+
+    ``mode="vector"`` / ``"keyword"`` return one ranker alone (the benchmark's baselines; scores
+    are cosine similarity / BM25); ``"hybrid"`` fuses both by reciprocal rank over the top
+    ``max(candidates, limit)`` of each.
+    """
+    table = _open_table(_connect(Path(db_dir)), create=False)
+    if table is None or not query.strip():
+        return []
+    where = _where(product, language, kind)
+    n = max(candidates, limit)
+    vec_rows: list[dict] = []
+    kw_rows: list[dict] = []
+    if mode in ("hybrid", "vector"):
+        qvec = embedder.embed([query])[0]
+        q = table.search(qvec, vector_column_name="vector").distance_type("cosine")
+        if where:
+            q = q.where(where, prefilter=True)
+        vec_rows = q.select([*_COLUMNS, "_distance"]).limit(n).to_list()
+    if mode in ("hybrid", "keyword"):
+        terms = _query_terms(query)
+        if terms:
+            q = table.search(terms, query_type="fts", fts_columns="keywords")
+            if where:
+                q = q.where(where, prefilter=True)
+            kw_rows = q.select([*_COLUMNS, "_score"]).limit(n).to_list()
+    if mode == "vector":
+        return [_hit(r, 1.0 - float(r["_distance"])) for r in vec_rows[:limit]]
+    if mode == "keyword":
+        return [_hit(r, float(r["_score"])) for r in kw_rows[:limit]]
+    fused: dict[tuple, float] = {}
+    rows: dict[tuple, dict] = {}
+    for ranked in (vec_rows, kw_rows):
+        for rank, r in enumerate(ranked):
+            k = _key(r)
+            rows.setdefault(k, r)
+            fused[k] = fused.get(k, 0.0) + 1.0 / (RRF_K + rank + 1)
+    for k, r in rows.items():
+        name = r["symbol"].rsplit(".", 1)[-1]
+        if name.startswith("__") and name.endswith("__") and r["kind"] == "method":
+            fused[k] *= DUNDER_WEIGHT  # protocol plumbing (__init__, __rich_console__) rarely is the answer
+    best = sorted(fused, key=lambda k: -fused[k])[:limit]
+    return [_hit(rows[k], fused[k]) for k in best]
+
+
+def _hit(row: dict, score: float) -> Hit:
+    return Hit(row["product"], row["path"], row["symbol"], row["kind"], int(row["line"]), score)

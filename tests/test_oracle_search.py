@@ -1,0 +1,188 @@
+"""The Oracle's semantic code search: the real local ONNX embedder, the ast chunker and LanceDB.
+
+Runs the real model shipped in the ``[oracle]`` extra (no network); skipped when it is not installed.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("lancedb")
+from codemonkeys.oracle.embed import Embedder, EmbedderUnavailable
+from codemonkeys.oracle.search import (
+    Chunk,
+    count_rows,
+    index_chunks,
+    python_chunks,
+    search,
+    split_identifier,
+)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    e = Embedder()
+    try:
+        e.ensure_loaded()
+    except EmbedderUnavailable as exc:
+        pytest.skip(str(exc))
+    return e
+
+
+class CountingEmbedder(Embedder):
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner: Embedder):
+        super().__init__()
+        self._inner = inner
+        self.calls: list[int] = []
+
+    def embed(self, texts):
+        self.calls.append(len(texts))
+        return self._inner.embed(texts)
+
+
+GEOMETRY = '''
+"""Shapes and distances."""
+import math
+
+
+def haversine_distance(lat1, lon1, lat2, lon2):
+    """Great-circle distance in kilometres between two points on the earth."""
+    dlat = math.radians(lat2 - lat1)
+    dlon = math.radians(lon2 - lon1)
+    a = math.sin(dlat / 2) ** 2 + math.cos(math.radians(lat1)) * math.sin(dlon / 2) ** 2
+    return 6371 * 2 * math.asin(math.sqrt(a))
+
+
+class Circle:
+    """A circle with a centre and a radius."""
+
+    def __init__(self, radius):
+        self.radius = radius
+
+    def area(self):
+        """Surface covered by the circle."""
+        return math.pi * self.radius ** 2
+'''
+
+NETWORK = '''
+import json
+import urllib.request
+
+
+def fetch_json(url, timeout=10):
+    """Download a URL and decode the JSON body of the HTTP response."""
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
+        return json.loads(resp.read())
+
+
+def retry_with_backoff(fn, attempts=5):
+    """Call fn again after exponentially growing sleeps when it raises."""
+    import time
+    for i in range(attempts):
+        try:
+            return fn()
+        except Exception:
+            time.sleep(2 ** i)
+    raise RuntimeError("gave up")
+'''
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "toolbox"
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "geometry.py").write_text(textwrap.dedent(GEOMETRY))
+    (root / "network.py").write_text(textwrap.dedent(NETWORK))
+    return root
+
+
+def test_embedder_shape_and_normalisation(embedder: Embedder):
+    vecs = embedder.embed(["open a file", "read the file contents", "", "x " * 2000])
+    assert vecs.shape == (4, 384) and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    assert embedder.embed([]).shape == (0, 384)
+    # the same text embeds the same whatever its batch neighbours
+    again = embedder.embed(["read the file contents"])
+    assert np.allclose(again[0], vecs[1], atol=1e-4)
+
+
+def test_semantically_close_texts_score_higher(embedder: Embedder):
+    q, close, far = embedder.embed(
+        [
+            "compute the distance between two GPS coordinates",
+            "def haversine(lat1, lon1, lat2, lon2): great-circle distance on the earth",
+            "def render_markdown(text): turn markdown into HTML",
+        ]
+    )
+    assert float(q @ close) > float(q @ far) + 0.1
+
+
+def test_split_identifier():
+    assert split_identifier("HTTPClient_get_jsonBody") == ["http", "client", "get", "json", "body"]
+
+
+def test_python_chunks(corpus: Path):
+    chunks = {c.symbol: c for c in python_chunks("toolbox", corpus)}
+    assert {"toolbox.geometry", "toolbox.geometry.haversine_distance", "toolbox.geometry.Circle"} <= set(
+        chunks
+    )
+    area = chunks["toolbox.geometry.Circle.area"]
+    assert (area.kind, area.path, area.language) == ("method", "geometry.py", "python")
+    assert "Surface covered" in area.text and area.line == 20
+    assert chunks["toolbox.network.fetch_json"].kind == "function"
+    assert chunks["toolbox.geometry.Circle"].kind == "class"
+
+
+def test_index_search_filters_cache_and_replace(tmp_path: Path, corpus: Path, embedder: Embedder):
+    db = tmp_path / "db"
+    counting = CountingEmbedder(embedder)
+    chunks = python_chunks("toolbox", corpus)
+    stats = index_chunks(db, chunks, counting)
+    assert stats.embedded == len(chunks) and stats.cached == 0
+    assert count_rows(db, "toolbox") == len(chunks)
+
+    hits = search(db, "how far apart are two latitude longitude points", counting, limit=3)
+    assert hits[0].symbol == "toolbox.geometry.haversine_distance"
+    assert hits[0].path == "geometry.py" and hits[0].kind == "function" and hits[0].line > 1
+    hits = search(db, "download json over http", counting, limit=3)
+    assert hits[0].symbol == "toolbox.network.fetch_json"
+    for mode in ("vector", "keyword"):
+        assert search(db, "retry after failure with backoff", counting, mode=mode, limit=1)[0].symbol == (
+            "toolbox.network.retry_with_backoff"
+        )
+
+    # filters
+    assert {h.kind for h in search(db, "circle", counting, kind="method")} == {"method"}
+    assert search(db, "circle", counting, language="rust") == []
+    assert search(db, "circle", counting, product="elsewhere") == []
+
+    # a second product lives beside the first
+    other = [Chunk("other", "a.py", "other.a.f", "function", 1, "python", "def f():\n    '''Sort a list.'''")]
+    index_chunks(db, other, counting)
+    assert {h.product for h in search(db, "sort a list", counting, product="other")} == {"other"}
+
+    # re-indexing unchanged code embeds nothing
+    counting.calls.clear()
+    stats = index_chunks(db, chunks, counting)
+    assert stats.embedded == 0 and stats.cached == len(chunks)
+    assert sum(counting.calls) == 0
+    assert count_rows(db, "toolbox") == len(chunks)
+
+    # a changed product: its old rows are gone, only the changed chunk is embedded
+    (corpus / "network.py").unlink()
+    (corpus / "geometry.py").write_text(textwrap.dedent(GEOMETRY).replace("A circle", "A round circle"))
+    new_chunks = python_chunks("toolbox", corpus)
+    stats = index_chunks(db, new_chunks, counting)
+    assert stats.embedded == 1
+    assert count_rows(db, "toolbox") == len(new_chunks) < len(chunks)
+    assert all(
+        h.path == "geometry.py" for h in search(db, "download json over http", counting, product="toolbox")
+    )
+    assert count_rows(db, "other") == 1
