@@ -227,7 +227,7 @@ def start_pypiserver(
     workdir = Path(workdir)
     packages = workdir / "packages"
     packages.mkdir(parents=True, exist_ok=True)
-    password = secrets.token_urlsafe(16)
+    password = secrets.token_hex(16)
     htpasswd = workdir / "htpasswd"
     # bcrypt, which pypiserver verifies through passlib's HtpasswdFile.
     htpasswd.write_text(f"{username}:{_bcrypt_hash(password)}\n")
@@ -308,7 +308,7 @@ def start_verdaccio(workdir: Path, *, username: str = "cm", timeout: float = 90.
     program = verdaccio_program()
     workdir = Path(workdir)
     (workdir / "plugins").mkdir(parents=True, exist_ok=True)
-    password = secrets.token_urlsafe(16)
+    password = secrets.token_hex(16)
 
     def start(port: int) -> Server:
         config = workdir / "config.yaml"
@@ -360,7 +360,7 @@ def start_oci_registry(workdir: Path, *, username: str = "cm", timeout: float = 
         raise ServerUnavailable(f"{DOCKER_REGISTRY} is not installed ({INSTALL_HINT})")
     workdir = Path(workdir)
     (workdir / "storage").mkdir(parents=True, exist_ok=True)
-    password = secrets.token_urlsafe(16)
+    password = secrets.token_hex(16)
     htpasswd = workdir / "htpasswd"
     htpasswd.write_text(f"{username}:{_bcrypt_hash(password)}\n")
 
