@@ -45,6 +45,7 @@ class ControllerConfig:
     webhook_secret: str | None = None
     backoff_base: float = 5.0
     backoff_cap: float = 300.0
+    min_interval: float = 0.05  # overall rate limit: at least this long between two reconciles
     watch: bool = True
     remote: RemoteFleet | None = None  # follow a fleet repo by URL: fetched every interval and on push hooks
 
@@ -73,7 +74,7 @@ class Controller:
             raise ValueError("the fleet is invalid:\n" + "\n".join(str(d) for d in diags))
         self.desired: DesiredState = desired
         self.store = open_store(desired)
-        self.queue = WorkQueue(self._dependencies(), config.backoff_base, config.backoff_cap)
+        self.queue = WorkQueue(self._dependencies(), config.backoff_base, config.backoff_cap, config.min_interval)
         self.products: dict[str, ProductState] = {name: ProductState() for name in desired.products}
         self.ready = threading.Event()
         self._next_resync: dict[str, float] = {}
