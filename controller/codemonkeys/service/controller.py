@@ -74,7 +74,9 @@ class Controller:
             raise ValueError("the fleet is invalid:\n" + "\n".join(str(d) for d in diags))
         self.desired: DesiredState = desired
         self.store = open_store(desired)
-        self.queue = WorkQueue(self._dependencies(), config.backoff_base, config.backoff_cap, config.min_interval)
+        self.queue = WorkQueue(
+            self._dependencies(), config.backoff_base, config.backoff_cap, config.min_interval
+        )
         self.products: dict[str, ProductState] = {name: ProductState() for name in desired.products}
         self.ready = threading.Event()
         self._next_resync: dict[str, float] = {}
