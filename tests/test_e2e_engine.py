@@ -151,7 +151,13 @@ def test_feat_commit_makes_a_new_minor_release(workspace: Workspace):
     )
     doc = plan_json(workspace)
     ids = [a["id"] for a in doc["actions"] if a["product"] == "acme-text"]
-    assert ids == ["acme-text/build.run", "acme-text/release.cut", "acme-text/release.publish/local"]
+    # a new public function: the API changed, so the docs are rebuilt too (living docs)
+    assert ids == [
+        "acme-text/build.run",
+        "acme-text/docs.build",
+        "acme-text/release.cut",
+        "acme-text/release.publish/local",
+    ]
     cut = next(a for a in doc["actions"] if a["id"] == "acme-text/release.cut")
     assert cut["params"]["version"] == "0.3.0" and cut["params"]["previous"] == "0.2.0"
     assert not doc["products"]["acme-text"]["in_sync"]
