@@ -139,11 +139,11 @@ class Controller:
                 for o in report.outcomes.values():
                     if o.duration:
                         self.metrics.action_duration.labels(kind=str(o.action.kind)).observe(o.duration)
-                if ok and not self.stop.is_set():
-                    # Refresh (Argo CD style): record the state the apply led to; a next wave (e.g. after a
-                    # generated Jenkinsfile) is queued at once rather than at the next resync.
+                if not self.stop.is_set():
+                    # Refresh (Argo CD style): record the state the apply led to; after a success, a next
+                    # wave (e.g. after a generated Jenkinsfile) is queued at once, not at the next resync.
                     after, _ = make_plan(desired, self.store, [product])
-                    if after.runnable:
+                    if ok and after.runnable:
                         self.queue.add(product, "follow-up after apply")
             elif not plan.products[product].in_sync:
                 outcome = "drifting"  # nothing runnable: held, denied, red or unknown; resync will look again
