@@ -147,7 +147,12 @@ def get_json(conn: Connection, path: str, what: str) -> Any:
 
 
 def connect(desired: DesiredState, timeout: float = 30.0) -> Connection:
-    import jenkins  # the [jenkins] extra
+    try:
+        import jenkins  # the [jenkins] extra
+    except ImportError:
+        raise JenkinsError(
+            "the Jenkins backend needs the [jenkins] extra: pip install 'codemonkeys[jenkins]'"
+        ) from None
 
     config = desired.fleet.spec.ci.jenkins
     if config is None:

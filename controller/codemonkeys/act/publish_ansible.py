@@ -65,7 +65,10 @@ def run_playbook(
     check: bool = False,
 ) -> tuple[str, str, dict[str, Any]]:
     """Run one playbook on localhost. Returns (status, redacted log, stats)."""
-    import ansible_runner  # the [ship] extra: imported only when a playbook runs
+    try:
+        import ansible_runner  # the [ship] extra: imported only when a playbook runs
+    except ImportError:
+        return "failed", "publishing to this registry needs the [ship] extra (ansible-runner)", {}
 
     lines: list[str] = []
 
@@ -142,7 +145,7 @@ def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
     changed = bool(stats.get("changed"))
     if status != "successful":
         failed = [line for line in log.splitlines() if line.startswith(("fatal:", "failed:"))]
-        detail = failed[-1] if failed else status
+        detail = failed[-1] if failed else (log.strip().splitlines() or [status])[-1]
         return ActionResult(
             Outcome.FAILED,
             f"publishing {package} {version} to {reg_name} ({registry.url}) failed: {detail[:400]}",
