@@ -576,7 +576,14 @@ def controller_run(
     import threading
 
     from codemonkeys.kinds.models import parse_duration
-    from codemonkeys.service.controller import Controller, ControllerConfig
+
+    try:
+        from codemonkeys.service.controller import Controller, ControllerConfig
+    except ImportError as exc:
+        err.print(
+            f"[red]error:[/] the controller needs the [service] extra: pip install 'codemonkeys[service]' ({exc})"
+        )
+        raise typer.Exit(1) from None
 
     logging.basicConfig(
         level=logging.INFO,
