@@ -581,7 +581,8 @@ def controller_run(
         from codemonkeys.service.controller import Controller, ControllerConfig
     except ImportError as exc:
         err.print(
-            f"[red]error:[/] the controller needs the [service] extra: pip install 'codemonkeys[service]' ({exc})"
+            f"[red]error:[/] the controller needs the [service] extra: "
+            f"pip install 'codemonkeys[service]' ({exc})"
         )
         raise typer.Exit(1) from None
 
