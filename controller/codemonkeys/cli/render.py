@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 
 from codemonkeys.plan.model import Action, FacetState, Plan, Verdict
 
@@ -25,7 +26,7 @@ def verdict_text(a: Action) -> str:
     rule = f" ({d.rule})" if d.rule else ""
     text = f"{_VERDICT_STYLE[d.verdict]}{rule}"
     if d.verdict is not Verdict.ALLOW:
-        text += f": {d.message}"
+        text += f": {escape(d.message)}"
     return text
 
 
@@ -38,9 +39,9 @@ def render_plan(plan: Plan, console: Console) -> None:
         suffix = " [dim](suspended: observed, not acted on)[/]" if p.suspended else ""
         console.print(f"{mark} [bold]{name}[/]{suffix}")
         for facet_name, f in p.facets.items():
-            console.print(f"    {facet_name:<8} {_STATE_STYLE[f.state]:<20} [dim]{f.message}[/]")
+            console.print(f"    {facet_name:<8} {_STATE_STYLE[f.state]:<20} [dim]{escape(f.message)}[/]")
         for a in by_product.get(name, []):
             console.print(f"    [cyan]+ {a.id}[/] [dim](wave {a.wave})[/] {verdict_text(a)}")
-            console.print(f"        [dim]{a.reason}[/]")
+            console.print(f"        [dim]{escape(a.reason)}[/]")
     console.print()
     console.print(f"[bold]Plan:[/] {plan.summary()}")
