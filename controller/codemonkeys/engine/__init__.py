@@ -323,8 +323,7 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
         Outcome.FAILED: ActionStatus.FAILED,
     }
     pending = {aid for aid, a in actions.items() if a.decision.verdict is Verdict.ALLOW}
-    running: dict[Future, Action] = {}
-    lock = threading.Lock()
+    running: dict[Future, Action] = {}  # only this thread journals outcomes; workers just run actuators
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         while pending or running:
             if stop is not None and stop.is_set() and pending:
@@ -370,31 +369,30 @@ def _apply_locked(approved, desired, store, parallelism, on_event, retries, retr
             for fut in done:
                 a = running.pop(fut)
                 result, attempts, duration = fut.result()
-                with lock:
-                    status = status_of[result.outcome]
-                    outputs = ctx.redact.data(result.outputs)
-                    finish(
-                        a,
-                        status,
-                        ctx.redact(result.message),
-                        attempts=attempts,
-                        outputs=outputs,
-                        log=ctx.redact(result.log),
-                        duration=duration,
-                    )
-                    store.audit(
-                        f"action.{status}",
-                        who,
-                        {
-                            "message": ctx.redact(result.message),
-                            "outputs": outputs,
-                            "attempts": attempts,
-                            "duration": round(duration, 3),
-                        },
-                        product=a.product,
-                        action_id=a.id,
-                        run_id=run.id,
-                    )
+                status = status_of[result.outcome]
+                outputs = ctx.redact.data(result.outputs)
+                finish(
+                    a,
+                    status,
+                    ctx.redact(result.message),
+                    attempts=attempts,
+                    outputs=outputs,
+                    log=ctx.redact(result.log),
+                    duration=duration,
+                )
+                store.audit(
+                    f"action.{status}",
+                    who,
+                    {
+                        "message": ctx.redact(result.message),
+                        "outputs": outputs,
+                        "attempts": attempts,
+                        "duration": round(duration, 3),
+                    },
+                    product=a.product,
+                    action_id=a.id,
+                    run_id=run.id,
+                )
 
     counts = report.counts()
     run_status = RunStatus.SUCCEEDED if report.ok else RunStatus.FAILED
