@@ -34,28 +34,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(ws: Workspace, log: Path) -> tuple[subprocess.Popen, str]:
+def start(fleet: str | Path, log: Path, interval: str = "2s") -> tuple[subprocess.Popen, str]:
+    """A real `cmctl controller run` on a free port; returns once it answers /readyz."""
     port = free_port()
     env = {**os.environ, "CMCTL_API_TOKEN": TOKEN, "CMCTL_WEBHOOK_SECRET": SECRET, "NO_COLOR": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "codemonkeys",
-            "controller",
-            "run",
-            "--fleet",
-            str(ws.fleet),
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--interval",
-            "2s",
-            "--log-json",
-        ],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    argv = [
+        sys.executable,
+        "-m",
+        "codemonkeys",
+        "controller",
+        "run",
+        "--fleet",
+        str(fleet),
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--interval",
+        interval,
+        "--log-json",
+    ]
+    proc = subprocess.Popen(argv, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_for(lambda: httpx.get(f"{url}/readyz").status_code == 200, 30, proc, log)
     return proc, url
@@ -97,7 +94,7 @@ def test_controller_converges_reacts_and_stops_cleanly(workspace: Workspace, tmp
         "feat: a feature with a failing test",
     )
     log = tmp_path / "controller.log"
-    proc, url = start(workspace, log)
+    proc, url = start(workspace.fleet, log)
     try:
         healthy = {"acme-cli", "acme-report", "acme-text", "globex-hash"}
         wait_for(lambda: all(products(url)[n]["in_sync"] for n in healthy), 180, proc, log)
@@ -159,7 +156,7 @@ def test_controller_converges_reacts_and_stops_cleanly(workspace: Workspace, tmp
 
 def test_kill_9_then_restart_converges_without_duplicates(workspace: Workspace, tmp_path: Path):
     log = tmp_path / "controller.log"
-    proc, url = start(workspace, log)
+    proc, url = start(workspace.fleet, log)
     deadline = time.monotonic() + 180
     cut = 0
     while time.monotonic() < deadline and not cut:
@@ -175,7 +172,7 @@ def test_kill_9_then_restart_converges_without_duplicates(workspace: Workspace, 
     proc.wait()
     assert cut, "no release was cut before the kill"
 
-    proc, url = start(workspace, log)
+    proc, url = start(workspace.fleet, log)
     try:
         wait_for(lambda: all(p["in_sync"] for p in products(url).values()), 240, proc, log)
     finally:
@@ -206,29 +203,8 @@ def test_a_fleet_followed_by_url_reacts_to_a_push_webhook(workspace: Workspace, 
     monkeypatch.setenv("CMCTL_HOME", str(tmp_path / "home"))
     url = remote.as_uri()
     log = tmp_path / "controller.log"
-    port = free_port()
-    env = {**os.environ, "CMCTL_API_TOKEN": TOKEN, "CMCTL_WEBHOOK_SECRET": SECRET}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "codemonkeys",
-            "controller",
-            "run",
-            "--fleet",
-            url,
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--interval",
-            "10m",
-        ],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    api = f"http://127.0.0.1:{port}"
+    proc, api = start(url, log, interval="10m")
     try:
-        wait_for(lambda: httpx.get(f"{api}/readyz").status_code == 200, 30, proc, log)
         wait_for(lambda: products(api)["globex-hash"]["in_sync"] is True, 180, proc, log)
         (work / "products" / "globex" / "hash-docs.yaml").write_text(
             "apiVersion: codemonkeys.dev/v1\nkind: Product\nmetadata: {name: hash-docs, company: globex}\n"
