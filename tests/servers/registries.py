@@ -26,6 +26,8 @@ from pathlib import Path
 
 import bcrypt
 
+from servers.process import ManagedProcess, tail
+
 HOST = "127.0.0.1"
 VERDACCIO_DIR = Path(__file__).resolve().parent / "verdaccio"
 DOCKER_REGISTRY = Path("/usr/bin/docker-registry")
@@ -41,7 +43,7 @@ class ServerStartError(RuntimeError):
 
 
 @dataclass
-class Server:
+class Server(ManagedProcess):
     """A running registry. `password` is the user's password (verdaccio also has a `token`)."""
 
     name: str
@@ -72,28 +74,6 @@ class Server:
         raw = f"{self.username}:{self.password}".encode()
         return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
 
-    def log_tail(self, lines: int = 40) -> str:
-        return _tail(self.log_path, lines)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Terminate the server (SIGTERM, then SIGKILL after `timeout`). Safe to call twice."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=timeout)
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 # --- helpers ----------------------------------------------------------------------------------------
 
@@ -102,13 +82,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
-
-
-def _tail(path: Path, lines: int) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def _http_status(url: str, timeout: float = 2.0) -> int | None:
@@ -169,7 +142,7 @@ def _launch(
             server.stop()
             raise ServerStartError(
                 f"{name} exited with code {process.returncode} before it was ready "
-                f"(port {port}); last lines of {log_path}:\n{_tail(log_path, 40)}"
+                f"(port {port}); last lines of {log_path}:\n{tail(log_path, 40)}"
             )
         status = _http_status(server.url + ready_path)
         if status is not None and ready(status):
@@ -179,7 +152,7 @@ def _launch(
             server.stop()
             raise ServerStartError(
                 f"{name} did not answer on {server.url}{ready_path} within {timeout:.0f}s "
-                f"(last status {status}); last lines of {log_path}:\n{_tail(log_path, 40)}"
+                f"(last status {status}); last lines of {log_path}:\n{tail(log_path, 40)}"
             )
         time.sleep(0.1)
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from servers.process import ManagedProcess, tail
+
 HERE = Path(__file__).resolve().parent
 LOG_NAME = "jenkins-server.log"
 
@@ -32,7 +34,8 @@ class JenkinsStartError(RuntimeError):
 
 
 @dataclass
-class JenkinsServer:
+class JenkinsServer(ManagedProcess):
+    stop_timeout = 15.0  # on SIGTERM the server aborts its running builds first
     url: str  # http://127.0.0.1:PORT (no trailing slash)
     user: str
     token: str
@@ -47,28 +50,6 @@ class JenkinsServer:
         import jenkins  # only the tests that use it need python-jenkins
 
         return jenkins.Jenkins(self.url, username=self.user, password=self.token, **{"timeout": 30, **kwargs})
-
-    def log_tail(self, lines: int = 40) -> str:
-        return _tail(self.log_path, lines)
-
-    def stop(self, timeout: float = 15.0) -> None:
-        """SIGTERM (the server aborts its running builds), then SIGKILL after timeout. Safe to call twice."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=timeout)
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
-
-    def __enter__(self) -> JenkinsServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def start_jenkins(
@@ -108,7 +89,7 @@ def start_jenkins(
             server.stop()
             raise JenkinsStartError(
                 f"the test Jenkins exited with code {process.returncode} before it was ready; "
-                f"last lines of {log_path}:\n{_tail(log_path, 40)}"
+                f"last lines of {log_path}:\n{tail(log_path, 40)}"
             )
         if not server.url:
             m = re.search(rb"^listening (http://\S+)", log_path.read_bytes()[offset:], re.MULTILINE)
@@ -121,7 +102,7 @@ def start_jenkins(
             server.stop()
             raise JenkinsStartError(
                 f"the test Jenkins did not answer within {timeout:.0f}s; "
-                f"last lines of {log_path}:\n{_tail(log_path, 40)}"
+                f"last lines of {log_path}:\n{tail(log_path, 40)}"
             )
         time.sleep(0.05)
 
@@ -134,10 +115,3 @@ def _answers(url: str) -> bool:
         return e.headers.get("X-Jenkins") is not None
     except (urllib.error.URLError, OSError):
         return False
-
-
-def _tail(path: Path, lines: int) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
