@@ -54,7 +54,9 @@ from codemonkeys.gitutil import IDENTITY, git
 from codemonkeys.kinds import load_fleet
 from codemonkeys.kinds.models import Constitution, Product
 from codemonkeys.observe.docs import STAMP, site_dir
-from codemonkeys.observe.facts import (
+from codemonkeys.plan.planner import DesiredView, fingerprint, plan, plan_product
+from codemonkeys.policy import Gate, PolicyInput
+from codemonkeys.vocab.facts import (
     BuildFacts,
     BuildStatus,
     Bump,
@@ -65,9 +67,7 @@ from codemonkeys.observe.facts import (
     RegistryFacts,
     Unknown,
 )
-from codemonkeys.plan.model import FacetState, Plan
-from codemonkeys.plan.planner import DesiredView, fingerprint, plan, plan_product
-from codemonkeys.policy import Gate, PolicyInput
+from codemonkeys.vocab.plan import FacetState, Plan
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 COMPANIES = ("acme", "globex", "initech")

@@ -6,14 +6,14 @@ import json
 
 import pytest
 from codemonkeys.act.release import insert_section, render_changelog_section
-from codemonkeys.observe.conventional import (
+from codemonkeys.vocab.facts import Bump
+from codemonkeys.vocab.versionfiles import read_version, write_version
+from codemonkeys.vocab.versioning import (
     newest_version_tag,
     next_version,
     overall_bump,
     parse_commit,
 )
-from codemonkeys.observe.facts import Bump
-from codemonkeys.versionfiles import read_version, write_version
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from codemonkeys.kinds import load_fleet
 from codemonkeys.observe.ci_jenkins import build_facts, parse_folder
-from codemonkeys.observe.facts import BuildStatus
 from codemonkeys.service.webhooks import (
     EventKind,
     WebhookError,
@@ -20,6 +19,7 @@ from codemonkeys.service.webhooks import (
     products_for,
     verify_signature,
 )
+from codemonkeys.vocab.facts import BuildStatus
 
 PAYLOADS = Path(__file__).parent / "payloads" / "jenkins"
 ROOT = Path(__file__).resolve().parents[1]

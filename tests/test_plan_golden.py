@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 from codemonkeys.kinds.models import Constitution, Product
-from codemonkeys.observe.facts import ProductFacts
 from codemonkeys.plan.planner import DesiredView, plan
 from codemonkeys.policy import Gate
+from codemonkeys.vocab.facts import ProductFacts
 
 CASES = Path(__file__).parent / "cases" / "plan"
 DEFAULTS = yaml.safe_load((CASES / "_defaults.yaml").read_text())

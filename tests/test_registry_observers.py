@@ -27,7 +27,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from codemonkeys.kinds.models import Credentials, Language, Registry, RegistryType
-from codemonkeys.observe.facts import RegistryFacts, Unknown
 from codemonkeys.observe.registries import observe_registry, resolve_auth
 from codemonkeys.observe.registry_crates import index_path, parse_sparse_index
 from codemonkeys.observe.registry_http import Auth, RateLimiter, RegistryError, RegistryHttp, safe_url
@@ -44,6 +43,7 @@ from codemonkeys.observe.registry_pypi import (
     parse_simple_html,
     parse_simple_json,
 )
+from codemonkeys.vocab.facts import RegistryFacts, Unknown
 
 PAYLOADS = Path(__file__).parent / "payloads" / "registries"
 USER, PASSWORD, TOKEN = "ci-bot", "s3cret-Pa55word", "tok-9f8e7d6c5b4a"

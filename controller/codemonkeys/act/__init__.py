@@ -10,7 +10,7 @@ from codemonkeys.act.publish_ansible import publish_with_ansible
 from codemonkeys.act.publish_file import publish_file
 from codemonkeys.act.release import cut_release
 from codemonkeys.kinds.models import CIKind, RegistryType
-from codemonkeys.plan.model import Action, ActionKind
+from codemonkeys.vocab.plan import Action, ActionKind
 
 
 def _unsupported(what: str) -> Actuator:

@@ -27,8 +27,8 @@ from filelock import FileLock
 from codemonkeys.gitutil import git
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe.git import mirror_path
-from codemonkeys.plan.model import Action
 from codemonkeys.store.db import Store
+from codemonkeys.vocab.plan import Action
 
 LOG_LIMIT = 200_000  # characters of a command's output kept in the journal (the tail)
 

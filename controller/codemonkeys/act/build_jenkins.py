@@ -35,10 +35,10 @@ from codemonkeys.jenkinsci import (
     same_config,
 )
 from codemonkeys.observe.ci_jenkins import build_facts, fetch_folder, parse_folder
-from codemonkeys.observe.facts import BuildStatus
 from codemonkeys.observe.git import sync_mirror
-from codemonkeys.plan.model import Action
 from codemonkeys.swarm.knowledge import learn_from_failure
+from codemonkeys.vocab.facts import BuildStatus
+from codemonkeys.vocab.plan import Action
 
 QUEUE_TIMEOUT = 600.0
 

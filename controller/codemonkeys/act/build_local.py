@@ -8,8 +8,8 @@ removed either way.
 from __future__ import annotations
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, worktree
-from codemonkeys.plan.model import Action
 from codemonkeys.swarm.knowledge import learn_from_failure
+from codemonkeys.vocab.plan import Action
 
 
 def build_local(action: Action, ctx: ActContext) -> ActionResult:

@@ -17,7 +17,7 @@ import yaml
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, worktree
 from codemonkeys.observe.docs import STAMP, observe_docs, site_dir
-from codemonkeys.plan.model import Action
+from codemonkeys.vocab.plan import Action
 
 GENERATED_CONFIG = ".codemonkeys-mkdocs.yml"
 

@@ -24,9 +24,9 @@ from typing import Any
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, tool_env, worktree
 from codemonkeys.demo import project_dir
 from codemonkeys.kinds.models import Registry, RegistryType
-from codemonkeys.observe.conventional import version_in
-from codemonkeys.observe.facts import Unknown
-from codemonkeys.plan.model import Action
+from codemonkeys.vocab.facts import Unknown
+from codemonkeys.vocab.plan import Action
+from codemonkeys.vocab.versioning import version_in
 
 PLAYBOOKS = {
     RegistryType.PYPI: "publish-pypi.yml",

@@ -19,7 +19,6 @@ from filelock import FileLock
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, worktree
 from codemonkeys.kinds.models import Language
-from codemonkeys.observe.conventional import version_in
 from codemonkeys.observe.registry_file import (
     ecosystem,
     list_files,
@@ -27,7 +26,8 @@ from codemonkeys.observe.registry_file import (
     package_dir,
     parse_versions,
 )
-from codemonkeys.plan.model import Action
+from codemonkeys.vocab.plan import Action
+from codemonkeys.vocab.versioning import version_in
 
 
 def _build_artifacts(language: Language, cwd: Path, out: Path) -> tuple[int | None, str]:

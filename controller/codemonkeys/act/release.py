@@ -15,11 +15,11 @@ import tomlkit
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, moved_since, repo_lock, worktree
 from codemonkeys.gitutil import IDENTITY, GitError, git
-from codemonkeys.observe.conventional import commit_bump, format_tag, parse_commit
-from codemonkeys.observe.facts import Bump, Commit
 from codemonkeys.observe.git import LOG_FORMAT, _records, sync_mirror
-from codemonkeys.plan.model import Action
-from codemonkeys.versionfiles import version_file_for, write_version
+from codemonkeys.vocab.facts import Bump, Commit
+from codemonkeys.vocab.plan import Action
+from codemonkeys.vocab.versionfiles import version_file_for, write_version
+from codemonkeys.vocab.versioning import commit_bump, format_tag, parse_commit
 
 CHANGELOG = "CHANGELOG.md"
 _HEADER = "# Changelog\n\nAll notable changes to this project are documented here by Code Monkeys.\n"

@@ -16,7 +16,6 @@ from rich.markup import escape
 
 from codemonkeys.cli.oracle import oracle_app
 from codemonkeys.cli.render import render_plan, verdict_text
-from codemonkeys.diagnostics import Diagnostic
 from codemonkeys.engine import (
     FleetBusy,
     StalePlan,
@@ -28,8 +27,9 @@ from codemonkeys.engine import (
 )
 from codemonkeys.kinds import DesiredState, load_fleet
 from codemonkeys.kinds.schema import export_schemas
-from codemonkeys.plan.model import Plan, Verdict
 from codemonkeys.store.db import Store
+from codemonkeys.vocab.diagnostics import Diagnostic
+from codemonkeys.vocab.plan import Plan, Verdict
 
 app = typer.Typer(
     name="cmctl",

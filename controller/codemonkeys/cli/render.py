@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from codemonkeys.plan.model import Action, FacetState, Plan, Verdict
+from codemonkeys.vocab.plan import Action, FacetState, Plan, Verdict
 
 _STATE_STYLE = {
     FacetState.IN_SYNC: "[green]in sync[/]",

@@ -27,11 +27,11 @@ from tenacity import RetryError, Retrying, retry_if_result, stop_after_attempt, 
 from codemonkeys.act import ActContext, ActionResult, Outcome, Redactor, actuator_for
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe import Observer
-from codemonkeys.observe.facts import ProductFacts
-from codemonkeys.plan.model import Action, Plan, Verdict
 from codemonkeys.plan.planner import DesiredView, dependency_closure, plan
 from codemonkeys.policy import Approval, Gate, HistoryEntry
 from codemonkeys.store.db import ActionStatus, RunStatus, Store, utcnow
+from codemonkeys.vocab.facts import ProductFacts
+from codemonkeys.vocab.plan import Action, Plan, Verdict
 
 
 class FleetBusy(Exception):

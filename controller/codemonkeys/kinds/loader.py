@@ -20,11 +20,11 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from codemonkeys.diagnostics import Diagnostic, LoadError
 from codemonkeys.gitutil import GitError, git
 from codemonkeys.kinds.models import API_VERSION, CIKind, Constitution, Fleet, Model, Product
 from codemonkeys.kinds.yamlpos import Document, Pos, dotted, load_yaml
 from codemonkeys.policy.cel import check_condition
+from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
 
 FLEET_FILE = "fleet.yaml"
 CONSTITUTION_FILE = "constitution.yaml"

@@ -15,7 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
-from codemonkeys.timewindows import parse_hhmm, parse_point, zone
+from codemonkeys.vocab.enums import CIKind, Language, RegistryType, Versioning
+from codemonkeys.vocab.timewindows import parse_hhmm, parse_point, zone
 
 API_VERSION = "codemonkeys.dev/v1"
 
@@ -78,36 +79,17 @@ class Model(BaseModel):
 # --- closed enums -----------------------------------------------------------------------------
 
 
-class CIKind(StrEnum):
-    LOCAL = "local"
-    JENKINS = "jenkins"
-
-
-class RegistryType(StrEnum):
-    FILE = "file"
-    PYPI = "pypi"
-    NPM = "npm"
-    CRATES = "crates"
-    OCI = "oci"
-
-
-class Language(StrEnum):
-    PYTHON = "python"
-    NODE = "node"
-    RUST = "rust"
-    GO = "go"
-    JAVA = "java"
-    OTHER = "other"
-
-
-class Versioning(StrEnum):
-    CONVENTIONAL = "conventional"
-    PINNED = "pinned"
-
-
 class PolicyDefault(StrEnum):
     ALLOW = "allow"
     DENY = "deny"
+
+
+class LimitScope(StrEnum):
+    """What one budget counts: per product, per company, or the whole fleet."""
+
+    PRODUCT = "product"
+    COMPANY = "company"
+    FLEET = "fleet"
 
 
 class Enforcement(StrEnum):
@@ -322,7 +304,7 @@ class Hold(Model):
 class Limit(Model):
     count: int = Field(ge=0)
     per: Duration
-    scope: Literal["product", "company", "fleet"] = "product"
+    scope: LimitScope = LimitScope.PRODUCT
 
 
 class Window(Model):

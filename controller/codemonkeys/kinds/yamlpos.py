@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from codemonkeys.diagnostics import Diagnostic
+from codemonkeys.vocab.diagnostics import Diagnostic
 
 try:  # the C composer is ~5x faster and gives the same marks
     _Loader: type = yaml.CSafeLoader

@@ -18,11 +18,11 @@ from codemonkeys.gitutil import GitError
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import CIKind, RegistryType
 from codemonkeys.observe.docs import observe_docs
-from codemonkeys.observe.facts import BuildFacts, BuildStatus, GitFacts, ProductFacts, RegistryFacts, Unknown
 from codemonkeys.observe.git import fetch_git, mirror_path, parse_git, sync_mirror
 from codemonkeys.observe.registries import observe_registry
 from codemonkeys.observe.registry_http import RegistryHttp
 from codemonkeys.store.db import Store
+from codemonkeys.vocab.facts import BuildFacts, BuildStatus, GitFacts, ProductFacts, RegistryFacts, Unknown
 
 Progress = Callable[[str], None]
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from codemonkeys.jenkinsci import COMMIT_PARAM, Connection, get_json, job_path
-from codemonkeys.observe.facts import BuildFacts, BuildStatus
+from codemonkeys.vocab.facts import BuildFacts, BuildStatus
 
 BUILDS_TREE = "builds[number,result,building,duration,timestamp,url,actions[parameters[name,value]]]"
 FOLDER_TREE = f"jobs[name,{BUILDS_TREE}]"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from codemonkeys.observe.facts import DocsFacts
+from codemonkeys.vocab.facts import DocsFacts
 
 STAMP = ".codemonkeys-stamp.json"
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from codemonkeys.gitutil import GitError, git
 from codemonkeys.kinds.models import Product
-from codemonkeys.observe.conventional import (
+from codemonkeys.vocab.facts import GitFacts
+from codemonkeys.vocab.versionfiles import read_version, version_file_for
+from codemonkeys.vocab.versioning import (
     newest_version_tag,
     next_version,
     overall_bump,
     parse_commit,
 )
-from codemonkeys.observe.facts import GitFacts
-from codemonkeys.versionfiles import read_version, version_file_for
 
 SKIP_CI = ("[skip ci]", "[ci skip]")
 _REC, _FLD = "\x1e", "\x1f"

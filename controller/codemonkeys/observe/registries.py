@@ -15,13 +15,13 @@ from pathlib import Path
 import httpx
 
 from codemonkeys.kinds.models import Credentials, Language, Registry, RegistryType
-from codemonkeys.observe.facts import RegistryFacts, Unknown
 from codemonkeys.observe.registry_crates import observe_crates
 from codemonkeys.observe.registry_file import observe_file_registry
 from codemonkeys.observe.registry_http import Auth, RegistryError, RegistryHttp, redact
 from codemonkeys.observe.registry_npm import observe_npm
 from codemonkeys.observe.registry_oci import observe_oci
 from codemonkeys.observe.registry_pypi import observe_pypi
+from codemonkeys.vocab.facts import RegistryFacts, Unknown
 
 HttpObserver = Callable[[RegistryHttp, str, str, Auth | None], RegistryFacts]
 

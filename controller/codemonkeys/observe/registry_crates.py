@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 
-from codemonkeys.observe.facts import RegistryFacts
 from codemonkeys.observe.registry_http import (
     Auth,
     RegistryError,
@@ -26,6 +25,7 @@ from codemonkeys.observe.registry_http import (
     payload_error,
     safe_url,
 )
+from codemonkeys.vocab.facts import RegistryFacts
 
 NOT_THERE = frozenset({404, 410, 451})
 CRATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")

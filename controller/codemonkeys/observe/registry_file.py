@@ -25,7 +25,7 @@ from packaging.utils import (
 )
 
 from codemonkeys.kinds.models import Language
-from codemonkeys.observe.facts import RegistryFacts
+from codemonkeys.vocab.facts import RegistryFacts
 
 
 def ecosystem(language: Language) -> str:

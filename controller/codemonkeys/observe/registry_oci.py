@@ -28,8 +28,8 @@ from enum import StrEnum
 
 import httpx
 
-from codemonkeys.observe.facts import RegistryFacts
 from codemonkeys.observe.registry_http import Auth, RegistryError, RegistryHttp, payload_error, safe_url
+from codemonkeys.vocab.facts import RegistryFacts
 
 # the distribution spec's repository name grammar
 REPOSITORY = re.compile(r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*")

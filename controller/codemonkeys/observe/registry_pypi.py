@@ -38,8 +38,8 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from codemonkeys.observe.facts import RegistryFacts
 from codemonkeys.observe.registry_http import Auth, RegistryError, RegistryHttp, payload_error, safe_url
+from codemonkeys.vocab.facts import RegistryFacts
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 SIMPLE_ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"

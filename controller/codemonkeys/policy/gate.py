@@ -24,39 +24,15 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import IntEnum, StrEnum
+from enum import IntEnum
 from functools import lru_cache
 from typing import Any
 
-from codemonkeys.kinds.models import Constitution, Enforcement, PolicyDefault, Product, Rule
-from codemonkeys.plan.model import Decision, TraceEntry, Verdict
+from codemonkeys.kinds.models import Constitution, Enforcement, LimitScope, PolicyDefault, Product, Rule
 from codemonkeys.policy import cel
-from codemonkeys.timewindows import in_freeze, in_window
-
-
-class FactValue(StrEnum):
-    TRUE = "true"
-    PENDING = "pending"
-    FALSE = "false"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Approval:
-    approver: str
-    revision: str  # fleet revision it was given for
-    fingerprint: str  # the product's observed fingerprint it was given for
-    comment: str = ""
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """A succeeded action from the journal (budgets are counted from these)."""
-
-    kind: str
-    product: str
-    company: str | None
-    finished_at: datetime
+from codemonkeys.vocab.plan import Decision, TraceEntry, Verdict
+from codemonkeys.vocab.policy import Approval, FactValue, HistoryEntry
+from codemonkeys.vocab.timewindows import in_freeze, in_window
 
 
 @dataclass(frozen=True)
@@ -71,8 +47,12 @@ class PolicyInput:
     revision: str = ""
     product_fingerprint: str = ""
     approvals: Sequence[Approval] = ()
+    # Actions the same plan allowed before this one (budgets count them). The planner passes them only
+    # when the constitution has budgets, so the decision is a function of its inputs in any call order.
+    earlier: Sequence[HistoryEntry] = ()
 
     def input_hash(self) -> str:
+        """A stable hash of everything the decision depends on (the decision log keys on it)."""
         doc = {
             "action": self.action_id,
             "kind": self.kind,
@@ -85,6 +65,8 @@ class PolicyInput:
             "fingerprint": self.product_fingerprint,
             "approvals": sorted(a.approver for a in self.approvals),
         }
+        if self.earlier:
+            doc["earlier"] = sorted(f"{e.kind}:{e.product}" for e in self.earlier)
         blob = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -133,37 +115,54 @@ def rule_applies(rule: Rule, inp: PolicyInput) -> bool:
     return all(meta.labels.get(k) == v for k, v in m.labels.items())
 
 
-def cel_context(inp: PolicyInput) -> dict[str, Any]:
-    def tree(prefix: str) -> dict[str, dict[str, bool]]:
-        out: dict[str, dict[str, bool]] = {}
-        for key, value in inp.facts.items():
-            if prefix and not key.startswith(prefix):
-                continue
-            if not prefix and key.startswith("deps."):
-                continue
-            group, name = key.removeprefix(prefix).split(".", 1)
-            out.setdefault(group, {})[name] = value is FactValue.TRUE
-        return out
+def _fact_tree(facts: Mapping[str, FactValue], prefix: str) -> dict[str, dict[str, bool]]:
+    """``{"build.green": TRUE}`` -> ``{"build": {"green": True}}`` (``deps.`` facts only under ``prefix``)."""
+    out: dict[str, dict[str, bool]] = {}
+    for key, value in facts.items():
+        if prefix and not key.startswith(prefix):
+            continue
+        if not prefix and key.startswith("deps."):
+            continue
+        group, name = key.removeprefix(prefix).split(".", 1)
+        out.setdefault(group, {})[name] = value is FactValue.TRUE
+    return out
 
-    meta, spec = inp.product.metadata, inp.product.spec
+
+def product_document(product: Product) -> dict[str, Any]:
+    """The product as CEL sees it: the document (``metadata``, ``spec`` as written in YAML, camelCase),
+    as Kubernetes' CEL admission policies see objects, plus the short names (``product.name``, ...)."""
+    meta, spec = product.metadata, product.spec
+    return {
+        "name": meta.name,
+        "company": meta.company or "",
+        "labels": dict(meta.labels),
+        "annotations": dict(meta.annotations),
+        "language": str(spec.language),
+        "dependsOn": list(spec.depends_on),
+        "metadata": meta.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "spec": spec.model_dump(mode="json", by_alias=True, exclude_none=True),
+    }
+
+
+def cel_context(inp: PolicyInput, product: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The documented CEL variables for one decision (see ``policy/cel.py``); ``product`` is the
+    product's document when the caller has it already (``product_document``)."""
     return {
         "action": {"id": inp.action_id, "kind": inp.kind, "params": dict(inp.params)},
-        "product": {
-            "name": meta.name,
-            "company": meta.company or "",
-            "labels": dict(meta.labels),
-            "annotations": dict(meta.annotations),
-            "language": str(spec.language),
-            "dependsOn": list(spec.depends_on),
-        },
-        "facts": {**tree(""), "deps": tree("deps.")},
+        "product": product if product is not None else product_document(inp.product),
+        "facts": {**_fact_tree(inp.facts, ""), "deps": _fact_tree(inp.facts, "deps.")},
         "fleet": {"name": inp.fleet, "revision": inp.revision},
         "now": inp.now,
     }
 
 
 class Gate:
-    """A constitution compiled for one plan. CEL conditions compile once (cached per process)."""
+    """A constitution compiled for one plan, with the journal history its budgets count.
+
+    Decisions do not depend on call order: budgets count the history given here plus the actions the
+    same plan allowed earlier, which the caller passes in ``PolicyInput.earlier``. CEL conditions compile
+    once (cached per process).
+    """
 
     def __init__(
         self,
@@ -178,7 +177,7 @@ class Gate:
         self.revision = revision  # the constitution's git revision, for the decision log
         self._limited = [r for r in self.rules if r.limit is not None]
         self._history_counts: dict[tuple[str, datetime], Counter[str]] = {}
-        self._planned: Counter[tuple[str, str]] = Counter()  # allowed earlier in this plan, per budget
+        self._documents: dict[int, tuple[Product, dict[str, Any]]] = {}
         for rule in self.rules:
             for effect in (rule.deny, rule.hold):
                 if effect is not None and effect.when:
@@ -216,86 +215,114 @@ class Gate:
         meta = inp.product.metadata
         scope = _scope_key(limit.scope, meta.name, meta.company)
         since = inp.now - timedelta(seconds=limit.per)
-        return self._used_before(rule, since)[scope] + self._planned[(rule.id, scope)]
+        in_plan = sum(
+            1
+            for e in inp.earlier
+            if self._counts_kind(rule, e.kind) and _scope_key(limit.scope, e.product, e.company) == scope
+        )
+        return self._used_before(rule, since)[scope] + in_plan
 
-    def _count_allowed(self, inp: PolicyInput) -> None:
-        """An allowed action spends budget for the decisions after it in the same plan."""
-        meta = inp.product.metadata
-        for rule in self._limited:
-            if self._counts_kind(rule, inp.kind):
-                assert rule.limit is not None
-                self._planned[(rule.id, _scope_key(rule.limit.scope, meta.name, meta.company))] += 1
+    def _cel_context(self, inp: PolicyInput) -> dict[str, Any]:
+        """CEL variables; each product's document is built once per gate (a cache, not state)."""
+        key = id(inp.product)
+        cached = self._documents.get(key)
+        if cached is None or cached[0] is not inp.product:
+            cached = self._documents[key] = (inp.product, product_document(inp.product))
+        return cel_context(inp, cached[1])
 
-    def evaluate(self, rule: Rule, inp: PolicyInput) -> list[_Outcome]:
-        """Every effect of ``rule`` for ``inp``; an empty list means the rule passes."""
-        out: list[_Outcome] = []
-        if rule.deny is not None:
-            if not rule.deny.when:
-                out.append(_Outcome(Effect.DENY, "deny", rule.deny.message))
-            else:
-                result = cel.evaluate(rule.deny.when, cel_context(inp))
-                if result is True:
-                    out.append(_Outcome(Effect.DENY, "deny", rule.deny.message))
-                elif isinstance(result, str):
-                    out.append(_Outcome(Effect.DENY, "deny", f"condition error (fail closed): {result}"))
-        holds = rule.hold is not None
-        if rule.hold is not None and rule.hold.when:
-            result = cel.evaluate(rule.hold.when, cel_context(inp))
+    def _deny(self, rule: Rule, inp: PolicyInput) -> list[_Outcome]:
+        if rule.deny is None:
+            return []
+        if not rule.deny.when:
+            return [_Outcome(Effect.DENY, "deny", rule.deny.message)]
+        result = cel.evaluate(rule.deny.when, self._cel_context(inp))
+        if result is True:
+            return [_Outcome(Effect.DENY, "deny", rule.deny.message)]
+        if isinstance(result, str):
+            return [_Outcome(Effect.DENY, "deny", f"condition error (fail closed): {result}")]
+        return []
+
+    def _hold(self, rule: Rule, inp: PolicyInput) -> list[_Outcome]:
+        hold = rule.hold
+        if hold is None:
+            return []
+        if hold.when:
+            result = cel.evaluate(hold.when, self._cel_context(inp))
             if isinstance(result, str):
-                out.append(_Outcome(Effect.DENY, "hold", f"condition error (fail closed): {result}"))
-            holds = result is True
-        if holds and rule.hold is not None:
-            allowed = self._approvers(rule.hold.approvers)
-            valid = {
-                a.approver
-                for a in inp.approvals
-                if a.revision == inp.revision
-                and a.fingerprint == inp.product_fingerprint
-                and (allowed is None or a.approver in allowed)
-            }
-            if len(valid) < rule.hold.approvals:
-                who = f" from {', '.join(rule.hold.approvers)}" if rule.hold.approvers else ""
-                have = f"; approved by {', '.join(sorted(valid))}" if valid else ""
-                out.append(
-                    _Outcome(
-                        Effect.HOLD,
-                        "hold",
-                        f"needs {rule.hold.approvals} approval(s){who}: cmctl approve {inp.action_id}{have}",
-                    )
-                )
+                return [_Outcome(Effect.DENY, "hold", f"condition error (fail closed): {result}")]
+            if result is not True:
+                return []
+        allowed = self._approvers(hold.approvers)
+        valid = {
+            a.approver
+            for a in inp.approvals
+            if a.revision == inp.revision
+            and a.fingerprint == inp.product_fingerprint
+            and (allowed is None or a.approver in allowed)
+        }
+        if len(valid) >= hold.approvals:
+            return []
+        who = f" from {', '.join(hold.approvers)}" if hold.approvers else ""
+        have = f"; approved by {', '.join(sorted(valid))}" if valid else ""
+        message = f"needs {hold.approvals} approval(s){who}: cmctl approve {inp.action_id}{have}"
+        return [_Outcome(Effect.HOLD, "hold", message)]
+
+    @staticmethod
+    def _require(rule: Rule, inp: PolicyInput) -> list[_Outcome]:
         missing = [
             f"{f} is {inp.facts.get(f, FactValue.UNKNOWN)}"
             for f in rule.require
             if inp.facts.get(f, FactValue.UNKNOWN) not in (FactValue.TRUE, FactValue.PENDING)
         ]
-        if missing:
-            out.append(_Outcome(Effect.REQUIRE, "require", "requires " + "; ".join(missing)))
-        if rule.limit is not None:
-            used = self._limit_used(rule, inp)
-            if used >= rule.limit.count:
-                out.append(
-                    _Outcome(
-                        Effect.LIMIT,
-                        "limit",
-                        f"budget spent: {used} of {rule.limit.count} per {_span(rule.limit.per)} "
-                        f"(scope {rule.limit.scope})",
-                    )
+        return [_Outcome(Effect.REQUIRE, "require", "requires " + "; ".join(missing))] if missing else []
+
+    def _limit(self, rule: Rule, inp: PolicyInput) -> list[_Outcome]:
+        if rule.limit is None:
+            return []
+        used = self._limit_used(rule, inp)
+        if used < rule.limit.count:
+            return []
+        message = (
+            f"budget spent: {used} of {rule.limit.count} per {_span(rule.limit.per)} "
+            f"(scope {rule.limit.scope})"
+        )
+        return [_Outcome(Effect.LIMIT, "limit", message)]
+
+    @staticmethod
+    def _calendar(rule: Rule, inp: PolicyInput) -> list[_Outcome]:
+        out: list[_Outcome] = []
+        if (w := rule.window) is not None and not in_window(
+            inp.now, list(w.days), w.start, w.end, w.timezone
+        ):
+            when = f"{','.join(w.days) or 'any day'} {w.start or '00:00'}-{w.end or '24:00'} {w.timezone}"
+            out.append(_Outcome(Effect.WINDOW, "window", f"outside the allowed window ({when})"))
+        if (f := rule.freeze) is not None and in_freeze(inp.now, f.start, f.end, f.timezone):
+            out.append(
+                _Outcome(
+                    Effect.FREEZE, "freeze", f.message or f"frozen from {f.start} to {f.end} {f.timezone}"
                 )
-        if rule.window is not None:
-            w = rule.window
-            if not in_window(inp.now, list(w.days), w.start, w.end, w.timezone):
-                when = f"{','.join(w.days) or 'any day'} {w.start or '00:00'}-{w.end or '24:00'} {w.timezone}"
-                out.append(_Outcome(Effect.WINDOW, "window", f"outside the allowed window ({when})"))
-        if rule.freeze is not None:
-            f = rule.freeze
-            if in_freeze(inp.now, f.start, f.end, f.timezone):
-                msg = f.message or f"frozen from {f.start} to {f.end} {f.timezone}"
-                out.append(_Outcome(Effect.FREEZE, "freeze", msg))
+            )
         return out
+
+    def evaluate(self, rule: Rule, inp: PolicyInput) -> list[_Outcome]:
+        """Every effect of ``rule`` for ``inp``; an empty list means the rule passes."""
+        return [
+            *self._deny(rule, inp),
+            *self._hold(rule, inp),
+            *self._require(rule, inp),
+            *self._limit(rule, inp),
+            *self._calendar(rule, inp),
+        ]
+
+    @property
+    def has_budgets(self) -> bool:
+        """Whether any rule has a ``limit`` (then the planner passes earlier allowed actions in)."""
+        return bool(self._limited)
 
     # --- the decision ----------------------------------------------------------------------------
 
     def decide(self, inp: PolicyInput) -> Decision:
+        """Allow, deny or hold ``inp``: a pure function of the constitution, the history and ``inp``."""
         deciding: tuple[Rule, _Outcome] | None = None
         covering: Rule | None = None
         advisory: list[str] = []
@@ -336,8 +363,6 @@ class Gate:
         else:
             verdict, rule_id, message = Verdict.DENY, "default", f"no rule allows {inp.kind} (default: deny)"
 
-        if verdict is Verdict.ALLOW:
-            self._count_allowed(inp)
         input_hash = inp.input_hash()
         return Decision(
             verdict=verdict,
@@ -351,10 +376,10 @@ class Gate:
         )
 
 
-def _scope_key(scope: str, product: str, company: str | None) -> str:
-    if scope == "product":
+def _scope_key(scope: LimitScope, product: str, company: str | None) -> str:
+    if scope is LimitScope.PRODUCT:
         return product
-    return (company or "") if scope == "company" else ""
+    return (company or "") if scope is LimitScope.COMPANY else ""
 
 
 def _span(seconds: int) -> str:

@@ -12,8 +12,7 @@ import re
 import tomllib
 
 import tomlkit
-
-from codemonkeys.kinds.models import Language
+from codemonkeys.vocab.enums import Language
 
 DEFAULT_FILES = {
     Language.PYTHON: "pyproject.toml",

@@ -1,0 +1,21 @@
+"""Facets as plug-ins: every slice of desired state Code Monkeys reconciles, registered in one place.
+
+The order is the planning order within a product: a facet's actions wait for the chain of the facets
+before it, and a facet that ``blocks`` makes the later ones wait (a red build blocks docs and release).
+Adding a facet is a module here plus one line below; see ARCHITECTURE.md, "How to add a facet".
+"""
+
+from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, Registry, action_id
+from codemonkeys.facets.build import BuildFacet
+from codemonkeys.facets.docs import DocsFacet
+from codemonkeys.facets.release import ReleaseFacet
+
+FACETS = Registry(
+    (
+        BuildFacet(),
+        DocsFacet(),
+        ReleaseFacet(),
+    )
+)
+
+__all__ = ["FACETS", "FacetDraft", "FacetInput", "FacetPlugin", "Ref", "Registry", "action_id"]

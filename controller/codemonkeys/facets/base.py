@@ -1,0 +1,140 @@
+"""The facet plug-in interface: one slice of a product's desired state (build, docs, release, ...).
+
+A facet is to Code Monkeys what one Flux controller is to Flux: it owns its slice (what it observes, a
+pure planner that turns desired + observed into draft actions with reasons, the actuators that close
+the gap) and plugs into the shared runtime (the observer, the planner's DAG and gate, the engine's
+journal) instead of re-implementing it.
+
+The planner part is pure and imported by ``plan/``; the observer and the actuators are named by
+reference (``Ref("module", "function")``, like a Python entry point) and resolved by ``observe/`` and
+``engine/``, so importing the planner loads no observer or actuator code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, ClassVar
+
+from codemonkeys.kinds.models import Product
+from codemonkeys.vocab.enums import CIKind
+from codemonkeys.vocab.facts import GitFacts, ProductFacts
+from codemonkeys.vocab.plan import Action, ActionKind, Facet, FacetName, FacetState
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A function named by module and attribute, imported on first use (an entry-point-style reference)."""
+
+    module: str
+    attr: str
+
+    def load(self) -> Callable[..., Any]:
+        """Import the module and return the function (cached per process)."""
+        return _load(self.module, self.attr)
+
+    def __str__(self) -> str:
+        return f"{self.module}:{self.attr}"
+
+
+@cache
+def _load(module: str, attr: str) -> Callable[..., Any]:
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class FacetInput:
+    """What a facet's planner sees for one product whose git state is known."""
+
+    name: str
+    product: Product
+    facts: ProductFacts
+    git: GitFacts
+    ci: CIKind
+    after: tuple[str, ...] = ()  # action ids this facet's first action waits for (earlier facets' chain)
+    waiting_for: str | None = None  # why the facet cannot act yet (an earlier facet blocks), if it can't
+
+
+@dataclass(frozen=True)
+class FacetDraft:
+    """A facet's verdict for one product: its state, its actions, and what it means for later facets."""
+
+    facet: Facet
+    actions: tuple[Action, ...] = ()
+    chain: tuple[str, ...] = ()  # later facets' actions wait for these (empty: keep the earlier chain)
+    blocks: str | None = None  # later facets wait for this reason (e.g. "the build of abc is red")
+
+
+def facet_state(want: str, observed: str, state: FacetState, message: str = "") -> Facet:
+    """A facet status for the plan document."""
+    return Facet(
+        want=want, observed=observed, in_sync=state is FacetState.IN_SYNC, state=state, message=message
+    )
+
+
+def action_id(product: str, kind: ActionKind, target: str | None = None) -> str:
+    """The stable action id: ``<product>/<kind>`` plus ``/<target>`` where a product has several."""
+    return f"{product}/{kind}" + (f"/{target}" if target else "")
+
+
+def short(sha: str | None) -> str:
+    """A commit id as shown in reasons."""
+    return (sha or "?")[:12]
+
+
+class FacetPlugin:
+    """Base of a facet plug-in. Subclasses set the class attributes and implement ``wants`` and ``plan``.
+
+    * ``name``: the key in a product's facets; ``fact`` the policy fact the facet establishes (what
+      ``require:`` names) and ``establishes`` the action kind that makes it true, so an allowed upstream
+      action of that kind makes the fact ``pending``.
+    * ``facts_field``: the field of ``ProductFacts`` the facet's observer fills; ``observer`` a ``Ref`` to
+      ``fn(observer_run, product_name, git) -> facts``.
+    * ``actuators``: action kind -> ``Ref`` to ``fn(action, ctx) -> ActionResult``.
+    * ``waits_for_dependencies``: action kind -> the kind of action of every ``dependsOn`` product it
+      waits for (a release.cut waits for its dependencies' release.publish).
+    """
+
+    name: ClassVar[FacetName]
+    fact: ClassVar[str]
+    establishes: ClassVar[ActionKind]
+    facts_field: ClassVar[str]
+    observer: ClassVar[Ref | None] = None
+    actuators: ClassVar[Mapping[ActionKind, Ref]] = {}
+    waits_for_dependencies: ClassVar[Mapping[ActionKind, ActionKind]] = {}
+
+    def wants(self, product: Product) -> str | None:
+        """The desired value this facet reconciles to (``green``, ``current`` ...), None if not declared."""
+        raise NotImplementedError
+
+    def plan(self, inp: FacetInput) -> FacetDraft:
+        """Pure: the facet's state and the draft actions that close the gap (ungated, without waves)."""
+        raise NotImplementedError
+
+    def unknown(self, want: str, error: str) -> FacetDraft:
+        """The draft when the product's git state is unknown: nothing can be compared."""
+        return FacetDraft(facet_state(want, "unknown", FacetState.UNKNOWN, error))
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The registered facets, in planning order (a facet may depend on the ones before it)."""
+
+    facets: tuple[FacetPlugin, ...] = field(default_factory=tuple)
+
+    def for_kind(self, kind: ActionKind) -> FacetPlugin:
+        """The facet that owns action kind ``kind``."""
+        for f in self.facets:
+            if kind in f.actuators:
+                return f
+        raise KeyError(f"no facet owns action kind {kind}")
+
+    def actuator(self, kind: ActionKind) -> Ref:
+        """The actuator reference for ``kind``."""
+        return self.for_kind(kind).actuators[kind]
+
+    def cross_product_waits(self) -> dict[ActionKind, ActionKind]:
+        """Every facet's ``waits_for_dependencies``, merged."""
+        return {k: v for f in self.facets for k, v in f.waits_for_dependencies.items()}

@@ -1,0 +1,141 @@
+"""The release facet: ``release.want: released`` holds when nothing releasable happened since the last
+version tag and that version is in every registry of ``release.publish``.
+
+Conventional commits since the last tag decide the next semver (or a pinned version has no tag yet):
+``release.cut`` tags it with a changelog, then one ``release.publish/<registry>`` per registry missing
+the version. Across products, a release.cut waits for the publishes of every product it depends on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, action_id, facet_state
+from codemonkeys.kinds.models import Product, Publish
+from codemonkeys.vocab.enums import Versioning
+from codemonkeys.vocab.facts import Unknown
+from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
+from codemonkeys.vocab.versioning import format_tag, version_in
+
+WANT = "released"
+
+
+@dataclass(frozen=True)
+class _Target:
+    version: str | None
+    cut_needed: bool
+    why: str
+
+
+def _target(inp: FacetInput) -> _Target:
+    """The version to be released and whether a cut is needed to get it."""
+    rel, git = inp.product.spec.release, inp.git
+    assert rel is not None
+    if rel.versioning is Versioning.PINNED:
+        tag = format_tag(inp.product.spec.tag_format, inp.name, rel.version)
+        return _Target(rel.version, tag not in git.tags, f"pinned version {rel.version} has no tag")
+    cut_needed = git.next_version is not None
+    n = len(git.commits_since)
+    why = (
+        f"{n} commit{'s' if n != 1 else ''} since {git.last_tag} ({git.bump} bump)"
+        if git.last_tag
+        else "never released"
+    )
+    return _Target(git.next_version if cut_needed else git.last_version, cut_needed, why)
+
+
+class ReleaseFacet(FacetPlugin):
+    """Versions: observed from tags and registries; acted on by ``release.cut`` and ``release.publish``."""
+
+    name = FacetName.RELEASE
+    fact = "release.published"
+    establishes = ActionKind.RELEASE_PUBLISH
+    facts_field = "registries"
+    observer = Ref("codemonkeys.observe.registries", "observe_release")
+    actuators = {
+        ActionKind.RELEASE_CUT: Ref("codemonkeys.act.release", "cut_release"),
+        ActionKind.RELEASE_PUBLISH: Ref("codemonkeys.act.publish", "publish"),
+    }
+    waits_for_dependencies = {ActionKind.RELEASE_CUT: ActionKind.RELEASE_PUBLISH}
+
+    def wants(self, product: Product) -> str | None:
+        """``released`` when the product declares ``release``."""
+        return WANT if product.spec.release is not None else None
+
+    def plan(self, inp: FacetInput) -> FacetDraft:
+        """Released, or a cut and the missing publishes once the build allows them."""
+        rel = inp.product.spec.release
+        assert rel is not None
+        target = _target(inp)
+        unknown = {r: f.error for r, f in inp.facts.registries.items() if isinstance(f, Unknown)}
+        missing = [
+            p
+            for p in rel.publish
+            if p.registry not in unknown
+            and (
+                target.cut_needed or not version_in(target.version, inp.facts.registries[p.registry].versions)
+            )
+        ]
+        observed = f"{inp.git.last_version or 'unreleased'}"
+        if not target.cut_needed and not missing and not unknown:
+            where = ", ".join(p.registry for p in rel.publish) or "no registry"
+            return FacetDraft(
+                facet_state(WANT, observed, FacetState.IN_SYNC, f"{target.version} published to {where}")
+            )
+        if unknown and not target.cut_needed and not missing:
+            return FacetDraft(facet_state(WANT, observed, FacetState.UNKNOWN, "; ".join(unknown.values())))
+        if inp.waiting_for is not None:
+            return FacetDraft(facet_state(WANT, observed, FacetState.BLOCKED, f"waiting: {inp.waiting_for}"))
+        actions = self._actions(inp, target, missing)
+        message = (
+            f"{observed} -> {target.version}"
+            if target.cut_needed
+            else f"{target.version} not yet in " + ", ".join(p.registry for p in missing)
+        )
+        if unknown:
+            message += "; " + "; ".join(unknown.values())
+        return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), actions)
+
+    @staticmethod
+    def _actions(inp: FacetInput, target: _Target, missing: list[Publish]) -> tuple[Action, ...]:
+        name, git = inp.name, inp.git
+        tag = format_tag(inp.product.spec.tag_format, name, target.version)
+        actions: list[Action] = []
+        cut_id = None
+        if target.cut_needed:
+            cut_id = action_id(name, ActionKind.RELEASE_CUT)
+            params = {
+                "version": target.version,
+                "previous": git.last_version,
+                "bump": str(git.bump),
+                "tag": tag,
+                "commit": git.head,
+            }
+            reason = f"release: want released, {target.why} -> {target.version}"
+            actions.append(
+                Action(
+                    id=cut_id,
+                    product=name,
+                    kind=ActionKind.RELEASE_CUT,
+                    params=params,
+                    reason=reason,
+                    depends_on=list(inp.after),
+                )
+            )
+        for pub in missing:
+            actions.append(
+                Action(
+                    id=action_id(name, ActionKind.RELEASE_PUBLISH, pub.registry),
+                    product=name,
+                    kind=ActionKind.RELEASE_PUBLISH,
+                    params={
+                        "registry": pub.registry,
+                        "package": pub.package,
+                        "version": target.version,
+                        "tag": tag,
+                    },
+                    reason=f"release: {pub.package} {target.version} is not in registry {pub.registry}",
+                    depends_on=[cut_id] if cut_id else [],
+                )
+            )
+        return tuple(actions)

@@ -1,0 +1,36 @@
+"""Policy vocabulary: the values the gate reads besides the constitution (fact values, approvals, history).
+
+A leaf module shared by the planner (which computes fact values), the engine (which reads approvals and
+history from the store) and the gate (which decides over them). It imports nothing of the project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class FactValue(StrEnum):
+    TRUE = "true"
+    PENDING = "pending"
+    FALSE = "false"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Approval:
+    approver: str
+    revision: str  # fleet revision it was given for
+    fingerprint: str  # the product's observed fingerprint it was given for
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A succeeded action from the journal (budgets are counted from these)."""
+
+    kind: str
+    product: str
+    company: str | None
+    finished_at: datetime
