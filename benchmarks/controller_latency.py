@@ -19,10 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from codemonkeys.context import Context
 from codemonkeys.demo import init_workspace
 from codemonkeys.engine import apply_plan, make_plan
-from codemonkeys.gitutil import git
-from codemonkeys.kinds import load_fleet
+from codemonkeys.load import load_fleet
+from codemonkeys.repos import run as git
 from codemonkeys.service.controller import Controller, ControllerConfig
 
 NEW_PRODUCT = """apiVersion: codemonkeys.dev/v1
@@ -39,13 +40,13 @@ def converge(fleet: Path) -> None:
     from codemonkeys.engine import open_store
 
     store = open_store(desired)
-    plan, _ = make_plan(desired, store)
-    report = apply_plan(plan, desired, store, parallelism=2)
+    plan, _ = make_plan(desired, store, Context.from_environ())
+    report = apply_plan(plan, desired, store, Context.from_environ(), parallelism=2)
     assert report.ok
 
 
 def latency(fleet: Path, name: str, watch: bool, interval: float) -> float:
-    ctl = Controller(ControllerConfig(fleet=fleet, interval=interval, watch=watch))
+    ctl = Controller(ControllerConfig(fleet=fleet, interval=interval, watch=watch), Context.from_environ())
     ctl.start()
     try:
         time.sleep(2.0)  # let the startup pass settle
@@ -63,7 +64,7 @@ def latency(fleet: Path, name: str, watch: bool, interval: float) -> float:
 
 
 def steady_state(fleet: Path, rounds: int) -> tuple[float, int]:
-    ctl = Controller(ControllerConfig(fleet=fleet, watch=False))
+    ctl = Controller(ControllerConfig(fleet=fleet, watch=False), Context.from_environ())
     names = sorted(ctl.desired.products)
     start = time.monotonic()
     for _ in range(rounds):

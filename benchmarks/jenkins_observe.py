@@ -23,9 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from codemonkeys.jenkinsci import Connection  # noqa: E402
+from codemonkeys.ci.jenkins import (  # noqa: E402
+    Connection,
+    build_facts,
+    fetch_folder,
+    parse_folder,
+)
 from codemonkeys.kinds.models import JenkinsConfig  # noqa: E402
-from codemonkeys.observe.ci_jenkins import build_facts, fetch_folder, parse_folder  # noqa: E402
 from servers.jenkins.launch import start_jenkins  # noqa: E402
 
 FREESTYLE = """<?xml version='1.1' encoding='UTF-8'?>

@@ -49,13 +49,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from codemonkeys.context import Context
+from codemonkeys.docsite import STAMP, site_dir
 from codemonkeys.engine import make_plan, open_store
-from codemonkeys.gitutil import IDENTITY, git
-from codemonkeys.kinds import load_fleet
 from codemonkeys.kinds.models import Constitution, Product
-from codemonkeys.observe.docs import STAMP, site_dir
+from codemonkeys.load import load_fleet
 from codemonkeys.plan.planner import DesiredView, fingerprint, plan, plan_product
 from codemonkeys.policy import Gate, PolicyInput
+from codemonkeys.repos import IDENTITY
+from codemonkeys.repos import run as git
 from codemonkeys.vocab.facts import (
     BuildFacts,
     BuildStatus,
@@ -621,11 +624,11 @@ def bench_repos(n: int, seed: int) -> RepoResult:
 
         gc.collect()
         t0 = time.perf_counter()
-        make_plan(desired, store)  # cold: bare clone + fetch of every mirror
+        make_plan(desired, store, Context.from_environ())  # cold: bare clone + fetch of every mirror
         cold_s = time.perf_counter() - t0
         gc.collect()
         t0 = time.perf_counter()
-        result, _ = make_plan(desired, store)  # warm: fetch only
+        result, _ = make_plan(desired, store, Context.from_environ())  # warm: fetch only
         warm_s = time.perf_counter() - t0
         store.engine.dispose()
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from codemonkeys.demo import Workspace, init_workspace
 from servers.fixtures import npm_server, oci_server, pypi_server  # noqa: F401  (real registries)
 

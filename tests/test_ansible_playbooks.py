@@ -14,8 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from codemonkeys.act.base import Redactor
 from codemonkeys.act.publish_ansible import playbook_dir, run_playbook
+from codemonkeys.context import Context
+
+CONTEXT = Context.from_environ()
 
 ROOT = Path(__file__).resolve().parents[1]
 CRATE = ROOT / "fleet-repo-example" / "sources" / "globex-hash"
@@ -24,7 +28,7 @@ CRATE = ROOT / "fleet-repo-example" / "sources" / "globex-hash"
 def test_publish_crate_playbook_in_check_mode(tmp_path: Path):
     secret = "crate-token-0123456789"
     status, log, stats = run_playbook(
-        playbook_dir() / "publish-crate.yml",
+        playbook_dir(CONTEXT.resources) / "publish-crate.yml",
         {
             "product_dir": str(CRATE),
             "work_dir": str(tmp_path),
@@ -35,6 +39,7 @@ def test_publish_crate_playbook_in_check_mode(tmp_path: Path):
         },
         {"CM_REGISTRY_TOKEN": secret},
         Redactor([secret]),
+        CONTEXT.tool_env(),
         check=True,
     )
     assert status == "successful", log
@@ -51,13 +56,15 @@ def test_a_failing_playbook_reports_failed_and_redacts(tmp_path: Path):
         "- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n"
         "    - ansible.builtin.fail:\n        msg: \"refused for {{ lookup('env', 'CM_REGISTRY_TOKEN') }}\"\n"
     )
-    status, log, _ = run_playbook(book, {}, {"CM_REGISTRY_TOKEN": secret}, Redactor([secret]))
+    status, log, _ = run_playbook(
+        book, {}, {"CM_REGISTRY_TOKEN": secret}, Redactor([secret]), CONTEXT.tool_env()
+    )
     assert status == "failed"
     assert "refused for ***" in log and secret not in log
 
 
 def test_oci_layout_is_reproducible(tmp_path: Path):
-    script = playbook_dir() / "files" / "oci_layout.py"
+    script = playbook_dir(CONTEXT.resources) / "files" / "oci_layout.py"
     digests = []
     for n in range(2):
         out = subprocess.run(

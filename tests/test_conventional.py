@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from codemonkeys.act.release import insert_section, render_changelog_section
 from codemonkeys.vocab.facts import Bump
 from codemonkeys.vocab.versionfiles import read_version, write_version

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from codemonkeys.demo import Workspace
-from codemonkeys.gitutil import git
-from codemonkeys.kinds import load_fleet
+from codemonkeys.load import load_fleet
+from codemonkeys.repos import run as git
 from conftest import cmctl
 
 PRODUCTS = ["acme-cli", "acme-report", "acme-text", "globex-hash", "globex-widgets"]

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from codemonkeys.demo import Workspace
-from codemonkeys.gitutil import git
+from codemonkeys.repos import run as git
 from test_e2e_engine import commit, db, release_commits
 
 pytestmark = pytest.mark.slow

@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
+
 from codemonkeys.demo import Workspace
-from codemonkeys.gitutil import git
+from codemonkeys.repos import run as git
 from conftest import cmctl
 
 pytestmark = pytest.mark.slow

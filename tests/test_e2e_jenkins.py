@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from codemonkeys.ci.jenkins import render_jenkinsfile
+from codemonkeys.context import Context
 from codemonkeys.demo import Workspace
-from codemonkeys.gitutil import git
-from codemonkeys.jenkinsci import render_jenkinsfile
-from codemonkeys.kinds import load_fleet
+from codemonkeys.load import load_fleet
+from codemonkeys.repos import run as git
 from conftest import cmctl
 from servers.jenkins.launch import start_jenkins
 from test_e2e_engine import commit, db
@@ -48,7 +50,7 @@ def on_jenkins(ws: Workspace, server, with_jenkinsfile=("acme-text", "globex-wid
     for name in with_jenkinsfile:
         commit(
             ws.repos / name,
-            {"Jenkinsfile": render_jenkinsfile(desired.products[name])},
+            {"Jenkinsfile": render_jenkinsfile(desired.products[name], Context.from_environ().resources)},
             "ci: add Jenkinsfile",
         )
     return {"CM_JENKINS_USER": server.user, "CM_JENKINS_TOKEN": server.token}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from codemonkeys.demo import Workspace
 from conftest import cmctl
 from test_e2e_engine import commit

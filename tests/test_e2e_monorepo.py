@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
-from codemonkeys.gitutil import git
+
+from codemonkeys.repos import run as git
 from conftest import cmctl
 
 pytestmark = pytest.mark.slow

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+
 from codemonkeys.demo import Workspace
-from codemonkeys.gitutil import git
+from codemonkeys.repos import run as git
 from conftest import ROOT, cmctl
 from test_e2e_engine import db, plan_json
 

@@ -14,8 +14,9 @@ import sys
 import urllib.request
 
 import pytest
+
 from codemonkeys.demo import Workspace
-from codemonkeys.gitutil import git
+from codemonkeys.repos import run as git
 from conftest import cmctl
 from servers.registries import Server, start_pypiserver
 from test_e2e_engine import db

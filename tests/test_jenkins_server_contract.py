@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 import requests
+
 from servers.jenkins.launch import JenkinsServer, start_jenkins
 
 jenkins = pytest.importorskip("jenkins", reason="python-jenkins is a test dependency")

@@ -9,8 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-from codemonkeys.kinds import load_fleet
-from codemonkeys.observe.ci_jenkins import build_facts, parse_folder
+
+from codemonkeys.ci.jenkins import build_facts, parse_folder
+from codemonkeys.load import load_fleet
 from codemonkeys.service.webhooks import (
     EventKind,
     WebhookError,

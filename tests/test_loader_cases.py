@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from codemonkeys.kinds import load_fleet
+
+from codemonkeys.load import load_fleet
 
 CASES = Path(__file__).parent / "cases" / "loader"
 

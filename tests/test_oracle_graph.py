@@ -9,7 +9,6 @@ import pytest
 
 pytest.importorskip("tree_sitter")
 
-from codemonkeys.gitutil import IDENTITY, git
 from codemonkeys.oracle import (
     SourceLanguage,
     SymbolKind,
@@ -27,6 +26,8 @@ from codemonkeys.oracle import (
     read_files,
     snapshot_fingerprint,
 )
+from codemonkeys.repos import IDENTITY
+from codemonkeys.repos import run as git
 
 
 def src(text: str) -> bytes:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from codemonkeys.kinds.models import Constitution, Product
 from codemonkeys.plan.planner import DesiredView, plan
 from codemonkeys.policy import Gate

@@ -26,18 +26,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+
 from codemonkeys.kinds.models import Credentials, Language, Registry, RegistryType
-from codemonkeys.observe.registries import observe_registry, resolve_auth
-from codemonkeys.observe.registry_crates import index_path, parse_sparse_index
-from codemonkeys.observe.registry_http import Auth, RateLimiter, RegistryError, RegistryHttp, safe_url
-from codemonkeys.observe.registry_npm import escape_name, parse_dist_tags, parse_packument
-from codemonkeys.observe.registry_oci import (
+from codemonkeys.registries import observe_registry, resolve_auth
+from codemonkeys.registries.crates import index_path, parse_sparse_index
+from codemonkeys.registries.http import Auth, RateLimiter, RegistryError, RegistryHttp, safe_url
+from codemonkeys.registries.npm import escape_name, parse_dist_tags, parse_packument
+from codemonkeys.registries.oci import (
     ChallengeScheme,
     parse_errors,
     parse_tags,
     parse_www_authenticate,
 )
-from codemonkeys.observe.registry_pypi import (
+from codemonkeys.registries.pypi import (
     index_urls,
     parse_pypi_json,
     parse_simple_html,

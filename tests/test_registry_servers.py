@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from servers.fixtures import npm_server, oci_server, pypi_server  # noqa: F401
 from servers.registries import Server, npmrc_text
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+
 from codemonkeys.kinds.schema import render_schemas
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+
 from codemonkeys.swarm import (
     MAX_SIGNATURES,
     Signature,

@@ -12,21 +12,17 @@ import os
 import re
 import signal
 import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from filelock import FileLock
-
-from codemonkeys.gitutil import git
+from codemonkeys.context import Context, Secrets
 from codemonkeys.kinds.loader import DesiredState
-from codemonkeys.observe.git import mirror_path
+from codemonkeys.repos import Mirror, mirror_path
 from codemonkeys.store.db import Store
 from codemonkeys.vocab.plan import Action
 
@@ -57,7 +53,8 @@ class Redactor:
         self._pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
 
     @classmethod
-    def for_fleet(cls, desired: DesiredState) -> Redactor:
+    def for_fleet(cls, desired: DesiredState, secrets: Secrets) -> Redactor:
+        """A redactor for every secret the fleet names (registry credentials, Jenkins user and token)."""
         names: list[str] = []
         for reg in desired.fleet.spec.registries.values():
             if reg.credentials:
@@ -65,12 +62,14 @@ class Redactor:
         jenkins = desired.fleet.spec.ci.jenkins
         if jenkins:
             names += [n for n in (jenkins.user_env, jenkins.token_env) if n]
-        return cls([os.environ.get(n, "") for n in names])
+        return cls(secrets.values(names))
 
     def __call__(self, text: str) -> str:
+        """``text`` with every secret replaced by ``***``."""
         return self._pattern.sub("***", text) if self._pattern and text else text
 
     def data(self, value: Any) -> Any:
+        """``value`` (nested dicts, lists, strings) with every secret replaced."""
         if isinstance(value, str):
             return self(value)
         if isinstance(value, dict):
@@ -82,63 +81,48 @@ class Redactor:
 
 @dataclass
 class ActContext:
+    """What an actuator may use: the desired state, the store, the redactor and the process context."""
+
     desired: DesiredState
     store: Store
     redact: Redactor
+    context: Context
 
     def mirror(self, product: str) -> Path:
+        """The bare mirror of ``product``'s repository."""
         return mirror_path(self.desired.state_dir, self.desired.repo_location(product))
 
     @property
     def work_dir(self) -> Path:
+        """Where worktrees and scratch files go (under the fleet's state dir)."""
         path = self.desired.state_dir / "work"
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def tool_env(self) -> dict[str, str]:
+        """The environment for build tools (see ``Context.tool_env``)."""
+        return self.context.tool_env()
+
+    @contextmanager
+    def checkout(self, product: str, rev: str) -> Iterator[Checkout]:
+        """A clean worktree of ``rev`` of ``product``'s repository, removed afterwards."""
+        source_path = self.desired.products[product].spec.source.path
+        with Mirror(self.mirror(product)) as repo, repo.worktree(rev, self.work_dir) as tree:
+            yield Checkout(tree.path, tree.path / source_path if source_path else tree.path)
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A worktree of a product's repository: its root, and the product's own directory in it."""
+
+    root: Path
+    product_dir: Path
+
 
 class Actuator(Protocol):
+    """``(action, ctx) -> ActionResult``: one side effect, idempotent, failures as values."""
+
     def __call__(self, action: Action, ctx: ActContext) -> ActionResult: ...
-
-
-@contextmanager
-def worktree(mirror: Path, commit: str, work_dir: Path) -> Iterator[Path]:
-    """A clean, detached git worktree of ``commit``; removed afterwards (a crash leaves it for prune)."""
-    path = Path(tempfile.mkdtemp(prefix="wt-", dir=work_dir))
-    path.rmdir()
-    git(["worktree", "add", "--quiet", "--detach", str(path), commit], mirror)
-    try:
-        yield path
-    finally:
-        git(["worktree", "remove", "--force", str(path)], mirror, check=False)
-        git(["worktree", "prune"], mirror, check=False)
-
-
-@contextmanager
-def repo_lock(ctx: ActContext, product: str) -> Iterator[Path]:
-    """Serialize commits to one repository (products of a monorepo share its branch); yields the mirror."""
-    mirror = ctx.mirror(product)
-    mirror.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(mirror.parent / f"{mirror.name}.commit.lock")):
-        yield mirror
-
-
-def moved_since(mirror: Path, planned: str, head: str, path: str | None) -> bool:
-    """Whether the branch moved from ``planned`` to ``head`` in a way that concerns the product: any move
-    for a whole-repo product; only commits under ``path`` for a monorepo product."""
-    if head == planned:
-        return False
-    if not path:
-        return True
-    return bool(git(["log", "--format=%H", f"{planned}..{head}", "--", path], mirror))
-
-
-def tool_env() -> dict[str, str]:
-    """The environment for build tools: our interpreter's bin dir first, so `python` is this Python."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.pop("VIRTUAL_ENV_PROMPT", None)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
 
 
 @dataclass
@@ -148,16 +132,14 @@ class CommandResult:
     duration: float
 
 
-def run_command(
-    args: Sequence[str], cwd: Path, timeout: float, env: dict[str, str] | None = None
-) -> CommandResult:
+def run_command(args: Sequence[str], cwd: Path, timeout: float, env: Mapping[str, str]) -> CommandResult:
     """Run an argument list (never a shell string); kill its whole process group on timeout."""
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
             list(args),
             cwd=str(cwd),
-            env=env or tool_env(),
+            env=dict(env),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -7,35 +7,38 @@ removed either way.
 
 from __future__ import annotations
 
-from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, worktree
+from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command
+from codemonkeys.ci import local
 from codemonkeys.swarm.knowledge import learn_from_failure
+from codemonkeys.vocab.enums import CIKind
+from codemonkeys.vocab.facts import BuildStatus
 from codemonkeys.vocab.plan import Action
 
 
 def build_local(action: Action, ctx: ActContext) -> ActionResult:
+    """build.run on the local runner (see the module docstring for what a failure leaves)."""
     product = ctx.desired.products[action.product]
     commit = action.params["commit"]
-    done = ctx.store.build_result(action.product, commit)
-    if done is not None:
+    done = local.result(ctx.store, action.product, commit)
+    if done.status is not BuildStatus.NONE:
         return ActionResult(
             Outcome.NOOP,
             f"build of {commit[:12]} already recorded: {done.status}",
-            {"status": done.status, "commit": commit},
+            {"status": str(done.status), "commit": commit},
         )
     build = product.spec.build
     assert build is not None and build.command
-    with worktree(ctx.mirror(action.product), commit, ctx.work_dir) as tree:
-        cwd = tree / product.spec.source.path if product.spec.source.path else tree
-        result = run_command(build.command, cwd, timeout=build.timeout)
+    with ctx.checkout(action.product, commit) as checkout:
+        result = run_command(build.command, checkout.product_dir, timeout=build.timeout, env=ctx.tool_env())
     log = ctx.redact(f"$ {' '.join(build.command)}\n{result.output}")
-    status = "success" if result.returncode == 0 else "failure"
-    ctx.store.record_build(action.product, commit, status, result.duration, log)
-    outputs = {"status": status, "commit": commit, "duration": round(result.duration, 3)}
+    status = BuildStatus.SUCCESS if result.returncode == 0 else BuildStatus.FAILURE
+    local.record(ctx.store, action.product, commit, status, result.duration, log)
+    outputs = {"status": str(status), "commit": commit, "duration": round(result.duration, 3)}
     if result.returncode == 0:
         return ActionResult(
             Outcome.SUCCEEDED, f"build of {commit[:12]} passed in {result.duration:.1f}s", outputs, log
         )
-    lesson = learn_from_failure(ctx.store, action.product, commit, "local", log)
+    lesson = learn_from_failure(ctx.store, action.product, commit, CIKind.LOCAL, log)
     outputs["signatures"] = lesson.outputs()
     why = "timed out" if result.returncode is None else f"exited {result.returncode}"
     if lesson.signatures:

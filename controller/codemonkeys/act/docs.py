@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, worktree
-from codemonkeys.observe.docs import STAMP, observe_docs, site_dir
+from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command
+from codemonkeys.docsite import STAMP, published_docs, site_dir
 from codemonkeys.vocab.plan import Action
 
 GENERATED_CONFIG = ".codemonkeys-mkdocs.yml"
@@ -39,7 +39,7 @@ def generate_api_reference(ctx: ActContext, action: Action, cwd: Path) -> tuple[
         config = yaml.safe_load((cwd / docs.config).read_text()) or {}
     except (OSError, yaml.YAMLError):
         return docs.config, 0
-    url = f"sqlite:///{(ctx.desired.state_dir / 'oracle.db').resolve()}"
+    url = ctx.desired.oracle_url
     commit = action.params["commit"]
     index_commit(url, action.product, ctx.mirror(action.product), commit, product.spec.source.path)
     pages = render_pages(load_graphs(url, action.product, commit))
@@ -52,12 +52,16 @@ def generate_api_reference(ctx: ActContext, action: Action, cwd: Path) -> tuple[
 
 
 def build_docs(action: Action, ctx: ActContext) -> ActionResult:
+    """docs.build: MkDocs (strict) in a worktree of the commit, then swap the site in atomically.
+
+    Idempotent: a site already built from these inputs is a noop. A failure leaves the previous site
+    and stamp in place (the staging directory is removed)."""
     product = ctx.desired.products[action.product]
     docs = product.spec.docs
     assert docs is not None
     commit, inputs = action.params["commit"], action.params["inputs"]
     state_dir = ctx.desired.state_dir
-    current = observe_docs(state_dir, action.product)
+    current = published_docs(state_dir, action.product)
     if current.published_inputs == inputs:
         return ActionResult(
             Outcome.NOOP,
@@ -67,8 +71,8 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
     target = site_dir(state_dir, action.product)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{action.product}-", dir=target.parent))
-    with worktree(ctx.mirror(action.product), commit, ctx.work_dir) as tree:
-        cwd = tree / product.spec.source.path if product.spec.source.path else tree
+    with ctx.checkout(action.product, commit) as checkout:
+        cwd = checkout.product_dir
         config_file, api_pages = generate_api_reference(ctx, action, cwd)
         args = [
             sys.executable,
@@ -81,7 +85,7 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
             "--site-dir",
             str(staging / "site"),
         ]
-        result = run_command(args, cwd, timeout=600)
+        result = run_command(args, cwd, timeout=600, env=ctx.tool_env())
     log = ctx.redact(f"$ mkdocs build --strict\n{result.output}")
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)

@@ -18,12 +18,16 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from codemonkeys.act.base import ActContext, ActionResult, Outcome, tool_env, worktree
-from codemonkeys.demo import project_dir
+from codemonkeys.act.base import ActContext, ActionResult, Outcome
+from codemonkeys.context import Resources, Secrets
 from codemonkeys.kinds.models import Registry, RegistryType
+from codemonkeys.registries import observe_registry
+from codemonkeys.registries.http import RegistryHttp
+from codemonkeys.repos import Mirror
 from codemonkeys.vocab.facts import Unknown
 from codemonkeys.vocab.plan import Action
 from codemonkeys.vocab.versioning import version_in
@@ -37,11 +41,12 @@ PLAYBOOKS = {
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def playbook_dir() -> Path:
-    return project_dir() / "resources" / "ansible"
+def playbook_dir(resources: Resources) -> Path:
+    """Where the publishing playbooks live."""
+    return resources.ansible
 
 
-def registry_env(registry: Registry) -> dict[str, str]:
+def registry_env(registry: Registry, secrets: Secrets) -> dict[str, str]:
     """The credentials a playbook reads, from the environment variables the Fleet names."""
     creds = registry.credentials
     out: dict[str, str] = {}
@@ -52,8 +57,8 @@ def registry_env(registry: Registry) -> dict[str, str]:
         (creds.password_env, "CM_REGISTRY_PASSWORD"),
         (creds.token_env, "CM_REGISTRY_TOKEN"),
     ):
-        if env_name and os.environ.get(env_name):
-            out[var] = os.environ[env_name]
+        if value := secrets.get(env_name):
+            out[var] = value
     return out
 
 
@@ -62,6 +67,7 @@ def run_playbook(
     extravars: dict[str, Any],
     secrets: dict[str, str],
     redact,
+    tool_env: Mapping[str, str],
     check: bool = False,
 ) -> tuple[str, str, dict[str, Any]]:
     """Run one playbook on localhost. Returns (status, redacted log, stats)."""
@@ -80,9 +86,8 @@ def run_playbook(
 
     with tempfile.TemporaryDirectory(prefix="cm-ansible-") as private:
         os.chmod(private, 0o700)
-        env = tool_env()
         envvars = {
-            "PATH": env["PATH"],  # ansible-runner needs our bin dir (ansible-playbook, python) first
+            "PATH": tool_env["PATH"],  # ansible-runner needs our bin dir (ansible-playbook, python) first
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_HOME": f"{private}/home",
             "ANSIBLE_LOCAL_TEMP": f"{private}/tmp",
@@ -104,16 +109,15 @@ def run_playbook(
 
 
 def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
-    from codemonkeys.observe.registries import observe_registry
-    from codemonkeys.observe.registry_http import RegistryHttp
+    """release.publish to a pypi/npm/crates/oci registry with its playbook (see the module docstring)."""
 
     name = action.product
     product = ctx.desired.products[name]
     reg_name, package, version, tag = (action.params[k] for k in ("registry", "package", "version", "tag"))
     registry = ctx.desired.fleet.spec.registries[reg_name]
-    secrets = registry_env(registry)
+    secrets = registry_env(registry, ctx.context.secrets)
     with RegistryHttp() as http:
-        facts = observe_registry(registry, reg_name, product.spec.language, package, os.environ, http)
+        facts = observe_registry(registry, reg_name, product.spec.language, package, ctx.context.env, http)
     if isinstance(facts, Unknown):
         return ActionResult(Outcome.FAILED, ctx.redact(facts.error), transient=True)
     if version_in(version, facts.versions):
@@ -121,16 +125,18 @@ def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
 
     override = next((p.playbook for p in product.spec.release.publish if p.registry == reg_name), None)
     with (
-        worktree(ctx.mirror(name), tag, ctx.work_dir) as tree,
+        Mirror(ctx.mirror(name)) as repo,
+        repo.worktree(tag, ctx.work_dir) as checkout,
         tempfile.TemporaryDirectory(dir=ctx.work_dir) as work,
     ):
+        tree = checkout.path
         cwd = tree / product.spec.source.path if product.spec.source.path else tree
         if override and override.startswith("repo:"):
             playbook = tree / override.removeprefix("repo:")
         elif override:
             playbook = ctx.desired.root / override
         else:
-            playbook = playbook_dir() / PLAYBOOKS[registry.type]
+            playbook = playbook_dir(ctx.context.resources) / PLAYBOOKS[registry.type]
         if not playbook.is_file():
             return ActionResult(Outcome.FAILED, f"playbook {playbook} not found")
         extravars = {
@@ -141,7 +147,7 @@ def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
             "registry_url": registry.url,
             "registry_name": reg_name,
         }
-        status, log, stats = run_playbook(playbook, extravars, secrets, ctx.redact)
+        status, log, stats = run_playbook(playbook, extravars, secrets, ctx.redact, ctx.tool_env())
     changed = bool(stats.get("changed"))
     if status != "successful":
         failed = [line for line in log.splitlines() if line.startswith(("fatal:", "failed:"))]

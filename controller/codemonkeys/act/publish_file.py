@@ -13,13 +13,14 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from filelock import FileLock
 
-from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, worktree
+from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command
 from codemonkeys.kinds.models import Language
-from codemonkeys.observe.registry_file import (
+from codemonkeys.registries.file import (
     ecosystem,
     list_files,
     observe_file_registry,
@@ -30,7 +31,10 @@ from codemonkeys.vocab.plan import Action
 from codemonkeys.vocab.versioning import version_in
 
 
-def _build_artifacts(language: Language, cwd: Path, out: Path) -> tuple[int | None, str]:
+def _build_artifacts(
+    language: Language, cwd: Path, out: Path, env: Mapping[str, str]
+) -> tuple[int | None, str]:
+    """Package the product in ``cwd`` into ``out`` (sdist + wheel, npm tarball, or crate)."""
     eco = ecosystem(language)
     if eco == "python":
         args = [sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", str(out)]
@@ -40,7 +44,7 @@ def _build_artifacts(language: Language, cwd: Path, out: Path) -> tuple[int | No
         args = ["cargo", "package", "--offline", "--allow-dirty", "--target-dir", str(out / "target")]
     else:
         return 1, f"no file-registry packaging for language {language}"
-    result = run_command(args, cwd, timeout=900)
+    result = run_command(args, cwd, timeout=900, env=env)
     if eco == "rust" and result.returncode == 0:
         for crate in (out / "target" / "package").glob("*.crate"):
             shutil.move(str(crate), out / crate.name)
@@ -70,6 +74,10 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def publish_file(action: Action, ctx: ActContext) -> ActionResult:
+    """release.publish to a ``file`` registry: package the tag, check the version, copy atomically.
+
+    Idempotent: a version already in the registry is a noop. A failure leaves the registry as it was
+    (artifacts are staged and renamed into place under the registry's lock)."""
     name = action.product
     product = ctx.desired.products[name]
     registry, package, version, tag = (action.params[k] for k in ("registry", "package", "version", "tag"))
@@ -79,11 +87,10 @@ def publish_file(action: Action, ctx: ActContext) -> ActionResult:
         return ActionResult(Outcome.NOOP, f"{package} {version} is already in {registry}")
     with (
         tempfile.TemporaryDirectory(dir=ctx.work_dir) as tmp,
-        worktree(ctx.mirror(name), tag, ctx.work_dir) as tree,
+        ctx.checkout(name, tag) as checkout,
     ):
         out = Path(tmp)
-        cwd = tree / product.spec.source.path if product.spec.source.path else tree
-        code, log = _build_artifacts(language, cwd, out)
+        code, log = _build_artifacts(language, checkout.product_dir, out, ctx.tool_env())
         log = ctx.redact(log)
         if code != 0:
             return ActionResult(Outcome.FAILED, f"packaging {package} {version} failed", {}, log)

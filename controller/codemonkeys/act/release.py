@@ -13,9 +13,9 @@ from pathlib import Path
 
 import tomlkit
 
-from codemonkeys.act.base import ActContext, ActionResult, Outcome, moved_since, repo_lock, worktree
-from codemonkeys.gitutil import IDENTITY, GitError, git
-from codemonkeys.observe.git import LOG_FORMAT, _records, sync_mirror
+from codemonkeys.act.base import ActContext, ActionResult, Outcome
+from codemonkeys.kinds.models import Product
+from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
 from codemonkeys.vocab.facts import Bump, Commit
 from codemonkeys.vocab.plan import Action
 from codemonkeys.vocab.versionfiles import version_file_for, write_version
@@ -69,94 +69,83 @@ def _bump_cargo_lock(path: Path, crate: str, version: str) -> None:
 
 
 def cut_release(action: Action, ctx: ActContext) -> ActionResult:
-    """One cut at a time per repository: products of a monorepo commit to the same branch."""
-    with repo_lock(ctx, action.product):
-        return _cut_release(action, ctx)
+    """release.cut, one at a time per repository: products of a monorepo commit to the same branch."""
+    with repo_lock(ctx.mirror(action.product)) as mirror:
+        url = ctx.desired.repo_location(action.product)
+        try:
+            sync_mirror(url, mirror)
+        except GitError as exc:
+            return ActionResult(Outcome.FAILED, f"cannot fetch {url}: {exc.stderr}", transient=True)
+        with Mirror(mirror) as repo:
+            return _cut_release(action, ctx, repo)
 
 
-def _cut_release(action: Action, ctx: ActContext) -> ActionResult:
+def _release_commits(action: Action, product: Product, repo: Mirror, head: str) -> list[Commit]:
+    """The releasable commits since the previous version's tag (what the changelog lists)."""
+    previous = action.params.get("previous")
+    prev_tag = format_tag(product.spec.tag_format, product.metadata.name, previous) if previous else None
+    commits = [parse_commit(*r) for r in repo.commits_since(prev_tag, head, product.spec.source.path or None)]
+    return [c for c in commits if commit_bump(c) is not Bump.NONE or c.breaking]
+
+
+def _cut_release(action: Action, ctx: ActContext, repo: Mirror) -> ActionResult:
     name = action.product
     product = ctx.desired.products[name]
-    release = product.spec.release
-    assert release is not None
     version, tag, planned_head = action.params["version"], action.params["tag"], action.params["commit"]
-    mirror = ctx.mirror(name)
-    url = ctx.desired.repo_location(name)
-    try:
-        sync_mirror(url, mirror)
-    except GitError as exc:
-        return ActionResult(Outcome.FAILED, f"cannot fetch {url}: {exc.stderr}", transient=True)
-    if git(["tag", "--list", tag], mirror):
+    if repo.has_tag(tag):
         return ActionResult(Outcome.NOOP, f"{tag} already exists", {"tag": tag, "version": version})
     branch = product.spec.source.branch
-    head = git(["rev-parse", f"refs/heads/{branch}"], mirror)
-    pathspec = ["--", product.spec.source.path] if product.spec.source.path else []
-    if moved_since(mirror, planned_head, head, product.spec.source.path):
+    head = repo.branch_head(branch)
+    if repo.moved_since(planned_head, head, product.spec.source.path):
         return ActionResult(
             Outcome.FAILED,
             f"{branch} moved from {planned_head[:12]} to {head[:12]} since the plan; plan again",
         )
-    previous = action.params.get("previous")
-    prev_tag = None
-    if previous:
-        prev_tag = format_tag(product.spec.tag_format, name, previous)
-    rng = [f"{prev_tag}..{head}"] if prev_tag else [head]
-    commits = [
-        parse_commit(*r) for r in _records(git(["log", f"--format={LOG_FORMAT}", *rng, *pathspec], mirror))
-    ]
-    commits = [c for c in commits if commit_bump(c) is not Bump.NONE or c.breaking]
-
-    base = Path(product.spec.source.path or ".")
-    vfile = base / version_file_for(product.spec.language, release.version_file)
-    date = datetime.now(UTC).strftime("%Y-%m-%d")
-    with worktree(mirror, head, ctx.work_dir) as tree:
-        vpath = tree / vfile
-        if not vpath.is_file():
-            return ActionResult(Outcome.FAILED, f"version file {vfile} not found at {head[:12]}")
-        vpath.write_text(write_version(vfile.name, vpath.read_text(), version))
-        changed = [str(vfile)]
-        if vfile.name == "Cargo.toml":
-            _bump_cargo_lock(tree / base / "Cargo.lock", name_in_cargo(vpath), version)
-            if (tree / base / "Cargo.lock").is_file():
-                changed.append(str(base / "Cargo.lock"))
-        cl = tree / base / CHANGELOG
-        cl.write_text(
-            insert_section(
-                cl.read_text() if cl.is_file() else None, render_changelog_section(version, date, commits)
-            )
-        )
-        changed.append(str(base / CHANGELOG))
-        git(["add", "--", *changed], tree)
-        git(
-            ["commit", "--quiet", "-m", f"chore(release): {name} {version}", "-m", "[skip ci]"],
-            tree,
-            env=IDENTITY,
-        )
-        git(["tag", "-a", tag, "-m", f"{name} {version}"], tree, env=IDENTITY)
-        release_commit = git(["rev-parse", "HEAD"], tree)
+    commits = _release_commits(action, product, repo, head)
+    with repo.worktree(head, ctx.work_dir) as tree:
+        changed = _write_release_files(tree.path, product, version, commits)
+        if isinstance(changed, ActionResult):
+            return changed
+        release_commit = tree.commit(changed, f"chore(release): {name} {version}", "[skip ci]")
+        tree.tag(tag, f"{name} {version}")
         try:
-            git(
-                [
-                    "push",
-                    "--atomic",
-                    "--quiet",
-                    "origin",
-                    f"{release_commit}:refs/heads/{branch}",
-                    f"refs/tags/{tag}",
-                ],
-                tree,
-            )
+            tree.push(release_commit, branch, tag)
         except GitError as exc:
-            git(["tag", "-d", tag], mirror, check=False)
+            repo.delete_tag(tag)
+            url = ctx.desired.repo_location(name)
             return ActionResult(
                 Outcome.FAILED, f"push to {url} failed: {ctx.redact(exc.stderr)}", transient=True
             )
-    git(["update-ref", f"refs/heads/{branch}", release_commit], mirror)
+    repo.set_branch(branch, release_commit)
     return ActionResult(
         Outcome.SUCCEEDED,
         f"released {version} as {tag} ({release_commit[:12]}, {len(commits)} changes)",
         {"version": version, "tag": tag, "commit": release_commit, "changes": len(commits)},
     )
+
+
+def _write_release_files(
+    tree: Path, product: Product, version: str, commits: list[Commit]
+) -> list[str] | ActionResult:
+    """Bump the version file (and Cargo.lock) and prepend the changelog section; returns changed paths."""
+    release = product.spec.release
+    assert release is not None
+    base = Path(product.spec.source.path or ".")
+    vfile = base / version_file_for(product.spec.language, release.version_file)
+    vpath = tree / vfile
+    if not vpath.is_file():
+        return ActionResult(Outcome.FAILED, f"version file {vfile} not found")
+    vpath.write_text(write_version(vfile.name, vpath.read_text(), version))
+    changed = [str(vfile)]
+    if vfile.name == "Cargo.toml" and (tree / base / "Cargo.lock").is_file():
+        _bump_cargo_lock(tree / base / "Cargo.lock", name_in_cargo(vpath), version)
+        changed.append(str(base / "Cargo.lock"))
+    date = datetime.now(UTC).strftime("%Y-%m-%d")
+    cl = tree / base / CHANGELOG
+    section = render_changelog_section(version, date, commits)
+    cl.write_text(insert_section(cl.read_text() if cl.is_file() else None, section))
+    changed.append(str(base / CHANGELOG))
+    return changed
 
 
 def name_in_cargo(cargo_toml: Path) -> str:

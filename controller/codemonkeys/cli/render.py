@@ -22,6 +22,7 @@ _VERDICT_STYLE = {
 
 
 def verdict_text(a: Action) -> str:
+    """The verdict, its rule, and (unless allowed) its message."""
     d = a.decision
     rule = f" ({d.rule})" if d.rule else ""
     text = f"{_VERDICT_STYLE[d.verdict]}{rule}"
@@ -31,6 +32,7 @@ def verdict_text(a: Action) -> str:
 
 
 def render_plan(plan: Plan, console: Console) -> None:
+    """Products with their facets, then their actions with verdicts and reasons, then a summary."""
     by_product: dict[str, list[Action]] = {}
     for a in plan.actions:
         by_product.setdefault(a.product, []).append(a)
@@ -45,3 +47,58 @@ def render_plan(plan: Plan, console: Console) -> None:
             console.print(f"        [dim]{escape(a.reason)}[/]")
     console.print()
     console.print(f"[bold]Plan:[/] {plan.summary()}")
+
+
+_MARKS = {
+    "succeeded": "[green]✓[/]",
+    "noop": "[green]=[/]",
+    "failed": "[red]✗[/]",
+    "skipped": "[yellow]-[/]",
+    "blocked": "[magenta]■[/]",
+}
+
+
+def apply_event_printer(console: Console):
+    """An ``on_event`` callback for ``apply`` that prints each action as it starts and ends."""
+
+    def on_event(kind: str, action: Action, outcome) -> None:
+        if kind == "start":
+            console.print(f"  [cyan]▶[/] {action.id} [dim](wave {action.wave})[/]")
+            return
+        took = f" [dim]({outcome.duration:.1f}s)[/]" if outcome.duration else ""
+        mark = _MARKS.get(str(outcome.status), "?")
+        console.print(f"  {mark} {action.id}: {escape(outcome.message)}{took}")
+
+    return on_event
+
+
+def render_status(doc: dict, console: Console) -> None:
+    """The status report (``FleetSession.status``) as lines per product."""
+    for name, p in doc["products"].items():
+        mark = "[dim]?[/]" if p["in_sync"] is None else ("[green]✓[/]" if p["in_sync"] else "[yellow]~[/]")
+        facets = "  ".join(f"{k}={v}" for k, v in p["facets"].items()) or "never observed"
+        console.print(f"{mark} [bold]{name:<20}[/] {facets}")
+        if p["last_failure"]:
+            lf = p["last_failure"]
+            console.print(
+                f"    [red]last failure[/] {lf['action']} (run {lf['run']}): {escape(lf['message'])}"
+            )
+    if doc["last_run"]:
+        lr = doc["last_run"]
+        console.print(f"last run {lr['id']}: {lr['status']} at {lr['started_at']} {lr['counts']}")
+
+
+def render_explain(action: Action, revision: str, console: Console) -> None:
+    """A decision's full rule trace."""
+    d = action.decision
+    console.print(f"[bold]{action.id}[/]: {verdict_text(action)}")
+    console.print(f"  decision {d.id}  input {d.input_hash[:16]}  constitution {revision[:16]}")
+    for t in d.trace:
+        mark = {"allow": "[green]pass[/]", "deny": "[red]deny[/]", "hold": "[yellow]hold[/]"}[str(t.outcome)]
+        console.print(f"  {mark} {t.rule} [dim]({t.enforcement}, {t.effect})[/]: {escape(t.message)}")
+    if not d.trace:
+        console.print("  no rule applies to this action")
+    for a in d.advisory:
+        console.print(f"  [yellow]advisory[/] {escape(a)}")
+    if d.audit:
+        console.print(f"  audit duties: {', '.join(d.audit)}")

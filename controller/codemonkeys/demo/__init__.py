@@ -12,15 +12,15 @@ Histories are replayed with fixed dates, so two workspaces have identical commit
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-import codemonkeys
-from codemonkeys.gitutil import IDENTITY, git
+from codemonkeys import repos
+from codemonkeys.context import PROJECT_DIR_ENV, Resources
+from codemonkeys.repos import IDENTITY
 
 EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z: replayed commits are spaced an hour apart from here
 
@@ -29,24 +29,21 @@ class DemoError(Exception):
     """The workspace cannot be created (not empty, template missing, broken history script)."""
 
 
-def project_dir() -> Path:
-    """The source checkout holding fleet-repo-example/, resources/ and schemas/."""
-    override = os.environ.get("CMCTL_PROJECT_DIR")
-    return Path(override) if override else Path(codemonkeys.__file__).resolve().parents[2]
-
-
-def example_dir() -> Path:
-    path = project_dir() / "fleet-repo-example"
+def example_dir(resources: Resources) -> Path:
+    """The example fleet shipped with the project."""
+    path = resources.path("fleet-repo-example")
     if not (path / "fleet.yaml").is_file():
         raise DemoError(
             f"example fleet not found at {path}: run from a source checkout (pip install -e .) "
-            "or set CMCTL_PROJECT_DIR"
+            f"or set {PROJECT_DIR_ENV}"
         )
     return path
 
 
 @dataclass(frozen=True)
 class Workspace:
+    """A demo workspace: the fleet repo, the product repos and the file registry under one root."""
+
     root: Path
 
     @property
@@ -79,7 +76,7 @@ class _Replayer:
         }
 
     def run(self, *args: str) -> str:
-        return git(list(args), self.repo, env=self.env())
+        return repos.run(list(args), self.repo, env=self.env())
 
 
 def _copy_path(src_root: Path, dst_root: Path, rel: str) -> None:
@@ -120,20 +117,22 @@ def replay_history(source: Path, history_file: Path, repo: Path) -> None:
         r.run("add", "-A")
         r.run("commit", "-q", "--allow-empty", "-m", step["commit"])
     # The controller pushes release commits back here while the maintainer's checkout stays current.
-    git(["config", "receive.denyCurrentBranch", "updateInstead"], repo)
+    repos.run(["config", "receive.denyCurrentBranch", "updateInstead"], repo)
 
 
-def init_workspace(root: Path, force: bool = False) -> Workspace:
-    """Write a fresh demo workspace into ``root`` (refusing a non-empty one unless ``force``)."""
+def init_workspace(root: Path, force: bool = False, resources: Resources | None = None) -> Workspace:
+    """Write a fresh demo workspace into ``root`` (refusing a non-empty one unless ``force``); the
+    example fleet and schemas come from ``resources`` (default: this checkout)."""
+    resources = resources or Resources.default()
     ws = Workspace(root.resolve())
     if ws.root.exists() and any(ws.root.iterdir()):
         if not force:
             raise DemoError(f"{root} is not empty (use --force to replace it)")
         shutil.rmtree(ws.root)
-    example = example_dir()
+    example = example_dir(resources)
     ws.root.mkdir(parents=True, exist_ok=True)
     ws.registry.mkdir()
-    shutil.copytree(project_dir() / "schemas", ws.root / "schemas")
+    shutil.copytree(resources.path("schemas"), ws.root / "schemas")
 
     shutil.copytree(example, ws.fleet, ignore=shutil.ignore_patterns("sources", ".cmctl"))
     (ws.fleet / ".gitignore").write_text(".cmctl/\n")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,11 +21,9 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from codemonkeys.gitutil import GitError, git
 from codemonkeys.kinds.models import API_VERSION, CIKind, Constitution, Fleet, Model, Product
 from codemonkeys.kinds.yamlpos import Document, Pos, dotted, load_yaml
-from codemonkeys.policy.cel import check_condition
-from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
+from codemonkeys.vocab.diagnostics import Diagnostic
 
 FLEET_FILE = "fleet.yaml"
 CONSTITUTION_FILE = "constitution.yaml"
@@ -75,7 +74,13 @@ class DesiredState:
     def state_url(self) -> str:
         return self.fleet.spec.state.url or f"sqlite:///{(self.state_dir / 'state.db').resolve()}"
 
+    @property
+    def oracle_url(self) -> str:
+        """The oracle's code-graph database (SQLite under the state dir)."""
+        return f"sqlite:///{(self.state_dir / 'oracle.db').resolve()}"
+
     def ci_kind(self, product: str) -> CIKind:
+        """The CI that builds ``product``: its own ``build.ci``, else the fleet's default."""
         build = self.entries[product].product.spec.build
         return (build.ci if build and build.ci else None) or self.fleet.spec.ci.default
 
@@ -154,17 +159,6 @@ def _validate(doc: Document, kind: str, model: type[Model], out: _Collector) -> 
     return obj if ok else None
 
 
-def _git_revision(root: Path, *paths: str) -> str:
-    """The commit of the fleet repo (or the last one touching ``paths``), "+dirty" if they are edited."""
-    watched = list(paths) or [FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR]
-    try:
-        head = git(["log", "-1", "--format=%H", "HEAD", "--", *paths], root)
-        dirty = git(["status", "--porcelain", "--", *watched], root)
-    except (OSError, GitError):
-        return "unversioned"
-    return (head or "uncommitted") + ("+dirty" if dirty else "")
-
-
 def _read_docs(path: Path, display: str, out: _Collector, digest: Any) -> list[Document]:
     try:
         raw = path.read_bytes()
@@ -196,7 +190,22 @@ def _one_doc(path: Path, display: str, kind: str, model: type[Model], out: _Coll
     return _validate(docs[0], kind, model, out), docs[0]
 
 
-def load_fleet(root: Path | str) -> tuple[DesiredState | None, list[Diagnostic]]:
+@dataclass(frozen=True)
+class LoadHooks:
+    """What the loader asks of the layers above it (kinds depend on nothing but the vocabulary).
+
+    ``check_condition(text)`` returns the compile error of a CEL condition, or None (``policy.cel``);
+    ``revision(root, paths, watched)`` returns the commit of the fleet repo (``repos.revision``).
+    """
+
+    check_condition: Callable[[str], str | None]
+    revision: Callable[[Path, Sequence[str], Sequence[str]], str]
+
+
+WATCHED = (FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR)
+
+
+def load_fleet(root: Path | str, hooks: LoadHooks) -> tuple[DesiredState | None, list[Diagnostic]]:
     """Load and validate the fleet repo at ``root``. Returns the state (None on any error) and diagnostics."""
     root = Path(root)
     out = _Collector()
@@ -242,24 +251,26 @@ def load_fleet(root: Path | str) -> tuple[DesiredState | None, list[Diagnostic]]
                 entries[name] = ProductEntry(product, display, doc.value_pos(("metadata", "name")))
 
     _check_references(fleet, raw, named, out)
-    _check_constitution(constitution_doc, out)
+    _check_constitution(constitution_doc, out, hooks.check_condition)
 
     diags = sorted(out.diags)
     if diags or fleet is None or constitution is None:
         return None, diags
     state = DesiredState(
         root=root.resolve(),
-        revision=_git_revision(root),
+        revision=hooks.revision(root, (), WATCHED),
         digest=digest.hexdigest(),
         fleet=fleet,
         constitution=constitution,
         entries=dict(sorted(entries.items())),
-        constitution_revision=_git_revision(root, CONSTITUTION_FILE),
+        constitution_revision=hooks.revision(root, (CONSTITUTION_FILE,), WATCHED),
     )
     return state, []
 
 
-def _check_constitution(doc: Document | None, out: _Collector) -> None:
+def _check_constitution(
+    doc: Document | None, out: _Collector, check_condition: Callable[[str], str | None]
+) -> None:
     """What the models cannot see alone: CEL conditions compile to bools, rule ids are unique.
 
     Checked on the raw data, so these are reported even when another field of the document is invalid.
@@ -283,20 +294,15 @@ def _check_constitution(doc: Document | None, out: _Collector) -> None:
         seen.add(rule_id)
 
 
-def load_constitution(path: Path) -> tuple[Constitution | None, list[Diagnostic]]:
+def load_constitution(
+    path: Path, check_condition: Callable[[str], str | None]
+) -> tuple[Constitution | None, list[Diagnostic]]:
     """One constitution file on its own (policy tests), with the same diagnostics as in a fleet."""
     out = _Collector()
     constitution, doc = _one_doc(path, str(path), "Constitution", Constitution, out, hashlib.sha256())
-    _check_constitution(doc, out)
+    _check_constitution(doc, out, check_condition)
     diags = sorted(out.diags)
     return (None if diags else constitution), diags
-
-
-def load_fleet_or_raise(root: Path | str) -> DesiredState:
-    state, diags = load_fleet(root)
-    if state is None:
-        raise LoadError(diags)
-    return state
 
 
 def _get(data: Any, *path: str) -> Any:

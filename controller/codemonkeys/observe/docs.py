@@ -1,34 +1,19 @@
-"""Docs observer: the stamp the docs actuator leaves next to the published site.
-
-The stamp (``.codemonkeys-stamp.json``) records the commit and the docs-inputs hash the site was
-built from; the planner compares the inputs hash with HEAD's.
-"""
+"""Docs facet observer: what the product's published site was built from (its stamp)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from codemonkeys.vocab.facts import DocsFacts
+from codemonkeys.docsite import published_docs
+from codemonkeys.vocab.facts import DocsFacts, GitFacts, Unknown
 
-STAMP = ".codemonkeys-stamp.json"
-
-
-def site_dir(state_dir: Path, product: str) -> Path:
-    return state_dir / "sites" / product
+if TYPE_CHECKING:
+    from codemonkeys.observe import Observer
 
 
-def parse_stamp(text: str | None) -> DocsFacts:
-    if not text:
-        return DocsFacts()
-    data = json.loads(text)
-    return DocsFacts(
-        published_commit=data.get("commit"),
-        published_inputs=data.get("inputs"),
-        published_api=data.get("api"),
-    )
-
-
-def observe_docs(state_dir: Path, product: str) -> DocsFacts:
-    path = site_dir(state_dir, product) / STAMP
-    return parse_stamp(path.read_text() if path.is_file() else None)
+def observe_docs_facet(run: Observer, name: str, git: GitFacts | Unknown) -> DocsFacts | Unknown:
+    """The published docs of ``name``; an unreadable stamp is ``Unknown``."""
+    try:
+        return published_docs(run.state_dir, name)
+    except (OSError, ValueError) as exc:
+        return Unknown(error=f"docs: cannot read the published stamp: {exc}")

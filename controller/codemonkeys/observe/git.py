@@ -10,8 +10,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from codemonkeys.gitutil import GitError, git
 from codemonkeys.kinds.models import Product
+from codemonkeys.repos import SKIP_CI, GitError, Mirror
 from codemonkeys.vocab.facts import GitFacts
 from codemonkeys.vocab.versionfiles import read_version, version_file_for
 from codemonkeys.vocab.versioning import (
@@ -21,10 +21,6 @@ from codemonkeys.vocab.versioning import (
     parse_commit,
 )
 
-SKIP_CI = ("[skip ci]", "[ci skip]")
-_REC, _FLD = "\x1e", "\x1f"
-LOG_FORMAT = f"%H{_FLD}%s{_FLD}%b{_REC}"
-
 
 @dataclass(frozen=True)
 class RawGit:
@@ -33,27 +29,12 @@ class RawGit:
     head: str
     tags: list[str]  # all tags
     merged_tags: list[str]  # tags reachable from head
-    log_since: str  # LOG_FORMAT records since the last version tag (or all), newest first, under path
-    recent_log: str  # LOG_FORMAT records of the newest commits (any path), to find the build commit
+    log_since: list[tuple[str, str, str]]  # (sha, subject, body) since the last version tag, newest first
+    recent_log: list[tuple[str, str, str]]  # the newest commits (under path), to find the build commit
     version_file: str
     version_text: str | None
     docs_ids: list[str]  # object ids of the docs inputs at head ("" for a missing path)
     jenkinsfile_id: str = ""  # object id of the product's Jenkinsfile at head ("" if missing)
-
-
-def mirror_path(state_dir: Path, url: str) -> Path:
-    """One mirror per repository URL (products of a monorepo share it)."""
-    base = url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or "repo"
-    return state_dir / "repos" / f"{base}-{hashlib.sha256(url.encode()).hexdigest()[:8]}.git"
-
-
-def sync_mirror(url: str, mirror: Path) -> None:
-    """Create or update the bare mirror of ``url``: branches and tags as the source has them."""
-    if not (mirror / "HEAD").exists():
-        mirror.parent.mkdir(parents=True, exist_ok=True)
-        git(["clone", "--bare", "--quiet", url, str(mirror)], mirror.parent)
-        git(["config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*"], mirror)
-    git(["fetch", "--quiet", "--prune", "--prune-tags", "--tags", "--force", "origin"], mirror)
 
 
 def _rel(product: Product, path: str) -> str:
@@ -62,42 +43,29 @@ def _rel(product: Product, path: str) -> str:
 
 
 def fetch_git(product: Product, mirror: Path) -> RawGit:
+    """Read what ``parse_git`` needs from the mirror: refs and logs through the git CLI, files and tree
+    ids at head through GitPython's persistent object reader."""
     spec = product.spec
-    branch = f"refs/heads/{spec.source.branch}"
-    head = git(["rev-parse", "--verify", f"{branch}^{{commit}}"], mirror)
-    tags = git(["tag", "--list"], mirror).split()
-    merged = git(["tag", "--merged", head], mirror).split()
-    tag_format = spec.tag_format
-    last = newest_version_tag(merged, tag_format, product.metadata.name)
-    rng = [f"{last[0]}..{head}"] if last else [head]
-    pathspec = ["--", spec.source.path] if spec.source.path else []
-    log_since = git(["log", f"--format={LOG_FORMAT}", *rng, *pathspec], mirror)
-    # The build commit: the newest commit of this product (its path in a monorepo) that CI should build.
-    recent = git(["log", "-n", "50", f"--format={LOG_FORMAT}", head, *pathspec], mirror)
-    vfile = _rel(
-        product, version_file_for(spec.language, spec.release.version_file if spec.release else None)
-    )
-    version_text = git(["show", f"{head}:{vfile}"], mirror, check=False) or None
-    docs_ids: list[str] = []
-    if spec.docs is not None:
-        for p in (spec.docs.dir, spec.docs.config):
-            docs_ids.append(
-                git(["rev-parse", "--verify", "--quiet", f"{head}:{_rel(product, p)}"], mirror, check=False)
-            )
-    jenkinsfile = git(
-        ["rev-parse", "--verify", "--quiet", f"{head}:{_rel(product, 'Jenkinsfile')}"], mirror, check=False
-    )
-    return RawGit(head, tags, merged, log_since, recent, vfile, version_text, docs_ids, jenkinsfile)
-
-
-def _records(log: str) -> list[tuple[str, str, str]]:
-    out = []
-    for rec in log.split(_REC):
-        rec = rec.strip("\n")
-        if rec:
-            sha, subject, body = [*rec.split(_FLD), "", ""][:3]
-            out.append((sha, subject, body))
-    return out
+    path = spec.source.path or None
+    with Mirror(mirror) as repo:
+        head = repo.branch_head(spec.source.branch)
+        tags = repo.tags()
+        merged = repo.merged_tags(head)
+        last = newest_version_tag(merged, spec.tag_format, product.metadata.name)
+        log_since = repo.commits_since(last[0] if last else None, head, path)
+        # The build commit: the newest commit of this product (its path in a monorepo) CI should build.
+        recent = repo.log(head, path, limit=50)
+        vfile = _rel(
+            product, version_file_for(spec.language, spec.release.version_file if spec.release else None)
+        )
+        version_text = repo.read_text(head, vfile)
+        docs_ids = (
+            [repo.object_id(head, _rel(product, p)) for p in (spec.docs.dir, spec.docs.config)]
+            if spec.docs is not None
+            else []
+        )
+        jenkinsfile = repo.object_id(head, _rel(product, "Jenkinsfile"))
+    return RawGit(head, tags, merged, log_since, recent, vfile, version_text or None, docs_ids, jenkinsfile)
 
 
 def parse_git(product: Product, raw: RawGit) -> GitFacts:
@@ -106,7 +74,7 @@ def parse_git(product: Product, raw: RawGit) -> GitFacts:
     name = product.metadata.name
     tag_format = spec.tag_format
     last = newest_version_tag(raw.merged_tags, tag_format, name)
-    commits = [parse_commit(sha, subject, body) for sha, subject, body in _records(raw.log_since)]
+    commits = [parse_commit(sha, subject, body) for sha, subject, body in raw.log_since]
     file_version = read_version(raw.version_file, raw.version_text) if raw.version_text else None
     bump = overall_bump(commits)
     versions = {t: m[1] for t in raw.tags if (m := newest_version_tag([t], tag_format, name))}
@@ -114,7 +82,7 @@ def parse_git(product: Product, raw: RawGit) -> GitFacts:
     channel = spec.release.prerelease if spec.release else None
     nxt = next_version(last[1] if last else None, bump, file_version, channel, taken)
     build_commit = raw.head
-    for sha, subject, body in _records(raw.recent_log):
+    for sha, subject, body in raw.recent_log:
         if not any(marker in f"{subject}\n{body}" for marker in SKIP_CI):
             build_commit = sha
             break
@@ -136,4 +104,4 @@ def parse_git(product: Product, raw: RawGit) -> GitFacts:
     )
 
 
-__all__ = ["GitError", "RawGit", "fetch_git", "mirror_path", "parse_git", "sync_mirror"]
+__all__ = ["GitError", "RawGit", "fetch_git", "parse_git"]

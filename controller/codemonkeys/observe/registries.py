@@ -1,92 +1,25 @@
-"""One entry point for every registry observer (stage 2: observe): Fleet ``Registry`` -> versions.
-
-``observe_registry`` picks the observer by ``registry.type`` (``file``, ``pypi``, ``npm``, ``crates``,
-``oci``), resolves the credentials the fleet names (``usernameEnv`` / ``passwordEnv`` / ``tokenEnv``
-are names of environment variables, read from ``env``), and turns every failure into an ``Unknown``
-fact naming the registry. It never raises for a registry problem; the Observer calls it once per
-(product, registry) with the run's shared ``RegistryHttp``.
-"""
+"""Release facet observer: the versions of each package ``release.publish`` names, per registry."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
+from codemonkeys.registries import observe_registry
+from codemonkeys.vocab.enums import RegistryType
+from codemonkeys.vocab.facts import GitFacts, RegistryFacts, Unknown
 
-from codemonkeys.kinds.models import Credentials, Language, Registry, RegistryType
-from codemonkeys.observe.registry_crates import observe_crates
-from codemonkeys.observe.registry_file import observe_file_registry
-from codemonkeys.observe.registry_http import Auth, RegistryError, RegistryHttp, redact
-from codemonkeys.observe.registry_npm import observe_npm
-from codemonkeys.observe.registry_oci import observe_oci
-from codemonkeys.observe.registry_pypi import observe_pypi
-from codemonkeys.vocab.facts import RegistryFacts, Unknown
-
-HttpObserver = Callable[[RegistryHttp, str, str, Auth | None], RegistryFacts]
-
-HTTP_OBSERVERS: dict[RegistryType, HttpObserver] = {
-    RegistryType.PYPI: observe_pypi,
-    RegistryType.NPM: observe_npm,
-    RegistryType.CRATES: observe_crates,
-    RegistryType.OCI: observe_oci,
-}
+if TYPE_CHECKING:
+    from codemonkeys.observe import Observer
 
 
-def resolve_auth(credentials: Credentials | None, env: Mapping[str, str]) -> Auth | None:
-    """The secrets behind the environment variable names; ``RegistryError`` if a named one is unset."""
-    if credentials is None:
-        return None
-    values: dict[str, str | None] = {}
-    for part, var in (
-        ("username", credentials.username_env),
-        ("password", credentials.password_env),
-        ("token", credentials.token_env),
-    ):
-        if var is None:
-            values[part] = None
-            continue
-        value = env.get(var)
-        if not value:
-            raise RegistryError(f"credentials: environment variable {var} ({part}) is not set")
-        values[part] = value
-    auth = Auth(**values)
-    return auth if auth.authorization() else None
-
-
-def observe_registry(
-    registry: Registry,
-    name: str,
-    language: Language,
-    package: str,
-    env: Mapping[str, str],
-    client: RegistryHttp | None,
-    file_root: Path | None = None,
-) -> RegistryFacts | Unknown:
-    """The versions of ``package`` on the registry named ``name``, or ``Unknown`` with the reason.
-
-    ``file_root`` is the resolved directory of a ``file`` registry (``DesiredState.registry_path``);
-    ``client`` is needed for every other type.
-    """
-    where = f"registry {name!r}"
-    if registry.type is RegistryType.FILE:
-        if file_root is None:
-            return Unknown(error=f"{where}: a file registry needs its resolved path")
-        try:
-            return observe_file_registry(file_root, language, package)
-        except OSError as exc:
-            return Unknown(error=f"{where}: {exc}")
-    observer = HTTP_OBSERVERS.get(registry.type)
-    if observer is None:
-        return Unknown(error=f"{where}: no observer for type {registry.type.value!r}")
-    if client is None or not registry.url:
-        return Unknown(error=f"{where}: a {registry.type.value} registry needs a url and an HTTP client")
-    auth: Auth | None = None
-    try:
-        auth = resolve_auth(registry.credentials, env)
-        return observer(client, registry.url, package, auth)
-    except RegistryError as exc:
-        return Unknown(error=redact(f"{where}: {exc}", auth.secrets() if auth else ()))
-    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # a safety net: observers never raise
-        message = f"{where}: unexpected {type(exc).__name__}: {exc}"
-        return Unknown(error=redact(message, auth.secrets() if auth else ()))
+def observe_release(run: Observer, name: str, git: GitFacts | Unknown) -> dict[str, RegistryFacts | Unknown]:
+    """Registry name -> the versions found there (``Unknown`` with the reason when it cannot be read)."""
+    product = run.desired.products[name]
+    out: dict[str, RegistryFacts | Unknown] = {}
+    for pub in product.spec.release.publish if product.spec.release else []:
+        reg = run.desired.fleet.spec.registries[pub.registry]
+        root = run.desired.registry_path(pub.registry) if reg.type is RegistryType.FILE else None
+        out[pub.registry] = observe_registry(
+            reg, pub.registry, product.spec.language, pub.package, run.context.env, run.http, file_root=root
+        )
+    return out

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import networkx as nx
+
 from codemonkeys.facets import FACETS, FacetInput, Registry, action_id
 from codemonkeys.kinds.models import Product
 from codemonkeys.policy.gate import Gate, PolicyInput

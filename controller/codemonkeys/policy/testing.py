@@ -28,7 +28,9 @@ import yaml
 
 from codemonkeys.kinds.loader import load_constitution
 from codemonkeys.kinds.models import Product, parse_duration
-from codemonkeys.policy.gate import Approval, FactValue, Gate, HistoryEntry, PolicyInput
+from codemonkeys.policy.cel import check_condition
+from codemonkeys.policy.gate import Gate, PolicyInput
+from codemonkeys.vocab.policy import Approval, FactValue, HistoryEntry
 
 DEFAULT_NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 CASE_KEYS = {"name", "action", "id", "product", "facts", "now", "params", "approvals", "history", "expect"}
@@ -68,7 +70,7 @@ def _now(value: Any) -> datetime:
 def run_file(path: Path) -> list[CaseResult]:
     doc = yaml.safe_load(path.read_text()) or {}
     constitution_path = (path.parent / doc["constitution"]).resolve()
-    constitution, diags = load_constitution(constitution_path)
+    constitution, diags = load_constitution(constitution_path, check_condition)
     if constitution is None:
         detail = "; ".join(str(d) for d in diags)
         return [CaseResult(str(path), "(load constitution)", False, detail)]

@@ -1,4 +1,3 @@
-"""The controller service: triggers (webhooks, timers, watches) that reconcile the fleet without a command.
-
-So far: the webhook handlers (pure), which the HTTP API of the long-running controller will serve.
-"""
+"""The controller service (a front end, like the CLI): triggers (watchfiles, timers, approvals, webhooks),
+the work queue, the HTTP API and metrics, and its lifecycle (``runtime``). It calls the library API
+(``codemonkeys.api``) for every reconcile and every answer it serves."""

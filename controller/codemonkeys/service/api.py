@@ -22,34 +22,36 @@ from codemonkeys.service.webhooks import (
 )
 
 
+def require_token(ctl: Controller, request: Request, query_token: str | None = None) -> None:
+    """401 unless the request carries the controller's API token (bearer header or ``?token=``)."""
+    expected = ctl.config.api_token
+    if not expected:
+        raise HTTPException(401, "write endpoints are disabled: start the controller with an API token")
+    header = request.headers.get("authorization", "")
+    given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else (query_token or "")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(401, "missing or wrong token")
+
+
+def product_doc(ctl: Controller, name: str) -> dict:
+    """A product's status document with the controller's own view (backoff failures, last reconcile)."""
+    if name not in ctl.desired.products:
+        raise HTTPException(404, f"no product {name!r}")
+    state = ctl.products.get(name)
+    doc = ctl.session.product_status(name)
+    return {**doc, "failures": ctl.queue.failures(name), "last_reconcile": state.__dict__ if state else None}
+
+
 def create_app(ctl: Controller) -> FastAPI:
+    """The controller's HTTP API: health, metrics, products, runs, audit, reconcile and webhooks."""
     app = FastAPI(title="Code Monkeys controller", version="1", description=__doc__)
+    _read_routes(app, ctl)
+    _write_routes(app, ctl)
+    _hook_routes(app, ctl)
+    return app
 
-    def require_token(request: Request, query_token: str | None = None) -> None:
-        expected = ctl.config.api_token
-        if not expected:
-            raise HTTPException(401, "write endpoints are disabled: start the controller with an API token")
-        header = request.headers.get("authorization", "")
-        given = (
-            header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else (query_token or "")
-        )
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise HTTPException(401, "missing or wrong token")
 
-    def product_doc(name: str) -> dict:
-        rows = {s.product: s for s in ctl.store.statuses()}
-        row = rows.get(name)
-        state = ctl.products.get(name)
-        return {
-            "name": name,
-            "in_sync": row.in_sync if row else None,
-            "observed_at": row.observed_at.isoformat() if row else None,
-            "facets": row.facets if row else {},
-            "suspended": ctl.desired.products[name].spec.suspend if name in ctl.desired.products else None,
-            "failures": ctl.queue.failures(name),
-            "last_reconcile": state.__dict__ if state else None,
-        }
-
+def _read_routes(app: FastAPI, ctl: Controller) -> None:
     @app.get("/healthz")
     def healthz() -> dict:
         return {"ok": True}
@@ -68,42 +70,32 @@ def create_app(ctl: Controller) -> FastAPI:
 
     @app.get("/api/products")
     def products() -> list[dict]:
-        return [product_doc(name) for name in sorted(ctl.desired.products)]
+        return [product_doc(ctl, name) for name in sorted(ctl.desired.products)]
 
     @app.get("/api/products/{name}")
     def product(name: str) -> dict:
-        if name not in ctl.desired.products:
-            raise HTTPException(404, f"no product {name!r}")
-        return product_doc(name)
+        return product_doc(ctl, name)
 
     @app.get("/api/runs")
     def runs(limit: int = Query(20, ge=1, le=500)) -> list[dict]:
-        return [
-            {
-                "id": r.id,
-                "status": r.status,
-                "revision": r.fleet_revision,
-                "started_at": r.started_at.isoformat(),
-                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-                "counts": r.summary,
-            }
-            for r in ctl.store.runs(limit=limit)
-        ]
+        return ctl.session.runs(limit=limit)
 
     @app.get("/api/audit")
     def audit(product: str | None = None, limit: int = Query(100, ge=1, le=5000)) -> list[dict]:
-        return [
-            {**r.content(), "hash": r.hash} for r in ctl.store.audit_records(product=product, limit=limit)
-        ]
+        return ctl.session.audit(product=product, limit=limit)
 
+
+def _write_routes(app: FastAPI, ctl: Controller) -> None:
     @app.post("/api/products/{name}/reconcile", status_code=202)
     def reconcile(name: str, request: Request) -> dict:
-        require_token(request)
+        require_token(ctl, request)
         if name not in ctl.desired.products:
             raise HTTPException(404, f"no product {name!r}")
         ctl.queue.add(name, "api request")
         return {"queued": name}
 
+
+def _hook_routes(app: FastAPI, ctl: Controller) -> None:
     @app.post("/hooks/git", status_code=202)
     async def git_hook(request: Request) -> dict:
         body = await request.body()
@@ -125,7 +117,7 @@ def create_app(ctl: Controller) -> FastAPI:
 
     @app.post("/hooks/jenkins", status_code=202)
     async def jenkins_hook(request: Request, token: str | None = None) -> dict:
-        require_token(request, token)
+        require_token(ctl, request, token)
         try:
             event = parse_jenkins_notification(await request.body())
         except WebhookError as exc:
@@ -134,5 +126,3 @@ def create_app(ctl: Controller) -> FastAPI:
         for name in names:
             ctl.queue.add(name, f"jenkins {event.job} {event.phase}")
         return {"queued": names}
-
-    return app

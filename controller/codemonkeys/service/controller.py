@@ -1,7 +1,7 @@
 """The long-running controller: reconcile on every fleet change, webhook, timer and API call.
 
 Triggers feed the work queue (service/queue.py); one worker takes products from it and runs the same
-library path as the CLI (``engine.make_plan`` then ``engine.apply_plan``: same journal, same audit).
+library call as any front end (``FleetSession.reconcile``: plan, apply, refresh; same journal, same audit).
 
 * fleet changes: ``watchfiles`` on the fleet working tree (debounced) reloads the fleet and queues
   every product; an invalid fleet keeps the last valid one and logs the diagnostics;
@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from codemonkeys.engine import FleetBusy, apply_plan, make_plan, open_store
-from codemonkeys.gitutil import GitError
-from codemonkeys.kinds import DesiredState, load_fleet
+from codemonkeys.api import FleetSession
+from codemonkeys.context import Context
+from codemonkeys.engine import FleetBusy
 from codemonkeys.kinds.loader import STATE_DIR
+from codemonkeys.load import load_fleet
+from codemonkeys.repos import GitError
 from codemonkeys.service.fleetsource import RemoteFleet
 from codemonkeys.service.metrics import Metrics
 from codemonkeys.service.queue import WorkQueue
@@ -38,6 +40,8 @@ log = logging.getLogger("codemonkeys.controller")
 
 @dataclass
 class ControllerConfig:
+    """How the controller runs: the fleet, resync interval, parallelism, API credentials, backoff."""
+
     fleet: Path
     interval: float = 180.0  # resync period per product (Argo CD's default poll is 3 minutes)
     parallelism: int = 2
@@ -52,6 +56,8 @@ class ControllerConfig:
 
 @dataclass
 class ProductState:
+    """The controller's memory of one product's last reconcile (served by the HTTP API)."""
+
     last_reconcile: str | None = None
     last_outcome: str | None = None
     last_duration: float | None = None
@@ -61,23 +67,25 @@ class ProductState:
 
 
 class Controller:
-    def __init__(self, config: ControllerConfig):
+    """The long-running controller of one fleet (see the module docstring)."""
+
+    def __init__(self, config: ControllerConfig, context: Context):
         if config.remote is not None:
             config.remote.sync()
             config.fleet, config.watch = config.remote.root, False
         self.config = config
+        self.context = context
         self.stop = threading.Event()
         self.fleet_pushed = threading.Event()  # a push webhook for the fleet repo itself
         self.metrics = Metrics()
-        desired, diags = load_fleet(config.fleet)
-        if desired is None:
+        session, diags = FleetSession.load(config.fleet, context)
+        if session is None:
             raise ValueError("the fleet is invalid:\n" + "\n".join(str(d) for d in diags))
-        self.desired: DesiredState = desired
-        self.store = open_store(desired)
+        self.session = session
         self.queue = WorkQueue(
             self._dependencies(), config.backoff_base, config.backoff_cap, config.min_interval
         )
-        self.products: dict[str, ProductState] = {name: ProductState() for name in desired.products}
+        self.products: dict[str, ProductState] = {name: ProductState() for name in self.desired.products}
         self.ready = threading.Event()
         self._next_resync: dict[str, float] = {}
         self._approvals_seen = max((a.id for a in self.store.approvals()), default=0)
@@ -85,16 +93,27 @@ class Controller:
 
     # --- fleet ----------------------------------------------------------------------------------
 
+    @property
+    def desired(self):
+        """The fleet as last loaded (an invalid reload keeps the previous one)."""
+        return self.session.desired
+
+    @property
+    def store(self):
+        """The fleet's state store."""
+        return self.session.store
+
     def _dependencies(self) -> dict[str, list[str]]:
         return {name: list(p.spec.depends_on) for name, p in self.desired.products.items()}
 
     def reload(self, reason: str) -> bool:
+        """Load the fleet again and queue every product; an invalid fleet keeps the last valid one."""
         desired, diags = load_fleet(self.config.fleet)
         if desired is None:
             log.error(json.dumps({"event": "fleet.invalid", "diagnostics": [str(d) for d in diags]}))
             self.metrics.fleet_errors.inc()
             return False
-        self.desired = desired
+        self.session = FleetSession(desired, self.session.store, self.context)
         for name in desired.products:
             self.products.setdefault(name, ProductState())
         self.queue.set_dependencies(self._dependencies())
@@ -115,47 +134,41 @@ class Controller:
     # --- one reconcile ---------------------------------------------------------------------------
 
     def reconcile(self, product: str) -> bool:
-        desired = self.desired
+        """Reconcile one product (plan, apply what is allowed, refresh); never raises. Returns success."""
         state = self.products.setdefault(product, ProductState())
         started = time.monotonic()
-        if product not in desired.products:
+        if product not in self.desired.products:
             return True  # removed from the fleet while queued
         outcome, run_id, ok = "in_sync", None, True
         try:
-            plan, _ = make_plan(desired, self.store, [product])
-            unknown = sum(
-                1 for p in plan.products.values() for f in p.facets.values() if f.state == "unknown"
-            )
-            if unknown:
-                self.metrics.observer_errors.inc(unknown)
-            if plan.products[product].suspended:
-                outcome = "suspended"
-            elif plan.runnable:
-                report = apply_plan(
-                    plan, desired, self.store, parallelism=self.config.parallelism, stop=self.stop
-                )
-                run_id, ok = report.run_id, report.ok
-                outcome = "applied" if ok else "failed"
-                for o in report.outcomes.values():
-                    if o.duration:
-                        self.metrics.action_duration.labels(kind=str(o.action.kind)).observe(o.duration)
-                if not self.stop.is_set():
-                    # Refresh (Argo CD style): record the state the apply led to; after a success, a next
-                    # wave (e.g. after a generated Jenkinsfile) is queued at once, not at the next resync.
-                    after, _ = make_plan(desired, self.store, [product])
-                    if ok and after.runnable:
-                        self.queue.add(product, "follow-up after apply")
-            elif not plan.products[product].in_sync:
-                outcome = "drifting"  # nothing runnable: held, denied, red or unknown; resync will look again
+            done = self.session.reconcile(product, parallelism=self.config.parallelism, stop=self.stop)
+            outcome, ok = done.outcome, done.ok
+            run_id = done.report.run_id if done.report else None
+            self._observe_metrics(done)
+            if done.follow_up and not self.stop.is_set():
+                self.queue.add(product, "follow-up after apply")  # a next wave, not at the next resync
             state.last_actions = [
-                {"id": a.id, "verdict": str(a.decision.verdict), "reason": a.reason} for a in plan.actions
+                {"id": a.id, "verdict": str(a.decision.verdict), "reason": a.reason}
+                for a in done.plan.actions
             ]
         except FleetBusy:
             outcome, ok = "busy", False
         except Exception as exc:  # a bug must not kill the controller: log, back off, go on
             log.exception("reconcile of %s crashed", product)
             outcome, ok = f"error: {type(exc).__name__}", False
-        duration = time.monotonic() - started
+        self._record(product, state, outcome, ok, run_id, time.monotonic() - started)
+        return ok
+
+    def _observe_metrics(self, done) -> None:
+        if done.unknown_facets:
+            self.metrics.observer_errors.inc(done.unknown_facets)
+        for o in done.report.outcomes.values() if done.report else ():
+            if o.duration:
+                self.metrics.action_duration.labels(kind=str(o.action.kind)).observe(o.duration)
+
+    def _record(
+        self, product: str, state: ProductState, outcome: str, ok: bool, run_id, duration: float
+    ) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         state.last_reconcile, state.last_outcome, state.last_duration, state.last_run = (
             now,
@@ -167,19 +180,8 @@ class Controller:
             state.last_success = now
             self.metrics.last_success.labels(product=product).set(time.time())
         self.metrics.reconciles.labels(result="ok" if ok else "failed").inc()
-        log.info(
-            json.dumps(
-                {
-                    "event": "reconcile",
-                    "product": product,
-                    "outcome": outcome,
-                    "ok": ok,
-                    "duration": round(duration, 3),
-                    "run": run_id,
-                }
-            )
-        )
-        return ok
+        event = {"event": "reconcile", "product": product, "outcome": outcome, "ok": ok}
+        log.info(json.dumps({**event, "duration": round(duration, 3), "run": run_id}))
 
     # --- loops ----------------------------------------------------------------------------------
 
@@ -275,15 +277,7 @@ class Controller:
         """Reconcile every product once (dependencies first) and return whether all went well."""
         self.queue.close()
         ok = True
-        order = sorted(self.desired.products, key=lambda n: len(self._closure(n)))
+        order = sorted(self.desired.products, key=lambda n: len(self.session.closure(n)))
         for name in order:
             ok = self.reconcile(name) and ok
         return ok
-
-    def _closure(self, name: str, seen: set[str] | None = None) -> set[str]:
-        seen = seen if seen is not None else set()
-        for dep in self.desired.products[name].spec.depends_on:
-            if dep not in seen:
-                seen.add(dep)
-                self._closure(dep, seen)
-        return seen

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from codemonkeys.jenkinsci import job_name
+from codemonkeys.ci.jenkins import job_name
 from codemonkeys.kinds.loader import DesiredState
 
 

@@ -12,6 +12,7 @@ import re
 import tomllib
 
 import tomlkit
+
 from codemonkeys.vocab.enums import Language
 
 DEFAULT_FILES = {

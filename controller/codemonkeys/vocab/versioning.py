@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterable
 
 import semver
-from codemonkeys.vocab.facts import Bump, Commit
 from packaging.version import InvalidVersion, Version
+
+from codemonkeys.vocab.facts import Bump, Commit
 
 _SUBJECT = re.compile(r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:\s+(?P<desc>\S.*)$")
 _BREAKING_FOOTER = re.compile(r"^BREAKING[ -]CHANGE:\s", re.M)

@@ -38,7 +38,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from codemonkeys.observe.registry_http import Auth, RegistryError, RegistryHttp, payload_error, safe_url
+from codemonkeys.registries.http import Auth, RegistryError, RegistryHttp, payload_error, safe_url
 from codemonkeys.vocab.facts import RegistryFacts
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 
-from codemonkeys.observe.registry_http import (
+from codemonkeys.registries.http import (
     Auth,
     RegistryError,
     RegistryHttp,

@@ -16,7 +16,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from codemonkeys.observe.registry_http import Auth, RegistryHttp, payload_error
+from codemonkeys.registries.http import Auth, RegistryHttp, payload_error
 from codemonkeys.vocab.facts import RegistryFacts
 
 ACCEPT = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*"

@@ -28,7 +28,7 @@ from enum import StrEnum
 
 import httpx
 
-from codemonkeys.observe.registry_http import Auth, RegistryError, RegistryHttp, payload_error, safe_url
+from codemonkeys.registries.http import Auth, RegistryError, RegistryHttp, payload_error, safe_url
 from codemonkeys.vocab.facts import RegistryFacts
 
 # the distribution spec's repository name grammar

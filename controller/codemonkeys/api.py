@@ -1,0 +1,304 @@
+"""The library API: what the CLI, the controller service and the dashboard call. One place, one behaviour.
+
+A ``FleetSession`` binds a loaded fleet, its state store and the process ``Context``; its methods are the
+operations a front end offers: plan, apply-then-refresh, the status report, runs and audit, approve
+(with its authorisation check), explain, reconcile one product (the controller's unit of work), and
+the oracle's indexing and call graph. Front ends parse and render; expected failures come back as
+``ApiError`` (with a message for the user) or as values, never as half-done side effects.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codemonkeys.context import Context
+from codemonkeys.engine import (
+    ApplyReport,
+    Event,
+    StalePlan,
+    apply_plan,
+    check_fresh,
+    make_plan,
+    open_store,
+)
+from codemonkeys.kinds.loader import DesiredState
+from codemonkeys.load import load_fleet, load_fleet_or_raise
+from codemonkeys.observe import Observer
+from codemonkeys.plan.planner import dependency_closure
+from codemonkeys.store.db import ChainCheck, Store
+from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
+from codemonkeys.vocab.plan import Action, Decision, FacetState, Plan, Verdict
+
+__all__ = [
+    "ApiError",
+    "Applied",
+    "FleetSession",
+    "LoadError",
+    "Reconciled",
+    "StalePlan",
+    "load_fleet",
+    "load_fleet_or_raise",
+]
+
+Progress = Callable[[str], None]
+
+
+class ApiError(Exception):
+    """An expected failure of a library call (unknown product, action not held, approver not allowed...);
+    the message is for the user."""
+
+
+@dataclass
+class Applied:
+    """An apply and the refreshed state of the products it touched (Argo CD's refresh after sync)."""
+
+    report: ApplyReport
+    after: Plan | None  # a fresh plan of the touched products (None when nothing was touched)
+
+
+@dataclass
+class Reconciled:
+    """One reconcile of a product: what was planned, what the apply did, what is left."""
+
+    outcome: str  # in_sync | applied | failed | drifting | suspended
+    ok: bool
+    plan: Plan
+    report: ApplyReport | None = None
+    after: Plan | None = None
+    unknown_facets: int = 0
+
+    @property
+    def follow_up(self) -> bool:
+        """A successful apply that left more to do at once (a next wave, e.g. after a new Jenkinsfile)."""
+        return self.ok and self.after is not None and bool(self.after.runnable)
+
+
+@dataclass
+class FleetSession:
+    """A loaded fleet with its state store and context: the front ends' entry point."""
+
+    desired: DesiredState
+    store: Store
+    context: Context
+    workers: int = 8
+
+    @classmethod
+    def open(cls, root: Path | str, context: Context) -> FleetSession:
+        """Load the fleet at ``root`` and open its store; ``LoadError`` (every diagnostic) if invalid."""
+        desired = load_fleet_or_raise(root)
+        return cls(desired, open_store(desired), context)
+
+    @classmethod
+    def load(cls, root: Path | str, context: Context) -> tuple[FleetSession | None, list[Diagnostic]]:
+        """Like ``open`` but returns the diagnostics instead of raising."""
+        desired, diags = load_fleet(root)
+        return (cls(desired, open_store(desired), context) if desired else None), diags
+
+    # --- plan and apply ---------------------------------------------------------------------------
+
+    def check_products(self, products: Iterable[str] | None) -> None:
+        """``ApiError`` naming any product the fleet does not declare."""
+        unknown = sorted(set(products or ()) - set(self.desired.products))
+        if unknown:
+            raise ApiError(f"unknown product(s): {', '.join(unknown)}")
+
+    def plan(self, products: Iterable[str] | None = None, progress: Progress | None = None) -> Plan:
+        """Observe the products (all by default, plus their dependencies), plan and gate them."""
+        products = list(products) if products else None
+        self.check_products(products)
+        result, _ = make_plan(self.desired, self.store, self.context, products, progress, self.workers)
+        return result
+
+    def fresh(
+        self, saved: Plan, products: Iterable[str] | None = None, progress: Progress | None = None
+    ) -> Plan:
+        """Re-plan what ``saved`` covers; ``StalePlan`` if anything changed since it was made."""
+        current = self.plan(list(products) if products else list(saved.products), progress)
+        check_fresh(saved, current)
+        return current
+
+    def apply(
+        self,
+        approved: Plan,
+        parallelism: int = 4,
+        on_event: Event | None = None,
+        stop: threading.Event | None = None,
+        retries: int = 3,
+        retry_wait: float = 1.0,
+    ) -> Applied:
+        """Apply ``approved`` (``FleetBusy`` if another apply holds the fleet), then refresh what
+        ``cmctl status`` shows by observing the touched products again (skipped when stopping)."""
+        report = apply_plan(
+            approved, self.desired, self.store, self.context, parallelism, on_event, retries, retry_wait, stop
+        )
+        touched = sorted({a.product for a in approved.actions})
+        after = None
+        if touched and not (stop is not None and stop.is_set()):
+            after = self.plan(touched)
+        return Applied(report, after)
+
+    def reconcile(
+        self, product: str, parallelism: int = 2, stop: threading.Event | None = None
+    ) -> Reconciled:
+        """The controller's unit of work: plan one product (and its dependencies), apply what is
+        allowed, refresh. Held, denied, red or unknown leave it drifting until something changes."""
+        plan = self.plan([product])
+        unknown = sum(
+            1 for p in plan.products.values() for f in p.facets.values() if f.state is FacetState.UNKNOWN
+        )
+        if plan.products[product].suspended:
+            return Reconciled("suspended", True, plan, unknown_facets=unknown)
+        if plan.runnable:
+            applied = self.apply(plan, parallelism=parallelism, stop=stop)
+            ok = applied.report.ok
+            return Reconciled("applied" if ok else "failed", ok, plan, applied.report, applied.after, unknown)
+        outcome = "in_sync" if plan.products[product].in_sync else "drifting"
+        return Reconciled(outcome, True, plan, unknown_facets=unknown)
+
+    def closure(self, product: str) -> set[str]:
+        """What ``product`` depends on, transitively (without itself)."""
+        return dependency_closure(self.desired.products, [product]) - {product}
+
+    # --- status, runs, audit ------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """The status report: the last run, and per product the facets as last observed and the last
+        failure (what ``cmctl status --json`` prints)."""
+        rows = {s.product: s for s in self.store.statuses()}
+        runs = self.runs(limit=1)
+        doc: dict[str, Any] = {"last_run": runs[0] if runs else None, "products": {}}
+        for name in self.desired.products:
+            row = rows.get(name)
+            fail = self.store.last_failure(name)
+            doc["products"][name] = {
+                "observed_at": row.observed_at.isoformat() if row else None,
+                "in_sync": row.in_sync if row else None,
+                "facets": {k: v["state"] for k, v in (row.facets if row else {}).items()},
+                "last_failure": (
+                    {"action": fail.action_id, "run": fail.run_id, "message": fail.message} if fail else None
+                ),
+            }
+        return doc
+
+    def product_status(self, name: str) -> dict[str, Any]:
+        """One product's full status document (facets with their messages), as the HTTP API serves it."""
+        if name not in self.desired.products:
+            raise ApiError(f"no product {name!r}")
+        row = next((s for s in self.store.statuses() if s.product == name), None)
+        return {
+            "name": name,
+            "in_sync": row.in_sync if row else None,
+            "observed_at": row.observed_at.isoformat() if row else None,
+            "facets": row.facets if row else {},
+            "suspended": self.desired.products[name].spec.suspend,
+        }
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest runs, newest first."""
+        return [
+            {
+                "id": r.id,
+                "status": r.status,
+                "revision": r.fleet_revision,
+                "started_at": r.started_at.isoformat(),
+                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                "counts": r.summary,
+            }
+            for r in self.store.runs(limit=limit)
+        ]
+
+    def audit(self, product: str | None = None, limit: int | None = 50) -> list[dict[str, Any]]:
+        """Audit records (newest last) with their hash chain."""
+        records = self.store.audit_records(product=product, limit=limit)
+        return [{**r.content(), "prev_hash": r.prev_hash, "hash": r.hash} for r in records]
+
+    def verify_audit(self) -> ChainCheck:
+        """Check the audit log's hash chain."""
+        return self.store.verify_audit()
+
+    # --- approvals and explanations -------------------------------------------------------------------
+
+    def action(self, action_id: str) -> tuple[Plan, Action]:
+        """Plan the action's product now and return the plan and the action (``ApiError`` if absent)."""
+        product = action_id.split("/", 1)[0]
+        if product not in self.desired.products:
+            raise ApiError(f"no product {product!r} in this fleet (action ids look like PRODUCT/KIND)")
+        current = self.plan([product])
+        try:
+            return current, current.action(action_id)
+        except KeyError:
+            planned = ", ".join(a.id for a in current.actions if a.product == product) or "none"
+            raise ApiError(
+                f"{action_id} is not in the current plan (planned for {product}: {planned})"
+            ) from None
+
+    def approvers(self, action: Action) -> set[str]:
+        """Who may approve ``action``: the members of the holding rules' approvers (empty: anyone)."""
+        spec = self.desired.constitution.spec
+        traced = {t.rule for t in action.decision.trace}
+        holds = [r for r in spec.rules if r.hold and r.id in traced]
+        return {m for r in holds for name in r.hold.approvers for m in spec.groups.get(name, [name])}
+
+    def approve(self, action_id: str, approver: str, comment: str = "") -> Decision:
+        """Approve a held action for the current fleet revision and observed state (audited); returns
+        the action's decision after the approval. ``ApiError`` if it is not held or the approver may not."""
+        current, action = self.action(action_id)
+        if action.decision.verdict is not Verdict.HOLD:
+            raise ApiError(f"{action_id} is not held: {action.decision.verdict} ({action.decision.message})")
+        allowed = self.approvers(action)
+        if allowed and approver not in allowed:
+            raise ApiError(
+                f"{approver!r} may not approve {action_id} (approvers: {', '.join(sorted(allowed))})"
+            )
+        fingerprint = current.products[action.product].fingerprint
+        revision = self.desired.revision
+        self.store.add_approval(action_id, action.product, approver, comment, revision, fingerprint)
+        given = {
+            "comment": comment,
+            "revision": revision,
+            "fingerprint": fingerprint,
+            "decision": action.decision.id,
+        }
+        self.store.audit("approval.given", approver, given, product=action.product, action_id=action_id)
+        return self.plan([action.product]).action(action_id).decision
+
+    # --- the oracle ---------------------------------------------------------------------------------------
+
+    def sources(
+        self, products: Iterable[str], on_skip: Callable[[str, str], None] | None = None
+    ) -> dict[str, dict[str, bytes]]:
+        """Each product's source files at its branch head (supported languages), for indexing."""
+        from codemonkeys.oracle.repo import read_files
+
+        wanted = sorted(products)
+        self.check_products(wanted)
+        observer = Observer(self.desired, self.store, self.context, workers=self.workers)
+        out: dict[str, dict[str, bytes]] = {}
+        for name in wanted:
+            git = observer.observe_git(name)
+            if not hasattr(git, "head"):
+                if on_skip:
+                    on_skip(name, git.error)
+                continue
+            out[name] = read_files(
+                observer.mirror(name), git.head, self.desired.products[name].spec.source.path
+            )
+        return out
+
+    def search_index(self) -> Path:
+        """Where the fleet's semantic search index lives."""
+        return self.desired.state_dir / "oracle-search"
+
+    def call_graph(self, product: str):
+        """The call graph (networkx) of ``product`` at its branch head."""
+        from codemonkeys.oracle.parse import language_for, parse_file
+        from codemonkeys.oracle.store import call_graph
+
+        files = self.sources([product]).get(product)
+        if files is None:
+            raise ApiError(f"cannot read {product}'s repository")
+        return call_graph([parse_file(path, data) for path, data in files.items() if language_for(path)])

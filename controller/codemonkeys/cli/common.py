@@ -1,0 +1,93 @@
+"""What every `cmctl` command shares: consoles, common options, the fleet session, error handling,
+planning with a progress bar, and applying with progress lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from codemonkeys.api import ApiError, FleetSession, StalePlan
+from codemonkeys.cli.render import apply_event_printer
+from codemonkeys.context import Context
+from codemonkeys.engine import FleetBusy
+from codemonkeys.vocab.diagnostics import Diagnostic
+from codemonkeys.vocab.plan import Plan
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+FleetOpt = Annotated[
+    Path,
+    typer.Option(
+        "--fleet", "-f", envvar="CMCTL_FLEET", help="Fleet repo directory.", show_default="current dir"
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+ProductOpt = Annotated[
+    list[str] | None,
+    typer.Option("--product", "-p", help="Only this product (and what it depends on). Repeatable."),
+]
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``error: message`` on stderr; the caller raises the returned exit (code 1)."""
+    err.print(f"[red]error:[/] {escape(message)}")
+    return typer.Exit(1)
+
+
+@contextmanager
+def api_errors() -> Iterator[None]:
+    """Expected library failures become ``error: ...`` and exit 1."""
+    try:
+        yield
+    except (ApiError, FleetBusy, StalePlan) as exc:
+        raise fail(str(exc)) from None
+
+
+def print_diagnostics(diags: list[Diagnostic]) -> None:
+    """Every diagnostic as FILE:LINE:COL: severity: message."""
+    for d in diags:
+        err.print(f"[bold]{escape(d.file)}:{d.line}:{d.col}:[/] [red]{d.severity}:[/] {escape(d.message)}")
+
+
+def session(fleet: Path) -> FleetSession:
+    """The fleet session, or the diagnostics and exit 1 when the fleet is invalid (nothing touched)."""
+    opened, diags = FleetSession.load(fleet, Context.from_environ())
+    if opened is None:
+        print_diagnostics(diags)
+        err.print(f"[red]fleet {escape(str(fleet))} is invalid[/]: nothing was observed or changed")
+        raise typer.Exit(1)
+    return opened
+
+
+def plan_with_progress(fs: FleetSession, products: list[str] | None, quiet: bool = False) -> Plan:
+    """Plan with a progress bar on stderr while products are observed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    selected = products or list(fs.desired.products)
+    columns = (TextColumn("observing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
+        task = bar.add_task("", total=len(selected))
+        with api_errors():
+            return fs.plan(products, progress=lambda name: bar.update(task, advance=1, description=name))
+
+
+def apply_and_report(fs: FleetSession, plan: Plan, parallelism: int) -> bool:
+    """Apply with progress lines, print the summary and the refreshed state; returns whether all went well."""
+    with api_errors():
+        applied = fs.apply(plan, parallelism=parallelism, on_event=apply_event_printer(err))
+    report = applied.report
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items()))
+    if report.interrupted_runs:
+        err.print(f"[yellow]note:[/] marked earlier run(s) {report.interrupted_runs} as interrupted")
+    verdict = "complete" if report.ok else "failed"
+    out.print(f"[bold]Apply {verdict}[/] (run {report.run_id}): {counts or 'nothing to do'}")
+    if applied.after is not None:
+        out.print(f"now: {applied.after.summary()}")
+    return report.ok

@@ -1,0 +1,257 @@
+"""`cmctl` command groups: schema, demo, audit, policy and controller. Thin, like the top-level commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from codemonkeys.api import ApiError
+from codemonkeys.cli.common import (
+    FleetOpt,
+    JsonOpt,
+    api_errors,
+    apply_and_report,
+    err,
+    fail,
+    out,
+    plan_with_progress,
+    session,
+)
+from codemonkeys.cli.render import render_explain, render_plan
+from codemonkeys.engine import load_plan_file
+
+schema_app = typer.Typer(help="JSON Schemas of the fleet-repo kinds.", no_args_is_help=True)
+demo_app = typer.Typer(
+    help="A self-contained demo workspace: init, then plan + apply until every product is in sync.",
+    invoke_without_command=True,
+)
+audit_app = typer.Typer(help="The hash-chained audit log.", invoke_without_command=True)
+policy_app = typer.Typer(help="The constitution: explain decisions, run policy tests.", no_args_is_help=True)
+controller_app = typer.Typer(
+    help="The long-running controller: reconcile on commits, webhooks and timers.", no_args_is_help=True
+)
+
+
+# --- schema -----------------------------------------------------------------------------------------
+
+
+@schema_app.command("export")
+def schema_export(
+    directory: Annotated[Path, typer.Argument(help="Where to write the schemas.")] = Path("schemas"),
+) -> None:
+    """Write one JSON Schema (draft 2020-12) per kind."""
+    from codemonkeys.kinds.schema import export_schemas
+
+    for path in export_schemas(directory):
+        out.print(f"wrote {path}")
+
+
+# --- demo -------------------------------------------------------------------------------------------
+
+
+@demo_app.callback()
+def demo(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Option("--dir", help="Workspace directory.")] = Path("codemonkeys-demo"),
+    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty workspace.")] = False,
+) -> None:
+    """Create a demo workspace, plan, apply, and plan again: every product ends in sync."""
+    if ctx.invoked_subcommand is not None:
+        return
+    ws = _demo_init(directory, force)
+    fs = session(ws.fleet)
+    out.print("\n[bold]1. plan[/]")
+    first = plan_with_progress(fs, None)
+    render_plan(first, out)
+    out.print("\n[bold]2. apply[/]")
+    ok = apply_and_report(fs, first, parallelism=2)
+    out.print("\n[bold]3. plan again[/]")
+    second = plan_with_progress(fs, None)
+    render_plan(second, out)
+    in_sync = sum(1 for p in second.products.values() if p.in_sync)
+    if not ok or second.has_changes:
+        err.print(f"[red]demo did not converge[/]: {in_sync}/{len(second.products)} products in sync")
+        raise typer.Exit(1)
+    out.print(f"\n[bold green]{in_sync} products in sync[/] (fleet {ws.fleet})")
+    out.print(f"try: cmctl status --fleet {ws.fleet}")
+
+
+@demo_app.command("init")
+def demo_init(
+    directory: Annotated[Path, typer.Argument(help="Workspace directory (must be empty).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty directory.")] = False,
+) -> None:
+    """Materialize DIR/fleet (the example fleet repo), DIR/repos/* (product repos), DIR/registry."""
+    ws = _demo_init(directory, force)
+    out.print(f"next: cmctl validate --fleet {ws.fleet}")
+
+
+def _demo_init(directory: Path, force: bool):
+    from codemonkeys.context import Context
+    from codemonkeys.demo import DemoError, init_workspace
+
+    try:
+        with err.status(f"creating demo workspace in {directory} ..."):
+            ws = init_workspace(directory, force=force, resources=Context.from_environ().resources)
+    except DemoError as exc:
+        raise fail(str(exc)) from None
+    repos = sorted(p.name for p in ws.repos.iterdir())
+    out.print(f"demo workspace ready in {ws.root}")
+    out.print(f"  fleet repo:    {ws.fleet}")
+    out.print(f"  product repos: {ws.repos} ({', '.join(repos)})")
+    out.print(f"  registry:      {ws.registry}")
+    return ws
+
+
+# --- audit ------------------------------------------------------------------------------------------
+
+
+@audit_app.callback()
+def audit_cmd(
+    ctx: typer.Context,
+    fleet: FleetOpt = Path("."),
+    product: Annotated[str | None, typer.Option("--product", "-p", help="Only this product.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Newest N records (0: all).")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show audit records (newest last)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    records = session(fleet).audit(product=product, limit=limit or None)
+    if as_json:
+        sys.stdout.write(json.dumps(records, indent=2) + "\n")
+        return
+    for r in records:
+        target = r["action_id"] or r["product"] or (f"run {r['run_id']}" if r["run_id"] else "")
+        detail = r["data"].get("message") or r["data"].get("status") or ""
+        out.print(
+            f"{r['seq']:>5} {r['at'][:19]} [bold]{r['event']:<18}[/] {target} [dim]{escape(str(detail))}[/]"
+        )
+
+
+@audit_app.command("verify")
+def audit_verify(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Check the hash chain: exit 0 if intact, 1 with where it breaks."""
+    check = session(fleet).verify_audit()
+    if as_json:
+        sys.stdout.write(json.dumps(check.__dict__) + "\n")
+    elif check.ok:
+        out.print(f"[green]audit chain intact[/]: {check.records} records")
+    else:
+        err.print(f"[red]audit chain broken at record {check.broken_at}[/]: {check.reason}")
+    raise typer.Exit(0 if check.ok else 1)
+
+
+# --- policy -----------------------------------------------------------------------------------------
+
+
+@policy_app.command("explain")
+def policy_explain(
+    action_id: Annotated[str, typer.Argument(help="An action id, e.g. acme-text/release.cut.")],
+    plan_file: Annotated[
+        Path | None, typer.Option("--plan", help="Explain the decision in a saved plan.")
+    ] = None,
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the full rule trace of a decision (from a saved plan, or from planning now)."""
+    if plan_file is not None:
+        try:
+            action = load_plan_file(plan_file).action(action_id)
+        except KeyError:
+            raise fail(f"{action_id} is not in {plan_file}") from None
+        revision = "(from plan file)"
+    else:
+        fs = session(fleet)
+        with api_errors():
+            _, action = fs.action(action_id)
+        revision = fs.desired.constitution_revision
+    if as_json:
+        doc = {"action": action_id, "decision": action.decision.model_dump(mode="json")}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    render_explain(action, revision, out)
+
+
+@policy_app.command("test")
+def policy_test(
+    target: Annotated[Path, typer.Argument(help="A test file or a directory of them.")] = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Run policy test cases (an action + facts + time -> expected verdict and rule), like `opa test`."""
+    from codemonkeys.policy.testing import discover, run_file
+
+    files = discover(target)
+    if not files:
+        raise fail(f"no policy test files (YAML with `constitution:` and `cases:`) under {target}")
+    results = [r for f in files for r in run_file(f)]
+    failed = [r for r in results if not r.passed]
+    if as_json:
+        sys.stdout.write(json.dumps([r.__dict__ for r in results], indent=2) + "\n")
+    else:
+        for r in results:
+            mark = "[green]PASS[/]" if r.passed else "[red]FAIL[/]"
+            out.print(f"{mark} {r.file}: {r.name}" + ("" if r.passed else f"\n     {escape(r.detail)}"))
+        out.print(f"{len(results) - len(failed)}/{len(results)} passed")
+    raise typer.Exit(1 if failed else 0)
+
+
+# --- controller -------------------------------------------------------------------------------------
+
+
+@controller_app.command("run")
+def controller_run(
+    fleet: Annotated[
+        str,
+        typer.Option(
+            "--fleet", "-f", envvar="CMCTL_FLEET", help="Fleet repo: a directory, or a git URL to follow."
+        ),
+    ] = ".",
+    branch: Annotated[str, typer.Option("--branch", help="Branch of a fleet given by URL.")] = "main",
+    listen: Annotated[str, typer.Option("--listen", help="HOST:PORT of the HTTP API.")] = "127.0.0.1:8080",
+    interval: Annotated[str, typer.Option("--interval", help="Resync period per product (jittered).")] = "3m",
+    once: Annotated[bool, typer.Option("--once", help="Reconcile every product once and exit.")] = False,
+    parallelism: Annotated[int, typer.Option("--parallelism", min=1, help="Actions at once.")] = 2,
+    token_env: Annotated[
+        str, typer.Option("--token-env", help="Env var with the API token for write endpoints.")
+    ] = "CMCTL_API_TOKEN",
+    webhook_secret_env: Annotated[
+        str, typer.Option("--webhook-secret-env", help="Env var with the git webhook HMAC secret.")
+    ] = "CMCTL_WEBHOOK_SECRET",
+    log_json: Annotated[bool, typer.Option("--log-json", help="One JSON object per log line.")] = False,
+) -> None:
+    """Run the controller: watch the fleet repo, resync on a timer, serve the API and webhooks."""
+    from codemonkeys.context import Context
+    from codemonkeys.kinds.models import parse_duration
+
+    try:
+        from codemonkeys.service.runtime import ServiceError, ServiceOptions, serve
+    except ImportError as exc:
+        raise fail(
+            f"the controller needs the [service] extra: pip install 'codemonkeys[service]' ({exc})"
+        ) from None
+    try:
+        seconds = parse_duration(interval)
+    except ValueError as exc:
+        raise fail(f"--interval: {exc}") from None
+    options = ServiceOptions(
+        fleet=fleet,
+        branch=branch,
+        listen=listen,
+        interval=float(seconds),
+        parallelism=parallelism,
+        token_env=token_env,
+        webhook_secret_env=webhook_secret_env,
+        log_json=log_json,
+        once=once,
+    )
+    try:
+        code = serve(options, Context.from_environ(), say=out.print, warn=err.print)
+    except (ServiceError, ApiError) as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(code)

@@ -1,0 +1,108 @@
+"""The one explicit context the library runs in: environment, secrets, clock, resources, cache home.
+
+Front ends (the CLI, the controller service, tests) build a ``Context`` at the edge, usually with
+``Context.from_environ()`` - the only place the library reads ``os.environ`` - and pass it down. Nothing
+below reads ambient globals: observers get credentials through ``secrets``, actuators get the
+environment for build tools through ``tool_env``, playbooks and templates are found through
+``resources``, and "now" comes from ``clock``. A test hands in its own environment, clock and paths.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+import codemonkeys
+
+PROJECT_DIR_ENV = "CMCTL_PROJECT_DIR"  # a source checkout holding resources/, schemas/, fleet-repo-example/
+HOME_ENV = "CMCTL_HOME"  # where fleets followed by URL are cloned (default ~/.cache/codemonkeys)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Locates what ships with Code Monkeys: ``resources/`` (playbooks, templates), ``schemas/`` and the
+    example fleet, all under one project directory (the source checkout by default)."""
+
+    root: Path
+
+    def path(self, *parts: str) -> Path:
+        """A path under the project directory, e.g. ``path("resources", "ansible")``."""
+        return self.root.joinpath(*parts)
+
+    @property
+    def ansible(self) -> Path:
+        """The publishing playbooks."""
+        return self.path("resources", "ansible")
+
+    @property
+    def jenkins(self) -> Path:
+        """Jenkins job, folder and Jenkinsfile templates."""
+        return self.path("resources", "jenkins")
+
+    @classmethod
+    def default(cls, override: str | None = None) -> Resources:
+        """The project directory named by ``override``, else the checkout this package is installed from."""
+        return cls(Path(override) if override else Path(codemonkeys.__file__).resolve().parents[2])
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Resolves secrets named in the fleet (environment variable names) to their values.
+
+    Values never leave through logs, plans, audit records or exceptions: everything that prints or
+    stores text runs it through a ``Redactor`` built from ``values`` of the names in use."""
+
+    env: Mapping[str, str]
+
+    def get(self, name: str | None) -> str | None:
+        """The value of the secret named ``name``, None if it is unset or empty."""
+        return (self.env.get(name) or None) if name else None
+
+    def values(self, names: Iterable[str | None]) -> list[str]:
+        """The values of every set secret among ``names`` (for redaction)."""
+        return [v for n in names if (v := self.get(n))]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Environment, secrets, clock, resources and cache home, passed explicitly from the edges."""
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    resources: Resources = field(default_factory=Resources.default)
+    clock: Callable[[], datetime] = utcnow
+    home: Path = field(default_factory=lambda: Path.home() / ".cache" / "codemonkeys")
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Context:
+        """The context of this process: the one place the library reads ``os.environ``."""
+        env = MappingProxyType(dict(os.environ if environ is None else environ))
+        home = Path(env[HOME_ENV]) if env.get(HOME_ENV) else Path.home() / ".cache" / "codemonkeys"
+        return cls(env=env, resources=Resources.default(env.get(PROJECT_DIR_ENV)), home=home)
+
+    @property
+    def secrets(self) -> Secrets:
+        """Secret resolution over this context's environment."""
+        return Secrets(self.env)
+
+    def now(self) -> datetime:
+        """The current time by this context's clock."""
+        return self.clock()
+
+    def tool_env(self) -> dict[str, str]:
+        """The environment for build tools: this environment with our interpreter's bin dir first on
+        PATH (so ``python`` is this Python), no venv prompt, no bytecode files in worktrees."""
+        env = dict(self.env)
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        env.pop("VIRTUAL_ENV_PROMPT", None)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        return env

@@ -1,0 +1,167 @@
+"""Apply (stages 5-6): walk an approved plan in dependency order with bounded parallelism.
+
+One apply at a time per fleet (a file lock next to the state). Denied and held actions are journaled as
+blocked and never run. Allowed actions start as their dependencies succeed (up to ``parallelism`` at
+once); dependents of a failure are skipped, dependents of a blocked action are blocked. A run left
+``running`` by a killed apply is marked ``interrupted`` by the next one, which converges from what is
+observed: finished side effects are visible (a tag, an uploaded file, a recorded build) and are not
+repeated.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from filelock import FileLock, Timeout
+
+from codemonkeys.act import ActContext, Outcome, Redactor
+from codemonkeys.context import Context
+from codemonkeys.engine.executor import Execution, RetryPolicy, execute
+from codemonkeys.engine.journal import ActionOutcome, ApplyReport, Journal
+from codemonkeys.engine.scheduler import Scheduler, Skip
+from codemonkeys.kinds.loader import DesiredState
+from codemonkeys.store.db import ActionStatus, Store
+from codemonkeys.vocab.plan import Action, Plan, Verdict
+
+Event = Callable[[str, Action, ActionOutcome | None], None]  # ("start"|"done", action, outcome)
+
+_STATUS_OF = {
+    Outcome.SUCCEEDED: ActionStatus.SUCCEEDED,
+    Outcome.NOOP: ActionStatus.NOOP,
+    Outcome.FAILED: ActionStatus.FAILED,
+}
+
+
+class FleetBusy(Exception):
+    """Another apply holds the fleet lock."""
+
+
+def fleet_lock(desired: DesiredState) -> FileLock:
+    """The lock one apply of the fleet holds (non-blocking)."""
+    desired.state_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(desired.state_dir / "apply.lock"), timeout=0)
+
+
+@dataclass
+class _Run:
+    """One apply in progress: the journal, the report, the scheduler and the actuators' context."""
+
+    journal: Journal
+    report: ApplyReport
+    scheduler: Scheduler
+    ctx: ActContext
+    emit: Event
+    policy: RetryPolicy
+
+    def end(self, outcome: ActionOutcome, result=None, audit: dict | None = None) -> None:
+        self.report.outcomes[outcome.action.id] = outcome
+        self.journal.ended(outcome, result, audit)
+        self.emit("done", outcome.action, outcome)
+
+    def block_disallowed(self, approved: Plan) -> None:
+        """Denied and held actions are journaled (with their decision), never run."""
+        for a in approved.actions:
+            if a.decision.verdict is not Verdict.ALLOW:
+                d = a.decision
+                outcome = ActionOutcome(a, ActionStatus.BLOCKED, f"{d.verdict}: {d.rule}: {d.message}")
+                self.report.outcomes[a.id] = outcome
+                self.journal.ended(outcome)
+                self.journal._audit(f"action.{d.verdict}", a, d.model_dump(mode="json"))
+                self.emit("done", a, outcome)
+
+    def skip(self, skip: Skip) -> None:
+        self.end(
+            ActionOutcome(skip.action, skip.status, f"{skip.status}: dependency {skip.because}"),
+            audit={"because": skip.because},
+        )
+
+    def interrupt(self) -> None:
+        for a in self.scheduler.drain():
+            self.end(
+                ActionOutcome(a, ActionStatus.INTERRUPTED, "interrupted: the controller is shutting down")
+            )
+
+    def start(self, pool: ThreadPoolExecutor, action: Action) -> Future:
+        self.journal.started(action)
+        self.emit("start", action, None)
+        return pool.submit(execute, action, self.ctx, self.policy)
+
+    def finished(self, action: Action, run: Execution) -> None:
+        result, redact = run.result, self.ctx.redact
+        status = _STATUS_OF[result.outcome]
+        outcome = ActionOutcome(action, status, redact(result.message), run.attempts, run.duration)
+        audit = {
+            "message": redact(result.message),
+            "outputs": redact.data(result.outputs),
+            "attempts": run.attempts,
+            "duration": round(run.duration, 3),
+        }
+        self.end(outcome, result, audit)
+
+    def statuses(self) -> dict[str, ActionStatus]:
+        return {aid: o.status for aid, o in self.report.outcomes.items()}
+
+
+def apply_plan(
+    approved: Plan,
+    desired: DesiredState,
+    store: Store,
+    context: Context,
+    parallelism: int = 4,
+    on_event: Event | None = None,
+    retries: int = 3,
+    retry_wait: float = 1.0,
+    stop: threading.Event | None = None,
+) -> ApplyReport:
+    """Run the allowed actions of ``approved`` in dependency order. Denied and held actions never run.
+
+    When ``stop`` is set (a controller shutting down), actions in flight finish, nothing new starts,
+    and the rest of the run is journaled as interrupted.
+    """
+    lock = fleet_lock(desired)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise FleetBusy(f"another apply is running on this fleet (lock {lock.lock_file})") from None
+    try:
+        redact = Redactor.for_fleet(desired, context.secrets)
+        journal = Journal(store, redact)
+        interrupted = journal.begin(approved)
+        run = _Run(
+            journal,
+            ApplyReport(run_id=journal.run_id, interrupted_runs=interrupted),
+            Scheduler.for_plan(approved),
+            ActContext(desired=desired, store=store, redact=redact, context=context),
+            on_event or (lambda *_: None),
+            RetryPolicy(retries, retry_wait),
+        )
+        run.block_disallowed(approved)
+        _walk(run, max(1, parallelism), stop)
+        journal.finish(run.report)
+        return run.report
+    finally:
+        lock.release()
+
+
+def _walk(run: _Run, parallelism: int, stop: threading.Event | None) -> None:
+    """Start what is ready, wait for the first to finish, repeat; only this thread journals."""
+    running: dict[Future, Action] = {}
+    with ThreadPoolExecutor(max_workers=parallelism) as pool:
+        while True:
+            if stop is not None and stop.is_set():
+                run.interrupt()
+            start, skips = run.scheduler.step(run.statuses(), parallelism - len(running))
+            for s in skips:
+                run.skip(s)
+            for a in start:
+                running[run.start(pool, a)] = a
+            if skips:
+                continue  # their dependents may be decidable now
+            if not running:
+                return  # nothing runnable and nothing running: what is left waits on nothing
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in done:
+                run.finished(running.pop(fut), fut.result())

@@ -1,0 +1,130 @@
+"""The journal of one apply: the run, each action's status, and the hash-chained audit record of every
+step. Only the engine's scheduling thread writes it, so records appear in the order things happened."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field
+
+from codemonkeys.act.base import ActionResult, Redactor
+from codemonkeys.store.db import ActionStatus, RunStatus, Store, utcnow
+from codemonkeys.vocab.plan import Action, Plan
+
+
+def actor() -> str:
+    """Who is applying: the OS user (recorded in audit records)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no passwd entry in some containers
+        return "unknown"
+
+
+@dataclass
+class ActionOutcome:
+    """How one action of the run ended."""
+
+    action: Action
+    status: ActionStatus
+    message: str
+    attempts: int = 0
+    duration: float = 0.0
+
+
+@dataclass
+class ApplyReport:
+    """The outcome of every action of one run."""
+
+    run_id: int
+    outcomes: dict[str, ActionOutcome] = field(default_factory=dict)
+    interrupted_runs: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No action failed or was skipped for a failure (policy-blocked actions are not failures)."""
+        bad = (ActionStatus.FAILED, ActionStatus.SKIPPED, ActionStatus.INTERRUPTED)
+        return all(o.status not in bad for o in self.outcomes.values())
+
+    def counts(self) -> dict[str, int]:
+        """Status -> number of actions."""
+        out: dict[str, int] = {}
+        for o in self.outcomes.values():
+            out[o.status] = out.get(o.status, 0) + 1
+        return out
+
+
+class Journal:
+    """Journals one run of an approved plan into the store (actions and audit)."""
+
+    def __init__(self, store: Store, redact: Redactor, who: str | None = None):
+        self.store, self.redact, self.who = store, redact, who or actor()
+        self.run_id = 0
+
+    def begin(self, approved: Plan) -> list[int]:
+        """Mark runs a crash left running as interrupted, start this run with every action pending;
+        returns the interrupted run ids."""
+        interrupted = self.store.mark_interrupted()
+        for run_id in interrupted:
+            note = {"note": "found running without an apply holding the lock"}
+            self.store.audit("run.interrupted", self.who, note, run_id=run_id)
+        self.run_id = self.store.start_run(approved.fleet.revision, approved.fingerprint).id
+        rows = [
+            {
+                "action_id": a.id,
+                "product": a.product,
+                "kind": str(a.kind),
+                "params": a.params,
+                "status": ActionStatus.PENDING,
+            }
+            for a in approved.actions
+        ]
+        self.store.add_actions(self.run_id, rows)
+        started = {
+            "fingerprint": approved.fingerprint,
+            "revision": approved.fleet.revision,
+            "actions": len(approved.actions),
+        }
+        self.store.audit("run.started", self.who, started, run_id=self.run_id)
+        return interrupted
+
+    def _audit(self, event: str, action: Action, data: dict) -> None:
+        self.store.audit(
+            event, self.who, data, product=action.product, action_id=action.id, run_id=self.run_id
+        )
+
+    def started(self, action: Action) -> None:
+        """The action's actuator is about to run."""
+        self.store.update_action(self.run_id, action.id, status=ActionStatus.RUNNING, started_at=utcnow())
+        self._audit(
+            "action.started", action, {"kind": str(action.kind), "params": self.redact.data(action.params)}
+        )
+
+    def ended(
+        self, outcome: ActionOutcome, result: ActionResult | None = None, audit: dict | None = None
+    ) -> None:
+        """The action ended with ``outcome`` (with the actuator's ``result`` when it ran)."""
+        extra = {}
+        if result is not None:
+            extra = {"outputs": self.redact.data(result.outputs), "log": self.redact(result.log)}
+        self.store.update_action(
+            self.run_id,
+            outcome.action.id,
+            status=outcome.status,
+            message=outcome.message,
+            finished_at=utcnow(),
+            attempts=outcome.attempts,
+            **extra,
+        )
+        if audit is not None:
+            self._audit(f"action.{outcome.status}", outcome.action, audit)
+
+    def finish(self, report: ApplyReport) -> RunStatus:
+        """Close the run with its overall status."""
+        counts = report.counts()
+        status = RunStatus.SUCCEEDED if report.ok else RunStatus.FAILED
+        if any(o.status is ActionStatus.INTERRUPTED for o in report.outcomes.values()):
+            status = RunStatus.INTERRUPTED
+        self.store.finish_run(self.run_id, status, counts)
+        self.store.audit(
+            "run.finished", self.who, {"status": str(status), "counts": counts}, run_id=self.run_id
+        )
+        return status

@@ -1,0 +1,51 @@
+"""Build facet observer: the CI result of the product's build commit, from the local runner's records
+or from Jenkins (one request per Jenkins folder per run, shared by the folder's products)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codemonkeys.ci import local
+from codemonkeys.vocab.enums import CIKind
+from codemonkeys.vocab.facts import BuildFacts, GitFacts, Unknown
+
+if TYPE_CHECKING:
+    from codemonkeys.observe import Observer
+
+
+def observe_build(run: Observer, name: str, git: GitFacts | Unknown) -> BuildFacts | Unknown:
+    """The build facts of ``name``'s build commit (``Unknown`` when the commit is)."""
+    if isinstance(git, Unknown):
+        return Unknown(error="build: unknown because the commit to check is unknown")
+    if run.desired.ci_kind(name) is CIKind.JENKINS:
+        return _observe_jenkins(run, name, git.build_commit)
+    return local.result(run.store, name, git.build_commit)
+
+
+def _observe_jenkins(run: Observer, name: str, commit: str) -> BuildFacts | Unknown:
+    from codemonkeys.ci.jenkins import (
+        JenkinsError,
+        build_facts,
+        connect,
+        fetch_folder,
+        job_name,
+        parse_folder,
+    )
+
+    job = job_name(run.desired.products[name])
+    folder, _, leaf = job.rpartition("/")
+
+    def listing() -> dict:
+        conn = run.once("jenkins", lambda: connect(run.desired, run.context.secrets))
+        try:
+            return parse_folder(fetch_folder(conn, folder))
+        except JenkinsError as exc:
+            if "not found" in str(exc):
+                return {}  # a folder that does not exist yet holds no builds: build.run will create it
+            raise
+
+    try:
+        builds = run.once(("jenkins-folder", folder), listing)
+    except JenkinsError as exc:
+        return Unknown(error=f"build: {exc}")
+    return build_facts(builds.get(leaf), commit)

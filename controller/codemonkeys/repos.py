@@ -1,0 +1,314 @@
+"""Everything git, in one place, on GitPython: mirrors, fetch, worktrees, repo locks, commit logs,
+object reads, revisions, and the atomic push of a release commit with its tag.
+
+Observers read through a ``Mirror`` (a bare clone per repository URL under ``<fleet>/.cmctl/repos/``);
+actuators change repositories through a ``Worktree`` of a mirror and push back to the source. Objects
+(files at a commit, tree ids) are read through GitPython's persistent ``cat-file`` processes, so reading
+several files of a commit costs no extra process per file. Commands that GitPython runs through the git
+CLI get argument lists, never shell strings, with a deterministic, non-interactive environment.
+
+Failures raise ``GitError`` carrying git's own message; callers turn them into facts or results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+from git import BadName, Git, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
+
+# Deterministic, non-interactive git: no pager, no prompts, C locale for parseable messages.
+BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Code Monkeys",
+    "GIT_AUTHOR_EMAIL": "bot@codemonkeys.dev",
+    "GIT_COMMITTER_NAME": "Code Monkeys",
+    "GIT_COMMITTER_EMAIL": "bot@codemonkeys.dev",
+}
+SKIP_CI = ("[skip ci]", "[ci skip]")
+_REC, _FLD = "\x1e", "\x1f"
+LOG_FORMAT = f"%H{_FLD}%s{_FLD}%b{_REC}"
+
+
+class GitError(Exception):
+    """A git command failed; carries the command and git's own message."""
+
+    def __init__(self, args: Sequence[str], returncode: int, stderr: str):
+        self.args_ = list(args)
+        self.returncode = returncode
+        self.stderr = stderr.strip()
+        super().__init__(f"git {' '.join(args)} failed ({returncode}): {self.stderr}")
+
+
+def _error(exc: GitCommandError) -> GitError:
+    argv = [str(a) for a in (exc.command if isinstance(exc.command, list) else [exc.command])]
+    stderr = exc.stderr if isinstance(exc.stderr, str) else str(exc.stderr or "")
+    stderr = stderr.strip().removeprefix("stderr:").strip().strip("'").strip()
+    status = exc.status if isinstance(exc.status, int) else 1
+    return GitError(argv[1:] if argv and argv[0] == "git" else argv, status, stderr)
+
+
+def run(
+    args: Sequence[str], cwd: Path | str, env: Mapping[str, str] | None = None, check: bool = True
+) -> str:
+    """Run ``git ARGS`` in ``cwd`` (through GitPython's command runner) and return stdout, stripped."""
+    cmd = Git(str(cwd))
+    try:
+        out = cmd.execute(
+            ["git", *args],
+            env={**BASE_ENV, **(env or {})},
+            with_extended_output=False,
+            strip_newline_in_stdout=True,
+        )
+    except GitCommandError as exc:
+        if check:
+            raise _error(exc) from None
+        return ""
+    return out if isinstance(out, str) else out.decode()
+
+
+def records(log: str) -> list[tuple[str, str, str]]:
+    """``LOG_FORMAT`` output -> ``(sha, subject, body)`` per commit, newest first."""
+    out = []
+    for rec in log.split(_REC):
+        rec = rec.strip("\n")
+        if rec:
+            sha, subject, body = [*rec.split(_FLD), "", ""][:3]
+            out.append((sha, subject, body))
+    return out
+
+
+def mirror_path(state_dir: Path, url: str) -> Path:
+    """One mirror per repository URL (products of a monorepo share it)."""
+    base = url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or "repo"
+    return state_dir / "repos" / f"{base}-{hashlib.sha256(url.encode()).hexdigest()[:8]}.git"
+
+
+def sync_mirror(url: str, mirror: Path) -> None:
+    """Create or update the bare mirror of ``url``: branches and tags as the source has them."""
+    if not (mirror / "HEAD").exists():
+        mirror.parent.mkdir(parents=True, exist_ok=True)
+        run(["clone", "--bare", "--quiet", url, str(mirror)], mirror.parent)
+        run(["config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*"], mirror)
+    run(["fetch", "--quiet", "--prune", "--prune-tags", "--tags", "--force", "origin"], mirror)
+
+
+class Mirror:
+    """Reads (and the few ref updates actuators need) on one bare mirror. Not thread-safe: one per
+    thread; ``close`` (or ``with``) ends GitPython's persistent ``cat-file`` processes."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.repo = Repo(str(path))
+        except (InvalidGitRepositoryError, NoSuchPathError) as exc:
+            raise GitError(["open", str(path)], 128, f"not a git repository: {exc}") from None
+        self.repo.git.update_environment(**BASE_ENV)
+
+    def __enter__(self) -> Mirror:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the persistent git processes of this mirror."""
+        self.repo.close()
+
+    def _git(self, *args: str, check: bool = True) -> str:
+        try:
+            return self.repo.git.execute(["git", *args], strip_newline_in_stdout=True)
+        except GitCommandError as exc:
+            if check:
+                raise _error(exc) from None
+            return ""
+
+    def branch_head(self, branch: str) -> str:
+        """The commit id at the tip of ``branch``."""
+        return self._git("rev-parse", "--verify", f"refs/heads/{branch}^{{commit}}")
+
+    def tags(self) -> list[str]:
+        """Every tag name."""
+        return self._git("tag", "--list").split()
+
+    def merged_tags(self, commit: str) -> list[str]:
+        """Tags reachable from ``commit``."""
+        return self._git("tag", "--merged", commit).split()
+
+    def has_tag(self, tag: str) -> bool:
+        """Whether tag ``tag`` exists in the mirror."""
+        return bool(self._git("tag", "--list", tag))
+
+    def log(self, rev: str, path: str | None = None, limit: int | None = None) -> list[tuple[str, str, str]]:
+        """Commits of ``rev`` (a commit or ``A..B``), newest first, touching ``path`` if given."""
+        args = ["log", f"--format={LOG_FORMAT}", *(["-n", str(limit)] if limit else []), rev]
+        return records(self._git(*args, *(["--", path] if path else [])))
+
+    def commits_since(
+        self, tag: str | None, head: str, path: str | None = None
+    ) -> list[tuple[str, str, str]]:
+        """Commits after ``tag`` up to ``head`` (all of them without a tag), touching ``path`` if given."""
+        return self.log(f"{tag}..{head}" if tag else head, path)
+
+    def moved_since(self, planned: str, head: str, path: str | None) -> bool:
+        """Whether the branch moved from ``planned`` to ``head`` in a way that concerns the product: any
+        move for a whole-repo product; only commits under ``path`` for a monorepo product."""
+        if head == planned:
+            return False
+        if not path:
+            return True
+        return bool(self._git("log", "--format=%H", f"{planned}..{head}", "--", path))
+
+    def object_id(self, commit: str, path: str) -> str:
+        """The object id of ``path`` at ``commit`` (a blob or a tree), "" if it does not exist."""
+        try:
+            return (self.repo.commit(commit).tree / path.strip("/")).hexsha
+        except (KeyError, ValueError, BadName):
+            return ""
+
+    def read_text(self, commit: str, path: str) -> str | None:
+        """The text of file ``path`` at ``commit``, None if there is no such file."""
+        try:
+            obj = self.repo.commit(commit).tree / path.strip("/")
+        except (KeyError, ValueError, BadName):
+            return None
+        if obj.type != "blob":
+            return None
+        return obj.data_stream.read().decode("utf-8", "replace")
+
+    def read_blobs(self, blobs: Sequence[str]) -> dict[str, bytes]:
+        """Blob id -> contents; ``GitError`` naming the first missing object."""
+        out: dict[str, bytes] = {}
+        for blob in blobs:
+            try:
+                out[blob] = self.repo.odb.stream(bytes.fromhex(blob)).read()
+            except (ValueError, GitCommandError, OSError) as exc:
+                raise GitError(["cat-file", "--batch"], 1, f"{blob}: missing object ({exc})") from None
+        return out
+
+    def set_branch(self, branch: str, commit: str) -> None:
+        """Point the mirror's ``branch`` at ``commit`` (after a push the source accepted)."""
+        self._git("update-ref", f"refs/heads/{branch}", commit)
+
+    def delete_tag(self, tag: str) -> None:
+        """Drop a local tag (e.g. after a refused push); missing tags are fine."""
+        self._git("tag", "-d", tag, check=False)
+
+    @contextmanager
+    def worktree(self, commit: str, work_dir: Path) -> Iterator[Worktree]:
+        """A clean, detached worktree of ``commit``; removed afterwards (a crash leaves it for prune)."""
+        path = Path(tempfile.mkdtemp(prefix="wt-", dir=work_dir))
+        path.rmdir()
+        self._git("worktree", "add", "--quiet", "--detach", str(path), commit)
+        tree = Worktree(path)
+        try:
+            yield tree
+        finally:
+            tree.close()
+            self._git("worktree", "remove", "--force", str(path), check=False)
+            self._git("worktree", "prune", check=False)
+
+
+class Worktree:
+    """A checkout where an actuator changes files, commits, tags and pushes to the source."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.repo = Repo(str(path))
+        self.repo.git.update_environment(**BASE_ENV)
+
+    def close(self) -> None:
+        """End the persistent git processes of this worktree."""
+        self.repo.close()
+
+    def _git(self, *args: str, env: Mapping[str, str] | None = None) -> str:
+        try:
+            return self.repo.git.execute(["git", *args], env=dict(env or {}), strip_newline_in_stdout=True)
+        except GitCommandError as exc:
+            raise _error(exc) from None
+
+    def has_file(self, path: str) -> bool:
+        """Whether ``path`` exists in the checkout."""
+        return (self.path / path).exists()
+
+    def commit(self, paths: Sequence[str], subject: str, body: str = "") -> str:
+        """Stage ``paths`` and commit them as the Code Monkeys bot; returns the new commit id."""
+        self._git("add", "--", *paths)
+        self._git("commit", "--quiet", "-m", subject, *(["-m", body] if body else []), env=IDENTITY)
+        return self._git("rev-parse", "HEAD")
+
+    def tag(self, tag: str, message: str) -> None:
+        """An annotated tag at HEAD."""
+        self._git("tag", "-a", tag, "-m", message, env=IDENTITY)
+
+    def push(self, commit: str, branch: str, tag: str | None = None) -> None:
+        """Push ``commit`` to ``branch`` at the source, with ``tag`` in the same atomic push if given:
+        either both land or neither does."""
+        refs = [f"{commit}:refs/heads/{branch}", *([f"refs/tags/{tag}"] if tag else [])]
+        self._git("push", *(["--atomic"] if tag else []), "--quiet", "origin", *refs)
+
+
+@contextmanager
+def repo_lock(mirror: Path) -> Iterator[Path]:
+    """Serialize commits to one repository (products of a monorepo share its branch); yields the mirror."""
+    mirror.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(mirror.parent / f"{mirror.name}.commit.lock")):
+        yield mirror
+
+
+def revision(root: Path, paths: Sequence[str], watched: Sequence[str]) -> str:
+    """The commit of the repo at ``root`` (or the last one touching ``paths``), "+dirty" if any of
+    ``watched`` is edited; "unversioned" outside git."""
+    try:
+        repo = Repo(str(root))
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        return "unversioned"
+    try:
+        with repo:
+            head = repo.git.log("-1", "--format=%H", "HEAD", "--", *paths)
+            dirty = repo.git.status("--porcelain", "--", *(paths or watched))
+    except (GitCommandError, ValueError):
+        return "unversioned"
+    return (head or "uncommitted") + ("+dirty" if dirty else "")
+
+
+@dataclass
+class Checkout:
+    """A working clone that follows one branch of a remote (a fleet repo followed by URL)."""
+
+    url: str
+    branch: str
+    root: Path
+
+    def sync(self) -> bool:
+        """Clone or fetch; make the checkout the remote branch. Returns whether the commit changed."""
+        if not (self.root / ".git").exists():
+            self.root.parent.mkdir(parents=True, exist_ok=True)
+            run(["clone", "--quiet", "--branch", self.branch, self.url, str(self.root)], self.root.parent)
+            return True
+        before = run(["rev-parse", "HEAD"], self.root)
+        run(["fetch", "--quiet", "--prune", "origin", self.branch], self.root)
+        run(["reset", "--quiet", "--hard", f"origin/{self.branch}"], self.root)
+        return run(["rev-parse", "HEAD"], self.root) != before
+
+
+__all__ = [
+    "IDENTITY",
+    "LOG_FORMAT",
+    "SKIP_CI",
+    "Checkout",
+    "GitError",
+    "Mirror",
+    "Worktree",
+    "mirror_path",
+    "records",
+    "repo_lock",
+    "revision",
+    "run",
+    "sync_mirror",
+]

@@ -1,0 +1,104 @@
+"""The controller service's lifecycle: build the controller from options, then run it once or serve it
+(uvicorn in a thread, the controller's loops, SIGTERM/SIGINT for a graceful stop)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from codemonkeys.context import Context
+from codemonkeys.repos import GitError
+from codemonkeys.service.controller import Controller, ControllerConfig
+from codemonkeys.service.fleetsource import RemoteFleet, is_git_url
+
+
+class ServiceError(Exception):
+    """The service cannot start (invalid fleet, unreachable fleet repo, port in use)."""
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """What ``cmctl controller run`` was asked for."""
+
+    fleet: str
+    branch: str = "main"
+    listen: str = "127.0.0.1:8080"
+    interval: float = 180.0
+    parallelism: int = 2
+    token_env: str = "CMCTL_API_TOKEN"
+    webhook_secret_env: str = "CMCTL_WEBHOOK_SECRET"
+    log_json: bool = False
+    once: bool = False
+
+
+def build_controller(options: ServiceOptions, context: Context) -> Controller:
+    """A controller for the options (a remote fleet is cloned first); ``ServiceError`` if it cannot start."""
+    remote = RemoteFleet(options.fleet, options.branch, context.home) if is_git_url(options.fleet) else None
+    config = ControllerConfig(
+        fleet=Path(options.fleet),
+        remote=remote,
+        interval=options.interval,
+        parallelism=options.parallelism,
+        api_token=context.secrets.get(options.token_env),
+        webhook_secret=context.secrets.get(options.webhook_secret_env),
+    )
+    try:
+        return Controller(config, context)
+    except (ValueError, GitError) as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def serve(
+    options: ServiceOptions, context: Context, say: Callable[[str], None], warn: Callable[[str], None]
+) -> int:
+    """Run the controller until SIGTERM/SIGINT (or once with ``options.once``); returns the exit code."""
+    logging.basicConfig(
+        level=logging.INFO,
+        format='{"at": "%(asctime)s", "level": "%(levelname)s", "msg": %(message)s}'
+        if options.log_json
+        else "%(asctime)s %(message)s",
+    )
+    ctl = build_controller(options, context)
+    if options.once:
+        return 0 if ctl.run_once() else 1
+    server, http = _http_server(ctl, options.listen)
+    done = threading.Event()
+
+    def on_signal(signum, _frame) -> None:
+        warn(f"received {signal.Signals(signum).name}: finishing the action in flight, then exiting")
+        done.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    ctl.start()
+    http.start()
+    say(f"controller running: fleet {options.fleet}, API http://{options.listen}")
+    say(f"resync every {options.interval:g}s per product")
+    code = 0
+    while not done.wait(0.5):
+        if not http.is_alive():
+            warn("error: the HTTP server stopped (is the port free?)")
+            code = 1
+            break
+    server.should_exit = True
+    ctl.shutdown()
+    http.join(timeout=10)
+    say("controller stopped")
+    return code
+
+
+def _http_server(ctl: Controller, listen: str):
+    import uvicorn
+
+    from codemonkeys.service.api import create_app
+
+    host, _, port = listen.rpartition(":")
+    config = uvicorn.Config(
+        create_app(ctl), host=host or "127.0.0.1", port=int(port), log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    return server, threading.Thread(target=server.run, name="cm-http", daemon=True)

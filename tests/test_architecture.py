@@ -1,0 +1,130 @@
+"""The house rules that make the layers worth having, checked on the real code:
+
+* importing the pure planner or the gate loads no SQLAlchemy, httpx, GitPython or subprocess-running module;
+* every facet's observer and actuators resolve to real functions, and every action kind a facet plans
+  has an actuator;
+* the gate is pure: the same inputs decide the same, in any order (budgets come from its inputs);
+* CEL sees the product as its document (``product.metadata.name``, ``product.spec.language``) and by
+  its short names.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from codemonkeys.facets import FACETS
+from codemonkeys.kinds.models import Constitution, Product
+from codemonkeys.policy.gate import Gate, PolicyInput
+from codemonkeys.vocab.plan import ActionKind, Verdict
+from codemonkeys.vocab.policy import HistoryEntry
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+HEAVY = [
+    "sqlalchemy",
+    "httpx",
+    "git",
+    "subprocess",
+    "codemonkeys.store",
+    "codemonkeys.observe",
+    "codemonkeys.act",
+]
+
+
+def loaded_after(statement: str) -> dict[str, bool]:
+    code = (
+        f"import sys; {statement}; import json; print(json.dumps({{m: m in sys.modules for m in {HEAVY!r}}}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_importing_the_planner_and_the_gate_loads_nothing_heavy():
+    for statement in ("import codemonkeys.plan.planner", "import codemonkeys.policy.gate"):
+        loaded = loaded_after(statement)
+        assert not any(loaded.values()), (statement, {m for m, v in loaded.items() if v})
+
+
+def test_the_check_itself_sees_heavy_modules():
+    # the probe would miss nothing: importing the store does load SQLAlchemy
+    assert loaded_after("import codemonkeys.store.db")["sqlalchemy"] is True
+
+
+def test_every_facet_reference_resolves_and_every_kind_has_an_actuator():
+    owned: set[ActionKind] = set()
+    for facet in FACETS.facets:
+        assert facet.observer is None or callable(facet.observer.load()), facet.name
+        for kind, ref in facet.actuators.items():
+            assert callable(ref.load()), (facet.name, kind)
+            owned.add(kind)
+        assert facet.establishes in owned
+    for kind in (
+        ActionKind.BUILD_RUN,
+        ActionKind.DOCS_BUILD,
+        ActionKind.RELEASE_CUT,
+        ActionKind.RELEASE_PUBLISH,
+    ):
+        assert FACETS.for_kind(kind).actuators[kind]
+
+
+def _product(name: str, company: str = "acme", language: str = "python") -> Product:
+    return Product.model_validate(
+        {
+            "apiVersion": "codemonkeys.dev/v1",
+            "kind": "Product",
+            "metadata": {"name": name, "company": company, "labels": {"tier": "gold"}},
+            "spec": {"source": {"repo": f"../{name}", "branch": "main"}, "language": language},
+        }
+    )
+
+
+def _constitution(rules: list[dict]) -> Constitution:
+    return Constitution.model_validate(
+        {
+            "apiVersion": "codemonkeys.dev/v1",
+            "kind": "Constitution",
+            "metadata": {"name": "c"},
+            "spec": {"default": "allow", "rules": rules},
+        }
+    )
+
+
+def test_gate_decisions_do_not_depend_on_call_order():
+    gate = Gate(
+        _constitution([{"id": "two-cuts-per-company", "match": {"actions": ["release.cut"]},
+                        "limit": {"count": 2, "per": "1d", "scope": "company"}}]),
+        history=[HistoryEntry("release.cut", "old", "acme", NOW)],
+    )  # fmt: skip
+    a, b = _product("a"), _product("b")
+    first = PolicyInput("a/release.cut", "release.cut", a, now=NOW)
+    second_after_first = PolicyInput(
+        "b/release.cut", "release.cut", b, now=NOW, earlier=(HistoryEntry("release.cut", "a", "acme", NOW),)
+    )
+    forward = [gate.decide(first).verdict, gate.decide(second_after_first).verdict]
+    backward = [gate.decide(second_after_first).verdict, gate.decide(first).verdict][::-1]
+    assert forward == backward == [Verdict.ALLOW, Verdict.DENY]  # 1 in history + 1 earlier = budget spent
+    again = gate.decide(first)
+    assert again.verdict is Verdict.ALLOW and again.input_hash == gate.decide(first).input_hash
+
+
+def test_cel_sees_the_product_document_and_its_short_names():
+    gate = Gate(
+        _constitution(
+            [
+                {"id": "no-rust", "deny": {"message": "no rust", "when": 'product.spec.language == "rust"'}},
+                {"id": "no-b", "deny": {"message": "no b", "when": 'product.metadata.name == "b"'}},
+                {"id": "gold", "deny": {"message": "gold", "when": 'product.metadata.labels.tier == "gold" '
+                                        '&& product.name == "c" && product.labels.tier == "gold"'}},
+            ]
+        )
+    )  # fmt: skip
+    products = {n: _product(n) for n in "abc"} | {"r": _product("r", language="rust")}
+    verdict = {
+        n: gate.decide(PolicyInput(f"{n}/build.run", "build.run", p, now=NOW)) for n, p in products.items()
+    }
+    assert verdict["a"].verdict is Verdict.ALLOW
+    assert (verdict["b"].verdict, verdict["b"].rule) == (Verdict.DENY, "no-b")
+    assert (verdict["c"].verdict, verdict["c"].rule) == (Verdict.DENY, "gold")
+    assert (verdict["r"].verdict, verdict["r"].rule) == (Verdict.DENY, "no-rust")
