@@ -27,7 +27,7 @@ CRATE = ROOT / "fleet-repo-example" / "sources" / "globex-hash"
 
 def test_publish_crate_playbook_in_check_mode(tmp_path: Path):
     secret = "crate-token-0123456789"
-    status, log, stats = run_playbook(
+    run = run_playbook(
         playbook_dir(CONTEXT.resources) / "publish-crate.yml",
         {
             "product_dir": str(CRATE),
@@ -42,11 +42,14 @@ def test_publish_crate_playbook_in_check_mode(tmp_path: Path):
         CONTEXT.tool_env(),
         check=True,
     )
-    assert status == "successful", log
+    log = run.log
+    assert run.status == "successful", log
     assert "TASK [Publish the crate]" in log
     assert "skipping: [localhost]" in log  # the command would have run outside check mode
     assert secret not in log
-    assert stats["failures"] == {}
+    assert run.stats["failures"] == {}
+    # the dry run verified something real: cargo listed the crate's files
+    assert run.verified == ("Verify that cargo can package the crate (manifest and file list)",)
 
 
 def test_a_failing_playbook_reports_failed_and_redacts(tmp_path: Path):
@@ -56,11 +59,9 @@ def test_a_failing_playbook_reports_failed_and_redacts(tmp_path: Path):
         "- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n"
         "    - ansible.builtin.fail:\n        msg: \"refused for {{ lookup('env', 'CM_REGISTRY_TOKEN') }}\"\n"
     )
-    status, log, _ = run_playbook(
-        book, {}, {"CM_REGISTRY_TOKEN": secret}, Redactor([secret]), CONTEXT.tool_env()
-    )
-    assert status == "failed"
-    assert "refused for ***" in log and secret not in log
+    run = run_playbook(book, {}, {"CM_REGISTRY_TOKEN": secret}, Redactor([secret]), CONTEXT.tool_env())
+    assert run.status == "failed" and not run.ok
+    assert "refused for ***" in run.log and secret not in run.log
 
 
 def test_oci_layout_is_reproducible(tmp_path: Path):

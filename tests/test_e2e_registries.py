@@ -123,6 +123,41 @@ def test_publish_to_real_registries_converges(workspace: Workspace, pypi_server,
             for (o,) in conn.execute("select outputs from actions where kind='release.publish'")
         ]
     assert all(set(p) == {"log", "dry-run"} for p in proofs) and len(proofs) == 3
+    # the dry-run proof names the check-mode verification that really ran
+    dry = sorted(p["dry-run"] for p in proofs)
+    assert dry[0].startswith("check mode of publish-npm.yml passed: Verify that a published version"), dry
+    assert dry[1].startswith("check mode of publish-oci.yml passed: Verify that skopeo reads the image"), dry
+    assert dry[2].startswith("check mode of publish-pypi.yml passed: Verify that no built file"), dry
+
+
+def test_a_playbook_that_verifies_nothing_cannot_prove_a_dry_run(
+    workspace: Workspace, npm_server, oci_server, tmp_path
+):
+    """A product's own playbook that succeeds without any `Verify...` task: the constitution's dry-run
+    duty cannot be proven, so the publish fails before the playbook runs for real (no marker file)."""
+    marker = workspace.root / "published-by-own-playbook"
+    (workspace.fleet / "playbooks").mkdir()
+    (workspace.fleet / "playbooks" / "own.yml").write_text(
+        "- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n"
+        f"    - name: Publish my way\n      ansible.builtin.command:\n        argv: [touch, {marker}]\n"
+    )
+    with start_pypiserver(tmp_path / "pypi") as pypi:  # a fresh registry: acme-text is not in it yet
+        use_real_registries(workspace, pypi, npm_server, oci_server)
+        product = workspace.fleet / "products" / "acme" / "acme-text.yaml"
+        old = "registry: pypi\n        package: acme-text"
+        product.write_text(product.read_text().replace(old, old + "\n        playbook: playbooks/own.yml"))
+        git(["add", "-A"], workspace.fleet)
+        git(["commit", "-qm", "acme-text publishes with its own playbook"], workspace.fleet)
+        env = creds(pypi, npm_server, oci_server)
+        r = cmctl("apply", "--fleet", str(workspace.fleet), "--auto-approve", "-p", "acme-text", env=env)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "no 'Verify...' task of own.yml ran in check mode" in r.stderr
+    assert not marker.exists()  # the check-mode run skipped the command and the real run never happened
+    with db(workspace) as conn:
+        (status,) = conn.execute(
+            "select status from actions where action_id='acme-text/release.publish/pypi'"
+        ).fetchone()
+    assert status == "failed"
 
 
 def test_wrong_credentials_fail_clearly_and_leave_nothing_half_done(

@@ -10,6 +10,13 @@ environment variables (``CM_REGISTRY_USERNAME``, ``CM_REGISTRY_PASSWORD``, ``CM_
 private, temporary ansible-runner directory that is removed afterwards; tasks that see them are
 ``no_log`` and every log line is redacted. A failed publish leaves the release tag in place; the next
 run retries only the publish.
+
+Dry run: when the constitution puts the ``dry-run`` audit duty on the action, the playbook first runs in
+check mode (``--check``). Its tasks named ``Verify...`` check the effect before it is made (the built
+files against the registry's index, the packed tarball's shasum, the image layout); only check-mode
+runs in which such tasks really ran and passed prove the duty. A failed dry run, or one that verified
+nothing (a product's own playbook without ``Verify`` tasks), fails the action before anything is
+published.
 """
 
 from __future__ import annotations
@@ -19,15 +26,15 @@ import re
 import sys
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.context import Resources, Secrets
-from codemonkeys.kinds.models import Registry, RegistryType
+from codemonkeys.kinds.models import AuditDuty, Registry, RegistryType
 from codemonkeys.registries import observe_registry
 from codemonkeys.registries.http import RegistryHttp
-from codemonkeys.repos import Mirror
 from codemonkeys.vocab.facts import Unknown
 from codemonkeys.vocab.plan import Action
 from codemonkeys.vocab.versioning import version_in
@@ -39,6 +46,7 @@ PLAYBOOKS = {
     RegistryType.OCI: "publish-oci.yml",
 }
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+VERIFY_PREFIX = "Verify"  # tasks named "Verify...", run in check mode, prove the dry-run audit duty
 
 
 def playbook_dir(resources: Resources) -> Path:
@@ -62,6 +70,27 @@ def registry_env(registry: Registry, secrets: Secrets) -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True)
+class PlaybookRun:
+    """One playbook run: ansible-runner's status, the redacted log, the stats, and the ``Verify...``
+    tasks that ran and passed (not skipped): in check mode, the proof that the effect was verified."""
+
+    status: str
+    log: str
+    stats: dict[str, Any]
+    verified: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the playbook succeeded."""
+        return self.status == "successful"
+
+    def failure(self) -> str:
+        """The most telling line of a failed run (the last fatal/failed line, else the last line)."""
+        failed = [line for line in self.log.splitlines() if line.startswith(("fatal:", "failed:"))]
+        return (failed[-1] if failed else (self.log.strip().splitlines() or [self.status])[-1])[:400]
+
+
 def run_playbook(
     playbook: Path,
     extravars: dict[str, Any],
@@ -69,19 +98,25 @@ def run_playbook(
     redact,
     tool_env: Mapping[str, str],
     check: bool = False,
-) -> tuple[str, str, dict[str, Any]]:
-    """Run one playbook on localhost. Returns (status, redacted log, stats)."""
+) -> PlaybookRun:
+    """Run one playbook on localhost (``check``: ``ansible-playbook --check``, a dry run)."""
     try:
         import ansible_runner  # the [ship] extra: imported only when a playbook runs
     except ImportError:
-        return "failed", "publishing to this registry needs the [ship] extra (ansible-runner)", {}
+        return PlaybookRun(
+            "failed", "publishing to this registry needs the [ship] extra (ansible-runner)", {}
+        )
 
     lines: list[str] = []
+    verified: list[str] = []
 
     def on_event(event: dict[str, Any]) -> bool:
         text = _ANSI.sub("", event.get("stdout") or "")
         if text.strip():
             lines.append(redact(text))
+        task = (event.get("event_data") or {}).get("task") or ""
+        if event.get("event") == "runner_on_ok" and task.startswith(VERIFY_PREFIX):
+            verified.append(task)
         return True
 
     with tempfile.TemporaryDirectory(prefix="cm-ansible-") as private:
@@ -105,72 +140,86 @@ def run_playbook(
             rotate_artifacts=1,
             event_handler=on_event,
         )
-        return result.status, "\n".join(lines), result.stats or {}
+        return PlaybookRun(
+            result.status, "\n".join(lines), result.stats or {}, tuple(dict.fromkeys(verified))
+        )
+
+
+def _playbook(action: Action, ctx: ActContext, registry: Registry, tree: Path) -> Path:
+    """The product's own playbook if ``release.publish[].playbook`` names one, else ours for the type."""
+    product = ctx.desired.products[action.product]
+    override = next(
+        (p.playbook for p in product.spec.release.publish if p.registry == action.params["registry"]), None
+    )
+    if override and override.startswith("repo:"):
+        return tree / override.removeprefix("repo:")
+    if override:
+        return ctx.desired.root / override
+    return playbook_dir(ctx.context.resources) / PLAYBOOKS[registry.type]
+
+
+def _dry_run(playbook: Path, extravars: dict, secrets: dict, ctx: ActContext) -> str | ActionResult:
+    """The check-mode run the constitution's ``dry-run`` duty asks for: its proof, or a failed result
+    (nothing was published) when it failed or verified nothing."""
+    run = run_playbook(playbook, extravars, secrets, ctx.redact, ctx.tool_env(), check=True)
+    if not run.ok:
+        return ActionResult(
+            Outcome.FAILED, f"dry run of {playbook.name} failed: {run.failure()}", {}, run.log
+        )
+    if not run.verified:
+        return ActionResult(
+            Outcome.FAILED,
+            f"the constitution requires a dry run, but no '{VERIFY_PREFIX}...' task of {playbook.name} "
+            "ran in check mode, so nothing was verified; nothing was published",
+            {"playbook": playbook.name},
+            run.log,
+        )
+    return f"check mode of {playbook.name} passed: " + "; ".join(run.verified)
 
 
 def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
     """release.publish to a pypi/npm/crates/oci registry with its playbook (see the module docstring)."""
-
-    name = action.product
-    product = ctx.desired.products[name]
+    product = ctx.desired.products[action.product]
     reg_name, package, version, tag = (action.params[k] for k in ("registry", "package", "version", "tag"))
     registry = ctx.desired.fleet.spec.registries[reg_name]
-    secrets = registry_env(registry, ctx.context.secrets)
     with RegistryHttp() as http:
         facts = observe_registry(registry, reg_name, product.spec.language, package, ctx.context.env, http)
     if isinstance(facts, Unknown):
         return ActionResult(Outcome.FAILED, ctx.redact(facts.error), transient=True)
     if version_in(version, facts.versions):
         return ActionResult(Outcome.NOOP, f"{package} {version} is already in {reg_name}")
-
-    override = next((p.playbook for p in product.spec.release.publish if p.registry == reg_name), None)
-    with (
-        Mirror(ctx.mirror(name)) as repo,
-        repo.worktree(tag, ctx.work_dir) as checkout,
-        tempfile.TemporaryDirectory(dir=ctx.work_dir) as work,
-    ):
-        tree = checkout.path
-        cwd = tree / product.spec.source.path if product.spec.source.path else tree
-        if override and override.startswith("repo:"):
-            playbook = tree / override.removeprefix("repo:")
-        elif override:
-            playbook = ctx.desired.root / override
-        else:
-            playbook = playbook_dir(ctx.context.resources) / PLAYBOOKS[registry.type]
+    secrets = registry_env(registry, ctx.context.secrets)
+    with ctx.checkout(action.product, tag) as checkout, tempfile.TemporaryDirectory(dir=ctx.work_dir) as work:
+        playbook = _playbook(action, ctx, registry, checkout.root)
         if not playbook.is_file():
             return ActionResult(Outcome.FAILED, f"playbook {playbook} not found")
         extravars = {
-            "product_dir": str(cwd),
+            "product_dir": str(checkout.product_dir),
             "work_dir": work,
             "package": package,
             "version": version,
             "registry_url": registry.url,
             "registry_name": reg_name,
         }
-        status, log, stats = run_playbook(playbook, extravars, secrets, ctx.redact, ctx.tool_env())
-    changed = bool(stats.get("changed"))
-    if status != "successful":
-        failed = [line for line in log.splitlines() if line.startswith(("fatal:", "failed:"))]
-        detail = failed[-1] if failed else (log.strip().splitlines() or [status])[-1]
-        return ActionResult(
-            Outcome.FAILED,
-            f"publishing {package} {version} to {reg_name} ({registry.url}) failed: {detail[:400]}",
-            {"playbook": playbook.name},
-            log,
-        )
-    evidence = {"dry-run": f"{playbook.name} verified the artifact against {reg_name}"}
-    if not changed:
-        return ActionResult(
-            Outcome.NOOP,
-            f"{package} {version} already in {reg_name} with identical content",
-            {"playbook": playbook.name},
-            log,
-            evidence=evidence,
-        )
-    return ActionResult(
-        Outcome.SUCCEEDED,
-        f"published {package} {version} to {reg_name} with {playbook.name}",
-        {"playbook": playbook.name, "registry": reg_name},
-        log,
-        evidence=evidence,
-    )
+        evidence: dict[str, str] = {}
+        if AuditDuty.DRY_RUN in action.decision.audit:
+            proof = _dry_run(playbook, extravars, secrets, ctx)
+            if isinstance(proof, ActionResult):
+                return proof
+            evidence[str(AuditDuty.DRY_RUN)] = proof
+        run = run_playbook(playbook, extravars, secrets, ctx.redact, ctx.tool_env())
+    return _result(run, playbook, package, version, reg_name, registry.url, evidence)
+
+
+def _result(
+    run: PlaybookRun, playbook: Path, package: str, version: str, reg: str, url, evidence
+) -> ActionResult:
+    outputs = {"playbook": playbook.name}
+    if not run.ok:
+        message = f"publishing {package} {version} to {reg} ({url}) failed: {run.failure()}"
+        return ActionResult(Outcome.FAILED, message, outputs, run.log)
+    if not run.stats.get("changed"):
+        message = f"{package} {version} already in {reg} with identical content"
+        return ActionResult(Outcome.NOOP, message, outputs, run.log, evidence=evidence)
+    message = f"published {package} {version} to {reg} with {playbook.name}"
+    return ActionResult(Outcome.SUCCEEDED, message, {**outputs, "registry": reg}, run.log, evidence=evidence)

@@ -35,6 +35,8 @@ _URLISH = re.compile(r"^([a-z][a-z0-9+.-]*://|[^/\s]+@[^/\s]+:)", re.I)
 
 @dataclass(frozen=True)
 class ProductEntry:
+    """A loaded Product with the file it came from and the position of its ``metadata.name``."""
+
     product: Product
     file: str
     pos: Pos
@@ -54,6 +56,7 @@ class DesiredState:
 
     @cached_property
     def products(self) -> dict[str, Product]:
+        """Product name -> validated Product, for every product the fleet declares."""
         return {name: e.product for name, e in self.entries.items()}
 
     def repo_location(self, product: str) -> str:
@@ -62,16 +65,19 @@ class DesiredState:
         return repo if _URLISH.match(repo) else str((self.root / repo).resolve())
 
     def registry_path(self, name: str) -> Path:
+        """The directory of the ``file`` registry ``name``, resolved against the fleet root."""
         reg = self.fleet.spec.registries[name]
         assert reg.path is not None
         return (self.root / reg.path).resolve()
 
     @property
     def state_dir(self) -> Path:
+        """The controller's state directory, ``<fleet>/.cmctl``."""
         return self.root / STATE_DIR
 
     @property
     def state_url(self) -> str:
+        """The store's SQLAlchemy URL: ``spec.state.url``, else SQLite under the state dir."""
         return self.fleet.spec.state.url or f"sqlite:///{(self.state_dir / 'state.db').resolve()}"
 
     @property

@@ -80,6 +80,8 @@ class Model(BaseModel):
 
 
 class PolicyDefault(StrEnum):
+    """The verdict for an action no mandatory rule applies to: allow it, or deny it (fail closed)."""
+
     ALLOW = "allow"
     DENY = "deny"
 
@@ -93,6 +95,8 @@ class LimitScope(StrEnum):
 
 
 class Enforcement(StrEnum):
+    """Mandatory rules decide verdicts; advisory rules never decide and are only reported when they object."""
+
     ADVISORY = "advisory"
     MANDATORY = "mandatory"
 
@@ -101,6 +105,8 @@ class Enforcement(StrEnum):
 
 
 class Metadata(Model):
+    """Identity of a document: its name, its company (Products), labels that rules match, free annotations."""
+
     name: Name
     company: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
@@ -111,6 +117,8 @@ class Metadata(Model):
 
 
 class Company(Model):
+    """A company that owns products (their metadata.company); Jenkins keeps their jobs in its folder."""
+
     name: Name
     display_name: str | None = None
 
@@ -123,10 +131,13 @@ class Credentials(Model):
     token_env: str | None = None
 
     def env_names(self) -> list[str]:
+        """The environment variable names set here (their values are redacted from every log)."""
         return [n for n in (self.username_env, self.password_env, self.token_env) if n]
 
 
 class Registry(Model):
+    """A package registry that products publish to: its type and where it is (url, or path for `file`)."""
+
     type: RegistryType
     url: str | None = None
     path: str | None = Field(None, description="Directory of a `file` registry; relative to the fleet root")
@@ -142,6 +153,8 @@ class Registry(Model):
 
 
 class JenkinsConfig(Model):
+    """The Jenkins server: its URL, the environment variables holding user and API token, TLS checking."""
+
     url: str
     user_env: str | None = None
     token_env: str | None = None
@@ -149,15 +162,21 @@ class JenkinsConfig(Model):
 
 
 class CIConfig(Model):
+    """Where builds run: the products' default CI backend, and the Jenkins server if any product uses it."""
+
     default: CIKind = CIKind.LOCAL
     jenkins: JenkinsConfig | None = None
 
 
 class StateConfig(Model):
+    """Where the controller keeps its state: runs, the action journal, statuses, approvals, audit log."""
+
     url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite under <fleet>/.cmctl/")
 
 
 class FleetSpec(Model):
+    """The fleet's companies, named registries, CI, state store, and defaults merged into every product."""
+
     companies: list[Company] = Field(default_factory=list)
     registries: dict[Name, Registry] = Field(default_factory=dict)
     ci: CIConfig = Field(default_factory=CIConfig)
@@ -168,6 +187,8 @@ class FleetSpec(Model):
 
 
 class Fleet(Model):
+    """The Fleet document (fleet.yaml): companies, registries, CI and state shared by every product."""
+
     api_version: Literal["codemonkeys.dev/v1"] = Field(alias="apiVersion")
     kind: Literal["Fleet"]
     metadata: Metadata
@@ -178,12 +199,16 @@ class Fleet(Model):
 
 
 class Source(Model):
+    """Where the product's code lives: a git repository, its branch, and a sub-directory of a monorepo."""
+
     repo: str = Field(description="Git URL or path; relative paths resolve against the fleet root")
     branch: str = "main"
     path: str | None = Field(None, description="Sub-directory of a monorepo that this product lives in")
 
 
 class Build(Model):
+    """The build facet: CI (a local command or a Jenkins job) must pass on the branch head."""
+
     want: Literal["green"] = "green"
     ci: CIKind | None = Field(None, description="Default: the Fleet's spec.ci.default")
     command: Command | None = Field(None, description="Local CI: the command to run in a clean checkout")
@@ -192,6 +217,8 @@ class Build(Model):
 
 
 class Docs(Model):
+    """The docs facet: the published MkDocs site must be built from the docs inputs at the branch head."""
+
     want: Literal["current"] = "current"
     engine: Literal["mkdocs"] = "mkdocs"
     dir: str = "docs"
@@ -199,6 +226,8 @@ class Docs(Model):
 
 
 class Publish(Model):
+    """A registry to publish every release to, and the package name there."""
+
     registry: Name
     package: str
     playbook: str | None = Field(
@@ -208,6 +237,8 @@ class Publish(Model):
 
 
 class Release(Model):
+    """The release facet: releasable commits get a version and tag, published to every `publish` registry."""
+
     want: Literal["released"] = "released"
     versioning: Versioning = Versioning.CONVENTIONAL
     version: str | None = Field(None, description="The pinned version (versioning: pinned)")
@@ -236,21 +267,29 @@ class Release(Model):
 
 
 class Terraform(Model):
+    """A Terraform configuration: its directory."""
+
     dir: str
 
 
 class Infra(Model):
+    """The infra facet: the product's Terraform configuration should be applied."""
+
     want: Literal["applied"] = "applied"
     terraform: Terraform
 
 
 class Announce(Model):
+    """Announce every release on a channel, with a message template."""
+
     want: Literal["announced"] = "announced"
     channel: str = Field(description="Where to announce, e.g. a browser macro name")
     message: str = Field("{product} {version} released", description="Template; {product}, {version}")
 
 
 class ProductSpec(Model):
+    """What one product wants: its source, language, dependencies, and the facets to reconcile."""
+
     source: Source
     language: Language
     depends_on: list[Name] = Field(default_factory=list)
@@ -270,6 +309,8 @@ class ProductSpec(Model):
 
 
 class Product(Model):
+    """A Product document (products/**/*.yaml): one product's source and the state it should be in."""
+
     api_version: Literal["codemonkeys.dev/v1"] = Field(alias="apiVersion")
     kind: Literal["Product"]
     metadata: Metadata
@@ -280,6 +321,8 @@ class Product(Model):
 
 
 class Match(Model):
+    """Which actions a rule applies to: every key given must match; omitted keys match everything."""
+
     actions: list[str] = Field(default_factory=list, description="Action-kind globs such as release.*")
     products: list[str] = Field(default_factory=list)
     labels: dict[str, str] = Field(default_factory=dict)
@@ -287,6 +330,8 @@ class Match(Model):
 
 
 class Deny(Model):
+    """Deny matching actions with a message: always, or when a CEL condition holds."""
+
     when: str | None = Field(
         None, description="CEL condition over action, product, facts, now, fleet; omitted: always"
     )
@@ -294,6 +339,8 @@ class Deny(Model):
 
 
 class Hold(Model):
+    """Hold matching actions until enough distinct people approve them (cmctl approve)."""
+
     when: str | None = Field(None, description="CEL condition; omitted: always hold")
     approvals: int = Field(1, ge=1, description="Distinct approvers needed")
     approvers: list[str] = Field(
@@ -302,6 +349,8 @@ class Hold(Model):
 
 
 class Limit(Model):
+    """A budget: at most `count` succeeded actions of the matched kinds within `per`, in the `scope`."""
+
     count: int = Field(ge=0)
     per: Duration
     scope: LimitScope = LimitScope.PRODUCT
@@ -342,6 +391,8 @@ class Freeze(Model):
 
 
 class AuditDuty(StrEnum):
+    """What the actuator must prove for an allowed action: its log kept, a dry run first, a screenshot."""
+
     LOG = "log"  # the action's full log is kept in the journal
     DRY_RUN = "dry-run"  # the actuator verified the effect before making it
     SCREENSHOT = "screenshot"  # a screenshot of the result is attached
@@ -359,6 +410,8 @@ FactName = Literal[
 
 
 class Rule(Model):
+    """One policy rule: the actions it matches and its effects (deny, require, hold, limit, window, ...)."""
+
     id: str = Field(pattern=r"^[a-z0-9][-a-z0-9_.]*$")
     description: str | None = None
     enforcement: Enforcement = Enforcement.MANDATORY
@@ -373,12 +426,16 @@ class Rule(Model):
 
 
 class ConstitutionSpec(Model):
+    """The policy: the verdict when no mandatory rule applies, approver groups, and the rules in order."""
+
     default: PolicyDefault = PolicyDefault.DENY
     groups: dict[str, list[str]] = Field(default_factory=dict, description="Approver groups: name -> members")
     rules: list[Rule] = Field(default_factory=list)
 
 
 class Constitution(Model):
+    """The Constitution document (constitution.yaml): the policy every planned action passes through."""
+
     api_version: Literal["codemonkeys.dev/v1"] = Field(alias="apiVersion")
     kind: Literal["Constitution"]
     metadata: Metadata

@@ -29,6 +29,7 @@ def render_schemas() -> dict[str, str]:
 
 
 def export_schemas(directory: Path) -> list[Path]:
+    """Write every kind's JSON Schema into ``directory`` (created if missing) and return the files."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in render_schemas().items():

@@ -24,6 +24,8 @@ Path = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Pos:
+    """A place in a file: its display name, 1-based line and column."""
+
     file: str
     line: int  # 1-based
     col: int  # 1-based

@@ -30,6 +30,7 @@ _TESTS = re.compile(r"(^|/)(tests?|__tests__|benches|examples)/|(^|/)test_[^/]*\
 
 
 def is_test_file(path: str) -> bool:
+    """Whether ``path`` is a test, benchmark or example file (not part of the API reference)."""
     return bool(_TESTS.search(path))
 
 

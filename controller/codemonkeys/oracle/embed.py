@@ -159,6 +159,7 @@ class EmbeddingCache:
         self._conn.commit()
 
     def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached vectors of ``model`` for ``hashes``, by hash (hashes not cached are absent)."""
         found: dict[str, np.ndarray] = {}
         uniq = list(dict.fromkeys(hashes))
         with self._lock:
@@ -171,6 +172,7 @@ class EmbeddingCache:
         return found
 
     def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
+        """Store vectors of ``model`` by text hash, replacing any already there."""
         with self._lock:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO embedding (model, hash, vector) VALUES (?, ?, ?)",
@@ -183,6 +185,7 @@ class EmbeddingCache:
             return self._conn.execute("SELECT COUNT(*) FROM embedding").fetchone()[0]
 
     def close(self) -> None:
+        """Close the SQLite connection; the cache cannot be used afterwards."""
         with self._lock:
             self._conn.close()
 

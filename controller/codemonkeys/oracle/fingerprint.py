@@ -23,6 +23,7 @@ def public_api(files: Iterable[FileGraph]) -> list[ApiEntry]:
 
 
 def api_fingerprint(files: Iterable[FileGraph]) -> str:
+    """The sha256 of the public API (``public_api``): changes only when the API does."""
     digest = hashlib.sha256(b"codemonkeys.oracle.api/v1\n")
     for entry in public_api(files):
         digest.update("\x1f".join(entry).encode("utf-8") + b"\n")
@@ -31,12 +32,15 @@ def api_fingerprint(files: Iterable[FileGraph]) -> str:
 
 @dataclass(frozen=True)
 class ApiDiff:
+    """Public API entries added, removed, and changed (same name and kind, new signature)."""
+
     added: list[ApiEntry]
     removed: list[ApiEntry]
     changed: list[tuple[ApiEntry, ApiEntry]]  # (before, after) with the same qualified name and kind
 
     @property
     def empty(self) -> bool:
+        """Whether the API did not change."""
         return not (self.added or self.removed or self.changed)
 
 

@@ -40,6 +40,8 @@ PARSER_VERSION = 1
 
 
 class SourceLanguage(StrEnum):
+    """The grammars the oracle parses: Python, JavaScript, TypeScript, TSX, Rust."""
+
     PYTHON = "python"
     JAVASCRIPT = "javascript"
     TYPESCRIPT = "typescript"
@@ -48,6 +50,8 @@ class SourceLanguage(StrEnum):
 
 
 class SymbolKind(StrEnum):
+    """What a symbol is, across languages (a Rust ``struct``, a TS ``interface``, ...)."""
+
     MODULE = "module"
     CLASS = "class"
     FUNCTION = "function"
@@ -60,6 +64,8 @@ class SymbolKind(StrEnum):
 
 
 class Visibility(StrEnum):
+    """Whether a symbol is part of the public API (see the module docstring for each language's rule)."""
+
     PUBLIC = "public"
     PRIVATE = "private"
 
@@ -80,6 +86,8 @@ EXTENSIONS: dict[str, SourceLanguage] = {
 
 @dataclass(frozen=True)
 class Symbol:
+    """One definition: name and qualified name, kind, signature, docstring, lines and visibility."""
+
     name: str
     qualname: str
     kind: SymbolKind
@@ -91,11 +99,14 @@ class Symbol:
 
     @property
     def public(self) -> bool:
+        """Whether the symbol is part of the public API."""
         return self.visibility is Visibility.PUBLIC
 
 
 @dataclass(frozen=True)
 class Import:
+    """One import statement: the module (resolved where possible), the names it takes, its line."""
+
     module: str  # resolved where possible: relative Python / JS imports, Rust self:: / super::
     names: tuple[str, ...] = ()  # `from m import a, b` / `use m::{a, b}`
     line: int = 0
@@ -103,17 +114,22 @@ class Import:
 
 @dataclass(frozen=True)
 class Call:
+    """One call site: the enclosing symbol, the callee as written, and the line."""
+
     caller: str  # qualified name of the innermost enclosing symbol (the module at top level)
     callee: str  # the callee expression as written, whitespace removed: `g`, `self.m`, `S::new`
     line: int = 0
 
     @property
     def callee_name(self) -> str:
+        """The callee's last name part (``m`` of ``self.m``, ``new`` of ``S::new``)."""
         return re.split(r"[.:]+", self.callee)[-1]
 
 
 @dataclass(frozen=True)
 class FileGraph:
+    """One parsed file: its language and module, symbols, imports and calls, and whether it had errors."""
+
     path: str
     language: SourceLanguage
     module: str
@@ -124,12 +140,15 @@ class FileGraph:
 
     @property
     def import_modules(self) -> list[str]:
+        """The modules the file imports, sorted, without duplicates."""
         return sorted({i.module for i in self.imports})
 
     def symbol(self, qualname: str) -> Symbol | None:
+        """The symbol named ``qualname``, None if the file defines none."""
         return next((s for s in self.symbols if s.qualname == qualname), None)
 
     def to_dict(self) -> dict[str, Any]:
+        """The graph as JSON-ready data (``from_dict`` reads it back)."""
         return {
             "path": self.path,
             "language": str(self.language),
@@ -144,6 +163,7 @@ class FileGraph:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FileGraph:
+        """A graph from ``to_dict`` data. Raises ``KeyError`` or ``ValueError`` on malformed data."""
         return cls(
             path=data["path"],
             language=SourceLanguage(data["language"]),
@@ -163,6 +183,7 @@ class UnsupportedLanguage(ValueError):
 
 
 def language_for(path: str) -> SourceLanguage | None:
+    """The grammar for ``path``'s extension, None if the oracle has none."""
     return EXTENSIONS.get(posixpath.splitext(path)[1].lower())
 
 

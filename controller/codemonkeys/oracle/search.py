@@ -183,6 +183,7 @@ def chunk_python_source(product: str, rel_path: str, module: str, source: str) -
 
 
 def python_files(root: Path) -> list[Path]:
+    """Every ``.py`` file under ``root``, sorted, skipping hidden, virtualenv and build directories."""
     files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
@@ -319,6 +320,7 @@ def delete_product(db_dir: Path, product: str) -> None:
 
 
 def count_rows(db_dir: Path, product: str | None = None) -> int:
+    """Indexed chunks in ``db_dir``, of one product if given (0 when nothing was indexed)."""
     table = _open_table(_connect(Path(db_dir)), create=False)
     if table is None:
         return 0

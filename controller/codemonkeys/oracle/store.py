@@ -57,6 +57,8 @@ def _utcnow() -> datetime:
 
 
 class OracleBase(DeclarativeBase):
+    """Declarative base of the oracle's own ``oracle_`` tables (kept apart from the main store)."""
+
     type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
 
 
@@ -79,6 +81,8 @@ class FileGraphRow(OracleBase):
 
 
 class SymbolRow(OracleBase):
+    """One symbol of a stored file graph."""
+
     __tablename__ = "oracle_symbols"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_graph_id: Mapped[int] = mapped_column(ForeignKey("oracle_file_graphs.id"), index=True)
@@ -93,6 +97,8 @@ class SymbolRow(OracleBase):
 
 
 class ImportRow(OracleBase):
+    """One import of a stored file graph."""
+
     __tablename__ = "oracle_imports"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_graph_id: Mapped[int] = mapped_column(ForeignKey("oracle_file_graphs.id"), index=True)
@@ -102,6 +108,8 @@ class ImportRow(OracleBase):
 
 
 class CallRow(OracleBase):
+    """One call site of a stored file graph."""
+
     __tablename__ = "oracle_calls"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_graph_id: Mapped[int] = mapped_column(ForeignKey("oracle_file_graphs.id"), index=True)
@@ -123,6 +131,8 @@ class Snapshot(OracleBase):
 
 
 class SnapshotFile(OracleBase):
+    """One file of a snapshot: its path and the stored graph of its content."""
+
     __tablename__ = "oracle_snapshot_files"
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("oracle_snapshots.id"), primary_key=True)
     path: Mapped[str] = mapped_column(String(1024), primary_key=True)
@@ -131,6 +141,8 @@ class SnapshotFile(OracleBase):
 
 @dataclass(frozen=True)
 class IndexStats:
+    """What one indexing did: files parsed, reused and skipped, and the resulting API fingerprint."""
+
     parsed: int  # files parsed now
     reused: int  # files whose (path, content) graph was already stored
     skipped: int = 0  # files in no supported language
@@ -154,6 +166,7 @@ def session_factory(target: StoreTarget) -> sessionmaker:
 
 
 def content_hash(data: bytes) -> str:
+    """The sha256 of ``data`` (content hash of files that do not come from git)."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -241,6 +254,7 @@ def load_graphs(target: StoreTarget, product: str, commit: str) -> list[FileGrap
 
 
 def snapshot_fingerprint(target: StoreTarget, product: str, commit: str) -> str | None:
+    """The API fingerprint stored for ``product`` at ``commit``, None if never indexed."""
     factory = session_factory(target)
     with factory() as session:
         return session.scalar(
@@ -362,10 +376,12 @@ def _resolve_call(
 
 
 def callers(graph: nx.DiGraph, symbol: str) -> list[str]:
+    """Symbols calling ``symbol`` in a call graph, sorted ([] if it is not in the graph)."""
     return sorted(graph.predecessors(symbol)) if symbol in graph else []
 
 
 def callees(graph: nx.DiGraph, symbol: str) -> list[str]:
+    """Symbols ``symbol`` calls in a call graph, sorted ([] if it is not in the graph)."""
     return sorted(graph.successors(symbol)) if symbol in graph else []
 
 

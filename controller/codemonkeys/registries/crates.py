@@ -44,6 +44,7 @@ def index_path(name: str) -> str:
 
 
 def index_base(index_url: str) -> str:
+    """The index's HTTP base URL (without the ``sparse+`` prefix and trailing slash)."""
     return index_url.removeprefix("sparse+").rstrip("/")
 
 

@@ -29,10 +29,12 @@ from codemonkeys.vocab.facts import RegistryFacts
 
 
 def ecosystem(language: Language) -> str:
+    """The layout a language publishes in: ``python``, ``node``, ``rust``, else ``generic``."""
     return {Language.PYTHON: "python", Language.NODE: "node", Language.RUST: "rust"}.get(language, "generic")
 
 
 def package_dir(root: Path, language: Language, package: str) -> Path:
+    """The directory under ``root`` that holds ``package``'s files (see the module docstring)."""
     eco = ecosystem(language)
     if eco == "python":
         return root / "simple" / canonicalize_name(package)
@@ -49,6 +51,7 @@ def npm_tarball_base(package: str) -> str:
 
 
 def list_files(root: Path, language: Language, package: str) -> list[str]:
+    """Names of the entries in ``package``'s directory, sorted ([] if it does not exist)."""
     d = package_dir(root, language, package)
     if not d.is_dir():
         return []
@@ -82,4 +85,5 @@ def parse_versions(files: list[str], language: Language, package: str) -> Regist
 
 
 def observe_file_registry(root: Path, language: Language, package: str) -> RegistryFacts:
+    """The versions of ``package`` in the file registry at ``root``."""
     return parse_versions(list_files(root, language, package), language, package)

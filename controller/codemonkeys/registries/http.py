@@ -70,10 +70,12 @@ class Auth:
 
     @property
     def basic(self) -> tuple[str, str] | None:
+        """(username, password or token) for basic auth, None without a username and a secret."""
         secret = self.password or self.token
         return (self.username, secret) if self.username and secret else None
 
     def authorization(self, scheme: TokenScheme = TokenScheme.BEARER) -> str | None:
+        """The ``Authorization`` value: basic if possible, else the token in ``scheme``; None if unset."""
         if self.basic:
             return basic_authorization(*self.basic)
         if self.token:
@@ -81,6 +83,7 @@ class Auth:
         return None
 
     def secrets(self) -> list[str]:
+        """Every secret value to redact: password, token, and the base64 of the basic credentials."""
         values = [v for v in (self.password, self.token) if v]
         if self.basic:
             values.append(basic_authorization(*self.basic).split(" ", 1)[1])
@@ -88,6 +91,7 @@ class Auth:
 
 
 def basic_authorization(username: str, password: str) -> str:
+    """The ``Authorization`` value for basic auth: ``Basic <base64 of user:password>``."""
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
 
 
@@ -135,6 +139,7 @@ class RateLimiter:
             return max(0.0, tat - now - (self.burst - 1) * self.interval)
 
     def acquire(self, host: str) -> None:
+        """Wait (sleep) until a request to ``host`` may go."""
         wait = self.delay(host)
         if wait > 0:
             self._sleep(wait)
@@ -178,6 +183,7 @@ class RegistryHttp:
         )
 
     def close(self) -> None:
+        """Close the underlying HTTP client and its connections."""
         self.client.close()
 
     def __enter__(self) -> RegistryHttp:

@@ -54,6 +54,7 @@ def escape_name(package: str) -> str:
 
 
 def packument_url(url: str, package: str) -> str:
+    """The URL of ``package``'s packument (document of all its versions) on the registry."""
     return f"{url.rstrip('/')}/{escape_name(package)}"
 
 

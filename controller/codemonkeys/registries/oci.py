@@ -42,25 +42,32 @@ _PART = re.compile(rf'\s*(?:({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*)|({_TOKE
 
 
 class ChallengeScheme(StrEnum):
+    """The ``WWW-Authenticate`` schemes the OCI observer answers: ``basic`` and ``bearer``."""
+
     BASIC = "basic"
     BEARER = "bearer"
 
 
 @dataclass(frozen=True)
 class Challenge:
+    """One ``WWW-Authenticate`` challenge: its scheme and parameters (keys lowercased)."""
+
     scheme: ChallengeScheme
     params: Mapping[str, str] = field(default_factory=dict)  # keys lowercased
 
     @property
     def realm(self) -> str | None:
+        """The token service URL of a Bearer challenge (the realm of a Basic one), if given."""
         return self.params.get("realm")
 
     @property
     def service(self) -> str | None:
+        """The ``service`` to ask the token service for, if given."""
         return self.params.get("service")
 
     @property
     def scope(self) -> str | None:
+        """The ``scope`` to ask the token service for, if given."""
         return self.params.get("scope")
 
 
@@ -117,6 +124,7 @@ def parse_errors(payload: bytes | str) -> list[str]:
 
 
 def registry_base(url: str) -> str:
+    """The registry's HTTPS base URL from a configured one (``oci://``, bare host or ``.../v2``)."""
     base = url.rstrip("/")
     if base.startswith("oci://"):
         base = "https://" + base.removeprefix("oci://")
@@ -126,6 +134,7 @@ def registry_base(url: str) -> str:
 
 
 def tags_url(url: str, name: str) -> str:
+    """The ``tags/list`` URL of repository ``name``."""
     return f"{registry_base(url)}/v2/{name}/tags/list"
 
 

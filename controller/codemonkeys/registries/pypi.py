@@ -47,6 +47,7 @@ JSON_API_FALLTHROUGH = frozenset({404, 405, 406})  # "no JSON API here" (or no s
 
 
 def normalize_version(raw: str) -> str:
+    """``raw`` in PEP 440 normal form (``1.0.0-rc.1`` -> ``1.0.0rc1``); as is if it is not PEP 440."""
     try:
         return str(Version(raw))
     except InvalidVersion:

@@ -30,10 +30,13 @@ GENESIS = "0" * 64
 
 
 def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the default of every timestamp column)."""
     return datetime.now(UTC)
 
 
 class RunStatus(StrEnum):
+    """Where a run stands: ``running``, ``succeeded``, ``failed``, or ``interrupted`` (its process died)."""
+
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -41,6 +44,8 @@ class RunStatus(StrEnum):
 
 
 class ActionStatus(StrEnum):
+    """State of a journaled action: pending, running, its outcome, or why it never ran (skipped, blocked)."""
+
     PENDING = "pending"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -52,10 +57,14 @@ class ActionStatus(StrEnum):
 
 
 class Base(DeclarativeBase):
+    """Declarative base of the store's tables (dicts map to JSON columns, datetimes keep their timezone)."""
+
     type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
 
 
 class Run(Base):
+    """One plan or apply run: the fleet revision and plan fingerprint it acted on, who ran it, its summary."""
+
     __tablename__ = "runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default="apply")
@@ -70,6 +79,8 @@ class Run(Base):
 
 
 class ActionRecord(Base):
+    """The action journal: one action of one run, with its parameters, attempts, outputs, message and log."""
+
     __tablename__ = "actions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -160,6 +171,8 @@ class DecisionRecord(Base):
 
 
 class AuditRecord(Base):
+    """One entry of the append-only, hash-chained audit log."""
+
     __tablename__ = "audit"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[str] = mapped_column(String(40))
@@ -173,6 +186,7 @@ class AuditRecord(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     def content(self) -> dict[str, Any]:
+        """The fields the record's hash covers (everything but ``prev_hash`` and ``hash`` themselves)."""
         return {
             "seq": self.seq,
             "at": self.at,
@@ -186,12 +200,15 @@ class AuditRecord(Base):
 
 
 def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    """SHA-256 of ``prev_hash`` plus the canonical JSON of ``content``: the hash of one audit record."""
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class ChainCheck:
+    """The result of ``Store.verify_audit``: records checked and, if broken, the first bad ``seq`` and why."""
+
     ok: bool
     records: int
     broken_at: int | None = None
@@ -214,12 +231,14 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back if it raises."""
         with self._sessions.begin() as s:
             yield s
 
     # --- runs and the journal -------------------------------------------------------------------
 
     def start_run(self, revision: str, fingerprint: str, kind: str = "apply") -> Run:
+        """Journal a new run as ``running`` and return it (with its id)."""
         with self.session() as s:
             run = Run(kind=kind, fleet_revision=revision, fingerprint=fingerprint)
             s.add(run)
@@ -227,6 +246,7 @@ class Store:
             return run
 
     def finish_run(self, run_id: int, status: RunStatus, summary: dict[str, Any]) -> None:
+        """Record a run's final status and summary, stamped with the finish time."""
         with self.session() as s:
             run = s.get(Run, run_id)
             assert run is not None
@@ -251,11 +271,16 @@ class Store:
             return [r.id for r in runs]
 
     def add_actions(self, run_id: int, actions: list[dict[str, Any]]) -> None:
+        """Journal the actions of a run (each dict holds ``ActionRecord`` fields)."""
         with self.session() as s:
             for a in actions:
                 s.add(ActionRecord(run_id=run_id, **a))
 
     def update_action(self, run_id: int, action_id: str, **fields: Any) -> None:
+        """Set fields of one journaled action of a run.
+
+        Raises ``sqlalchemy.exc.NoResultFound`` if the run has no such action.
+        """
         with self.session() as s:
             rec = s.scalars(
                 select(ActionRecord).where(ActionRecord.run_id == run_id, ActionRecord.action_id == action_id)
@@ -264,10 +289,12 @@ class Store:
                 setattr(rec, k, v)
 
     def runs(self, limit: int = 20) -> list[Run]:
+        """The latest ``limit`` runs, newest first."""
         with self.session() as s:
             return list(s.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))
 
     def actions(self, run_id: int | None = None, product: str | None = None) -> list[ActionRecord]:
+        """Journaled actions in journal order, of one run and/or one product if given."""
         with self.session() as s:
             q = select(ActionRecord).order_by(ActionRecord.id)
             if run_id is not None:
@@ -279,10 +306,12 @@ class Store:
     # --- local CI results -----------------------------------------------------------------------
 
     def record_build(self, product: str, commit: str, status: str, duration: float, log: str) -> None:
+        """Save the result of a local CI build (``build.command``) of ``product`` at ``commit``."""
         with self.session() as s:
             s.add(BuildResult(product=product, commit=commit, status=status, duration=duration, log=log))
 
     def build_result(self, product: str, commit: str) -> BuildResult | None:
+        """The latest local CI result of ``product`` at ``commit``, None if it was never built there."""
         with self.session() as s:
             return s.scalars(
                 select(BuildResult)
@@ -292,6 +321,7 @@ class Store:
             ).first()
 
     def last_failure(self, product: str) -> ActionRecord | None:
+        """The latest failed action of ``product``, None if none failed."""
         with self.session() as s:
             return s.scalars(
                 select(ActionRecord)
@@ -301,10 +331,12 @@ class Store:
             ).first()
 
     def record_signatures(self, rows: list[dict[str, Any]]) -> None:
+        """Save failure signatures seen in builds (each dict holds ``SignatureRecord`` fields)."""
         with self.session() as s:
             s.add_all(SignatureRecord(**row) for row in rows)
 
     def signatures(self, product: str | None = None, fingerprint: str | None = None) -> list[SignatureRecord]:
+        """Failure signatures on record, oldest first, of one product and/or one fingerprint if given."""
         with self.session() as s:
             q = select(SignatureRecord).order_by(SignatureRecord.id)
             if product is not None:
@@ -316,12 +348,14 @@ class Store:
     # --- product status -------------------------------------------------------------------------
 
     def save_status(self, product: str, in_sync: bool, facets: dict[str, Any], facts: dict[str, Any]) -> None:
+        """Replace the latest observation of ``product``: whether it is in sync, its facets, its facts."""
         with self.session() as s:
             row = s.get(ProductStatus, product) or ProductStatus(product=product)
             row.in_sync, row.facets, row.facts, row.observed_at = in_sync, facets, facts, utcnow()
             s.add(row)
 
     def statuses(self) -> list[ProductStatus]:
+        """The latest observation of every product, by product name."""
         with self.session() as s:
             return list(s.scalars(select(ProductStatus).order_by(ProductStatus.product)))
 
@@ -338,6 +372,7 @@ class Store:
     def add_approval(
         self, action_id: str, product: str, approver: str, comment: str, revision: str, fingerprint: str
     ) -> ApprovalRecord:
+        """Record an approval of ``action_id``, bound to the fleet revision and product fingerprint."""
         with self.session() as s:
             rec = ApprovalRecord(
                 action_id=action_id,
@@ -351,6 +386,7 @@ class Store:
             return rec
 
     def approvals(self, products: list[str] | None = None) -> list[ApprovalRecord]:
+        """Approvals on record, oldest first, for the given products only if ``products`` is given."""
         with self.session() as s:
             q = select(ApprovalRecord).order_by(ApprovalRecord.id)
             if products is not None:
@@ -358,10 +394,12 @@ class Store:
             return list(s.scalars(q))
 
     def record_decisions(self, rows: list[dict[str, Any]]) -> None:
+        """Append verdicts to the decision log (each dict holds ``DecisionRecord`` fields)."""
         with self.session() as s:
             s.add_all(DecisionRecord(**row) for row in rows)
 
     def decisions(self, action_id: str, limit: int = 1) -> list[DecisionRecord]:
+        """The latest ``limit`` decisions on ``action_id``, newest first."""
         with self.session() as s:
             q = (
                 select(DecisionRecord)
@@ -415,6 +453,7 @@ class Store:
             return rec
 
     def audit_records(self, product: str | None = None, limit: int | None = None) -> list[AuditRecord]:
+        """The audit log in chain order, of one product if given; only the last ``limit`` records if given."""
         with self.session() as s:
             q = select(AuditRecord).order_by(AuditRecord.seq)
             if product is not None:
@@ -423,6 +462,7 @@ class Store:
             return rows[-limit:] if limit else rows
 
     def verify_audit(self) -> ChainCheck:
+        """Walk the audit chain from the start and report the first gap, relinked or edited record."""
         prev, n = GENESIS, 0
         for n, rec in enumerate(self.audit_records(), start=1):
             if rec.seq != n:

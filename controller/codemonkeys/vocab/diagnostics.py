@@ -7,12 +7,16 @@ from enum import StrEnum
 
 
 class Severity(StrEnum):
+    """How bad a diagnostic is: an ``error`` makes the fleet invalid, a ``warning`` does not."""
+
     ERROR = "error"
     WARNING = "warning"
 
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
+    """One problem at ``file:line:col`` (1-based), printed as ``FILE:LINE:COL: message``."""
+
     file: str
     line: int
     col: int
@@ -23,6 +27,7 @@ class Diagnostic:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
 
     def to_json(self) -> dict:
+        """The diagnostic as a plain dict (for ``--json`` output)."""
         return asdict(self)
 
 

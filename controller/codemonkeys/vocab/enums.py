@@ -10,11 +10,15 @@ from enum import StrEnum
 
 
 class CIKind(StrEnum):
+    """Where builds run: `local` runs build.command in a clean checkout, `jenkins` runs a Jenkins job."""
+
     LOCAL = "local"
     JENKINS = "jenkins"
 
 
 class RegistryType(StrEnum):
+    """The kind of package registry: a `file` directory, or a PyPI, npm, crates or OCI registry."""
+
     FILE = "file"
     PYPI = "pypi"
     NPM = "npm"
@@ -23,6 +27,8 @@ class RegistryType(StrEnum):
 
 
 class Language(StrEnum):
+    """The product's language: it picks the default version file, registry layout and Jenkinsfile template."""
+
     PYTHON = "python"
     NODE = "node"
     RUST = "rust"
@@ -32,5 +38,7 @@ class Language(StrEnum):
 
 
 class Versioning(StrEnum):
+    """How versions are chosen: `conventional` from conventional commits, `pinned` from release.version."""
+
     CONVENTIONAL = "conventional"
     PINNED = "pinned"

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class FactModel(BaseModel):
+    """Base of the fact models: unknown fields forbidden, immutable."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -25,6 +27,8 @@ class Unknown(FactModel):
 
 
 class Bump(StrEnum):
+    """The semver part a release bumps (``none``: nothing releasable)."""
+
     NONE = "none"
     PATCH = "patch"
     MINOR = "minor"
@@ -32,6 +36,8 @@ class Bump(StrEnum):
 
 
 class Commit(FactModel):
+    """One commit as conventional commits read it: type, scope, whether it is breaking, subject."""
+
     sha: str
     type: str | None = None  # conventional-commit type, None when the subject is not conventional
     scope: str | None = None
@@ -40,6 +46,8 @@ class Commit(FactModel):
 
 
 class GitFacts(FactModel):
+    """What the product's repo says: head, build commit, tags, commits since the last tag, next version."""
+
     head: str  # commit id of the branch head
     build_commit: str  # the newest commit CI should build (skips `[skip ci]` commits such as release commits)
     last_tag: str | None = None  # newest version tag reachable from head
@@ -55,6 +63,8 @@ class GitFacts(FactModel):
 
 
 class BuildStatus(StrEnum):
+    """The CI result of a commit: success, failure, none recorded, or still running."""
+
     SUCCESS = "success"
     FAILURE = "failure"
     NONE = "none"  # no result recorded for this commit
@@ -62,6 +72,8 @@ class BuildStatus(StrEnum):
 
 
 class BuildFacts(FactModel):
+    """The CI result of the build commit, with its duration, finish time and build URL if any."""
+
     commit: str
     status: BuildStatus
     duration: float | None = None
@@ -70,10 +82,14 @@ class BuildFacts(FactModel):
 
 
 class RegistryFacts(FactModel):
+    """The versions of the product's package a registry has."""
+
     versions: list[str] = Field(default_factory=list)
 
 
 class DocsFacts(FactModel):
+    """What the published docs were built from: commit, docs inputs hash and API fingerprint."""
+
     published_commit: str | None = None  # commit the published docs were built from; None: never published
     published_inputs: str | None = None
     published_api: str | None = None  # the API fingerprint the published docs were generated from

@@ -14,6 +14,8 @@ PLAN_FORMAT = "codemonkeys.plan/v1"
 
 
 class ActionKind(StrEnum):
+    """What an action does, as ``<facet>.<step>`` (``build.run``, ``release.cut``, ...)."""
+
     BUILD_RUN = "build.run"
     BUILD_HEAL = "build.heal"
     DOCS_BUILD = "docs.build"
@@ -24,18 +26,24 @@ class ActionKind(StrEnum):
 
 
 class Verdict(StrEnum):
+    """The gate's verdict on an action: ``allow`` it, ``deny`` it, or ``hold`` it for approval."""
+
     ALLOW = "allow"
     DENY = "deny"
     HOLD = "hold"
 
 
 class FacetName(StrEnum):
+    """The facets a product can declare, by their key in ``spec``."""
+
     BUILD = "build"
     DOCS = "docs"
     RELEASE = "release"
 
 
 class FacetState(StrEnum):
+    """How a facet compares to what is wanted: in sync, drifting, failed, blocked, or unknown."""
+
     IN_SYNC = "in_sync"
     DRIFT = "drift"  # differs; the plan has actions to fix it
     FAILED = "failed"  # differs and no automatic action can fix it (e.g. a red build awaiting a fix)
@@ -44,6 +52,8 @@ class FacetState(StrEnum):
 
 
 class PlanModel(BaseModel):
+    """Base of the plan document's models: unknown fields forbidden, immutable."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -58,6 +68,8 @@ class TraceEntry(PlanModel):
 
 
 class Decision(PlanModel):
+    """The gate's decision on one action: verdict, deciding rule and message, advisories, duties, trace."""
+
     verdict: Verdict
     rule: str | None = None
     message: str = ""
@@ -69,6 +81,8 @@ class Decision(PlanModel):
 
 
 class Action(PlanModel):
+    """One planned action: what it does to which product, why, what it waits for, and its decision."""
+
     id: str
     product: str
     kind: ActionKind
@@ -80,6 +94,8 @@ class Action(PlanModel):
 
 
 class Facet(PlanModel):
+    """One facet of a product in the plan: wanted and observed values, its state and a message."""
+
     want: str
     observed: str
     in_sync: bool
@@ -88,6 +104,8 @@ class Facet(PlanModel):
 
 
 class ProductPlan(PlanModel):
+    """One product in the plan: whether it is in sync, its facets, and its observed fingerprint."""
+
     in_sync: bool
     facets: dict[str, Facet]
     suspended: bool = False
@@ -95,11 +113,15 @@ class ProductPlan(PlanModel):
 
 
 class FleetRef(PlanModel):
+    """The fleet repo a plan was made from: its root directory and git revision."""
+
     root: str
     revision: str
 
 
 class Plan(PlanModel):
+    """The plan document: the fleet it was made from, its fingerprint, the actions and every product."""
+
     format: Literal["codemonkeys.plan/v1"] = PLAN_FORMAT
     fleet: FleetRef
     fingerprint: str
@@ -107,6 +129,7 @@ class Plan(PlanModel):
     products: dict[str, ProductPlan]
 
     def action(self, action_id: str) -> Action:
+        """The action with id ``action_id``. Raises ``KeyError`` if the plan has none."""
         for a in self.actions:
             if a.id == action_id:
                 return a
@@ -114,13 +137,16 @@ class Plan(PlanModel):
 
     @property
     def runnable(self) -> list[Action]:
+        """The actions the gate allowed, in plan order."""
         return [a for a in self.actions if a.decision.verdict is Verdict.ALLOW]
 
     @property
     def has_changes(self) -> bool:
+        """Whether the plan has any action (allowed or not)."""
         return bool(self.actions)
 
     def summary(self) -> str:
+        """One line: products in sync and drifting, and how many actions (denied, held)."""
         in_sync = sum(1 for p in self.products.values() if p.in_sync)
         drifting = len(self.products) - in_sync
         n = len(self.actions)

@@ -12,6 +12,8 @@ from enum import StrEnum
 
 
 class FactValue(StrEnum):
+    """A fact's value: true (observed), pending (an allowed earlier action makes it true), false, unknown."""
+
     TRUE = "true"
     PENDING = "pending"
     FALSE = "false"
@@ -20,6 +22,8 @@ class FactValue(StrEnum):
 
 @dataclass(frozen=True)
 class Approval:
+    """An approval on record, bound to the fleet revision and product fingerprint it was given for."""
+
     approver: str
     revision: str  # fleet revision it was given for
     fingerprint: str  # the product's observed fingerprint it was given for

@@ -21,6 +21,7 @@ _WEEKLY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)\s+(\d{2}):(\d{2})$")
 
 
 def zone(name: str) -> ZoneInfo:
+    """The IANA timezone ``name``. Raises ``ValueError`` if it is unknown."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -28,6 +29,7 @@ def zone(name: str) -> ZoneInfo:
 
 
 def parse_hhmm(text: str) -> time:
+    """``HH:MM`` -> time of day. Raises ``ValueError`` if it is not a valid time."""
     h, m = (int(x) for x in text.split(":"))
     if not (0 <= h <= 23 and 0 <= m <= 59):
         raise ValueError(f"invalid time of day {text!r}")
@@ -36,10 +38,13 @@ def parse_hhmm(text: str) -> time:
 
 @dataclass(frozen=True)
 class WeeklyPoint:
+    """A point in the week: day (0 = Monday) and time of day."""
+
     day: int  # 0 = Monday
     at: time
 
     def minutes(self) -> int:
+        """Minutes since Monday 00:00."""
         return self.day * 1440 + self.at.hour * 60 + self.at.minute
 
 
@@ -60,6 +65,7 @@ def parse_point(text: str, tz: ZoneInfo) -> datetime | WeeklyPoint:
 
 
 def in_window(now: datetime, days: list[str], start: str | None, end: str | None, tz_name: str) -> bool:
+    """Whether ``now`` falls in the window on the wall clock of ``tz_name`` (see the module docstring)."""
     local = now.astimezone(zone(tz_name))
     t = local.time().replace(second=0, microsecond=0, tzinfo=None)
     begin = parse_hhmm(start) if start else time(0)
@@ -75,6 +81,7 @@ def in_window(now: datetime, days: list[str], start: str | None, end: str | None
 
 
 def in_freeze(now: datetime, start: str, end: str, tz_name: str) -> bool:
+    """Whether ``now`` falls in the freeze from ``start`` to ``end``. Raises ``ValueError`` on a bad point."""
     tz = zone(tz_name)
     a, b = parse_point(start, tz), parse_point(end, tz)
     if isinstance(a, WeeklyPoint) and isinstance(b, WeeklyPoint):

@@ -23,6 +23,7 @@ DEFAULT_FILES = {
 
 
 def version_file_for(language: Language, explicit: str | None) -> str:
+    """The version file: ``explicit`` if given, else the language's default, else ``VERSION``."""
     return explicit or DEFAULT_FILES.get(language, "VERSION")
 
 

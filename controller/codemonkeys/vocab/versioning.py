@@ -22,6 +22,7 @@ _ORDER = [Bump.NONE, Bump.PATCH, Bump.MINOR, Bump.MAJOR]
 
 
 def parse_commit(sha: str, subject: str, body: str = "") -> Commit:
+    """Read a commit's subject (and ``BREAKING CHANGE`` footer) as a conventional commit, if it is one."""
     m = _SUBJECT.match(subject.strip())
     if not m:
         return Commit(sha=sha, subject=subject.strip())
@@ -32,6 +33,7 @@ def parse_commit(sha: str, subject: str, body: str = "") -> Commit:
 
 
 def commit_bump(commit: Commit) -> Bump:
+    """The bump one commit asks for (release commits and non-releasable types: none)."""
     if commit.type == "chore" and commit.scope == "release":
         return Bump.NONE
     if commit.breaking:
@@ -40,10 +42,12 @@ def commit_bump(commit: Commit) -> Bump:
 
 
 def overall_bump(commits: Iterable[Commit]) -> Bump:
+    """The largest bump among ``commits`` (none if there are none)."""
     return max((commit_bump(c) for c in commits), key=_ORDER.index, default=Bump.NONE)
 
 
 def parse_version(text: str | None) -> semver.Version | None:
+    """``text`` (a leading ``v`` allowed) as semver, None if empty or not semver."""
     if not text:
         return None
     try:
@@ -128,6 +132,7 @@ def tag_pattern(tag_format: str, product: str) -> re.Pattern[str]:
 
 
 def format_tag(tag_format: str, product: str, version: str) -> str:
+    """The tag name of ``version`` for ``product`` in ``tag_format``."""
     return tag_format.replace("{product}", product).replace("{version}", version)
 
 
