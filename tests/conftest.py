@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from codemonkeys.demo import Workspace, init_workspace
-from servers.fixtures import npm_server, oci_server, pypi_server  # noqa: F401  (real registries)
+from servers.fixtures import (  # noqa: F401  (real registries)
+    npm_server,
+    oci_server,
+    oci_token_server,
+    pypi_server,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).parent / "cases"

@@ -1,28 +1,21 @@
 """Registry observers: pure parses on recorded payloads, the HTTP layer (retries, rate limit, no secrets
-in errors) on a mock transport, and fetches against real local servers.
+in errors) on a mock transport, and fetches against the real local servers of tests/servers/.
 
-Real servers: pypiserver (a real PyPI-compatible index, with and without basic auth) when it is
-installed. For npm, crates and OCI a small ``http.server`` stands in for the registry: it serves the
-recorded payloads at the paths the real APIs use and, for OCI, implements exactly the 401 challenges
-and the token endpoint of the distribution spec's token flow (it stands in for the token service).
+Real servers (session fixtures; a missing one fails under CI=true): pypiserver (anonymous reads, and
+basic auth), verdaccio (unscoped and scoped packages; packages only a token may read), Distribution
+(basic auth; token auth behind our token service, so the observer does the whole 401 -> Bearer
+challenge -> token -> retry flow against the real registry). What no real server here can show, OCI
+tag pagination, runs on a mock transport; crates, which has no real server here, on a stand-in.
 """
 
 from __future__ import annotations
 
 import base64
-import importlib.util
-import json
-import socket
-import subprocess
-import sys
 import threading
-import time
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -45,6 +38,16 @@ from codemonkeys.registries.pypi import (
     parse_simple_json,
 )
 from codemonkeys.vocab.facts import RegistryFacts, Unknown
+from servers.fixtures import serve
+from servers.registries import (
+    NPM_PRIVATE_PREFIX,
+    NPM_PRIVATE_SCOPE,
+    Server,
+    TokenRegistry,
+    npm_publish,
+    oci_push_tags,
+    start_pypiserver,
+)
 
 PAYLOADS = Path(__file__).parent / "payloads" / "registries"
 USER, PASSWORD, TOKEN = "ci-bot", "s3cret-Pa55word", "tok-9f8e7d6c5b4a"
@@ -236,7 +239,9 @@ class FakeTime:
         self.now += seconds
 
 
-def mock_http(script: Script, sleeps: list[float] | None = None, **kw) -> RegistryHttp:
+def mock_http(
+    script: Callable[[httpx.Request], httpx.Response], sleeps: list[float] | None = None, **kw
+) -> RegistryHttp:
     fake = FakeTime(sleeps if sleeps is not None else [])
     kw.setdefault("clock", fake.clock)
     return RegistryHttp(transport=httpx.MockTransport(script), sleep=fake.sleep, **kw)
@@ -380,27 +385,67 @@ def test_dispatcher_payload_errors_are_unknown():
     assert isinstance(facts, Unknown) and "unexpected payload" in facts.error
 
 
-# --- real servers -------------------------------------------------------------------------------------
+# --- OCI pagination on a mock transport ---------------------------------------------------------------
+# The one behaviour no real registry here can show: Distribution 2.8 (Debian's docker-registry, the only
+# one installable here) answers tags/list whole, ignoring `n`/`last` and never sending `Link` (tag
+# pagination came with Distribution 3.0), and observe_oci asks for no page size (`n=`) anyway.
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def test_oci_pagination_follows_link_with_the_token():
+    issued = "registry-token-abc123"
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        url = request.url
+        if url.path == "/token":
+            return httpx.Response(200, json={"token": issued})
+        if request.headers.get("authorization") != f"Bearer {issued}":
+            challenge = 'Bearer realm="https://reg.example/token",service="reg",scope="repository:a/w:pull"'
+            return httpx.Response(
+                401, content=payload("oci-error-unauthorized.json"), headers={"WWW-Authenticate": challenge}
+            )
+        if url.path == "/v2/a/w/tags/list" and not url.query:
+            link = '</v2/a/w/tags/list?n=2&last=1.1.0>; rel="next"'
+            return httpx.Response(
+                200, content=payload("oci-tags-acme-widgets.page1.json"), headers={"Link": link}
+            )
+        if url.path == "/v2/a/w/tags/list" and url.params.get("last") == "1.1.0":
+            return httpx.Response(200, content=payload("oci-tags-acme-widgets.page2.json"))
+        return httpx.Response(404, content=payload("oci-error-name-unknown.json"))
+
+    with mock_http(handler) as http:
+        facts = observe_registry(registry("oci", "https://reg.example"), "o", Language.OTHER, "a/w", {}, http)
+    assert facts == RegistryFacts(versions=["1.0.0", "1.1.0", "2.0.0", "latest"])  # both pages
+    assert [str(r.url) for r in requests] == [
+        "https://reg.example/v2/a/w/tags/list",  # no `n=`: the registry's own page size
+        "https://reg.example/token?scope=repository%3Aa%2Fw%3Apull&service=reg",
+        "https://reg.example/v2/a/w/tags/list",
+        "https://reg.example/v2/a/w/tags/list?n=2&last=1.1.0",
+    ]
+    assert requests[-1].headers["authorization"] == f"Bearer {issued}"  # the next page goes with the token
 
 
-def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
+@pytest.mark.parametrize(
+    ("link", "error"),
+    [
+        ('<https://elsewhere.example/v2/a/w/tags/list?last=x>; rel="next"', "next page elsewhere"),
+        ('</v2/a/w/tags/list>; rel="next"', "pagination does not end"),
+    ],
+)
+def test_oci_pagination_refuses_other_hosts_and_loops(link, error):
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=payload("oci-tags-acme-widgets.page1.json"), headers={"Link": link}
+        )
 
+    with mock_http(handler) as http:
+        facts = observe_registry(registry("oci", "https://reg.example"), "o", Language.OTHER, "a/w", {}, http)
+    assert isinstance(facts, Unknown) and error in facts.error
+
+
+# --- real servers: pypiserver -------------------------------------------------------------------------
+# Session fixtures of this module; a missing pypi-server fails under CI=true (servers.fixtures.serve).
 
 PACKAGES = [
     "acme_widgets-1.0.0-py3-none-any.whl",
@@ -411,64 +456,39 @@ PACKAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def pypiserver(tmp_path_factory) -> Iterator[Callable[[bool], str]]:
-    """Start pypiserver (no auth, or basic auth on list + download) on demand; yields its base URL."""
-    if importlib.util.find_spec("pypiserver") is None:
-        pytest.skip("pypiserver is not installed (pip install pypiserver passlib)")
-    root = tmp_path_factory.mktemp("pypiserver")
-    packages = root / "packages"
-    packages.mkdir()
-    for name in PACKAGES:
-        (packages / name).write_bytes(b"not really a distribution: pypiserver lists by file name")
-    procs: dict[bool, tuple[subprocess.Popen, str]] = {}
+def seeded_pypiserver(authenticate: tuple[str, ...]) -> Callable[[Path], Server]:
+    """pypiserver over a packages dir of dummy files (it lists by file name), with `-a AUTHENTICATE`."""
 
-    def start(with_auth: bool) -> str:
-        if with_auth in procs:
-            return procs[with_auth][1]
-        port = free_port()
-        tail = ["--disable-fallback", str(packages)]
-        if with_auth:
-            with warnings.catch_warnings():  # passlib imports the deprecated `crypt`
-                warnings.simplefilter("ignore", DeprecationWarning)
-                from passlib.apache import HtpasswdFile
+    def start(workdir: Path) -> Server:
+        packages = workdir / "packages"
+        packages.mkdir(parents=True, exist_ok=True)
+        for name in PACKAGES:
+            (packages / name).write_bytes(b"not really a distribution: pypiserver lists by file name")
+        return start_pypiserver(workdir, authenticate=authenticate)
 
-                htpasswd = HtpasswdFile(str(root / "htpasswd"), new=True)
-                htpasswd.set_password(USER, PASSWORD)
-                htpasswd.save()
-            auth_args = ["-P", str(root / "htpasswd"), "-a", "list,download"]
-        else:
-            auth_args = ["-P", ".", "-a", "."]
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pypiserver",
-                "run",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                *auth_args,
-                *tail,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        procs[with_auth] = (proc, url)
-        wait_until_up(url + "/health", proc)
-        return url
-
-    yield start
-    for proc, _ in procs.values():
-        proc.terminate()
-        proc.wait(timeout=10)
+    return start
 
 
-def test_pypiserver_real(pypiserver):
-    url = pypiserver(False)
+@pytest.fixture(scope="session")
+def pypi_open(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """pypiserver: anyone reads."""
+    yield from serve(tmp_path_factory, "pypiserver-open", seeded_pypiserver(("update",)))
+
+
+@pytest.fixture(scope="session")
+def pypi_private(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """pypiserver: listing and downloading need `username`/`password` (basic auth)."""
+    yield from serve(
+        tmp_path_factory, "pypiserver-private", seeded_pypiserver(("update", "list", "download"))
+    )
+
+
+def basic_value(username: str, password: str) -> str:
+    return base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def test_pypiserver_real(pypi_open: Server):
+    url = pypi_open.url
     with RegistryHttp() as http:
         reg = registry("pypi", url)
         facts = observe_registry(reg, "pypi-local", Language.PYTHON, "Acme_Widgets", {}, http)
@@ -480,23 +500,181 @@ def test_pypiserver_real(pypiserver):
         assert observe_registry(simple, "p", Language.PYTHON, "acme-widgets", {}, http) == facts
 
 
-def test_pypiserver_real_with_basic_auth(pypiserver):
-    url = pypiserver(True)
+def test_pypiserver_real_with_basic_auth(pypi_private: Server):
+    url, user, password = pypi_private.url, pypi_private.username, pypi_private.password
     reg = registry("pypi", url, usernameEnv="PYPI_USER", passwordEnv="PYPI_PASSWORD")
+    wrong = "wrong-" + password
     with RegistryHttp() as http:
         good = observe_registry(
-            reg, "corp", Language.PYTHON, "acme-widgets", {"PYPI_USER": USER, "PYPI_PASSWORD": PASSWORD}, http
+            reg, "corp", Language.PYTHON, "acme-widgets", {"PYPI_USER": user, "PYPI_PASSWORD": password}, http
         )
-        assert good == RegistryFacts(versions=["1.0.0", "1.1.0", "2.0.0rc1"])
-        wrong = "wrong-" + PASSWORD
         bad = observe_registry(
-            reg, "corp", Language.PYTHON, "acme-widgets", {"PYPI_USER": USER, "PYPI_PASSWORD": wrong}, http
+            reg, "corp", Language.PYTHON, "acme-widgets", {"PYPI_USER": user, "PYPI_PASSWORD": wrong}, http
         )
         anonymous = observe_registry(registry("pypi", url), "corp", Language.PYTHON, "acme-widgets", {}, http)
+    assert good == RegistryFacts(versions=["1.0.0", "1.1.0", "2.0.0rc1"])
     # pypiserver answers a wrong password with 403, no credentials with 401
     assert isinstance(bad, Unknown) and "HTTP 403" in bad.error and f"{url}/simple/acme-widgets/" in bad.error
-    no_secret(bad.error, wrong, PASSWORD)
+    no_secret(bad.error, wrong, password, basic_value(user, wrong), basic_value(user, password))
     assert isinstance(anonymous, Unknown) and "HTTP 401" in anonymous.error
+
+
+# --- real servers: verdaccio (npm) --------------------------------------------------------------------
+# Published once per session through verdaccio's publish API (what `npm publish` sends). Packages
+# under @cm-private/ and cm-private-* only an authenticated user may read (servers/registries.py).
+
+NPM_PUBLISHED = {
+    "cm-observed-widgets": ["1.0.0", "1.0.1", "1.1.0", "2.0.0-beta.1"],
+    "@cm-observed/widgets": ["0.1.0", "0.2.0", "1.0.0"],
+    f"{NPM_PRIVATE_SCOPE}/observed": ["1.0.0", "1.1.0", "2.0.0"],
+    f"{NPM_PRIVATE_PREFIX}observed": ["0.3.0"],
+}
+
+
+def observe(http: RegistryHttp, reg: Registry, package: str, env: dict[str, str] | None = None):
+    """observe_registry for the registry named 'corp', in the language its type implies."""
+    language = {RegistryType.NPM: Language.NODE, RegistryType.PYPI: Language.PYTHON}.get(reg.type)
+    return observe_registry(reg, "corp", language or Language.OTHER, package, env or {}, http)
+
+
+@pytest.fixture(scope="session")
+def npm_published(npm_server: Server) -> Server:
+    for name, versions in NPM_PUBLISHED.items():
+        for version in versions:
+            npm_publish(npm_server, name, version, tag="next" if "-" in version else "latest")
+    return npm_server
+
+
+@pytest.mark.parametrize("name", ["cm-observed-widgets", "@cm-observed/widgets"])
+def test_npm_real_versions_unscoped_and_scoped(npm_published: Server, name: str):
+    url = npm_published.url
+    with RegistryHttp() as http:
+        facts = observe(http, registry("npm", url), name)
+        slash = observe(http, registry("npm", url + "/"), name)  # as .npmrc files write it
+        missing = observe(http, registry("npm", url), name + "-x")
+    assert facts == slash == RegistryFacts(versions=sorted(NPM_PUBLISHED[name]))
+    assert missing == RegistryFacts()  # not published yet: no versions, not an error
+
+
+@pytest.mark.parametrize("name", [f"{NPM_PRIVATE_SCOPE}/observed", f"{NPM_PRIVATE_PREFIX}observed"])
+def test_npm_real_private_package_needs_the_token(npm_published: Server, name: str):
+    url, token, wrong = npm_published.url, npm_published.token or "", "npm_wrongToken0123456789"
+    reg = registry("npm", url, tokenEnv="NPM_TOKEN")
+    with RegistryHttp() as http:
+        good = observe(http, reg, name, {"NPM_TOKEN": token})
+        not_yet = observe(http, reg, name + "-x", {"NPM_TOKEN": token})
+        bad = observe(http, reg, name, {"NPM_TOKEN": wrong})
+        anonymous = observe(http, registry("npm", url), name)
+        unset = observe(http, reg, name)
+    assert good == RegistryFacts(versions=sorted(NPM_PUBLISHED[name]))
+    assert not_yet == RegistryFacts()
+    escaped = name.replace("/", "%2f")
+    for result in (bad, anonymous):  # verdaccio: "authorization required to access package ..."
+        assert isinstance(result, Unknown)
+        assert result.error.startswith(f"registry 'corp': GET {url}/{escaped}: HTTP 401"), result.error
+        no_secret(result.error, token, wrong)
+    assert isinstance(unset, Unknown) and "environment variable NPM_TOKEN" in unset.error
+
+
+# --- real servers: Distribution (OCI) -----------------------------------------------------------------
+# oci_server: basic auth (htpasswd). oci_token_server: token auth, the registry trusting our token
+# service (servers/oci_token.py), so the observer does 401 -> Bearer challenge -> token -> retry.
+
+OCI_TAGS = ["1.0.0", "1.1.0", "2.0.0", "latest"]
+PRIVATE, PUBLIC = "cm-observed/widgets", "public/cm-observed-tool"
+
+
+@pytest.fixture(scope="session")
+def oci_pushed(oci_server: Server) -> Server:
+    auth = "Basic " + basic_value(oci_server.username, oci_server.password)
+    oci_push_tags(oci_server.url, PRIVATE, OCI_TAGS, auth)
+    return oci_server
+
+
+@pytest.fixture(scope="session")
+def oci_token_pushed(oci_token_server: TokenRegistry) -> TokenRegistry:
+    for repository in (PRIVATE, PUBLIC):
+        auth = oci_token_server.push_authorization(repository)
+        oci_push_tags(oci_token_server.registry.url, repository, OCI_TAGS, auth)
+    return oci_token_server
+
+
+def test_oci_real_basic_auth(oci_pushed: Server):
+    url, user, password = oci_pushed.url, oci_pushed.username, oci_pushed.password
+    reg = registry("oci", url, usernameEnv="OCI_USER", passwordEnv="OCI_PASSWORD")
+    env, wrong = {"OCI_USER": user, "OCI_PASSWORD": password}, "not-" + password
+    with RegistryHttp() as http:
+        facts = observe(http, reg, PRIVATE, env)
+        missing = observe(http, reg, "cm-observed/nothing", env)
+        denied = observe(http, reg, PRIVATE, {**env, "OCI_PASSWORD": wrong})
+        anonymous = observe(http, registry("oci", url), PRIVATE)
+    assert facts == RegistryFacts(versions=OCI_TAGS)
+    assert missing == RegistryFacts()  # 404 NAME_UNKNOWN: not pushed yet
+    tags = f"{url}/v2/{PRIVATE}/tags/list"
+    assert isinstance(denied, Unknown) and denied.error.startswith(f"registry 'corp': GET {tags}: HTTP 401")
+    no_secret(denied.error, password, wrong, basic_value(user, wrong), basic_value(user, password))
+    assert isinstance(anonymous, Unknown) and "HTTP 401 (basic auth; none configured)" in anonymous.error
+
+
+def test_oci_real_wrong_url_is_an_error(oci_pushed: Server):
+    with RegistryHttp() as http:
+        # a 404 that is not the registry's NAME_UNKNOWN: the URL is wrong, not the repository missing
+        facts = observe(http, registry("oci", oci_pushed.url + "/not-the-registry"), "a/b")
+        bad_name = observe(http, registry("oci", oci_pushed.url), "Acme/../x")
+    assert isinstance(facts, Unknown) and "HTTP 404" in facts.error
+    assert isinstance(bad_name, Unknown) and "invalid repository name" in bad_name.error
+
+
+def test_oci_real_token_flow(oci_token_pushed: TokenRegistry):
+    server, tokens = oci_token_pushed.registry, oci_token_pushed.tokens
+    url, user, password = server.url, server.username, server.password
+    reg = registry("oci", url, usernameEnv="OCI_USER", passwordEnv="OCI_PASSWORD")
+    env, wrong = {"OCI_USER": user, "OCI_PASSWORD": password}, "not-" + password
+    before = len(tokens.issued)
+    with RegistryHttp() as http:
+        facts = observe(http, reg, PRIVATE, env)
+        issued = tokens.issued[before:]
+        missing = observe(http, reg, "cm-observed/nothing", env)
+        denied = observe(http, reg, PRIVATE, {**env, "OCI_PASSWORD": wrong})
+        anonymous = observe(http, registry("oci", url), PRIVATE)
+        public = observe(http, registry("oci", url), PUBLIC)
+    assert facts == RegistryFacts(versions=OCI_TAGS)
+    # one token, asked for with the challenge's scope and granted to the configured user
+    assert issued == [(user, [{"type": "repository", "name": PRIVATE, "actions": ["pull"]}])]
+    assert missing == RegistryFacts()  # with the token the registry says NAME_UNKNOWN
+    # the token service refused the password: the error names the realm, not the secret
+    assert isinstance(denied, Unknown) and "HTTP 401" in denied.error, denied
+    assert f"GET {tokens.realm}?" in denied.error and tokens.refused[-1] == user
+    no_secret(denied.error, password, wrong, basic_value(user, wrong), basic_value(user, password))
+    # anonymous: a token without access to a private repository, so the registry still says 401 ...
+    tags = f"{url}/v2/{PRIVATE}/tags/list"
+    assert isinstance(anonymous, Unknown), anonymous
+    assert anonymous.error.startswith(f"registry 'corp': GET {tags}: HTTP 401")
+    assert public == RegistryFacts(versions=OCI_TAGS)  # ... and pull access to a public one
+
+
+def test_oci_real_preissued_token(oci_token_pushed: TokenRegistry):
+    """A token configured alone goes as a bearer token on the first request; the registry checks it."""
+    server, tokens = oci_token_pushed.registry, oci_token_pushed.tokens
+    access = [{"type": "repository", "name": PRIVATE, "actions": ["pull"]}]
+    token = tokens.issue("ci-bot", access)
+    expired = tokens.issue("ci-bot", access, seconds=-120)  # past Distribution's 60 s leeway
+    head, signature = token.rsplit(".", 1)
+    tampered = f"{head}.{signature[:10]}{'B' if signature[10] == 'A' else 'A'}{signature[11:]}"
+    reg = registry("oci", server.url, tokenEnv="OCI_TOKEN")
+    before = len(tokens.issued)
+    with RegistryHttp() as http:
+        facts = observe(http, reg, PRIVATE, {"OCI_TOKEN": token})
+        asked = len(tokens.issued) - before
+        refused = [observe(http, reg, PRIVATE, {"OCI_TOKEN": bad}) for bad in (expired, tampered)]
+    assert facts == RegistryFacts(versions=OCI_TAGS)
+    assert asked == 0  # the registry took the configured token: no round trip to the token service
+    for result in refused:  # the registry refused it; the anonymous token it then got has no access
+        assert isinstance(result, Unknown) and "HTTP 401" in result.error, result
+        no_secret(result.error, token, expired, tampered)
+
+
+# --- a stand-in for crates (no real crates registry runs here) ----------------------------------------
 
 
 @dataclass
@@ -543,28 +721,6 @@ def stand_in() -> Iterator[Callable[[Route], tuple[str, list[tuple[str, dict[str
         server.server_close()
 
 
-JSON = {"Content-Type": "application/json"}
-
-
-def test_npm_fetch(stand_in):
-    def route(path: str, headers: dict[str, str]) -> Served:
-        if path == "/@npmcli%2fname-from-folder":
-            return Served(200, payload("npm-npmcli-name-from-folder.json"), JSON)
-        return Served(404, b'{"error":"Not found"}', JSON)
-
-    url, seen = stand_in(route)
-    reg = registry("npm", url + "/", tokenEnv="NPM_TOKEN")
-    with RegistryHttp() as http:
-        facts = observe_registry(
-            reg, "npm", Language.NODE, "@npmcli/name-from-folder", {"NPM_TOKEN": TOKEN}, http
-        )
-        missing = observe_registry(reg, "npm", Language.NODE, "@acme/nothing", {"NPM_TOKEN": TOKEN}, http)
-    assert facts.versions == ["1.0.1", "2.0.0", "3.0.0", "4.0.0", "5.0.0"]
-    assert missing == RegistryFacts()
-    assert seen[0][1]["accept"].startswith("application/vnd.npm.install-v1+json")
-    assert seen[0][1]["authorization"] == f"Bearer {TOKEN}"
-
-
 def test_crates_fetch(stand_in):
     def route(path: str, headers: dict[str, str]) -> Served:
         if path == "/index/ac/me/acme-widgets":
@@ -584,74 +740,3 @@ def test_crates_fetch(stand_in):
     assert isinstance(bad, Unknown) and "invalid crate name" in bad.error
     assert seen[0][1]["authorization"] == TOKEN  # Cargo sends the token as is
     assert [p for p, _ in seen] == ["/index/ac/me/acme-widgets", "/index/no/th/nothing"]
-
-
-SCOPE = "repository:acme/widgets:pull"
-
-
-def oci_route(url_box: list[str], scheme: str, tokens_issued: list[dict[str, list[str]]]) -> Route:
-    """The registry side: tags in two pages behind a Basic or Bearer challenge; plus the token endpoint."""
-    basic = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-    issued = "registry-token-abc123"
-
-    def route(path: str, headers: dict[str, str]) -> Served:
-        parts = urlsplit(path)
-        if parts.path == "/token":
-            if headers.get("authorization") != basic:
-                return Served(401, b'{"details":"incorrect username or password"}', JSON)
-            tokens_issued.append(parse_qs(parts.query))
-            return Served(200, json.dumps({"token": issued, "expires_in": 300}).encode(), JSON)
-        good = basic if scheme == "basic" else f"Bearer {issued}"
-        if headers.get("authorization") != good:
-            challenge = (
-                'Basic realm="Registry Realm"'
-                if scheme == "basic"
-                else f'Bearer realm="{url_box[0]}/token",service="stand-in",scope="{SCOPE}"'
-            )
-            return Served(
-                401, payload("oci-error-unauthorized.json"), {**JSON, "WWW-Authenticate": challenge}
-            )
-        if parts.path == "/v2/acme/widgets/tags/list" and not parts.query:
-            link = '</v2/acme/widgets/tags/list?n=2&last=1.1.0>; rel="next"'
-            return Served(200, payload("oci-tags-acme-widgets.page1.json"), {**JSON, "Link": link})
-        if parts.path == "/v2/acme/widgets/tags/list" and parse_qs(parts.query).get("last") == ["1.1.0"]:
-            return Served(200, payload("oci-tags-acme-widgets.page2.json"), JSON)
-        return Served(404, payload("oci-error-name-unknown.json"), JSON)
-
-    return route
-
-
-@pytest.mark.parametrize("scheme", ["basic", "bearer"])
-def test_oci_fetch_challenge_flow(stand_in, scheme):
-    url_box: list[str] = []
-    tokens: list[dict[str, list[str]]] = []
-    url, seen = stand_in(oci_route(url_box, scheme, tokens))
-    url_box.append(url)
-    reg = registry("oci", url, usernameEnv="OCI_USER", passwordEnv="OCI_PASSWORD")
-    env = {"OCI_USER": USER, "OCI_PASSWORD": PASSWORD}
-    with RegistryHttp() as http:
-        facts = observe_registry(reg, "oci", Language.OTHER, "acme/widgets", env, http)
-        missing = observe_registry(reg, "oci", Language.OTHER, "acme/nothing", env, http)
-        wrong = {**env, "OCI_PASSWORD": "not-" + PASSWORD}
-        denied = observe_registry(reg, "oci", Language.OTHER, "acme/widgets", wrong, http)
-        anonymous = observe_registry(registry("oci", url), "oci", Language.OTHER, "acme/widgets", {}, http)
-    assert facts == RegistryFacts(versions=["1.0.0", "1.1.0", "2.0.0", "latest"])  # both pages
-    assert missing == RegistryFacts()  # 404 NAME_UNKNOWN: not pushed yet
-    assert "authorization" not in seen[0][1]  # the first request goes without credentials
-    for result in (denied, anonymous):
-        assert isinstance(result, Unknown) and "HTTP 401" in result.error and "'oci'" in result.error
-        no_secret(result.error, PASSWORD, "not-" + PASSWORD, "registry-token-abc123")
-    if scheme == "bearer":
-        assert tokens[0] == {"scope": ["repository:acme/widgets:pull"], "service": ["stand-in"]}
-        assert f"{url}/token" in denied.error  # the token service refused
-
-
-def test_oci_other_404_is_an_error(stand_in):
-    url, _ = stand_in(
-        lambda path, headers: Served(404, b"404 page not found", {"Content-Type": "text/plain"})
-    )
-    with RegistryHttp() as http:
-        facts = observe_registry(registry("oci", url), "oci", Language.OTHER, "acme/widgets", {}, http)
-        bad_name = observe_registry(registry("oci", url), "oci", Language.OTHER, "Acme/../x", {}, http)
-    assert isinstance(facts, Unknown) and "HTTP 404" in facts.error
-    assert isinstance(bad_name, Unknown) and "invalid repository name" in bad_name.error

@@ -1,31 +1,38 @@
 """Session-scoped pytest fixtures for the real local registries (see registries.py).
 
 Use them from a test module with
-`from servers.fixtures import npm_server, oci_server, pypi_server  # noqa: F401`.
+`from servers.fixtures import npm_server, oci_server, oci_token_server, pypi_server  # noqa: F401`
+(tests/conftest.py does).
 A registry whose program is not installed skips its tests, except under CI=true where it fails:
-CI must have run scripts/install-test-servers.
+CI must have run scripts/install-test-servers. `serve` does the same for a test module's own servers.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from servers.registries import (
     Server,
     ServerUnavailable,
+    TokenRegistry,
     start_oci_registry,
+    start_oci_token_registry,
     start_pypiserver,
     start_verdaccio,
 )
 
+S = TypeVar("S", bound=AbstractContextManager)
 
-def _serve(
-    tmp_path_factory: pytest.TempPathFactory, name: str, start: Callable[[Path], Server]
-) -> Iterator[Server]:
+
+def serve(tmp_path_factory: pytest.TempPathFactory, name: str, start: Callable[[Path], S]) -> Iterator[S]:
+    """Start a server in a fresh temp dir for the fixture's scope; stop it after. A missing program
+    skips, or fails under CI=true."""
     try:
         server = start(tmp_path_factory.mktemp(name))
     except ServerUnavailable as e:
@@ -39,16 +46,24 @@ def _serve(
 @pytest.fixture(scope="session")
 def pypi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """pypiserver: upload/download/list all need `username`/`password` (see Server.authed_url)."""
-    yield from _serve(tmp_path_factory, "pypiserver", start_pypiserver)
+    yield from serve(tmp_path_factory, "pypiserver", start_pypiserver)
 
 
 @pytest.fixture(scope="session")
 def npm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """verdaccio: anyone reads, `token` (also written in the `npmrc` userconfig file) publishes."""
-    yield from _serve(tmp_path_factory, "verdaccio", start_verdaccio)
+    """verdaccio: anyone reads (except @cm-private/* and cm-private-*: `token` only), `token` (also
+    written in the `npmrc` userconfig file) publishes."""
+    yield from serve(tmp_path_factory, "verdaccio", start_verdaccio)
 
 
 @pytest.fixture(scope="session")
 def oci_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Distribution 2.8 over plain HTTP: basic auth with `username`/`password` for pull and push."""
-    yield from _serve(tmp_path_factory, "oci-registry", start_oci_registry)
+    yield from serve(tmp_path_factory, "oci-registry", start_oci_registry)
+
+
+@pytest.fixture(scope="session")
+def oci_token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRegistry]:
+    """Distribution 2.8 with token auth behind our token service (servers/oci_token.py): `registry`
+    (its `username`/`password` get tokens for any repository), `tokens` (anonymous: pull public/*)."""
+    yield from serve(tmp_path_factory, "oci-token-registry", start_oci_token_registry)

@@ -5,11 +5,17 @@ storage, config, credentials and log file inside the given work dir, waits until
 and returns a `Server`. Nothing is downloaded here: `scripts/install-test-servers` installs the
 programs. A missing program raises `ServerUnavailable`; a program that does not come up raises
 `ServerStartError` with the tail of its log.
+
+Distribution also runs with token auth (`start_oci_token_registry`) behind a token service of ours
+(oci_token.py). `npm_publish` and `oci_push_tags` publish through the registries' own HTTP APIs.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
+import hashlib
+import io
 import json
 import os
 import secrets
@@ -17,21 +23,30 @@ import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urljoin
 
 import bcrypt
 
 from servers.process import ManagedProcess, tail
 
+if TYPE_CHECKING:
+    from servers.oci_token import TokenService
+
 HOST = "127.0.0.1"
 VERDACCIO_DIR = Path(__file__).resolve().parent / "verdaccio"
 DOCKER_REGISTRY = Path("/usr/bin/docker-registry")
 INSTALL_HINT = "run scripts/install-test-servers"
+# verdaccio: packages only an authenticated user may read (everything else: anyone reads)
+NPM_PRIVATE_SCOPE = "@cm-private"
+NPM_PRIVATE_PREFIX = "cm-private-"
 
 
 class ServerUnavailable(RuntimeError):
@@ -239,12 +254,16 @@ def verdaccio_program() -> list[str]:
 
 def _verdaccio_config(workdir: Path, port: int) -> str:
     # JSON is YAML: no quoting surprises with '$all' and '**'.
+    private = {"access": "$authenticated", "publish": "$authenticated", "unpublish": "$authenticated"}
     config = {
         "storage": str(workdir / "storage"),
         "plugins": str(workdir / "plugins"),
         "auth": {"htpasswd": {"file": str(workdir / "htpasswd"), "max_users": 100}},
         "uplinks": {},
+        # The first pattern that matches a package name decides (JSON keeps this order).
         "packages": {
+            f"{NPM_PRIVATE_SCOPE}/*": private,
+            f"{NPM_PRIVATE_PREFIX}*": private,
             "@*/*": {"access": "$all", "publish": "$authenticated", "unpublish": "$authenticated"},
             "**": {"access": "$all", "publish": "$authenticated", "unpublish": "$authenticated"},
         },
@@ -320,22 +339,93 @@ def npmrc_text(url: str, token: str) -> str:
     return f"registry={url}/\n//{hostpath}/:_authToken={token}\n"
 
 
+def npm_tarball(name: str, version: str) -> bytes:
+    """A minimal package tarball (package/package.json, package/index.js), as `npm pack` lays it out."""
+    manifest = {"name": name, "version": version, "main": "index.js", "license": "MIT"}
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for path, data in (
+            ("package/package.json", json.dumps(manifest, indent=2).encode() + b"\n"),
+            ("package/index.js", b"module.exports = 'hello';\n"),
+        ):
+            info = tarfile.TarInfo(path)
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            tar.addfile(info, io.BytesIO(data))
+    return gzip.compress(buf.getvalue(), mtime=0)
+
+
+def npm_publish(server: Server, name: str, version: str, *, tag: str = "latest", timeout: float = 30) -> None:
+    """Publish NAME@VERSION to verdaccio with the server's token, as `npm publish` (libnpmpublish) does:
+    `PUT /NAME` (scoped names escaped) with the version's manifest and its tarball attached."""
+    tarball = npm_tarball(name, version)
+    tarball_name = f"{name}-{version}.tgz"
+    manifest = {
+        "name": name,
+        "version": version,
+        "main": "index.js",
+        "license": "MIT",
+        "_id": f"{name}@{version}",
+        "dist": {
+            "integrity": "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode(),
+            "shasum": hashlib.sha1(tarball).hexdigest(),
+            "tarball": f"{server.url}/{name}/-/{tarball_name}",
+        },
+    }
+    body = {
+        "_id": name,
+        "name": name,
+        "dist-tags": {tag: version},
+        "versions": {version: manifest},
+        "access": None,
+        "_attachments": {
+            tarball_name: {
+                "content_type": "application/octet-stream",
+                "data": base64.b64encode(tarball).decode(),
+                "length": len(tarball),
+            }
+        },
+    }
+    escaped = quote(name, safe="@")  # @scope/name -> @scope%2Fname
+    req = urllib.request.Request(
+        f"{server.url}/{escaped}",
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {server.token}"},
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        if resp.status not in (200, 201):
+            raise AssertionError(f"publishing {name}@{version}: HTTP {resp.status}")
+
+
 # --- OCI registry (Distribution 2.8, Debian docker-registry) -----------------------------------------
 
 
-def start_oci_registry(workdir: Path, *, username: str = "cm", timeout: float = 60.0) -> Server:
-    """Distribution with filesystem storage in WORKDIR/storage and htpasswd (bcrypt) basic auth.
+def start_oci_registry(
+    workdir: Path,
+    *,
+    username: str = "cm",
+    timeout: float = 60.0,
+    token_service: TokenService | None = None,
+) -> Server:
+    """Distribution with filesystem storage in WORKDIR/storage and htpasswd (bcrypt) basic auth, or,
+    given a `token_service`, token auth trusting it (`username` must be one of its users).
 
     Push: `skopeo copy --dest-creds USER:PASS --dest-tls-verify=false oci:DIR:TAG
-    docker://127.0.0.1:PORT/NAME:TAG`. Plain HTTP, so clients must treat it as insecure.
+    docker://127.0.0.1:PORT/NAME:TAG`, or `oci_push_tags`. Plain HTTP, so clients must treat it as
+    insecure.
     """
     if not DOCKER_REGISTRY.exists():
         raise ServerUnavailable(f"{DOCKER_REGISTRY} is not installed ({INSTALL_HINT})")
     workdir = Path(workdir)
     (workdir / "storage").mkdir(parents=True, exist_ok=True)
-    password = secrets.token_hex(16)
-    htpasswd = workdir / "htpasswd"
-    htpasswd.write_text(f"{username}:{_bcrypt_hash(password)}\n")
+    if token_service is None:
+        password = secrets.token_hex(16)
+        htpasswd = workdir / "htpasswd"
+        htpasswd.write_text(f"{username}:{_bcrypt_hash(password)}\n")
+        auth: dict = {"htpasswd": {"realm": "codemonkeys-test", "path": str(htpasswd)}}
+    else:
+        password = token_service.users[username]
+        auth = token_service.registry_auth_config()
 
     def start(port: int) -> Server:
         config = workdir / "config.yml"
@@ -354,7 +444,7 @@ def start_oci_registry(workdir: Path, *, username: str = "cm", timeout: float = 
                         "secret": secrets.token_hex(16),
                         "headers": {"X-Content-Type-Options": ["nosniff"]},
                     },
-                    "auth": {"htpasswd": {"realm": "codemonkeys-test", "path": str(htpasswd)}},
+                    "auth": auth,
                 },
                 indent=2,
             )
@@ -377,3 +467,99 @@ def start_oci_registry(workdir: Path, *, username: str = "cm", timeout: float = 
         )
 
     return _with_port_retries(start)
+
+
+@dataclass
+class TokenRegistry:
+    """Distribution with token auth (`registry`) and the token service of ours it trusts (`tokens`).
+
+    `registry.username`/`registry.password` are the token service's user.
+    """
+
+    registry: Server
+    tokens: TokenService
+
+    def stop(self) -> None:
+        try:
+            self.registry.stop()
+        finally:
+            self.tokens.stop()
+
+    def __enter__(self) -> TokenRegistry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def push_authorization(self, repository: str) -> str:
+        """An `Authorization` value that may push to and pull from `repository` (issued directly)."""
+        access = [{"type": "repository", "name": repository, "actions": ["pull", "push"]}]
+        return "Bearer " + self.tokens.issue(self.registry.username, access)
+
+
+def start_oci_token_registry(workdir: Path, *, username: str = "cm", timeout: float = 60.0) -> TokenRegistry:
+    """Our token service (a thread of this process), then Distribution with `auth: token` trusting it."""
+    if not DOCKER_REGISTRY.exists():
+        raise ServerUnavailable(f"{DOCKER_REGISTRY} is not installed ({INSTALL_HINT})")
+    try:
+        from servers.oci_token import start_token_service
+    except ImportError as e:  # cryptography signs the tokens
+        raise ServerUnavailable(f"the OCI token service needs {e.name or e} ({INSTALL_HINT})") from e
+    workdir = Path(workdir)
+    tokens = start_token_service(workdir, {username: secrets.token_hex(16)})
+    try:
+        registry = start_oci_registry(workdir, username=username, timeout=timeout, token_service=tokens)
+    except BaseException:
+        tokens.stop()
+        raise
+    return TokenRegistry(registry, tokens)
+
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_CONFIG = json.dumps(
+    {"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}
+)
+
+
+def oci_push_tags(
+    url: str, repository: str, tags: Sequence[str], authorization: str, *, timeout: float = 30
+) -> str:
+    """Push a tiny image (a config blob, no layers) to URL/REPOSITORY under each tag with plain HTTP,
+    as the distribution spec's push goes: `POST blobs/uploads/`, `PUT <location>&digest=`, then
+    `PUT manifests/<tag>` per tag. Returns the manifest digest."""
+    config = OCI_CONFIG.encode()
+    config_digest = "sha256:" + hashlib.sha256(config).hexdigest()
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": config_digest,
+                "size": len(config),
+            },
+            "layers": [],
+        }
+    ).encode()
+
+    def call(method: str, target: str, data: bytes | None, content_type: str | None = None):
+        headers = {"Authorization": authorization}
+        if content_type:
+            headers["Content-Type"] = content_type
+        req = urllib.request.Request(urljoin(url, target), data=data, method=method, headers=headers)
+        try:
+            return urllib.request.urlopen(req, timeout=timeout)
+        except urllib.error.HTTPError as e:
+            detail = e.read().decode(errors="replace")
+            raise AssertionError(f"{method} {target}: HTTP {e.code}: {detail}") from None
+
+    with call("POST", f"/v2/{repository}/blobs/uploads/", b"") as resp:
+        location = resp.headers["Location"]
+    sep = "&" if "?" in location else "?"
+    upload = f"{location}{sep}digest={quote(config_digest)}"
+    with call("PUT", upload, config, "application/octet-stream"):
+        pass
+    for tag in tags:
+        with call("PUT", f"/v2/{repository}/manifests/{tag}", manifest, OCI_MANIFEST):
+            pass
+    return "sha256:" + hashlib.sha256(manifest).hexdigest()
