@@ -6,11 +6,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from need import need_module
 
-pytest.importorskip("tree_sitter")
+need_module("tree_sitter", "the code graph needs the [oracle] extra: pip install -e '.[oracle]'")
 
-from codemonkeys.gitutil import IDENTITY, git
-from codemonkeys.oracle import (
+from codemonkeys.gitutil import IDENTITY, git  # noqa: E402  (after the dependency check)
+from codemonkeys.oracle import (  # noqa: E402
     SourceLanguage,
     SymbolKind,
     Visibility,
