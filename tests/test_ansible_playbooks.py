@@ -8,16 +8,14 @@ for reproducibility (same tree -> same digests) and for a layout skopeo can read
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from codemonkeys.act.base import Redactor
 from codemonkeys.act.publish_ansible import playbook_dir, run_playbook
 from codemonkeys.context import Context
+from need import need_program
 
 CONTEXT = Context.from_environ()
 
@@ -78,10 +76,9 @@ def test_oci_layout_is_reproducible(tmp_path: Path):
     assert digests[0] == digests[1] and digests[0].startswith("sha256:")
     index = json.loads((tmp_path / "l0" / "index.json").read_text())
     assert index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] == "0.1.0"
-    if shutil.which("skopeo") is None:
-        pytest.skip("skopeo is not installed (scripts/install-test-servers installs it)")
+    skopeo = need_program("skopeo", "scripts/install-test-servers installs it (Debian package skopeo)")
     inspect = subprocess.run(
-        ["skopeo", "inspect", "--raw", f"oci:{tmp_path / 'l0'}:0.1.0"], capture_output=True, text=True
+        [skopeo, "inspect", "--raw", f"oci:{tmp_path / 'l0'}:0.1.0"], capture_output=True, text=True
     )
     assert inspect.returncode == 0, inspect.stderr
     assert json.loads(inspect.stdout)["mediaType"] == "application/vnd.oci.image.manifest.v1+json"

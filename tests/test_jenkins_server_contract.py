@@ -22,9 +22,10 @@ from xml.sax.saxutils import escape
 import pytest
 import requests
 
+from need import need_module
 from servers.jenkins.launch import JenkinsServer, start_jenkins
 
-jenkins = pytest.importorskip("jenkins", reason="python-jenkins is a test dependency")
+jenkins = need_module("jenkins", "python-jenkins is a test dependency: pip install -e '.[test]'")
 
 QUIET = 0.3  # the server's quiet period in these tests (seconds)
 FOLDER_XML = """<?xml version='1.1' encoding='UTF-8'?>
@@ -361,8 +362,13 @@ def test_folders_and_job_crud(client) -> None:
 # --- builds -------------------------------------------------------------------------------------------
 
 
-def test_freestyle_build_lifecycle(client) -> None:
-    script = 'echo "commit=$COMMIT flavour=$FLAVOUR n=$BUILD_NUMBER job=$JOB_NAME ws=$WORKSPACE"\nsleep 0.3'
+def test_freestyle_build_lifecycle(client, tmp_path: Path) -> None:
+    gate = tmp_path / "gate"  # the build waits for this file: it is running until the test creates it
+    script = (
+        'echo "commit=$COMMIT flavour=$FLAVOUR n=$BUILD_NUMBER job=$JOB_NAME ws=$WORKSPACE"\n'
+        f"while [ ! -e {gate} ]; do sleep 0.05; done\n"
+        "sleep 0.3"
+    )
     client.create_job("lifecycle", freestyle_xml(script, params={"COMMIT": "", "FLAVOUR": "plain"}))
     queue_id = client.build_job("lifecycle", {"COMMIT": "abc123", "UNDEFINED": "dropped"})
     item = client.get_queue_item(queue_id)
@@ -377,10 +383,13 @@ def test_freestyle_build_lifecycle(client) -> None:
     assert left["_class"] == "hudson.model.Queue$LeftItem" and left["cancelled"] is False
     assert left["executable"]["url"].endswith(f"/job/lifecycle/{number}/")
     running = client.get_build_info("lifecycle", number)
-    if running["building"]:  # the step sleeps 0.3 s: normally still running here
-        assert running["result"] is None and running["duration"] == 0
-        assert client.get_job_info("lifecycle")["color"] == "notbuilt_anime"
+    assert running["building"] is True and running["result"] is None and running["duration"] == 0
+    assert client.get_job_info("lifecycle")["color"] == "notbuilt_anime"
+    assert [b for b in busy_builds(client) if b[0] == "lifecycle"] == [("lifecycle", number)]
+    time.sleep(0.3)  # still held by the gate: it stays running, however long the test looks
+    assert client.get_build_info("lifecycle", number)["building"] is True
 
+    gate.touch()
     info = finished(client, "lifecycle", number)
     assert info["result"] == "SUCCESS" and info["building"] is False
     assert info["duration"] >= 300 and abs(info["timestamp"] / 1000 - time.time()) < 60

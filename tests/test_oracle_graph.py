@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("tree_sitter")
+from need import need_module
 
-from codemonkeys.oracle import (
+need_module("tree_sitter", "the code graph needs the [oracle] extra: pip install -e '.[oracle]'")
+
+from codemonkeys.oracle import (  # noqa: E402
     SourceLanguage,
     SymbolKind,
     Visibility,
@@ -26,8 +28,8 @@ from codemonkeys.oracle import (
     read_files,
     snapshot_fingerprint,
 )
-from codemonkeys.repos import IDENTITY
-from codemonkeys.repos import run as git
+from codemonkeys.repos import IDENTITY  # noqa: E402
+from codemonkeys.repos import run as git  # noqa: E402
 
 
 def src(text: str) -> bytes:

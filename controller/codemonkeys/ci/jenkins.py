@@ -109,6 +109,7 @@ class Connection:
 
     @property
     def url(self) -> str:
+        """The server's URL without a trailing slash."""
         return self.config.url.rstrip("/")
 
     def call(self, what: str, fn, *args, **kwargs):
@@ -190,6 +191,8 @@ _RESULTS = {"SUCCESS": BuildStatus.SUCCESS, "UNSTABLE": BuildStatus.FAILURE, "FA
 
 @dataclass(frozen=True)
 class BuildRecord:
+    """One Jenkins build of a job: number, result, whether it is running, timing, URL, the commit built."""
+
     number: int
     result: str | None
     building: bool
@@ -208,6 +211,7 @@ def _params(build: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_builds(job: dict[str, Any]) -> list[BuildRecord]:
+    """Pure: a job's ``builds`` from the Jenkins API -> BuildRecords, in the order Jenkins lists them."""
     return [
         BuildRecord(
             number=b["number"],

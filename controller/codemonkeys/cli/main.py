@@ -92,7 +92,8 @@ def plan_cmd(
     detailed_exitcode: Annotated[
         bool,
         typer.Option(
-            "--detailed-exitcode", help="Exit 0 when in sync, 2 when there are changes, 1 on error."
+            "--detailed-exitcode",
+            help="Exit 0 when there are no changes to make, 2 when there are, 1 on error.",
         ),
     ] = False,
 ) -> None:

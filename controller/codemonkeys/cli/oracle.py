@@ -37,12 +37,15 @@ def _need_oracle():
     return Embedder
 
 
-def _db(fleet: Path, db: Path | None) -> Path:
+def _db(fleet: Path, db: Path | None, product: str | None = None) -> Path:
+    """The search index to use: ``--db``, else the fleet's (whose products ``product`` must be one of)."""
     if db is not None:
         return db
     fs, _ = FleetSession.load(fleet, Context.from_environ())
     if fs is None:
         raise fail("no valid fleet here: pass --fleet DIR or --db DIR")
+    with api_errors():
+        fs.check_products([product] if product else [])
     return fs.search_index()
 
 
@@ -98,7 +101,12 @@ def search_cmd(
     embedder_cls = _need_oracle()
     from codemonkeys.oracle.search import search
 
-    hits = search(_db(fleet, db), query, embedder_cls(), product=product, limit=limit)
+    index_dir = _db(fleet, db, product)
+    if not index_dir.exists():
+        raise fail(f"no search index at {index_dir}: build it with cmctl oracle index")
+    hits = search(index_dir, query, embedder_cls(), product=product, limit=limit)
+    if not hits and product and db is not None:
+        raise fail(f"no product {product!r} in the index at {index_dir}")
     rows = [
         {
             "product": h.product,
@@ -117,7 +125,7 @@ def search_cmd(
         where = f"{r['product']}:{r['path']}:{r['line']}"
         out.print(f"{r['score']:.3f}  [bold]{r['symbol']}[/] [dim]({r['kind']})[/]  {where}")
     if not rows:
-        out.print("no results (is the index built? cmctl oracle index)")
+        out.print("no results")
 
 
 @oracle_app.command("graph")
@@ -139,8 +147,12 @@ def graph_cmd(
         graph = fs.call_graph(product)
     if symbol not in graph:
         raise fail(f"no symbol {symbol!r} in {product}")
-    names = callees_of(graph, symbol) if callees and not callers else callers_of(graph, symbol)
-    for n in names:
+    if callers and callees:  # both asked for: two labelled lists
+        for title, names in (("callers", callers_of(graph, symbol)), ("callees", callees_of(graph, symbol))):
+            out.print(f"{title}:")
+            for n in names or ["(none)"]:
+                out.print(f"  {n}")
+        return
+    names = callees_of(graph, symbol) if callees else callers_of(graph, symbol)
+    for n in names or ["(none)"]:
         out.print(n)
-    if not names:
-        out.print("(none)")

@@ -48,14 +48,17 @@ class Workspace:
 
     @property
     def fleet(self) -> Path:
+        """The example fleet's git repo."""
         return self.root / "fleet"
 
     @property
     def repos(self) -> Path:
+        """The directory of the product repos (one git repo each)."""
         return self.root / "repos"
 
     @property
     def registry(self) -> Path:
+        """The ``file`` registry the example fleet publishes to."""
         return self.root / "registry"
 
 

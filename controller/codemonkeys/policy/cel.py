@@ -4,7 +4,8 @@ Expressions are compiled once per process (cached by text) and evaluated against
 context::
 
     action   {id, kind, params}
-    product  {name, company, labels, annotations, language, dependsOn}
+    product  {metadata, spec} as written (camelCase), plus the short names {name, company, labels,
+             annotations, language, dependsOn}  (``policy.gate.product_document``)
     facts    {build: {green}, docs: {current}, release: {published}, deps: {...same...}}  (booleans:
              true only when observed; a fact a planned action will establish is false here)
     fleet    {name, revision}
@@ -41,6 +42,7 @@ def _clean(message: str) -> str:
 
 @lru_cache(maxsize=4096)
 def compile_condition(text: str) -> Any:
+    """Compile ``text`` (cached per process). Raises ``CelError`` if it does not compile or is not a bool."""
     try:
         expr = _env().compile(text)
     except RuntimeError as exc:

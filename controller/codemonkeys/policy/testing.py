@@ -38,6 +38,8 @@ CASE_KEYS = {"name", "action", "id", "product", "facts", "now", "params", "appro
 
 @dataclass(frozen=True)
 class CaseResult:
+    """The outcome of one policy test case: the file, the case name, whether it passed, and why."""
+
     file: str
     name: str
     passed: bool
@@ -68,6 +70,7 @@ def _now(value: Any) -> datetime:
 
 
 def run_file(path: Path) -> list[CaseResult]:
+    """Run every case of one test file. A constitution that fails to load is one failed result."""
     doc = yaml.safe_load(path.read_text()) or {}
     constitution_path = (path.parent / doc["constitution"]).resolve()
     constitution, diags = load_constitution(constitution_path, check_condition)

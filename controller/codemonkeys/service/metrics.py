@@ -6,6 +6,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 
 class Metrics:
+    """The controller's metrics: reconciles, queue depth, action durations, observer and fleet-load errors."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.reconciles = Counter(
@@ -35,4 +37,5 @@ class Metrics:
         )
 
     def render(self) -> bytes:
+        """The metrics in the Prometheus text exposition format."""
         return generate_latest(self.registry)

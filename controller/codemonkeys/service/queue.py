@@ -28,6 +28,8 @@ class _Entry:
 
 
 class WorkQueue:
+    """Products waiting to be reconciled, one entry each, in dependency order (see the module docstring)."""
+
     def __init__(
         self,
         depends_on: Mapping[str, Sequence[str]] | None = None,
@@ -51,6 +53,7 @@ class WorkQueue:
     # --- producers ------------------------------------------------------------------------------
 
     def add(self, product: str, reason: str, delay: float = 0.0) -> None:
+        """Queue ``product`` for ``reason`` in ``delay`` seconds (merged if it is queued or running)."""
         with self._cond:
             if self._closed:
                 return
@@ -70,6 +73,7 @@ class WorkQueue:
             self._cond.notify_all()
 
     def set_dependencies(self, depends_on: Mapping[str, Sequence[str]]) -> None:
+        """Replace the product -> dependencies map (after a fleet reload)."""
         with self._cond:
             self.depends_on = dict(depends_on)
             self._cond.notify_all()
@@ -132,6 +136,7 @@ class WorkQueue:
             return delay
 
     def close(self) -> None:
+        """Stop the queue: ``add`` does nothing from now on and every waiting ``get`` returns None."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
@@ -139,9 +144,11 @@ class WorkQueue:
     # --- introspection --------------------------------------------------------------------------
 
     def depth(self) -> int:
+        """How many products are queued (running ones not counted)."""
         with self._cond:
             return len(self._entries)
 
     def failures(self, product: str) -> int:
+        """How many reconciles of ``product`` failed in a row."""
         with self._cond:
             return self._failures.get(product, 0)

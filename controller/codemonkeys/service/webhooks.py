@@ -30,12 +30,16 @@ class WebhookError(Exception):
 
 
 class EventKind(StrEnum):
+    """Where a webhook event came from: a git push or a CI build notification."""
+
     GIT_PUSH = "git.push"
     CI_BUILD = "ci.build"
 
 
 @dataclass(frozen=True)
 class Event:
+    """A parsed webhook event: repository URLs, branch and commit of a push, or job and state of a build."""
+
     kind: EventKind
     repos: tuple[str, ...] = ()  # git: every URL the repository is known by
     branch: str | None = None
@@ -68,6 +72,7 @@ def _json(body: bytes) -> dict:
 
 
 def parse_git_push(body: bytes) -> Event:
+    """A push event from its JSON body. Raises ``WebhookError(400)`` unless it is a branch push."""
     data = _json(body)
     repo = data.get("repository") or {}
     urls = tuple(
@@ -84,6 +89,7 @@ def parse_git_push(body: bytes) -> Event:
 
 
 def parse_jenkins_notification(body: bytes) -> Event:
+    """A Jenkins Notification plugin event from its JSON body. Raises ``WebhookError(400)`` if not one."""
     data = _json(body)
     build = data.get("build") or {}
     if not data.get("name") or not isinstance(build, dict) or "phase" not in build:
@@ -104,6 +110,8 @@ def parse_jenkins_notification(body: bytes) -> Event:
 
 
 def same_repo(a: str, b: str) -> bool:
+    """Whether two git URLs name the same repository (scheme, user, ``.git`` and case ignored)."""
+
     def norm(u: str) -> str:
         u = u.strip().rstrip("/").removesuffix(".git")
         for prefix in ("https://", "http://", "ssh://", "git://", "git@"):

@@ -15,10 +15,13 @@ from codemonkeys.swarm.signatures import Signature, extract_signatures
 
 @dataclass(frozen=True)
 class Lesson:
+    """What one failed build taught: its failure signatures and which products saw each one before."""
+
     signatures: list[Signature]
     seen_before: dict[str, list[str]]  # fingerprint -> products that had it earlier
 
     def summary(self) -> str:
+        """One line on the top signature, with where it was seen before ("" if none was found)."""
         if not self.signatures:
             return ""
         top = self.signatures[0]
@@ -29,6 +32,7 @@ class Lesson:
         return text
 
     def outputs(self) -> list[dict]:
+        """The signatures as JSON-ready dicts for the action's outputs, each with its ``seen_before``."""
         return [
             {
                 "kind": str(s.kind),
@@ -44,6 +48,7 @@ class Lesson:
 def learn_from_failure(
     store: Store, product: str, commit: str, ci: str, log: str, build_url: str | None = None
 ) -> Lesson:
+    """Extract the failure signatures of a build log, look each up across the fleet, then record them."""
     signatures = extract_signatures(log)
     seen: dict[str, list[str]] = {}
     for sig in signatures:

@@ -42,6 +42,8 @@ _CONTEXT = 5  # lines a signature looks ahead or back for related lines
 
 
 class SignatureKind(StrEnum):
+    """What kind of failure a signature is (the tool or cause it was recognized from)."""
+
     PYTEST_FAILURE = "pytest_failure"
     PYTEST_ERROR = "pytest_error"
     PYTHON_TRACEBACK = "python_traceback"
