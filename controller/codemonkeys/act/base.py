@@ -30,6 +30,8 @@ LOG_LIMIT = 200_000  # characters of a command's output kept in the journal (the
 
 
 class Outcome(StrEnum):
+    """How an actuator ended: it made its effect, found it already in place, or failed."""
+
     SUCCEEDED = "succeeded"
     NOOP = "noop"
     FAILED = "failed"
@@ -37,6 +39,8 @@ class Outcome(StrEnum):
 
 @dataclass
 class ActionResult:
+    """An actuator's result: outcome, message, outputs for the journal, log, retry hint and audit proofs."""
+
     outcome: Outcome
     message: str
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -127,6 +131,8 @@ class Actuator(Protocol):
 
 @dataclass
 class CommandResult:
+    """A finished command: its exit code (None: killed at the timeout), output tail and duration."""
+
     returncode: int | None  # None: timed out
     output: str
     duration: float

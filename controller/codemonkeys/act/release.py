@@ -149,4 +149,5 @@ def _write_release_files(
 
 
 def name_in_cargo(cargo_toml: Path) -> str:
+    """The crate name a Cargo.toml declares."""
     return tomlkit.parse(cargo_toml.read_text())["package"]["name"]  # type: ignore[index,return-value]

@@ -47,10 +47,12 @@ def make_gate(desired: DesiredState, store: Store, now: datetime) -> Gate:
     spans = [r.limit.per for r in desired.constitution.spec.rules if r.limit is not None]
     history: list[HistoryEntry] = []
     if spans:
-        companies = {n: p.metadata.company for n, p in desired.products.items()}
+        products = desired.products
         for rec in store.history(now - timedelta(seconds=max(spans))):
             finished = rec.finished_at if rec.finished_at.tzinfo else rec.finished_at.replace(tzinfo=UTC)
-            history.append(HistoryEntry(rec.kind, rec.product, companies.get(rec.product), finished))
+            meta = products[rec.product].metadata if rec.product in products else None
+            company, labels = (meta.company, tuple(sorted(meta.labels.items()))) if meta else (None, ())
+            history.append(HistoryEntry(rec.kind, rec.product, company, finished, rec.action_id, labels))
     return Gate(desired.constitution, history=history, revision=desired.constitution_revision)
 
 

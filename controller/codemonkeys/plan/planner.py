@@ -226,8 +226,9 @@ class _Gating:
             if decision.verdict is Verdict.ALLOW:
                 allowed.add(aid)
                 if self.gate.has_budgets:
-                    company = self.desired.products[a.product].metadata.company
-                    earlier.append(HistoryEntry(str(a.kind), a.product, company, self.now))
+                    meta = self.desired.products[a.product].metadata
+                    labels = tuple(sorted(meta.labels.items()))
+                    earlier.append(HistoryEntry(str(a.kind), a.product, meta.company, self.now, a.id, labels))
             deps = sorted(self.dag.predecessors(aid))
             planned.append(
                 a.model_copy(update={"wave": wave_of[aid], "depends_on": deps, "decision": decision})

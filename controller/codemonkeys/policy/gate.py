@@ -37,6 +37,9 @@ from codemonkeys.vocab.timewindows import in_freeze, in_window
 
 @dataclass(frozen=True)
 class PolicyInput:
+    """Everything one decision depends on: the action, its product, the facts, the time, approvals and
+    the actions the same plan allowed earlier."""
+
     action_id: str
     kind: str
     product: Product
@@ -102,17 +105,31 @@ def _globs(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
 
 
-def rule_applies(rule: Rule, inp: PolicyInput) -> bool:
-    m, meta = rule.match, inp.product.metadata
+def _matches(
+    rule: Rule, kind: str, action_id: str, product: str, company: str | None, labels: Mapping[str, str]
+) -> bool:
+    m = rule.match
     if m.actions:
         actions = _globs(tuple(m.actions))
-        if not (actions.match(inp.kind) or actions.match(inp.action_id)):
+        if not (actions.match(kind) or (action_id and actions.match(action_id))):
             return False
-    if m.products and not _globs(tuple(m.products)).match(meta.name):
+    if m.products and not _globs(tuple(m.products)).match(product):
         return False
-    if m.companies and meta.company not in m.companies:
+    if m.companies and company not in m.companies:
         return False
-    return all(meta.labels.get(k) == v for k, v in m.labels.items())
+    return all(labels.get(k) == v for k, v in m.labels.items())
+
+
+def rule_applies(rule: Rule, inp: PolicyInput) -> bool:
+    """Whether every key of the rule's ``match`` matches the action (omitted keys match all)."""
+    meta = inp.product.metadata
+    return _matches(rule, inp.kind, inp.action_id, meta.name, meta.company, meta.labels)
+
+
+def counts_against(rule: Rule, entry: HistoryEntry) -> bool:
+    """Whether a journaled (or earlier allowed) action spends ``rule``'s budget: the rule's match applies
+    to it exactly as it would to a planned action (kind or id, products, companies, labels)."""
+    return _matches(rule, entry.kind, entry.action_id, entry.product, entry.company, dict(entry.labels))
 
 
 def _fact_tree(facts: Mapping[str, FactValue], prefix: str) -> dict[str, dict[str, bool]]:
@@ -193,10 +210,6 @@ class Gate:
             names |= set(self.groups.get(entry, [entry]))
         return names
 
-    @staticmethod
-    def _counts_kind(rule: Rule, kind: str) -> bool:
-        return not rule.match.actions or bool(_globs(tuple(rule.match.actions)).match(kind))
-
     def _used_before(self, rule: Rule, since: datetime) -> Counter[str]:
         """Journal entries counting against ``rule``'s budget since ``since``, per scope key (memoized)."""
         key = (rule.id, since)
@@ -205,7 +218,7 @@ class Gate:
             self._history_counts[key] = Counter(
                 _scope_key(rule.limit.scope, e.product, e.company)
                 for e in self.history
-                if e.finished_at >= since and self._counts_kind(rule, e.kind)
+                if e.finished_at >= since and counts_against(rule, e)
             )
         return self._history_counts[key]
 
@@ -218,7 +231,7 @@ class Gate:
         in_plan = sum(
             1
             for e in inp.earlier
-            if self._counts_kind(rule, e.kind) and _scope_key(limit.scope, e.product, e.company) == scope
+            if counts_against(rule, e) and _scope_key(limit.scope, e.product, e.company) == scope
         )
         return self._used_before(rule, since)[scope] + in_plan
 

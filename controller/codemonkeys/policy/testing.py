@@ -69,6 +69,21 @@ def _now(value: Any) -> datetime:
     return now if now.tzinfo else now.replace(tzinfo=UTC)
 
 
+def _history_entry(h: dict, product: Product, named: dict, now: datetime) -> HistoryEntry:
+    """A history item of a case: ``kind``, ``ago`` and optionally ``product``, ``company``, ``id``."""
+    name = h.get("product", product.metadata.name)
+    owner = product if name == product.metadata.name else (_product(name, named) if name in named else None)
+    labels = tuple(sorted(owner.metadata.labels.items())) if owner else ()
+    return HistoryEntry(
+        h["kind"],
+        name,
+        h.get("company", owner.metadata.company if owner else None),
+        now - timedelta(seconds=parse_duration(h.get("ago", "1m"))),
+        h.get("id") or f"{name}/{h['kind']}",
+        labels,
+    )
+
+
 def run_file(path: Path) -> list[CaseResult]:
     """Run every case of one test file. A constitution that fails to load is one failed result."""
     doc = yaml.safe_load(path.read_text()) or {}
@@ -91,15 +106,7 @@ def run_file(path: Path) -> list[CaseResult]:
         kind = case["action"]
         action_id = case.get("id") or f"{product.metadata.name}/{kind}"
         facts = {str(k): FactValue(str(v).lower()) for k, v in (case.get("facts") or {}).items()}
-        history = [
-            HistoryEntry(
-                h["kind"],
-                h.get("product", product.metadata.name),
-                h.get("company", product.metadata.company),
-                now - timedelta(seconds=parse_duration(h.get("ago", "1m"))),
-            )
-            for h in case.get("history") or []
-        ]
+        history = [_history_entry(h, product, named, now) for h in case.get("history") or []]
         approvals = tuple(Approval(str(a), "rev", "fp") for a in case.get("approvals") or [])
         gate = Gate(constitution, history=history)
         decision = gate.decide(

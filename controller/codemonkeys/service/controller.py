@@ -256,6 +256,7 @@ class Controller:
     # --- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Queue every product and start the worker, the timers and (unless polling) the watcher."""
         for name in self.desired.products:
             self.queue.add(name, "startup")
         loops = [self._worker, self._timers] + ([self._watch] if self.config.watch else [])

@@ -34,7 +34,7 @@ class Verdict(StrEnum):
 
 
 class FacetName(StrEnum):
-    """The facets a product can declare, by their key in ``spec``."""
+    """The facets the planner reconciles, by their key in a product's ``spec``."""
 
     BUILD = "build"
     DOCS = "docs"

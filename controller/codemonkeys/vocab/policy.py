@@ -38,3 +38,5 @@ class HistoryEntry:
     product: str
     company: str | None
     finished_at: datetime
+    action_id: str = ""  # the action's id, for rules that match actions by id glob
+    labels: tuple[tuple[str, str], ...] = ()  # the product's labels, for rules that match by label
