@@ -103,3 +103,29 @@ def test_jenkins_notification_maps_to_the_product_of_the_job():
     assert products_for(desired, event) == ["acme-cli"]
     with pytest.raises(WebhookError):
         parse_jenkins_notification(b'{"name": "x"}')
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"ref": "refs/heads/main", "repository": "not-an-object"}',
+        b'{"ref": 7, "repository": {"clone_url": "x"}}',
+    ],
+)
+def test_malformed_push_events_are_400_not_crashes(body: bytes):
+    with pytest.raises(WebhookError) as err:
+        parse_git_push(body)
+    assert err.value.status == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"name": "job", "build": {"phase": "COMPLETED", "scm": "not-an-object"}}',
+        b'{"name": ["a"], "build": {"phase": "COMPLETED"}, "url": "job/a/"}',
+    ],
+)
+def test_malformed_jenkins_notifications_are_400_not_crashes(body: bytes):
+    with pytest.raises(WebhookError) as err:
+        parse_jenkins_notification(body)
+    assert err.value.status == 400

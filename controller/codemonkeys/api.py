@@ -289,6 +289,22 @@ class FleetSession:
             )
         return out
 
+    def index_code(
+        self,
+        products: Iterable[str],
+        embedder,
+        target: Path | None = None,
+        progress: Progress | None = None,
+        on_skip: Callable[[str, str], None] | None = None,
+    ):
+        """Index the products' code at their branch heads into the semantic search index (the fleet's by
+        default); returns (products indexed, chunks, index statistics)."""
+        from codemonkeys.oracle.chunks import index_sources
+
+        sources = self.sources(products, on_skip)
+        count, stats = index_sources(target or self.search_index(), sources, embedder, progress)
+        return len(sources), count, stats
+
     def search_index(self) -> Path:
         """Where the fleet's semantic search index lives."""
         return self.desired.state_dir / "oracle-search"

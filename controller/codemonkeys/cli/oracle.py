@@ -49,6 +49,11 @@ def _db(fleet: Path, db: Path | None, product: str | None = None) -> Path:
     return fs.search_index()
 
 
+def skipped(product: str, why: str) -> None:
+    """Report a product whose repository could not be read (it is left out of the index)."""
+    err.print(f"[yellow]skipped[/] {product}: {escape(why)}")
+
+
 @oracle_app.command("index")
 def index(
     products: Annotated[list[str] | None, typer.Argument(help="Products to index (default: all).")] = None,
@@ -62,28 +67,32 @@ def index(
     embedder_cls = _need_oracle()
     from codemonkeys.oracle.chunks import index_sources, read_dir
 
+    fs = None
     if path is not None:
         if not path.is_dir():
             raise fail(f"{path} is not a directory")
-        sources = {name or path.resolve().name: read_dir(path)}
         target = db or (path / ".codemonkeys-oracle")
     else:
         fs = session(fleet)
         wanted = sorted(fs.desired.products) if all_products or not products else products
-
-        def skipped(product: str, why: str) -> None:
-            err.print(f"[yellow]skipped[/] {product}: {escape(why)}")
-
         with api_errors():
-            sources = fs.sources(wanted, on_skip=skipped)
+            fs.check_products(wanted)
         target = db or fs.search_index()
+    embedder = embedder_cls()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
-        task = bar.add_task("parsing", total=len(sources))
-        count, stats = index_sources(
-            target, sources, embedder_cls(), progress=lambda msg: bar.update(task, advance=1, description=msg)
-        )
+        task = bar.add_task("reading", total=2 if fs is None else len(wanted) + 1)
+
+        def progress(msg: str) -> None:
+            bar.update(task, advance=1, description=msg)
+
+        if fs is None:
+            sources = {name or path.resolve().name: read_dir(path)}
+            indexed, (count, stats) = len(sources), index_sources(target, sources, embedder, progress)
+        else:
+            with api_errors():
+                indexed, count, stats = fs.index_code(wanted, embedder, target, progress, on_skip=skipped)
     out.print(
-        f"indexed {count} symbols of {len(sources)} product(s) into {target} "
+        f"indexed {count} symbols of {indexed} product(s) into {target} "
         f"({stats.embedded} embedded, {stats.cached} from the cache)"
     )
 

@@ -43,20 +43,15 @@ def execute(action: Action, ctx: ActContext, policy: RetryPolicy) -> Execution:
     """Run ``action``'s actuator (retrying transient failures) and check its audit duties. Never raises:
     an exception in an actuator is a bug, journaled as a failed result so other branches go on."""
     runner = actuator_for(action)
+    retrying = policy.retrying()
     started = time.monotonic()
-    attempts = 0
-
-    def attempt() -> ActionResult:
-        nonlocal attempts
-        attempts += 1
-        return runner(action, ctx)
-
     try:
-        result = policy.retrying()(attempt)
+        result = retrying(runner, action, ctx)
     except RetryError as exc:  # pragma: no cover - retry_error_callback returns the last result
         result = exc.last_attempt.result()
     except Exception as exc:
         result = ActionResult(Outcome.FAILED, f"internal error: {type(exc).__name__}: {ctx.redact(str(exc))}")
+    attempts = retrying.statistics.get("attempt_number", 1)
     return Execution(check_duties(action, result), attempts, time.monotonic() - started)
 
 

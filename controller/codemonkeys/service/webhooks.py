@@ -73,7 +73,13 @@ def _json(body: bytes) -> dict:
 
 def parse_git_push(body: bytes) -> Event:
     """A push event from its JSON body. Raises ``WebhookError(400)`` unless it is a branch push."""
-    data = _json(body)
+    try:
+        return _git_push(_json(body))
+    except (AttributeError, TypeError) as exc:  # JSON of the wrong shape
+        raise WebhookError(400, f"malformed push event: {exc}") from None
+
+
+def _git_push(data: dict) -> Event:
     repo = data.get("repository") or {}
     urls = tuple(
         u
@@ -90,9 +96,20 @@ def parse_git_push(body: bytes) -> Event:
 
 def parse_jenkins_notification(body: bytes) -> Event:
     """A Jenkins Notification plugin event from its JSON body. Raises ``WebhookError(400)`` if not one."""
-    data = _json(body)
+    try:
+        return _jenkins_notification(_json(body))
+    except (AttributeError, TypeError) as exc:  # JSON of the wrong shape
+        raise WebhookError(400, f"malformed Jenkins notification: {exc}") from None
+
+
+def _jenkins_notification(data: dict) -> Event:
     build = data.get("build") or {}
-    if not data.get("name") or not isinstance(build, dict) or "phase" not in build:
+    if (
+        not isinstance(data.get("name"), str)
+        or not data["name"]
+        or not isinstance(build, dict)
+        or "phase" not in build
+    ):
         raise WebhookError(400, "not a Jenkins Notification plugin event")
     scm = build.get("scm") or {}
     job = data.get("fullName") or data.get("name")
