@@ -56,8 +56,11 @@ def test_every_facet_reference_resolves_and_every_kind_has_an_actuator():
     owned: set[ActionKind] = set()
     for facet in FACETS.facets:
         assert facet.observer is None or callable(facet.observer.load()), facet.name
+        # references go only where the layers allow: observers into observe/, actuators into act/
+        assert facet.observer is None or facet.observer.module.startswith("codemonkeys.observe."), facet.name
         for kind, ref in facet.actuators.items():
             assert callable(ref.load()), (facet.name, kind)
+            assert ref.module.startswith("codemonkeys.act."), (facet.name, kind, str(ref))
             owned.add(kind)
         assert facet.establishes in owned
     for kind in (
@@ -128,3 +131,31 @@ def test_cel_sees_the_product_document_and_its_short_names():
     assert (verdict["b"].verdict, verdict["b"].rule) == (Verdict.DENY, "no-b")
     assert (verdict["c"].verdict, verdict["c"].rule) == (Verdict.DENY, "gold")
     assert (verdict["r"].verdict, verdict["r"].rule) == (Verdict.DENY, "no-rust")
+
+
+def test_fleet_revision_in_a_subdirectory_of_its_repository(tmp_path):
+    """A fleet below its repository's root still has a revision (and +dirty when edited)."""
+    from codemonkeys.repos import revision, run
+
+    fleet = tmp_path / "repo" / "ops" / "fleet"
+    fleet.mkdir(parents=True)
+    (fleet / "fleet.yaml").write_text("x: 1\n")
+    (fleet / "constitution.yaml").write_text("y: 1\n")
+    run(["init", "-q", "-b", "main"], tmp_path / "repo")
+    run(["add", "-A"], tmp_path / "repo")
+    ident = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+    }
+    run(["commit", "-qm", "fleet"], tmp_path / "repo", env=ident)
+    head = run(["rev-parse", "HEAD"], tmp_path / "repo")
+    watched = ("fleet.yaml", "constitution.yaml", "products")
+    assert revision(fleet, (), watched) == head
+    assert revision(fleet, ("constitution.yaml",), watched) == head
+    (fleet / "constitution.yaml").write_text("y: 2\n")
+    assert revision(fleet, ("constitution.yaml",), watched) == head + "+dirty"
+    assert revision(tmp_path / "missing", (), watched) == "unversioned"
+    (tmp_path / "plain").mkdir()
+    assert revision(tmp_path / "plain", (), watched) == "unversioned"  # a directory outside any repo

@@ -1,4 +1,5 @@
-"""The library API: what the CLI, the controller service and the dashboard call. One place, one behaviour.
+"""The library API: what the CLI and the controller service call (and the dashboard will). One place, one
+behaviour.
 
 A ``FleetSession`` binds a loaded fleet, its state store and the process ``Context``; its methods are the
 operations a front end offers: plan, apply-then-refresh, the status report, runs and audit, approve
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import dependency_closure
 from codemonkeys.store.db import ChainCheck, Store
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
+from codemonkeys.vocab.facts import Unknown
 from codemonkeys.vocab.plan import Action, Decision, FacetState, Plan, Verdict
 
 __all__ = [
@@ -278,9 +281,13 @@ class FleetSession:
         self.check_products(wanted)
         observer = Observer(self.desired, self.store, self.context, workers=self.workers)
         out: dict[str, dict[str, bytes]] = {}
-        for name in wanted:
-            git = observer.observe_git(name)
-            if not hasattr(git, "head"):
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(wanted) or 1))) as pool:
+                heads = dict(zip(wanted, pool.map(observer.observe_git, wanted), strict=True))
+        finally:
+            observer.http.close()
+        for name, git in heads.items():
+            if isinstance(git, Unknown):
                 if on_skip:
                     on_skip(name, git.error)
                 continue

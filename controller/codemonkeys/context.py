@@ -4,7 +4,8 @@ Front ends (the CLI, the controller service, tests) build a ``Context`` at the e
 ``Context.from_environ()`` - the only place the library reads ``os.environ`` - and pass it down. Nothing
 below reads ambient globals: observers get credentials through ``secrets``, actuators get the
 environment for build tools through ``tool_env``, playbooks and templates are found through
-``resources``, and "now" comes from ``clock``. A test hands in its own environment, clock and paths.
+``resources``, and the planner's and the gate's "now" comes from ``clock`` (journal timestamps are the
+store's own wall clock). A test hands in its own environment, clock and paths.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Resources:
         return cls(Path(override) if override else Path(codemonkeys.__file__).resolve().parents[2])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Secrets:
     """Resolves secrets named in the fleet (environment variable names) to their values.
 
@@ -63,6 +64,9 @@ class Secrets:
     stores text runs it through a ``Redactor`` built from ``values`` of the names in use."""
 
     env: Mapping[str, str]
+
+    def __repr__(self) -> str:
+        return f"Secrets({len(self.env)} variables)"  # never the values
 
     def get(self, name: str | None) -> str | None:
         """The value of the secret named ``name``, None if it is unset or empty."""
@@ -77,17 +81,22 @@ class Secrets:
 class Context:
     """Environment, secrets, clock, resources and cache home, passed explicitly from the edges."""
 
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # holds secrets: never printed
     resources: Resources = field(default_factory=Resources.default)
-    clock: Callable[[], datetime] = utcnow
-    home: Path = field(default_factory=lambda: Path.home() / ".cache" / "codemonkeys")
+    clock: Callable[[], datetime] = utcnow  # "now" for planning and the gate (windows, freezes, budgets)
+    home_dir: Path | None = None  # default: $CMCTL_HOME, else ~/.cache/codemonkeys (resolved on use)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Context:
         """The context of this process: the one place the library reads ``os.environ``."""
         env = MappingProxyType(dict(os.environ if environ is None else environ))
-        home = Path(env[HOME_ENV]) if env.get(HOME_ENV) else Path.home() / ".cache" / "codemonkeys"
-        return cls(env=env, resources=Resources.default(env.get(PROJECT_DIR_ENV)), home=home)
+        home = Path(env[HOME_ENV]) if env.get(HOME_ENV) else None
+        return cls(env=env, resources=Resources.default(env.get(PROJECT_DIR_ENV)), home_dir=home)
+
+    @property
+    def home(self) -> Path:
+        """Where fleets followed by URL are cloned (resolved only when one is: no HOME needed else)."""
+        return self.home_dir or Path.home() / ".cache" / "codemonkeys"
 
     @property
     def secrets(self) -> Secrets:

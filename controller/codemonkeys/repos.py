@@ -13,14 +13,19 @@ Failures raise ``GitError`` carrying git's own message; callers turn them into f
 from __future__ import annotations
 
 import hashlib
+import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock
-from git import BadName, Git, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
+
+if TYPE_CHECKING:
+    import git as gitpython
 
 # Deterministic, non-interactive git: no pager, no prompts, C locale for parseable messages.
 BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
@@ -35,6 +40,17 @@ _REC, _FLD = "\x1e", "\x1f"
 LOG_FORMAT = f"%H{_FLD}%s{_FLD}%b{_REC}"
 
 
+@cache
+def _gitpython() -> gitpython:
+    """GitPython, imported on first use: it refuses to import without a ``git`` executable, and commands
+    that never touch git (``cmctl --version``, ``schema export``) must work without one."""
+    try:
+        import git
+    except ImportError as exc:
+        raise GitError(["--version"], 127, f"git is not usable: {exc}") from None
+    return git
+
+
 class GitError(Exception):
     """A git command failed; carries the command and git's own message."""
 
@@ -45,7 +61,7 @@ class GitError(Exception):
         super().__init__(f"git {' '.join(args)} failed ({returncode}): {self.stderr}")
 
 
-def _error(exc: GitCommandError) -> GitError:
+def _error(exc: Exception) -> GitError:
     argv = [str(a) for a in (exc.command if isinstance(exc.command, list) else [exc.command])]
     stderr = exc.stderr if isinstance(exc.stderr, str) else str(exc.stderr or "")
     stderr = stderr.strip().removeprefix("stderr:").strip().strip("'").strip()
@@ -57,15 +73,17 @@ def run(
     args: Sequence[str], cwd: Path | str, env: Mapping[str, str] | None = None, check: bool = True
 ) -> str:
     """Run ``git ARGS`` in ``cwd`` (through GitPython's command runner) and return stdout, stripped."""
-    cmd = Git(str(cwd))
+    if not Path(cwd).is_dir():  # GitPython would silently run in the process's cwd instead
+        raise GitError(list(args), 128, f"no such directory: {cwd}")
+    git = _gitpython()
     try:
-        out = cmd.execute(
+        out = git.Git(str(cwd)).execute(
             ["git", *args],
             env={**BASE_ENV, **(env or {})},
             with_extended_output=False,
             strip_newline_in_stdout=True,
         )
-    except GitCommandError as exc:
+    except git.CommandError as exc:
         if check:
             raise _error(exc) from None
         return ""
@@ -99,16 +117,15 @@ def sync_mirror(url: str, mirror: Path) -> None:
 
 
 class Mirror:
-    """Reads (and the few ref updates actuators need) on one bare mirror. Not thread-safe: one per
-    thread; ``close`` (or ``with``) ends GitPython's persistent ``cat-file`` processes."""
+    """Reads (and the few ref updates actuators need) on one mirror (or any repository), through
+    GitPython's command runner. Objects at a commit (files, tree ids, blobs) are read in one
+    ``git cat-file --batch`` per call, however many are asked for."""
 
     def __init__(self, path: Path):
         self.path = path
-        try:
-            self.repo = Repo(str(path))
-        except (InvalidGitRepositoryError, NoSuchPathError) as exc:
-            raise GitError(["open", str(path)], 128, f"not a git repository: {exc}") from None
-        self.repo.git.update_environment(**BASE_ENV)
+        if not path.is_dir():
+            raise GitError(["open", str(path)], 128, f"no repository at {path}")
+        self._cmd = _gitpython().Git(str(path))
 
     def __enter__(self) -> Mirror:
         return self
@@ -117,16 +134,42 @@ class Mirror:
         self.close()
 
     def close(self) -> None:
-        """End the persistent git processes of this mirror."""
-        self.repo.close()
+        """Nothing stays running between calls (kept so callers can use ``with``)."""
 
     def _git(self, *args: str, check: bool = True) -> str:
+        git = _gitpython()
         try:
-            return self.repo.git.execute(["git", *args], strip_newline_in_stdout=True)
-        except GitCommandError as exc:
+            return self._cmd.execute(["git", *args], env=BASE_ENV, strip_newline_in_stdout=True)
+        except git.CommandError as exc:
             if check:
                 raise _error(exc) from None
             return ""
+
+    def cat(self, specs: Sequence[str]) -> dict[str, tuple[str, str, bytes] | None]:
+        """``git cat-file --batch`` over ``specs`` (``commit:path`` or object ids) in one process:
+        spec -> (object id, type, contents), None when missing."""
+        if not specs:
+            return {}
+        # keep GitPython's handle alive while talking to the process: dropping it kills the process
+        handle = self._cmd.execute(
+            ["git", "cat-file", "--batch"], istream=subprocess.PIPE, as_process=True, env=BASE_ENV
+        )
+        proc = handle.proc
+        data, err = proc.communicate(("\n".join(specs) + "\n").encode())
+        if proc.returncode != 0:
+            raise GitError(["cat-file", "--batch"], proc.returncode, err.decode("utf-8", "replace"))
+        out: dict[str, tuple[str, str, bytes] | None] = {}
+        pos = 0
+        for spec in specs:
+            end = data.index(b"\n", pos)
+            header = data[pos:end].decode().split()
+            if len(header) != 3 or header[-1] == "missing" or not header[2].isdigit():
+                out[spec], pos = None, end + 1
+                continue
+            size = int(header[2])
+            out[spec] = (header[0], header[1], data[end + 1 : end + 1 + size])
+            pos = end + 1 + size + 1  # contents end with a newline
+        return out
 
     def branch_head(self, branch: str) -> str:
         """The commit id at the tip of ``branch``."""
@@ -164,32 +207,29 @@ class Mirror:
             return True
         return bool(self._git("log", "--format=%H", f"{planned}..{head}", "--", path))
 
+    def at(self, commit: str, paths: Sequence[str]) -> dict[str, tuple[str, str, bytes] | None]:
+        """The objects at ``paths`` of ``commit`` (one process for all): path -> (id, type, contents)."""
+        specs = [f"{commit}:{p.strip('/')}" for p in paths]
+        found = self.cat(list(dict.fromkeys(specs)))
+        return {p: found[spec] for p, spec in zip(paths, specs, strict=True)}
+
     def object_id(self, commit: str, path: str) -> str:
         """The object id of ``path`` at ``commit`` (a blob or a tree), "" if it does not exist."""
-        try:
-            return (self.repo.commit(commit).tree / path.strip("/")).hexsha
-        except (KeyError, ValueError, BadName):
-            return ""
+        obj = self.at(commit, [path])[path]
+        return obj[0] if obj else ""
 
     def read_text(self, commit: str, path: str) -> str | None:
         """The text of file ``path`` at ``commit``, None if there is no such file."""
-        try:
-            obj = self.repo.commit(commit).tree / path.strip("/")
-        except (KeyError, ValueError, BadName):
-            return None
-        if obj.type != "blob":
-            return None
-        return obj.data_stream.read().decode("utf-8", "replace")
+        obj = self.at(commit, [path])[path]
+        return obj[2].decode("utf-8", "replace") if obj and obj[1] == "blob" else None
 
     def read_blobs(self, blobs: Sequence[str]) -> dict[str, bytes]:
         """Blob id -> contents; ``GitError`` naming the first missing object."""
-        out: dict[str, bytes] = {}
-        for blob in blobs:
-            try:
-                out[blob] = self.repo.odb.stream(bytes.fromhex(blob)).read()
-            except (ValueError, GitCommandError, OSError) as exc:
-                raise GitError(["cat-file", "--batch"], 1, f"{blob}: missing object ({exc})") from None
-        return out
+        found = self.cat(list(blobs))
+        missing = [b for b in blobs if found.get(b) is None]
+        if missing:
+            raise GitError(["cat-file", "--batch"], 1, f"{missing[0]}: missing object")
+        return {b: found[b][2] for b in blobs}
 
     def set_branch(self, branch: str, commit: str) -> None:
         """Point the mirror's ``branch`` at ``commit`` (after a push the source accepted)."""
@@ -205,11 +245,9 @@ class Mirror:
         path = Path(tempfile.mkdtemp(prefix="wt-", dir=work_dir))
         path.rmdir()
         self._git("worktree", "add", "--quiet", "--detach", str(path), commit)
-        tree = Worktree(path)
         try:
-            yield tree
+            yield Worktree(path)
         finally:
-            tree.close()
             self._git("worktree", "remove", "--force", str(path), check=False)
             self._git("worktree", "prune", check=False)
 
@@ -219,17 +257,15 @@ class Worktree:
 
     def __init__(self, path: Path):
         self.path = path
-        self.repo = Repo(str(path))
-        self.repo.git.update_environment(**BASE_ENV)
-
-    def close(self) -> None:
-        """End the persistent git processes of this worktree."""
-        self.repo.close()
+        self._cmd = _gitpython().Git(str(path))
 
     def _git(self, *args: str, env: Mapping[str, str] | None = None) -> str:
+        git = _gitpython()
         try:
-            return self.repo.git.execute(["git", *args], env=dict(env or {}), strip_newline_in_stdout=True)
-        except GitCommandError as exc:
+            return self._cmd.execute(
+                ["git", *args], env={**BASE_ENV, **(env or {})}, strip_newline_in_stdout=True
+            )
+        except git.CommandError as exc:
             raise _error(exc) from None
 
     def has_file(self, path: str) -> bool:
@@ -262,23 +298,19 @@ def repo_lock(mirror: Path) -> Iterator[Path]:
 
 
 def revision(root: Path, paths: Sequence[str], watched: Sequence[str]) -> str:
-    """The commit of the repo at ``root`` (or the last one touching ``paths``), "+dirty" if any of
-    ``watched`` is edited; "unversioned" outside git."""
+    """The commit of the repo holding ``root`` (or the last one touching ``paths``), "+dirty" if any of
+    ``watched`` is edited; "unversioned" outside git. Paths are relative to ``root``, which may be a
+    sub-directory of its repository."""
     try:
-        repo = Repo(str(root))
-    except (InvalidGitRepositoryError, NoSuchPathError):
-        return "unversioned"
-    try:
-        with repo:
-            head = repo.git.log("-1", "--format=%H", "HEAD", "--", *paths)
-            dirty = repo.git.status("--porcelain", "--", *(paths or watched))
-    except (GitCommandError, ValueError):
+        head = run(["log", "-1", "--format=%H", "HEAD", "--", *paths], root)
+        dirty = run(["status", "--porcelain", "--", *(paths or watched)], root)
+    except (GitError, OSError):
         return "unversioned"
     return (head or "uncommitted") + ("+dirty" if dirty else "")
 
 
 @dataclass
-class Checkout:
+class FollowedClone:
     """A working clone that follows one branch of a remote (a fleet repo followed by URL)."""
 
     url: str
@@ -301,7 +333,7 @@ __all__ = [
     "IDENTITY",
     "LOG_FORMAT",
     "SKIP_CI",
-    "Checkout",
+    "FollowedClone",
     "GitError",
     "Mirror",
     "Worktree",

@@ -108,15 +108,15 @@ class ActContext:
         return self.context.tool_env()
 
     @contextmanager
-    def checkout(self, product: str, rev: str) -> Iterator[Checkout]:
+    def checkout(self, product: str, rev: str) -> Iterator[ProductCheckout]:
         """A clean worktree of ``rev`` of ``product``'s repository, removed afterwards."""
         source_path = self.desired.products[product].spec.source.path
         with Mirror(self.mirror(product)) as repo, repo.worktree(rev, self.work_dir) as tree:
-            yield Checkout(tree.path, tree.path / source_path if source_path else tree.path)
+            yield ProductCheckout(tree.path, tree.path / source_path if source_path else tree.path)
 
 
 @dataclass(frozen=True)
-class Checkout:
+class ProductCheckout:
     """A worktree of a product's repository: its root, and the product's own directory in it."""
 
     root: Path

@@ -158,9 +158,11 @@ def _playbook(action: Action, ctx: ActContext, registry: Registry, tree: Path) -
     return playbook_dir(ctx.context.resources) / PLAYBOOKS[registry.type]
 
 
-def _dry_run(playbook: Path, extravars: dict, secrets: dict, ctx: ActContext) -> str | ActionResult:
+def _dry_run(
+    playbook: Path, extravars: dict, secrets: dict, ctx: ActContext
+) -> tuple[str, str] | ActionResult:
     """The check-mode run the constitution's ``dry-run`` duty asks for: its proof, or a failed result
-    (nothing was published) when it failed or verified nothing."""
+    (nothing was published) when it failed or verified nothing. Returns the proof and the run's log."""
     run = run_playbook(playbook, extravars, secrets, ctx.redact, ctx.tool_env(), check=True)
     if not run.ok:
         return ActionResult(
@@ -174,7 +176,7 @@ def _dry_run(playbook: Path, extravars: dict, secrets: dict, ctx: ActContext) ->
             {"playbook": playbook.name},
             run.log,
         )
-    return f"check mode of {playbook.name} passed: " + "; ".join(run.verified)
+    return f"check mode of {playbook.name} passed: " + "; ".join(run.verified), run.log
 
 
 def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
@@ -202,12 +204,15 @@ def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
             "registry_name": reg_name,
         }
         evidence: dict[str, str] = {}
+        dry_log = ""
         if AuditDuty.DRY_RUN in action.decision.audit:
             proof = _dry_run(playbook, extravars, secrets, ctx)
             if isinstance(proof, ActionResult):
                 return proof
-            evidence[str(AuditDuty.DRY_RUN)] = proof
+            evidence[str(AuditDuty.DRY_RUN)], dry_log = proof
         run = run_playbook(playbook, extravars, secrets, ctx.redact, ctx.tool_env())
+    if dry_log:  # the journal keeps both runs: what the dry run verified, then what was done
+        run = PlaybookRun(run.status, f"[dry run, check mode]\n{dry_log}\n[publish]\n{run.log}", run.stats)
     return _result(run, playbook, package, version, reg_name, registry.url, evidence)
 
 

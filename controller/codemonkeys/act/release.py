@@ -103,7 +103,7 @@ def _cut_release(action: Action, ctx: ActContext, repo: Mirror) -> ActionResult:
         )
     commits = _release_commits(action, product, repo, head)
     with repo.worktree(head, ctx.work_dir) as tree:
-        changed = _write_release_files(tree.path, product, version, commits)
+        changed = _write_release_files(tree.path, product, version, commits, head)
         if isinstance(changed, ActionResult):
             return changed
         release_commit = tree.commit(changed, f"chore(release): {name} {version}", "[skip ci]")
@@ -125,7 +125,7 @@ def _cut_release(action: Action, ctx: ActContext, repo: Mirror) -> ActionResult:
 
 
 def _write_release_files(
-    tree: Path, product: Product, version: str, commits: list[Commit]
+    tree: Path, product: Product, version: str, commits: list[Commit], head: str
 ) -> list[str] | ActionResult:
     """Bump the version file (and Cargo.lock) and prepend the changelog section; returns changed paths."""
     release = product.spec.release
@@ -134,7 +134,7 @@ def _write_release_files(
     vfile = base / version_file_for(product.spec.language, release.version_file)
     vpath = tree / vfile
     if not vpath.is_file():
-        return ActionResult(Outcome.FAILED, f"version file {vfile} not found")
+        return ActionResult(Outcome.FAILED, f"version file {vfile} not found at {head[:12]}")
     vpath.write_text(write_version(vfile.name, vpath.read_text(), version))
     changed = [str(vfile)]
     if vfile.name == "Cargo.toml" and (tree / base / "Cargo.lock").is_file():

@@ -42,11 +42,10 @@ class RetryPolicy:
 def execute(action: Action, ctx: ActContext, policy: RetryPolicy) -> Execution:
     """Run ``action``'s actuator (retrying transient failures) and check its audit duties. Never raises:
     an exception in an actuator is a bug, journaled as a failed result so other branches go on."""
-    runner = actuator_for(action)
     retrying = policy.retrying()
     started = time.monotonic()
     try:
-        result = retrying(runner, action, ctx)
+        result = retrying(actuator_for(action), action, ctx)
     except RetryError as exc:  # pragma: no cover - retry_error_callback returns the last result
         result = exc.last_attempt.result()
     except Exception as exc:

@@ -1,7 +1,8 @@
-"""Git observer: fetch the product repo into a local mirror, read raw refs and logs, parse into GitFacts.
+"""Git observer: read raw refs, logs and files of a product's mirror, parse them into GitFacts.
 
-The mirror (a bare clone under ``<fleet>/.cmctl/repos/``) is also where actuators start their
-worktrees. ``fetch_*`` functions do I/O; ``parse_git`` is pure and tested on recorded payloads.
+The mirror (a bare clone under ``<fleet>/.cmctl/repos/``, synced by the Observer through ``repos``) is
+also where actuators start their worktrees. ``fetch_git`` does I/O; ``parse_git`` is pure and tested on
+recorded payloads.
 """
 
 from __future__ import annotations
@@ -43,10 +44,15 @@ def _rel(product: Product, path: str) -> str:
 
 
 def fetch_git(product: Product, mirror: Path) -> RawGit:
-    """Read what ``parse_git`` needs from the mirror: refs and logs through the git CLI, files and tree
-    ids at head through GitPython's persistent object reader."""
+    """Read what ``parse_git`` needs from the mirror: refs and logs, then every file and tree id at head
+    in one ``cat-file --batch``."""
     spec = product.spec
     path = spec.source.path or None
+    vfile = _rel(
+        product, version_file_for(spec.language, spec.release.version_file if spec.release else None)
+    )
+    docs = [_rel(product, p) for p in (spec.docs.dir, spec.docs.config)] if spec.docs is not None else []
+    jenkinsfile_path = _rel(product, "Jenkinsfile")
     with Mirror(mirror) as repo:
         head = repo.branch_head(spec.source.branch)
         tags = repo.tags()
@@ -55,16 +61,11 @@ def fetch_git(product: Product, mirror: Path) -> RawGit:
         log_since = repo.commits_since(last[0] if last else None, head, path)
         # The build commit: the newest commit of this product (its path in a monorepo) CI should build.
         recent = repo.log(head, path, limit=50)
-        vfile = _rel(
-            product, version_file_for(spec.language, spec.release.version_file if spec.release else None)
-        )
-        version_text = repo.read_text(head, vfile)
-        docs_ids = (
-            [repo.object_id(head, _rel(product, p)) for p in (spec.docs.dir, spec.docs.config)]
-            if spec.docs is not None
-            else []
-        )
-        jenkinsfile = repo.object_id(head, _rel(product, "Jenkinsfile"))
+        objects = repo.at(head, [vfile, *docs, jenkinsfile_path])  # one process for every file and tree
+    version = objects[vfile]
+    version_text = version[2].decode("utf-8", "replace") if version and version[1] == "blob" else None
+    docs_ids = [objects[p][0] if objects[p] else "" for p in docs]
+    jenkinsfile = objects[jenkinsfile_path][0] if objects[jenkinsfile_path] else ""
     return RawGit(head, tags, merged, log_since, recent, vfile, version_text or None, docs_ids, jenkinsfile)
 
 

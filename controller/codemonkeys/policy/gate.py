@@ -1,7 +1,8 @@
 """Policy (stage 4: gate): the constitution decides allow / deny / hold for every planned action.
 
-``Gate`` is one plan's session over a loaded constitution: ``decide(PolicyInput) -> Decision`` is
-deterministic given its inputs and the actions the same gate allowed before (budgets count those).
+``Gate`` is one plan's view of a loaded constitution and the journal history: ``decide(PolicyInput)
+-> Decision`` is a pure function of those and its input (budgets count the history plus the actions the
+same plan allowed earlier, which the planner passes in ``PolicyInput.earlier``).
 Semantics (the reference is constitution/README.md):
 
 * A rule applies to an action when every key of its ``match`` matches (omitted keys match all).
@@ -69,7 +70,7 @@ class PolicyInput:
             "approvals": sorted(a.approver for a in self.approvals),
         }
         if self.earlier:
-            doc["earlier"] = sorted(f"{e.kind}:{e.product}" for e in self.earlier)
+            doc["earlier"] = sorted(f"{e.kind}:{e.product}:{e.action_id}" for e in self.earlier)
         blob = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 

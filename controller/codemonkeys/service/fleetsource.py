@@ -7,7 +7,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from codemonkeys.repos import Checkout
+from codemonkeys.repos import FollowedClone
 
 _URL = re.compile(r"^([a-z][a-z0-9+.-]*://|[^/\s]+@[^/\s]+:)", re.I)
 
@@ -17,7 +17,7 @@ def is_git_url(text: str) -> bool:
     return bool(_URL.match(text))
 
 
-class RemoteFleet(Checkout):
+class RemoteFleet(FollowedClone):
     """The checkout of a fleet repo followed by URL, under ``home/fleets/<name>-<hash>``."""
 
     def __init__(self, url: str, branch: str, home: Path):
