@@ -85,8 +85,11 @@ def _history_entry(h: dict, product: Product, named: dict, now: datetime) -> His
 
 
 def run_file(path: Path) -> list[CaseResult]:
-    """Run every case of one test file. A constitution that fails to load is one failed result."""
+    """Run every case of one test file. A constitution that fails to load is one failed result; a
+    malformed case is a failed result naming what is wrong, and the other cases still run."""
     doc = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("constitution"), str):
+        return [CaseResult(str(path), "(load constitution)", False, "the file names no `constitution:`")]
     constitution_path = (path.parent / doc["constitution"]).resolve()
     constitution, diags = load_constitution(constitution_path, check_condition)
     if constitution is None:
@@ -94,40 +97,43 @@ def run_file(path: Path) -> list[CaseResult]:
         return [CaseResult(str(path), "(load constitution)", False, detail)]
     named = doc.get("products") or {}
     results = []
-    for case in doc.get("cases", []):
-        unknown = set(case) - CASE_KEYS
-        if unknown:
-            results.append(
-                CaseResult(str(path), str(case.get("name")), False, f"unknown keys: {sorted(unknown)}")
-            )
-            continue
-        product = _product(case.get("product", "test-product"), named)
-        now = _now(case.get("now"))
-        kind = case["action"]
-        action_id = case.get("id") or f"{product.metadata.name}/{kind}"
-        facts = {str(k): FactValue(str(v).lower()) for k, v in (case.get("facts") or {}).items()}
-        history = [_history_entry(h, product, named, now) for h in case.get("history") or []]
-        approvals = tuple(Approval(str(a), "rev", "fp") for a in case.get("approvals") or [])
-        gate = Gate(constitution, history=history)
-        decision = gate.decide(
-            PolicyInput(
-                action_id=action_id,
-                kind=kind,
-                product=product,
-                facts=facts,
-                now=now,
-                params=case.get("params") or {},
-                revision="rev",
-                product_fingerprint="fp",
-                approvals=approvals,
-            )
-        )
-        expect = case["expect"]
-        got = {"verdict": str(decision.verdict), "rule": decision.rule}
-        wrong = [f"{k}: want {v!r}, got {got.get(k)!r}" for k, v in expect.items() if got.get(k) != v]
-        detail = "; ".join(wrong) if wrong else f"{decision.verdict} ({decision.rule}): {decision.message}"
-        results.append(CaseResult(str(path), case["name"], not wrong, detail))
+    for i, case in enumerate(doc.get("cases") or []):
+        name = str(case.get("name") or f"case {i + 1}") if isinstance(case, dict) else f"case {i + 1}"
+        try:
+            results.append(_run_case(path, case, constitution, named))
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            what = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+            results.append(CaseResult(str(path), name, False, f"malformed case: {what}"))
     return results
+
+
+def _run_case(path: Path, case: dict, constitution, named: dict) -> CaseResult:
+    unknown = set(case) - CASE_KEYS
+    if unknown:
+        return CaseResult(str(path), str(case.get("name")), False, f"unknown keys: {sorted(unknown)}")
+    name, expect, kind = case["name"], case["expect"], case["action"]
+    product = _product(case.get("product", "test-product"), named)
+    now = _now(case.get("now"))
+    gate = Gate(
+        constitution, history=[_history_entry(h, product, named, now) for h in case.get("history") or []]
+    )
+    decision = gate.decide(
+        PolicyInput(
+            action_id=case.get("id") or f"{product.metadata.name}/{kind}",
+            kind=kind,
+            product=product,
+            facts={str(k): FactValue(str(v).lower()) for k, v in (case.get("facts") or {}).items()},
+            now=now,
+            params=case.get("params") or {},
+            revision="rev",
+            product_fingerprint="fp",
+            approvals=tuple(Approval(str(a), "rev", "fp") for a in case.get("approvals") or []),
+        )
+    )
+    got = {"verdict": str(decision.verdict), "rule": decision.rule}
+    wrong = [f"{k}: want {v!r}, got {got.get(k)!r}" for k, v in expect.items() if got.get(k) != v]
+    detail = "; ".join(wrong) if wrong else f"{decision.verdict} ({decision.rule}): {decision.message}"
+    return CaseResult(str(path), name, not wrong, detail)
 
 
 def discover(target: Path) -> list[Path]:
