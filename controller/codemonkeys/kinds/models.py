@@ -225,11 +225,19 @@ class Docs(Model):
     config: str = "mkdocs.yml"
 
 
+# Package names of every ecosystem (PyPI, npm scopes, crates, OCI paths); a segment never starts with a dot,
+# so a name cannot climb out of a file registry's directory.
+PACKAGE_NAME = r"^@?[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$"
+
+
 class Publish(Model):
     """A registry to publish every release to, and the package name there."""
 
     registry: Name
-    package: str
+    package: str = Field(
+        pattern=PACKAGE_NAME,
+        description="The package name in the registry: a name, @scope/name (npm) or a/b (OCI); no '..'",
+    )
     playbook: str | None = Field(
         None,
         description="Override the publishing playbook: a fleet-repo path, or repo:PATH in the product repo",
