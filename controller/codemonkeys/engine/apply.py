@@ -69,7 +69,7 @@ class _Run:
                 outcome = ActionOutcome(a, ActionStatus.BLOCKED, f"{d.verdict}: {d.rule}: {d.message}")
                 self.report.outcomes[a.id] = outcome
                 self.journal.ended(outcome)
-                self.journal._audit(f"action.{d.verdict}", a, d.model_dump(mode="json"))
+                self.journal.audit(f"action.{d.verdict}", a, d.model_dump(mode="json"))
                 self.emit("done", a, outcome)
 
     def skip(self, skip: Skip) -> None:

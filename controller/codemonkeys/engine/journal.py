@@ -86,7 +86,8 @@ class Journal:
         self.store.audit("run.started", self.who, started, run_id=self.run_id)
         return interrupted
 
-    def _audit(self, event: str, action: Action, data: dict) -> None:
+    def audit(self, event: str, action: Action, data: dict) -> None:
+        """An audit record about ``action`` in this run."""
         self.store.audit(
             event, self.who, data, product=action.product, action_id=action.id, run_id=self.run_id
         )
@@ -94,7 +95,7 @@ class Journal:
     def started(self, action: Action) -> None:
         """The action's actuator is about to run."""
         self.store.update_action(self.run_id, action.id, status=ActionStatus.RUNNING, started_at=utcnow())
-        self._audit(
+        self.audit(
             "action.started", action, {"kind": str(action.kind), "params": self.redact.data(action.params)}
         )
 
@@ -115,7 +116,7 @@ class Journal:
             **extra,
         )
         if audit is not None:
-            self._audit(f"action.{outcome.status}", outcome.action, audit)
+            self.audit(f"action.{outcome.status}", outcome.action, audit)
 
     def finish(self, report: ApplyReport) -> RunStatus:
         """Close the run with its overall status."""
