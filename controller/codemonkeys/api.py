@@ -11,7 +11,8 @@ the oracle's indexing and call graph. Front ends parse and render; expected fail
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,7 +224,111 @@ class FleetSession:
         """Check the audit log's hash chain."""
         return self.store.verify_audit()
 
-    # --- approvals and explanations -------------------------------------------------------------------
+    # --- why is it not in sync? ----------------------------------------------------------------------------
+
+    def explain(self, product: str) -> dict[str, Any]:
+        """Why ``product`` is or is not in sync, facet by facet: desired, observed (and when), what
+        stands in the way (a red build with its signature, a failed or skipped action with its cause, a
+        rule that denies or holds, a dependency not published yet, an unknown fact, suspension), and the
+        next actions a reconcile would take. Observes the product (and its dependencies) now."""
+        self.check_products([product])
+        plan = self.plan([product])
+        mine = plan.products[product]
+        actions = [a for a in plan.actions if a.product == product]
+        doc: dict[str, Any] = {
+            "product": product,
+            "in_sync": mine.in_sync,
+            "suspended": mine.suspended,
+            "observed_at": self.context.now().isoformat(timespec="seconds"),
+            "facets": {
+                name: {"want": f.want, "observed": f.observed, "state": str(f.state), "message": f.message}
+                for name, f in mine.facets.items()
+            },
+            "obstacles": self._obstacles(product, plan),
+            "next": [{"id": a.id, "verdict": str(a.decision.verdict), "reason": a.reason} for a in actions],
+        }
+        return doc
+
+    def _obstacles(self, product: str, plan: Plan) -> list[dict[str, str]]:
+        out: list[dict[str, str]] = []
+        mine = plan.products[product]
+        if mine.suspended:
+            out.append({"kind": "suspended", "message": "spec.suspend is true: observed, never acted on"})
+        build = mine.facets.get("build")
+        if build is not None and build.state is FacetState.FAILED:
+            out.append({"kind": "red build", "message": build.message, **self._signature(product)})
+        for name, f in mine.facets.items():
+            if f.state is FacetState.UNKNOWN:
+                out.append({"kind": "unknown fact", "message": f"{name}: {f.message}"})
+        for a in plan.actions:
+            if a.product == product and a.decision.verdict is not Verdict.ALLOW:
+                how = f" (cmctl approve {a.id})" if a.decision.verdict is Verdict.HOLD else ""
+                text = f"{a.id} {a.decision.verdict} by {a.decision.rule}: {a.decision.message}{how}"
+                out.append({"kind": f"policy {a.decision.verdict}", "message": text})
+        for dep in self.desired.products[product].spec.depends_on:
+            dep_plan = plan.products.get(dep)
+            if dep_plan is not None and not dep_plan.in_sync:
+                waiting = ", ".join(f"{k} {f.state}" for k, f in dep_plan.facets.items() if not f.in_sync)
+                out.append({"kind": "dependency", "message": f"{dep} is not in sync ({waiting})"})
+        fail = self.store.last_failure(product)
+        if fail is not None and not mine.in_sync:
+            text = (
+                f"{fail.action_id} failed in run {fail.run_id}: {fail.message} (cmctl logs {fail.action_id})"
+            )
+            out.append({"kind": "last failure", "message": text})
+        return out
+
+    def _signature(self, product: str) -> dict[str, str]:
+        """The newest failure signature of the product and where the fleet saw it before."""
+        rows = self.store.signatures(product=product)
+        if not rows:
+            return {}
+        top = rows[-1]
+        elsewhere = sorted(
+            {r.product for r in self.store.signatures(fingerprint=top.fingerprint)} - {product}
+        )
+        seen = f"; seen before in {', '.join(elsewhere)}" if elsewhere else ""
+        return {"signature": f"{top.kind}: {top.summary}{seen}"}
+
+    # --- logs -----------------------------------------------------------------------------------------------
+
+    def logs(self, action_id: str, run: int | None = None) -> dict[str, Any]:
+        """The journal entry of ``action_id`` in run ``run`` (default: the newest run that has it): status,
+        message, attempts, times and the captured, redacted output. ``ApiError`` if there is none."""
+        rec = self.store.action_record(action_id, run)
+        if rec is None:
+            where = f" in run {run}" if run is not None else ""
+            raise ApiError(
+                f"no journaled action {action_id!r}{where}: run `cmctl apply` first, or check the id"
+            )
+        return {
+            "action": rec.action_id,
+            "run": rec.run_id,
+            "status": rec.status,
+            "message": rec.message,
+            "attempts": rec.attempts,
+            "started_at": rec.started_at.isoformat() if rec.started_at else None,
+            "finished_at": rec.finished_at.isoformat() if rec.finished_at else None,
+            "log": rec.log or "",
+        }
+
+    def follow(self, action_id: str, run: int | None = None, poll: float = 0.5) -> Iterator[str]:
+        """The action's output as it grows while it is pending or running (from any process applying),
+        then the rest of its final log."""
+        doc = self.logs(action_id, run)
+        shown = ""
+        while True:
+            log = doc["log"]
+            if log.startswith(shown):
+                if log[len(shown) :]:
+                    yield log[len(shown) :]
+            else:  # the final log replaced the live one: show it whole after a marker
+                yield "\n[final log]\n" + log
+            shown = log
+            if doc["status"] not in ("pending", "running"):
+                return
+            time.sleep(poll)
+            doc = self.logs(action_id, doc["run"])
 
     def action(self, action_id: str) -> tuple[Plan, Action]:
         """Plan the action's product now and return the plan and the action (``ApiError`` if absent)."""

@@ -36,6 +36,13 @@ IDENTITY = {
     "GIT_COMMITTER_EMAIL": "bot@codemonkeys.dev",
 }
 SKIP_CI = ("[skip ci]", "[ci skip]")
+# receive-pack run by the receiving side of a local push: a checked-out branch is updated with its files
+UPDATE_INSTEAD = "git -c receive.denyCurrentBranch=updateInstead receive-pack"
+DIRTY_TARGET = (
+    "Working directory has unstaged changes",
+    "uncommitted changes",
+    "Could not update working tree",
+)
 _REC, _FLD = "\x1e", "\x1f"
 LOG_FORMAT = f"%H{_FLD}%s{_FLD}%b{_REC}"
 
@@ -282,11 +289,24 @@ class Worktree:
         """An annotated tag at HEAD."""
         self._git("tag", "-a", tag, "-m", message, env=IDENTITY)
 
-    def push(self, commit: str, branch: str, tag: str | None = None) -> None:
+    def push(self, commit: str, branch: str, tag: str | None = None, update_instead: bool = False) -> None:
         """Push ``commit`` to ``branch`` at the source, with ``tag`` in the same atomic push if given:
-        either both land or neither does."""
+        either both land or neither does. ``update_instead``: the source is a local working copy with the
+        branch checked out; git updates its files too (and refuses if they have uncommitted changes)."""
         refs = [f"{commit}:refs/heads/{branch}", *([f"refs/tags/{tag}"] if tag else [])]
-        self._git("push", *(["--atomic"] if tag else []), "--quiet", "origin", *refs)
+        receive = ["--receive-pack", UPDATE_INSTEAD] if update_instead else []
+        self._git("push", *(["--atomic"] if tag else []), *receive, "--quiet", "origin", *refs)
+
+
+def is_working_copy(location: str) -> bool:
+    """Whether a product's repository is a local, non-bare checkout (pushes must use ``update_instead``)."""
+    path = Path(location)
+    return path.is_absolute() and (path / ".git").exists()
+
+
+def push_refused_for_dirty_tree(error: GitError) -> bool:
+    """Whether a push was refused because the receiving working copy has uncommitted changes."""
+    return any(marker in error.stderr for marker in DIRTY_TARGET)
 
 
 @contextmanager

@@ -12,8 +12,9 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -91,6 +92,17 @@ class ActContext:
     store: Store
     redact: Redactor
     context: Context
+    live: Callable[[Action, str], None] | None = None  # streams output into the journal while it runs
+
+    def output(self, action: Action, header: str = "") -> Callable[[str], None] | None:
+        """A sink for ``action``'s output as it comes (redacted), for ``run_command(on_output=...)``;
+        ``header`` (the command line, as the final log starts) goes first."""
+        live = self.live
+        if live is None:
+            return None
+        if header:
+            live(action, self.redact(header))
+        return lambda text: live(action, self.redact(text))
 
     def mirror(self, product: str) -> Path:
         """The bare mirror of ``product``'s repository."""
@@ -138,8 +150,48 @@ class CommandResult:
     duration: float
 
 
-def run_command(args: Sequence[str], cwd: Path, timeout: float, env: Mapping[str, str]) -> CommandResult:
-    """Run an argument list (never a shell string); kill its whole process group on timeout."""
+_TELLING = (  # strongest first: the last line matching the strongest pattern found wins
+    re.compile(r"No module named|command not found|Error\b|error:|ERROR|FAILED|fatal:|failed:|assert"),
+    re.compile(r"not found|Aborted|denied|refused|No such file|Traceback|warning", re.I),
+)
+
+
+def telling_line(output: str, limit: int = 200) -> str:
+    """The most telling line of a command's output: the last one that names an error (a failing
+    assertion, ``No module named pytest``, ``mkdocs: command not found``), else the last non-empty line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip() and not line.startswith("$ ")]
+    lines = [line for line in lines if not line.startswith("[codemonkeys]")] or lines
+    candidates = [line for line in lines if not line.startswith(("=", "-"))]
+    telling = next(
+        ([x for x in candidates if p.search(x)] for p in _TELLING if any(p.search(x) for x in candidates)), []
+    )
+    chosen = (telling or lines or [""])[-1]
+    return chosen if len(chosen) <= limit else chosen[: limit - 1] + "…"
+
+
+class _Pump(threading.Thread):
+    """Reads a process's output line by line, keeping it and passing each line on as it comes."""
+
+    def __init__(self, stream, on_output: Callable[[str], None] | None):
+        super().__init__(daemon=True, name="cm-output")
+        self.stream, self.on_output, self.lines = stream, on_output, []
+
+    def run(self) -> None:
+        for line in self.stream:
+            self.lines.append(line)
+            if self.on_output is not None:
+                self.on_output(line)
+
+
+def run_command(
+    args: Sequence[str],
+    cwd: Path,
+    timeout: float,
+    env: Mapping[str, str],
+    on_output: Callable[[str], None] | None = None,
+) -> CommandResult:
+    """Run an argument list (never a shell string); kill its whole process group on timeout. Each output
+    line goes to ``on_output`` as it comes (``cmctl logs --follow`` streams it from the journal)."""
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -155,12 +207,16 @@ def run_command(args: Sequence[str], cwd: Path, timeout: float, env: Mapping[str
         )
     except OSError as exc:
         return CommandResult(127, f"cannot start {args[0]!r}: {exc.strerror}", 0.0)
+    pump = _Pump(proc.stdout, on_output)
+    pump.start()
     try:
-        out, _ = proc.communicate(timeout=timeout)
-        code: int | None = proc.returncode
+        code: int | None = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        out += f"\n[codemonkeys] killed after the {timeout:.0f}s timeout\n"
+        proc.wait()
         code = None
+    pump.join()
+    out = "".join(pump.lines)
+    if code is None:
+        out += f"\n[codemonkeys] killed after the {timeout:.0f}s timeout\n"
     return CommandResult(code, out[-LOG_LIMIT:], time.monotonic() - start)

@@ -7,7 +7,7 @@ removed either way.
 
 from __future__ import annotations
 
-from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command
+from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, telling_line
 from codemonkeys.ci import local
 from codemonkeys.swarm.knowledge import learn_from_failure
 from codemonkeys.vocab.enums import CIKind
@@ -29,7 +29,13 @@ def build_local(action: Action, ctx: ActContext) -> ActionResult:
     build = product.spec.build
     assert build is not None and build.command
     with ctx.checkout(action.product, commit) as checkout:
-        result = run_command(build.command, checkout.product_dir, timeout=build.timeout, env=ctx.tool_env())
+        result = run_command(
+            build.command,
+            checkout.product_dir,
+            build.timeout,
+            ctx.tool_env(),
+            on_output=ctx.output(action, f"$ {' '.join(build.command)}\n"),
+        )
     log = ctx.redact(f"$ {' '.join(build.command)}\n{result.output}")
     status = BuildStatus.SUCCESS if result.returncode == 0 else BuildStatus.FAILURE
     local.record(ctx.store, action.product, commit, status, result.duration, log)
@@ -41,8 +47,7 @@ def build_local(action: Action, ctx: ActContext) -> ActionResult:
     lesson = learn_from_failure(ctx.store, action.product, commit, CIKind.LOCAL, log)
     outputs["signatures"] = lesson.outputs()
     why = "timed out" if result.returncode is None else f"exited {result.returncode}"
-    if lesson.signatures:
-        why += f": {lesson.summary()}"
+    why += f": {lesson.summary()}" if lesson.signatures else f": {telling_line(result.output)}"
     return ActionResult(
         Outcome.FAILED, f"build of {commit[:12]} failed: {' '.join(build.command)} {why}", outputs, log
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command
+from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, telling_line
 from codemonkeys.docsite import STAMP, published_docs, site_dir
 from codemonkeys.vocab.plan import Action
 
@@ -85,11 +85,20 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
             "--site-dir",
             str(staging / "site"),
         ]
-        result = run_command(args, cwd, timeout=600, env=ctx.tool_env())
+        result = run_command(
+            args,
+            cwd,
+            timeout=600,
+            env=ctx.tool_env(),
+            on_output=ctx.output(action, "$ mkdocs build --strict\n"),
+        )
     log = ctx.redact(f"$ mkdocs build --strict\n{result.output}")
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
-        return ActionResult(Outcome.FAILED, f"mkdocs build --strict failed for {commit[:12]}", {}, log)
+        cause = telling_line(result.output)
+        return ActionResult(
+            Outcome.FAILED, f"mkdocs build --strict failed for {commit[:12]}: {cause}", {}, log
+        )
     site = staging / "site"
     stamp = {"commit": commit, "inputs": inputs, "api": action.params.get("api")}
     (site / STAMP).write_text(json.dumps(stamp, indent=2) + "\n")

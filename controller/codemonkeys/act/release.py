@@ -15,7 +15,14 @@ import tomlkit
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.kinds.models import Product
-from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
+from codemonkeys.repos import (
+    GitError,
+    Mirror,
+    is_working_copy,
+    push_refused_for_dirty_tree,
+    repo_lock,
+    sync_mirror,
+)
 from codemonkeys.vocab.facts import Bump, Commit
 from codemonkeys.vocab.plan import Action
 from codemonkeys.vocab.versionfiles import version_file_for, write_version
@@ -80,6 +87,17 @@ def cut_release(action: Action, ctx: ActContext) -> ActionResult:
             return _cut_release(action, ctx, repo)
 
 
+def _push_failed(url: str, branch: str, exc: GitError, ctx: ActContext) -> ActionResult:
+    """A refused push as a result: plainly when a local working copy has uncommitted changes."""
+    if push_refused_for_dirty_tree(exc):
+        message = (
+            f"{url} is a working copy with uncommitted changes on {branch}: commit or stash them, then "
+            "apply again (nothing was pushed: no release commit, no tag)"
+        )
+        return ActionResult(Outcome.FAILED, message)
+    return ActionResult(Outcome.FAILED, f"push to {url} failed: {ctx.redact(exc.stderr)}", transient=True)
+
+
 def _release_commits(action: Action, product: Product, repo: Mirror, head: str) -> list[Commit]:
     """The releasable commits since the previous version's tag (what the changelog lists)."""
     previous = action.params.get("previous")
@@ -108,14 +126,12 @@ def _cut_release(action: Action, ctx: ActContext, repo: Mirror) -> ActionResult:
             return changed
         release_commit = tree.commit(changed, f"chore(release): {name} {version}", "[skip ci]")
         tree.tag(tag, f"{name} {version}")
+        url = ctx.desired.repo_location(name)
         try:
-            tree.push(release_commit, branch, tag)
+            tree.push(release_commit, branch, tag, update_instead=is_working_copy(url))
         except GitError as exc:
             repo.delete_tag(tag)
-            url = ctx.desired.repo_location(name)
-            return ActionResult(
-                Outcome.FAILED, f"push to {url} failed: {ctx.redact(exc.stderr)}", transient=True
-            )
+            return _push_failed(url, branch, exc, ctx)
     repo.set_branch(branch, release_commit)
     return ActionResult(
         Outcome.SUCCEEDED,

@@ -31,8 +31,37 @@ FleetOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 ProductOpt = Annotated[
     list[str] | None,
-    typer.Option("--product", "-p", help="Only this product (and what it depends on). Repeatable."),
+    typer.Option(
+        "--product",
+        "-p",
+        help="Only this product (and what it depends on). Repeatable.",
+        autocompletion=lambda ctx, incomplete: complete_product(ctx, incomplete),
+    ),
 ]
+
+
+def _fleet_for_completion(ctx: typer.Context) -> FleetSession | None:
+    fleet = ctx.params.get("fleet") or Context.from_environ().env.get("CMCTL_FLEET") or "."
+    try:
+        opened, _ = FleetSession.load(Path(fleet), Context.from_environ())
+    except Exception:  # completion must never fail loudly
+        return None
+    return opened
+
+
+def complete_product(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: the fleet's product names."""
+    fs = _fleet_for_completion(ctx)
+    return [p for p in sorted(fs.desired.products) if p.startswith(incomplete)] if fs else []
+
+
+def complete_action(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: action ids in the journal, and PRODUCT/ for every product."""
+    fs = _fleet_for_completion(ctx)
+    if fs is None:
+        return []
+    ids = {a.action_id for a in fs.store.actions()} | {f"{p}/" for p in fs.desired.products}
+    return sorted(i for i in ids if i.startswith(incomplete))
 
 
 def fail(message: str) -> typer.Exit:

@@ -63,6 +63,15 @@ def demo(
     """Create a demo workspace, plan, apply, and plan again: every product ends in sync."""
     if ctx.invoked_subcommand is not None:
         return
+    from codemonkeys.context import Context
+    from codemonkeys.demo import missing_prerequisites
+
+    missing = missing_prerequisites(Context.from_environ().tool_env())
+    if missing:
+        err.print("[red]error:[/] the demo's products need tools that are not installed (nothing was done):")
+        for m in missing:
+            err.print(f"  {escape(m.what):<28} {escape(m.install)}")
+        raise typer.Exit(1)
     ws = _demo_init(directory, force)
     fs = session(ws.fleet)
     out.print("\n[bold]1. plan[/]")

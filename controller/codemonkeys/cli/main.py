@@ -20,6 +20,8 @@ from codemonkeys.cli.common import (
     ProductOpt,
     api_errors,
     apply_and_report,
+    complete_action,
+    complete_product,
     err,
     fail,
     out,
@@ -29,7 +31,7 @@ from codemonkeys.cli.common import (
 )
 from codemonkeys.cli.groups import audit_app, controller_app, demo_app, policy_app, schema_app
 from codemonkeys.cli.oracle import oracle_app
-from codemonkeys.cli.render import render_plan, render_status
+from codemonkeys.cli.render import render_plan, render_status, render_why
 from codemonkeys.engine import load_plan_file
 from codemonkeys.load import load_fleet
 from codemonkeys.vocab.plan import Verdict
@@ -38,7 +40,7 @@ app = typer.Typer(
     name="cmctl",
     help="Code Monkeys: reconcile a fleet of software products to the state its fleet repo declares.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_show_locals=False,
 )
 
@@ -155,9 +157,58 @@ def status_cmd(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
         render_status(doc, out)
 
 
+@app.command("explain")
+def explain_cmd(
+    product: Annotated[str, typer.Argument(help="The product to explain.", autocompletion=complete_product)],
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Why a product is or is not in sync: facets, what stands in the way, what happens next."""
+    fs = session(fleet)
+    with api_errors():
+        doc = fs.explain(product)
+    if as_json:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        render_why(doc, out)
+
+
+@app.command("logs")
+def logs_cmd(
+    action_id: Annotated[
+        str, typer.Argument(help="An action id, e.g. acme-text/build.run.", autocompletion=complete_action)
+    ],
+    run: Annotated[int | None, typer.Option("--run", help="That run's entry (default: the newest).")] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-F", help="Stream the output while the action runs (any apply).")
+    ] = False,
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """The captured output of an action: build console, mkdocs output, release and publish logs."""
+    fs = session(fleet)
+    with api_errors():
+        doc = fs.logs(action_id, run)
+        if as_json:
+            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+            return
+        err.print(f"[bold]{escape(action_id)}[/] run {doc['run']}: {doc['status']} {escape(doc['message'])}")
+        chunks = fs.follow(action_id, doc["run"]) if follow else [doc["log"]]
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+            sys.stdout.flush()
+    if not follow and not doc["log"]:
+        err.print("(no output was captured)")
+
+
 @app.command("approve")
 def approve_cmd(
-    action_id: Annotated[str, typer.Argument(help="The held action, e.g. acme-text/release.publish/local.")],
+    action_id: Annotated[
+        str,
+        typer.Argument(
+            help="The held action, e.g. acme-text/release.publish/local.", autocompletion=complete_action
+        ),
+    ],
     approver: Annotated[
         str, typer.Option("--as", help="Who approves (checked against the rule's approvers).")
     ],

@@ -102,3 +102,32 @@ def render_explain(action: Action, revision: str, console: Console) -> None:
         console.print(f"  [yellow]advisory[/] {escape(a)}")
     if d.audit:
         console.print(f"  audit duties: {', '.join(d.audit)}")
+
+
+def render_why(doc: dict, console: Console) -> None:
+    """``FleetSession.explain``: facets, what stands in the way, what a reconcile would do next."""
+    state = "in sync" if doc["in_sync"] else "not in sync"
+    suspended = " (suspended)" if doc["suspended"] else ""
+    console.print(f"[bold]{doc['product']}[/] is {state}{suspended} [dim](observed {doc['observed_at']})[/]")
+    for name, f in doc["facets"].items():
+        state = FacetState(f["state"])
+        pad = " " * max(1, 9 - len(str(state).replace("_", " ")))
+        console.print(
+            f"  {name:<8} {_STATE_STYLE[state]}{pad}want {f['want']}, observed {escape(f['observed'])}"
+        )
+        if f["message"]:
+            console.print(f"           [dim]{escape(f['message'])}[/]")
+    if doc["obstacles"]:
+        console.print("[bold]in the way[/]")
+        for o in doc["obstacles"]:
+            console.print(f"  [red]•[/] {o['kind']}: {escape(o['message'])}")
+            if o.get("signature"):
+                console.print(f"    signature: {escape(o['signature'])}")
+    if doc["next"]:
+        console.print("[bold]next[/] (what a reconcile would do)")
+        for a in doc["next"]:
+            console.print(
+                f"  {a['id']}: {_VERDICT_STYLE[Verdict(a['verdict'])]} [dim]{escape(a['reason'])}[/]"
+            )
+    elif not doc["in_sync"]:
+        console.print("[bold]next[/]: nothing the controller can do until something above changes")

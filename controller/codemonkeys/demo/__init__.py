@@ -13,7 +13,9 @@ Histories are replayed with fixed dates, so two workspaces have identical commit
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 import yaml
@@ -38,6 +40,38 @@ def example_dir(resources: Resources) -> Path:
             f"or set {PROJECT_DIR_ENV}"
         )
     return path
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A tool the demo's products need that is not installed, and how to install it."""
+
+    what: str
+    install: str
+
+
+# What the example products' builds, docs and file-registry publishing run, and where it comes from.
+_PYTHON_MODULES = {
+    "pytest": "pip install 'codemonkeys[demo]'  (the Python products' tests)",
+    "mkdocs": "pip install 'codemonkeys[demo]'  (docs.build)",
+    "build": "pip install 'codemonkeys[demo]'  (Python artifacts for the file registry)",
+}
+_PROGRAMS = {
+    "node": "apt-get install nodejs  (globex-widgets)",
+    "npm": "apt-get install npm  (globex-widgets)",
+    "cargo": "apt-get install cargo  (globex-hash)",
+    "git": "apt-get install git",
+}
+
+
+def missing_prerequisites(tool_env: Mapping[str, str]) -> list[Missing]:
+    """What the demo needs and cannot find: Python modules in this interpreter, programs on the build
+    tools' PATH (``tool_env``, see ``Context.tool_env``)."""
+    out = [Missing(f"python module {m}", how) for m, how in _PYTHON_MODULES.items() if find_spec(m) is None]
+    path = tool_env.get("PATH", "")
+    return out + [
+        Missing(f"program {p}", how) for p, how in _PROGRAMS.items() if shutil.which(p, path=path) is None
+    ]
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ def apply_plan(
             journal,
             ApplyReport(run_id=journal.run_id, interrupted_runs=interrupted),
             Scheduler.for_plan(approved),
-            ActContext(desired=desired, store=store, redact=redact, context=context),
+            ActContext(desired=desired, store=store, redact=redact, context=context, live=journal.live),
             on_event or (lambda *_: None),
             RetryPolicy(retries, retry_wait),
         )

@@ -4,6 +4,8 @@ step. Only the engine's scheduling thread writes it, so records appear in the or
 from __future__ import annotations
 
 import getpass
+import threading
+import time
 from dataclasses import dataclass, field
 
 from codemonkeys.act.base import ActionResult, Redactor
@@ -52,12 +54,40 @@ class ApplyReport:
         return out
 
 
+class LiveLog:
+    """Output of running actions, appended to their journal entries at most every ``interval`` seconds
+    (actuators call it from worker threads; ``cmctl logs --follow`` reads it)."""
+
+    def __init__(self, store: Store, interval: float = 0.5):
+        self.store, self.interval = store, interval
+        self.run_id = 0
+        self._lock = threading.Lock()
+        self._pending: dict[str, list[str]] = {}
+        self._flushed: dict[str, float] = {}
+
+    def __call__(self, action: Action, text: str) -> None:
+        """Buffer ``text`` of ``action``; write the buffer when the interval has passed."""
+        with self._lock:
+            self._pending.setdefault(action.id, []).append(text)
+            if time.monotonic() - self._flushed.get(action.id, 0.0) < self.interval:
+                return
+            chunk = "".join(self._pending.pop(action.id))
+            self._flushed[action.id] = time.monotonic()
+            self.store.append_log(self.run_id, action.id, chunk)
+
+    def discard(self, action_id: str) -> None:
+        """Forget buffered output (the final log replaces it)."""
+        with self._lock:
+            self._pending.pop(action_id, None)
+
+
 class Journal:
     """Journals one run of an approved plan into the store (actions and audit)."""
 
     def __init__(self, store: Store, redact: Redactor, who: str | None = None):
         self.store, self.redact, self.who = store, redact, who or actor()
         self.run_id = 0
+        self.live = LiveLog(store)
 
     def begin(self, approved: Plan) -> list[int]:
         """Mark runs a crash left running as interrupted, start this run with every action pending;
@@ -67,6 +97,7 @@ class Journal:
             note = {"note": "found running without an apply holding the lock"}
             self.store.audit("run.interrupted", self.who, note, run_id=run_id)
         self.run_id = self.store.start_run(approved.fleet.revision, approved.fingerprint).id
+        self.live.run_id = self.run_id
         rows = [
             {
                 "action_id": a.id,
@@ -104,6 +135,7 @@ class Journal:
     ) -> None:
         """The action ended with ``outcome`` (with the actuator's ``result`` when it ran)."""
         extra = {}
+        self.live.discard(outcome.action.id)
         if result is not None:
             extra = {"outputs": self.redact.data(result.outputs), "log": self.redact(result.log)}
         self.store.update_action(

@@ -25,6 +25,7 @@ from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text,
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 GENESIS = "0" * 64
 
@@ -56,10 +57,30 @@ class ActionStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored in UTC and read back timezone-aware (SQLite keeps no offset; every time the
+    store hands out is ISO 8601 with an explicit UTC offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Normalise to UTC before storing (a naive value is taken as UTC)."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Attach UTC to what the database returns without an offset."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     """Declarative base of the store's tables (dicts map to JSON columns, datetimes keep their timezone)."""
 
-    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime()}
 
 
 class Run(Base):
@@ -287,6 +308,22 @@ class Store:
             ).one()
             for k, v in fields.items():
                 setattr(rec, k, v)
+
+    def action_record(self, action_id: str, run_id: int | None = None) -> ActionRecord | None:
+        """The journal entry of ``action_id`` in run ``run_id``, or in the newest run that has it."""
+        with self.session() as s:
+            q = select(ActionRecord).where(ActionRecord.action_id == action_id)
+            if run_id is not None:
+                q = q.where(ActionRecord.run_id == run_id)
+            return s.scalars(q.order_by(ActionRecord.run_id.desc()).limit(1)).first()
+
+    def append_log(self, run_id: int, action_id: str, text: str) -> None:
+        """Append ``text`` to a running action's log (what ``cmctl logs --follow`` streams)."""
+        with self.session() as s:
+            rec = s.scalars(
+                select(ActionRecord).where(ActionRecord.run_id == run_id, ActionRecord.action_id == action_id)
+            ).one()
+            rec.log = (rec.log or "") + text
 
     def runs(self, limit: int = 20) -> list[Run]:
         """The latest ``limit`` runs, newest first."""
