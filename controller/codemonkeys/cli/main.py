@@ -27,6 +27,7 @@ from codemonkeys.cli.common import (
     print_diagnostics,
     session,
 )
+from codemonkeys.cli.diff import diff_cmd
 from codemonkeys.cli.groups import audit_app, controller_app, demo_app, policy_app, schema_app
 from codemonkeys.cli.oracle import oracle_app
 from codemonkeys.cli.render import render_plan, render_status
@@ -174,6 +175,8 @@ def approve_cmd(
     else:
         out.print(f"still {now.verdict}: {escape(now.message)}")
 
+
+app.command("diff")(diff_cmd)
 
 for _name, _sub in (
     ("schema", schema_app),
