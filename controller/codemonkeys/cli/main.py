@@ -29,6 +29,7 @@ from codemonkeys.cli.common import (
     print_diagnostics,
     session,
 )
+from codemonkeys.cli.diff import diff_cmd
 from codemonkeys.cli.graph import graph_cmd
 from codemonkeys.cli.groups import audit_app, controller_app, demo_app, policy_app, schema_app
 from codemonkeys.cli.oracle import oracle_app
@@ -228,6 +229,7 @@ def approve_cmd(
 
 
 app.command("graph")(graph_cmd)
+app.command("diff")(diff_cmd)
 
 for _name, _sub in (
     ("schema", schema_app),
