@@ -22,6 +22,7 @@ import pytest
 
 from codemonkeys.demo import Workspace
 from codemonkeys.repos import run as git
+from conftest import cmctl
 from test_e2e_engine import commit, db, release_commits
 
 pytestmark = pytest.mark.slow
@@ -122,6 +123,12 @@ def test_controller_converges_reacts_and_stops_cleanly(workspace: Workspace, tmp
         wait_for(lambda: backoff in log.read_text(), 120, proc, log)
         widgets = products(url)["globex-widgets"]
         assert widgets["in_sync"] is False and widgets["facets"]["build"]["state"] == "failed"
+        # the backoff is recorded, so `cmctl explain` in another process can say the controller waits
+        audit = json.loads(
+            cmctl("audit", "--json", "-p", "globex-widgets", "--fleet", str(workspace.fleet)).stdout
+        )
+        backoffs = [r for r in audit if r["event"] == "controller.backoff"]
+        assert backoffs and backoffs[0]["data"]["failures"] == 1 and backoffs[0]["data"]["delay"] == 5.0
 
         # a feat commit to a product repo is released with no command typed
         commit(workspace.repos / "acme-text", {"src/acme_text/extra.py": '"""x."""\n'}, "feat: extra")

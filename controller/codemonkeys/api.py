@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 Progress = Callable[[str], None]
+BACKOFF_EVENT = "controller.backoff"  # audited by the controller when it backs a product off
 
 
 class ApiError(Exception):
@@ -270,6 +272,9 @@ class FleetSession:
             if dep_plan is not None and not dep_plan.in_sync:
                 waiting = ", ".join(f"{k} {f.state}" for k, f in dep_plan.facets.items() if not f.in_sync)
                 out.append({"kind": "dependency", "message": f"{dep} is not in sync ({waiting})"})
+        backoff = self._backoff(product)
+        if backoff is not None:
+            out.append(backoff)
         fail = self.store.last_failure(product)
         if fail is not None and not mine.in_sync:
             text = (
@@ -277,6 +282,20 @@ class FleetSession:
             )
             out.append({"kind": "last failure", "message": text})
         return out
+
+    def _backoff(self, product: str) -> dict[str, str] | None:
+        """The controller's backoff of ``product`` if it is still waiting (recorded in the audit log)."""
+        records = [r for r in self.store.audit_records(product=product) if r.event == BACKOFF_EVENT]
+        if not records:
+            return None
+        data = records[-1].data
+        until = datetime.fromisoformat(data["until"])
+        if until <= self.context.now():
+            return None
+        text = (
+            f"{data['failures']} failed reconcile(s) in a row: the controller tries again at {data['until']}"
+        )
+        return {"kind": "controller backoff", "message": text}
 
     def _signature(self, product: str) -> dict[str, str]:
         """The newest failure signature of the product and where the fleet saw it before."""

@@ -22,10 +22,10 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from codemonkeys.api import FleetSession
+from codemonkeys.api import BACKOFF_EVENT, FleetSession
 from codemonkeys.context import Context
 from codemonkeys.engine import FleetBusy
 from codemonkeys.kinds.loader import STATE_DIR
@@ -197,7 +197,15 @@ class Controller:
             finally:
                 delay = self.queue.done(entry.product, ok)
                 if delay is not None:
-                    log.info(json.dumps({"event": "backoff", "product": entry.product, "delay": delay}))
+                    self._backoff(entry.product, delay)
+
+    def _backoff(self, product: str, delay: float) -> None:
+        """Log and record a backoff, so ``cmctl explain`` (another process) can say the controller waits."""
+        failures = self.queue.failures(product)
+        until = (datetime.now(UTC) + timedelta(seconds=delay)).isoformat(timespec="seconds")
+        log.info(json.dumps({"event": "backoff", "product": product, "delay": delay, "failures": failures}))
+        data = {"failures": failures, "delay": delay, "until": until}
+        self.store.audit(BACKOFF_EVENT, "controller", data, product=product)
 
     def _poll_fleet(self) -> None:
         """Without a watcher: reload when the fleet repo's files changed (digest) or its revision moved.
