@@ -20,9 +20,8 @@ from codemonkeys.ci.jenkins import (
     JenkinsError,
     build_facts,
     connect,
-    fetch_folder,
+    folder_builds,
     job_name,
-    parse_folder,
     render_folder_config,
     render_jenkinsfile,
     render_job_config,
@@ -154,12 +153,7 @@ def build_jenkins(action: Action, ctx: ActContext) -> ActionResult:
         conn = connect(ctx.desired, ctx.context.secrets)
         job = job_name(product)
         folder, _, leaf = job.rpartition("/")
-        try:
-            existing = build_facts(parse_folder(fetch_folder(conn, folder)).get(leaf), commit)
-        except JenkinsError as exc:
-            if "not found" not in str(exc):
-                raise
-            existing = build_facts(None, commit)
+        existing = build_facts(folder_builds(conn, folder).get(leaf), commit)
         if existing.status in (BuildStatus.SUCCESS, BuildStatus.FAILURE):
             return ActionResult(
                 Outcome.NOOP,

@@ -255,6 +255,17 @@ def build_facts(builds: list[BuildRecord] | None, commit: str) -> BuildFacts:
     return BuildFacts(commit=commit, status=BuildStatus.NONE)
 
 
+def folder_builds(conn: Connection, folder: str) -> dict[str, list[BuildRecord]]:
+    """Job name -> builds (newest first) of every job in ``folder``; a folder that does not exist yet
+    holds no builds (``build.run`` creates it). Other failures raise ``JenkinsError``."""
+    try:
+        return parse_folder(fetch_folder(conn, folder))
+    except JenkinsError as exc:
+        if "not found" in str(exc):
+            return {}
+        raise
+
+
 def fetch_folder(conn: Connection, folder: str) -> dict[str, Any]:
     """One request for every job of ``folder`` ("" is the top level)."""
     base = f"{job_path(folder)}/" if folder else ""

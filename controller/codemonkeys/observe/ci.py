@@ -23,26 +23,13 @@ def observe_build(run: Observer, name: str, git: GitFacts | Unknown) -> BuildFac
 
 
 def _observe_jenkins(run: Observer, name: str, commit: str) -> BuildFacts | Unknown:
-    from codemonkeys.ci.jenkins import (
-        JenkinsError,
-        build_facts,
-        connect,
-        fetch_folder,
-        job_name,
-        parse_folder,
-    )
+    from codemonkeys.ci.jenkins import JenkinsError, build_facts, connect, folder_builds, job_name
 
     job = job_name(run.desired.products[name])
     folder, _, leaf = job.rpartition("/")
 
     def listing() -> dict:
-        conn = run.once("jenkins", lambda: connect(run.desired, run.context.secrets))
-        try:
-            return parse_folder(fetch_folder(conn, folder))
-        except JenkinsError as exc:
-            if "not found" in str(exc):
-                return {}  # a folder that does not exist yet holds no builds: build.run will create it
-            raise
+        return folder_builds(run.once("jenkins", lambda: connect(run.desired, run.context.secrets)), folder)
 
     try:
         builds = run.once(("jenkins-folder", folder), listing)
