@@ -17,6 +17,12 @@ from servers.fixtures import (  # noqa: F401  (real registries)
     oci_token_server,
     pypi_server,
 )
+from servers.ollama.fixtures import (  # noqa: F401  (the Ollama-compatible server: real model, scripted)
+    ollama_real,
+    ollama_scripted,
+    ollama_scripted_server,
+    ollama_server,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).parent / "cases"
