@@ -76,25 +76,26 @@ def _error(exc: Exception) -> GitError:
     return GitError(argv[1:] if argv and argv[0] == "git" else argv, status, stderr)
 
 
+def _execute(cmd, args: Sequence[str], env: Mapping[str, str] | None, check: bool) -> str:
+    """``git ARGS`` through a GitPython command runner: stdout stripped; ``GitError`` (or "" unless
+    ``check``) on failure. Every git command of this module goes through here."""
+    git = _gitpython()
+    try:
+        out = cmd.execute(["git", *args], env={**BASE_ENV, **(env or {})}, strip_newline_in_stdout=True)
+    except git.CommandError as exc:
+        if check:
+            raise _error(exc) from None
+        return ""
+    return out if isinstance(out, str) else out.decode()
+
+
 def run(
     args: Sequence[str], cwd: Path | str, env: Mapping[str, str] | None = None, check: bool = True
 ) -> str:
     """Run ``git ARGS`` in ``cwd`` (through GitPython's command runner) and return stdout, stripped."""
     if not Path(cwd).is_dir():  # GitPython would silently run in the process's cwd instead
         raise GitError(list(args), 128, f"no such directory: {cwd}")
-    git = _gitpython()
-    try:
-        out = git.Git(str(cwd)).execute(
-            ["git", *args],
-            env={**BASE_ENV, **(env or {})},
-            with_extended_output=False,
-            strip_newline_in_stdout=True,
-        )
-    except git.CommandError as exc:
-        if check:
-            raise _error(exc) from None
-        return ""
-    return out if isinstance(out, str) else out.decode()
+    return _execute(_gitpython().Git(str(cwd)), args, env, check)
 
 
 def records(log: str) -> list[tuple[str, str, str]]:
@@ -144,13 +145,7 @@ class Mirror:
         """Nothing stays running between calls (kept so callers can use ``with``)."""
 
     def _git(self, *args: str, check: bool = True) -> str:
-        git = _gitpython()
-        try:
-            return self._cmd.execute(["git", *args], env=BASE_ENV, strip_newline_in_stdout=True)
-        except git.CommandError as exc:
-            if check:
-                raise _error(exc) from None
-            return ""
+        return _execute(self._cmd, args, None, check)
 
     def cat(self, specs: Sequence[str]) -> dict[str, tuple[str, str, bytes] | None]:
         """``git cat-file --batch`` over ``specs`` (``commit:path`` or object ids) in one process:
@@ -267,13 +262,7 @@ class Worktree:
         self._cmd = _gitpython().Git(str(path))
 
     def _git(self, *args: str, env: Mapping[str, str] | None = None) -> str:
-        git = _gitpython()
-        try:
-            return self._cmd.execute(
-                ["git", *args], env={**BASE_ENV, **(env or {})}, strip_newline_in_stdout=True
-            )
-        except git.CommandError as exc:
-            raise _error(exc) from None
+        return _execute(self._cmd, args, env, True)
 
     def has_file(self, path: str) -> bool:
         """Whether ``path`` exists in the checkout."""

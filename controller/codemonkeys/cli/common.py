@@ -41,9 +41,10 @@ ProductOpt = Annotated[
 
 
 def _fleet_for_completion(ctx: typer.Context) -> FleetSession | None:
-    fleet = ctx.params.get("fleet") or Context.from_environ().env.get("CMCTL_FLEET") or "."
+    context = Context.from_environ()
+    fleet = ctx.params.get("fleet") or context.env.get("CMCTL_FLEET") or "."
     try:
-        opened, _ = FleetSession.load(Path(fleet), Context.from_environ())
+        opened, _ = FleetSession.load(Path(fleet), context)
     except Exception:  # completion must never fail loudly
         return None
     return opened

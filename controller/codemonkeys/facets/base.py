@@ -7,7 +7,8 @@ journal) instead of re-implementing it.
 
 The planner part is pure and imported by ``plan/``; the observer and the actuators are named by
 reference (``Ref("module", "function")``, like a Python entry point) and resolved by ``observe/`` and
-``engine/``, so importing the planner loads no observer or actuator code.
+``act/`` (``actuator_for``, called by the engine), so importing the planner loads no observer or
+actuator code.
 """
 
 from __future__ import annotations

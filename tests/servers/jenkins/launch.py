@@ -12,7 +12,6 @@ and builds (use the same `token` to keep clients working).
 
 from __future__ import annotations
 
-import re
 import secrets
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from servers.process import ManagedProcess, tail
+from servers.process import ManagedProcess
 
 HERE = Path(__file__).resolve().parent
 LOG_NAME = "jenkins-server.log"
@@ -83,28 +82,7 @@ def start_jenkins(
     server = JenkinsServer(
         url="", user=user, token=token, process=process, home=home, log_path=log_path, _log_file=log_file
     )
-    deadline = started + timeout
-    while True:
-        if process.poll() is not None:
-            server.stop()
-            raise JenkinsStartError(
-                f"the test Jenkins exited with code {process.returncode} before it was ready; "
-                f"last lines of {log_path}:\n{tail(log_path, 40)}"
-            )
-        if not server.url:
-            m = re.search(rb"^listening (http://\S+)", log_path.read_bytes()[offset:], re.MULTILINE)
-            if m:
-                server.url = m.group(1).decode()
-        if server.url and _answers(server.url + "/"):
-            server.startup_seconds = time.monotonic() - started
-            return server
-        if time.monotonic() > deadline:
-            server.stop()
-            raise JenkinsStartError(
-                f"the test Jenkins did not answer within {timeout:.0f}s; "
-                f"last lines of {log_path}:\n{tail(log_path, 40)}"
-            )
-        time.sleep(0.05)
+    return server.wait_announced(offset, started, timeout, _answers, "the test Jenkins", JenkinsStartError)
 
 
 def _answers(url: str) -> bool:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from servers.process import ManagedProcess, tail
+from servers.process import ManagedProcess
 
 HERE = Path(__file__).resolve().parent
 LOG_NAME = "ollama-server.log"
@@ -153,28 +152,7 @@ def start_ollama(
         log_path=log_path,
         _log_file=log_file,
     )
-    deadline = started + timeout
-    while True:
-        if process.poll() is not None:
-            server.stop()
-            raise OllamaStartError(
-                f"the test Ollama exited with code {process.returncode} before it was ready; "
-                f"last lines of {log_path}:\n{tail(log_path, 40)}"
-            )
-        if not server.url:
-            m = re.search(rb"^listening (http://\S+)", log_path.read_bytes()[offset:], re.MULTILINE)
-            if m:
-                server.url = m.group(1).decode()
-        if server.url and _answers(server.url + "/"):
-            server.startup_seconds = time.monotonic() - started
-            return server
-        if time.monotonic() > deadline:
-            server.stop()
-            raise OllamaStartError(
-                f"the test Ollama did not answer within {timeout:.0f}s; last lines of {log_path}:\n"
-                f"{tail(log_path, 40)}"
-            )
-        time.sleep(0.05)
+    return server.wait_announced(offset, started, timeout, _answers, "the test Ollama", OllamaStartError)
 
 
 def _answers(url: str) -> bool:
