@@ -249,6 +249,10 @@ class FleetSession:
             "obstacles": self._obstacles(product, plan),
             "next": [{"id": a.id, "verdict": str(a.decision.verdict), "reason": a.reason} for a in actions],
         }
+        build = mine.facets.get("build")
+        attempts = self.store.heal_attempts(product)
+        if build is not None and not build.in_sync and attempts:
+            doc["heal"] = self.heal_attempts(product, attempts[-1].commit)  # what was tried on the red commit
         return doc
 
     def _obstacles(self, product: str, plan: Plan) -> list[dict[str, str]]:
@@ -308,6 +312,53 @@ class FleetSession:
         )
         seen = f"; seen before in {', '.join(elsewhere)}" if elsewhere else ""
         return {"signature": f"{top.kind}: {top.summary}{seen}"}
+
+    # --- the swarm: fix templates and heal attempts ----------------------------------------------------
+
+    def templates(self) -> list[dict[str, Any]]:
+        """The fix templates the fleet learned (from human fixes and merged heals), best record first:
+        id, description, the error pattern, origin (human | heal, product, commit), successes, failures."""
+        rows = sorted(
+            self.store.templates(),
+            key=lambda r: (-(r.successes + 1) / (r.successes + r.failures + 2), r.learned_at, r.id),
+        )
+        return [
+            {
+                "id": r.id,
+                "description": r.description,
+                "pattern": r.pattern,
+                "kind": r.kind,
+                "signature": r.signature,
+                "origin": {"kind": r.origin, "product": r.origin_product, "commit": r.origin_commit},
+                "successes": r.successes,
+                "failures": r.failures,
+                "learned_at": r.learned_at.isoformat(timespec="seconds"),
+                "last_used_at": r.last_used_at.isoformat(timespec="seconds") if r.last_used_at else None,
+            }
+            for r in rows
+        ]
+
+    def heal_attempts(self, product: str, commit: str | None = None) -> list[dict[str, Any]]:
+        """The heal attempts of ``product`` (of one red commit if given), in order, with their patches."""
+        self.check_products([product])
+        return [
+            {
+                "attempt": a.n,
+                "commit": a.commit,
+                "strategy": a.strategy,
+                "template": a.template,
+                "status": a.status,
+                "branch": a.branch,
+                "heal_commit": a.heal_commit,
+                "lines": a.lines,
+                "files": list(a.files or []),
+                "reason": a.reason,
+                "llm_calls": a.llm_calls,
+                "patch": a.patch,
+                "started_at": a.started_at.isoformat(timespec="seconds"),
+            }
+            for a in self.store.heal_attempts(product, commit)
+        ]
 
     # --- logs -----------------------------------------------------------------------------------------------
 

@@ -241,6 +241,44 @@ class Mirror:
         """Drop a local tag (e.g. after a refused push); missing tags are fine."""
         self._git("tag", "-d", tag, check=False)
 
+    def branches(self, prefix: str) -> dict[str, str]:
+        """Branches whose name starts with ``prefix``: name -> commit id."""
+        out = self._git("for-each-ref", "--format=%(refname:lstrip=2) %(objectname)", f"refs/heads/{prefix}")
+        return dict(line.split(" ", 1) for line in out.splitlines() if line)
+
+    def is_ancestor(self, ancestor: str, commit: str) -> bool:
+        """Whether ``ancestor`` is ``commit`` or one of its ancestors (False if either is unknown)."""
+        base = self._git("merge-base", ancestor, commit, check=False)
+        return bool(base) and base == self._git("rev-parse", "--verify", f"{ancestor}^{{commit}}", check=False)
+
+    def text_files(self, commit: str, path: str | None = None, max_bytes: int = 200_000) -> dict[str, str]:
+        """The text files at ``commit`` (under ``path`` if given), repo-relative path -> contents; binary
+        files and files over ``max_bytes`` are left out. One ``ls-tree`` and one ``cat-file`` in all."""
+        listing = self._git("ls-tree", "-r", "--long", commit, *(["--", path.strip("/")] if path else []))
+        blobs: dict[str, str] = {}
+        for line in listing.splitlines():
+            meta, _, name = line.partition("\t")
+            parts = meta.split()
+            if len(parts) == 4 and parts[1] == "blob" and parts[3].isdigit() and int(parts[3]) <= max_bytes:
+                blobs[name] = parts[2]
+        contents = self.read_blobs(list(dict.fromkeys(blobs.values()))) if blobs else {}
+        out = {}
+        for name, blob in blobs.items():
+            data = contents[blob]
+            if b"\0" not in data[:8000]:
+                out[name] = data.decode("utf-8", "replace")
+        return out
+
+    def diff(self, old: str, new: str, path: str | None = None) -> str:
+        """The unified diff from ``old`` to ``new`` (under ``path`` if given), with a/ and b/ prefixes."""
+        return self._git("diff", "--no-color", "--no-ext-diff", old, new, *(["--", path] if path else []))
+
+    def delete_branch_at_source(self, branch: str) -> None:
+        """Delete ``branch`` at the source and in the mirror; a branch already gone is fine."""
+        if self._git("ls-remote", "--heads", "origin", f"refs/heads/{branch}", check=False):
+            self._git("push", "--quiet", "origin", f":refs/heads/{branch}")
+        self._git("update-ref", "-d", f"refs/heads/{branch}", check=False)
+
     @contextmanager
     def worktree(self, commit: str, work_dir: Path) -> Iterator[Worktree]:
         """A clean, detached worktree of ``commit``; removed afterwards (a crash leaves it for prune)."""
@@ -268,10 +306,24 @@ class Worktree:
         """Whether ``path`` exists in the checkout."""
         return (self.path / path).exists()
 
-    def commit(self, paths: Sequence[str], subject: str, body: str = "") -> str:
-        """Stage ``paths`` and commit them as the Code Monkeys bot; returns the new commit id."""
-        self._git("add", "--", *paths)
-        self._git("commit", "--quiet", "-m", subject, *(["-m", body] if body else []), env=IDENTITY)
+    def commit(self, paths: Sequence[str], subject: str, body: str = "", date: str | None = None) -> str:
+        """Stage ``paths`` and commit them as the Code Monkeys bot; returns the new commit id. With
+        ``date`` (ISO 8601) as author and committer date, the same change on the same parent always
+        makes the same commit id (a resumed actuator re-creates the commit it made before)."""
+        self._git("add", "--all", "--", *paths)
+        env = {**IDENTITY, **({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {})}
+        self._git("commit", "--quiet", "-m", subject, *(["-m", body] if body else []), env=env)
+        return self._git("rev-parse", "HEAD")
+
+    def apply(self, patch: Path, check: bool = False) -> None:
+        """Apply the unified diff in file ``patch`` to the checkout (``check``: only test that it applies);
+        ``GitError`` with git's reason when it does not."""
+        self._git("apply", *(["--check"] if check else []), "--whitespace=nowarn", str(patch))
+
+    def merge(self, commit: str, subject: str, date: str | None = None) -> str:
+        """A merge commit of ``commit`` into HEAD (never fast-forward); returns its id."""
+        env = {**IDENTITY, **({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {})}
+        self._git("merge", "--no-ff", "--quiet", "-m", subject, commit, env=env)
         return self._git("rev-parse", "HEAD")
 
     def tag(self, tag: str, message: str) -> None:

@@ -12,8 +12,10 @@ again. A failure leaves the finished (red) Jenkins build, which the observer rep
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 
 from codemonkeys.act.base import LOG_LIMIT, ActContext, ActionResult, Outcome
+from codemonkeys.act.heal_learn import learn_from_fix
 from codemonkeys.ci.jenkins import (
     COMMIT_PARAM,
     Connection,
@@ -149,17 +151,39 @@ def build_jenkins(action: Action, ctx: ActContext) -> ActionResult:
             f"no {script} at {commit[:12]}: Jenkins builds the repo's Jenkinsfile; start from "
             f"resources/jenkins/Jenkinsfile.{product.spec.language}",
         )
+    return jenkins_result(action, ctx, commit, run_jenkins_build(action, ctx, commit))
+
+
+@dataclass(frozen=True)
+class JenkinsBuild:
+    """A Jenkins build of a commit: finished now, or already finished before (``existing``)."""
+
+    status: BuildStatus
+    job: str
+    number: int | None = None
+    url: str | None = None
+    result: str | None = None
+    duration: float = 0.0
+    log: str = ""
+    existing: bool = False
+    summary: str = ""  # the top failure signature of a red build
+    signatures: tuple[dict, ...] = ()
+
+
+def run_jenkins_build(action: Action, ctx: ActContext, commit: str) -> JenkinsBuild | ActionResult:
+    """Build ``commit`` with the product's Jenkins job (created or reconfigured first) and follow it to its
+    result; a build of the commit that already finished is returned as it is, a running one followed.
+    A failure to talk to Jenkins is an ``ActionResult``."""
+    product = ctx.desired.products[action.product]
+    build = product.spec.build
+    assert build is not None
     try:
         conn = connect(ctx.desired, ctx.context.secrets)
         job = job_name(product)
         folder, _, leaf = job.rpartition("/")
         existing = build_facts(folder_builds(conn, folder).get(leaf), commit)
         if existing.status in (BuildStatus.SUCCESS, BuildStatus.FAILURE):
-            return ActionResult(
-                Outcome.NOOP,
-                f"{job} already built {commit[:12]}: {existing.status}",
-                {"status": str(existing.status), "url": existing.url},
-            )
+            return JenkinsBuild(existing.status, job, url=existing.url, existing=True)
         job = ensure_job(conn, action, ctx)
         if existing.status is BuildStatus.RUNNING and existing.url:
             number = int(existing.url.rstrip("/").rsplit("/", 1)[-1])
@@ -175,18 +199,38 @@ def build_jenkins(action: Action, ctx: ActContext) -> ActionResult:
     log = ctx.redact(console)[-LOG_LIMIT:]
     status = BuildStatus.SUCCESS if result == "SUCCESS" else BuildStatus.FAILURE
     ctx.store.record_build(action.product, commit, str(status), duration, log)
-    outputs = {
-        "status": str(status),
-        "commit": commit,
-        "job": job,
-        "number": number,
-        "url": info.get("url"),
-        "result": result,
-        "duration": duration,
-    }
-    if result == "SUCCESS":
-        return ActionResult(Outcome.SUCCEEDED, f"{job} #{number} passed in {duration:.1f}s", outputs, log)
+    run = JenkinsBuild(status, job, number, info.get("url"), result, duration, log)
+    if status is BuildStatus.SUCCESS:
+        return run
     lesson = learn_from_failure(ctx.store, action.product, commit, CIKind.JENKINS, log, info.get("url"))
-    outputs["signatures"] = lesson.outputs()
-    why = f": {lesson.summary()}" if lesson.signatures else ""
-    return ActionResult(Outcome.FAILED, f"{job} #{number} of {commit[:12]} ended {result}{why}", outputs, log)
+    return replace(run, summary=lesson.summary(), signatures=tuple(lesson.outputs()))
+
+
+def jenkins_result(action: Action, ctx: ActContext, commit: str, run: JenkinsBuild | ActionResult) -> ActionResult:
+    """The build.run result of a Jenkins build of ``commit`` (a green one may teach a fix template)."""
+    if isinstance(run, ActionResult):
+        return run
+    if run.existing:
+        return ActionResult(
+            Outcome.NOOP,
+            f"{run.job} already built {commit[:12]}: {run.status}",
+            {"status": str(run.status), "url": run.url},
+        )
+    outputs = {
+        "status": str(run.status),
+        "commit": commit,
+        "job": run.job,
+        "number": run.number,
+        "url": run.url,
+        "result": run.result,
+        "duration": run.duration,
+    }
+    if run.status is BuildStatus.SUCCESS:
+        learned = learn_from_fix(action, ctx, commit)
+        message = f"{run.job} #{run.number} passed in {run.duration:.1f}s" + (f"; {learned}" if learned else "")
+        return ActionResult(Outcome.SUCCEEDED, message, outputs, run.log)
+    outputs["signatures"] = list(run.signatures)
+    why = f": {run.summary}" if run.summary else ""
+    return ActionResult(
+        Outcome.FAILED, f"{run.job} #{run.number} of {commit[:12]} ended {run.result}{why}", outputs, run.log
+    )

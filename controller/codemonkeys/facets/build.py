@@ -4,11 +4,15 @@ The build commit is HEAD, skipping ``[skip ci]`` commits (release commits). A mi
 ``build.run``; a Jenkins product without a Jenkinsfile first gets one generated and built (docs and
 release wait for the next round, Argo CD sync-wave style). A red, running or unknown build blocks the
 later facets of the product.
+
+A red build of a product with ``build.heal`` gets the next heal step (``facets/heal.py``): a
+``build.heal`` attempt proven on a branch, or the ``heal.merge`` of a green one.
 """
 
 from __future__ import annotations
 
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, action_id, facet_state, short
+from codemonkeys.facets.heal import next_step
 from codemonkeys.kinds.models import Product
 from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import BuildStatus, Unknown
@@ -25,7 +29,11 @@ class BuildFacet(FacetPlugin):
     establishes = ActionKind.BUILD_RUN
     facts_field = "build"
     observer = Ref("codemonkeys.observe.ci", "observe_build")
-    actuators = {ActionKind.BUILD_RUN: Ref("codemonkeys.act.build", "run_build")}
+    actuators = {
+        ActionKind.BUILD_RUN: Ref("codemonkeys.act.build", "run_build"),
+        ActionKind.BUILD_HEAL: Ref("codemonkeys.act.heal", "heal_build"),
+        ActionKind.HEAL_MERGE: Ref("codemonkeys.act.heal", "merge_heal"),
+    }
 
     def wants(self, product: Product) -> str | None:
         """``green`` when the product declares ``build``."""
@@ -53,9 +61,27 @@ class BuildFacet(FacetPlugin):
                 facet_state(WANT, "running", FacetState.DRIFT, f"a build of {short(b.commit)} is running"),
                 blocks=f"the build of {short(b.commit)} is still running",
             )
+        return self._red(inp)
+
+    def _red(self, inp: FacetInput) -> FacetDraft:
+        """A red build: the next heal step when the product heals, else it waits for a person."""
+        b = inp.facts.build
+        assert b is not None and not isinstance(b, Unknown)
+        blocks = f"the build of {short(b.commit)} is red"
+        heal = inp.product.spec.build.heal if inp.product.spec.build else None
+        if heal is None or b.heal is None:
+            return FacetDraft(
+                facet_state(WANT, "red", FacetState.FAILED, f"build of {short(b.commit)} failed: push a fix"),
+                blocks=blocks,
+            )
+        step = next_step(inp.name, b.commit, b.heal, heal)
+        if step.kind is None:
+            message = f"build of {short(b.commit)} failed; {step.reason}"
+            return FacetDraft(facet_state(WANT, "red", FacetState.FAILED, message), blocks=blocks)
+        aid = action_id(inp.name, step.kind)
+        action = Action(id=aid, product=inp.name, kind=step.kind, params=step.params, reason=step.reason)
         return FacetDraft(
-            facet_state(WANT, "red", FacetState.FAILED, f"build of {short(b.commit)} failed: push a fix"),
-            blocks=f"the build of {short(b.commit)} is red",
+            facet_state(WANT, "red", FacetState.DRIFT, step.reason), (action,), chain=(aid,), blocks=blocks
         )
 
     def _generate_jenkinsfile(self, inp: FacetInput) -> FacetDraft:

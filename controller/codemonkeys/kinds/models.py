@@ -168,6 +168,23 @@ class CIConfig(Model):
     jenkins: JenkinsConfig | None = None
 
 
+class OllamaConfig(Model):
+    """A local LLM served through the Ollama API (heal's ``llm`` strategy)."""
+
+    host: str | None = Field(None, description="Ollama URL; default: $OLLAMA_HOST, else http://127.0.0.1:11434")
+    model: str = Field(description="The model to ask, e.g. qwen2.5-coder:7b")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Model options (temperature, num_predict, num_ctx, seed, ...)"
+    )
+    timeout: Duration = 300
+
+
+class LLMConfig(Model):
+    """Language models the controller may ask (today: one Ollama server)."""
+
+    ollama: OllamaConfig | None = None
+
+
 class StateConfig(Model):
     """Where the controller keeps its state: runs, the action journal, statuses, approvals, audit log."""
 
@@ -181,6 +198,7 @@ class FleetSpec(Model):
     registries: dict[Name, Registry] = Field(default_factory=dict)
     ci: CIConfig = Field(default_factory=CIConfig)
     state: StateConfig = Field(default_factory=StateConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
     defaults: dict[str, Any] = Field(
         default_factory=dict, description="Product spec fragments merged under every Product's spec"
     )
@@ -206,6 +224,29 @@ class Source(Model):
     path: str | None = Field(None, description="Sub-directory of a monorepo that this product lives in")
 
 
+class HealStrategy(StrEnum):
+    """Where a heal's patch comes from: a fix template the fleet learned, or a local LLM."""
+
+    TEMPLATE = "template"
+    LLM = "llm"
+
+
+class Heal(Model):
+    """Self-healing of a red build: candidates proven on a branch, merged when the constitution allows."""
+
+    strategies: list[HealStrategy] = Field(
+        default_factory=lambda: [HealStrategy.TEMPLATE], min_length=1, description="Tried in this order"
+    )
+    max_attempts: int = Field(3, ge=1, le=20, description="Attempts per red commit, then a person decides")
+    merge: Literal["fast-forward", "merge-commit"] = Field(
+        "fast-forward", description="How a green heal branch lands on the product's branch"
+    )
+    paths: list[str] = Field(
+        default_factory=lambda: ["**"], description="Globs (repo-relative) a heal patch may touch"
+    )
+    max_lines: int = Field(200, ge=1, description="Largest patch (lines added + removed)")
+
+
 class Build(Model):
     """The build facet: CI (local command or Jenkins job) must pass at the branch head ([skip ci] aside)."""
 
@@ -214,6 +255,7 @@ class Build(Model):
     command: Command | None = Field(None, description="Local CI: the command to run in a clean checkout")
     job: str | None = Field(None, description="Jenkins job name")
     timeout: Duration = 1800
+    heal: Heal | None = Field(None, description="Self-healing when the build of HEAD is red; off unless set")
 
 
 class Docs(Model):

@@ -1,11 +1,13 @@
 """Build facet observer: the CI result of the product's build commit, from the local runner's records
-or from Jenkins (one request per Jenkins folder per run, shared by the folder's products)."""
+or from Jenkins (one request per Jenkins folder per run, shared by the folder's products); a red build
+of a product that heals carries its heal facts (``observe/heal.py``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from codemonkeys.ci import local
+from codemonkeys.observe.heal import with_heal
 from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import BuildFacts, GitFacts, Unknown
 
@@ -18,8 +20,10 @@ def observe_build(run: Observer, name: str, git: GitFacts | Unknown) -> BuildFac
     if isinstance(git, Unknown):
         return Unknown(error="build: unknown because the commit to check is unknown")
     if run.desired.ci_kind(name) is CIKind.JENKINS:
-        return _observe_jenkins(run, name, git.build_commit)
-    return local.result(run.store, name, git.build_commit)
+        facts = _observe_jenkins(run, name, git.build_commit)
+    else:
+        facts = local.result(run.store, name, git.build_commit)
+    return facts if isinstance(facts, Unknown) else with_heal(run, name, facts)
 
 
 def _observe_jenkins(run: Observer, name: str, commit: str) -> BuildFacts | Unknown:

@@ -21,7 +21,19 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -146,6 +158,50 @@ class SignatureRecord(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     build_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FixTemplateRecord(Base):
+    """Swarm knowledge: a fix template (learned from a human fix or a merged heal) and its record."""
+
+    __tablename__ = "fix_templates"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the template's content hash
+    pattern: Mapped[str] = mapped_column(Text)  # the error text it fixes, with placeholders
+    kind: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[str] = mapped_column(String(32), index=True)  # fingerprint it was learned for
+    description: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # FixTemplate.to_json()
+    origin: Mapped[str] = mapped_column(String(16))  # human | heal
+    origin_product: Mapped[str] = mapped_column(String(80))
+    origin_commit: Mapped[str] = mapped_column(String(64))
+    successes: Mapped[int] = mapped_column(Integer, default=1)  # the fix it was learned from is the first
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    learned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class HealAttemptRecord(Base):
+    """One heal attempt of a red commit: its candidate, patch, proving branch and result."""
+
+    __tablename__ = "heal_attempts"
+    __table_args__ = (UniqueConstraint("product", "commit", "n"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product: Mapped[str] = mapped_column(String(80), index=True)
+    commit: Mapped[str] = mapped_column(String(64))  # the red commit being healed
+    n: Mapped[int] = mapped_column(Integer)  # attempt number for this commit, from 1
+    strategy: Mapped[str] = mapped_column(String(16))  # template | llm
+    template: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    signature: Mapped[str] = mapped_column(String(32), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    branch: Mapped[str] = mapped_column(String(200), default="")
+    heal_commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # HealStatus
+    patch: Mapped[str] = mapped_column(Text, default="")
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+    files: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    llm_calls: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class ProductStatus(Base):
@@ -381,6 +437,81 @@ class Store:
             if fingerprint is not None:
                 q = q.where(SignatureRecord.fingerprint == fingerprint)
             return list(s.scalars(q))
+
+    def last_build(self, product: str, before: int | None = None) -> BuildResult | None:
+        """The newest recorded local build of ``product`` (older than record ``before`` if given)."""
+        with self.session() as s:
+            q = select(BuildResult).where(BuildResult.product == product)
+            if before is not None:
+                q = q.where(BuildResult.id < before)
+            return s.scalars(q.order_by(BuildResult.id.desc()).limit(1)).first()
+
+    # --- fix templates and heal attempts (swarm) ------------------------------------------------
+
+    def save_template(self, row: dict[str, Any]) -> tuple[FixTemplateRecord, bool]:
+        """Store a learned fix template; one already known (same id) gains a success instead.
+        Returns the record and whether it is new."""
+        with self.session() as s:
+            known = s.get(FixTemplateRecord, row["id"])
+            if known is not None:
+                known.successes += 1
+                known.last_used_at = utcnow()
+                return known, False
+            record = FixTemplateRecord(**row)
+            s.add(record)
+            s.flush()
+            return record, True
+
+    def templates(self, signature: str | None = None) -> list[FixTemplateRecord]:
+        """Fix templates on record, oldest first (of one signature if given)."""
+        with self.session() as s:
+            q = select(FixTemplateRecord).order_by(FixTemplateRecord.learned_at, FixTemplateRecord.id)
+            if signature is not None:
+                q = q.where(FixTemplateRecord.signature == signature)
+            return list(s.scalars(q))
+
+    def template_result(self, template_id: str, ok: bool) -> None:
+        """Count a heal of ``template_id`` that was proven green (ok) or red on its branch."""
+        with self.session() as s:
+            row = s.get(FixTemplateRecord, template_id)
+            if row is None:
+                return
+            if ok:
+                row.successes += 1
+            else:
+                row.failures += 1
+            row.last_used_at = utcnow()
+
+    def heal_attempts(self, product: str, commit: str | None = None) -> list[HealAttemptRecord]:
+        """Heal attempts of ``product`` (of one red commit if given), in order."""
+        with self.session() as s:
+            q = select(HealAttemptRecord).where(HealAttemptRecord.product == product)
+            if commit is not None:
+                q = q.where(HealAttemptRecord.commit == commit)
+            return list(s.scalars(q.order_by(HealAttemptRecord.id)))
+
+    def all_heal_attempts(self) -> list[HealAttemptRecord]:
+        """Every heal attempt on record, in order (for reports and benchmarks)."""
+        with self.session() as s:
+            return list(s.scalars(select(HealAttemptRecord).order_by(HealAttemptRecord.id)))
+
+    def save_heal_attempt(self, product: str, commit: str, n: int, **fields: Any) -> HealAttemptRecord:
+        """Create or update attempt ``n`` of healing ``product`` at ``commit``."""
+        with self.session() as s:
+            row = s.scalars(
+                select(HealAttemptRecord).where(
+                    HealAttemptRecord.product == product,
+                    HealAttemptRecord.commit == commit,
+                    HealAttemptRecord.n == n,
+                )
+            ).first()
+            if row is None:
+                row = HealAttemptRecord(product=product, commit=commit, n=n)
+                s.add(row)
+            for key, value in fields.items():
+                setattr(row, key, value)
+            s.flush()
+            return row
 
     # --- product status -------------------------------------------------------------------------
 

@@ -1,16 +1,19 @@
-"""The swarm store's first use: learn from a red build, and say where the fleet saw it before.
+"""What the swarm store knows and how it learns: failure signatures and fix templates.
 
 Called by the build actuators (local runner and Jenkins) when a build fails: the console log becomes
 failure signatures (``extract_signatures``), kept per product and build in the store, and each
 signature is looked up across the fleet first, so the action's message can say "seen before in ...".
+Fix templates (``swarm/templates.py``) are stored with their record (successes, failures, origin);
+``fitting_templates`` ranks the ones that fit a failure for the heal observer and actuator.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codemonkeys.store.db import Store
+from codemonkeys.store.db import FixTemplateRecord, SignatureRecord, Store
 from codemonkeys.swarm.signatures import Signature, extract_signatures
+from codemonkeys.swarm.templates import FixTemplate, match
 
 
 @dataclass(frozen=True)
@@ -72,3 +75,62 @@ def learn_from_failure(
         ]
     )
     return Lesson(signatures, seen)
+
+
+# --- fix templates ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A stored fix template that fits a failure: the record, the template, its placeholder bindings."""
+
+    record: FixTemplateRecord
+    template: FixTemplate
+    bindings: dict[str, str]
+
+    @property
+    def score(self) -> float:
+        """The template's record as a success rate with a prior (1 success in 1 use ranks below 5 in 5)."""
+        return (self.record.successes + 1) / (self.record.successes + self.record.failures + 2)
+
+
+def failure_summaries(store: Store, product: str, commit: str) -> list[SignatureRecord]:
+    """The failure signatures recorded for the build of ``product`` at ``commit``, top first."""
+    return [r for r in store.signatures(product=product) if r.commit == commit]
+
+
+def fitting_templates(records: list[FixTemplateRecord], summaries: list[str]) -> list[Fit]:
+    """The fix templates (``store.templates()``) that fit any of the failure summaries, best record
+    first, then the most recently used or learned."""
+    fits: list[Fit] = []
+    for record in records:
+        template = FixTemplate.from_json(record.data)
+        for summary in summaries:
+            bindings = match(template, summary)
+            if bindings is not None:
+                fits.append(Fit(record, template, bindings))
+                break
+    newest = {f.record.id: (f.record.last_used_at or f.record.learned_at).timestamp() for f in fits}
+    return sorted(fits, key=lambda f: (-f.score, -newest[f.record.id], f.record.id))
+
+
+def remember_template(
+    store: Store, template: FixTemplate, signature: str, origin: str, product: str, commit: str
+) -> tuple[FixTemplateRecord, bool]:
+    """Store a template learned from a human fix (``origin`` human) or a merged heal (``heal``): a new one
+    starts with one success (the fix it came from); one already known gains a success."""
+    return store.save_template(
+        {
+            "id": template.id,
+            "pattern": template.pattern,
+            "kind": template.kind,
+            "signature": signature,
+            "description": template.describe(),
+            "data": template.to_json(),
+            "origin": origin,
+            "origin_product": product,
+            "origin_commit": commit,
+            "successes": 1,
+            "failures": 0,
+        }
+    )

@@ -71,6 +71,52 @@ class BuildStatus(StrEnum):
     RUNNING = "running"  # a CI build of this commit is in progress
 
 
+class HealStatus(StrEnum):
+    """Where one heal attempt stands."""
+
+    PROVING = "proving"  # its patch is committed on its branch; the branch build has no result yet
+    GREEN = "green"  # the branch built green: heal.merge is next
+    RED = "red"  # the branch built red: the branch was deleted
+    INVALID = "invalid"  # no valid patch (none found, or it failed validation); nothing was built
+    MERGED = "merged"  # the branch landed on the product's branch
+
+
+class HealAttempt(FactModel):
+    """One heal attempt of the red commit: candidate, proving branch, result."""
+
+    n: int
+    strategy: str  # template | llm
+    template: str | None = None
+    branch: str | None = None
+    commit: str | None = None  # the heal commit on the branch
+    status: HealStatus
+    lines: int = 0
+    files: list[str] = Field(default_factory=list)
+    reason: str = ""
+    successes: int = 0  # the template's record when observed (0 and 0 for an LLM patch)
+    failures: int = 0
+
+
+class HealCandidate(FactModel):
+    """A fix template that fits the red build's failure and was not tried on this commit, best first."""
+
+    template: str
+    description: str = ""
+    successes: int = 0
+    failures: int = 0
+    origin: str = ""  # "human fix in <product>" / "heal of <product>"
+    new: bool = False  # learned after this commit's last attempt: earns an attempt even after maxAttempts
+
+
+class HealFacts(FactModel):
+    """What self-healing knows about a red build commit: its failure, the attempts, fitting templates."""
+
+    signature: str | None = None  # fingerprint of the failure's top signature (None: not recognized)
+    summary: str | None = None
+    attempts: list[HealAttempt] = Field(default_factory=list)
+    candidates: list[HealCandidate] = Field(default_factory=list)
+
+
 class BuildFacts(FactModel):
     """The CI result of the build commit, with its duration, finish time and build URL if any."""
 
@@ -79,6 +125,7 @@ class BuildFacts(FactModel):
     duration: float | None = None
     finished_at: str | None = None
     url: str | None = None  # the CI build, when the CI has pages
+    heal: HealFacts | None = None  # only for a red build of a product that heals
 
 
 class RegistryFacts(FactModel):

@@ -18,6 +18,7 @@ class ActionKind(StrEnum):
 
     BUILD_RUN = "build.run"
     BUILD_HEAL = "build.heal"
+    HEAL_MERGE = "heal.merge"
     DOCS_BUILD = "docs.build"
     RELEASE_CUT = "release.cut"
     RELEASE_PUBLISH = "release.publish"

@@ -1,0 +1,293 @@
+"""build.heal and heal.merge: a red build heals itself on a branch; the constitution decides the merge.
+
+``build.heal`` makes one attempt (the plan names it: attempt ``n``, a fix template or the LLM):
+
+1. the candidate patch: the fix template instantiated on the red commit's files (``swarm/templates``),
+   or a unified diff from the local LLM through the ``ollama`` client (``heal/``: the normalized failure,
+   the code it points at and its neighbours, the last human commits that touched them);
+2. validated before anything runs: allowed paths, never CI config, lockfiles or secrets, the size
+   limit, no credential-like strings (``heal.patches.check_patch``), and ``git apply --check``;
+3. committed on ``heal/<product>/<short-signature>-<n>`` at the source (the product's branch is never
+   touched) and built there with the product's own CI (local runner or Jenkins);
+4. green: the attempt waits for ``heal.merge``; red: the branch is deleted, the template's record gets
+   a failure, and the next plan tries the next candidate within ``maxAttempts``.
+
+``heal.merge`` fast-forwards the product's branch to the proven commit (or makes a merge commit, per
+product), pushes, deletes the heal branch, and teaches the swarm (a template gains a success, an LLM
+patch becomes a template).
+
+Crash-safe: the attempt is recorded (with its patch) before any side effect; the heal commit has fixed
+dates, so a resumed attempt re-creates the very same commit and branch; a merge whose commit is already
+on the branch only finishes the bookkeeping. Every attempt and merge is journaled and audited with its
+patch, candidate and result (redacted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from codemonkeys.act.base import ActContext, ActionResult, Outcome
+from codemonkeys.act.heal_learn import HEAL_TRAILER, learn_from_heal
+from codemonkeys.repos import GitError, Mirror, is_working_copy, repo_lock, sync_mirror
+from codemonkeys.store.db import HealAttemptRecord, utcnow
+from codemonkeys.swarm.knowledge import failure_summaries
+from codemonkeys.vocab.enums import CIKind
+from codemonkeys.vocab.facts import BuildStatus, HealStatus
+from codemonkeys.vocab.plan import Action
+
+PATCH_SHOWN = 8000  # characters of a patch kept in outputs and audit records
+
+
+@dataclass
+class Candidate:
+    """A candidate patch (``diff`` empty: none could be made, ``reason`` says why)."""
+
+    diff: str = ""
+    files: list[str] = field(default_factory=list)
+    lines: int = 0
+    reason: str = ""
+    llm_calls: int = 0
+    model: str = ""
+
+
+def heal_build(action: Action, ctx: ActContext) -> ActionResult:
+    """build.heal: one attempt, proven on its branch (see the module docstring)."""
+    p, product = action.params, action.product
+    rec = _attempt(ctx, product, p["commit"], p["attempt"])
+    if rec is not None and rec.status not in (HealStatus.PROVING, ""):
+        return ActionResult(Outcome.NOOP, f"heal #{rec.n} of {p['commit'][:12]} already {rec.status}", _outputs(rec))
+    moved = _sync(action, ctx)
+    if moved:
+        return ActionResult(Outcome.FAILED, moved)
+    if rec is None:
+        candidate = make_candidate(action, ctx)
+        rec = ctx.store.save_heal_attempt(
+            product,
+            p["commit"],
+            p["attempt"],
+            strategy=p["strategy"],
+            template=p.get("template"),
+            signature=p.get("signature") or "",
+            summary=_summary(ctx, product, p["commit"]),
+            branch=p["branch"],
+            status=str(HealStatus.PROVING),
+            patch=ctx.redact(candidate.diff),
+            lines=candidate.lines,
+            files=candidate.files,
+            reason=candidate.reason,
+            llm_calls=candidate.llm_calls,
+        )
+        if not candidate.diff:
+            return _invalid(action, ctx, rec, candidate.reason)
+    if rec.heal_commit is None:
+        made = _commit_and_push(action, ctx, rec)
+        if isinstance(made, ActionResult):
+            return made
+        rec = made
+    return _prove(action, ctx, rec)
+
+
+def _attempt(ctx: ActContext, product: str, commit: str, n: int) -> HealAttemptRecord | None:
+    return next((a for a in ctx.store.heal_attempts(product, commit) if a.n == n), None)
+
+
+def _summary(ctx: ActContext, product: str, commit: str) -> str:
+    sigs = failure_summaries(ctx.store, product, commit)
+    return f"{sigs[0].kind}: {sigs[0].summary}" if sigs else ""
+
+
+def _sync(action: Action, ctx: ActContext) -> str:
+    """Fetch the product's repo; a message when its branch moved since the plan (the heal is stale)."""
+    product = ctx.desired.products[action.product]
+    url = ctx.desired.repo_location(action.product)
+    with repo_lock(ctx.mirror(action.product)) as mirror:
+        try:
+            sync_mirror(url, mirror)
+        except GitError as exc:
+            return f"cannot fetch {url}: {ctx.redact(exc.stderr)}"
+        with Mirror(mirror) as repo:
+            head = repo.branch_head(product.spec.source.branch)
+            if repo.moved_since(action.params["commit"], head, product.spec.source.path):
+                return f"{product.spec.source.branch} moved to {head[:12]} since the plan: this heal is superseded"
+    return ""
+
+
+def make_candidate(action: Action, ctx: ActContext) -> Candidate:
+    """The attempt's patch: from its fix template or from the LLM, validated (``Candidate.reason`` says
+    why there is none)."""
+    from codemonkeys.act.heal_candidates import llm_candidate, template_candidate, validate
+
+    product = ctx.desired.products[action.product]
+    heal = product.spec.build.heal if product.spec.build else None
+    assert heal is not None
+    commit = action.params["commit"]
+    with Mirror(ctx.mirror(action.product)) as repo:
+        files = repo.text_files(commit, product.spec.source.path)
+    log = (ctx.store.build_result(action.product, commit) or _NoLog).log
+    if action.params["strategy"] == "template":
+        candidate = template_candidate(action, ctx, files, log)
+    else:
+        candidate = llm_candidate(action, ctx, files, log)
+    if candidate.diff:
+        problems = validate(action, ctx, candidate.diff, heal)
+        if problems:
+            candidate.reason = "; ".join(problems)
+            candidate.diff = ""
+    return candidate
+
+
+class _NoLog:
+    log = ""
+
+
+def _invalid(action: Action, ctx: ActContext, rec: HealAttemptRecord, reason: str) -> ActionResult:
+    rec = ctx.store.save_heal_attempt(
+        rec.product, rec.commit, rec.n, status=str(HealStatus.INVALID), reason=reason, finished_at=utcnow()
+    )
+    _audit(ctx, action, "heal.attempt.invalid", rec)
+    what = f"{rec.strategy}{' ' + rec.template if rec.template else ''}"
+    return ActionResult(Outcome.FAILED, f"heal #{rec.n} ({what}): no valid patch: {reason}", _outputs(rec))
+
+
+def _commit_and_push(action: Action, ctx: ActContext, rec: HealAttemptRecord) -> HealAttemptRecord | ActionResult:
+    """Commit the attempt's patch on the red commit (fixed dates: the same commit on a resume) and push
+    it to the attempt's branch."""
+    url = ctx.desired.repo_location(action.product)
+    subject = f"fix: heal {rec.summary or 'the build'}"[:100]
+    body = "\n".join(
+        [
+            f"{HEAL_TRAILER} {rec.n}",
+            f"Heal-Strategy: {rec.strategy}",
+            *([f"Heal-Template: {rec.template}"] if rec.template else []),
+            f"Heal-Signature: {rec.signature or 'unrecognized'}",
+        ]
+    )
+    date = rec.started_at.isoformat(timespec="seconds")
+    with repo_lock(ctx.mirror(action.product)) as mirror, Mirror(mirror) as repo:
+        with repo.worktree(rec.commit, ctx.work_dir) as tree:
+            patch = ctx.work_dir / f"heal-{action.product}-{rec.n}.patch"
+            patch.write_text(rec.patch if rec.patch.endswith("\n") else rec.patch + "\n")
+            try:
+                tree.apply(patch)
+                heal_commit = tree.commit(list(rec.files) or ["."], subject, body, date=date)
+                tree.push(heal_commit, rec.branch, update_instead=is_working_copy(url))
+            except GitError as exc:
+                return _invalid(action, ctx, rec, f"git: {ctx.redact(exc.stderr)}")
+            finally:
+                patch.unlink(missing_ok=True)
+        repo.set_branch(rec.branch, heal_commit)
+    rec = ctx.store.save_heal_attempt(rec.product, rec.commit, rec.n, heal_commit=heal_commit)
+    _audit(ctx, action, "heal.attempt.proposed", rec)
+    return rec
+
+
+def _prove(action: Action, ctx: ActContext, rec: HealAttemptRecord) -> ActionResult:
+    """Build the heal commit with the product's CI; green waits for heal.merge, red deletes the branch."""
+    assert rec.heal_commit is not None
+    if ctx.desired.ci_kind(action.product) is CIKind.JENKINS:
+        from codemonkeys.act.build_jenkins import run_jenkins_build
+
+        run = run_jenkins_build(action, ctx, rec.heal_commit)
+        if isinstance(run, ActionResult):
+            return run  # Jenkins unreachable: the attempt stays proving and is resumed
+        status, log, why = run.status, run.log, run.summary or str(run.result)
+    else:
+        from codemonkeys.act.build_local import run_local_build
+
+        local = run_local_build(action, ctx, rec.heal_commit)
+        status, log, why = local.status, local.log, local.why
+    what = f"heal #{rec.n} ({rec.strategy}{' ' + rec.template if rec.template else ''})"
+    shown = f"--- patch ---\n{rec.patch}\n--- build of {rec.heal_commit[:12]} on {rec.branch} ---\n{log}"
+    if status is BuildStatus.SUCCESS:
+        rec = ctx.store.save_heal_attempt(
+            rec.product, rec.commit, rec.n, status=str(HealStatus.GREEN), finished_at=utcnow()
+        )
+        _audit(ctx, action, "heal.attempt.green", rec)
+        message = f"{what} is green on {rec.branch}: heal.merge is next"
+        return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec), shown)
+    try:
+        with repo_lock(ctx.mirror(action.product)) as mirror, Mirror(mirror) as repo:
+            repo.delete_branch_at_source(rec.branch)
+    except GitError as exc:
+        return ActionResult(
+            Outcome.FAILED, f"{what} is red; deleting {rec.branch} failed: {exc.stderr}", transient=True
+        )
+    if rec.template:
+        ctx.store.template_result(rec.template, ok=False)
+    rec = ctx.store.save_heal_attempt(
+        rec.product, rec.commit, rec.n, status=str(HealStatus.RED), reason=why[:500], finished_at=utcnow()
+    )
+    _audit(ctx, action, "heal.attempt.red", rec)
+    message = f"{what} is red on its branch ({why}); {rec.branch} deleted, the product's branch untouched"
+    return ActionResult(Outcome.FAILED, message, _outputs(rec), shown)
+
+
+def _outputs(rec: HealAttemptRecord) -> dict:
+    return {
+        "attempt": rec.n,
+        "strategy": rec.strategy,
+        "template": rec.template,
+        "branch": rec.branch,
+        "heal_commit": rec.heal_commit,
+        "status": rec.status,
+        "lines": rec.lines,
+        "files": list(rec.files or []),
+        "reason": rec.reason,
+        "llm_calls": rec.llm_calls,
+        "patch": rec.patch[:PATCH_SHOWN],
+    }
+
+
+def _audit(ctx: ActContext, action: Action, event: str, rec: HealAttemptRecord) -> None:
+    ctx.store.audit(event, "codemonkeys", ctx.redact.data(_outputs(rec)), product=action.product, action_id=action.id)
+
+
+# --- heal.merge --------------------------------------------------------------------------------------
+
+
+def merge_heal(action: Action, ctx: ActContext) -> ActionResult:
+    """heal.merge: land the proven heal commit on the product's branch (see the module docstring)."""
+    p, product = action.params, ctx.desired.products[action.product]
+    rec = _attempt(ctx, action.product, p["commit"], p["attempt"])
+    if rec is None or rec.heal_commit is None:
+        return ActionResult(Outcome.FAILED, f"no proven heal #{p['attempt']} of {p['commit'][:12]} on record")
+    if rec.status == HealStatus.MERGED:
+        return ActionResult(Outcome.NOOP, f"heal #{rec.n} already merged", _outputs(rec))
+    branch, url = product.spec.source.branch, ctx.desired.repo_location(action.product)
+    with repo_lock(ctx.mirror(action.product)) as mirror:
+        try:
+            sync_mirror(url, mirror)
+            with Mirror(mirror) as repo:
+                head = repo.branch_head(branch)
+                landed = head if repo.is_ancestor(rec.heal_commit, head) else None
+                if landed is None:
+                    if repo.moved_since(rec.commit, head, product.spec.source.path):
+                        return ActionResult(
+                            Outcome.FAILED, f"{branch} moved to {head[:12]} since the heal was proven: superseded"
+                        )
+                    landed = _land(ctx, repo, rec, head, p.get("merge", "fast-forward"), branch, url)
+                repo.delete_branch_at_source(rec.branch)
+        except GitError as exc:
+            return ActionResult(Outcome.FAILED, f"merging {rec.branch} failed: {ctx.redact(exc.stderr)}", transient=True)
+    rec = ctx.store.save_heal_attempt(rec.product, rec.commit, rec.n, status=str(HealStatus.MERGED))
+    if rec.template:
+        ctx.store.template_result(rec.template, ok=True)
+        learned = f"template {rec.template} gains a success"
+    else:
+        learned = learn_from_heal(action, ctx, rec.commit, rec.heal_commit, rec.patch) or "no template learned"
+    _audit(ctx, action, "heal.merged", rec)
+    message = f"heal #{rec.n} merged: {branch} is at {landed[:12]}, {rec.branch} deleted; {learned}"
+    return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec) | {"head": landed}, rec.patch)
+
+
+def _land(ctx: ActContext, repo: Mirror, rec: HealAttemptRecord, head: str, how: str, branch: str, url: str) -> str:
+    """Push the heal to ``branch``: a fast-forward when the branch is still at the red commit, else (or
+    when the product asks for it) a merge commit."""
+    assert rec.heal_commit is not None
+    with repo.worktree(head, ctx.work_dir) as tree:
+        new = rec.heal_commit
+        if how != "fast-forward" or head != rec.commit:
+            new = tree.merge(rec.heal_commit, f"Merge heal #{rec.n}: {rec.summary or rec.branch}"[:100])
+        tree.push(new, branch, update_instead=is_working_copy(url))
+    repo.set_branch(branch, new)
+    return new

@@ -1,0 +1,106 @@
+"""Candidate patches for build.heal: a fix template instantiated on the red commit, or the local LLM's
+diff; and their validation before anything is built (``act/heal.py`` orchestrates)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codemonkeys.heal.failure import excerpt, locations
+from codemonkeys.heal.patches import check_patch, inspect_patch
+from codemonkeys.repos import GitError, Mirror
+from codemonkeys.swarm.knowledge import failure_summaries
+from codemonkeys.swarm.templates import FixTemplate, instantiate, match
+
+if TYPE_CHECKING:
+    from codemonkeys.act.base import ActContext
+    from codemonkeys.act.heal import Candidate
+    from codemonkeys.kinds.models import Heal
+    from codemonkeys.vocab.plan import Action
+
+HISTORY = 3  # recent human commits per failing file shown to the model
+DEFAULT_OLLAMA = "http://127.0.0.1:11434"
+
+
+def template_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: str) -> Candidate:
+    """The attempt's fix template (named by the plan) instantiated on the red commit's files."""
+    from codemonkeys.act.heal import Candidate
+
+    tid = action.params.get("template")
+    record = next((t for t in ctx.store.templates() if t.id == tid), None)
+    if record is None:
+        return Candidate(reason=f"fix template {tid} is not on record")
+    template = FixTemplate.from_json(record.data)
+    summaries = [s.summary for s in failure_summaries(ctx.store, action.product, action.params["commit"])]
+    bindings = next((b for b in (match(template, s) for s in summaries) if b is not None), None)
+    if bindings is None:
+        return Candidate(reason=f"fix template {tid} does not fit this failure")
+    hints = [loc.path for loc in locations(log, files)]
+    patch = instantiate(template, bindings, files, hints)
+    if patch is None:
+        return Candidate(reason=f"fix template {tid} ({record.description}) changes nothing in this product")
+    return Candidate(patch.diff, list(patch.files), patch.lines)
+
+
+def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: str) -> Candidate:
+    """A patch from the local LLM (``Fleet.spec.llm.ollama``), asked with the normalized failure, the
+    code it points at and its neighbours, and the last human commits that touched those files."""
+    from codemonkeys.act.heal import Candidate
+    from codemonkeys.heal.llm import LLMError, OllamaSettings, ask_for_patch
+    from codemonkeys.heal.prompt import build_messages, gather_context
+
+    config = ctx.desired.fleet.spec.llm.ollama
+    if config is None:
+        return Candidate(reason="no LLM is configured (Fleet spec.llm.ollama)")
+    host = config.host or ctx.context.env.get("OLLAMA_HOST") or DEFAULT_OLLAMA
+    settings = OllamaSettings(host=host, model=config.model, options=dict(config.options), timeout=config.timeout)
+    where = locations(log, files)
+    context = gather_context(where, files, history=_history(action, ctx, [w.path for w in where]))
+    messages = build_messages(excerpt(log, files=files), context)
+    try:
+        answer = ask_for_patch(settings, messages)
+    except LLMError as exc:
+        return Candidate(reason=f"the LLM failed: {ctx.redact(exc.message)}", llm_calls=1)
+    if not answer.diff:
+        return Candidate(reason=f"the reply of {answer.model} had no diff", llm_calls=1, model=answer.model)
+    try:
+        info = inspect_patch(answer.diff)
+    except ValueError as exc:
+        return Candidate(reason=f"the reply of {answer.model} is not a usable diff: {exc}", llm_calls=1)
+    return Candidate(
+        answer.diff, list(info.files), info.added + info.removed, llm_calls=1, model=answer.model
+    )
+
+
+def _history(action: Action, ctx: ActContext, paths: list[str]) -> list[tuple[str, str, str]]:
+    """The last human commits (no heal commits) that touched the failing files: (sha, subject, diff)."""
+    commit = action.params["commit"]
+    out: list[tuple[str, str, str]] = []
+    with Mirror(ctx.mirror(action.product)) as repo:
+        for path in dict.fromkeys(paths[:3]):
+            for sha, subject, body in repo.log(commit, path, limit=HISTORY):
+                if "Heal-Attempt:" in body or any(sha == s for s, _, _ in out):
+                    continue
+                try:
+                    diff = repo.diff(f"{sha}~1", sha, path)
+                except GitError:  # the first commit
+                    diff = ""
+                out.append((sha[:12], subject, ctx.redact(diff)[:1500]))
+    return out
+
+
+def validate(action: Action, ctx: ActContext, diff: str, heal: Heal) -> list[str]:
+    """The patch's problems (empty: it may be built): the checks of ``heal.patches.check_patch`` with
+    the product's allowed paths and size limit, then ``git apply --check`` on the red commit."""
+    problems = check_patch(diff, allowed=heal.paths, max_lines=heal.max_lines)
+    if problems:
+        return problems
+    patch = ctx.work_dir / f"check-{action.product}-{action.params['attempt']}.patch"
+    patch.write_text(diff if diff.endswith("\n") else diff + "\n")
+    try:
+        with Mirror(ctx.mirror(action.product)) as repo, repo.worktree(action.params["commit"], ctx.work_dir) as tree:
+            tree.apply(patch, check=True)
+    except GitError as exc:
+        return [f"git apply --check: {ctx.redact(exc.stderr)[:300]}"]
+    finally:
+        patch.unlink(missing_ok=True)
+    return []

@@ -1,0 +1,65 @@
+"""`cmctl swarm`: what the fleet learned: fix templates (from human fixes and merged heals) and heals."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from codemonkeys.cli.common import FleetOpt, JsonOpt, api_errors, out, session
+
+swarm_app = typer.Typer(help="Fleet learning: fix templates and heal attempts.", no_args_is_help=True)
+
+
+@swarm_app.command("templates")
+def swarm_templates(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Fix templates the fleet learned, best record first: what each fixes, where it came from, its record."""
+    rows = session(fleet).templates()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        out.print("no fix templates yet: they are learned when a person fixes a red build, or a heal merges")
+        return
+    table = Table("id", "fixes", "change", "origin", "record", box=None)
+    for r in rows:
+        origin = f"{r['origin']['kind']} fix in {r['origin']['product']} @ {r['origin']['commit'][:12]}"
+        table.add_row(
+            r["id"],
+            escape(r["pattern"][:70]),
+            escape(r["description"]),
+            escape(origin),
+            f"[green]{r['successes']}✓[/] [red]{r['failures']}✗[/]",
+        )
+    out.print(table)
+
+
+@swarm_app.command("heals")
+def swarm_heals(
+    product: Annotated[str, typer.Argument(help="The product.")],
+    fleet: FleetOpt = Path("."),
+    patches: Annotated[bool, typer.Option("--patches", help="Show each attempt's patch.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Heal attempts of a product, oldest first: candidate, branch, result, and why an attempt failed."""
+    with api_errors():
+        rows = session(fleet).heal_attempts(product)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        out.print(f"no heal attempts for {product}")
+    for r in rows:
+        what = r["strategy"] + (f" {r['template']}" if r["template"] else "")
+        colour = {"green": "green", "merged": "green", "red": "red", "invalid": "red"}.get(r["status"], "yellow")
+        out.print(
+            f"{r['commit'][:12]} #{r['attempt']} {what:<22} [{colour}]{r['status']:<8}[/] "
+            f"{r['branch']} {r['lines']} line(s) {escape(r['reason'])}"
+        )
+        if patches and r["patch"]:
+            out.print(escape(r["patch"]), highlight=False)

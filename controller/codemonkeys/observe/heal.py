@@ -1,0 +1,68 @@
+"""Heal facts of a red build (part of the build facet's observation): the failure, the attempts made on
+the red commit, and the fix templates that fit it and were not tried on it yet, best record first.
+
+Read from the swarm store (signatures, heal attempts, fix templates); the templates are read once per
+run and shared by every product.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codemonkeys.swarm.knowledge import failure_summaries, fitting_templates
+from codemonkeys.vocab.facts import BuildFacts, BuildStatus, HealAttempt, HealCandidate, HealFacts, HealStatus
+
+if TYPE_CHECKING:
+    from codemonkeys.observe import Observer
+
+
+def with_heal(run: Observer, name: str, build: BuildFacts) -> BuildFacts:
+    """``build`` with its heal facts when it is red and the product heals; unchanged otherwise."""
+    spec = run.desired.products[name].spec.build
+    if build.status is not BuildStatus.FAILURE or spec is None or spec.heal is None:
+        return build
+    return build.model_copy(update={"heal": heal_facts(run, name, build.commit)})
+
+
+def heal_facts(run: Observer, name: str, commit: str) -> HealFacts:
+    """What self-healing knows about the red ``commit`` of ``name`` (see the module docstring)."""
+    signatures = failure_summaries(run.store, name, commit)
+    records = run.once("fix-templates", run.store.templates)
+    by_id = {r.id: r for r in records}
+    attempts = run.store.heal_attempts(name, commit)
+    tried = {a.template for a in attempts if a.template}
+    last = max((a.started_at for a in attempts), default=None)
+    fits = fitting_templates(records, [s.summary for s in signatures])
+    candidates = [
+        HealCandidate(
+            template=f.record.id,
+            description=f.record.description,
+            successes=f.record.successes,
+            failures=f.record.failures,
+            origin=f"{'human fix' if f.record.origin == 'human' else 'heal'} in {f.record.origin_product}",
+            new=last is not None and f.record.learned_at > last,
+        )
+        for f in fits
+        if f.record.id not in tried
+    ]
+    return HealFacts(
+        signature=signatures[0].fingerprint if signatures else None,
+        summary=signatures[0].summary if signatures else None,
+        attempts=[
+            HealAttempt(
+                n=a.n,
+                strategy=a.strategy,
+                template=a.template,
+                branch=a.branch or None,
+                commit=a.heal_commit,
+                status=HealStatus(a.status),
+                lines=a.lines,
+                files=list(a.files or []),
+                reason=a.reason,
+                successes=by_id[a.template].successes if a.template in by_id else 0,
+                failures=by_id[a.template].failures if a.template in by_id else 0,
+            )
+            for a in attempts
+        ],
+        candidates=candidates,
+    )
