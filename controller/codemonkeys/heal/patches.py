@@ -78,7 +78,10 @@ class _Reader:
         while i < len(self.lines):
             line = self.lines[i]
             if m := _GIT_HEADER.match(line):
-                current = self._touch(_path(m.group(2)) or _path(m.group(1)))
+                old, new = _path(m.group(1)), _path(m.group(2))  # a rename touches both
+                if old and old != new:
+                    self._touch(old)
+                current = self._touch(new or old)
             elif line.startswith("--- ") and i + 1 < len(self.lines) and self.lines[i + 1].startswith("+++ "):
                 old, new = _path(line[4:]), _path(self.lines[i + 1][4:])
                 if old:
