@@ -1,0 +1,667 @@
+"""Fix templates: learn, from the diff a person pushed to turn a red build green, a fix that another
+product failing with the same (or a same-shaped) error can reuse (in the spirit of Meta's Getafix).
+
+Where it sits in the data flow: when a build that failed with a signature goes green, the controller
+hands ``learn_template`` the signature's summary and the fix's ``git diff``; the template is stored by
+its ``id``. When another product fails, ``match`` says whether a template fits its failure (and binds
+the template's placeholders), and ``instantiate`` turns the template into a patch for that product's
+files. Pure: text in, values out; no I/O, no git, no clock.
+
+A template is the error text it fixes (``error_text``: the summary without what is product-specific),
+with the quoted identifiers that the fix uses replaced by placeholders ``{0}``, ``{1}``, ..., and a few
+edits (``Edit``): whole-word token substitutions (``compute_total`` -> ``calculate_total``, a dotted
+module path, a keyword argument ``rate=``), whole-line changes, and lines added after the imports (or
+after a line). A placeholder that the fix only adds (``import {0}``) is free: the template fits
+``NameError: name 'os' is not defined`` as well as ``'json'``. A placeholder the fix replaces is fixed
+(``fixed``): renaming ``compute_total`` says nothing about another missing name.
+
+Error shapes that say the same thing are one family (``FAMILIES``): a template learned from
+``ImportError: cannot import name 'f' from 'm'`` fits ``AttributeError: module 'm' has no attribute 'f'``.
+
+Limits (what is not learned, ``learn_template`` returns None): diffs of more than ``MAX_DIFF_LINES``
+changed lines or that need more than ``MAX_EDITS`` edits; changes outside source files (docs,
+changelogs, lock files); changes that do not touch an identifier quoted in the error text (a fix for an
+error that quotes nothing is not learned); added lines that are neither imports nor after a non-blank
+line. Substitutions are textual (whole words, strings and comments included), not scoped to a module.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+MAX_DIFF_LINES = 200  # changed lines of a fix diff (source files only) beyond which nothing is learned
+MAX_EDITS = 8  # edits of a template
+MAX_ADDED = 3  # added lines of a template
+
+# --- error text ----------------------------------------------------------------------------------------
+
+_TEST_ID = re.compile(r"^\S+?\.py\b(?:::[^\s\[]+)?(?:\[[^\]]*\])? - ")
+_TRAILING_PAREN = re.compile(r"\s*\((?:[^()]*/[^()]*|[^()]*\.py\b[^()]*|[^()]* in [^()]*)\)\s*$")
+_DID_YOU = re.compile(r"\.?\s+(?:Did you (?:mean|forget)|Or did you)\b.*$")
+_LOCALS = re.compile(r"\b[\w.]*<locals>\.")
+_PATH = re.compile(r"(?<![\w'])(?:<root>/|<tmp>/|\.\.\./)?[\w.<>-]+(?:/[\w.<>-]+)+")
+_QUOTED = re.compile(r"'([A-Za-z_][\w.]*)'")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}")
+
+
+def error_text(summary: str) -> str:
+    """The error a signature summary names, without what is product-specific.
+
+    Drops pytest's test id (``FAILED tests/test_x.py::test_y - ``), a traceback's ``(file in function)``,
+    paths (``(core_lib/__init__.py)``), ``<locals>`` qualifiers and Python's "Did you mean" hints; two
+    products failing with the same error give the same text.
+    """
+    text = summary.strip()
+    text = re.sub(r"^(?:FAILED|ERROR) ", "", text)
+    text = _TEST_ID.sub("", text)
+    while (stripped := _TRAILING_PAREN.sub("", text)) != text:
+        text = stripped
+    text = _DID_YOU.sub("", text)
+    text = _LOCALS.sub("", text)
+    text = _PATH.sub("<path>", text)
+    return " ".join(text.split())
+
+
+# Error shapes that say the same thing, with named slots for the quoted parts.
+FAMILIES: tuple[tuple[str, ...], ...] = (
+    (
+        r"ImportError: cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)'(?: .*)?",
+        r"AttributeError: module '(?P<module>[^']+)' has no attribute '(?P<name>[^']+)'",
+    ),
+    (
+        r"ModuleNotFoundError: No module named '(?P<module>[^']+)'",
+        r"ImportError: No module named '?(?P<module>[^' ]+)'?",
+    ),
+    (
+        r"NameError: name '(?P<name>[^']+)' is not defined",
+        r"UnboundLocalError: (?:local variable|cannot access local variable) '(?P<name>[^']+)'.*",
+    ),
+)
+_FAMILIES = tuple(tuple(re.compile(shape) for shape in family) for family in FAMILIES)
+
+
+# --- the template --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One generalized change. ``op`` is one of:
+
+    * ``replace``: the whole-word token ``old`` becomes ``new`` in every file that has it (a name, a dotted
+      module path, or a keyword argument spelled ``name=``);
+    * ``line``: a line whose stripped text is ``old`` becomes ``new`` (indentation kept; ``new`` empty:
+      the line is removed), in every file that has it;
+    * ``add``: the line ``new`` is added to the hinted file(s), at ``anchor``: ``imports`` (after the
+      module's imports) or ``after:<stripped line>``.
+
+    Texts may use placeholders ``{0}``, ``{1}``, ... (literal braces are doubled).
+    """
+
+    op: str
+    old: str = ""
+    new: str = ""
+    anchor: str = ""
+
+    def to_json(self) -> dict:
+        """JSON-ready, keys with empty values left out."""
+        return {
+            k: v
+            for k, v in (("op", self.op), ("old", self.old), ("new", self.new), ("anchor", self.anchor))
+            if v
+        }
+
+    def describe(self, values: Mapping[str, str] = {}) -> str:
+        """One line for humans, with the known placeholder values filled in."""
+        old, new = fill(self.old, values, keep=True), fill(self.new, values, keep=True)
+        if self.op == "replace":
+            return f"rename {old} -> {new}"
+        if self.op == "line":
+            return f"change `{old}` -> `{new}`" if new else f"remove `{old}`"
+        where = "after the imports" if self.anchor == "imports" else f"after `{self.anchor[6:]}`"
+        return f"add `{new}` {where}"
+
+
+@dataclass(frozen=True)
+class FixTemplate:
+    """A fix learned from one red -> green commit, reusable on another product with the same error."""
+
+    id: str  # content hash (12 hex) of pattern, edits and fixed values
+    pattern: str  # error_text with placeholders for the quoted identifiers the edits use
+    kind: str  # the SignatureKind value of the failure it was learned from
+    edits: tuple[Edit, ...]
+    fixed: tuple[tuple[str, str], ...] = field(default=())  # placeholder -> the only value it fits
+
+    def to_json(self) -> dict:
+        """JSON-ready, for the store."""
+        return {
+            "id": self.id,
+            "pattern": self.pattern,
+            "kind": self.kind,
+            "edits": [e.to_json() for e in self.edits],
+            "fixed": dict(self.fixed),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> FixTemplate:
+        """The template ``to_json`` wrote."""
+        return cls(
+            id=data["id"],
+            pattern=data["pattern"],
+            kind=data["kind"],
+            edits=tuple(Edit(**e) for e in data["edits"]),
+            fixed=tuple(sorted(data.get("fixed", {}).items())),
+        )
+
+    def describe(self) -> str:
+        """One line for humans: ``rename compute_total -> calculate_total``."""
+        values = dict(self.fixed)
+        return "; ".join(e.describe(values) for e in self.edits)
+
+
+def make_template(
+    pattern: str, kind: str, edits: Iterable[Edit], fixed: Mapping[str, str] = {}
+) -> FixTemplate:
+    """A template with its content id (the same fix learned twice has the same id)."""
+    edits = tuple(edits)
+    pinned = tuple(sorted(fixed.items()))
+    body = json.dumps([pattern, [e.to_json() for e in edits], pinned], sort_keys=True)
+    digest = hashlib.sha256(body.encode()).hexdigest()[:12]
+    return FixTemplate(digest, pattern, kind, edits, pinned)
+
+
+def escape(text: str) -> str:
+    """Text with its literal braces doubled, so that it can hold placeholders."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def fill(text: str, values: Mapping[str, str], *, keep: bool = False) -> str:
+    """Placeholders replaced by their values; an unknown one raises KeyError (or stays, with ``keep``)."""
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return m.group(0)[0]
+        if keep and m.group(1) not in values:
+            return m.group(0)
+        return values[m.group(1)]
+
+    return _PLACEHOLDER.sub(one, text)
+
+
+def placeholders(text: str) -> set[str]:
+    """The placeholder numbers a text uses."""
+    return {m.group(1) for m in _PLACEHOLDER.finditer(text) if m.group(1) is not None}
+
+
+# --- reading a fix diff --------------------------------------------------------------------------------
+
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+_NOT_SOURCE_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".lock", ".html", ".svg", ".png", ".jpg"}
+_NOT_SOURCE_NAMES = re.compile(r"^(?:CHANGELOG|CHANGES|NEWS|HISTORY|README|AUTHORS|LICENSE)", re.IGNORECASE)
+
+
+@dataclass
+class _Block:
+    """One run of removed and added lines of a source file, and the new-side line before it."""
+
+    path: str
+    before: str
+    removed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+
+
+def is_source(path: str) -> bool:
+    """Whether a changed file can hold a fix (not docs, a changelog, a lock file or an image)."""
+    p = PurePosixPath(path)
+    if p.suffix.lower() in _NOT_SOURCE_SUFFIXES or _NOT_SOURCE_NAMES.match(p.name):
+        return False
+    return not (p.parts and p.parts[0] in ("docs", "doc"))
+
+
+def _diff_path(line: str) -> str | None:
+    name = line[4:].split("\t")[0].strip()
+    if name == "/dev/null":
+        return None
+    return name[2:] if name[:2] in ("a/", "b/") else name
+
+
+def parse_diff(diff: str) -> list[_Block]:
+    """The change blocks of a unified diff, in order (hunk counts decide what is a body line)."""
+    blocks: list[_Block] = []
+    path: str | None = None
+    old_left = new_left = 0
+    block: _Block | None = None
+    before = ""
+    for line in diff.split("\n"):
+        if old_left > 0 or new_left > 0:
+            tag, body = line[:1], line[1:]
+            if tag in (" ", ""):  # context (an empty context line may have lost its space)
+                old_left, new_left, block, before = old_left - 1, new_left - 1, None, body
+                continue
+            if tag not in ("-", "+"):
+                old_left = new_left = 0
+                continue
+            if block is None and path is not None:
+                block = _Block(path, before)
+                blocks.append(block)
+            if block is not None:
+                (block.removed if tag == "-" else block.added).append(body)
+            if tag == "-":
+                old_left -= 1
+            else:
+                new_left, before = new_left - 1, body
+            continue
+        if line.startswith("--- "):
+            path = _diff_path(line)
+        elif line.startswith("+++ "):
+            path = _diff_path(line) or path
+        elif m := _HUNK.match(line):
+            old_left, new_left = int(m.group(1) or 1), int(m.group(2) or 1)
+            block, before = None, ""
+    return [b for b in blocks if is_source(b.path)]
+
+
+# --- learning ------------------------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
+_NAME = re.compile(r"[A-Za-z_][\w.]*")
+_IMPORT = re.compile(
+    r"^(?:import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*|from\s+[\w.]+\s+import\s+.+)$"
+)
+
+
+def _word(token: str) -> re.Pattern[str]:
+    """A whole-word pattern for a name, a dotted path or a keyword argument ``name=``."""
+    if token.endswith("="):
+        return re.compile(rf"(?<![\w.]){re.escape(token)}(?!=)")
+    return re.compile(rf"(?<!\w){re.escape(token)}(?!\w)")
+
+
+def _count(token: str, text: str) -> int:
+    return len(_word(token).findall(text))
+
+
+def _span(line: str, start: int, end: int) -> tuple[int, int]:
+    """A span widened to the dotted name around it."""
+    while start > 0 and (line[start - 1].isalnum() or line[start - 1] in "_."):
+        start -= 1
+    while end < len(line) and (line[end].isalnum() or line[end] in "_."):
+        end += 1
+    return start, end
+
+
+def _substitutions(old: str, new: str, quoted: Sequence[str]) -> list[tuple[str, str]] | None:
+    """The token substitutions that turn one line into the other, or None when it is not only that."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    a_at = [sum(len(t) for t in a[:i]) for i in range(len(a) + 1)]
+    b_at = [sum(len(t) for t in b[:i]) for i in range(len(b) + 1)]
+    subs: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        o, n = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if tag != "replace" or not _NAME.fullmatch(o) or not _NAME.fullmatch(n):
+            return None
+        (os_, oe), (ns, ne) = _span(old, a_at[i1], a_at[i2]), _span(new, b_at[j1], b_at[j2])
+        if old[os_:oe] in quoted:
+            o, n = old[os_:oe], new[ns:ne]
+            oe, ne = os_ + len(o), ns + len(n)
+        else:
+            oe, ne = a_at[i2], b_at[j2]
+        if (
+            old[oe : oe + 1] == "=" != old[oe + 1 : oe + 2]
+            and new[ne : ne + 1] == "=" != new[ne + 1 : ne + 2]
+        ):
+            o, n = o + "=", n + "="
+        if (o, n) not in subs:
+            subs.append((o, n))
+    result = old
+    for o, n in subs:
+        result = _word(o).sub(lambda _m, n=n: n, result)
+    return subs if result == new else None
+
+
+def _pairs(removed: list[str], added: list[str]) -> Iterable[tuple[str | None, str | None, int]]:
+    """Removed and added lines paired by likeness: (old, new, index of new in added); None when unpaired."""
+    matcher = difflib.SequenceMatcher(None, [r.strip() for r in removed], [a.strip() for a in added])
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        olds, news = list(range(i1, i2)), list(range(j1, j2))
+        while olds and news:
+            i = olds.pop(0)
+            ratios = [difflib.SequenceMatcher(None, removed[i], added[j]).ratio() for j in news]
+            best = max(range(len(news)), key=ratios.__getitem__)
+            if ratios[best] < 0.5:
+                yield removed[i], None, -1
+                continue
+            yield removed[i], added[news[best]], news[best]
+            del news[best]
+        yield from ((removed[i], None, -1) for i in olds)
+        yield from ((None, added[j], j) for j in news)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _block_edits(block: _Block, quoted: Sequence[str]) -> list[Edit] | None:
+    """The edits of one change block; None when a line is added where no anchor can find it again."""
+    edits: list[Edit] = []
+    for old, new, j in _pairs(block.removed, block.added):
+        if old is not None and new is not None:
+            subs = _substitutions(old, new, quoted)
+            if subs is None:
+                edits.append(Edit("line", old.strip(), new.strip()))
+            else:
+                edits += [Edit("replace", o, n) for o, n in subs]
+        elif old is not None:
+            edits.append(Edit("line", old.strip(), ""))
+        elif new is not None and new.strip():
+            before = block.added[j - 1] if j > 0 else block.before
+            if _indent(new) == 0 and _IMPORT.match(new.strip()):
+                edits.append(Edit("add", new=new.strip(), anchor="imports"))
+            elif before.strip():
+                relative = " " * max(0, _indent(new) - _indent(before))
+                edits.append(Edit("add", new=relative + new.strip(), anchor="after:" + before.strip()))
+            elif any(_count(q, new) for q in quoted):
+                return None
+    return edits
+
+
+def _relevant(edit: Edit, quoted: Sequence[str]) -> bool:
+    """Whether an edit changes how often an identifier quoted in the error appears."""
+    return any(_count(q, edit.old) != _count(q, edit.new) for q in quoted)
+
+
+def _unique(items: Iterable) -> list:
+    return list(dict.fromkeys(items))
+
+
+def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | None:
+    """The fix template a red build's summary and the diff that turned it green teach, or None.
+
+    Only the changes that touch an identifier quoted in the error text are kept (a changelog line or an
+    unrelated refactor in the same commit is left out). None when the error quotes nothing, when no
+    source change touches what it quotes, when the diff is larger than ``MAX_DIFF_LINES`` changed lines,
+    when more than ``MAX_EDITS`` edits (``MAX_ADDED`` added lines) would be needed, or when the fix
+    renames one name two ways.
+    """
+    text = error_text(summary)
+    quoted = _unique(_QUOTED.findall(text))
+    blocks = parse_diff(diff)
+    if not quoted or not blocks or sum(len(b.removed) + len(b.added) for b in blocks) > MAX_DIFF_LINES:
+        return None
+    edits: list[Edit] = []
+    for block in blocks:
+        found = _block_edits(block, quoted)
+        if found is None:
+            return None
+        edits += found
+    edits = _unique(e for e in edits if _relevant(e, quoted))
+    renames = [e.old for e in edits if e.op in ("replace", "line")]
+    if (
+        not edits
+        or len(edits) > MAX_EDITS
+        or sum(e.op == "add" for e in edits) > MAX_ADDED
+        or len(renames) != len(set(renames))
+    ):
+        return None
+    return _generalize(text, kind, edits, quoted)
+
+
+def _generalize(text: str, kind: str, edits: list[Edit], quoted: Sequence[str]) -> FixTemplate:
+    """Quoted identifiers the edits use become placeholders, numbered in the order the error names them."""
+    used = [q for q in quoted if any(_count(q, t) for e in edits for t in (e.old, e.new, e.anchor))]
+    number = {q: str(i) for i, q in enumerate(used)}
+    by_length = sorted(used, key=len, reverse=True)  # core_lib.money before core_lib
+
+    def abstract(value: str) -> str:
+        value = escape(value)
+        for q in by_length:
+            value = _word(q).sub("{" + number[q] + "}", value)
+        return value
+
+    pattern = escape(text)
+    for q in by_length:
+        pattern = pattern.replace(f"'{escape(q)}'", "'{" + number[q] + "}'")
+    general = [Edit(e.op, abstract(e.old), abstract(e.new), abstract(e.anchor)) for e in edits]
+    fixed = {
+        n: q for q, n in number.items() if any(n in placeholders(e.old) for e in general if e.op != "add")
+    }
+    return make_template(pattern, kind, general, fixed)
+
+
+# --- matching ------------------------------------------------------------------------------------------
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """A regex for a pattern: each placeholder is a quoted part, the same one repeated."""
+    out, seen, at = [], set(), 0
+    for m in _PLACEHOLDER.finditer(pattern):
+        out.append(re.escape(pattern[at : m.start()]))
+        if m.group(1) is None:
+            out.append(re.escape(m.group(0)[0]))
+        elif m.group(1) in seen:
+            out.append(f"(?P=p{m.group(1)})")
+        else:
+            seen.add(m.group(1))
+            out.append(f"(?P<p{m.group(1)}>[^']+?)")
+        at = m.end()
+    out.append(re.escape(pattern[at:]))
+    return re.compile("".join(out))
+
+
+def _family_bindings(pattern: str, text: str) -> dict[str, str] | None:
+    """Bindings when the pattern and the text are two shapes of one error family (``FAMILIES``)."""
+    for family in _FAMILIES:
+        learned = next((m for shape in family if (m := shape.fullmatch(pattern))), None)
+        seen = next((m for shape in family if (m := shape.fullmatch(text))), None)
+        if learned is None or seen is None:
+            continue
+        bindings: dict[str, str] = {}
+        for slot, value in learned.groupdict().items():
+            got = seen.groupdict().get(slot)
+            if value is None or got is None:
+                return None
+            if m := re.fullmatch(r"\{(\d+)\}", value):
+                if bindings.setdefault(m.group(1), got) != got:
+                    return None
+            elif fill(value, {}) != got:
+                return None
+        return bindings
+    return None
+
+
+def match(template: FixTemplate, summary: str) -> dict[str, str] | None:
+    """The placeholder bindings when the template fits a failure summary (by its error text), else None.
+
+    The error text must have the template's shape, or another shape of the same family (``FAMILIES``);
+    placeholders the template is specific to (``fixed``) must have their learned values.
+    """
+    text = error_text(summary)
+    found = _pattern_regex(template.pattern).fullmatch(text)
+    bindings = (
+        {k[1:]: v for k, v in found.groupdict().items()}
+        if found
+        else _family_bindings(template.pattern, text)
+    )
+    if bindings is None or not placeholders(template.pattern) <= set(bindings):
+        return None
+    if any(bindings.get(k) != v for k, v in template.fixed):
+        return None
+    return bindings
+
+
+# --- instantiating -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A template made concrete for one product: a diff ``git apply`` accepts at the repo root."""
+
+    diff: str  # unified, a/ and b/ prefixes
+    files: tuple[str, ...]  # repo-relative paths it touches
+    lines: int  # lines added + removed
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their ends, split on newlines only (as git does)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+_DOCSTRING = re.compile(r"^[rRuUbB]{0,2}(\"\"\"|''')")
+_IMPORT_START = re.compile(r"^(?:import|from)\s")
+
+
+def _after_docstring(lines: list[str]) -> int:
+    """The index after the leading comments, blank lines and module docstring."""
+    i = 0
+    while i < len(lines) and (not lines[i].strip() or lines[i].startswith("#")):
+        i += 1
+    if i < len(lines) and (m := _DOCSTRING.match(lines[i])):
+        quote, rest = m.group(1), lines[i][m.end() :]
+        while quote not in rest and i + 1 < len(lines):
+            i += 1
+            rest = lines[i]
+        i += 1
+    return i
+
+
+def _after_imports(lines: list[str]) -> int:
+    """Where a new import goes: after the last top-level import of the module's leading import block."""
+    i = start = _after_docstring(lines)
+    last = None
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip() or line.startswith("#"):
+            i += 1
+            continue
+        if not _IMPORT_START.match(line):
+            break
+        if "(" in line and ")" not in line:
+            while i + 1 < len(lines) and ")" not in lines[i]:
+                i += 1
+        while line.rstrip().endswith("\\") and i + 1 < len(lines):
+            i += 1
+            line = lines[i]
+        i += 1
+        last = i
+    return start if last is None else last
+
+
+def _bound_names(line: str) -> list[str]:
+    """The names an import line binds (``import a.b`` binds ``a``; ``from m import x as y`` binds ``y``)."""
+    m = re.match(r"from\s+\S+\s+import\s+\(?(.+?)\)?\s*$", line) or re.match(r"import\s+(.+)$", line)
+    if m is None:
+        return []
+    parts = m.group(1).split(",")
+    names = []
+    for part in parts:
+        words = part.split()
+        if words:
+            names.append(words[-1] if len(words) == 3 and words[1] == "as" else words[0].split(".")[0])
+    return names
+
+
+def _add_line(text: str, edit: Edit) -> str:
+    """The text with the edit's line added at its anchor; unchanged when it is there or not wanted."""
+    lines = _lines(text)
+    if any(line.strip() == edit.new.strip() for line in lines):
+        return text
+    if edit.anchor == "imports":
+        body = "".join(line for line in lines if not _IMPORT_START.match(line))
+        if not any(re.search(rf"(?<![\w.]){re.escape(n)}\b", body) for n in _bound_names(edit.new)):
+            return text  # the file does not use what the import binds
+        at, new = _after_imports(lines), edit.new
+    else:
+        anchor = edit.anchor.removeprefix("after:")
+        found = [i for i, line in enumerate(lines) if line.strip() == anchor]
+        if not found:
+            return text
+        at = found[0] + 1
+        new = lines[found[0]][: _indent(lines[found[0]])] + edit.new
+    if at > 0 and not lines[at - 1].endswith("\n"):
+        lines[at - 1] += "\n"
+    lines.insert(at, new + "\n")
+    return "".join(lines)
+
+
+def _change_lines(text: str, old: str, new: str) -> str:
+    """Lines whose stripped text is ``old`` become ``new`` (same indentation), or go when ``new`` is empty."""
+    out = []
+    for line in _lines(text):
+        if line.strip() != old:
+            out.append(line)
+        elif new:
+            end = line[len(line.rstrip("\r\n")) :]
+            out.append(line[: _indent(line)] + new + end)
+    return "".join(out)
+
+
+def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
+    """One concrete edit, applied in place to the texts it fits."""
+    if edit.op == "add":
+        for path in _unique(h for h in hints if h in texts):
+            texts[path] = _add_line(texts[path], edit)
+        return
+    for path, text in texts.items():
+        if edit.op == "replace":
+            texts[path] = _word(edit.old).sub(lambda _m: edit.new, text)
+        elif edit.op == "line":
+            texts[path] = _change_lines(text, edit.old, edit.new)
+
+
+def file_diff(path: str, before: str, after: str) -> tuple[str, int]:
+    """A ``git apply``-compatible diff of one file, and its count of added + removed lines."""
+    out = [f"diff --git a/{path} b/{path}\n"]
+    changed = 0
+    for line in difflib.unified_diff(_lines(before), _lines(after), f"a/{path}", f"b/{path}", n=3):
+        if line.startswith(("---", "+++")) and line.endswith("\n") and len(out) < 3:
+            out.append(line)
+            continue
+        changed += line[:1] in "+-"
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out), changed
+
+
+def instantiate(
+    template: FixTemplate, bindings: Mapping[str, str], files: Mapping[str, str], hints: Sequence[str] = ()
+) -> Patch | None:
+    """The template as a patch for one product, or None when it changes nothing in these files.
+
+    ``files``: repo-relative path -> text at the red commit; ``hints``: the files the failure points at,
+    innermost first. Substitutions and line changes apply in every file that has them; added lines go to
+    the hinted files that use what they add (an import) or have their anchor. None too when a placeholder
+    has no value.
+    """
+    values = {**dict(template.fixed), **bindings}
+    try:
+        edits = [
+            Edit(e.op, fill(e.old, values), fill(e.new, values), fill(e.anchor, values))
+            for e in template.edits
+        ]
+    except KeyError:
+        return None
+    texts = dict(files)
+    for edit in edits:
+        _apply(edit, texts, hints)
+    changed = sorted(p for p in texts if texts[p] != files[p])
+    if not changed:
+        return None
+    parts = [file_diff(p, files[p], texts[p]) for p in changed]
+    return Patch("".join(d for d, _ in parts), tuple(changed), sum(n for _, n in parts))
+
+
+_HINT = re.compile(r"(?<![\w./<>-])((?:[\w-][\w.-]*/)*[\w-][\w.-]*\.py)\b")
+
+
+def hint_paths(detail: Sequence[str]) -> list[str]:
+    """The repo-relative files a signature's detail lines point at, innermost first (for ``instantiate``)."""
+    found = [m.group(1) for line in detail for m in _HINT.finditer(line)]
+    return _unique(reversed(found))
