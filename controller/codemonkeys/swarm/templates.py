@@ -207,7 +207,7 @@ _NOT_SOURCE_NAMES = re.compile(r"^(?:CHANGELOG|CHANGES|NEWS|HISTORY|README|AUTHO
 
 @dataclass
 class _Block:
-    """One run of removed and added lines of a source file, and the new-side line before it."""
+    """One run of removed and added lines of a source file, and the last non-blank new-side line before it."""
 
     path: str
     before: str
@@ -241,7 +241,8 @@ def parse_diff(diff: str) -> list[_Block]:
         if old_left > 0 or new_left > 0:
             tag, body = line[:1], line[1:]
             if tag in (" ", ""):  # context (an empty context line may have lost its space)
-                old_left, new_left, block, before = old_left - 1, new_left - 1, None, body
+                old_left, new_left, block = old_left - 1, new_left - 1, None
+                before = body if body.strip() else before
                 continue
             if tag not in ("-", "+"):
                 old_left = new_left = 0
@@ -254,7 +255,7 @@ def parse_diff(diff: str) -> list[_Block]:
             if tag == "-":
                 old_left -= 1
             else:
-                new_left, before = new_left - 1, body
+                new_left, before = new_left - 1, body if body.strip() else before
             continue
         if line.startswith("--- "):
             path = _diff_path(line)
@@ -363,7 +364,7 @@ def _block_edits(block: _Block, quoted: Sequence[str]) -> list[Edit] | None:
         elif old is not None:
             edits.append(Edit("line", old.strip(), ""))
         elif new is not None and new.strip():
-            before = block.added[j - 1] if j > 0 else block.before
+            before = next((a for a in reversed(block.added[:j]) if a.strip()), block.before)
             if _indent(new) == 0 and _IMPORT.match(new.strip()):
                 edits.append(Edit("add", new=new.strip(), anchor="imports"))
             elif before.strip():
