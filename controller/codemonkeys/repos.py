@@ -249,7 +249,9 @@ class Mirror:
     def is_ancestor(self, ancestor: str, commit: str) -> bool:
         """Whether ``ancestor`` is ``commit`` or one of its ancestors (False if either is unknown)."""
         base = self._git("merge-base", ancestor, commit, check=False)
-        return bool(base) and base == self._git("rev-parse", "--verify", f"{ancestor}^{{commit}}", check=False)
+        return bool(base) and base == self._git(
+            "rev-parse", "--verify", f"{ancestor}^{{commit}}", check=False
+        )
 
     def text_files(self, commit: str, path: str | None = None, max_bytes: int = 200_000) -> dict[str, str]:
         """The text files at ``commit`` (under ``path`` if given), repo-relative path -> contents; binary

@@ -206,7 +206,9 @@ def run_jenkins_build(action: Action, ctx: ActContext, commit: str) -> JenkinsBu
     return replace(run, summary=lesson.summary(), signatures=tuple(lesson.outputs()))
 
 
-def jenkins_result(action: Action, ctx: ActContext, commit: str, run: JenkinsBuild | ActionResult) -> ActionResult:
+def jenkins_result(
+    action: Action, ctx: ActContext, commit: str, run: JenkinsBuild | ActionResult
+) -> ActionResult:
     """The build.run result of a Jenkins build of ``commit`` (a green one may teach a fix template)."""
     if isinstance(run, ActionResult):
         return run
@@ -227,7 +229,9 @@ def jenkins_result(action: Action, ctx: ActContext, commit: str, run: JenkinsBui
     }
     if run.status is BuildStatus.SUCCESS:
         learned = learn_from_fix(action, ctx, commit)
-        message = f"{run.job} #{run.number} passed in {run.duration:.1f}s" + (f"; {learned}" if learned else "")
+        message = f"{run.job} #{run.number} passed in {run.duration:.1f}s" + (
+            f"; {learned}" if learned else ""
+        )
         return ActionResult(Outcome.SUCCEEDED, message, outputs, run.log)
     outputs["signatures"] = list(run.signatures)
     why = f": {run.summary}" if run.summary else ""

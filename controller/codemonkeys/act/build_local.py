@@ -69,7 +69,11 @@ def build_local(action: Action, ctx: ActContext) -> ActionResult:
     command = " ".join(product.spec.build.command or []) if product.spec.build else ""
     if run.status is BuildStatus.SUCCESS:
         learned = learn_from_fix(action, ctx, commit)
-        message = f"build of {commit[:12]} passed in {run.duration:.1f}s" + (f"; {learned}" if learned else "")
+        message = f"build of {commit[:12]} passed in {run.duration:.1f}s" + (
+            f"; {learned}" if learned else ""
+        )
         return ActionResult(Outcome.SUCCEEDED, message, outputs, run.log)
     outputs["signatures"] = list(run.signatures)
-    return ActionResult(Outcome.FAILED, f"build of {commit[:12]} failed: {command} {run.why}", outputs, run.log)
+    return ActionResult(
+        Outcome.FAILED, f"build of {commit[:12]} failed: {command} {run.why}", outputs, run.log
+    )

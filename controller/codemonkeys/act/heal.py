@@ -55,7 +55,9 @@ def heal_build(action: Action, ctx: ActContext) -> ActionResult:
     p, product = action.params, action.product
     rec = _attempt(ctx, product, p["commit"], p["attempt"])
     if rec is not None and rec.status not in (HealStatus.PROVING, ""):
-        return ActionResult(Outcome.NOOP, f"heal #{rec.n} of {p['commit'][:12]} already {rec.status}", _outputs(rec))
+        return ActionResult(
+            Outcome.NOOP, f"heal #{rec.n} of {p['commit'][:12]} already {rec.status}", _outputs(rec)
+        )
     moved = _sync(action, ctx)
     if moved:
         return ActionResult(Outcome.FAILED, moved)
@@ -108,7 +110,8 @@ def _sync(action: Action, ctx: ActContext) -> str:
         with Mirror(mirror) as repo:
             head = repo.branch_head(product.spec.source.branch)
             if repo.moved_since(action.params["commit"], head, product.spec.source.path):
-                return f"{product.spec.source.branch} moved to {head[:12]} since the plan: this heal is superseded"
+                branch = product.spec.source.branch
+                return f"{branch} moved to {head[:12]} since the plan: this heal is superseded"
     return ""
 
 
@@ -149,7 +152,9 @@ def _invalid(action: Action, ctx: ActContext, rec: HealAttemptRecord, reason: st
     return ActionResult(Outcome.FAILED, f"heal #{rec.n} ({what}): no valid patch: {reason}", _outputs(rec))
 
 
-def _commit_and_push(action: Action, ctx: ActContext, rec: HealAttemptRecord) -> HealAttemptRecord | ActionResult:
+def _commit_and_push(
+    action: Action, ctx: ActContext, rec: HealAttemptRecord
+) -> HealAttemptRecord | ActionResult:
     """Commit the attempt's patch on the red commit (fixed dates: the same commit on a resume) and push
     it to the attempt's branch."""
     url = ctx.desired.repo_location(action.product)
@@ -239,7 +244,9 @@ def _outputs(rec: HealAttemptRecord) -> dict:
 
 
 def _audit(ctx: ActContext, action: Action, event: str, rec: HealAttemptRecord) -> None:
-    ctx.store.audit(event, "codemonkeys", ctx.redact.data(_outputs(rec)), product=action.product, action_id=action.id)
+    ctx.store.audit(
+        event, "codemonkeys", ctx.redact.data(_outputs(rec)), product=action.product, action_id=action.id
+    )
 
 
 # --- heal.merge --------------------------------------------------------------------------------------
@@ -263,24 +270,31 @@ def merge_heal(action: Action, ctx: ActContext) -> ActionResult:
                 if landed is None:
                     if repo.moved_since(rec.commit, head, product.spec.source.path):
                         return ActionResult(
-                            Outcome.FAILED, f"{branch} moved to {head[:12]} since the heal was proven: superseded"
+                            Outcome.FAILED,
+                            f"{branch} moved to {head[:12]} since the heal was proven: superseded",
                         )
                     landed = _land(ctx, repo, rec, head, p.get("merge", "fast-forward"), branch, url)
                 repo.delete_branch_at_source(rec.branch)
         except GitError as exc:
-            return ActionResult(Outcome.FAILED, f"merging {rec.branch} failed: {ctx.redact(exc.stderr)}", transient=True)
+            return ActionResult(
+                Outcome.FAILED, f"merging {rec.branch} failed: {ctx.redact(exc.stderr)}", transient=True
+            )
     rec = ctx.store.save_heal_attempt(rec.product, rec.commit, rec.n, status=str(HealStatus.MERGED))
     if rec.template:
         ctx.store.template_result(rec.template, ok=True)
         learned = f"template {rec.template} gains a success"
     else:
-        learned = learn_from_heal(action, ctx, rec.commit, rec.heal_commit, rec.patch) or "no template learned"
+        learned = (
+            learn_from_heal(action, ctx, rec.commit, rec.heal_commit, rec.patch) or "no template learned"
+        )
     _audit(ctx, action, "heal.merged", rec)
     message = f"heal #{rec.n} merged: {branch} is at {landed[:12]}, {rec.branch} deleted; {learned}"
     return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec) | {"head": landed}, rec.patch)
 
 
-def _land(ctx: ActContext, repo: Mirror, rec: HealAttemptRecord, head: str, how: str, branch: str, url: str) -> str:
+def _land(
+    ctx: ActContext, repo: Mirror, rec: HealAttemptRecord, head: str, how: str, branch: str, url: str
+) -> str:
     """Push the heal to ``branch``: a fast-forward when the branch is still at the red commit, else (or
     when the product asks for it) a merge commit."""
     assert rec.heal_commit is not None

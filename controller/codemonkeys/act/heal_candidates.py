@@ -52,7 +52,9 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     if config is None:
         return Candidate(reason="no LLM is configured (Fleet spec.llm.ollama)")
     host = config.host or ctx.context.env.get("OLLAMA_HOST") or DEFAULT_OLLAMA
-    settings = OllamaSettings(host=host, model=config.model, options=dict(config.options), timeout=config.timeout)
+    settings = OllamaSettings(
+        host=host, model=config.model, options=dict(config.options), timeout=config.timeout
+    )
     where = locations(log, files)
     context = gather_context(where, files, history=_history(action, ctx, [w.path for w in where]))
     messages = build_messages(excerpt(log, files=files), context)
@@ -97,7 +99,10 @@ def validate(action: Action, ctx: ActContext, diff: str, heal: Heal) -> list[str
     patch = ctx.work_dir / f"check-{action.product}-{action.params['attempt']}.patch"
     patch.write_text(diff if diff.endswith("\n") else diff + "\n")
     try:
-        with Mirror(ctx.mirror(action.product)) as repo, repo.worktree(action.params["commit"], ctx.work_dir) as tree:
+        with (
+            Mirror(ctx.mirror(action.product)) as repo,
+            repo.worktree(action.params["commit"], ctx.work_dir) as tree,
+        ):
             tree.apply(patch, check=True)
     except GitError as exc:
         return [f"git apply --check: {ctx.redact(exc.stderr)[:300]}"]

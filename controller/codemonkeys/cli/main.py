@@ -33,8 +33,8 @@ from codemonkeys.cli.diff import diff_cmd
 from codemonkeys.cli.graph import graph_cmd
 from codemonkeys.cli.groups import audit_app, controller_app, demo_app, policy_app, schema_app
 from codemonkeys.cli.oracle import oracle_app
-from codemonkeys.cli.swarm import swarm_app
 from codemonkeys.cli.render import render_plan, render_status, render_why
+from codemonkeys.cli.swarm import swarm_app
 from codemonkeys.engine import load_plan_file
 from codemonkeys.load import load_fleet
 from codemonkeys.vocab.plan import Verdict

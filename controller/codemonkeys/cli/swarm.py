@@ -56,7 +56,9 @@ def swarm_heals(
         out.print(f"no heal attempts for {product}")
     for r in rows:
         what = r["strategy"] + (f" {r['template']}" if r["template"] else "")
-        colour = {"green": "green", "merged": "green", "red": "red", "invalid": "red"}.get(r["status"], "yellow")
+        colour = {"green": "green", "merged": "green", "red": "red", "invalid": "red"}.get(
+            r["status"], "yellow"
+        )
         out.print(
             f"{r['commit'][:12]} #{r['attempt']} {what:<22} [{colour}]{r['status']:<8}[/] "
             f"{r['branch']} {r['lines']} line(s) {escape(r['reason'])}"

@@ -61,9 +61,13 @@ def next_step(product: str, commit: str, facts: HealFacts, heal: Heal) -> HealSt
     green = [a for a in facts.attempts if a.status is HealStatus.GREEN]
     if green:
         a = green[-1]
-        params = base | _attempt_params(a) | {"heal_commit": a.commit, "branch": a.branch, "merge": heal.merge}
+        params = (
+            base | _attempt_params(a) | {"heal_commit": a.commit, "branch": a.branch, "merge": heal.merge}
+        )
         return HealStep(
-            ActionKind.HEAL_MERGE, params, f"build: heal #{a.n} ({a.strategy}) is green on {a.branch}: merge it"
+            ActionKind.HEAL_MERGE,
+            params,
+            f"build: heal #{a.n} ({a.strategy}) is green on {a.branch}: merge it",
         )
     proving = [a for a in facts.attempts if a.status is HealStatus.PROVING]
     if proving:
@@ -103,7 +107,9 @@ def next_step(product: str, commit: str, facts: HealFacts, heal: Heal) -> HealSt
             "failures": 0,
             "branch": branch_name(product, facts.signature, n),
         }
-        return HealStep(ActionKind.BUILD_HEAL, params, f"build: red with {what}; heal #{n}: ask the LLM for a patch")
+        return HealStep(
+            ActionKind.BUILD_HEAL, params, f"build: red with {what}; heal #{n}: ask the LLM for a patch"
+        )
     why = (
         f"heal gave up after {spent} of {heal.max_attempts} attempts"
         if spent >= heal.max_attempts

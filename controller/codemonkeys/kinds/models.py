@@ -171,7 +171,9 @@ class CIConfig(Model):
 class OllamaConfig(Model):
     """A local LLM served through the Ollama API (heal's ``llm`` strategy)."""
 
-    host: str | None = Field(None, description="Ollama URL; default: $OLLAMA_HOST, else http://127.0.0.1:11434")
+    host: str | None = Field(
+        None, description="Ollama URL; default: $OLLAMA_HOST, else http://127.0.0.1:11434"
+    )
     model: str = Field(description="The model to ask, e.g. qwen2.5-coder:7b")
     options: dict[str, Any] = Field(
         default_factory=dict, description="Model options (temperature, num_predict, num_ctx, seed, ...)"
