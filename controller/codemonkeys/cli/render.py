@@ -45,6 +45,8 @@ def render_plan(plan: Plan, console: Console) -> None:
         for a in by_product.get(name, []):
             console.print(f"    [cyan]+ {a.id}[/] [dim](wave {a.wave})[/] {verdict_text(a)}")
             console.print(f"        [dim]{escape(a.reason)}[/]")
+            if a.params.get("patch"):  # heal.merge: the diff that would land
+                console.print(_indented_patch(a.params["patch"], "        "), highlight=False)
     console.print()
     console.print(f"[bold]Plan:[/] {plan.summary()}")
 
@@ -104,6 +106,18 @@ def render_explain(action: Action, revision: str, console: Console) -> None:
         console.print(f"  audit duties: {', '.join(d.audit)}")
 
 
+def _indented_patch(patch: str, indent: str, limit: int = 60) -> str:
+    """A patch for the terminal: indented, added lines green, removed red, at most ``limit`` lines."""
+    lines = patch.splitlines()
+    shown = []
+    for line in lines[:limit]:
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+        shown.append(f"{indent}[{style}]{escape(line)}[/]")
+    if len(lines) > limit:
+        shown.append(f"{indent}[dim]... {len(lines) - limit} more line(s)[/]")
+    return "\n".join(shown)
+
+
 def render_why(doc: dict, console: Console) -> None:
     """``FleetSession.explain``: facets, what stands in the way, what a reconcile would do next."""
     state = "in sync" if doc["in_sync"] else "not in sync"
@@ -123,6 +137,14 @@ def render_why(doc: dict, console: Console) -> None:
             console.print(f"  [red]•[/] {o['kind']}: {escape(o['message'])}")
             if o.get("signature"):
                 console.print(f"    signature: {escape(o['signature'])}")
+    if doc.get("heal"):
+        console.print("[bold]heal attempts[/] (of the red commit)")
+        for h in doc["heal"]:
+            what = h["strategy"] + (f" {h['template']}" if h["template"] else "")
+            reason = f": {h['reason']}" if h["reason"] else ""
+            console.print(f"  #{h['attempt']} {what} {h['status']} on {h['branch']}[dim]{escape(reason)}[/]")
+            if h["patch"] and h["status"] in ("green", "proving"):
+                console.print(_indented_patch(h["patch"], "     "), highlight=False)
     if doc["next"]:
         console.print("[bold]next[/] (what a reconcile would do)")
         for a in doc["next"]:

@@ -14,7 +14,8 @@ and were not tried on this commit) and the product's ``build.heal`` settings:
 CEL sees ``action.params.strategy`` (template | llm), ``signature``, ``template`` (id or null),
 ``lines`` and ``files`` (the patch's size and paths; for ``build.heal`` known once the patch exists, so
 0 and [] there), ``successes`` and ``failures`` (the template's record; 0 for an LLM patch) and
-``attempt`` on both actions.
+``attempt`` on both actions. ``heal.merge`` also carries the proven ``patch``, so the plan, ``cmctl
+explain`` and an approver see the diff they decide on.
 """
 
 from __future__ import annotations

@@ -61,6 +61,7 @@ def heal_facts(run: Observer, name: str, commit: str) -> HealFacts:
                 reason=a.reason,
                 successes=by_id[a.template].successes if a.template in by_id else 0,
                 failures=by_id[a.template].failures if a.template in by_id else 0,
+                patch=a.patch if a.status == HealStatus.GREEN else "",
             )
             for a in attempts
         ],

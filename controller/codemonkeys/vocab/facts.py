@@ -95,6 +95,7 @@ class HealAttempt(FactModel):
     reason: str = ""
     successes: int = 0  # the template's record when observed (0 and 0 for an LLM patch)
     failures: int = 0
+    patch: str = ""  # the proven patch (kept for a green attempt: the merge shows it)
 
 
 class HealCandidate(FactModel):
