@@ -78,8 +78,13 @@ def _scrub(text: str, messages: Sequence[Mapping[str, Any]]) -> str:
     return text
 
 
-def ask_for_patch(settings: OllamaSettings, messages: Sequence[Mapping[str, Any]]) -> LLMAnswer:
-    """One non-streaming chat with the model; the answer and the diff extracted from it.
+def ask_for_patch(
+    settings: OllamaSettings,
+    messages: Sequence[Mapping[str, Any]],
+    files: Mapping[str, str] | None = None,
+) -> LLMAnswer:
+    """One non-streaming chat with the model; the answer and the diff extracted from it (placed in
+    ``files``, path -> current text, when given: see ``extract_diff``).
     Raises ``LLMError`` when the server cannot be asked or refuses."""
     try:
         import httpx
@@ -109,7 +114,7 @@ def ask_for_patch(settings: OllamaSettings, messages: Sequence[Mapping[str, Any]
     text = reply.message.content or ""
     return LLMAnswer(
         text=text,
-        diff=extract_diff(text),
+        diff=extract_diff(text, files),
         model=reply.model or settings.model,
         duration=duration,
         prompt_tokens=reply.prompt_eval_count,
@@ -121,7 +126,7 @@ def ask_for_patch(settings: OllamaSettings, messages: Sequence[Mapping[str, Any]
 # --- the diff in an answer -----------------------------------------------------------------------------
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*([\w+-]*)[^\n]*\n(.*?)^\s*\1\s*$", re.M | re.S)
-_HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@(.*)$|^@@(?: .*)?$")
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$|^@@(?: .*)?$")
 _DIFF_META = re.compile(r"^(?:diff --git |index [0-9a-f]+\.\.|(?:new|deleted) file mode |similarity index )")
 
 
@@ -144,8 +149,14 @@ def _header_path(name: str, prefix: str) -> str:
     return f"{prefix}{name.lstrip('/')}"
 
 
-def _hunk(lines: list[str], i: int) -> tuple[list[str], int]:
-    """The lines of a hunk starting at ``i`` (after its header), up to the first line that is not one."""
+def _counts(body: Sequence[str]) -> tuple[int, int]:
+    """The old and new line counts of a hunk's lines."""
+    return sum(1 for b in body if b[:1] in (" ", "-")), sum(1 for b in body if b[:1] in (" ", "+"))
+
+
+def _hunk(lines: list[str], i: int, declared: tuple[int, int] | None) -> tuple[list[str], int]:
+    """The lines of a hunk starting at ``i`` (after its header), up to the first line that is not one.
+    Blank lines at its end are the prose's paragraph break, unless the header counted them."""
     body: list[str] = []
     while i < len(lines):
         line = lines[i]
@@ -161,49 +172,99 @@ def _hunk(lines: list[str], i: int) -> tuple[list[str], int]:
             break
         i += 1
     while body and body[-1] == " ":
-        body.pop()  # blank lines after the hunk: the prose's paragraph break
+        old, new = _counts(body)
+        if declared is not None and old <= declared[0] and new <= declared[1]:
+            break
+        body.pop()
     return body, i
 
 
-def _hunk_header(match: re.Match[str], body: list[str], new_file: bool) -> str:
-    old = sum(1 for line in body if line[:1] in (" ", "-"))
-    new = sum(1 for line in body if line[:1] in (" ", "+"))
-    old_start = int(match.group(1)) if match.group(1) else 1
-    new_start = int(match.group(2)) if match.group(2) else old_start
-    if new_file:
-        old_start, new_start = 0, 1
-    elif old == 0:
-        old_start = max(old_start - 1, 0)
-    return f"@@ -{old_start},{old} +{new_start},{new} @@{match.group(3) or ''}"
+def _anchor(body: list[str], start: int, text: str) -> tuple[int, list[str]]:
+    """The hunk placed where its old lines are in the file (the match nearest ``start``, whitespace at
+    line ends ignored), its old lines as the file has them, and up to 3 lines of context either side."""
+    file = text.splitlines()
+    old = [b[1:].rstrip() for b in body if b[:1] in (" ", "-")]
+    if not old:
+        return start, body
+    hits = [p for p in range(len(file) - len(old) + 1) if [x.rstrip() for x in file[p : p + len(old)]] == old]
+    if not hits:
+        return start, body
+    p = min(hits, key=lambda h: abs(h - (start - 1)))
+    lead = next((n for n, b in enumerate(body) if b[:1] != " "), len(body))
+    trail = next((n for n, b in enumerate(reversed(body)) if b[:1] != " "), len(body))
+    before = file[max(0, p - max(0, 3 - lead)) : p]
+    after = file[p + len(old) : p + len(old) + max(0, 3 - trail)]
+    exact, k = [], p
+    for b in body:
+        if b[:1] in (" ", "-"):
+            exact.append(b[0] + file[k])
+            k += 1
+        else:
+            exact.append(b)
+    return p - len(before) + 1, [*(" " + x for x in before), *exact, *(" " + x for x in after)]
 
 
-def _parse(block: str) -> list[str]:
+def _declared(m: re.Match[str]) -> tuple[int, int] | None:
+    if m.group(1) is None:
+        return None
+    return int(m.group(2) or 1), int(m.group(4) or 1)
+
+
+class _File:
+    """One file of the diff being rebuilt: its headers, the text it has (if given), its hunks so far."""
+
+    def __init__(self, old: str, new: str, text: str | None) -> None:
+        self.headers = [f"--- {old}", f"+++ {new}"]
+        self.new_file = old == "/dev/null"
+        self.text = text
+        self.delta = 0  # lines added minus removed by the hunks before
+        self.lines: list[str] = []
+
+    def add(self, m: re.Match[str], body: list[str]) -> None:
+        start = int(m.group(1)) if m.group(1) is not None else 1
+        if self.text is not None and not self.new_file:
+            start, body = _anchor(body, start, self.text)
+        old, new = _counts(body)
+        if self.new_file:
+            start = 0
+        elif old == 0 and m.group(2) != "0":  # an insertion: the header names the line before it
+            start = max(start - 1, 0)
+        new_start = start + self.delta + (1 if old == 0 else 0)
+        if new == 0:  # a deletion: the header names the line before it
+            new_start = max(new_start - 1, 0)
+        self.lines += [f"@@ -{start},{old} +{new_start},{new} @@{m.group(5) or ''}", *body]
+        self.delta += new - old
+
+
+def _parse(block: str, files: Mapping[str, str]) -> list[str]:
     """The normalized diff lines of one candidate block: files with at least one hunk that changes."""
     lines = block.replace("\r\n", "\n").split("\n")
-    out: list[str] = []
-    header: list[str] = []  # the current file's headers, until its first hunk is written
-    i, new_file = 0, False
+    done: list[_File] = []
+    current: _File | None = None
+    i = 0
     while i < len(lines):
         line = lines[i]
         if line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
             old, new = _header_path(line[4:], "a/"), _header_path(lines[i + 1][4:], "b/")
-            new_file = old == "/dev/null"
-            header = [f"--- {old}", f"+++ {new}"]
+            path = old[2:] if new == "/dev/null" else new[2:]
+            current = _File(old, new, files.get(path))
+            done.append(current)
             i += 2
-        elif (header or out) and (m := _HUNK.match(line)):
-            body, i = _hunk(lines, i + 1)
+        elif current is not None and (m := _HUNK.match(line)):
+            body, i = _hunk(lines, i + 1, _declared(m))
             if any(b[:1] in "+-" for b in body):
-                out += [*header, _hunk_header(m, body, new_file), *body]
-                header = []
+                current.add(m, body)
         else:
             i += 1
-    return out
+    return [line for f in done if f.lines for line in (*f.headers, *f.lines)]
 
 
-def extract_diff(text: str) -> str | None:
-    """The unified diff in a model's answer, normalized so that ``git apply`` can take it: ``a/``
-    ``b/`` prefixes, hunk line counts recomputed, only the diff's lines. None when there is no diff."""
+def extract_diff(text: str, files: Mapping[str, str] | None = None) -> str | None:
+    """The unified diff in a model's answer, normalized so that ``git apply`` can take it: ``a/`` ``b/``
+    prefixes, hunk line counts and starts recomputed, only the diff's lines. Given the files' current
+    ``files`` (path -> text), hunks are also placed where their lines are and get 3 lines of context.
+    None when there is no diff."""
     for block in _candidates(text):
-        if lines := _parse(block):
+        if lines := _parse(block, files or {}):
             return "\n".join(lines) + "\n"
     return None

@@ -218,12 +218,12 @@ def build_messages(failure_excerpt: str, context: PromptContext) -> list[dict[st
     chosen: list[tuple[tuple[int, int], str, str]] = []
     for rank, section, text in sorted(_sections(context), key=lambda p: p[0]):
         cost = len(text) + 2 + (30 if not any(c[1] == section for c in chosen) else 0)
-        if cost <= room:
-            chosen.append((rank, section, text))
-            room -= cost
-        elif rank[0] == Relevance.FAILURE and not chosen and room > 200:  # cut the most relevant piece
-            chosen.append((rank, section, text[: room - 40] + "\n[... cut]\n```"))
-            room = 0
+        if cost > room:  # this and everything less relevant is left out
+            if not chosen and rank[0] == Relevance.FAILURE and room > 200:  # cut the most relevant piece
+                chosen.append((rank, section, text[: room - 40] + "\n[... cut]\n```"))
+            break
+        chosen.append((rank, section, text))
+        room -= cost
     code = [text for rank, section, text in chosen if section == "code"]
     history = [text for _, section, text in sorted(chosen, key=lambda c: c[0][1]) if section == "history"]
     body = head
