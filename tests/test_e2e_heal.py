@@ -13,6 +13,7 @@ validation, rollback).
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +24,7 @@ from codemonkeys.api import FleetSession
 from codemonkeys.context import Context
 from codemonkeys.repos import run as git
 from codemonkeys.vocab.plan import Verdict
+from conftest import cmctl
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -212,3 +214,79 @@ def test_a_fleet_heals_from_a_human_fix_and_rolls_back_a_bad_llm_patch(tmp_path:
     assert heads(tmp_path, "ledger") == (broken, ["main"])
     explained = fs.explain("ledger")
     assert explained["heal"][0]["status"] == "red"
+
+
+TYPO = "def balance(entries):\n    return sum(amont for _, amount in entries)\n"
+GOOD_PATCH = """```diff
+--- a/ledger.py
++++ b/ledger.py
+@@ -1,2 +1,2 @@
+ def balance(entries):
+-    return sum(amont for _, amount in entries)
++    return sum(amount for _, amount in entries)
+```
+"""
+BUG = "def balance(entries):\n    return sum(amount + 1 for _, amount in entries)\n"
+
+
+def test_an_llm_patch_proven_green_waits_for_a_maintainer_and_becomes_a_template(
+    tmp_path: Path, ollama_scripted
+):
+    fleet = make_fleet(tmp_path, ollama_scripted.url, ollama_scripted.model)
+    fs = session(fleet, tmp_path)
+    converge(fs)
+    ledger = tmp_path / "repos" / "ledger"
+    broken = commit(ledger, {"ledger.py": TYPO}, "refactor: shorter names")
+    converge(fs, rounds=1)
+    ollama_scripted.reset()
+    ollama_scripted.script(GOOD_PATCH)
+    assert converge(fs, rounds=1) == [{"ledger/build.heal": "succeeded"}]
+    (attempt,) = fs.heal_attempts("ledger")
+    assert (attempt["strategy"], attempt["status"]) == ("llm", "green")
+    assert heads(tmp_path, "ledger") == (broken, sorted(["main", attempt["branch"]]))  # main untouched
+
+    # the merge is held; the plan, `cmctl plan` and `cmctl explain` show the diff an approver decides on
+    merge = fs.plan().action("ledger/heal.merge")
+    assert (
+        merge.decision.verdict is Verdict.HOLD and merge.decision.rule == "heal-merge-needs-a-clean-template"
+    )
+    assert "+    return sum(amount for _, amount in entries)" in merge.params["patch"]
+    shown = cmctl("plan", "--fleet", str(fleet), env={"CORE_LIBS": str(tmp_path / "core-libs")})
+    assert "+    return sum(amount for _, amount in entries)" in shown.stdout, shown.stderr
+    why = cmctl("explain", "ledger", "--fleet", str(fleet), env={"CORE_LIBS": str(tmp_path / "core-libs")})
+    assert "#1 llm green on heal/ledger/" in why.stdout, why.stdout
+    assert converge(fs, rounds=1) == []  # nothing runs while it is held
+
+    fs.approve("ledger/heal.merge", "owner", "looks right")
+    assert converge(fs) == [{"ledger/heal.merge": "succeeded"}]
+    head, branches = heads(tmp_path, "ledger")
+    assert branches == ["main"] and git(["rev-parse", f"{head}~1"], ledger) == broken
+    assert fs.plan().products["ledger"].in_sync
+    (template,) = fs.templates()  # the merged LLM patch is now fleet knowledge
+    assert template["origin"] == {"kind": "heal", "product": "ledger", "commit": attempt["heal_commit"]}
+    listed = cmctl("swarm", "templates", "--json", "--fleet", str(fleet))
+    assert [t["id"] for t in json.loads(listed.stdout)] == [template["id"]]
+    assert ollama_scripted.llm_calls() == 1
+
+
+def test_the_real_model_goes_through_prompt_validation_and_rollback(tmp_path: Path, ollama_real):
+    """SmolLM2-135M rarely writes a correct patch: whatever it answers, the attempt ends recorded, no
+    heal branch is left and main is untouched (a miracle fix would be green and wait for approval)."""
+    fleet = make_fleet(tmp_path, ollama_real.url, ollama_real.model)
+    fs = session(fleet, tmp_path)
+    converge(fs)
+    ledger = tmp_path / "repos" / "ledger"
+    broken = commit(ledger, {"ledger.py": BUG}, "feat: faster balance")
+    converge(fs, rounds=1)
+    before = ollama_real.llm_calls()
+    (outcome,) = converge(fs, rounds=1)
+    assert ollama_real.llm_calls() == before + 1
+    (attempt,) = fs.heal_attempts("ledger")
+    assert attempt["strategy"] == "llm" and attempt["llm_calls"] == 1
+    head, branches = heads(tmp_path, "ledger")
+    assert head == broken
+    if attempt["status"] == "green":  # pragma: no cover - a tiny model's lucky day
+        assert outcome == {"ledger/build.heal": "succeeded"} and branches == sorted(["main", attempt["branch"]])
+    else:
+        assert attempt["status"] in ("invalid", "red") and attempt["reason"]
+        assert outcome == {"ledger/build.heal": "failed"} and branches == ["main"]

@@ -59,7 +59,7 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     context = gather_context(where, files, history=_history(action, ctx, [w.path for w in where]))
     messages = build_messages(excerpt(log, files=files), context)
     try:
-        answer = ask_for_patch(settings, messages)
+        answer = ask_for_patch(settings, messages, files)
     except LLMError as exc:
         return Candidate(reason=f"the LLM failed: {ctx.redact(exc.message)}", llm_calls=1)
     if not answer.diff:

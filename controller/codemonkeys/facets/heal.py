@@ -63,7 +63,9 @@ def next_step(product: str, commit: str, facts: HealFacts, heal: Heal) -> HealSt
     if green:
         a = green[-1]
         params = (
-            base | _attempt_params(a) | {"heal_commit": a.commit, "branch": a.branch, "merge": heal.merge}
+            base
+            | _attempt_params(a)
+            | {"heal_commit": a.commit, "branch": a.branch, "merge": heal.merge, "patch": a.patch}
         )
         return HealStep(
             ActionKind.HEAL_MERGE,
