@@ -286,7 +286,30 @@ def test_the_real_model_goes_through_prompt_validation_and_rollback(tmp_path: Pa
     head, branches = heads(tmp_path, "ledger")
     assert head == broken
     if attempt["status"] == "green":  # pragma: no cover - a tiny model's lucky day
-        assert outcome == {"ledger/build.heal": "succeeded"} and branches == sorted(["main", attempt["branch"]])
+        assert outcome == {"ledger/build.heal": "succeeded"} and branches == sorted(
+            ["main", attempt["branch"]]
+        )
     else:
         assert attempt["status"] in ("invalid", "red") and attempt["reason"]
         assert outcome == {"ledger/build.heal": "failed"} and branches == ["main"]
+
+
+def test_a_new_commit_supersedes_a_heal_waiting_for_approval(tmp_path: Path, ollama_scripted):
+    fleet = make_fleet(tmp_path, ollama_scripted.url, ollama_scripted.model)
+    fs = session(fleet, tmp_path)
+    converge(fs)
+    ledger = tmp_path / "repos" / "ledger"
+    commit(ledger, {"ledger.py": TYPO}, "refactor: shorter names")
+    converge(fs, rounds=1)
+    ollama_scripted.script(GOOD_PATCH)
+    converge(fs, rounds=1)
+    (attempt,) = fs.heal_attempts("ledger")
+    assert attempt["status"] == "green"  # held for a maintainer, who fixes it by hand instead
+    fixed = commit(ledger, {"ledger.py": PRODUCTS["ledger"]["ledger.py"]}, "fix: the typo")
+    converge(fs)
+    assert heads(tmp_path, "ledger") == (fixed, ["main"])  # the heal branch is gone
+    (attempt,) = fs.heal_attempts("ledger")
+    assert attempt["status"] == "superseded" and fixed[:12] in attempt["reason"]
+    assert fs.plan().products["ledger"].in_sync
+    (template,) = fs.templates()  # and the person's fix was learned
+    assert template["origin"]["kind"] == "human" and template["origin"]["commit"] == fixed

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, replace
 
 from codemonkeys.act.base import LOG_LIMIT, ActContext, ActionResult, Outcome
-from codemonkeys.act.heal_learn import learn_from_fix
+from codemonkeys.act.heal import after_green_build
 from codemonkeys.ci.jenkins import (
     COMMIT_PARAM,
     Connection,
@@ -228,7 +228,7 @@ def jenkins_result(
         "duration": run.duration,
     }
     if run.status is BuildStatus.SUCCESS:
-        learned = learn_from_fix(action, ctx, commit)
+        learned = after_green_build(action, ctx, commit)
         message = f"{run.job} #{run.number} passed in {run.duration:.1f}s" + (
             f"; {learned}" if learned else ""
         )

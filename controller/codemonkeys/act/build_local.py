@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, telling_line
-from codemonkeys.act.heal_learn import learn_from_fix
+from codemonkeys.act.heal import after_green_build
 from codemonkeys.ci import local
 from codemonkeys.swarm.knowledge import learn_from_failure
 from codemonkeys.vocab.enums import CIKind
@@ -68,7 +68,7 @@ def build_local(action: Action, ctx: ActContext) -> ActionResult:
     outputs = {"status": str(run.status), "commit": commit, "duration": round(run.duration, 3)}
     command = " ".join(product.spec.build.command or []) if product.spec.build else ""
     if run.status is BuildStatus.SUCCESS:
-        learned = learn_from_fix(action, ctx, commit)
+        learned = after_green_build(action, ctx, commit)
         message = f"build of {commit[:12]} passed in {run.duration:.1f}s" + (
             f"; {learned}" if learned else ""
         )

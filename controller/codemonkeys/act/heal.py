@@ -24,10 +24,11 @@ patch, candidate and result (redacted).
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
-from codemonkeys.act.heal_learn import HEAL_TRAILER, learn_from_heal
+from codemonkeys.act.heal_learn import HEAL_TRAILER, learn_from_fix, learn_from_heal
 from codemonkeys.repos import GitError, Mirror, is_working_copy, repo_lock, sync_mirror
 from codemonkeys.store.db import HealAttemptRecord, utcnow
 from codemonkeys.swarm.knowledge import failure_summaries
@@ -61,6 +62,7 @@ def heal_build(action: Action, ctx: ActContext) -> ActionResult:
     moved = _sync(action, ctx)
     if moved:
         return ActionResult(Outcome.FAILED, moved)
+    supersede_stale(ctx, product, p["commit"])
     if rec is None:
         candidate = make_candidate(action, ctx)
         rec = ctx.store.save_heal_attempt(
@@ -247,6 +249,39 @@ def _audit(ctx: ActContext, action: Action, event: str, rec: HealAttemptRecord) 
     ctx.store.audit(
         event, "codemonkeys", ctx.redact.data(_outputs(rec)), product=action.product, action_id=action.id
     )
+
+
+def supersede_stale(ctx: ActContext, product: str, current: str) -> int:
+    """Heals of earlier red commits that never merged (green or still proving) are superseded by the
+    newer commit ``current``: their branches are deleted. Returns how many."""
+    stale = [
+        a
+        for a in ctx.store.heal_attempts(product)
+        if a.commit != current and a.status in (HealStatus.GREEN, HealStatus.PROVING)
+    ]
+    if not stale:
+        return 0
+    with repo_lock(ctx.mirror(product)) as mirror, Mirror(mirror) as repo:
+        for a in stale:
+            if a.branch:
+                repo.delete_branch_at_source(a.branch)
+            ctx.store.save_heal_attempt(
+                product,
+                a.commit,
+                a.n,
+                status=str(HealStatus.SUPERSEDED),
+                reason=f"superseded by {current[:12]}",
+            )
+    return len(stale)
+
+
+def after_green_build(action: Action, ctx: ActContext, commit: str) -> str:
+    """After a green build of the product's branch head: heal branches of older red commits are
+    superseded, and a person's fix of a red build becomes a fix template. Returns what was learned."""
+    if commit not in {a.heal_commit for a in ctx.store.heal_attempts(action.product)}:
+        with suppress(GitError):  # a branch left behind is deleted by the next heal or green build
+            supersede_stale(ctx, action.product, commit)
+    return learn_from_fix(action, ctx, commit)
 
 
 # --- heal.merge --------------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ class HealStatus(StrEnum):
     RED = "red"  # the branch built red: the branch was deleted
     INVALID = "invalid"  # no valid patch (none found, or it failed validation); nothing was built
     MERGED = "merged"  # the branch landed on the product's branch
+    SUPERSEDED = "superseded"  # a newer commit replaced the red one before the merge: branch deleted
 
 
 class HealAttempt(FactModel):
