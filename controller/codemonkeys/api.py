@@ -338,6 +338,29 @@ class FleetSession:
             for r in rows
         ]
 
+    def flaky(self, product: str | None = None) -> list[dict[str, Any]]:
+        """Failures that passed when the same commit was built again, per product and signature, most
+        frequent first: how often, the commits, first and last seen."""
+        if product is not None:
+            self.check_products([product])
+        groups: dict[tuple[str, str], list] = {}
+        for row in self.store.flaky(product):
+            groups.setdefault((row.product, row.fingerprint), []).append(row)
+        out = [
+            {
+                "product": name,
+                "signature": fp,
+                "kind": rows[0].kind,
+                "summary": rows[0].summary,
+                "flaked": len({r.commit for r in rows}),
+                "commits": sorted({r.commit for r in rows}),
+                "first_seen": rows[0].at.isoformat(timespec="seconds"),
+                "last_seen": rows[-1].at.isoformat(timespec="seconds"),
+            }
+            for (name, fp), rows in groups.items()
+        ]
+        return sorted(out, key=lambda r: (-r["flaked"], r["product"], r["signature"]))
+
     def heal_attempts(self, product: str, commit: str | None = None) -> list[dict[str, Any]]:
         """The heal attempts of ``product`` (of one red commit if given), in order, with their patches."""
         self.check_products([product])

@@ -30,7 +30,8 @@ from codemonkeys.ci.jenkins import (
     same_config,
 )
 from codemonkeys.repos import GitError, Mirror, is_working_copy, repo_lock, sync_mirror
-from codemonkeys.swarm.knowledge import learn_from_failure
+from codemonkeys.swarm.knowledge import is_test_failure, learn_from_failure, record_flaky
+from codemonkeys.swarm.signatures import extract_signatures
 from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import BuildStatus
 from codemonkeys.vocab.plan import Action
@@ -185,13 +186,18 @@ def run_jenkins_build(action: Action, ctx: ActContext, commit: str) -> JenkinsBu
         if existing.status in (BuildStatus.SUCCESS, BuildStatus.FAILURE):
             return JenkinsBuild(existing.status, job, url=existing.url, existing=True)
         job = ensure_job(conn, action, ctx)
+        running = None
         if existing.status is BuildStatus.RUNNING and existing.url:
-            number = int(existing.url.rstrip("/").rsplit("/", 1)[-1])
-        else:
-            queue_id = conn.call(f"job {job}", conn.client.build_job, job, {COMMIT_PARAM: commit})
-            number = _wait_for_start(conn, job, queue_id)
-        info = _wait_for_result(conn, job, number, timeout=build.timeout + 60)
-        console = conn.call(f"job {job} #{number}", conn.client.get_build_console_output, job, number)
+            running = int(existing.url.rstrip("/").rsplit("/", 1)[-1])
+        number, info, console = _build_once(conn, job, commit, build.timeout + 60, running)
+        flaky: list = []
+        for n in range(1, build.confirm_red + 1):
+            signatures = extract_signatures(console) if info.get("result") != "SUCCESS" else []
+            if not is_test_failure(signatures):
+                break
+            number, info, again = _build_once(conn, job, commit, build.timeout + 60)
+            console += f"\n--- re-run {n} (#{number}) of {commit[:12]} to confirm the red build ---\n{again}"
+            flaky = signatures if info.get("result") == "SUCCESS" else []
     except JenkinsError as exc:
         return ActionResult(Outcome.FAILED, ctx.redact(str(exc)), transient=exc.transient)
     result = info.get("result")
@@ -200,10 +206,25 @@ def run_jenkins_build(action: Action, ctx: ActContext, commit: str) -> JenkinsBu
     status = BuildStatus.SUCCESS if result == "SUCCESS" else BuildStatus.FAILURE
     ctx.store.record_build(action.product, commit, str(status), duration, log)
     run = JenkinsBuild(status, job, number, info.get("url"), result, duration, log)
+    if flaky:
+        record_flaky(ctx.store, action.product, commit, CIKind.JENKINS, flaky)
+        return replace(run, summary=f"flaky: passed on a re-run after {flaky[0].kind}: {flaky[0].summary}")
     if status is BuildStatus.SUCCESS:
         return run
     lesson = learn_from_failure(ctx.store, action.product, commit, CIKind.JENKINS, log, info.get("url"))
     return replace(run, summary=lesson.summary(), signatures=tuple(lesson.outputs()))
+
+
+def _build_once(
+    conn: Connection, job: str, commit: str, timeout: float, running: int | None = None
+) -> tuple[int, dict, str]:
+    """Trigger a build of ``commit`` (or follow the ``running`` one) to its end: number, info, console."""
+    if running is None:
+        queue_id = conn.call(f"job {job}", conn.client.build_job, job, {COMMIT_PARAM: commit})
+        running = _wait_for_start(conn, job, queue_id)
+    info = _wait_for_result(conn, job, running, timeout=timeout)
+    console = conn.call(f"job {job} #{running}", conn.client.get_build_console_output, job, running)
+    return running, info, console
 
 
 def jenkins_result(
@@ -229,9 +250,9 @@ def jenkins_result(
     }
     if run.status is BuildStatus.SUCCESS:
         learned = after_green_build(action, ctx, commit)
-        message = f"{run.job} #{run.number} passed in {run.duration:.1f}s" + (
-            f"; {learned}" if learned else ""
-        )
+        message = f"{run.job} #{run.number} passed in {run.duration:.1f}s"
+        message += f" ({run.summary})" if run.summary else ""
+        message += f"; {learned}" if learned else ""
         return ActionResult(Outcome.SUCCEEDED, message, outputs, run.log)
     outputs["signatures"] = list(run.signatures)
     why = f": {run.summary}" if run.summary else ""

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, telling_line
+from codemonkeys.act.base import ActContext, ActionResult, CommandResult, Outcome, run_command, telling_line
 from codemonkeys.act.heal import after_green_build
 from codemonkeys.ci import local
-from codemonkeys.swarm.knowledge import learn_from_failure
+from codemonkeys.swarm.knowledge import is_test_failure, learn_from_failure, record_flaky
+from codemonkeys.swarm.signatures import extract_signatures
 from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import BuildStatus
 from codemonkeys.vocab.plan import Action
@@ -27,30 +28,54 @@ class LocalBuild:
     log: str
     why: str  # "" when it passed, else "exited 1" / "timed out" plus the telling line
     signatures: tuple[dict, ...] = ()  # of a red build, for the action's outputs
+    flaky: bool = False  # red first, green on a re-run of the same commit
 
 
 def run_local_build(action: Action, ctx: ActContext, commit: str) -> LocalBuild:
     """Run ``build.command`` of the action's product in a clean worktree of ``commit`` and record the
-    result (a red one with its failure signatures); the output streams into the action's journal."""
+    result (a red one with its failure signatures); the output streams into the action's journal.
+    A red build whose failures are all test failures is built again up to ``build.confirmRed`` times:
+    a pass on a re-run makes it green and its failures are recorded as flaky."""
+    build = ctx.desired.products[action.product].spec.build
+    assert build is not None and build.command
+    header = f"$ {' '.join(build.command)}\n"
+    result = _run(action, ctx, commit, header)
+    log, duration = ctx.redact(header + result.output), result.duration
+    flaky: list = []
+    for n in range(1, build.confirm_red + 1):
+        signatures = extract_signatures(log) if result.returncode != 0 else []
+        if not is_test_failure(signatures):
+            break
+        again = f"\n--- re-run {n} of {commit[:12]} to confirm the red build ---\n{header}"
+        result = _run(action, ctx, commit, again)
+        log, duration = log + ctx.redact(again + result.output), duration + result.duration
+        if result.returncode == 0:
+            flaky = signatures
+    status = BuildStatus.SUCCESS if result.returncode == 0 else BuildStatus.FAILURE
+    local.record(ctx.store, action.product, commit, status, duration, log)
+    if flaky:
+        record_flaky(ctx.store, action.product, commit, CIKind.LOCAL, flaky)
+        why = f"flaky: passed on a re-run after {flaky[0].kind}: {flaky[0].summary}"
+        return LocalBuild(status, duration, log, why, flaky=True)
+    if status is BuildStatus.SUCCESS:
+        return LocalBuild(status, duration, log, "")
+    lesson = learn_from_failure(ctx.store, action.product, commit, CIKind.LOCAL, log)
+    why = "timed out" if result.returncode is None else f"exited {result.returncode}"
+    why += f": {lesson.summary()}" if lesson.signatures else f": {telling_line(result.output)}"
+    return LocalBuild(status, duration, log, why, tuple(lesson.outputs()))
+
+
+def _run(action: Action, ctx: ActContext, commit: str, header: str) -> CommandResult:
     build = ctx.desired.products[action.product].spec.build
     assert build is not None and build.command
     with ctx.checkout(action.product, commit) as checkout:
-        result = run_command(
+        return run_command(
             build.command,
             checkout.product_dir,
             build.timeout,
             ctx.tool_env(),
-            on_output=ctx.output(action, f"$ {' '.join(build.command)}\n"),
+            on_output=ctx.output(action, header),
         )
-    log = ctx.redact(f"$ {' '.join(build.command)}\n{result.output}")
-    status = BuildStatus.SUCCESS if result.returncode == 0 else BuildStatus.FAILURE
-    local.record(ctx.store, action.product, commit, status, result.duration, log)
-    if status is BuildStatus.SUCCESS:
-        return LocalBuild(status, result.duration, log, "")
-    lesson = learn_from_failure(ctx.store, action.product, commit, CIKind.LOCAL, log)
-    why = "timed out" if result.returncode is None else f"exited {result.returncode}"
-    why += f": {lesson.summary()}" if lesson.signatures else f": {telling_line(result.output)}"
-    return LocalBuild(status, result.duration, log, why, tuple(lesson.outputs()))
 
 
 def build_local(action: Action, ctx: ActContext) -> ActionResult:
@@ -66,12 +91,14 @@ def build_local(action: Action, ctx: ActContext) -> ActionResult:
         )
     run = run_local_build(action, ctx, commit)
     outputs = {"status": str(run.status), "commit": commit, "duration": round(run.duration, 3)}
+    if run.flaky:
+        outputs["flaky"] = True
     command = " ".join(product.spec.build.command or []) if product.spec.build else ""
     if run.status is BuildStatus.SUCCESS:
         learned = after_green_build(action, ctx, commit)
-        message = f"build of {commit[:12]} passed in {run.duration:.1f}s" + (
-            f"; {learned}" if learned else ""
-        )
+        message = f"build of {commit[:12]} passed in {run.duration:.1f}s"
+        message += f" ({run.why})" if run.flaky else ""
+        message += f"; {learned}" if learned else ""
         return ActionResult(Outcome.SUCCEEDED, message, outputs, run.log)
     outputs["signatures"] = list(run.signatures)
     return ActionResult(

@@ -65,3 +65,26 @@ def swarm_heals(
         )
         if patches and r["patch"]:
             out.print(escape(r["patch"]), highlight=False)
+
+
+@swarm_app.command("flaky")
+def swarm_flaky(
+    product: Annotated[str | None, typer.Argument(help="Only this product.")] = None,
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Failures that passed on a re-run of the same commit (build.confirmRed), most frequent first."""
+    with api_errors():
+        rows = session(fleet).flaky(product)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        out.print("no flaky failures on record")
+        return
+    table = Table("product", "flaked", "failure", "last seen", box=None)
+    for r in rows:
+        table.add_row(
+            r["product"], str(r["flaked"]), escape(f"{r['kind']}: {r['summary']}"[:90]), r["last_seen"]
+        )
+    out.print(table)

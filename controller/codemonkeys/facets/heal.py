@@ -11,6 +11,8 @@ and were not tried on this commit) and the product's ``build.heal`` settings:
 * attempts remain and ``llm`` is allowed -> ``build.heal`` asking the LLM;
 * otherwise the product waits for a person, and the facet message says what was tried.
 
+A failure known to be flaky in this product (it passed on a re-run before) is never healed.
+
 CEL sees ``action.params.strategy`` (template | llm), ``signature``, ``template`` (id or null),
 ``lines`` and ``files`` (the patch's size and paths; for ``build.heal`` known once the patch exists, so
 0 and [] there), ``successes`` and ``failures`` (the template's record; 0 for an LLM patch) and
@@ -77,6 +79,10 @@ def next_step(product: str, commit: str, facts: HealFacts, heal: Heal) -> HealSt
         a = proving[-1]
         params = base | _attempt_params(a) | {"branch": a.branch}
         return HealStep(ActionKind.BUILD_HEAL, params, f"build: heal #{a.n} on {a.branch} has no result yet")
+    if facts.flaky:
+        return HealStep(
+            None, {}, f"{what} flaked {facts.flaky} time(s) here (passed on a re-run): not healed, push a fix"
+        )
     spent = sum(1 for a in facts.attempts if a.status in SPENT)
     n = len(facts.attempts) + 1
     if HealStrategy.TEMPLATE in heal.strategies and facts.signature:

@@ -257,6 +257,13 @@ class Build(Model):
     command: Command | None = Field(None, description="Local CI: the command to run in a clean checkout")
     job: str | None = Field(None, description="Jenkins job name")
     timeout: Duration = 1800
+    confirm_red: int = Field(
+        1,
+        ge=0,
+        le=3,
+        description="Re-runs of a commit whose only failures are test failures before it counts as red "
+        "(a pass on a re-run: flaky, counted green); 0: off",
+    )
     heal: Heal | None = Field(None, description="Self-healing when the build of HEAD is red; off unless set")
 
 

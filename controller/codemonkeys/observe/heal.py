@@ -45,7 +45,10 @@ def heal_facts(run: Observer, name: str, commit: str) -> HealFacts:
         for f in fits
         if f.record.id not in tried
     ]
+    fingerprints = {s.fingerprint for s in signatures}
+    flaked = sum(1 for f in run.store.flaky(name) if f.fingerprint in fingerprints)
     return HealFacts(
+        flaky=flaked,
         signature=signatures[0].fingerprint if signatures else None,
         summary=signatures[0].summary if signatures else None,
         attempts=[

@@ -204,6 +204,20 @@ class HealAttemptRecord(Base):
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+class FlakyRecord(Base):
+    """Swarm knowledge: a test failure of one commit that passed when the same commit was built again."""
+
+    __tablename__ = "flaky_builds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product: Mapped[str] = mapped_column(String(80), index=True)
+    commit: Mapped[str] = mapped_column(String(64))
+    ci: Mapped[str] = mapped_column(String(16))
+    fingerprint: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ProductStatus(Base):
     """The latest observation of a product (what `cmctl status` shows without re-observing)."""
 
@@ -445,6 +459,19 @@ class Store:
             if before is not None:
                 q = q.where(BuildResult.id < before)
             return s.scalars(q.order_by(BuildResult.id.desc()).limit(1)).first()
+
+    def record_flaky(self, rows: list[dict[str, Any]]) -> None:
+        """Save the signatures of a red build that passed on a re-run (each dict: ``FlakyRecord`` fields)."""
+        with self.session() as s:
+            s.add_all(FlakyRecord(**row) for row in rows)
+
+    def flaky(self, product: str | None = None) -> list[FlakyRecord]:
+        """Flaky failures on record, oldest first (of one product if given)."""
+        with self.session() as s:
+            q = select(FlakyRecord).order_by(FlakyRecord.id)
+            if product is not None:
+                q = q.where(FlakyRecord.product == product)
+            return list(s.scalars(q))
 
     # --- fix templates and heal attempts (swarm) ------------------------------------------------
 

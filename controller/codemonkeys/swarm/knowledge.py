@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codemonkeys.store.db import FixTemplateRecord, SignatureRecord, Store
-from codemonkeys.swarm.signatures import Signature, extract_signatures
+from codemonkeys.swarm.signatures import Signature, SignatureKind, extract_signatures
 from codemonkeys.swarm.templates import FixTemplate, match
 
 
@@ -75,6 +75,48 @@ def learn_from_failure(
         ]
     )
     return Lesson(signatures, seen)
+
+
+# --- flaky builds -----------------------------------------------------------------------------------
+
+_NOT_FLAKY = ("ImportError", "ModuleNotFoundError", "SyntaxError", "IndentationError")
+
+
+def is_test_failure(signatures: list[Signature]) -> bool:
+    """Whether every failure of a red build is a test failure (an assertion or a panic in a test, a test
+    timeout), not a compile, import or syntax error: the kind of red a re-run may turn green."""
+    if not signatures:
+        return False
+    return all(_test_failure(s) for s in signatures)
+
+
+def _test_failure(sig: Signature) -> bool:
+    if any(word in sig.summary for word in _NOT_FLAKY):
+        return False
+    if sig.kind is SignatureKind.PYTEST_FAILURE:
+        return True
+    if sig.kind is SignatureKind.CARGO_ERROR:
+        return " panicked: " in sig.summary
+    if sig.kind is SignatureKind.NPM_ERROR:
+        return not sig.summary.startswith("npm ")  # node --test failures, not npm's own errors
+    return sig.kind is SignatureKind.TIMEOUT and "::" in sig.summary  # pytest-timeout in a test
+
+
+def record_flaky(store: Store, product: str, commit: str, ci: str, signatures: list[Signature]) -> None:
+    """Record the failures of a red build that passed when the same commit was built again."""
+    store.record_flaky(
+        [
+            {
+                "product": product,
+                "commit": commit,
+                "ci": ci,
+                "fingerprint": s.fingerprint,
+                "kind": str(s.kind),
+                "summary": s.summary,
+            }
+            for s in signatures
+        ]
+    )
 
 
 # --- fix templates ----------------------------------------------------------------------------------

@@ -117,6 +117,7 @@ class HealFacts(FactModel):
     summary: str | None = None
     attempts: list[HealAttempt] = Field(default_factory=list)
     candidates: list[HealCandidate] = Field(default_factory=list)
+    flaky: int = 0  # how often this failure flaked in this product (passed on a re-run): never healed
 
 
 class BuildFacts(FactModel):
