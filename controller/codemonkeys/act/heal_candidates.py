@@ -56,8 +56,10 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
         host=host, model=config.model, options=dict(config.options), timeout=config.timeout
     )
     where = locations(log, files)
-    context = gather_context(where, files, history=_history(action, ctx, [w.path for w in where]))
-    messages = build_messages(excerpt(log, files=files), context)
+    failure = excerpt(log, files=files)
+    near = _near(action, ctx, failure, files)
+    context = gather_context(where, files, history=_history(action, ctx, [w.path for w in where]), near=near)
+    messages = build_messages(failure, context)
     try:
         answer = ask_for_patch(settings, messages, files)
     except LLMError as exc:
@@ -71,6 +73,33 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     return Candidate(
         answer.diff, list(info.files), info.added + info.removed, llm_calls=1, model=answer.model
     )
+
+
+NEAR = 4  # semantically near chunks from the oracle's search index, when the fleet has one
+
+
+def _near(action: Action, ctx: ActContext, failure: str, files: dict[str, str]) -> list[tuple[str, int, str]]:
+    """Code near the failure in meaning: the oracle's hybrid search (``cmctl oracle index``) over the
+    product, queried with the failure; nothing when the fleet has no index or the [search] extra."""
+    db = ctx.desired.state_dir / "oracle-search"
+    if not db.is_dir():
+        return []
+    try:
+        from codemonkeys.oracle.embed import Embedder, EmbedderUnavailable
+        from codemonkeys.oracle.search import search
+    except ImportError:
+        return []
+    try:
+        hits = search(db, failure[:1000], Embedder(), product=action.product, limit=NEAR)
+    except (EmbedderUnavailable, OSError, ValueError):
+        return []
+    out = []
+    for hit in hits:
+        text = files.get(hit.path)
+        if text is not None:
+            lines = text.splitlines()[max(hit.line - 1, 0) : hit.line + 14]
+            out.append((hit.path, hit.line, "\n".join(lines)))
+    return out
 
 
 def _history(action: Action, ctx: ActContext, paths: list[str]) -> list[tuple[str, str, str]]:
