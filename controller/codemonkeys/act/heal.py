@@ -255,15 +255,17 @@ def _audit(ctx: ActContext, action: Action, event: str, rec: HealAttemptRecord) 
 
 def supersede_stale(ctx: ActContext, product: str, current: str) -> int:
     """Heals of earlier red commits that never merged (green or still proving) are superseded by the
-    newer commit ``current``: their branches are deleted. Returns how many."""
-    stale = [
+    newer commit ``current``: their branches are deleted. A heal already in ``current``'s history landed
+    (its merge was interrupted) and is left for ``heal.merge`` to finish. Returns how many."""
+    open_heals = [
         a
         for a in ctx.store.heal_attempts(product)
         if a.commit != current and a.status in (HealStatus.GREEN, HealStatus.PROVING)
     ]
-    if not stale:
+    if not open_heals:
         return 0
     with repo_lock(ctx.mirror(product)) as mirror, Mirror(mirror) as repo:
+        stale = [a for a in open_heals if not (a.heal_commit and repo.is_ancestor(a.heal_commit, current))]
         for a in stale:
             if a.branch:
                 repo.delete_branch_at_source(a.branch)

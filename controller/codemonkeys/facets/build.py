@@ -50,6 +50,8 @@ class BuildFacet(FacetPlugin):
                 facet_state(WANT, "unknown", FacetState.UNKNOWN, err), blocks="the build state is unknown"
             )
         if b.status is BuildStatus.SUCCESS:
+            if b.heal is not None and b.heal.commit:
+                return self._landed_heal(inp, b.heal.commit)
             return FacetDraft(
                 facet_state(WANT, "green", FacetState.IN_SYNC, f"build of {short(b.commit)} passed")
             )
@@ -83,6 +85,21 @@ class BuildFacet(FacetPlugin):
         return FacetDraft(
             facet_state(WANT, "red", FacetState.DRIFT, step.reason), (action,), chain=(aid,), blocks=blocks
         )
+
+    def _landed_heal(self, inp: FacetInput, red: str) -> FacetDraft:
+        """A green build whose history holds a proven heal not recorded as merged (heal.merge was
+        interrupted after its push landed): ``heal.merge`` again, which finishes its bookkeeping."""
+        b, heal = inp.facts.build, inp.product.spec.build.heal if inp.product.spec.build else None
+        assert b is not None and not isinstance(b, Unknown) and b.heal is not None and heal is not None
+        step = next_step(inp.name, red, b.heal, heal)
+        if step.kind is not ActionKind.HEAL_MERGE:
+            return FacetDraft(
+                facet_state(WANT, "green", FacetState.IN_SYNC, f"build of {short(b.commit)} passed")
+            )
+        reason = f"build of {short(b.commit)} passed; {step.reason.removeprefix('build: ')}: finish its merge"
+        aid = action_id(inp.name, step.kind)
+        action = Action(id=aid, product=inp.name, kind=step.kind, params=step.params, reason=reason)
+        return FacetDraft(facet_state(WANT, "green", FacetState.DRIFT, reason), (action,), chain=(aid,))
 
     def _generate_jenkinsfile(self, inp: FacetInput) -> FacetDraft:
         """Jenkins builds the repo's Jenkinsfile: commit one from the language's template and build that

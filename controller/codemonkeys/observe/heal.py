@@ -3,12 +3,17 @@ the red commit, and the fix templates that fit it and were not tried on it yet, 
 
 Read from the swarm store (signatures, heal attempts, fix templates); the templates are read once per
 run and shared by every product.
+
+A green build whose history holds a proven heal that is not recorded as merged (``heal.merge`` was
+killed after its push landed) carries the heal facts of that heal's red commit (``HealFacts.commit``),
+so the next plan runs ``heal.merge`` again to finish its bookkeeping (branch deleted, status, template).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from codemonkeys.repos import GitError, Mirror
 from codemonkeys.swarm.knowledge import failure_summaries, fitting_templates
 from codemonkeys.vocab.facts import BuildFacts, BuildStatus, HealAttempt, HealCandidate, HealFacts, HealStatus
 
@@ -19,9 +24,30 @@ if TYPE_CHECKING:
 def with_heal(run: Observer, name: str, build: BuildFacts) -> BuildFacts:
     """``build`` with its heal facts when it is red and the product heals; unchanged otherwise."""
     spec = run.desired.products[name].spec.build
-    if build.status is not BuildStatus.FAILURE or spec is None or spec.heal is None:
+    if spec is None or spec.heal is None:
+        return build
+    if build.status is BuildStatus.SUCCESS:
+        return _landed(run, name, build)
+    if build.status is not BuildStatus.FAILURE:
         return build
     return build.model_copy(update={"heal": heal_facts(run, name, build.commit)})
+
+
+def _landed(run: Observer, name: str, build: BuildFacts) -> BuildFacts:
+    """A green ``build`` with the heal facts of a proven heal already in its history but not recorded as
+    merged (see the module docstring); unchanged when there is none."""
+    green = [a for a in run.store.heal_attempts(name) if a.status == HealStatus.GREEN and a.heal_commit]
+    if not green:
+        return build
+    try:
+        with Mirror(run.mirror(name)) as repo:
+            landed = [a for a in green if repo.is_ancestor(a.heal_commit, build.commit)]
+    except GitError:
+        return build
+    if not landed:
+        return build
+    red = landed[-1].commit
+    return build.model_copy(update={"heal": heal_facts(run, name, red).model_copy(update={"commit": red})})
 
 
 def heal_facts(run: Observer, name: str, commit: str) -> HealFacts:

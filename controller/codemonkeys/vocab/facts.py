@@ -118,6 +118,9 @@ class HealFacts(FactModel):
     attempts: list[HealAttempt] = Field(default_factory=list)
     candidates: list[HealCandidate] = Field(default_factory=list)
     flaky: int = 0  # how often this failure flaked in this product (passed on a re-run): never healed
+    # the red commit, set only on a green build whose history holds a proven heal of it not recorded as
+    # merged (heal.merge was interrupted after its push): heal.merge finishes the bookkeeping
+    commit: str | None = None
 
 
 class BuildFacts(FactModel):
@@ -128,7 +131,7 @@ class BuildFacts(FactModel):
     duration: float | None = None
     finished_at: str | None = None
     url: str | None = None  # the CI build, when the CI has pages
-    heal: HealFacts | None = None  # only for a red build of a product that heals
+    heal: HealFacts | None = None  # a red build of a product that heals (or a green one: HealFacts.commit)
 
 
 class RegistryFacts(FactModel):
