@@ -361,6 +361,58 @@ class FleetSession:
         ]
         return sorted(out, key=lambda r: (-r["flaked"], r["product"], r["signature"]))
 
+    def signatures(self, limit: int | None = 20) -> list[dict[str, Any]]:
+        """The top failure signatures across the fleet, most builds first (then the most recent): kind,
+        fingerprint, newest summary, builds and occurrences, products, first / last seen, and what fixed
+        it: the fix templates learned for the fingerprint and the heal attempts on it that merged."""
+        groups: dict[str, list] = {}
+        for r in self.store.signatures():
+            groups.setdefault(r.fingerprint, []).append(r)
+        templates: dict[str, list] = {}
+        for t in self.store.templates():
+            templates.setdefault(t.signature, []).append(t)
+        merged: dict[str, list] = {}
+        for a in self.store.all_heal_attempts():
+            if a.status == "merged":
+                merged.setdefault(a.signature, []).append(a)
+        ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), -kv[1][-1].id))
+        return [
+            {
+                "fingerprint": fp,
+                "kind": rows[-1].kind,
+                "summary": rows[-1].summary,
+                "builds": len({(r.product, r.commit) for r in rows}),
+                "occurrences": sum(r.count for r in rows),
+                "products": sorted({r.product for r in rows}),
+                "first_seen": rows[0].at.isoformat(timespec="seconds"),
+                "last_seen": rows[-1].at.isoformat(timespec="seconds"),
+                "fixed_by": {
+                    "templates": [
+                        {
+                            "id": t.id,
+                            "description": t.description,
+                            "origin": t.origin,
+                            "product": t.origin_product,
+                            "successes": t.successes,
+                            "failures": t.failures,
+                        }
+                        for t in templates.get(fp, [])
+                    ],
+                    "heals": [
+                        {
+                            "product": a.product,
+                            "commit": a.commit,
+                            "strategy": a.strategy,
+                            "template": a.template,
+                            "heal_commit": a.heal_commit,
+                        }
+                        for a in merged.get(fp, [])
+                    ],
+                },
+            }
+            for fp, rows in ranked[:limit]
+        ]
+
     def heal_attempts(self, product: str, commit: str | None = None) -> list[dict[str, Any]]:
         """The heal attempts of ``product`` (of one red commit if given), in order, with their patches."""
         self.check_products([product])

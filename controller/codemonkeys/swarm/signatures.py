@@ -13,7 +13,8 @@ named after the last exception and its innermost frame), npm errors (``npm error
 ``npm ERR!`` spelling) and ``node --test`` failures (TAP and spec reporters), cargo / rustc errors and
 panics, gcc / clang errors and undefined references, timeouts (ours, Jenkins, GitLab, GitHub,
 pytest-timeout), processes killed for memory (SIGKILL, exit code 137, kernel OOM, ``MemoryError``) and,
-only when nothing specific matched, generic error lines (``ERROR:``, ``fatal:``, ``make: ***``, ...).
+only when nothing specific matched, generic error lines (``ERROR:``, ``fatal:``, ``make: ***``, ...) and,
+with the ``mining`` extra, templates mined from the other error-looking lines (``swarm/mining.py``).
 Consequences (``error: could not compile``, ``collect2: error: ld returned 1``, npm's lifecycle failure,
 ``make: ***``) are "weak": they are kept only when the log has no specific cause.
 
@@ -34,6 +35,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from codemonkeys.swarm import mining
+
 MAX_SIGNATURES = 20  # per log, after deduplication
 MAX_LINE = 200  # characters of a summary or detail line
 MAX_DETAIL = 8  # lines of detail
@@ -53,6 +56,7 @@ class SignatureKind(StrEnum):
     TIMEOUT = "timeout"
     OOM_KILLED = "oom_killed"
     GENERIC = "generic"
+    MINED = "mined"  # a Drain template of an unknown tool's error lines (``swarm/mining.py``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -690,8 +694,19 @@ _SCANNERS: tuple[Callable[[_Log], list[_Hit]], ...] = (
 )
 
 
-def extract_signatures(log: str, *, limit: int = MAX_SIGNATURES) -> list[Signature]:
-    """The failures in a console log, in the order they appear, one per fingerprint (``count`` repeats)."""
+def _scan_mined(log: _Log, claimed: set[int]) -> list[_Hit]:
+    """One hit per line of each template mined from the lines no parser claimed (one signature each)."""
+    return [
+        _Hit(SignatureKind.MINED, _clip(m.template), m.examples, i, i + 1, weak=True)
+        for m in mining.mine(log.lines, log.norm, claimed)
+        for i in m.lines
+    ]
+
+
+def extract_signatures(log: str, *, limit: int = MAX_SIGNATURES, mine: bool = True) -> list[Signature]:
+    """The failures in a console log, in the order they appear, one per fingerprint (``count`` repeats).
+    When the parsers found nothing specific (only ``GENERIC`` lines, or nothing), ``mine`` adds the
+    templates the log miner finds in the other error-looking lines (``MINED``; needs ``drain3``)."""
     parsed = _Log(log)
     claimed: set[int] = set()
     hits: list[_Hit] = []
@@ -702,11 +717,27 @@ def extract_signatures(log: str, *, limit: int = MAX_SIGNATURES) -> list[Signatu
     hits = [hit for hit in hits if not hit.claim_only]
     if any(not hit.weak for hit in hits):
         hits = [hit for hit in hits if not hit.weak]
+    elif mine and all(hit.kind is SignatureKind.GENERIC for hit in hits):
+        hits += _scan_mined(parsed, claimed)
     signatures: dict[str, Signature] = {}
     for hit in sorted(hits, key=lambda h: h.start):
         fp = fingerprint(hit.kind, hit.summary)
         if (seen := signatures.get(fp)) is not None:
             signatures[fp] = replace(seen, count=seen.count + 1, detail=seen.detail or hit.detail)
+        else:
+            signatures[fp] = Signature(hit.kind, fp, hit.summary, hit.detail, hit.start + 1)
+    return list(signatures.values())[:limit]
+
+
+def mined_signatures(log: str, *, limit: int = MAX_SIGNATURES) -> list[Signature]:
+    """The miner alone on a whole log, no parser first (to measure it against the parsers); ``[]``
+    without ``drain3``."""
+    parsed = _Log(log)
+    signatures: dict[str, Signature] = {}
+    for hit in _scan_mined(parsed, set()):
+        fp = fingerprint(hit.kind, hit.summary)
+        if (seen := signatures.get(fp)) is not None:
+            signatures[fp] = replace(seen, count=seen.count + 1)
         else:
             signatures[fp] = Signature(hit.kind, fp, hit.summary, hit.detail, hit.start + 1)
     return list(signatures.values())[:limit]

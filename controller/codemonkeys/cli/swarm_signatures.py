@@ -1,0 +1,49 @@
+"""`cmctl swarm signatures`: the top failure signatures across the fleet and what fixed them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from codemonkeys.cli.common import FleetOpt, JsonOpt, out, session
+from codemonkeys.cli.swarm import swarm_app
+
+
+def fixed_by(row: dict[str, Any]) -> str:
+    """What fixed a signature, in a few words: its templates (with their record) and merged heals."""
+    parts = [
+        f"template {t['id'][:12]} ({t['origin']}, {t['successes']}✓ {t['failures']}✗)"
+        for t in row["fixed_by"]["templates"]
+    ]
+    parts += [
+        f"heal {h['strategy']} in {h['product']} @ {(h['heal_commit'] or h['commit'])[:12]}"
+        for h in row["fixed_by"]["heals"]
+    ]
+    return "; ".join(parts) or "-"
+
+
+@swarm_app.command("signatures")
+def swarm_signatures(
+    fleet: FleetOpt = Path("."),
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many signatures.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Top failure signatures across the fleet: builds, products, first / last seen, fixed by what."""
+    rows = session(fleet).signatures(limit)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        out.print("no failure signatures yet: they are recorded when a build fails")
+        return
+    for r in rows:
+        seen = f"first seen {r['first_seen'].replace('T', ' ')}, last seen {r['last_seen'].replace('T', ' ')}"
+        out.print(f"[bold]{r['builds']} build(s)[/] {r['kind']} [dim]{r['fingerprint']}[/]", highlight=False)
+        out.print(f"  {escape(r['summary'])}", highlight=False, soft_wrap=True)
+        out.print(f"  in {escape(', '.join(r['products']))}; {seen}", highlight=False, soft_wrap=True)
+        out.print(f"  fixed by: {escape(fixed_by(r))}", highlight=False, soft_wrap=True)

@@ -1,0 +1,96 @@
+"""`cmctl swarm signatures`: the top failure signatures of the fleet, through the real CLI on a real store.
+
+The demo workspace's store gets signatures the way the build actuators record them
+(``swarm.knowledge.learn_from_failure`` on recorded consoles), a fix template learned for one of them and
+a merged heal attempt; then the real `cmctl` (a subprocess) reads them back, as a table and as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from codemonkeys.api import FleetSession
+from codemonkeys.context import Context
+from codemonkeys.demo import Workspace
+from codemonkeys.swarm.knowledge import learn_from_failure
+from conftest import cmctl
+
+CONSOLES = Path(__file__).parent / "payloads" / "consoles"
+
+
+def log(name: str) -> str:
+    return (CONSOLES / name).read_text()
+
+
+def test_signatures_across_the_fleet(workspace: Workspace) -> None:
+    fleet = str(workspace.fleet)
+    empty = cmctl("swarm", "signatures", "--fleet", fleet)
+    assert empty.returncode == 0, empty.stderr
+    assert "no failure signatures yet" in empty.stdout
+    store = FleetSession.open(workspace.fleet, Context.from_environ()).store
+    # the same Python failure in two products (two builds), a cargo failure in one
+    first = learn_from_failure(store, "acme-text", "a" * 40, "local", log("python-traceback.log"))
+    learn_from_failure(store, "globex-hash", "b" * 40, "local", log("python-traceback.variant.log"))
+    learn_from_failure(store, "globex-hash", "c" * 40, "local", log("cargo-test.log"))
+    (traceback,) = first.signatures
+    store.save_template(
+        {
+            "id": "t" * 16,
+            "pattern": traceback.summary,
+            "kind": str(traceback.kind),
+            "signature": traceback.fingerprint,
+            "description": "add docs/manifest.json",
+            "data": {},
+            "origin": "human",
+            "origin_product": "acme-text",
+            "origin_commit": "d" * 40,
+            "successes": 2,
+            "failures": 1,
+        }
+    )
+    store.save_heal_attempt(
+        "globex-hash",
+        "b" * 40,
+        1,
+        strategy="template",
+        template="t" * 16,
+        signature=traceback.fingerprint,
+        status="merged",
+        heal_commit="e" * 40,
+    )
+    store.save_heal_attempt(  # a red attempt fixed nothing
+        "globex-hash", "c" * 40, 1, strategy="llm", signature="x", status="red"
+    )
+
+    done = cmctl("swarm", "signatures", "--fleet", fleet, "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [r["builds"] for r in rows] == [2, 1]
+    top = rows[0]
+    assert (top["fingerprint"], top["kind"], top["summary"]) == (
+        traceback.fingerprint,
+        "python_traceback",
+        traceback.summary,
+    )
+    assert top["products"] == ["acme-text", "globex-hash"]
+    assert top["first_seen"] <= top["last_seen"]
+    assert [t["id"] for t in top["fixed_by"]["templates"]] == ["t" * 16]
+    assert top["fixed_by"]["heals"] == [
+        {
+            "product": "globex-hash",
+            "commit": "b" * 40,
+            "strategy": "template",
+            "template": "t" * 16,
+            "heal_commit": "e" * 40,
+        }
+    ]
+    assert rows[1]["kind"] == "cargo_error"
+    assert rows[1]["fixed_by"] == {"templates": [], "heals": []}
+
+    table = cmctl("swarm", "signatures", "--fleet", fleet, "-n", "1")
+    assert table.returncode == 0, table.stderr
+    assert "RuntimeError: no docs manifest" in table.stdout
+    assert "template tttttttttttt (human, 2✓ 1✗); heal template in globex-hash @ eeeeeeeeeeee" in table.stdout
+    assert "in acme-text, globex-hash; first seen" in table.stdout
+    assert "cargo" not in table.stdout  # --limit 1
