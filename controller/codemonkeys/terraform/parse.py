@@ -94,9 +94,11 @@ _WHERE = re.compile(r"^[│|\s]*on (?P<file>\S+) line (?P<line>\d+)")
 
 
 def first_diagnostic(output: str) -> str:
-    """Terraform's first error as ``file:line: summary`` when it names a place, else the summary; the
-    last non-empty line when no ``Error:`` is found."""
+    """Terraform's first error as ``file:line: summary``. The first error that names a place wins (init
+    opens with a general "problems during initialisation" before the real one); else the first error's
+    summary; the last non-empty line when no ``Error:`` is found."""
     lines = output.splitlines()
+    errors: list[str] = []
     for i, line in enumerate(lines):
         m = _ERROR.match(line)
         if not m:
@@ -107,7 +109,9 @@ def first_diagnostic(output: str) -> str:
                 return f"{w['file']}:{w['line']}: {m['summary']}"
             if _ERROR.match(follow):
                 break
-        return m["summary"]
+        errors.append(m["summary"])
+    if errors:
+        return errors[0]
     rest = [line.strip(" │|╷╵") for line in lines if line.strip(" │|╷╵")]
     return rest[-1] if rest else "terraform failed without a message"
 
