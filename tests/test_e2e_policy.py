@@ -175,7 +175,7 @@ def test_shipped_policy_tests_pass_and_a_wrong_expectation_fails(tmp_path: Path)
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         f"constitution: {ROOT / 'constitution' / 'default.yaml'}\n"
-        "cases:\n  - name: wrong\n    action: infra.apply\n    product: x\n    expect: {verdict: allow}\n"
+        "cases:\n  - name: wrong\n    action: deploy.run\n    product: x\n    expect: {verdict: allow}\n"
     )
     r = cmctl("policy", "test", str(bad))
     assert r.returncode == 1

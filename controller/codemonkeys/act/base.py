@@ -67,6 +67,9 @@ class Redactor:
         jenkins = desired.fleet.spec.ci.jenkins
         if jenkins:
             names += [n for n in (jenkins.user_env, jenkins.token_env) if n]
+        for product in desired.products.values():
+            if product.spec.infra is not None:
+                names += product.spec.infra.terraform.env_names()
         return cls(secrets.values(names))
 
     def __call__(self, text: str) -> str:

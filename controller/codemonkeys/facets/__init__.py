@@ -2,12 +2,15 @@
 
 The order is the planning order within a product: a facet's actions wait for the chain of the facets
 before it, and a facet that ``blocks`` makes the later ones wait (a red build blocks docs and release).
+Infra is registered last but waits for nothing: it ignores the chain and the blocks before it, and hands
+on the chain plus its apply, so only the facets after it (deploy) wait for the apply.
 Adding a facet is a module here plus one line below; see ARCHITECTURE.md, "How to add a facet".
 """
 
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, Registry, action_id
 from codemonkeys.facets.build import BuildFacet
 from codemonkeys.facets.docs import DocsFacet
+from codemonkeys.facets.infra import InfraFacet
 from codemonkeys.facets.release import ReleaseFacet
 
 FACETS = Registry(
@@ -15,6 +18,7 @@ FACETS = Registry(
         BuildFacet(),
         DocsFacet(),
         ReleaseFacet(),
+        InfraFacet(),  # after nothing: it ignores the chain before it; deploy (later) waits for it
     )
 )
 

@@ -325,10 +325,55 @@ class Release(Model):
         return self
 
 
-class Terraform(Model):
-    """A Terraform configuration: its directory."""
+_SECRETISH = re.compile(r"pass(word)?|secret|token|private|credential|api_?key", re.I)
 
-    dir: str
+
+def _inside(path: str, what: str) -> str:
+    """``path`` if it is relative and stays inside the product's directory."""
+    parts = path.replace("\\", "/").split("/")
+    if path.startswith("/") or ".." in parts or not path.strip():
+        raise ValueError(f"{what} {path!r} must be a relative path inside the product's repository")
+    return path
+
+
+class Terraform(Model):
+    """A Terraform configuration in the product's repository, and how to plan it.
+
+    Plain ``vars`` are values; a variable holding a secret names the environment variable that holds it
+    (``secretVars``), never the value. State lives in the local backend under the fleet's state directory
+    unless the configuration declares its own backend (``backend`` sets its ``-backend-config`` values).
+    """
+
+    dir: str = Field(description="Directory of the configuration, relative to the product's directory")
+    vars: dict[str, Any] = Field(default_factory=dict, description="Terraform variables (no secrets)")
+    secret_vars: dict[str, str] = Field(
+        default_factory=dict, description="Variable name -> name of the environment variable holding it"
+    )
+    var_files: list[str] = Field(default_factory=list, description="-var-file paths, relative to `dir`")
+    workspace: str = Field("default", pattern=r"^[A-Za-z0-9_-]+$")
+    backend: dict[str, str] | None = Field(
+        None, description="-backend-config values for the backend the configuration declares"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Terraform:
+        _inside(self.dir, "infra.terraform.dir")
+        for f in self.var_files:
+            _inside(f, "infra.terraform.varFiles entry")
+        inline = sorted(k for k, v in self.vars.items() if isinstance(v, str) and _SECRETISH.search(k))
+        if inline:
+            raise ValueError(
+                f"variable {inline[0]!r} looks like a secret: name its environment variable in "
+                "secretVars instead of writing the value"
+            )
+        both = sorted(set(self.vars) & set(self.secret_vars))
+        if both:
+            raise ValueError(f"variable {both[0]!r} is both in vars and secretVars")
+        return self
+
+    def env_names(self) -> list[str]:
+        """The environment variables holding secret variables (their values are redacted everywhere)."""
+        return list(self.secret_vars.values())
 
 
 class Infra(Model):
@@ -457,14 +502,16 @@ class AuditDuty(StrEnum):
     SCREENSHOT = "screenshot"  # a screenshot of the result is attached
 
 
-FACTS = ("build.green", "docs.current", "release.published")
+FACTS = ("build.green", "docs.current", "release.published", "infra.applied")
 FactName = Literal[
     "build.green",
     "docs.current",
     "release.published",
+    "infra.applied",
     "deps.build.green",
     "deps.docs.current",
     "deps.release.published",
+    "deps.infra.applied",
 ]
 
 

@@ -218,6 +218,20 @@ class FlakyRecord(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class InfraApplyRecord(Base):
+    """An ``infra.apply`` that succeeded: the config commit, workspace, plan and the outputs it left
+    (sensitive ones redacted). Other facets read the outputs; drift is judged against the commit."""
+
+    __tablename__ = "infra_applies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product: Mapped[str] = mapped_column(String(80), index=True)
+    commit: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(80), default="default")
+    plan: Mapped[str] = mapped_column(String(64), default="")
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ProductStatus(Base):
     """The latest observation of a product (what `cmctl status` shows without re-observing)."""
 
@@ -464,6 +478,23 @@ class Store:
         """Save the signatures of a red build that passed on a re-run (each dict: ``FlakyRecord`` fields)."""
         with self.session() as s:
             s.add_all(FlakyRecord(**row) for row in rows)
+
+    def record_infra_apply(self, product: str, commit: str, workspace: str, plan: str, outputs: dict) -> None:
+        """Remember a successful ``infra.apply`` and the outputs it left (already redacted)."""
+        with self.session() as s:
+            s.add(
+                InfraApplyRecord(
+                    product=product, commit=commit, workspace=workspace, plan=plan, outputs=outputs
+                )
+            )
+
+    def infra_applied(self, product: str, workspace: str = "default") -> InfraApplyRecord | None:
+        """The latest successful ``infra.apply`` of ``product`` in ``workspace``, None if it never ran."""
+        with self.session() as s:
+            q = select(InfraApplyRecord).where(
+                InfraApplyRecord.product == product, InfraApplyRecord.workspace == workspace
+            )
+            return s.scalars(q.order_by(InfraApplyRecord.id.desc()).limit(1)).first()
 
     def flaky(self, product: str | None = None) -> list[FlakyRecord]:
         """Flaky failures on record, oldest first (of one product if given)."""

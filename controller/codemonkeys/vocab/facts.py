@@ -8,7 +8,7 @@ for the plan fingerprint and for golden plan cases, and parse back.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -148,6 +148,32 @@ class DocsFacts(FactModel):
     published_api: str | None = None  # the API fingerprint the published docs were generated from
 
 
+class InfraFacts(FactModel):
+    """A Terraform plan of the product's configuration at its HEAD against the product's state.
+
+    No changes pending: the infra is applied. ``plan`` names the saved plan file the observation made
+    (applied as is, never re-planned); ``drift`` the resources changed outside Terraform.
+    ``outputs`` are the values Terraform would hold after the plan (sensitive ones as ``(sensitive)``).
+    """
+
+    commit: str  # the config commit (the product's HEAD)
+    workspace: str = "default"
+    adds: int = 0
+    changes: int = 0
+    destroys: int = 0
+    replaces: int = 0
+    addresses: list[str] = Field(default_factory=list)  # resources with a pending change
+    drift: list[str] = Field(default_factory=list)  # resources changed outside Terraform
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    plan: str | None = None  # the saved plan's id (None: nothing to apply)
+    applied_commit: str | None = None  # the config commit of the last apply (store)
+
+    @property
+    def pending(self) -> int:
+        """How many resource changes the plan holds."""
+        return self.adds + self.changes + self.destroys + self.replaces
+
+
 class ProductFacts(FactModel):
     """Everything observed about one product. Keys of ``registries`` are Fleet registry names."""
 
@@ -155,3 +181,4 @@ class ProductFacts(FactModel):
     build: BuildFacts | Unknown | None = None
     docs: DocsFacts | Unknown | None = None
     registries: dict[str, RegistryFacts | Unknown] = Field(default_factory=dict)
+    infra: InfraFacts | Unknown | None = None

@@ -40,6 +40,7 @@ class FacetName(StrEnum):
     BUILD = "build"
     DOCS = "docs"
     RELEASE = "release"
+    INFRA = "infra"
 
 
 class FacetState(StrEnum):
