@@ -450,14 +450,16 @@ class AuditDuty(StrEnum):
     SCREENSHOT = "screenshot"  # a screenshot of the result is attached
 
 
-FACTS = ("build.green", "docs.current", "release.published")
+FACTS = ("build.green", "docs.current", "release.published", "release.compatible")
 FactName = Literal[
     "build.green",
     "docs.current",
     "release.published",
+    "release.compatible",
     "deps.build.green",
     "deps.docs.current",
     "deps.release.published",
+    "deps.release.compatible",
 ]
 
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from codemonkeys.context import Context
 from codemonkeys.facets import FACETS, Registry
+from codemonkeys.facets.release import fleet_packages
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe.git import fetch_git, parse_git
 from codemonkeys.observe.oracle import with_public_api
@@ -82,7 +83,8 @@ class Observer:
         mirror = mirror_path(self.state_dir, url)
         try:
             self.once(("mirror", url), lambda: sync_mirror(url, mirror))
-            git = parse_git(product, fetch_git(product, mirror))
+            packages = self.once("fleet-packages", lambda: fleet_packages(self.desired.products))
+            git = parse_git(product, fetch_git(product, mirror), packages)
             if product.spec.docs is not None and git.docs_inputs is not None:
                 git = with_public_api(self, name, mirror, git)
             return git
