@@ -42,9 +42,8 @@ def test_conflict_case(path: Path):
     }
     version = str(rel["version"])
     got_breaks = sorted({b.product for b in breaks(released, version, requires)})
-    got_conflicts = [
-        c.as_param() for c in conflicts(released, version, requires, fleet, [str(v) for v in rel["published"]])
-    ]
+    published = [str(v) for v in rel["published"]]
+    got_conflicts = [c.as_param() for c in conflicts(released, version, requires, fleet, published)]
     assert got_breaks == case["expected"]["breaks"], case["description"]
     assert got_conflicts == case["expected"]["conflicts"], case["description"]
 
@@ -80,7 +79,8 @@ def test_manifests_of_each_ecosystem():
         (Ecosystem.NPM, "x", "file:../x"),
     ]
     cargo = (
-        '[package]\nname = "web"\n[dependencies]\nacme_core = "1.2"\nserde = { version = "1", features = [] }\n'
+        '[package]\nname = "web"\n[dependencies]\nacme_core = "1.2"\n'
+        'serde = { version = "1", features = [] }\n'
         'local = { path = "../local" }\ncore2 = { package = "acme-core2", version = "=2.0.0" }\n'
         "[target.'cfg(unix)'.dev-dependencies]\nacme-cli = \"~0.3\"\n"
     )
