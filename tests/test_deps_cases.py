@@ -65,7 +65,7 @@ def test_unreadable_ranges_raise(ecosystem: str, range_: str, version: str):
 def test_manifests_of_each_ecosystem():
     pyproject = (
         '[project]\nname = "web"\ndependencies = ["Acme_Core>=1.2,<2", "requests"]\n'
-        '[project.optional-dependencies]\ncli = ["acme.cli~=1.0; python_version >= \'3.11\'"]\n'
+        "[project.optional-dependencies]\ncli = [\"acme.cli~=1.0; python_version >= '3.11'\"]\n"
     )
     reqs = {(r.package, r.range) for r in parse_manifest("pyproject.toml", pyproject)}
     assert reqs == {("acme-core", "<2,>=1.2"), ("requests", ""), ("acme-cli", "~=1.0")}
