@@ -184,19 +184,30 @@ _CARGO_INVOLVED = re.compile(
 
 
 def _pip(lines: list[str]) -> list[ResolverConflict]:
+    """One conflict per "The conflict is caused by:" block (or per "Cannot install" line without one);
+    stdout and stderr may come in either order, so the blocks are found wherever they are."""
+    cannot = [m for ln in lines if (m := _PIP_CANNOT.search(ln))]
+    if not cannot and not any("ResolutionImpossible" in ln for ln in lines):
+        return []
     out = []
     for i, line in enumerate(lines):
-        m = _PIP_CANNOT.search(line)
-        if not m:
+        if line.strip() != "The conflict is caused by:":
             continue
-        involved = [c.group(1).strip() for ln in lines[i + 1 : i + 12] if (c := _PIP_CAUSE.match(ln))]
-        names = re.split(r",? and |, ", m.group(1))
-        package = re.split(r"[=<>!~ ]", names[0], maxsplit=1)[0]
-        requested = [x.split(" depends on ", 1)[1] for x in involved if " depends on " in x]
-        if requested:  # the package everybody asks for: the one the dependencies name
-            package = re.split(r"[=<>!~ ;\[]", requested[0], maxsplit=1)[0]
-        out.append(ResolverConflict("pip", normalize(Ecosystem.PYPI, package), tuple(involved)))
+        involved = []
+        for ln in lines[i + 1 : i + 20]:
+            if not (c := _PIP_CAUSE.match(ln)):
+                break
+            involved.append(c.group(1).strip())
+        wanted = [x.split(" depends on ", 1)[1] for x in involved if " depends on " in x]
+        if wanted:  # the package the dependencies disagree on
+            out.append(ResolverConflict("pip", _pip_name(wanted[0]), tuple(involved)))
+    if not out:
+        out = [ResolverConflict("pip", _pip_name(re.split(r",? and |, ", m.group(1))[0]), ()) for m in cannot]
     return out
+
+
+def _pip_name(requirement: str) -> str:
+    return normalize(Ecosystem.PYPI, re.split(r"[=<>!~ ;\[]", requirement.strip(), maxsplit=1)[0])
 
 
 def _npm(lines: list[str]) -> list[ResolverConflict]:
