@@ -15,7 +15,7 @@ from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, ac
 from codemonkeys.kinds.models import Product, Publish
 from codemonkeys.vocab.deps import LANGUAGE_ECOSYSTEM, Published, breaks, conflicts, normalize
 from codemonkeys.vocab.enums import Ecosystem, Versioning
-from codemonkeys.vocab.facts import Unknown
+from codemonkeys.vocab.facts import ProductFacts, Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
 from codemonkeys.vocab.policy import FactValue
 from codemonkeys.vocab.versioning import format_tag, version_in
@@ -67,22 +67,47 @@ def _target(inp: FacetInput) -> _Target:
     return _Target(git.next_version if cut_needed else git.last_version, cut_needed, why)
 
 
+@dataclass(frozen=True)
+class _FleetIndex:
+    requires: dict[str, list]  # product -> its requirements on fleet packages (non-empty only)
+    published: dict[str, Published]  # product -> what it publishes
+
+
+_INDEX: dict[tuple[int, int], tuple[Mapping, Mapping, _FleetIndex]] = {}
+
+
+def _fleet_index(fleet: Mapping[str, Product], observed: Mapping[str, ProductFacts]) -> _FleetIndex:
+    """Who requires what and who publishes what, once per plan (a cache keyed by the mappings' identity,
+    checked, so every product's cut does not scan the whole fleet again)."""
+    key = (id(fleet), id(observed))
+    hit = _INDEX.get(key)
+    if hit is not None and hit[0] is fleet and hit[1] is observed:
+        return hit[2]
+    index = _FleetIndex(
+        {n: f.git.requires for n, f in observed.items() if not isinstance(f.git, Unknown) and f.git.requires},
+        {n: p for n, product in fleet.items() if (p := published(n, product)) is not None},
+    )
+    _INDEX.clear()  # one plan at a time is enough
+    _INDEX[key] = (fleet, observed, index)
+    return index
+
+
 def compatibility(inp: FacetInput, version: str) -> tuple[list[str], list[dict[str, str]]]:
     """Pure: which fleet products a release of ``version`` breaks (their declared range on this product's
     packages excludes it: their names) and which could no longer install it next to another fleet product
     (``{product, with, range}``), from every observed product's manifest requirements."""
     me = published(inp.name, inp.product)
-    if me is None:
+    if me is None or not inp.observed:
         return [], []
-    requires = {
-        n: f.git.requires for n, f in inp.observed.items() if n != inp.name and not isinstance(f.git, Unknown)
-    }
-    fleet = {n: p for n, product in inp.fleet.items() if (p := published(n, product)) is not None}
+    index = _fleet_index(inp.fleet, inp.observed)
+    requires = {n: r for n, r in index.requires.items() if n != inp.name}
+    if not requires:
+        return [], []
     versions = sorted(
         {v for f in inp.facts.registries.values() if not isinstance(f, Unknown) for v in f.versions}
     )
     broken = sorted({b.product for b in breaks(me, version, requires)})
-    return broken, [c.as_param() for c in conflicts(me, version, requires, fleet, versions)]
+    return broken, [c.as_param() for c in conflicts(me, version, requires, index.published, versions)]
 
 
 def _compatibility_text(broken: list[str], clashes: list[dict[str, str]]) -> str:
