@@ -36,7 +36,7 @@ from codemonkeys.plan.planner import dependency_closure
 from codemonkeys.store.db import ChainCheck, Store
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
 from codemonkeys.vocab.facts import Unknown
-from codemonkeys.vocab.plan import Action, Decision, FacetState, Plan, Verdict
+from codemonkeys.vocab.plan import Action, ActionKind, Decision, FacetState, Plan, Verdict
 
 __all__ = [
     "ApiError",
@@ -271,6 +271,7 @@ class FleetSession:
                 how = f" (cmctl approve {a.id})" if a.decision.verdict is Verdict.HOLD else ""
                 text = f"{a.id} {a.decision.verdict} by {a.decision.rule}: {a.decision.message}{how}"
                 out.append({"kind": f"policy {a.decision.verdict}", "message": text})
+        out += _dependency_conflicts(product, plan)
         for dep in self.desired.products[product].spec.depends_on:
             dep_plan = plan.products.get(dep)
             if dep_plan is not None and not dep_plan.in_sync:
@@ -314,6 +315,26 @@ class FleetSession:
         return {"signature": f"{top.kind}: {top.summary}{seen}"}
 
     # --- the swarm: fix templates and heal attempts ----------------------------------------------------
+
+    def conflicts(self, product: str | None = None) -> list[dict[str, Any]]:
+        """Dependency resolver conflicts (pip ``ResolutionImpossible``, npm ``ERESOLVE``, cargo "failed to
+        select a version") seen in build logs, oldest first (of one product if given): product, commit,
+        tool, the package and the versions involved."""
+        if product is not None:
+            self.check_products([product])
+        return [
+            {
+                "product": r.product,
+                "commit": r.commit,
+                "ci": r.ci,
+                "tool": r.tool,
+                "package": r.package,
+                "involved": list(r.involved),
+                "build_url": r.build_url,
+                "at": r.at.isoformat(timespec="seconds"),
+            }
+            for r in self.store.conflicts(product)
+        ]
 
     def templates(self) -> list[dict[str, Any]]:
         """The fix templates the fleet learned (from human fixes and merged heals), best record first:
@@ -575,3 +596,23 @@ class FleetSession:
         if files is None:
             raise ApiError(f"cannot read {product}'s repository")
         return call_graph([parse_file(path, data) for path, data in files.items() if language_for(path)])
+
+
+def _dependency_conflicts(product: str, plan: Plan) -> list[dict[str, str]]:
+    """The planned release.cut's dependents it breaks and the pairs it puts in conflict, as obstacles."""
+    out = []
+    for a in plan.actions:
+        if a.product != product or a.kind is not ActionKind.RELEASE_CUT:
+            continue
+        version = a.params.get("version")
+        if a.params.get("breaks"):
+            names = ", ".join(a.params["breaks"])
+            text = f"{a.id}: {version} is outside the declared range of {names}"
+            out.append({"kind": "dependency conflict", "message": text})
+        for c in a.params.get("conflicts") or []:
+            text = (
+                f"{a.id}: {c['product']} could no longer install {version} next to {c['with']} "
+                f"(which needs {c['range']})"
+            )
+            out.append({"kind": "dependency conflict", "message": text})
+    return out

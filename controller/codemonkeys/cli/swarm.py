@@ -13,7 +13,9 @@ from rich.table import Table
 
 from codemonkeys.cli.common import FleetOpt, JsonOpt, api_errors, out, session
 
-swarm_app = typer.Typer(help="Fleet learning: fix templates and heal attempts.", no_args_is_help=True)
+swarm_app = typer.Typer(
+    help="Fleet learning: fix templates, heal attempts, dependency conflicts.", no_args_is_help=True
+)
 
 
 @swarm_app.command("templates")

@@ -81,7 +81,12 @@ def make_plan(
     """
     now = now or context.now()
     selected = dependency_closure(desired.products, products) if products else set(desired.products)
-    observed = Observer(desired, store, context, workers=workers).observe(selected, progress)
+    observer = Observer(desired, store, context, workers=workers)
+    observed = observer.observe(selected, progress)
+    # Who requires a selected product is in the others' manifests: their git facts only, so a partial
+    # plan's release.cut still names the dependents it breaks.
+    others = [n for n in sorted(set(desired.products) - selected) if desired.products[n].spec.release]
+    everything = {**observer.observe_git_facts(others), **observed} if others else observed
     # Planning allocates many short-lived, acyclic objects; cyclic-GC passes over them cost up to 40%
     # of a 10,000-product plan (benchmarks/plan_scale.py), so collection waits until the plan is done.
     gc_enabled = gc.isenabled()
@@ -89,7 +94,12 @@ def make_plan(
     try:
         gate = make_gate(desired, store, now)
         result = plan(
-            desired_view(desired), observed, gate, now, approvals=approvals_on_record(store, selected)
+            desired_view(desired),
+            everything,
+            gate,
+            now,
+            only=selected,
+            approvals=approvals_on_record(store, selected),
         )
     finally:
         if gc_enabled:

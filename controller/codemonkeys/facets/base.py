@@ -14,7 +14,7 @@ actuator code.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar
@@ -23,6 +23,7 @@ from codemonkeys.kinds.models import Product
 from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import GitFacts, ProductFacts
 from codemonkeys.vocab.plan import Action, ActionKind, Facet, FacetName, FacetState
+from codemonkeys.vocab.policy import FactValue
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class FacetInput:
     ci: CIKind
     after: tuple[str, ...] = ()  # action ids this facet's first action waits for (earlier facets' chain)
     waiting_for: str | None = None  # why the facet cannot act yet (an earlier facet blocks), if it can't
+    # The whole fleet as the planner sees it (cross-product facets read it: who requires this product)
+    fleet: Mapping[str, Product] = field(default_factory=dict)
+    observed: Mapping[str, ProductFacts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class FacetPlugin:
     * ``actuators``: action kind -> ``Ref`` to ``fn(action, ctx) -> ActionResult``.
     * ``waits_for_dependencies``: action kind -> the kind of action of every ``dependsOn`` product it
       waits for (a release.cut waits for its dependencies' release.publish).
+    * ``action_facts``: policy facts beyond ``fact`` whose values ``facts_of`` reads from the drafted
+      actions (``release.compatible``: no planned cut breaks a dependent).
     """
 
     name: ClassVar[FacetName]
@@ -105,6 +111,7 @@ class FacetPlugin:
     observer: ClassVar[Ref | None] = None
     actuators: ClassVar[Mapping[ActionKind, Ref]] = {}
     waits_for_dependencies: ClassVar[Mapping[ActionKind, ActionKind]] = {}
+    action_facts: ClassVar[tuple[str, ...]] = ()  # further policy facts its drafted actions decide
 
     def wants(self, product: Product) -> str | None:
         """The desired value this facet reconciles to (``green``, ``current`` ...), None if not declared."""
@@ -113,6 +120,10 @@ class FacetPlugin:
     def plan(self, inp: FacetInput) -> FacetDraft:
         """Pure: the facet's state and the draft actions that close the gap (ungated, without waves)."""
         raise NotImplementedError
+
+    def facts_of(self, actions: Sequence[Action]) -> dict[str, FactValue]:
+        """Pure: the values of ``action_facts`` given the product's drafted actions (all facets' actions)."""
+        return {}
 
     def unknown(self, want: str, error: str) -> FacetDraft:
         """The draft when the product's git state is unknown: nothing can be compared."""

@@ -8,16 +8,39 @@ the version. Across products, a release.cut waits for the publishes of every pro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, action_id, facet_state
 from codemonkeys.kinds.models import Product, Publish
-from codemonkeys.vocab.enums import Versioning
-from codemonkeys.vocab.facts import Unknown
+from codemonkeys.vocab.deps import LANGUAGE_ECOSYSTEM, Published, breaks, conflicts, normalize
+from codemonkeys.vocab.enums import Ecosystem, Versioning
+from codemonkeys.vocab.facts import ProductFacts, Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
+from codemonkeys.vocab.policy import FactValue
 from codemonkeys.vocab.versioning import format_tag, version_in
 
 WANT = "released"
+COMPATIBLE = "release.compatible"
+
+
+def published(name: str, product: Product) -> Published | None:
+    """The product as a package of its language's ecosystem (its ``release.publish`` packages), None if
+    it publishes nothing another product's manifest could name."""
+    ecosystem = LANGUAGE_ECOSYSTEM.get(product.spec.language)
+    rel = product.spec.release
+    if ecosystem is None or rel is None or not rel.publish:
+        return None
+    return Published(name, ecosystem, frozenset(normalize(ecosystem, p.package) for p in rel.publish))
+
+
+def fleet_packages(products: Mapping[str, Product]) -> dict[Ecosystem, set[str]]:
+    """Ecosystem -> the normalized package names the fleet publishes (what manifests are read for)."""
+    out: dict[Ecosystem, set[str]] = {}
+    for name, product in products.items():
+        if (p := published(name, product)) is not None:
+            out.setdefault(p.ecosystem, set()).update(p.packages)
+    return out
 
 
 @dataclass(frozen=True)
@@ -44,6 +67,58 @@ def _target(inp: FacetInput) -> _Target:
     return _Target(git.next_version if cut_needed else git.last_version, cut_needed, why)
 
 
+@dataclass(frozen=True)
+class _FleetIndex:
+    requires: dict[str, list]  # product -> its requirements on fleet packages (non-empty only)
+    published: dict[str, Published]  # product -> what it publishes
+
+
+_INDEX: dict[tuple[int, int], tuple[Mapping, Mapping, _FleetIndex]] = {}
+
+
+def _fleet_index(fleet: Mapping[str, Product], observed: Mapping[str, ProductFacts]) -> _FleetIndex:
+    """Who requires what and who publishes what, once per plan (a cache keyed by the mappings' identity,
+    checked, so every product's cut does not scan the whole fleet again)."""
+    key = (id(fleet), id(observed))
+    hit = _INDEX.get(key)
+    if hit is not None and hit[0] is fleet and hit[1] is observed:
+        return hit[2]
+    index = _FleetIndex(
+        {n: f.git.requires for n, f in observed.items() if not isinstance(f.git, Unknown) and f.git.requires},
+        {n: p for n, product in fleet.items() if (p := published(n, product)) is not None},
+    )
+    _INDEX.clear()  # one plan at a time is enough
+    _INDEX[key] = (fleet, observed, index)
+    return index
+
+
+def compatibility(inp: FacetInput, version: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Pure: which fleet products a release of ``version`` breaks (their declared range on this product's
+    packages excludes it: their names) and which could no longer install it next to another fleet product
+    (``{product, with, range}``), from every observed product's manifest requirements."""
+    me = published(inp.name, inp.product)
+    if me is None or not inp.observed:
+        return [], []
+    index = _fleet_index(inp.fleet, inp.observed)
+    requires = {n: r for n, r in index.requires.items() if n != inp.name}
+    if not requires:
+        return [], []
+    versions = sorted(
+        {v for f in inp.facts.registries.values() if not isinstance(f, Unknown) for v in f.versions}
+    )
+    broken = sorted({b.product for b in breaks(me, version, requires)})
+    return broken, [c.as_param() for c in conflicts(me, version, requires, index.published, versions)]
+
+
+def _compatibility_text(broken: list[str], clashes: list[dict[str, str]]) -> str:
+    text = f"; breaks {', '.join(broken)}" if broken else ""
+    if clashes:
+        text += "; conflicts: " + ", ".join(
+            f"{c['product']} with {c['with']} (needs {c['range']})" for c in clashes
+        )
+    return text
+
+
 class ReleaseFacet(FacetPlugin):
     """Versions: observed from tags and registries; acted on by ``release.cut`` and ``release.publish``."""
 
@@ -57,6 +132,13 @@ class ReleaseFacet(FacetPlugin):
         ActionKind.RELEASE_PUBLISH: Ref("codemonkeys.act.publish", "publish"),
     }
     waits_for_dependencies = {ActionKind.RELEASE_CUT: ActionKind.RELEASE_PUBLISH}
+    action_facts = (COMPATIBLE,)
+
+    def facts_of(self, actions) -> dict[str, FactValue]:
+        """``release.compatible``: false when a planned release.cut breaks a dependent or a pair."""
+        cuts = [a for a in actions if a.kind is ActionKind.RELEASE_CUT]
+        bad = any(a.params.get("breaks") or a.params.get("conflicts") for a in cuts)
+        return {COMPATIBLE: FactValue.FALSE if bad else FactValue.TRUE}
 
     def wants(self, product: Product) -> str | None:
         """``released`` when the product declares ``release``."""
@@ -104,14 +186,18 @@ class ReleaseFacet(FacetPlugin):
         cut_id = None
         if target.cut_needed:
             cut_id = action_id(name, ActionKind.RELEASE_CUT)
+            broken, clashes = compatibility(inp, target.version)
             params = {
                 "version": target.version,
                 "previous": git.last_version,
                 "bump": str(git.bump),
                 "tag": tag,
                 "commit": git.head,
+                "breaks": broken,
+                "conflicts": clashes,
             }
             reason = f"release: want released, {target.why} -> {target.version}"
+            reason += _compatibility_text(broken, clashes)
             actions.append(
                 Action(
                     id=cut_id,

@@ -502,15 +502,17 @@ class AuditDuty(StrEnum):
     SCREENSHOT = "screenshot"  # a screenshot of the result is attached
 
 
-FACTS = ("build.green", "docs.current", "release.published", "infra.applied")
+FACTS = ("build.green", "docs.current", "release.published", "release.compatible", "infra.applied")
 FactName = Literal[
     "build.green",
     "docs.current",
     "release.published",
+    "release.compatible",
     "infra.applied",
     "deps.build.green",
     "deps.docs.current",
     "deps.release.published",
+    "deps.release.compatible",
     "deps.infra.applied",
 ]
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from codemonkeys.context import Context
 from codemonkeys.facets import FACETS, Registry
+from codemonkeys.facets.release import fleet_packages
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe.git import fetch_git, parse_git
 from codemonkeys.observe.oracle import with_public_api
@@ -75,15 +76,17 @@ class Observer:
             raise value
         return value
 
-    def observe_git(self, name: str) -> GitFacts | Unknown:
-        """Sync the product's mirror (once per repository and run) and parse its git state."""
+    def observe_git(self, name: str, api: bool = True) -> GitFacts | Unknown:
+        """Sync the product's mirror (once per repository and run) and parse its git state (with the
+        public API's fingerprint for docs, unless ``api`` is False)."""
         product = self.desired.products[name]
         url = self.desired.repo_location(name)
         mirror = mirror_path(self.state_dir, url)
         try:
             self.once(("mirror", url), lambda: sync_mirror(url, mirror))
-            git = parse_git(product, fetch_git(product, mirror))
-            if product.spec.docs is not None and git.docs_inputs is not None:
+            packages = self.once("fleet-packages", lambda: fleet_packages(self.desired.products))
+            git = parse_git(product, fetch_git(product, mirror), packages)
+            if api and product.spec.docs is not None and git.docs_inputs is not None:
                 git = with_public_api(self, name, mirror, git)
             return git
         except (GitError, OSError) as exc:
@@ -100,6 +103,16 @@ class Observer:
             if facet.observer is not None and facet.wants(product) is not None
         }
         return ProductFacts(git=git, **fields)
+
+    def observe_git_facts(self, names: Iterable[str]) -> dict[str, ProductFacts]:
+        """Only the git facts of ``names`` (their manifests' requirements, for the products planned
+        next to them), concurrently; products whose git cannot be read are left out."""
+        names = sorted(names)
+        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(names) or 1))) as pool:
+            gits = list(pool.map(lambda n: self.observe_git(n, api=False), names))
+        return {
+            n: ProductFacts(git=g) for n, g in zip(names, gits, strict=True) if not isinstance(g, Unknown)
+        }
 
     def observe(self, names: Iterable[str], progress: Progress | None = None) -> dict[str, ProductFacts]:
         """Observe ``names`` concurrently; ``progress(name)`` after each product."""

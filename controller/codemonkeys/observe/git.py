@@ -8,11 +8,13 @@ recorded payloads.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from codemonkeys.kinds.models import Product
 from codemonkeys.repos import SKIP_CI, GitError, Mirror
+from codemonkeys.swarm.deps import MANIFESTS, is_manifest, parse_manifests
+from codemonkeys.vocab.enums import Ecosystem
 from codemonkeys.vocab.facts import GitFacts
 from codemonkeys.vocab.versionfiles import read_version, version_file_for
 from codemonkeys.vocab.versioning import (
@@ -36,11 +38,38 @@ class RawGit:
     version_text: str | None
     docs_ids: list[str]  # object ids of the docs inputs at head ("" for a missing path)
     jenkinsfile_id: str = ""  # object id of the product's Jenkinsfile at head ("" if missing)
+    manifests: dict[str, str] = field(default_factory=dict)  # manifest path (product-relative) -> text
 
 
 def _rel(product: Product, path: str) -> str:
     base = (product.spec.source.path or "").strip("/")
     return f"{base}/{path}" if base else path
+
+
+def tree_names(tree: bytes) -> list[str]:
+    """The entry names of a raw git tree object (``<mode> <name>\\0<binary id>`` entries)."""
+    names, pos = [], 0
+    while pos < len(tree):
+        nul = tree.index(b"\0", pos)
+        names.append(tree[pos:nul].split(b" ", 1)[1].decode("utf-8", "replace"))
+        pos = nul + 1 + 20  # SHA-1 ids
+    return names
+
+
+def _manifests(repo: Mirror, head: str, product: Product, objects: dict) -> dict[str, str]:
+    """The manifests at head: the usual ones came with the batch; other ``requirements*.txt`` files named
+    by the product's tree cost one more read, only when there are some."""
+    found = {m: obj[2] for m in MANIFESTS if (obj := objects[_rel(product, m)]) and obj[1] == "blob"}
+    tree = objects[_rel(product, "")]
+    extra = (
+        [n for n in tree_names(tree[2]) if n not in found and n not in MANIFESTS and is_manifest(n)]
+        if (tree and tree[1] == "tree")
+        else []
+    )
+    if extra:
+        more = repo.at(head, [_rel(product, n) for n in extra])
+        found |= {n: obj[2] for n in extra if (obj := more[_rel(product, n)]) and obj[1] == "blob"}
+    return {path: blob.decode("utf-8", "replace") for path, blob in found.items()}
 
 
 def fetch_git(product: Product, mirror: Path) -> RawGit:
@@ -61,16 +90,22 @@ def fetch_git(product: Product, mirror: Path) -> RawGit:
         log_since = repo.commits_since(last[0] if last else None, head, path)
         # The build commit: the newest commit of this product (its path in a monorepo) CI should build.
         recent = repo.log(head, path, limit=50)
-        objects = repo.at(head, [vfile, *docs, jenkinsfile_path])  # one process for every file and tree
+        manifests = [_rel(product, m) for m in MANIFESTS]
+        # one process for every file and tree
+        objects = repo.at(head, [vfile, *docs, jenkinsfile_path, *manifests, _rel(product, "")])
+        texts = _manifests(repo, head, product, objects)
     version = objects[vfile]
     version_text = version[2].decode("utf-8", "replace") if version and version[1] == "blob" else None
     docs_ids = [objects[p][0] if objects[p] else "" for p in docs]
     jenkinsfile = objects[jenkinsfile_path][0] if objects[jenkinsfile_path] else ""
-    return RawGit(head, tags, merged, log_since, recent, vfile, version_text or None, docs_ids, jenkinsfile)
+    return RawGit(
+        head, tags, merged, log_since, recent, vfile, version_text or None, docs_ids, jenkinsfile, texts
+    )
 
 
-def parse_git(product: Product, raw: RawGit) -> GitFacts:
-    """Pure: raw git output -> GitFacts (versions, releasable commits, build commit, docs inputs)."""
+def parse_git(product: Product, raw: RawGit, packages: dict[Ecosystem, set[str]] | None = None) -> GitFacts:
+    """Pure: raw git output -> GitFacts (versions, releasable commits, build commit, docs inputs, and the
+    manifests' requirements on ``packages``, ecosystem -> normalized names: the fleet's; none if None)."""
     spec = product.spec
     name = product.metadata.name
     tag_format = spec.tag_format
@@ -102,6 +137,7 @@ def parse_git(product: Product, raw: RawGit) -> GitFacts:
         file_version=file_version,
         docs_inputs=docs_inputs,
         jenkinsfile=bool(raw.jenkinsfile_id),
+        requires=parse_manifests(raw.manifests, packages) if packages else [],
     )
 
 

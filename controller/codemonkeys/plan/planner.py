@@ -53,9 +53,16 @@ class ProductDraft:
 
 
 def plan_product(
-    name: str, product: Product, facts: ProductFacts, ci: CIKind = CIKind.LOCAL, registry: Registry = FACETS
+    name: str,
+    product: Product,
+    facts: ProductFacts,
+    ci: CIKind = CIKind.LOCAL,
+    registry: Registry = FACETS,
+    fleet: Mapping[str, Product] | None = None,
+    observed: Mapping[str, ProductFacts] | None = None,
 ) -> ProductDraft:
-    """Every facet's draft for one product, chained in registry order. Pure."""
+    """Every facet's draft for one product, chained in registry order; ``fleet`` and ``observed`` (every
+    product and its facts) for facets that look across products. Pure."""
     draft = ProductDraft([], {})
     git = facts.git
     chain: tuple[str, ...] = ()
@@ -67,7 +74,10 @@ def plan_product(
         if isinstance(git, Unknown):
             out = facet.unknown(want, git.error)
         else:
-            out = facet.plan(FacetInput(name, product, facts, git, CIKind(ci), chain, waiting))
+            inp = FacetInput(
+                name, product, facts, git, CIKind(ci), chain, waiting, fleet or {}, observed or {}
+            )
+            out = facet.plan(inp)
         draft.facets[facet.name] = out.facet
         draft.actions.extend(out.actions)
         chain = out.chain or chain
@@ -98,6 +108,8 @@ def _product_facts(
     for f in registry.facets:
         pending = any(k is f.establishes and aid in ancestors for aid, k in kinds.items())
         out[f.fact] = _facet_fact(facets.get(f.name), pending)
+        out |= {fact: FactValue.TRUE for fact in f.action_facts}
+        out |= f.facts_of(draft.actions if draft else [])
     return out
 
 
@@ -107,9 +119,9 @@ def _policy_facts(
     """The facts an action can require: this product's and (prefixed deps.) its dependencies'."""
     facts = _product_facts(drafts.get(name), ancestors, registry)
     deps = [_product_facts(drafts.get(d), ancestors, registry) for d in products[name].spec.depends_on]
-    for f in registry.facets:
-        values = [d[f.fact] for d in deps] or [FactValue.TRUE]
-        facts[f"deps.{f.fact}"] = min(values, key=_WORST_FIRST.index)
+    for fact in list(facts):
+        values = [d[fact] for d in deps] or [FactValue.TRUE]
+        facts[f"deps.{fact}"] = min(values, key=_WORST_FIRST.index)
     return facts
 
 
@@ -273,7 +285,10 @@ def plan(
     products = desired.products
     fingerprints = {n: product_fingerprint(desired, observed[n]) for n in names}
     drafts = {
-        n: plan_product(n, products[n], observed[n], desired.ci.get(n, CIKind.LOCAL), registry) for n in names
+        n: plan_product(
+            n, products[n], observed[n], desired.ci.get(n, CIKind.LOCAL), registry, products, observed
+        )
+        for n in names
     }
     # Suspended products are observed and shown, never acted on.
     suspended = {n for n in names if products[n].spec.suspend}

@@ -160,6 +160,21 @@ class SignatureRecord(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class DependencyConflictRecord(Base):
+    """Swarm knowledge: a dependency resolver's refusal (pip, npm, cargo) seen in one build's log."""
+
+    __tablename__ = "dependency_conflicts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product: Mapped[str] = mapped_column(String(80), index=True)
+    commit: Mapped[str] = mapped_column(String(64))
+    ci: Mapped[str] = mapped_column(String(16))
+    tool: Mapped[str] = mapped_column(String(16))  # pip | npm | cargo
+    package: Mapped[str] = mapped_column(String(200))  # the package the resolver could not select
+    involved: Mapped[list[str]] = mapped_column(JSON, default=list)  # the versions / ranges it names
+    build_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class FixTemplateRecord(Base):
     """Swarm knowledge: a fix template (learned from a human fix or a merged heal) and its record."""
 
@@ -464,6 +479,19 @@ class Store:
                 q = q.where(SignatureRecord.product == product)
             if fingerprint is not None:
                 q = q.where(SignatureRecord.fingerprint == fingerprint)
+            return list(s.scalars(q))
+
+    def record_conflicts(self, rows: list[dict[str, Any]]) -> None:
+        """Save dependency resolver conflicts seen in builds (each dict holds the record's fields)."""
+        with self.session() as s:
+            s.add_all(DependencyConflictRecord(**row) for row in rows)
+
+    def conflicts(self, product: str | None = None) -> list[DependencyConflictRecord]:
+        """Dependency resolver conflicts on record, oldest first, of one product if given."""
+        with self.session() as s:
+            q = select(DependencyConflictRecord).order_by(DependencyConflictRecord.id)
+            if product is not None:
+                q = q.where(DependencyConflictRecord.product == product)
             return list(s.scalars(q))
 
     def last_build(self, product: str, before: int | None = None) -> BuildResult | None:

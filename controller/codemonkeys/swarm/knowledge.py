@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codemonkeys.store.db import FixTemplateRecord, SignatureRecord, Store
-from codemonkeys.swarm.signatures import Signature, SignatureKind, extract_signatures
+from codemonkeys.swarm.deps import ResolverConflict, resolver_conflicts
+from codemonkeys.swarm.signatures import Signature, SignatureKind, extract_signatures, normalize
 from codemonkeys.swarm.templates import FixTemplate, match
 
 
@@ -22,6 +23,7 @@ class Lesson:
 
     signatures: list[Signature]
     seen_before: dict[str, list[str]]  # fingerprint -> products that had it earlier
+    conflicts: tuple[ResolverConflict, ...] = ()  # what a dependency resolver refused in the log
 
     def summary(self) -> str:
         """One line on the top signature, with where it was seen before ("" if none was found)."""
@@ -51,8 +53,24 @@ class Lesson:
 def learn_from_failure(
     store: Store, product: str, commit: str, ci: str, log: str, build_url: str | None = None
 ) -> Lesson:
-    """Extract the failure signatures of a build log, look each up across the fleet, then record them."""
+    """Extract the failure signatures of a build log, look each up across the fleet, then record them;
+    the dependency resolvers' conflicts in it (pip, npm, cargo) are recorded too."""
     signatures = extract_signatures(log)
+    found = resolver_conflicts(log)
+    store.record_conflicts(
+        [
+            {
+                "product": product,
+                "commit": commit,
+                "ci": ci,
+                "tool": c.tool,
+                "package": c.package,
+                "involved": [normalize(x) for x in c.involved],  # workspace paths made relative
+                "build_url": build_url,
+            }
+            for c in found
+        ]
+    )
     seen: dict[str, list[str]] = {}
     for sig in signatures:
         products = sorted({r.product for r in store.signatures(fingerprint=sig.fingerprint)})
@@ -74,7 +92,7 @@ def learn_from_failure(
             for s in signatures
         ]
     )
-    return Lesson(signatures, seen)
+    return Lesson(signatures, seen, tuple(found))
 
 
 # --- flaky builds -----------------------------------------------------------------------------------

@@ -16,6 +16,14 @@ class CIKind(StrEnum):
     JENKINS = "jenkins"
 
 
+class Ecosystem(StrEnum):
+    """Whose version ranges a manifest's requirement speaks: PEP 440 (`pypi`), npm's or Cargo's semver."""
+
+    PYPI = "pypi"
+    NPM = "npm"
+    CARGO = "cargo"
+
+
 class RegistryType(StrEnum):
     """The kind of package registry: a `file` directory, or a PyPI, npm, crates or OCI registry."""
 

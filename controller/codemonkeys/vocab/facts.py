@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codemonkeys.vocab.enums import Ecosystem
+
 
 class FactModel(BaseModel):
     """Base of the fact models: unknown fields forbidden, immutable."""
@@ -45,6 +47,15 @@ class Commit(FactModel):
     subject: str
 
 
+class Requirement(FactModel):
+    """A dependency a manifest at HEAD declares on a fleet product's package, with its version range."""
+
+    ecosystem: Ecosystem
+    package: str  # normalized (PEP 503 for Python)
+    range: str = ""  # as declared ("" or "*": any version)
+    manifest: str = ""  # the manifest that declares it, relative to the product's path
+
+
 class GitFacts(FactModel):
     """What the product's repo says: head, build commit, tags, commits since the last tag, next version."""
 
@@ -60,6 +71,7 @@ class GitFacts(FactModel):
     docs_inputs: str | None = None  # hash of the docs inputs (docs dir + mkdocs config) at head
     jenkinsfile: bool = True  # whether head has the product's Jenkinsfile (only Jenkins builds need it)
     api_fingerprint: str | None = None  # public API at head (the oracle's code graph), part of docs_inputs
+    requires: list[Requirement] = Field(default_factory=list)  # manifests' requirements on fleet packages
 
 
 class BuildStatus(StrEnum):
