@@ -35,8 +35,8 @@ from codemonkeys.cli.groups import audit_app, controller_app, demo_app, policy_a
 from codemonkeys.cli.oracle import oracle_app
 from codemonkeys.cli.render import render_plan, render_status, render_why
 from codemonkeys.cli.swarm import swarm_app
-from codemonkeys.cli.swarm_signatures import swarm_signatures  # noqa: F401  (registers the command)
 from codemonkeys.cli.swarm_deps import swarm_conflicts  # noqa: F401  (registers `swarm conflicts`)
+from codemonkeys.cli.swarm_signatures import swarm_signatures  # noqa: F401  (registers the command)
 from codemonkeys.engine import load_plan_file
 from codemonkeys.load import load_fleet
 from codemonkeys.vocab.plan import Verdict
