@@ -46,6 +46,23 @@ def _load(module: str, attr: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), attr)
 
 
+@dataclass(frozen=True, eq=False)
+class FleetView:
+    """The whole fleet as one plan sees it (every product and its facts), for facets that look across
+    products. ``once(key, compute)`` keeps what such a facet derives from it for the rest of the plan
+    (e.g. who requires which package), so it is computed once per plan, not once per product."""
+
+    products: Mapping[str, Product] = field(default_factory=dict)
+    observed: Mapping[str, ProductFacts] = field(default_factory=dict)
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def once(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` the first time ``key`` is asked for in this plan, the kept value after."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
 @dataclass(frozen=True)
 class FacetInput:
     """What a facet's planner sees for one product whose git state is known."""
@@ -57,9 +74,7 @@ class FacetInput:
     ci: CIKind
     after: tuple[str, ...] = ()  # action ids this facet's first action waits for (earlier facets' chain)
     waiting_for: str | None = None  # why the facet cannot act yet (an earlier facet blocks), if it can't
-    # The whole fleet as the planner sees it (cross-product facets read it: who requires this product)
-    fleet: Mapping[str, Product] = field(default_factory=dict)
-    observed: Mapping[str, ProductFacts] = field(default_factory=dict)
+    fleet: FleetView = field(default_factory=FleetView)  # every product, for cross-product facets
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, action_id, facet_state
+from codemonkeys.facets.base import (
+    FacetDraft,
+    FacetInput,
+    FacetPlugin,
+    FleetView,
+    Ref,
+    action_id,
+    facet_state,
+)
 from codemonkeys.kinds.models import Product, Publish
 from codemonkeys.vocab.deps import LANGUAGE_ECOSYSTEM, Published, breaks, conflicts, normalize
 from codemonkeys.vocab.enums import Ecosystem, Versioning
-from codemonkeys.vocab.facts import ProductFacts, Unknown
+from codemonkeys.vocab.facts import Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
 from codemonkeys.vocab.policy import FactValue
 from codemonkeys.vocab.versioning import format_tag, version_in
@@ -73,23 +81,20 @@ class _FleetIndex:
     published: dict[str, Published]  # product -> what it publishes
 
 
-_INDEX: dict[tuple[int, int], tuple[Mapping, Mapping, _FleetIndex]] = {}
+def _fleet_index(fleet: FleetView) -> _FleetIndex:
+    """Who requires what and who publishes what, once per plan (every product's cut reads it)."""
 
+    def build() -> _FleetIndex:
+        return _FleetIndex(
+            {
+                n: f.git.requires
+                for n, f in fleet.observed.items()
+                if not isinstance(f.git, Unknown) and f.git.requires
+            },
+            {n: p for n, product in fleet.products.items() if (p := published(n, product)) is not None},
+        )
 
-def _fleet_index(fleet: Mapping[str, Product], observed: Mapping[str, ProductFacts]) -> _FleetIndex:
-    """Who requires what and who publishes what, once per plan (a cache keyed by the mappings' identity,
-    checked, so every product's cut does not scan the whole fleet again)."""
-    key = (id(fleet), id(observed))
-    hit = _INDEX.get(key)
-    if hit is not None and hit[0] is fleet and hit[1] is observed:
-        return hit[2]
-    index = _FleetIndex(
-        {n: f.git.requires for n, f in observed.items() if not isinstance(f.git, Unknown) and f.git.requires},
-        {n: p for n, product in fleet.items() if (p := published(n, product)) is not None},
-    )
-    _INDEX.clear()  # one plan at a time is enough
-    _INDEX[key] = (fleet, observed, index)
-    return index
+    return fleet.once("release.fleet-index", build)
 
 
 def compatibility(inp: FacetInput, version: str) -> tuple[list[str], list[dict[str, str]]]:
@@ -97,9 +102,9 @@ def compatibility(inp: FacetInput, version: str) -> tuple[list[str], list[dict[s
     packages excludes it: their names) and which could no longer install it next to another fleet product
     (``{product, with, range}``), from every observed product's manifest requirements."""
     me = published(inp.name, inp.product)
-    if me is None or not inp.observed:
+    if me is None or not inp.fleet.observed:
         return [], []
-    index = _fleet_index(inp.fleet, inp.observed)
+    index = _fleet_index(inp.fleet)
     requires = {n: r for n, r in index.requires.items() if n != inp.name}
     if not requires:
         return [], []

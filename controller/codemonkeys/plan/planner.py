@@ -22,6 +22,7 @@ from datetime import datetime
 import networkx as nx
 
 from codemonkeys.facets import FACETS, FacetInput, Registry, action_id
+from codemonkeys.facets.base import FleetView
 from codemonkeys.kinds.models import Product
 from codemonkeys.policy.gate import Gate, PolicyInput
 from codemonkeys.vocab.enums import CIKind
@@ -58,11 +59,10 @@ def plan_product(
     facts: ProductFacts,
     ci: CIKind = CIKind.LOCAL,
     registry: Registry = FACETS,
-    fleet: Mapping[str, Product] | None = None,
-    observed: Mapping[str, ProductFacts] | None = None,
+    fleet: FleetView | None = None,
 ) -> ProductDraft:
-    """Every facet's draft for one product, chained in registry order; ``fleet`` and ``observed`` (every
-    product and its facts) for facets that look across products. Pure."""
+    """Every facet's draft for one product, chained in registry order; ``fleet`` (every product and its
+    facts) for facets that look across products. Pure."""
     draft = ProductDraft([], {})
     git = facts.git
     chain: tuple[str, ...] = ()
@@ -74,9 +74,7 @@ def plan_product(
         if isinstance(git, Unknown):
             out = facet.unknown(want, git.error)
         else:
-            inp = FacetInput(
-                name, product, facts, git, CIKind(ci), chain, waiting, fleet or {}, observed or {}
-            )
+            inp = FacetInput(name, product, facts, git, CIKind(ci), chain, waiting, fleet or FleetView())
             out = facet.plan(inp)
         draft.facets[facet.name] = out.facet
         draft.actions.extend(out.actions)
@@ -284,10 +282,9 @@ def plan(
     names = sorted(set(only) if only is not None else set(observed))
     products = desired.products
     fingerprints = {n: product_fingerprint(desired, observed[n]) for n in names}
+    view = FleetView(products, observed)
     drafts = {
-        n: plan_product(
-            n, products[n], observed[n], desired.ci.get(n, CIKind.LOCAL), registry, products, observed
-        )
+        n: plan_product(n, products[n], observed[n], desired.ci.get(n, CIKind.LOCAL), registry, view)
         for n in names
     }
     # Suspended products are observed and shown, never acted on.
