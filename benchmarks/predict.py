@@ -29,11 +29,13 @@ Nothing is asserted; read the ratios (below 1: we beat Jenkins).
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import random
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 from statistics import median
 
@@ -60,7 +62,7 @@ def walk_forward(samples: list[Sample], refit_every: int = 1) -> dict[str, tuple
             fitted = Predictor.fit(samples[:i])
         before = groups.setdefault((s.product, s.kind), [])
         if s.ok and len(before) >= MIN_BEFORE:
-            live = Predictor(fitted.beta, fitted.hours, groups, {})
+            live = Predictor(fitted.beta, fitted.hours, groups, {}, fitted.window, fitted.pace)
             est = live.estimate(s.product, s.kind, Change(s.files, s.lines, s.hour), s.ci)
             jenkins = jenkins_estimate(before)
             assert est.seconds is not None and jenkins is not None
@@ -113,7 +115,7 @@ def commit(repo: Path, files: dict[str, str], message: str) -> None:
     git(["commit", "-q", "-m", message], repo)
 
 
-def real_builds(rounds: int, seed: int) -> None:
+def real_builds(rounds: int, seed: int, save: Path | None = None) -> None:
     """Converge the demo fleet, then ``rounds`` rounds of commits of several sizes, planned and applied."""
     rnd = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="cm-predict-") as tmp:
@@ -143,6 +145,8 @@ def real_builds(rounds: int, seed: int) -> None:
                 whole.append((plan.forecast.predicted_s, jenkins, wall))
             print(f"  round {r}: {len(plan.runnable)} actions in {wall:.1f}s", file=sys.stderr)
         samples = history(fs.store)
+        if save is not None:
+            save.write_text("".join(json.dumps(asdict(s)) + "\n" for s in samples))
         print(f"real builds: {len(samples)} recorded runs in {time.monotonic() - started:.0f}s")
         report("per action (real builds of the demo products):", walk_forward(samples))
         if whole:
@@ -210,9 +214,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200, help="synthetic build rounds")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-real", action="store_true", help="only the synthetic history")
+    parser.add_argument("--save", type=Path, help="write the real builds' recorded runs here (JSON lines)")
+    parser.add_argument("--load", type=Path, help="score recorded runs saved with --save instead of building")
     args = parser.parse_args()
-    if not args.skip_real:
-        real_builds(args.rounds, args.seed)
+    if args.load:
+        samples = [Sample(**json.loads(line)) for line in args.load.read_text().splitlines()]
+        report(f"per action (recorded runs from {args.load}):", walk_forward(samples))
+    elif not args.skip_real:
+        real_builds(args.rounds, args.seed, args.save)
     started = time.monotonic()
     samples = synthetic(args.products, args.runs, args.seed)
     scores = walk_forward(samples, refit_every=250)

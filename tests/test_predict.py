@@ -20,6 +20,7 @@ from codemonkeys.swarm.predict import (
     Predictor,
     Sample,
     backtest,
+    hodges_lehmann,
     jenkins_estimate,
     mann_kendall,
     slowdowns,
@@ -54,6 +55,21 @@ def test_mann_kendall_matches_the_textbook_values():
     assert z == pytest.approx(7 / math.sqrt(14 + 2 / 3), rel=1e-9)
 
 
+def test_hodges_lehmann_is_the_median_of_pairwise_means():
+    assert hodges_lehmann([1.0, 2.0, 9.0]) == 3.5  # of 1, 1.5, 2, 5, 5.5, 9
+    assert hodges_lehmann([3.0]) == 3.0
+    assert hodges_lehmann([1.0, 2.0, 3.0, 4.0, 100.0]) == 3.0  # the wild value barely counts
+
+
+def test_the_fleet_pace_follows_a_machine_that_slows_everyone_down():
+    runs = fleet(seed=9, products=6, runs=32, beta=0.0)
+    calm, busy = runs[:-12], runs[-12:]  # the last two rounds ran 50% slower
+    busy = [Sample(s.product, s.kind, s.ci, s.seconds * 1.5, s.files, s.lines, s.hour) for s in busy]
+    assert abs(Predictor.fit(calm).pace) < 0.05
+    paced = Predictor.fit(calm + busy)
+    assert paced.pace == pytest.approx(math.log(1.5) * 10 / 13, abs=0.08)
+
+
 def test_jenkins_estimate_is_the_mean_of_the_last_three_successful_runs():
     runs = [Sample("p", "build.run", "jenkins", s, ok=ok) for s, ok in [(10, True), (99, False), (20, True)]]
     runs += [Sample("p", "build.run", "jenkins", 30), Sample("p", "build.run", "jenkins", 40)]
@@ -83,7 +99,8 @@ def test_the_change_size_effect_is_learned_across_the_fleet():
     small = model.estimate("p0", "build.run", Change(lines=1))
     big = model.estimate("p0", "build.run", Change(lines=5000))
     assert big.seconds > small.seconds * 2
-    assert small.samples == 7 and small.basis == "product"
+    assert model.window["build.run"] >= 7  # steady noise: a long window predicts best
+    assert small.samples == model.window["build.run"] and small.basis == "product"
 
 
 def test_a_product_without_history_rests_on_the_fleet():

@@ -136,9 +136,12 @@ def predict_plan(plan: Plan, desired: DesiredState, store: Store, context: Conte
     model = Predictor.fit(samples)
     last = {(s.product, s.kind): s.commit for s in samples if s.commit}  # as the recorder measures it
     hour = context.now().hour
-    changes = {}
+    changes, sizes = {}, {}  # one git diff per (product, from, to): build and docs share a commit
     for a in plan.actions:
-        size = change_since(desired, a.product, last.get((a.product, str(a.kind))), commit_of(a))
+        key = (a.product, last.get((a.product, str(a.kind))), commit_of(a))
+        if key not in sizes:
+            sizes[key] = change_since(desired, *key)
+        size = sizes[key]
         changes[a.id] = Change(size[0] if size else None, size[1] if size else None, hour)
     ci = {name: str(desired.ci_kind(name)) for name in plan.products if name in desired.products}
     return predict(plan, model, changes, parallelism, ci)
