@@ -29,11 +29,13 @@ from codemonkeys.engine import (
     make_plan,
     open_store,
 )
+from codemonkeys.engine.durations import history
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.load import load_fleet, load_fleet_or_raise
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import dependency_closure
 from codemonkeys.store.db import ChainCheck, Store
+from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
 from codemonkeys.vocab.facts import Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, Decision, FacetState, Plan, Verdict
@@ -112,11 +114,19 @@ class FleetSession:
         if unknown:
             raise ApiError(f"unknown product(s): {', '.join(unknown)}")
 
-    def plan(self, products: Iterable[str] | None = None, progress: Progress | None = None) -> Plan:
-        """Observe the products (all by default, plus their dependencies), plan and gate them."""
+    def plan(
+        self,
+        products: Iterable[str] | None = None,
+        progress: Progress | None = None,
+        parallelism: int | None = None,
+    ) -> Plan:
+        """Observe the products (all by default, plus their dependencies), plan and gate them; with
+        ``parallelism``, predict each action's duration and the apply's at that parallelism."""
         products = list(products) if products else None
         self.check_products(products)
-        result, _ = make_plan(self.desired, self.store, self.context, products, progress, self.workers)
+        result, _ = make_plan(
+            self.desired, self.store, self.context, products, progress, self.workers, parallelism=parallelism
+        )
         return result
 
     def fresh(
@@ -455,6 +465,51 @@ class FleetSession:
             }
             for a in self.store.heal_attempts(product, commit)
         ]
+
+    # --- the swarm: durations ------------------------------------------------------------------------------
+
+    def slowdowns(self) -> list[dict[str, Any]]:
+        """Products whose runs of an action kind are getting slower (a significant trend over their last
+        runs, adjusted for change size and hour, not noise), biggest growth first."""
+        return [
+            {
+                "product": s.product,
+                "kind": s.kind,
+                "runs": s.runs,
+                "p": round(s.p, 6),
+                "per_run": round(s.per_run, 4),
+                "growth": round(s.growth, 4),
+                "from_s": round(s.from_s, 3),
+                "to_s": round(s.to_s, 3),
+            }
+            for s in slowdowns(history(self.store))
+        ]
+
+    def predictions(self, product: str) -> list[dict[str, Any]]:
+        """Per action kind of ``product``: the predicted duration of its next run (at the product's
+        typical change size, this hour), the runs it rests on, and the error so far: every recorded run
+        predicted from the runs before it, the median absolute percentage error against Jenkins' estimate
+        (the mean of the last three successful runs) on the same runs."""
+        self.check_products([product])
+        model = Predictor.fit(history(self.store))
+        ci = str(self.desired.ci_kind(product))
+        kinds = sorted({k for (p, k) in model.groups if p == product})
+        out = []
+        for kind in kinds:
+            est = model.estimate(product, kind, Change(hour=self.context.now().hour), ci)
+            err = backtest(model, product, kind)
+            out.append(
+                {
+                    "kind": kind,
+                    "predicted_s": None if est.seconds is None else round(est.seconds, 3),
+                    "samples": est.samples,
+                    "runs": len(model.history(product, kind)),
+                    "backtested": err.runs,
+                    "mdape": None if err.mdape is None else round(err.mdape, 4),
+                    "jenkins_mdape": None if err.jenkins_mdape is None else round(err.jenkins_mdape, 4),
+                }
+            )
+        return out
 
     # --- logs -----------------------------------------------------------------------------------------------
 

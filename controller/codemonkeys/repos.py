@@ -13,6 +13,7 @@ Failures raise ``GitError`` carrying git's own message; callers turn them into f
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -274,6 +275,13 @@ class Mirror:
     def diff(self, old: str, new: str, path: str | None = None) -> str:
         """The unified diff from ``old`` to ``new`` (under ``path`` if given), with a/ and b/ prefixes."""
         return self._git("diff", "--no-color", "--no-ext-diff", old, new, *(["--", path] if path else []))
+
+    def diff_stat(self, old: str, new: str, path: str | None = None) -> tuple[int, int]:
+        """Files changed and lines added plus deleted from ``old`` to ``new`` (under ``path`` if given):
+        one ``git diff --shortstat``, no file contents leave git."""
+        stat = self._git("diff", "--shortstat", "--no-ext-diff", old, new, *(["--", path] if path else []))
+        numbers = {word.rstrip("(),+-s"): int(n) for n, word in re.findall(r"(\d+) (\w+)", stat)}
+        return numbers.get("file", 0), numbers.get("insertion", 0) + numbers.get("deletion", 0)
 
     def delete_branch_at_source(self, branch: str) -> None:
         """Delete ``branch`` at the source and in the mirror; a branch already gone is fine."""

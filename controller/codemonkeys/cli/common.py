@@ -96,8 +96,11 @@ def session(fleet: Path) -> FleetSession:
     return opened
 
 
-def plan_with_progress(fs: FleetSession, products: list[str] | None, quiet: bool = False) -> Plan:
-    """Plan with a progress bar on stderr while products are observed."""
+def plan_with_progress(
+    fs: FleetSession, products: list[str] | None, quiet: bool = False, parallelism: int | None = None
+) -> Plan:
+    """Plan with a progress bar on stderr while products are observed (with predicted durations at
+    ``parallelism`` if given)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     selected = products or list(fs.desired.products)
@@ -105,7 +108,11 @@ def plan_with_progress(fs: FleetSession, products: list[str] | None, quiet: bool
     with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task("", total=len(selected))
         with api_errors():
-            return fs.plan(products, progress=lambda name: bar.update(task, advance=1, description=name))
+            return fs.plan(
+                products,
+                progress=lambda name: bar.update(task, advance=1, description=name),
+                parallelism=parallelism,
+            )
 
 
 def apply_and_report(fs: FleetSession, plan: Plan, parallelism: int) -> bool:

@@ -36,6 +36,7 @@ from codemonkeys.cli.oracle import oracle_app
 from codemonkeys.cli.render import render_plan, render_status, render_why
 from codemonkeys.cli.swarm import swarm_app
 from codemonkeys.cli.swarm_deps import swarm_conflicts  # noqa: F401  (registers `swarm conflicts`)
+from codemonkeys.cli.swarm_predict import swarm_predict  # noqa: F401  (registers its commands on swarm_app)
 from codemonkeys.cli.swarm_signatures import swarm_signatures  # noqa: F401  (registers the command)
 from codemonkeys.engine import load_plan_file
 from codemonkeys.load import load_fleet
@@ -103,10 +104,13 @@ def plan_cmd(
             help="Exit 0 when there are no changes to make, 2 when there are, 1 on error.",
         ),
     ] = False,
+    parallelism: Annotated[
+        int, typer.Option("--parallelism", min=1, help="Predict the apply's duration at this parallelism.")
+    ] = 4,
 ) -> None:
-    """Observe the fleet and show what it would take to reach the desired state."""
+    """Observe the fleet and show what it would take to reach the desired state, and how long."""
     fs = session(fleet)
-    result = plan_with_progress(fs, product, quiet=as_json)
+    result = plan_with_progress(fs, product, quiet=as_json, parallelism=parallelism)
     doc = result.model_dump_json(indent=2)
     if output:
         output.write_text(doc + "\n")
@@ -141,7 +145,7 @@ def apply_cmd(
         with api_errors():
             fs.fresh(approved, product)
     else:
-        approved = plan_with_progress(fs, product)
+        approved = plan_with_progress(fs, product, parallelism=parallelism)
         render_plan(approved, out)
         if not approved.runnable:
             out.print("nothing to apply")

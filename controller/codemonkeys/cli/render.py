@@ -43,12 +43,48 @@ def render_plan(plan: Plan, console: Console) -> None:
         for facet_name, f in p.facets.items():
             console.print(f"    {facet_name:<8} {_STATE_STYLE[f.state]:<20} [dim]{escape(f.message)}[/]")
         for a in by_product.get(name, []):
-            console.print(f"    [cyan]+ {a.id}[/] [dim](wave {a.wave})[/] {verdict_text(a)}")
+            took = f" [dim]{predicted_text(a)}[/]" if a.predicted_samples is not None else ""
+            console.print(f"    [cyan]+ {a.id}[/] [dim](wave {a.wave})[/]{took} {verdict_text(a)}")
             console.print(f"        [dim]{escape(a.reason)}[/]")
             if a.params.get("patch"):  # heal.merge: the diff that would land
                 console.print(_indented_patch(a.params["patch"], "        "), highlight=False)
     console.print()
     console.print(f"[bold]Plan:[/] {plan.summary()}")
+    if plan.forecast is not None and plan.runnable:
+        console.print(f"[bold]predicted:[/] {forecast_text(plan)}")
+
+
+def seconds_text(seconds: float) -> str:
+    """A duration for people: ``0.4s``, ``12s``, ``1m05s``, ``2h03m``."""
+    if seconds < 9.95:
+        return f"{seconds:.1f}s"
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
+
+
+def predicted_text(a: Action) -> str:
+    """``~12s`` (with ``fleet`` when it rests on other products' runs), or ``~?`` with no history."""
+    if a.predicted_s is None:
+        return "~?"
+    n = a.predicted_samples
+    basis = ", fleet" if a.predicted_basis == "fleet" else ""
+    return f"~{seconds_text(a.predicted_s)} ({n} run{'s' if n != 1 else ''}{basis})"
+
+
+def forecast_text(plan: Plan) -> str:
+    """The whole apply: ``1m05s at parallelism 4 (23 samples)``, and what nothing predicts."""
+    f = plan.forecast
+    assert f is not None
+    if not f.predicted_samples:
+        return f"unknown at parallelism {f.parallelism}: no recorded runs yet (learned as actions finish)"
+    text = f"{seconds_text(f.predicted_s)} at parallelism {f.parallelism} ({f.predicted_samples} samples)"
+    if f.unpredicted:
+        text += f"; {f.unpredicted} action{'s' if f.unpredicted != 1 else ''} without history not counted"
+    return text
 
 
 _MARKS = {

@@ -19,6 +19,7 @@ from filelock import FileLock, Timeout
 
 from codemonkeys.act import ActContext, Outcome, Redactor
 from codemonkeys.context import Context
+from codemonkeys.engine.durations import DurationRecorder
 from codemonkeys.engine.executor import Execution, RetryPolicy, execute
 from codemonkeys.engine.journal import ActionOutcome, ApplyReport, Journal
 from codemonkeys.engine.scheduler import Scheduler, Skip
@@ -128,7 +129,7 @@ def apply_plan(
         raise FleetBusy(f"another apply is running on this fleet (lock {lock.lock_file})") from None
     try:
         redact = Redactor.for_fleet(desired, context.secrets)
-        journal = Journal(store, redact)
+        journal = Journal(store, redact, durations=DurationRecorder(desired, store, context))
         interrupted = journal.begin(approved)
         run = _Run(
             journal,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from codemonkeys.act.base import ActionResult, Redactor
@@ -84,10 +85,17 @@ class LiveLog:
 class Journal:
     """Journals one run of an approved plan into the store (actions and audit)."""
 
-    def __init__(self, store: Store, redact: Redactor, who: str | None = None):
+    def __init__(
+        self,
+        store: Store,
+        redact: Redactor,
+        who: str | None = None,
+        durations: Callable[[ActionOutcome, int], None] | None = None,
+    ):
         self.store, self.redact, self.who = store, redact, who or actor()
         self.run_id = 0
         self.live = LiveLog(store)
+        self.durations = durations  # records each finished action's duration (engine.durations)
 
     def begin(self, approved: Plan) -> list[int]:
         """Mark runs a crash left running as interrupted, start this run with every action pending;
@@ -149,6 +157,8 @@ class Journal:
         )
         if audit is not None:
             self.audit(f"action.{outcome.status}", outcome.action, audit)
+        if result is not None and self.durations is not None:
+            self.durations(outcome, self.run_id)
 
     def finish(self, report: ApplyReport) -> RunStatus:
         """Close the run with its overall status."""

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from codemonkeys.context import Context
+from codemonkeys.engine.durations import predict_plan
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import DesiredView, dependency_closure, plan
@@ -74,10 +75,13 @@ def make_plan(
     progress: Callable[[str], None] | None = None,
     workers: int = 8,
     now: datetime | None = None,
+    parallelism: int | None = None,
 ) -> tuple[Plan, dict[str, ProductFacts]]:
     """Observe the selected products (and what they depend on), plan and gate them.
 
-    Records each product's status and every decision in the decision log.
+    Records each product's status and every decision in the decision log. With ``parallelism``, the
+    plan also carries predicted durations (per action, and the apply's critical path at that
+    parallelism) from the recorded history; they are not part of the fingerprint.
     """
     now = now or context.now()
     selected = dependency_closure(desired.products, products) if products else set(desired.products)
@@ -105,6 +109,8 @@ def make_plan(
         if gc_enabled:
             gc.enable()
     record_plan(desired, store, result, observed)
+    if parallelism is not None:
+        result = predict_plan(result, desired, store, context, parallelism)
     return result, observed
 
 

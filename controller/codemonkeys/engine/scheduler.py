@@ -3,6 +3,7 @@ a dependency failed or was blocked. It holds no I/O; the apply loop asks it afte
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -59,3 +60,30 @@ class Scheduler:
         out = [self.actions[aid] for aid in sorted(self.pending)]
         self.pending.clear()
         return out
+
+
+def simulate(approved: Plan, seconds: Mapping[str, float], parallelism: int) -> tuple[float, list[str]]:
+    """The apply's critical path at ``parallelism``: the walk of ``apply`` replayed with the same scheduler
+    (actions start as their dependencies finish, wave then id order, at most ``parallelism`` at once),
+    each action taking ``seconds[id]`` (0 when unknown) and succeeding. Returns the time the last action
+    ends and the actions that would run, in start order. Denied and held actions (and what waits on
+    them) never run."""
+    scheduler = Scheduler.for_plan(approved)
+    statuses: dict[str, ActionStatus] = {
+        a.id: ActionStatus.BLOCKED for a in approved.actions if a.decision.verdict is not Verdict.ALLOW
+    }
+    running: list[tuple[float, str]] = []  # (finishes at, action id), a heap
+    now, started = 0.0, []
+    while True:
+        start, skips = scheduler.step(statuses, max(1, parallelism) - len(running))
+        for skip in skips:
+            statuses[skip.action.id] = skip.status
+        for a in start:
+            heapq.heappush(running, (now + max(0.0, seconds.get(a.id, 0.0)), a.id))
+            started.append(a.id)
+        if skips:
+            continue
+        if not running:
+            return now, started
+        now, done = heapq.heappop(running)
+        statuses[done] = ActionStatus.SUCCEEDED

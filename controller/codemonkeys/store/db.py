@@ -143,6 +143,25 @@ class BuildResult(Base):
     finished_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class DurationRecord(Base):
+    """Swarm knowledge: how long one finished action took, with what predicts it (``swarm.predict``)."""
+
+    __tablename__ = "durations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    ci: Mapped[str] = mapped_column(String(16), default="")
+    action_id: Mapped[str] = mapped_column(String(255), default="")
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # succeeded | failed
+    seconds: Mapped[float] = mapped_column(Float)
+    commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    files: Mapped[int | None] = mapped_column(Integer, nullable=True)  # changed since the previous run
+    lines: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    hour: Mapped[int] = mapped_column(Integer, default=0)  # hour of day it started (context clock, UTC)
+    finished_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SignatureRecord(Base):
     """Swarm knowledge: a normalized failure signature seen in one build of one product."""
 
@@ -463,6 +482,41 @@ class Store:
                 select(ActionRecord)
                 .where(ActionRecord.product == product, ActionRecord.status == ActionStatus.FAILED)
                 .order_by(ActionRecord.id.desc())
+                .limit(1)
+            ).first()
+
+    # --- durations (swarm: build-time prediction) -----------------------------------------------
+
+    def record_duration(self, **fields: Any) -> DurationRecord:
+        """Save how long one finished action took and what predicts it (``DurationRecord`` fields)."""
+        with self.session() as s:
+            row = DurationRecord(**fields)
+            s.add(row)
+            s.flush()
+            return row
+
+    def durations(self, product: str | None = None, kind: str | None = None) -> list[DurationRecord]:
+        """Recorded durations in the order they were recorded, of one product and/or kind if given."""
+        with self.session() as s:
+            q = select(DurationRecord).order_by(DurationRecord.id)
+            if product is not None:
+                q = q.where(DurationRecord.product == product)
+            if kind is not None:
+                q = q.where(DurationRecord.kind == kind)
+            return list(s.scalars(q))
+
+    def last_commit_run(self, product: str, kind: str) -> str | None:
+        """The commit of ``product``'s newest recorded ``kind`` run that names one (the change size of
+        the next run is measured from it)."""
+        with self.session() as s:
+            return s.scalars(
+                select(DurationRecord.commit)
+                .where(
+                    DurationRecord.product == product,
+                    DurationRecord.kind == kind,
+                    DurationRecord.commit.is_not(None),
+                )
+                .order_by(DurationRecord.id.desc())
                 .limit(1)
             ).first()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 PLAN_FORMAT = "codemonkeys.plan/v1"
 
@@ -93,6 +93,19 @@ class Action(PlanModel):
     depends_on: list[str] = Field(default_factory=list)
     wave: int = 0
     decision: Decision = Decision(verdict=Verdict.ALLOW)
+    # Filled after planning from the recorded durations (never part of the fingerprint); absent from the
+    # document when no prediction was made, ``predicted_s`` null with 0 samples when nothing predicts it.
+    predicted_s: float | None = None
+    predicted_samples: int | None = None
+    predicted_basis: str | None = None  # product: its own runs | fleet: the kind's runs across the fleet
+
+    @model_serializer(mode="wrap")
+    def _without_unmade_prediction(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if self.predicted_samples is None:
+            for key in ("predicted_s", "predicted_samples", "predicted_basis"):
+                data.pop(key, None)
+        return data
 
 
 class Facet(PlanModel):
@@ -121,14 +134,37 @@ class FleetRef(PlanModel):
     revision: str
 
 
+class Forecast(PlanModel):
+    """The whole apply's predicted duration: the critical path of the runnable actions over the DAG with
+    ``parallelism`` workers (``summary`` in the plan document)."""
+
+    predicted_s: float
+    predicted_samples: int  # the runs the actions' predictions rest on, together
+    parallelism: int
+    unpredicted: int = 0  # runnable actions nothing predicts (counted as taking no time)
+
+
 class Plan(PlanModel):
     """The plan document: the fleet it was made from, its fingerprint, the actions and every product."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
 
     format: Literal["codemonkeys.plan/v1"] = PLAN_FORMAT
     fleet: FleetRef
     fingerprint: str
     actions: list[Action]
     products: dict[str, ProductPlan]
+    forecast: Forecast | None = Field(default=None, alias="summary")
+
+    @model_serializer(mode="wrap")
+    def _without_unmade_forecast(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if self.forecast is None:
+            data.pop("summary", None)
+            data.pop("forecast", None)
+        return data
 
     def action(self, action_id: str) -> Action:
         """The action with id ``action_id``. Raises ``KeyError`` if the plan has none."""
