@@ -67,6 +67,7 @@ class Redactor:
         jenkins = desired.fleet.spec.ci.jenkins
         if jenkins:
             names += [n for n in (jenkins.user_env, jenkins.token_env) if n]
+        names += desired.fleet.spec.announce.env_names()  # webhook keys, SMTP logins, macro secrets
         return cls(secrets.values(names))
 
     def __call__(self, text: str) -> str:

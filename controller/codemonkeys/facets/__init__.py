@@ -5,6 +5,7 @@ before it, and a facet that ``blocks`` makes the later ones wait (a red build bl
 Adding a facet is a module here plus one line below; see ARCHITECTURE.md, "How to add a facet".
 """
 
+from codemonkeys.facets.announce import AnnounceFacet
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, Registry, action_id
 from codemonkeys.facets.build import BuildFacet
 from codemonkeys.facets.docs import DocsFacet
@@ -15,6 +16,7 @@ FACETS = Registry(
         BuildFacet(),
         DocsFacet(),
         ReleaseFacet(),
+        AnnounceFacet(),
     )
 )
 

@@ -148,6 +148,14 @@ class DocsFacts(FactModel):
     published_api: str | None = None  # the API fingerprint the published docs were generated from
 
 
+class AnnouncedFacts(FactModel):
+    """What one announcement channel is known to carry: the versions recorded as announced there (the
+    journal), plus a version a browser macro's ``verify`` found on the page (a post that landed before a
+    crash)."""
+
+    versions: list[str] = Field(default_factory=list)
+
+
 class ProductFacts(FactModel):
     """Everything observed about one product. Keys of ``registries`` are Fleet registry names."""
 
@@ -155,3 +163,4 @@ class ProductFacts(FactModel):
     build: BuildFacts | Unknown | None = None
     docs: DocsFacts | Unknown | None = None
     registries: dict[str, RegistryFacts | Unknown] = Field(default_factory=dict)
+    announce: dict[str, AnnouncedFacts | Unknown] = Field(default_factory=dict)  # channel name -> facts

@@ -40,6 +40,7 @@ class FacetName(StrEnum):
     BUILD = "build"
     DOCS = "docs"
     RELEASE = "release"
+    ANNOUNCE = "announce"
 
 
 class FacetState(StrEnum):
