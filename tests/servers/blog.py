@@ -114,7 +114,7 @@ class BlogHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         state: BlogState = self.server.state
-        sid, session = self._session()
+        _sid, session = self._session()
         form = self._form()
         if not session or form.get("csrf") != session["csrf"]:
             return self._send(403, _page("Forbidden", "<p>bad CSRF token</p>"))
