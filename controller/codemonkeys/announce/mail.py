@@ -49,10 +49,12 @@ def send_email(
                 smtp.starttls(context=tls or ssl.create_default_context())
                 smtp.ehlo()
             if username and password:
-                smtp.login(username, password)
+                try:
+                    smtp.login(username, password)
+                except smtplib.SMTPException as exc:  # refused, or the server hung up on a bad login
+                    code = getattr(exc, "smtp_code", None)
+                    return Delivery(False, code, 1, f"{host} refused the login ({type(exc).__name__})")
             refused = smtp.send_message(mail)
-    except smtplib.SMTPAuthenticationError as exc:
-        return Delivery(False, exc.smtp_code, 1, f"{host} refused the login (SMTP {exc.smtp_code})")
     except smtplib.SMTPResponseException as exc:
         transient = 400 <= exc.smtp_code < 500
         return Delivery(False, exc.smtp_code, 1, f"{host} answered SMTP {exc.smtp_code}", transient=transient)
