@@ -531,6 +531,7 @@ class FleetSession:
             "started_at": rec.started_at.isoformat() if rec.started_at else None,
             "finished_at": rec.finished_at.isoformat() if rec.finished_at else None,
             "log": rec.log or "",
+            "artifacts": (rec.outputs or {}).get("artifacts", {}),  # kept files (browser runs): path, sha256
         }
 
     def follow(self, action_id: str, run: int | None = None, poll: float = 0.5) -> Iterator[str]:

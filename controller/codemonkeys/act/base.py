@@ -70,6 +70,7 @@ class Redactor:
         for product in desired.products.values():
             if product.spec.infra is not None:
                 names += product.spec.infra.terraform.env_names()
+        names += desired.fleet.spec.announce.env_names()  # webhook keys, SMTP logins, macro secrets
         return cls(secrets.values(names))
 
     def __call__(self, text: str) -> str:

@@ -202,6 +202,8 @@ def logs_cmd(
             sys.stdout.write(json.dumps(doc, indent=2) + "\n")
             return
         err.print(f"[bold]{escape(action_id)}[/] run {doc['run']}: {doc['status']} {escape(doc['message'])}")
+        for name, kept in sorted(doc.get("artifacts", {}).items()):
+            err.print(f"  kept {escape(name)}: {escape(kept['path'])} sha256:{kept['sha256']}")
         chunks = fs.follow(action_id, doc["run"]) if follow else [doc["log"]]
         for chunk in chunks:
             sys.stdout.write(chunk)

@@ -7,6 +7,7 @@ on the chain plus its apply, so only the facets after it (deploy) wait for the a
 Adding a facet is a module here plus one line below; see ARCHITECTURE.md, "How to add a facet".
 """
 
+from codemonkeys.facets.announce import AnnounceFacet
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, Registry, action_id
 from codemonkeys.facets.build import BuildFacet
 from codemonkeys.facets.docs import DocsFacet
@@ -18,6 +19,7 @@ FACETS = Registry(
         BuildFacet(),
         DocsFacet(),
         ReleaseFacet(),
+        AnnounceFacet(),
         InfraFacet(),  # after nothing: it ignores the chain before it; deploy (later) waits for it
     )
 )

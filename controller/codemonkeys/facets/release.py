@@ -170,7 +170,8 @@ class ReleaseFacet(FacetPlugin):
                 facet_state(WANT, observed, FacetState.IN_SYNC, f"{target.version} published to {where}")
             )
         if unknown and not target.cut_needed and not missing:
-            return FacetDraft(facet_state(WANT, observed, FacetState.UNKNOWN, "; ".join(unknown.values())))
+            message = "; ".join(unknown.values())
+            return FacetDraft(facet_state(WANT, observed, FacetState.UNKNOWN, message), blocks=message)
         if inp.waiting_for is not None:
             return FacetDraft(facet_state(WANT, observed, FacetState.BLOCKED, f"waiting: {inp.waiting_for}"))
         actions = self._actions(inp, target, missing)
@@ -181,7 +182,9 @@ class ReleaseFacet(FacetPlugin):
         )
         if unknown:
             message += "; " + "; ".join(unknown.values())
-        return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), actions)
+        published = tuple(a.id for a in actions if a.kind is ActionKind.RELEASE_PUBLISH)
+        chain = published or tuple(a.id for a in actions)  # later facets (announce) wait for the publishes
+        return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), actions, chain)
 
     @staticmethod
     def _actions(inp: FacetInput, target: _Target, missing: list[Publish]) -> tuple[Action, ...]:

@@ -323,6 +323,19 @@ def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+def _check_channels(fleet: Fleet | None, doc: Document, out: _Collector) -> None:
+    """A product's announce channels must be declared in the Fleet's spec.announce.channels."""
+    if not isinstance(fleet, Fleet):
+        return
+    for i, channel in enumerate(_list(_get(doc.data, "spec", "announce", "channels"))):
+        if isinstance(channel, str) and channel not in fleet.spec.announce.channels:
+            out.at(
+                doc.value_pos(("spec", "announce", "channels", i)),
+                f"spec.announce.channels[{i}]: channel {channel!r} is not declared in the Fleet's "
+                "spec.announce.channels",
+            )
+
+
 def _check_references(
     fleet: Fleet | None, raw: dict[str, Document], named: list[tuple[str, Document]], out: _Collector
 ) -> None:
@@ -355,6 +368,7 @@ def _check_references(
                     f"spec.release.publish[{i}].registry: registry {registry!r} is not declared in the "
                     "Fleet's spec.registries",
                 )
+        _check_channels(fleet, doc, out)
         build = _get(doc.data, "spec", "build")
         if isinstance(fleet, Fleet) and isinstance(build, dict):
             ci = build.get("ci") or fleet.spec.ci.default

@@ -193,6 +193,111 @@ class StateConfig(Model):
     url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite under <fleet>/.cmctl/")
 
 
+class WebhookFlavor(StrEnum):
+    """The JSON shape of a webhook announcement: Slack, Discord, Microsoft Teams, or plain JSON."""
+
+    SLACK = "slack"
+    DISCORD = "discord"
+    TEAMS = "teams"
+    JSON = "json"
+
+
+class WebhookChannel(Model):
+    """An HTTP POST of a JSON body in a flavour's shape (or a Jinja2 template), signed with a secret."""
+
+    type: Literal["webhook"]
+    url: str
+    flavor: WebhookFlavor = WebhookFlavor.JSON
+    template: str | None = Field(
+        None, description="A Jinja2 template (fleet-repo path) rendering the JSON body; overrides flavor"
+    )
+    secret_ref: str | None = Field(
+        None,
+        description="Environment variable holding the HMAC key: X-CodeMonkeys-Signature-256: sha256=<hex>",
+    )
+    timeout: Duration = 30
+
+
+class EmailChannel(Model):
+    """An email (plain text and HTML) over SMTP, STARTTLS and login with credentials from the environment."""
+
+    type: Literal["email"]
+    host: str
+    port: int = 587
+    starttls: bool = True
+    sender: str = Field(alias="from", description="The From address")
+    to: list[str] = Field(min_length=1)
+    username_env: str | None = None
+    password_env: str | None = None
+    timeout: Duration = 30
+
+
+class BrowserChannel(Model):
+    """A site without an API: a Playwright macro (YAML ``{steps, verify?}``) run in headless Chromium."""
+
+    type: Literal["browser"]
+    macro: str = Field(description="The macro file, relative to the fleet root")
+    secrets: list[str] = Field(
+        default_factory=list, description="Environment variables the macro may use as {{ secrets.NAME }}"
+    )
+    timeout: Duration = 120
+
+    def env_names(self) -> list[str]:
+        """The environment variables holding this channel's secrets."""
+        return list(self.secrets)
+
+
+Channel = Annotated[WebhookChannel | EmailChannel | BrowserChannel, Field(discriminator="type")]
+
+
+class NotifyEvent(StrEnum):
+    """What a notification subscription can be sent about."""
+
+    ACTION_FAILED = "action.failed"
+    ACTION_HELD = "action.held"
+    RELEASE_PUBLISHED = "release.published"
+    DEPLOY_SUCCEEDED = "deploy.succeeded"
+    HEAL_PROPOSED = "heal.proposed"
+    DRIFT_DETECTED = "drift.detected"
+
+
+class Subscription(Model):
+    """A notification subscription: events, the channels they go to, and which products (all if unset)."""
+
+    on: list[NotifyEvent] = Field(min_length=1)
+    channels: list[Name] = Field(min_length=1)
+    products: list[Name] = Field(default_factory=list)
+    companies: list[Name] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class AnnounceConfig(Model):
+    """Announcement channels, defined once for the fleet, and the fleet's notification subscriptions."""
+
+    channels: dict[Name, Channel] = Field(default_factory=dict)
+    notifications: list[Subscription] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_channels(self) -> AnnounceConfig:
+        for i, sub in enumerate(self.notifications):
+            unknown = [c for c in sub.channels if c not in self.channels]
+            if unknown:
+                raise ValueError(f"notifications[{i}]: unknown channel {unknown[0]!r}")
+        return self
+
+    def env_names(self) -> list[str]:
+        """Every environment variable holding a channel secret (redacted from every log)."""
+        names: list[str] = []
+        for ch in self.channels.values():
+            if isinstance(ch, WebhookChannel) and ch.secret_ref:
+                names.append(ch.secret_ref)
+            elif isinstance(ch, EmailChannel):
+                names += [n for n in (ch.username_env, ch.password_env) if n]
+            elif isinstance(ch, BrowserChannel):
+                names += ch.env_names()
+        return names
+
+
 class FleetSpec(Model):
     """The fleet's companies, named registries, CI, state store, and defaults merged into every product."""
 
@@ -201,6 +306,7 @@ class FleetSpec(Model):
     ci: CIConfig = Field(default_factory=CIConfig)
     state: StateConfig = Field(default_factory=StateConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    announce: AnnounceConfig = Field(default_factory=AnnounceConfig)
     defaults: dict[str, Any] = Field(
         default_factory=dict, description="Product spec fragments merged under every Product's spec"
     )
@@ -384,11 +490,17 @@ class Infra(Model):
 
 
 class Announce(Model):
-    """Announce every release on a channel, with a message template."""
+    """The announce facet: every released version is announced once on each of the fleet's channels named."""
 
     want: Literal["announced"] = "announced"
-    channel: str = Field(description="Where to announce, e.g. a browser macro name")
-    message: str = Field("{product} {version} released", description="Template; {product}, {version}")
+    channels: list[Name] = Field(min_length=1, description="Channels of the Fleet's spec.announce.channels")
+    template: str | None = Field(
+        None,
+        description="Jinja2 message text: {{ product }}, {{ version }}, {{ changelog }}, {{ links.NAME }}",
+    )
+    links: dict[str, str] = Field(
+        default_factory=dict, description="Links offered to templates and macros as {{ links.NAME }}"
+    )
 
 
 class ProductSpec(Model):
@@ -502,18 +614,27 @@ class AuditDuty(StrEnum):
     SCREENSHOT = "screenshot"  # a screenshot of the result is attached
 
 
-FACTS = ("build.green", "docs.current", "release.published", "release.compatible", "infra.applied")
+FACTS = (
+    "build.green",
+    "docs.current",
+    "release.published",
+    "release.compatible",
+    "infra.applied",
+    "announce.announced",
+)
 FactName = Literal[
     "build.green",
     "docs.current",
     "release.published",
     "release.compatible",
     "infra.applied",
+    "announce.announced",
     "deps.build.green",
     "deps.docs.current",
     "deps.release.published",
     "deps.release.compatible",
     "deps.infra.applied",
+    "deps.announce.announced",
 ]
 
 

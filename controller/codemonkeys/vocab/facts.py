@@ -186,6 +186,14 @@ class InfraFacts(FactModel):
         return self.adds + self.changes + self.destroys + self.replaces
 
 
+class AnnouncedFacts(FactModel):
+    """What one announcement channel is known to carry: the versions recorded as announced there (the
+    journal), plus a version a browser macro's ``verify`` found on the page (a post that landed before a
+    crash)."""
+
+    versions: list[str] = Field(default_factory=list)
+
+
 class ProductFacts(FactModel):
     """Everything observed about one product. Keys of ``registries`` are Fleet registry names."""
 
@@ -194,3 +202,4 @@ class ProductFacts(FactModel):
     docs: DocsFacts | Unknown | None = None
     registries: dict[str, RegistryFacts | Unknown] = Field(default_factory=dict)
     infra: InfraFacts | Unknown | None = None
+    announce: dict[str, AnnouncedFacts | Unknown] = Field(default_factory=dict)  # channel name -> facts

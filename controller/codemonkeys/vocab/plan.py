@@ -41,6 +41,7 @@ class FacetName(StrEnum):
     DOCS = "docs"
     RELEASE = "release"
     INFRA = "infra"
+    ANNOUNCE = "announce"
 
 
 class FacetState(StrEnum):
