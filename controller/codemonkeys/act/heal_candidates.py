@@ -109,8 +109,8 @@ def _history(action: Action, ctx: ActContext, paths: list[str]) -> list[tuple[st
     with Mirror(ctx.mirror(action.product)) as repo:
         for path in dict.fromkeys(paths[:3]):
             for sha, subject, body in repo.log(commit, path, limit=HISTORY):
-                if "Heal-Attempt:" in body or any(sha == s for s, _, _ in out):
-                    continue
+                if "Heal-Attempt:" in body or any(sha[:12] == s for s, _, _ in out):
+                    continue  # a heal commit, or a commit already shown for another failing file
                 try:
                     diff = repo.diff(f"{sha}~1", sha, path)
                 except GitError:  # the first commit
