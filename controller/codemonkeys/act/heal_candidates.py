@@ -45,7 +45,7 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     """A patch from the local LLM (``Fleet.spec.llm.ollama``), asked with the normalized failure, the
     code it points at and its neighbours, and the last human commits that touched those files."""
     from codemonkeys.act.heal import Candidate
-    from codemonkeys.heal.llm import LLMError, OllamaSettings, ask_for_patch
+    from codemonkeys.heal.llm import DEFAULT_OPTIONS, LLMError, OllamaSettings, ask_for_patch
     from codemonkeys.heal.prompt import build_messages, gather_context
 
     config = ctx.desired.fleet.spec.llm.ollama
@@ -53,7 +53,7 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
         return Candidate(reason="no LLM is configured (Fleet spec.llm.ollama)")
     host = config.host or ctx.context.env.get("OLLAMA_HOST") or DEFAULT_OLLAMA
     settings = OllamaSettings(
-        host=host, model=config.model, options=dict(config.options), timeout=config.timeout
+        host=host, model=config.model, options={**DEFAULT_OPTIONS, **config.options}, timeout=config.timeout
     )
     where = locations(log, files)
     failure = excerpt(log, files=files)

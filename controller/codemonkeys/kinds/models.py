@@ -176,7 +176,9 @@ class OllamaConfig(Model):
     )
     model: str = Field(description="The model to ask, e.g. qwen2.5-coder:7b")
     options: dict[str, Any] = Field(
-        default_factory=dict, description="Model options (temperature, num_predict, num_ctx, seed, ...)"
+        default_factory=dict,
+        description="Model options (temperature, num_predict, num_ctx, seed, ...), over the defaults "
+        "temperature 0 and num_predict 1024",
     )
     timeout: Duration = 300
 
