@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
+from codemonkeys.announce.deliver import deliver, smtp_tls
 from codemonkeys.announce.macro import (
     Browser,
     Macro,
@@ -29,11 +30,9 @@ from codemonkeys.announce.macro import (
     macro_values,
     run_macro,
 )
-from codemonkeys.announce.mail import build_email, send_email
 from codemonkeys.announce.message import Release, RenderError, message_for
 from codemonkeys.announce.record import announced_versions, artifact_dir, release_of
-from codemonkeys.announce.webhook import body_for, body_from_template, post_webhook
-from codemonkeys.kinds.models import AuditDuty, BrowserChannel, EmailChannel, WebhookChannel
+from codemonkeys.kinds.models import AuditDuty, BrowserChannel
 from codemonkeys.vocab.plan import Action
 
 
@@ -64,19 +63,14 @@ def announce(action: Action, ctx: ActContext) -> ActionResult:
         if isinstance(channel, BrowserChannel):
             return _browser(action, ctx, channel, release)
         message = message_for(release, template.template if template else None)
-        if isinstance(channel, WebhookChannel):
-            values = release.values()
-            body = (
-                body_from_template((ctx.desired.root / channel.template).read_text(), values)
-                if channel.template
-                else body_for(channel.flavor, message, values)
-            )
-            secret = ctx.context.secrets.get(channel.secret_ref)
-            if channel.secret_ref and not secret:
-                return ActionResult(Outcome.FAILED, f"the webhook secret {channel.secret_ref} is not set")
-            sent = post_webhook(channel.url, body, secret, timeout=channel.timeout)
-        else:
-            sent = _email(ctx, channel, message)
+        sent = deliver(
+            channel,
+            message,
+            release.values(),
+            root=ctx.desired.root,
+            secret=ctx.context.secrets.get,
+            tls=smtp_tls(ctx.context.env),
+        )
     except (RenderError, ValueError, OSError) as exc:
         return ActionResult(Outcome.FAILED, ctx.redact(f"{name}: {exc}"), outputs)
     log = f"{name}: {sent.message} after {sent.attempts} attempt(s)\n"
@@ -86,29 +80,6 @@ def announce(action: Action, ctx: ActContext) -> ActionResult:
         )
     outputs = {**outputs, "announced": version, "attempts": sent.attempts, "status": sent.status}
     return ActionResult(Outcome.SUCCEEDED, f"announced {release.product} {version} on {name}", outputs, log)
-
-
-def _email(ctx: ActContext, channel: EmailChannel, message):
-    secrets = ctx.context.secrets
-    mail = build_email(message, channel.sender, channel.to)
-    return send_email(
-        mail,
-        channel.host,
-        channel.port,
-        starttls=channel.starttls,
-        username=secrets.get(channel.username_env),
-        password=secrets.get(channel.password_env),
-        timeout=channel.timeout,
-        tls=_tls(ctx),
-    )
-
-
-def _tls(ctx: ActContext):
-    """The TLS context for STARTTLS: the system's, or one trusting ``CM_SMTP_CA_FILE`` (a private CA)."""
-    import ssl
-
-    ca = ctx.context.env.get("CM_SMTP_CA_FILE")
-    return ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context()
 
 
 def _browser(action: Action, ctx: ActContext, channel: BrowserChannel, release: Release) -> ActionResult:

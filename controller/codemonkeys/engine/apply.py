@@ -22,6 +22,7 @@ from codemonkeys.context import Context
 from codemonkeys.engine.durations import DurationRecorder
 from codemonkeys.engine.executor import Execution, RetryPolicy, execute
 from codemonkeys.engine.journal import ActionOutcome, ApplyReport, Journal
+from codemonkeys.engine.notify import notify
 from codemonkeys.engine.scheduler import Scheduler, Skip
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.store.db import ActionStatus, Store
@@ -142,6 +143,7 @@ def apply_plan(
         run.block_disallowed(approved)
         _walk(run, max(1, parallelism), stop)
         journal.finish(run.report)
+        notify(approved, run.report, desired, store, context)
         return run.report
     finally:
         lock.release()

@@ -83,6 +83,8 @@ class _Builder:
                     )
                     continue
                 key = self.loader.construct_object(key_node, deep=True)
+                if isinstance(key, bool) and isinstance(key_node, yaml.ScalarNode):
+                    key = key_node.value  # a key `on:` / `yes:` is a name, not YAML 1.1's boolean
                 kp = _pos(self.file, key_node)
                 if not isinstance(key, str | int | float | bool) or key is None:
                     self.diags.append(Diagnostic(self.file, kp.line, kp.col, "mapping keys must be scalars"))

@@ -266,6 +266,22 @@ class InfraApplyRecord(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class NotificationRecord(Base):
+    """A notification sent (or tried): one per event, action, triggering state and channel."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))  # hash of (event, action id, fingerprint, channel)
+    event: Mapped[str] = mapped_column(String(32))
+    product: Mapped[str] = mapped_column(String(80), index=True)
+    action_id: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(80))
+    ok: Mapped[bool] = mapped_column(default=False)
+    message: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ProductStatus(Base):
     """The latest observation of a product (what `cmctl status` shows without re-observing)."""
 
@@ -584,6 +600,33 @@ class Store:
             q = select(FlakyRecord).order_by(FlakyRecord.id)
             if product is not None:
                 q = q.where(FlakyRecord.product == product)
+            return list(s.scalars(q))
+
+    # --- notifications ----------------------------------------------------------------------------
+
+    def notified(self, key: str) -> bool:
+        """Whether the notification ``key`` was already delivered."""
+        with self.session() as s:
+            row = s.scalars(select(NotificationRecord).where(NotificationRecord.key == key)).first()
+            return row is not None and row.ok
+
+    def record_notification(self, key: str, **fields: Any) -> None:
+        """Record a delivery (or a failed try, retried by the next run) of notification ``key``."""
+        with self.session() as s:
+            row = s.scalars(select(NotificationRecord).where(NotificationRecord.key == key)).first()
+            if row is None:
+                row = NotificationRecord(key=key)
+                s.add(row)
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.at = utcnow()
+
+    def notifications(self, product: str | None = None) -> list[NotificationRecord]:
+        """Notifications on record, oldest first (of one product if given)."""
+        with self.session() as s:
+            q = select(NotificationRecord).order_by(NotificationRecord.id)
+            if product is not None:
+                q = q.where(NotificationRecord.product == product)
             return list(s.scalars(q))
 
     # --- fix templates and heal attempts (swarm) ------------------------------------------------

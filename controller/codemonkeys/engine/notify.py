@@ -1,0 +1,140 @@
+"""Notifications (Argo CD notifications / Flux alerts style): after an apply, the events it produced go
+to the channels of the fleet's subscriptions (``Fleet.spec.announce.notifications``).
+
+Events: ``action.failed``, ``action.held`` (by the constitution, waiting for approval),
+``release.published``, ``deploy.succeeded``, ``heal.proposed`` (a heal proven green on its branch) and
+``drift.detected`` (infra changed outside Terraform). Each is sent once per triggering state: the key is
+the event, the action, the product's fingerprint (its observed facts and the fleet revision) and the
+channel, so a held action that stays held is announced once, and again only when something changes. A
+failed delivery is recorded and tried again by the next apply. Messages are the journal's (redacted)
+words; no secret is ever part of one. Deliveries never fail the apply; they are audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from codemonkeys.act.base import Redactor
+from codemonkeys.announce.deliver import deliver, smtp_tls
+from codemonkeys.announce.message import Message
+from codemonkeys.context import Context
+from codemonkeys.engine.journal import ApplyReport
+from codemonkeys.kinds.loader import DesiredState
+from codemonkeys.kinds.models import BrowserChannel, NotifyEvent, Subscription
+from codemonkeys.store.db import ActionStatus, Store
+from codemonkeys.vocab.plan import Action, ActionKind, Plan, Verdict
+
+_ON_SUCCESS = {
+    str(ActionKind.RELEASE_PUBLISH): NotifyEvent.RELEASE_PUBLISHED,
+    "deploy.run": NotifyEvent.DEPLOY_SUCCEEDED,
+    str(ActionKind.BUILD_HEAL): NotifyEvent.HEAL_PROPOSED,
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing worth telling: what happened, to which action, and the journal's words for it."""
+
+    kind: NotifyEvent
+    action: Action
+    message: str
+
+
+def events(plan: Plan, report: ApplyReport) -> Iterator[Event]:
+    """Pure: the events of one apply of ``plan``."""
+    for o in report.outcomes.values():
+        if o.status is ActionStatus.FAILED:
+            yield Event(NotifyEvent.ACTION_FAILED, o.action, o.message)
+        elif o.status is ActionStatus.BLOCKED and o.action.decision.verdict is Verdict.HOLD:
+            yield Event(NotifyEvent.ACTION_HELD, o.action, o.action.decision.message or o.message)
+        elif o.status is ActionStatus.SUCCEEDED and str(o.action.kind) in _ON_SUCCESS:
+            yield Event(_ON_SUCCESS[str(o.action.kind)], o.action, o.message)
+    for a in plan.actions:
+        if a.kind is ActionKind.INFRA_APPLY and a.params.get("drift"):
+            yield Event(NotifyEvent.DRIFT_DETECTED, a, a.reason)
+
+
+def _subscribed(sub: Subscription, event: Event, desired: DesiredState) -> bool:
+    if event.kind not in sub.on:
+        return False
+    product = desired.products.get(event.action.product)
+    if product is None:
+        return False
+    meta = product.metadata
+    if sub.products and meta.name not in sub.products:
+        return False
+    if sub.companies and meta.company not in sub.companies:
+        return False
+    return all(meta.labels.get(k) == v for k, v in sub.labels.items())
+
+
+def notify(plan: Plan, report: ApplyReport, desired: DesiredState, store: Store, context: Context) -> int:
+    """Send the events of this apply to the subscribed channels, once each; returns how many went out."""
+    config = desired.fleet.spec.announce
+    if not config.notifications:
+        return 0
+    redact = Redactor.for_fleet(desired, context.secrets)
+    sent = 0
+    for event in events(plan, report):
+        for sub in config.notifications:
+            if not _subscribed(sub, event, desired):
+                continue
+            for name in sub.channels:
+                sent += _send(event, name, plan, desired, store, context, redact)
+    return sent
+
+
+def _send(
+    event: Event,
+    name: str,
+    plan: Plan,
+    desired: DesiredState,
+    store: Store,
+    context: Context,
+    redact: Redactor,
+) -> int:
+    channel = desired.fleet.spec.announce.channels[name]
+    product = plan.products.get(event.action.product)
+    state = product.fingerprint if product else plan.fingerprint
+    key = hashlib.sha256(f"{event.kind}\n{event.action.id}\n{state}\n{name}".encode()).hexdigest()
+    if isinstance(channel, BrowserChannel) or store.notified(key):
+        return 0
+    text = redact(
+        f"{event.action.id}: {event.message}\n\nfleet {desired.fleet.metadata.name} at {desired.revision}"
+    )
+    message = Message(subject=f"[codemonkeys] {event.kind}: {event.action.id}", text=text)
+    values = {
+        "event": str(event.kind),
+        "product": event.action.product,
+        "action": event.action.id,
+        "kind": str(event.action.kind),
+        "message": redact(event.message),
+        "revision": desired.revision,
+    }
+    try:
+        done = deliver(
+            channel, message, values, root=desired.root, secret=context.secrets.get, tls=smtp_tls(context.env)
+        )
+        ok, why = done.ok, done.message
+    except (OSError, ValueError) as exc:
+        ok, why = False, redact(str(exc))
+    store.record_notification(
+        key,
+        event=str(event.kind),
+        product=event.action.product,
+        action_id=event.action.id,
+        channel=name,
+        ok=ok,
+        message=why,
+    )
+    audit = {"event": str(event.kind), "channel": name, "ok": ok, "message": why}
+    store.audit(
+        "notification.sent" if ok else "notification.failed",
+        "codemonkeys",
+        audit,
+        product=event.action.product,
+        action_id=event.action.id,
+    )
+    return 1 if ok else 0
