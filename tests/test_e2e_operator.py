@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -105,7 +107,7 @@ def test_logs_follow_streams_a_running_build(workspace: Workspace):
         while time.monotonic() < deadline:
             rows = []
             if (fleet / ".cmctl" / "state.db").exists():
-                with db(workspace) as conn:
+                with db(workspace) as conn, contextlib.suppress(sqlite3.OperationalError):  # tables not yet
                     rows = conn.execute(
                         "select status, log from actions where action_id='acme-text/build.run'"
                     ).fetchall()
