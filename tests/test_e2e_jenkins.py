@@ -104,7 +104,8 @@ def test_failing_tests_give_a_red_build_and_no_release(workspace: Workspace, jen
     fleet = str(workspace.fleet)
     r = cmctl("apply", "--fleet", fleet, "--auto-approve", *PRODUCTS, env=env)
     assert r.returncode == 1
-    assert "globex/globex-widgets #1 of" in r.stderr and "ended FAILURE" in r.stderr
+    # a test failure is confirmed by one re-run of the same commit (build.confirmRed: 1) before it is red
+    assert "globex/globex-widgets #2 of" in r.stderr and "ended FAILURE" in r.stderr
     assert git(["tag", "--list"], workspace.repos / "globex-widgets").split() == ["v0.3.0"]
     assert "v0.2.0" in git(["tag", "--list"], workspace.repos / "acme-text").split()
     doc = json.loads(cmctl("plan", "--json", "--fleet", fleet, *PRODUCTS, env=env).stdout)
@@ -112,7 +113,7 @@ def test_failing_tests_give_a_red_build_and_no_release(workspace: Workspace, jen
     assert widgets["build"]["state"] == "failed" and widgets["release"]["state"] == "blocked"
     with db(workspace) as conn:
         log = conn.execute("select log from actions where action_id='globex-widgets/build.run'").fetchone()[0]
-    assert "Finished: FAILURE" in log
+    assert "Finished: FAILURE" in log and "re-run 1 (#2)" in log
     with db(workspace) as conn:  # the failure signature is stored per build, for the swarm
         sigs = conn.execute(
             "select ci, build_url, summary from signatures where product='globex-widgets'"
