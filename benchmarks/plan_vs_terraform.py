@@ -198,6 +198,7 @@ def write_terraform(root: Path, deps: list[list[int]]) -> Path:
 class Run:
     wall_s: float
     peak_mib: float
+    cpu_s: float = 0.0  # user + system (from /usr/bin/time): steadier than wall on a shared machine
     report: dict[str, Any] = field(default_factory=dict)
 
 
@@ -213,11 +214,13 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
         raise SystemExit(
             f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
         )
-    peak_kib = 0
+    peak_kib, cpu = 0, 0.0
     if use_time:
         for line in proc.stderr.splitlines():
             if "Maximum resident set size" in line:
                 peak_kib = int(line.rsplit(":", 1)[1])
+            elif "User time (seconds)" in line or "System time (seconds)" in line:
+                cpu += float(line.rsplit(":", 1)[1])
     else:  # the largest child so far; exact only when this one is the largest
         peak_kib = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
     report: dict[str, Any] = {}
@@ -225,7 +228,7 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
         if line.startswith("{"):
             report = json.loads(line)
             break
-    return Run(wall, peak_kib / 1024, report)
+    return Run(wall, peak_kib / 1024, cpu, report)
 
 
 def median_run(runs: list[Run]) -> Run:
@@ -286,7 +289,7 @@ def bench(n: int, seed: int, runs: int, root: Path, terraform: str) -> dict[str,
 def report(results: list[dict[str, Any]]) -> None:
     print(
         f"\n{'N':>7} {'edges':>7}  {'what':<28} {'wall s (median)':>15} {'peak MiB':>9} {'TF / this':>10}"
-        "   breakdown (import / load / facts / plan+gate s)"
+        f" {'cpu s':>7} {'TF / this':>10}   breakdown (import / load / facts / plan+gate s, wall)"
     )
     for r in results:
         tf = r["terraform"]
@@ -296,6 +299,7 @@ def report(results: list[dict[str, Any]]) -> None:
             ("codemonkeys warm (1 file)", r["warm"]),
         ):
             ratio = tf.wall_s / run.wall_s
+            cpu_ratio = tf.cpu_s / run.cpu_s if run.cpu_s else float("nan")
             rep = run.report
             parts = (
                 " / ".join(f"{rep[k]:.3f}" for k in ("import_s", "load_s", "facts_s", "plan_s"))
@@ -304,7 +308,7 @@ def report(results: list[dict[str, Any]]) -> None:
             )
             print(
                 f"{r['n']:>7,} {r['edges']:>7,}  {label:<28} {run.wall_s:>15.3f} {run.peak_mib:>9.1f} "
-                f"{ratio:>9.2f}x   {parts}"
+                f"{ratio:>9.2f}x {run.cpu_s:>7.2f} {cpu_ratio:>9.2f}x   {parts}"
             )
         print(
             "         runs: terraform "
