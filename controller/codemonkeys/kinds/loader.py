@@ -10,9 +10,12 @@ offending key or value; values merged in from ``Fleet.spec.defaults`` point into
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,8 +24,9 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
+from codemonkeys.kinds.cache import CachedDoc, LoadCache
 from codemonkeys.kinds.models import API_VERSION, CIKind, Constitution, Fleet, Model, Product
-from codemonkeys.kinds.yamlpos import Document, Pos, dotted, load_yaml
+from codemonkeys.kinds.yamlpos import Document, Pos, dotted, load_yaml, load_yaml_fast
 from codemonkeys.vocab.diagnostics import Diagnostic
 
 FLEET_FILE = "fleet.yaml"
@@ -105,27 +109,42 @@ class _Collector:
         self.diags.update(diags)
 
 
-def _merge_defaults(doc: Document, fleet_doc: Document | None, defaults: dict[str, Any]) -> None:
-    """Deep-merge ``defaults`` under ``doc.data['spec']`` (product wins), carrying fleet.yaml positions."""
+def _merge_defaults(doc: Document, fleet_doc: Document | None, defaults: dict[str, Any]) -> tuple:
+    """Deep-merge ``defaults`` under ``doc.data['spec']`` (product wins), carrying fleet.yaml positions.
+    Returns the paths merged in (whole subtrees)."""
     spec = doc.data.get("spec")
     if not isinstance(spec, dict) or not defaults:
-        return
+        return ()
+    added: list[tuple] = []  # paths whose whole subtree came from the defaults
 
     def merge(into: dict, extra: dict, path: tuple) -> None:
         for key, value in extra.items():
             sub = (*path, key)
             if key not in into:
                 into[key] = copy.deepcopy(value)
-                if fleet_doc is not None:  # positions of everything under this key come from fleet.yaml
-                    src = ("spec", "defaults", *sub[1:])
-                    for table, target in ((fleet_doc.keys, doc.keys), (fleet_doc.values, doc.values)):
-                        for p, pos in table.items():
-                            if p[: len(src)] == src:
-                                target.setdefault((*sub, *p[len(src) :]), pos)
+                added.append(sub)
             elif isinstance(into[key], dict) and isinstance(value, dict):
                 merge(into[key], value, sub)
 
     merge(spec, defaults, ("spec",))
+    carry_positions(doc, fleet_doc, tuple(added))
+    return tuple(added)
+
+
+def carry_positions(doc: Document, fleet_doc: Document | None, added: tuple) -> None:
+    """Once ``doc`` has positions, what was merged in from the defaults points into fleet.yaml."""
+    if added and fleet_doc is not None:
+        doc.on_positions(lambda d: _carry_positions(d, fleet_doc, added))
+
+
+def _carry_positions(doc: Document, fleet_doc: Document, added: tuple) -> None:
+    """Positions of everything merged in from the defaults point into fleet.yaml."""
+    for sub in added:
+        src = ("spec", "defaults", *sub[1:])
+        for table, target in ((fleet_doc.keys, doc.keys), (fleet_doc.values, doc.values)):
+            for p, pos in table.items():
+                if p[: len(src)] == src:
+                    target.setdefault((*sub, *p[len(src) :]), pos)
 
 
 def _validate(doc: Document, kind: str, model: type[Model], out: _Collector) -> Model | None:
@@ -165,21 +184,35 @@ def _validate(doc: Document, kind: str, model: type[Model], out: _Collector) -> 
     return obj if ok else None
 
 
-def _read_docs(path: Path, display: str, out: _Collector, digest: Any) -> list[Document]:
+def _read(path: Path | str, display: str, out: _Collector, digest: Any) -> bytes | None:
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read()
     except OSError as exc:
         out.at(Pos(display, 1, 1), f"cannot read: {exc.strerror}")
-        return []
+        return None
     digest.update(display.encode() + b"\0" + raw + b"\0")
+    return raw
+
+
+def _parse(raw: bytes, display: str, out: _Collector) -> list[Document]:
+    """The file's documents: libyaml without positions when it is clean, else with them and diagnostics."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         out.at(Pos(display, 1, 1), f"not UTF-8: {exc.reason} at byte {exc.start}")
         return []
+    docs = load_yaml_fast(text, display)
+    if docs is not None:
+        return docs
     docs, diags = load_yaml(text, display)
     out.extend(diags)
     return docs
+
+
+def _read_docs(path: Path, display: str, out: _Collector, digest: Any) -> list[Document]:
+    raw = _read(path, display, out, digest)
+    return [] if raw is None else _parse(raw, display, out)
 
 
 def _one_doc(path: Path, display: str, kind: str, model: type[Model], out: _Collector, digest: Any):
@@ -211,9 +244,87 @@ class LoadHooks:
 WATCHED = (FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR)
 
 
+def _product_files(root: Path) -> list[tuple[str, str]]:
+    """``products/**/*.yaml`` and ``*.yml`` (as ``Path.glob`` finds them: not through symlinked
+    directories), sorted like paths, with the name diagnostics show (``root/products/...``)."""
+    top = root / PRODUCTS_DIR
+    found: list[tuple[tuple[str, ...], str]] = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        rel = os.path.relpath(dirpath, top)
+        parts = () if rel == "." else tuple(rel.split(os.sep))
+        for name in (*filenames, *dirnames):
+            if name.endswith((".yaml", ".yml")):
+                found.append(((*parts, name), os.path.join(dirpath, name)))
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+    found.sort(key=lambda f: f[0])
+    return [(path, path) for _, path in found]
+
+
+def _load_product_file(
+    path: str, display: str, ctx: _ProductContext, out: _Collector, digest: Any
+) -> list[tuple[Document, Product | None]]:
+    """One product file's documents, each with its Product if valid: from the cache when the file's
+    bytes are there, else parsed, merged with the defaults and validated (and cached if all valid)."""
+    raw = _read(path, display, out, digest)
+    if raw is None:
+        return []
+    sha = hashlib.sha256(raw).hexdigest()
+    cached = ctx.cache.get(sha)
+    if cached is not None:
+        text = raw.decode("utf-8")
+        loaded = []
+        for i, c in enumerate(cached):
+            doc = Document(display, c.data, text=text, index=i)
+            doc.hints[("metadata", "name")] = Pos(display, c.name_line, c.name_col)
+            carry_positions(doc, ctx.fleet_doc, c.added)
+            loaded.append((doc, c.product))
+        return loaded
+    loaded, added = [], []
+    for doc in _parse(raw, display, out):
+        added.append(_merge_defaults(doc, ctx.fleet_doc, ctx.defaults) if isinstance(doc.data, dict) else ())
+        loaded.append((doc, _validate(doc, "Product", Product, out)))
+    if loaded and all(p is not None and d.lazy and ("metadata", "name") in d.hints for d, p in loaded):
+        docs = []
+        for (d, p), a in zip(loaded, added, strict=True):
+            pos = d.hints[("metadata", "name")]
+            docs.append(CachedDoc(d.data, pos.line, pos.col, p, a))  # type: ignore[arg-type]
+        ctx.cache.put(sha, docs)
+    return loaded
+
+
+@dataclass
+class _ProductContext:
+    """What loading one product file needs besides the file: the defaults and the cache."""
+
+    fleet_doc: Document | None
+    defaults: dict[str, Any]
+    cache: LoadCache
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic GC while building ~10 objects per product (its pauses grow with what is alive)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_fleet(root: Path | str, hooks: LoadHooks) -> tuple[DesiredState | None, list[Diagnostic]]:
-    """Load and validate the fleet repo at ``root``. Returns the state (None on any error) and diagnostics."""
-    root = Path(root)
+    """Load and validate the fleet repo at ``root``. Returns the state (None on any error) and diagnostics.
+
+    Product files whose bytes were validated before come from the state directory's cache
+    (``kinds/cache.py``); the rest are parsed by libyaml without positions, which are computed (by
+    re-parsing that one file) only where a diagnostic needs one.
+    """
+    with _gc_paused():
+        return _load_fleet(Path(root), hooks)
+
+
+def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list[Diagnostic]]:
     out = _Collector()
     digest = hashlib.sha256()
 
@@ -228,18 +339,12 @@ def load_fleet(root: Path | str, hooks: LoadHooks) -> tuple[DesiredState | None,
     # Raw defaults even when the Fleet itself is invalid, so product errors are still all reported.
     defaults = _get(fleet_doc.data, "spec", "defaults") if fleet_doc is not None else None
     defaults = defaults if isinstance(defaults, dict) else {}
+    ctx = _ProductContext(fleet_doc, defaults, LoadCache(root / STATE_DIR, defaults))
     entries: dict[str, ProductEntry] = {}
     raw: dict[str, Document] = {}  # first product document per name, valid or not
     named: list[tuple[str, Document]] = []  # every product document that names itself
-    product_files = sorted(
-        {*(root / PRODUCTS_DIR).glob("**/*.yaml"), *(root / PRODUCTS_DIR).glob("**/*.yml")}
-    )
-    for path in product_files:
-        display = show(path)
-        for doc in _read_docs(path, display, out, digest):
-            if isinstance(doc.data, dict):
-                _merge_defaults(doc, fleet_doc, defaults)
-            product = _validate(doc, "Product", Product, out)
+    for path, display in _product_files(root):
+        for doc, product in _load_product_file(path, display, ctx, out, digest):
             name = _get(doc.data, "metadata", "name")
             if not isinstance(name, str):
                 continue
@@ -255,6 +360,7 @@ def load_fleet(root: Path | str, hooks: LoadHooks) -> tuple[DesiredState | None,
             raw[name] = doc
             if product is not None:
                 entries[name] = ProductEntry(product, display, doc.value_pos(("metadata", "name")))
+    ctx.cache.save()
 
     _check_references(fleet, raw, named, out)
     _check_constitution(constitution_doc, out, hooks.check_condition)
@@ -342,9 +448,9 @@ def _check_references(
     """Cross-document rules, checked on the raw data so an invalid field elsewhere hides nothing."""
     registries = set(fleet.spec.registries) if isinstance(fleet, Fleet) else None
     companies = {c.name for c in fleet.spec.companies} if isinstance(fleet, Fleet) else None
-    graph = nx.DiGraph()
+    edges: dict[str, dict[str, int]] = {}  # name -> dependency -> index in dependsOn (a DiGraph's adjacency)
     for name, doc in named:
-        graph.add_node(name)
+        edges.setdefault(name, {})
         company = _get(doc.data, "metadata", "company")
         if companies is not None and isinstance(company, str) and company not in companies:
             out.at(
@@ -359,7 +465,8 @@ def _check_references(
                     doc.value_pos(("spec", "dependsOn", i)), f"spec.dependsOn[{i}]: unknown product {dep!r}"
                 )
             elif raw[name] is doc:
-                graph.add_edge(name, dep, index=i)
+                edges[name][dep] = i
+                edges.setdefault(dep, {})
         for i, pub in enumerate(_list(_get(doc.data, "spec", "release", "publish"))):
             registry = _get(pub, "registry")
             if registries is not None and isinstance(registry, str) and registry not in registries:
@@ -372,14 +479,24 @@ def _check_references(
         build = _get(doc.data, "spec", "build")
         if isinstance(fleet, Fleet) and isinstance(build, dict):
             ci = build.get("ci") or fleet.spec.ci.default
-            where = doc.key_pos(("spec", "build"))
-            if where.file != doc.file:  # the whole build section came from the Fleet's defaults
-                where = doc.value_pos(("metadata", "name"))
+            problems = []
             if ci == CIKind.LOCAL and not build.get("command"):
-                out.at(where, "spec.build: local CI needs `command`")
+                problems.append("spec.build: local CI needs `command`")
             if ci == CIKind.JENKINS and fleet.spec.ci.jenkins is None:
-                out.at(where, "spec.build: ci is jenkins but the Fleet has no spec.ci.jenkins")
+                problems.append("spec.build: ci is jenkins but the Fleet has no spec.ci.jenkins")
+            if problems:
+                where = doc.key_pos(("spec", "build"))
+                if where.file != doc.file:  # the whole build section came from the Fleet's defaults
+                    where = doc.value_pos(("metadata", "name"))
+                for problem in problems:
+                    out.at(where, problem)
 
+    if _acyclic(edges):
+        return
+    graph = nx.DiGraph()
+    for name, deps in edges.items():
+        graph.add_node(name)
+        graph.add_edges_from((name, dep, {"index": i}) for dep, i in deps.items())
     for cycle in nx.simple_cycles(graph):
         start = cycle.index(min(cycle))
         cycle = cycle[start:] + cycle[:start]
@@ -389,3 +506,21 @@ def _check_references(
         out.at(
             raw[first].value_pos(("spec", "dependsOn", index)), f"spec.dependsOn: dependency cycle: {path}"
         )
+
+
+def _acyclic(edges: Mapping[str, Mapping[str, int]]) -> bool:
+    """Whether the graph has no cycle (Kahn's algorithm, linear; networkx finds the cycles when not)."""
+    indegree = dict.fromkeys(edges, 0)
+    for deps in edges.values():
+        for dep in deps:
+            indegree[dep] += 1
+    ready = [n for n, d in indegree.items() if d == 0]
+    seen = 0
+    while ready:
+        node = ready.pop()
+        seen += 1
+        for dep in edges[node]:
+            indegree[dep] -= 1
+            if indegree[dep] == 0:
+                ready.append(dep)
+    return seen == len(indegree)

@@ -7,7 +7,8 @@ location such as ``('spec', 'build', 'timeout')`` maps back to the line of the o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -31,34 +32,98 @@ class Pos:
     col: int  # 1-based
 
 
-@dataclass
 class Document:
-    """One YAML document: its data, where it starts, and the positions of its keys and values."""
+    """One YAML document: its data, where it starts, and the positions of its keys and values.
 
-    file: str
-    data: Any
-    start: Pos
-    keys: dict[Path, Pos] = field(default_factory=dict)  # position of the key naming a field
-    values: dict[Path, Pos] = field(default_factory=dict)  # position of a field's (or list item's) value
+    A document read on the fast path (``load_yaml_fast``) has its data only; its positions are computed
+    the first time a diagnostic asks for one, by re-parsing its file with the position-keeping loader.
+    ``on_positions`` registers what to add to them then (positions merged in from elsewhere).
+    """
+
+    def __init__(
+        self,
+        file: str,
+        data: Any,
+        start: Pos | None = None,
+        keys: dict[Path, Pos] | None = None,
+        values: dict[Path, Pos] | None = None,
+        text: str | None = None,
+        index: int = 0,
+    ):
+        self.file, self.data = file, data
+        self._text, self._index = text, index
+        self._start = start
+        eager = text is None  # a document built with its positions (or without a source to find them)
+        self._keys: dict[Path, Pos] | None = keys if keys is not None else ({} if eager else None)
+        self._values: dict[Path, Pos] | None = values if values is not None else ({} if eager else None)
+        self._pending: list[Callable[[Document], None]] = []
+        self.hints: dict[Path, Pos] = {}  # value positions known without computing the others
+
+    @property
+    def lazy(self) -> bool:
+        """Whether the positions are not computed yet."""
+        return self._keys is None
+
+    def _materialize(self) -> None:
+        if self._keys is not None:
+            return
+        docs, _ = load_yaml(self._text or "", self.file)
+        doc = docs[self._index]
+        self._start, self._keys, self._values = doc.start, doc.keys, doc.values
+        pending, self._pending = self._pending, []
+        for fn in pending:
+            fn(self)
+
+    def on_positions(self, fn: Callable[[Document], None]) -> None:
+        """Call ``fn(self)`` once the positions exist (now, if they do)."""
+        if self._keys is None:
+            self._pending.append(fn)
+        else:
+            fn(self)
+
+    @property
+    def start(self) -> Pos:
+        """Where the document starts."""
+        self._materialize()
+        assert self._start is not None
+        return self._start
+
+    @property
+    def keys(self) -> dict[Path, Pos]:
+        """Position of the key naming each field."""
+        self._materialize()
+        assert self._keys is not None
+        return self._keys
+
+    @property
+    def values(self) -> dict[Path, Pos]:
+        """Position of each field's (or list item's) value."""
+        self._materialize()
+        assert self._values is not None
+        return self._values
 
     def key_pos(self, path: Path) -> Pos:
         """Position of the key at ``path``, else of the closest enclosing field."""
+        keys, values = self.keys, self.values
         for n in range(len(path), 0, -1):
             p = path[:n]
-            if p in self.keys:
-                return self.keys[p]
-            if p in self.values:
-                return self.values[p]
+            if p in keys:
+                return keys[p]
+            if p in values:
+                return values[p]
         return self.start
 
     def value_pos(self, path: Path) -> Pos:
         """Position of the value at ``path``, else of the closest enclosing field."""
+        if self._keys is None and path in self.hints:
+            return self.hints[path]
+        keys, values = self.keys, self.values
         for n in range(len(path), 0, -1):
             p = path[:n]
-            if p in self.values:
-                return self.values[p]
-            if p in self.keys:
-                return self.keys[p]
+            if p in values:
+                return values[p]
+            if p in keys:
+                return keys[p]
         return self.start
 
 
@@ -144,3 +209,73 @@ def load_yaml(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
     finally:
         loader.dispose()
     return docs, diags
+
+
+# --- the fast path ------------------------------------------------------------------------------
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Unusual(Exception):
+    """The document needs the position-keeping loader (a problem to report, or an alias to copy)."""
+
+
+def _fast_build(node: yaml.Node, construct: Callable[[yaml.Node], Any], seen: set[int]) -> Any:
+    """The data ``_Builder`` would build, without positions; raises ``_Unusual`` where it would report."""
+    if id(node) in seen:  # an alias: _Builder copies, keep its semantics by taking the slow path
+        raise _Unusual
+    seen.add(id(node))
+    cls = type(node)
+    if cls is yaml.ScalarNode:
+        return node.value if node.tag == _STR else construct(node)
+    if cls is yaml.SequenceNode:
+        return [_fast_build(item, construct, seen) for item in node.value]
+    if cls is not yaml.MappingNode:  # pragma: no cover - the composer makes only these three
+        raise _Unusual
+    out: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        if type(key_node) is not yaml.ScalarNode or key_node.tag == _MERGE:
+            raise _Unusual
+        key = key_node.value if key_node.tag == _STR else construct(key_node)
+        if key is None or not isinstance(key, str | int | float | bool) or key in out:
+            raise _Unusual
+        out[key] = _fast_build(value_node, construct, seen)
+    return out
+
+
+def load_yaml_fast(text: str, file: str) -> list[Document] | None:
+    """Every document in ``text`` with its data only (libyaml's C parser and composer, no positions),
+    or None when the file needs ``load_yaml`` to report something (syntax error, duplicate or merge key,
+    non-scalar key) or copies aliases. Positions of a returned document come from ``load_yaml`` on demand.
+    """
+    loader = _Loader(text)
+    docs: list[Document] = []
+    try:
+        construct = loader.construct_object
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:  # pragma: no cover - check_node said there is one
+                continue
+            doc = Document(file, _fast_build(node, construct, set()), text=text, index=len(docs))
+            name = _name_value(node)
+            if name is not None:  # the one position every valid product keeps (ProductEntry.pos)
+                doc.hints[("metadata", "name")] = _pos(file, name)
+            docs.append(doc)
+    except (_Unusual, yaml.YAMLError):
+        return None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def _name_value(node: yaml.Node) -> yaml.Node | None:
+    """The node of ``metadata.name`` in a document's root node, if any."""
+    for section in ("metadata", "name"):
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        found = next((v for k, v in node.value if k.value == section), None)
+        if found is None:
+            return None
+        node = found
+    return node

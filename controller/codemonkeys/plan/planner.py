@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -100,23 +101,62 @@ def _product_facts(
     draft: ProductDraft | None, ancestors: set[str], registry: Registry
 ) -> dict[str, FactValue]:
     """Each facet's fact for one product: true, pending (an allowed upstream action establishes it), ..."""
-    facets = draft.facets if draft else {}
-    kinds = {a.id: a.kind for a in draft.actions} if draft else {}
-    out = {}
-    for f in registry.facets:
-        pending = any(k is f.establishes and aid in ancestors for aid, k in kinds.items())
-        out[f.fact] = _facet_fact(facets.get(f.name), pending)
-        out |= {fact: FactValue.TRUE for fact in f.action_facts}
-        out |= f.facts_of(draft.actions if draft else [])
-    return out
+    return _ProductFacts.of(draft, registry).given(ancestors)
+
+
+@dataclass
+class _ProductFacts:
+    """One product's facts apart from ``pending``, and per fact the actions that would establish it."""
+
+    base: dict[str, FactValue]
+    establishing: dict[str, tuple[str, tuple[str, ...], FactValue]]  # fact -> (facet, action ids, if none)
+
+    @classmethod
+    def of(cls, draft: ProductDraft | None, registry: Registry) -> _ProductFacts:
+        facets = draft.facets if draft else {}
+        actions = draft.actions if draft else []
+        base: dict[str, FactValue] = {}
+        establishing = {}
+        for f in registry.facets:
+            facet = facets.get(f.name)
+            ids = tuple(a.id for a in actions if a.kind is f.establishes)
+            establishing.pop(f.fact, None)
+            base[f.fact] = _facet_fact(facet, False)
+            if ids and not (facet is None or facet.in_sync):
+                establishing[f.fact] = (f.name, ids, base[f.fact])
+            later = {fact: FactValue.TRUE for fact in f.action_facts} | f.facts_of(actions)
+            for fact in later.keys() & establishing.keys():  # a later value replaces the facet's own
+                del establishing[fact]
+            base |= later
+        return cls(base, establishing)
+
+    def given(self, ancestors: set[str]) -> dict[str, FactValue]:
+        """The facts when ``ancestors`` are the allowed actions upstream of the one being gated."""
+        out = dict(self.base)
+        for fact, (_, ids, _) in self.establishing.items():
+            if any(i in ancestors for i in ids):
+                out[fact] = FactValue.PENDING
+        return out
 
 
 def _policy_facts(
-    name: str, drafts: Mapping[str, ProductDraft], ancestors: set[str], products, registry: Registry
+    name: str,
+    drafts: Mapping[str, ProductDraft],
+    ancestors: set[str],
+    products,
+    registry: Registry,
+    memo: dict[str, _ProductFacts] | None = None,
 ) -> dict[str, FactValue]:
     """The facts an action can require: this product's and (prefixed deps.) its dependencies'."""
-    facts = _product_facts(drafts.get(name), ancestors, registry)
-    deps = [_product_facts(drafts.get(d), ancestors, registry) for d in products[name].spec.depends_on]
+    memo = {} if memo is None else memo
+
+    def of(product: str) -> dict[str, FactValue]:
+        if product not in memo:
+            memo[product] = _ProductFacts.of(drafts.get(product), registry)
+        return memo[product].given(ancestors)
+
+    facts = of(name)
+    deps = [of(d) for d in products[name].spec.depends_on]
     for fact in list(facts):
         values = [d[fact] for d in deps] or [FactValue.TRUE]
         facts[f"deps.{fact}"] = min(values, key=_WORST_FIRST.index)
@@ -128,16 +168,24 @@ def _policy_facts(
 
 def product_fingerprint(desired: DesiredView, facts: ProductFacts) -> str:
     """A short hash of one product's observed facts and the fleet revision (approvals bind to it)."""
-    doc = {"revision": desired.revision, "digest": desired.digest, "facts": facts.model_dump(mode="json")}
+    return _product_fingerprint(desired, facts.model_dump(mode="json"))
+
+
+def _product_fingerprint(desired: DesiredView, facts: dict) -> str:
+    doc = {"revision": desired.revision, "digest": desired.digest, "facts": facts}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
 
 
 def fingerprint(desired: DesiredView, observed: Mapping[str, ProductFacts]) -> str:
     """The plan fingerprint: the fleet revision, the desired-state digest and every observed fact."""
+    return _fingerprint(desired, {name: facts.model_dump(mode="json") for name, facts in observed.items()})
+
+
+def _fingerprint(desired: DesiredView, dumps: Mapping[str, dict]) -> str:
     doc = {
         "revision": desired.revision,
         "digest": desired.digest,
-        "facts": {name: observed[name].model_dump(mode="json") for name in sorted(observed)},
+        "facts": {name: dumps[name] for name in sorted(dumps)},
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
@@ -208,6 +256,7 @@ class _Gating:
     now: datetime
     approvals: Mapping[str, Sequence[Approval]]
     registry: Registry
+    facts_memo: dict[str, _ProductFacts] = field(default_factory=dict)  # per product, ancestry aside
 
     def scopes(self, actions: Mapping[str, Action]) -> dict[str, set[str]]:
         """Per product, the actions of it and its direct dependencies. The facts an action may require
@@ -251,7 +300,9 @@ class _Gating:
             action_id=a.id,
             kind=str(a.kind),
             product=desired.products[a.product],
-            facts=_policy_facts(a.product, self.drafts, ancestors, desired.products, self.registry),
+            facts=_policy_facts(
+                a.product, self.drafts, ancestors, desired.products, self.registry, self.facts_memo
+            ),
             now=self.now,
             params=a.params,
             fleet=desired.name,
@@ -279,9 +330,28 @@ def plan(
     ``approvals`` (action id -> approvals on record) lets held actions through; each approval counts
     only for the fleet revision and product fingerprint it was given for.
     """
+    enabled = gc.isenabled()
+    gc.disable()  # no cyclic-GC pauses while ~10 objects per action are built (restored below)
+    try:
+        return _plan(desired, observed, gate, now, only, approvals, registry)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plan(
+    desired: DesiredView,
+    observed: Mapping[str, ProductFacts],
+    gate: Gate,
+    now: datetime,
+    only: Iterable[str] | None,
+    approvals: Mapping[str, Sequence[Approval]] | None,
+    registry: Registry,
+) -> Plan:
     names = sorted(set(only) if only is not None else set(observed))
     products = desired.products
-    fingerprints = {n: product_fingerprint(desired, observed[n]) for n in names}
+    dumps = {n: observed[n].model_dump(mode="json") for n in names}  # once for both fingerprints
+    fingerprints = {n: _product_fingerprint(desired, dumps[n]) for n in names}
     view = FleetView(products, observed)
     drafts = {
         n: plan_product(n, products[n], observed[n], desired.ci.get(n, CIKind.LOCAL), registry, view)
@@ -295,7 +365,7 @@ def plan(
     planned = gating.run(actions, waves(dag))
     return Plan(
         fleet=FleetRef(root=desired.root, revision=desired.revision),
-        fingerprint=fingerprint(desired, {n: observed[n] for n in names}),
+        fingerprint=_fingerprint(desired, dumps),
         actions=planned,
         products={
             n: ProductPlan(
