@@ -81,7 +81,10 @@ def test_events_reach_the_subscribed_webhook_once(tmp_path: Path, receiver: Rece
 
 
 def test_a_key_named_on_is_a_name_not_a_boolean():
-    from codemonkeys.kinds.yamlpos import load_yaml
+    from codemonkeys.kinds.yamlpos import load_yaml, load_yaml_fast
 
-    (doc,), diags = load_yaml("on: [action.failed]\nyes: 1\nsuspend: true\n", "f.yaml")
+    text = "on: [action.failed]\nyes: 1\nsuspend: true\n"
+    (doc,), diags = load_yaml(text, "f.yaml")
     assert not diags and doc.data == {"on": ["action.failed"], "yes": 1, "suspend": True}
+    (fast,) = load_yaml_fast(text, "f.yaml") or [None]
+    assert fast is not None and fast.data == doc.data

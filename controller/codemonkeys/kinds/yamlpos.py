@@ -214,6 +214,7 @@ def load_yaml(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
 # --- the fast path ------------------------------------------------------------------------------
 
 _STR = "tag:yaml.org,2002:str"
+_BOOL = "tag:yaml.org,2002:bool"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
@@ -237,7 +238,7 @@ def _fast_build(node: yaml.Node, construct: Callable[[yaml.Node], Any], seen: se
     for key_node, value_node in node.value:
         if type(key_node) is not yaml.ScalarNode or key_node.tag == _MERGE:
             raise _Unusual
-        key = key_node.value if key_node.tag == _STR else construct(key_node)
+        key = key_node.value if key_node.tag in (_STR, _BOOL) else construct(key_node)  # `on:` is a name
         if key is None or not isinstance(key, str | int | float | bool) or key in out:
             raise _Unusual
         out[key] = _fast_build(value_node, construct, seen)

@@ -93,7 +93,7 @@ class Action(PlanModel):
     reason: str
     depends_on: list[str] = Field(default_factory=list)
     wave: int = 0
-    decision: Decision = Decision(verdict=Verdict.ALLOW)
+    decision: Decision = Field(default_factory=lambda: Decision(verdict=Verdict.ALLOW))
     # Filled after planning from the recorded durations (never part of the fingerprint); absent from the
     # document when no prediction was made, ``predicted_s`` null with 0 samples when nothing predicts it.
     predicted_s: float | None = None
