@@ -625,7 +625,8 @@ class FleetSession:
         """Who may approve ``action``: the members of the holding rules' approvers (empty: anyone)."""
         spec = self.desired.constitution.spec
         traced = {t.rule for t in action.decision.trace}
-        holds = [r for r in spec.rules if r.hold and r.id in traced]
+        overlays = [r for rules in self.desired.overlays.values() for r in rules]
+        holds = [r for r in [*spec.rules, *overlays] if r.hold and r.id in traced]
         return {m for r in holds for name in r.hold.approvers for m in spec.groups.get(name, [name])}
 
     def approve(self, action_id: str, approver: str, comment: str = "") -> Decision:

@@ -21,7 +21,8 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from codemonkeys.kinds.models import API_VERSION, CIKind, Constitution, Fleet, Model, Product
+from codemonkeys.kinds.models import API_VERSION, CIKind, Constitution, Fleet, Model, Product, Rule
+from codemonkeys.kinds.overlays import OVERLAY_DIR, loosenings, overlay_files, scoped
 from codemonkeys.kinds.yamlpos import Document, Pos, dotted, load_yaml
 from codemonkeys.vocab.diagnostics import Diagnostic
 
@@ -53,6 +54,7 @@ class DesiredState:
     constitution: Constitution
     entries: dict[str, ProductEntry] = field(default_factory=dict)
     constitution_revision: str = "unversioned"  # last commit that touched constitution.yaml (+dirty)
+    overlays: dict[str, tuple[Rule, ...]] = field(default_factory=dict)  # company -> its overlay's rules
 
     @cached_property
     def products(self) -> dict[str, Product]:
@@ -208,7 +210,7 @@ class LoadHooks:
     revision: Callable[[Path, Sequence[str], Sequence[str]], str]
 
 
-WATCHED = (FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR)
+WATCHED = (FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR, OVERLAY_DIR)
 
 
 def load_fleet(root: Path | str, hooks: LoadHooks) -> tuple[DesiredState | None, list[Diagnostic]]:
@@ -258,6 +260,7 @@ def load_fleet(root: Path | str, hooks: LoadHooks) -> tuple[DesiredState | None,
 
     _check_references(fleet, raw, named, out)
     _check_constitution(constitution_doc, out, hooks.check_condition)
+    overlays = _load_overlays(root, show, fleet_doc, constitution_doc, out, digest, hooks.check_condition)
 
     diags = sorted(out.diags)
     if diags or fleet is None or constitution is None:
@@ -269,9 +272,46 @@ def load_fleet(root: Path | str, hooks: LoadHooks) -> tuple[DesiredState | None,
         fleet=fleet,
         constitution=constitution,
         entries=dict(sorted(entries.items())),
-        constitution_revision=hooks.revision(root, (CONSTITUTION_FILE,), WATCHED),
+        constitution_revision=hooks.revision(root, (CONSTITUTION_FILE, OVERLAY_DIR), WATCHED),
+        overlays=overlays,
     )
     return state, []
+
+
+def _load_overlays(
+    root: Path,
+    show: Callable[[Path], str],
+    fleet_doc: Document | None,
+    constitution_doc: Document | None,
+    out: _Collector,
+    digest: Any,
+    check_condition: Callable[[str], str | None],
+) -> dict[str, tuple[Rule, ...]]:
+    """The companies' constitution overlays (``kinds.overlays``), each scoped to its company; every
+    loosening, unknown company or invalid rule is a diagnostic."""
+    companies = _list(_get(fleet_doc.data, "spec", "companies")) if fleet_doc is not None else []
+    declared = {c.get("name") for c in companies if isinstance(c, dict)}
+    fleet_ids = (
+        {r.get("id") for r in _list(_get(constitution_doc.data, "spec", "rules")) if isinstance(r, dict)}
+        if constitution_doc is not None
+        else set()
+    )
+    result: dict[str, tuple[Rule, ...]] = {}
+    for path in overlay_files(root):
+        company, display = path.stem, show(path)
+        overlay, doc = _one_doc(path, display, "Constitution", Constitution, out, digest)
+        if doc is None:
+            continue
+        if company not in declared:
+            out.at(
+                doc.start, f"{OVERLAY_DIR}/{path.name}: no company {company!r} in fleet.yaml spec.companies"
+            )
+        _check_constitution(doc, out, check_condition)
+        for pos, message in loosenings(doc, company, fleet_ids):
+            out.at(pos, message)
+        if overlay is not None:
+            result[company] = scoped(overlay.spec.rules, company)
+    return result
 
 
 def _check_constitution(
