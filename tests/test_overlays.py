@@ -110,3 +110,42 @@ def test_a_loosening_overlay_is_a_load_error_at_its_place(
     assert r.returncode == 1
     assert f"{path}:{line}:" in r.stderr and message in r.stderr, r.stderr
     assert r.stderr.count(": error: ") == 1, r.stderr  # exactly this problem
+
+
+def _companies(fleet: Path, defaults: dict[str, dict]) -> Path:
+    doc = yaml.safe_load((fleet / "fleet.yaml").read_text())
+    doc["spec"]["companies"] = [{"name": c, "defaults": d} for c, d in defaults.items()]
+    (fleet / "fleet.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    return fleet / "fleet.yaml"
+
+
+def test_company_defaults_apply_to_its_products_and_the_product_wins(tmp_path: Path):
+    from codemonkeys.api import FleetSession
+    from codemonkeys.context import Context
+
+    fleet = write_dashboard_fleet(tmp_path)
+    shop = yaml.safe_load((fleet / "products" / "shop.yaml").read_text())
+    shop["spec"]["suspend"] = False  # the product's own value wins over its company's default
+    (fleet / "products" / "shop.yaml").write_text(yaml.safe_dump(shop))
+    _companies(
+        fleet,
+        {"acme": {"suspend": True}, "globex": {"release": {"versioning": "pinned", "version": "2.0.0"}}},
+    )
+    products = FleetSession.open(fleet, Context.from_environ()).desired.products
+    assert (products["ledger"].spec.suspend, products["shop"].spec.suspend) == (True, False)
+    assert not products["hash"].spec.suspend
+    assert (
+        str(products["hash"].spec.release.versioning) == "pinned"
+        and products["hash"].spec.release.version == "2.0.0"
+    )
+    assert str(products["ledger"].spec.release.versioning) == "conventional"
+
+
+def test_an_invalid_company_default_is_reported_in_fleet_yaml(tmp_path: Path):
+    fleet = write_dashboard_fleet(tmp_path)
+    path = _companies(fleet, {"acme": {"release": {"versioning": "sometimes"}}, "globex": {}})
+    r = cmctl("validate", "--fleet", str(fleet))
+    assert r.returncode == 1
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "sometimes" in text)
+    col = path.read_text().splitlines()[line - 1].index("sometimes") + 1
+    assert f"{path}:{line}:{col}: error: spec.release.versioning" in r.stderr, r.stderr

@@ -107,8 +107,14 @@ class _Collector:
         self.diags.update(diags)
 
 
-def _merge_defaults(doc: Document, fleet_doc: Document | None, defaults: dict[str, Any]) -> None:
-    """Deep-merge ``defaults`` under ``doc.data['spec']`` (product wins), carrying fleet.yaml positions."""
+def _merge_defaults(
+    doc: Document,
+    fleet_doc: Document | None,
+    defaults: dict[str, Any],
+    at: tuple = ("spec", "defaults"),
+) -> None:
+    """Deep-merge ``defaults`` (found at ``at`` in fleet.yaml) under ``doc.data['spec']`` (what the
+    product already has wins), carrying fleet.yaml positions."""
     spec = doc.data.get("spec")
     if not isinstance(spec, dict) or not defaults:
         return
@@ -119,7 +125,7 @@ def _merge_defaults(doc: Document, fleet_doc: Document | None, defaults: dict[st
             if key not in into:
                 into[key] = copy.deepcopy(value)
                 if fleet_doc is not None:  # positions of everything under this key come from fleet.yaml
-                    src = ("spec", "defaults", *sub[1:])
+                    src = (*at, *sub[1:])
                     for table, target in ((fleet_doc.keys, doc.keys), (fleet_doc.values, doc.values)):
                         for p, pos in table.items():
                             if p[: len(src)] == src:
@@ -128,6 +134,21 @@ def _merge_defaults(doc: Document, fleet_doc: Document | None, defaults: dict[st
                 merge(into[key], value, sub)
 
     merge(spec, defaults, ("spec",))
+
+
+def _merge_company_defaults(doc: Document, fleet_doc: Document | None) -> None:
+    """Deep-merge the defaults of the product's company (``spec.companies[].defaults`` in fleet.yaml)
+    under its spec: the product wins over its company, its company over the fleet's defaults."""
+    company = _get(doc.data, "metadata", "company")
+    if fleet_doc is None or not isinstance(company, str):
+        return
+    for i, entry in enumerate(_list(_get(fleet_doc.data, "spec", "companies"))):
+        if (
+            isinstance(entry, dict)
+            and entry.get("name") == company
+            and isinstance(entry.get("defaults"), dict)
+        ):
+            _merge_defaults(doc, fleet_doc, entry["defaults"], ("spec", "companies", i, "defaults"))
 
 
 def _validate(doc: Document, kind: str, model: type[Model], out: _Collector) -> Model | None:
@@ -240,6 +261,7 @@ def load_fleet(root: Path | str, hooks: LoadHooks) -> tuple[DesiredState | None,
         display = show(path)
         for doc in _read_docs(path, display, out, digest):
             if isinstance(doc.data, dict):
+                _merge_company_defaults(doc, fleet_doc)
                 _merge_defaults(doc, fleet_doc, defaults)
             product = _validate(doc, "Product", Product, out)
             name = _get(doc.data, "metadata", "name")
