@@ -5,6 +5,7 @@ explanation, and a held release is approved from the page, after which the contr
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,6 +92,7 @@ def test_the_api_behind_the_dashboard_and_its_authorisation(controller: Controll
 
 
 def test_the_dashboard_in_chromium_filters_and_approves(controller: Controller, tmp_path: Path):
+    shots = Path(os.environ.get("CM_DASHBOARD_SHOTS") or tmp_path)  # docs/img: the README's pictures
     sync_api = need_module("playwright.sync_api", "pip install -e '.[announce]'")
     need_program("chromium", "apt-get install chromium")
     from codemonkeys.announce.macro import CHROMIUM, CHROMIUM_ARGS
@@ -98,9 +100,9 @@ def test_the_dashboard_in_chromium_filters_and_approves(controller: Controller, 
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
-            _grid_and_filters(page, controller.url, tmp_path)
-            _product_and_approval(page, tmp_path)
+            page = browser.new_page(viewport={"width": 1100, "height": 700})
+            _grid_and_filters(page, controller.url, shots)
+            _product_and_approval(page, shots)
         finally:
             browser.close()
     # the approval was audited under the approver's name, and the controller released shop
@@ -126,6 +128,7 @@ def _grid_and_filters(page, url: str, shots: Path) -> None:
     expect(page.locator("#grid tbody tr")).to_have_count(3)
     assert _rows(page) == ["shop", "hash", "ledger"]  # needs attention first
     assert "3 products: 1 drifting, 2 in sync" in page.locator("#summary").inner_text()
+    page.screenshot(path=str(shots / "dashboard-grid.png"), full_page=True)
     page.select_option("#f-company", "globex")
     expect(page.locator("#grid tbody tr")).to_have_count(1)
     assert _rows(page) == ["hash"]
@@ -135,7 +138,6 @@ def _grid_and_filters(page, url: str, shots: Path) -> None:
     page.fill("#f-label", "")
     page.select_option("#f-status", "drifting")
     assert _rows(page) == ["shop"]
-    page.screenshot(path=str(shots / "grid.png"), full_page=True)
 
 
 def _product_and_approval(page, shots: Path) -> None:
@@ -156,4 +158,5 @@ def _product_and_approval(page, shots: Path) -> None:
     row.locator("input[placeholder=comment]").fill("ship it")
     row.locator("button").click()
     expect(row.get_by_role("status")).to_have_text("approved: now allow", timeout=60_000)
-    page.screenshot(path=str(shots / "product.png"), full_page=True)
+    expect(page.locator("#p-audit tbody")).to_contain_text("approval.given")  # the audit was refreshed
+    page.screenshot(path=str(shots / "dashboard-product.png"), full_page=True)

@@ -130,8 +130,9 @@ function approveCell(action) {
   const result = el("span", { role: "status" });
   button.addEventListener("click", async () => {
     try {
-      const doc = await post("/api/actions/" + action.id + "/approve", { approver: name.value, comment: comment.value });
+      const doc = await post("/api/actions/" + action.id.split("/").map(encodeURIComponent).join("/") + "/approve", { approver: name.value, comment: comment.value });
       result.textContent = "approved: now " + doc.verdict;
+      await loadAudit(location.hash.replace(/^#\/product\//, ""));
     } catch (err) { result.textContent = "refused: " + err.message; }
   });
   return el("td", {}, name, " ", comment, " ", button, " ", result);
@@ -143,9 +144,9 @@ async function loadProduct(name) {
   document.getElementById("p-name").textContent = name;
   document.getElementById("p-status").textContent = "observing…";
   const q = encodeURIComponent(name);
-  const [doc, heal, runs, audit] = await Promise.all([
+  const [doc, heal, runs] = await Promise.all([
     getJSON("/api/products/" + q + "/explain"), getJSON("/api/products/" + q + "/heal"),
-    getJSON("/api/runs?limit=10"), getJSON("/api/audit?limit=30&product=" + q)]);
+    getJSON("/api/runs?limit=10"), loadAudit(encodeURIComponent(name))]);
   document.getElementById("p-status").replaceChildren(
     badge(doc.in_sync ? "in_sync" : "drifting"), doc.suspended ? " suspended" : "", " observed " + doc.observed_at);
   fill("#p-facets", Object.entries(doc.facets).map(([k, f]) =>
@@ -161,7 +162,11 @@ async function loadProduct(name) {
       el("pre", {}, h.patch || "(no patch)"))) : [el("p", {}, "none")]));
   fill("#p-runs", runs.map((r) => el("tr", {}, el("td", {}, "#" + r.id), el("td", {}, badge(r.status)),
     el("td", {}, r.started_at), el("td", {}, JSON.stringify(r.counts || {})))));
-  fill("#p-audit", audit.slice().reverse().map((r) => el("tr", {}, el("td", {}, r.at || r.created_at || ""),
+}
+
+async function loadAudit(quoted) {
+  const audit = await getJSON("/api/audit?limit=30&product=" + quoted);
+  fill("#p-audit", audit.slice().reverse().map((r) => el("tr", {}, el("td", {}, r.at || ""),
     el("td", {}, r.event), el("td", {}, r.actor || ""), el("td", {}, r.action_id || ""))));
 }
 
