@@ -87,6 +87,10 @@ def test_the_api_behind_the_dashboard_and_its_authorisation(controller: Controll
             "/api/actions/ledger/release.cut/approve", json=body, headers={"X-CSRF-Token": csrf}
         )
         assert not_held.status_code == 409, not_held.text  # released already: not in the plan
+        assert browser.post("/ui/logout", json={}).json() == {"signed_in": False}
+        browser.cookies.set("cm_session", login.cookies["cm_session"])  # a stolen, closed session id
+        assert browser.get("/ui/session").json()["signed_in"] is False
+        assert browser.post(approve, json=body, headers={"X-CSRF-Token": csrf}).status_code == 401
     assert httpx.get(f"{url}/api/products/shop/explain").json()["next"][0]["verdict"] == "hold"
     assert TOKEN not in controller.log.read_text()
 
