@@ -39,6 +39,7 @@ from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
 from codemonkeys.vocab.facts import Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, Decision, FacetState, Plan, Verdict
+from codemonkeys.vocab.selectors import ProductRef, SelectorError, select
 
 __all__ = [
     "ApiError",
@@ -46,6 +47,7 @@ __all__ = [
     "FleetSession",
     "LoadError",
     "Reconciled",
+    "SelectorError",
     "StalePlan",
     "load_fleet",
     "load_fleet_or_raise",
@@ -199,6 +201,59 @@ class FleetSession:
                 ),
             }
         return doc
+
+    def refs(self) -> dict[str, ProductRef]:
+        """What selectors look at of every product (company, labels, language, dependencies)."""
+        return {
+            name: ProductRef(
+                name,
+                p.metadata.company,
+                dict(p.metadata.labels),
+                str(p.spec.language),
+                tuple(p.spec.depends_on),
+            )
+            for name, p in self.desired.products.items()
+        }
+
+    def select(self, selectors: Iterable[str] | None) -> list[str]:
+        """The products ``selectors`` select (``codemonkeys.vocab.selectors``); ``SelectorError`` if one
+        is malformed. No selector selects every product."""
+        return select(self.refs(), selectors)
+
+    def fleet(self, selectors: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """One row per selected product (``cmctl fleet ls``, the dashboard's grid): company, labels,
+        language, dependencies, facets as last observed (state, observed value), the released version,
+        the last journaled action, and the last failure. Reads the store only (no observation)."""
+        rows = {s.product: s for s in self.store.statuses()}
+        refs = self.refs()
+        out = []
+        for name in select(refs, selectors):
+            ref, row = refs[name], rows.get(name)
+            facets = row.facets if row else {}
+            last = self.store.actions(product=name)
+            fail = self.store.last_failure(name)
+            out.append(
+                {
+                    "name": name,
+                    "company": ref.company,
+                    "labels": dict(ref.labels),
+                    "language": ref.language,
+                    "depends_on": list(ref.depends_on),
+                    "suspended": self.desired.products[name].spec.suspend,
+                    "in_sync": row.in_sync if row else None,
+                    "observed_at": row.observed_at.isoformat() if row else None,
+                    "facets": {k: v.get("state") for k, v in facets.items()},
+                    "observed": {k: v.get("observed") for k, v in facets.items() if v.get("observed")},
+                    "version": facets.get("release", {}).get("observed"),
+                    "last_run": _last_action(last[-1]) if last else None,
+                    "last_failure": (
+                        {"action": fail.action_id, "run": fail.run_id, "message": fail.message}
+                        if fail
+                        else None
+                    ),
+                }
+            )
+        return out
 
     def product_status(self, name: str) -> dict[str, Any]:
         """One product's full status document (facets with their messages), as the HTTP API serves it."""
@@ -570,7 +625,8 @@ class FleetSession:
         """Who may approve ``action``: the members of the holding rules' approvers (empty: anyone)."""
         spec = self.desired.constitution.spec
         traced = {t.rule for t in action.decision.trace}
-        holds = [r for r in spec.rules if r.hold and r.id in traced]
+        overlays = [r for rules in self.desired.overlays.values() for r in rules]
+        holds = [r for r in [*spec.rules, *overlays] if r.hold and r.id in traced]
         return {m for r in holds for name in r.hold.approvers for m in spec.groups.get(name, [name])}
 
     def approve(self, action_id: str, approver: str, comment: str = "") -> Decision:
@@ -652,6 +708,17 @@ class FleetSession:
         if files is None:
             raise ApiError(f"cannot read {product}'s repository")
         return call_graph([parse_file(path, data) for path, data in files.items() if language_for(path)])
+
+
+def _last_action(rec: Any) -> dict[str, Any]:
+    """A journaled action as the fleet rows show it."""
+    when = rec.finished_at or rec.started_at
+    return {
+        "run": rec.run_id,
+        "action": rec.action_id,
+        "status": rec.status,
+        "at": when.isoformat(timespec="seconds") if when else None,
+    }
 
 
 def _dependency_conflicts(product: str, plan: Plan) -> list[dict[str, str]]:

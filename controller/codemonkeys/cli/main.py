@@ -30,6 +30,7 @@ from codemonkeys.cli.common import (
     session,
 )
 from codemonkeys.cli.diff import diff_cmd
+from codemonkeys.cli.fleet import fleet_app
 from codemonkeys.cli.graph import graph_cmd
 from codemonkeys.cli.groups import audit_app, controller_app, demo_app, policy_app, schema_app
 from codemonkeys.cli.oracle import oracle_app
@@ -248,6 +249,7 @@ for _name, _sub in (
     ("oracle", oracle_app),
     ("swarm", swarm_app),
     ("controller", controller_app),
+    ("fleet", fleet_app),
 ):
     app.add_typer(_sub, name=_name)
 

@@ -54,7 +54,10 @@ def make_gate(desired: DesiredState, store: Store, now: datetime) -> Gate:
             meta = products[rec.product].metadata if rec.product in products else None
             company, labels = (meta.company, tuple(sorted(meta.labels.items()))) if meta else (None, ())
             history.append(HistoryEntry(rec.kind, rec.product, company, finished, rec.action_id, labels))
-    return Gate(desired.constitution, history=history, revision=desired.constitution_revision)
+    overlays = [r for rules in desired.overlays.values() for r in rules]
+    return Gate(
+        desired.constitution, history=history, revision=desired.constitution_revision, overlays=overlays
+    )
 
 
 def approvals_on_record(store: Store, products: Iterable[str]) -> dict[str, list[Approval]]:

@@ -27,7 +27,7 @@ import pydantic
 from codemonkeys.kinds.models import Product
 
 CACHE_FILE = "load-cache.pickle"
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class CachedDoc:
     name_line: int  # position of metadata.name's value
     name_col: int
     product: Product
-    added: tuple  # paths merged in from the defaults (their positions point into fleet.yaml)
+    added: tuple  # (where in fleet.yaml, path) merged in from the defaults: positions point there
 
 
 @cache

@@ -25,7 +25,8 @@ import networkx as nx
 from pydantic import ValidationError
 
 from codemonkeys.kinds.cache import CachedDoc, LoadCache
-from codemonkeys.kinds.models import API_VERSION, CIKind, Constitution, Fleet, Model, Product
+from codemonkeys.kinds.models import API_VERSION, CIKind, Constitution, Fleet, Model, Product, Rule
+from codemonkeys.kinds.overlays import OVERLAY_DIR, loosenings, overlay_files, scoped
 from codemonkeys.kinds.yamlpos import Document, Pos, dotted, load_yaml, load_yaml_fast
 from codemonkeys.vocab.diagnostics import Diagnostic
 
@@ -57,6 +58,7 @@ class DesiredState:
     constitution: Constitution
     entries: dict[str, ProductEntry] = field(default_factory=dict)
     constitution_revision: str = "unversioned"  # last commit that touched constitution.yaml (+dirty)
+    overlays: dict[str, tuple[Rule, ...]] = field(default_factory=dict)  # company -> its overlay's rules
 
     @cached_property
     def products(self) -> dict[str, Product]:
@@ -109,9 +111,15 @@ class _Collector:
         self.diags.update(diags)
 
 
-def _merge_defaults(doc: Document, fleet_doc: Document | None, defaults: dict[str, Any]) -> tuple:
-    """Deep-merge ``defaults`` under ``doc.data['spec']`` (product wins), carrying fleet.yaml positions.
-    Returns the paths merged in (whole subtrees)."""
+def _merge_defaults(
+    doc: Document,
+    fleet_doc: Document | None,
+    defaults: dict[str, Any],
+    at: tuple = ("spec", "defaults"),
+) -> tuple:
+    """Deep-merge ``defaults`` (found at ``at`` in fleet.yaml) under ``doc.data['spec']`` (what the
+    product already has wins), carrying fleet.yaml positions. Returns what was merged in: ``(at, path)``
+    of each whole subtree."""
     spec = doc.data.get("spec")
     if not isinstance(spec, dict) or not defaults:
         return ()
@@ -122,7 +130,7 @@ def _merge_defaults(doc: Document, fleet_doc: Document | None, defaults: dict[st
             sub = (*path, key)
             if key not in into:
                 into[key] = copy.deepcopy(value)
-                added.append(sub)
+                added.append((at, sub))
             elif isinstance(into[key], dict) and isinstance(value, dict):
                 merge(into[key], value, sub)
 
@@ -139,12 +147,28 @@ def carry_positions(doc: Document, fleet_doc: Document | None, added: tuple) -> 
 
 def _carry_positions(doc: Document, fleet_doc: Document, added: tuple) -> None:
     """Positions of everything merged in from the defaults point into fleet.yaml."""
-    for sub in added:
-        src = ("spec", "defaults", *sub[1:])
+    for at, sub in added:
+        src = (*at, *sub[1:])
         for table, target in ((fleet_doc.keys, doc.keys), (fleet_doc.values, doc.values)):
             for p, pos in table.items():
                 if p[: len(src)] == src:
                     target.setdefault((*sub, *p[len(src) :]), pos)
+
+
+def _merge_company_defaults(doc: Document, fleet_doc: Document | None) -> tuple:
+    """Deep-merge the defaults of the product's company (``spec.companies[].defaults`` in fleet.yaml)
+    under its spec: the product wins over its company, its company over the fleet's defaults."""
+    company = _get(doc.data, "metadata", "company")
+    if fleet_doc is None or not isinstance(company, str):
+        return ()
+    for i, entry in enumerate(_list(_get(fleet_doc.data, "spec", "companies"))):
+        if (
+            isinstance(entry, dict)
+            and entry.get("name") == company
+            and isinstance(entry.get("defaults"), dict)
+        ):
+            return _merge_defaults(doc, fleet_doc, entry["defaults"], ("spec", "companies", i, "defaults"))
+    return ()
 
 
 def _validate(doc: Document, kind: str, model: type[Model], out: _Collector) -> Model | None:
@@ -241,7 +265,7 @@ class LoadHooks:
     revision: Callable[[Path, Sequence[str], Sequence[str]], str]
 
 
-WATCHED = (FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR)
+WATCHED = (FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR, OVERLAY_DIR)
 
 
 def _product_files(root: Path) -> list[tuple[str, str]]:
@@ -281,7 +305,12 @@ def _load_product_file(
         return loaded
     loaded, added = [], []
     for doc in _parse(raw, display, out):
-        added.append(_merge_defaults(doc, ctx.fleet_doc, ctx.defaults) if isinstance(doc.data, dict) else ())
+        merged: tuple = ()
+        if isinstance(doc.data, dict):
+            merged = _merge_company_defaults(doc, ctx.fleet_doc) + _merge_defaults(
+                doc, ctx.fleet_doc, ctx.defaults
+            )
+        added.append(merged)
         loaded.append((doc, _validate(doc, "Product", Product, out)))
     if loaded and all(p is not None and d.lazy and ("metadata", "name") in d.hints for d, p in loaded):
         docs = []
@@ -339,7 +368,10 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
     # Raw defaults even when the Fleet itself is invalid, so product errors are still all reported.
     defaults = _get(fleet_doc.data, "spec", "defaults") if fleet_doc is not None else None
     defaults = defaults if isinstance(defaults, dict) else {}
-    ctx = _ProductContext(fleet_doc, defaults, LoadCache(root / STATE_DIR, defaults))
+    companies = _get(fleet_doc.data, "spec", "companies") if fleet_doc is not None else None
+    ctx = _ProductContext(
+        fleet_doc, defaults, LoadCache(root / STATE_DIR, {"fleet": defaults, "companies": companies})
+    )
     entries: dict[str, ProductEntry] = {}
     raw: dict[str, Document] = {}  # first product document per name, valid or not
     named: list[tuple[str, Document]] = []  # every product document that names itself
@@ -364,6 +396,7 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
 
     _check_references(fleet, raw, named, out)
     _check_constitution(constitution_doc, out, hooks.check_condition)
+    overlays = _load_overlays(root, show, fleet_doc, constitution_doc, out, digest, hooks.check_condition)
 
     diags = sorted(out.diags)
     if diags or fleet is None or constitution is None:
@@ -375,9 +408,46 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
         fleet=fleet,
         constitution=constitution,
         entries=dict(sorted(entries.items())),
-        constitution_revision=hooks.revision(root, (CONSTITUTION_FILE,), WATCHED),
+        constitution_revision=hooks.revision(root, (CONSTITUTION_FILE, OVERLAY_DIR), WATCHED),
+        overlays=overlays,
     )
     return state, []
+
+
+def _load_overlays(
+    root: Path,
+    show: Callable[[Path], str],
+    fleet_doc: Document | None,
+    constitution_doc: Document | None,
+    out: _Collector,
+    digest: Any,
+    check_condition: Callable[[str], str | None],
+) -> dict[str, tuple[Rule, ...]]:
+    """The companies' constitution overlays (``kinds.overlays``), each scoped to its company; every
+    loosening, unknown company or invalid rule is a diagnostic."""
+    companies = _list(_get(fleet_doc.data, "spec", "companies")) if fleet_doc is not None else []
+    declared = {c.get("name") for c in companies if isinstance(c, dict)}
+    fleet_ids = (
+        {r.get("id") for r in _list(_get(constitution_doc.data, "spec", "rules")) if isinstance(r, dict)}
+        if constitution_doc is not None
+        else set()
+    )
+    result: dict[str, tuple[Rule, ...]] = {}
+    for path in overlay_files(root):
+        company, display = path.stem, show(path)
+        overlay, doc = _one_doc(path, display, "Constitution", Constitution, out, digest)
+        if doc is None:
+            continue
+        if company not in declared:
+            out.at(
+                doc.start, f"{OVERLAY_DIR}/{path.name}: no company {company!r} in fleet.yaml spec.companies"
+            )
+        _check_constitution(doc, out, check_condition)
+        for pos, message in loosenings(doc, company, fleet_ids):
+            out.at(pos, message)
+        if overlay is not None:
+            result[company] = scoped(overlay.spec.rules, company)
+    return result
 
 
 def _check_constitution(

@@ -121,6 +121,11 @@ class Company(Model):
 
     name: Name
     display_name: str | None = None
+    defaults: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Product spec fragments merged under the spec of this company's products "
+        "(the product wins, then its company, then the fleet's spec.defaults)",
+    )
 
 
 class Credentials(Model):

@@ -187,9 +187,11 @@ class Gate:
         constitution: Constitution,
         history: Sequence[HistoryEntry] = (),
         revision: str = "",
+        overlays: Sequence[Rule] = (),
     ):
         self.constitution = constitution
-        self.rules = list(constitution.spec.rules)
+        self.rules = [*constitution.spec.rules, *overlays]
+        self._tighten_only = {id(r) for r in overlays}  # company overlay rules: they never allow
         self.groups = constitution.spec.groups
         self.history = list(history)
         self.revision = revision  # the constitution's git revision, for the decision log
@@ -362,7 +364,8 @@ class Gate:
                 if worst:
                     advisory.append(f"{rule.id}: {worst.message}")
                 continue
-            covering = covering or rule
+            if id(rule) not in self._tighten_only:
+                covering = covering or rule
             duties += [str(d) for d in rule.audit if str(d) not in duties]
             if worst and (deciding is None or worst.effect < deciding[1].effect):
                 deciding = (rule, worst)

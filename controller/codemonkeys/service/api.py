@@ -12,6 +12,7 @@ import hmac
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 
 from codemonkeys.service.controller import Controller
+from codemonkeys.service.dashboard import add_dashboard
 from codemonkeys.service.webhooks import (
     WebhookError,
     parse_git_push,
@@ -43,11 +44,12 @@ def product_doc(ctl: Controller, name: str) -> dict:
 
 
 def create_app(ctl: Controller) -> FastAPI:
-    """The controller's HTTP API: health, metrics, products, runs, audit, reconcile and webhooks."""
+    """The controller's HTTP API: health, metrics, products, runs, audit, reconcile, webhooks, dashboard."""
     app = FastAPI(title="Code Monkeys controller", version="1", description=__doc__)
     _read_routes(app, ctl)
     _write_routes(app, ctl)
     _hook_routes(app, ctl)
+    add_dashboard(app, ctl)
     return app
 
 
