@@ -98,13 +98,13 @@ class FleetSession:
     def open(cls, root: Path | str, context: Context) -> FleetSession:
         """Load the fleet at ``root`` and open its store; ``LoadError`` (every diagnostic) if invalid."""
         desired = load_fleet_or_raise(root)
-        return cls(desired, open_store(desired), context)
+        return cls(desired, open_store(desired, context.secrets), context)
 
     @classmethod
     def load(cls, root: Path | str, context: Context) -> tuple[FleetSession | None, list[Diagnostic]]:
         """Like ``open`` but returns the diagnostics instead of raising."""
         desired, diags = load_fleet(root)
-        return (cls(desired, open_store(desired), context) if desired else None), diags
+        return (cls(desired, open_store(desired, context.secrets), context) if desired else None), diags
 
     # --- plan and apply ---------------------------------------------------------------------------
 

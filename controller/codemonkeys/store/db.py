@@ -33,6 +33,7 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +41,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 GENESIS = "0" * 64
+AUDIT_LOCK_KEY = 0x636D_6175_6469_74  # "cmaudit": the PostgreSQL advisory lock serializing audit appends
 
 
 def utcnow() -> datetime:
@@ -773,8 +775,9 @@ class Store:
     ) -> AuditRecord:
         """Append one record to the hash chain.
 
-        Writers in this process are serialized by a lock; a writer in another process that wins the
-        race makes our insert fail on the unique ``seq``, and we retry on top of its record.
+        Writers in this process are serialized by a lock; on PostgreSQL writers in every process are
+        serialized in the database (a transaction-scoped advisory lock). Elsewhere a writer in another
+        process that wins the race makes our insert fail on the unique ``seq``, and we retry on top of it.
         """
         for attempt in range(10):
             try:
@@ -787,6 +790,8 @@ class Store:
 
     def _append_audit(self, event_name, actor, data, product, action_id, run_id) -> AuditRecord:
         with self.session() as s:
+            if self.engine.dialect.name == "postgresql":
+                s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
             last = s.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).first()
             rec = AuditRecord(
                 seq=(last.seq + 1) if last else 1,

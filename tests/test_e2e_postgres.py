@@ -1,0 +1,42 @@
+"""End to end on PostgreSQL: the demo fleet with ``spec.state.url`` on a real throwaway cluster, the
+database user named by a secret reference (an environment variable), applied by the real CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codemonkeys.demo import Workspace
+from conftest import cmctl
+from servers.postgres import postgres_cluster, postgres_url  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+
+def point_state_at(fleet: Path, url: str) -> None:
+    """Give the fleet a ``spec.state`` on ``url`` (without its user) with credentials by reference."""
+    host_part = url.replace("postgres@", "")
+    doc = (fleet / "fleet.yaml").read_text()
+    state = f"spec:\n  state:\n    url: {host_part}\n    credentials:\n      usernameEnv: CM_TEST_PG_USER\n"
+    (fleet / "fleet.yaml").write_text(doc.replace("spec:\n", state, 1))
+
+
+def test_apply_converges_with_state_on_postgresql(workspace: Workspace, postgres_url: str):
+    fleet = str(workspace.fleet)
+    point_state_at(workspace.fleet, postgres_url)
+    env = {"CM_TEST_PG_USER": "postgres"}
+    assert cmctl("validate", "--fleet", fleet).returncode == 0
+    r = cmctl("apply", "--fleet", fleet, "--auto-approve", "--parallelism", "3", env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    again = cmctl("plan", "--fleet", fleet, "--detailed-exitcode", env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "5 products in sync, 0 drifting" in again.stdout
+    verify = cmctl("audit", "verify", "--fleet", fleet, env=env)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert not (workspace.fleet / ".cmctl" / "state.db").exists()  # nothing went to SQLite
+
+    # without the secret the database refuses the default user: an error, not a traceback
+    r = cmctl("status", "--fleet", fleet, env={"CM_TEST_PG_USER": "", "USER": "nobody-here"})
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr
