@@ -1,5 +1,6 @@
 """End to end on PostgreSQL: the demo fleet with ``spec.state.url`` on a real throwaway cluster, the
-database user named by a secret reference (an environment variable), applied by the real CLI."""
+database user named by a secret reference (an environment variable), migrated with ``cmctl db upgrade``
+and applied by the real CLI."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 
 from codemonkeys.demo import Workspace
 from conftest import cmctl
-from servers.postgres import postgres_cluster, postgres_url  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +27,13 @@ def test_apply_converges_with_state_on_postgresql(workspace: Workspace, postgres
     point_state_at(workspace.fleet, postgres_url)
     env = {"CM_TEST_PG_USER": "postgres"}
     assert cmctl("validate", "--fleet", fleet).returncode == 0
+    refused = cmctl("apply", "--fleet", fleet, "--auto-approve", env=env)
+    assert refused.returncode == 1 and "run `cmctl db upgrade`" in refused.stderr, refused.stderr
+    assert cmctl("db", "current", "--fleet", fleet, env=env).returncode == 1
+    up = cmctl("db", "upgrade", "--fleet", fleet, env=env)
+    assert up.returncode == 0 and "upgraded unmigrated ->" in up.stdout, up.stdout + up.stderr
+    current = cmctl("db", "current", "--fleet", fleet, env=env)
+    assert current.returncode == 0 and "(up to date)" in current.stdout, current.stdout
     r = cmctl("apply", "--fleet", fleet, "--auto-approve", "--parallelism", "3", env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     again = cmctl("plan", "--fleet", fleet, "--detailed-exitcode", env=env)

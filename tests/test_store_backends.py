@@ -9,9 +9,10 @@ import multiprocessing
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import create_engine
 
 from codemonkeys.store.db import ActionStatus, RunStatus, Store
-from servers.postgres import postgres_cluster, postgres_url  # noqa: F401
+from codemonkeys.store.migrate import upgrade
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -19,7 +20,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> str:
     """A fresh store URL on each backend."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'state.db'}"
-    return request.getfixturevalue("postgres_url")
+    url = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    upgrade(engine)  # PostgreSQL is never migrated implicitly (tests/test_migrations.py)
+    engine.dispose()
+    return url
 
 
 @pytest.fixture
@@ -36,7 +41,9 @@ def test_runs_journal_and_history_keep_utc_and_json(store: Store):
         [{"action_id": "a/build.run", "product": "a", "kind": "build.run", "params": {"n": [1, "x"]}}],
     )
     done = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
-    store.update_action(run.id, "a/build.run", status=ActionStatus.SUCCEEDED, finished_at=done, outputs={"k": None})
+    store.update_action(
+        run.id, "a/build.run", status=ActionStatus.SUCCEEDED, finished_at=done, outputs={"k": None}
+    )
     store.append_log(run.id, "a/build.run", "line 1\n")
     store.append_log(run.id, "a/build.run", "line 2\n")
     store.finish_run(run.id, RunStatus.SUCCEEDED, {"ok": 1, "nested": {"a": [True, None]}})
@@ -83,7 +90,16 @@ def test_swarm_records_heal_attempts_and_notifications(store: Store):
     store.record_duration(product="a", kind="build.run", status="succeeded", seconds=1.5, commit="c1")
     assert store.last_commit_run("a", "build.run") == "c1"
     store.record_conflicts(
-        [{"product": "a", "commit": "c", "ci": "local", "tool": "pip", "package": "x", "involved": ["1", "2"]}]
+        [
+            {
+                "product": "a",
+                "commit": "c",
+                "ci": "local",
+                "tool": "pip",
+                "package": "x",
+                "involved": ["1", "2"],
+            }
+        ]
     )
     assert store.conflicts("a")[0].involved == ["1", "2"]
     tpl = {

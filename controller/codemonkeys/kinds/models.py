@@ -194,7 +194,7 @@ class StateConfig(Model):
 
     url: str | None = Field(
         None,
-        description="SQLAlchemy URL (postgresql+psycopg://HOST:PORT/DB); default: SQLite under <fleet>/.cmctl/",
+        description="SQLAlchemy URL (postgresql+psycopg://HOST:PORT/DB); default: SQLite in <fleet>/.cmctl/",
     )
     credentials: Credentials | None = Field(
         None, description="Environment variables holding the database user and password (not in the URL)"

@@ -49,6 +49,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class StoreError(Exception):
+    """The state database cannot be used: unreachable, or its schema is not this version's (the message
+    says what to do, e.g. run ``cmctl db upgrade``)."""
+
+
 class RunStatus(StrEnum):
     """Where a run stands: ``running``, ``succeeded``, ``failed``, or ``interrupted`` (its process died)."""
 
@@ -382,9 +387,25 @@ class Store:
         self.engine: Engine = create_engine(url, future=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        self._check_schema()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._audit_lock = threading.Lock()
+
+    def _check_schema(self) -> None:
+        from sqlalchemy.exc import OperationalError
+
+        from codemonkeys.store.migrate import ensure_schema
+
+        try:
+            ensure_schema(self.engine)
+        except OperationalError as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            self.engine.dispose()
+            raise StoreError(f"cannot open the state database {where}: {reason}") from None
+        except StoreError:
+            self.engine.dispose()
+            raise
 
     @contextmanager
     def session(self) -> Iterator[Session]:
