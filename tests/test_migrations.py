@@ -5,6 +5,8 @@ job queue's ``procrastinate_*`` tables are left alone."""
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -67,3 +69,23 @@ def test_sqlite_needs_no_setup_new_or_pre_alembic(tmp_path):
     assert schema_state(engine).up_to_date and [a.approver for a in store.approvals()] == ["ann"]
     store.engine.dispose()
     engine.dispose()
+
+
+def _open_and_audit(url: str) -> None:
+    store = Store(url)
+    store.audit("opened", "test")
+    store.engine.dispose()
+
+
+def test_processes_opening_a_new_sqlite_store_at_once_migrate_it_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_open_and_audit, args=(url,)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    store = Store(url)
+    assert store.verify_audit().records == 4
+    store.engine.dispose()

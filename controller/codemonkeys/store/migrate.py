@@ -101,7 +101,7 @@ def ensure_schema(engine: Engine) -> None:
     if state.up_to_date:
         return
     if engine.dialect.name == "sqlite" and state.current is None:
-        upgrade(engine)
+        _upgrade_sqlite_once(engine)
         return
     where = engine.url.render_as_string(hide_password=True)
     if state.current is None:
@@ -115,6 +115,20 @@ def ensure_schema(engine: Engine) -> None:
     raise SchemaError(
         f"the state database {where} is at revision {state.current}, not {state.head}: run `cmctl db upgrade`"
     )
+
+
+def _upgrade_sqlite_once(engine: Engine) -> None:
+    """Upgrade a new SQLite store while holding a file lock next to it: processes opening the same new
+    file at once (a controller and a ``cmctl``) migrate it once, the others find it done."""
+    from filelock import FileLock
+
+    database = engine.url.database
+    if not database or database == ":memory:":
+        upgrade(engine)
+        return
+    with FileLock(f"{database}.migrate.lock", timeout=120):
+        if schema_state(engine).current is None:
+            upgrade(engine)
 
 
 def _known_revisions() -> set[str]:
