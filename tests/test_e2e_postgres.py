@@ -47,3 +47,14 @@ def test_apply_converges_with_state_on_postgresql(workspace: Workspace, postgres
     r = cmctl("status", "--fleet", fleet, env={"CM_TEST_PG_USER": "", "USER": "nobody-here"})
     assert r.returncode != 0
     assert "Traceback" not in r.stderr
+
+
+def test_the_controller_refuses_an_unmigrated_database(workspace: Workspace, postgres_url: str):
+    point_state_at(workspace.fleet, postgres_url)
+    env = {"CM_TEST_PG_USER": "postgres"}
+    r = cmctl("controller", "run", "--fleet", str(workspace.fleet), "--once", env=env)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "not migrated: run `cmctl db upgrade`" in r.stderr
+    assert "Traceback" not in r.stderr
+    bad = cmctl("db", "current", "--fleet", str(workspace.fleet / "products"), env=env)
+    assert bad.returncode == 1 and "invalid" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr

@@ -97,7 +97,11 @@ def _open_store(desired: DesiredState, context: Context) -> Store:
 def _state_engine(root: Path | str, context: Context):
     from sqlalchemy import create_engine
 
-    desired = load_fleet_or_raise(root)
+    try:
+        desired = load_fleet_or_raise(root)
+    except LoadError as exc:
+        first = exc.diagnostics[0] if exc.diagnostics else "no fleet"
+        raise ApiError(f"the fleet at {root} is invalid (cmctl validate says why): {first}") from None
     desired.state_dir.mkdir(parents=True, exist_ok=True)
     url = state_url_with_credentials(desired, context.secrets)
     if url.startswith("sqlite:///"):
