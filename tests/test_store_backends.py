@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine
 
-from codemonkeys.store.db import ActionStatus, RunStatus, Store
+from codemonkeys.store.db import ActionStatus, ProductBusy, RunStatus, Store
 from codemonkeys.store.migrate import upgrade
 
 
@@ -142,3 +142,26 @@ def test_audit_chain_holds_with_writers_in_several_processes(store: Store, store
     check = store.verify_audit()
     assert check.ok and check.records == 100, check
     assert {r.actor for r in store.audit_records(limit=100)} == {"w0", "w1", "w2", "main"}
+
+
+def test_product_locks_in_postgresql_exclude_other_connections(postgres_url: str):
+    engine = create_engine(postgres_url)
+    upgrade(engine)
+    engine.dispose()
+    a, b = Store(postgres_url), Store(postgres_url)
+    assert a.shared and b.shared
+    with a.lock_products({"p1", "p2"}):
+        with pytest.raises(ProductBusy) as busy, b.lock_products({"p0", "p2"}):
+            pass
+        assert busy.value.product == "p2"
+        with b.lock_products({"p0", "p3"}):  # other products proceed; p0 was let go above
+            pass
+    with b.lock_products({"p1", "p2"}):  # released
+        pass
+    # a dead run is interrupted only by an apply holding one of its products
+    run = a.start_run("r", "f")
+    a.add_actions(run.id, [{"action_id": "p1/build.run", "product": "p1", "kind": "build.run"}])
+    assert b.mark_interrupted({"p9"}) == []
+    assert b.mark_interrupted({"p1"}) == [run.id]
+    a.engine.dispose()
+    b.engine.dispose()

@@ -54,6 +54,20 @@ class StoreError(Exception):
     says what to do, e.g. run ``cmctl db upgrade``)."""
 
 
+class ProductBusy(Exception):
+    """Another process holds the database lock of a product (``Store.lock_products``)."""
+
+    def __init__(self, product: str):
+        super().__init__(product)
+        self.product = product
+
+
+def product_lock_key(product: str) -> int:
+    """The PostgreSQL advisory lock key of ``product`` (a signed 64-bit hash of its name)."""
+    digest = hashlib.sha256(f"codemonkeys.product:{product}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 class RunStatus(StrEnum):
     """Where a run stands: ``running``, ``succeeded``, ``failed``, or ``interrupted`` (its process died)."""
 
@@ -430,10 +444,39 @@ class Store:
             assert run is not None
             run.status, run.summary, run.finished_at = status, summary, utcnow()
 
-    def mark_interrupted(self) -> list[int]:
-        """Runs and actions still `running` belong to a dead apply (the caller holds the fleet lock)."""
+    @property
+    def shared(self) -> bool:
+        """Whether the store is shared between machines (PostgreSQL): applies lock products in the
+        database (``lock_products``) instead of a file lock next to the state."""
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def lock_products(self, products: set[str]) -> Iterator[None]:
+        """Hold the database locks of ``products`` (PostgreSQL session advisory locks on one dedicated
+        connection: a dead process's locks go with its connection). ``ProductBusy`` naming the first
+        product another process holds; nothing stays locked then."""
+        conn = self.engine.connect()
+        try:
+            for name in sorted(products):
+                held = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": product_lock_key(name)})
+                if not held.scalar():
+                    raise ProductBusy(name)
+            yield
+        finally:
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock_all()"))
+            finally:
+                conn.close()
+
+    def mark_interrupted(self, products: set[str] | None = None) -> list[int]:
+        """Runs and actions still `running` belong to a dead apply (the caller holds the fleet lock, or on
+        a shared store the locks of ``products``: then only runs that touched one of them are dead)."""
         with self.session() as s:
-            runs = s.scalars(select(Run).where(Run.status == RunStatus.RUNNING)).all()
+            q = select(Run).where(Run.status == RunStatus.RUNNING)
+            if products is not None:
+                touched = select(ActionRecord.run_id).where(ActionRecord.product.in_(sorted(products)))
+                q = q.where(Run.id.in_(touched))
+            runs = s.scalars(q).all()
             for run in runs:
                 run.status, run.finished_at = RunStatus.INTERRUPTED, utcnow()
                 for rec in s.scalars(
