@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from codemonkeys.demo import Workspace
+from codemonkeys.store.db import Store
 from conftest import cmctl
 
 pytestmark = pytest.mark.slow
@@ -58,3 +59,18 @@ def test_the_controller_refuses_an_unmigrated_database(workspace: Workspace, pos
     assert "Traceback" not in r.stderr
     bad = cmctl("db", "current", "--fleet", str(workspace.fleet / "products"), env=env)
     assert bad.returncode == 1 and "invalid" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+
+
+def test_applies_lock_products_in_the_database(workspace: Workspace, postgres_url: str):
+    point_state_at(workspace.fleet, postgres_url)
+    env = {"CM_TEST_PG_USER": "postgres"}
+    fleet = str(workspace.fleet)
+    assert cmctl("db", "upgrade", "--fleet", fleet, env=env).returncode == 0
+    holder = Store(postgres_url)  # another machine's apply of acme-text
+    with holder.lock_products({"acme-text"}):
+        busy = cmctl("apply", "--fleet", fleet, "--auto-approve", "-p", "acme-text", env=env)
+        assert busy.returncode == 1
+        assert "another apply is running on product acme-text" in busy.stderr, busy.stderr
+        other = cmctl("apply", "--fleet", fleet, "--auto-approve", "-p", "globex-hash", env=env)
+        assert other.returncode == 0, other.stdout + other.stderr
+    holder.engine.dispose()
