@@ -23,6 +23,7 @@ from servers.ollama.fixtures import (  # noqa: F401  (the Ollama-compatible serv
     ollama_scripted_server,
     ollama_server,
 )
+from servers.postgres import postgres_cluster, postgres_url  # noqa: F401  (a throwaway PostgreSQL cluster)
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).parent / "cases"

@@ -28,13 +28,15 @@ from codemonkeys.engine import (
     check_fresh,
     make_plan,
     open_store,
+    state_url_with_credentials,
 )
 from codemonkeys.engine.durations import history
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.load import load_fleet, load_fleet_or_raise
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import dependency_closure
-from codemonkeys.store.db import ChainCheck, Store
+from codemonkeys.store.db import ChainCheck, Store, StoreError
+from codemonkeys.store.migrate import SchemaState, schema_state, upgrade
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
 from codemonkeys.vocab.facts import Unknown
@@ -87,6 +89,53 @@ class Reconciled:
         return self.ok and self.after is not None and bool(self.after.runnable)
 
 
+def _open_store(desired: DesiredState, context: Context) -> Store:
+    try:
+        return open_store(desired, context.secrets)
+    except StoreError as exc:
+        raise ApiError(str(exc)) from None
+
+
+def _state_engine(root: Path | str, context: Context):
+    from sqlalchemy import create_engine
+
+    try:
+        desired = load_fleet_or_raise(root)
+    except LoadError as exc:
+        first = exc.diagnostics[0] if exc.diagnostics else "no fleet"
+        raise ApiError(f"the fleet at {root} is invalid (cmctl validate says why): {first}") from None
+    desired.state_dir.mkdir(parents=True, exist_ok=True)
+    url = state_url_with_credentials(desired, context.secrets)
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(url)
+
+
+def database_state(root: Path | str, context: Context) -> SchemaState:
+    """The schema revision of the fleet's state database and the newest (``cmctl db current``);
+    ``ApiError`` if the database cannot be reached."""
+    return _on_state_database(root, context, schema_state)
+
+
+def database_upgrade(root: Path | str, context: Context) -> tuple[SchemaState, SchemaState]:
+    """Migrate the fleet's state database to the newest revision (``cmctl db upgrade``): before, after."""
+    return _on_state_database(root, context, lambda engine: (schema_state(engine), upgrade(engine)))
+
+
+def _on_state_database(root: Path | str, context: Context, work: Callable):
+    from sqlalchemy.exc import OperationalError
+
+    engine = _state_engine(root, context)
+    try:
+        return work(engine)
+    except OperationalError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise ApiError(f"cannot open the state database {where}: {reason}") from None
+    finally:
+        engine.dispose()
+
+
 @dataclass
 class FleetSession:
     """A loaded fleet with its state store and context: the front ends' entry point."""
@@ -100,13 +149,13 @@ class FleetSession:
     def open(cls, root: Path | str, context: Context) -> FleetSession:
         """Load the fleet at ``root`` and open its store; ``LoadError`` (every diagnostic) if invalid."""
         desired = load_fleet_or_raise(root)
-        return cls(desired, open_store(desired), context)
+        return cls(desired, _open_store(desired, context), context)
 
     @classmethod
     def load(cls, root: Path | str, context: Context) -> tuple[FleetSession | None, list[Diagnostic]]:
         """Like ``open`` but returns the diagnostics instead of raising."""
         desired, diags = load_fleet(root)
-        return (cls(desired, open_store(desired), context) if desired else None), diags
+        return (cls(desired, _open_store(desired, context), context) if desired else None), diags
 
     # --- plan and apply ---------------------------------------------------------------------------
 

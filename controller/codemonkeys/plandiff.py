@@ -514,7 +514,7 @@ def diff_revisions(
     if failed:
         return None, failed
     assert base.desired is not None and head.desired is not None
-    store = open_store(head.desired)
+    store = open_store(head.desired, context.secrets)
     try:
         base_facts, head_facts = observe_both(base.desired, head.desired, store, context, workers)
         now = context.now()

@@ -88,7 +88,8 @@ def print_diagnostics(diags: list[Diagnostic]) -> None:
 
 def session(fleet: Path) -> FleetSession:
     """The fleet session, or the diagnostics and exit 1 when the fleet is invalid (nothing touched)."""
-    opened, diags = FleetSession.load(fleet, Context.from_environ())
+    with api_errors():
+        opened, diags = FleetSession.load(fleet, Context.from_environ())
     if opened is None:
         print_diagnostics(diags)
         err.print(f"[red]fleet {escape(str(fleet))} is invalid[/]: nothing was observed or changed")

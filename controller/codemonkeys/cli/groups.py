@@ -32,6 +32,9 @@ demo_app = typer.Typer(
 )
 audit_app = typer.Typer(help="The hash-chained audit log.", invoke_without_command=True)
 policy_app = typer.Typer(help="The constitution: explain decisions, run policy tests.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The state database's schema (Alembic migrations): current revision, upgrade.", no_args_is_help=True
+)
 controller_app = typer.Typer(
     help="The long-running controller: reconcile on commits, webhooks and timers.", no_args_is_help=True
 )
@@ -264,3 +267,38 @@ def controller_run(
     except (ServiceError, ApiError) as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)
+
+
+# --- db ---------------------------------------------------------------------------------------------
+
+
+@db_app.command("current")
+def db_current(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """The schema revision the state database is at, and the newest this cmctl knows (exit 1 if behind)."""
+    from codemonkeys.api import database_state
+    from codemonkeys.context import Context
+
+    with api_errors():
+        state = database_state(fleet, Context.from_environ())
+    if as_json:
+        out.print_json(data={"current": state.current, "head": state.head, "up_to_date": state.up_to_date})
+    else:
+        label = "(up to date)" if state.up_to_date else "(behind: run `cmctl db upgrade`)"
+        out.print(f"{state.current or 'unmigrated'} {label}; newest: {state.head}")
+    if not state.up_to_date:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(fleet: FleetOpt = Path(".")) -> None:
+    """Migrate the state database to the newest schema revision (idempotent; run it before the
+    controllers of a new version start)."""
+    from codemonkeys.api import database_upgrade
+    from codemonkeys.context import Context
+
+    with api_errors():
+        before, after = database_upgrade(fleet, Context.from_environ())
+    if before.current == after.current:
+        out.print(f"already at {after.current}: nothing to do")
+    else:
+        out.print(f"upgraded {before.current or 'unmigrated'} -> {after.current}")

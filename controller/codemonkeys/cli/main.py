@@ -32,7 +32,7 @@ from codemonkeys.cli.common import (
 from codemonkeys.cli.diff import diff_cmd
 from codemonkeys.cli.fleet import fleet_app
 from codemonkeys.cli.graph import graph_cmd
-from codemonkeys.cli.groups import audit_app, controller_app, demo_app, policy_app, schema_app
+from codemonkeys.cli.groups import audit_app, controller_app, db_app, demo_app, policy_app, schema_app
 from codemonkeys.cli.oracle import oracle_app
 from codemonkeys.cli.render import render_plan, render_status, render_why
 from codemonkeys.cli.swarm import swarm_app
@@ -250,6 +250,7 @@ for _name, _sub in (
     ("swarm", swarm_app),
     ("controller", controller_app),
     ("fleet", fleet_app),
+    ("db", db_app),
 ):
     app.add_typer(_sub, name=_name)
 

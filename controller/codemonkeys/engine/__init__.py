@@ -19,6 +19,7 @@ from codemonkeys.engine.planning import (
     make_gate,
     make_plan,
     open_store,
+    state_url_with_credentials,
 )
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "make_gate",
     "make_plan",
     "open_store",
+    "state_url_with_credentials",
 ]

@@ -11,8 +11,9 @@ repeated.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from filelock import FileLock, Timeout
@@ -25,7 +26,7 @@ from codemonkeys.engine.journal import ActionOutcome, ApplyReport, Journal
 from codemonkeys.engine.notify import notify
 from codemonkeys.engine.scheduler import Scheduler, Skip
 from codemonkeys.kinds.loader import DesiredState
-from codemonkeys.store.db import ActionStatus, Store
+from codemonkeys.store.db import ActionStatus, ProductBusy, Store
 from codemonkeys.vocab.plan import Action, Plan, Verdict
 
 Event = Callable[[str, Action, ActionOutcome | None], None]  # ("start"|"done", action, outcome)
@@ -123,15 +124,10 @@ def apply_plan(
     When ``stop`` is set (a controller shutting down), actions in flight finish, nothing new starts,
     and the rest of the run is journaled as interrupted.
     """
-    lock = fleet_lock(desired)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise FleetBusy(f"another apply is running on this fleet (lock {lock.lock_file})") from None
-    try:
+    with _apply_lock(approved, desired, store) as locked:
         redact = Redactor.for_fleet(desired, context.secrets)
         journal = Journal(store, redact, durations=DurationRecorder(desired, store, context))
-        interrupted = journal.begin(approved)
+        interrupted = journal.begin(approved, locked)
         run = _Run(
             journal,
             ApplyReport(run_id=journal.run_id, interrupted_runs=interrupted),
@@ -145,6 +141,30 @@ def apply_plan(
         journal.finish(run.report)
         notify(approved, run.report, desired, store, context)
         return run.report
+
+
+@contextmanager
+def _apply_lock(approved: Plan, desired: DesiredState, store: Store) -> Iterator[set[str] | None]:
+    """One apply at a time: per fleet (a file lock) on a local store; on a shared store (PostgreSQL)
+    per product, in the database, so applies on other machines of other products proceed. Yields the
+    locked products (None: the whole fleet)."""
+    if store.shared:
+        products = {a.product for a in approved.actions}
+        try:
+            with store.lock_products(products):
+                yield products
+        except ProductBusy as busy:
+            raise FleetBusy(
+                f"another apply is running on product {busy.product} (a lock in the state database)"
+            ) from None
+        return
+    lock = fleet_lock(desired)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise FleetBusy(f"another apply is running on this fleet (lock {lock.lock_file})") from None
+    try:
+        yield None
     finally:
         lock.release()
 

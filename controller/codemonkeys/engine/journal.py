@@ -97,10 +97,10 @@ class Journal:
         self.live = LiveLog(store)
         self.durations = durations  # records each finished action's duration (engine.durations)
 
-    def begin(self, approved: Plan) -> list[int]:
-        """Mark runs a crash left running as interrupted, start this run with every action pending;
-        returns the interrupted run ids."""
-        interrupted = self.store.mark_interrupted()
+    def begin(self, approved: Plan, locked: set[str] | None = None) -> list[int]:
+        """Mark runs a crash left running as interrupted (on a shared store only those that touched the
+        ``locked`` products), start this run with every action pending; returns the interrupted run ids."""
+        interrupted = self.store.mark_interrupted(locked)
         for run_id in interrupted:
             note = {"note": "found running without an apply holding the lock"}
             self.store.audit("run.interrupted", self.who, note, run_id=run_id)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from codemonkeys.context import Context
+from codemonkeys.context import Context, Secrets
 from codemonkeys.engine.durations import predict_plan
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe import Observer
@@ -25,10 +25,29 @@ class StalePlan(Exception):
     """The saved plan's fingerprint no longer matches what is observed now."""
 
 
-def open_store(desired: DesiredState) -> Store:
-    """The fleet's state store (SQLite under the state dir unless ``spec.state.url`` names another)."""
+def open_store(desired: DesiredState, secrets: Secrets | None = None) -> Store:
+    """The fleet's state store (SQLite under the state dir unless ``spec.state.url`` names another).
+
+    ``spec.state.credentials`` names the environment variables holding the database user and password;
+    they are put into the URL here, never written in the fleet repo."""
     desired.state_dir.mkdir(parents=True, exist_ok=True)
-    return Store(desired.state_url)
+    return Store(state_url_with_credentials(desired, secrets))
+
+
+def state_url_with_credentials(desired: DesiredState, secrets: Secrets | None) -> str:
+    """``desired.state_url`` with the user and password of ``spec.state.credentials`` filled in."""
+    url, creds = desired.state_url, desired.fleet.spec.state.credentials
+    if creds is None or secrets is None:
+        return url
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    user, password = secrets.get(creds.username_env), secrets.get(creds.password_env)
+    if user:
+        parsed = parsed.set(username=user)
+    if password:
+        parsed = parsed.set(password=password)
+    return parsed.render_as_string(hide_password=False)
 
 
 def desired_view(desired: DesiredState) -> DesiredView:

@@ -197,7 +197,13 @@ class LLMConfig(Model):
 class StateConfig(Model):
     """Where the controller keeps its state: runs, the action journal, statuses, approvals, audit log."""
 
-    url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite under <fleet>/.cmctl/")
+    url: str | None = Field(
+        None,
+        description="SQLAlchemy URL (postgresql+psycopg://HOST:PORT/DB); default: SQLite in <fleet>/.cmctl/",
+    )
+    credentials: Credentials | None = Field(
+        None, description="Environment variables holding the database user and password (not in the URL)"
+    )
 
 
 class WebhookFlavor(StrEnum):

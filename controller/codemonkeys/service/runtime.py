@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from codemonkeys.api import ApiError
 from codemonkeys.context import Context
 from codemonkeys.repos import GitError
 from codemonkeys.service.controller import Controller, ControllerConfig
@@ -48,7 +49,7 @@ def build_controller(options: ServiceOptions, context: Context) -> Controller:
     )
     try:
         return Controller(config, context)
-    except (ValueError, GitError) as exc:
+    except (ValueError, GitError, ApiError) as exc:
         raise ServiceError(str(exc)) from None
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -40,11 +41,31 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 GENESIS = "0" * 64
+AUDIT_LOCK_KEY = 0x636D_6175_6469_74  # "cmaudit": the PostgreSQL advisory lock serializing audit appends
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC (the default of every timestamp column)."""
     return datetime.now(UTC)
+
+
+class StoreError(Exception):
+    """The state database cannot be used: unreachable, or its schema is not this version's (the message
+    says what to do, e.g. run ``cmctl db upgrade``)."""
+
+
+class ProductBusy(Exception):
+    """Another process holds the database lock of a product (``Store.lock_products``)."""
+
+    def __init__(self, product: str):
+        super().__init__(product)
+        self.product = product
+
+
+def product_lock_key(product: str) -> int:
+    """The PostgreSQL advisory lock key of ``product`` (a signed 64-bit hash of its name)."""
+    digest = hashlib.sha256(f"codemonkeys.product:{product}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 class RunStatus(StrEnum):
@@ -380,9 +401,25 @@ class Store:
         self.engine: Engine = create_engine(url, future=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        self._check_schema()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._audit_lock = threading.Lock()
+
+    def _check_schema(self) -> None:
+        from sqlalchemy.exc import OperationalError
+
+        from codemonkeys.store.migrate import ensure_schema
+
+        try:
+            ensure_schema(self.engine)
+        except OperationalError as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            self.engine.dispose()
+            raise StoreError(f"cannot open the state database {where}: {reason}") from None
+        except StoreError:
+            self.engine.dispose()
+            raise
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -407,10 +444,39 @@ class Store:
             assert run is not None
             run.status, run.summary, run.finished_at = status, summary, utcnow()
 
-    def mark_interrupted(self) -> list[int]:
-        """Runs and actions still `running` belong to a dead apply (the caller holds the fleet lock)."""
+    @property
+    def shared(self) -> bool:
+        """Whether the store is shared between machines (PostgreSQL): applies lock products in the
+        database (``lock_products``) instead of a file lock next to the state."""
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def lock_products(self, products: set[str]) -> Iterator[None]:
+        """Hold the database locks of ``products`` (PostgreSQL session advisory locks on one dedicated
+        connection: a dead process's locks go with its connection). ``ProductBusy`` naming the first
+        product another process holds; nothing stays locked then."""
+        conn = self.engine.connect()
+        try:
+            for name in sorted(products):
+                held = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": product_lock_key(name)})
+                if not held.scalar():
+                    raise ProductBusy(name)
+            yield
+        finally:
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock_all()"))
+            finally:
+                conn.close()
+
+    def mark_interrupted(self, products: set[str] | None = None) -> list[int]:
+        """Runs and actions still `running` belong to a dead apply (the caller holds the fleet lock, or on
+        a shared store the locks of ``products``: then only runs that touched one of them are dead)."""
         with self.session() as s:
-            runs = s.scalars(select(Run).where(Run.status == RunStatus.RUNNING)).all()
+            q = select(Run).where(Run.status == RunStatus.RUNNING)
+            if products is not None:
+                touched = select(ActionRecord.run_id).where(ActionRecord.product.in_(sorted(products)))
+                q = q.where(Run.id.in_(touched))
+            runs = s.scalars(q).all()
             for run in runs:
                 run.status, run.finished_at = RunStatus.INTERRUPTED, utcnow()
                 for rec in s.scalars(
@@ -773,8 +839,9 @@ class Store:
     ) -> AuditRecord:
         """Append one record to the hash chain.
 
-        Writers in this process are serialized by a lock; a writer in another process that wins the
-        race makes our insert fail on the unique ``seq``, and we retry on top of its record.
+        Writers in this process are serialized by a lock; on PostgreSQL writers in every process are
+        serialized in the database (a transaction-scoped advisory lock). Elsewhere a writer in another
+        process that wins the race makes our insert fail on the unique ``seq``, and we retry on top of it.
         """
         for attempt in range(10):
             try:
@@ -787,6 +854,8 @@ class Store:
 
     def _append_audit(self, event_name, actor, data, product, action_id, run_id) -> AuditRecord:
         with self.session() as s:
+            if self.engine.dialect.name == "postgresql":
+                s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
             last = s.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).first()
             rec = AuditRecord(
                 seq=(last.seq + 1) if last else 1,
