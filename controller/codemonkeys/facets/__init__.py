@@ -9,6 +9,7 @@ Adding a facet is a module here plus one line below; see ARCHITECTURE.md, "How t
 
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, Registry, action_id
 from codemonkeys.facets.build import BuildFacet
+from codemonkeys.facets.deploy import DeployFacet
 from codemonkeys.facets.docs import DocsFacet
 from codemonkeys.facets.infra import InfraFacet
 from codemonkeys.facets.release import ReleaseFacet
@@ -19,6 +20,7 @@ FACETS = Registry(
         DocsFacet(),
         ReleaseFacet(),
         InfraFacet(),  # after nothing: it ignores the chain before it; deploy (later) waits for it
+        DeployFacet(),  # after the release's publishes and the infra apply
     )
 )
 

@@ -23,6 +23,7 @@ class ActionKind(StrEnum):
     RELEASE_CUT = "release.cut"
     RELEASE_PUBLISH = "release.publish"
     INFRA_APPLY = "infra.apply"
+    DEPLOY_RUN = "deploy.run"
     ANNOUNCE_POST = "announce.post"
 
 
@@ -41,6 +42,7 @@ class FacetName(StrEnum):
     DOCS = "docs"
     RELEASE = "release"
     INFRA = "infra"
+    DEPLOY = "deploy"
 
 
 class FacetState(StrEnum):
