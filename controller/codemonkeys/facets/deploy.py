@@ -27,10 +27,7 @@ WANT = "released"
 def batch_size(env: Environment, hosts: int) -> int:
     """Hosts per batch: ``batch`` (a number, or a share of the environment's hosts rounded up), at most
     ``maxUnavailable``, at least 1."""
-    if isinstance(env.batch, str):
-        size = math.ceil(hosts * int(env.batch.rstrip("%")) / 100)
-    else:
-        size = env.batch
+    size = math.ceil(hosts * int(env.batch.rstrip("%")) / 100) if isinstance(env.batch, str) else env.batch
     if env.max_unavailable is not None:
         size = min(size, env.max_unavailable)
     return max(1, size)
@@ -147,10 +144,7 @@ class DeployFacet(FacetPlugin):
             )
             return FacetDraft(facet_state(WANT, observed, FacetState.IN_SYNC, message))
         message = "; ".join([f"{a.params['environment']}: -> {version}" for a in actions.values()] + notes)
-        if actions:
-            state = FacetState.DRIFT
-        else:
-            state = FacetState.UNKNOWN if unknown else FacetState.BLOCKED
+        state = FacetState.DRIFT if actions else FacetState.UNKNOWN if unknown else FacetState.BLOCKED
         ids = tuple(a.id for a in actions.values())
         return FacetDraft(
             facet_state(WANT, observed, state, message), tuple(actions.values()), chain=(*inp.after, *ids)

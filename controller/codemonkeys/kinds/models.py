@@ -483,7 +483,9 @@ class Deploy(Model):
         after = {e.name: e.promote_after for e in self.environments}
         for e in self.environments:
             if e.promote_after is not None and e.promote_after not in after:
-                raise ValueError(f"environment {e.name!r}: promoteAfter names no environment: {e.promote_after!r}")
+                raise ValueError(
+                    f"environment {e.name!r}: promoteAfter names no environment: {e.promote_after!r}"
+                )
             seen, cur = {e.name}, e.promote_after
             while cur is not None:
                 if cur in seen:
