@@ -140,13 +140,14 @@ def deploy_run(action: Action, ctx: ActContext) -> ActionResult:
         "cm_action": "deploy",
     }
     limit = [h.host for h in pending]
-    run = r.play(book, inv.path, extravars, s.secret, limit, f"deploy {version}, batches of {batch}")
+    secret = {"cm_secret_settings": s.secret} if s.secret else {}
+    run = r.play(book, inv.path, extravars, secret, limit, f"deploy {version}, batches of {batch}")
     if run.ok:
         changed = sorted(h for h, res in run.hosts.items() if res.changed)
         outputs = {"environment": env.name, "version": version, "hosts": limit, "changed": changed}
         message = f"deployed {version} to {env.name}: {', '.join(limit)} healthy (batches of {batch})"
         return ActionResult(Outcome.SUCCEEDED, message, outputs, r.log)
-    return _roll_back(r, inv.path, states, run, extravars, s.secret)
+    return _roll_back(r, inv.path, states, run, extravars, secret)
 
 
 def _roll_back(r: _Run, inventory, states: list[HostState], run: HostsRun, extravars, secret) -> ActionResult:

@@ -49,8 +49,9 @@ class HostsRun:
 
 
 def _message(res: dict[str, Any]) -> str:
-    text = res.get("msg") or res.get("stderr") or res.get("stdout") or ""
-    return str(text).strip()[:500]
+    parts = [str(res.get(k) or "").strip() for k in ("msg", "stderr")]
+    text = ": ".join(p for p in parts if p) or str(res.get("stdout") or "").strip()
+    return text[:500]
 
 
 def _handle(event: dict[str, Any], hosts: dict[str, HostResult], last_task: str | None) -> None:

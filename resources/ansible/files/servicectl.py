@@ -69,8 +69,11 @@ def main():
     p.add_argument("command", choices=["restart", "stop", "status"])
     p.add_argument("--dir", required=True)
     p.add_argument("--unlink", action="store_true")
-    p.add_argument("argv", nargs="*")
-    a = p.parse_args()
+    args = sys.argv[1:]
+    argv = args[args.index("--") + 1 :] if "--" in args else []
+    args = args[: args.index("--")] if "--" in args else args
+    a = p.parse_args(args)
+    a.argv = argv
     if a.command == "status":
         sys.exit(0 if _alive(_pid(a.dir)) else 1)
     stop(a.dir)
