@@ -110,7 +110,10 @@ spec:
         promoteAfter: staging
         batch: 1
         vars: {{greeting: hello, apiToken: {{secretRef: api-token}}}}
-        healthCheck: {{http: {{path: /healthz, port: {PORT}, expect: "ok {{version}}"}}, retries: 6, delay: 0.5}}
+        healthCheck:
+          http: {{path: /healthz, port: {PORT}, expect: "ok {{version}}"}}
+          retries: 6
+          delay: 0.5
 """)
     identity = pyrage.x25519.Identity.generate()
     key = base / "age-identity.txt"  # outside the fleet repo: only the encrypted file is committed

@@ -55,9 +55,13 @@ class Resolved:
 class SecretSource(Protocol):
     """One place secrets live. ``lookup`` returns None when the name is not there."""
 
-    def lookup(self, name: str) -> Resolved | None: ...
+    def lookup(self, name: str) -> Resolved | None:
+        """The secret if this source has it (a value, or an error naming it), None if not."""
+        ...
 
-    def names(self) -> set[str]: ...
+    def names(self) -> set[str]:
+        """The names this source holds (never a value)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ processes (started by the deploys). Used by tests/test_e2e_deploy.py and benchma
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -52,10 +53,8 @@ class SshHost:
         """Kill the service process a deploy started on this host, if any."""
         pid_file = self.root / "service.pid"
         if pid_file.exists():
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 os.kill(int(pid_file.read_text()), signal.SIGKILL)
-            except (OSError, ValueError):
-                pass
 
 
 @dataclass
@@ -80,7 +79,8 @@ class SshHosts:
                 "      ansible_user: root",
                 "      ansible_connection: ssh",
                 f"      ansible_ssh_private_key_file: {self.key}",
-                f"      ansible_ssh_common_args: '-o UserKnownHostsFile={self.known_hosts} -o StrictHostKeyChecking=yes'",
+                "      ansible_ssh_common_args: "
+                f"'-o UserKnownHostsFile={self.known_hosts} -o StrictHostKeyChecking=yes'",
                 "      ansible_python_interpreter: /usr/bin/python3",
                 f"      deploy_root: {h.root}",
             ]
