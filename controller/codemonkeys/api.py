@@ -336,6 +336,29 @@ class FleetSession:
         records = self.store.audit_records(product=product, limit=limit)
         return [{**r.content(), "prev_hash": r.prev_hash, "hash": r.hash} for r in records]
 
+    def secrets(self) -> list[dict[str, Any]]:
+        """Every secret the fleet references (``{secretRef: NAME}``) or a source holds: its name, where it
+        resolves from, who uses it and a problem if any. Never a value."""
+        provider = self.context.secrets.provider(self.desired.root)
+        used: dict[str, list[str]] = {}
+        for name, product in self.desired.products.items():
+            for env in product.spec.deploy.environments if product.spec.deploy else ():
+                for ref in env.secret_refs():
+                    used.setdefault(ref, []).append(f"{name}/deploy/{env.name}")
+        rows = []
+        for name in sorted(set(used) | set(provider.names())):
+            r = provider.resolve(name)
+            rows.append(
+                {
+                    "name": name,
+                    "source": r.source or None,
+                    "ok": r.ok,
+                    "error": r.error,
+                    "used_by": used.get(name, []),
+                }
+            )
+        return rows
+
     def verify_audit(self) -> ChainCheck:
         """Check the audit log's hash chain."""
         return self.store.verify_audit()

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import codemonkeys
+from codemonkeys.secrets import SecretProvider
 
 PROJECT_DIR_ENV = "CMCTL_PROJECT_DIR"  # a source checkout holding resources/, schemas/, fleet-repo-example/
 HOME_ENV = "CMCTL_HOME"  # where fleets followed by URL are cloned (default ~/.cache/codemonkeys)
@@ -75,6 +76,11 @@ class Secrets:
     def values(self, names: Iterable[str | None]) -> list[str]:
         """The values of every set secret among ``names`` (for redaction)."""
         return [v for n in names if (v := self.get(n))]
+
+    def provider(self, fleet_root: Path | None) -> SecretProvider:
+        """Secrets referenced by name (``{secretRef: NAME}``): the environment, the fleet's age files,
+        the secrets directory (see ``codemonkeys.secrets``)."""
+        return SecretProvider.for_fleet(self.env, fleet_root)
 
 
 @dataclass(frozen=True)

@@ -67,11 +67,14 @@ class Redactor:
         jenkins = desired.fleet.spec.ci.jenkins
         if jenkins:
             names += [n for n in (jenkins.user_env, jenkins.token_env) if n]
+        refs: set[str] = set()
         for product in desired.products.values():
             if product.spec.infra is not None:
                 names += product.spec.infra.terraform.env_names()
+            if product.spec.deploy is not None:
+                refs.update(n for e in product.spec.deploy.environments for n in e.secret_refs())
         names += desired.fleet.spec.announce.env_names()  # webhook keys, SMTP logins, macro secrets
-        return cls(secrets.values(names))
+        return cls(secrets.values(names) + secrets.provider(desired.root).values(sorted(refs)))
 
     def __call__(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""

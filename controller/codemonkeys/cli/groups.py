@@ -31,6 +31,9 @@ demo_app = typer.Typer(
     invoke_without_command=True,
 )
 audit_app = typer.Typer(help="The hash-chained audit log.", invoke_without_command=True)
+secrets_app = typer.Typer(
+    help="Secrets the fleet references by name (never their values).", no_args_is_help=True
+)
 policy_app = typer.Typer(help="The constitution: explain decisions, run policy tests.", no_args_is_help=True)
 db_app = typer.Typer(
     help="The state database's schema (Alembic migrations): current revision, upgrade.", no_args_is_help=True
@@ -157,6 +160,26 @@ def audit_verify(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
     else:
         err.print(f"[red]audit chain broken at record {check.broken_at}[/]: {check.reason}")
     raise typer.Exit(0 if check.ok else 1)
+
+
+# --- secrets ----------------------------------------------------------------------------------------
+
+
+@secrets_app.command("ls")
+def secrets_ls(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Secret names, where each resolves from (env, age file, secrets dir) and who uses it; exit 1 when a
+    referenced secret cannot be resolved. Values are never shown."""
+    with api_errors():
+        rows = session(fleet).secrets()
+    if as_json:
+        sys.stdout.write(json.dumps(rows) + "\n")
+    else:
+        for r in rows:
+            where = r["source"] or "-"
+            state = "[green]ok[/]" if r["ok"] else f"[red]{escape(r['error'] or 'missing')}[/]"
+            used = ", ".join(r["used_by"]) or "unused"
+            out.print(f"{r['name']:<24} {escape(where):<40} {state}  [dim]{escape(used)}[/]")
+    raise typer.Exit(1 if any(r["used_by"] and not r["ok"] for r in rows) else 0)
 
 
 # --- policy -----------------------------------------------------------------------------------------

@@ -32,7 +32,15 @@ from codemonkeys.cli.common import (
 from codemonkeys.cli.diff import diff_cmd
 from codemonkeys.cli.fleet import fleet_app
 from codemonkeys.cli.graph import graph_cmd
-from codemonkeys.cli.groups import audit_app, controller_app, db_app, demo_app, policy_app, schema_app
+from codemonkeys.cli.groups import (
+    audit_app,
+    controller_app,
+    db_app,
+    demo_app,
+    policy_app,
+    schema_app,
+    secrets_app,
+)
 from codemonkeys.cli.oracle import oracle_app
 from codemonkeys.cli.render import render_plan, render_status, render_why
 from codemonkeys.cli.swarm import swarm_app
@@ -246,6 +254,7 @@ for _name, _sub in (
     ("demo", demo_app),
     ("audit", audit_app),
     ("policy", policy_app),
+    ("secrets", secrets_app),
     ("oracle", oracle_app),
     ("swarm", swarm_app),
     ("controller", controller_app),

@@ -10,6 +10,7 @@ Adding a facet is a module here plus one line below; see ARCHITECTURE.md, "How t
 from codemonkeys.facets.announce import AnnounceFacet
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, Registry, action_id
 from codemonkeys.facets.build import BuildFacet
+from codemonkeys.facets.deploy import DeployFacet
 from codemonkeys.facets.docs import DocsFacet
 from codemonkeys.facets.infra import InfraFacet
 from codemonkeys.facets.release import ReleaseFacet
@@ -19,8 +20,9 @@ FACETS = Registry(
         BuildFacet(),
         DocsFacet(),
         ReleaseFacet(),
-        AnnounceFacet(),
-        InfraFacet(),  # after nothing: it ignores the chain before it; deploy (later) waits for it
+        InfraFacet(),  # after nothing: it ignores the chain before it, and hands it on with its apply
+        DeployFacet(),  # after the release's publishes and the infra apply
+        AnnounceFacet(),  # after the publishes, and the deploys when the product deploys
     )
 )
 

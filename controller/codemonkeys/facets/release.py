@@ -75,6 +75,15 @@ def _target(inp: FacetInput) -> _Target:
     return _Target(git.next_version if cut_needed else git.last_version, cut_needed, why)
 
 
+def target_version(inp: FacetInput) -> tuple[str | None, bool]:
+    """The version the release facet reconciles ``inp``'s product to, and whether a cut is still due
+    (what a later facet, deploy, rolls out once it is published)."""
+    if inp.product.spec.release is None:
+        return None, False
+    target = _target(inp)
+    return target.version, target.cut_needed
+
+
 @dataclass(frozen=True)
 class _FleetIndex:
     requires: dict[str, list]  # product -> its requirements on fleet packages (non-empty only)
@@ -182,9 +191,9 @@ class ReleaseFacet(FacetPlugin):
         )
         if unknown:
             message += "; " + "; ".join(unknown.values())
-        published = tuple(a.id for a in actions if a.kind is ActionKind.RELEASE_PUBLISH)
-        chain = published or tuple(a.id for a in actions)  # later facets (announce) wait for the publishes
-        return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), actions, chain)
+        # later facets (deploy, announce; infra passes it on) wait for the publishes: the chain goes on
+        chain = (*inp.after, *(a.id for a in actions if a.kind is ActionKind.RELEASE_PUBLISH))
+        return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), actions, chain=chain)
 
     @staticmethod
     def _actions(inp: FacetInput, target: _Target, missing: list[Publish]) -> tuple[Action, ...]:

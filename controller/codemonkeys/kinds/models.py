@@ -502,6 +502,122 @@ class Infra(Model):
     terraform: Terraform
 
 
+SECRET_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class SecretRef(Model):
+    """A secret named, never written: resolved at run time from ``CMCTL_SECRET_<NAME>``, then
+    ``<fleet>/secrets/NAME.age`` (age, the identity file ``CMCTL_AGE_IDENTITY``), then the file NAME in
+    ``CMCTL_SECRETS_DIR``. Its value reaches only the actuator that needs it and is redacted everywhere."""
+
+    secret_ref: str = Field(pattern=SECRET_NAME, description="The secret's name")
+
+
+DeployVar = SecretRef | str | int | float | bool | list[Any] | dict[str, Any] | None
+
+
+class HttpHealth(Model):
+    """An HTTP health check run on each host: GET http://HOST:PORT/PATH answers 200 and contains
+    ``expect`` (``{version}`` is replaced by the version being deployed)."""
+
+    path: str = "/healthz"
+    port: int = Field(ge=1, le=65535, description="Default port; a host var service_port overrides it")
+    expect: str | None = Field(None, description="Text the body must contain; may hold {version}")
+
+
+class HealthCheck(Model):
+    """How a host proves it is healthy: an HTTP check, or a command run on the host (exit 0 = healthy)."""
+
+    http: HttpHealth | None = None
+    command: Command | None = None
+    retries: int = Field(10, ge=1, le=600, description="Tries after a restart before the host is unhealthy")
+    delay: float = Field(0.5, ge=0, description="Seconds between tries")
+
+    @model_validator(mode="after")
+    def _one(self) -> HealthCheck:
+        if (self.http is None) == (self.command is None):
+            raise ValueError("healthCheck needs exactly one of `http` or `command`")
+        return self
+
+
+class HostsFrom(Model):
+    """Hosts taken from the product's applied infra: a Terraform output holding a list of addresses, a
+    list of ``{name, ...host vars}``, or a map name -> host vars."""
+
+    terraform_output: str
+
+
+class Environment(Model):
+    """One deploy environment: its hosts, the playbook, vars, the rolling batch, the health check."""
+
+    name: Name
+    inventory: str | None = Field(None, description="Ansible inventory file, relative to the fleet root")
+    hosts_from: HostsFrom | None = None
+    playbook: str | None = Field(
+        None, description="A fleet-repo path; default: the shipped resources/ansible/deploy.yml"
+    )
+    vars: dict[str, DeployVar] = Field(
+        default_factory=dict, description="Service settings; a secret is {secretRef: NAME}, never a value"
+    )
+    batch: int | str = Field(1, description='Hosts per batch: a number, or a share such as "25%"')
+    max_unavailable: int | None = Field(None, ge=1, description="At most this many hosts down at once")
+    health_check: HealthCheck
+    promote_after: Name | None = Field(
+        None, description="Deploy here only once this environment is healthy on the new version"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Environment:
+        if (self.inventory is None) == (self.hosts_from is None):
+            raise ValueError(f"environment {self.name!r} needs exactly one of `inventory` or `hostsFrom`")
+        if isinstance(self.batch, str) and not re.fullmatch(r"[1-9][0-9]?%|100%", self.batch):
+            raise ValueError(f'batch must be a number or a share such as "25%", got {self.batch!r}')
+        if isinstance(self.batch, int) and self.batch < 1:
+            raise ValueError("batch must be at least 1")
+        inline = sorted(k for k, v in self.vars.items() if isinstance(v, str) and _SECRETISH.search(k))
+        if inline:
+            raise ValueError(
+                f"var {inline[0]!r} looks like a secret: write {{secretRef: NAME}} instead of the value"
+            )
+        return self
+
+    def secret_refs(self) -> list[str]:
+        """The names of the secrets its vars reference."""
+        return sorted({v.secret_ref for v in self.vars.values() if isinstance(v, SecretRef)})
+
+
+class Deploy(Model):
+    """The deploy facet: the last released version runs and is healthy on every host of every
+    environment (rolled out with Ansible, batch by batch, rolled back when a batch is unhealthy)."""
+
+    want: Literal["released"] = "released"
+    environments: list[Environment] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Deploy:
+        names = [e.name for e in self.environments]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"environment {dup[0]!r} is declared twice")
+        after = {e.name: e.promote_after for e in self.environments}
+        for e in self.environments:
+            if e.promote_after is not None and e.promote_after not in after:
+                raise ValueError(
+                    f"environment {e.name!r}: promoteAfter names no environment: {e.promote_after!r}"
+                )
+            seen, cur = {e.name}, e.promote_after
+            while cur is not None:
+                if cur in seen:
+                    raise ValueError(f"environment {e.name!r}: promoteAfter forms a cycle")
+                seen.add(cur)
+                cur = after.get(cur)
+        return self
+
+    def environment(self, name: str) -> Environment:
+        """The environment named ``name``."""
+        return next(e for e in self.environments if e.name == name)
+
+
 class Announce(Model):
     """The announce facet: every released version is announced once on each of the fleet's channels named."""
 
@@ -526,8 +642,15 @@ class ProductSpec(Model):
     docs: Docs | None = None
     release: Release | None = None
     infra: Infra | None = None
+    deploy: Deploy | None = Field(None, description="Roll the released version out to hosts (needs release)")
     announce: Announce | None = None
     suspend: bool = Field(False, description="Observed and shown, never acted on (Flux style)")
+
+    @model_validator(mode="after")
+    def _deploy_needs_release(self) -> ProductSpec:
+        if self.deploy is not None and self.release is None:
+            raise ValueError("deploy rolls out released versions: it needs `release`")
+        return self
 
     @property
     def tag_format(self) -> str:
@@ -634,6 +757,7 @@ FACTS = (
     "release.compatible",
     "infra.applied",
     "announce.announced",
+    "deploy.released",
 )
 FactName = Literal[
     "build.green",
@@ -642,12 +766,14 @@ FactName = Literal[
     "release.compatible",
     "infra.applied",
     "announce.announced",
+    "deploy.released",
     "deps.build.green",
     "deps.docs.current",
     "deps.release.published",
     "deps.release.compatible",
     "deps.infra.applied",
     "deps.announce.announced",
+    "deps.deploy.released",
 ]
 
 

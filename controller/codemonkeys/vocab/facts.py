@@ -194,6 +194,31 @@ class AnnouncedFacts(FactModel):
     versions: list[str] = Field(default_factory=list)
 
 
+class HostState(FactModel):
+    """One deploy host as the probe found it: reachable or not, the version its ``current`` release is,
+    and whether its health check passed (``detail``: the check's output, short, never a secret)."""
+
+    host: str
+    reachable: bool = True
+    version: str | None = None  # None: nothing deployed (no ``current`` release)
+    healthy: bool = False
+    detail: str = ""
+
+
+class EnvironmentFacts(FactModel):
+    """One deploy environment: every host of its inventory, probed in one Ansible run; the secrets its
+    vars name that cannot be resolved (names only)."""
+
+    hosts: list[HostState] = Field(default_factory=list)
+    secret_errors: list[str] = Field(default_factory=list)
+
+
+class DeployFacts(FactModel):
+    """Every deploy environment of the product, by name (an environment whose probe failed is Unknown)."""
+
+    environments: dict[str, EnvironmentFacts | Unknown] = Field(default_factory=dict)
+
+
 class ProductFacts(FactModel):
     """Everything observed about one product. Keys of ``registries`` are Fleet registry names."""
 
@@ -203,3 +228,4 @@ class ProductFacts(FactModel):
     registries: dict[str, RegistryFacts | Unknown] = Field(default_factory=dict)
     infra: InfraFacts | Unknown | None = None
     announce: dict[str, AnnouncedFacts | Unknown] = Field(default_factory=dict)  # channel name -> facts
+    deploy: DeployFacts | Unknown | None = None

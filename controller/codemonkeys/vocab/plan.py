@@ -23,6 +23,7 @@ class ActionKind(StrEnum):
     RELEASE_CUT = "release.cut"
     RELEASE_PUBLISH = "release.publish"
     INFRA_APPLY = "infra.apply"
+    DEPLOY_RUN = "deploy.run"
     ANNOUNCE_POST = "announce.post"
 
 
@@ -42,6 +43,7 @@ class FacetName(StrEnum):
     RELEASE = "release"
     INFRA = "infra"
     ANNOUNCE = "announce"
+    DEPLOY = "deploy"
 
 
 class FacetState(StrEnum):

@@ -1,0 +1,208 @@
+"""Secrets by name: one provider interface over the places a secret may live.
+
+A fleet never holds a secret's value: kinds name it (``{secretRef: NAME}``) and the provider resolves it
+at run time, in this order:
+
+1. the environment variable ``CMCTL_SECRET_<NAME>`` (upper case, ``-`` and ``.`` as ``_``);
+2. ``<fleet>/secrets/NAME.age``, committed to the fleet repo, decrypted (age, through the ``pyrage``
+   binding) with the identity file named by ``CMCTL_AGE_IDENTITY``;
+3. the file ``NAME`` in the directory named by ``CMCTL_SECRETS_DIR``.
+
+A name found nowhere, or an age file that cannot be decrypted, resolves to an error naming the secret
+(never a value). Values are for the actuator that needs them and for the ``Redactor``; ``where`` and
+``names`` (``cmctl secrets ls``) never read a value out.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+ENV_PREFIX = "CMCTL_SECRET_"
+IDENTITY_ENV = "CMCTL_AGE_IDENTITY"
+DIR_ENV = "CMCTL_SECRETS_DIR"
+AGE_DIR = "secrets"
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def env_name(name: str) -> str:
+    """The environment variable of secret ``name``: ``db-password`` -> ``CMCTL_SECRET_DB_PASSWORD``."""
+    return ENV_PREFIX + re.sub(r"[^A-Z0-9]", "_", name.upper())
+
+
+@dataclass(frozen=True, repr=False)
+class Resolved:
+    """A secret resolved by name: where it comes from and its value, or why it cannot be had."""
+
+    name: str
+    source: str = ""  # e.g. "env CMCTL_SECRET_X", "age secrets/x.age", "file /run/secrets/x"
+    value: str | None = field(default=None, repr=False)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the secret has a value."""
+        return self.value is not None
+
+    def __repr__(self) -> str:
+        return f"Resolved({self.name!r}, {self.source!r}, error={self.error!r})"  # never the value
+
+
+class SecretSource(Protocol):
+    """One place secrets live. ``lookup`` returns None when the name is not there."""
+
+    def lookup(self, name: str) -> Resolved | None:
+        """The secret if this source has it (a value, or an error naming it), None if not."""
+        ...
+
+    def names(self) -> set[str]:
+        """The names this source holds (never a value)."""
+        ...
+
+
+@dataclass(frozen=True)
+class EnvSource:
+    """``CMCTL_SECRET_<NAME>`` environment variables."""
+
+    env: Mapping[str, str] = field(repr=False)
+
+    def lookup(self, name: str) -> Resolved | None:
+        """The variable's value, if set and not empty."""
+        var = env_name(name)
+        value = self.env.get(var)
+        return Resolved(name, f"env {var}", value) if value else None
+
+    def names(self) -> set[str]:
+        """Names as the variables spell them (lower case, ``_`` as ``-``)."""
+        return {
+            k[len(ENV_PREFIX) :].lower().replace("_", "-")
+            for k, v in self.env.items()
+            if k.startswith(ENV_PREFIX) and v
+        }
+
+
+@dataclass(frozen=True)
+class AgeSource:
+    """``<fleet>/secrets/NAME.age`` decrypted with the identity file ``identity`` (age X25519 keys)."""
+
+    directory: Path | None
+    identity: Path | None
+
+    def lookup(self, name: str) -> Resolved | None:
+        """The decrypted file, an error naming the secret when it cannot be decrypted, None if absent."""
+        if self.directory is None:
+            return None
+        path = self.directory / f"{name}.age"
+        if not path.is_file():
+            return None
+        where = f"age {AGE_DIR}/{path.name}"
+        if self.identity is None:
+            return Resolved(name, where, error=f"secret {name}: {AGE_DIR}/{path.name} needs {IDENTITY_ENV}")
+        try:
+            import pyrage  # the [deploy] extra
+        except ImportError:
+            return Resolved(name, where, error=f"secret {name}: decrypting needs pyrage (the [deploy] extra)")
+        try:
+            keys = [
+                line.strip()
+                for line in self.identity.read_text().splitlines()
+                if line.strip() and not line.startswith("#")
+            ]
+            identities = [pyrage.x25519.Identity.from_str(k) for k in keys]
+            plain = pyrage.decrypt(path.read_bytes(), identities)
+        except OSError as exc:
+            return Resolved(name, where, error=f"secret {name}: cannot read {exc.filename}: {exc.strerror}")
+        except Exception as exc:  # pyrage's DecryptError / IdentityError: messages hold no secret
+            return Resolved(
+                name,
+                where,
+                error=f"secret {name}: {AGE_DIR}/{path.name} cannot be decrypted "
+                f"with {self.identity}: {type(exc).__name__}: {exc}",
+            )
+        return Resolved(name, where, _text(plain))
+
+    def names(self) -> set[str]:
+        """Names of the age files."""
+        if self.directory is None or not self.directory.is_dir():
+            return set()
+        return {p.name[:-4] for p in self.directory.glob("*.age") if NAME.match(p.name[:-4])}
+
+
+@dataclass(frozen=True)
+class DirSource:
+    """Files in a directory (``CMCTL_SECRETS_DIR``), one secret per file named like the secret."""
+
+    directory: Path | None
+
+    def lookup(self, name: str) -> Resolved | None:
+        """The file's content (one trailing newline dropped), None if there is no such file."""
+        if self.directory is None or not NAME.match(name):
+            return None
+        path = self.directory / name
+        if not path.is_file():
+            return None
+        try:
+            return Resolved(name, f"file {path}", _text(path.read_bytes()))
+        except OSError as exc:
+            return Resolved(name, f"file {path}", error=f"secret {name}: cannot read {path}: {exc.strerror}")
+
+    def names(self) -> set[str]:
+        """Names of the files."""
+        if self.directory is None or not self.directory.is_dir():
+            return set()
+        return {p.name for p in self.directory.iterdir() if p.is_file() and NAME.match(p.name)}
+
+
+def _text(data: bytes) -> str:
+    text = data.decode("utf-8", errors="replace")
+    return text[:-1] if text.endswith("\n") else text
+
+
+class SecretProvider:
+    """Resolves secret names through its sources in order (see the module docstring); decrypts each
+    name at most once per provider."""
+
+    def __init__(self, sources: Iterable[SecretSource]):
+        self.sources = tuple(sources)
+        self._cache: dict[str, Resolved] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_fleet(cls, env: Mapping[str, str], fleet_root: Path | None) -> SecretProvider:
+        """The standard order: environment, the fleet's age files, the secrets directory."""
+        identity = Path(env[IDENTITY_ENV]) if env.get(IDENTITY_ENV) else None
+        directory = Path(env[DIR_ENV]) if env.get(DIR_ENV) else None
+        age_dir = fleet_root / AGE_DIR if fleet_root is not None else None
+        return cls([EnvSource(env), AgeSource(age_dir, identity), DirSource(directory)])
+
+    def __repr__(self) -> str:
+        return f"SecretProvider({len(self.sources)} sources)"
+
+    def resolve(self, name: str) -> Resolved:
+        """The secret ``name`` from the first source that has it, or an error naming it."""
+        with self._lock:
+            if name not in self._cache:
+                self._cache[name] = self._resolve(name)
+            return self._cache[name]
+
+    def _resolve(self, name: str) -> Resolved:
+        for source in self.sources:
+            found = source.lookup(name)
+            if found is not None:
+                return found
+        return Resolved(
+            name,
+            error=f"secret {name} is not set ({env_name(name)}, {AGE_DIR}/{name}.age, {DIR_ENV})",
+        )
+
+    def names(self) -> list[str]:
+        """Every name some source holds (no value is read)."""
+        return sorted(set().union(*(s.names() for s in self.sources)))
+
+    def values(self, names: Iterable[str]) -> list[str]:
+        """The values of the resolvable secrets among ``names`` (for redaction)."""
+        return [r.value for n in names if (r := self.resolve(n)).value]
