@@ -36,7 +36,7 @@ def test_every_question_has_an_answer_in_the_installed_library(name: str):
     top = spec["root"].split("/")[0]
     if importlib.util.find_spec(top) is None:
         missing(
-            f"{spec['distribution'] if 'distribution' in spec else top} is not installed",
+            f"{spec.get('distribution', top)} is not installed",
             "pip install -e '.[test]'",
         )
     chunks = chunks_from_files(spec["library"], bench.library_files(spec))
