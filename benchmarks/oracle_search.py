@@ -41,7 +41,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from codemonkeys.oracle.chunks import chunks_from_files, read_dir
 from codemonkeys.oracle.embed import Embedder
-from codemonkeys.oracle.search import Chunk, index_chunks, search
+from codemonkeys.oracle.search import FUSION, Chunk, index_chunks, search
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [
@@ -49,6 +49,7 @@ SETS = [
     *sorted((ROOT / "tests" / "oracle" / "libraries").glob("*.yaml")),
 ]
 MODES = ("vector", "keyword", "hybrid")
+SWEEP = [(1.0, 0.5), (1.0, 0.75), (1.0, 1.0), (0.75, 1.0), (0.5, 1.0), (0.3, 1.0)]
 
 
 class TimedEmbedder(Embedder):
@@ -138,11 +139,11 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
-def evaluate(db: Path, lib: str, queries: list[dict], embedder: Embedder, mode: str) -> dict:
+def evaluate(db: Path, lib: str, queries: list[dict], embedder: Embedder, mode: str, fusion=FUSION) -> dict:
     ranked, lat = [], []
     for q in queries:
         t = time.perf_counter()
-        hits = search(db, q["q"], embedder, product=lib, limit=10, mode=mode)
+        hits = search(db, q["q"], embedder, product=lib, limit=10, mode=mode, fusion=fusion)
         lat.append((time.perf_counter() - t) * 1000)
         ranked.append([h.symbol for h in hits])
     return {**score(ranked, queries), "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)}
@@ -155,6 +156,7 @@ def main() -> int:
     ap.add_argument("--only", action="append", help="only these libraries")
     ap.add_argument("--tune", default="networkx", help="the library fusion was tuned on (marked)")
     ap.add_argument("--show-misses", action="store_true")
+    ap.add_argument("--sweep", action="store_true", help="also try fusion weights (vector, keyword)")
     args = ap.parse_args()
 
     specs = [load_set(p) for p in SETS]
@@ -185,6 +187,13 @@ def main() -> int:
             quality = {"bm25": score([bm25.symbols(q["q"]) for q in spec["queries"]], spec["queries"])}
             for mode in MODES:
                 quality[mode] = evaluate(db, lib, spec["queries"], embedder, mode)
+            if args.sweep:
+                for w in SWEEP:
+                    q = evaluate(db, lib, spec["queries"], embedder, "hybrid", fusion=w)
+                    print(
+                        f"sweep {lib:<10} vector {w[0]:.1f} keyword {w[1]:.1f}: "
+                        f"recall@5 {q['recall@5']:.3f} MRR {q['mrr@10']:.3f}"
+                    )
             figures["libraries"][lib] = {
                 "language": spec.get("language", "python"),
                 "chunks": len(chunks),

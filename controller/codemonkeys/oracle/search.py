@@ -38,7 +38,7 @@ TABLE = "chunks"
 CACHE_FILE = "embed_cache.sqlite"
 RRF_K = 60
 # weights of the vector and keyword ranks in the fusion (tuned on networkx, checked on the other libraries)
-FUSION = (1.0, 1.0)
+FUSION = (1.0, 0.5)
 DUNDER_WEIGHT = 0.7
 BODY_LINES = 30
 SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", ".tox", "build", "dist"}
