@@ -19,29 +19,18 @@ from codemonkeys.oracle.search import (
 )
 
 BODY_LINES = 30
-CODE_LINES = 12
-DOC_CHARS = 600
 SOURCE_SUFFIXES = {".py", ".js", ".mjs", ".ts", ".tsx", ".rs"}
 SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "target", "dist", "build", ".cmctl"}
-
-
-def _first_paragraph(doc: str | None, limit: int = DOC_CHARS) -> str:
-    """A docstring's first paragraph (up to the first blank line), whitespace folded, at most ``limit``."""
-    para = []
-    for line in (doc or "").strip().splitlines():
-        if not line.strip():
-            break
-        para.append(line.strip())
-    return " ".join(para)[:limit]
 
 
 def symbol_chunk(product: str, path: str, language, graph, sym, lines: list[str], module_doc: str) -> Chunk:
     """One symbol as a search chunk.
 
-    The embedded text is what a reader would skim: the kind and the name split into words with the
-    module's words, the signature, the docstring's first paragraph and the module docstring's first line;
-    code only where there is no docstring (the first ``CODE_LINES`` after the definition line). The BM25
-    field also gets the whole docstring, the first ``BODY_LINES`` of the body and the names it calls.
+    The embedded text is the qualified name, the docstring and the first ``BODY_LINES`` of the symbol
+    (measured better for the vector ranker than a shorter "skim" text of name words, signature and the
+    docstring's first paragraph: benchmarks/oracle_search.py). The BM25 field adds the name and its
+    module split into words with abbreviations spelled out, the signature, the module docstring's first
+    line and the names the symbol calls.
     """
     name_words = " ".join(normalise_words(split_identifier(sym.name)))
     owner = sym.qualname[: -len(sym.name)].strip(".:/")
@@ -49,15 +38,9 @@ def symbol_chunk(product: str, path: str, language, graph, sym, lines: list[str]
         normalise_words(w for part in re.split(r"[.:/\\-]+", owner) for w in split_identifier(part))
     )
     body = lines[sym.start_line - 1 : min(sym.end_line, sym.start_line - 1 + BODY_LINES)]
-    summary = _first_paragraph(sym.docstring)
-    parts = [f"{sym.kind} {name_words} ({owner_words})", f"{sym.name}{sym.signature}", summary]
-    if module_doc:
-        parts.append(module_doc)
-    if not summary:
-        parts.extend(line.strip() for line in body[1 : 1 + CODE_LINES] if line.strip())
     callees = sorted({c.callee_name for c in graph.calls if c.caller == sym.qualname})
-    keywords = " ".join([sym.signature, sym.docstring or "", *body, *callees])
-    text = "\n".join(p for p in parts if p)
+    keywords = " ".join([name_words, owner_words, sym.signature, module_doc, *callees])
+    text = f"{sym.qualname}\n{sym.docstring or ''}\n" + "\n".join(body)
     return Chunk(
         product,
         path,
