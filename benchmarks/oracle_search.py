@@ -1,21 +1,32 @@
-"""Benchmark of the Oracle's semantic code search: index cost and search quality on a real codebase.
+"""Benchmark of the Oracle's semantic code search: search quality on several real libraries, and index cost.
 
-Where this sits: it drives ``codemonkeys.oracle.search`` end to end (stdlib-``ast`` chunker ->
-local ONNX embedder with its sha256 cache -> LanceDB -> hybrid ranking) over the ``rich`` package
-installed in the venv (a codebase nobody here wrote), and scores it against the hand-written
-queries in ``tests/oracle/queries.yaml``. Prints index figures (files, chunks, chunk seconds,
-embed chunks/s, full vs. incremental re-index after a one-file change, size on disk, peak memory)
-and, for hybrid and the vector-only / keyword-only baselines, recall@5, MRR@10 and query latency.
+Where this sits: it drives the code search end to end as ``cmctl oracle index --path`` does (tree-sitter
+code graph -> ``oracle.chunks`` -> local ONNX embedder with its sha256 cache -> LanceDB -> ranking) over
+libraries installed from PyPI in the venv (code nobody here wrote), and scores it against the question
+sets in ``tests/oracle/``: ``queries.yaml`` (rich) and ``libraries/*.yaml`` (networkx, python-dateutil,
+node-semver's JavaScript). Questions are written from each library's documentation, never from its
+identifiers.
 
-    .venv/bin/python benchmarks/oracle_search.py [--json out.json]
+For every library and strategy (``vector``, ``keyword`` = Lance's BM25 over our keyword field,
+``hybrid`` = the default) it prints recall@5 and MRR@10, and beside them a plain Okapi BM25 baseline
+(k1=1.2, b=0.75, lower-cased word tokens of the chunk text, no stemming) computed here over the same
+chunks in the same run. ``--tune LIB`` names the library the fusion was tuned on (marked in the table).
+
+    PYTHONPATH=controller .venv/bin/python benchmarks/oracle_search.py [--work DIR] [--json out.json]
+
+``--work DIR`` keeps the index and its embedding cache between runs (unchanged chunk texts are not
+embedded again); without it a temporary directory is used and removed.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import importlib.util
 import json
+import math
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -28,11 +39,17 @@ import yaml
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from codemonkeys.oracle.chunks import chunks_from_files, read_dir
 from codemonkeys.oracle.embed import Embedder
-from codemonkeys.oracle.search import index_chunks, python_chunks, python_files, search
+from codemonkeys.oracle.search import FUSION, Chunk, index_chunks, search
 
 ROOT = Path(__file__).resolve().parents[1]
-QUERIES = ROOT / "tests" / "oracle" / "queries.yaml"
+SETS = [
+    ROOT / "tests" / "oracle" / "queries.yaml",
+    *sorted((ROOT / "tests" / "oracle" / "libraries").glob("*.yaml")),
+]
+MODES = ("vector", "keyword", "hybrid")
+SWEEP = [(1.0, 0.5), (1.0, 0.75), (1.0, 1.0), (0.75, 1.0), (0.5, 1.0), (0.3, 1.0)]
 
 
 class TimedEmbedder(Embedder):
@@ -51,8 +68,70 @@ class TimedEmbedder(Embedder):
         return out
 
 
-def dir_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+def load_set(path: Path) -> dict:
+    """A question set; the older rich file names its package with ``package`` (root = the package)."""
+    spec = yaml.safe_load(path.read_text())
+    spec.setdefault("library", spec.get("package"))
+    spec.setdefault("root", spec.get("package"))
+    return spec
+
+
+def library_files(spec: dict) -> dict[str, bytes]:
+    """The library's source files as the CLI reads them; Python paths start with the package name."""
+    root = spec["root"]
+    top = root.split("/")[0]
+    found = importlib.util.find_spec(top)
+    if found is None or not found.submodule_search_locations:
+        raise SystemExit(f"{top} is not installed: pip install -e '.[test]'")
+    base = Path(next(iter(found.submodule_search_locations))).parent / root
+    files = read_dir(base)
+    if spec.get("language", "python") == "python":
+        return {f"{root}/{path}": data for path, data in files.items()}
+    return files
+
+
+# --------------------------------------------------------------------------- the BM25 baseline
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class BM25:
+    """Okapi BM25 over the chunks' text: lower-cased alphanumeric words, nothing else."""
+
+    def __init__(self, chunks: list[Chunk], k1: float = 1.2, b: float = 0.75):
+        self.chunks, self.k1, self.b = chunks, k1, b
+        self.tf = [collections.Counter(_WORD.findall(c.text.lower())) for c in chunks]
+        self.len = [sum(t.values()) for t in self.tf]
+        self.avg = statistics.mean(self.len) if self.len else 1.0
+        df = collections.Counter(w for t in self.tf for w in t)
+        n = len(chunks)
+        self.idf = {w: math.log(1 + (n - d + 0.5) / (d + 0.5)) for w, d in df.items()}
+
+    def symbols(self, query: str, limit: int = 10) -> list[str]:
+        terms = _WORD.findall(query.lower())
+        scores = []
+        for i, tf in enumerate(self.tf):
+            norm = self.k1 * (1 - self.b + self.b * self.len[i] / self.avg)
+            s = sum(self.idf[w] * tf[w] * (self.k1 + 1) / (tf[w] + norm) for w in terms if w in tf)
+            if s > 0:
+                scores.append((s, i))
+        scores.sort(key=lambda x: -x[0])
+        return [self.chunks[i].symbol for _, i in scores[:limit]]
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def score(ranked: list[list[str]], queries: list[dict]) -> dict:
+    """recall@5 and MRR@10 of ranked symbol lists against the questions' expected symbols."""
+    recall5, rr, misses = [], [], []
+    for symbols, q in zip(ranked, queries, strict=True):
+        rank = next((i + 1 for i, s in enumerate(symbols[:10]) if s in q["expect"]), None)
+        recall5.append(1.0 if rank and rank <= 5 else 0.0)
+        rr.append(1.0 / rank if rank else 0.0)
+        if not rank or rank > 5:
+            misses.append({"q": q["q"], "expect": q["expect"][0], "rank": rank, "top": symbols[:3]})
+    return {"recall@5": statistics.mean(recall5), "mrr@10": statistics.mean(rr), "misses": misses}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -60,113 +139,113 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
-def evaluate(db: Path, queries: list[dict], embedder: Embedder, mode: str) -> dict:
-    recall5, rr, lat = [], [], []
-    misses = []
+def evaluate(db: Path, lib: str, queries: list[dict], embedder: Embedder, mode: str, fusion=FUSION) -> dict:
+    ranked, lat = [], []
     for q in queries:
         t = time.perf_counter()
-        hits = search(db, q["q"], embedder, limit=10, mode=mode)
+        hits = search(db, q["q"], embedder, product=lib, limit=10, mode=mode, fusion=fusion)
         lat.append((time.perf_counter() - t) * 1000)
-        symbols = [h.symbol for h in hits]
-        rank = next((i + 1 for i, s in enumerate(symbols) if s in q["expect"]), None)
-        recall5.append(1.0 if rank and rank <= 5 else 0.0)
-        rr.append(1.0 / rank if rank else 0.0)
-        if not rank or rank > 5:
-            misses.append({"q": q["q"], "expect": q["expect"][0], "rank": rank, "top": symbols[:3]})
-    return {
-        "recall@5": statistics.mean(recall5),
-        "mrr@10": statistics.mean(rr),
-        "p50_ms": pct(lat, 50),
-        "p95_ms": pct(lat, 95),
-        "misses": misses,
-    }
+        ranked.append([h.symbol for h in hits])
+    return {**score(ranked, queries), "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    ap.add_argument("--work", type=Path, help="keep the index and embedding cache here between runs")
+    ap.add_argument("--only", action="append", help="only these libraries")
+    ap.add_argument("--tune", default="networkx", help="the library fusion was tuned on (marked)")
     ap.add_argument("--show-misses", action="store_true")
+    ap.add_argument("--sweep", action="store_true", help="also try fusion weights (vector, keyword)")
     args = ap.parse_args()
 
-    spec = yaml.safe_load(QUERIES.read_text())
-    queries = spec["queries"]
-    pkg = spec["package"]
-    src = Path(next(iter(importlib.util.find_spec(pkg).submodule_search_locations)))
-    from importlib.metadata import version
-
-    work = Path(tempfile.mkdtemp(prefix="oracle-bench-"))
+    specs = [load_set(p) for p in SETS]
+    specs = [s for s in specs if not args.only or s["library"] in args.only]
+    work = args.work or Path(tempfile.mkdtemp(prefix="oracle-bench-"))
+    db = work / "lancedb"
+    embedder = TimedEmbedder()
+    embedder.ensure_loaded()
+    figures: dict = {"libraries": {}}
     try:
-        root = work / pkg
-        shutil.copytree(src, root, ignore=shutil.ignore_patterns("__pycache__"))
-        db = work / "lancedb"
-        embedder = TimedEmbedder()
-        embedder.ensure_loaded()
-
-        t = time.perf_counter()
-        n_files = len(python_files(root))
-        chunks = python_chunks(pkg, root)
-        chunk_s = time.perf_counter() - t
-
-        t = time.perf_counter()
-        full = index_chunks(db, chunks, embedder)
-        full_s = time.perf_counter() - t
-        embed_s = embedder.seconds
-
-        # incremental: change one file, re-chunk, re-index (only the changed chunks are embedded)
-        target = root / "table.py"
-        target.write_text(target.read_text() + '\n\ndef bench_added(x):\n    """A function added."""\n')
-        embedder.seconds = 0.0
-        t = time.perf_counter()
-        inc = index_chunks(db, python_chunks(pkg, root), embedder)
-        inc_s = time.perf_counter() - t
-
-        size = dir_size(db)
-        quality = {mode: evaluate(db, queries, embedder, mode) for mode in ("hybrid", "vector", "keyword")}
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-        figures = {
-            "corpus": f"{pkg} {version(pkg)}",
-            "files": n_files,
-            "chunks": len(chunks),
-            "chunk_seconds": round(chunk_s, 3),
-            "embed_chunks_per_s": round(full.embedded / embed_s, 1) if embed_s else None,
-            "full_index_s": round(full_s, 2),
-            "full_embedded": full.embedded,
-            "incremental_index_s": round(inc_s, 2),
-            "incremental_embedded": inc.embedded,
-            "incremental_cached": inc.cached,
-            "index_mb": round(size / 2**20, 2),
-            "peak_rss_mb": round(peak_mb, 1),
-            "queries": len(queries),
-            "quality": {m: {k: v for k, v in q.items() if k != "misses"} for m, q in quality.items()},
-        }
-        print(f"corpus              {figures['corpus']}: {n_files} files, {len(chunks)} chunks")
-        print(f"chunk (ast)         {chunk_s:.2f} s")
-        print(f"embed               {figures['embed_chunks_per_s']} chunks/s ({embed_s:.1f} s in the model)")
-        print(f"full index          {full_s:.2f} s ({full.embedded} embedded, {full.cached} cached)")
-        print(
-            f"incremental index   {inc_s:.2f} s after a one-file change "
-            f"({inc.embedded} embedded, {inc.cached} cached)"
-        )
-        print(f"index on disk       {figures['index_mb']} MiB (LanceDB + embedding cache)")
-        print(f"peak RSS            {figures['peak_rss_mb']} MiB")
-        print(
-            f"{'mode':<10}{'recall@5':>10}{'MRR@10':>10}{'p50 ms':>10}{'p95 ms':>10}"
-            f"   ({len(queries)} queries)"
-        )
-        for mode, q in quality.items():
-            print(
-                f"{mode:<10}{q['recall@5']:>10.3f}{q['mrr@10']:>10.3f}{q['p50_ms']:>10.1f}{q['p95_ms']:>10.1f}"
-            )
-        if args.show_misses:
-            for mode, q in quality.items():
-                for m in q["misses"]:
-                    print(f"  miss[{mode}] {m['q']!r}: want {m['expect']} (rank {m['rank']}), got {m['top']}")
+        for spec in specs:
+            lib = spec["library"]
+            t = time.perf_counter()
+            chunks = chunks_from_files(lib, library_files(spec))
+            chunk_s = time.perf_counter() - t
+            known = {c.symbol for c in chunks}
+            for q in spec["queries"]:
+                if not set(q["expect"]) & known:
+                    raise SystemExit(
+                        f"{lib}: no expected symbol of {q['q']!r} is in the chunks: {q['expect']}"
+                    )
+            before = embedder.seconds
+            t = time.perf_counter()
+            stats = index_chunks(db, chunks, embedder)
+            index_s = time.perf_counter() - t
+            embed_s = embedder.seconds - before
+            bm25 = BM25(chunks)
+            quality = {"bm25": score([bm25.symbols(q["q"]) for q in spec["queries"]], spec["queries"])}
+            for mode in MODES:
+                quality[mode] = evaluate(db, lib, spec["queries"], embedder, mode)
+            if args.sweep:
+                for w in SWEEP:
+                    q = evaluate(db, lib, spec["queries"], embedder, "hybrid", fusion=w)
+                    print(
+                        f"sweep {lib:<10} vector {w[0]:.1f} keyword {w[1]:.1f}: "
+                        f"recall@5 {q['recall@5']:.3f} MRR {q['mrr@10']:.3f}"
+                    )
+            figures["libraries"][lib] = {
+                "language": spec.get("language", "python"),
+                "chunks": len(chunks),
+                "queries": len(spec["queries"]),
+                "chunk_s": round(chunk_s, 2),
+                "index_s": round(index_s, 2),
+                "embedded": stats.embedded,
+                "embed_chunks_per_s": round(stats.embedded / embed_s, 1) if stats.embedded else None,
+                "quality": quality,
+            }
+        figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        report(figures, args.tune, args.show_misses)
         if args.json:
+            for lib in figures["libraries"].values():
+                for q in lib["quality"].values():
+                    q.pop("misses")
             args.json.write_text(json.dumps(figures, indent=2))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def report(figures: dict, tune: str, show_misses: bool) -> None:
+    """Print the index figures and the quality table (recall@5 / MRR@10 per library and strategy)."""
+    cols = ("bm25", *MODES)
+    print(f"{'library':<18}{'chunks':>7}{'index s':>9}{'embedded':>9}{'chunks/s':>9}")
+    for lib, f in figures["libraries"].items():
+        rate = f["embed_chunks_per_s"] or 0
+        print(f"{lib:<18}{f['chunks']:>7}{f['index_s']:>9.1f}{f['embedded']:>9}{rate:>9}")
+    print(f"peak RSS {figures['peak_rss_mb']} MiB\n")
+    print(f"{'recall@5 / MRR@10':<26}" + "".join(f"{c:>16}" for c in cols))
+    mean: dict[str, list[tuple[float, float]]] = {c: [] for c in cols}
+    for lib, f in figures["libraries"].items():
+        name = f"{lib}{' (tuned)' if lib == tune else ''} [{f['queries']}q]"
+        cells = []
+        for c in cols:
+            q = f["quality"][c]
+            mean[c].append((q["recall@5"], q["mrr@10"]))
+            cells.append(f"{q['recall@5']:.3f} / {q['mrr@10']:.3f}")
+        print(f"{name:<26}" + "".join(f"{x:>16}" for x in cells))
+    avg = [
+        f"{statistics.mean(r for r, _ in mean[c]):.3f} / {statistics.mean(m for _, m in mean[c]):.3f}"
+        for c in cols
+    ]
+    print(f"{'mean':<26}" + "".join(f"{x:>16}" for x in avg))
+    lat = [f["quality"]["hybrid"]["p95_ms"] for f in figures["libraries"].values()]
+    print(f"hybrid query p95 {max(lat):.0f} ms (worst library, one process, model loaded)")
+    if show_misses:
+        for lib, f in figures["libraries"].items():
+            for m in f["quality"]["hybrid"]["misses"]:
+                print(f"  miss[{lib}] {m['q']!r}: want {m['expect']} (rank {m['rank']}), got {m['top']}")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ INDEXED = re.compile(
     r"indexed (?P<symbols>\d+) symbols of (?P<products>\d+) product\(s\) into (?P<target>.+) "
     r"\((?P<embedded>\d+) embedded, (?P<cached>\d+) from the cache\)"
 )
-HIT_KEYS = {"product", "path", "symbol", "kind", "line", "score"}
+HIT_KEYS = {"product", "path", "symbol", "kind", "line", "doc", "score"}
 
 
 def indexed(result) -> dict:
@@ -184,14 +184,48 @@ def test_search_text_output_and_filters(ws: Workspace, full_index: dict):
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert len(lines) == 2 and all("acme-text:src/acme_text/" in line for line in lines)
+    # one line per hit (symbol, kind, product:path:line, score), then its docstring's first line, indented
+    heads = [x for x in lines if not x.startswith("    ")]
+    assert len(heads) == 2 and all("acme-text:src/acme_text/" in x for x in heads), lines
     line = line_of(ws.repos / "acme-text", "src/acme_text/slug.py", "def slugify(")
-    assert any(
-        re.fullmatch(
-            rf"\d\.\d{{3}}  acme_text\.slug\.slugify \(function\)  acme-text:src/acme_text/slug\.py:{line}", x
-        )
-        for x in lines
-    ), lines
+    head = rf"acme_text\.slug\.slugify function  acme-text:src/acme_text/slug\.py:{line}  score \d\.\d{{3}}"
+    at = next(i for i, x in enumerate(lines) if re.fullmatch(head, x))
+    source = git(["show", "HEAD:src/acme_text/slug.py"], ws.repos / "acme-text")
+    doc = ast.get_docstring(next(n for n in ast.parse(source).body if getattr(n, "name", "") == "slugify"))
+    assert lines[at + 1] == "    " + doc.strip().splitlines()[0]
+
+
+def test_index_of_a_directory_lands_in_the_fleets_index_and_empty_indexes_are_errors(
+    ws: Workspace, tmp_path: Path
+):
+    """`--path` without `--db` writes where the help says (the fleet's state dir), never into the
+    directory; searching a missing or empty index, or a product not in it, says so and exits 1."""
+    fleet = tmp_path / "fleet"
+    shutil.copytree(ws.fleet, fleet, symlinks=True, ignore=shutil.ignore_patterns(".cmctl"))
+    src = tmp_path / "code"
+    shutil.copytree(ws.repos / "acme-text" / "src", src)
+    missing_index = cmctl("oracle", "search", "slug", "--fleet", str(fleet))
+    assert missing_index.returncode == 1 and "no search index" in missing_index.stderr, missing_index
+    assert missing_index.stdout.strip() == ""
+
+    result = indexed(cmctl("oracle", "index", "--path", str(src), "--name", "code", "--fleet", str(fleet)))
+    assert Path(result["target"]) == fleet / ".cmctl" / "oracle-search"
+    assert not any(p.name.startswith(".codemonkeys") for p in src.iterdir())
+    hits = search(
+        Workspace(tmp_path), "turn a title into a URL slug", "--limit", "1", db=Path(result["target"])
+    )
+    assert hits[0]["symbol"] == "acme_text.slug.slugify" and hits[0]["product"] == "code"
+    assert hits[0]["doc"]  # the docstring's first line comes with the hit
+
+    absent = cmctl("oracle", "search", "slug", "--product", "nope", "--db", result["target"])
+    assert absent.returncode == 1 and "no product 'nope'" in absent.stderr, absent
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = cmctl("oracle", "search", "slug", "--db", str(empty))
+    assert r.returncode == 1 and "is empty" in r.stderr and r.stdout.strip() == "", r
+    r = cmctl("oracle", "index", "--path", str(src), "--fleet", str(tmp_path / "no-fleet"))
+    assert r.returncode == 1 and "--db" in r.stderr, r
 
 
 def test_search_of_an_unknown_product_is_refused(ws: Workspace, full_index: dict):

@@ -20,11 +20,13 @@ SEARCH_EXTRA = (
 )
 need_module("lancedb", SEARCH_EXTRA)
 
-from codemonkeys.oracle.embed import Embedder, EmbedderUnavailable  # noqa: E402  (after the check)
+from codemonkeys.oracle.chunks import chunks_from_files  # noqa: E402  (after the check)
+from codemonkeys.oracle.embed import Embedder, EmbedderUnavailable  # noqa: E402
 from codemonkeys.oracle.search import (  # noqa: E402
     Chunk,
     count_rows,
     index_chunks,
+    normalise_words,
     python_chunks,
     search,
     split_identifier,
@@ -194,3 +196,55 @@ def test_index_search_filters_cache_and_replace(tmp_path: Path, corpus: Path, em
         h.path == "geometry.py" for h in search(db, "download json over http", counting, product="toolbox")
     )
     assert count_rows(db, "other") == 1
+
+
+def test_normalise_words_spells_out_abbreviations():
+    assert normalise_words(["gt", "path"]) == ["gt", "greater", "than", "path"]
+    assert normalise_words(split_identifier("cmpVersions")) == ["cmp", "compare", "versions"]
+
+
+JS_RANGE = b"""
+// A range of versions.
+const compare = require('./compare')
+/** Return true if the version is greater than every version of the range. */
+const gtr = (version, range, options) => outside(version, range, '>', options)
+const lte = (a, b, loose) => compare(a, b, loose) <= 0
+module.exports = { gtr, lte }
+"""
+
+
+def test_chunks_from_files_text_and_keywords():
+    """The embedded text is the qualified name, the docstring and the first lines of the symbol; the BM25
+    field adds the name in words (abbreviations spelled out), the signature, the module's first line and
+    the callees."""
+    py = textwrap.dedent(GEOMETRY).encode()
+    chunks = {
+        c.symbol: c for c in chunks_from_files("t", {"toolbox/geometry.py": py, "lib/range.js": JS_RANGE})
+    }
+    hav = chunks["toolbox.geometry.haversine_distance"]
+    lines = hav.text.splitlines()
+    assert lines[0] == "toolbox.geometry.haversine_distance"
+    assert lines[1] == "Great-circle distance in kilometres between two points on the earth."
+    assert "def haversine_distance(lat1, lon1, lat2, lon2):" in lines and "math.sin" in hav.text
+    assert hav.doc == "Great-circle distance in kilometres between two points on the earth."
+    assert "haversine distance" in hav.keywords and "Shapes and distances." in hav.keywords
+    assert "radians" in hav.keywords.split()  # a callee (math.radians)
+    lte = chunks["lib/range.lte"]
+    assert "lte less than or equal" in lte.keywords and "compare" in lte.keywords.split()
+    assert lte.doc == ""
+    assert chunks["lib/range.gtr"].doc.startswith("Return true if the version is greater")
+
+
+def test_search_hits_carry_the_docstring_and_an_old_index_is_rebuilt(tmp_path: Path, embedder: Embedder):
+    import lancedb
+    import pyarrow as pa
+
+    db = tmp_path / "db"
+    old = pa.schema([pa.field("product", pa.string()), pa.field("text", pa.string())])
+    lancedb.connect(str(db)).create_table("chunks", schema=old)  # an index of an older layout
+    chunk = Chunk(
+        "p", "a.py", "a.sort_list", "function", 3, "python", "def sort_list(xs): ...", "Sort a list."
+    )
+    index_chunks(db, [chunk], embedder)
+    (hit,) = search(db, "sort a list", embedder)
+    assert (hit.symbol, hit.line, hit.doc) == ("a.sort_list", 3, "Sort a list.")

@@ -2,8 +2,9 @@
 
 Chunks come from the tree-sitter code graph (every language it parses): one per symbol, its signature,
 docstring and the first lines of its body. The index lives in the fleet's state dir
-(``.cmctl/oracle.db`` for the graph, ``.cmctl/oracle-search/`` for LanceDB), or in ``--db`` for any
-directory indexed with ``--path``.
+(``.cmctl/oracle.db`` for the graph, ``.cmctl/oracle-search/`` for LanceDB) or in ``--db``, whatever is
+indexed (a fleet's products or, with ``--path``, any directory). Searching an index that is missing or
+holds nothing (of the product asked for) is an error, not an empty answer.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def index(
     if path is not None:
         if not path.is_dir():
             raise fail(f"{path} is not a directory")
-        target = db or (path / ".codemonkeys-oracle")
+        target = _db(fleet, db)
     else:
         fs = session(fleet)
         wanted = sorted(fs.desired.products) if all_products or not products else products
@@ -111,18 +112,16 @@ def search_cmd(
     from codemonkeys.oracle.search import search
 
     index_dir = _db(fleet, db, product)
-    if not index_dir.exists():
-        raise fail(f"no search index at {index_dir}: build it with cmctl oracle index")
+    _check_index(index_dir, product)
     hits = search(index_dir, query, embedder_cls(), product=product, limit=limit)
-    if not hits and product and db is not None:
-        raise fail(f"no product {product!r} in the index at {index_dir}")
     rows = [
         {
             "product": h.product,
             "path": h.path,
+            "line": h.line,
             "symbol": h.symbol,
             "kind": h.kind,
-            "line": h.line,
+            "doc": h.doc,
             "score": round(h.score, 4),
         }
         for h in hits
@@ -131,10 +130,28 @@ def search_cmd(
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
     for r in rows:
-        where = f"{r['product']}:{r['path']}:{r['line']}"
-        out.print(f"{r['score']:.3f}  [bold]{r['symbol']}[/] [dim]({r['kind']})[/]  {where}")
+        out.print(
+            f"[bold]{escape(r['symbol'])}[/] [dim]{r['kind']}[/]  {escape(r['product'])}:{escape(r['path'])}:"
+            f"{r['line']}  [dim]score {r['score']:.3f}[/]",
+            soft_wrap=True,
+        )
+        if r["doc"]:
+            out.print(f"    {escape(r['doc'])}", soft_wrap=True)
     if not rows:
         out.print("no results")
+
+
+def _check_index(index_dir: Path, product: str | None) -> None:
+    """Exit 1 with a message when the index is missing or holds nothing (of ``product``)."""
+    from codemonkeys.oracle.search import count_rows
+
+    build = "build it with cmctl oracle index"
+    if not index_dir.is_dir():
+        raise fail(f"no search index at {index_dir}: {build}")
+    if count_rows(index_dir) == 0:
+        raise fail(f"the search index at {index_dir} is empty: {build}")
+    if product and count_rows(index_dir, product) == 0:
+        raise fail(f"no product {product!r} in the search index at {index_dir}: {build} {product}")
 
 
 @oracle_app.command("graph")

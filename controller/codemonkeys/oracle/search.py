@@ -37,6 +37,8 @@ from codemonkeys.oracle.embed import DIM, Embedder, EmbeddingCache, embed_with_c
 TABLE = "chunks"
 CACHE_FILE = "embed_cache.sqlite"
 RRF_K = 60
+# weights of the vector and keyword ranks in the fusion (tuned on networkx, checked on the other libraries)
+FUSION = (1.0, 0.5)
 DUNDER_WEIGHT = 0.7
 BODY_LINES = 30
 SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", ".tox", "build", "dist"}
@@ -55,6 +57,8 @@ class Chunk:
     line: int
     language: str
     text: str
+    doc: str = ""  # the first line of the docstring, shown with a hit
+    keywords: str = ""  # extra words for the BM25 field (signature, parameters, neighbours, ...)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class Hit:
     kind: str
     line: int
     score: float
+    doc: str = ""
 
 
 # --------------------------------------------------------------------------- keywords
@@ -91,12 +96,89 @@ def split_identifier(name: str) -> list[str]:
     return out
 
 
+# Abbreviations common in identifiers, spelled out so that a question in words meets them.
+ABBREVIATIONS = {
+    "gt": "greater than",
+    "gte": "greater than or equal",
+    "lt": "less than",
+    "lte": "less than or equal",
+    "eq": "equal",
+    "ne": "not equal",
+    "neq": "not equal",
+    "cmp": "compare",
+    "inc": "increment",
+    "dec": "decrement",
+    "str": "string",
+    "num": "number",
+    "len": "length",
+    "idx": "index",
+    "pos": "position",
+    "tz": "timezone",
+    "dt": "datetime",
+    "msg": "message",
+    "err": "error",
+    "cfg": "config",
+    "conf": "config",
+    "fn": "function",
+    "func": "function",
+    "args": "arguments",
+    "arg": "argument",
+    "val": "value",
+    "src": "source",
+    "dst": "destination",
+    "dir": "directory",
+    "max": "maximum",
+    "min": "minimum",
+    "prev": "previous",
+    "cur": "current",
+    "addr": "address",
+    "attr": "attribute",
+    "attrs": "attributes",
+    "buf": "buffer",
+    "ctx": "context",
+    "db": "database",
+    "doc": "document",
+    "env": "environment",
+    "exc": "exception",
+    "init": "initialise",
+    "iter": "iterate",
+    "lib": "library",
+    "mod": "module",
+    "obj": "object",
+    "op": "operator",
+    "opts": "options",
+    "param": "parameter",
+    "params": "parameters",
+    "pkg": "package",
+    "req": "request",
+    "res": "result",
+    "resp": "response",
+    "sep": "separator",
+    "seq": "sequence",
+    "sync": "synchronise",
+    "tmp": "temporary",
+    "ver": "version",
+}
+
+
+def normalise_words(words) -> list[str]:
+    """Identifier words, common abbreviations spelled out: ``['gt']`` -> ``['gt', 'greater', 'than']``."""
+    out: list[str] = []
+    for w in words:
+        out.append(w)
+        full = ABBREVIATIONS.get(w)
+        if full and full != w:
+            out.extend(full.split())
+    return out
+
+
 def keyword_text(chunk: Chunk) -> str:
     """The BM25 field of a chunk: split identifiers and words, the symbol's own parts weighted x3."""
-    own = split_identifier(chunk.symbol.rsplit(".", 1)[-1])
+    own = normalise_words(split_identifier(re.split(r"[.:/]", chunk.symbol)[-1]))
     module = [w for p in re.split(r"[./\\]", chunk.path.removesuffix(".py")) for w in split_identifier(p)]
     words = [w for tok in _IDENT.findall(chunk.text) for w in split_identifier(tok)]
-    return " ".join(own * 3 + module + words)
+    extra = [w for tok in _IDENT.findall(chunk.keywords) for w in split_identifier(tok)]
+    return " ".join(own * 3 + module + words + extra)
 
 
 def _query_terms(query: str) -> str:
@@ -106,6 +188,11 @@ def _query_terms(query: str) -> str:
 
 
 # --------------------------------------------------------------------------- chunker
+
+
+def first_line(doc: str | None) -> str:
+    """The first non-empty line of a docstring, stripped ('' when there is none)."""
+    return next((line.strip() for line in (doc or "").splitlines() if line.strip()), "")
 
 
 def _module_name(root: Path, file: Path) -> str:
@@ -143,7 +230,7 @@ def _node_chunk(product: str, rel: str, symbol: str, node: ast.AST, lines: list[
         end = node.end_lineno or node.lineno
         rest = lines[after_doc - 1 : min(end, after_doc - 1 + BODY_LINES)]
     text = "\n".join([f"{kind} {symbol}", *(h.rstrip() for h in header), doc, *(r.rstrip() for r in rest)])
-    return Chunk(product, rel, symbol, kind, start, "python", text.strip())
+    return Chunk(product, rel, symbol, kind, start, "python", text.strip(), first_line(doc))
 
 
 def _is_overload(node: ast.AST) -> bool:
@@ -177,7 +264,11 @@ def chunk_python_source(product: str, rel_path: str, module: str, source: str) -
     chunks: list[Chunk] = []
     doc = ast.get_docstring(tree)
     if doc:
-        chunks.append(Chunk(product, rel_path, module, "module", 1, "python", f"module {module}\n{doc}"))
+        chunks.append(
+            Chunk(
+                product, rel_path, module, "module", 1, "python", f"module {module}\n{doc}", first_line(doc)
+            )
+        )
     chunks.extend(_walk(product, rel_path, module, tree.body, lines, False))
     return chunks
 
@@ -239,6 +330,7 @@ def _schema():
             pa.field("line", pa.int32()),
             pa.field("language", pa.string()),
             pa.field("text", pa.string()),
+            pa.field("doc", pa.string()),
             pa.field("text_hash", pa.string()),
             pa.field("keywords", pa.string()),
             pa.field("vector", pa.list_(pa.float32(), DIM)),
@@ -248,11 +340,16 @@ def _schema():
 
 def _open_table(db, create: bool):
     try:
-        return db.open_table(TABLE)
+        table = db.open_table(TABLE)
     except ValueError:  # not found
         if not create:
             return None
-    return db.create_table(TABLE, schema=_schema(), exist_ok=True)
+        return db.create_table(TABLE, schema=_schema(), exist_ok=True)
+    if create and set(table.schema.names) != set(_schema().names):
+        # an index of an older layout: rebuilt (its vectors come back from the embedding cache)
+        db.drop_table(TABLE)
+        return db.create_table(TABLE, schema=_schema())
+    return table
 
 
 def _sql_str(value: str) -> str:
@@ -298,6 +395,7 @@ def index_chunks(db_dir: Path, chunks: Iterable[Chunk], embedder: Embedder) -> I
                     "line": [c.line for c in chunks],
                     "language": [c.language for c in chunks],
                     "text": [c.text for c in chunks],
+                    "doc": [c.doc for c in chunks],
                     "text_hash": hashes,
                     "keywords": [keyword_text(c) for c in chunks],
                     "vector": pa.FixedSizeListArray.from_arrays(
@@ -359,18 +457,20 @@ def search(
     limit: int = 10,
     mode: Mode = "hybrid",
     candidates: int = 50,
+    fusion: tuple[float, float] = FUSION,
 ) -> list[Hit]:
     """Rank chunks for a natural-language query; filters apply before ranking.
 
     ``mode="vector"`` / ``"keyword"`` return one ranker alone (the benchmark's baselines; scores
     are cosine similarity / BM25); ``"hybrid"`` fuses both by reciprocal rank over the top
-    ``max(candidates, limit)`` of each.
+    ``max(candidates, limit)`` of each, weighted by ``fusion`` (vector, keyword).
     """
     table = _open_table(_connect(Path(db_dir)), create=False)
     if table is None or not query.strip():
         return []
     where = _where(product, language, kind)
     n = max(candidates, limit)
+    columns = [*_COLUMNS, "doc"] if "doc" in table.schema.names else _COLUMNS
     vec_rows: list[dict] = []
     kw_rows: list[dict] = []
     if mode in ("hybrid", "vector"):
@@ -378,25 +478,25 @@ def search(
         q = table.search(qvec, vector_column_name="vector").distance_type("cosine")
         if where:
             q = q.where(where, prefilter=True)
-        vec_rows = q.select([*_COLUMNS, "_distance"]).limit(n).to_list()
+        vec_rows = q.select([*columns, "_distance"]).limit(n).to_list()
     if mode in ("hybrid", "keyword"):
         terms = _query_terms(query)
         if terms:
             q = table.search(terms, query_type="fts", fts_columns="keywords")
             if where:
                 q = q.where(where, prefilter=True)
-            kw_rows = q.select([*_COLUMNS, "_score"]).limit(n).to_list()
+            kw_rows = q.select([*columns, "_score"]).limit(n).to_list()
     if mode == "vector":
         return [_hit(r, 1.0 - float(r["_distance"])) for r in vec_rows[:limit]]
     if mode == "keyword":
         return [_hit(r, float(r["_score"])) for r in kw_rows[:limit]]
     fused: dict[tuple, float] = {}
     rows: dict[tuple, dict] = {}
-    for ranked in (vec_rows, kw_rows):
+    for weight, ranked in zip(fusion, (vec_rows, kw_rows), strict=True):
         for rank, r in enumerate(ranked):
             k = _key(r)
             rows.setdefault(k, r)
-            fused[k] = fused.get(k, 0.0) + 1.0 / (RRF_K + rank + 1)
+            fused[k] = fused.get(k, 0.0) + weight / (RRF_K + rank + 1)
     for k, r in rows.items():
         name = r["symbol"].rsplit(".", 1)[-1]
         if name.startswith("__") and name.endswith("__") and r["kind"] == "method":
@@ -406,4 +506,6 @@ def search(
 
 
 def _hit(row: dict, score: float) -> Hit:
-    return Hit(row["product"], row["path"], row["symbol"], row["kind"], int(row["line"]), score)
+    return Hit(
+        row["product"], row["path"], row["symbol"], row["kind"], int(row["line"]), score, row.get("doc") or ""
+    )
