@@ -192,7 +192,8 @@ class ReleaseFacet(FacetPlugin):
         if unknown:
             message += "; " + "; ".join(unknown.values())
         # later facets (deploy, announce; infra passes it on) wait for the publishes: the chain goes on
-        chain = (*inp.after, *(a.id for a in actions if a.kind is ActionKind.RELEASE_PUBLISH))
+        published = tuple(a.id for a in actions if a.kind is ActionKind.RELEASE_PUBLISH)
+        chain = (*inp.after, *(published or tuple(a.id for a in actions)))  # no registry: the cut itself
         return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), actions, chain=chain)
 
     @staticmethod
