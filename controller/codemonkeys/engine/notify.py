@@ -17,8 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from codemonkeys.act.base import Redactor
-from codemonkeys.announce.deliver import deliver, smtp_tls
-from codemonkeys.announce.message import Message
 from codemonkeys.context import Context
 from codemonkeys.engine.journal import ApplyReport
 from codemonkeys.kinds.loader import DesiredState
@@ -95,6 +93,9 @@ def _send(
     context: Context,
     redact: Redactor,
 ) -> int:
+    from codemonkeys.announce.deliver import deliver, smtp_tls  # the [announce] extra (Jinja2), on first use
+    from codemonkeys.announce.message import Message
+
     channel = desired.fleet.spec.announce.channels[name]
     product = plan.products.get(event.action.product)
     state = product.fingerprint if product else plan.fingerprint

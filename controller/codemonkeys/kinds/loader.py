@@ -392,7 +392,6 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
             raw[name] = doc
             if product is not None:
                 entries[name] = ProductEntry(product, display, doc.value_pos(("metadata", "name")))
-    ctx.cache.save()
 
     _check_references(fleet, raw, named, out)
     _check_constitution(constitution_doc, out, hooks.check_condition)
@@ -400,7 +399,8 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
 
     diags = sorted(out.diags)
     if diags or fleet is None or constitution is None:
-        return None, diags
+        return None, diags  # nothing written: a fleet that does not load leaves no state behind
+    ctx.cache.save()
     state = DesiredState(
         root=root.resolve(),
         revision=hooks.revision(root, (), WATCHED),
