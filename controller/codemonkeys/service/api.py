@@ -13,6 +13,7 @@ from fastapi import FastAPI, HTTPException, Query, Request, Response
 
 from codemonkeys.service.controller import Controller
 from codemonkeys.service.dashboard import add_dashboard
+from codemonkeys.service.search import add_search
 from codemonkeys.service.webhooks import (
     WebhookError,
     parse_git_push,
@@ -50,6 +51,7 @@ def create_app(ctl: Controller) -> FastAPI:
     _write_routes(app, ctl)
     _hook_routes(app, ctl)
     add_dashboard(app, ctl)
+    add_search(app, ctl)
     return app
 
 
