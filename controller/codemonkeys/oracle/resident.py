@@ -8,8 +8,10 @@ and it reloads by itself when the file changes (a ``stat`` per query), so the co
 index and the CLI opens one per process.
 
 Ranking: the vector ranker is exact cosine similarity (the vectors are unit rows: one matrix product);
-the keyword ranker is Okapi BM25 (k1=1.2, b=0.75) over the stemmed keyword field; ``hybrid`` fuses both by
-weighted reciprocal rank (RRF, k=60) over each ranker's top candidates.
+the keyword ranker is Okapi BM25 (k1=1.2, b=0.75) over the stemmed keyword field; ``hybrid`` adds both
+scores, each min-max scaled over its ranker's top candidates and weighted (``FUSION``), and multiplies by a
+prior that weighs down dunder methods and private names. (Fusing by score measured better than by
+reciprocal rank: a chunk that one ranker puts far ahead keeps its lead. benchmarks/oracle_search.py.)
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ SNAPSHOT = "snapshot.npz"
 # a test holds them equal), spelled out here so that a search need not import the loader
 FLEET_INDEX = Path(".cmctl", "oracle-search")
 FORMAT = 1
-RRF_K = 60
-# weights of the vector and keyword ranks in the fusion (tuned on networkx, checked on the other libraries)
-FUSION = (1.0, 0.5)
+# weights of the vector and keyword scores in the fusion (tuned on networkx, checked on the other libraries)
+FUSION = (1.0, 0.75)
 DUNDER_WEIGHT = 0.7
+PRIVATE_WEIGHT = 0.7
 BM25_K1 = 1.2
 BM25_B = 0.75
 META = ("product", "path", "symbol", "kind", "line", "language", "doc")
@@ -136,12 +138,14 @@ class _Snapshot:
             values: dict[str, int] = {}
             codes = np.fromiter((values.setdefault(v, len(values)) for v in self.meta[col]), np.int32, self.n)
             self.codes[col] = (values, codes)
-        self.dunder = np.array(
+        self.prior = np.array(
             [
-                k == "method" and (name := s.rsplit(".", 1)[-1]).startswith("__") and name.endswith("__")
-                for s, k in zip(self.meta["symbol"], self.meta["kind"], strict=True)
+                prior(s, k, lang)
+                for s, k, lang in zip(
+                    self.meta["symbol"], self.meta["kind"], self.meta["language"], strict=True
+                )
             ],
-            dtype=bool,
+            dtype=np.float32,
         )
 
     def mask(self, product: str | None, language: str | None, kind: str | Sequence[str] | None):
@@ -173,6 +177,19 @@ class _Snapshot:
             m["product"][row], m["path"][row], m["symbol"][row], m["kind"][row], int(m["line"][row]), score,
             m["doc"][row] or "",
         )  # fmt: skip
+
+
+def prior(symbol: str, kind: str, language: str) -> float:
+    """How likely a symbol is an answer before the question is read: dunder methods (protocol plumbing such
+    as ``__init__``, ``__rich_console__``) and private Python names (``_helper``, a method of ``_Private``)
+    are weighed down; a public symbol is 1."""
+    parts = symbol.rsplit(".", 2 if kind == "method" else 1)[1:]
+    name = parts[-1] if parts else symbol
+    if kind == "method" and name.startswith("__") and name.endswith("__"):
+        return DUNDER_WEIGHT
+    if language == "python" and any(p.startswith("_") and not p.endswith("__") for p in parts):
+        return PRIVATE_WEIGHT
+    return 1.0
 
 
 def _top(scores: np.ndarray, keep, n: int, positive: bool = False) -> np.ndarray:
@@ -243,8 +260,8 @@ class ResidentIndex:
         """Rank chunks for a natural-language query; filters apply before ranking.
 
         ``mode="vector"`` / ``"keyword"`` return one ranker alone (scores: cosine similarity / BM25);
-        ``"hybrid"`` fuses both by reciprocal rank over the top ``max(candidates, limit)`` of each,
-        weighted by ``fusion`` (vector, keyword), with dunder methods weighed down.
+        ``"hybrid"`` adds both min-max scaled scores over the top ``max(candidates, limit)`` of each,
+        weighted by ``fusion`` (vector, keyword), times each symbol's ``prior``.
         """
         snap = self._current()
         if snap is None or snap.n == 0 or not query.strip():
@@ -265,13 +282,13 @@ class ResidentIndex:
             if mode == "keyword":
                 return [snap.hit(int(r), float(bm[r])) for r in kw_top[:limit]]
         fused: dict[int, float] = {}
-        for weight, ranked in zip(fusion, (vec_top, kw_top), strict=True):
-            for rank, row in enumerate(ranked.tolist()):
-                fused[row] = fused.get(row, 0.0) + weight / (RRF_K + rank + 1)
+        for weight, ranked, scores in ((fusion[0], vec_top, sims), (fusion[1], kw_top, bm)):
+            if not len(ranked):
+                continue
+            top, low = float(scores[ranked[0]]), float(scores[ranked[-1]])
+            for row in ranked.tolist():  # min-max over this ranker's candidates: its best is 1, its last 0
+                fused[row] = fused.get(row, 0.0) + weight * (float(scores[row]) - low) / max(top - low, 1e-9)
         for row in fused:
-            if snap.dunder[row]:
-                fused[row] *= (
-                    DUNDER_WEIGHT  # protocol plumbing (__init__, __rich_console__) rarely is the answer
-                )
+            fused[row] *= float(snap.prior[row])
         best = sorted(fused, key=lambda r: (-fused[r], r))[:limit]
         return [snap.hit(r, fused[r]) for r in best]

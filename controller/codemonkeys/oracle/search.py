@@ -7,7 +7,7 @@ depend on ``oracle.parse``); ``index_chunks`` embeds them with ``oracle.embed.Em
 the sha256-keyed ``EmbeddingCache``, so unchanged code is never embedded twice) and replaces the
 product's rows in the LanceDB table ``chunks``; ``search`` ranks rows for a natural-language query.
 
-Ranking (``oracle.resident``) is hybrid, fused by weighted reciprocal rank (RRF, k=60):
+Ranking (``oracle.resident``) is hybrid, the weighted sum of two min-max scaled scores:
 
 * vector: cosine similarity of the query's embedding to each chunk's (exact: one matrix product);
 * keyword: BM25 over a ``keywords`` field that we fill ourselves: identifiers split on camelCase and
