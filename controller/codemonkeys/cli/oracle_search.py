@@ -48,7 +48,7 @@ def search_cmd(
 
     index_dir = db if db is not None else fleet / FLEET_INDEX
     index = _open(index_dir, product, ResidentIndex)
-    hits = index.search(query, Embedder(), product=product, limit=limit)
+    hits = index.search(query, Embedder(threads=1), product=product, limit=limit)
     rows = [h.to_dict() for h in hits]
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")

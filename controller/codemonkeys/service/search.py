@@ -43,8 +43,10 @@ class SearchService:
         from codemonkeys.oracle.embed import Embedder
 
         with self._lock:
-            if self._embedder is None:
-                self._embedder = Embedder()
+            if (
+                self._embedder is None
+            ):  # one thread: a short query gains nothing from more, under load it loses
+                self._embedder = Embedder(threads=1)
         self._embedder.ensure_loaded()
         return self._embedder
 
