@@ -100,7 +100,7 @@ def write_snapshot(
     tfs = np.fromiter((tf for p in postings for _, tf in p), dtype=np.float32, count=int(indptr[-1]))
     header = {"format": FORMAT, "vocab": list(vocab), "meta": {k: list(meta[k]) for k in META}}
     path = Path(db_dir) / SNAPSHOT
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f"{SNAPSHOT}.{os.getpid()}.{threading.get_ident()}.tmp")  # writers never share one
     with open(tmp, "wb") as f:
         np.savez(
             f,
