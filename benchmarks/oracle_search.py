@@ -285,18 +285,18 @@ def throughput(specs: list[dict], n: int = 96) -> dict:
     ``n`` chunk texts, each model loaded and warmed first, two interleaved rounds (the host may be busy)."""
     spec = next((s for s in specs if s["library"] == "networkx"), specs[0])
     texts = [c.text for c in chunks_from_files(spec["library"], library_files(spec))][:n]
-    configs = [(None, 16), (None, 48), (1, 16), (2, 16)]
-    embedders = {c: Embedder(batch_size=c[1], threads=c[0]) for c in configs}
+    configs = [(None, 16, 1), (2, 16, 1), (1, 16, 1), (1, 16, 2), (1, 48, 2)]  # threads, batch, workers
+    embedders = {c: Embedder(threads=c[0], batch_size=c[1], workers=c[2]) for c in configs}
     for e in embedders.values():
         e.ensure_loaded()
         e.embed(texts[:4])
     out: dict[str, list] = {}
     for _ in range(2):
-        for (threads, batch), e in embedders.items():
+        for (threads, batch, workers), e in embedders.items():
             t, cpu = time.perf_counter(), time.process_time()
             e.embed(texts)
             wall, cpu = time.perf_counter() - t, time.process_time() - cpu
-            key = f"threads={threads or 'default'} batch={batch}"
+            key = f"threads={threads or 'default'} batch={batch} workers={workers}"
             out.setdefault(key, []).append((round(len(texts) / wall, 1), round(len(texts) / cpu, 1)))
     for key, runs in out.items():
         print(f"throughput {key:<26}" + "  ".join(f"{w} chunks/s ({c} per CPU s)" for w, c in runs))

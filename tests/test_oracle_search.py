@@ -121,6 +121,10 @@ def test_embedder_shape_and_normalisation(embedder: Embedder):
     # the same text embeds the same whatever its batch neighbours
     again = embedder.embed(["read the file contents"])
     assert np.allclose(again[0], vecs[1], atol=1e-4)
+    # batches run at once on one session give what one batch after another gives, in the texts' order
+    texts = [f"function number {i} parses {'dates ' * i}" for i in range(9)]
+    one, two = Embedder(batch_size=2, workers=1), Embedder(batch_size=2, workers=3)
+    assert np.allclose(one.embed(texts), two.embed(texts), atol=1e-4)
 
 
 def test_semantically_close_texts_score_higher(embedder: Embedder):
