@@ -131,22 +131,24 @@ def load_access(tokens_file: Path | None, api_token: str | None, resolve) -> Acc
             raise AccessError(f"{tokens_file}: expected a non-empty list of {{name, role, token | tokenRef}}")
         problems, seen = [], set()
         for i, item in enumerate(raw):
+            named = item.get("name") if isinstance(item, dict) else None
+            where = f"{tokens_file}: entry {i + 1}" + (f" ({named})" if isinstance(named, str) else "")
             try:
                 entry = TokenEntry.model_validate(item)
             except ValidationError as exc:
                 errs = "; ".join(
                     f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors()
                 )
-                problems.append(f"{tokens_file}: entry {i + 1}: {errs}")
+                problems.append(f"{where}: {errs}")
                 continue
             if entry.name in seen:
-                problems.append(f"{tokens_file}: entry {i + 1}: duplicate name {entry.name!r}")
+                problems.append(f"{where}: duplicate name")
             seen.add(entry.name)
             token = entry.token
             if entry.token_ref is not None:
                 resolved = resolve(entry.token_ref)
                 if not resolved.ok:
-                    problems.append(f"{tokens_file}: entry {i + 1} ({entry.name}): {resolved.error}")
+                    problems.append(f"{where}: {resolved.error}")
                     continue
                 token = resolved.value
             principals.append((token, Principal(entry.name, entry.role, tuple(entry.companies))))

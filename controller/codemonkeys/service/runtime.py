@@ -69,14 +69,10 @@ def serve(
     refused = None if options.once else check_listen(host, options.tokens)
     if refused:
         raise ServiceError(refused)
+    access = None if options.once else _access(options, context)
     ctl = build_controller(options, context)
     if options.once:
         return 0 if ctl.run_once() else 1
-    try:
-        provider = context.secrets.provider(ctl.desired.root)
-        access = load_access(options.tokens, ctl.config.api_token, provider.resolve)
-    except AccessError as exc:
-        raise ServiceError(str(exc)) from None
     server, http = _http_server(ctl, options.listen, access)
     done = threading.Event()
 
@@ -103,6 +99,21 @@ def serve(
     http.join(timeout=10)
     say("controller stopped")
     return code
+
+
+def _access(options: ServiceOptions, context: Context):
+    """The callers (``--tokens`` plus the API token), checked before anything starts. ``tokenRef`` is
+    resolved like a fleet's secrets (for a fleet given by URL: the environment and the secrets
+    directory only, since it is not cloned yet)."""
+    fleet_root = None if is_git_url(options.fleet) else Path(options.fleet)
+    try:
+        return load_access(
+            options.tokens,
+            context.secrets.get(options.token_env),
+            context.secrets.provider(fleet_root).resolve,
+        )
+    except AccessError as exc:
+        raise ServiceError(str(exc)) from None
 
 
 def _http_server(ctl: Controller, listen: str, access=None):

@@ -185,7 +185,8 @@ async function loadProduct(name) {
   const [doc, heal, attempts, runs] = await Promise.all([
     getJSON("/api/products/" + q + "/explain"), getJSON("/api/products/" + q + "/heal"),
     getJSON("/api/products/" + q + "/attempts"), getJSON("/api/runs?limit=10"), loadAudit(q)]);
-  const state = doc.suspended || doc.paused ? "suspended" : (doc.in_sync ? "in_sync" : "drifting");
+  const failed = Object.values(doc.facets).some((f) => f.state === "failed");
+  const state = doc.suspended || doc.paused ? "suspended" : (doc.in_sync ? "in_sync" : (failed ? "failed" : "drifting"));
   document.getElementById("p-status").replaceChildren(badge(state), " observed " + when(doc.observed_at));
   const admin = session.user && session.user.role === "admin";
   document.getElementById("p-admin").hidden = !admin;
