@@ -175,6 +175,7 @@ def test_the_dashboard_in_chromium(controller: Controller, tmp_path: Path):
             _sign_in(page, controller.url, VIEWER, "vic (viewer)")
             _grid_and_filters(page, shots)
             _failing_build_log(page, shots)
+            _swarm_runs_and_audit(page)
             watcher = context.new_page()  # another tab on the grid, kept open to receive live events
             watcher.goto(controller.url + "/")
             expect(watcher.locator("#grid tbody tr")).to_have_count(4)
@@ -258,6 +259,17 @@ def _failing_build_log(page, shots: Path) -> None:
     expect(attempt.locator("pre.log")).to_contain_text(BROKEN_ERROR)  # open: it failed
     assert "red build" in page.locator("#p-obstacles").inner_text()
     page.screenshot(path=str(shots / "dashboard-product.png"), full_page=True)
+
+
+def _swarm_runs_and_audit(page) -> None:
+    page.click("nav a[data-view=swarm]")
+    expect(page.locator("#s-body")).to_contain_text("Top failure signatures")
+    expect(page.locator("#s-body section").first).to_contain_text("expected ';' before '}' token")
+    page.click("nav a[data-view=runs]")
+    expect(page.locator("#r-runs tbody tr").first).to_contain_text("#")
+    page.click("nav a[data-view=audit]")
+    expect(page.locator("#au-chain")).to_contain_text("hash chain verified")
+    expect(page.locator("#au-records")).to_contain_text("approval.rejected")
 
 
 def _approve_on_the_approvals_page(page, url: str, shots: Path) -> None:

@@ -19,6 +19,7 @@ URLs, pages or logs.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
@@ -34,6 +35,7 @@ from codemonkeys.vocab.plan import Verdict
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"app.js": "text/javascript", "app.css": "text/css"}
 LOG_TAIL = 20_000  # characters of a journaled log shown on a product page
+KEPT_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".webm": "video/webm", ".zip": "application/zip"}
 
 
 class Login(BaseModel):
@@ -168,6 +170,22 @@ def _data_routes(app: FastAPI, ctl: Controller) -> None:
                 }
             )
         return out
+
+    @app.get("/api/artifact")
+    def artifact(action: str, run: int, name: str) -> FileResponse:
+        """A file an action kept (a browser run's screenshot, video or trace), found through its journal
+        entry only (never a path from the request), served if it is unchanged since (its SHA-256)."""
+        rec = ctl.store.action_record(action, run)
+        entry = ((rec.outputs or {}).get("artifacts", {}) if rec else {}).get(name)
+        if entry is None:
+            raise HTTPException(404, f"{action} kept no file {name!r} in run {run}")
+        path = Path(entry["path"])
+        media = KEPT_MEDIA.get(path.suffix.lower())
+        if media is None or not path.is_file():
+            raise HTTPException(404, f"{name} cannot be shown (gone, or not a picture, video or trace)")
+        if hashlib.sha256(path.read_bytes()).hexdigest() != entry.get("sha256"):
+            raise HTTPException(409, f"{name} changed since {action} kept it")
+        return FileResponse(path, media_type=media, headers={"Cache-Control": "no-store"})
 
     @app.get("/api/audit/verify")
     def verify() -> dict:

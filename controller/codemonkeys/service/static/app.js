@@ -205,7 +205,7 @@ async function loadProduct(name) {
   document.getElementById("p-attempts").replaceChildren(...(attempts.length ? attempts.map((a) =>
     el("details", { "data-attempt": a.action, ...(a.status === "failed" ? { open: "" } : {}) },
       el("summary", {}, badge(a.status), " " + a.action + " (run #" + a.run + ", " + when(a.finished_at) + ")" + (a.message ? ": " + a.message : "")),
-      a.artifacts.length ? el("p", {}, "kept files: " + a.artifacts.join(", ")) : "",
+      a.artifacts.length ? kept(a) : "",
       el("pre", { class: "log", tabindex: "0", "aria-label": "log of " + a.action }, (a.truncated ? "…\n" : "") + (a.log || "(no output)"))))
     : [el("p", {}, "none yet")]));
   document.getElementById("p-heal").replaceChildren(...(heal.length ? heal.map((h) =>
@@ -213,6 +213,13 @@ async function loadProduct(name) {
       el("pre", { class: "diff", tabindex: "0" }, h.patch || "(no patch)"))) : [el("p", {}, "none")]));
   fill("#p-runs", runs.map((r) => el("tr", {}, td("#" + r.id), td(badge(r.status)),
     td(when(r.started_at)), td(JSON.stringify(r.counts || {})))));
+}
+
+function kept(a) {
+  const url = (name) => "/api/artifact?" + new URLSearchParams({ action: a.action, run: a.run, name });
+  return el("div", { class: "kept" }, ...a.artifacts.map((name) => /\.(png|jpg)$/i.test(name)
+    ? el("a", { href: url(name) }, el("img", { src: url(name), alt: "screenshot " + name, loading: "lazy" }))
+    : el("a", { href: url(name) }, name)));
 }
 
 async function loadAudit(quoted) {
