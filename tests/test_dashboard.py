@@ -250,6 +250,10 @@ def _grid_and_filters(page, shots: Path) -> None:
     page.fill("#f-text", "LED")
     assert _rows(page) == ["ledger"]
     page.fill("#f-text", "")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the page itself never scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.locator("#grid th.wide").first.is_hidden()  # secondary columns give way
+    page.set_viewport_size({"width": 1200, "height": 760})
 
 
 def _failing_build_log(page, shots: Path) -> None:
