@@ -27,7 +27,7 @@ class EventBus:
 
     def __init__(self, maxsize: int = 256) -> None:
         self._lock = threading.Lock()
-        self._subs: set[queue.Queue] = set()
+        self._subs: set = set()
         self._ids = itertools.count(1)
         self._maxsize = maxsize
 
@@ -45,14 +45,23 @@ class EventBus:
                     with contextlib.suppress(queue.Empty):
                         q.get_nowait()  # drop the oldest for this slow subscriber
 
+    @property
+    def maxsize(self) -> int:
+        """How many events a subscriber may have waiting before the oldest is dropped."""
+        return self._maxsize
+
     def subscribe(self) -> queue.Queue:
-        """A new subscriber's queue (call ``unsubscribe`` with it when done)."""
+        """A new subscriber's queue, for a thread (call ``unsubscribe`` with it when done)."""
         q: queue.Queue = queue.Queue(self._maxsize)
-        with self._lock:
-            self._subs.add(q)
+        self.attach(q)
         return q
 
-    def unsubscribe(self, q: queue.Queue) -> None:
+    def attach(self, q) -> None:
+        """Deliver to ``q`` (anything with ``put_nowait``, and ``get_nowait`` if it may be full)."""
+        with self._lock:
+            self._subs.add(q)
+
+    def unsubscribe(self, q) -> None:
         """Stop delivering to ``q``."""
         with self._lock:
             self._subs.discard(q)
@@ -69,17 +78,36 @@ def sse(doc: dict) -> str:
     return f"id: {doc['id']}\nevent: {doc['event']}\ndata: {json.dumps(doc, sort_keys=True)}\n\n"
 
 
-async def stream(bus: EventBus, stopped: threading.Event, poll: float = 0.25) -> AsyncIterator[str]:
-    """The SSE stream of one subscriber until the controller stops (a comment line keeps proxies from
-    closing an idle stream). The queue is read in a worker thread, so the event loop never blocks."""
-    q = bus.subscribe()
+class _LoopQueue:
+    """A subscriber living on an event loop: ``put_nowait`` from any thread hands the event to the loop,
+    which keeps the newest ``maxsize`` (no thread waits, nothing polls)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, maxsize: int) -> None:
+        self.loop = loop
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize)
+
+    def put_nowait(self, doc: dict) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed: the stream is gone
+            self.loop.call_soon_threadsafe(self._put, doc)
+
+    def _put(self, doc: dict) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()  # drop the oldest for this slow subscriber
+        self.queue.put_nowait(doc)
+
+
+async def stream(bus: EventBus, stopped: threading.Event, poll: float = 0.5) -> AsyncIterator[str]:
+    """The SSE stream of one subscriber until the controller stops (checked every ``poll`` seconds; a
+    comment line every ``KEEPALIVE_S`` keeps proxies from closing an idle stream)."""
+    sub = _LoopQueue(asyncio.get_running_loop(), bus.maxsize)
+    bus.attach(sub)
     try:
         yield "retry: 2000\n: connected\n\n"
         idle = 0.0
         while not stopped.is_set():
             try:
-                doc = await asyncio.to_thread(q.get, True, poll)
-            except queue.Empty:
+                doc = await asyncio.wait_for(sub.queue.get(), poll)
+            except TimeoutError:
                 idle += poll
                 if idle >= KEEPALIVE_S:
                     idle = 0.0
@@ -88,4 +116,4 @@ async def stream(bus: EventBus, stopped: threading.Event, poll: float = 0.25) ->
             idle = 0.0
             yield sse(doc)
     finally:
-        bus.unsubscribe(q)
+        bus.unsubscribe(sub)
