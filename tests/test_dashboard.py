@@ -290,6 +290,14 @@ def _approve_on_the_approvals_page(page, url: str, shots: Path) -> None:
     held = page.locator(f"article[data-action='{HELD}']")
     expect(held).to_contain_text("approvers: ann", timeout=60_000)
     page.screenshot(path=str(shots / "dashboard-approvals.png"), full_page=True)
+    unnamed = page.evaluate(
+        """[...document.querySelectorAll('input, select, button, a')]
+             .filter((e) => e.offsetParent !== null)
+             .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                            && !e.textContent.trim() && !e.querySelector('img[alt]'))
+             .map((e) => e.outerHTML)"""
+    )
+    assert unnamed == []  # every visible control has an accessible name
     held.locator("input.comment").fill("ship it")
     held.locator("button[data-approve]").click()
     expect(page.locator("#a-result")).to_have_text(f"{HELD}: approved by ann: now allow")
