@@ -724,6 +724,26 @@ class FleetSession:
         self.store.audit("approval.given", approver, given, product=action.product, action_id=action_id)
         return self.plan([action.product]).action(action_id).decision
 
+    def reject(self, action_id: str, approver: str, comment: str = "") -> Decision:
+        """Reject a held action (audited as ``approval.rejected``, bound to the fleet revision and the
+        product's fingerprint like an approval); it stays held. ``ApiError`` as for ``approve``."""
+        current, action = self.action(action_id)
+        if action.decision.verdict is not Verdict.HOLD:
+            raise ApiError(f"{action_id} is not held: {action.decision.verdict} ({action.decision.message})")
+        allowed = self.approvers(action)
+        if allowed and approver not in allowed:
+            raise ApiError(
+                f"{approver!r} may not reject {action_id} (approvers: {', '.join(sorted(allowed))})"
+            )
+        data = {
+            "comment": comment,
+            "revision": self.desired.revision,
+            "fingerprint": current.products[action.product].fingerprint,
+            "decision": action.decision.id,
+        }
+        self.store.audit("approval.rejected", approver, data, product=action.product, action_id=action_id)
+        return action.decision
+
     # --- the oracle ---------------------------------------------------------------------------------------
 
     def sources(

@@ -259,8 +259,16 @@ def controller_run(
         str, typer.Option("--webhook-secret-env", help="Env var with the git webhook HMAC secret.")
     ] = "CMCTL_WEBHOOK_SECRET",
     log_json: Annotated[bool, typer.Option("--log-json", help="One JSON object per log line.")] = False,
+    tokens: Annotated[
+        Path | None,
+        typer.Option(
+            "--tokens",
+            help="YAML list of callers [{name, role: viewer|approver|admin, token | tokenRef, companies?}]."
+            " With it, reading needs a viewer and the controller may listen beyond 127.0.0.1.",
+        ),
+    ] = None,
 ) -> None:
-    """Run the controller: watch the fleet repo, resync on a timer, serve the API and webhooks."""
+    """Run the controller: watch the fleet repo, resync on a timer, serve the API, webhooks and dashboard."""
     from codemonkeys.context import Context
     from codemonkeys.kinds.models import parse_duration
 
@@ -284,6 +292,7 @@ def controller_run(
         webhook_secret_env=webhook_secret_env,
         log_json=log_json,
         once=once,
+        tokens=tokens,
     )
     try:
         code = serve(options, Context.from_environ(), say=out.print, warn=err.print)

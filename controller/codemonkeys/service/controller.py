@@ -31,6 +31,7 @@ from codemonkeys.engine import FleetBusy
 from codemonkeys.kinds.loader import STATE_DIR
 from codemonkeys.load import load_fleet
 from codemonkeys.repos import GitError
+from codemonkeys.service.events import EventBus
 from codemonkeys.service.fleetsource import RemoteFleet
 from codemonkeys.service.metrics import Metrics
 from codemonkeys.service.queue import WorkQueue
@@ -78,6 +79,8 @@ class Controller:
         self.stop = threading.Event()
         self.fleet_pushed = threading.Event()  # a push webhook for the fleet repo itself
         self.metrics = Metrics()
+        self.events = EventBus()  # live updates for the dashboard (service/events.py)
+        self.paused: set[str] = set()  # suspended from the dashboard / API by an admin (this process)
         session, diags = FleetSession.load(config.fleet, context)
         if session is None:
             raise ValueError("the fleet is invalid:\n" + "\n".join(str(d) for d in diags))
@@ -137,8 +140,9 @@ class Controller:
         """Reconcile one product (plan, apply what is allowed, refresh); never raises. Returns success."""
         state = self.products.setdefault(product, ProductState())
         started = time.monotonic()
-        if product not in self.desired.products:
-            return True  # removed from the fleet while queued
+        if product not in self.desired.products or product in self.paused:
+            return True  # removed from the fleet while queued, or suspended by an admin
+        self.events.publish("reconcile.started", product=product)
         outcome, run_id, ok = "in_sync", None, True
         try:
             done = self.session.reconcile(product, parallelism=self.config.parallelism, stop=self.stop)
@@ -181,6 +185,7 @@ class Controller:
             self.metrics.last_success.labels(product=product).set(time.time())
         self.metrics.reconciles.labels(result="ok" if ok else "failed").inc()
         event = {"event": "reconcile", "product": product, "outcome": outcome, "ok": ok}
+        self.events.publish("reconcile.finished", product=product, outcome=outcome, ok=ok, run=run_id)
         log.info(json.dumps({**event, "duration": round(duration, 3), "run": run_id}))
 
     # --- loops ----------------------------------------------------------------------------------
