@@ -86,7 +86,7 @@ class ChangeFacet(FacetPlugin):
         merges: list[str] = []
         notes: list[str] = []  # one per proposal, for the facet's message
         for p in f:
-            what = f"change {p.change} ({len(p.files)} file(s), {p.lines} line(s))"
+            what = f"{p.change} ({len(p.files)} file(s), {p.lines} line(s))"
             merge_after = merges[-1:]  # a product's merges land one after the other
             if p.status in (ChangeStatus.PROPOSED, ChangeStatus.BUILDING):
                 reason = (
