@@ -333,11 +333,18 @@ class FleetSession:
         """Every change proposal of the selected products, newest first, with its state: proposed,
         building, green, red, merged, or denied / held when the last apply's gate blocked its action."""
         names = set(self.select(selectors))
-        blocked = {
-            a.action_id: a.message.split(":", 1)[0]
-            for a in self.store.actions()
-            if a.status == "blocked" and "/change." in a.action_id
-        }
+        blocked: dict[str, dict[str, str]] = {}  # product -> action id -> its last verdict (blocked only)
+
+        def verdict(product: str, action_id: str) -> str:
+            if product not in blocked:
+                blocked[product] = {}
+                for a in self.store.actions(product=product):
+                    if "/change." in a.action_id:
+                        blocked[product][a.action_id] = (
+                            a.message.split(":", 1)[0] if a.status == "blocked" else ""
+                        )
+            return blocked[product].get(action_id, "")
+
         rows = []
         for r in reversed(self.store.change_proposals()):
             if r.product not in names:
@@ -345,8 +352,8 @@ class FleetSession:
             state = r.status
             if state in ("proposed", "green"):
                 kind = "change.propose" if state == "proposed" else "change.merge"
-                verdict = blocked.get(f"{r.product}/{kind}/{r.change}")
-                state = {"deny": "denied", "hold": "held"}.get(verdict or "", state)
+                last = verdict(r.product, f"{r.product}/{kind}/{r.change}")
+                state = {"deny": "denied", "hold": "held"}.get(last, state)
             rows.append(
                 {
                     "change": r.change,

@@ -150,9 +150,9 @@ def merge_change(action: Action, ctx: ActContext) -> ActionResult:
                     )
                 repo.delete_branch_at_source(rec.branch)
         except GitError as exc:
-            return ActionResult(
-                Outcome.FAILED, f"merging {rec.branch} failed: {ctx.redact(exc.stderr)}", transient=False
-            )
+            why = f"merging {rec.branch} failed: {ctx.redact(exc.stderr)}"
+            ctx.store.save_change_proposal(rec.change, rec.product, reason=why[:500])
+            return ActionResult(Outcome.FAILED, why)
     rec = _save(ctx, action, rec, "change.merged", status=str(ChangeStatus.MERGED))
     message = f"change {rec.change} merged: {branch} is at {landed[:12]}, {rec.branch} deleted"
     return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec) | {"head": landed}, rec.diff[:DIFF_SHOWN])
