@@ -1,6 +1,7 @@
 """`fleet patch` / `fleet exec` proposals in process (engine/changes.py) on a real monorepo: a patch's
 paths are relative to each product's directory, `--replace` touches only the files its globs match, a
-diff that would carry a secret's value is refused, a bad selector or an empty selection changes nothing."""
+diff that would carry a secret's value is refused, a bad selector or an empty selection changes nothing;
+a dropped proposal is closed."""
 
 from __future__ import annotations
 
@@ -86,3 +87,12 @@ def test_proposals_in_a_monorepo(tmp_path: Path):
     with pytest.raises(ApiError, match="no product matches"):
         fs.propose_change(["nope-*"], Patch(patch))
     assert len(fs.store.change_proposals()) == 3
+
+    assert fs.drop_change(result.change, ["web"]) == ["web"]  # withdrawn: never planned again
+    assert {(r["product"], r["state"]) for r in fs.changes() if r["change"] == result.change} == {
+        ("api", "proposed"),
+        ("web", "dropped"),
+    }
+    with pytest.raises(ApiError, match="no open proposal"):
+        fs.drop_change(result.change, ["web"])
+    assert ("change.dropped", "web") in [(a.event, a.product) for a in fs.store.audit_records()]

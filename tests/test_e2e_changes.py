@@ -182,6 +182,10 @@ def test_fleet_patch_proposes_gates_proves_and_merges(tmp_path: Path):
     r = cmctl("fleet", "exec", *f, "--select", "hash", "--", sys.executable, "-c", "raise SystemExit(4)")
     assert r.returncode == 1 and "failed" in r.stdout and "exited 4" in r.stdout, r.stdout + r.stderr
     assert len(fs.changes()) == 4
+    r = cmctl("fleet", "drop", notes.change, *f)  # withdrawn: shop has no change facet any more
+    assert r.returncode == 0 and "dropped for shop" in r.stdout, r.stdout + r.stderr
+    plan = session(fleet).plan(["shop"])
+    assert plan.actions == [] and "change" not in plan.products["shop"].facets
 
 
 WRITE_NOTES = "import pathlib; pathlib.Path('NOTES').write_text('hi\\n')"

@@ -31,13 +31,14 @@ from codemonkeys.engine import (
     state_url_with_credentials,
 )
 from codemonkeys.engine.changes import How as ChangeHow
-from codemonkeys.engine.changes import Proposed, propose_changes
+from codemonkeys.engine.changes import Proposed, drop_change, propose_changes
 from codemonkeys.engine.durations import history
 from codemonkeys.engine.journal import actor as journal_actor
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.load import load_fleet, load_fleet_or_raise
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import dependency_closure
+from codemonkeys.repos import GitError
 from codemonkeys.store.db import ChainCheck, Store, StoreError
 from codemonkeys.store.migrate import SchemaState, schema_state, upgrade
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
@@ -328,6 +329,21 @@ class FleetSession:
             author or journal_actor(),
             message,
         )
+
+    def drop_change(
+        self, change: str, selectors: list[str] | None = None, actor: str | None = None
+    ) -> list[str]:
+        """Withdraw the open proposals of ``change`` (of the selected products; all by default): their
+        branches are deleted, they become ``dropped``. ``ApiError`` when none is open."""
+        try:
+            dropped = drop_change(
+                self.desired, self.store, change, self.select(selectors), actor or journal_actor()
+            )
+        except GitError as exc:
+            raise ApiError(f"cannot delete a branch of change {change}: {exc.stderr}") from None
+        if not dropped:
+            raise ApiError(f"no open proposal of change {change!r}")
+        return dropped
 
     def changes(self, selectors: list[str] | None = None) -> list[dict[str, Any]]:
         """Every change proposal of the selected products, newest first, with its state: proposed,

@@ -70,7 +70,14 @@ def fleet_ls(select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json: Jso
 
 # --- cross-repo changes: fleet patch, fleet exec, fleet changes ------------------------------------
 
-STATE_COLOURS = {"merged": "green", "green": "green", "red": "red", "denied": "red", "held": "yellow"}
+STATE_COLOURS = {
+    "merged": "green",
+    "green": "green",
+    "red": "red",
+    "denied": "red",
+    "held": "yellow",
+    "dropped": "dim",
+}
 MessageOpt = Annotated[
     str | None,
     typer.Option("--message", "-m", help="The change's commit subject (default: says what it does)."),
@@ -209,3 +216,21 @@ def fleet_changes(select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json
             escape(r["created_at"]),
         )
     out.print(table)
+
+
+@fleet_app.command("drop")
+def fleet_drop(
+    change: Annotated[str, typer.Argument(help="The change id (`cmctl fleet changes`).")],
+    select: SelectOpt = None,
+    fleet: FleetOpt = Path("."),
+) -> None:
+    """Withdraw a change's open proposals (of the selected products; all by default): their change
+    branches are deleted at the source and they are never merged."""
+    from codemonkeys.api import ApiError
+
+    fs = session(fleet)
+    try:
+        dropped = fs.drop_change(change, select)
+    except (SelectorError, ApiError) as exc:
+        raise fail(str(exc)) from None
+    out.print(f"change {escape(change)} dropped for {escape(', '.join(dropped))}")

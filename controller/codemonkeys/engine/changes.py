@@ -230,3 +230,28 @@ def _make(
         tail = redact(result.output.strip().splitlines()[-1]) if result.output.strip() else ""
         return f"{' '.join(how.command)} {what}" + (f": {tail}" if tail else "")
     return ""
+
+
+def drop_change(
+    desired: DesiredState, store: Store, change: str, products: Sequence[str], actor: str
+) -> list[str]:
+    """Withdraw the open proposals of ``change`` for ``products`` (``cmctl fleet drop``): each change
+    branch still at the source is deleted, the proposal becomes ``dropped`` (audited). Returns the
+    products dropped. A failure deleting a branch (``GitError``) leaves that proposal open: run it again."""
+    done = []
+    open_ = (ChangeStatus.PROPOSED, ChangeStatus.BUILDING, ChangeStatus.GREEN, ChangeStatus.RED)
+    for rec in store.change_proposals(change=change, statuses=open_):
+        if rec.product not in products:
+            continue
+        url = desired.repo_location(rec.product)
+        if rec.commit is not None:
+            with repo_lock(mirror_path(desired.state_dir, url)) as mirror:
+                sync_mirror(url, mirror)
+                with Mirror(mirror) as repo:
+                    repo.delete_branch_at_source(rec.branch)
+        store.save_change_proposal(
+            change, rec.product, status=str(ChangeStatus.DROPPED), reason=f"dropped by {actor}"
+        )
+        store.audit("change.dropped", actor, {"change": change, "branch": rec.branch}, product=rec.product)
+        done.append(rec.product)
+    return done

@@ -3,7 +3,8 @@
 A proposal's status is the actuators' record (proposed -> building -> green | red -> merged); the
 store is the source of truth here, since a proposal exists only in it until ``change.propose`` has
 committed it. A proposal left ``building`` by an interrupted action is proposed again: the actuator
-finds its commit and its recorded build result and finishes the bookkeeping.
+finds its commit and its recorded build result and finishes the bookkeeping. The open proposals of
+the whole fleet are read once per run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ OPEN = (ChangeStatus.PROPOSED, ChangeStatus.BUILDING, ChangeStatus.GREEN, Change
 
 def observe_change(run: Observer, name: str, git: GitFacts | Unknown) -> list[ChangeProposal] | None:
     """The open proposals of ``name``, oldest first; None when it has none (no change facet)."""
-    records = [r for r in run.store.change_proposals(product=name) if r.status in OPEN]
+    every = run.once("change-proposals", lambda: run.store.change_proposals(statuses=OPEN))
+    records = [r for r in every if r.product == name]
     if not records:
         return None
     return [

@@ -13,7 +13,7 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -791,11 +791,13 @@ class Store:
     # --- cross-repo change proposals -------------------------------------------------------------
 
     def change_proposals(
-        self, product: str | None = None, change: str | None = None
+        self, product: str | None = None, change: str | None = None, statuses: Sequence[str] | None = None
     ) -> list[ChangeProposalRecord]:
-        """Change proposals on record, oldest first (of one product and / or one change if given)."""
+        """Change proposals on record, oldest first (of one product, one change, some statuses if given)."""
         with self.session() as s:
             q = select(ChangeProposalRecord).order_by(ChangeProposalRecord.id)
+            if statuses is not None:
+                q = q.where(ChangeProposalRecord.status.in_(list(statuses)))
             if product is not None:
                 q = q.where(ChangeProposalRecord.product == product)
             if change is not None:

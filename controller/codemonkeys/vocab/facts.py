@@ -227,6 +227,7 @@ class ChangeStatus(StrEnum):
     GREEN = "green"  # the branch built green: change.merge is next
     RED = "red"  # the branch built red: the branch was deleted, the product's branch untouched
     MERGED = "merged"  # landed on the product's branch
+    DROPPED = "dropped"  # withdrawn by a person (cmctl fleet drop): its branch deleted, never merged
 
 
 class ChangeProposal(FactModel):
