@@ -16,7 +16,7 @@ import yaml
 from announce_fleet import git
 from codemonkeys.api import FleetSession
 from codemonkeys.context import Context
-from codemonkeys.engine.changes import Exec
+from codemonkeys.engine.changes import Exec, Patch
 from conftest import cmctl
 
 ENV = {"apiVersion": "codemonkeys.dev/v1"}
@@ -169,12 +169,11 @@ def test_fleet_patch_proposes_gates_proves_and_merges(tmp_path: Path):
     assert applied.report.ok and {str(o.status) for o in applied.report.outcomes.values()} == {"blocked"}
 
     # a patch that applies nowhere, a command that fails or changes nothing: reported, nothing proposed
-    bad = tmp_path / "bad.patch"
-    bad.write_text("--- a/nope.txt\n+++ b/nope.txt\n@@ -1 +1 @@\n-x\n+y\n")
-    r = cmctl("fleet", "patch", str(bad), *f, "--select", "*", "--json")
-    assert r.returncode == 1
-    assert {p["status"] for p in json.loads(r.stdout)["products"]} == {"failed"}
     fs = session(fleet)
+    bad = fs.propose_change(["*"], Patch("--- a/nope.txt\n+++ b/nope.txt\n@@ -1 +1 @@\n-x\n+y\n"))
+    assert {(o.status, o.reason.split(":")[0]) for o in bad.outcomes} == {
+        ("failed", "the patch does not apply")
+    }
     noop = fs.propose_change(["billing"], Exec((sys.executable, "-c", "print('nothing')")))
     assert [(o.status, o.reason) for o in noop.outcomes] == [("unchanged", "")]
     notes = fs.propose_change(["shop"], Exec((sys.executable, "-c", WRITE_NOTES)))
@@ -182,8 +181,7 @@ def test_fleet_patch_proposes_gates_proves_and_merges(tmp_path: Path):
     r = cmctl("fleet", "exec", *f, "--select", "hash", "--", sys.executable, "-c", "raise SystemExit(4)")
     assert r.returncode == 1 and "failed" in r.stdout and "exited 4" in r.stdout, r.stdout + r.stderr
     assert len(fs.changes()) == 4
-    r = cmctl("fleet", "drop", notes.change, *f)  # withdrawn: shop has no change facet any more
-    assert r.returncode == 0 and "dropped for shop" in r.stdout, r.stdout + r.stderr
+    assert fs.drop_change(notes.change) == ["shop"]  # withdrawn: shop has no change facet any more
     plan = session(fleet).plan(["shop"])
     assert plan.actions == [] and "change" not in plan.products["shop"].facets
 
