@@ -176,14 +176,37 @@ def test_fleet_patch_proposes_gates_proves_and_merges(tmp_path: Path):
     }
     noop = fs.propose_change(["billing"], Exec((sys.executable, "-c", "print('nothing')")))
     assert [(o.status, o.reason) for o in noop.outcomes] == [("unchanged", "")]
-    notes = fs.propose_change(["shop"], Exec((sys.executable, "-c", WRITE_NOTES)))
-    assert [(o.status, o.files, o.lines) for o in notes.outcomes] == [("proposed", ["NOTES"], 1)]
     r = cmctl("fleet", "exec", *f, "--select", "hash", "--", sys.executable, "-c", "raise SystemExit(4)")
     assert r.returncode == 1 and "failed" in r.stdout and "exited 4" in r.stdout, r.stdout + r.stderr
-    assert len(fs.changes()) == 4
-    assert fs.drop_change(notes.change) == ["shop"]  # withdrawn: shop has no change facet any more
-    plan = session(fleet).plan(["shop"])
-    assert plan.actions == [] and "change" not in plan.products["shop"].facets
+
+    # a change that breaks the build is red: its branch deleted, main untouched; a change on a branch
+    # that moved since it was proposed lands as a merge commit
+    red = fs.propose_change(["billing"], Exec((sys.executable, "-c", BREAK)))
+    notes = fs.propose_change(["shop"], Exec((sys.executable, "-c", WRITE_NOTES)))
+    assert [(o.status, o.files) for o in notes.outcomes] == [("proposed", ["NOTES"])]
+    (repos / "shop" / "CHANGELOG.md").write_text("# changes\n")  # a maintainer's commit meanwhile
+    git(repos / "shop", "add", "CHANGELOG.md")
+    git(repos / "shop", "commit", "-qm", "docs: changelog")
+    billing_head = git(repos / "billing", "rev-parse", "HEAD").strip()
+    applied = fs.apply(fs.plan())
+    outcomes = {a: str(o.status) for a, o in applied.report.outcomes.items()}
+    assert outcomes[f"billing/change.propose/{red.change}"] == "failed"
+    assert outcomes[f"billing/change.merge/{red.change}"] == "skipped"
+    assert not applied.report.ok
+    assert git(repos / "billing", "rev-parse", "HEAD").strip() == billing_head
+    assert git(repos / "billing", "branch", "--list", "change/*").strip() == ""
+    assert len(git(repos / "shop", "rev-list", "--parents", "-n1", "HEAD").split()) == 3  # a merge commit
+    assert (repos / "shop" / "NOTES").read_text() == "hi\n" and (repos / "shop" / "CHANGELOG.md").is_file()
+    assert {
+        (r["product"], r["state"]) for r in fs.changes() if r["change"] in (red.change, notes.change)
+    } == {
+        ("billing", "red"),
+        ("shop", "merged"),
+    }
+    assert session(fleet).plan(["billing"]).products["billing"].facets["change"].state == "failed"
+    assert fs.drop_change(red.change) == ["billing"]  # withdrawn: billing has no change facet any more
+    assert "change" not in session(fleet).plan(["billing"]).products["billing"].facets
 
 
 WRITE_NOTES = "import pathlib; pathlib.Path('NOTES').write_text('hi\\n')"
+BREAK = "import pathlib; pathlib.Path('requirements.txt').write_text('requests==2.31\\n')"
