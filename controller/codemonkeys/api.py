@@ -30,11 +30,15 @@ from codemonkeys.engine import (
     open_store,
     state_url_with_credentials,
 )
+from codemonkeys.engine.changes import How as ChangeHow
+from codemonkeys.engine.changes import Proposed, drop_change, propose_changes
 from codemonkeys.engine.durations import history
+from codemonkeys.engine.journal import actor as journal_actor
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.load import load_fleet, load_fleet_or_raise
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import dependency_closure
+from codemonkeys.repos import GitError
 from codemonkeys.store.db import ChainCheck, Store, StoreError
 from codemonkeys.store.migrate import SchemaState, schema_state, upgrade
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
@@ -303,6 +307,90 @@ class FleetSession:
                 }
             )
         return out
+
+    # --- cross-repo changes (engine/changes.py) ----------------------------------------------------
+
+    def propose_change(
+        self, selectors: list[str], how: ChangeHow, message: str = "", author: str | None = None
+    ) -> Proposed:
+        """One change proposal per selected product that ``how`` changes (``cmctl fleet patch`` /
+        ``fleet exec``); a product whose patch does not apply is reported in the outcomes, not raised.
+        ``ApiError`` when the selectors select nothing; ``SelectorError`` when one is malformed."""
+        names = self.select(selectors)
+        if not names:
+            raise ApiError(f"no product matches {' | '.join(selectors) or '(all)'}")
+        return propose_changes(
+            self.desired,
+            self.store,
+            self.context,
+            names,
+            how,
+            " | ".join(selectors),
+            author or journal_actor(),
+            message,
+        )
+
+    def drop_change(
+        self, change: str, selectors: list[str] | None = None, actor: str | None = None
+    ) -> list[str]:
+        """Withdraw the open proposals of ``change`` (of the selected products; all by default): their
+        branches are deleted, they become ``dropped``. ``ApiError`` when none is open."""
+        try:
+            dropped = drop_change(
+                self.desired, self.store, change, self.select(selectors), actor or journal_actor()
+            )
+        except GitError as exc:
+            raise ApiError(f"cannot delete a branch of change {change}: {exc.stderr}") from None
+        if not dropped:
+            raise ApiError(f"no open proposal of change {change!r}")
+        return dropped
+
+    def changes(self, selectors: list[str] | None = None) -> list[dict[str, Any]]:
+        """Every change proposal of the selected products, newest first, with its state: proposed,
+        building, green, red, merged, or denied / held when the last apply's gate blocked its action."""
+        names = set(self.select(selectors))
+        blocked: dict[str, dict[str, str]] = {}  # product -> action id -> its last verdict (blocked only)
+
+        def verdict(product: str, action_id: str) -> str:
+            if product not in blocked:
+                blocked[product] = {}
+                for a in self.store.actions(product=product):
+                    if "/change." in a.action_id:
+                        blocked[product][a.action_id] = (
+                            a.message.split(":", 1)[0] if a.status == "blocked" else ""
+                        )
+            return blocked[product].get(action_id, "")
+
+        rows = []
+        for r in reversed(self.store.change_proposals()):
+            if r.product not in names:
+                continue
+            state = r.status
+            if state in ("proposed", "green"):
+                kind = "change.propose" if state == "proposed" else "change.merge"
+                last = verdict(r.product, f"{r.product}/{kind}/{r.change}")
+                state = {"deny": "denied", "hold": "held"}.get(last, state)
+            rows.append(
+                {
+                    "change": r.change,
+                    "product": r.product,
+                    "state": state,
+                    "status": r.status,
+                    "kind": r.kind,
+                    "selector": r.selector,
+                    "message": r.message,
+                    "command": list(r.command or []),
+                    "author": r.author,
+                    "created_at": r.created_at.isoformat(timespec="seconds"),
+                    "branch": r.branch,
+                    "base": r.base_commit,
+                    "commit": r.commit,
+                    "files": list(r.files or []),
+                    "lines": r.lines,
+                    "reason": r.reason,
+                }
+            )
+        return rows
 
     def product_status(self, name: str) -> dict[str, Any]:
         """One product's full status document (facets with their messages), as the HTTP API serves it."""

@@ -487,6 +487,21 @@ def load_constitution(
     return (None if diags else constitution), diags
 
 
+def load_overlay(
+    path: Path, fleet_rule_ids: set[str], check_condition: Callable[[str], str | None]
+) -> tuple[tuple[Rule, ...] | None, list[Diagnostic]]:
+    """One company overlay on its own (policy tests): ``<company>.yaml`` with the same diagnostics as in
+    a fleet (loosenings included), its rules scoped to the company named by the file's stem."""
+    out = _Collector()
+    overlay, doc = _one_doc(path, str(path), "Constitution", Constitution, out, hashlib.sha256())
+    _check_constitution(doc, out, check_condition)
+    if doc is not None:
+        for pos, message in loosenings(doc, path.stem, fleet_rule_ids):
+            out.at(pos, message)
+    diags = sorted(out.diags)
+    return (None if diags or overlay is None else scoped(overlay.spec.rules, path.stem)), diags
+
+
 def _get(data: Any, *path: str) -> Any:
     for key in path:
         if not isinstance(data, dict):

@@ -758,6 +758,7 @@ FACTS = (
     "infra.applied",
     "announce.announced",
     "deploy.released",
+    "change.merged",
 )
 FactName = Literal[
     "build.green",
@@ -767,6 +768,7 @@ FactName = Literal[
     "infra.applied",
     "announce.announced",
     "deploy.released",
+    "change.merged",
     "deps.build.green",
     "deps.docs.current",
     "deps.release.published",
@@ -774,6 +776,7 @@ FactName = Literal[
     "deps.infra.applied",
     "deps.announce.announced",
     "deps.deploy.released",
+    "deps.change.merged",
 ]
 
 

@@ -77,6 +77,8 @@ def plan_product(
         else:
             inp = FacetInput(name, product, facts, git, CIKind(ci), chain, waiting, fleet or FleetView())
             out = facet.plan(inp)
+        if out is None:  # the facet has nothing to say about this product (no change proposal)
+            continue
         draft.facets[facet.name] = out.facet
         draft.actions.extend(out.actions)
         chain = out.chain or chain

@@ -1,0 +1,98 @@
+"""`fleet patch` / `fleet exec` proposals in process (engine/changes.py) on a real monorepo: a patch's
+paths are relative to each product's directory, `--replace` touches only the files its globs match, a
+diff that would carry a secret's value is refused, a bad selector or an empty selection changes nothing;
+a dropped proposal is closed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from announce_fleet import git
+from codemonkeys.api import ApiError, FleetSession, SelectorError
+from codemonkeys.context import Context
+from codemonkeys.engine.changes import Patch, Replace
+
+ENV = {"apiVersion": "codemonkeys.dev/v1"}
+SECRET = "s3cr3t-token-value"
+
+
+def write_monorepo_fleet(root: Path) -> Path:
+    mono = root / "mono"
+    for name in ("api", "web"):
+        (mono / name / "cfg").mkdir(parents=True)
+        (mono / name / "settings.toml").write_text('core = "1.0"\n')
+        (mono / name / "cfg" / "deps.toml").write_text('core = "1.0"\n')
+    git(mono, "init", "-q", "-b", "main")
+    git(mono, "add", ".")
+    git(mono, "commit", "-qm", "feat: mono")
+    fleet = root / "fleet"
+    (fleet / "products").mkdir(parents=True)
+    registry = {"type": "file", "path": "../registry", "credentials": {"tokenEnv": "CM_TEST_TOKEN"}}
+    spec = {"registries": {"local": registry}}
+    (fleet / "fleet.yaml").write_text(
+        yaml.safe_dump({**ENV, "kind": "Fleet", "metadata": {"name": "m"}, "spec": spec})
+    )
+    constitution = {**ENV, "kind": "Constitution", "metadata": {"name": "c"}, "spec": {"default": "deny"}}
+    (fleet / "constitution.yaml").write_text(yaml.safe_dump(constitution))
+    for name in ("api", "web"):
+        product = {
+            **ENV,
+            "kind": "Product",
+            "metadata": {"name": name},
+            "spec": {"source": {"repo": "../mono", "path": name}, "language": "other"},
+        }
+        (fleet / "products" / f"{name}.yaml").write_text(yaml.safe_dump(product))
+    git(fleet, "init", "-q", "-b", "main")
+    git(fleet, "add", ".")
+    git(fleet, "commit", "-qm", "fleet")
+    return fleet
+
+
+def test_proposals_in_a_monorepo(tmp_path: Path):
+    fleet = write_monorepo_fleet(tmp_path)
+    fs = FleetSession.open(fleet, Context.from_environ({**os.environ, "CM_TEST_TOKEN": SECRET}))
+    head = git(tmp_path / "mono", "rev-parse", "HEAD").strip()
+
+    patch = '--- a/settings.toml\n+++ b/settings.toml\n@@ -1 +1 @@\n-core = "1.0"\n+core = "2.0"\n'
+    result = fs.propose_change(["*"], Patch(patch), author="ann")
+    assert [(o.product, o.status, o.files, o.lines) for o in result.outcomes] == [
+        ("api", "proposed", ["api/settings.toml"], 2),
+        ("web", "proposed", ["web/settings.toml"], 2),
+    ]
+    rows = {r["product"]: r for r in fs.changes()}
+    assert rows["api"]["base"] == head and rows["api"]["branch"] == f"change/{result.change}/api"
+    record = fs.store.change_proposals(product="web")[0]
+    assert record.diff.startswith("diff --git a/web/settings.toml b/web/settings.toml")
+    assert record.author == "ann" and record.selector == "*" and record.status == "proposed"
+
+    only_cfg = fs.propose_change(["api"], Replace('"1.0"', '"2.0"', ("cfg/*.toml",)))
+    assert [(o.status, o.files) for o in only_cfg.outcomes] == [("proposed", ["api/cfg/deps.toml"])]
+    nothing = fs.propose_change(["api"], Replace("no such text", "x"))
+    assert [o.status for o in nothing.outcomes] == ["unchanged"]
+
+    leak = fs.propose_change(["web"], Replace('"1.0"', f'"{SECRET}"', ("settings.toml",)))
+    assert [(o.status, o.reason) for o in leak.outcomes] == [
+        ("failed", "the diff holds a secret's value: not proposed")
+    ]
+    assert all(SECRET not in r.diff for r in fs.store.change_proposals())
+    assert git(tmp_path / "mono", "rev-parse", "HEAD").strip() == head  # nothing committed by a proposal
+    assert git(tmp_path / "mono", "status", "--porcelain") == ""
+
+    with pytest.raises(SelectorError):
+        fs.propose_change(["colour=red"], Patch(patch))
+    with pytest.raises(ApiError, match="no product matches"):
+        fs.propose_change(["nope-*"], Patch(patch))
+    assert len(fs.store.change_proposals()) == 3
+
+    assert fs.drop_change(result.change, ["web"]) == ["web"]  # withdrawn: never planned again
+    assert {(r["product"], r["state"]) for r in fs.changes() if r["change"] == result.change} == {
+        ("api", "proposed"),
+        ("web", "dropped"),
+    }
+    with pytest.raises(ApiError, match="no open proposal"):
+        fs.drop_change(result.change, ["web"])
+    assert ("change.dropped", "web") in [(a.event, a.product) for a in fs.store.audit_records()]
