@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 from codemonkeys.api import ApiError, SelectorError
 from codemonkeys.service.auth import COOKIE, Guard, Role
 from codemonkeys.service.controller import Controller
+from codemonkeys.service.dashboard_changes import add_change_routes
 from codemonkeys.service.events import stream
 from codemonkeys.vocab.plan import Verdict
 
@@ -59,6 +60,7 @@ def add_dashboard(app: FastAPI, ctl: Controller, guard: Guard) -> None:
     _swarm_routes(app, ctl)
     _approval_routes(app, ctl, guard)
     _admin_routes(app, ctl, guard)
+    add_change_routes(app, ctl, guard)
 
 
 def _page_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
