@@ -290,19 +290,20 @@ async function loadChanges() {
         await loadChanges();
       } catch (err) { result.textContent = "change " + id + ": refused: " + err.message; }
     });
+    const head = el("thead", {}, el("tr", {}, ...["Product", "State", "Files", "Lines", "Why"].map((h) => el("th", { scope: "col" }, h))));
+    const body = el("tbody", {}, ...parts.map((r) => el("tr", { "data-product": r.product, "data-state": r.state },
+      el("th", { scope: "row" }, el("a", { href: "#/product/" + encodeURIComponent(r.product) }, r.product)),
+      td(badge(r.state)), td(r.files.join(", ")), td(String(r.lines)),
+      td(r.rule ? el("span", {}, "by rule ", el("code", {}, r.rule), ": " + r.blocked) : (r.reason || "")))));
+    const diffs = parts.map((r) => el("details", { "data-diff": r.product },
+      el("summary", {}, "diff of " + r.product + " (" + r.branch + ")"),
+      el("pre", { class: "diff", tabindex: "0", "aria-label": "diff of " + r.product }, r.diff || "(no diff)")));
     return el("article", { class: "change", "data-change": id, "aria-label": "change " + id },
       el("h3", {}, "Change " + id + ": " + (first.message || first.kind)),
       el("p", {}, first.kind + " on " + (first.selector || "-") + " by " + (first.author || "-") + ", " + when(first.created_at) +
         (first.command.length ? "; command: " + first.command.join(" ") : "")),
-      el("div", { class: "scroll" }, el("table", {},
-        el("thead", {}, el("tr", {}, ...["Product", "State", "Files", "Lines", "Why"].map((h) => el("th", { scope: "col" }, h)))),
-        el("tbody", {}, ...parts.map((r) => el("tr", { "data-product": r.product, "data-state": r.state },
-          el("th", { scope: "row" }, el("a", { href: "#/product/" + encodeURIComponent(r.product) }, r.product)),
-          td(badge(r.state)), td(r.files.join(", ")), td(String(r.lines)),
-          td(r.rule ? el("span", {}, "by rule ", el("code", {}, r.rule), ": " + r.blocked) : (r.reason || "")))))))),
-      ...parts.map((r) => el("details", { "data-diff": r.product },
-        el("summary", {}, "diff of " + r.product + " (" + r.branch + ")"),
-        el("pre", { class: "diff", tabindex: "0", "aria-label": "diff of " + r.product }, r.diff || "(no diff)"))),
+      el("div", { class: "scroll" }, el("table", {}, head, body)),
+      ...diffs,
       admin && open.length ? el("p", { class: "decide" }, drop) : "");
   }));
 }
