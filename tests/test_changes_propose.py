@@ -1,7 +1,7 @@
 """`fleet patch` / `fleet exec` proposals in process (engine/changes.py) on a real monorepo: a patch's
 paths are relative to each product's directory, `--replace` touches only the files its globs match, a
-diff that would carry a secret's value is refused, a bad selector or an empty selection changes nothing;
-a dropped proposal is closed."""
+diff that would carry a secret's value, touch a lockfile or be too big (the heal patch checks) is
+refused, a bad selector or an empty selection changes nothing; a dropped proposal is closed."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from codemonkeys.engine.changes import Patch, Replace
 
 ENV = {"apiVersion": "codemonkeys.dev/v1"}
 SECRET = "s3cr3t-token-value"
+PROTECTED = "CI configuration, lockfiles and secrets"
 
 
 def write_monorepo_fleet(root: Path) -> Path:
@@ -79,6 +80,14 @@ def test_proposals_in_a_monorepo(tmp_path: Path):
         ("failed", "the diff holds a secret's value: not proposed")
     ]
     assert all(SECRET not in r.diff for r in fs.store.change_proposals())
+    lock = "--- /dev/null\n+++ b/Cargo.lock\n@@ -0,0 +1 @@\n+version = 3\n"
+    big = "--- /dev/null\n+++ b/big.txt\n@@ -0,0 +1,201 @@\n" + "+line\n" * 201
+    checked = fs.propose_change(["*"], Patch(lock), author="ann").outcomes
+    checked += fs.propose_change(["web"], Patch(big), author="ann").outcomes
+    assert [(o.product, o.status, o.reason) for o in checked] == [
+        (p, "failed", f"refused by the patch checks: {p}/Cargo.lock: protected (matches '*.lock'): " + why)
+        for p, why in [("api", PROTECTED), ("web", PROTECTED)]
+    ] + [("web", "failed", "refused by the patch checks: too big: 201 changed lines (+201 -0), at most 200")]
     assert git(tmp_path / "mono", "rev-parse", "HEAD").strip() == head  # nothing committed by a proposal
     assert git(tmp_path / "mono", "status", "--porcelain") == ""
 
