@@ -74,6 +74,7 @@ STATE_COLOURS = {
     "merged": "green",
     "green": "green",
     "red": "red",
+    "conflict": "red",
     "denied": "red",
     "held": "yellow",
     "dropped": "dim",

@@ -247,7 +247,13 @@ def drop_change(
     branch still at the source is deleted, the proposal becomes ``dropped`` (audited). Returns the
     products dropped. A failure deleting a branch (``GitError``) leaves that proposal open: run it again."""
     done = []
-    open_ = (ChangeStatus.PROPOSED, ChangeStatus.BUILDING, ChangeStatus.GREEN, ChangeStatus.RED)
+    open_ = (
+        ChangeStatus.PROPOSED,
+        ChangeStatus.BUILDING,
+        ChangeStatus.GREEN,
+        ChangeStatus.RED,
+        ChangeStatus.CONFLICT,
+    )
     for rec in store.change_proposals(change=change, statuses=open_):
         if rec.product not in products:
             continue
