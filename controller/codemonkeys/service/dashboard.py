@@ -5,8 +5,10 @@ build step, no CDN: every asset is a file of this package) over JSON endpoints t
 Views (hash routes of one page): the fleet grid (products x facets, filters, summary counts, needs
 attention first), a product (desired vs observed, explain, the next actions with verdicts and predicted
 durations, the last journaled attempts with their logs, heal patches, run history, audit), approvals
-(every held action, approve / reject with a comment), swarm (signatures, templates, predictions,
-conflicts, flaky builds, slowdowns), runs, and the audit log with its hash chain's verification.
+(every held action, approve / reject with a comment), changes (cross-repo change proposals per product:
+state, diff, the rule that denied or held them; an admin drops one: service/dashboard_changes.py),
+swarm (signatures, templates, predictions, conflicts, flaky builds, slowdowns), runs, and the audit log
+with its hash chain's verification.
 
 Access (service/auth.py): reading is open on loopback without a tokens file, else it needs a viewer.
 Approving and rejecting need an approver of the product's company (the constitution's approvers are
