@@ -79,7 +79,8 @@ def _error(exc: Exception) -> GitError:
 
 def _execute(cmd, args: Sequence[str], env: Mapping[str, str] | None, check: bool) -> str:
     """``git ARGS`` through a GitPython command runner: stdout stripped; ``GitError`` (or "" unless
-    ``check``) on failure. Every git command of this module goes through here."""
+    ``check``) on failure. Every git command of this module goes through here (but ``Mirror.conflicts``,
+    which reads git merge-tree's exit status and output together)."""
     git = _gitpython()
     try:
         out = cmd.execute(["git", *args], env={**BASE_ENV, **(env or {})}, strip_newline_in_stdout=True)
