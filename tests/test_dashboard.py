@@ -4,7 +4,8 @@ build fails): the JSON endpoints and their roles (viewer, approver scoped to a c
 tokens, or a session cookie plus its CSRF header), then Debian's Chromium (Playwright): the grid shows
 every product and facet with its state, filters narrow it, the product page shows the failing build's
 log, a viewer's approval is refused, an approver's approval from the approvals page is applied by the
-controller, and another open page learns of it by Server-Sent Events, without a reload.
+controller, and another open page learns of it by Server-Sent Events, without a reload; an admin drops
+a cross-repo change from the changes page.
 
 ``CM_DASHBOARD_SHOTS=docs/screenshots`` keeps the screenshots (the README's pictures)."""
 
@@ -21,6 +22,9 @@ import httpx
 import pytest
 import yaml
 
+from codemonkeys.api import FleetSession
+from codemonkeys.context import Context
+from codemonkeys.engine.changes import Replace
 from codemonkeys.repos import run as git
 from dashboard_fleet import BROKEN, BROKEN_ERROR, HELD, write_dashboard_fleet
 from need import need_module, need_program
@@ -190,6 +194,7 @@ def test_the_dashboard_in_chromium(controller: Controller, tmp_path: Path):
             expect(shop.locator("td[data-facet=release]")).to_have_text("in sync")
             assert watcher.evaluate("window.notReloaded") is True
             assert "shop" in watcher.locator("#live-text").inner_text()
+            _drop_a_change_as_an_admin(page, controller, tmp_path)
         finally:
             browser.close()
     assert "v1.1.0" in controller.tags("shop")
@@ -301,3 +306,17 @@ def _approve_on_the_approvals_page(page, url: str, shots: Path) -> None:
     held.locator("input.comment").fill("ship it")
     held.locator("button[data-approve]").click()
     expect(page.locator("#a-result")).to_have_text(f"{HELD}: approved by ann: now allow")
+
+
+def _drop_a_change_as_an_admin(page, controller: Controller, tmp_path: Path) -> None:
+    fs = FleetSession.open(controller.root / "fleet", Context(env={}, home_dir=tmp_path / "home"))
+    change = fs.propose_change(["ledger"], Replace("more", "less", ("more.txt",)), author="ann").change
+    _sign_in(page, controller.url, ADA, "ada (admin)")
+    page.goto(controller.url + "/#/changes")
+    card = page.locator(f"article[data-change='{change}']")
+    expect(card.locator("tr[data-product=ledger]")).to_have_attribute("data-state", "proposed")
+    expect(card.locator("details[data-diff=ledger] pre")).to_contain_text("+less")
+    card.locator("button[data-drop]").click()
+    expect(page.locator("#c-result")).to_have_text(f"change {change} dropped by ada for ledger")
+    expect(card.locator("tr[data-product=ledger]")).to_have_attribute("data-state", "dropped")
+    assert card.locator("button[data-drop]").count() == 0  # nothing open is left to drop

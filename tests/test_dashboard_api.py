@@ -1,6 +1,7 @@
 """The dashboard's HTTP API in process (FastAPI's TestClient over a real controller object, not started):
 a kept file of an action (a browser run's screenshot) is served only through its journal entry and only
-while unchanged; without tokens reading is open and writing disabled."""
+while unchanged; without tokens reading is open and writing disabled; cross-repo changes are listed
+with the rule that blocked them and dropped by an admin of their company (CSRF-checked)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from codemonkeys.context import Context
+from codemonkeys.engine.changes import Replace
 from codemonkeys.service.api import create_app
+from codemonkeys.service.auth import Access, Principal, Role
 from codemonkeys.service.controller import Controller, ControllerConfig
 from dashboard_fleet import write_dashboard_fleet
 
@@ -63,3 +66,60 @@ def test_kept_files_are_served_through_the_journal_and_reading_is_open_without_t
     refused = client.post("/api/products/shop/reconcile")
     assert refused.status_code == 401 and "disabled" in refused.json()["detail"]
     assert client.post("/ui/login", json={"token": "anything"}).status_code == 401
+
+
+def test_changes_are_listed_with_their_rule_and_dropped_by_an_admin_with_csrf(tmp_path: Path):
+    fleet = write_dashboard_fleet(tmp_path)
+    ctl = Controller(ControllerConfig(fleet=fleet, watch=False), Context(env={}, home_dir=tmp_path / "home"))
+    tokens = {"vic": Role.viewer, "ann": Role.approver, "ada": Role.admin, "gus": Role.admin}
+    scope = {"gus": ("globex",)}
+    access = Access(
+        [(f"{n}-token-0123456789", Principal(n, r, scope.get(n, ()))) for n, r in tokens.items()],
+        read_needs_token=True,
+    )
+    client = TestClient(create_app(ctl, access))
+    bus = ctl.events.subscribe()
+    made = ctl.session.propose_change(["shop", "hash"], Replace("more", "less", ("more.txt",)), author="ann")
+    ctl.session.apply(ctl.session.plan(["hash"]))  # the default denies change.*: journaled blocked
+    change = made.change
+
+    assert client.get("/api/changes").status_code == 401  # reading needs a viewer
+    rows = client.get("/api/changes", headers=_bearer("vic")).json()
+    got = {r["product"]: (r["change"], r["state"], r["rule"], r["files"]) for r in rows}
+    assert got == {
+        "shop": (change, "proposed", "", ["more.txt"]),
+        "hash": (change, "denied", "default", ["more.txt"]),
+    }
+    assert "no rule allows change.propose" in next(r for r in rows if r["product"] == "hash")["blocked"]
+    assert all("-more\n+less" in r["diff"] for r in rows)
+    only = client.get("/api/changes", params={"select": "company=acme"}, headers=_bearer("vic")).json()
+    assert [r["product"] for r in only] == ["shop"]
+
+    drop = f"/api/changes/{change}/drop"
+    assert client.post(drop, json={}, headers=_bearer("vic")).status_code == 403
+    assert client.post(drop, json={}, headers=_bearer("ann")).status_code == 403  # an approver
+    scoped = client.post(drop, json={}, headers=_bearer("gus"))  # an admin of globex: shop is acme's
+    assert scoped.status_code == 403 and "acme" in scoped.json()["detail"]
+    assert client.post(drop, json={"products": ["ledger"]}, headers=_bearer("ada")).status_code == 404
+    assert client.post("/api/changes/nope/drop", json={}, headers=_bearer("ada")).status_code == 404
+    assert client.post("/ui/login", json={"token": "ada-token-0123456789"}).status_code == 200
+    assert client.post(drop, json={}).status_code == 403  # a session without its CSRF token
+    csrf = client.get("/ui/session").json()["csrf"]
+    done = client.post(drop, json={"products": ["hash"]}, headers={"X-CSRF-Token": csrf})
+    assert done.status_code == 200 and done.json() == {"change": change, "dropped": ["hash"], "by": "ada"}
+    states = {r["product"]: r["state"] for r in client.get("/api/changes").json()}
+    assert states == {"shop": "proposed", "hash": "dropped"}
+    assert bus.get_nowait() | {"id": 0, "at": ""} == {
+        "id": 0,
+        "at": "",
+        "event": "change.dropped",
+        "product": "hash",
+        "change": change,
+        "by": "ada",
+    }
+    [said] = [r for r in ctl.session.audit(product="hash") if r["event"] == "change.dropped"]
+    assert said["actor"] == "ada"
+
+
+def _bearer(name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {name}-token-0123456789"}

@@ -356,20 +356,21 @@ class FleetSession:
                 blocked[product] = {}
                 for a in self.store.actions(product=product):
                     if "/change." in a.action_id:
-                        blocked[product][a.action_id] = (
-                            a.message.split(":", 1)[0] if a.status == "blocked" else ""
-                        )
+                        blocked[product][a.action_id] = a.message if a.status == "blocked" else ""
             return blocked[product].get(action_id, "")
 
         rows = []
         for r in reversed(self.store.change_proposals()):
             if r.product not in names:
                 continue
-            state = r.status
+            state, rule, why = r.status, "", ""
             if state in ("proposed", "green"):
                 kind = "change.propose" if state == "proposed" else "change.merge"
-                last = verdict(r.product, f"{r.product}/{kind}/{r.change}")
-                state = {"deny": "denied", "hold": "held"}.get(last, state)
+                last = verdict(r.product, f"{r.product}/{kind}/{r.change}")  # "deny: RULE: message"
+                said, _, rest = last.partition(": ")
+                if said in ("deny", "hold"):
+                    state = "denied" if said == "deny" else "held"
+                    rule, _, why = rest.partition(": ")
             rows.append(
                 {
                     "change": r.change,
@@ -388,6 +389,9 @@ class FleetSession:
                     "files": list(r.files or []),
                     "lines": r.lines,
                     "reason": r.reason,
+                    "rule": rule,  # denied / held: the rule and its message
+                    "blocked": why,
+                    "diff": r.diff,
                 }
             )
         return rows

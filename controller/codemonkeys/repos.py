@@ -79,7 +79,8 @@ def _error(exc: Exception) -> GitError:
 
 def _execute(cmd, args: Sequence[str], env: Mapping[str, str] | None, check: bool) -> str:
     """``git ARGS`` through a GitPython command runner: stdout stripped; ``GitError`` (or "" unless
-    ``check``) on failure. Every git command of this module goes through here."""
+    ``check``) on failure. Every git command of this module goes through here (but ``Mirror.conflicts``,
+    which reads git merge-tree's exit status and output together)."""
     git = _gitpython()
     try:
         out = cmd.execute(["git", *args], env={**BASE_ENV, **(env or {})}, strip_newline_in_stdout=True)
@@ -253,6 +254,19 @@ class Mirror:
         return bool(base) and base == self._git(
             "rev-parse", "--verify", f"{ancestor}^{{commit}}", check=False
         )
+
+    def conflicts(self, ours: str, theirs: str) -> list[str]:
+        """The files a merge of ``theirs`` into ``ours`` would leave conflicting; empty when it merges
+        cleanly (``git merge-tree --write-tree`` in the mirror: no worktree, nothing written but objects)."""
+        args = ["merge-tree", "--write-tree", "--name-only", "--no-messages", ours, theirs]
+        status, out, err = self._cmd.execute(
+            ["git", *args], env=BASE_ENV, with_extended_output=True, with_exceptions=False
+        )
+        if status == 0:
+            return []
+        if status == 1:  # conflicts: the tree's id, then the conflicting files
+            return sorted(set(str(out).splitlines()[1:]))
+        raise GitError(args, status, str(err))
 
     def text_files(self, commit: str, path: str | None = None, max_bytes: int = 200_000) -> dict[str, str]:
         """The text files at ``commit`` (under ``path`` if given), repo-relative path -> contents; binary

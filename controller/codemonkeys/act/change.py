@@ -10,12 +10,15 @@ and the next plan resumes it with the same commit; a red build leaves it ``red``
 
 ``change.merge`` lands the proven commit on the product's branch (a fast-forward when the branch has
 not moved since the proposal, else a merge commit), pushes, and deletes the change branch. A commit
-already on the branch only finishes the bookkeeping. What a failure leaves: a refused push or a merge
-conflict leaves the proposal ``green`` and the branch as it was (the failure says why).
+already on the branch only finishes the bookkeeping. A change that no longer merges (the branch moved
+and conflicts with it, checked in the mirror before anything is written) becomes ``conflict``: it is
+not planned again until someone drops it or proposes it anew; its change branch stays for a look. What
+a failure leaves: a refused push leaves the proposal ``green`` and the branch as it was (the failure
+says why); a conflict leaves the product's branch untouched.
 
 Every step is recorded on the proposal and audited (``change.proposed``, ``change.green``,
-``change.red``, ``change.merged``) with the diff's size, files and the selector; the diff itself is in the
-store, redacted.
+``change.red``, ``change.conflict``, ``change.merged``) with the diff's size, files and the selector;
+the diff itself is in the store, redacted.
 """
 
 from __future__ import annotations
@@ -137,6 +140,7 @@ def merge_change(action: Action, ctx: ActContext) -> ActionResult:
         return ActionResult(Outcome.FAILED, f"change {rec.change} is {rec.status}, not green: not merged")
     product = ctx.desired.products[action.product]
     branch, url = product.spec.source.branch, ctx.desired.repo_location(action.product)
+    clash: list[str] = []
     with repo_lock(ctx.mirror(action.product)) as mirror:
         try:
             sync_mirror(url, mirror)
@@ -144,15 +148,24 @@ def merge_change(action: Action, ctx: ActContext) -> ActionResult:
                 head = repo.branch_head(branch)
                 landed = head
                 if not repo.is_ancestor(rec.commit, head):
-                    subject = f"Merge change {rec.change}: {(rec.message or rec.branch).splitlines()[0]}"
-                    landed = land(
-                        ctx, repo, rec.commit, rec.base_commit, head, "fast-forward", branch, url, subject
-                    )
-                repo.delete_branch_at_source(rec.branch)
+                    clash = repo.conflicts(head, rec.commit)  # checked before anything is written
+                    if not clash:
+                        subject = f"Merge change {rec.change}: {(rec.message or rec.branch).splitlines()[0]}"
+                        landed = land(
+                            ctx, repo, rec.commit, rec.base_commit, head, "fast-forward", branch, url, subject
+                        )
+                if not clash:
+                    repo.delete_branch_at_source(rec.branch)
         except GitError as exc:
             why = f"merging {rec.branch} failed: {ctx.redact(exc.stderr)}"
             ctx.store.save_change_proposal(rec.change, rec.product, reason=why[:500])
             return ActionResult(Outcome.FAILED, why)
+    if clash:
+        shown = ", ".join(clash[:20]) + (f" and {len(clash) - 20} more" if len(clash) > 20 else "")
+        why = f"{branch} moved to {head[:12]} and conflicts with the change in {shown}"
+        rec = _save(ctx, action, rec, "change.conflict", status=str(ChangeStatus.CONFLICT), reason=why[:500])
+        message = f"change {rec.change} no longer merges: {why}; drop it or propose it again"
+        return ActionResult(Outcome.FAILED, message, _outputs(rec))
     rec = _save(ctx, action, rec, "change.merged", status=str(ChangeStatus.MERGED))
     message = f"change {rec.change} merged: {branch} is at {landed[:12]}, {rec.branch} deleted"
     return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec) | {"head": landed}, rec.diff[:DIFF_SHOWN])

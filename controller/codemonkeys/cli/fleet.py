@@ -74,6 +74,7 @@ STATE_COLOURS = {
     "merged": "green",
     "green": "green",
     "red": "red",
+    "conflict": "red",
     "denied": "red",
     "held": "yellow",
     "dropped": "dim",
@@ -189,8 +190,8 @@ def fleet_exec(
 
 @fleet_app.command("changes")
 def fleet_changes(select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
-    """Change proposals and their state per product: proposed, building, green, red, merged, denied or
-    held (denied and held as of the last apply)."""
+    """Change proposals and their state per product: proposed, building, green, red, conflict, merged,
+    dropped, denied or held (denied and held as of the last apply, with the rule)."""
     fs = session(fleet)
     try:
         rows = fs.changes(select)
@@ -202,7 +203,7 @@ def fleet_changes(select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json
     if not rows:
         out.print("no change proposals")
         return
-    table = Table("change", "product", "state", "files", "lines", "selector", "by", "when", box=None)
+    table = Table("change", "product", "state", "files", "lines", "selector", "by", "when", "why", box=None)
     for r in rows:
         colour = STATE_COLOURS.get(r["state"], "cyan")
         table.add_row(
@@ -214,6 +215,7 @@ def fleet_changes(select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json
             escape(r["selector"]),
             escape(r["author"]),
             escape(r["created_at"]),
+            escape(f"{r['rule']}: {r['blocked']}" if r["rule"] else r["reason"]),
         )
     out.print(table)
 

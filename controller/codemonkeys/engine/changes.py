@@ -12,8 +12,11 @@ mirror: a maintainer's checkout is never touched) by one of
 The resulting diff (``git diff`` of the worktree, limited to the product's path) is recorded with the
 selector, the command, who and when (``change_proposals``); nothing is committed, pushed or built here:
 that is ``change.propose``, planned and gated like every action. A product whose patch does not apply,
-whose command fails, or whose diff carries a secret's value is reported and gets no proposal; the
-others still do. A product the change leaves unchanged gets none either.
+whose command fails, whose diff carries a secret's value, or whose diff fails the checks a heal patch
+passes (``heal.patches.check_patch``: no CI configuration, lockfiles or secret files, nothing outside
+the repository, no binary parts or credential-like lines, the product's ``build.heal.paths``
+and ``maxLines`` if it declares them, else 200 lines) is reported and gets no proposal; the others
+still do. A product the change leaves unchanged gets none either.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path, PurePosixPath
 from codemonkeys.act.base import Redactor, run_command
 from codemonkeys.context import Context
 from codemonkeys.facets.change import branch_name
+from codemonkeys.heal.patches import check_patch
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.repos import GitError, Mirror, mirror_path, repo_lock, sync_mirror
 from codemonkeys.repos import run as git
@@ -186,6 +190,10 @@ def _one(
     if redact(diff) != diff:
         return Outcome(name, "failed", reason="the diff holds a secret's value: not proposed")
     diff += "\n"
+    heal = product.spec.build.heal if product.spec.build else None  # its paths and size limit
+    problems = check_patch(diff, **({"allowed": heal.paths, "max_lines": heal.max_lines} if heal else {}))
+    if problems:
+        return Outcome(name, "failed", reason="refused by the patch checks: " + "; ".join(problems))
     files = changed_files(diff)
     lines = sum(1 for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++ ", "--- ")))
     return Outcome(name, "proposed", files=files, lines=lines, diff=diff, base=head)
@@ -239,7 +247,13 @@ def drop_change(
     branch still at the source is deleted, the proposal becomes ``dropped`` (audited). Returns the
     products dropped. A failure deleting a branch (``GitError``) leaves that proposal open: run it again."""
     done = []
-    open_ = (ChangeStatus.PROPOSED, ChangeStatus.BUILDING, ChangeStatus.GREEN, ChangeStatus.RED)
+    open_ = (
+        ChangeStatus.PROPOSED,
+        ChangeStatus.BUILDING,
+        ChangeStatus.GREEN,
+        ChangeStatus.RED,
+        ChangeStatus.CONFLICT,
+    )
     for rec in store.change_proposals(change=change, statuses=open_):
         if rec.product not in products:
             continue

@@ -10,6 +10,8 @@ when. Pure. Per open proposal of a product:
 * ``green`` -> ``change.merge/<change>``: land it on the product's branch (fast-forward, or a merge
   commit when the branch moved), delete the change branch;
 * ``red`` -> nothing: the product waits for a person (the facet says which change is red);
+* ``conflict`` (green, but it no longer merges into the product's branch) -> nothing: planned again
+  only once someone drops it (``cmctl fleet drop``) or proposes it anew;
 * ``merged`` proposals are not observed (closed).
 
 A product without open proposals has no change facet at all (the facet draws nothing). The facet
@@ -83,6 +85,7 @@ class ChangeFacet(FacetPlugin):
             return None
         actions: list[Action] = []
         red: list[str] = []
+        clash: list[str] = []
         merges: list[str] = []
         notes: list[str] = []  # one per proposal, for the facet's message
         for p in f:
@@ -103,7 +106,7 @@ class ChangeFacet(FacetPlugin):
                 reason = f"change: {what} is green on {p.branch}: merge it"
                 notes.append(reason.removeprefix("change: "))
             else:
-                red.append(p.change)
+                (clash if p.status is ChangeStatus.CONFLICT else red).append(p.change)
                 continue
             merge = self._action(inp, ActionKind.CHANGE_MERGE, p, reason, merge_after)
             actions.append(merge)
@@ -114,8 +117,18 @@ class ChangeFacet(FacetPlugin):
             message = "; ".join(notes)
             if red:
                 message += f"; red: {', '.join(red)}"
+            if clash:
+                message += f"; conflicting: {', '.join(clash)}"
             return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), tuple(actions))
-        message = f"change {', '.join(red)} is red on its branch: fix the change or propose another"
+        said = []
+        if red:
+            said.append(f"change {', '.join(red)} is red on its branch: fix the change or propose another")
+        if clash:
+            said.append(
+                f"change {', '.join(clash)} conflicts with {inp.product.spec.source.branch}: "
+                "drop it (cmctl fleet drop) or propose it again"
+            )
+        message = "; ".join(said)
         return FacetDraft(facet_state(WANT, observed, FacetState.FAILED, message))
 
     def _action(

@@ -272,6 +272,8 @@ class NotifyEvent(StrEnum):
     DEPLOY_SUCCEEDED = "deploy.succeeded"
     HEAL_PROPOSED = "heal.proposed"
     DRIFT_DETECTED = "drift.detected"
+    CHANGE_MERGED = "change.merged"  # a cross-repo change landed on a product's branch
+    CHANGE_FAILED = "change.failed"  # a change's build was red, it conflicts, or it could not be committed
 
 
 class Subscription(Model):

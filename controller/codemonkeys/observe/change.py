@@ -16,7 +16,13 @@ from codemonkeys.vocab.facts import ChangeProposal, ChangeStatus, GitFacts, Unkn
 if TYPE_CHECKING:
     from codemonkeys.observe import Observer
 
-OPEN = (ChangeStatus.PROPOSED, ChangeStatus.BUILDING, ChangeStatus.GREEN, ChangeStatus.RED)
+OPEN = (
+    ChangeStatus.PROPOSED,
+    ChangeStatus.BUILDING,
+    ChangeStatus.GREEN,
+    ChangeStatus.RED,
+    ChangeStatus.CONFLICT,
+)
 
 
 def observe_change(run: Observer, name: str, git: GitFacts | Unknown) -> list[ChangeProposal] | None:

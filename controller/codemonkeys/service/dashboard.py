@@ -5,8 +5,10 @@ build step, no CDN: every asset is a file of this package) over JSON endpoints t
 Views (hash routes of one page): the fleet grid (products x facets, filters, summary counts, needs
 attention first), a product (desired vs observed, explain, the next actions with verdicts and predicted
 durations, the last journaled attempts with their logs, heal patches, run history, audit), approvals
-(every held action, approve / reject with a comment), swarm (signatures, templates, predictions,
-conflicts, flaky builds, slowdowns), runs, and the audit log with its hash chain's verification.
+(every held action, approve / reject with a comment), changes (cross-repo change proposals per product:
+state, diff, the rule that denied or held them; an admin drops one: service/dashboard_changes.py),
+swarm (signatures, templates, predictions, conflicts, flaky builds, slowdowns), runs, and the audit log
+with its hash chain's verification.
 
 Access (service/auth.py): reading is open on loopback without a tokens file, else it needs a viewer.
 Approving and rejecting need an approver of the product's company (the constitution's approvers are
@@ -29,6 +31,7 @@ from pydantic import BaseModel, Field
 from codemonkeys.api import ApiError, SelectorError
 from codemonkeys.service.auth import COOKIE, Guard, Role
 from codemonkeys.service.controller import Controller
+from codemonkeys.service.dashboard_changes import add_change_routes
 from codemonkeys.service.events import stream
 from codemonkeys.vocab.plan import Verdict
 
@@ -59,6 +62,7 @@ def add_dashboard(app: FastAPI, ctl: Controller, guard: Guard) -> None:
     _swarm_routes(app, ctl)
     _approval_routes(app, ctl, guard)
     _admin_routes(app, ctl, guard)
+    add_change_routes(app, ctl, guard)
 
 
 def _page_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:

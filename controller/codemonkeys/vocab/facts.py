@@ -227,6 +227,7 @@ class ChangeStatus(StrEnum):
     GREEN = "green"  # the branch built green: change.merge is next
     RED = "red"  # the branch built red: the branch was deleted, the product's branch untouched
     MERGED = "merged"  # landed on the product's branch
+    CONFLICT = "conflict"  # green, but it no longer merges into the product's branch: drop or re-propose
     DROPPED = "dropped"  # withdrawn by a person (cmctl fleet drop): its branch deleted, never merged
 
 

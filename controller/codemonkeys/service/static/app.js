@@ -265,6 +265,49 @@ async function loadApprovals() {
   }));
 }
 
+// --- cross-repo changes -----------------------------------------------------------------------------------
+
+const OPEN_CHANGE = ["proposed", "building", "green", "red", "conflict"];
+
+async function loadChanges() {
+  const rows = await getJSON("/api/changes");
+  const byChange = new Map();
+  for (const r of rows) {
+    if (!byChange.has(r.change)) byChange.set(r.change, []);
+    byChange.get(r.change).push(r);
+  }
+  document.getElementById("c-summary").textContent = byChange.size + " change(s), " + rows.length + " proposal(s)";
+  const admin = session.user && session.user.role === "admin";
+  const result = document.getElementById("c-result");
+  document.getElementById("c-list").replaceChildren(...[...byChange.entries()].map(([id, parts]) => {
+    const first = parts[0];
+    const open = parts.filter((r) => OPEN_CHANGE.includes(r.status)).map((r) => r.product);
+    const drop = el("button", { type: "button", class: "secondary", "data-drop": id }, "Drop change " + id);
+    drop.addEventListener("click", async () => {
+      try {
+        const doc = await post("/api/changes/" + encodeURIComponent(id) + "/drop", { products: open });
+        result.textContent = "change " + id + " dropped by " + doc.by + " for " + doc.dropped.join(", ");
+        await loadChanges();
+      } catch (err) { result.textContent = "change " + id + ": refused: " + err.message; }
+    });
+    const head = el("thead", {}, el("tr", {}, ...["Product", "State", "Files", "Lines", "Why"].map((h) => el("th", { scope: "col" }, h))));
+    const body = el("tbody", {}, ...parts.map((r) => el("tr", { "data-product": r.product, "data-state": r.state },
+      el("th", { scope: "row" }, el("a", { href: "#/product/" + encodeURIComponent(r.product) }, r.product)),
+      td(badge(r.state)), td(r.files.join(", ")), td(String(r.lines)),
+      td(r.rule ? el("span", {}, "by rule ", el("code", {}, r.rule), ": " + r.blocked) : (r.reason || "")))));
+    const diffs = parts.map((r) => el("details", { "data-diff": r.product },
+      el("summary", {}, "diff of " + r.product + " (" + r.branch + ")"),
+      el("pre", { class: "diff", tabindex: "0", "aria-label": "diff of " + r.product }, r.diff || "(no diff)")));
+    return el("article", { class: "change", "data-change": id, "aria-label": "change " + id },
+      el("h3", {}, "Change " + id + ": " + (first.message || first.kind)),
+      el("p", {}, first.kind + " on " + (first.selector || "-") + " by " + (first.author || "-") + ", " + when(first.created_at) +
+        (first.command.length ? "; command: " + first.command.join(" ") : "")),
+      el("div", { class: "scroll" }, el("table", {}, head, body)),
+      ...diffs,
+      admin && open.length ? el("p", { class: "decide" }, drop) : "");
+  }));
+}
+
 // --- swarm, runs, audit ----------------------------------------------------------------------------------------
 
 function table(caption, head, rows) {
@@ -326,24 +369,24 @@ function connect() {
     document.body.dataset.lastEvent = doc.id;
     if (doc.event === "reconcile.started") return;
     const concerns = current !== "product" || productName() === doc.product;
-    if (concerns && ["grid", "product", "approvals", "runs", "audit"].includes(current)) {
+    if (concerns && ["grid", "product", "approvals", "changes", "runs", "audit"].includes(current)) {
       clearTimeout(pending);  // a burst of events: one reload
       pending = setTimeout(() => refresh().catch((err) => showError(err.message)), 150);
     }
   };
-  for (const name of ["reconcile.started", "reconcile.finished", "approval.given", "approval.rejected", "product.suspended", "product.resumed"]) {
+  for (const name of ["reconcile.started", "reconcile.finished", "approval.given", "approval.rejected", "product.suspended", "product.resumed", "change.dropped"]) {
     source.addEventListener(name, on);
   }
 }
 
 // --- routing -----------------------------------------------------------------------------------------------
 
-const VIEWS = { grid: loadGrid, product: () => loadProduct(productName()), approvals: loadApprovals, swarm: loadSwarm, runs: loadRuns, audit: loadAuditView };
+const VIEWS = { grid: loadGrid, product: () => loadProduct(productName()), approvals: loadApprovals, changes: loadChanges, swarm: loadSwarm, runs: loadRuns, audit: loadAuditView };
 
 function refresh() { return VIEWS[current](); }
 
 async function route() {
-  const m = location.hash.match(/^#\/(product|approvals|swarm|runs|audit)(\/.*)?$/);
+  const m = location.hash.match(/^#\/(product|approvals|changes|swarm|runs|audit)(\/.*)?$/);
   current = m ? m[1] : "grid";
   for (const v of Object.keys(VIEWS)) document.getElementById(v + "-view").hidden = v !== current;
   for (const a of document.querySelectorAll("nav a")) {
