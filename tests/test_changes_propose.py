@@ -1,9 +1,9 @@
 """`fleet patch` / `fleet exec` proposals in process (engine/changes.py) on a real monorepo: a patch's
 paths are relative to each product's directory, `--replace` touches only the files its globs match, a
-diff that would carry a secret's value, touch a lockfile or be too big (the heal patch checks) is
-refused, a bad selector or an empty selection changes nothing; a dropped proposal is closed; a green
-change that no longer merges (its product's branch moved and conflicts) becomes a conflict, is not
-planned again, and can be dropped."""
+diff that would carry a secret's value or touch a secret file is refused (a lockfile or a big diff is
+not: the constitution decides), a bad selector or an empty selection changes nothing; a dropped
+proposal is closed; a green change that no longer merges (its product's branch moved and conflicts)
+becomes a conflict, is not planned again, and can be dropped."""
 
 from __future__ import annotations
 
@@ -85,14 +85,16 @@ def test_proposals_in_a_monorepo(tmp_path: Path):
         ("failed", "the diff holds a secret's value: not proposed")
     ]
     assert all(SECRET not in r.diff for r in fs.store.change_proposals())
-    lock = "--- /dev/null\n+++ b/Cargo.lock\n@@ -0,0 +1 @@\n+version = 3\n"
-    big = "--- /dev/null\n+++ b/big.txt\n@@ -0,0 +1,201 @@\n" + "+line\n" * 201
-    checked = fs.propose_change(["*"], Patch(lock), author="ann").outcomes
-    checked += fs.propose_change(["web"], Patch(big), author="ann").outcomes
+    dotenv = "--- /dev/null\n+++ b/.env\n@@ -0,0 +1 @@\n+MODE=dev\n"
+    checked = fs.propose_change(["*"], Patch(dotenv), author="ann").outcomes
     assert [(o.product, o.status, o.reason) for o in checked] == [
-        (p, "failed", f"refused by the patch checks: {p}/Cargo.lock: protected (matches '*.lock'): " + why)
-        for p, why in [("api", PROTECTED), ("web", PROTECTED)]
-    ] + [("web", "failed", "refused by the patch checks: too big: 201 changed lines (+201 -0), at most 200")]
+        (p, "failed", f"refused by the patch checks: {p}/.env: protected (matches '.env*'): " + PROTECTED)
+        for p in ("api", "web")
+    ]
+    # a person's change may touch a lockfile and be big (a dependency bump): the constitution decides
+    bump = "--- /dev/null\n+++ b/Cargo.lock\n@@ -0,0 +1,201 @@\n" + "+line\n" * 201
+    bumped = fs.propose_change(["api"], Patch(bump), author="ann").outcomes
+    assert [(o.status, o.files, o.lines) for o in bumped] == [("proposed", ["api/Cargo.lock"], 201)]
     assert git(tmp_path / "mono", "rev-parse", "HEAD").strip() == head  # nothing committed by a proposal
     assert git(tmp_path / "mono", "status", "--porcelain") == ""
 
@@ -100,7 +102,7 @@ def test_proposals_in_a_monorepo(tmp_path: Path):
         fs.propose_change(["colour=red"], Patch(patch))
     with pytest.raises(ApiError, match="no product matches"):
         fs.propose_change(["nope-*"], Patch(patch))
-    assert len(fs.store.change_proposals()) == 3
+    assert len(fs.store.change_proposals()) == 4
 
     assert fs.drop_change(result.change, ["web"]) == ["web"]  # withdrawn: never planned again
     assert {(r["product"], r["state"]) for r in fs.changes() if r["change"] == result.change} == {

@@ -13,15 +13,17 @@ The resulting diff (``git diff`` of the worktree, limited to the product's path)
 selector, the command, who and when (``change_proposals``); nothing is committed, pushed or built here:
 that is ``change.propose``, planned and gated like every action. A product whose patch does not apply,
 whose command fails, whose diff carries a secret's value, or whose diff fails the checks a heal patch
-passes (``heal.patches.check_patch``: no CI configuration, lockfiles or secret files, nothing outside
-the repository, no binary parts or credential-like lines, the product's ``build.heal.paths``
-and ``maxLines`` if it declares them, else 200 lines) is reported and gets no proposal; the others
-still do. A product the change leaves unchanged gets none either.
+passes (``heal.patches.check_patch``: no secret files, nothing outside the repository, no binary parts,
+symlinks or credential-like lines) is reported and gets no proposal; the others still do. Unlike a heal,
+a person's change may touch CI configuration and lockfiles and be of any size (a dependency bump across
+the fleet does): the constitution decides on them, as CEL sees ``files`` and ``lines``. A product the
+change leaves unchanged gets none either.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from codemonkeys.act.base import Redactor, run_command
 from codemonkeys.context import Context
 from codemonkeys.facets.change import branch_name
-from codemonkeys.heal.patches import check_patch
+from codemonkeys.heal.patches import SECRET_FILES, check_patch
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.repos import GitError, Mirror, mirror_path, repo_lock, sync_mirror
 from codemonkeys.repos import run as git
@@ -190,8 +192,7 @@ def _one(
     if redact(diff) != diff:
         return Outcome(name, "failed", reason="the diff holds a secret's value: not proposed")
     diff += "\n"
-    heal = product.spec.build.heal if product.spec.build else None  # its paths and size limit
-    problems = check_patch(diff, **({"allowed": heal.paths, "max_lines": heal.max_lines} if heal else {}))
+    problems = check_patch(diff, protected=SECRET_FILES, max_lines=sys.maxsize)
     if problems:
         return Outcome(name, "failed", reason="refused by the patch checks: " + "; ".join(problems))
     files = changed_files(diff)
