@@ -34,6 +34,8 @@ class ServiceOptions:
     webhook_secret_env: str = "CMCTL_WEBHOOK_SECRET"
     log_json: bool = False
     once: bool = False
+    workers: int | None = None  # reconciles at once on the database's job queue (state on PostgreSQL)
+    heartbeat: float = 5.0  # worker heartbeat; a worker silent 4 heartbeats is dead and its jobs recovered
 
 
 def build_controller(options: ServiceOptions, context: Context) -> Controller:
@@ -46,6 +48,9 @@ def build_controller(options: ServiceOptions, context: Context) -> Controller:
         parallelism=options.parallelism,
         api_token=context.secrets.get(options.token_env),
         webhook_secret=context.secrets.get(options.webhook_secret_env),
+        workers=None if options.once else options.workers,
+        heartbeat=options.heartbeat,
+        stalled_after=4 * options.heartbeat,
     )
     try:
         return Controller(config, context)
@@ -63,6 +68,7 @@ def serve(
         if options.log_json
         else "%(asctime)s %(message)s",
     )
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job: too much
     ctl = build_controller(options, context)
     if options.once:
         return 0 if ctl.run_once() else 1
@@ -79,6 +85,8 @@ def serve(
     http.start()
     say(f"controller running: fleet {options.fleet}, API http://{options.listen}")
     say(f"resync every {options.interval:g}s per product")
+    if ctl.jobs is not None:
+        say(f"{options.workers} worker(s) on the state database's job queue, as {ctl.label}")
     code = 0
     while not done.wait(0.5):
         if not http.is_alive():
