@@ -124,7 +124,7 @@ def test_worker_processes_share_the_fleet_and_survive_kill_9(
         p3, url3 = start(fleet, logs[2])
         procs.append((p3, logs[2]))
         url = url2 if survivor is p2 else url1
-        wait_until(lambda: all_in_sync(url) and idle(conninfo), 180, procs)
+        converged = wait_until(lambda: all_in_sync(url) and idle(conninfo), 180, procs)
 
         for name, version in RELEASED.items():
             repo = workspace.repos / name
@@ -157,10 +157,13 @@ def test_worker_processes_share_the_fleet_and_survive_kill_9(
             codes = list(pool.map(lambda u: client.post(u).status_code, targets))
         burst = time.monotonic() - started
         assert codes == [202] * 500
-        wait_until(lambda: idle(conninfo), 60, procs)
+        settled = wait_until(lambda: idle(conninfo), 60, procs)
         after = [e for i in range(3) for e in reconcile_events(logs[i].read_text())[mark[i] :]]
         per_product = {n: sum(1 for e in after if e["product"] == n) for n in names}
-        assert all(1 <= n <= 6 for n in per_product.values()), (per_product, burst)
+        # 100 events per product: one reconcile per product while the burst lasts, give or take (a busy
+        # machine stretches the burst over seconds); without the queueing lock it would be 100 each
+        assert all(n >= 1 for n in per_product.values()), per_product
+        assert sum(per_product.values()) <= 50 and max(per_product.values()) <= 15, (per_product, burst)
 
         # no two applies of one product overlapped (journal timestamps)
         last: dict[str, object] = {}
@@ -174,13 +177,16 @@ def test_worker_processes_share_the_fleet_and_survive_kill_9(
         assert len(doc["processes"]) == 2 and sum(p["elected"] for p in doc["processes"]) == 1, doc
         assert all(p["heartbeat_age"] is not None and p["heartbeat_age"] < 5 for p in doc["processes"])
         text = cmctl("controller", "status", "--fleet", str(fleet), env=ENV)
-        assert text.returncode == 0 and "[elected]" in text.stdout and "2 process(es)" in text.stdout
+        assert text.returncode == 0 and "(elected)" in text.stdout and "2 process(es)" in text.stdout
         metrics = httpx.get(f"{url3}/metrics").text
         assert "codemonkeys_job_start_latency_seconds_count" in metrics
         assert 'codemonkeys_jobs_running{worker="' in metrics
         verify = cmctl("audit", "verify", "--fleet", str(fleet), env=ENV)
         assert verify.returncode == 0, verify.stdout + verify.stderr
-        print(f"failover {failover:.1f}s, burst of 500 sent in {burst:.1f}s, reconciles {per_product}")
+        print(
+            f"failover {failover:.1f}s, converged {converged:.1f}s after, burst of 500 sent in {burst:.1f}s, "
+            f"settled {settled:.1f}s after, reconciles {per_product}"
+        )
     finally:
         for proc, _ in procs:
             proc.send_signal(signal.SIGTERM)

@@ -322,7 +322,7 @@ def controller_status(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> 
     for p in doc["processes"]:
         doing = ", ".join(f"{d['product']} (since {d['started']})" for d in p["doing"]) or "idle"
         beat = f"heartbeat {p['heartbeat_age']}s ago" if p["heartbeat_age"] is not None else "no heartbeat"
-        lead = " [elected]" if p["elected"] else ""
+        lead = " (elected)" if p["elected"] else ""
         out.print(f"{p['host']}:{p['pid']} worker {p['worker_id']}{lead}: {beat}; {doing}")
     for d in doc["stalled_or_unknown"]:
         out.print(f"[yellow]job {d['job']} of {d['product']} on a worker that is gone (recovered soon)[/]")
