@@ -192,3 +192,25 @@ def test_worker_processes_share_the_fleet_and_survive_kill_9(
             proc.send_signal(signal.SIGTERM)
         for proc, log in procs:
             assert proc.wait(timeout=60) == 0, log.read_text()[-3000:]
+
+
+def test_workers_need_postgresql_and_the_db_password_is_redacted(workspace: Workspace):
+    """--workers on an SQLite state is refused with a clear message; the state database's password is
+    among the values the Redactor hides."""
+    from codemonkeys.act.base import Redactor
+    from codemonkeys.context import Secrets
+    from codemonkeys.load import load_fleet
+
+    r = cmctl("controller", "run", "--fleet", str(workspace.fleet), "--workers", "2")
+    assert r.returncode == 1 and "needs the fleet's state on PostgreSQL" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    doc = (workspace.fleet / "fleet.yaml").read_text()
+    state = (
+        "spec:\n  state:\n    url: postgresql+psycopg://db.example/cm\n    credentials:\n"
+        "      usernameEnv: CM_PG_USER\n      passwordEnv: CM_PG_PASSWORD\n"
+    )
+    (workspace.fleet / "fleet.yaml").write_text(doc.replace("spec:\n", state, 1))
+    desired, diags = load_fleet(workspace.fleet)
+    assert desired is not None, diags
+    redact = Redactor.for_fleet(desired, Secrets({"CM_PG_PASSWORD": "s3cret-pg-pw", "CM_PG_USER": "cm"}))
+    assert redact("connect to postgresql://cm:s3cret-pg-pw@db") == "connect to postgresql://cm:***@db"
