@@ -317,6 +317,15 @@ class Controller:
             self.reload("fleet repo changed (poll)")
 
     def _timers(self) -> None:
+        """The timer loop; an error of one tick (the database away) is logged and the next tick runs."""
+        while not self.stop.is_set():
+            try:
+                self._timer_loop()
+            except Exception as exc:
+                log.error(json.dumps({"event": "timers.error", "error": type(exc).__name__}))
+                self.stop.wait(1.0)
+
+    def _timer_loop(self) -> None:
         next_fleet_poll = time.monotonic() + self.config.interval
         next_recovery = next_prune = next_gauges = 0.0
         while not self.stop.wait(0.5):

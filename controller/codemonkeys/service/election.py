@@ -63,7 +63,7 @@ class Election:
                 with psycopg.connect(self.conninfo, autocommit=True, application_name=label) as conn:
                     backoff = self.interval
                     self._hold(conn, label)
-            except psycopg.Error as exc:
+            except Exception as exc:  # psycopg errors, and anything else: never let the thread die
                 log.warning('{"event": "election.disconnected", "error": %r}', type(exc).__name__)
             self._set(False)
             if self._stop.wait(backoff):
