@@ -3,7 +3,7 @@ queue): they converge; the elected process killed with -9 in the middle of relea
 to another within 10 s and its stalled jobs are recovered, with exactly one release commit, tag and
 upload per product; a burst of 500 API events collapses to a few reconciles per product; no two
 applies of one product overlap (journal timestamps); the audit chain verifies; ``cmctl controller
-status`` lists the processes."""
+status`` lists the processes; after a database restart they reconnect and carry on."""
 
 from __future__ import annotations
 
@@ -77,6 +77,10 @@ def elected(conninfo: str) -> set[int]:
 
 def all_in_sync(url: str) -> bool:
     return all(p["in_sync"] for p in httpx.get(f"{url}/api/products").json())
+
+
+def reconcile_count_all(logs: list[Path], product: str) -> int:
+    return sum(len(reconcile_events(log.read_text(), product)) for log in logs if log.exists())
 
 
 def idle(conninfo: str) -> bool:
@@ -181,6 +185,18 @@ def test_worker_processes_share_the_fleet_and_survive_kill_9(
         metrics = httpx.get(f"{url3}/metrics").text
         assert "codemonkeys_job_start_latency_seconds_count" in metrics
         assert 'codemonkeys_jobs_running{worker="' in metrics
+        # the database restarts: the processes reconnect and carry on (an elected one again, jobs run)
+        pg_ctl = [*postgres_cluster.as_user, str(postgres_cluster.bin_dir / "pg_ctl")]
+        root = postgres_cluster.root
+        restart = ["-D", str(root / "data"), "-l", str(root / "postgres.log"), "-m", "fast", "-w", "restart"]
+        subprocess.run([*pg_ctl, *restart], check=True, capture_output=True, timeout=60)
+        count = reconcile_count_all(logs, "acme-text")
+        with httpx.Client(headers=heads) as client:
+            post = f"{url3}/api/products/acme-text/reconcile"
+            wait_until(lambda: client.post(post).status_code == 202, 30, procs)
+        wait_until(
+            lambda: reconcile_count_all(logs, "acme-text") > count and len(elected(conninfo)) == 1, 60, procs
+        )
         verify = cmctl("audit", "verify", "--fleet", str(fleet), env=ENV)
         assert verify.returncode == 0, verify.stdout + verify.stderr
         print(
