@@ -74,6 +74,9 @@ class Redactor:
             if product.spec.deploy is not None:
                 refs.update(n for e in product.spec.deploy.environments for n in e.secret_refs())
         names += desired.fleet.spec.announce.env_names()  # webhook keys, SMTP logins, macro secrets
+        state = desired.fleet.spec.state.credentials  # the state database's password (PostgreSQL)
+        if state is not None and state.password_env:
+            names.append(state.password_env)
         return cls(secrets.values(names) + secrets.provider(desired.root).values(sorted(refs)))
 
     def __call__(self, text: str) -> str:

@@ -36,6 +36,8 @@ class ServiceOptions:
     log_json: bool = False
     once: bool = False
     tokens: Path | None = None  # --tokens FILE: named callers with roles (service/auth.py)
+    workers: int | None = None  # reconciles at once on the database's job queue (state on PostgreSQL)
+    heartbeat: float = 5.0  # worker heartbeat; a worker silent 4 heartbeats is dead and its jobs recovered
 
 
 def build_controller(options: ServiceOptions, context: Context) -> Controller:
@@ -48,6 +50,9 @@ def build_controller(options: ServiceOptions, context: Context) -> Controller:
         parallelism=options.parallelism,
         api_token=context.secrets.get(options.token_env),
         webhook_secret=context.secrets.get(options.webhook_secret_env),
+        workers=None if options.once else options.workers,
+        heartbeat=options.heartbeat,
+        stalled_after=4 * options.heartbeat,
     )
     try:
         return Controller(config, context)
@@ -70,6 +75,7 @@ def serve(
     if refused:
         raise ServiceError(refused)
     access = None if options.once else _access(options, context)
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job: too much
     ctl = build_controller(options, context)
     if options.once:
         return 0 if ctl.run_once() else 1
@@ -88,6 +94,8 @@ def serve(
     say(f"resync every {options.interval:g}s per product")
     if options.tokens is not None:
         say(f"access: {len(access.principals)} token(s) from {options.tokens}; reading needs a viewer")
+    if ctl.jobs is not None:
+        say(f"{options.workers} worker(s) on the state database's job queue, as {ctl.label}")
     code = 0
     while not done.wait(0.5):
         if not http.is_alive():
