@@ -13,6 +13,7 @@ Failures raise ``GitError`` carrying git's own message; callers turn them into f
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import tempfile
@@ -400,6 +401,30 @@ class FollowedClone:
         return run(["rev-parse", "HEAD"], self.root) != before
 
 
+def local_ref_state(repo: Path | str) -> str | None:
+    """A digest of a local repository's refs (``HEAD``, ``packed-refs``, loose refs) read as files, with
+    no git process: equal digests, equal branches and tags. None when ``repo`` is not a plain local
+    repository (a URL, a worktree's ``.git`` file, unreadable), where only git can tell."""
+    root = Path(repo)
+    gitdir = root / ".git" if (root / ".git").is_dir() else root
+    h = hashlib.sha256()
+    try:
+        h.update(b"HEAD\0" + (gitdir / "HEAD").read_bytes())
+        packed = gitdir / "packed-refs"
+        if packed.is_file():
+            h.update(b"packed-refs\0" + packed.read_bytes())
+        refs = gitdir / "refs"
+        for dirpath, dirnames, filenames in os.walk(refs):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                with open(path, "rb") as fh:
+                    h.update(os.path.relpath(path, gitdir).encode() + b"\0" + fh.read())
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
 __all__ = [
     "IDENTITY",
     "LOG_FORMAT",
@@ -408,6 +433,7 @@ __all__ = [
     "GitError",
     "Mirror",
     "Worktree",
+    "local_ref_state",
     "mirror_path",
     "records",
     "repo_lock",
