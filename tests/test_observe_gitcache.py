@@ -39,6 +39,19 @@ def test_unmoved_refs_skip_the_fetch_and_the_read_and_a_commit_is_seen(workspace
     assert moved.head == git(["rev-parse", "HEAD"], source) != first.head
     assert [c.subject for c in moved.commits_since][:1] == ["fix: more"]
 
+    # A session planning one product at a time (the controller's reconciles) observes the others' git
+    # facts (what their manifests require) once, then reads them from what it kept.
+    asked: list[list[str]] = []
+    real = Observer.observe_git_facts
+    monkeypatch.setattr(
+        Observer, "observe_git_facts", lambda self, names: asked.append(list(names)) or real(self, names)
+    )
+    others = sorted(set(fs.desired.products) - fs.closure(name) - {name})
+    fs.plan([name])
+    fs.plan([name])
+    assert len(asked) == 1 and set(asked[0]) <= set(others) and asked[0]
+    assert fs.known_git[name].git.head == moved.head  # the planned product's fresh facts are kept
+
 
 def test_the_ref_digest_follows_branches_and_tags(tmp_path: Path):
     repo = tmp_path / "r"
