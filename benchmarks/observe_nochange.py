@@ -16,7 +16,14 @@ and its state store. One untimed observation clones the mirrors. Then, alternate
   (``<state>/git-facts/``) reused when the refs, the spec and the fleet's packages are unchanged.
 
 Every facet observer runs in both (local CI results, the file registry). Medians per product are
-printed with the ratio; the facts of both are checked equal. Nothing is asserted.
+printed with the ratio; the facts of both are checked equal.
+
+Then the controller's unit of work, planning one product (``FleetSession.plan([name])``, what
+``reconcile`` does before applying; these products need a build, so nothing is applied), for
+``--resync-sample`` products: **before**, a new session each time (every plan observed the git facts
+of all the other products, what their manifests require); **after**, one session for all (it keeps
+them: ``FleetSession.known_git``). The cost of a resync of the whole fleet is N times the median.
+Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -103,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--products", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workers", type=int, default=8)
+    ap.add_argument("--resync-sample", type=int, default=20, help="products planned one by one")
     args = ap.parse_args(argv)
 
+    from codemonkeys.api import FleetSession
     from codemonkeys.context import Context
     from codemonkeys.engine import open_store
     from codemonkeys.load import load_fleet_or_raise
@@ -142,6 +151,18 @@ def main(argv: list[str] | None = None) -> int:
         same = {n: f.model_dump() for n, f in facts_before.items()} == {
             n: f.model_dump() for n, f in facts_after.items()
         }
+        sample = names[:: max(1, len(names) // args.resync_sample)][: args.resync_sample]
+        fresh, kept = [], []
+        for name in sample:
+            start = time.perf_counter()
+            FleetSession(desired, store, context).plan([name])
+            fresh.append(time.perf_counter() - start)
+        session = FleetSession(desired, store, context)
+        session.plan([sample[0]])  # the session's first plan observes the others once
+        for name in sample:
+            start = time.perf_counter()
+            session.plan([name])
+            kept.append(time.perf_counter() - start)
     n = args.products
     b, a = statistics.median(before), statistics.median(after)
     print(
@@ -157,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         + "; after "
         + ", ".join(f"{x:.2f}" for x in after)
     )
+    f, k = statistics.median(fresh), statistics.median(kept)
+    print(f"planning one product (a reconcile's plan), median of {len(sample)}:")
+    print(f"  before (a session per plan, others' git observed): {f * 1e3:8.1f} ms -> resync {n * f:7.1f} s")
+    print(f"  after  (one session, others' git facts kept):      {k * 1e3:8.1f} ms -> resync {n * k:7.1f} s")
     return 0
 
 
