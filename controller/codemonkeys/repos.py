@@ -381,6 +381,40 @@ def revision(root: Path, paths: Sequence[str], watched: Sequence[str]) -> str:
     return (head or "uncommitted") + ("+dirty" if dirty else "")
 
 
+def revisions(root: Path, groups: Sequence[Sequence[str]], watched: Sequence[str]) -> list[str]:
+    """``revision(root, paths, watched)`` for each ``paths`` of ``groups``, with one ``git status`` for
+    all of them (on a fleet of 10,000 product files each status stats every one): the changed paths
+    under ``watched`` are matched per group here. "unversioned" for each outside git."""
+    try:
+        heads = [run(["log", "-1", "--format=%H", "HEAD", "--", *paths], root) for paths in groups]
+        prefix = run(["rev-parse", "--show-prefix"], root)
+        status = run(["status", "--porcelain", "-z", "--", *watched], root)
+    except (GitError, OSError):
+        return ["unversioned"] * len(groups)
+    changed: list[str] = []
+    fields = status.split("\0")
+    i = 0
+    while i < len(fields):
+        entry = fields[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        changed.append(entry[3:])
+        if entry[0] in "RC":  # a rename or copy: its source path follows
+            changed.append(fields[i] if i < len(fields) else "")
+            i += 1
+    mine = [c.removeprefix(prefix) for c in changed if c.startswith(prefix)]
+
+    def dirty(paths: Sequence[str]) -> bool:
+        scope = [p.strip("/") for p in (paths or watched)]
+        return any(c == p or c.startswith(p + "/") for c in mine for p in scope)
+
+    return [
+        (head or "uncommitted") + ("+dirty" if dirty(paths) else "")
+        for head, paths in zip(heads, groups, strict=True)
+    ]
+
+
 @dataclass
 class FollowedClone:
     """A working clone that follows one branch of a remote (a fleet repo followed by URL)."""
@@ -438,6 +472,7 @@ __all__ = [
     "records",
     "repo_lock",
     "revision",
+    "revisions",
     "run",
     "sync_mirror",
 ]

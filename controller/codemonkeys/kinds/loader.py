@@ -262,6 +262,8 @@ class LoadHooks:
 
     check_condition: Callable[[str], str | None]
     revision: Callable[[Path, Sequence[str], Sequence[str]], str]
+    # ``revisions(root, groups, watched)``: ``revision`` of several path groups at once (one status)
+    revisions: Callable[[Path, Sequence[Sequence[str]], Sequence[str]], list[str]] | None = None
 
 
 WATCHED = (FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR, OVERLAY_DIR)
@@ -449,14 +451,19 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
     if diags or fleet is None or constitution is None:
         return None, diags  # nothing written: a fleet that does not load leaves no state behind
     ctx.cache.save()
+    groups: list[tuple[str, ...]] = [(), (CONSTITUTION_FILE, OVERLAY_DIR)]
+    if hooks.revisions is not None:
+        revision, constitution_revision = hooks.revisions(root, groups, WATCHED)
+    else:
+        revision, constitution_revision = (hooks.revision(root, g, WATCHED) for g in groups)
     state = DesiredState(
         root=root.resolve(),
-        revision=hooks.revision(root, (), WATCHED),
+        revision=revision,
         digest=digest.hexdigest(),
         fleet=fleet,
         constitution=constitution,
         entries=dict(sorted(entries.items())),
-        constitution_revision=hooks.revision(root, (CONSTITUTION_FILE, OVERLAY_DIR), WATCHED),
+        constitution_revision=constitution_revision,
         overlays=overlays,
     )
     return state, []
