@@ -262,7 +262,8 @@ class LoadHooks:
 
     check_condition: Callable[[str], str | None]
     revision: Callable[[Path, Sequence[str], Sequence[str]], str]
-    # ``revisions(root, groups, watched)``: ``revision`` of several path groups at once (one status)
+    # ``revisions(root, groups, watched)``: ``revision`` of several path groups at once (one status);
+    # used instead of ``revision`` when set (who replaces ``revision`` sets it to None)
     revisions: Callable[[Path, Sequence[Sequence[str]], Sequence[str]], list[str]] | None = None
 
 
