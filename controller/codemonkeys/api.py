@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ from codemonkeys.store.db import ChainCheck, Store, StoreError
 from codemonkeys.store.migrate import SchemaState, schema_state, upgrade
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
-from codemonkeys.vocab.facts import Unknown
+from codemonkeys.vocab.facts import ProductFacts, Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, Decision, FacetState, Plan, Verdict
 from codemonkeys.vocab.selectors import ProductRef, SelectorError, select
 
@@ -148,6 +148,9 @@ class FleetSession:
     store: Store
     context: Context
     workers: int = 8
+    # The last git facts of every product seen (what their manifests require): a partial plan (one
+    # product's reconcile) reads the others' here instead of observing the whole fleet each time.
+    known_git: dict[str, ProductFacts] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def open(cls, root: Path | str, context: Context) -> FleetSession:
@@ -180,7 +183,14 @@ class FleetSession:
         products = list(products) if products else None
         self.check_products(products)
         result, _ = make_plan(
-            self.desired, self.store, self.context, products, progress, self.workers, parallelism=parallelism
+            self.desired,
+            self.store,
+            self.context,
+            products,
+            progress,
+            self.workers,
+            parallelism=parallelism,
+            known_git=self.known_git,
         )
         return result
 
