@@ -217,6 +217,7 @@ def init_workspace(root: Path, force: bool = False, resources: Resources | None 
     if ws.root.exists() and any(ws.root.iterdir()):
         if not force:
             raise DemoError(f"{root} is not empty (use --force to replace it)")
+        stop_services(ws)  # the web service a previous demo deployed there
         shutil.rmtree(ws.root)
     example = example_dir(resources)
     ws.root.mkdir(parents=True, exist_ok=True)
