@@ -7,6 +7,8 @@ becomes facts, plans and logs. A probe that cannot run is an ``Unknown`` for tha
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from codemonkeys.hosts.environment import PROBE_PLAYBOOK, health_vars, settings
 from codemonkeys.hosts.inventory import InventoryError, applied_outputs, resolve
 from codemonkeys.hosts.probe import parse_probe
@@ -44,15 +46,15 @@ def observe_environment(
 
 
 def observe_deploy(run, name: str, git: GitFacts | Unknown) -> DeployFacts | Unknown:
-    """Every environment of ``name``, probed (environments one after the other, hosts in parallel)."""
+    """Every environment of ``name``, probed (the environments' runs at once, hosts in parallel)."""
     product = run.desired.products[name]
     assert product.spec.deploy is not None
     provider = run.context.secrets.provider(run.desired.root)
     outputs = applied_outputs(run.desired, run.store, name)
     envs = product.spec.deploy.environments
     secrets = tuple(provider.values(sorted({n for e in envs for n in e.secret_refs()})))
-    return DeployFacts(
-        environments={
-            env.name: observe_environment(run, name, env, provider, outputs, secrets) for env in envs
-        }
-    )
+    with ThreadPoolExecutor(max_workers=len(envs)) as pool:  # one Ansible run each, at once
+        found = list(
+            pool.map(lambda env: observe_environment(run, name, env, provider, outputs, secrets), envs)
+        )
+    return DeployFacts(environments={env.name: facts for env, facts in zip(envs, found, strict=True)})
