@@ -61,7 +61,7 @@ _PYTHON_MODULES = {
     "pytest": "pip install 'codemonkeys[demo]'  (the Python products' tests)",
     "mkdocs": "pip install 'codemonkeys[demo]'  (docs.build)",
     "build": "pip install 'codemonkeys[demo]'  (Python artifacts for the file registry)",
-    "ansible_runner": "pip install 'codemonkeys[deploy]'  (acme-web's deploys)",
+    "ansible_runner": "pip install 'codemonkeys[demo]'  (acme-web's deploys: Ansible)",
 }
 _PROGRAMS = {
     "node": "apt-get install nodejs  (globex-widgets)",
