@@ -35,6 +35,7 @@ from codemonkeys.engine.changes import Proposed, drop_change, propose_changes
 from codemonkeys.engine.durations import history
 from codemonkeys.engine.journal import actor as journal_actor
 from codemonkeys.kinds.loader import DesiredState
+from codemonkeys.kinds.models import secret_ref_uses
 from codemonkeys.load import load_fleet, load_fleet_or_raise
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import dependency_closure
@@ -447,6 +448,10 @@ class FleetSession:
             for env in product.spec.deploy.environments if product.spec.deploy else ():
                 for ref in env.secret_refs():
                     used.setdefault(ref, []).append(f"{name}/deploy/{env.name}")
+            for ref, where in secret_ref_uses(product.spec.model_copy(update={"deploy": None}), "spec"):
+                used.setdefault(ref, []).append(f"{name}: {where}")
+        for ref, where in secret_ref_uses(self.desired.fleet.spec, "spec"):
+            used.setdefault(ref, []).append(f"fleet: {where}")
         rows = []
         for name in sorted(set(used) | set(provider.names())):
             r = provider.resolve(name)

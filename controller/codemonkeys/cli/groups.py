@@ -93,6 +93,8 @@ def demo(
         err.print(f"[red]demo did not converge[/]: {in_sync}/{len(second.products)} products in sync")
         raise typer.Exit(1)
     out.print(f"\n[bold green]{in_sync} products in sync[/] (fleet {ws.fleet})")
+    for port in sorted(ws.hosts.glob("*/port")) if ws.hosts.is_dir() else []:  # the deployed web service
+        out.print(f"  {port.parent.name:<14} http://127.0.0.1:{port.read_text().strip()}/healthz")
     out.print(f"try: cmctl status --fleet {ws.fleet}")
 
 

@@ -122,7 +122,12 @@ def _send(
     }
     try:
         done = deliver(
-            channel, message, values, root=desired.root, secret=context.secrets.get, tls=smtp_tls(context.env)
+            channel,
+            message,
+            values,
+            root=desired.root,
+            secret=context.secrets.at(desired.root).lookup,
+            tls=smtp_tls(context.env),
         )
         ok, why = done.ok, done.message
     except (OSError, ValueError) as exc:

@@ -14,7 +14,8 @@ from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import DesiredView, dependency_closure, plan
 from codemonkeys.policy.gate import Gate
-from codemonkeys.store.db import Store
+from codemonkeys.secrets import SecretError
+from codemonkeys.store.db import Store, StoreError
 from codemonkeys.vocab.facts import ProductFacts, Unknown
 from codemonkeys.vocab.gcpause import gc_paused
 from codemonkeys.vocab.plan import Plan
@@ -28,8 +29,9 @@ class StalePlan(Exception):
 def open_store(desired: DesiredState, secrets: Secrets | None = None) -> Store:
     """The fleet's state store (SQLite under the state dir unless ``spec.state.url`` names another).
 
-    ``spec.state.credentials`` names the environment variables holding the database user and password;
-    they are put into the URL here, never written in the fleet repo."""
+    ``spec.state.credentials`` names the environment variables holding the database user and password,
+    or their ``{secretRef: NAME}``; they are put into the URL here, never written in the fleet repo
+    (``StoreError`` naming a secret that cannot be had)."""
     desired.state_dir.mkdir(parents=True, exist_ok=True)
     return Store(state_url_with_credentials(desired, secrets))
 
@@ -42,7 +44,12 @@ def state_url_with_credentials(desired: DesiredState, secrets: Secrets | None) -
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    user, password = secrets.get(creds.username_env), secrets.get(creds.password_env)
+    fleet_secrets = secrets.at(desired.root)
+    try:
+        user = fleet_secrets.credential(creds.username_env, creds.username, "state database user")
+        password = fleet_secrets.credential(creds.password_env, creds.password, "state database password")
+    except SecretError as exc:
+        raise StoreError(str(exc)) from None
     if user:
         parsed = parsed.set(username=user)
     if password:
