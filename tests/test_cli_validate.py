@@ -12,7 +12,7 @@ from conftest import CASES, ROOT, cmctl
 def test_validate_example_fleet_ok():
     r = cmctl("validate", "--fleet", str(ROOT / "fleet-repo-example"))
     assert r.returncode == 0, r.stderr
-    assert "valid" in r.stdout and "5 products" in r.stdout
+    assert "valid" in r.stdout and "6 products" in r.stdout
 
 
 def test_validate_reports_every_problem_and_exits_1(tmp_path: Path):

@@ -9,7 +9,7 @@ from codemonkeys.load import load_fleet
 from codemonkeys.repos import run as git
 from conftest import cmctl
 
-PRODUCTS = ["acme-cli", "acme-report", "acme-text", "globex-hash", "globex-widgets"]
+PRODUCTS = ["acme-cli", "acme-report", "acme-text", "acme-web", "globex-hash", "globex-widgets"]
 
 
 def _subjects(repo: Path) -> list[str]:
@@ -25,6 +25,7 @@ def test_workspace_layout_and_histories(workspace: Workspace):
         "acme-cli": ["v1.0.0"],
         "acme-report": [],
         "acme-text": ["v0.1.0"],
+        "acme-web": [],
         "globex-hash": ["v0.1.0"],
         "globex-widgets": ["v0.3.0"],
     }
@@ -38,6 +39,17 @@ def test_workspace_layout_and_histories(workspace: Workspace):
     for name in PRODUCTS:  # every product repo is clean and on main
         assert git(["status", "--porcelain"], workspace.repos / name) == ""
         assert git(["rev-parse", "--abbrev-ref", "HEAD"], workspace.repos / name) == "main"
+
+
+def test_deploy_hosts_get_their_own_free_ports(workspace: Workspace):
+    from codemonkeys.demo import pick_ports
+
+    hosts = ["production-1", "production-2", "staging-1"]
+    assert sorted(p.name for p in workspace.hosts.iterdir()) == hosts
+    ports = {h: int((workspace.hosts / h / "port").read_text()) for h in hosts}
+    assert len(set(ports.values())) == 3 and all(p > 1024 for p in ports.values())
+    assert pick_ports(workspace) == {h: int((workspace.hosts / h / "port").read_text()) for h in hosts}
+    assert git(["status", "--porcelain"], workspace.fleet) == ""  # the ports are outside the fleet repo
 
 
 def test_histories_are_reproducible(demo_template: Workspace, tmp_path: Path):

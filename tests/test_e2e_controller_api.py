@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import signal
 import subprocess
 import time
@@ -32,14 +31,14 @@ import pytest
 
 from codemonkeys.demo import Workspace
 from codemonkeys.repos import run as git
-from conftest import cmctl
+from conftest import cmctl, workspace_copy
 from need import need_module
 from test_e2e_controller import TOKEN, reconcile_count, reconcile_events, start, wait_for
 from test_e2e_engine import commit
 
 pytestmark = pytest.mark.slow
 
-PRODUCTS = ["acme-cli", "acme-report", "acme-text", "globex-hash", "globex-widgets"]
+PRODUCTS = ["acme-cli", "acme-report", "acme-text", "acme-web", "globex-hash", "globex-widgets"]
 BROKEN = "test/broken.test.js"
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -73,10 +72,9 @@ def run_once(ws: Workspace) -> Once:
 
 
 @pytest.fixture(scope="module")
-def ws(demo_template: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    dest = tmp_path_factory.mktemp("controller-api") / "ws"
-    shutil.copytree(demo_template.root, dest, symlinks=True)
-    return Workspace(dest)
+def ws(demo_template: Workspace, tmp_path_factory: pytest.TempPathFactory):
+    with workspace_copy(demo_template, tmp_path_factory.mktemp("controller-api") / "ws") as ws:
+        yield ws
 
 
 @pytest.fixture(scope="module")

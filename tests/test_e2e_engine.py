@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,12 @@ from conftest import cmctl
 
 pytestmark = pytest.mark.slow
 
-PRODUCTS = ["acme-cli", "acme-report", "acme-text", "globex-hash", "globex-widgets"]
+PRODUCTS = ["acme-cli", "acme-report", "acme-text", "acme-web", "globex-hash", "globex-widgets"]
 RELEASED = {
     "acme-cli": "1.0.1",
     "acme-report": "0.1.0",
     "acme-text": "0.2.0",
+    "acme-web": "0.1.0",
     "globex-hash": "0.1.1",
     "globex-widgets": "0.4.0",
 }
@@ -66,7 +68,8 @@ def start_apply(ws: Workspace) -> subprocess.Popen:
         "--parallelism",
         "1",
     ]
-    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(ws.root / "apply.log", "wb") as log:  # read when the apply ends too early
+        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_for_count(ws: Workspace, proc: subprocess.Popen, sql: str, timeout: float) -> int:
@@ -98,7 +101,7 @@ def test_apply_converges_and_reapply_is_a_noop(workspace: Workspace, tmp_path: P
     assert "Apply complete" in r.stdout
     again = cmctl("plan", "--fleet", fleet, "--detailed-exitcode")
     assert again.returncode == 0, again.stdout
-    assert "5 products in sync, 0 drifting" in again.stdout
+    assert "6 products in sync, 0 drifting" in again.stdout
 
     for name, version in RELEASED.items():
         repo = workspace.repos / name
@@ -108,6 +111,10 @@ def test_apply_converges_and_reapply_is_a_noop(workspace: Workspace, tmp_path: P
         assert git(["status", "--porcelain"], repo) == ""  # the maintainer's checkout moved with the push
     assert 'version = "0.2.0"' in (workspace.repos / "acme-text" / "pyproject.toml").read_text()
     assert '"version": "0.4.0"' in (workspace.repos / "globex-widgets" / "package.json").read_text()
+    for host in ("staging-1", "production-1", "production-2"):  # acme-web deployed, each host its port
+        port = (workspace.hosts / host / "port").read_text().strip()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+            assert r.read().decode().strip() == "ok 0.1.0"
     assert 'version = "0.1.1"' in (workspace.repos / "globex-hash" / "Cargo.lock").read_text()
 
     # pip can install from the file registry (PEP 503 layout)
@@ -190,7 +197,9 @@ def test_kill_9_mid_apply_then_resume_repeats_nothing(workspace: Workspace):
     if killed_after:
         os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert killed_after, "the apply finished before it could be killed"
+    assert killed_after, (
+        "the apply finished before it could be killed: " + (workspace.root / "apply.log").read_text()[-3000:]
+    )
     with db(workspace) as conn:
         assert conn.execute("select status from runs").fetchall() == [("running",)]
 
@@ -311,7 +320,7 @@ def test_tour_from_the_fleet_directory_with_a_saved_plan(workspace: Workspace):
     assert r.returncode == 2, r.stderr
     r = cmctl("apply", "plan.json", cwd=cwd)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "now: 5 products in sync, 0 drifting" in r.stdout
+    assert "now: 6 products in sync, 0 drifting" in r.stdout
     status = json.loads(cmctl("status", "--json", cwd=cwd).stdout)
     assert all(p["in_sync"] for p in status["products"].values())
     assert not (cwd / ".cmctl" / ".cmctl").exists()

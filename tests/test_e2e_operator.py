@@ -185,6 +185,7 @@ def test_demo_checks_its_prerequisites_before_doing_anything(tmp_path: Path):
     for missing in (
         "python module pytest",
         "python module mkdocs",
+        "python module ansible_runner",
         "program node",
         "program npm",
         "program cargo",
@@ -198,7 +199,7 @@ def test_shell_completion_names_products_and_actions(workspace: Workspace):
     fleet = str(workspace.fleet)
     env = {"_CMCTL_COMPLETE": "complete_bash", "CMCTL_FLEET": fleet}
     products = cmctl(env={**env, "COMP_WORDS": "cmctl explain acme-", "COMP_CWORD": "2"})
-    assert products.stdout.split() == ["acme-cli", "acme-report", "acme-text"]
+    assert products.stdout.split() == ["acme-cli", "acme-report", "acme-text", "acme-web"]
     assert cmctl("apply", "--fleet", fleet, "--auto-approve", "-p", "acme-text").returncode == 0
     actions = cmctl(env={**env, "COMP_WORDS": "cmctl logs acme-text/b", "COMP_CWORD": "2"})
     assert actions.stdout.split() == ["acme-text/build.run"]

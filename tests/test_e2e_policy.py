@@ -80,6 +80,16 @@ def test_hold_waits_for_approval_then_apply_runs_it_and_approval_lapses(workspac
 
     r = cmctl("approve", "acme-text/release.cut", "--as", "mallory", "--fleet", fleet)
     assert r.returncode == 1 and "may not approve" in r.stderr
+    r = cmctl(
+        "reject", "acme-text/release.cut", "--as", "owner", "--comment", "not yet", "--json", "--fleet", fleet
+    )
+    assert r.returncode == 0, r.stderr
+    said = json.loads(r.stdout)  # a rejection leaves it held
+    assert (said["verdict"], said["rule"], said["rejected_by"]) == (
+        "hold",
+        "text-releases-need-owner",
+        "owner",
+    )
     r = cmctl("approve", "acme-text/release.cut", "--as", "owner", "--comment", "ship it", "--fleet", fleet)
     assert r.returncode == 0, r.stderr
     assert "now allowed" in r.stdout
@@ -98,6 +108,8 @@ def test_hold_waits_for_approval_then_apply_runs_it_and_approval_lapses(workspac
     audit = json.loads(cmctl("audit", "--json", "--limit", "0", "--fleet", fleet).stdout)
     approvals = [a for a in audit if a["event"] == "approval.given"]
     assert [a["actor"] for a in approvals] == ["owner", "owner"]
+    [rejected] = [a for a in audit if a["event"] == "approval.rejected"]
+    assert (rejected["actor"], rejected["data"]["comment"]) == ("owner", "not yet")
     assert approvals[0]["data"]["comment"] == "ship it"
 
 

@@ -25,7 +25,16 @@ pytestmark = pytest.mark.slow
 
 
 def use_real_registries(ws: Workspace, pypi: Server, npm: Server, oci: Server) -> None:
-    """Point acme-text at pypiserver, globex-widgets at verdaccio and globex-hash at the OCI registry."""
+    """Point acme-text at pypiserver, globex-widgets at verdaccio and globex-hash at the OCI registry.
+    The pypi password is a secret by reference: an age-encrypted file committed to the fleet, its key
+    outside (``age_identity``); the others are environment variables named in the fleet."""
+    import pyrage
+
+    identity = pyrage.x25519.Identity.generate()
+    age_identity(ws).write_text(f"# the test's age key\n{identity}\n")
+    (ws.fleet / "secrets").mkdir(exist_ok=True)
+    encrypted = pyrage.encrypt(pypi.password.encode(), [identity.to_public()])
+    (ws.fleet / "secrets" / "pypi-password.age").write_bytes(encrypted)
     fleet = ws.fleet / "fleet.yaml"
     fleet.write_text(
         fleet.read_text().replace(
@@ -34,7 +43,7 @@ def use_real_registries(ws: Workspace, pypi: Server, npm: Server, oci: Server) -
     pypi:
       type: pypi
       url: {pypi.url}
-      credentials: {{usernameEnv: CM_TEST_PYPI_USER, passwordEnv: CM_TEST_PYPI_PASSWORD}}
+      credentials: {{username: {pypi.username}, password: {{secretRef: pypi-password}}}}
     npm:
       type: npm
       url: {npm.url}
@@ -63,17 +72,26 @@ def use_real_registries(ws: Workspace, pypi: Server, npm: Server, oci: Server) -
         f = ws.fleet / path
         assert old in f.read_text(), path
         f.write_text(f.read_text().replace(old, new))
-    git(["commit", "-qam", "publish to the real registries"], ws.fleet)
+    git(["add", "-A"], ws.fleet)
+    git(["commit", "-qm", "publish to the real registries"], ws.fleet)
 
 
-def creds(pypi: Server, npm: Server, oci: Server, pypi_password: str | None = None) -> dict[str, str]:
-    return {
-        "CM_TEST_PYPI_USER": pypi.username,
-        "CM_TEST_PYPI_PASSWORD": pypi_password or pypi.password,
+def age_identity(ws: Workspace):
+    return ws.root / "age-identity.txt"
+
+
+def creds(
+    ws: Workspace, pypi: Server, npm: Server, oci: Server, pypi_password: str | None = None
+) -> dict[str, str]:
+    """The environment of a run: the age key for the fleet's pypi password (or a wrong password in
+    ``CMCTL_SECRET_PYPI_PASSWORD``, which comes first), the other registries' variables."""
+    env = {
+        "CMCTL_AGE_IDENTITY": str(age_identity(ws)),
         "CM_TEST_NPM_TOKEN": npm.token,
         "CM_TEST_OCI_USER": oci.username,
         "CM_TEST_OCI_PASSWORD": oci.password,
     }
+    return env | ({"CMCTL_SECRET_PYPI_PASSWORD": pypi_password} if pypi_password else {})
 
 
 PRODUCTS = ["-p", "acme-text", "-p", "globex-widgets", "-p", "globex-hash"]
@@ -81,13 +99,22 @@ PRODUCTS = ["-p", "acme-text", "-p", "globex-widgets", "-p", "globex-hash"]
 
 def test_publish_to_real_registries_converges(workspace: Workspace, pypi_server, npm_server, oci_server):
     use_real_registries(workspace, pypi_server, npm_server, oci_server)
-    env = creds(pypi_server, npm_server, oci_server)
+    env = creds(workspace, pypi_server, npm_server, oci_server)
     fleet = str(workspace.fleet)
     r = cmctl("apply", "--fleet", fleet, "--auto-approve", *PRODUCTS, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
-    for key, secret in env.items():
-        if not key.endswith("_USER"):  # user names are not secrets
-            assert secret not in r.stdout + r.stderr
+    secrets = [v for k, v in env.items() if k.endswith(("_TOKEN", "_PASSWORD"))] + [pypi_server.password]
+    for secret in secrets:
+        assert secret not in r.stdout + r.stderr
+    # the age-encrypted password went into a real upload and nowhere the run wrote
+    logs = cmctl("logs", "--fleet", fleet, "acme-text/release.publish/pypi", env=env)
+    assert logs.returncode == 0, logs.stderr
+    written = [logs.stdout, logs.stderr] + [
+        p.read_bytes().decode(errors="replace")
+        for p in (workspace.fleet / ".cmctl").rglob("*")
+        if p.is_file()
+    ]
+    assert not [w for w in written if pypi_server.password in w]
 
     r = cmctl("plan", "--fleet", fleet, "--detailed-exitcode", *PRODUCTS, env=env)
     assert r.returncode == 0, r.stdout + r.stderr  # the observers see every version in its registry
@@ -148,7 +175,7 @@ def test_a_playbook_that_verifies_nothing_cannot_prove_a_dry_run(
         product.write_text(product.read_text().replace(old, old + "\n        playbook: playbooks/own.yml"))
         git(["add", "-A"], workspace.fleet)
         git(["commit", "-qm", "acme-text publishes with its own playbook"], workspace.fleet)
-        env = creds(pypi, npm_server, oci_server)
+        env = creds(workspace, pypi, npm_server, oci_server)
         r = cmctl("apply", "--fleet", str(workspace.fleet), "--auto-approve", "-p", "acme-text", env=env)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "no 'Verify...' task of own.yml ran in check mode" in r.stderr
@@ -167,7 +194,7 @@ def test_wrong_credentials_fail_clearly_and_leave_nothing_half_done(
     with start_pypiserver(tmp_path / "pypi", authenticate=("update",)) as pypi:
         use_real_registries(workspace, pypi, npm_server, oci_server)
         fleet = str(workspace.fleet)
-        wrong = creds(pypi, npm_server, oci_server, pypi_password="not-the-password")
+        wrong = creds(workspace, pypi, npm_server, oci_server, pypi_password="not-the-password")
         r = cmctl("apply", "--fleet", fleet, "--auto-approve", "-p", "acme-text", env=wrong)
         assert r.returncode == 1
         assert "acme-text/release.publish/pypi" in r.stderr
@@ -188,7 +215,7 @@ def test_wrong_credentials_fail_clearly_and_leave_nothing_half_done(
             "--auto-approve",
             "-p",
             "acme-text",
-            env=creds(pypi, npm_server, oci_server),
+            env=creds(workspace, pypi, npm_server, oci_server),
         )
         assert r.returncode == 0, r.stdout + r.stderr
         assert "published acme-text 0.2.0 to pypi" in r.stderr
@@ -199,7 +226,7 @@ def test_unreadable_registry_is_an_unknown_fact_naming_it(
 ):
     """With wrong credentials a private registry cannot even be observed: its publish waits, said why."""
     use_real_registries(workspace, pypi_server, npm_server, oci_server)
-    wrong = creds(pypi_server, npm_server, oci_server, pypi_password="not-the-password")
+    wrong = creds(workspace, pypi_server, npm_server, oci_server, pypi_password="not-the-password")
     doc = json.loads(
         cmctl("plan", "--json", "--fleet", str(workspace.fleet), "-p", "acme-text", env=wrong).stdout
     )
@@ -207,3 +234,13 @@ def test_unreadable_registry_is_an_unknown_fact_naming_it(
     assert "registry 'pypi'" in release["message"] and "HTTP 403" in release["message"]  # pypiserver: 403
     assert "not-the-password" not in json.dumps(doc)
     assert "acme-text/release.publish/pypi" not in [a["id"] for a in doc["actions"]]
+
+    # without the age key the secret cannot be decrypted: the error names it, and blocks only the
+    # publish that needs it (the other registries' products still plan theirs)
+    no_key = {k: v for k, v in creds(workspace, pypi_server, npm_server, oci_server).items()}
+    no_key["CMCTL_AGE_IDENTITY"] = ""
+    doc = json.loads(cmctl("plan", "--json", "--fleet", str(workspace.fleet), *PRODUCTS, env=no_key).stdout)
+    release = doc["products"]["acme-text"]["facets"]["release"]
+    assert "secret pypi-password" in release["message"] and "CMCTL_AGE_IDENTITY" in release["message"]
+    ids = [a["id"] for a in doc["actions"]]
+    assert "acme-text/release.publish/pypi" not in ids and "globex-widgets/release.publish/npm" in ids

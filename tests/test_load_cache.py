@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from codemonkeys.kinds.cache import CACHE_FILE
+from codemonkeys.kinds import cache, loader
+from codemonkeys.kinds.cache import CACHE_FILE, DELTA_FILE
 from codemonkeys.load import load_fleet
 
 CASES = Path(__file__).parent / "cases" / "loader"
@@ -76,7 +80,7 @@ def test_a_deleted_or_corrupt_cache_is_rebuilt(tmp_path: Path, monkeypatch):
     CACHE.write_bytes(blob[: len(blob) // 2])  # truncated
     third, diags = load_fleet(Path("."))
     assert not diags and third is not None and third.products == first.products
-    assert CACHE.read_bytes() == blob  # rewritten whole
+    assert pickle.loads(CACHE.read_bytes())["files"].keys() == pickle.loads(blob)["files"].keys()
 
 
 def test_defaults_change_voids_the_cache(tmp_path: Path, monkeypatch):
@@ -111,3 +115,63 @@ def test_a_bad_file_points_at_its_line_cold_and_warm(tmp_path: Path, monkeypatch
         assert any(g.startswith("products/zz-bad.yaml:8:13: spec.language") for g in got), got
         expected = expected or got
         assert got == expected
+
+
+def _age(fleet: Path, seconds: float = 3600) -> None:
+    """Every fleet file as if written ``seconds`` ago (older than the racy window)."""
+    then = time.time() - seconds
+    for path in fleet.rglob("*.yaml"):
+        os.utime(path, (then, then))
+
+
+def test_unchanged_files_are_not_read_and_one_change_writes_a_small_delta(tmp_path: Path, monkeypatch):
+    fleet = _fleet(tmp_path, monkeypatch)
+    _age(fleet)
+    first, _ = load_fleet(Path("."))
+    assert first is not None
+    main = CACHE.read_bytes()
+    reads: list[str] = []
+    real_read = loader._read
+    monkeypatch.setattr(loader, "_read", lambda path, *a: reads.append(str(path)) or real_read(path, *a))
+    again, diags = load_fleet(Path("."))
+    assert not diags and again is not None and again.digest == first.digest
+    assert not [r for r in reads if "products" in r]  # every product file known by its stat
+    assert again.products == first.products
+
+    name = sorted(first.entries)[0]
+    path = fleet / first.entries[name].file
+    doc = yaml.safe_load(path.read_text())
+    doc["metadata"]["labels"] = {"tier": "changed"}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    reads.clear()
+    monkeypatch.setattr(cache, "COMPACT_RATIO", 10.0)  # a small fleet: one file is a large share
+    third, diags = load_fleet(Path("."))
+    assert not diags and third is not None and third.products[name].metadata.labels == {"tier": "changed"}
+    assert [r for r in reads if "products" in r] == [str(first.entries[name].file)]
+    assert CACHE.read_bytes() == main  # the main file untouched, the change in the delta
+    delta = pickle.loads((CACHE.parent / DELTA_FILE).read_bytes())
+    assert len(delta["files"]) == 1
+    cold = tmp_path / "cold"
+    shutil.copytree(fleet, cold, ignore=shutil.ignore_patterns(".cmctl"))
+    monkeypatch.chdir(cold)  # the digest covers the paths as shown: the same relative ones
+    fresh, _ = load_fleet(Path("."))
+    assert fresh is not None and fresh.products == third.products
+    assert fresh.digest == third.digest
+
+
+def test_a_file_modified_within_the_racy_window_is_hashed_at_every_load(tmp_path: Path, monkeypatch):
+    """Its stat could be the same after another edit in the same clock tick: no stat is kept for it."""
+    fleet = _fleet(tmp_path, monkeypatch)
+    _age(fleet)
+    state, _ = load_fleet(Path("."))
+    assert state is not None
+    fresh, *old = sorted(str(e.file) for e in state.entries.values())
+    (fleet / fresh).write_text((fleet / fresh).read_text())  # rewritten now, same bytes
+    for _ in range(2):
+        again, diags = load_fleet(Path("."))
+        assert not diags and again is not None and again.digest == state.digest
+        main = pickle.loads(CACHE.read_bytes())
+        delta = CACHE.parent / DELTA_FILE
+        stats = {**main["stats"], **(pickle.loads(delta.read_bytes())["stats"] if delta.exists() else {})}
+        stats = {path: v for path, v in stats.items() if v is not None}  # None: removed by the delta
+        assert fresh not in stats and all(path in stats for path in old)

@@ -1,6 +1,7 @@
 """Notifications: the events of an apply (a failed build, an action held by the constitution) reach the
 subscribed webhook once per triggering state, signed, with no secret in them; unsubscribed products and
-events send nothing; a failed delivery is retried by the next apply. Real HTTP receiver, real builds."""
+events send nothing; a failed delivery is retried by the next apply. Real HTTP receiver, real builds.
+Cross-repo changes add change.merged and change.failed (the pure events of an apply)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from pathlib import Path
 
 from codemonkeys.api import FleetSession
 from codemonkeys.context import Context
+from codemonkeys.engine.journal import ActionOutcome, ApplyReport
+from codemonkeys.engine.notify import events
 from codemonkeys.repos import run as git
+from codemonkeys.store.db import ActionStatus
+from codemonkeys.vocab.plan import Action, ActionKind, Plan
 from test_announce_webhook import Receiver, receiver, receiver_server  # noqa: F401  (fixtures)
 
 KEY = "notify-key-0123456789"
@@ -88,3 +93,25 @@ def test_a_key_named_on_is_a_name_not_a_boolean():
     assert not diags and doc.data == {"on": ["action.failed"], "yes": 1, "suspend": True}
     (fast,) = load_yaml_fast(text, "f.yaml") or [None]
     assert fast is not None and fast.data == doc.data
+
+
+def test_changes_notify_when_merged_and_when_failed():
+    def outcome(kind: ActionKind, status: ActionStatus, message: str) -> ActionOutcome:
+        action = Action(id=f"shop/{kind}/c1", product="shop", kind=kind, reason="change c1")
+        return ActionOutcome(action, status, message)
+
+    report = ApplyReport(1)
+    for o in (
+        outcome(ActionKind.CHANGE_MERGE, ActionStatus.SUCCEEDED, "change c1 merged"),
+        outcome(ActionKind.CHANGE_PROPOSE, ActionStatus.FAILED, "change c1 is red on its branch"),
+        outcome(ActionKind.CHANGE_PROPOSE, ActionStatus.SUCCEEDED, "change c1 is green"),
+        outcome(ActionKind.BUILD_RUN, ActionStatus.FAILED, "build red"),
+    ):
+        report.outcomes[o.action.id + o.message] = o
+    said = [(str(e.kind), e.action.id) for e in events(Plan.model_construct(actions=[]), report)]
+    assert said == [
+        ("change.merged", "shop/change.merge/c1"),
+        ("action.failed", "shop/change.propose/c1"),
+        ("change.failed", "shop/change.propose/c1"),
+        ("action.failed", "shop/build.run/c1"),
+    ]

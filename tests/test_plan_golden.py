@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from codemonkeys.kinds.models import Constitution, Product
+from codemonkeys.kinds.models import Constitution, Product, Rule
+from codemonkeys.kinds.overlays import scoped
 from codemonkeys.plan.planner import DesiredView, plan
 from codemonkeys.policy import Gate
 from codemonkeys.vocab.facts import ProductFacts
@@ -42,7 +43,12 @@ def load_case(path: Path):
     desired = DesiredView(
         root="/fleet", revision="rev1", digest="d1", products=products, ci=case.get("ci", {})
     )
-    return case, desired, observed, Gate(constitution)
+    overlays = [  # `overlays: {company: [rules]}`: constitution.d/<company>.yaml, scoped to the company
+        rule
+        for company, rules in (case.get("overlays") or {}).items()
+        for rule in scoped([Rule.model_validate(r) for r in rules], company)
+    ]
+    return case, desired, observed, Gate(constitution, overlays=overlays)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,16 +30,21 @@ from codemonkeys.engine import (
     open_store,
     state_url_with_credentials,
 )
+from codemonkeys.engine.changes import How as ChangeHow
+from codemonkeys.engine.changes import Proposed, drop_change, propose_changes
 from codemonkeys.engine.durations import history
+from codemonkeys.engine.journal import actor as journal_actor
 from codemonkeys.kinds.loader import DesiredState
+from codemonkeys.kinds.models import secret_ref_uses
 from codemonkeys.load import load_fleet, load_fleet_or_raise
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import dependency_closure
+from codemonkeys.repos import GitError
 from codemonkeys.store.db import ChainCheck, Store, StoreError
 from codemonkeys.store.migrate import SchemaState, schema_state, upgrade
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
-from codemonkeys.vocab.facts import Unknown
+from codemonkeys.vocab.facts import ProductFacts, Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, Decision, FacetState, Plan, Verdict
 from codemonkeys.vocab.selectors import ProductRef, SelectorError, select
 
@@ -144,6 +149,9 @@ class FleetSession:
     store: Store
     context: Context
     workers: int = 8
+    # The last git facts of every product seen (what their manifests require): a partial plan (one
+    # product's reconcile) reads the others' here instead of observing the whole fleet each time.
+    known_git: dict[str, ProductFacts] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def open(cls, root: Path | str, context: Context) -> FleetSession:
@@ -176,7 +184,14 @@ class FleetSession:
         products = list(products) if products else None
         self.check_products(products)
         result, _ = make_plan(
-            self.desired, self.store, self.context, products, progress, self.workers, parallelism=parallelism
+            self.desired,
+            self.store,
+            self.context,
+            products,
+            progress,
+            self.workers,
+            parallelism=parallelism,
+            known_git=self.known_git,
         )
         return result
 
@@ -304,6 +319,94 @@ class FleetSession:
             )
         return out
 
+    # --- cross-repo changes (engine/changes.py) ----------------------------------------------------
+
+    def propose_change(
+        self, selectors: list[str], how: ChangeHow, message: str = "", author: str | None = None
+    ) -> Proposed:
+        """One change proposal per selected product that ``how`` changes (``cmctl fleet patch`` /
+        ``fleet exec``); a product whose patch does not apply is reported in the outcomes, not raised.
+        ``ApiError`` when the selectors select nothing; ``SelectorError`` when one is malformed."""
+        names = self.select(selectors)
+        if not names:
+            raise ApiError(f"no product matches {' | '.join(selectors) or '(all)'}")
+        return propose_changes(
+            self.desired,
+            self.store,
+            self.context,
+            names,
+            how,
+            " | ".join(selectors),
+            author or journal_actor(),
+            message,
+        )
+
+    def drop_change(
+        self, change: str, selectors: list[str] | None = None, actor: str | None = None
+    ) -> list[str]:
+        """Withdraw the open proposals of ``change`` (of the selected products; all by default): their
+        branches are deleted, they become ``dropped``. ``ApiError`` when none is open."""
+        try:
+            dropped = drop_change(
+                self.desired, self.store, change, self.select(selectors), actor or journal_actor()
+            )
+        except GitError as exc:
+            raise ApiError(f"cannot delete a branch of change {change}: {exc.stderr}") from None
+        if not dropped:
+            raise ApiError(f"no open proposal of change {change!r}")
+        return dropped
+
+    def changes(self, selectors: list[str] | None = None) -> list[dict[str, Any]]:
+        """Every change proposal of the selected products, newest first, with its state: proposed,
+        building, green, red, merged, or denied / held when the last apply's gate blocked its action."""
+        names = set(self.select(selectors))
+        blocked: dict[str, dict[str, str]] = {}  # product -> action id -> its last verdict (blocked only)
+
+        def verdict(product: str, action_id: str) -> str:
+            if product not in blocked:
+                blocked[product] = {}
+                for a in self.store.actions(product=product):
+                    if "/change." in a.action_id:
+                        blocked[product][a.action_id] = a.message if a.status == "blocked" else ""
+            return blocked[product].get(action_id, "")
+
+        rows = []
+        for r in reversed(self.store.change_proposals()):
+            if r.product not in names:
+                continue
+            state, rule, why = r.status, "", ""
+            if state in ("proposed", "green"):
+                kind = "change.propose" if state == "proposed" else "change.merge"
+                last = verdict(r.product, f"{r.product}/{kind}/{r.change}")  # "deny: RULE: message"
+                said, _, rest = last.partition(": ")
+                if said in ("deny", "hold"):
+                    state = "denied" if said == "deny" else "held"
+                    rule, _, why = rest.partition(": ")
+            rows.append(
+                {
+                    "change": r.change,
+                    "product": r.product,
+                    "state": state,
+                    "status": r.status,
+                    "kind": r.kind,
+                    "selector": r.selector,
+                    "message": r.message,
+                    "command": list(r.command or []),
+                    "author": r.author,
+                    "created_at": r.created_at.isoformat(timespec="seconds"),
+                    "branch": r.branch,
+                    "base": r.base_commit,
+                    "commit": r.commit,
+                    "files": list(r.files or []),
+                    "lines": r.lines,
+                    "reason": r.reason,
+                    "rule": rule,  # denied / held: the rule and its message
+                    "blocked": why,
+                    "diff": r.diff,
+                }
+            )
+        return rows
+
     def product_status(self, name: str) -> dict[str, Any]:
         """One product's full status document (facets with their messages), as the HTTP API serves it."""
         if name not in self.desired.products:
@@ -345,6 +448,10 @@ class FleetSession:
             for env in product.spec.deploy.environments if product.spec.deploy else ():
                 for ref in env.secret_refs():
                     used.setdefault(ref, []).append(f"{name}/deploy/{env.name}")
+            for ref, where in secret_ref_uses(product.spec.model_copy(update={"deploy": None}), "spec"):
+                used.setdefault(ref, []).append(f"{name}: {where}")
+        for ref, where in secret_ref_uses(self.desired.fleet.spec, "spec"):
+            used.setdefault(ref, []).append(f"fleet: {where}")
         rows = []
         for name in sorted(set(used) | set(provider.names())):
             r = provider.resolve(name)
@@ -723,6 +830,26 @@ class FleetSession:
         }
         self.store.audit("approval.given", approver, given, product=action.product, action_id=action_id)
         return self.plan([action.product]).action(action_id).decision
+
+    def reject(self, action_id: str, approver: str, comment: str = "") -> Decision:
+        """Reject a held action (audited as ``approval.rejected``, bound to the fleet revision and the
+        product's fingerprint like an approval); it stays held. ``ApiError`` as for ``approve``."""
+        current, action = self.action(action_id)
+        if action.decision.verdict is not Verdict.HOLD:
+            raise ApiError(f"{action_id} is not held: {action.decision.verdict} ({action.decision.message})")
+        allowed = self.approvers(action)
+        if allowed and approver not in allowed:
+            raise ApiError(
+                f"{approver!r} may not reject {action_id} (approvers: {', '.join(sorted(allowed))})"
+            )
+        data = {
+            "comment": comment,
+            "revision": self.desired.revision,
+            "fingerprint": current.products[action.product].fingerprint,
+            "decision": action.decision.id,
+        }
+        self.store.audit("approval.rejected", approver, data, product=action.product, action_id=action_id)
+        return action.decision
 
     # --- the oracle ---------------------------------------------------------------------------------------
 

@@ -15,11 +15,13 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
 import codemonkeys
-from codemonkeys.secrets import SecretProvider
+from codemonkeys.kinds.models import SecretRef
+from codemonkeys.secrets import SecretError, SecretProvider
 
 PROJECT_DIR_ENV = "CMCTL_PROJECT_DIR"  # a source checkout holding resources/, schemas/, fleet-repo-example/
 HOME_ENV = "CMCTL_HOME"  # where fleets followed by URL are cloned (default ~/.cache/codemonkeys)
@@ -59,15 +61,46 @@ class Resources:
 
 @dataclass(frozen=True, repr=False)
 class Secrets:
-    """Resolves secrets named in the fleet (environment variable names) to their values.
+    """Resolves secrets named in the fleet to their values: environment variable names (the ``*Env``
+    fields) and ``{secretRef: NAME}`` (through the fleet's ``SecretProvider``, see ``at``).
 
     Values never leave through logs, plans, audit records or exceptions: everything that prints or
     stores text runs it through a ``Redactor`` built from ``values`` of the names in use."""
 
     env: Mapping[str, str]
+    fleet_root: Path | None = None  # where <fleet>/secrets/NAME.age are found
 
     def __repr__(self) -> str:
         return f"Secrets({len(self.env)} variables)"  # never the values
+
+    def at(self, fleet_root: Path | None) -> Secrets:
+        """These secrets for the fleet at ``fleet_root`` (its age-encrypted files)."""
+        return Secrets(self.env, fleet_root)
+
+    @cached_property
+    def refs(self) -> SecretProvider:
+        """The provider of ``{secretRef: NAME}`` for this fleet (one per ``Secrets``: decrypts once)."""
+        return SecretProvider.for_fleet(self.env, self.fleet_root)
+
+    def lookup(self, name: str | SecretRef | None) -> str | None:
+        """An environment variable by name, or a ``{secretRef: NAME}`` resolved; None if it is not set
+        or cannot be resolved (``refs.resolve`` says why)."""
+        if isinstance(name, SecretRef):
+            return self.refs.resolve(name.secret_ref).value
+        return self.get(name)
+
+    def credential(self, env_name: str | None, value: str | SecretRef | None, what: str) -> str | None:
+        """A credential the fleet gives one way or the other: the environment variable ``env_name`` (a
+        ``*Env`` field; unset -> None, as before), else ``value``: plain, or ``{secretRef: NAME}``
+        resolved, ``SecretError`` naming the secret and ``what`` needs it when it cannot be."""
+        if env_name:
+            return self.get(env_name)
+        if isinstance(value, SecretRef):
+            try:
+                return self.refs.require(value.secret_ref)
+            except SecretError as exc:
+                raise SecretError(f"{what}: {exc}") from None
+        return value or None
 
     def get(self, name: str | None) -> str | None:
         """The value of the secret named ``name``, None if it is unset or empty."""

@@ -15,7 +15,7 @@ from codemonkeys.kinds.models import Constitution
 from codemonkeys.policy.cel import check_condition
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
 
-HOOKS = LoadHooks(check_condition=check_condition, revision=repos.revision)
+HOOKS = LoadHooks(check_condition=check_condition, revision=repos.revision, revisions=repos.revisions)
 
 
 def load_fleet(root: Path | str) -> tuple[DesiredState | None, list[Diagnostic]]:

@@ -408,7 +408,7 @@ def load_revision(fleet: Path, rev: str | None, side: str) -> Loaded:
         for rel, data in files.items():
             (copy / rel).parent.mkdir(parents=True, exist_ok=True)
             (copy / rel).write_bytes(data)
-        hooks = replace(HOOKS, revision=_revision_at(fleet, commit))
+        hooks = replace(HOOKS, revision=_revision_at(fleet, commit), revisions=None)
         desired, diags = loader.load_fleet(copy, hooks)
         rename = _renamer(copy, fleet)
     diags = [replace(d, file=rename(d.file)) for d in diags]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +27,10 @@ IDENTITY_ENV = "CMCTL_AGE_IDENTITY"
 DIR_ENV = "CMCTL_SECRETS_DIR"
 AGE_DIR = "secrets"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class SecretError(Exception):
+    """A secret the fleet references cannot be had; the message names it, never a value."""
 
 
 def env_name(name: str) -> str:
@@ -206,3 +210,20 @@ class SecretProvider:
     def values(self, names: Iterable[str]) -> list[str]:
         """The values of the resolvable secrets among ``names`` (for redaction)."""
         return [r.value for n in names if (r := self.resolve(n)).value]
+
+    def require(self, name: str) -> str:
+        """The value of secret ``name``; ``SecretError`` naming it when it cannot be resolved."""
+        r = self.resolve(name)
+        if r.value is None:
+            raise SecretError(r.error or f"secret {name} is not set")
+        return r.value
+
+
+def masker(values: Iterable[str]) -> Callable[[str], str]:
+    """A function replacing each of ``values`` (of 4 characters or more, as the actuators' ``Redactor``)
+    with ``***``: for layers below the actuators (an observer's output, a probe's health body)."""
+    found = sorted({v for v in values if v and len(v) >= 4}, key=len, reverse=True)
+    if not found:
+        return lambda text: text
+    pattern = re.compile("|".join(re.escape(v) for v in found))
+    return lambda text: pattern.sub("***", text) if text else text

@@ -51,7 +51,11 @@ class SshHost:
 
     def stop_service(self) -> None:
         """Kill the service process a deploy started on this host, if any."""
-        pid_file = self.root / "service.pid"
+        self.stop_service_at(self.root)
+
+    def stop_service_at(self, root: Path) -> None:
+        """Kill the service process a deploy started in ``root`` (a deploy_root on this host), if any."""
+        pid_file = root / "service.pid"
         if pid_file.exists():
             with contextlib.suppress(OSError, ValueError):
                 os.kill(int(pid_file.read_text()), signal.SIGKILL)

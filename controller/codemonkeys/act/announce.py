@@ -68,7 +68,7 @@ def announce(action: Action, ctx: ActContext) -> ActionResult:
             message,
             release.values(),
             root=ctx.desired.root,
-            secret=ctx.context.secrets.get,
+            secret=ctx.context.secrets.at(ctx.desired.root).lookup,
             tls=smtp_tls(ctx.context.env),
         )
     except (RenderError, ValueError, OSError) as exc:
@@ -89,7 +89,7 @@ def _browser(action: Action, ctx: ActContext, channel: BrowserChannel, release: 
         macro = Macro.parse(path.read_text(), channel.macro)
     except (OSError, MacroError) as exc:
         return ActionResult(Outcome.FAILED, f"macro {channel.macro}: {exc}", outputs)
-    values = macro_values(release.values(), channel.secrets, ctx.context.secrets.get)
+    values = macro_values(release.values(), channel.secrets, ctx.context.secrets.at(ctx.desired.root).lookup)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     no_video = ensure_ffmpeg(ctx.context.env, Path(ctx.context.env.get("HOME") or Path.home()))
     browser = Browser(

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from codemonkeys.context import Context, Secrets
 from codemonkeys.kinds.loader import DesiredState
+from codemonkeys.kinds.models import secret_refs
 from codemonkeys.repos import Mirror, mirror_path
 from codemonkeys.store.db import Store
 from codemonkeys.vocab.plan import Action
@@ -59,21 +60,28 @@ class Redactor:
 
     @classmethod
     def for_fleet(cls, desired: DesiredState, secrets: Secrets) -> Redactor:
-        """A redactor for every secret the fleet names (registry credentials, Jenkins user and token)."""
+        """A redactor for every secret the fleet names: environment variables (registry credentials,
+        Jenkins user and token, Terraform secret variables, announce logins) and every ``{secretRef: NAME}``
+        anywhere in the Fleet or a Product (credentials, deploy vars, the state database, Ollama)."""
         names: list[str] = []
         for reg in desired.fleet.spec.registries.values():
             if reg.credentials:
                 names += reg.credentials.env_names()
+        state = desired.fleet.spec.state.credentials
+        if state:
+            names += state.env_names()
         jenkins = desired.fleet.spec.ci.jenkins
         if jenkins:
             names += [n for n in (jenkins.user_env, jenkins.token_env) if n]
-        refs: set[str] = set()
+        refs = secret_refs(desired.fleet)
         for product in desired.products.values():
             if product.spec.infra is not None:
                 names += product.spec.infra.terraform.env_names()
-            if product.spec.deploy is not None:
-                refs.update(n for e in product.spec.deploy.environments for n in e.secret_refs())
+            refs |= secret_refs(product)
         names += desired.fleet.spec.announce.env_names()  # webhook keys, SMTP logins, macro secrets
+        state = desired.fleet.spec.state.credentials  # the state database's password (PostgreSQL)
+        if state is not None and state.password_env:
+            names.append(state.password_env)
         return cls(secrets.values(names) + secrets.provider(desired.root).values(sorted(refs)))
 
     def __call__(self, text: str) -> str:

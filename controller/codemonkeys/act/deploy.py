@@ -19,6 +19,7 @@ release directories stay (a later deploy of that version reuses them).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from typing import Any
 
@@ -104,7 +105,15 @@ class _Run:
 
 
 def deploy_run(action: Action, ctx: ActContext) -> ActionResult:
-    """deploy.run/<environment> (see the module docstring for what a failure leaves)."""
+    """deploy.run/<environment> (see the module docstring for what a failure leaves). Its message,
+    outputs and log are redacted: a failure quotes health output, which may echo a setting."""
+    res = _deploy_run(action, ctx)
+    return dataclasses.replace(
+        res, message=ctx.redact(res.message), outputs=ctx.redact.data(res.outputs), log=ctx.redact(res.log)
+    )
+
+
+def _deploy_run(action: Action, ctx: ActContext) -> ActionResult:
     r = _Run(action, ctx)
     env, version = r.env, r.version
     s = settings(env, ctx.context.secrets.provider(ctx.desired.root))

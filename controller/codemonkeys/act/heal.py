@@ -28,11 +28,11 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
+from codemonkeys.act.branches import build_commit, commit_on_branch, land
 from codemonkeys.act.heal_learn import HEAL_TRAILER, learn_from_fix, learn_from_heal
-from codemonkeys.repos import GitError, Mirror, is_working_copy, repo_lock, sync_mirror
+from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
 from codemonkeys.store.db import HealAttemptRecord, utcnow
 from codemonkeys.swarm.knowledge import failure_summaries
-from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import BuildStatus, HealStatus
 from codemonkeys.vocab.plan import Action
 
@@ -161,7 +161,6 @@ def _commit_and_push(
 ) -> HealAttemptRecord | ActionResult:
     """Commit the attempt's patch on the red commit (fixed dates: the same commit on a resume) and push
     it to the attempt's branch."""
-    url = ctx.desired.repo_location(action.product)
     subject = f"fix: heal {rec.summary or 'the build'}"[:100]
     body = "\n".join(
         [
@@ -172,19 +171,12 @@ def _commit_and_push(
         ]
     )
     date = rec.started_at.isoformat(timespec="seconds")
-    with repo_lock(ctx.mirror(action.product)) as mirror, Mirror(mirror) as repo:
-        with repo.worktree(rec.commit, ctx.work_dir) as tree:
-            patch = ctx.work_dir / f"heal-{action.product}-{rec.n}.patch"
-            patch.write_text(rec.patch if rec.patch.endswith("\n") else rec.patch + "\n")
-            try:
-                tree.apply(patch)
-                heal_commit = tree.commit(list(rec.files) or ["."], subject, body, date=date)
-                tree.push(heal_commit, rec.branch, update_instead=is_working_copy(url))
-            except GitError as exc:
-                return _invalid(action, ctx, rec, f"git: {ctx.redact(exc.stderr)}")
-            finally:
-                patch.unlink(missing_ok=True)
-        repo.set_branch(rec.branch, heal_commit)
+    try:
+        heal_commit = commit_on_branch(
+            ctx, action.product, rec.commit, rec.patch, rec.files or [], subject, body, date, rec.branch
+        )
+    except GitError as exc:
+        return _invalid(action, ctx, rec, f"git: {ctx.redact(exc.stderr)}")
     rec = ctx.store.save_heal_attempt(rec.product, rec.commit, rec.n, heal_commit=heal_commit)
     _audit(ctx, action, "heal.attempt.proposed", rec)
     return rec
@@ -193,18 +185,10 @@ def _commit_and_push(
 def _prove(action: Action, ctx: ActContext, rec: HealAttemptRecord) -> ActionResult:
     """Build the heal commit with the product's CI; green waits for heal.merge, red deletes the branch."""
     assert rec.heal_commit is not None
-    if ctx.desired.ci_kind(action.product) is CIKind.JENKINS:
-        from codemonkeys.act.build_jenkins import run_jenkins_build
-
-        run = run_jenkins_build(action, ctx, rec.heal_commit)
-        if isinstance(run, ActionResult):
-            return run  # Jenkins unreachable: the attempt stays proving and is resumed
-        status, log, why = run.status, run.log, run.summary or str(run.result)
-    else:
-        from codemonkeys.act.build_local import run_local_build
-
-        local = run_local_build(action, ctx, rec.heal_commit)
-        status, log, why = local.status, local.log, local.why
+    run = build_commit(action, ctx, rec.heal_commit)
+    if isinstance(run, ActionResult):
+        return run  # the CI is unreachable: the attempt stays proving and is resumed
+    status, log, why = run.status, run.log, run.why
     what = f"heal #{rec.n} ({rec.strategy}{' ' + rec.template if rec.template else ''})"
     shown = f"--- patch ---\n{rec.patch}\n--- build of {rec.heal_commit[:12]} on {rec.branch} ---\n{log}"
     if status is BuildStatus.SUCCESS:
@@ -337,10 +321,5 @@ def _land(
     """Push the heal to ``branch``: a fast-forward when the branch is still at the red commit, else (or
     when the product asks for it) a merge commit."""
     assert rec.heal_commit is not None
-    with repo.worktree(head, ctx.work_dir) as tree:
-        new = rec.heal_commit
-        if how != "fast-forward" or head != rec.commit:
-            new = tree.merge(rec.heal_commit, f"Merge heal #{rec.n}: {rec.summary or rec.branch}"[:100])
-        tree.push(new, branch, update_instead=is_working_copy(url))
-    repo.set_branch(branch, new)
-    return new
+    subject = f"Merge heal #{rec.n}: {rec.summary or rec.branch}"
+    return land(ctx, repo, rec.heal_commit, rec.commit, head, how, branch, url, subject)

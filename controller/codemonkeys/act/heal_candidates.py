@@ -47,13 +47,22 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     from codemonkeys.act.heal import Candidate
     from codemonkeys.heal.llm import DEFAULT_OPTIONS, LLMError, OllamaSettings, ask_for_patch
     from codemonkeys.heal.prompt import build_messages, gather_context
+    from codemonkeys.secrets import SecretError
 
     config = ctx.desired.fleet.spec.llm.ollama
     if config is None:
         return Candidate(reason="no LLM is configured (Fleet spec.llm.ollama)")
     host = config.host or ctx.context.env.get("OLLAMA_HOST") or DEFAULT_OLLAMA
+    try:
+        token = ctx.context.secrets.at(ctx.desired.root).credential(None, config.token, "the Ollama token")
+    except SecretError as exc:
+        return Candidate(reason=f"the LLM cannot be asked: {exc}")
     settings = OllamaSettings(
-        host=host, model=config.model, options={**DEFAULT_OPTIONS, **config.options}, timeout=config.timeout
+        host=host,
+        model=config.model,
+        options={**DEFAULT_OPTIONS, **config.options},
+        timeout=config.timeout,
+        token=token,
     )
     where = locations(log, files)
     failure = excerpt(log, files=files)

@@ -36,7 +36,11 @@ def apply_infra(action: Action, ctx: ActContext) -> ActionResult:
             "the next reconcile plans again",
             {"commit": commit, "stale": True},
         )
-    env, _ = terraform_env(ctx.tool_env(), tf, state_dir / "infra" / action.product)
+    env, missing = terraform_env(
+        ctx.tool_env(), tf, state_dir / "infra" / action.product, ctx.context.secrets.at(ctx.desired.root)
+    )
+    if missing:
+        return ActionResult(Outcome.FAILED, f"nothing applied: {missing[0]}", {"commit": commit})
     with ctx.checkout(action.product, commit) as checkout:
         wd = workdir(product, action.product, checkout.root, state_dir, env, state_dir / "infra")
         init = wd.init()

@@ -55,18 +55,15 @@ def playbook_dir(resources: Resources) -> Path:
 
 
 def registry_env(registry: Registry, secrets: Secrets) -> dict[str, str]:
-    """The credentials a playbook reads, from the environment variables the Fleet names."""
+    """The credentials a playbook reads: the environment variables the Fleet names, or its
+    ``{secretRef: NAME}`` resolved (``SecretError`` naming one that cannot be)."""
     creds = registry.credentials
     out: dict[str, str] = {}
     if creds is None:
         return out
-    for env_name, var in (
-        (creds.username_env, "CM_REGISTRY_USERNAME"),
-        (creds.password_env, "CM_REGISTRY_PASSWORD"),
-        (creds.token_env, "CM_REGISTRY_TOKEN"),
-    ):
-        if value := secrets.get(env_name):
-            out[var] = value
+    for part, (env_name, value) in creds.parts().items():
+        if found := secrets.credential(env_name, value, f"registry credentials ({part})"):
+            out[f"CM_REGISTRY_{part.upper()}"] = found
     return out
 
 
@@ -184,13 +181,16 @@ def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
     product = ctx.desired.products[action.product]
     reg_name, package, version, tag = (action.params[k] for k in ("registry", "package", "version", "tag"))
     registry = ctx.desired.fleet.spec.registries[reg_name]
+    fleet_secrets = ctx.context.secrets.at(ctx.desired.root)
     with RegistryHttp() as http:
-        facts = observe_registry(registry, reg_name, product.spec.language, package, ctx.context.env, http)
+        facts = observe_registry(
+            registry, reg_name, product.spec.language, package, ctx.context.env, http, secrets=fleet_secrets
+        )
     if isinstance(facts, Unknown):
         return ActionResult(Outcome.FAILED, ctx.redact(facts.error), transient=True)
     if version_in(version, facts.versions):
         return ActionResult(Outcome.NOOP, f"{package} {version} is already in {reg_name}")
-    secrets = registry_env(registry, ctx.context.secrets)
+    secrets = registry_env(registry, fleet_secrets)
     with ctx.checkout(action.product, tag) as checkout, tempfile.TemporaryDirectory(dir=ctx.work_dir) as work:
         playbook = _playbook(action, ctx, registry, checkout.root)
         if not playbook.is_file():

@@ -117,10 +117,10 @@ def _steps(raw: Any, where: str) -> tuple[Step, ...]:
 
 
 def macro_values(
-    release_values: Mapping[str, Any], names: Sequence[str], secret: Callable[[str], str | None]
+    release_values: Mapping[str, Any], names: Sequence[Any], secret: Callable[[Any], str | None]
 ):
     """The values a macro sees: the release's, and ``secrets`` holding only the channel's declared names."""
-    return {**release_values, "secrets": {n: secret(n) or "" for n in names}}
+    return {**release_values, "secrets": {getattr(n, "secret_ref", n): secret(n) or "" for n in names}}
 
 
 def sha256_file(path: Path) -> str:

@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 from codemonkeys.context import Resources, Secrets
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import JenkinsConfig, Product
+from codemonkeys.secrets import SecretError
 from codemonkeys.vocab.facts import BuildFacts, BuildStatus
 
 COMMIT_PARAM = "COMMIT"
@@ -161,7 +162,8 @@ def get_json(conn: Connection, path: str, what: str) -> Any:
 
 
 def connect(desired: DesiredState, secrets: Secrets, timeout: float = 30.0) -> Connection:
-    """A client for the Fleet's Jenkins, authenticated with the user and token its secrets name."""
+    """A client for the Fleet's Jenkins, authenticated with the user and token its secrets name
+    (environment variables, or ``{secretRef: NAME}``; ``JenkinsError`` naming one that cannot be had)."""
     try:
         import jenkins  # the [jenkins] extra
     except ImportError:
@@ -172,8 +174,12 @@ def connect(desired: DesiredState, secrets: Secrets, timeout: float = 30.0) -> C
     config = desired.fleet.spec.ci.jenkins
     if config is None:
         raise JenkinsError("the Fleet has no spec.ci.jenkins")
-    user = secrets.get(config.user_env)
-    token = secrets.get(config.token_env)
+    fleet_secrets = secrets.at(desired.root)
+    try:
+        user = fleet_secrets.credential(config.user_env, config.user, "jenkins user")
+        token = fleet_secrets.credential(config.token_env, config.token, "jenkins token")
+    except SecretError as exc:
+        raise JenkinsError(str(exc)) from None
     client = jenkins.Jenkins(config.url, username=user or None, password=token or None, timeout=timeout)
     if not config.verify_tls:
         client._session.verify = False  # python-jenkins exposes no public switch

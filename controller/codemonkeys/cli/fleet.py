@@ -66,3 +66,173 @@ def fleet_ls(select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json: Jso
         )
     out.print(table)
     out.print(f"{len(rows)} product(s)")
+
+
+# --- cross-repo changes: fleet patch, fleet exec, fleet changes ------------------------------------
+
+STATE_COLOURS = {
+    "merged": "green",
+    "green": "green",
+    "red": "red",
+    "conflict": "red",
+    "denied": "red",
+    "held": "yellow",
+    "dropped": "dim",
+}
+MessageOpt = Annotated[
+    str | None,
+    typer.Option("--message", "-m", help="The change's commit subject (default: says what it does)."),
+]
+
+
+def _propose(select: list[str] | None, how, message: str | None, fleet: Path, as_json: bool) -> None:
+    """Propose ``how`` to the selected products and print one line per product."""
+    from codemonkeys.api import ApiError
+
+    if not select:
+        raise fail("--select is required (--select '*' selects every product)")
+    fs = session(fleet)
+    try:
+        result = fs.propose_change(select, how, message or "")
+    except (SelectorError, ApiError) as exc:
+        raise fail(str(exc)) from None
+    rows = [
+        {k: v for k, v in vars(o).items() if k != "diff"} | {"change": result.change} for o in result.outcomes
+    ]
+    if as_json:
+        sys.stdout.write(json.dumps({"change": result.change, "products": rows}, indent=2) + "\n")
+    else:
+        for o in result.outcomes:
+            if o.status == "proposed":
+                what = f"{len(o.files)} file(s), {o.lines} line(s) -> {o.branch}"
+                out.print(f"[green]proposed[/]  {escape(o.product)}: {escape(what)}")
+            elif o.status == "unchanged":
+                out.print(f"[dim]unchanged[/] {escape(o.product)}")
+            else:
+                out.print(f"[red]failed[/]    {escape(o.product)}: {escape(o.reason)}")
+        n = len(result.proposed)
+        out.print(
+            f"change {result.change}: {n} proposal(s); `cmctl plan` shows them, `cmctl apply` proves and "
+            "merges what the constitution allows, `cmctl fleet changes` follows them"
+        )
+    if any(o.status == "failed" for o in result.outcomes):
+        raise typer.Exit(1)
+
+
+@fleet_app.command("patch")
+def fleet_patch(
+    patchfile: Annotated[
+        Path | None,
+        typer.Argument(help="A unified diff (paths relative to each product's directory); - reads stdin."),
+    ] = None,
+    select: SelectOpt = None,
+    replace: Annotated[
+        tuple[str, str] | None,
+        typer.Option("--replace", metavar="OLD NEW", help="Replace OLD by NEW in the products' text files."),
+    ] = None,
+    glob: Annotated[
+        list[str] | None,
+        typer.Option("--glob", help="With --replace: only files matching this glob (repeatable)."),
+    ] = None,
+    message: MessageOpt = None,
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose one patch to every selected product: one change proposal per product it changes.
+
+    Nothing is committed here: `cmctl apply` commits each proposal on change/<id>/<product>, builds it
+    with the product's CI and merges it when green, as the constitution allows. A product whose patch
+    does not apply is reported (exit 1) and the others still get their proposal.
+    """
+    from codemonkeys.engine.changes import Patch, Replace
+
+    if (patchfile is None) == (replace is None):
+        raise fail("give a PATCHFILE or --replace OLD NEW (one of them)")
+    if glob and replace is None:
+        raise fail("--glob goes with --replace")
+    if replace is not None:
+        if not replace[0]:
+            raise fail("--replace: OLD is empty")
+        how = Replace(replace[0], replace[1], tuple(glob or ()))
+    else:
+        assert patchfile is not None
+        try:
+            text = sys.stdin.read() if str(patchfile) == "-" else patchfile.read_text()
+        except OSError as exc:
+            raise fail(f"cannot read {patchfile}: {exc.strerror}") from None
+        if not text.strip():
+            raise fail(f"{patchfile} is empty")
+        how = Patch(text)
+    _propose(select, how, message, fleet, as_json)
+
+
+@fleet_app.command(
+    "exec", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
+)
+def fleet_exec(
+    command: Annotated[list[str], typer.Argument(help="The command and its arguments, after --.")],
+    select: SelectOpt = None,
+    message: MessageOpt = None,
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a command in a clean worktree of every selected product; the diff it leaves is proposed.
+
+    The command is an argument list (no shell): `cmctl fleet exec --select dependsOn=core-lib --
+    sed -i s/core-lib==1/core-lib==2/ requirements.txt`. A product where it fails is reported (exit 1).
+    """
+    from codemonkeys.engine.changes import Exec
+
+    if not command:
+        raise fail("give the command after --")
+    _propose(select, Exec(tuple(command)), message, fleet, as_json)
+
+
+@fleet_app.command("changes")
+def fleet_changes(select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Change proposals and their state per product: proposed, building, green, red, conflict, merged,
+    dropped, denied or held (denied and held as of the last apply, with the rule)."""
+    fs = session(fleet)
+    try:
+        rows = fs.changes(select)
+    except SelectorError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        out.print("no change proposals")
+        return
+    table = Table("change", "product", "state", "files", "lines", "selector", "by", "when", "why", box=None)
+    for r in rows:
+        colour = STATE_COLOURS.get(r["state"], "cyan")
+        table.add_row(
+            escape(r["change"]),
+            escape(r["product"]),
+            f"[{colour}]{escape(r['state'])}[/]",
+            escape(", ".join(r["files"])),
+            str(r["lines"]),
+            escape(r["selector"]),
+            escape(r["author"]),
+            escape(r["created_at"]),
+            escape(f"{r['rule']}: {r['blocked']}" if r["rule"] else r["reason"]),
+        )
+    out.print(table)
+
+
+@fleet_app.command("drop")
+def fleet_drop(
+    change: Annotated[str, typer.Argument(help="The change id (`cmctl fleet changes`).")],
+    select: SelectOpt = None,
+    fleet: FleetOpt = Path("."),
+) -> None:
+    """Withdraw a change's open proposals (of the selected products; all by default): their change
+    branches are deleted at the source and they are never merged."""
+    from codemonkeys.api import ApiError
+
+    fs = session(fleet)
+    try:
+        dropped = fs.drop_change(change, select)
+    except (SelectorError, ApiError) as exc:
+        raise fail(str(exc)) from None
+    out.print(f"change {escape(change)} dropped for {escape(', '.join(dropped))}")

@@ -93,6 +93,8 @@ def demo(
         err.print(f"[red]demo did not converge[/]: {in_sync}/{len(second.products)} products in sync")
         raise typer.Exit(1)
     out.print(f"\n[bold green]{in_sync} products in sync[/] (fleet {ws.fleet})")
+    for port in sorted(ws.hosts.glob("*/port")) if ws.hosts.is_dir() else []:  # the deployed web service
+        out.print(f"  {port.parent.name:<14} http://127.0.0.1:{port.read_text().strip()}/healthz")
     out.print(f"try: cmctl status --fleet {ws.fleet}")
 
 
@@ -259,8 +261,28 @@ def controller_run(
         str, typer.Option("--webhook-secret-env", help="Env var with the git webhook HMAC secret.")
     ] = "CMCTL_WEBHOOK_SECRET",
     log_json: Annotated[bool, typer.Option("--log-json", help="One JSON object per log line.")] = False,
+    tokens: Annotated[
+        Path | None,
+        typer.Option(
+            "--tokens",
+            help="YAML list of callers [{name, role: viewer|approver|admin, token | tokenRef, companies?}]."
+            " With it, reading needs a viewer and the controller may listen beyond 127.0.0.1.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Reconciles at once, taken from the state database's job queue (PostgreSQL): run this in "
+            "as many processes and machines as you like. Without it: one process, in-memory queue.",
+        ),
+    ] = None,
+    heartbeat: Annotated[
+        float, typer.Option("--heartbeat", min=0.5, help="Seconds between worker heartbeats (--workers).")
+    ] = 5.0,
 ) -> None:
-    """Run the controller: watch the fleet repo, resync on a timer, serve the API and webhooks."""
+    """Run the controller: watch the fleet repo, resync on a timer, serve the API, webhooks and dashboard."""
     from codemonkeys.context import Context
     from codemonkeys.kinds.models import parse_duration
 
@@ -284,12 +306,42 @@ def controller_run(
         webhook_secret_env=webhook_secret_env,
         log_json=log_json,
         once=once,
+        tokens=tokens,
+        workers=workers,
+        heartbeat=heartbeat,
     )
     try:
         code = serve(options, Context.from_environ(), say=out.print, warn=err.print)
     except (ServiceError, ApiError) as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)
+
+
+@controller_app.command("status")
+def controller_status(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """The controller processes sharing the fleet's state database (--workers): host, pid, elected or
+    not, worker heartbeat, the products each is reconciling, and the queue."""
+    from codemonkeys.service.status import StatusError, controller_status_doc
+
+    try:
+        doc = controller_status_doc(fleet)
+    except StatusError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    for p in doc["processes"]:
+        doing = ", ".join(f"{d['product']} (since {d['started']})" for d in p["doing"]) or "idle"
+        beat = f"heartbeat {p['heartbeat_age']}s ago" if p["heartbeat_age"] is not None else "no heartbeat"
+        lead = " (elected)" if p["elected"] else ""
+        out.print(f"{p['host']}:{p['pid']} worker {p['worker_id']}{lead}: {beat}; {doing}")
+    for d in doc["stalled_or_unknown"]:
+        out.print(f"[yellow]job {d['job']} of {d['product']} on a worker that is gone (recovered soon)[/]")
+    q = doc["queue"]
+    out.print(
+        f"{len(doc['processes'])} process(es); queue: {q['due']} due, {q['waiting']} waiting, "
+        f"oldest due {q['oldest_age']}s"
+    )
 
 
 # --- db ---------------------------------------------------------------------------------------------

@@ -246,6 +246,40 @@ def approve_cmd(
         out.print(f"still {now.verdict}: {escape(now.message)}")
 
 
+@app.command("reject")
+def reject_cmd(
+    action_id: Annotated[
+        str,
+        typer.Argument(help="The held action, e.g. acme-text/release.cut.", autocompletion=complete_action),
+    ],
+    approver: Annotated[
+        str, typer.Option("--as", help="Who rejects (checked against the rule's approvers).")
+    ],
+    comment: Annotated[str, typer.Option("--comment", help="Why (shown with the held action).")] = "",
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Reject a held action: it stays held, the rejection is audited (approval.rejected) with the
+    comment, bound to the fleet revision and the product's observed state like an approval."""
+    fs = session(fleet)
+    with api_errors():
+        decision = fs.reject(action_id, approver, comment)
+    doc = {
+        "action": action_id,
+        "rejected_by": approver,
+        "comment": comment,
+        "revision": fs.desired.revision,
+        "verdict": str(decision.verdict),
+        "rule": decision.rule,
+        "message": decision.message,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    out.print(f"rejected {action_id} as {approver} (fleet revision {fs.desired.revision[:12]})")
+    out.print(f"still {decision.verdict}: {escape(decision.message)}")
+
+
 app.command("graph")(graph_cmd)
 app.command("diff")(diff_cmd)
 

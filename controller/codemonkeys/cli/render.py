@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from codemonkeys.vocab.plan import Action, FacetState, Plan, Verdict
+from codemonkeys.vocab.plan import Action, ActionKind, FacetState, Plan, Verdict
 
 _STATE_STYLE = {
     FacetState.IN_SYNC: "[green]in sync[/]",
@@ -48,10 +48,20 @@ def render_plan(plan: Plan, console: Console) -> None:
             console.print(f"        [dim]{escape(a.reason)}[/]")
             if a.params.get("patch"):  # heal.merge: the diff that would land
                 console.print(_indented_patch(a.params["patch"], "        "), highlight=False)
+            elif a.params.get("diff") and _first_of_change(plan, a):  # a cross-repo change, shown once
+                console.print(_indented_patch(a.params["diff"], "        "), highlight=False)
     console.print()
     console.print(f"[bold]Plan:[/] {plan.summary()}")
     if plan.forecast is not None and plan.runnable:
         console.print(f"[bold]predicted:[/] {forecast_text(plan)}")
+
+
+def _first_of_change(plan: Plan, a: Action) -> bool:
+    """Whether ``a`` is the first action of its change in ``plan`` (its propose, else its merge)."""
+    if a.kind is not ActionKind.CHANGE_MERGE:
+        return a.kind is ActionKind.CHANGE_PROPOSE
+    propose = f"{a.product}/{ActionKind.CHANGE_PROPOSE}/{a.params.get('change')}"
+    return all(b.id != propose for b in plan.actions)
 
 
 def seconds_text(seconds: float) -> str:

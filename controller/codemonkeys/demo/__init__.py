@@ -6,13 +6,19 @@ Layout written::
     DIR/repos/<product>/    git repos replayed from ``sources/<product>.history.yaml``
     DIR/registry/           the `file` registry the example fleet publishes to
     DIR/schemas/            JSON Schemas, so the editor modelines in the fleet files resolve
+    DIR/hosts/<host>/       the deploy hosts of the fleet's inventories (Ansible's local connection): a
+                            directory each, its service's port in ``port`` (a free one, picked here)
 
 Histories are replayed with fixed dates, so two workspaces have identical commit ids.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.util import find_spec
@@ -55,6 +61,7 @@ _PYTHON_MODULES = {
     "pytest": "pip install 'codemonkeys[demo]'  (the Python products' tests)",
     "mkdocs": "pip install 'codemonkeys[demo]'  (docs.build)",
     "build": "pip install 'codemonkeys[demo]'  (Python artifacts for the file registry)",
+    "ansible_runner": "pip install 'codemonkeys[demo]'  (acme-web's deploys: Ansible)",
 }
 _PROGRAMS = {
     "node": "apt-get install nodejs  (globex-widgets)",
@@ -94,6 +101,11 @@ class Workspace:
     def registry(self) -> Path:
         """The ``file`` registry the example fleet publishes to."""
         return self.root / "registry"
+
+    @property
+    def hosts(self) -> Path:
+        """The directory of the deploy hosts (one directory each, see ``pick_ports``)."""
+        return self.root / "hosts"
 
 
 class _Replayer:
@@ -157,6 +169,46 @@ def replay_history(source: Path, history_file: Path, repo: Path) -> None:
     repos.run(["config", "receive.denyCurrentBranch", "updateInstead"], repo)
 
 
+def _inventory_hosts(inventory: Path) -> list[str]:
+    """The host names of a demo inventory (``all.hosts``; the demo's inventories are plain YAML)."""
+    doc = yaml.safe_load(inventory.read_text()) or {}
+    return sorted(((doc.get("all") or {}).get("hosts") or {}).keys())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pick_ports(ws: Workspace) -> dict[str, int]:
+    """Give every host of the fleet's ``inventories/`` a directory under ``DIR/hosts`` and a free port
+    (``DIR/hosts/<host>/port``, which the inventories read), distinct across hosts. Called by
+    ``init_workspace``; call it again on a copy of a workspace so that the copy serves on its own ports."""
+    ports: dict[str, int] = {}
+    for inventory in sorted((ws.fleet / "inventories").glob("*.yml")):
+        for host in _inventory_hosts(inventory):
+            port = _free_port()
+            while port in ports.values():
+                port = _free_port()
+            ports[host] = port
+            (ws.hosts / host).mkdir(parents=True, exist_ok=True)
+            (ws.hosts / host / "port").write_text(f"{port}\n")
+    return ports
+
+
+def stop_services(ws: Workspace) -> list[str]:
+    """Stop the service processes the demo's deploys started (``DIR/hosts/*/service.pid``); returns the
+    hosts whose process was stopped. A demo leaves them running so they can be visited."""
+    stopped = []
+    for pid_file in sorted(ws.hosts.glob("*/service.pid")) if ws.hosts.is_dir() else []:
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+            stopped.append(pid_file.parent.name)
+        pid_file.unlink(missing_ok=True)
+    return stopped
+
+
 def init_workspace(root: Path, force: bool = False, resources: Resources | None = None) -> Workspace:
     """Write a fresh demo workspace into ``root`` (refusing a non-empty one unless ``force``); the
     example fleet and schemas come from ``resources`` (default: this checkout)."""
@@ -165,6 +217,7 @@ def init_workspace(root: Path, force: bool = False, resources: Resources | None 
     if ws.root.exists() and any(ws.root.iterdir()):
         if not force:
             raise DemoError(f"{root} is not empty (use --force to replace it)")
+        stop_services(ws)  # the web service a previous demo deployed there
         shutil.rmtree(ws.root)
     example = example_dir(resources)
     ws.root.mkdir(parents=True, exist_ok=True)
@@ -176,10 +229,11 @@ def init_workspace(root: Path, force: bool = False, resources: Resources | None 
     fleet = _Replayer(ws.fleet)
     fleet.run("init", "-q", "-b", "main")
     fleet.run("add", "-A")
-    fleet.run("commit", "-q", "-m", "Initial fleet: two companies, five products")
+    fleet.run("commit", "-q", "-m", "Initial fleet: two companies, six products")
 
     sources = example / "sources"
     for history in sorted(sources.glob("*.history.yaml")):
         name = history.name.removesuffix(".history.yaml")
         replay_history(sources / name, history, ws.repos / name)
+    pick_ports(ws)
     return ws

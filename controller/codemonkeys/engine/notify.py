@@ -3,7 +3,9 @@ to the channels of the fleet's subscriptions (``Fleet.spec.announce.notification
 
 Events: ``action.failed``, ``action.held`` (by the constitution, waiting for approval),
 ``release.published``, ``deploy.succeeded``, ``heal.proposed`` (a heal proven green on its branch) and
-``drift.detected`` (infra changed outside Terraform). Each is sent once per triggering state: the key is
+``drift.detected`` (infra changed outside Terraform), ``change.merged`` and ``change.failed`` (a
+cross-repo change landed; or its build was red, it conflicts, it could not be committed: also an
+``action.failed``). Each is sent once per triggering state: the key is
 the event, the action, the product's fingerprint (its observed facts and the fleet revision) and the
 channel, so a held action that stays held is announced once, and again only when something changes. A
 failed delivery is recorded and tried again by the next apply. Messages are the journal's (redacted)
@@ -28,7 +30,9 @@ _ON_SUCCESS = {
     str(ActionKind.RELEASE_PUBLISH): NotifyEvent.RELEASE_PUBLISHED,
     "deploy.run": NotifyEvent.DEPLOY_SUCCEEDED,
     str(ActionKind.BUILD_HEAL): NotifyEvent.HEAL_PROPOSED,
+    str(ActionKind.CHANGE_MERGE): NotifyEvent.CHANGE_MERGED,
 }
+_CHANGES = (ActionKind.CHANGE_PROPOSE, ActionKind.CHANGE_MERGE)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ def events(plan: Plan, report: ApplyReport) -> Iterator[Event]:
     for o in report.outcomes.values():
         if o.status is ActionStatus.FAILED:
             yield Event(NotifyEvent.ACTION_FAILED, o.action, o.message)
+            if o.action.kind in _CHANGES:
+                yield Event(NotifyEvent.CHANGE_FAILED, o.action, o.message)
         elif o.status is ActionStatus.BLOCKED and o.action.decision.verdict is Verdict.HOLD:
             yield Event(NotifyEvent.ACTION_HELD, o.action, o.action.decision.message or o.message)
         elif o.status is ActionStatus.SUCCEEDED and str(o.action.kind) in _ON_SUCCESS:
@@ -116,7 +122,12 @@ def _send(
     }
     try:
         done = deliver(
-            channel, message, values, root=desired.root, secret=context.secrets.get, tls=smtp_tls(context.env)
+            channel,
+            message,
+            values,
+            root=desired.root,
+            secret=context.secrets.at(desired.root).lookup,
+            tls=smtp_tls(context.env),
         )
         ok, why = done.ok, done.message
     except (OSError, ValueError) as exc:

@@ -4,7 +4,6 @@ decided (each product's status, every decision in the decision log)."""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,8 +14,10 @@ from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import DesiredView, dependency_closure, plan
 from codemonkeys.policy.gate import Gate
-from codemonkeys.store.db import Store
-from codemonkeys.vocab.facts import ProductFacts
+from codemonkeys.secrets import SecretError
+from codemonkeys.store.db import Store, StoreError
+from codemonkeys.vocab.facts import ProductFacts, Unknown
+from codemonkeys.vocab.gcpause import gc_paused
 from codemonkeys.vocab.plan import Plan
 from codemonkeys.vocab.policy import Approval, HistoryEntry
 
@@ -28,8 +29,9 @@ class StalePlan(Exception):
 def open_store(desired: DesiredState, secrets: Secrets | None = None) -> Store:
     """The fleet's state store (SQLite under the state dir unless ``spec.state.url`` names another).
 
-    ``spec.state.credentials`` names the environment variables holding the database user and password;
-    they are put into the URL here, never written in the fleet repo."""
+    ``spec.state.credentials`` names the environment variables holding the database user and password,
+    or their ``{secretRef: NAME}``; they are put into the URL here, never written in the fleet repo
+    (``StoreError`` naming a secret that cannot be had)."""
     desired.state_dir.mkdir(parents=True, exist_ok=True)
     return Store(state_url_with_credentials(desired, secrets))
 
@@ -42,7 +44,12 @@ def state_url_with_credentials(desired: DesiredState, secrets: Secrets | None) -
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    user, password = secrets.get(creds.username_env), secrets.get(creds.password_env)
+    fleet_secrets = secrets.at(desired.root)
+    try:
+        user = fleet_secrets.credential(creds.username_env, creds.username, "state database user")
+        password = fleet_secrets.credential(creds.password_env, creds.password, "state database password")
+    except SecretError as exc:
+        raise StoreError(str(exc)) from None
     if user:
         parsed = parsed.set(username=user)
     if password:
@@ -98,8 +105,14 @@ def make_plan(
     workers: int = 8,
     now: datetime | None = None,
     parallelism: int | None = None,
+    known_git: dict[str, ProductFacts] | None = None,
 ) -> tuple[Plan, dict[str, ProductFacts]]:
     """Observe the selected products (and what they depend on), plan and gate them.
+
+    ``known_git`` (product -> facts with git only), kept by a long-lived caller such as the controller's
+    session, stands in for observing the git facts of the products not selected (what their manifests
+    require): only those it lacks are observed, and the selected products' fresh facts update it. Their
+    own reconciles keep them current, so planning one product costs that product, not the fleet.
 
     Records each product's status and every decision in the decision log. With ``parallelism``, the
     plan also carries predicted durations (per action, and the apply's critical path at that
@@ -112,12 +125,19 @@ def make_plan(
     # Who requires a selected product is in the others' manifests: their git facts only, so a partial
     # plan's release.cut still names the dependents it breaks.
     others = [n for n in sorted(set(desired.products) - selected) if desired.products[n].spec.release]
-    everything = {**observer.observe_git_facts(others), **observed} if others else observed
+    if known_git is None:
+        everything = {**observer.observe_git_facts(others), **observed} if others else observed
+    else:  # a long-lived caller's last git facts of the others: only those never seen are observed
+        missing = [n for n in others if n not in known_git]
+        if missing:
+            known_git.update(observer.observe_git_facts(missing))
+        known_git.update(
+            {n: ProductFacts(git=f.git) for n, f in observed.items() if not isinstance(f.git, Unknown)}
+        )
+        everything = {**{n: known_git[n] for n in others if n in known_git}, **observed}
     # Planning allocates many short-lived, acyclic objects; cyclic-GC passes over them cost up to 40%
     # of a 10,000-product plan (benchmarks/plan_scale.py), so collection waits until the plan is done.
-    gc_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         gate = make_gate(desired, store, now)
         result = plan(
             desired_view(desired),
@@ -127,9 +147,6 @@ def make_plan(
             only=selected,
             approvals=approvals_on_record(store, selected),
         )
-    finally:
-        if gc_enabled:
-            gc.enable()
     record_plan(desired, store, result, observed)
     if parallelism is not None:
         result = predict_plan(result, desired, store, context, parallelism)

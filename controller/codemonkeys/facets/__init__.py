@@ -10,6 +10,7 @@ Adding a facet is a module here plus one line below; see ARCHITECTURE.md, "How t
 from codemonkeys.facets.announce import AnnounceFacet
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, Registry, action_id
 from codemonkeys.facets.build import BuildFacet
+from codemonkeys.facets.change import ChangeFacet
 from codemonkeys.facets.deploy import DeployFacet
 from codemonkeys.facets.docs import DocsFacet
 from codemonkeys.facets.infra import InfraFacet
@@ -23,6 +24,7 @@ FACETS = Registry(
         InfraFacet(),  # after nothing: it ignores the chain before it, and hands it on with its apply
         DeployFacet(),  # after the release's publishes and the infra apply
         AnnounceFacet(),  # after the publishes, and the deploys when the product deploys
+        ChangeFacet(),  # after nothing: a change is proven on its own branch (products with proposals only)
     )
 )
 

@@ -24,13 +24,39 @@ from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
 WANT = "released"
 
 
-def batch_size(env: Environment, hosts: int) -> int:
-    """Hosts per batch: ``batch`` (a number, or a share of the environment's hosts rounded up), at most
-    ``maxUnavailable``, at least 1."""
+def batch_size(env: Environment, hosts: int, unavailable: int = 0) -> int:
+    """Hosts per batch: ``batch`` (a number, or a share of the environment's hosts rounded up), at least 1;
+    with ``maxUnavailable``, at most ``maxUnavailable`` less the ``unavailable`` hosts (already down or
+    unhealthy), since a batch takes its hosts down while it deploys them. 0: the budget is used up."""
     size = math.ceil(hosts * int(env.batch.rstrip("%")) / 100) if isinstance(env.batch, str) else env.batch
+    size = max(1, size)
     if env.max_unavailable is not None:
-        size = min(size, env.max_unavailable)
-    return max(1, size)
+        size = max(0, min(size, env.max_unavailable - unavailable))
+    return size
+
+
+def unavailable_hosts(facts: EnvironmentFacts) -> list[str]:
+    """Hosts down (unreachable) or failing their health check, whatever they run."""
+    return [h.host for h in facts.hosts if not (h.reachable and h.healthy)]
+
+
+def rollout_batch(env: Environment, facts: EnvironmentFacts, pending: list[str]) -> int | str:
+    """The batch of a rollout over ``pending``, or why it would break ``maxUnavailable``.
+
+    ``maxUnavailable: N`` bounds how many hosts are unavailable at once: those already down or unhealthy
+    plus the batch being deployed. When the unavailable ones alone use up N, a rollout that would take a
+    healthy host down waits; one whose pending hosts are all unavailable already can only restore
+    capacity, and goes in batches of N."""
+    down = unavailable_hosts(facts)
+    size = batch_size(env, len(facts.hosts), len(down))
+    if size:
+        return size
+    if set(pending) <= set(down):
+        return batch_size(env, len(facts.hosts))
+    return (
+        f"{len(down)} host{'s' if len(down) != 1 else ''} unavailable ({', '.join(down)}), "
+        f"maxUnavailable {env.max_unavailable}: a deploy would take a healthy host down"
+    )
 
 
 def pending_hosts(facts: EnvironmentFacts, version: str) -> list[str]:
@@ -92,7 +118,11 @@ class DeployFacet(FacetPlugin):
             if isinstance(after, str):
                 notes.append(f"{env.name}: {after}")
                 continue
-            actions[env.name] = self._action(inp, env, ef, version, pending, after)
+            batch = rollout_batch(env, ef, pending)
+            if isinstance(batch, str):
+                notes.append(f"{env.name}: {batch}")
+                continue
+            actions[env.name] = self._action(inp, env, ef, version, pending, after, batch)
         return self._draft(inp, version, observed, actions, notes, unknown)
 
     @staticmethod
@@ -109,10 +139,11 @@ class DeployFacet(FacetPlugin):
         return f"waiting for {env.promote_after} to be healthy on {version}"
 
     @staticmethod
-    def _action(inp: FacetInput, env: Environment, ef: EnvironmentFacts, version, pending, after) -> Action:
+    def _action(
+        inp: FacetInput, env: Environment, ef: EnvironmentFacts, version, pending, after, batch
+    ) -> Action:
         hosts = [h.host for h in ef.hosts]
         previous = previous_version(ef, version)
-        batch = batch_size(env, len(hosts))
         what = "first deploy" if previous is None else f"{previous} -> {version}"
         reason = (
             f"deploy: want {version} healthy on {env.name}: {len(pending)} of {len(hosts)} host"

@@ -26,12 +26,14 @@ DEFAULT_OPTIONS: Mapping[str, Any] = {"temperature": 0, "num_predict": 1024}
 @dataclass(frozen=True)
 class OllamaSettings:
     """Where the model is and how to ask it: ``host`` (None: the client's default, ``OLLAMA_HOST`` or
-    localhost:11434), ``model`` ("qwen2.5-coder:7b"), sampling ``options`` and the ``timeout`` in seconds."""
+    localhost:11434), ``model`` ("qwen2.5-coder:7b"), sampling ``options``, the ``timeout`` in seconds and
+    a bearer ``token`` (sent as ``Authorization``, never shown)."""
 
     host: str | None = None
     model: str = "qwen2.5-coder:1.5b"
     options: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_OPTIONS))
     timeout: float = 300.0
+    token: str | None = field(default=None, repr=False)  # a bearer token (an authenticating proxy)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,8 @@ def ask_for_patch(
     where = f"{settings.model} at {safe_host(settings.host)}"
     started = time.monotonic()
     try:
-        client = ollama.Client(host=settings.host, timeout=settings.timeout)
+        headers = {"Authorization": f"Bearer {settings.token}"} if settings.token else None
+        client = ollama.Client(host=settings.host, timeout=settings.timeout, headers=headers)
         reply = client.chat(
             model=settings.model, messages=list(messages), options=dict(settings.options), stream=False
         )

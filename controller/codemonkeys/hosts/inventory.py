@@ -4,11 +4,14 @@ product's applied infra (``hostsFrom: {terraformOutput: NAME}``). Host order is 
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from codemonkeys.kinds.models import Environment
+
+_ANSIBLE = threading.Lock()
 
 
 class InventoryError(Exception):
@@ -45,13 +48,14 @@ def hosts_from_output(value: Any) -> dict[str, dict[str, Any]]:
 
 def list_hosts(path: Path) -> tuple[str, ...]:
     """The hosts of an inventory file in its order (Ansible's own inventory parser, in process)."""
-    from ansible.inventory.manager import InventoryManager  # the [deploy] extra
-    from ansible.parsing.dataloader import DataLoader
-
     if not path.is_file():
         raise InventoryError(f"inventory {path} not found")
-    manager = InventoryManager(loader=DataLoader(), sources=[str(path)])
-    return tuple(h.name for h in manager.get_hosts())
+    with _ANSIBLE:  # Ansible's plugin loader is not thread-safe (environments and products observe at once)
+        from ansible.inventory.manager import InventoryManager  # the [deploy] extra
+        from ansible.parsing.dataloader import DataLoader
+
+        manager = InventoryManager(loader=DataLoader(), sources=[str(path)])
+        return tuple(h.name for h in manager.get_hosts())
 
 
 def resolve(env: Environment, fleet_root: Path, outputs: dict[str, Any] | None, scratch: Path) -> Inventory:

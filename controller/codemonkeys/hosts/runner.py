@@ -103,10 +103,10 @@ def run_hosts_playbook(
     def on_event(event: dict[str, Any]) -> bool:
         text = _ANSI.sub("", event.get("stdout") or "")
         if text.strip():
-            line = redact(text)
+            line = redact(text.strip("\r\n")) + "\n"  # one event's output per line (a task, then its result)
             lines.append(line)
             if on_line is not None:
-                on_line(line + "\n")
+                on_line(line)
         _handle(event, hosts, last_task)
         return True
 

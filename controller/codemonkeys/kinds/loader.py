@@ -10,25 +10,24 @@ offending key or value; values merged in from ``Fleet.spec.defaults`` point into
 from __future__ import annotations
 
 import copy
-import gc
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
-import networkx as nx
 from pydantic import ValidationError
 
-from codemonkeys.kinds.cache import CachedDoc, LoadCache
+from codemonkeys.kinds.cache import LoadCache, Refs
 from codemonkeys.kinds.models import API_VERSION, CIKind, Constitution, Fleet, Model, Product, Rule
 from codemonkeys.kinds.overlays import OVERLAY_DIR, loosenings, overlay_files, scoped
 from codemonkeys.kinds.yamlpos import Document, Pos, dotted, load_yaml, load_yaml_fast
 from codemonkeys.vocab.diagnostics import Diagnostic
+from codemonkeys.vocab.gcpause import gc_paused
 
 FLEET_FILE = "fleet.yaml"
 CONSTITUTION_FILE = "constitution.yaml"
@@ -215,7 +214,7 @@ def _read(path: Path | str, display: str, out: _Collector, digest: Any) -> bytes
     except OSError as exc:
         out.at(Pos(display, 1, 1), f"cannot read: {exc.strerror}")
         return None
-    digest.update(display.encode() + b"\0" + raw + b"\0")
+    digest.update(display.encode() + b"\0" + hashlib.sha256(raw).hexdigest().encode() + b"\0")
     return raw
 
 
@@ -263,60 +262,124 @@ class LoadHooks:
 
     check_condition: Callable[[str], str | None]
     revision: Callable[[Path, Sequence[str], Sequence[str]], str]
+    # ``revisions(root, groups, watched)``: ``revision`` of several path groups at once (one status);
+    # used instead of ``revision`` when set (who replaces ``revision`` sets it to None)
+    revisions: Callable[[Path, Sequence[Sequence[str]], Sequence[str]], list[str]] | None = None
 
 
 WATCHED = (FLEET_FILE, CONSTITUTION_FILE, PRODUCTS_DIR, OVERLAY_DIR)
 
 
-def _product_files(root: Path) -> list[tuple[str, str]]:
+def _product_files(root: Path) -> list[tuple[str, os.stat_result | None]]:
     """``products/**/*.yaml`` and ``*.yml`` (as ``Path.glob`` finds them: not through symlinked
-    directories), sorted like paths, with the name diagnostics show (``root/products/...``)."""
-    top = root / PRODUCTS_DIR
-    found: list[tuple[tuple[str, ...], str]] = []
-    for dirpath, dirnames, filenames in os.walk(top):
-        rel = os.path.relpath(dirpath, top)
-        parts = () if rel == "." else tuple(rel.split(os.sep))
-        for name in (*filenames, *dirnames):
+    directories), sorted like paths, each with its stat (None if it cannot be read): one ``scandir`` per
+    directory, one ``stat`` per file."""
+    found: list[tuple[tuple[str, ...], str, os.stat_result | None]] = []
+
+    def walk(directory: str, parts: tuple[str, ...]) -> None:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            return
+        for entry in entries:
+            name = entry.name
             if name.endswith((".yaml", ".yml")):
-                found.append(((*parts, name), os.path.join(dirpath, name)))
-        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+                try:
+                    st: os.stat_result | None = entry.stat()
+                except OSError:
+                    st = None
+                found.append(((*parts, name), entry.path, st))
+            try:
+                if entry.is_dir() and not entry.is_symlink():
+                    walk(entry.path, (*parts, name))
+            except OSError:  # pragma: no cover - vanished meanwhile
+                continue
+
+    walk(str(root / PRODUCTS_DIR), ())
     found.sort(key=lambda f: f[0])
-    return [(path, path) for _, path in found]
+    return [(path, st) for _, path, st in found]
 
 
 def _load_product_file(
-    path: str, display: str, ctx: _ProductContext, out: _Collector, digest: Any
-) -> list[tuple[Document, Product | None]]:
-    """One product file's documents, each with its Product if valid: from the cache when the file's
-    bytes are there, else parsed, merged with the defaults and validated (and cached if all valid)."""
-    raw = _read(path, display, out, digest)
-    if raw is None:
-        return []
-    sha = hashlib.sha256(raw).hexdigest()
-    cached = ctx.cache.get(sha)
-    if cached is not None:
+    path: str, st: os.stat_result | None, ctx: _ProductContext, out: _Collector, digest: Any
+) -> list[tuple[Document, Product | None, Refs]]:
+    """One product file's documents, each with its Product if valid and what the cross-document checks
+    read: from the cache when the file's stat or bytes are there (the file is not read when its stat is
+    the one recorded), else parsed, merged with the defaults and validated (and cached if all valid)."""
+    sha = ctx.cache.known(path, st) if st is not None and S_ISREG(st.st_mode) else None
+    cached = ctx.cache.get(sha) if sha is not None else None
+    text: Any = None
+    if cached is None:
+        raw = _read(path, path, out, digest)
+        if raw is None:
+            return []
+        sha = hashlib.sha256(raw).hexdigest()
+        ctx.cache.saw(path, st, sha)
+        cached = ctx.cache.get(sha)
+        if cached is None:
+            return _validate_product_file(raw, path, sha, ctx, out)
         text = raw.decode("utf-8")
-        loaded = []
-        for i, c in enumerate(cached):
-            doc = Document(display, c.data, text=text, index=i)
-            doc.hints[("metadata", "name")] = Pos(display, c.name_line, c.name_col)
-            carry_positions(doc, ctx.fleet_doc, c.added)
-            loaded.append((doc, c.product))
-        return loaded
+    else:
+        digest.update(path.encode() + b"\0" + sha.encode() + b"\0")
+        ctx.cache.saw(path, st, sha)
+        text = _Source(path)
+    loaded = []
+    for i, (name, line, col, product, added, refs) in enumerate(cached):
+        doc = Document(path, _CACHED, text=text, index=i)
+        doc.hints[("metadata", "name")] = Pos(path, line, col)
+        carry_positions(doc, ctx.fleet_doc, added)
+        doc.name = name  # type: ignore[attr-defined]
+        loaded.append((doc, product, Refs(*refs)))
+    return loaded
+
+
+_CACHED: dict = {}  # the data of a document from the cache: never read (names and refs are cached)
+
+
+class _Source:
+    """The text of a file not read because the cache knew it: read when a diagnostic needs positions."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __call__(self) -> str:
+        with open(self.path, encoding="utf-8") as fh:
+            return fh.read()
+
+
+def _refs(data: Any) -> Refs:
+    """What the cross-document checks read of one document's raw data."""
+    spec = data.get("spec") if isinstance(data, dict) else None
+    spec = spec if isinstance(spec, dict) else {}
+    build = spec.get("build")
+    return Refs(
+        _get(data, "metadata", "company"),
+        tuple(_list(spec.get("dependsOn"))),
+        tuple(_get(pub, "registry") for pub in _list(_get(spec, "release", "publish"))),
+        tuple(_list(_get(spec, "announce", "channels"))),
+        (build.get("ci"), bool(build.get("command"))) if isinstance(build, dict) else None,
+    )
+
+
+def _validate_product_file(
+    raw: bytes, path: str, sha: str, ctx: _ProductContext, out: _Collector
+) -> list[tuple[Document, Product | None, Refs]]:
     loaded, added = [], []
-    for doc in _parse(raw, display, out):
+    for doc in _parse(raw, path, out):
         merged: tuple = ()
         if isinstance(doc.data, dict):
             merged = _merge_company_defaults(doc, ctx.fleet_doc) + _merge_defaults(
                 doc, ctx.fleet_doc, ctx.defaults
             )
         added.append(merged)
-        loaded.append((doc, _validate(doc, "Product", Product, out)))
-    if loaded and all(p is not None and d.lazy and ("metadata", "name") in d.hints for d, p in loaded):
+        name = _get(doc.data, "metadata", "name")
+        doc.name = name if isinstance(name, str) else None  # type: ignore[attr-defined]
+        loaded.append((doc, _validate(doc, "Product", Product, out), _refs(doc.data)))
+    if loaded and all(p is not None and d.lazy and ("metadata", "name") in d.hints for d, p, _ in loaded):
         docs = []
-        for (d, p), a in zip(loaded, added, strict=True):
+        for (d, p, r), a in zip(loaded, added, strict=True):
             pos = d.hints[("metadata", "name")]
-            docs.append(CachedDoc(d.data, pos.line, pos.col, p, a))  # type: ignore[arg-type]
+            docs.append((d.name, pos.line, pos.col, p, a, tuple(r)))  # type: ignore[arg-type]
         ctx.cache.put(sha, docs)
     return loaded
 
@@ -330,18 +393,6 @@ class _ProductContext:
     cache: LoadCache
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic GC while building ~10 objects per product (its pauses grow with what is alive)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_fleet(root: Path | str, hooks: LoadHooks) -> tuple[DesiredState | None, list[Diagnostic]]:
     """Load and validate the fleet repo at ``root``. Returns the state (None on any error) and diagnostics.
 
@@ -349,7 +400,7 @@ def load_fleet(root: Path | str, hooks: LoadHooks) -> tuple[DesiredState | None,
     (``kinds/cache.py``); the rest are parsed by libyaml without positions, which are computed (by
     re-parsing that one file) only where a diagnostic needs one.
     """
-    with _gc_paused():
+    with gc_paused():
         return _load_fleet(Path(root), hooks)
 
 
@@ -374,13 +425,13 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
     )
     entries: dict[str, ProductEntry] = {}
     raw: dict[str, Document] = {}  # first product document per name, valid or not
-    named: list[tuple[str, Document]] = []  # every product document that names itself
-    for path, display in _product_files(root):
-        for doc, product in _load_product_file(path, display, ctx, out, digest):
-            name = _get(doc.data, "metadata", "name")
-            if not isinstance(name, str):
+    named: list[tuple[str, Document, Refs]] = []  # every product document that names itself
+    for path, st in _product_files(root):
+        for doc, product, refs in _load_product_file(path, st, ctx, out, digest):
+            name = doc.name  # type: ignore[attr-defined]
+            if name is None:
                 continue
-            named.append((name, doc))
+            named.append((name, doc, refs))
             if name in raw:
                 first = raw[name].value_pos(("metadata", "name"))
                 out.at(
@@ -391,7 +442,7 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
                 continue
             raw[name] = doc
             if product is not None:
-                entries[name] = ProductEntry(product, display, doc.value_pos(("metadata", "name")))
+                entries[name] = ProductEntry(product, path, doc.value_pos(("metadata", "name")))
 
     _check_references(fleet, raw, named, out)
     _check_constitution(constitution_doc, out, hooks.check_condition)
@@ -401,14 +452,19 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
     if diags or fleet is None or constitution is None:
         return None, diags  # nothing written: a fleet that does not load leaves no state behind
     ctx.cache.save()
+    groups: list[tuple[str, ...]] = [(), (CONSTITUTION_FILE, OVERLAY_DIR)]
+    if hooks.revisions is not None:
+        revision, constitution_revision = hooks.revisions(root, groups, WATCHED)
+    else:
+        revision, constitution_revision = (hooks.revision(root, g, WATCHED) for g in groups)
     state = DesiredState(
         root=root.resolve(),
-        revision=hooks.revision(root, (), WATCHED),
+        revision=revision,
         digest=digest.hexdigest(),
         fleet=fleet,
         constitution=constitution,
         entries=dict(sorted(entries.items())),
-        constitution_revision=hooks.revision(root, (CONSTITUTION_FILE, OVERLAY_DIR), WATCHED),
+        constitution_revision=constitution_revision,
         overlays=overlays,
     )
     return state, []
@@ -487,6 +543,21 @@ def load_constitution(
     return (None if diags else constitution), diags
 
 
+def load_overlay(
+    path: Path, fleet_rule_ids: set[str], check_condition: Callable[[str], str | None]
+) -> tuple[tuple[Rule, ...] | None, list[Diagnostic]]:
+    """One company overlay on its own (policy tests): ``<company>.yaml`` with the same diagnostics as in
+    a fleet (loosenings included), its rules scoped to the company named by the file's stem."""
+    out = _Collector()
+    overlay, doc = _one_doc(path, str(path), "Constitution", Constitution, out, hashlib.sha256())
+    _check_constitution(doc, out, check_condition)
+    if doc is not None:
+        for pos, message in loosenings(doc, path.stem, fleet_rule_ids):
+            out.at(pos, message)
+    diags = sorted(out.diags)
+    return (None if diags or overlay is None else scoped(overlay.spec.rules, path.stem)), diags
+
+
 def _get(data: Any, *path: str) -> Any:
     for key in path:
         if not isinstance(data, dict):
@@ -499,60 +570,58 @@ def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
-def _check_channels(fleet: Fleet | None, doc: Document, out: _Collector) -> None:
-    """A product's announce channels must be declared in the Fleet's spec.announce.channels."""
-    if not isinstance(fleet, Fleet):
-        return
-    for i, channel in enumerate(_list(_get(doc.data, "spec", "announce", "channels"))):
-        if isinstance(channel, str) and channel not in fleet.spec.announce.channels:
-            out.at(
-                doc.value_pos(("spec", "announce", "channels", i)),
-                f"spec.announce.channels[{i}]: channel {channel!r} is not declared in the Fleet's "
-                "spec.announce.channels",
-            )
-
-
 def _check_references(
-    fleet: Fleet | None, raw: dict[str, Document], named: list[tuple[str, Document]], out: _Collector
+    fleet: Fleet | None, raw: dict[str, Document], named: list[tuple[str, Document, Refs]], out: _Collector
 ) -> None:
-    """Cross-document rules, checked on the raw data so an invalid field elsewhere hides nothing."""
+    """Cross-document rules, checked on the raw data (``Refs``) so an invalid field elsewhere hides
+    nothing."""
     registries = set(fleet.spec.registries) if isinstance(fleet, Fleet) else None
     companies = {c.name for c in fleet.spec.companies} if isinstance(fleet, Fleet) else None
+    channels = set(fleet.spec.announce.channels) if isinstance(fleet, Fleet) else None
+    default_ci = fleet.spec.ci.default if isinstance(fleet, Fleet) else None
+    has_jenkins = isinstance(fleet, Fleet) and fleet.spec.ci.jenkins is not None
     edges: dict[str, dict[str, int]] = {}  # name -> dependency -> index in dependsOn (a DiGraph's adjacency)
-    for name, doc in named:
-        edges.setdefault(name, {})
-        company = _get(doc.data, "metadata", "company")
+    for name, doc, refs in named:
+        mine = edges.setdefault(name, {})
+        company = refs.company
         if companies is not None and isinstance(company, str) and company not in companies:
             out.at(
                 doc.value_pos(("metadata", "company")),
                 f"metadata.company: company {company!r} is not declared in the Fleet's spec.companies",
             )
-        for i, dep in enumerate(_list(_get(doc.data, "spec", "dependsOn"))):
+        first = raw[name] is doc
+        for i, dep in enumerate(refs.depends_on):
             if not isinstance(dep, str):
                 continue
             if dep not in raw:
                 out.at(
                     doc.value_pos(("spec", "dependsOn", i)), f"spec.dependsOn[{i}]: unknown product {dep!r}"
                 )
-            elif raw[name] is doc:
-                edges[name][dep] = i
+            elif first:
+                mine[dep] = i
                 edges.setdefault(dep, {})
-        for i, pub in enumerate(_list(_get(doc.data, "spec", "release", "publish"))):
-            registry = _get(pub, "registry")
-            if registries is not None and isinstance(registry, str) and registry not in registries:
-                out.at(
-                    doc.value_pos(("spec", "release", "publish", i, "registry")),
-                    f"spec.release.publish[{i}].registry: registry {registry!r} is not declared in the "
-                    "Fleet's spec.registries",
-                )
-        _check_channels(fleet, doc, out)
-        build = _get(doc.data, "spec", "build")
-        if isinstance(fleet, Fleet) and isinstance(build, dict):
-            ci = build.get("ci") or fleet.spec.ci.default
+        if registries is not None:
+            for i, registry in enumerate(refs.registries):
+                if isinstance(registry, str) and registry not in registries:
+                    out.at(
+                        doc.value_pos(("spec", "release", "publish", i, "registry")),
+                        f"spec.release.publish[{i}].registry: registry {registry!r} is not declared in "
+                        "the Fleet's spec.registries",
+                    )
+        if channels is not None:
+            for i, channel in enumerate(refs.channels):
+                if isinstance(channel, str) and channel not in channels:
+                    out.at(
+                        doc.value_pos(("spec", "announce", "channels", i)),
+                        f"spec.announce.channels[{i}]: channel {channel!r} is not declared in the Fleet's "
+                        "spec.announce.channels",
+                    )
+        if isinstance(fleet, Fleet) and refs.build is not None:
+            ci = refs.build[0] or default_ci
             problems = []
-            if ci == CIKind.LOCAL and not build.get("command"):
+            if ci == CIKind.LOCAL and not refs.build[1]:
                 problems.append("spec.build: local CI needs `command`")
-            if ci == CIKind.JENKINS and fleet.spec.ci.jenkins is None:
+            if ci == CIKind.JENKINS and not has_jenkins:
                 problems.append("spec.build: ci is jenkins but the Fleet has no spec.ci.jenkins")
             if problems:
                 where = doc.key_pos(("spec", "build"))
@@ -563,6 +632,8 @@ def _check_references(
 
     if _acyclic(edges):
         return
+    import networkx as nx  # only to name the cycles (importing it costs a tenth of a second)
+
     graph = nx.DiGraph()
     for name, deps in edges.items():
         graph.add_node(name)

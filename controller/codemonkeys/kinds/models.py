@@ -76,6 +76,40 @@ class Model(BaseModel):
     )
 
 
+SECRET_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class SecretRef(Model):
+    """A secret named, never written: resolved at run time from ``CMCTL_SECRET_<NAME>``, then
+    ``<fleet>/secrets/NAME.age`` (age, the identity file ``CMCTL_AGE_IDENTITY``), then the file NAME in
+    ``CMCTL_SECRETS_DIR``. Its value reaches only the actuator that needs it and is redacted everywhere."""
+
+    secret_ref: str = Field(pattern=SECRET_NAME, description="The secret's name")
+
+
+def secret_ref_uses(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every ``{secretRef: NAME}`` inside a model (fields, lists, dicts, at any depth) as (NAME, where),
+    ``where`` a dotted path of the fields as the YAML spells them
+    (``spec.registries.pypi.credentials.password``)."""
+    if isinstance(value, SecretRef):
+        return [(value.secret_ref, path)]
+    here = f"{path}." if path else ""
+    if isinstance(value, BaseModel):
+        items = [(to_camel(f), getattr(value, f)) for f in type(value).model_fields]
+    elif isinstance(value, dict):
+        items = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, list | tuple):
+        items = [(str(i), v) for i, v in enumerate(value)]
+    else:
+        return []
+    return [use for key, v in items for use in secret_ref_uses(v, here + key)]
+
+
+def secret_refs(value: Any) -> set[str]:
+    """The names of every ``{secretRef: NAME}`` inside a model (see ``secret_ref_uses``)."""
+    return {name for name, _ in secret_ref_uses(value)}
+
+
 # --- closed enums -----------------------------------------------------------------------------
 
 
@@ -129,11 +163,26 @@ class Company(Model):
 
 
 class Credentials(Model):
-    """Names of environment variables holding secrets; the secrets themselves never enter the fleet repo."""
+    """Secrets by reference, never by value: ``{secretRef: NAME}`` (``username`` may also be written
+    plainly), or the names of environment variables holding them (``*Env``); one way per part."""
 
     username_env: str | None = None
     password_env: str | None = None
     token_env: str | None = None
+    username: str | SecretRef | None = None
+    password: SecretRef | None = None
+    token: SecretRef | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Credentials:
+        for part in ("username", "password", "token"):
+            if getattr(self, part) is not None and getattr(self, f"{part}_env") is not None:
+                raise ValueError(f"credentials: give {part} or {part}Env, not both")
+        return self
+
+    def parts(self) -> dict[str, tuple[str | None, str | SecretRef | None]]:
+        """part -> (environment variable name, value or secretRef) for username, password, token."""
+        return {p: (getattr(self, f"{p}_env"), getattr(self, p)) for p in ("username", "password", "token")}
 
     def env_names(self) -> list[str]:
         """The environment variable names set here (their values are redacted from every log)."""
@@ -163,7 +212,18 @@ class JenkinsConfig(Model):
     url: str
     user_env: str | None = None
     token_env: str | None = None
+    user: str | SecretRef | None = Field(
+        None, description="The user name, or {secretRef: NAME} (not with userEnv)"
+    )
+    token: SecretRef | None = Field(None, description="The API token: {secretRef: NAME} (not with tokenEnv)")
     verify_tls: bool = True
+
+    @model_validator(mode="after")
+    def _one_way(self) -> JenkinsConfig:
+        for part, env in (("user", self.user_env), ("token", self.token_env)):
+            if getattr(self, part) is not None and env is not None:
+                raise ValueError(f"jenkins: give {part} or {part}Env, not both")
+        return self
 
 
 class CIConfig(Model):
@@ -186,6 +246,9 @@ class OllamaConfig(Model):
         "temperature 0 and num_predict 1024",
     )
     timeout: Duration = 300
+    token: SecretRef | None = Field(
+        None, description="A bearer token for an Ollama behind an authenticating proxy: {secretRef: NAME}"
+    )
 
 
 class LLMConfig(Model):
@@ -228,6 +291,9 @@ class WebhookChannel(Model):
         None,
         description="Environment variable holding the HMAC key: X-CodeMonkeys-Signature-256: sha256=<hex>",
     )
+    key: SecretRef | None = Field(
+        None, description="The HMAC key by reference, {secretRef: NAME} (instead of the variable secretRef)"
+    )
     timeout: Duration = 30
 
 
@@ -242,7 +308,16 @@ class EmailChannel(Model):
     to: list[str] = Field(min_length=1)
     username_env: str | None = None
     password_env: str | None = None
+    username: str | SecretRef | None = Field(None, description="The SMTP login, or {secretRef: NAME}")
+    password: SecretRef | None = Field(None, description="The SMTP password: {secretRef: NAME}")
     timeout: Duration = 30
+
+    @model_validator(mode="after")
+    def _one_way(self) -> EmailChannel:
+        for part, env in (("username", self.username_env), ("password", self.password_env)):
+            if getattr(self, part) is not None and env is not None:
+                raise ValueError(f"email: give {part} or {part}Env, not both")
+        return self
 
 
 class BrowserChannel(Model):
@@ -250,14 +325,16 @@ class BrowserChannel(Model):
 
     type: Literal["browser"]
     macro: str = Field(description="The macro file, relative to the fleet root")
-    secrets: list[str] = Field(
-        default_factory=list, description="Environment variables the macro may use as {{ secrets.NAME }}"
+    secrets: list[str | SecretRef] = Field(
+        default_factory=list,
+        description="Secrets the macro may use as {{ secrets.NAME }}: environment variables, or "
+        "{secretRef: NAME} (then NAME is the secret's name)",
     )
     timeout: Duration = 120
 
     def env_names(self) -> list[str]:
         """The environment variables holding this channel's secrets."""
-        return list(self.secrets)
+        return [n for n in self.secrets if isinstance(n, str)]
 
 
 Channel = Annotated[WebhookChannel | EmailChannel | BrowserChannel, Field(discriminator="type")]
@@ -272,6 +349,8 @@ class NotifyEvent(StrEnum):
     DEPLOY_SUCCEEDED = "deploy.succeeded"
     HEAL_PROPOSED = "heal.proposed"
     DRIFT_DETECTED = "drift.detected"
+    CHANGE_MERGED = "change.merged"  # a cross-repo change landed on a product's branch
+    CHANGE_FAILED = "change.failed"  # a change's build was red, it conflicts, or it could not be committed
 
 
 class Subscription(Model):
@@ -465,8 +544,9 @@ class Terraform(Model):
 
     dir: str = Field(description="Directory of the configuration, relative to the product's directory")
     vars: dict[str, Any] = Field(default_factory=dict, description="Terraform variables (no secrets)")
-    secret_vars: dict[str, str] = Field(
-        default_factory=dict, description="Variable name -> name of the environment variable holding it"
+    secret_vars: dict[str, str | SecretRef] = Field(
+        default_factory=dict,
+        description="Variable name -> the environment variable holding it, or {secretRef: NAME}",
     )
     var_files: list[str] = Field(default_factory=list, description="-var-file paths, relative to `dir`")
     workspace: str = Field("default", pattern=r"^[A-Za-z0-9_-]+$")
@@ -492,7 +572,7 @@ class Terraform(Model):
 
     def env_names(self) -> list[str]:
         """The environment variables holding secret variables (their values are redacted everywhere)."""
-        return list(self.secret_vars.values())
+        return [v for v in self.secret_vars.values() if isinstance(v, str)]
 
 
 class Infra(Model):
@@ -500,17 +580,6 @@ class Infra(Model):
 
     want: Literal["applied"] = "applied"
     terraform: Terraform
-
-
-SECRET_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-
-
-class SecretRef(Model):
-    """A secret named, never written: resolved at run time from ``CMCTL_SECRET_<NAME>``, then
-    ``<fleet>/secrets/NAME.age`` (age, the identity file ``CMCTL_AGE_IDENTITY``), then the file NAME in
-    ``CMCTL_SECRETS_DIR``. Its value reaches only the actuator that needs it and is redacted everywhere."""
-
-    secret_ref: str = Field(pattern=SECRET_NAME, description="The secret's name")
 
 
 DeployVar = SecretRef | str | int | float | bool | list[Any] | dict[str, Any] | None
@@ -560,7 +629,13 @@ class Environment(Model):
         default_factory=dict, description="Service settings; a secret is {secretRef: NAME}, never a value"
     )
     batch: int | str = Field(1, description='Hosts per batch: a number, or a share such as "25%"')
-    max_unavailable: int | None = Field(None, ge=1, description="At most this many hosts down at once")
+    max_unavailable: int | None = Field(
+        None,
+        ge=1,
+        description="At most this many hosts unavailable at once: those already down or unhealthy plus the "
+        "batch being deployed. Caps the batch; when unavailable hosts alone use it up, a deploy that would "
+        "take a healthy host down waits (one that only replaces unavailable hosts goes ahead)",
+    )
     health_check: HealthCheck
     promote_after: Name | None = Field(
         None, description="Deploy here only once this environment is healthy on the new version"
@@ -758,6 +833,7 @@ FACTS = (
     "infra.applied",
     "announce.announced",
     "deploy.released",
+    "change.merged",
 )
 FactName = Literal[
     "build.green",
@@ -767,6 +843,7 @@ FactName = Literal[
     "infra.applied",
     "announce.announced",
     "deploy.released",
+    "change.merged",
     "deps.build.green",
     "deps.docs.current",
     "deps.release.published",
@@ -774,6 +851,7 @@ FactName = Literal[
     "deps.infra.applied",
     "deps.announce.announced",
     "deps.deploy.released",
+    "deps.change.merged",
 ]
 
 

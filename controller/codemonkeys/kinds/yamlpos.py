@@ -47,7 +47,7 @@ class Document:
         start: Pos | None = None,
         keys: dict[Path, Pos] | None = None,
         values: dict[Path, Pos] | None = None,
-        text: str | None = None,
+        text: str | Callable[[], str] | None = None,
         index: int = 0,
     ):
         self.file, self.data = file, data
@@ -67,7 +67,8 @@ class Document:
     def _materialize(self) -> None:
         if self._keys is not None:
             return
-        docs, _ = load_yaml(self._text or "", self.file)
+        text = self._text() if callable(self._text) else self._text
+        docs, _ = load_yaml(text or "", self.file)
         doc = docs[self._index]
         self._start, self._keys, self._values = doc.start, doc.keys, doc.values
         pending, self._pending = self._pending, []

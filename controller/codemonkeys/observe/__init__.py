@@ -20,6 +20,14 @@ from codemonkeys.facets import FACETS, Registry
 from codemonkeys.facets.release import fleet_packages
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe.git import fetch_git, parse_git
+from codemonkeys.observe.gitcache import (
+    GitFactsCache,
+    facts_key,
+    mark_synced,
+    mirror_current,
+    packages_digest,
+    source_refs,
+)
 from codemonkeys.observe.oracle import with_public_api
 from codemonkeys.registries.http import RegistryHttp
 from codemonkeys.repos import GitError, mirror_path, sync_mirror
@@ -47,6 +55,7 @@ class Observer:
         self._guard = threading.Lock()
         self._locks: dict[Any, threading.Lock] = {}
         self._once: dict[Any, Any] = {}
+        self.git_facts = GitFactsCache(desired.state_dir)
 
     @property
     def state_dir(self) -> Path:
@@ -77,21 +86,37 @@ class Observer:
         return value
 
     def observe_git(self, name: str, api: bool = True) -> GitFacts | Unknown:
-        """Sync the product's mirror (once per repository and run) and parse its git state (with the
-        public API's fingerprint for docs, unless ``api`` is False)."""
+        """Sync the product's mirror (once per repository and run; not at all when a local source's refs
+        are those it was synced from) and parse its git state (with the public API's fingerprint for
+        docs, unless ``api`` is False); facts read under the same refs and spec are reused
+        (``observe.gitcache``)."""
         product = self.desired.products[name]
         url = self.desired.repo_location(name)
         mirror = mirror_path(self.state_dir, url)
         try:
-            self.once(("mirror", url), lambda: sync_mirror(url, mirror))
+            self.once(("mirror", url), lambda: self._sync(url, mirror))
             packages = self.once("fleet-packages", lambda: fleet_packages(self.desired.products))
+            digest = self.once("fleet-packages-digest", lambda: packages_digest(packages))
+            key = facts_key(mirror, product.model_dump_json(), digest, api)
+            kept = self.git_facts.get(name, key)
+            if kept is not None:
+                return kept
             git = parse_git(product, fetch_git(product, mirror), packages)
             if api and product.spec.docs is not None and git.docs_inputs is not None:
                 git = with_public_api(self, name, mirror, git)
+            self.git_facts.put(name, key, git)
             return git
         except (GitError, OSError) as exc:
             msg = exc.stderr if isinstance(exc, GitError) else str(exc)
             return Unknown(error=f"git: cannot read {product.spec.source.branch!r} of {url}: {msg}")
+
+    @staticmethod
+    def _sync(url: str, mirror: Path) -> None:
+        source = source_refs(url)  # read before the fetch: a push meanwhile shows at the next check
+        if mirror_current(mirror, source):
+            return
+        sync_mirror(url, mirror)
+        mark_synced(mirror, source)
 
     def observe_product(self, name: str) -> ProductFacts:
         """Every fact of one product: git first, then each wanted facet's observer."""

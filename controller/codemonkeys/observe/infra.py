@@ -86,9 +86,11 @@ def observe_infra(run, name: str, git: GitFacts | Unknown) -> InfraFacts | Unkno
     tf = product.spec.infra.terraform
     state_dir = run.state_dir.resolve()
     idir = infra_dir(state_dir, name)
-    env, missing = terraform_env(dict(run.context.tool_env()), tf, idir)
+    env, missing = terraform_env(
+        dict(run.context.tool_env()), tf, idir, run.context.secrets.at(run.desired.root)
+    )
     if missing:
-        return Unknown(error=f"infra: secret variable {missing[0]} is not set")
+        return Unknown(error=f"infra: {missing[0]}")
     secrets = [env[f"TF_VAR_{v}"] for v in tf.secret_vars]
     work = state_dir / "work"
     work.mkdir(parents=True, exist_ok=True)

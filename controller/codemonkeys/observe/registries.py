@@ -16,10 +16,18 @@ def observe_release(run: Observer, name: str, git: GitFacts | Unknown) -> dict[s
     """Registry name -> the versions found there (``Unknown`` with the reason when it cannot be read)."""
     product = run.desired.products[name]
     out: dict[str, RegistryFacts | Unknown] = {}
+    secrets = run.context.secrets.at(run.desired.root)
     for pub in product.spec.release.publish if product.spec.release else []:
         reg = run.desired.fleet.spec.registries[pub.registry]
         root = run.desired.registry_path(pub.registry) if reg.type is RegistryType.FILE else None
         out[pub.registry] = observe_registry(
-            reg, pub.registry, product.spec.language, pub.package, run.context.env, run.http, file_root=root
+            reg,
+            pub.registry,
+            product.spec.language,
+            pub.package,
+            run.context.env,
+            run.http,
+            file_root=root,
+            secrets=secrets,
         )
     return out

@@ -35,6 +35,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
 from codemonkeys.oracle.fingerprint import api_fingerprint
@@ -161,7 +162,10 @@ def session_factory(target: StoreTarget) -> sessionmaker:
         engine = create_engine(target) if isinstance(target, str) else target
         factory = sessionmaker(bind=engine, expire_on_commit=False)
     if engine is not None:
-        OracleBase.metadata.create_all(engine)
+        try:
+            OracleBase.metadata.create_all(engine)
+        except DatabaseError:  # another process or thread created them at the same moment: now they exist
+            OracleBase.metadata.create_all(engine)
     return factory
 
 

@@ -55,24 +55,42 @@ class PolicyInput:
     # when the constitution has budgets, so the decision is a function of its inputs in any call order.
     earlier: Sequence[HistoryEntry] = ()
 
+    # The product's metadata as JSON (``product_json``), when the caller has it: the planner encodes
+    # each product's once for all of its actions.
+    product_json: str | None = None
+
     def input_hash(self) -> str:
-        """A stable hash of everything the decision depends on (the decision log keys on it)."""
+        """A stable hash of everything the decision depends on (the decision log keys on it): SHA-256 of
+        the canonical JSON (sorted keys, no spaces) of the action, its product's metadata, the facts,
+        the time, the fleet, revision, fingerprint, approvers and the earlier allowed actions."""
         doc = {
             "action": self.action_id,
-            "kind": self.kind,
-            "params": self.params,
-            "product": self.product.metadata.model_dump(mode="json"),
-            "facts": dict(sorted(self.facts.items())),
-            "now": self.now.isoformat(),
-            "fleet": self.fleet,
-            "revision": self.revision,
-            "fingerprint": self.product_fingerprint,
             "approvals": sorted(a.approver for a in self.approvals),
+            "facts": self.facts,
+            "fingerprint": self.product_fingerprint,
+            "fleet": self.fleet,
+            "kind": self.kind,
+            "now": self.now.isoformat(),
+            "params": self.params,
+            "revision": self.revision,
         }
         if self.earlier:
             doc["earlier"] = sorted(f"{e.kind}:{e.product}:{e.action_id}" for e in self.earlier)
-        blob = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
+        # "product" sorts between "params" and "revision", the last key: splice its JSON in before the
+        # last `,"revision":` (inside a JSON string those quotes would be escaped).
+        blob = _ENCODE(doc)
+        at = blob.rindex(',"revision":')
+        product = self.product_json or metadata_json(self.product)
+        blob = f'{blob[:at]},"product":{product}{blob[at:]}'
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
+
+def metadata_json(product: Product) -> str:
+    """A product's metadata as the canonical JSON ``PolicyInput.input_hash`` hashes."""
+    return _ENCODE(product.metadata.model_dump(mode="json"))
 
 
 class Effect(IntEnum):

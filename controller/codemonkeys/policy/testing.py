@@ -4,6 +4,8 @@ A test file (YAML) names a constitution file and lists cases; each case is an ac
 time, optional approvals and journal history, and the expected verdict (and deciding rule)::
 
     constitution: ../default.yaml          # relative to the test file
+    overlays: [acme.yaml]                  # optional: company overlays (constitution.d/<company>.yaml),
+                                           # each for the company its file is named after
     products:                              # optional, referenced by name from cases
       lib: {name: lib, company: acme, labels: {tier: library}}
     cases:
@@ -26,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from codemonkeys.kinds.loader import load_constitution
+from codemonkeys.kinds.loader import load_constitution, load_overlay
 from codemonkeys.kinds.models import Product, parse_duration
 from codemonkeys.policy.cel import check_condition
 from codemonkeys.policy.gate import Gate, PolicyInput
@@ -95,19 +97,28 @@ def run_file(path: Path) -> list[CaseResult]:
     if constitution is None:
         detail = "; ".join(str(d) for d in diags)
         return [CaseResult(str(path), "(load constitution)", False, detail)]
+    overlays: list = []
+    for item in doc.get("overlays") or []:
+        overlay_path = (path.parent / str(item)).resolve()
+        fleet_ids = {r.id for r in constitution.spec.rules}
+        rules, diags = load_overlay(overlay_path, fleet_ids, check_condition)
+        if rules is None:
+            detail = "; ".join(str(d) for d in diags) or f"cannot load {overlay_path}"
+            return [CaseResult(str(path), f"(load overlay {item})", False, detail)]
+        overlays.extend(rules)
     named = doc.get("products") or {}
     results = []
     for i, case in enumerate(doc.get("cases") or []):
         name = str(case.get("name") or f"case {i + 1}") if isinstance(case, dict) else f"case {i + 1}"
         try:
-            results.append(_run_case(path, case, constitution, named))
+            results.append(_run_case(path, case, constitution, named, tuple(overlays)))
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             what = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
             results.append(CaseResult(str(path), name, False, f"malformed case: {what}"))
     return results
 
 
-def _run_case(path: Path, case: dict, constitution, named: dict) -> CaseResult:
+def _run_case(path: Path, case: dict, constitution, named: dict, overlays: tuple = ()) -> CaseResult:
     unknown = set(case) - CASE_KEYS
     if unknown:
         return CaseResult(str(path), str(case.get("name")), False, f"unknown keys: {sorted(unknown)}")
@@ -115,7 +126,9 @@ def _run_case(path: Path, case: dict, constitution, named: dict) -> CaseResult:
     product = _product(case.get("product", "test-product"), named)
     now = _now(case.get("now"))
     gate = Gate(
-        constitution, history=[_history_entry(h, product, named, now) for h in case.get("history") or []]
+        constitution,
+        history=[_history_entry(h, product, named, now) for h in case.get("history") or []],
+        overlays=overlays,
     )
     decision = gate.decide(
         PolicyInput(

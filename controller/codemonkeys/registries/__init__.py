@@ -5,7 +5,8 @@ the same clients to verify what they published, and the ``file`` layout to write
 
 ``observe_registry`` picks the observer by ``registry.type`` (``file``, ``pypi``, ``npm``, ``crates``,
 ``oci``), resolves the credentials the fleet names (``usernameEnv`` / ``passwordEnv`` / ``tokenEnv``
-are names of environment variables, read from ``env``), and turns every failure into an ``Unknown``
+are names of environment variables, read from ``env``; ``username`` / ``password`` / ``token`` are
+``{secretRef: NAME}``, resolved through ``secrets``), and turns every failure into an ``Unknown``
 fact naming the registry. It never raises for a registry problem; the Observer calls it once per
 (product, registry) with the run's shared ``RegistryHttp``.
 """
@@ -17,13 +18,15 @@ from pathlib import Path
 
 import httpx
 
-from codemonkeys.kinds.models import Credentials, Language, Registry, RegistryType
+from codemonkeys.context import Secrets
+from codemonkeys.kinds.models import Credentials, Language, Registry, RegistryType, SecretRef
 from codemonkeys.registries.crates import observe_crates
 from codemonkeys.registries.file import observe_file_registry
 from codemonkeys.registries.http import Auth, RegistryError, RegistryHttp, redact
 from codemonkeys.registries.npm import observe_npm
 from codemonkeys.registries.oci import observe_oci
 from codemonkeys.registries.pypi import observe_pypi
+from codemonkeys.secrets import SecretError
 from codemonkeys.vocab.facts import RegistryFacts, Unknown
 
 HttpObserver = Callable[[RegistryHttp, str, str, Auth | None], RegistryFacts]
@@ -36,23 +39,29 @@ HTTP_OBSERVERS: dict[RegistryType, HttpObserver] = {
 }
 
 
-def resolve_auth(credentials: Credentials | None, env: Mapping[str, str]) -> Auth | None:
-    """The secrets behind the environment variable names; ``RegistryError`` if a named one is unset."""
+def resolve_auth(
+    credentials: Credentials | None, env: Mapping[str, str], secrets: Secrets | None = None
+) -> Auth | None:
+    """The credentials' values: environment variables by name, ``{secretRef: NAME}`` through ``secrets``
+    (the fleet's provider), plain user names as written; ``RegistryError`` naming the variable or the
+    secret that cannot be had."""
     if credentials is None:
         return None
     values: dict[str, str | None] = {}
-    for part, var in (
-        ("username", credentials.username_env),
-        ("password", credentials.password_env),
-        ("token", credentials.token_env),
-    ):
-        if var is None:
-            values[part] = None
-            continue
-        value = env.get(var)
-        if not value:
-            raise RegistryError(f"credentials: environment variable {var} ({part}) is not set")
-        values[part] = value
+    for part, (var, value) in credentials.parts().items():
+        if var is not None:
+            if not env.get(var):
+                raise RegistryError(f"credentials: environment variable {var} ({part}) is not set")
+            values[part] = env[var]
+        elif isinstance(value, SecretRef):
+            if secrets is None:
+                raise RegistryError(f"credentials ({part}): secret {value.secret_ref}: no secret provider")
+            try:
+                values[part] = secrets.refs.require(value.secret_ref)
+            except SecretError as exc:
+                raise RegistryError(f"credentials ({part}): {exc}") from None
+        else:
+            values[part] = value
     auth = Auth(**values)
     return auth if auth.authorization() else None
 
@@ -65,11 +74,12 @@ def observe_registry(
     env: Mapping[str, str],
     client: RegistryHttp | None,
     file_root: Path | None = None,
+    secrets: Secrets | None = None,
 ) -> RegistryFacts | Unknown:
     """The versions of ``package`` on the registry named ``name``, or ``Unknown`` with the reason.
 
     ``file_root`` is the resolved directory of a ``file`` registry (``DesiredState.registry_path``);
-    ``client`` is needed for every other type.
+    ``client`` is needed for every other type; ``secrets`` resolves ``{secretRef: NAME}`` credentials.
     """
     where = f"registry {name!r}"
     if registry.type is RegistryType.FILE:
@@ -86,7 +96,7 @@ def observe_registry(
         return Unknown(error=f"{where}: a {registry.type.value} registry needs a url and an HTTP client")
     auth: Auth | None = None
     try:
-        auth = resolve_auth(registry.credentials, env)
+        auth = resolve_auth(registry.credentials, env, secrets)
         return observer(client, registry.url, package, auth)
     except RegistryError as exc:
         return Unknown(error=redact(f"{where}: {exc}", auth.secrets() if auth else ()))

@@ -171,20 +171,32 @@ class RegistryHttp:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     limiter: RateLimiter = field(init=False)
-    client: httpx.Client = field(init=False)
+    _client: httpx.Client | None = field(init=False, default=None)
+    _client_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.rate, self.burst, clock=self.clock, sleep=self.sleep)
-        self.client = httpx.Client(
-            transport=self.transport,
-            timeout=httpx.Timeout(self.timeout),
-            follow_redirects=True,  # httpx drops Authorization when a redirect leaves the origin
-            headers={"User-Agent": USER_AGENT},
-        )
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client, made on first use: its TLS context costs ~0.1 s (the CA bundle), which a run
+        observing only local registries never pays."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    transport=self.transport,
+                    timeout=httpx.Timeout(self.timeout),
+                    follow_redirects=True,  # httpx drops Authorization when a redirect leaves the origin
+                    headers={"User-Agent": USER_AGENT},
+                )
+            return self._client
 
     def close(self) -> None:
-        """Close the underlying HTTP client and its connections."""
-        self.client.close()
+        """Close the underlying HTTP client and its connections (if one was made)."""
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
     def __enter__(self) -> RegistryHttp:
         return self

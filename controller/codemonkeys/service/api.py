@@ -1,16 +1,21 @@
 """The controller's HTTP API (FastAPI), bound to 127.0.0.1 by default.
 
-Read endpoints are open; write endpoints (reconcile) need ``Authorization: Bearer <token>``; the git
-webhook is authenticated by its HMAC-SHA256 signature, the Jenkins notification endpoint by the token
-(as a bearer header or ``?token=``). The OpenAPI schema is at /openapi.json.
+Access by role (service/auth.py): read endpoints (``/api/...``, ``/events``) are open without a tokens
+file (the controller then listens on loopback only) and need a viewer with one; reconcile needs an admin
+(``Authorization: Bearer <token>`` or a dashboard session with its CSRF header). The git webhook is
+authenticated by its HMAC-SHA256 signature, the Jenkins notification endpoint by an admin token (as a
+bearer header or ``?token=``). ``/healthz``, ``/readyz`` and ``/metrics`` stay open. The OpenAPI schema
+is at /openapi.json.
 """
 
 from __future__ import annotations
 
-import hmac
+import time
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
 
+from codemonkeys.service.auth import Access, Guard, Principal, Role, Sessions
 from codemonkeys.service.controller import Controller
 from codemonkeys.service.dashboard import add_dashboard
 from codemonkeys.service.search import add_search
@@ -23,16 +28,7 @@ from codemonkeys.service.webhooks import (
     verify_signature,
 )
 
-
-def require_token(ctl: Controller, request: Request, query_token: str | None = None) -> None:
-    """401 unless the request carries the controller's API token (bearer header or ``?token=``)."""
-    expected = ctl.config.api_token
-    if not expected:
-        raise HTTPException(401, "write endpoints are disabled: start the controller with an API token")
-    header = request.headers.get("authorization", "")
-    given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else (query_token or "")
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(401, "missing or wrong token")
+READ_PREFIXES = ("/api/", "/events")
 
 
 def product_doc(ctl: Controller, name: str) -> dict:
@@ -44,13 +40,29 @@ def product_doc(ctl: Controller, name: str) -> dict:
     return {**doc, "failures": ctl.queue.failures(name), "last_reconcile": state.__dict__ if state else None}
 
 
-def create_app(ctl: Controller) -> FastAPI:
-    """The controller's HTTP API: health, metrics, products, runs, audit, reconcile, webhooks, dashboard."""
+def create_app(ctl: Controller, access: Access | None = None) -> FastAPI:
+    """The controller's HTTP API: health, metrics, products, runs, audit, reconcile, webhooks, dashboard.
+    ``access`` names the callers (default: the controller's API token as the one admin)."""
     app = FastAPI(title="Code Monkeys controller", version="1", description=__doc__)
+    if access is None:
+        access = Access(
+            [(ctl.config.api_token, Principal("admin", Role.admin))] if ctl.config.api_token else []
+        )
+    guard = Guard(access, Sessions(time.monotonic))
+
+    @app.middleware("http")
+    async def readers_only(request: Request, call_next):
+        if request.method in ("GET", "HEAD") and request.url.path.startswith(READ_PREFIXES):
+            try:
+                guard.read(request)
+            except HTTPException as exc:
+                return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return await call_next(request)
+
     _read_routes(app, ctl)
-    _write_routes(app, ctl)
-    _hook_routes(app, ctl)
-    add_dashboard(app, ctl)
+    _write_routes(app, ctl, guard)
+    _hook_routes(app, ctl, guard)
+    add_dashboard(app, ctl, guard)
     add_search(app, ctl)
     return app
 
@@ -89,17 +101,18 @@ def _read_routes(app: FastAPI, ctl: Controller) -> None:
         return ctl.session.audit(product=product, limit=limit)
 
 
-def _write_routes(app: FastAPI, ctl: Controller) -> None:
+def _write_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
     @app.post("/api/products/{name}/reconcile", status_code=202)
     def reconcile(name: str, request: Request) -> dict:
-        require_token(ctl, request)
-        if name not in ctl.desired.products:
+        product = ctl.desired.products.get(name)
+        guard.write(request, Role.admin, product.metadata.company if product else None)
+        if product is None:
             raise HTTPException(404, f"no product {name!r}")
         ctl.queue.add(name, "api request")
         return {"queued": name}
 
 
-def _hook_routes(app: FastAPI, ctl: Controller) -> None:
+def _hook_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
     @app.post("/hooks/git", status_code=202)
     async def git_hook(request: Request) -> dict:
         body = await request.body()
@@ -121,7 +134,7 @@ def _hook_routes(app: FastAPI, ctl: Controller) -> None:
 
     @app.post("/hooks/jenkins", status_code=202)
     async def jenkins_hook(request: Request, token: str | None = None) -> dict:
-        require_token(ctl, request, token)
+        guard.write(request, Role.admin, query_token=token)
         try:
             event = parse_jenkins_notification(await request.body())
         except WebhookError as exc:

@@ -12,6 +12,11 @@ library call as any front end (``FleetSession.reconcile``: plan, apply, refresh;
 
 SIGTERM / SIGINT stop the queue, let the action in flight finish, journal the rest as interrupted and
 exit 0. After a kill -9, the next start marks the dead run interrupted and converges from observation.
+
+With ``workers`` (``--workers N``, the fleet's state on PostgreSQL) the queue is the database's
+(``service/workers.py``): any number of processes on any machines share it, each running N reconciles at
+once; the timers' fleet-wide duties (resync, approvals, stalled-job recovery, pruning old jobs) run in
+the one elected process (``service/election.py``).
 """
 
 from __future__ import annotations
@@ -31,9 +36,11 @@ from codemonkeys.engine import FleetBusy
 from codemonkeys.kinds.loader import STATE_DIR
 from codemonkeys.load import load_fleet
 from codemonkeys.repos import GitError
+from codemonkeys.service.events import EventBus
 from codemonkeys.service.fleetsource import RemoteFleet
 from codemonkeys.service.metrics import Metrics
 from codemonkeys.service.queue import WorkQueue
+from codemonkeys.service.workers import process_label
 
 log = logging.getLogger("codemonkeys.controller")
 
@@ -52,6 +59,11 @@ class ControllerConfig:
     min_interval: float = 0.05  # overall rate limit: at least this long between two reconciles
     watch: bool = True
     remote: RemoteFleet | None = None  # follow a fleet repo by URL: fetched every interval and on push hooks
+    workers: int | None = None  # reconciles at once on the database's job queue (PostgreSQL); None: embedded
+    heartbeat: float = 5.0  # seconds between a worker's heartbeats (jobs of a silent worker are recovered)
+    stalled_after: float = 20.0  # a worker silent this long is dead: its jobs are queued again
+    dependency_delay: float = 1.0  # a job whose dependencies are being reconciled is deferred this long
+    job_retention_hours: int = 24  # finished jobs older than this are deleted
 
 
 @dataclass
@@ -78,13 +90,20 @@ class Controller:
         self.stop = threading.Event()
         self.fleet_pushed = threading.Event()  # a push webhook for the fleet repo itself
         self.metrics = Metrics()
+        self.events = EventBus()  # live updates for the dashboard (service/events.py)
+        self.paused: set[str] = set()  # suspended from the dashboard / API by an admin (this process)
         session, diags = FleetSession.load(config.fleet, context)
         if session is None:
             raise ValueError("the fleet is invalid:\n" + "\n".join(str(d) for d in diags))
         self.session = session
-        self.queue = WorkQueue(
-            self._dependencies(), config.backoff_base, config.backoff_cap, config.min_interval
-        )
+        self.label = process_label()
+        self.jobs = self.election = None
+        if config.workers:
+            self.queue = self._distributed(config.workers)
+        else:
+            self.queue = WorkQueue(
+                self._dependencies(), config.backoff_base, config.backoff_cap, config.min_interval
+            )
         self.products: dict[str, ProductState] = {name: ProductState() for name in self.desired.products}
         self.ready = threading.Event()
         self._next_resync: dict[str, float] = {}
@@ -102,6 +121,32 @@ class Controller:
     def store(self):
         """The fleet's state store."""
         return self.session.store
+
+    def _distributed(self, workers: int):
+        """The database's job queue, this process's workers and its place in the election."""
+        from codemonkeys.service.election import Election
+        from codemonkeys.service.workers import JobQueue, WorkerSet, conninfo_of
+        from codemonkeys.store.jobqueue import job_queue_ready
+
+        if not self.store.shared:
+            raise ValueError(
+                "--workers needs the fleet's state on PostgreSQL (spec.state.url); with SQLite one "
+                "controller process runs with its in-memory queue (leave --workers out)"
+            )
+        if not job_queue_ready(self.store.engine):
+            raise ValueError("the state database has no job queue tables: run `cmctl db upgrade`")
+        conninfo = conninfo_of(self.store.engine)
+        queue = JobQueue(conninfo, digest=lambda: self.desired.digest)
+        c = self.config
+        self.jobs = WorkerSet(conninfo, workers, self._run_job, c.heartbeat, c.stalled_after)
+        host, _, pid = self.label.rpartition(":")
+        self.election = Election(
+            conninfo,
+            name=lambda: f"{host} {pid} w{self.jobs.worker_id or '-'} c{workers}",
+            interval=min(1.0, c.heartbeat),
+            on_change=lambda on: self.metrics.elected.labels(worker=self.label).set(1 if on else 0),
+        )
+        return queue
 
     def _dependencies(self) -> dict[str, list[str]]:
         return {name: list(p.spec.depends_on) for name, p in self.desired.products.items()}
@@ -135,10 +180,14 @@ class Controller:
 
     def reconcile(self, product: str) -> bool:
         """Reconcile one product (plan, apply what is allowed, refresh); never raises. Returns success."""
+        return self._reconcile(product)[0]
+
+    def _reconcile(self, product: str) -> tuple[bool, str]:
         state = self.products.setdefault(product, ProductState())
         started = time.monotonic()
-        if product not in self.desired.products:
-            return True  # removed from the fleet while queued
+        if product not in self.desired.products or product in self.paused:
+            return True, "removed"  # removed from the fleet while queued, or suspended by an admin
+        self.events.publish("reconcile.started", product=product)
         outcome, run_id, ok = "in_sync", None, True
         try:
             done = self.session.reconcile(product, parallelism=self.config.parallelism, stop=self.stop)
@@ -157,7 +206,53 @@ class Controller:
             log.exception("reconcile of %s crashed", product)
             outcome, ok = f"error: {type(exc).__name__}", False
         self._record(product, state, outcome, ok, run_id, time.monotonic() - started)
-        return ok
+        return ok, outcome
+
+    def _run_job(self, job) -> None:
+        """A reconcile job taken from the database's queue (``service/workers.py``): wait while a
+        dependency is being reconciled, reconcile, then requeue as the outcome says (a follow-up, a
+        backoff after a failure, a short delay when another process's apply holds a product)."""
+        labels = {"worker": self.label}
+        self.metrics.start_latency.labels(**labels).observe(max(0.0, time.time() - job.enqueued_at))
+        self.metrics.jobs_running.labels(**labels).inc()
+        try:
+            if job.digest and job.digest != self.desired.digest:
+                self._refresh_fleet()
+            deps = self.session.closure(job.product) if job.product in self.desired.products else set()
+            busy = self.queue.dependencies_busy(deps)
+            if busy:
+                self.metrics.lock_waits.labels(reason="dependency", **labels).inc()
+                self.queue.add(
+                    job.product, f"waiting for {busy[0]}", self.config.dependency_delay, job.failures
+                )
+                return
+            ok, outcome = self._reconcile(job.product)
+            if outcome == "busy" or self.stop.is_set():
+                if outcome == "busy":
+                    self.metrics.lock_waits.labels(reason="apply lock", **labels).inc()
+                why = "a product of its plan was locked" if outcome == "busy" else "interrupted by a stop"
+                self.queue.add(job.product, why, self.config.dependency_delay, job.failures)
+            elif ok:
+                self.queue.set_failures(job.product, 0)
+            else:
+                n = job.failures + 1
+                self.queue.set_failures(job.product, n)
+                delay = min(self.config.backoff_cap, self.config.backoff_base * 2 ** (n - 1))
+                self._backoff(job.product, delay)
+                self.queue.add(job.product, "retry after failure", delay, n)
+        finally:
+            self.metrics.jobs_running.labels(**labels).dec()
+
+    def _refresh_fleet(self) -> None:
+        """A job was queued by a process that has a newer fleet: load ours again (no products queued)."""
+        if self.config.remote is not None:
+            try:
+                self.config.remote.sync()
+            except GitError:
+                return
+        desired, _ = load_fleet(self.config.fleet)
+        if desired is not None and desired.digest != self.desired.digest:
+            self.session = FleetSession(desired, self.session.store, self.context)
 
     def _observe_metrics(self, done) -> None:
         if done.unknown_facets:
@@ -181,6 +276,7 @@ class Controller:
             self.metrics.last_success.labels(product=product).set(time.time())
         self.metrics.reconciles.labels(result="ok" if ok else "failed").inc()
         event = {"event": "reconcile", "product": product, "outcome": outcome, "ok": ok}
+        self.events.publish("reconcile.finished", product=product, outcome=outcome, ok=ok, run=run_id)
         log.info(json.dumps({**event, "duration": round(duration, 3), "run": run_id}))
 
     # --- loops ----------------------------------------------------------------------------------
@@ -226,13 +322,36 @@ class Controller:
             self.reload("fleet repo changed (poll)")
 
     def _timers(self) -> None:
+        """The timer loop; an error of one tick (the database away) is logged and the next tick runs."""
+        while not self.stop.is_set():
+            try:
+                self._timer_loop()
+            except Exception as exc:
+                log.error(json.dumps({"event": "timers.error", "error": type(exc).__name__}))
+                self.stop.wait(1.0)
+
+    def _timer_loop(self) -> None:
         next_fleet_poll = time.monotonic() + self.config.interval
+        next_recovery = next_prune = next_gauges = 0.0
         while not self.stop.wait(0.5):
             now = time.monotonic()
             if not self.config.watch and (now >= next_fleet_poll or self.fleet_pushed.is_set()):
                 self.fleet_pushed.clear()
                 next_fleet_poll = now + self.config.interval
                 self._poll_fleet()
+            if self.election is not None:
+                if now >= next_gauges:
+                    next_gauges = now + 2.0
+                    self._queue_gauges()
+                if not self.election.elected.is_set():
+                    self._next_resync.clear()  # the elected process schedules resyncs
+                    continue
+                if now >= next_recovery:
+                    next_recovery = now + max(1.0, self.config.heartbeat)
+                    self._recover_stalled()
+                if now >= next_prune:
+                    next_prune = now + 3600
+                    self.queue.remove_old_jobs(self.config.job_retention_hours)
             for name in list(self.desired.products):
                 due = self._next_resync.get(name)
                 if due is None or now >= due:
@@ -244,6 +363,20 @@ class Controller:
                 if approval.id > self._approvals_seen:
                     self._approvals_seen = approval.id
                     self.queue.add(approval.product, f"approved by {approval.approver}")
+
+    def _queue_gauges(self) -> None:
+        try:
+            depth, age = self.queue.backlog()
+        except Exception:  # the database is away: the workers reconnect, the gauges wait
+            return
+        self.metrics.queue_depth.set(depth)
+        self.metrics.queue_age.set(age)
+
+    def _recover_stalled(self) -> None:
+        """Queue again the jobs of workers whose heartbeat stopped (elected process only)."""
+        for product, what in self.queue.recover_stalled(self.config.stalled_after):
+            self.metrics.recovered.labels(result=what).inc()
+            log.warning(json.dumps({"event": "job.recovered", "product": product, "as": what}))
 
     def _watch(self) -> None:
         from watchfiles import watch
@@ -267,7 +400,12 @@ class Controller:
         """Queue every product and start the worker, the timers and (unless polling) the watcher."""
         for name in self.desired.products:
             self.queue.add(name, "startup")
-        loops = [self._worker, self._timers] + ([self._watch] if self.config.watch else [])
+        loops = [self._timers] + ([self._watch] if self.config.watch else [])
+        if self.jobs is not None:
+            self.jobs.start()
+            self.election.start()
+        else:
+            loops.insert(0, self._worker)
         for fn in loops:
             t = threading.Thread(target=fn, name=f"cm-{fn.__name__.strip('_')}", daemon=True)
             t.start()
@@ -277,10 +415,15 @@ class Controller:
     def shutdown(self, timeout: float = 60.0) -> None:
         """Stop taking work; the action in flight finishes; the rest is journaled as interrupted."""
         self.stop.set()
-        self.queue.close()
         deadline = time.monotonic() + timeout
+        if self.jobs is not None:
+            self.election.stop()
+            self.jobs.stop(timeout)  # jobs in flight requeue what they could not finish
+        self.queue.close()
         for t in self._threads:
             t.join(timeout=max(0.1, deadline - time.monotonic()))
+        if self.jobs is not None:
+            self.queue.dispose()
 
     def run_once(self) -> bool:
         """Reconcile every product once (dependencies first) and return whether all went well."""

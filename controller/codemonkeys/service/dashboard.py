@@ -1,124 +1,99 @@
 """The fleet dashboard, served by the controller at ``/``: a page of vanilla JavaScript (no framework, no
 build step, no CDN: every asset is a file of this package) over JSON endpoints that call only
-``api.FleetSession``.
+``api.FleetSession``, kept current by Server-Sent Events (``/events``, service/events.py).
 
-Reading is open like the rest of the read API. Approving a held action needs the controller's API token:
-either ``Authorization: Bearer <token>`` (scripts), or a browser session: ``POST /ui/login`` with the
-token in the JSON body sets an HttpOnly, SameSite=Strict cookie (Secure over https) holding a random
-session id, never the token; every write from a session must also carry the session's CSRF token in the
-``X-CSRF-Token`` header (read from ``GET /ui/session``, same-origin only). Tokens never appear in URLs,
-pages or logs. The approver's name is declared with the approval (like ``cmctl approve --as``) and
-checked against the constitution's approvers; the approval is audited under that name.
+Views (hash routes of one page): the fleet grid (products x facets, filters, summary counts, needs
+attention first), a product (desired vs observed, explain, the next actions with verdicts and predicted
+durations, the last journaled attempts with their logs, heal patches, run history, audit), approvals
+(every held action, approve / reject with a comment), changes (cross-repo change proposals per product:
+state, diff, the rule that denied or held them; an admin drops one: service/dashboard_changes.py),
+swarm (signatures, templates, predictions, conflicts, flaky builds, slowdowns), runs, and the audit log
+with its hash chain's verification.
+
+Access (service/auth.py): reading is open on loopback without a tokens file, else it needs a viewer.
+Approving and rejecting need an approver of the product's company (the constitution's approvers are
+checked by the caller's name, as ``cmctl approve --as``); reconcile, suspend and resume need an admin.
+A browser signs in with its token (``POST /ui/login``): an HttpOnly, SameSite=Strict cookie (Secure over
+https) holds a random session id, never the token; every write from a session must carry the session's
+CSRF token in ``X-CSRF-Token`` (read from ``GET /ui/session``, same-origin only). Tokens never appear in
+URLs, pages or logs.
 """
 
 from __future__ import annotations
 
-import hmac
-import secrets
-import threading
+import hashlib
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from codemonkeys.api import ApiError, SelectorError
+from codemonkeys.service.auth import COOKIE, Guard, Role
 from codemonkeys.service.controller import Controller
+from codemonkeys.service.dashboard_changes import add_change_routes
+from codemonkeys.service.events import stream
+from codemonkeys.vocab.plan import Verdict
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"app.js": "text/javascript", "app.css": "text/css"}
-COOKIE = "cm_session"
+LOG_TAIL = 20_000  # characters of a journaled log shown on a product page
+KEPT_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".webm": "video/webm", ".zip": "application/zip"}
 
 
 class Login(BaseModel):
-    """The sign-in form: the controller's API token."""
+    """The sign-in form: a token."""
 
-    token: str
+    token: str = Field(min_length=1, max_length=512)
 
 
 class Approval(BaseModel):
-    """An approval from the dashboard: who approves, and why."""
+    """An approval or rejection from the dashboard. Only the legacy API token, which names nobody, may
+    declare who approves (like ``cmctl approve --as``); a named token approves as itself."""
 
-    approver: str = Field(min_length=1, max_length=80)
+    approver: str | None = Field(None, min_length=1, max_length=80)
     comment: str = Field("", max_length=2000)
 
 
-class Sessions:
-    """Browser sessions in memory: random session id -> CSRF token (gone when the controller restarts)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._csrf: dict[str, str] = {}
-
-    def open(self) -> tuple[str, str]:
-        """A new session: (session id, CSRF token)."""
-        sid, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        with self._lock:
-            self._csrf[sid] = csrf
-        return sid, csrf
-
-    def csrf(self, sid: str | None) -> str | None:
-        """The CSRF token of session ``sid`` (None if there is no such session)."""
-        with self._lock:
-            return self._csrf.get(sid or "")
-
-    def close(self, sid: str | None) -> None:
-        """Forget session ``sid``."""
-        with self._lock:
-            self._csrf.pop(sid or "", None)
-
-
-def token_ok(ctl: Controller, given: str) -> bool:
-    """Whether ``given`` is the controller's API token (constant time; False when none is configured)."""
-    expected = ctl.config.api_token
-    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def authorise_write(ctl: Controller, sessions: Sessions, request: Request) -> None:
-    """401 unless the request carries the bearer token, or a session cookie with its CSRF header (403)."""
-    header = request.headers.get("authorization", "")
-    if header.startswith("Bearer "):
-        if token_ok(ctl, header.removeprefix("Bearer ").strip()):
-            return
-        raise HTTPException(401, "wrong token")
-    csrf = sessions.csrf(request.cookies.get(COOKIE))
-    if csrf is None:
-        raise HTTPException(401, "sign in with the controller's API token first")
-    given = request.headers.get("x-csrf-token", "")
-    if not hmac.compare_digest(given.encode(), csrf.encode()):
-        raise HTTPException(403, "missing or wrong CSRF token")
-
-
-def add_dashboard(app: FastAPI, ctl: Controller) -> None:
-    """Mount the dashboard page, its assets, its sign-in and its JSON endpoints on ``app``."""
-    sessions = Sessions()
-    _page_routes(app, ctl, sessions)
+def add_dashboard(app: FastAPI, ctl: Controller, guard: Guard) -> None:
+    """Mount the dashboard page, its assets, its sign-in, its events and its JSON endpoints on ``app``."""
+    _page_routes(app, ctl, guard)
     _data_routes(app, ctl)
-    _approve_route(app, ctl, sessions)
+    _swarm_routes(app, ctl)
+    _approval_routes(app, ctl, guard)
+    _admin_routes(app, ctl, guard)
+    add_change_routes(app, ctl, guard)
 
 
-def _page_routes(app: FastAPI, ctl: Controller, sessions: Sessions) -> None:
+def _page_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html", headers=_no_frames())
 
     @app.post("/ui/login")
     def login(body: Login, request: Request, response: Response) -> dict:
-        if not token_ok(ctl, body.token):
+        who = guard.access.identify(body.token)
+        if who is None:
             raise HTTPException(401, "wrong token")
-        sid, csrf = sessions.open()
+        sid, csrf = guard.sessions.open(who)
         secure = request.url.scheme == "https"
         response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", secure=secure, path="/")
-        return {"signed_in": True, "csrf": csrf}
+        return {"signed_in": True, "csrf": csrf, "user": who.public()}
 
     @app.get("/ui/session")
     def session(request: Request) -> dict:
-        csrf = sessions.csrf(request.cookies.get(COOKIE))
-        return {"signed_in": csrf is not None, "csrf": csrf, "writable": bool(ctl.config.api_token)}
+        found = guard.sessions.get(request.cookies.get(COOKIE))
+        return {
+            "signed_in": found is not None,
+            "csrf": found[1] if found else None,
+            "user": found[0].public() if found else None,
+            "writable": guard.access.writable,
+            "read_needs_token": guard.access.read_needs_token,
+        }
 
     @app.post("/ui/logout")
     def logout(request: Request, response: Response) -> dict:
-        sessions.close(request.cookies.get(COOKIE))
+        guard.sessions.close(request.cookies.get(COOKIE))
         response.delete_cookie(COOKIE, path="/")
         return {"signed_in": False}
 
@@ -127,6 +102,15 @@ def _page_routes(app: FastAPI, ctl: Controller, sessions: Sessions) -> None:
         if name not in ASSETS:
             raise HTTPException(404, "no such asset")
         return FileResponse(STATIC / name, media_type=ASSETS[name])
+
+    @app.get("/events")
+    def events(request: Request) -> StreamingResponse:
+        """Server-Sent Events: ``reconcile.started``, ``reconcile.finished``, ``approval.*``."""
+        guard.read(request)
+        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        return StreamingResponse(
+            stream(ctl.events, ctl.stop), media_type="text/event-stream", headers=headers
+        )
 
 
 def _no_frames() -> dict[str, str]:
@@ -147,25 +131,187 @@ def _data_routes(app: FastAPI, ctl: Controller) -> None:
         for row in rows:
             state = ctl.products.get(row["name"])
             row["last_reconcile"] = state.__dict__ if state else None
+            row["paused"] = row["name"] in ctl.paused
         runs = ctl.session.runs(limit=1)
         return {"products": rows, "last_run": runs[0] if runs else None}
 
     @app.get("/api/products/{name}/explain")
     def explain(name: str) -> dict:
-        return _call(ctl.session.explain, name)
+        doc = _call(ctl.session.explain, name)
+        predicted = {p["kind"]: p["predicted_s"] for p in _call(ctl.session.predictions, name)}
+        for action in doc["next"]:
+            action["predicted_s"] = predicted.get(action["id"].split("/")[1])
+        doc["paused"] = name in ctl.paused
+        return doc
 
     @app.get("/api/products/{name}/heal")
     def heal(name: str) -> list[dict]:
         return _call(ctl.session.heal_attempts, name)
 
+    @app.get("/api/products/{name}/attempts")
+    def attempts(name: str) -> list[dict]:
+        """The last journaled attempt of each of the product's actions, newest first, with the tail of
+        its (redacted) log and its kept files (a browser run's screenshots)."""
+        if name not in ctl.desired.products:
+            raise HTTPException(404, f"no product {name!r}")
+        last: dict[str, object] = {}
+        for rec in ctl.store.actions(product=name):
+            last[rec.action_id] = rec
+        out = []
+        for rec in sorted(last.values(), key=lambda r: r.id, reverse=True):
+            log = rec.log or ""
+            out.append(
+                {
+                    "action": rec.action_id,
+                    "run": rec.run_id,
+                    "status": rec.status,
+                    "message": rec.message,
+                    "attempts": rec.attempts,
+                    "finished_at": rec.finished_at.isoformat() if rec.finished_at else None,
+                    "log": log[-LOG_TAIL:],
+                    "truncated": len(log) > LOG_TAIL,
+                    "artifacts": sorted((rec.outputs or {}).get("artifacts", {})),
+                }
+            )
+        return out
 
-def _approve_route(app: FastAPI, ctl: Controller, sessions: Sessions) -> None:
+    @app.get("/api/artifact")
+    def artifact(action: str, run: int, name: str) -> FileResponse:
+        """A file an action kept (a browser run's screenshot, video or trace), found through its journal
+        entry only (never a path from the request), served if it is unchanged since (its SHA-256)."""
+        rec = ctl.store.action_record(action, run)
+        entry = ((rec.outputs or {}).get("artifacts", {}) if rec else {}).get(name)
+        if entry is None:
+            raise HTTPException(404, f"{action} kept no file {name!r} in run {run}")
+        path = Path(entry["path"])
+        media = KEPT_MEDIA.get(path.suffix.lower())
+        if media is None or not path.is_file():
+            raise HTTPException(404, f"{name} cannot be shown (gone, or not a picture, video or trace)")
+        if hashlib.sha256(path.read_bytes()).hexdigest() != entry.get("sha256"):
+            raise HTTPException(409, f"{name} changed since {action} kept it")
+        return FileResponse(path, media_type=media, headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/audit/verify")
+    def verify() -> dict:
+        check = ctl.session.verify_audit()
+        return {
+            "ok": check.ok,
+            "records": check.records,
+            "broken_at": check.broken_at,
+            "reason": check.reason,
+        }
+
+
+def _swarm_routes(app: FastAPI, ctl: Controller) -> None:
+    @app.get("/api/swarm")
+    def swarm() -> dict:
+        """What the fleet learned: top signatures, fix templates, conflicts, flaky builds, slowdowns, and
+        predictions against actuals per product."""
+        s = ctl.session
+        predictions = {}
+        for name in sorted(ctl.desired.products):
+            rows = s.predictions(name)
+            if rows:
+                predictions[name] = rows
+        return {
+            "signatures": s.signatures(limit=20),
+            "templates": s.templates(),
+            "conflicts": s.conflicts(),
+            "flaky": s.flaky(),
+            "slowdowns": s.slowdowns(),
+            "predictions": predictions,
+        }
+
+
+def _approval_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
+    @app.get("/api/approvals")
+    def approvals() -> list[dict]:
+        """Every held action of the fleet now (observes the fleet), with its rule, message, params and
+        who may approve it, and the last approval or rejection on record."""
+        plan = ctl.session.plan()
+        audit = [
+            r for r in ctl.session.audit(limit=500) if r["event"] in ("approval.given", "approval.rejected")
+        ]
+        out = []
+        for a in plan.actions:
+            if a.decision.verdict is not Verdict.HOLD:
+                continue
+            said = [r for r in audit if r.get("action_id") == a.id]
+            out.append(
+                {
+                    "id": a.id,
+                    "product": a.product,
+                    "company": ctl.desired.products[a.product].metadata.company,
+                    "kind": str(a.kind),
+                    "reason": a.reason,
+                    "params": a.params,
+                    "rule": a.decision.rule,
+                    "message": a.decision.message,
+                    "approvers": sorted(ctl.session.approvers(a)),
+                    "revision": ctl.desired.revision,
+                    "fingerprint": plan.products[a.product].fingerprint,
+                    "last": said[-1] if said else None,
+                }
+            )
+        return out
+
     @app.post("/api/actions/{action_id:path}/approve")
     def approve(action_id: str, body: Approval, request: Request) -> dict:
-        authorise_write(ctl, sessions, request)
-        decision = _call(ctl.session.approve, action_id, body.approver, body.comment)
-        ctl.queue.add(action_id.split("/", 1)[0], f"approved by {body.approver}")
-        return {"action": action_id, "verdict": str(decision.verdict), "message": decision.message}
+        return _decide(ctl, guard, request, action_id, body, approve=True)
+
+    @app.post("/api/actions/{action_id:path}/reject")
+    def reject(action_id: str, body: Approval, request: Request) -> dict:
+        return _decide(ctl, guard, request, action_id, body, approve=False)
+
+
+def _decide(ctl: Controller, guard: Guard, request: Request, action_id: str, body: Approval, approve: bool):
+    product = action_id.split("/", 1)[0]
+    if product not in ctl.desired.products:
+        raise HTTPException(404, f"no product {product!r}")
+    who = guard.write(request, Role.approver, ctl.desired.products[product].metadata.company)
+    legacy = who.name == "admin" and who.role is Role.admin and not who.companies
+    name = body.approver if (legacy and body.approver) else who.name
+    if approve:
+        decision = _call(ctl.session.approve, action_id, name, body.comment)
+        ctl.queue.add(product, f"approved by {name}")
+    else:
+        decision = _call(ctl.session.reject, action_id, name, body.comment)
+    event = "approval.given" if approve else "approval.rejected"
+    ctl.events.publish(event, product=product, action=action_id, by=name)
+    return {"action": action_id, "verdict": str(decision.verdict), "message": decision.message, "by": name}
+
+
+def _admin_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
+    def product_of(name: str, request: Request) -> str:
+        if name not in ctl.desired.products:
+            raise HTTPException(404, f"no product {name!r}")
+        guard.write(request, Role.admin, ctl.desired.products[name].metadata.company)
+        return name
+
+    @app.post("/api/products/{name}/suspend")
+    def suspend(name: str, request: Request) -> dict:
+        """Stop reconciling ``name`` in this controller (until resumed or restarted; ``spec.suspend`` in
+        the fleet repo is the lasting way). Audited."""
+        product_of(name, request)
+        ctl.paused.add(name)
+        ctl.store.audit("controller.suspended", _caller(guard, request), {}, product=name)
+        ctl.events.publish("product.suspended", product=name)
+        return {"product": name, "paused": True}
+
+    @app.post("/api/products/{name}/resume")
+    def resume(name: str, request: Request) -> dict:
+        """Reconcile ``name`` again (and now). Audited."""
+        product_of(name, request)
+        ctl.paused.discard(name)
+        ctl.store.audit("controller.resumed", _caller(guard, request), {}, product=name)
+        ctl.queue.add(name, "resumed")
+        ctl.events.publish("product.resumed", product=name)
+        return {"product": name, "paused": False}
+
+
+def _caller(guard: Guard, request: Request) -> str:
+    found, _ = guard.who(request)
+    return found.name if found else "?"
 
 
 def _call(fn, *args):

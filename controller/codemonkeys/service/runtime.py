@@ -13,6 +13,7 @@ from pathlib import Path
 from codemonkeys.api import ApiError
 from codemonkeys.context import Context
 from codemonkeys.repos import GitError
+from codemonkeys.service.auth import AccessError, check_listen, load_access
 from codemonkeys.service.controller import Controller, ControllerConfig
 from codemonkeys.service.fleetsource import RemoteFleet, is_git_url
 
@@ -34,6 +35,9 @@ class ServiceOptions:
     webhook_secret_env: str = "CMCTL_WEBHOOK_SECRET"
     log_json: bool = False
     once: bool = False
+    tokens: Path | None = None  # --tokens FILE: named callers with roles (service/auth.py)
+    workers: int | None = None  # reconciles at once on the database's job queue (state on PostgreSQL)
+    heartbeat: float = 5.0  # worker heartbeat; a worker silent 4 heartbeats is dead and its jobs recovered
 
 
 def build_controller(options: ServiceOptions, context: Context) -> Controller:
@@ -46,6 +50,9 @@ def build_controller(options: ServiceOptions, context: Context) -> Controller:
         parallelism=options.parallelism,
         api_token=context.secrets.get(options.token_env),
         webhook_secret=context.secrets.get(options.webhook_secret_env),
+        workers=None if options.once else options.workers,
+        heartbeat=options.heartbeat,
+        stalled_after=4 * options.heartbeat,
     )
     try:
         return Controller(config, context)
@@ -63,10 +70,16 @@ def serve(
         if options.log_json
         else "%(asctime)s %(message)s",
     )
+    host = options.listen.rpartition(":")[0]
+    refused = None if options.once else check_listen(host, options.tokens)
+    if refused:
+        raise ServiceError(refused)
+    access = None if options.once else _access(options, context)
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job: too much
     ctl = build_controller(options, context)
     if options.once:
         return 0 if ctl.run_once() else 1
-    server, http = _http_server(ctl, options.listen)
+    server, http = _http_server(ctl, options.listen, access)
     done = threading.Event()
 
     def on_signal(signum, _frame) -> None:
@@ -79,6 +92,10 @@ def serve(
     http.start()
     say(f"controller running: fleet {options.fleet}, API http://{options.listen}")
     say(f"resync every {options.interval:g}s per product")
+    if options.tokens is not None:
+        say(f"access: {len(access.principals)} token(s) from {options.tokens}; reading needs a viewer")
+    if ctl.jobs is not None:
+        say(f"{options.workers} worker(s) on the state database's job queue, as {ctl.label}")
     code = 0
     while not done.wait(0.5):
         if not http.is_alive():
@@ -92,14 +109,29 @@ def serve(
     return code
 
 
-def _http_server(ctl: Controller, listen: str):
+def _access(options: ServiceOptions, context: Context):
+    """The callers (``--tokens`` plus the API token), checked before anything starts. ``tokenRef`` is
+    resolved like a fleet's secrets (for a fleet given by URL: the environment and the secrets
+    directory only, since it is not cloned yet)."""
+    fleet_root = None if is_git_url(options.fleet) else Path(options.fleet)
+    try:
+        return load_access(
+            options.tokens,
+            context.secrets.get(options.token_env),
+            context.secrets.provider(fleet_root).resolve,
+        )
+    except AccessError as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def _http_server(ctl: Controller, listen: str, access=None):
     import uvicorn
 
     from codemonkeys.service.api import create_app
 
     host, _, port = listen.rpartition(":")
     config = uvicorn.Config(
-        create_app(ctl), host=host or "127.0.0.1", port=int(port), log_level="warning", lifespan="off"
+        create_app(ctl, access), host=host or "127.0.0.1", port=int(port), log_level="warning", lifespan="off"
     )
     server = uvicorn.Server(config)
     return server, threading.Thread(target=server.run, name="cm-http", daemon=True)

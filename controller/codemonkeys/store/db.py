@@ -13,7 +13,7 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -257,6 +257,32 @@ class HealAttemptRecord(Base):
     llm_calls: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ChangeProposalRecord(Base):
+    """One product's part of a cross-repo change (``cmctl fleet patch`` / ``exec``): the diff proposed,
+    who proposed it with which selector, its branch, change commit and where it stands (ChangeStatus)."""
+
+    __tablename__ = "change_proposals"
+    __table_args__ = (UniqueConstraint("change", "product"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change: Mapped[str] = mapped_column(String(32), index=True)  # shared by the products of one command
+    product: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # patch | replace | exec
+    selector: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    command: Mapped[list[str]] = mapped_column(JSON, default=list)  # exec: the argument list
+    author: Mapped[str] = mapped_column(String(120), default="")
+    diff: Mapped[str] = mapped_column(Text, default="")
+    files: Mapped[list[str]] = mapped_column(JSON, default=list)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+    base_commit: Mapped[str] = mapped_column(String(64))  # the product's branch head the diff was made on
+    branch: Mapped[str] = mapped_column(String(200))
+    commit: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the change commit
+    status: Mapped[str] = mapped_column(String(16))  # ChangeStatus
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class FlakyRecord(Base):
@@ -759,6 +785,39 @@ class Store:
                 s.add(row)
             for key, value in fields.items():
                 setattr(row, key, value)
+            s.flush()
+            return row
+
+    # --- cross-repo change proposals -------------------------------------------------------------
+
+    def change_proposals(
+        self, product: str | None = None, change: str | None = None, statuses: Sequence[str] | None = None
+    ) -> list[ChangeProposalRecord]:
+        """Change proposals on record, oldest first (of one product, one change, some statuses if given)."""
+        with self.session() as s:
+            q = select(ChangeProposalRecord).order_by(ChangeProposalRecord.id)
+            if statuses is not None:
+                q = q.where(ChangeProposalRecord.status.in_(list(statuses)))
+            if product is not None:
+                q = q.where(ChangeProposalRecord.product == product)
+            if change is not None:
+                q = q.where(ChangeProposalRecord.change == change)
+            return list(s.scalars(q))
+
+    def save_change_proposal(self, change: str, product: str, **fields: Any) -> ChangeProposalRecord:
+        """Create or update ``product``'s proposal of ``change``."""
+        with self.session() as s:
+            row = s.scalars(
+                select(ChangeProposalRecord).where(
+                    ChangeProposalRecord.change == change, ChangeProposalRecord.product == product
+                )
+            ).first()
+            if row is None:
+                row = ChangeProposalRecord(change=change, product=product)
+                s.add(row)
+            for key, value in fields.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
             s.flush()
             return row
 

@@ -75,8 +75,11 @@ def schema_state(engine: Engine) -> SchemaState:
 
 def upgrade(engine: Engine, revision: str = "head") -> SchemaState:
     """Migrate ``engine``'s database to ``revision``; a pre-Alembic database whose tables the first
-    revision would create is stamped with it first. Returns the new state."""
+    revision would create is stamped with it first. On PostgreSQL, the job queue's own schema is applied
+    too where it is missing (``store/jobqueue.py``). Returns the new state."""
     from alembic import command
+
+    from codemonkeys.store.jobqueue import ensure_job_queue_schema
 
     state = schema_state(engine)
     with engine.begin() as conn:
@@ -84,6 +87,7 @@ def upgrade(engine: Engine, revision: str = "head") -> SchemaState:
         if state.current is None and state.has_tables:
             command.stamp(cfg, _first_revision())
         command.upgrade(cfg, revision)
+    ensure_job_queue_schema(engine)
     return schema_state(engine)
 
 

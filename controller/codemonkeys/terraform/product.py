@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codemonkeys.kinds.models import Product, Terraform
+from codemonkeys.context import Secrets
+from codemonkeys.kinds.models import Product, SecretRef, Terraform
 from codemonkeys.terraform.runner import Workdir, base_env, terraform_bin
 
 
@@ -20,17 +21,29 @@ def plan_path(state_dir: Path, product: str, plan: str) -> Path:
     return infra_dir(state_dir, product) / "plans" / f"{plan}.tfplan"
 
 
-def terraform_env(env: dict[str, str], tf: Terraform, where: Path) -> tuple[dict[str, str], list[str]]:
+def terraform_env(
+    env: dict[str, str], tf: Terraform, where: Path, secrets: Secrets | None = None
+) -> tuple[dict[str, str], list[str]]:
     """The environment for Terraform with each secret variable as ``TF_VAR_<name>`` (never on a command
-    line nor in a file), and the names of secret variables whose environment variable is unset."""
+    line nor in a file), and why each secret variable that cannot be had is missing: its environment
+    variable is unset, or its ``{secretRef: NAME}`` cannot be resolved (through ``secrets``)."""
     out = base_env(env, where)
     missing = []
-    for var, env_name in sorted(tf.secret_vars.items()):
-        value = env.get(env_name)
+    for var, ref in sorted(tf.secret_vars.items()):
+        if isinstance(ref, SecretRef):
+            r = secrets.refs.resolve(ref.secret_ref) if secrets is not None else None
+            if r is not None and r.value:
+                out[f"TF_VAR_{var}"] = r.value
+            else:
+                missing.append(
+                    f"secret variable {var}: {r.error if r else f'secret {ref.secret_ref}: no provider'}"
+                )
+            continue
+        value = env.get(ref)
         if value:
             out[f"TF_VAR_{var}"] = value
         else:
-            missing.append(f"{var} (${env_name})")
+            missing.append(f"secret variable {var} (${ref}) is not set")
     return out, missing
 
 

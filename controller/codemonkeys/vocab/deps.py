@@ -21,7 +21,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import nodesemver
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -72,6 +71,8 @@ def allows(ecosystem: Ecosystem, range_: str, version: str) -> bool:
         except (InvalidSpecifier, InvalidVersion) as exc:
             raise ValueError(f"cannot read {range_!r} / {version!r} as PEP 440: {exc}") from exc
     npm_range = cargo_to_npm(range_) if ecosystem is Ecosystem.CARGO else (range_ or "*")
+    import nodesemver  # npm and cargo ranges only (its import: tens of ms every plan would pay)
+
     if nodesemver.valid_range(npm_range, loose=False) is None:
         raise ValueError(f"cannot read {range_!r} as a {ecosystem} version range")
     if nodesemver.valid(version, loose=False) is None:
@@ -126,6 +127,8 @@ class Conflict:
 def cargo_series(version: str) -> tuple[int, int, int]:
     """The semver-compatible series Cargo unifies a version into (one copy per series in a build):
     ``(major, 0, 0)`` from 1.0 on, ``(0, minor, 0)`` below, ``(0, 0, patch)`` for 0.0.x."""
+    import nodesemver
+
     v = nodesemver.make_semver(version, loose=False)
     if v.major:
         return (v.major, 0, 0)
@@ -136,6 +139,8 @@ def _cargo_coexists(req: Requirement, version: str, published: Sequence[str]) ->
     """Cargo builds one copy per compatible series: a range that admits no published version of the new
     version's series is met by a copy of another series, next to the new version."""
     series = cargo_series(version)
+    import nodesemver
+
     same = [v for v in published if nodesemver.valid(v, loose=False) and cargo_series(v) == series]
     return not any(allows(req.ecosystem, req.range, v) for v in same)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from codemonkeys.vocab.enums import Ecosystem
 
@@ -219,6 +219,36 @@ class DeployFacts(FactModel):
     environments: dict[str, EnvironmentFacts | Unknown] = Field(default_factory=dict)
 
 
+class ChangeStatus(StrEnum):
+    """Where a cross-repo change proposal of one product stands (``cmctl fleet patch`` / ``exec``)."""
+
+    PROPOSED = "proposed"  # recorded: change.propose commits it on its branch and builds it
+    BUILDING = "building"  # committed on its branch; the branch build has no result yet
+    GREEN = "green"  # the branch built green: change.merge is next
+    RED = "red"  # the branch built red: the branch was deleted, the product's branch untouched
+    MERGED = "merged"  # landed on the product's branch
+    CONFLICT = "conflict"  # green, but it no longer merges into the product's branch: drop or re-propose
+    DROPPED = "dropped"  # withdrawn by a person (cmctl fleet drop): its branch deleted, never merged
+
+
+class ChangeProposal(FactModel):
+    """One open change proposal of a product: the diff, where it came from and where it stands."""
+
+    change: str  # the change id (one per `cmctl fleet patch` / `exec`, shared by its products)
+    status: ChangeStatus
+    branch: str
+    base: str  # the product's branch head the diff was made on
+    commit: str | None = None  # the change commit on the branch
+    kind: str = "patch"  # patch | replace | exec
+    selector: str = ""
+    message: str = ""
+    author: str = ""
+    files: list[str] = Field(default_factory=list)
+    lines: int = 0
+    diff: str = ""
+    reason: str = ""
+
+
 class ProductFacts(FactModel):
     """Everything observed about one product. Keys of ``registries`` are Fleet registry names."""
 
@@ -229,3 +259,11 @@ class ProductFacts(FactModel):
     infra: InfraFacts | Unknown | None = None
     announce: dict[str, AnnouncedFacts | Unknown] = Field(default_factory=dict)  # channel name -> facts
     deploy: DeployFacts | Unknown | None = None
+    change: list[ChangeProposal] | Unknown | None = None  # open change proposals (None: none observed)
+
+    @model_serializer(mode="wrap")
+    def _without_unobserved_changes(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if self.change is None:  # absent, so products without proposals keep their fingerprints
+            data.pop("change", None)
+        return data

@@ -25,6 +25,8 @@ class ActionKind(StrEnum):
     INFRA_APPLY = "infra.apply"
     DEPLOY_RUN = "deploy.run"
     ANNOUNCE_POST = "announce.post"
+    CHANGE_PROPOSE = "change.propose"
+    CHANGE_MERGE = "change.merge"
 
 
 class Verdict(StrEnum):
@@ -44,6 +46,7 @@ class FacetName(StrEnum):
     INFRA = "infra"
     ANNOUNCE = "announce"
     DEPLOY = "deploy"
+    CHANGE = "change"
 
 
 class FacetState(StrEnum):

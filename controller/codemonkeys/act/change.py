@@ -1,0 +1,171 @@
+"""change.propose and change.merge: a cross-repo change, proven per product on its own branch with the
+product's CI, and landed when green and the constitution allows it (the heal machinery: ``branches``).
+
+``change.propose`` commits the proposal's diff on its base commit as ``change/<change>/<product>``
+(fixed dates: a resumed proposal re-creates the very same commit), pushes that branch (the product's
+branch is never touched), and builds it: green waits for ``change.merge``; red deletes the branch.
+What a failure leaves: a diff that no longer applies or a refused push leaves the proposal ``red`` with
+git's reason and nothing at the source; an unreachable CI leaves it ``building`` (committed and pushed),
+and the next plan resumes it with the same commit; a red build leaves it ``red``, the branch deleted.
+
+``change.merge`` lands the proven commit on the product's branch (a fast-forward when the branch has
+not moved since the proposal, else a merge commit), pushes, and deletes the change branch. A commit
+already on the branch only finishes the bookkeeping. A change that no longer merges (the branch moved
+and conflicts with it, checked in the mirror before anything is written) becomes ``conflict``: it is
+not planned again until someone drops it or proposes it anew; its change branch stays for a look. What
+a failure leaves: a refused push leaves the proposal ``green`` and the branch as it was (the failure
+says why); a conflict leaves the product's branch untouched.
+
+Every step is recorded on the proposal and audited (``change.proposed``, ``change.green``,
+``change.red``, ``change.conflict``, ``change.merged``) with the diff's size, files and the selector;
+the diff itself is in the store, redacted.
+"""
+
+from __future__ import annotations
+
+from codemonkeys.act.base import ActContext, ActionResult, Outcome
+from codemonkeys.act.branches import build_commit, commit_on_branch, land
+from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
+from codemonkeys.store.db import ChangeProposalRecord
+from codemonkeys.vocab.enums import CIKind
+from codemonkeys.vocab.facts import BuildStatus, ChangeStatus
+from codemonkeys.vocab.plan import Action
+
+DIFF_SHOWN = 8000  # characters of a diff kept in outputs
+
+
+def _record(ctx: ActContext, action: Action) -> ChangeProposalRecord | None:
+    change = action.params["change"]
+    return next(iter(ctx.store.change_proposals(product=action.product, change=change)), None)
+
+
+def _outputs(rec: ChangeProposalRecord) -> dict:
+    return {
+        "change": rec.change,
+        "status": rec.status,
+        "branch": rec.branch,
+        "base": rec.base_commit,
+        "commit": rec.commit,
+        "files": list(rec.files or []),
+        "lines": rec.lines,
+        "selector": rec.selector,
+        "author": rec.author,
+        "reason": rec.reason,
+    }
+
+
+def _save(
+    ctx: ActContext, action: Action, rec: ChangeProposalRecord, event: str, **fields
+) -> ChangeProposalRecord:
+    rec = ctx.store.save_change_proposal(rec.change, rec.product, **fields)
+    ctx.store.audit(
+        event, "codemonkeys", ctx.redact.data(_outputs(rec)), product=action.product, action_id=action.id
+    )
+    return rec
+
+
+def propose_change(action: Action, ctx: ActContext) -> ActionResult:
+    """change.propose: commit the proposal on its branch, push it, build it (see the module docstring)."""
+    rec = _record(ctx, action)
+    if rec is None:
+        return ActionResult(Outcome.FAILED, f"no proposal of change {action.params['change']} on record")
+    if rec.status not in (ChangeStatus.PROPOSED, ChangeStatus.BUILDING):
+        return ActionResult(Outcome.NOOP, f"change {rec.change} is already {rec.status}", _outputs(rec))
+    if rec.commit is None:
+        url = ctx.desired.repo_location(action.product)
+        try:
+            with repo_lock(ctx.mirror(action.product)) as mirror:
+                sync_mirror(url, mirror)
+            subject = (rec.message or f"chore: change {rec.change}").splitlines()[0][:100]
+            body = f"Change: {rec.change}\nChange-Selector: {rec.selector}\nChange-Author: {rec.author}"
+            date = rec.created_at.isoformat(timespec="seconds")
+            commit = commit_on_branch(
+                ctx,
+                action.product,
+                rec.base_commit,
+                rec.diff,
+                rec.files or [],
+                subject,
+                body,
+                date,
+                rec.branch,
+            )
+        except GitError as exc:
+            why = f"git: {ctx.redact(exc.stderr)}"
+            _save(ctx, action, rec, "change.red", status=str(ChangeStatus.RED), reason=why[:500])
+            return ActionResult(Outcome.FAILED, f"change {rec.change} cannot be committed: {why}")
+        rec = _save(ctx, action, rec, "change.proposed", commit=commit, status=str(ChangeStatus.BUILDING))
+    assert rec.commit is not None
+    done = None
+    if ctx.desired.ci_kind(action.product) is CIKind.LOCAL:  # built before an interruption: no rebuild
+        row = ctx.store.build_result(action.product, rec.commit)
+        done = (BuildStatus(row.status), row.log, "exited non-zero") if row is not None else None
+    if done is None:
+        run = build_commit(action, ctx, rec.commit)
+        if isinstance(run, ActionResult):
+            return run  # the CI is unreachable: the proposal stays building and is resumed
+        done = (run.status, run.log, run.why)
+    status, log, why = done
+    built = f"--- build of {rec.commit[:12]} on {rec.branch} ---"
+    shown = f"--- change {rec.change} ---\n{rec.diff[:DIFF_SHOWN]}\n{built}\n{log}"
+    if status is BuildStatus.SUCCESS:
+        rec = _save(ctx, action, rec, "change.green", status=str(ChangeStatus.GREEN), reason="")
+        message = f"change {rec.change} is green on {rec.branch}: change.merge is next"
+        return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec), shown)
+    try:
+        with repo_lock(ctx.mirror(action.product)) as mirror, Mirror(mirror) as repo:
+            repo.delete_branch_at_source(rec.branch)
+    except GitError as exc:
+        return ActionResult(
+            Outcome.FAILED,
+            f"change {rec.change} is red; deleting {rec.branch} failed: {ctx.redact(exc.stderr)}",
+            transient=True,
+        )
+    rec = _save(ctx, action, rec, "change.red", status=str(ChangeStatus.RED), reason=why[:500])
+    message = (
+        f"change {rec.change} is red on its branch ({why}); {rec.branch} deleted, "
+        "the product's branch untouched"
+    )
+    return ActionResult(Outcome.FAILED, message, _outputs(rec), shown)
+
+
+def merge_change(action: Action, ctx: ActContext) -> ActionResult:
+    """change.merge: land the proven change on the product's branch (see the module docstring)."""
+    rec = _record(ctx, action)
+    if rec is None or rec.commit is None:
+        return ActionResult(Outcome.FAILED, f"no proven change {action.params['change']} on record")
+    if rec.status == ChangeStatus.MERGED:
+        return ActionResult(Outcome.NOOP, f"change {rec.change} already merged", _outputs(rec))
+    if rec.status != ChangeStatus.GREEN:
+        return ActionResult(Outcome.FAILED, f"change {rec.change} is {rec.status}, not green: not merged")
+    product = ctx.desired.products[action.product]
+    branch, url = product.spec.source.branch, ctx.desired.repo_location(action.product)
+    clash: list[str] = []
+    with repo_lock(ctx.mirror(action.product)) as mirror:
+        try:
+            sync_mirror(url, mirror)
+            with Mirror(mirror) as repo:
+                head = repo.branch_head(branch)
+                landed = head
+                if not repo.is_ancestor(rec.commit, head):
+                    clash = repo.conflicts(head, rec.commit)  # checked before anything is written
+                    if not clash:
+                        subject = f"Merge change {rec.change}: {(rec.message or rec.branch).splitlines()[0]}"
+                        landed = land(
+                            ctx, repo, rec.commit, rec.base_commit, head, "fast-forward", branch, url, subject
+                        )
+                if not clash:
+                    repo.delete_branch_at_source(rec.branch)
+        except GitError as exc:
+            why = f"merging {rec.branch} failed: {ctx.redact(exc.stderr)}"
+            ctx.store.save_change_proposal(rec.change, rec.product, reason=why[:500])
+            return ActionResult(Outcome.FAILED, why)
+    if clash:
+        shown = ", ".join(clash[:20]) + (f" and {len(clash) - 20} more" if len(clash) > 20 else "")
+        why = f"{branch} moved to {head[:12]} and conflicts with the change in {shown}"
+        rec = _save(ctx, action, rec, "change.conflict", status=str(ChangeStatus.CONFLICT), reason=why[:500])
+        message = f"change {rec.change} no longer merges: {why}; drop it or propose it again"
+        return ActionResult(Outcome.FAILED, message, _outputs(rec))
+    rec = _save(ctx, action, rec, "change.merged", status=str(ChangeStatus.MERGED))
+    message = f"change {rec.change} merged: {branch} is at {landed[:12]}, {rec.branch} deleted"
+    return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec) | {"head": landed}, rec.diff[:DIFF_SHOWN])

@@ -1,0 +1,144 @@
+"""The change facet: cross-repo operations as governed changes (``cmctl fleet patch`` / ``fleet exec``).
+
+A change is one diff per selected product, recorded as a proposal (store) with the selector, who and
+when. Pure. Per open proposal of a product:
+
+* ``proposed`` or ``building`` -> ``change.propose/<change>``: commit the diff on
+  ``change/<change>/<product>`` (the product's branch is never touched), push, build the branch with
+  the product's CI (the actuator resumes a proposal already committed); then ``change.merge/<change>``
+  after it (the merge runs only if the proposal is green by then: one apply proves and merges);
+* ``green`` -> ``change.merge/<change>``: land it on the product's branch (fast-forward, or a merge
+  commit when the branch moved), delete the change branch;
+* ``red`` -> nothing: the product waits for a person (the facet says which change is red);
+* ``conflict`` (green, but it no longer merges into the product's branch) -> nothing: planned again
+  only once someone drops it (``cmctl fleet drop``) or proposes it anew;
+* ``merged`` proposals are not observed (closed).
+
+A product without open proposals has no change facet at all (the facet draws nothing). The facet
+waits for nothing before it and hands nothing on: a change is proven on its own branch, and what it
+lands is built, documented and released by the other facets in the next round.
+
+CEL sees ``action.params.change`` (the id), ``selector``, ``kind`` (patch | replace | exec),
+``files``, ``lines``, ``author``, ``message`` and the ``diff`` (as an approver sees it) on both actions.
+"""
+
+from __future__ import annotations
+
+from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, action_id, facet_state
+from codemonkeys.kinds.models import Product
+from codemonkeys.vocab.facts import ChangeProposal, ChangeStatus, Unknown
+from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
+
+WANT = "merged"
+DIFF_SHOWN = 8000  # characters of a diff kept in an action's params
+
+
+def branch_name(change: str, product: str) -> str:
+    """The branch a change is proven on: ``change/<change>/<product>``."""
+    return f"change/{change}/{product}"
+
+
+def params(p: ChangeProposal) -> dict:
+    """What the constitution (CEL ``action.params``), the plan and an approver see of a proposal."""
+    return {
+        "change": p.change,
+        "kind": p.kind,
+        "selector": p.selector,
+        "message": p.message,
+        "author": p.author,
+        "files": list(p.files),
+        "lines": p.lines,
+        "branch": p.branch,
+        "base": p.base,
+        "commit": p.commit,
+        "diff": p.diff[:DIFF_SHOWN],
+    }
+
+
+class ChangeFacet(FacetPlugin):
+    """Change proposals: observed from the store; acted on by ``change.propose`` and ``change.merge``."""
+
+    name = FacetName.CHANGE
+    fact = "change.merged"
+    establishes = ActionKind.CHANGE_MERGE
+    facts_field = "change"
+    observer = Ref("codemonkeys.observe.change", "observe_change")
+    actuators = {
+        ActionKind.CHANGE_PROPOSE: Ref("codemonkeys.act.change", "propose_change"),
+        ActionKind.CHANGE_MERGE: Ref("codemonkeys.act.change", "merge_change"),
+    }
+
+    def wants(self, product: Product) -> str | None:
+        """Every product's proposals are wanted merged (a product without any draws no facet)."""
+        return WANT
+
+    def unknown(self, want: str, error: str) -> FacetDraft | None:  # type: ignore[override]
+        """Git unknown: proposals wait for the next round without a facet of their own."""
+        return None
+
+    def plan(self, inp: FacetInput) -> FacetDraft | None:  # type: ignore[override]
+        """One action per open proposal (see the module docstring); None without proposals."""
+        f = inp.facts.change
+        if isinstance(f, Unknown):
+            return FacetDraft(facet_state(WANT, "unknown", FacetState.UNKNOWN, f.error))
+        if not f:
+            return None
+        actions: list[Action] = []
+        red: list[str] = []
+        clash: list[str] = []
+        merges: list[str] = []
+        notes: list[str] = []  # one per proposal, for the facet's message
+        for p in f:
+            what = f"{p.change} ({len(p.files)} file(s), {p.lines} line(s))"
+            merge_after = merges[-1:]  # a product's merges land one after the other
+            if p.status in (ChangeStatus.PROPOSED, ChangeStatus.BUILDING):
+                reason = (
+                    f"change: {what} proposed by {p.author or 'someone'}: prove it on {p.branch}"
+                    if p.status is ChangeStatus.PROPOSED
+                    else f"change: {what} on {p.branch} has no build result yet"
+                )
+                notes.append(reason.removeprefix("change: "))
+                propose = self._action(inp, ActionKind.CHANGE_PROPOSE, p, reason, [])
+                actions.append(propose)
+                merge_after = [*merge_after, propose.id]
+                reason = f"change: {what}: merge it once it is green on {p.branch}"
+            elif p.status is ChangeStatus.GREEN:
+                reason = f"change: {what} is green on {p.branch}: merge it"
+                notes.append(reason.removeprefix("change: "))
+            else:
+                (clash if p.status is ChangeStatus.CONFLICT else red).append(p.change)
+                continue
+            merge = self._action(inp, ActionKind.CHANGE_MERGE, p, reason, merge_after)
+            actions.append(merge)
+            merges.append(merge.id)
+        states = sorted({str(p.status) for p in f})
+        observed = ",".join(states)
+        if actions:
+            message = "; ".join(notes)
+            if red:
+                message += f"; red: {', '.join(red)}"
+            if clash:
+                message += f"; conflicting: {', '.join(clash)}"
+            return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), tuple(actions))
+        said = []
+        if red:
+            said.append(f"change {', '.join(red)} is red on its branch: fix the change or propose another")
+        if clash:
+            said.append(
+                f"change {', '.join(clash)} conflicts with {inp.product.spec.source.branch}: "
+                "drop it (cmctl fleet drop) or propose it again"
+            )
+        message = "; ".join(said)
+        return FacetDraft(facet_state(WANT, observed, FacetState.FAILED, message))
+
+    def _action(
+        self, inp: FacetInput, kind: ActionKind, p: ChangeProposal, reason: str, after: list[str]
+    ) -> Action:
+        return Action(
+            id=action_id(inp.name, kind, p.change),
+            product=inp.name,
+            kind=kind,
+            params=params(p),
+            reason=reason,
+            depends_on=after,
+        )

@@ -1,0 +1,51 @@
+"""Change facts: a product's open cross-repo change proposals, read from the store.
+
+A proposal's status is the actuators' record (proposed -> building -> green | red -> merged); the
+store is the source of truth here, since a proposal exists only in it until ``change.propose`` has
+committed it. A proposal left ``building`` by an interrupted action is proposed again: the actuator
+finds its commit and its recorded build result and finishes the bookkeeping. The open proposals of
+the whole fleet are read once per run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codemonkeys.vocab.facts import ChangeProposal, ChangeStatus, GitFacts, Unknown
+
+if TYPE_CHECKING:
+    from codemonkeys.observe import Observer
+
+OPEN = (
+    ChangeStatus.PROPOSED,
+    ChangeStatus.BUILDING,
+    ChangeStatus.GREEN,
+    ChangeStatus.RED,
+    ChangeStatus.CONFLICT,
+)
+
+
+def observe_change(run: Observer, name: str, git: GitFacts | Unknown) -> list[ChangeProposal] | None:
+    """The open proposals of ``name``, oldest first; None when it has none (no change facet)."""
+    every = run.once("change-proposals", lambda: run.store.change_proposals(statuses=OPEN))
+    records = [r for r in every if r.product == name]
+    if not records:
+        return None
+    return [
+        ChangeProposal(
+            change=r.change,
+            status=ChangeStatus(r.status),
+            branch=r.branch,
+            base=r.base_commit,
+            commit=r.commit,
+            kind=r.kind,
+            selector=r.selector,
+            message=r.message,
+            author=r.author,
+            files=list(r.files or []),
+            lines=r.lines,
+            diff=r.diff,
+            reason=r.reason,
+        )
+        for r in records
+    ]

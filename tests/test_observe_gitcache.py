@@ -1,0 +1,71 @@
+"""No-change observation (observe/gitcache.py) on real git repos: a local source whose refs did not move
+is neither fetched nor read again, and its facts come back equal; a commit is seen at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import codemonkeys.observe as observe
+from codemonkeys.api import FleetSession
+from codemonkeys.context import Context
+from codemonkeys.observe import Observer
+from codemonkeys.repos import local_ref_state
+from codemonkeys.repos import run as git
+
+
+def _counting(monkeypatch, name: str) -> list[str]:
+    calls: list[str] = []
+    real = getattr(observe, name)
+    monkeypatch.setattr(observe, name, lambda *a: calls.append(str(a[0])) or real(*a))
+    return calls
+
+
+def test_unmoved_refs_skip_the_fetch_and_the_read_and_a_commit_is_seen(workspace, monkeypatch):
+    fs = FleetSession.open(workspace.fleet, Context.from_environ())
+    name = sorted(n for n, p in fs.desired.products.items() if p.spec.release is not None)[0]
+    source = Path(fs.desired.repo_location(name))
+    first = Observer(fs.desired, fs.store, fs.context).observe_git(name)
+
+    syncs, reads = _counting(monkeypatch, "sync_mirror"), _counting(monkeypatch, "fetch_git")
+    again = Observer(fs.desired, fs.store, fs.context).observe_git(name)
+    assert (syncs, reads) == ([], [])
+    assert again == first
+
+    (source / "CHANGES.md").write_text("more\n")
+    git(["add", "CHANGES.md"], source)
+    git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fix: more"], source)
+    moved = Observer(fs.desired, fs.store, fs.context).observe_git(name)
+    assert len(syncs) == 1 and len(reads) == 1
+    assert moved.head == git(["rev-parse", "HEAD"], source) != first.head
+    assert [c.subject for c in moved.commits_since][:1] == ["fix: more"]
+
+    # A session planning one product at a time (the controller's reconciles) observes the others' git
+    # facts (what their manifests require) once, then reads them from what it kept.
+    asked: list[list[str]] = []
+    real = Observer.observe_git_facts
+    monkeypatch.setattr(
+        Observer, "observe_git_facts", lambda self, names: asked.append(list(names)) or real(self, names)
+    )
+    others = sorted(set(fs.desired.products) - fs.closure(name) - {name})
+    fs.plan([name])
+    fs.plan([name])
+    assert len(asked) == 1 and set(asked[0]) <= set(others) and asked[0]
+    assert fs.known_git[name].git.head == moved.head  # the planned product's fresh facts are kept
+
+
+def test_the_ref_digest_follows_branches_and_tags(tmp_path: Path):
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(["init", "-q", "-b", "main"], repo)
+    (repo / "f").write_text("1")
+    git(["add", "f"], repo)
+    git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one"], repo)
+    seen = {local_ref_state(repo)}
+    git(["tag", "v1"], repo)
+    seen.add(local_ref_state(repo))
+    git(["pack-refs", "--all"], repo)  # the same refs packed: a different digest is only a spare fetch
+    packed = local_ref_state(repo)
+    git(["branch", "other"], repo)
+    seen |= {packed, local_ref_state(repo)}
+    assert None not in seen and len(seen) >= 3
+    assert local_ref_state(tmp_path / "nothing") is None
