@@ -110,6 +110,19 @@ def test_search_endpoint_serves_the_fleets_index_from_memory(
     assert hits[0]["symbol"] == "tools.slug.slugify"
     assert _resident(client).loads == 2
 
+    # with a tokens file, searching is reading: a viewer's token is needed, and enough
+    from codemonkeys.service.auth import Access, Principal, Role
+
+    guarded = TestClient(
+        create_app(ctl, Access([("v" * 24, Principal("vic", Role.viewer))], read_needs_token=True))
+    )
+    assert guarded.get("/api/search", params={"q": "slug"}).status_code == 401
+    viewer = {"Authorization": "Bearer " + "v" * 24}
+    assert (
+        guarded.get("/api/search", params={"q": "slug"}, headers=viewer).json()[0]["symbol"]
+        == "tools.slug.slugify"
+    )
+
 
 def _resident(client: TestClient):
     """The app's resident index (the one `SearchService` holds for the fleet)."""
