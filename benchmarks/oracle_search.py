@@ -41,7 +41,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from codemonkeys.oracle.chunks import chunks_from_files, read_dir
 from codemonkeys.oracle.embed import Embedder
-from codemonkeys.oracle.search import FUSION, Chunk, index_chunks, search
+from codemonkeys.oracle.search import FUSION, Chunk, index_chunks, open_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [
@@ -139,11 +139,12 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
-def evaluate(db: Path, lib: str, queries: list[dict], embedder: Embedder, mode: str, fusion=FUSION) -> dict:
+def evaluate(index, lib: str, queries: list[dict], embedder: Embedder, mode: str, fusion=FUSION) -> dict:
+    """Quality and latency of one strategy, on the resident index (what the controller and the CLI query)."""
     ranked, lat = [], []
     for q in queries:
         t = time.perf_counter()
-        hits = search(db, q["q"], embedder, product=lib, limit=10, mode=mode, fusion=fusion)
+        hits = index.search(q["q"], embedder, product=lib, limit=10, mode=mode, fusion=fusion)
         lat.append((time.perf_counter() - t) * 1000)
         ranked.append([h.symbol for h in hits])
     return {**score(ranked, queries), "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)}
@@ -157,6 +158,8 @@ def main() -> int:
     ap.add_argument("--tune", default="networkx", help="the library fusion was tuned on (marked)")
     ap.add_argument("--show-misses", action="store_true")
     ap.add_argument("--sweep", action="store_true", help="also try fusion weights (vector, keyword)")
+    ap.add_argument("--throughput", action="store_true", help="also embed chunks per batch size and threads")
+    ap.add_argument("--no-serve", action="store_true", help="skip the API and CLI latency figures")
     args = ap.parse_args()
 
     specs = [load_set(p) for p in SETS]
@@ -185,11 +188,12 @@ def main() -> int:
             embed_s = embedder.seconds - before
             bm25 = BM25(chunks)
             quality = {"bm25": score([bm25.symbols(q["q"]) for q in spec["queries"]], spec["queries"])}
+            index = open_index(db)
             for mode in MODES:
-                quality[mode] = evaluate(db, lib, spec["queries"], embedder, mode)
+                quality[mode] = evaluate(index, lib, spec["queries"], embedder, mode)
             if args.sweep:
                 for w in SWEEP:
-                    q = evaluate(db, lib, spec["queries"], embedder, "hybrid", fusion=w)
+                    q = evaluate(index, lib, spec["queries"], embedder, "hybrid", fusion=w)
                     print(
                         f"sweep {lib:<10} vector {w[0]:.1f} keyword {w[1]:.1f}: "
                         f"recall@5 {q['recall@5']:.3f} MRR {q['mrr@10']:.3f}"
@@ -204,6 +208,10 @@ def main() -> int:
                 "embed_chunks_per_s": round(stats.embedded / embed_s, 1) if stats.embedded else None,
                 "quality": quality,
             }
+        if not args.no_serve:
+            figures["serve"] = serve_latency(db, specs)
+        if args.throughput:
+            figures["throughput"] = throughput(specs)
         figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         report(figures, args.tune, args.show_misses)
         if args.json:
@@ -215,6 +223,84 @@ def main() -> int:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def serve_latency(db: Path, specs: list[dict]) -> dict:
+    """``GET /api/search`` through the real route (FastAPI's TestClient, index and model resident) over every
+    question, and ``cmctl oracle search`` as a whole cold process against ``cmctl --version`` (the full
+    CLI's start, measured in the same run)."""
+    import subprocess
+    from types import SimpleNamespace
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from codemonkeys.service.search import add_search
+
+    app = FastAPI()
+    add_search(app, SimpleNamespace(session=SimpleNamespace(search_index=lambda: db)))  # the route's one need
+    client = TestClient(app)
+    questions = [(s["library"], q["q"]) for s in specs for q in s["queries"]]
+    client.get(
+        "/api/search", params={"q": "warm up", "k": 5}
+    )  # the first query loads the model and the index
+    lat, cpu = [], []
+    for lib, q in questions:
+        t, c = time.perf_counter(), time.process_time()
+        r = client.get("/api/search", params={"q": q, "k": 5, "product": lib})
+        lat.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+        assert r.status_code == 200, r.text
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "controller")}
+
+    def run(*args: str) -> tuple[float, float]:
+        """Wall and CPU (user + system) seconds of one whole process."""
+        before, t = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        subprocess.run([sys.executable, "-m", "codemonkeys", *args], env=env, check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.perf_counter() - t, (after.ru_utime + after.ru_stime) - (
+            before.ru_utime + before.ru_stime
+        )
+
+    lib, q = questions[0]
+    cli = [run("oracle", "search", q, "--db", str(db), "--product", lib, "--limit", "5") for _ in range(5)]
+    full = [run("--version") for _ in range(5)]
+    return {
+        "api_p50_ms": round(pct(lat, 50), 1),
+        "api_p95_ms": round(pct(lat, 95), 1),
+        "api_cpu_p95_ms": round(
+            pct(cpu, 95), 1
+        ),  # the process's CPU per request: what a loaded machine adds is not in it
+        "load_avg": round(os.getloadavg()[0], 1),
+        "api_queries": len(lat),
+        "cli_search_s": round(statistics.median(w for w, _ in cli), 3),
+        "cli_search_cpu_s": round(statistics.median(c for _, c in cli), 3),
+        "cli_version_s": round(statistics.median(w for w, _ in full), 3),
+        "cli_version_cpu_s": round(statistics.median(c for _, c in full), 3),
+    }
+
+
+def throughput(specs: list[dict], n: int = 96) -> dict:
+    """Chunks embedded per second (wall and per CPU second) by onnxruntime threads and batch size: the same
+    ``n`` chunk texts, each model loaded and warmed first, two interleaved rounds (the host may be busy)."""
+    spec = next((s for s in specs if s["library"] == "networkx"), specs[0])
+    texts = [c.text for c in chunks_from_files(spec["library"], library_files(spec))][:n]
+    configs = [(None, 16, 1), (2, 16, 1), (1, 16, 1), (1, 16, 2), (1, 48, 2)]  # threads, batch, workers
+    embedders = {c: Embedder(threads=c[0], batch_size=c[1], workers=c[2]) for c in configs}
+    for e in embedders.values():
+        e.ensure_loaded()
+        e.embed(texts[:4])
+    out: dict[str, list] = {}
+    for _ in range(2):
+        for (threads, batch, workers), e in embedders.items():
+            t, cpu = time.perf_counter(), time.process_time()
+            e.embed(texts)
+            wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+            key = f"threads={threads or 'default'} batch={batch} workers={workers}"
+            out.setdefault(key, []).append((round(len(texts) / wall, 1), round(len(texts) / cpu, 1)))
+    for key, runs in out.items():
+        print(f"throughput {key:<26}" + "  ".join(f"{w} chunks/s ({c} per CPU s)" for w, c in runs))
+    return out
 
 
 def report(figures: dict, tune: str, show_misses: bool) -> None:
@@ -242,6 +328,16 @@ def report(figures: dict, tune: str, show_misses: bool) -> None:
     print(f"{'mean':<26}" + "".join(f"{x:>16}" for x in avg))
     lat = [f["quality"]["hybrid"]["p95_ms"] for f in figures["libraries"].values()]
     print(f"hybrid query p95 {max(lat):.0f} ms (worst library, one process, model loaded)")
+    if "serve" in figures:
+        f = figures["serve"]
+        print(
+            f"GET /api/search p50 {f['api_p50_ms']} ms p95 {f['api_p95_ms']} ms "
+            f"(CPU p95 {f['api_cpu_p95_ms']} ms; "
+            f"{f['api_queries']} q, load average {f['load_avg']}); "
+            f"\ncold `cmctl oracle search` {f['cli_search_s']} s (CPU {f['cli_search_cpu_s']} s) "
+            f"vs `cmctl --version` {f['cli_version_s']} s (CPU {f['cli_version_cpu_s']} s): "
+            f"{f['cli_search_s'] / f['cli_version_s']:.2f}x"
+        )
     if show_misses:
         for lib, f in figures["libraries"].items():
             for m in f["quality"]["hybrid"]["misses"]:

@@ -195,6 +195,27 @@ def test_javascript_exports_default_and_commonjs():
     assert cjs.import_modules == ["path"]
 
 
+def test_javascript_unnamed_commonjs_exports_are_named_after_the_file_or_property():
+    """node-semver's style: `module.exports = (a, b) => ...` in ranges/max-satisfying.js is `maxSatisfying`;
+    `exports.name = function ...` is `name`; a named function expression keeps its own name."""
+    s = syms(parse_file("ranges/max-satisfying.js", src("""
+        /** The highest version in the list that satisfies the range. */
+        module.exports = (versions, range, options) => versions[0]
+    """)))  # fmt: skip
+    f = s["ranges/max-satisfying.maxSatisfying"]
+    assert f.public and f.kind is SymbolKind.FUNCTION and f.signature == "(versions, range, options)"
+    assert f.docstring == "The highest version in the list that satisfies the range."
+    s = syms(parse_file("lib/util/index.js", src("module.exports = function (x) { return x }")))
+    assert s["lib/util/index.util"].public
+    s = syms(parse_file("lib/a.js", src("""
+        exports.fooBar = function (a) { return a }
+        module.exports.baz = (x) => x
+        module.exports = function named() {}
+    """)))  # fmt: skip
+    assert {"lib/a.fooBar", "lib/a.baz", "lib/a.named"} <= set(s)
+    assert all(s[n].public for n in ("lib/a.fooBar", "lib/a.baz", "lib/a.named"))
+
+
 RS = src("""
     //! Geometry for the fleet.
     use std::fmt;

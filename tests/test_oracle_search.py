@@ -121,6 +121,10 @@ def test_embedder_shape_and_normalisation(embedder: Embedder):
     # the same text embeds the same whatever its batch neighbours
     again = embedder.embed(["read the file contents"])
     assert np.allclose(again[0], vecs[1], atol=1e-4)
+    # batches run at once on one session give what one batch after another gives, in the texts' order
+    texts = [f"function number {i} parses {'dates ' * i}" for i in range(9)]
+    one, two = Embedder(batch_size=2, workers=1), Embedder(batch_size=2, workers=3)
+    assert np.allclose(one.embed(texts), two.embed(texts), atol=1e-4)
 
 
 def test_semantically_close_texts_score_higher(embedder: Embedder):
@@ -248,3 +252,63 @@ def test_search_hits_carry_the_docstring_and_an_old_index_is_rebuilt(tmp_path: P
     index_chunks(db, [chunk], embedder)
     (hit,) = search(db, "sort a list", embedder)
     assert (hit.symbol, hit.line, hit.doc) == ("a.sort_list", 3, "Sort a list.")
+
+
+def test_cli_search_starts_without_the_library_or_lancedb(tmp_path: Path, embedder: Embedder):
+    """`cmctl oracle search` answers from the snapshot: the process imports neither the library API (engine,
+    store, loader), nor SQLAlchemy, nor LanceDB; the full CLI, once imported, has no search runtime loaded."""
+    import json
+    import subprocess
+    import sys
+
+    db = tmp_path / "db"
+    chunk = Chunk(
+        "p", "a.py", "a.sort_list", "function", 3, "python", "def sort_list(xs): ...", "Sort a list."
+    )
+    index_chunks(db, [chunk], embedder)
+    search = ["oracle", "search", "sort a list", "--db", str(db), "--json"]
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "codemonkeys", *search],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert [h["symbol"] for h in json.loads(r.stdout)] == ["a.sort_list"]
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")
+    }
+    assert "onnxruntime" in imported and "codemonkeys.oracle.resident" in imported  # the test can see imports
+    assert not imported & {
+        "codemonkeys.api",
+        "codemonkeys.engine",
+        "codemonkeys.cli.main",
+        "sqlalchemy",
+        "lancedb",
+    }
+
+    heavy = {"lancedb", "onnxruntime", "tokenizers", "torch", "pyarrow"}
+    code = (
+        f"import sys, codemonkeys.cli.main; print(sorted({{m.split('.')[0] for m in sys.modules}} & {heavy}))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", (r.stdout, r.stderr)
+
+
+def test_terms_stem_word_forms_together_and_the_prior_weighs_down_plumbing():
+    from codemonkeys.oracle.resident import DUNDER_WEIGHT, PRIVATE_WEIGHT, prior
+    from codemonkeys.oracle.terms import query_terms, stem, terms
+
+    assert {stem(w) for w in ("parse", "parses", "parsed", "parsing")} == {"pars"}
+    assert stem("entries") == stem("entry") and stem("running") == stem("run") and stem("class") == "class"
+    assert terms("How do I parse the dates?") == ["pars", "dat"]  # stop words gone
+    assert query_terms("maxSatisfying versions") == ["maxsatisfi", "max", "satisfi", "version"]
+    assert prior("a.Table.add_row", "method", "python") == 1.0
+    assert prior("a.Table.__init__", "method", "python") == DUNDER_WEIGHT < 1
+    assert (
+        prior("a._helper", "function", "python")
+        == prior("a._Private.run", "method", "python")
+        == PRIVATE_WEIGHT
+    )
+    assert prior("pkg._impl.Public", "class", "python") == 1.0  # a private module's public class is an answer
+    assert prior("lib/_x._y", "function", "javascript") == 1.0

@@ -1,5 +1,5 @@
 """``python -m codemonkeys`` is ``cmctl``."""
 
-from codemonkeys.cli.main import app
+from codemonkeys.cli.launch import main
 
-app(prog_name="cmctl")
+main()

@@ -9,26 +9,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from codemonkeys.api import ApiError, FleetSession, StalePlan
+from codemonkeys.cli.console import FleetOpt, JsonOpt, err, fail, out  # noqa: F401  (re-exported)
 from codemonkeys.cli.render import apply_event_printer
 from codemonkeys.context import Context
 from codemonkeys.engine import FleetBusy
 from codemonkeys.vocab.diagnostics import Diagnostic
 from codemonkeys.vocab.plan import Plan
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-FleetOpt = Annotated[
-    Path,
-    typer.Option(
-        "--fleet", "-f", envvar="CMCTL_FLEET", help="Fleet repo directory.", show_default="current dir"
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 ProductOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -63,12 +53,6 @@ def complete_action(ctx: typer.Context, incomplete: str) -> list[str]:
         return []
     ids = {a.action_id for a in fs.store.actions()} | {f"{p}/" for p in fs.desired.products}
     return sorted(i for i in ids if i.startswith(incomplete))
-
-
-def fail(message: str) -> typer.Exit:
-    """Print ``error: message`` on stderr; the caller raises the returned exit (code 1)."""
-    err.print(f"[red]error:[/] {escape(message)}")
-    return typer.Exit(1)
 
 
 @contextmanager

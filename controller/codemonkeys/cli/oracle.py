@@ -9,8 +9,6 @@ holds nothing (of the product asked for) is an error, not an empty answer.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,9 +18,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from codemonkeys.api import FleetSession
 from codemonkeys.cli.common import FleetOpt, api_errors, err, fail, out, session
+from codemonkeys.cli.oracle_search import ORACLE_HELP, search_cmd
 from codemonkeys.context import Context
 
-oracle_app = typer.Typer(help="The oracle: code graph and semantic code search.", no_args_is_help=True)
+oracle_app = typer.Typer(help=ORACLE_HELP, no_args_is_help=True)
 DbOpt = Annotated[Path | None, typer.Option("--db", help="Index directory (default: the fleet's state dir).")]
 
 
@@ -38,15 +37,13 @@ def _need_oracle():
     return Embedder
 
 
-def _db(fleet: Path, db: Path | None, product: str | None = None) -> Path:
-    """The search index to use: ``--db``, else the fleet's (whose products ``product`` must be one of)."""
+def _db(fleet: Path, db: Path | None) -> Path:
+    """The search index to write: ``--db``, else the fleet's."""
     if db is not None:
         return db
     fs, _ = FleetSession.load(fleet, Context.from_environ())
     if fs is None:
         raise fail("no valid fleet here: pass --fleet DIR or --db DIR")
-    with api_errors():
-        fs.check_products([product] if product else [])
     return fs.search_index()
 
 
@@ -98,60 +95,7 @@ def index(
     )
 
 
-@oracle_app.command("search")
-def search_cmd(
-    query: Annotated[str, typer.Argument(help="What you are looking for, in words.")],
-    product: Annotated[str | None, typer.Option("--product", "-p")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-k", min=1)] = 10,
-    fleet: FleetOpt = Path("."),
-    db: DbOpt = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Semantic + keyword search over indexed code."""
-    embedder_cls = _need_oracle()
-    from codemonkeys.oracle.search import search
-
-    index_dir = _db(fleet, db, product)
-    _check_index(index_dir, product)
-    hits = search(index_dir, query, embedder_cls(), product=product, limit=limit)
-    rows = [
-        {
-            "product": h.product,
-            "path": h.path,
-            "line": h.line,
-            "symbol": h.symbol,
-            "kind": h.kind,
-            "doc": h.doc,
-            "score": round(h.score, 4),
-        }
-        for h in hits
-    ]
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    for r in rows:
-        out.print(
-            f"[bold]{escape(r['symbol'])}[/] [dim]{r['kind']}[/]  {escape(r['product'])}:{escape(r['path'])}:"
-            f"{r['line']}  [dim]score {r['score']:.3f}[/]",
-            soft_wrap=True,
-        )
-        if r["doc"]:
-            out.print(f"    {escape(r['doc'])}", soft_wrap=True)
-    if not rows:
-        out.print("no results")
-
-
-def _check_index(index_dir: Path, product: str | None) -> None:
-    """Exit 1 with a message when the index is missing or holds nothing (of ``product``)."""
-    from codemonkeys.oracle.search import count_rows
-
-    build = "build it with cmctl oracle index"
-    if not index_dir.is_dir():
-        raise fail(f"no search index at {index_dir}: {build}")
-    if count_rows(index_dir) == 0:
-        raise fail(f"the search index at {index_dir} is empty: {build}")
-    if product and count_rows(index_dir, product) == 0:
-        raise fail(f"no product {product!r} in the search index at {index_dir}: {build} {product}")
+oracle_app.command("search")(search_cmd)
 
 
 @oracle_app.command("graph")

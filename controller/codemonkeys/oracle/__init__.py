@@ -10,34 +10,52 @@ asks it whether the public API changed (``api_fingerprint``), and later heal wil
 Needs the ``oracle`` extra (tree-sitter and the Python, JavaScript, TypeScript and Rust grammar wheels).
 """
 
-from codemonkeys.oracle.fingerprint import ApiDiff, api_diff, api_fingerprint, public_api
-from codemonkeys.oracle.parse import (
-    Call,
-    FileGraph,
-    Import,
-    SourceLanguage,
-    Symbol,
-    SymbolKind,
-    UnsupportedLanguage,
-    Visibility,
-    language_for,
-    module_name,
-    parse_file,
-)
-from codemonkeys.oracle.repo import index_commit, list_tree, read_blobs, read_files
-from codemonkeys.oracle.store import (
-    IndexStats,
-    call_graph,
-    callees,
-    callers,
-    import_cycles,
-    import_graph,
-    index_entries,
-    index_tree,
-    load_graphs,
-    session_factory,
-    snapshot_fingerprint,
-)
+# the public names and the module each comes from, imported on first use (PEP 562): importing one submodule
+# (the search path: oracle.embed, oracle.resident) does not load the graph store (SQLAlchemy, networkx)
+_EXPORTS = {
+    "ApiDiff": "codemonkeys.oracle.fingerprint",
+    "Call": "codemonkeys.oracle.parse",
+    "FileGraph": "codemonkeys.oracle.parse",
+    "Import": "codemonkeys.oracle.parse",
+    "IndexStats": "codemonkeys.oracle.store",
+    "SourceLanguage": "codemonkeys.oracle.parse",
+    "Symbol": "codemonkeys.oracle.parse",
+    "SymbolKind": "codemonkeys.oracle.parse",
+    "UnsupportedLanguage": "codemonkeys.oracle.parse",
+    "Visibility": "codemonkeys.oracle.parse",
+    "api_diff": "codemonkeys.oracle.fingerprint",
+    "api_fingerprint": "codemonkeys.oracle.fingerprint",
+    "call_graph": "codemonkeys.oracle.store",
+    "callees": "codemonkeys.oracle.store",
+    "callers": "codemonkeys.oracle.store",
+    "import_cycles": "codemonkeys.oracle.store",
+    "import_graph": "codemonkeys.oracle.store",
+    "index_commit": "codemonkeys.oracle.repo",
+    "index_entries": "codemonkeys.oracle.store",
+    "index_tree": "codemonkeys.oracle.store",
+    "language_for": "codemonkeys.oracle.parse",
+    "list_tree": "codemonkeys.oracle.repo",
+    "load_graphs": "codemonkeys.oracle.store",
+    "module_name": "codemonkeys.oracle.parse",
+    "parse_file": "codemonkeys.oracle.parse",
+    "public_api": "codemonkeys.oracle.fingerprint",
+    "read_blobs": "codemonkeys.oracle.repo",
+    "read_files": "codemonkeys.oracle.repo",
+    "session_factory": "codemonkeys.oracle.store",
+    "snapshot_fingerprint": "codemonkeys.oracle.store",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ApiDiff",

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -73,16 +75,28 @@ def model_files() -> tuple[Path, Path]:
 class Embedder:
     """all-MiniLM-L6-v2 (int8 ONNX) on CPU: ``embed(texts) -> float32 (n, 384)``, unit rows.
 
-    Loading is lazy (first ``embed``) and thread-safe; one session is shared by all calls.
+    Loading is lazy (first ``embed``) and thread-safe; one session is shared by all calls and batches.
     """
 
     model_id = MODEL_ID
     dim = DIM
 
-    def __init__(self, *, batch_size: int = 16, max_tokens: int = MAX_TOKENS, threads: int | None = None):
+    def __init__(
+        self,
+        *,
+        batch_size: int = 16,
+        max_tokens: int = MAX_TOKENS,
+        threads: int | None = 1,
+        workers: int | None = None,
+    ):
+        """``threads``: onnxruntime's intra-op threads per batch (None: its default, one per core);
+        ``workers``: batches run at once (default: the cores, at most 4). One thread per batch and one batch
+        per core measured best (benchmarks/oracle_search.py --throughput: more chunks per CPU second, and
+        onnxruntime releases the GIL while it runs)."""
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self.threads = threads
+        self.workers = workers or min(os.cpu_count() or 1, 4)
         self._lock = threading.Lock()
         self._session = None
         self._tokenizer = None
@@ -121,20 +135,29 @@ class Embedder:
             return out
         self.ensure_loaded()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            out[idx] = self._embed_batch([texts[i] or " " for i in idx])
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+
+        def run(idx: list[int]) -> np.ndarray:
+            return self._embed_batch([texts[i] or " " for i in idx])
+
+        if self.workers > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(min(self.workers, len(batches))) as pool:
+                for idx, vectors in zip(batches, pool.map(run, batches), strict=True):
+                    out[idx] = vectors
+        else:
+            for idx in batches:
+                out[idx] = run(idx)
         return out
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
+        with self._lock:  # the tokenizer under the lock; the session runs concurrently (it is thread-safe)
             encs = self._tokenizer.encode_batch(texts)
-            ids = np.array([e.ids for e in encs], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self._input_names:
-                feeds["token_type_ids"] = np.zeros_like(ids)
-            (hidden,) = self._session.run(["last_hidden_state"], feeds)
+        ids = np.array([e.ids for e in encs], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        (hidden,) = self._session.run(["last_hidden_state"], feeds)
         m = mask[:, :, None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

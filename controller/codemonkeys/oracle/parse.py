@@ -624,7 +624,19 @@ def _js(ctx: _Ctx, root: Node) -> tuple[str | None, bool]:
                 if stmt.child_by_field_name("source") is None:
                     export_names.update(_text(s.child_by_field_name("name")) for s in clause.named_children)
         elif stmt.type == "expression_statement" and stmt.named_children:
-            _commonjs_exports(stmt.named_children[0], export_names)
+            expr = stmt.named_children[0]
+            _commonjs_exports(expr, export_names)
+            if (
+                expr.type == "assignment_expression"
+                and (value := expr.child_by_field_name("right")) is not None
+            ):
+                left = _clean(expr.child_by_field_name("left"))
+                if value.type in _JS_FUNC_VALUES or value.type == "class":
+                    # `module.exports = (a, b) => ...`: named after the file (ranges/max-satisfying.js ->
+                    # maxSatisfying); `exports.name = function ...`: after the property
+                    name = _text(value.child_by_field_name("name")) or _commonjs_name(left, ctx.module)
+                    if name:
+                        declare_value(value, name, stmt, stmt, True)
         else:
             declare(stmt, stmt, stmt, False)
 
@@ -633,6 +645,19 @@ def _js(ctx: _Ctx, root: Node) -> tuple[str | None, bool]:
             sym.public = True
     _js_imports(ctx, root)
     return None, any(s.public for s in ctx.syms)
+
+
+def _commonjs_name(left: str, module: str) -> str | None:
+    """The name of a value assigned to ``module.exports`` (the file's, camelCased) or ``exports.NAME``."""
+    if left == "module.exports":
+        parts = [p for p in re.split(r"[/\\]", module) if p]
+        if parts and parts[-1] == "index" and len(parts) > 1:
+            parts.pop()
+        stem = parts[-1].split(".")[0] if parts else ""
+        words = [w for w in re.split(r"[-_\s]+", stem) if w]
+        return (words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])) if words else None
+    m = re.fullmatch(r"(?:module\.)?exports\.(\w+)", left)
+    return m.group(1) if m else None
 
 
 def _commonjs_exports(expr: Node, export_names: set[str]) -> None:

@@ -7,17 +7,17 @@ depend on ``oracle.parse``); ``index_chunks`` embeds them with ``oracle.embed.Em
 the sha256-keyed ``EmbeddingCache``, so unchanged code is never embedded twice) and replaces the
 product's rows in the LanceDB table ``chunks``; ``search`` ranks rows for a natural-language query.
 
-Ranking is hybrid, fused by reciprocal rank (RRF, k=60):
+Ranking (``oracle.resident``) is hybrid, the weighted sum of two min-max scaled scores:
 
-* vector: cosine similarity of the query's embedding to each chunk's (exact flat search; the
-  table is small per fleet, so no ANN index is built);
-* keyword: BM25 from LanceDB's native full-text index (Lance's inverted index, no tantivy, no
-  network) over a ``keywords`` column that we fill ourselves: identifiers split on camelCase and
+* vector: cosine similarity of the query's embedding to each chunk's (exact: one matrix product);
+* keyword: BM25 over a ``keywords`` field that we fill ourselves: identifiers split on camelCase and
   snake_case (the symbol's own parts repeated to weigh them up), module path parts and docstring /
-  comment words; Lance lower-cases, stems (English) and drops stop words.
+  comment words, lower-cased, stemmed and without stop words (``oracle.terms``).
 
-Table columns: product, path, symbol, kind, line, language, text, text_hash, vector (384 float32),
-plus keywords (the BM25 field). The embedding cache is ``<db_dir>/embed_cache.sqlite``.
+LanceDB is the durable table (columns: product, path, symbol, kind, line, language, text, doc,
+text_hash, keywords, vector); after every write the whole table is also written as one query snapshot
+(``<db_dir>/snapshot.npz``), which queries read instead of the table (no LanceDB import, no scan).
+The embedding cache is ``<db_dir>/embed_cache.sqlite``.
 """
 
 from __future__ import annotations
@@ -26,24 +26,22 @@ import ast
 import os
 import re
 import threading
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+
+import numpy as np
 
 from codemonkeys.oracle.embed import DIM, Embedder, EmbeddingCache, embed_with_cache
+from codemonkeys.oracle.resident import FUSION, META, Hit, Mode, ResidentIndex, write_snapshot
+from codemonkeys.oracle.terms import split_identifier
 
 TABLE = "chunks"
 CACHE_FILE = "embed_cache.sqlite"
-RRF_K = 60
-# weights of the vector and keyword ranks in the fusion (tuned on networkx, checked on the other libraries)
-FUSION = (1.0, 0.5)
-DUNDER_WEIGHT = 0.7
 BODY_LINES = 30
 SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", ".tox", "build", "dist"}
 
-Mode = Literal["hybrid", "vector", "keyword"]
+__all__ = ["FUSION", "Hit", "Mode", "split_identifier"]  # re-exported: their home is oracle.resident / .terms
 
 
 @dataclass(frozen=True)
@@ -69,31 +67,9 @@ class IndexStats:
     cached: int
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A search result; ``score`` is the fused (or single-ranker) score, higher is better."""
-
-    product: str
-    path: str
-    symbol: str
-    kind: str
-    line: int
-    score: float
-    doc: str = ""
-
-
 # --------------------------------------------------------------------------- keywords
 
-_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def split_identifier(name: str) -> list[str]:
-    """``HTTPClient_get_jsonBody`` -> ``['http', 'client', 'get', 'json', 'body']``."""
-    out: list[str] = []
-    for part in name.split("_"):
-        out.extend(m.group(0).lower() for m in _CAMEL.finditer(part))
-    return out
 
 
 # Abbreviations common in identifiers, spelled out so that a question in words meets them.
@@ -179,12 +155,6 @@ def keyword_text(chunk: Chunk) -> str:
     words = [w for tok in _IDENT.findall(chunk.text) for w in split_identifier(tok)]
     extra = [w for tok in _IDENT.findall(chunk.keywords) for w in split_identifier(tok)]
     return " ".join(own * 3 + module + words + extra)
-
-
-def _query_terms(query: str) -> str:
-    """A query made safe for Lance's FTS parser: plain lower-case words, identifiers split."""
-    terms = [w for tok in _IDENT.findall(query) for w in [tok.lower(), *split_identifier(tok)]]
-    return " ".join(dict.fromkeys(t for t in terms if len(t) > 1))
 
 
 # --------------------------------------------------------------------------- chunker
@@ -356,12 +326,16 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _build_fts(table) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        table.create_fts_index(
-            "keywords", replace=True, use_tantivy=False, stem=True, remove_stop_words=True, lower_case=True
-        )
+def _write_snapshot(db_dir: Path, table) -> None:
+    """The query snapshot (``oracle.resident``) of the whole table, as it is after a write."""
+    data = table.to_arrow().select([*META, "keywords", "vector"])
+    vectors = data.column("vector").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    write_snapshot(
+        db_dir,
+        {k: data.column(k).to_pylist() for k in META},
+        data.column("keywords").to_pylist(),
+        np.asarray(vectors, dtype=np.float32).reshape(data.num_rows, DIM),
+    )
 
 
 def index_chunks(db_dir: Path, chunks: Iterable[Chunk], embedder: Embedder) -> IndexStats:
@@ -405,7 +379,7 @@ def index_chunks(db_dir: Path, chunks: Iterable[Chunk], embedder: Embedder) -> I
                 schema=_schema(),
             )
             table.add(data)
-        _build_fts(table)
+        _write_snapshot(db_dir, table)
     return IndexStats(embedded=embedded, cached=len(chunks) - embedded)
 
 
@@ -415,35 +389,23 @@ def delete_product(db_dir: Path, product: str) -> None:
         table = _open_table(_connect(Path(db_dir)), create=False)
         if table is not None:
             table.delete(f"product = {_sql_str(product)}")
+            _write_snapshot(Path(db_dir), table)
 
 
 def count_rows(db_dir: Path, product: str | None = None) -> int:
     """Indexed chunks in ``db_dir``, of one product if given (0 when nothing was indexed)."""
-    table = _open_table(_connect(Path(db_dir)), create=False)
-    if table is None:
-        return 0
-    return table.count_rows(f"product = {_sql_str(product)}" if product else None)
+    return open_index(db_dir).count(product)
 
 
-# --------------------------------------------------------------------------- search
-
-_COLUMNS = ["product", "path", "symbol", "kind", "line"]
-
-
-def _where(product: str | None, language: str | None, kind: str | Sequence[str] | None) -> str | None:
-    clauses = []
-    if product:
-        clauses.append(f"product = {_sql_str(product)}")
-    if language:
-        clauses.append(f"language = {_sql_str(language)}")
-    if kind:
-        kinds = [kind] if isinstance(kind, str) else list(kind)
-        clauses.append("kind IN (" + ", ".join(_sql_str(k) for k in kinds) + ")")
-    return " AND ".join(clauses) or None
-
-
-def _key(row: dict) -> tuple:
-    return (row["product"], row["path"], row["symbol"], row["line"])
+def open_index(db_dir: Path) -> ResidentIndex:
+    """The index at ``db_dir`` for queries; an index written before snapshots existed gets one now."""
+    index = ResidentIndex(db_dir)
+    if not index.exists() and (Path(db_dir) / f"{TABLE}.lance").is_dir():
+        with _db_lock:
+            table = _open_table(_connect(Path(db_dir)), create=False)
+            if table is not None and "keywords" in table.schema.names:
+                _write_snapshot(Path(db_dir), table)
+    return index
 
 
 def search(
@@ -459,53 +421,18 @@ def search(
     candidates: int = 50,
     fusion: tuple[float, float] = FUSION,
 ) -> list[Hit]:
-    """Rank chunks for a natural-language query; filters apply before ranking.
+    """Rank chunks for a natural-language query (``ResidentIndex.search``, opened for this one call).
 
-    ``mode="vector"`` / ``"keyword"`` return one ranker alone (the benchmark's baselines; scores
-    are cosine similarity / BM25); ``"hybrid"`` fuses both by reciprocal rank over the top
-    ``max(candidates, limit)`` of each, weighted by ``fusion`` (vector, keyword).
+    Callers that ask more than once keep an ``open_index(db_dir)`` and call its ``search``.
     """
-    table = _open_table(_connect(Path(db_dir)), create=False)
-    if table is None or not query.strip():
-        return []
-    where = _where(product, language, kind)
-    n = max(candidates, limit)
-    columns = [*_COLUMNS, "doc"] if "doc" in table.schema.names else _COLUMNS
-    vec_rows: list[dict] = []
-    kw_rows: list[dict] = []
-    if mode in ("hybrid", "vector"):
-        qvec = embedder.embed([query])[0]
-        q = table.search(qvec, vector_column_name="vector").distance_type("cosine")
-        if where:
-            q = q.where(where, prefilter=True)
-        vec_rows = q.select([*columns, "_distance"]).limit(n).to_list()
-    if mode in ("hybrid", "keyword"):
-        terms = _query_terms(query)
-        if terms:
-            q = table.search(terms, query_type="fts", fts_columns="keywords")
-            if where:
-                q = q.where(where, prefilter=True)
-            kw_rows = q.select([*columns, "_score"]).limit(n).to_list()
-    if mode == "vector":
-        return [_hit(r, 1.0 - float(r["_distance"])) for r in vec_rows[:limit]]
-    if mode == "keyword":
-        return [_hit(r, float(r["_score"])) for r in kw_rows[:limit]]
-    fused: dict[tuple, float] = {}
-    rows: dict[tuple, dict] = {}
-    for weight, ranked in zip(fusion, (vec_rows, kw_rows), strict=True):
-        for rank, r in enumerate(ranked):
-            k = _key(r)
-            rows.setdefault(k, r)
-            fused[k] = fused.get(k, 0.0) + weight / (RRF_K + rank + 1)
-    for k, r in rows.items():
-        name = r["symbol"].rsplit(".", 1)[-1]
-        if name.startswith("__") and name.endswith("__") and r["kind"] == "method":
-            fused[k] *= DUNDER_WEIGHT  # protocol plumbing (__init__, __rich_console__) rarely is the answer
-    best = sorted(fused, key=lambda k: -fused[k])[:limit]
-    return [_hit(rows[k], fused[k]) for k in best]
-
-
-def _hit(row: dict, score: float) -> Hit:
-    return Hit(
-        row["product"], row["path"], row["symbol"], row["kind"], int(row["line"]), score, row.get("doc") or ""
+    return open_index(db_dir).search(
+        query,
+        embedder,
+        product=product,
+        language=language,
+        kind=kind,
+        limit=limit,
+        mode=mode,
+        candidates=candidates,
+        fusion=fusion,
     )
