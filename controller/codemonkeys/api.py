@@ -450,8 +450,13 @@ class FleetSession:
                     used.setdefault(ref, []).append(f"{name}/deploy/{env.name}")
             for ref, where in secret_ref_uses(product.spec.model_copy(update={"deploy": None}), "spec"):
                 used.setdefault(ref, []).append(f"{name}: {where}")
-        for ref, where in secret_ref_uses(self.desired.fleet.spec, "spec"):
+        for ref, where in secret_ref_uses(
+            self.desired.fleet.spec.model_copy(update={"companies": []}), "spec"
+        ):
             used.setdefault(ref, []).append(f"fleet: {where}")
+        for company in self.desired.fleet.spec.companies:
+            for ref, where in secret_ref_uses(company.credentials, "credentials"):
+                used.setdefault(ref, []).append(f"company {company.name}: {where}")
         rows = []
         for name in sorted(set(used) | set(provider.names())):
             r = provider.resolve(name)

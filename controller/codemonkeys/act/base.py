@@ -67,6 +67,9 @@ class Redactor:
         for reg in desired.fleet.spec.registries.values():
             if reg.credentials:
                 names += reg.credentials.env_names()
+        for company in desired.fleet.spec.companies:  # a company's own credentials (secretRefs: below)
+            if company.credentials is not None:
+                names += company.credentials.env_names()
         state = desired.fleet.spec.state.credentials
         if state:
             names += state.env_names()

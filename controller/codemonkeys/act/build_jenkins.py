@@ -179,7 +179,7 @@ def run_jenkins_build(action: Action, ctx: ActContext, commit: str) -> JenkinsBu
     build = product.spec.build
     assert build is not None
     try:
-        conn = connect(ctx.desired, ctx.context.secrets)
+        conn = connect(ctx.desired, ctx.context.secrets, product=action.product)
         job = job_name(product)
         folder, _, leaf = job.rpartition("/")
         existing = build_facts(folder_builds(conn, folder).get(leaf), commit)

@@ -47,6 +47,8 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     from codemonkeys.act.heal import Candidate
     from codemonkeys.heal.llm import DEFAULT_OPTIONS, LLMError, OllamaSettings, ask_for_patch
     from codemonkeys.heal.prompt import build_messages, gather_context
+    from codemonkeys.kinds.credentials import credentials_for
+    from codemonkeys.kinds.models import Credentials
     from codemonkeys.secrets import SecretError
 
     config = ctx.desired.fleet.spec.llm.ollama
@@ -54,7 +56,10 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
         return Candidate(reason="no LLM is configured (Fleet spec.llm.ollama)")
     host = config.host or ctx.context.env.get("OLLAMA_HOST") or DEFAULT_OLLAMA
     try:
-        token = ctx.context.secrets.at(ctx.desired.root).credential(None, config.token, "the Ollama token")
+        creds = credentials_for(ctx.desired, action.product, "ollama") or Credentials()
+        token = ctx.context.secrets.at(ctx.desired.root).credential(
+            creds.token_env, creds.token, "the Ollama token"
+        )
     except SecretError as exc:
         return Candidate(reason=f"the LLM cannot be asked: {exc}")
     settings = OllamaSettings(

@@ -32,6 +32,7 @@ from typing import Any
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.context import Resources, Secrets
+from codemonkeys.kinds.credentials import registry_for
 from codemonkeys.kinds.models import AuditDuty, Registry, RegistryType
 from codemonkeys.registries import observe_registry
 from codemonkeys.registries.http import RegistryHttp
@@ -180,7 +181,7 @@ def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
     """release.publish to a pypi/npm/crates/oci registry with its playbook (see the module docstring)."""
     product = ctx.desired.products[action.product]
     reg_name, package, version, tag = (action.params[k] for k in ("registry", "package", "version", "tag"))
-    registry = ctx.desired.fleet.spec.registries[reg_name]
+    registry = registry_for(ctx.desired, action.product, reg_name)  # its company's credentials, if any
     fleet_secrets = ctx.context.secrets.at(ctx.desired.root)
     with RegistryHttp() as http:
         facts = observe_registry(

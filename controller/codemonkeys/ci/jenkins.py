@@ -29,8 +29,9 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from codemonkeys.context import Resources, Secrets
+from codemonkeys.kinds.credentials import company_of, credentials_for
 from codemonkeys.kinds.loader import DesiredState
-from codemonkeys.kinds.models import JenkinsConfig, Product
+from codemonkeys.kinds.models import Credentials, JenkinsConfig, Product
 from codemonkeys.secrets import SecretError
 from codemonkeys.vocab.facts import BuildFacts, BuildStatus
 
@@ -105,6 +106,7 @@ class Connection:
     config: JenkinsConfig
     client: Any
     min_interval: float = 0.02
+    source: str = ""  # whose credentials these are, for the message of a refusal
     _last: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -136,7 +138,7 @@ class Connection:
             if status in ("401", "403"):
                 raise JenkinsError(
                     f"{what}: Jenkins {self.url} refused the credentials ({status}); "
-                    f"check {self.config.user_env} / {self.config.token_env}"
+                    f"check {self.source or f'{self.config.user_env} / {self.config.token_env}'}"
                 ) from None
             raise JenkinsError(
                 f"{what}: Jenkins {self.url} error {status or ''}".strip(), transient=status.startswith("5")
@@ -161,9 +163,13 @@ def get_json(conn: Connection, path: str, what: str) -> Any:
     return json.loads(text)
 
 
-def connect(desired: DesiredState, secrets: Secrets, timeout: float = 30.0) -> Connection:
+def connect(
+    desired: DesiredState, secrets: Secrets, timeout: float = 30.0, product: str | None = None
+) -> Connection:
     """A client for the Fleet's Jenkins, authenticated with the user and token its secrets name
-    (environment variables, or ``{secretRef: NAME}``; ``JenkinsError`` naming one that cannot be had)."""
+    (environment variables, or ``{secretRef: NAME}``; ``JenkinsError`` naming one that cannot be had);
+    for ``product``, with its company's Jenkins credentials when the company gives them
+    (``kinds.credentials.credentials_for``)."""
     try:
         import jenkins  # the [jenkins] extra
     except ImportError:
@@ -174,16 +180,22 @@ def connect(desired: DesiredState, secrets: Secrets, timeout: float = 30.0) -> C
     config = desired.fleet.spec.ci.jenkins
     if config is None:
         raise JenkinsError("the Fleet has no spec.ci.jenkins")
+    creds = credentials_for(desired, product, "jenkins") or Credentials()
+    company = company_of(desired, product)
+    own = company is not None and company.credentials is not None and company.credentials.jenkins is not None
+    source = f"the Jenkins credentials of company {company.name}" if own and company else ""
     fleet_secrets = secrets.at(desired.root)
     try:
-        user = fleet_secrets.credential(config.user_env, config.user, "jenkins user")
-        token = fleet_secrets.credential(config.token_env, config.token, "jenkins token")
+        user = fleet_secrets.credential(creds.username_env, creds.username, "jenkins user")
+        token = fleet_secrets.credential(
+            creds.token_env or creds.password_env, creds.token or creds.password, "jenkins token"
+        )
     except SecretError as exc:
-        raise JenkinsError(str(exc)) from None
+        raise JenkinsError(f"{source}: {exc}" if source else str(exc)) from None
     client = jenkins.Jenkins(config.url, username=user or None, password=token or None, timeout=timeout)
     if not config.verify_tls:
         client._session.verify = False  # python-jenkins exposes no public switch
-    return Connection(config=config, client=client)
+    return Connection(config=config, client=client, source=source)
 
 
 # --- batch read of a folder (the observer and the actuator both use it) -----------------------

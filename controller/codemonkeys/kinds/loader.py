@@ -445,6 +445,7 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
                 entries[name] = ProductEntry(product, path, doc.value_pos(("metadata", "name")))
 
     _check_references(fleet, raw, named, out)
+    _check_company_credentials(fleet, fleet_doc, out)
     _check_constitution(constitution_doc, out, hooks.check_condition)
     overlays = _load_overlays(root, show, fleet_doc, constitution_doc, out, digest, hooks.check_condition)
 
@@ -568,6 +569,20 @@ def _get(data: Any, *path: str) -> Any:
 
 def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
+
+
+def _check_company_credentials(fleet: Fleet | None, fleet_doc: Document | None, out: _Collector) -> None:
+    """Every registry a company gives credentials for is one of the Fleet's ``spec.registries``."""
+    if not isinstance(fleet, Fleet) or fleet_doc is None:
+        return
+    for i, company in enumerate(fleet.spec.companies):
+        for name in company.credentials.registries if company.credentials is not None else ():
+            if name not in fleet.spec.registries:
+                out.at(
+                    fleet_doc.key_pos(("spec", "companies", i, "credentials", "registries", name)),
+                    f"spec.companies[{i}].credentials.registries: registry {name!r} is not declared in "
+                    "the Fleet's spec.registries",
+                )
 
 
 def _check_references(

@@ -160,6 +160,11 @@ class Company(Model):
         description="Product spec fragments merged under the spec of this company's products "
         "(the product wins, then its company, then the fleet's spec.defaults)",
     )
+    credentials: CompanyCredentials | None = Field(
+        None,
+        description="This company's own credentials, used for its products instead of the fleet's "
+        "(registries by name, Jenkins, Ollama)",
+    )
 
 
 class Credentials(Model):
@@ -187,6 +192,22 @@ class Credentials(Model):
     def env_names(self) -> list[str]:
         """The environment variable names set here (their values are redacted from every log)."""
         return [n for n in (self.username_env, self.password_env, self.token_env) if n]
+
+
+class CompanyCredentials(Model):
+    """A company's own credentials by reference: for its products they replace the fleet's (registry
+    credentials by registry name; Jenkins: username and token; Ollama: token)."""
+
+    registries: dict[Name, Credentials] = Field(
+        default_factory=dict, description="Registry name (in spec.registries) -> credentials"
+    )
+    jenkins: Credentials | None = Field(None, description="Jenkins user (username) and API token (token)")
+    ollama: Credentials | None = Field(None, description="The bearer token (token) for the Ollama server")
+
+    def env_names(self) -> list[str]:
+        """Every environment variable named here (redacted from every log)."""
+        every = [*self.registries.values(), self.jenkins, self.ollama]
+        return [n for c in every if c is not None for n in c.env_names()]
 
 
 class Registry(Model):

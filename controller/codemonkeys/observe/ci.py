@@ -33,7 +33,9 @@ def _observe_jenkins(run: Observer, name: str, commit: str) -> BuildFacts | Unkn
     folder, _, leaf = job.rpartition("/")
 
     def listing() -> dict:
-        return folder_builds(run.once("jenkins", lambda: connect(run.desired, run.context.secrets)), folder)
+        company = run.desired.products[name].metadata.company  # its own Jenkins credentials, if any
+        conn = run.once(("jenkins", company), lambda: connect(run.desired, run.context.secrets, product=name))
+        return folder_builds(conn, folder)
 
     try:
         builds = run.once(("jenkins-folder", folder), listing)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from codemonkeys.kinds.credentials import registry_for
 from codemonkeys.registries import observe_registry
 from codemonkeys.vocab.enums import RegistryType
 from codemonkeys.vocab.facts import GitFacts, RegistryFacts, Unknown
@@ -18,7 +19,7 @@ def observe_release(run: Observer, name: str, git: GitFacts | Unknown) -> dict[s
     out: dict[str, RegistryFacts | Unknown] = {}
     secrets = run.context.secrets.at(run.desired.root)
     for pub in product.spec.release.publish if product.spec.release else []:
-        reg = run.desired.fleet.spec.registries[pub.registry]
+        reg = registry_for(run.desired, name, pub.registry)  # its company's credentials, if any
         root = run.desired.registry_path(pub.registry) if reg.type is RegistryType.FILE else None
         out[pub.registry] = observe_registry(
             reg,
