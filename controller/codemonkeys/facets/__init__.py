@@ -3,7 +3,8 @@
 The order is the planning order within a product: a facet's actions wait for the chain of the facets
 before it, and a facet that ``blocks`` makes the later ones wait (a red build blocks docs and release).
 Infra is registered last but waits for nothing: it ignores the chain and the blocks before it, and hands
-on the chain plus its apply, so only the facets after it (deploy) wait for the apply.
+on the chain plus its apply, so only the facets after it (deploy) wait for the apply. Change (cross-repo
+proposals) waits for nothing and hands nothing on: a proposal is built on its own branch.
 Adding a facet is a module here plus one line below; see ARCHITECTURE.md, "How to add a facet".
 """
 
