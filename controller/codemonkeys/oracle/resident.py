@@ -2,13 +2,16 @@
 
 Where this sits: ``oracle.search.index_chunks`` writes the chunks into LanceDB (the durable table) and then
 this module's ``write_snapshot``: ``<db_dir>/snapshot.npz`` holds every row's vector, its metadata and the
-BM25 postings of its keyword field (``oracle.terms``), written to a temporary file and renamed into place.
+BM25 index of its keyword field (``oracle.terms``), written to a temporary file and renamed into place.
 ``ResidentIndex`` answers queries from it: opening it reads one file (no table scan, no LanceDB import),
 and it reloads by itself when the file changes (a ``stat`` per query), so the controller keeps one per
 index and the CLI opens one per process.
 
 Ranking: the vector ranker is exact cosine similarity (the vectors are unit rows: one matrix product);
-the keyword ranker is Okapi BM25 (k1=1.2, b=0.75) over the stemmed keyword field; ``hybrid`` adds both
+the keyword ranker is Okapi BM25 (k1=1.2, b=0.75, Lucene's idf) over the stemmed keyword field, by ``bm25s``:
+it scores every (term, row) pair when the snapshot is written and keeps them as a sparse term-by-row matrix,
+which the snapshot stores as three arrays (bm25s' own ``save`` writes a directory of files; one file is what
+makes the swap atomic), so a query only adds up the columns of its terms; ``hybrid`` adds both
 scores, each min-max scaled over its ranker's top candidates and weighted (``FUSION``), and multiplies by a
 prior that weighs down dunder methods and private names. (Fusing by score measured better than by
 reciprocal rank: a chunk that one ranker puts far ahead keeps its lead. benchmarks/oracle_search.py.)
@@ -19,12 +22,12 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import bm25s
 import numpy as np
 
 from codemonkeys.oracle.terms import query_terms, terms
@@ -33,7 +36,7 @@ SNAPSHOT = "snapshot.npz"
 # a fleet's index, below the fleet root: kinds.loader.STATE_DIR / "oracle-search" (FleetSession.search_index;
 # a test holds them equal), spelled out here so that a search need not import the loader
 FLEET_INDEX = Path(".cmctl", "oracle-search")
-FORMAT = 1
+FORMAT = 2  # 2: bm25s' score matrix instead of our own postings
 # weights of the vector and keyword scores in the fusion (tuned on networkx, checked on the other libraries)
 FUSION = (1.0, 0.75)
 DUNDER_WEIGHT = 0.7
@@ -83,22 +86,18 @@ def write_snapshot(
     Atomic: a reader sees the old file or the new one. A failure leaves at most a ``.tmp`` file beside it.
     """
     n = len(keywords)
-    vocab: dict[str, int] = {}
-    postings: list[list[tuple[int, int]]] = []
-    doc_len = np.zeros(n, dtype=np.float32)
-    for row, text in enumerate(keywords):
-        counts = Counter(terms(text))
-        doc_len[row] = sum(counts.values())
-        for term, tf in counts.items():
-            tid = vocab.setdefault(term, len(vocab))
-            if tid == len(postings):
-                postings.append([])
-            postings[tid].append((row, tf))
-    indptr = np.zeros(len(postings) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(p) for p in postings])
-    docs = np.fromiter((r for p in postings for r, _ in p), dtype=np.int32, count=int(indptr[-1]))
-    tfs = np.fromiter((tf for p in postings for _, tf in p), dtype=np.float32, count=int(indptr[-1]))
-    header = {"format": FORMAT, "vocab": list(vocab), "meta": {k: list(meta[k]) for k in META}}
+    vocab: list[str] = []
+    scores = {
+        "data": np.zeros(0, np.float32),
+        "indices": np.zeros(0, np.int32),
+        "indptr": np.zeros(1, np.int32),
+    }
+    if n:
+        index = _bm25()
+        index.index([terms(text) for text in keywords], show_progress=False)
+        scores = index.scores
+        vocab = sorted(index.vocab_dict, key=index.vocab_dict.__getitem__)  # a term's column is its place
+    header = {"format": FORMAT, "vocab": vocab, "meta": {k: list(meta[k]) for k in META}}
     path = Path(db_dir) / SNAPSHOT
     tmp = path.with_name(f"{SNAPSHOT}.{os.getpid()}.{threading.get_ident()}.tmp")  # writers never share one
     with open(tmp, "wb") as f:
@@ -106,10 +105,9 @@ def write_snapshot(
             f,
             header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
             vectors=np.asarray(vectors, dtype=np.float32).reshape(n, -1),
-            doc_len=doc_len,
-            indptr=indptr,
-            docs=docs,
-            tfs=tfs,
+            bm25_data=scores["data"],
+            bm25_indices=scores["indices"],
+            bm25_indptr=scores["indptr"],
         )
     os.replace(tmp, path)
     return path
@@ -124,15 +122,15 @@ class _Snapshot:
             if header.get("format") != FORMAT:
                 raise SnapshotFormatError(f"{path} has format {header.get('format')}, not {FORMAT}")
             self.vectors = z["vectors"]
-            self.doc_len = z["doc_len"]
-            self.indptr, self.docs, self.tfs = z["indptr"], z["docs"], z["tfs"]
+            data, indices, indptr = z["bm25_data"], z["bm25_indices"], z["bm25_indptr"]
         self.meta: dict[str, list] = header["meta"]
-        self.vocab = {t: i for i, t in enumerate(header["vocab"])}
-        self.n = len(self.doc_len)
-        df = np.diff(self.indptr).astype(np.float64)
-        self.idf = np.log(1.0 + (self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        avg = float(self.doc_len.mean()) if self.n else 1.0
-        self.norm = (BM25_K1 * (1 - BM25_B + BM25_B * self.doc_len / max(avg, 1e-9))).astype(np.float32)
+        self.n = len(self.vectors)
+        # what bm25s.BM25.load sets up from its directory, here from the snapshot's arrays
+        self.index = _bm25()
+        self.index.vocab_dict = {t: i for i, t in enumerate(header["vocab"])}
+        self.index.unique_token_ids_set = set(self.index.vocab_dict.values())
+        self.index.scores = {"data": data, "indices": indices, "indptr": indptr, "num_docs": self.n}
+        self.index.nonoccurrence_array = None  # Lucene's BM25 has none (BM25L and BM25+ do)
         self.codes: dict[str, tuple[dict[str, int], np.ndarray]] = {}
         for col in FILTERED:
             values: dict[str, int] = {}
@@ -161,15 +159,11 @@ class _Snapshot:
         return keep
 
     def bm25(self, query: str) -> np.ndarray:
-        scores = np.zeros(self.n, dtype=np.float32)
-        for term in query_terms(query):
-            tid = self.vocab.get(term)
-            if tid is None:
-                continue
-            lo, hi = self.indptr[tid], self.indptr[tid + 1]
-            docs, tf = self.docs[lo:hi], self.tfs[lo:hi]
-            scores[docs] += self.idf[tid] * tf * (BM25_K1 + 1) / (tf + self.norm[docs])
-        return scores
+        """Every row's BM25 score for the query's terms (0 for a row with none of them)."""
+        ids = self.index.get_tokens_ids(query_terms(query))
+        if not ids:
+            return np.zeros(self.n, dtype=np.float32)
+        return self.index.get_scores(ids)
 
     def hit(self, row: int, score: float) -> Hit:
         m = self.meta
@@ -177,6 +171,12 @@ class _Snapshot:
             m["product"][row], m["path"][row], m["symbol"][row], m["kind"][row], int(m["line"][row]), score,
             m["doc"][row] or "",
         )  # fmt: skip
+
+
+def _bm25() -> bm25s.BM25:
+    """An empty bm25s index with our parameters (Lucene's variant: idf ``log(1 + (N - df + .5) / (df + .5))``,
+    term weight ``tf / (tf + k1 * (1 - b + b * len / avglen))``: Okapi's without the constant ``k1 + 1``)."""
+    return bm25s.BM25(k1=BM25_K1, b=BM25_B, method="lucene", backend="numpy")
 
 
 def prior(symbol: str, kind: str, language: str) -> float:

@@ -1,19 +1,25 @@
-"""Words for the keyword (BM25) ranker of the code search: tokens, stop words and a light stemmer (pure).
+"""Words for the keyword (BM25) ranker of the code search: tokens, stop words and stems (pure).
 
 Where this sits: ``oracle.search.keyword_text`` spells a chunk out in words (identifiers split, abbreviations
 written in full); this module turns that text, and a question, into the same comparable terms, so that
-"parsing dates" meets ``parse_date``. The stemmer is a small suffix stripper (plural ``-s``/``-es``/``-ies``,
-``-ing``, ``-ed``, a final ``-e``, doubled consonants): it only has to map the forms of one word to one term,
-not to produce English.
+"parsing dates" meets ``parse_date``. The tokenizer and identifier splitting are ours (code, not prose); the
+stemmer is Snowball's English one (``snowballstemmer``, run by ``PyStemmer``'s C code when installed). The
+stop words are our own short list: question words ("how", "where", "which") are dropped, which the usual
+English lists (bm25s', NLTK's) keep, and nothing that names an operation ("get", "first") is.
 """
 
 from __future__ import annotations
 
 import re
 
+import snowballstemmer
+
 _WORD = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Snowball's English stemmer: PyStemmer's C one when it is installed (the oracle extra has it), else the
+# pure-Python one; both cache the words they have seen
+_STEMMER = snowballstemmer.stemmer("english")
 
 STOP_WORDS = frozenset(
     """a an and are as at be been but by can could do does for from had has have how i if in into is it its
@@ -23,33 +29,14 @@ STOP_WORDS = frozenset(
 
 
 def stem(word: str) -> str:
-    """``parses``, ``parsed``, ``parsing``, ``parse`` -> ``pars``; ``entries`` -> ``entri``; short words
-    stay as they are."""
-    if len(word) <= 3 or word.isdigit():
-        return word
-    w = word
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "i"
-    elif w.endswith("sses") or (w.endswith("es") and len(w) > 4 and w[-3] in "sxzh"):
-        w = w[:-2]
-    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
-    for suffix in ("ing", "ed"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: -len(suffix)]
-            if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
-                w = w[:-1]  # running -> run
-            break
-    if w.endswith("y") and len(w) > 3:
-        w = w[:-1] + "i"  # entry / entries
-    if w.endswith("e") and len(w) > 3:
-        w = w[:-1]
-    return w
+    """Snowball's English stemmer: ``parses``, ``parsed``, ``parsing``, ``parse`` -> ``pars``; ``entries`` ->
+    ``entri``; digits stay as they are."""
+    return _STEMMER.stemWord(word)
 
 
 def terms(text: str) -> list[str]:
     """Lower-cased alphanumeric words of ``text``, stop words dropped, stemmed (in order, repeats kept)."""
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
+    return _STEMMER.stemWords([w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS])
 
 
 def split_identifier(name: str) -> list[str]:
