@@ -9,10 +9,34 @@ no git and touches no store (the actuator does both):
            -> llm.ask_for_patch (Ollama, ``heal`` extra) -> llm.extract_diff -> patches.check_patch
 """
 
-from codemonkeys.heal.failure import Location, excerpt, locations
-from codemonkeys.heal.llm import LLMAnswer, LLMError, OllamaSettings, ask_for_patch, extract_diff
-from codemonkeys.heal.patches import DEFAULT_PROTECTED, PatchInfo, check_patch, inspect_patch
-from codemonkeys.heal.prompt import Commit, PromptContext, Relevance, Snippet, build_messages, gather_context
+# the public names and the module each comes from, imported on first use (PEP 562): importing the patch
+# checks (heal.patches, used by cross-repo changes) needs no extra; the prompt needs the oracle's
+# tree-sitter, the client the ``heal`` extra
+_EXPORTS = {
+    **dict.fromkeys(("Location", "excerpt", "locations"), "codemonkeys.heal.failure"),
+    **dict.fromkeys(
+        ("LLMAnswer", "LLMError", "OllamaSettings", "ask_for_patch", "extract_diff"), "codemonkeys.heal.llm"
+    ),
+    **dict.fromkeys(
+        ("DEFAULT_PROTECTED", "PatchInfo", "check_patch", "inspect_patch"), "codemonkeys.heal.patches"
+    ),
+    **dict.fromkeys(
+        ("Commit", "PromptContext", "Relevance", "Snippet", "build_messages", "gather_context"),
+        "codemonkeys.heal.prompt",
+    ),
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_PROTECTED",
