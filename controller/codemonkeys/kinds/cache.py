@@ -59,6 +59,7 @@ Stat = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
 
 
 def stat_key(st: os.stat_result) -> Stat:
+    """What says a file may have changed without reading it: mtime, ctime, size and inode."""
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
 
 

@@ -96,6 +96,7 @@ class GitFactsCache:
         return self.dir / f"{product}.json"
 
     def get(self, product: str, key: str | None) -> GitFacts | None:
+        """The product's git facts stored under ``key``; None without a key, for another key or a bad file."""
         if key is None:
             return None
         try:
@@ -107,6 +108,7 @@ class GitFactsCache:
             return None
 
     def put(self, product: str, key: str | None, git: GitFacts) -> None:
+        """Store the product's git facts under ``key`` (nothing without a key)."""
         if key is None:
             return
         blob = json.dumps({"key": key, "git": git.model_dump(mode="json")}, sort_keys=True).encode()

@@ -226,9 +226,11 @@ class ActionDag:
         self.succ.setdefault(after, {})
 
     def predecessors(self, node: str) -> Iterable[str]:
+        """The actions ``node`` waits for."""
         return self.pred[node].keys()
 
     def edges(self) -> list[tuple[str, str]]:
+        """Every (before, after) pair."""
         return [(u, v) for v, us in self.pred.items() for u in us]
 
 
