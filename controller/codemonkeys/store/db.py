@@ -34,6 +34,7 @@ from sqlalchemy import (
     event,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -728,9 +729,13 @@ class Store:
         Returns the record and whether it is new."""
         with self.session() as s:
             known = s.get(FixTemplateRecord, row["id"])
-            if known is not None:
-                known.successes += 1
-                known.last_used_at = utcnow()
+            if known is not None:  # one UPDATE adding 1 (see template_result), then the row as it is now
+                s.execute(
+                    update(FixTemplateRecord)
+                    .where(FixTemplateRecord.id == row["id"])
+                    .values(successes=FixTemplateRecord.successes + 1, last_used_at=utcnow())
+                )
+                s.refresh(known)
                 return known, False
             record = FixTemplateRecord(**row)
             s.add(record)
@@ -746,16 +751,15 @@ class Store:
             return list(s.scalars(q))
 
     def template_result(self, template_id: str, ok: bool) -> None:
-        """Count a heal of ``template_id`` that was proven green (ok) or red on its branch."""
+        """Count a heal of ``template_id`` that was proven green (ok) or red on its branch. One UPDATE
+        adding 1 in the database: two heals merged at once (parallel actions, several workers) both count."""
+        column = FixTemplateRecord.successes if ok else FixTemplateRecord.failures
         with self.session() as s:
-            row = s.get(FixTemplateRecord, template_id)
-            if row is None:
-                return
-            if ok:
-                row.successes += 1
-            else:
-                row.failures += 1
-            row.last_used_at = utcnow()
+            s.execute(
+                update(FixTemplateRecord)
+                .where(FixTemplateRecord.id == template_id)
+                .values({column: column + 1, FixTemplateRecord.last_used_at: utcnow()})
+            )
 
     def heal_attempts(self, product: str, commit: str | None = None) -> list[HealAttemptRecord]:
         """Heal attempts of ``product`` (of one red commit if given), in order."""
