@@ -36,7 +36,9 @@ def test_fleet_ls_lists_and_selects(workspace: Workspace):
     ]
     assert names(workspace, "-s", "language=python") == [r["name"] for r in rows if r["language"] == "python"]
 
-    assert cmctl("apply", "--auto-approve", "-p", "acme-text", "--fleet", str(workspace.fleet)).returncode == 0
+    assert (
+        cmctl("apply", "--auto-approve", "-p", "acme-text", "--fleet", str(workspace.fleet)).returncode == 0
+    )
     text = ls(workspace, "-s", "acme-text")[0]
     assert text["in_sync"] is True and set(text["facets"]) == {"build", "docs", "release"}
     assert text["version"] and text["last_run"]["status"] == "succeeded"
