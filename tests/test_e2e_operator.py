@@ -39,7 +39,7 @@ def break_a_test(ws: Workspace) -> None:
 
 def test_a_red_build_is_explained_with_its_output(workspace: Workspace):
     fleet = str(workspace.fleet)
-    assert cmctl("apply", "--fleet", fleet, "--auto-approve").returncode == 0
+    assert cmctl("apply", "--fleet", fleet, "--auto-approve", "-p", "acme-text").returncode == 0
     break_a_test(workspace)
     r = cmctl("apply", "--fleet", fleet, "--auto-approve", "-p", "acme-text")
     assert r.returncode == 1
