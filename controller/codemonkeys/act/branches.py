@@ -5,6 +5,7 @@ cross-repo changes (``change.propose``, ``change.merge``).
   dates: the same patch on the same base is the same commit, so a resumed action re-creates it) and push
   it to a branch at the source; the product's branch is never touched.
 * ``build_commit``: build a commit with the product's own CI (local runner or Jenkins).
+* ``delete_branch``: delete a red attempt's branch at the source.
 * ``land``: push a proven commit to the product's branch: a fast-forward when the branch is still at
   the base (and the product asks for one), else a merge commit.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codemonkeys.act.base import ActContext, ActionResult
-from codemonkeys.repos import Mirror, is_working_copy, repo_lock
+from codemonkeys.repos import GitError, Mirror, is_working_copy, repo_lock
 from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import BuildStatus
 from codemonkeys.vocab.plan import Action
@@ -75,6 +76,16 @@ def build_commit(action: Action, ctx: ActContext, commit: str) -> BranchBuild | 
 
     local = run_local_build(action, ctx, commit)
     return BranchBuild(local.status, local.log, local.why)
+
+
+def delete_branch(ctx: ActContext, product: str, branch: str) -> str | None:
+    """Delete ``branch`` at the product's source; None when done, else git's (redacted) complaint."""
+    try:
+        with repo_lock(ctx.mirror(product)) as mirror, Mirror(mirror) as repo:
+            repo.delete_branch_at_source(branch)
+    except GitError as exc:
+        return ctx.redact(exc.stderr)
+    return None
 
 
 def land(

@@ -24,7 +24,7 @@ the diff itself is in the store, redacted.
 from __future__ import annotations
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
-from codemonkeys.act.branches import build_commit, commit_on_branch, land
+from codemonkeys.act.branches import build_commit, commit_on_branch, delete_branch, land
 from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
 from codemonkeys.store.db import ChangeProposalRecord
 from codemonkeys.vocab.enums import CIKind
@@ -112,13 +112,10 @@ def propose_change(action: Action, ctx: ActContext) -> ActionResult:
         rec = _save(ctx, action, rec, "change.green", status=str(ChangeStatus.GREEN), reason="")
         message = f"change {rec.change} is green on {rec.branch}: change.merge is next"
         return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec), shown)
-    try:
-        with repo_lock(ctx.mirror(action.product)) as mirror, Mirror(mirror) as repo:
-            repo.delete_branch_at_source(rec.branch)
-    except GitError as exc:
+    if (problem := delete_branch(ctx, action.product, rec.branch)) is not None:
         return ActionResult(
             Outcome.FAILED,
-            f"change {rec.change} is red; deleting {rec.branch} failed: {ctx.redact(exc.stderr)}",
+            f"change {rec.change} is red; deleting {rec.branch} failed: {problem}",
             transient=True,
         )
     rec = _save(ctx, action, rec, "change.red", status=str(ChangeStatus.RED), reason=why[:500])

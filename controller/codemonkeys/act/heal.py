@@ -28,7 +28,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
-from codemonkeys.act.branches import build_commit, commit_on_branch, land
+from codemonkeys.act.branches import build_commit, commit_on_branch, delete_branch, land
 from codemonkeys.act.heal_learn import HEAL_TRAILER, learn_from_fix, learn_from_heal
 from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
 from codemonkeys.store.db import HealAttemptRecord, utcnow
@@ -198,12 +198,9 @@ def _prove(action: Action, ctx: ActContext, rec: HealAttemptRecord) -> ActionRes
         _audit(ctx, action, "heal.attempt.green", rec)
         message = f"{what} is green on {rec.branch}: heal.merge is next"
         return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec), shown)
-    try:
-        with repo_lock(ctx.mirror(action.product)) as mirror, Mirror(mirror) as repo:
-            repo.delete_branch_at_source(rec.branch)
-    except GitError as exc:
+    if (problem := delete_branch(ctx, action.product, rec.branch)) is not None:
         return ActionResult(
-            Outcome.FAILED, f"{what} is red; deleting {rec.branch} failed: {exc.stderr}", transient=True
+            Outcome.FAILED, f"{what} is red; deleting {rec.branch} failed: {problem}", transient=True
         )
     if rec.template:
         ctx.store.template_result(rec.template, ok=False)
