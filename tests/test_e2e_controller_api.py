@@ -38,7 +38,13 @@ from test_e2e_engine import commit
 
 pytestmark = pytest.mark.slow
 
-PRODUCTS = ["acme-cli", "acme-report", "acme-text", "acme-web", "globex-hash", "globex-widgets"]
+PRODUCTS = [
+    "acme-cli",
+    "acme-report",
+    "acme-text",
+    "globex-hash",
+    "globex-widgets",
+]  # the demo without acme-web
 BROKEN = "test/broken.test.js"
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -72,8 +78,8 @@ def run_once(ws: Workspace) -> Once:
 
 
 @pytest.fixture(scope="module")
-def ws(demo_template: Workspace, tmp_path_factory: pytest.TempPathFactory):
-    with workspace_copy(demo_template, tmp_path_factory.mktemp("controller-api") / "ws") as ws:
+def ws(demo_template_lite: Workspace, tmp_path_factory: pytest.TempPathFactory):
+    with workspace_copy(demo_template_lite, tmp_path_factory.mktemp("controller-api") / "ws") as ws:
         yield ws
 
 

@@ -199,7 +199,7 @@ def test_shell_completion_names_products_and_actions(workspace: Workspace):
     fleet = str(workspace.fleet)
     env = {"_CMCTL_COMPLETE": "complete_bash", "CMCTL_FLEET": fleet}
     products = cmctl(env={**env, "COMP_WORDS": "cmctl explain acme-", "COMP_CWORD": "2"})
-    assert products.stdout.split() == ["acme-cli", "acme-report", "acme-text", "acme-web"]
+    assert products.stdout.split() == ["acme-cli", "acme-report", "acme-text"]
     assert cmctl("apply", "--fleet", fleet, "--auto-approve", "-p", "acme-text").returncode == 0
     actions = cmctl(env={**env, "COMP_WORDS": "cmctl logs acme-text/b", "COMP_CWORD": "2"})
     assert actions.stdout.split() == ["acme-text/build.run"]

@@ -39,7 +39,7 @@ def test_apply_converges_with_state_on_postgresql(workspace: Workspace, postgres
     assert r.returncode == 0, r.stdout + r.stderr
     again = cmctl("plan", "--fleet", fleet, "--detailed-exitcode", env=env)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "6 products in sync, 0 drifting" in again.stdout
+    assert "5 products in sync, 0 drifting" in again.stdout
     verify = cmctl("audit", "verify", "--fleet", fleet, env=env)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert not (workspace.fleet / ".cmctl" / "state.db").exists()  # nothing went to SQLite
