@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
-from codemonkeys.act.base import Redactor
-from codemonkeys.act.publish_ansible import registry_env
+from codemonkeys.act.base import ActContext, Outcome, Redactor
+from codemonkeys.act.publish_ansible import publish_with_ansible, registry_env
 from codemonkeys.ci.jenkins import connect
 from codemonkeys.context import Context
 from codemonkeys.kinds.credentials import credentials_for, registry_for
@@ -19,6 +19,7 @@ from codemonkeys.load import load_fleet
 from codemonkeys.observe.registries import observe_release
 from codemonkeys.registries.http import RegistryHttp
 from codemonkeys.vocab.facts import RegistryFacts, Unknown
+from codemonkeys.vocab.plan import Action, ActionKind
 from servers.fixtures import pypi_server  # noqa: F401
 from servers.registries import Server
 
@@ -122,3 +123,22 @@ def test_a_company_uses_its_own_credentials_and_others_the_fleets(tmp_path: Path
     assert rows["fleet-pypi"]["used_by"] == ["fleet: spec.registries.pypi.credentials.password"]
     dumped = json.dumps(rows) + "".join(observed) + desired.fleet.model_dump_json()
     assert not [v for v in (pypi_server.password, FLEET_PASSWORD, ACME_JENKINS) if v in dumped]
+
+
+def test_a_publish_whose_secret_is_gone_fails_for_good_and_names_it(tmp_path: Path, pypi_server: Server):  # noqa: F811
+    """A saved plan applied after the registry's secret went away: the publish fails at once (not a
+    transient failure retried in vain), naming the secret and never reaching the registry."""
+    desired, diags = load_fleet(_fleet(tmp_path, pypi_server))
+    assert diags == []
+    context = Context.from_environ({})  # neither secret can be had
+    action = Action(
+        id="rocket/release.publish/pypi",
+        product="rocket",
+        kind=ActionKind.RELEASE_PUBLISH,
+        params={"registry": "pypi", "package": "cm-rocket", "version": "1.0.0", "tag": "v1.0.0"},
+        reason="r",
+    )
+    ctx = ActContext(desired, None, Redactor(), context)  # type: ignore[arg-type]  (no store is reached)
+    result = publish_with_ansible(action, ctx)
+    assert result.outcome is Outcome.FAILED and not result.transient
+    assert "secret acme-pypi" in result.message, result.message

@@ -34,8 +34,8 @@ from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.context import Resources, Secrets
 from codemonkeys.kinds.credentials import registry_for
 from codemonkeys.kinds.models import AuditDuty, Registry, RegistryType
-from codemonkeys.registries import observe_registry
-from codemonkeys.registries.http import RegistryHttp
+from codemonkeys.registries import observe_registry, resolve_auth
+from codemonkeys.registries.http import RegistryError, RegistryHttp
 from codemonkeys.vocab.facts import Unknown
 from codemonkeys.vocab.plan import Action
 from codemonkeys.vocab.versioning import version_in
@@ -183,6 +183,10 @@ def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
     reg_name, package, version, tag = (action.params[k] for k in ("registry", "package", "version", "tag"))
     registry = registry_for(ctx.desired, action.product, reg_name)  # its company's credentials, if any
     fleet_secrets = ctx.context.secrets.at(ctx.desired.root)
+    try:  # a credential that cannot be had fails for good: retrying cannot conjure a secret
+        resolve_auth(registry.credentials, ctx.context.env, fleet_secrets)
+    except RegistryError as exc:
+        return ActionResult(Outcome.FAILED, ctx.redact(f"registry {reg_name!r}: {exc}"))
     with RegistryHttp() as http:
         facts = observe_registry(
             registry, reg_name, product.spec.language, package, ctx.context.env, http, secrets=fleet_secrets
