@@ -118,13 +118,38 @@ def mirror_path(state_dir: Path, url: str) -> Path:
     return state_dir / "repos" / f"{base}-{hashlib.sha256(url.encode()).hexdigest()[:8]}.git"
 
 
-def sync_mirror(url: str, mirror: Path) -> None:
-    """Create or update the bare mirror of ``url``: branches and tags as the source has them."""
+HELPER_MARK = "cm-credential-helper"  # in a mirror: the credential helper its config holds
+
+
+def sync_mirror(url: str, mirror: Path, helper: str | None = None) -> None:
+    """Create or update the bare mirror of ``url``: branches and tags as the source has them.
+
+    ``helper``: the ``credential.helper`` of a repository that needs a login (``gitcred.helper_for``:
+    it names secrets, never values); kept in the mirror's config, alone (helpers configured elsewhere
+    are not asked), so fetches, pushes and ``ls-remote`` of the mirror and its worktrees use it, and
+    removed when the fleet no longer gives one."""
     if not (mirror / "HEAD").exists():
         mirror.parent.mkdir(parents=True, exist_ok=True)
-        run(["clone", "--bare", "--quiet", url, str(mirror)], mirror.parent)
+        auth = ["-c", "credential.helper=", "-c", f"credential.helper={helper}"] if helper else []
+        run([*auth, "clone", "--bare", "--quiet", url, str(mirror)], mirror.parent)
         run(["config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*"], mirror)
+    _keep_helper(mirror, helper)
     run(["fetch", "--quiet", "--prune", "--prune-tags", "--tags", "--force", "origin"], mirror)
+
+
+def _keep_helper(mirror: Path, helper: str | None) -> None:
+    """Make the mirror's credential helper ``helper`` (none: no process is run when nothing changes)."""
+    mark = mirror / HELPER_MARK
+    kept = mark.read_text() if mark.exists() else None
+    if kept == helper:
+        return
+    run(["config", "--unset-all", "credential.helper"], mirror, check=False)
+    if helper is None:
+        mark.unlink()
+        return
+    run(["config", "--add", "credential.helper", ""], mirror)  # reset: only the fleet's helper answers
+    run(["config", "--add", "credential.helper", helper], mirror)
+    mark.write_text(helper)
 
 
 class Mirror:

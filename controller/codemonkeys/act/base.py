@@ -73,6 +73,9 @@ class Redactor:
         state = desired.fleet.spec.state.credentials
         if state:
             names += state.env_names()
+        git = desired.fleet.spec.git.credentials  # HTTPS Git hosting
+        if git:
+            names += git.env_names()
         jenkins = desired.fleet.spec.ci.jenkins
         if jenkins:
             names += [n for n in (jenkins.user_env, jenkins.token_env) if n]

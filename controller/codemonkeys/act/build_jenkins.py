@@ -29,6 +29,7 @@ from codemonkeys.ci.jenkins import (
     render_job_config,
     same_config,
 )
+from codemonkeys.gitcred import helper_for
 from codemonkeys.repos import GitError, Mirror, is_working_copy, repo_lock, sync_mirror
 from codemonkeys.swarm.knowledge import is_test_failure, learn_from_failure, record_flaky
 from codemonkeys.swarm.signatures import extract_signatures
@@ -104,7 +105,7 @@ def commit_jenkinsfile(action: Action, ctx: ActContext, script: str) -> str | Ac
     url = ctx.desired.repo_location(action.product)
     with repo_lock(ctx.mirror(action.product)) as mirror:
         try:
-            sync_mirror(url, mirror)
+            sync_mirror(url, mirror, helper_for(ctx.desired, action.product))
         except GitError as exc:
             return ActionResult(Outcome.FAILED, f"cannot fetch {url}: {exc.stderr}", transient=True)
         with Mirror(mirror) as repo:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.act.branches import build_commit, commit_on_branch, delete_branch, land
+from codemonkeys.gitcred import helper_for
 from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
 from codemonkeys.store.db import ChangeProposalRecord
 from codemonkeys.vocab.enums import CIKind
@@ -75,7 +76,7 @@ def propose_change(action: Action, ctx: ActContext) -> ActionResult:
         url = ctx.desired.repo_location(action.product)
         try:
             with repo_lock(ctx.mirror(action.product)) as mirror:
-                sync_mirror(url, mirror)
+                sync_mirror(url, mirror, helper_for(ctx.desired, action.product))
             subject = (rec.message or f"chore: change {rec.change}").splitlines()[0][:100]
             body = f"Change: {rec.change}\nChange-Selector: {rec.selector}\nChange-Author: {rec.author}"
             date = rec.created_at.isoformat(timespec="seconds")
@@ -140,7 +141,7 @@ def merge_change(action: Action, ctx: ActContext) -> ActionResult:
     clash: list[str] = []
     with repo_lock(ctx.mirror(action.product)) as mirror:
         try:
-            sync_mirror(url, mirror)
+            sync_mirror(url, mirror, helper_for(ctx.desired, action.product))
             with Mirror(mirror) as repo:
                 head = repo.branch_head(branch)
                 landed = head

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.act.branches import build_commit, commit_on_branch, delete_branch, land
 from codemonkeys.act.heal_learn import HEAL_TRAILER, learn_from_fix, learn_from_heal
+from codemonkeys.gitcred import helper_for
 from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
 from codemonkeys.store.db import HealAttemptRecord, utcnow
 from codemonkeys.swarm.knowledge import failure_summaries
@@ -108,7 +109,7 @@ def _sync(action: Action, ctx: ActContext) -> str:
     url = ctx.desired.repo_location(action.product)
     with repo_lock(ctx.mirror(action.product)) as mirror:
         try:
-            sync_mirror(url, mirror)
+            sync_mirror(url, mirror, helper_for(ctx.desired, action.product))
         except GitError as exc:
             return f"cannot fetch {url}: {ctx.redact(exc.stderr)}"
         with Mirror(mirror) as repo:
@@ -283,7 +284,7 @@ def merge_heal(action: Action, ctx: ActContext) -> ActionResult:
     branch, url = product.spec.source.branch, ctx.desired.repo_location(action.product)
     with repo_lock(ctx.mirror(action.product)) as mirror:
         try:
-            sync_mirror(url, mirror)
+            sync_mirror(url, mirror, helper_for(ctx.desired, action.product))
             with Mirror(mirror) as repo:
                 head = repo.branch_head(branch)
                 landed = head if repo.is_ancestor(rec.heal_commit, head) else None

@@ -14,6 +14,7 @@ from pathlib import Path
 import tomlkit
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
+from codemonkeys.gitcred import helper_for
 from codemonkeys.kinds.models import Product
 from codemonkeys.repos import (
     GitError,
@@ -80,7 +81,7 @@ def cut_release(action: Action, ctx: ActContext) -> ActionResult:
     with repo_lock(ctx.mirror(action.product)) as mirror:
         url = ctx.desired.repo_location(action.product)
         try:
-            sync_mirror(url, mirror)
+            sync_mirror(url, mirror, helper_for(ctx.desired, action.product))
         except GitError as exc:
             return ActionResult(Outcome.FAILED, f"cannot fetch {url}: {exc.stderr}", transient=True)
         with Mirror(mirror) as repo:

@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from codemonkeys.act.base import Redactor, run_command
 from codemonkeys.context import Context
 from codemonkeys.facets.change import branch_name
+from codemonkeys.gitcred import helper_for
 from codemonkeys.heal.patches import SECRET_FILES, check_patch
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.repos import GitError, Mirror, mirror_path, repo_lock, sync_mirror
@@ -175,7 +176,7 @@ def _one(
     sub = product.spec.source.path.strip("/") if product.spec.source.path else ""
     try:
         with repo_lock(mirror_path(desired.state_dir, url)) as mirror:
-            sync_mirror(url, mirror)
+            sync_mirror(url, mirror, helper_for(desired, name))
             with Mirror(mirror) as repo:
                 head = repo.branch_head(product.spec.source.branch)
                 with repo.worktree(head, work) as tree:
@@ -261,7 +262,7 @@ def drop_change(
         url = desired.repo_location(rec.product)
         if rec.commit is not None:
             with repo_lock(mirror_path(desired.state_dir, url)) as mirror:
-                sync_mirror(url, mirror)
+                sync_mirror(url, mirror, helper_for(desired, rec.product))
                 with Mirror(mirror) as repo:
                     repo.delete_branch_at_source(rec.branch)
         store.save_change_proposal(

@@ -10,7 +10,7 @@ from typing import Literal
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import Company, Credentials, Registry
 
-Service = Literal["registry", "jenkins", "ollama"]
+Service = Literal["registry", "jenkins", "ollama", "git"]
 
 
 def company_of(desired: DesiredState, product: str | None) -> Company | None:
@@ -24,9 +24,10 @@ def company_of(desired: DesiredState, product: str | None) -> Company | None:
 def credentials_for(
     desired: DesiredState, product: str | None, service: Service, name: str | None = None
 ) -> Credentials | None:
-    """The credentials ``product`` uses for ``service`` (the registry ``name``, Jenkins or Ollama): its
-    company's when the company gives some for it, else the fleet's, in the ``Credentials`` shape
-    (Jenkins: ``username`` / ``token``; Ollama: ``token``). None when neither gives any."""
+    """The credentials ``product`` uses for ``service`` (the registry ``name``, Jenkins, Ollama or Git
+    hosting): its company's when the company gives some for it, else the fleet's, in the ``Credentials``
+    shape (Jenkins: ``username`` / ``token``; Ollama: ``token``; Git: ``username`` / ``token`` or
+    ``password``). None when neither gives any."""
     company = company_of(desired, product)
     own = company.credentials if company is not None else None
     spec = desired.fleet.spec
@@ -44,6 +45,10 @@ def credentials_for(
         if j is None:
             return None
         return Credentials(username_env=j.user_env, token_env=j.token_env, username=j.user, token=j.token)
+    if service == "git":
+        if own is not None and own.git is not None:
+            return own.git
+        return spec.git.credentials
     if own is not None and own.ollama is not None:
         return own.ollama
     o = spec.llm.ollama

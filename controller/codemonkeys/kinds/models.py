@@ -196,17 +196,22 @@ class Credentials(Model):
 
 class CompanyCredentials(Model):
     """A company's own credentials by reference: for its products they replace the fleet's (registry
-    credentials by registry name; Jenkins: username and token; Ollama: token)."""
+    credentials by registry name; Jenkins: username and token; Ollama: token; Git hosting: username and
+    token or password)."""
 
     registries: dict[Name, Credentials] = Field(
         default_factory=dict, description="Registry name (in spec.registries) -> credentials"
     )
     jenkins: Credentials | None = Field(None, description="Jenkins user (username) and API token (token)")
     ollama: Credentials | None = Field(None, description="The bearer token (token) for the Ollama server")
+    git: Credentials | None = Field(
+        None,
+        description="HTTPS Git hosting of its product repositories: username and token (or password)",
+    )
 
     def env_names(self) -> list[str]:
         """Every environment variable named here (redacted from every log)."""
-        every = [*self.registries.values(), self.jenkins, self.ollama]
+        every = [*self.registries.values(), self.jenkins, self.ollama, self.git]
         return [n for c in every if c is not None for n in c.env_names()]
 
 
@@ -411,6 +416,15 @@ class AnnounceConfig(Model):
         return names
 
 
+class GitConfig(Model):
+    """How product repositories are reached: the login for HTTPS Git hosting (a company's own
+    ``credentials.git`` replaces it for its products). Repositories by path or SSH need none."""
+
+    credentials: Credentials | None = Field(
+        None, description="Username and token (or password) for HTTPS repositories, by secretRef or *Env"
+    )
+
+
 class FleetSpec(Model):
     """The fleet's companies, named registries, CI, state store, and defaults merged into every product."""
 
@@ -420,6 +434,7 @@ class FleetSpec(Model):
     state: StateConfig = Field(default_factory=StateConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     announce: AnnounceConfig = Field(default_factory=AnnounceConfig)
+    git: GitConfig = Field(default_factory=GitConfig)
     defaults: dict[str, Any] = Field(
         default_factory=dict, description="Product spec fragments merged under every Product's spec"
     )

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from codemonkeys.context import Context
 from codemonkeys.facets import FACETS, Registry
 from codemonkeys.facets.release import fleet_packages
+from codemonkeys.gitcred import helper_for
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe.git import fetch_git, parse_git
 from codemonkeys.observe.gitcache import (
@@ -94,7 +95,7 @@ class Observer:
         url = self.desired.repo_location(name)
         mirror = mirror_path(self.state_dir, url)
         try:
-            self.once(("mirror", url), lambda: self._sync(url, mirror))
+            self.once(("mirror", url), lambda: self._sync(url, mirror, helper_for(self.desired, name)))
             packages = self.once("fleet-packages", lambda: fleet_packages(self.desired.products))
             digest = self.once("fleet-packages-digest", lambda: packages_digest(packages))
             key = facts_key(mirror, product.model_dump_json(), digest, api)
@@ -111,11 +112,11 @@ class Observer:
             return Unknown(error=f"git: cannot read {product.spec.source.branch!r} of {url}: {msg}")
 
     @staticmethod
-    def _sync(url: str, mirror: Path) -> None:
+    def _sync(url: str, mirror: Path, helper: str | None) -> None:
         source = source_refs(url)  # read before the fetch: a push meanwhile shows at the next check
         if mirror_current(mirror, source):
             return
-        sync_mirror(url, mirror)
+        sync_mirror(url, mirror, helper)
         mark_synced(mirror, source)
 
     def observe_product(self, name: str) -> ProductFacts:
