@@ -5,8 +5,10 @@ library call as any front end (``FleetSession.reconcile``: plan, apply, refresh;
 
 * fleet changes: ``watchfiles`` on the fleet working tree (debounced) reloads the fleet and queues
   every product; an invalid fleet keeps the last valid one and logs the diagnostics;
-* timers: each product is resynced every ``interval`` (with +-10% jitter, Flux style), which also
-  catches drift nobody committed (a failed build, a deleted tag, a missing registry version);
+* timers: each product is resynced every ``interval``, at its own fixed phase of the interval (from
+  its name: ``next_resync``), so a fleet's resyncs spread evenly over the interval instead of coming in
+  bursts, and a process taking over the duty keeps the schedule; this also catches drift nobody
+  committed (a failed build, a deleted tag, a missing registry version);
 * approvals given with ``cmctl approve`` wake their product (the approvals table is polled);
 * webhooks and ``POST /api/products/NAME/reconcile`` queue the products they concern.
 
@@ -23,9 +25,9 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +45,14 @@ from codemonkeys.service.queue import WorkQueue
 from codemonkeys.service.workers import process_label
 
 log = logging.getLogger("codemonkeys.controller")
+
+
+def next_resync(name: str, now: float, interval: float) -> float:
+    """The next resync of ``name`` after ``now`` (wall clock): the product's times are its phase (a
+    stable fraction of the interval from its name) plus whole intervals since the epoch, so N products
+    resync at an even N/interval per second, whichever process schedules them."""
+    phase = zlib.crc32(name.encode()) / 2**32 * interval
+    return now + ((phase - now) % interval or interval)
 
 
 @dataclass
@@ -352,13 +362,13 @@ class Controller:
                 if now >= next_prune:
                     next_prune = now + 3600
                     self.queue.remove_old_jobs(self.config.job_retention_hours)
+            wall = time.time()
             for name in list(self.desired.products):
                 due = self._next_resync.get(name)
-                if due is None or now >= due:
+                if due is None or wall >= due:
                     if due is not None:
                         self.queue.add(name, "resync")
-                    jitter = random.uniform(0.9, 1.1)
-                    self._next_resync[name] = now + self.config.interval * jitter
+                    self._next_resync[name] = next_resync(name, wall, self.config.interval)
             for approval in self.store.approvals():
                 if approval.id > self._approvals_seen:
                     self._approvals_seen = approval.id

@@ -1,0 +1,32 @@
+"""The controller's resync schedule: each product at its own phase of the interval, so a fleet's resyncs
+spread evenly (no burst when the controller starts or when another process takes the duty over)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from codemonkeys.service.controller import next_resync
+
+NOW = 1_790_000_000.25  # any wall-clock time
+INTERVAL = 180.0
+
+
+def test_a_fleet_of_10000_resyncs_evenly_over_the_interval():
+    names = [f"product-{i:05d}" for i in range(10_000)]
+    due = [next_resync(n, NOW, INTERVAL) for n in names]
+    assert all(NOW < d <= NOW + INTERVAL for d in due)
+    per_second = Counter(int(d - NOW) for d in due)
+    mean = len(names) / INTERVAL  # 55.6 a second
+    assert len(per_second) == int(INTERVAL)  # every second of the interval has some
+    assert max(per_second.values()) < 2 * mean, max(per_second.values())  # never a burst
+
+
+@pytest.mark.parametrize("name", ["acme-cli", "globex-widgets", "x"])
+def test_a_product_keeps_its_phase_whoever_schedules_it(name: str):
+    first = next_resync(name, NOW, INTERVAL)
+    assert next_resync(name, first, INTERVAL) == pytest.approx(first + INTERVAL)  # every interval
+    later = NOW + 7.3 * INTERVAL  # another process, much later: the same phase
+    periods = (next_resync(name, later, INTERVAL) - first) / INTERVAL
+    assert periods == pytest.approx(round(periods)) and round(periods) in (7, 8)
