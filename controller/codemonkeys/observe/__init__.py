@@ -52,7 +52,8 @@ class Observer:
     ):
         self.desired, self.store, self.context, self.workers = desired, store, context, workers
         self.registry = registry
-        self.http = RegistryHttp()  # one HTTP client per run: per-host rate limits, retries
+        # one HTTP client per run: per-host rate limits, retries, conditional requests
+        self.http = RegistryHttp(cache_dir=self.state_dir / "http-documents")
         self._guard = threading.Lock()
         self._locks: dict[Any, threading.Lock] = {}
         self._once: dict[Any, Any] = {}

@@ -79,7 +79,7 @@ def observe_crates(
         url = f"{index_base(index_url)}/{index_path(name)}"
     except ValueError as exc:
         raise RegistryError(f"{safe_url(index_base(index_url))}: {exc}") from None
-    response = http.get(url, auth=auth, token_scheme=TokenScheme.RAW, expect=NOT_THERE)
+    response = http.get(url, auth=auth, token_scheme=TokenScheme.RAW, expect=NOT_THERE, conditional=True)
     if response.status_code in NOT_THERE:
         return RegistryFacts()
     try:

@@ -19,10 +19,13 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from codemonkeys.registries.conditional import ConditionalStore
 
 DEFAULT_RATE = 10.0  # requests per second per host
 DEFAULT_BURST = 1  # requests a host may take at once before the rate applies
@@ -168,14 +171,19 @@ class RegistryHttp:
     attempts: int = DEFAULT_ATTEMPTS
     backoff: float = DEFAULT_BACKOFF
     transport: httpx.BaseTransport | None = None
+    cache_dir: Path | None = None  # kept documents for conditional requests (registries/conditional.py)
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     limiter: RateLimiter = field(init=False)
     _client: httpx.Client | None = field(init=False, default=None)
     _client_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    not_modified: int = field(init=False, default=0)  # conditional requests answered 304 (this run)
+    _kept: ConditionalStore | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.rate, self.burst, clock=self.clock, sleep=self.sleep)
+        if self.cache_dir is not None:
+            self._kept = ConditionalStore(self.cache_dir)
 
     @property
     def client(self) -> httpx.Client:
@@ -213,14 +221,22 @@ class RegistryHttp:
         token_scheme: TokenScheme = TokenScheme.BEARER,
         expect: Collection[int] = (),
         secrets: Iterable[str] = (),
+        conditional: bool = False,
     ) -> httpx.Response:
         """GET ``url``. Returns 2xx responses and those whose status is in ``expect``; raises
         ``RegistryError`` for anything else (after retries for the transient ones).
 
         ``auth`` sets ``Authorization`` unless ``headers`` already does. ``secrets`` are further values
-        to keep out of messages (e.g. a bearer token obtained during the run).
+        to keep out of messages (e.g. a bearer token obtained during the run). ``conditional``: a
+        document worth keeping (never a token): with ``cache_dir`` set, asked for with the validators
+        of the copy kept last time, which a 304 answer returns.
         """
         hdrs = dict(headers or {})
+        store = self._kept if conditional else None
+        key = store.key(url, hdrs.get("Accept", "")) if store is not None else ""
+        kept = store.get(key) if store is not None else None
+        if kept is not None:
+            hdrs.update(kept.conditions())
         known = list(secrets) + (auth.secrets() if auth else [])
         if auth and not any(k.lower() == "authorization" for k in hdrs):
             value = auth.authorization(token_scheme)
@@ -268,6 +284,11 @@ class RegistryHttp:
         except httpx.HTTPError as exc:
             raise RegistryError(redact(f"{where}: {type(exc).__name__}: {exc}", known)) from None
         status = response.status_code
+        if status == 304 and kept is not None and store is not None:
+            self.not_modified += 1
+            return store.answer(kept, response)
+        if store is not None and 200 <= status < 300:
+            store.put(key, response)
         if 200 <= status < 300 or status in expect:
             return response
         raise RegistryError(redact(f"{where}: HTTP {status}{_reason(status)}", known), status)

@@ -60,7 +60,9 @@ def packument_url(url: str, package: str) -> str:
 
 def observe_npm(http: RegistryHttp, url: str, package: str, auth: Auth | None = None) -> RegistryFacts:
     """Fetch and parse; raises ``RegistryError``."""
-    response = http.get(packument_url(url, package), auth=auth, headers={"Accept": ACCEPT}, expect={404})
+    response = http.get(
+        packument_url(url, package), auth=auth, headers={"Accept": ACCEPT}, expect={404}, conditional=True
+    )
     if response.status_code == 404:
         return RegistryFacts()
     try:

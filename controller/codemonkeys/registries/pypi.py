@@ -170,14 +170,16 @@ def observe_pypi(http: RegistryHttp, url: str, package: str, auth: Auth | None =
     """Fetch and parse; raises ``RegistryError``."""
     json_url, simple_url = index_urls(url, package)
     accept = {"Accept": "application/json"}
-    response = http.get(json_url, auth=auth, headers=accept, expect=JSON_API_FALLTHROUGH)
+    response = http.get(json_url, auth=auth, headers=accept, expect=JSON_API_FALLTHROUGH, conditional=True)
     if response.status_code == 200 and _content_type(response) == "application/json":
         try:
             return parse_pypi_json(response.content)
         except ValueError as exc:
             raise payload_error(response, exc) from None
 
-    response = http.get(simple_url, auth=auth, headers={"Accept": SIMPLE_ACCEPT}, expect={404})
+    response = http.get(
+        simple_url, auth=auth, headers={"Accept": SIMPLE_ACCEPT}, expect={404}, conditional=True
+    )
     if response.status_code == 404:
         return RegistryFacts()
     kind = _content_type(response)
