@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     select,
     text,
@@ -339,6 +340,16 @@ class ProductStatus(Base):
     in_sync: Mapped[bool] = mapped_column(default=False)
     facets: Mapped[dict[str, Any]] = mapped_column(default=dict)
     facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PausedProduct(Base):
+    """A product an admin suspended from the dashboard or the API: no controller process reconciles it
+    until it is resumed (``spec.suspend`` in the fleet repo is the lasting, reviewed way)."""
+
+    __tablename__ = "paused_products"
+    product: Mapped[str] = mapped_column(String(80), primary_key=True)
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ApprovalRecord(Base):
@@ -864,6 +875,24 @@ class Store:
             )
             s.add(rec)
             return rec
+
+    def pause(self, product: str, by: str) -> bool:
+        """Suspend ``product`` for every controller process; False if it already was."""
+        with self.session() as s:
+            if s.get(PausedProduct, product) is not None:
+                return False
+            s.add(PausedProduct(product=product, by=by))
+            return True
+
+    def unpause(self, product: str) -> bool:
+        """Resume ``product``; False if it was not suspended."""
+        with self.session() as s:
+            return bool(s.execute(delete(PausedProduct).where(PausedProduct.product == product)).rowcount)
+
+    def paused(self) -> dict[str, PausedProduct]:
+        """The suspended products, by name."""
+        with self.session() as s:
+            return {p.product: p for p in s.scalars(select(PausedProduct))}
 
     def approvals(self, products: list[str] | None = None) -> list[ApprovalRecord]:
         """Approvals on record, oldest first, for the given products only if ``products`` is given."""
