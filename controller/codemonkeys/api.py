@@ -232,7 +232,7 @@ class FleetSession:
         unknown = sum(
             1 for p in plan.products.values() for f in p.facets.values() if f.state is FacetState.UNKNOWN
         )
-        if plan.products[product].suspended:
+        if plan.products[product].suspended or product in self.store.paused():
             return Reconciled("suspended", True, plan, unknown_facets=unknown)
         if plan.runnable:
             applied = self.apply(plan, parallelism=parallelism, stop=stop)
@@ -240,6 +240,28 @@ class FleetSession:
             return Reconciled("applied" if ok else "failed", ok, plan, applied.report, applied.after, unknown)
         outcome = "in_sync" if plan.products[product].in_sync else "drifting"
         return Reconciled(outcome, True, plan, unknown_facets=unknown)
+
+    def suspend(self, product: str, by: str) -> bool:
+        """Suspend ``product`` for every controller process sharing the state database: observed, never
+        acted on, until resumed (``spec.suspend`` in the fleet repo is the lasting, reviewed way).
+        Audited as ``controller.suspended``; False if it already was."""
+        self.check_products([product])
+        done = self.store.pause(product, by)
+        if done:
+            self.store.audit("controller.suspended", by, {}, product=product)
+        return done
+
+    def resume(self, product: str, by: str) -> bool:
+        """Undo ``suspend`` (audited as ``controller.resumed``); False if it was not suspended."""
+        self.check_products([product])
+        done = self.store.unpause(product)
+        if done:
+            self.store.audit("controller.resumed", by, {}, product=product)
+        return done
+
+    def paused(self) -> dict[str, dict[str, str]]:
+        """The products suspended by ``suspend``: who did it and when."""
+        return {n: {"by": p.by, "at": p.at.isoformat()} for n, p in self.store.paused().items()}
 
     def closure(self, product: str) -> set[str]:
         """What ``product`` depends on, transitively (without itself)."""

@@ -16,6 +16,7 @@ from codemonkeys.cli.common import (
     JsonOpt,
     api_errors,
     apply_and_report,
+    complete_product,
     err,
     fail,
     out,
@@ -342,6 +343,40 @@ def controller_status(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> 
         f"{len(doc['processes'])} process(es); queue: {q['due']} due, {q['waiting']} waiting, "
         f"oldest due {q['oldest_age']}s"
     )
+
+
+ProductArg = Annotated[
+    str, typer.Argument(help="The product.", autocompletion=complete_product)
+]
+ActorOpt = Annotated[
+    str | None, typer.Option("--as", help="Who does it, for the audit log (default: your user name).")
+]
+
+
+def _actor(name: str | None) -> str:
+    import getpass
+
+    return name or getpass.getuser()
+
+
+@controller_app.command("suspend")
+def controller_suspend(product: ProductArg, actor: ActorOpt = None, fleet: FleetOpt = Path(".")) -> None:
+    """Stop every controller process sharing the state database from acting on PRODUCT (it is still
+    observed and shown) until `cmctl controller resume`; audited. `spec.suspend: true` in the fleet repo
+    is the lasting, reviewed way."""
+    fs = session(fleet)
+    with api_errors():
+        done = fs.suspend(product, _actor(actor))
+    out.print(f"{product} suspended" if done else f"{product} was already suspended")
+
+
+@controller_app.command("resume")
+def controller_resume(product: ProductArg, actor: ActorOpt = None, fleet: FleetOpt = Path(".")) -> None:
+    """Let the controllers act on PRODUCT again (at its next resync or trigger); audited."""
+    fs = session(fleet)
+    with api_errors():
+        done = fs.resume(product, _actor(actor))
+    out.print(f"{product} resumed" if done else f"{product} was not suspended")
 
 
 # --- db ---------------------------------------------------------------------------------------------
