@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,11 +121,26 @@ def mirror_path(state_dir: Path, url: str) -> Path:
 
 
 def sync_mirror(url: str, mirror: Path) -> None:
-    """Create or update the bare mirror of ``url``: branches and tags as the source has them."""
+    """Create or update the bare mirror of ``url``: branches and tags as the source has them.
+
+    A new mirror is cloned and configured under a temporary name, then renamed into place, so a
+    process reading or fetching it (another controller on the same state directory) never sees a
+    half-made one (a process killed mid-clone leaves a ``*.tmp-*`` directory beside it that nothing
+    reads). Of two processes cloning at once, the first rename wins."""
     if not (mirror / "HEAD").exists():
         mirror.parent.mkdir(parents=True, exist_ok=True)
-        run(["clone", "--bare", "--quiet", url, str(mirror)], mirror.parent)
-        run(["config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*"], mirror)
+        tmp = mirror.with_name(f"{mirror.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            run(["clone", "--bare", "--quiet", url, str(tmp)], mirror.parent)
+            run(["config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*"], tmp)
+            try:
+                tmp.rename(mirror)
+            except OSError:
+                if not (mirror / "HEAD").exists():  # not another process's mirror in place: a real error
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     run(["fetch", "--quiet", "--prune", "--prune-tags", "--tags", "--force", "origin"], mirror)
 
 
