@@ -69,6 +69,21 @@ def test_own_part_keeps_what_waits_on_no_other_product_and_names_what_the_rest_w
     assert own_part(p, "nobody").plan.actions == []
 
 
+def test_a_wait_on_an_action_that_waits_on_a_held_one_names_nobody():
+    p = plan(
+        [
+            act("old/release.publish", PUB, 1, decision=HELD),
+            act("mid/release.cut", CUT, 2, "old/release.publish"),
+            act("app/release.cut", CUT, 3, "mid/release.cut"),
+        ],
+        old=DRIFT,
+        mid=DRIFT,
+        app=DRIFT,
+    )
+    assert own_part(p, "app").deferred == ("app/release.cut",) and own_part(p, "app").waiting_on == ()
+    assert own_part(p, "mid").waiting_on == ()
+
+
 def test_a_job_looks_again_only_at_drift_that_moves_without_a_person():
     waiting = plan(
         [act("app/release.cut", CUT, 2, "lib/release.publish"), act("lib/release.publish", PUB, 1)],
