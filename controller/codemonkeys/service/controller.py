@@ -8,8 +8,8 @@ library call as any front end (``FleetSession.reconcile``: plan, apply, refresh;
 * timers: each product is resynced every ``interval`` (with +-10% jitter, Flux style), which also
   catches drift nobody committed (a failed build, a deleted tag, a missing registry version);
 * approvals given with ``cmctl approve`` wake their product (the approvals table is polled);
-* webhooks and ``POST /api/products/NAME/reconcile`` queue the products they concern (a second from
-  now: events of a burst merge).
+* webhooks and ``POST /api/products/NAME/reconcile`` queue the products they concern (on the job
+  queue a second from now: events of a burst merge).
 
 SIGTERM / SIGINT stop the queue, let the action in flight finish, journal the rest as interrupted and
 exit 0. After a kill -9, the next start marks the dead run interrupted and converges from observation.
@@ -66,7 +66,7 @@ class ControllerConfig:
     stalled_after: float = 20.0  # a worker silent this long is dead: its jobs are queued again
     dependency_delay: float = 1.0  # a job whose dependencies are being reconciled is deferred this long
     job_retention_hours: int = 24  # finished jobs older than this are deleted
-    event_delay: float = 1.0  # webhook and API events of a product within this long become one reconcile
+    event_delay: float = 1.0  # on the job queue: webhook and API events of a product this close merge
 
 
 def settles_by_itself(done: Reconciled, product: str) -> bool:
@@ -194,9 +194,11 @@ class Controller:
         return True
 
     def event(self, product: str, reason: str) -> None:
-        """Queue a reconcile for a webhook or API event, ``event_delay`` from now: the events of a burst
-        arriving meanwhile merge into it (the queue's dedupe), so a burst is a few reconciles."""
-        self.queue.add(product, reason, self.config.event_delay)
+        """Queue a reconcile for a webhook or API event. On the job queue it is due ``event_delay`` from
+        now, so the events of a burst arriving meanwhile merge into it (the queueing lock) instead of
+        each starting a fast reconcile on one of many idle workers; the embedded queue's one worker
+        merges what arrives while a product waits or runs."""
+        self.queue.add(product, reason, self.config.event_delay if self.jobs is not None else 0.0)
 
     # --- one reconcile ---------------------------------------------------------------------------
 
