@@ -1,5 +1,6 @@
 """A product's own part of a plan (``plan.partial.own_part``) and when a job looks again at a product it
-left drifting (``service.controller.settles_by_itself``): pure, on small plans built here."""
+left drifting (``service.controller.settles_by_itself``), on small plans built here; and what the job
+queue's worker (``Controller._run_job``) queues after such a reconcile, recorded at the queue."""
 
 from __future__ import annotations
 
@@ -101,3 +102,54 @@ def test_a_job_looks_again_only_at_drift_that_moves_without_a_person():
     assert not settles_by_itself(Reconciled("in_sync", True, synced), "app")
     # after an apply the refreshed plan decides: in sync now, nothing to look at again
     assert not settles_by_itself(Reconciled("applied", True, waiting, after=synced), "app")
+
+
+class RecordingQueue:
+    """The job queue's side the worker talks to, recording what it queues (our own boundary)."""
+
+    def __init__(self, busy: set[str] = frozenset()):
+        self.added: list[tuple[str, str, float, dict]] = []
+        self.busy = set(busy)
+
+    def add(self, product: str, reason: str, delay: float = 0.0, failures: int = 0, waits: int = 0) -> None:
+        self.added.append((product, reason, delay, {"failures": failures, "waits": waits}))
+
+    def dependencies_busy(self, products) -> list[str]:
+        return sorted(self.busy & set(products))
+
+    def set_failures(self, product: str, n: int) -> None:
+        pass
+
+    def failures(self, product: str) -> int:
+        return 0
+
+
+def test_a_job_requeues_with_a_backoff_what_waits_and_queues_what_it_waits_for(tmp_path, monkeypatch):
+    from codemonkeys.context import Context
+    from codemonkeys.service.controller import Controller, ControllerConfig
+    from codemonkeys.service.workers import ReconcileJob
+    from scale_fleet import write_scale_fleet
+
+    fleet, _ = write_scale_fleet(tmp_path, products=2, edges=0)
+    ctl = Controller(ControllerConfig(fleet=fleet, watch=False), Context(env={}, home_dir=tmp_path / "home"))
+    ctl.jobs = object()  # as with --workers: the job queue's worker requeues
+    app, lib = "scale-01", "scale-00"
+    waiting = plan(
+        [act(f"{lib}/release.publish", PUB, 1), act(f"{app}/release.cut", CUT, 2, f"{lib}/release.publish")],
+        **{app: DRIFT, lib: DRIFT},
+    )
+    held = plan([act(f"{app}/build.run", B, 1, decision=HELD)], **{app: DRIFT})
+    for result, busy, expected in [
+        # its actions wait for lib's: lib is queued, app looks again in 1 s * 2^waits
+        (Reconciled("drifting", True, waiting, waiting_on=(lib,)), set(), [lib, app]),
+        # lib has a job already: only app is queued again
+        (Reconciled("drifting", True, waiting, waiting_on=(lib,)), {lib}, [app]),
+        # held by the gate: an approval wakes it, nothing is queued
+        (Reconciled("drifting", True, held), set(), []),
+    ]:
+        ctl.queue = RecordingQueue(busy)
+        monkeypatch.setattr(ctl.session, "reconcile", lambda *_a, _r=result, **_k: _r)
+        ctl._run_job(ReconcileJob(1, app, "test", 0.0, 0, None, waits=2))
+        assert [p for p, *_ in ctl.queue.added] == expected
+        if expected and expected[-1] == app:
+            assert ctl.queue.added[-1][2:] == (4.0, {"failures": 0, "waits": 3})
