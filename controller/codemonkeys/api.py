@@ -38,6 +38,7 @@ from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import secret_ref_uses
 from codemonkeys.load import load_fleet, load_fleet_or_raise
 from codemonkeys.observe import Observer
+from codemonkeys.plan.partial import own_part
 from codemonkeys.plan.planner import dependency_closure
 from codemonkeys.repos import GitError
 from codemonkeys.store.db import ChainCheck, Store, StoreError
@@ -87,11 +88,10 @@ class Reconciled:
     report: ApplyReport | None = None
     after: Plan | None = None
     unknown_facets: int = 0
-
-    @property
-    def follow_up(self) -> bool:
-        """A successful apply that left more to do at once (a next wave, e.g. after a new Jenkinsfile)."""
-        return self.ok and self.after is not None and bool(self.after.runnable)
+    # products whose allowed actions some of this product's actions wait for: their own reconciles do
+    # them, then this product's is due again (``plan.partial.own_part``)
+    waiting_on: tuple[str, ...] = ()
+    follow_up: bool = False  # a successful apply left more of its own to do at once (a next wave)
 
 
 def _open_store(desired: DesiredState, context: Context) -> Store:
@@ -226,20 +226,34 @@ class FleetSession:
     def reconcile(
         self, product: str, parallelism: int = 2, stop: threading.Event | None = None
     ) -> Reconciled:
-        """The controller's unit of work: plan one product (and its dependencies), apply what is
-        allowed, refresh. Held, denied, red or unknown leave it drifting until something changes."""
+        """The controller's unit of work: plan one product (with its dependencies, whose state its gate
+        and its waits read), apply what is allowed of the product's own actions, refresh. An action
+        that waits for a dependency's action is left to after the dependency's own reconcile
+        (``waiting_on`` names it; ``plan.partial``), so a reconcile touches its product only. Held,
+        denied, red or unknown leave it drifting until something changes."""
         plan = self.plan([product])
         unknown = sum(
             1 for p in plan.products.values() for f in p.facets.values() if f.state is FacetState.UNKNOWN
         )
         if plan.products[product].suspended or product in self.store.paused():
             return Reconciled("suspended", True, plan, unknown_facets=unknown)
-        if plan.runnable:
-            applied = self.apply(plan, parallelism=parallelism, stop=stop)
+        own = own_part(plan, product)
+        if own.plan.runnable:
+            applied = self.apply(own.plan, parallelism=parallelism, stop=stop)
             ok = applied.report.ok
-            return Reconciled("applied" if ok else "failed", ok, plan, applied.report, applied.after, unknown)
+            after = own_part(applied.after, product) if applied.after is not None else None
+            return Reconciled(
+                "applied" if ok else "failed",
+                ok,
+                plan,
+                applied.report,
+                applied.after,
+                unknown,
+                waiting_on=after.waiting_on if after else own.waiting_on,
+                follow_up=ok and after is not None and bool(after.plan.runnable),
+            )
         outcome = "in_sync" if plan.products[product].in_sync else "drifting"
-        return Reconciled(outcome, True, plan, unknown_facets=unknown)
+        return Reconciled(outcome, True, plan, unknown_facets=unknown, waiting_on=own.waiting_on)
 
     def suspend(self, product: str, by: str) -> bool:
         """Suspend ``product`` for every controller process sharing the state database: observed, never

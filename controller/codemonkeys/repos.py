@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,15 +126,31 @@ HELPER_MARK = "cm-credential-helper"  # in a mirror: the credential helper its c
 def sync_mirror(url: str, mirror: Path, helper: str | None = None) -> None:
     """Create or update the bare mirror of ``url``: branches and tags as the source has them.
 
+    A new mirror is cloned and configured under a temporary name, then renamed into place, so a
+    process reading or fetching it (another controller on the same state directory) never sees a
+    half-made one (a process killed mid-clone leaves a ``*.tmp-*`` directory beside it that nothing
+    reads). Of two processes cloning at once, the first rename wins.
+
     ``helper``: the ``credential.helper`` of a repository that needs a login (``gitcred.helper_for``:
     it names secrets, never values); kept in the mirror's config, alone (helpers configured elsewhere
     are not asked), so fetches, pushes and ``ls-remote`` of the mirror and its worktrees use it, and
     removed when the fleet no longer gives one."""
     if not (mirror / "HEAD").exists():
         mirror.parent.mkdir(parents=True, exist_ok=True)
+        tmp = mirror.with_name(f"{mirror.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+        shutil.rmtree(tmp, ignore_errors=True)
         auth = ["-c", "credential.helper=", "-c", f"credential.helper={helper}"] if helper else []
-        run([*auth, "clone", "--bare", "--quiet", url, str(mirror)], mirror.parent)
-        run(["config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*"], mirror)
+        try:
+            run([*auth, "clone", "--bare", "--quiet", url, str(tmp)], mirror.parent)
+            run(["config", "remote.origin.fetch", "+refs/heads/*:refs/heads/*"], tmp)
+            _keep_helper(tmp, helper)
+            try:
+                tmp.rename(mirror)
+            except OSError:
+                if not (mirror / "HEAD").exists():  # not another process's mirror in place: a real error
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     _keep_helper(mirror, helper)
     run(["fetch", "--quiet", "--prune", "--prune-tags", "--tags", "--force", "origin"], mirror)
 

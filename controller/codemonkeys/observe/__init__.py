@@ -31,7 +31,7 @@ from codemonkeys.observe.gitcache import (
 )
 from codemonkeys.observe.oracle import with_public_api
 from codemonkeys.registries.http import RegistryHttp
-from codemonkeys.repos import GitError, mirror_path, sync_mirror
+from codemonkeys.repos import GitError, mirror_path, repo_lock, sync_mirror
 from codemonkeys.store.db import Store
 from codemonkeys.vocab.facts import GitFacts, ProductFacts, Unknown
 
@@ -117,8 +117,14 @@ class Observer:
         source = source_refs(url)  # read before the fetch: a push meanwhile shows at the next check
         if mirror_current(mirror, source):
             return
-        sync_mirror(url, mirror, helper)
-        mark_synced(mirror, source)
+        # under the repository's lock: a release of this product in another process (a controller
+        # observing it as a dependency) commits and tags in the mirror, which a pruning fetch must not
+        # undo before its push
+        with repo_lock(mirror):
+            if mirror_current(mirror, source):
+                return
+            sync_mirror(url, mirror, helper)
+            mark_synced(mirror, source)
 
     def observe_product(self, name: str) -> ProductFacts:
         """Every fact of one product: git first, then each wanted facet's observer."""

@@ -10,6 +10,7 @@ is at /openapi.json.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
@@ -108,7 +109,7 @@ def _write_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
         guard.write(request, Role.admin, product.metadata.company if product else None)
         if product is None:
             raise HTTPException(404, f"no product {name!r}")
-        ctl.queue.add(name, "api request")
+        ctl.event(name, "api request")
         return {"queued": name}
 
 
@@ -128,8 +129,8 @@ def _hook_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
         if fleet and event.branch == remote.branch:
             ctl.fleet_pushed.set()  # fetched and reloaded by the timer loop within half a second
         names = products_for(ctl.desired, event)
-        for name in names:
-            ctl.queue.add(name, f"git push {event.commit or ''}".strip())
+        reason = f"git push {event.commit or ''}".strip()
+        await asyncio.to_thread(lambda: [ctl.event(name, reason) for name in names])  # off the event loop
         return {"queued": names, "fleet": fleet}
 
     @app.post("/hooks/jenkins", status_code=202)
@@ -140,6 +141,6 @@ def _hook_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
         except WebhookError as exc:
             raise HTTPException(exc.status, str(exc)) from None
         names = products_for(ctl.desired, event) if event.phase in ("COMPLETED", "FINALIZED") else []
-        for name in names:
-            ctl.queue.add(name, f"jenkins {event.job} {event.phase}")
+        reason = f"jenkins {event.job} {event.phase}"
+        await asyncio.to_thread(lambda: [ctl.event(name, reason) for name in names])
         return {"queued": names}

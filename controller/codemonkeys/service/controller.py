@@ -10,7 +10,8 @@ library call as any front end (``FleetSession.reconcile``: plan, apply, refresh;
   bursts, and a process taking over the duty keeps the schedule; this also catches drift nobody
   committed (a failed build, a deleted tag, a missing registry version);
 * approvals given with ``cmctl approve`` wake their product (the approvals table is polled);
-* webhooks and ``POST /api/products/NAME/reconcile`` queue the products they concern.
+* webhooks and ``POST /api/products/NAME/reconcile`` queue the products they concern (on the job
+  queue a second from now: events of a burst merge).
 
 SIGTERM / SIGINT stop the queue, let the action in flight finish, journal the rest as interrupted and
 exit 0. After a kill -9, the next start marks the dead run interrupted and converges from observation.
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from codemonkeys.api import BACKOFF_EVENT, FleetSession
+from codemonkeys.api import BACKOFF_EVENT, FleetSession, Reconciled
 from codemonkeys.context import Context
 from codemonkeys.engine import FleetBusy
 from codemonkeys.kinds.loader import STATE_DIR
@@ -43,6 +44,7 @@ from codemonkeys.service.fleetsource import RemoteFleet
 from codemonkeys.service.metrics import Metrics
 from codemonkeys.service.queue import WorkQueue
 from codemonkeys.service.workers import process_label
+from codemonkeys.vocab.plan import FacetState, Verdict
 
 log = logging.getLogger("codemonkeys.controller")
 
@@ -74,6 +76,21 @@ class ControllerConfig:
     stalled_after: float = 20.0  # a worker silent this long is dead: its jobs are queued again
     dependency_delay: float = 1.0  # a job whose dependencies are being reconciled is deferred this long
     job_retention_hours: int = 24  # finished jobs older than this are deleted
+    event_delay: float = 1.0  # on the job queue: webhook and API events of a product this close merge
+
+
+def settles_by_itself(done: Reconciled, product: str) -> bool:
+    """Whether a reconcile left ``product`` drifting for a reason that moves without a person: it is not
+    in sync in the latest plan, none of its facets failed (a red build waits for a fix) and the gate
+    held or denied none of its actions (an approval or a policy change wakes it). Its actions wait for
+    a dependency's, an observer failed, or its apply was busy: the job queue looks again soon."""
+    latest = done.after or done.plan
+    state = latest.products.get(product)
+    if state is None or state.in_sync or state.suspended:
+        return False
+    if any(f.state is FacetState.FAILED for f in state.facets.values()):
+        return False
+    return all(a.decision.verdict is Verdict.ALLOW for a in latest.actions if a.product == product)
 
 
 @dataclass
@@ -186,19 +203,26 @@ class Controller:
         )
         return True
 
+    def event(self, product: str, reason: str) -> None:
+        """Queue a reconcile for a webhook or API event. On the job queue it is due ``event_delay`` from
+        now, so the events of a burst arriving meanwhile merge into it (the queueing lock) instead of
+        each starting a fast reconcile on one of many idle workers; the embedded queue's one worker
+        merges what arrives while a product waits or runs."""
+        self.queue.add(product, reason, self.config.event_delay if self.jobs is not None else 0.0)
+
     # --- one reconcile ---------------------------------------------------------------------------
 
     def reconcile(self, product: str) -> bool:
         """Reconcile one product (plan, apply what is allowed, refresh); never raises. Returns success."""
         return self._reconcile(product)[0]
 
-    def _reconcile(self, product: str) -> tuple[bool, str]:
+    def _reconcile(self, product: str) -> tuple[bool, str, Reconciled | None]:
         state = self.products.setdefault(product, ProductState())
         started = time.monotonic()
         if product not in self.desired.products or product in self.paused:
-            return True, "removed"  # removed from the fleet while queued, or suspended by an admin
+            return True, "removed", None  # removed from the fleet while queued, or suspended by an admin
         self.events.publish("reconcile.started", product=product)
-        outcome, run_id, ok = "in_sync", None, True
+        outcome, run_id, ok, done = "in_sync", None, True, None
         try:
             done = self.session.reconcile(product, parallelism=self.config.parallelism, stop=self.stop)
             outcome, ok = done.outcome, done.ok
@@ -206,6 +230,8 @@ class Controller:
             self._observe_metrics(done)
             if done.follow_up and not self.stop.is_set():
                 self.queue.add(product, "follow-up after apply")  # a next wave, not at the next resync
+            elif done.waiting_on and not self.stop.is_set():
+                self._wait_for(product, done.waiting_on)
             state.last_actions = [
                 {"id": a.id, "verdict": str(a.decision.verdict), "reason": a.reason}
                 for a in done.plan.actions
@@ -215,13 +241,26 @@ class Controller:
         except Exception as exc:  # a bug must not kill the controller: log, back off, go on
             log.exception("reconcile of %s crashed", product)
             outcome, ok = f"error: {type(exc).__name__}", False
-        self._record(product, state, outcome, ok, run_id, time.monotonic() - started)
-        return ok, outcome
+        waiting = list(done.waiting_on) if done is not None else []
+        self._record(product, state, outcome, ok, run_id, time.monotonic() - started, waiting)
+        return ok, outcome, done
+
+    def _wait_for(self, product: str, dependencies: tuple[str, ...]) -> None:
+        """Some of ``product``'s actions wait for actions of ``dependencies``: queue those not queued or
+        running yet (their own reconciles do their part). The embedded queue also queues the product
+        again (it runs after its dependencies); the job queue's worker requeues it with a backoff."""
+        busy = set(self.queue.dependencies_busy(dependencies))
+        for dep in dependencies:
+            if dep not in busy:
+                self.queue.add(dep, f"{product} waits for it")
+        if self.jobs is None:
+            self.queue.add(product, f"waiting for {dependencies[0]}")
 
     def _run_job(self, job) -> None:
         """A reconcile job taken from the database's queue (``service/workers.py``): wait while a
         dependency is being reconciled, reconcile, then requeue as the outcome says (a follow-up, a
-        backoff after a failure, a short delay when another process's apply holds a product)."""
+        backoff after a failure; a short delay, doubling, when another apply holds the product or it
+        is left drifting for a reason that moves by itself: ``settles_by_itself``)."""
         labels = {"worker": self.label}
         self.metrics.start_latency.labels(**labels).observe(max(0.0, time.time() - job.enqueued_at))
         self.metrics.jobs_running.labels(**labels).inc()
@@ -232,18 +271,23 @@ class Controller:
             busy = self.queue.dependencies_busy(deps)
             if busy:
                 self.metrics.lock_waits.labels(reason="dependency", **labels).inc()
-                self.queue.add(
-                    job.product, f"waiting for {busy[0]}", self.config.dependency_delay, job.failures
-                )
+                why, delay = f"waiting for {busy[0]}", self.config.dependency_delay
+                self.queue.add(job.product, why, delay, job.failures, waits=job.waits)
                 return
-            ok, outcome = self._reconcile(job.product)
+            ok, outcome, done = self._reconcile(job.product)
             if outcome == "busy" or self.stop.is_set():
                 if outcome == "busy":
                     self.metrics.lock_waits.labels(reason="apply lock", **labels).inc()
                 why = "a product of its plan was locked" if outcome == "busy" else "interrupted by a stop"
-                self.queue.add(job.product, why, self.config.dependency_delay, job.failures)
+                delay = self._wait_delay(job.waits)
+                self.queue.add(job.product, why, delay, job.failures, waits=job.waits + 1)
             elif ok:
                 self.queue.set_failures(job.product, 0)
+                if done is not None and not done.follow_up and settles_by_itself(done, job.product):
+                    # drifting with nothing it could run, for a reason that moves without a person (a
+                    # dependency's actions, an observer's error): look again soon, backing off
+                    why = f"waiting for {done.waiting_on[0]}" if done.waiting_on else "still drifting"
+                    self.queue.add(job.product, why, self._wait_delay(job.waits), waits=job.waits + 1)
             else:
                 n = job.failures + 1
                 self.queue.set_failures(job.product, n)
@@ -252,6 +296,11 @@ class Controller:
                 self.queue.add(job.product, "retry after failure", delay, n)
         finally:
             self.metrics.jobs_running.labels(**labels).dec()
+
+    def _wait_delay(self, waits: int) -> float:
+        """How long a product that waits (busy, or drifting for a reason that moves by itself) waits
+        before its next look: ``dependency_delay`` doubling per wait, up to the resync interval."""
+        return min(self.config.interval, self.config.dependency_delay * 2 ** min(waits, 16))
 
     def _refresh_fleet(self) -> None:
         """A job was queued by a process that has a newer fleet: load ours again (no products queued)."""
@@ -272,7 +321,14 @@ class Controller:
                 self.metrics.action_duration.labels(kind=str(o.action.kind)).observe(o.duration)
 
     def _record(
-        self, product: str, state: ProductState, outcome: str, ok: bool, run_id, duration: float
+        self,
+        product: str,
+        state: ProductState,
+        outcome: str,
+        ok: bool,
+        run_id,
+        duration: float,
+        waiting_on: list[str] | None = None,
     ) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         state.last_reconcile, state.last_outcome, state.last_duration, state.last_run = (
@@ -287,7 +343,8 @@ class Controller:
         self.metrics.reconciles.labels(result="ok" if ok else "failed").inc()
         event = {"event": "reconcile", "product": product, "outcome": outcome, "ok": ok}
         self.events.publish("reconcile.finished", product=product, outcome=outcome, ok=ok, run=run_id)
-        log.info(json.dumps({**event, "duration": round(duration, 3), "run": run_id}))
+        extra = {"waiting_on": waiting_on} if waiting_on else {}
+        log.info(json.dumps({**event, "duration": round(duration, 3), "run": run_id, **extra}))
 
     # --- loops ----------------------------------------------------------------------------------
 

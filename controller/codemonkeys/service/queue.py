@@ -148,6 +148,11 @@ class WorkQueue:
         with self._cond:
             return len(self._entries)
 
+    def dependencies_busy(self, products) -> list[str]:
+        """Which of ``products`` are queued or being reconciled (sorted)."""
+        with self._cond:
+            return sorted(p for p in set(products) if p in self._entries or p in self._active)
+
     def failures(self, product: str) -> int:
         """How many reconciles of ``product`` failed in a row."""
         with self._cond:

@@ -10,6 +10,9 @@ to N of them at once.
   is already queued": a delayed job is then brought forward, like the in-memory queue's merge).
 * dependency order: a job whose product depends (transitively) on a product with a job running or
   waiting is deferred again after a short delay (``JobQueue.dependencies_busy``), and counted as a lock wait.
+  A reconcile applies its own product's actions only (``plan.partial``): one whose actions wait for a
+  dependency's queues that dependency and is queued again with a backoff, so the job lock of a product
+  covers everything its reconcile touches.
 * what a dead worker leaves: its job stays ``doing``; the elected process (``service/election.py``)
   finds jobs whose worker's heartbeat is older than ``stalled_after`` and queues them again
   (``recover_stalled``; a job whose product is queued meanwhile is finished as failed instead: the
@@ -60,6 +63,7 @@ class ReconcileJob:
     enqueued_at: float
     failures: int
     digest: str | None
+    waits: int = 0  # looks in a row that found it waiting (busy, or drifting for a dependency): backoff
 
 
 class JobQueue:
@@ -83,9 +87,10 @@ class JobQueue:
         """procrastinate's synchronous connector (a psycopg pool)."""
         return self.app.connector
 
-    def add(self, product: str, reason: str, delay: float = 0.0, failures: int = 0) -> None:
+    def add(self, product: str, reason: str, delay: float = 0.0, failures: int = 0, waits: int = 0) -> None:
         """Queue a reconcile of ``product`` in ``delay`` seconds; merged into a job already waiting (a
-        waiting job due later is brought forward to ``delay``)."""
+        waiting job due later is brought forward to ``delay``). ``failures`` and ``waits`` travel with
+        the job (how many reconciles failed, and how many looks found it waiting, in a row)."""
         from procrastinate.exceptions import AlreadyEnqueued
 
         if self._closed:
@@ -103,6 +108,7 @@ class JobQueue:
                 enqueued_at=time.time(),
                 failures=failures,
                 digest=self._digest(),
+                waits=waits,
             )
         except AlreadyEnqueued:
             self.merged_total += 1
@@ -229,8 +235,11 @@ class WorkerSet:
             enqueued_at: float = 0.0,
             failures: int = 0,
             digest: str | None = None,
+            waits: int = 0,
         ) -> None:
-            job = ReconcileJob(context.job.id, product, reason, enqueued_at or time.time(), failures, digest)
+            job = ReconcileJob(
+                context.job.id, product, reason, enqueued_at or time.time(), failures, digest, waits
+            )
             handler(job)
 
         self.worker = Worker(
