@@ -40,7 +40,7 @@ from codemonkeys.load import load_fleet, load_fleet_or_raise
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import dependency_closure
 from codemonkeys.repos import GitError
-from codemonkeys.store.db import ChainCheck, Store, StoreError
+from codemonkeys.store.db import ActionStatus, ChainCheck, Store, StoreError
 from codemonkeys.store.migrate import SchemaState, schema_state, upgrade
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
@@ -90,8 +90,13 @@ class Reconciled:
 
     @property
     def follow_up(self) -> bool:
-        """A successful apply that left more to do at once (a next wave, e.g. after a new Jenkinsfile)."""
-        return self.ok and self.after is not None and bool(self.after.runnable)
+        """A successful apply that changed something and left more to do at once (a next wave, e.g.
+        after a new Jenkinsfile). One that changed nothing (its actions held, blocked behind a held one,
+        or noop) is not followed up: the next plan would be the same, and the controller would spin."""
+        changed = self.report is not None and any(
+            o.status == ActionStatus.SUCCEEDED for o in self.report.outcomes.values()
+        )
+        return self.ok and changed and self.after is not None and bool(self.after.runnable)
 
 
 def _open_store(desired: DesiredState, context: Context) -> Store:
