@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -60,22 +61,26 @@ SETTLED = {  # the grid's state of each demo product once the startup reconciles
 }
 
 
+TIMEOUT = 120.0  # a page that observes (a product, approvals: the fleet) on a loaded machine
+get, post, stream = (partial(f, timeout=TIMEOUT) for f in (httpx.get, httpx.post, httpx.stream))
+
+
 class Controller:
     def __init__(self, proc, url: str, log: Path, ws: Workspace):
         self.proc, self.url, self.log, self.ws = proc, url, log, ws
 
     def fleet(self) -> dict[str, dict]:
-        doc = httpx.get(f"{self.url}/api/fleet", headers=bearer(VIEWER)).json()
+        doc = get(f"{self.url}/api/fleet", headers=bearer(VIEWER)).json()
         return {p["name"]: p for p in doc["products"]}
 
     def states(self) -> dict[str, str]:
         """Each product's state as the grid page shows it."""
-        page = httpx.get(f"{self.url}/", headers=bearer(VIEWER)).text
+        page = get(f"{self.url}/", headers=bearer(VIEWER)).text
         return dict(re.findall(r'<tr data-product="([^"]+)" data-state="([^"]+)">', page))
 
     def settled(self) -> bool:
         """Every product reconciled since the start, nothing queued, and the grid as SETTLED says."""
-        queued = re.search(r"^codemonkeys_queue_depth (\S+)$", httpx.get(f"{self.url}/metrics").text, re.M)
+        queued = re.search(r"^codemonkeys_queue_depth (\S+)$", get(f"{self.url}/metrics").text, re.M)
         done = all(p["last_reconcile"] for p in self.fleet().values())
         return done and queued is not None and float(queued[1]) == 0 and self.states() == SETTLED
 
@@ -141,7 +146,7 @@ def controller(demo_template: Workspace, tmp_path_factory: pytest.TempPathFactor
         proc = subprocess.Popen(argv, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
         ctl = Controller(proc, url, log, ws)
         try:  # the startup reconciles: globex-hash released, acme-text held, globex-widgets red
-            wait_for(lambda: httpx.get(f"{url}/readyz").status_code == 200, 30, proc, log)
+            wait_for(lambda: get(f"{url}/readyz").status_code == 200, 30, proc, log)
             wait_for(ctl.settled, 240, proc, log)
             yield ctl
         finally:
@@ -154,14 +159,14 @@ FACETS = ("build", "docs", "release", "infra", "deploy", "announce")
 
 
 def grid_rows(url: str, **params: str) -> list[str]:
-    page = httpx.get(url + "/", params=params, headers=bearer(VIEWER))
+    page = get(url + "/", params=params, headers=bearer(VIEWER))
     assert page.status_code == 200, page.text
     return re.findall(r'<tr data-product="([^"]+)"', page.text)
 
 
 def signed_in(url: str, token: str) -> tuple[httpx.Client, str]:
     """A browser-like client signed in through the page's form, and its session's CSRF token."""
-    client = httpx.Client(base_url=url)
+    client = httpx.Client(base_url=url, timeout=TIMEOUT)
     r = client.post("/ui/signin", data={"token": token, "back": "/approvals?x=1"})
     assert r.status_code == 303 and r.headers["location"] == "/approvals?x=1", r.text
     cookie = r.headers["set-cookie"].lower()
@@ -177,7 +182,7 @@ def test_pages_forms_and_the_api_behind_them(controller: Controller, tmp_path: P
     assert controller.reconciles("acme-text") <= 3
 
     # every page is rendered here, from this server's assets only, and shows no token
-    signin = httpx.get(url + "/")
+    signin = get(url + "/")
     assert signin.status_code == 401 and 'action="/ui/signin"' in signin.text
     for path in (
         "/",
@@ -189,16 +194,16 @@ def test_pages_forms_and_the_api_behind_them(controller: Controller, tmp_path: P
         "/runs",
         "/audit",
     ):
-        page = httpx.get(url + path, headers=bearer(VIEWER))
+        page = get(url + path, headers=bearer(VIEWER))
         assert page.status_code == 200, (path, page.text[-2000:])
         assert "http://" not in page.text and "https://" not in page.text, path  # no CDN
         assert page.headers["x-frame-options"] == "DENY"
         assert "default-src 'self'" in page.headers["content-security-policy"]
         assert not any(t in page.text for t in SECRETS), path
-    assert httpx.get(url + "/products/nobody", headers=bearer(VIEWER)).status_code == 404
-    assert httpx.get(url + "/ui/app.js").status_code == 200
-    assert httpx.get(url + "/ui/../api.py").status_code == 404
-    fragment = httpx.get(url + "/approvals", headers={**bearer(VIEWER), "X-Fragment": "main"}).text
+    assert get(url + "/products/nobody", headers=bearer(VIEWER)).status_code == 404
+    assert get(url + "/ui/app.js").status_code == 200
+    assert get(url + "/ui/../api.py").status_code == 404
+    fragment = get(url + "/approvals", headers={**bearer(VIEWER), "X-Fragment": "main"}).text
     assert (
         fragment.lstrip().startswith('<h1 id="a-title">') and "<header>" not in fragment and HELD in fragment
     )
@@ -212,32 +217,32 @@ def test_pages_forms_and_the_api_behind_them(controller: Controller, tmp_path: P
     assert grid_rows(url, text="<nobody>") == []
 
     # the JSON API behind the pages, with its roles (unchanged)
-    assert httpx.get(url + "/api/fleet").status_code == 401
-    assert httpx.get(url + "/api/fleet", headers=bearer("nope")).status_code == 401
-    with httpx.stream("GET", url + "/events") as r:
+    assert get(url + "/api/fleet").status_code == 401
+    assert get(url + "/api/fleet", headers=bearer("nope")).status_code == 401
+    with stream("GET", url + "/events") as r:
         assert r.status_code == 401
     rows = controller.fleet()
     assert rows[RED]["facets"] == {"build": "failed", "docs": "blocked", "release": "blocked"}
     assert rows["globex-hash"]["version"] == "0.1.1" and rows["acme-web"]["labels"] == {"tier": "app"}
-    selected = httpx.get(url + "/api/fleet", params={"select": "company=globex"}, headers=bearer(VIEWER))
+    selected = get(url + "/api/fleet", params={"select": "company=globex"}, headers=bearer(VIEWER))
     assert [p["name"] for p in selected.json()["products"]] == ["globex-hash", RED]
-    held = httpx.get(url + "/api/approvals", headers=bearer(VIEWER)).json()
+    held = get(url + "/api/approvals", headers=bearer(VIEWER)).json()
     assert [(a["id"], a["rule"], a["approvers"], a["company"]) for a in held] == [
         (HELD, RULE, ["ann"], "acme")
     ]
-    attempts = httpx.get(f"{url}/api/products/{RED}/attempts", headers=bearer(VIEWER)).json()
+    attempts = get(f"{url}/api/products/{RED}/attempts", headers=bearer(VIEWER)).json()
     build = next(a for a in attempts if a["action"] == f"{RED}/build.run")
     assert build["status"] == "failed" and RED_TEST in build["log"] and "not ok" in build["log"]
     approve, reject = f"{url}/api/actions/{HELD}/approve", f"{url}/api/actions/{HELD}/reject"
-    assert httpx.post(approve, json={}).status_code == 401
-    assert httpx.post(approve, json={}, headers=bearer(VIEWER)).status_code == 403
-    scoped = httpx.post(approve, json={}, headers=bearer(GUS))
+    assert post(approve, json={}).status_code == 401
+    assert post(approve, json={}, headers=bearer(VIEWER)).status_code == 403
+    scoped = post(approve, json={}, headers=bearer(GUS))
     assert scoped.status_code == 403 and "acme" in scoped.text  # an approver of another company
-    refused = httpx.post(reject, json={"approver": "eve", "comment": "x"}, headers=bearer(TOKEN))
+    refused = post(reject, json={"approver": "eve", "comment": "x"}, headers=bearer(TOKEN))
     assert refused.status_code == 409 and "'eve' may not" in refused.text  # the constitution's approvers
     reconcile = f"{url}/api/products/globex-hash/reconcile"
-    assert httpx.post(reconcile, headers=bearer(ANN)).status_code == 403
-    assert httpx.post(reconcile, headers=bearer(ADA)).status_code == 202
+    assert post(reconcile, headers=bearer(ANN)).status_code == 403
+    assert post(reconcile, headers=bearer(ADA)).status_code == 202
 
     # forms: a session cookie and the session's CSRF token as a hidden field; a refusal changes nothing
     vic, vic_csrf = signed_in(url, VIEWER)
@@ -265,8 +270,14 @@ def test_pages_forms_and_the_api_behind_them(controller: Controller, tmp_path: P
     assert f"{HELD}: rejected by ann: now hold" in page  # the notice, once
     assert "&lt;script&gt;alert(1)&lt;/script&gt; not yet" in page and "<script>alert" not in page  # escaped
     assert 'id="notice"' not in ann.get("/approvals").text
-    [said] = [r for r in controller_audit(url, "acme-text") if r["event"] == "approval.rejected"]
-    assert said["actor"] == "ann" and said["data"]["fingerprint"] and said["data"]["revision"]
+    said = [r for r in controller_audit(url, "acme-text") if r["event"] == "approval.rejected"]
+    assert (
+        [r["actor"] for r in said] == ["ann"]
+        and said[0]["data"]["fingerprint"]
+        and said[0]["data"]["revision"]
+    )
+    again = {**form, "csrf": ann_csrf, "comment": "after the docs review"}  # the approvals page's last word
+    assert ann.post("/ui/decide", data=again).headers["location"] == "/approvals"
 
     # an admin: suspend and resume a product, drop a change (each form CSRF-checked)
     fs = FleetSession.open(controller.ws.fleet, Context(env={}, home_dir=tmp_path / "home"))
@@ -297,7 +308,7 @@ def test_pages_forms_and_the_api_behind_them(controller: Controller, tmp_path: P
 
 
 def controller_audit(url: str, product: str) -> list[dict]:
-    return httpx.get(f"{url}/api/audit", params={"product": product}, headers=bearer(VIEWER)).json()
+    return get(f"{url}/api/audit", params={"product": product}, headers=bearer(VIEWER)).json()
 
 
 def test_the_dashboard_in_chromium(controller: Controller, tmp_path: Path):
@@ -311,6 +322,7 @@ def test_the_dashboard_in_chromium(controller: Controller, tmp_path: Path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1200, "height": 760})
+            context.set_default_timeout(TIMEOUT * 1000)  # pages that observe, on a loaded machine
             page = context.new_page()
             _sign_in(page, controller.url, VIEWER, "vic (viewer)")
             _grid_and_filters(page, controller.url, shots)
@@ -343,6 +355,7 @@ def test_the_dashboard_in_chromium(controller: Controller, tmp_path: Path):
 def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 
+    playwright_expect.set_options(timeout=30_000)
     return playwright_expect(locator)
 
 
