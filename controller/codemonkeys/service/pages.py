@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
+from starlette.concurrency import run_in_threadpool
 
 from codemonkeys.service import views
 from codemonkeys.service.auth import COOKIE, Guard, Role
@@ -150,8 +151,8 @@ class Pages:
         raises ``HTTPException`` when refused); a 303 back to the form's page, or the refusal's page."""
         fields = await self.form(request)
         back = local(first(fields, "back"))
-        try:
-            text = act(fields, first(fields, "csrf"))
+        try:  # in a worker thread, like the JSON endpoints: an approval plans, the event loop goes on
+            text = await run_in_threadpool(act, fields, first(fields, "csrf"))
         except HTTPException as exc:
             return self.render(
                 request, "error.html", exc.status_code, title="Refused", message=exc.detail, back=back
