@@ -1,10 +1,7 @@
-"""A small fleet for the dashboard tests: three products of two companies (labels tier=web|core), each a
-repo with tag v1.0.0 and a feat commit after it (so each wants a release.cut); shop's release.cut is held
-by the constitution (anyone may approve), the others are allowed.
-
-With ``dashboard=True`` (the dashboard's tests): only the group ``release-managers`` (ann) may approve,
-and a fourth product, ``broken`` (globex, tier=web), has a local build that fails with a compiler-like
-error on stderr."""
+"""A small fleet for the dashboard's in-process API tests and the overlay tests: three products of two
+companies (labels tier=web|core), each a repo with tag v1.0.0 and a feat commit after it (so each wants a
+release.cut); shop's release.cut is held by the constitution (anyone may approve), the others are
+allowed. (The dashboard's browser test runs on the demo fleet: tests/test_dashboard.py.)"""
 
 from __future__ import annotations
 
@@ -15,9 +12,6 @@ import yaml
 from announce_fleet import git
 
 PRODUCTS = {"shop": ("acme", "web"), "ledger": ("acme", "core"), "hash": ("globex", "core")}
-HELD = "shop/release.cut"
-BROKEN = "broken"
-BROKEN_ERROR = "widget.c:3:14: error: expected ';' before '}' token"
 
 
 def _repo(root: Path, name: str) -> None:
@@ -33,7 +27,7 @@ def _repo(root: Path, name: str) -> None:
     git(repo, "commit", "-qm", "feat: more")
 
 
-def write_dashboard_fleet(root: Path, dashboard: bool = False) -> Path:
+def write_dashboard_fleet(root: Path) -> Path:
     """Write the repos and the fleet (git-committed) under ``root``; returns the fleet directory."""
     env = {"apiVersion": "codemonkeys.dev/v1"}
     fleet = root / "fleet"
@@ -49,16 +43,11 @@ def write_dashboard_fleet(root: Path, dashboard: bool = False) -> Path:
         },
         {"id": "allow-releases", "match": {"actions": ["release.*"]}},
     ]
-    groups = {}
-    if dashboard:
-        rules[0]["hold"]["approvers"] = ["release-managers"]
-        groups = {"release-managers": ["ann"]}
-        rules.append({"id": "allow-builds", "match": {"actions": ["build.run"]}})
     constitution = {
         **env,
         "kind": "Constitution",
         "metadata": {"name": "c"},
-        "spec": {"default": "deny", "rules": rules, **({"groups": groups} if groups else {})},
+        "spec": {"default": "deny", "rules": rules},
     }
     (fleet / "constitution.yaml").write_text(yaml.safe_dump(constitution))
     for name, (company, tier) in PRODUCTS.items():
@@ -74,20 +63,6 @@ def write_dashboard_fleet(root: Path, dashboard: bool = False) -> Path:
             },
         }
         (fleet / "products" / f"{name}.yaml").write_text(yaml.safe_dump(product))
-    if dashboard:
-        _repo(root, BROKEN)
-        script = f'echo compiling widget.c; echo "{BROKEN_ERROR}" >&2; exit 1'
-        product = {
-            **env,
-            "kind": "Product",
-            "metadata": {"name": BROKEN, "company": "globex", "labels": {"tier": "web"}},
-            "spec": {
-                "source": {"repo": f"../{BROKEN}-src", "branch": "main"},
-                "language": "other",
-                "build": {"command": ["sh", "-c", script]},
-            },
-        }
-        (fleet / "products" / f"{BROKEN}.yaml").write_text(yaml.safe_dump(product))
     git(fleet, "init", "-q", "-b", "main")
     git(fleet, "add", ".")
     git(fleet, "commit", "-qm", "fleet")

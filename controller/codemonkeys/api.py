@@ -41,7 +41,7 @@ from codemonkeys.observe import Observer
 from codemonkeys.plan.partial import own_part
 from codemonkeys.plan.planner import dependency_closure
 from codemonkeys.repos import GitError
-from codemonkeys.store.db import ChainCheck, Store, StoreError
+from codemonkeys.store.db import ActionStatus, ChainCheck, Store, StoreError
 from codemonkeys.store.migrate import SchemaState, schema_state, upgrade
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
@@ -91,7 +91,15 @@ class Reconciled:
     # products whose allowed actions some of this product's actions wait for: their own reconciles do
     # them, then this product's is due again (``plan.partial.own_part``)
     waiting_on: tuple[str, ...] = ()
-    follow_up: bool = False  # a successful apply left more of its own to do at once (a next wave)
+    # a successful apply that changed something and left more of its own to do at once (a next wave,
+    # e.g. after a new Jenkinsfile); one that changed nothing (its actions held, blocked behind a held
+    # one, or noop) is not followed up: the next plan would be the same, and the controller would spin
+    follow_up: bool = False
+
+
+def _changed(report: ApplyReport) -> bool:
+    """Whether an apply did something (an action succeeded, not only noops, holds and skips)."""
+    return any(o.status == ActionStatus.SUCCEEDED for o in report.outcomes.values())
 
 
 def _open_store(desired: DesiredState, context: Context) -> Store:
@@ -250,7 +258,7 @@ class FleetSession:
                 applied.after,
                 unknown,
                 waiting_on=after.waiting_on if after else own.waiting_on,
-                follow_up=ok and after is not None and bool(after.plan.runnable),
+                follow_up=ok and _changed(applied.report) and after is not None and bool(after.plan.runnable),
             )
         outcome = "in_sync" if plan.products[product].in_sync else "drifting"
         return Reconciled(outcome, True, plan, unknown_facets=unknown, waiting_on=own.waiting_on)

@@ -345,9 +345,7 @@ def controller_status(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> 
     )
 
 
-ProductArg = Annotated[
-    str, typer.Argument(help="The product.", autocompletion=complete_product)
-]
+ProductArg = Annotated[str, typer.Argument(help="The product.", autocompletion=complete_product)]
 ActorOpt = Annotated[
     str | None, typer.Option("--as", help="Who does it, for the audit log (default: your user name).")
 ]

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from codemonkeys.service.auth import Access, Guard, Principal, Role, Sessions
 from codemonkeys.service.controller import Controller
 from codemonkeys.service.dashboard import add_dashboard
+from codemonkeys.service.pages import add_pages
 from codemonkeys.service.search import add_search
 from codemonkeys.service.webhooks import (
     WebhookError,
@@ -64,6 +65,7 @@ def create_app(ctl: Controller, access: Access | None = None) -> FastAPI:
     _write_routes(app, ctl, guard)
     _hook_routes(app, ctl, guard)
     add_dashboard(app, ctl, guard)
+    add_pages(app, ctl, guard)
     add_search(app, ctl)
     return app
 

@@ -251,11 +251,16 @@ class Guard:
         return found
 
     def write(
-        self, request, role: Role, company: str | None = None, query_token: str | None = None
+        self,
+        request,
+        role: Role,
+        company: str | None = None,
+        query_token: str | None = None,
+        csrf: str | None = None,
     ) -> Principal:
         """The caller, if it may act as ``role`` on a product of ``company``: 401 without a (right) token
-        or session, 403 for a session write without its CSRF token, a role too low or a company outside
-        the caller's scope."""
+        or session, 403 for a session write without its CSRF token (the ``X-CSRF-Token`` header, or
+        ``csrf``: a form's hidden field), a role too low or a company outside the caller's scope."""
         from fastapi import HTTPException
 
         if not self.access.writable:
@@ -266,9 +271,9 @@ class Guard:
         if found is None:
             raise HTTPException(401, "sign in with a token first")
         if by_session:
-            csrf = self.sessions.get(request.cookies.get(COOKIE))[1]
-            given = request.headers.get(CSRF_HEADER, "")
-            if not hmac.compare_digest(given.encode(), csrf.encode()):
+            expected = self.sessions.get(request.cookies.get(COOKIE))[1]
+            given = csrf if csrf is not None else request.headers.get(CSRF_HEADER, "")
+            if not hmac.compare_digest(given.encode(), expected.encode()):
                 raise HTTPException(403, "missing or wrong CSRF token")
         if not found.may(role):
             raise HTTPException(403, f"{found.name} is a {found.role.name}: this needs {role.name}")

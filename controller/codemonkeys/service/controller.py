@@ -118,7 +118,6 @@ class Controller:
         self.fleet_pushed = threading.Event()  # a push webhook for the fleet repo itself
         self.metrics = Metrics()
         self.events = EventBus()  # live updates for the dashboard (service/events.py)
-        self.paused: set[str] = set()  # suspended from the dashboard / API by an admin (this process)
         session, diags = FleetSession.load(config.fleet, context)
         if session is None:
             raise ValueError("the fleet is invalid:\n" + "\n".join(str(d) for d in diags))
@@ -219,8 +218,8 @@ class Controller:
     def _reconcile(self, product: str) -> tuple[bool, str, Reconciled | None]:
         state = self.products.setdefault(product, ProductState())
         started = time.monotonic()
-        if product not in self.desired.products or product in self.paused:
-            return True, "removed", None  # removed from the fleet while queued, or suspended by an admin
+        if product not in self.desired.products:
+            return True, "removed", None  # removed from the fleet while queued
         self.events.publish("reconcile.started", product=product)
         outcome, run_id, ok, done = "in_sync", None, True, None
         try:

@@ -1,44 +1,42 @@
-"""The fleet dashboard, served by the controller at ``/``: a page of vanilla JavaScript (no framework, no
-build step, no CDN: every asset is a file of this package) over JSON endpoints that call only
-``api.FleetSession``, kept current by Server-Sent Events (``/events``, service/events.py).
+"""The fleet dashboard, served by the controller at ``/``: pages rendered on the server from Jinja2
+templates (service/pages.py, ``service/templates/``) and the JSON API behind them (this module: the CLI,
+scripts and tests use it), both fed by the same view functions (service/views.py). Live updates come by
+Server-Sent Events (``/events``, service/events.py): a small plain script (``static/app.js``, no
+framework, no build step, no CDN) re-fetches the open page's main region as a server-rendered fragment.
 
-Views (hash routes of one page): the fleet grid (products x facets, filters, summary counts, needs
-attention first), a product (desired vs observed, explain, the next actions with verdicts and predicted
-durations, the last journaled attempts with their logs, heal patches, run history, audit), approvals
-(every held action, approve / reject with a comment), changes (cross-repo change proposals per product:
-state, diff, the rule that denied or held them; an admin drops one: service/dashboard_changes.py),
-swarm (signatures, templates, predictions, conflicts, flaky builds, slowdowns), runs, and the audit log
-with its hash chain's verification.
+Views: the fleet grid (products x facets, filters, summary counts, needs attention first), a product
+(desired vs observed, explain, the next actions with verdicts and predicted durations, the last journaled
+attempts with their logs, heal patches, run history, audit), approvals (every held action, approve /
+reject with a comment), changes (cross-repo change proposals per product: state, diff, the rule that
+denied or held them; an admin drops one: service/dashboard_changes.py), swarm (signatures, templates,
+predictions, conflicts, flaky builds, slowdowns), runs, and the audit log with its hash chain's
+verification.
 
 Access (service/auth.py): reading is open on loopback without a tokens file, else it needs a viewer.
 Approving and rejecting need an approver of the product's company (the constitution's approvers are
 checked by the caller's name, as ``cmctl approve --as``); reconcile, suspend and resume need an admin.
-A browser signs in with its token (``POST /ui/login``): an HttpOnly, SameSite=Strict cookie (Secure over
-https) holds a random session id, never the token; every write from a session must carry the session's
-CSRF token in ``X-CSRF-Token`` (read from ``GET /ui/session``, same-origin only). Tokens never appear in
-URLs, pages or logs.
+A browser signs in with its token (the page's form, or ``POST /ui/login``): an HttpOnly,
+SameSite=Strict cookie (Secure over https) holds a random session id, never the token; every write from
+a session must carry the session's CSRF token (a form's hidden field, or ``X-CSRF-Token`` from
+``GET /ui/session``). Tokens never appear in URLs, pages or logs.
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from codemonkeys.api import ApiError, SelectorError
-from codemonkeys.service.auth import COOKIE, Guard, Role
+from codemonkeys.service import views
+from codemonkeys.service.auth import COOKIE, Guard, Principal, Role
 from codemonkeys.service.controller import Controller
 from codemonkeys.service.dashboard_changes import add_change_routes
 from codemonkeys.service.events import stream
-from codemonkeys.vocab.plan import Verdict
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"app.js": "text/javascript", "app.css": "text/css"}
-LOG_TAIL = 20_000  # characters of a journaled log shown on a product page
-KEPT_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".webm": "video/webm", ".zip": "application/zip"}
 
 
 class Login(BaseModel):
@@ -56,28 +54,22 @@ class Approval(BaseModel):
 
 
 def add_dashboard(app: FastAPI, ctl: Controller, guard: Guard) -> None:
-    """Mount the dashboard page, its assets, its sign-in, its events and its JSON endpoints on ``app``."""
-    _page_routes(app, ctl, guard)
+    """Mount the dashboard's assets, sign-in, events and JSON endpoints on ``app`` (its pages:
+    ``pages.add_pages``)."""
+    _session_routes(app, ctl, guard)
     _data_routes(app, ctl)
-    _swarm_routes(app, ctl)
     _approval_routes(app, ctl, guard)
     _admin_routes(app, ctl, guard)
     add_change_routes(app, ctl, guard)
 
 
-def _page_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
-    @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html", headers=_no_frames())
-
+def _session_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
     @app.post("/ui/login")
     def login(body: Login, request: Request, response: Response) -> dict:
         who = guard.access.identify(body.token)
         if who is None:
             raise HTTPException(401, "wrong token")
-        sid, csrf = guard.sessions.open(who)
-        secure = request.url.scheme == "https"
-        response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", secure=secure, path="/")
+        csrf = sign_in(guard, who, request, response)
         return {"signed_in": True, "csrf": csrf, "user": who.public()}
 
     @app.get("/ui/session")
@@ -113,114 +105,49 @@ def _page_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
         )
 
 
-def _no_frames() -> dict[str, str]:
-    return {
-        "X-Frame-Options": "DENY",
-        "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
-        "Referrer-Policy": "no-referrer",
-    }
+def sign_in(guard: Guard, who: Principal, request: Request, response: Response) -> str:
+    """Open a session for ``who`` and set its cookie on ``response``; returns the session's CSRF token."""
+    sid, csrf = guard.sessions.open(who)
+    secure = request.url.scheme == "https"
+    response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", secure=secure, path="/")
+    return csrf
 
 
 def _data_routes(app: FastAPI, ctl: Controller) -> None:
     @app.get("/api/fleet")
     def fleet(select: list[str] | None = Query(None)) -> dict:
-        try:
-            rows = ctl.session.fleet(select)
-        except SelectorError as exc:
-            raise HTTPException(400, str(exc)) from None
-        for row in rows:
-            state = ctl.products.get(row["name"])
-            row["last_reconcile"] = state.__dict__ if state else None
-            row["paused"] = row["name"] in ctl.paused
-        runs = ctl.session.runs(limit=1)
-        return {"products": rows, "last_run": runs[0] if runs else None}
+        return views.fleet(ctl, select)
 
     @app.get("/api/products/{name}/explain")
     def explain(name: str) -> dict:
-        doc = _call(ctl.session.explain, name)
-        predicted = {p["kind"]: p["predicted_s"] for p in _call(ctl.session.predictions, name)}
-        for action in doc["next"]:
-            action["predicted_s"] = predicted.get(action["id"].split("/")[1])
-        doc["paused"] = name in ctl.paused
-        return doc
+        return views.explain(ctl, name)
 
     @app.get("/api/products/{name}/heal")
     def heal(name: str) -> list[dict]:
-        return _call(ctl.session.heal_attempts, name)
+        return views.heal(ctl, name)
 
     @app.get("/api/products/{name}/attempts")
     def attempts(name: str) -> list[dict]:
         """The last journaled attempt of each of the product's actions, newest first, with the tail of
         its (redacted) log and its kept files (a browser run's screenshots)."""
-        if name not in ctl.desired.products:
-            raise HTTPException(404, f"no product {name!r}")
-        last: dict[str, object] = {}
-        for rec in ctl.store.actions(product=name):
-            last[rec.action_id] = rec
-        out = []
-        for rec in sorted(last.values(), key=lambda r: r.id, reverse=True):
-            log = rec.log or ""
-            out.append(
-                {
-                    "action": rec.action_id,
-                    "run": rec.run_id,
-                    "status": rec.status,
-                    "message": rec.message,
-                    "attempts": rec.attempts,
-                    "finished_at": rec.finished_at.isoformat() if rec.finished_at else None,
-                    "log": log[-LOG_TAIL:],
-                    "truncated": len(log) > LOG_TAIL,
-                    "artifacts": sorted((rec.outputs or {}).get("artifacts", {})),
-                }
-            )
-        return out
+        return views.attempts(ctl, name)
 
     @app.get("/api/artifact")
     def artifact(action: str, run: int, name: str) -> FileResponse:
         """A file an action kept (a browser run's screenshot, video or trace), found through its journal
         entry only (never a path from the request), served if it is unchanged since (its SHA-256)."""
-        rec = ctl.store.action_record(action, run)
-        entry = ((rec.outputs or {}).get("artifacts", {}) if rec else {}).get(name)
-        if entry is None:
-            raise HTTPException(404, f"{action} kept no file {name!r} in run {run}")
-        path = Path(entry["path"])
-        media = KEPT_MEDIA.get(path.suffix.lower())
-        if media is None or not path.is_file():
-            raise HTTPException(404, f"{name} cannot be shown (gone, or not a picture, video or trace)")
-        if hashlib.sha256(path.read_bytes()).hexdigest() != entry.get("sha256"):
-            raise HTTPException(409, f"{name} changed since {action} kept it")
+        path, media = views.artifact(ctl, action, run, name)
         return FileResponse(path, media_type=media, headers={"Cache-Control": "no-store"})
 
     @app.get("/api/audit/verify")
     def verify() -> dict:
-        check = ctl.session.verify_audit()
-        return {
-            "ok": check.ok,
-            "records": check.records,
-            "broken_at": check.broken_at,
-            "reason": check.reason,
-        }
+        return views.verify(ctl)
 
-
-def _swarm_routes(app: FastAPI, ctl: Controller) -> None:
     @app.get("/api/swarm")
     def swarm() -> dict:
         """What the fleet learned: top signatures, fix templates, conflicts, flaky builds, slowdowns, and
         predictions against actuals per product."""
-        s = ctl.session
-        predictions = {}
-        for name in sorted(ctl.desired.products):
-            rows = s.predictions(name)
-            if rows:
-                predictions[name] = rows
-        return {
-            "signatures": s.signatures(limit=20),
-            "templates": s.templates(),
-            "conflicts": s.conflicts(),
-            "flaky": s.flaky(),
-            "slowdowns": s.slowdowns(),
-            "predictions": predictions,
-        }
+        return views.swarm(ctl)
 
 
 def _approval_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
@@ -228,97 +155,68 @@ def _approval_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
     def approvals() -> list[dict]:
         """Every held action of the fleet now (observes the fleet), with its rule, message, params and
         who may approve it, and the last approval or rejection on record."""
-        plan = ctl.session.plan()
-        audit = [
-            r for r in ctl.session.audit(limit=500) if r["event"] in ("approval.given", "approval.rejected")
-        ]
-        out = []
-        for a in plan.actions:
-            if a.decision.verdict is not Verdict.HOLD:
-                continue
-            said = [r for r in audit if r.get("action_id") == a.id]
-            out.append(
-                {
-                    "id": a.id,
-                    "product": a.product,
-                    "company": ctl.desired.products[a.product].metadata.company,
-                    "kind": str(a.kind),
-                    "reason": a.reason,
-                    "params": a.params,
-                    "rule": a.decision.rule,
-                    "message": a.decision.message,
-                    "approvers": sorted(ctl.session.approvers(a)),
-                    "revision": ctl.desired.revision,
-                    "fingerprint": plan.products[a.product].fingerprint,
-                    "last": said[-1] if said else None,
-                }
-            )
-        return out
+        return views.approvals(ctl)
 
     @app.post("/api/actions/{action_id:path}/approve")
     def approve(action_id: str, body: Approval, request: Request) -> dict:
-        return _decide(ctl, guard, request, action_id, body, approve=True)
+        who = guard.write(request, Role.approver, company_of(ctl, action_id))
+        return decide(ctl, who, action_id, body, approve=True)
 
     @app.post("/api/actions/{action_id:path}/reject")
     def reject(action_id: str, body: Approval, request: Request) -> dict:
-        return _decide(ctl, guard, request, action_id, body, approve=False)
+        who = guard.write(request, Role.approver, company_of(ctl, action_id))
+        return decide(ctl, who, action_id, body, approve=False)
 
 
-def _decide(ctl: Controller, guard: Guard, request: Request, action_id: str, body: Approval, approve: bool):
+def company_of(ctl: Controller, action_id: str) -> str | None:
+    """The company of an action's product (404 for an unknown product)."""
+    product = views.known(ctl, action_id.split("/", 1)[0])
+    return ctl.desired.products[product].metadata.company
+
+
+def decide(ctl: Controller, who: Principal, action_id: str, body: Approval, approve: bool) -> dict:
+    """Approve or reject ``action_id`` as ``who`` (already authorized), bound to the current revision and
+    fingerprint by the library; an approval queues the product. Publishes ``approval.*``."""
     product = action_id.split("/", 1)[0]
-    if product not in ctl.desired.products:
-        raise HTTPException(404, f"no product {product!r}")
-    who = guard.write(request, Role.approver, ctl.desired.products[product].metadata.company)
     legacy = who.name == "admin" and who.role is Role.admin and not who.companies
     name = body.approver if (legacy and body.approver) else who.name
     if approve:
-        decision = _call(ctl.session.approve, action_id, name, body.comment)
+        decision = views.call(ctl.session.approve, action_id, name, body.comment)
         ctl.queue.add(product, f"approved by {name}")
     else:
-        decision = _call(ctl.session.reject, action_id, name, body.comment)
+        decision = views.call(ctl.session.reject, action_id, name, body.comment)
     event = "approval.given" if approve else "approval.rejected"
     ctl.events.publish(event, product=product, action=action_id, by=name)
     return {"action": action_id, "verdict": str(decision.verdict), "message": decision.message, "by": name}
 
 
 def _admin_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
-    def product_of(name: str, request: Request) -> str:
-        if name not in ctl.desired.products:
-            raise HTTPException(404, f"no product {name!r}")
-        guard.write(request, Role.admin, ctl.desired.products[name].metadata.company)
-        return name
+    def product_of(name: str, request: Request) -> Principal:
+        views.known(ctl, name)
+        return guard.write(request, Role.admin, ctl.desired.products[name].metadata.company)
 
     @app.post("/api/products/{name}/suspend")
     def suspend(name: str, request: Request) -> dict:
-        """Stop reconciling ``name`` in this controller (until resumed or restarted; ``spec.suspend`` in
-        the fleet repo is the lasting way). Audited."""
-        product_of(name, request)
-        ctl.paused.add(name)
-        ctl.store.audit("controller.suspended", _caller(guard, request), {}, product=name)
-        ctl.events.publish("product.suspended", product=name)
-        return {"product": name, "paused": True}
+        """Stop every controller process sharing the state database from acting on ``name`` until it is
+        resumed (``cmctl controller suspend`` does the same; ``spec.suspend`` in the fleet repo is the
+        reviewed way). Audited."""
+        return pause(ctl, product_of(name, request), name, paused=True)
 
     @app.post("/api/products/{name}/resume")
     def resume(name: str, request: Request) -> dict:
         """Reconcile ``name`` again (and now). Audited."""
-        product_of(name, request)
-        ctl.paused.discard(name)
-        ctl.store.audit("controller.resumed", _caller(guard, request), {}, product=name)
+        return pause(ctl, product_of(name, request), name, paused=False)
+
+
+def pause(ctl: Controller, who: Principal, name: str, paused: bool) -> dict:
+    """Suspend (``paused``) or resume ``name`` as ``who`` (an admin already authorized) for every
+    controller process sharing the state database (``FleetSession.suspend``: kept in the store,
+    audited); published; a resume queues the product."""
+    if paused:
+        ctl.session.suspend(name, who.name)
+        ctl.events.publish("product.suspended", product=name)
+    else:
+        ctl.session.resume(name, who.name)
         ctl.queue.add(name, "resumed")
         ctl.events.publish("product.resumed", product=name)
-        return {"product": name, "paused": False}
-
-
-def _caller(guard: Guard, request: Request) -> str:
-    found, _ = guard.who(request)
-    return found.name if found else "?"
-
-
-def _call(fn, *args):
-    """Call the library; its ``ApiError`` becomes a 404 (no such product) or a 409 (not possible now)."""
-    try:
-        return fn(*args)
-    except ApiError as exc:
-        raise HTTPException(
-            404 if str(exc).startswith(("no product", "unknown product")) else 409, str(exc)
-        ) from None
+    return {"product": name, "paused": paused}

@@ -1,0 +1,394 @@
+"""The dashboard's pages, rendered on the server from Jinja2 templates (``templates/*.html``, autoescaped)
+fed by the view functions the JSON API uses (service/views.py): the fleet grid (``/``, its filters GET
+query parameters), a product (``/products/NAME``), approvals, changes, swarm, runs and audit. Every page
+works without JavaScript; ``static/app.js`` only keeps it live.
+
+Writes are HTML forms: sign-in (``/ui/signin``, a token, never shown back), sign-out, approve / reject
+(``/ui/decide``), drop a change (``/ui/drop``), reconcile / suspend / resume (``/ui/product``). Each but
+sign-in carries the session's CSRF token in a hidden field and is authorized exactly like its JSON
+endpoint (service/auth.py); it answers with a 303 redirect back to the page it came from (a local path
+only) and a one-time notice kept for the session, or with an error page and the JSON endpoint's status
+(401, 403, 404, 409) when refused, having changed nothing.
+
+A request with the header ``X-Fragment: main`` gets only the page's main region (the template's ``main``
+block): what ``app.js`` swaps in when a Server-Sent Event says something changed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader
+from starlette.concurrency import run_in_threadpool
+
+from codemonkeys.service import views
+from codemonkeys.service.auth import COOKIE, Guard, Role
+from codemonkeys.service.controller import Controller
+from codemonkeys.service.dashboard import Approval, company_of, decide, pause, sign_in
+from codemonkeys.service.dashboard_changes import OPEN, drop_change
+
+TEMPLATES = Path(__file__).parent / "templates"
+FRAGMENT = "x-fragment"
+MAX_FORM = 64 * 1024  # bytes of a form body
+HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Vary": "X-Fragment, Cookie",
+}
+
+
+def when(iso: str | None) -> str:
+    """An ISO time as ``YYYY-MM-DD HH:MM:SS`` (UTC as stored), ``-`` for none."""
+    if not iso:
+        return "-"
+    return iso.replace("T", " ").split(".")[0].split("+")[0]
+
+
+def seconds(s: float | None) -> str:
+    """A duration for people: ``12.3 s``, ``4.5 min``, ``-``."""
+    if s is None:
+        return "-"
+    return f"{s:.1f} s" if s < 60 else f"{s / 60:.1f} min"
+
+
+def human(state: object) -> str:
+    """A state for people (``in_sync`` -> ``in sync``)."""
+    return str(state if state is not None else "none").replace("_", " ")
+
+
+def environment() -> Environment:
+    """The templates' environment: autoescaping on everywhere (a missing optional key renders empty)."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True)
+    env.filters.update(when=when, seconds=seconds, human=human, labels=views.labels_text)
+    env.globals["m"] = env.get_template("macros.html").module  # badges, forms: also in a fragment
+    return env
+
+
+def local(path: str | None) -> str:
+    """``path`` if it is a path of this site (no scheme, no host), else ``/``: a redirect never leaves."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+class Notices:
+    """One-time notices per session (the outcome of a form), shown on the next full page."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_session: dict[str, str] = {}
+
+    def put(self, sid: str, text: str) -> None:
+        with self._lock:
+            self._by_session[sid] = text
+
+    def pop(self, sid: str | None) -> str | None:
+        with self._lock:
+            return self._by_session.pop(sid or "", None)
+
+
+class Pages:
+    """Renders the pages of one controller (``add_pages`` mounts them)."""
+
+    def __init__(self, ctl: Controller, guard: Guard) -> None:
+        self.ctl, self.guard = ctl, guard
+        self.env = environment()
+        self.notices = Notices()
+
+    def render(self, request: Request, template_name: str, status: int = 200, **data) -> HTMLResponse:
+        """Template ``template_name`` with the caller's session (user, CSRF token), or only its ``main`` block
+        for a fragment request."""
+        sid = request.cookies.get(COOKIE)
+        found = self.guard.sessions.get(sid)
+        fragment = request.headers.get(FRAGMENT) == "main"
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        context = {
+            "user": found[0].public() if found else None,
+            "csrf": found[1] if found else None,
+            "writable": self.guard.access.writable,
+            "here": here,
+            "section": template_name.removesuffix(".html"),
+            "notice": None if fragment or found is None else self.notices.pop(sid),
+            **data,
+        }
+        template = self.env.get_template(template_name)
+        if fragment:
+            html = "".join(template.blocks["main"](template.new_context(context)))
+        else:
+            html = template.render(context)
+        return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+    def page(self, request: Request, template_name: str, build: Callable[[], dict]) -> HTMLResponse:
+        """A page for a reader: the sign-in page (401) when reading needs a token, an error page when
+        the view refuses (its status), else template ``template_name`` over ``build()``."""
+        try:
+            self.guard.read(request)
+        except HTTPException as exc:
+            return self.render(request, "error.html", exc.status_code, title="Sign in", message=exc.detail)
+        try:
+            data = build()
+        except HTTPException as exc:
+            return self.render(request, "error.html", exc.status_code, title="Not shown", message=exc.detail)
+        return self.render(request, template_name, **data)
+
+    async def form(self, request: Request) -> dict[str, list[str]]:
+        """The fields of an ``application/x-www-form-urlencoded`` body (413 when too large)."""
+        body = await request.body()
+        if len(body) > MAX_FORM:
+            raise HTTPException(413, "form too large")
+        return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=1000)
+
+    async def write(self, request: Request, act: Callable[[dict[str, list[str]], str], str]) -> Response:
+        """A form's write: ``act(fields, csrf) -> notice`` (it authorizes with the form's CSRF token and
+        raises ``HTTPException`` when refused); a 303 back to the form's page, or the refusal's page."""
+        fields = await self.form(request)
+        back = local(first(fields, "back"))
+        try:  # in a worker thread, like the JSON endpoints: an approval plans, the event loop goes on
+            text = await run_in_threadpool(act, fields, first(fields, "csrf"))
+        except HTTPException as exc:
+            return self.render(
+                request, "error.html", exc.status_code, title="Refused", message=exc.detail, back=back
+            )
+        sid = request.cookies.get(COOKIE)
+        if sid and self.guard.sessions.get(sid):
+            self.notices.put(sid, text)
+        return RedirectResponse(back, status_code=303)
+
+
+def first(fields: dict[str, list[str]], name: str, default: str = "") -> str:
+    """A form field's first value."""
+    return (fields.get(name) or [default])[0]
+
+
+def add_pages(app: FastAPI, ctl: Controller, guard: Guard) -> None:
+    """Mount the pages and their forms on ``app``."""
+    pages = Pages(ctl, guard)
+    _read_pages(app, ctl, pages)
+    _session_forms(app, guard, pages)
+    _write_forms(app, ctl, guard, pages)
+
+
+def _read_pages(app: FastAPI, ctl: Controller, pages: Pages) -> None:
+    @app.get("/", include_in_schema=False)
+    def grid(request: Request, state: str = "", company: str = "", label: str = "", text: str = ""):
+        def build() -> dict:
+            want = views.GridFilter(state[:40], company[:80], label[:200], text[:200])
+            doc = views.fleet(ctl)
+            return {"grid": views.grid(doc["products"], want), "last_run": doc["last_run"]}
+
+        return pages.page(request, "grid.html", build)
+
+    @app.get("/products/{name}", include_in_schema=False)
+    def product(request: Request, name: str):
+        def build() -> dict:
+            views.known(ctl, name)
+            return {
+                "name": name,
+                "doc": views.explain(ctl, name),
+                "heal": views.heal(ctl, name),
+                "attempts": views.attempts(ctl, name),
+                "runs": ctl.session.runs(limit=10),
+                "audit": list(reversed(ctl.session.audit(product=name, limit=30))),
+            }
+
+        return pages.page(request, "product.html", build)
+
+    @app.get("/approvals", include_in_schema=False)
+    def approvals(request: Request):
+        return pages.page(request, "approvals.html", lambda: {"held": views.approvals(ctl)})
+
+    @app.get("/changes", include_in_schema=False)
+    def changes(request: Request):
+        def build() -> dict:
+            grouped: dict[str, list[dict]] = {}
+            for row in views.changes(ctl):
+                grouped.setdefault(row["change"], []).append(row)
+            return {"changes": grouped, "open": OPEN}
+
+        return pages.page(request, "changes.html", build)
+
+    @app.get("/swarm", include_in_schema=False)
+    def swarm(request: Request):
+        return pages.page(request, "swarm.html", lambda: {"tables": swarm_tables(views.swarm(ctl))})
+
+    @app.get("/runs", include_in_schema=False)
+    def runs(request: Request):
+        return pages.page(request, "runs.html", lambda: {"runs": ctl.session.runs(limit=100)})
+
+    @app.get("/audit", include_in_schema=False)
+    def audit(request: Request):
+        def build() -> dict:
+            records = list(reversed(ctl.session.audit(limit=300)))
+            return {"check": views.verify(ctl), "records": records}
+
+        return pages.page(request, "audit.html", build)
+
+
+def swarm_tables(s: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The swarm view as tables for people: (caption, head, rows)."""
+
+    def pct(x: float | None) -> str:
+        return "-" if x is None else f"{100 * x:.0f} %"
+
+    def fixed_by(g: dict) -> str:
+        fixes = [f"template {t['id']}" for t in g["fixed_by"]["templates"]]
+        return ", ".join(fixes + [f"heal {h['product']}" for h in g["fixed_by"]["heals"]])
+
+    predictions = [
+        [
+            p,
+            r["kind"],
+            seconds(r["predicted_s"]),
+            r["runs"],
+            r["backtested"],
+            pct(r["mdape"]),
+            pct(r["jenkins_mdape"]),
+        ]
+        for p, rows in s["predictions"].items()
+        for r in rows
+    ]
+    return [
+        (
+            "Top failure signatures",
+            ["Signature", "Kind", "Builds", "Products", "Last seen", "Fixed by"],
+            [
+                [
+                    g["summary"],
+                    g["kind"],
+                    g["builds"],
+                    ", ".join(g["products"]),
+                    when(g["last_seen"]),
+                    fixed_by(g),
+                ]
+                for g in s["signatures"]
+            ],
+        ),
+        (
+            "Fix templates and their record",
+            ["Id", "Description", "Origin", "Successes", "Failures"],
+            [
+                [
+                    t["id"],
+                    t["description"],
+                    f"{t['origin']['kind']} {t['origin'].get('product') or ''}",
+                    t["successes"],
+                    t["failures"],
+                ]
+                for t in s["templates"]
+            ],
+        ),
+        (
+            "Predictions vs actuals",
+            [
+                "Product",
+                "Kind",
+                "Predicted",
+                "Runs",
+                "Backtested",
+                "Error (ours)",
+                "Error (Jenkins' mean of 3)",
+            ],
+            predictions,
+        ),
+        (
+            "Dependency conflicts",
+            ["Product", "Tool", "Package", "Involved", "At"],
+            [
+                [c["product"], c["tool"], c["package"], ", ".join(c["involved"]), when(c["at"])]
+                for c in s["conflicts"]
+            ],
+        ),
+        (
+            "Flaky builds",
+            ["Product", "Signature", "Flaked", "Last seen"],
+            [[f["product"], f["summary"], f["flaked"], when(f["last_seen"])] for f in s["flaky"]],
+        ),
+        (
+            "Getting slower",
+            ["Product", "Kind", "From", "To", "p"],
+            [
+                [x["product"], x["kind"], seconds(x["from_s"]), seconds(x["to_s"]), x["p"]]
+                for x in s["slowdowns"]
+            ],
+        ),
+    ]
+
+
+def _session_forms(app: FastAPI, guard: Guard, pages: Pages) -> None:
+    @app.post("/ui/signin", include_in_schema=False)
+    async def signin(request: Request) -> Response:
+        fields = await pages.form(request)
+        who = guard.access.identify(first(fields, "token"))
+        if who is None:
+            return pages.render(request, "error.html", 401, title="Sign in", message="wrong token")
+        response = RedirectResponse(local(first(fields, "back")), status_code=303)
+        sign_in(guard, who, request, response)
+        return response
+
+    @app.post("/ui/signout", include_in_schema=False)
+    async def signout(request: Request) -> Response:
+        def act(_fields, csrf: str) -> str:
+            found = guard.sessions.get(request.cookies.get(COOKIE))
+            if found is None or not hmac.compare_digest(csrf.encode(), found[1].encode()):
+                raise HTTPException(403, "missing or wrong CSRF token")
+            guard.sessions.close(request.cookies.get(COOKIE))
+            return "signed out"
+
+        response = await pages.write(request, act)
+        if response.status_code == 303:
+            response.delete_cookie(COOKIE, path="/")
+        return response
+
+
+def _write_forms(app: FastAPI, ctl: Controller, guard: Guard, pages: Pages) -> None:
+    @app.post("/ui/decide", include_in_schema=False)
+    async def decide_form(request: Request) -> Response:
+        def act(fields, csrf: str) -> str:
+            action, verdict = first(fields, "action"), first(fields, "verdict")
+            if verdict not in ("approve", "reject"):
+                raise HTTPException(400, "verdict must be approve or reject")
+            who = guard.write(request, Role.approver, company_of(ctl, action), csrf=csrf)
+            body = Approval(
+                approver=first(fields, "approver")[:80] or None, comment=first(fields, "comment")[:2000]
+            )
+            doc = decide(ctl, who, action, body, approve=verdict == "approve")
+            said = "approved" if verdict == "approve" else "rejected"
+            return f"{action}: {said} by {doc['by']}: now {doc['verdict']}"
+
+        return await pages.write(request, act)
+
+    @app.post("/ui/drop", include_in_schema=False)
+    async def drop_form(request: Request) -> Response:
+        def act(fields, csrf: str) -> str:
+            change = first(fields, "change")
+
+            def authorize(company):
+                return guard.write(request, Role.admin, company, csrf=csrf)
+
+            doc = drop_change(ctl, authorize, change, fields.get("products", []))
+            return f"change {change} dropped by {doc['by']} for {', '.join(doc['dropped'])}"
+
+        return await pages.write(request, act)
+
+    @app.post("/ui/product", include_in_schema=False)
+    async def product_form(request: Request) -> Response:
+        def act(fields, csrf: str) -> str:
+            name, do = views.known(ctl, first(fields, "product")), first(fields, "do")
+            if do not in ("reconcile", "suspend", "resume"):
+                raise HTTPException(400, "do must be reconcile, suspend or resume")
+            who = guard.write(request, Role.admin, ctl.desired.products[name].metadata.company, csrf=csrf)
+            if do == "reconcile":
+                ctl.queue.add(name, f"dashboard request by {who.name}")
+                return f"{name}: reconcile queued"
+            pause(ctl, who, name, paused=do == "suspend")
+            return f"{name}: {do}d by {who.name}"
+
+        return await pages.write(request, act)
