@@ -11,9 +11,10 @@ One seed gives one random DAG of N nodes (each depends on 0-3 nodes of lower ind
 * a **fleet repo** (``fleet.yaml``, ``constitution.yaml``, one ``products/<company>/<name>.yaml`` per node
   with ``spec.dependsOn``; a git repo, as in production) plus the observed facts as JSON (the same
   synthetic mix ``plan_scale.py`` plans: in sync, needing a build, a release, ...). A child process
-  imports Code Monkeys, runs ``load_fleet``, reads the facts, ``plan()`` + gate, and exits. Measured
-  **cold** (the state directory's load cache deleted before each run) and **warm** (one product file
-  changed since the previous run, a different one each run);
+  imports Code Monkeys, runs ``load_fleet``, reads the facts, ``plan()`` + gate with the kept drafts
+  (``plancache``, as ``cmctl plan`` does), and exits. Measured **cold** (the state directory's load
+  cache and kept drafts deleted before each run) and **warm** (one product file changed since the
+  previous run, a different one each run);
 * a **Terraform configuration** of N ``terraform_data`` resources with the same ``depends_on``;
   ``terraform init`` once (not timed), then ``terraform plan -input=false -lock=false -refresh=false``
   (no state, so every resource is to be created) timed.
@@ -56,6 +57,7 @@ def child(fleet: Path, facts_file: Path, digest: bool) -> int:
 
     from codemonkeys.load import load_fleet
     from codemonkeys.plan.planner import DesiredView, plan
+    from codemonkeys.plancache import DraftFiles
     from codemonkeys.policy import Gate
     from codemonkeys.vocab.facts import ProductFacts
 
@@ -74,9 +76,14 @@ def child(fleet: Path, facts_file: Path, digest: bool) -> int:
         products=desired.products,
         name=desired.fleet.metadata.name,
         ci={name: desired.ci_kind(name) for name in desired.products},
+        sources={name: e.source for name, e in desired.entries.items()},
     )
     gate = Gate(desired.constitution, revision=desired.constitution_revision)
-    result = plan(view, observed, gate, datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    files = DraftFiles(desired.state_dir)  # as `cmctl plan` keeps drafts (engine/planning.make_plan)
+    drafts = files.open()
+    result = plan(view, observed, gate, datetime(2026, 11, 24, 12, 0, tzinfo=UTC), drafts=drafts)
+    drafted = len(drafts.changed)
+    files.save(drafts, desired.products)
     t4 = time.perf_counter()
     out: dict[str, Any] = {
         "import_s": t1 - t0,
@@ -85,6 +92,7 @@ def child(fleet: Path, facts_file: Path, digest: bool) -> int:
         "plan_s": t4 - t3,
         "actions": len(result.actions),
         "products": len(result.products),
+        "drafted": drafted,
     }
     if digest:  # the plan document minus the paths/revisions that differ between fleets (for comparisons)
         import hashlib
