@@ -177,7 +177,9 @@ def _policy_facts(
         return out
 
     depends_on = products[name].spec.depends_on
-    if plain is not None and not any(facts_of(p).pending_in(ancestors) for p in (name, *depends_on)):
+    if plain is not None and (
+        not ancestors or not any(facts_of(p).pending_in(ancestors) for p in (name, *depends_on))
+    ):
         cached = plain.get(name)
         if cached is None:
             cached = plain[name] = _policy_facts(name, drafts, set(), products, registry, memo)

@@ -254,6 +254,7 @@ class Gate:
         self._history_counts: dict[tuple[str, datetime], Counter[str]] = {}
         self._documents: dict[int, tuple[Product, dict[str, Any]]] = {}
         self._matchers = [(rule, _Match.of(rule)) for rule in self.rules]
+        self._traces: dict[tuple[str, str, Verdict, str, str], TraceEntry] = {}
         for rule in self.rules:
             for effect in (rule.deny, rule.hold):
                 if effect is not None and effect.when:
@@ -393,6 +394,18 @@ class Gate:
 
     # --- the decision ----------------------------------------------------------------------------
 
+    def _trace_entry(
+        self, rule: str, enforcement: str, outcome: Verdict, effect: str, message: str
+    ) -> TraceEntry:
+        """One trace entry; equal ones are one immutable object (most actions of a plan share theirs)."""
+        key = (rule, enforcement, outcome, effect, message)
+        entry = self._traces.get(key)
+        if entry is None:  # every field given, of its type: no validation to redo
+            entry = self._traces[key] = TraceEntry.model_construct(
+                rule=rule, enforcement=enforcement, outcome=outcome, effect=effect, message=message
+            )
+        return entry
+
     def decide(self, inp: PolicyInput) -> Decision:
         """Allow, deny or hold ``inp``: a pure function of the constitution, the history and ``inp``."""
         deciding: tuple[Rule, _Outcome] | None = None
@@ -406,14 +419,12 @@ class Gate:
             outcomes = self.evaluate(rule, inp)
             worst = min(outcomes, key=lambda o: o.effect) if outcomes else None
             trace.append(
-                TraceEntry.model_construct(  # every field given, of its type: no validation to redo
-                    rule=rule.id,
-                    enforcement=str(rule.enforcement),
-                    outcome=worst.verdict if worst else Verdict.ALLOW,
-                    effect=worst.name if worst else "allow",
-                    message="; ".join(o.message for o in outcomes)
-                    if outcomes
-                    else (rule.description or "passes"),
+                self._trace_entry(
+                    rule.id,
+                    str(rule.enforcement),
+                    worst.verdict if worst else Verdict.ALLOW,
+                    worst.name if worst else "allow",
+                    "; ".join(o.message for o in outcomes) if outcomes else (rule.description or "passes"),
                 )
             )
             if rule.enforcement is Enforcement.ADVISORY:
