@@ -54,6 +54,9 @@ class ProductDraft:
 
     actions: list[Action]
     facets: dict[str, Facet]
+    # its policy facts apart from ancestry (``_ProductFacts.of``), filled by the first plan that gates
+    # it and kept with the draft (a function of the draft and the registry, which its key includes)
+    policy: _ProductFacts | None = field(default=None, compare=False, repr=False)
 
 
 def plan_product(
@@ -173,7 +176,14 @@ def _policy_facts(
     def facts_of(product: str) -> _ProductFacts:
         out = memo.get(product)
         if out is None:
-            out = memo[product] = _ProductFacts.of(drafts.get(product), registry)
+            draft = drafts.get(product)
+            if draft is None:
+                out = _ProductFacts.of(None, registry)
+            else:
+                if draft.policy is None:
+                    draft.policy = _ProductFacts.of(draft, registry)
+                out = draft.policy
+            memo[product] = out
         return out
 
     depends_on = products[name].spec.depends_on
