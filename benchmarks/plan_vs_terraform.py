@@ -266,19 +266,25 @@ def touch_product(fleet: Path, k: int) -> None:
     path.write_text(swapped)
 
 
-def cold_and_warm(py: list[str], fleet: Path, root: Path, env: dict[str, str], runs: int):
-    """``runs`` cold runs (no state directory), then ``runs`` warm ones (one product file changed)."""
-    cold = []
+def cold_and_warm(
+    variants: list[tuple[list[str], Path, dict[str, str]]], root: Path, runs: int
+) -> list[tuple[list[Run], list[Run]]]:
+    """Per variant (child command, its fleet copy, environment): ``runs`` cold runs (no state
+    directory), then ``runs`` warm ones (one product file changed, the same one in every copy). The
+    variants take turns at each run, so a machine shared with other jobs slows them alike."""
+    colds: list[list[Run]] = [[] for _ in variants]
+    warms: list[list[Run]] = [[] for _ in variants]
     for _ in range(runs):
-        shutil.rmtree(fleet / ".cmctl", ignore_errors=True)
-        cold.append(timed(py, root, env))
-    warm = []
-    timed(py, root, env)  # the state the warm runs start from
+        for (py, fleet, env), cold in zip(variants, colds, strict=True):
+            shutil.rmtree(fleet / ".cmctl", ignore_errors=True)
+            cold.append(timed(py, root, env))
+    for py, _, env in variants:
+        timed(py, root, env)  # the state the warm runs start from
     for k in range(runs):
-        touch_product(fleet, k)
-        warm.append(timed(py, root, env))
-    shutil.rmtree(fleet / ".cmctl", ignore_errors=True)  # another version's caches would be void
-    return cold, warm
+        for (py, fleet, env), warm in zip(variants, warms, strict=True):
+            touch_product(fleet, k)
+            warm.append(timed(py, root, env))
+    return list(zip(colds, warms, strict=True))
 
 
 def bench(
@@ -290,14 +296,20 @@ def bench(
     tf = write_terraform(root, deps)
     setup_s = time.perf_counter() - t0
     facts = root / "facts.json"
-    py = [sys.executable, str(Path(__file__).resolve()), "--child", str(fleet), str(facts)]
+    here = str(Path(__file__).resolve())
     env = dict(os.environ)
-    base: dict[str, Any] = {}
-    if baseline is not None:  # the other version first, then this one, same fleet, same machine state
+    variants = [([sys.executable, here, "--child", str(fleet), str(facts)], fleet, env)]
+    if baseline is not None:  # another version on its own copy of the fleet (its caches are its own)
+        copy = root / "fleet-baseline"
+        shutil.copytree(fleet, copy, symlinks=True)
         benv = {**env, "PYTHONPATH": str(baseline)}
-        base_cold, base_warm = cold_and_warm(py, fleet, root, benv, runs)
+        variants.append(([sys.executable, here, "--child", str(copy), str(facts)], copy, benv))
+    measured = cold_and_warm(variants, root, runs)
+    cold, warm = measured[0]
+    base: dict[str, Any] = {}
+    if baseline is not None:
+        base_cold, base_warm = measured[1]
         base = {"baseline cold": median_run(base_cold), "baseline warm (1 file)": median_run(base_warm)}
-    cold, warm = cold_and_warm(py, fleet, root, env, runs)
 
     tf_env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
     subprocess.run([terraform, "init", "-input=false"], cwd=tf, env=tf_env, check=True, capture_output=True)

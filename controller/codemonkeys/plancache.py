@@ -28,7 +28,9 @@ from codemonkeys.plan.drafts import DraftCache
 MAIN_FILE = "plan-drafts.pickle"
 DELTA_FILE = "plan-drafts.delta"
 FORMAT = 1
-COMPACT_RATIO = 0.125  # the delta holding more than this share of the drafts: rewrite the main file
+COMPACT_RATIO = 0.5  # the delta holding more than this share of the drafts: rewrite the main file
+# (higher than the load cache's: facts move more often than product files, and a draft costs about as
+# much to pickle as to make, so a plan whose facts moved for a third of the fleet writes that third)
 
 
 @cache
