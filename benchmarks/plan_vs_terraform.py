@@ -189,7 +189,7 @@ def write_fleet(root: Path, deps: list[list[int]], seed: int) -> Path:
     env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b"}
     env["GIT_COMMITTER_EMAIL"] = "b@b"
     for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "bench fleet"]):
-        subprocess.run(["git", *cmd], cwd=fleet, env=env, check=True)
+        subprocess.run(["git", "-c", "gc.auto=0", *cmd], cwd=fleet, env=env, check=True)  # no background gc
     return fleet
 
 

@@ -502,6 +502,8 @@ def _plan(
     fingerprints = {n: _product_fingerprint(desired, encoded[n]) for n in names}
     view = FleetView(products, observed)
     drafts = _drafts(desired, observed, names, encoded, registry, view, cache)
+    plan_fingerprint = _fingerprint(desired, encoded)
+    del encoded  # ~1 KiB per product, not kept while gating
     # Suspended products are observed and shown, never acted on.
     suspended = {n for n in names if products[n].spec.suspend}
     actions = {a.id: a for n in names if n not in suspended for a in drafts[n].actions}
@@ -510,7 +512,7 @@ def _plan(
     planned = gating.run(actions, waves(dag))
     return Plan(
         fleet=FleetRef(root=desired.root, revision=desired.revision),
-        fingerprint=_fingerprint(desired, encoded),
+        fingerprint=plan_fingerprint,
         actions=planned,
         products={
             n: ProductPlan(
