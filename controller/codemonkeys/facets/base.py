@@ -140,6 +140,12 @@ class FacetPlugin:
         """Pure: the values of ``action_facts`` given the product's drafted actions (all facets' actions)."""
         return {}
 
+    def fleet_inputs(self, fleet: FleetView) -> str:
+        """Pure: a token of everything ``plan`` reads across products (``FacetInput.fleet``), which
+        changes whenever that does; "" for a facet that reads only its own product. Cached drafts
+        (``plan/drafts.py``) are keyed by it: a facet that reads the fleet must override this."""
+        return ""
+
     def unknown(self, want: str, error: str) -> FacetDraft:
         """The draft when the product's git state is unknown: nothing can be compared."""
         return FacetDraft(facet_state(want, "unknown", FacetState.UNKNOWN, error))

@@ -8,6 +8,8 @@ the version. Across products, a release.cut waits for the publishes of every pro
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -153,6 +155,22 @@ class ReleaseFacet(FacetPlugin):
         cuts = [a for a in actions if a.kind is ActionKind.RELEASE_CUT]
         bad = any(a.params.get("breaks") or a.params.get("conflicts") for a in cuts)
         return {COMPATIBLE: FactValue.FALSE if bad else FactValue.TRUE}
+
+    def fleet_inputs(self, fleet: FleetView) -> str:
+        """The fleet index ``compatibility`` reads: who requires what, who publishes what."""
+
+        def token() -> str:
+            index = _fleet_index(fleet)
+            h = hashlib.sha256()
+            for name in sorted(index.requires):
+                reqs = [r.model_dump(mode="json") for r in index.requires[name]]
+                h.update(json.dumps([name, reqs], sort_keys=True).encode())
+            for name in sorted(index.published):
+                p = index.published[name]
+                h.update(json.dumps([name, str(p.ecosystem), sorted(p.packages)]).encode())
+            return h.hexdigest()
+
+        return fleet.once("release.fleet-inputs", token)
 
     def wants(self, product: Product) -> str | None:
         """``released`` when the product declares ``release``."""

@@ -44,6 +44,9 @@ class ProductEntry:
     product: Product
     file: str
     pos: Pos
+    # what the Product is a function of: the file's bytes, the document's index, the defaults merged in
+    # and the models' code (hashed); cached drafts are keyed by it (``plan/drafts.py``)
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -329,8 +332,14 @@ def _load_product_file(
         doc.hints[("metadata", "name")] = Pos(path, line, col)
         carry_positions(doc, ctx.fleet_doc, added)
         doc.name = name  # type: ignore[attr-defined]
+        doc.source = _source_key(ctx.cache.key, sha, i)  # type: ignore[attr-defined]
         loaded.append((doc, product, Refs(*refs)))
     return loaded
+
+
+def _source_key(cache_key: str, sha: str, index: int) -> str:
+    """``ProductEntry.source`` of the ``index``-th document of a file whose bytes hash to ``sha``."""
+    return hashlib.sha256(f"{cache_key}:{sha}:{index}".encode()).hexdigest()[:32]
 
 
 _CACHED: dict = {}  # the data of a document from the cache: never read (names and refs are cached)
@@ -374,6 +383,7 @@ def _validate_product_file(
         added.append(merged)
         name = _get(doc.data, "metadata", "name")
         doc.name = name if isinstance(name, str) else None  # type: ignore[attr-defined]
+        doc.source = _source_key(ctx.cache.key, sha, len(loaded))  # type: ignore[attr-defined]
         loaded.append((doc, _validate(doc, "Product", Product, out), _refs(doc.data)))
     if loaded and all(p is not None and d.lazy and ("metadata", "name") in d.hints for d, p, _ in loaded):
         docs = []
@@ -442,7 +452,8 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
                 continue
             raw[name] = doc
             if product is not None:
-                entries[name] = ProductEntry(product, path, doc.value_pos(("metadata", "name")))
+                pos = doc.value_pos(("metadata", "name"))
+                entries[name] = ProductEntry(product, path, pos, doc.source)  # type: ignore[attr-defined]
 
     _check_references(fleet, raw, named, out)
     _check_company_credentials(fleet, fleet_doc, out)

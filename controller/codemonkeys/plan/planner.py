@@ -22,7 +22,8 @@ from datetime import datetime
 from codemonkeys.facets import FACETS, FacetInput, Registry, action_id
 from codemonkeys.facets.base import FleetView
 from codemonkeys.kinds.models import Product
-from codemonkeys.policy.gate import Gate, PolicyInput, metadata_json
+from codemonkeys.plan.drafts import DraftCache, draft_key
+from codemonkeys.policy.gate import Gate, PolicyInput, canonical_json, metadata_json
 from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import ProductFacts, Unknown
 from codemonkeys.vocab.gcpause import gc_paused
@@ -42,6 +43,9 @@ class DesiredView:
     products: Mapping[str, Product]
     name: str = ""  # the Fleet's metadata.name
     ci: Mapping[str, CIKind] = field(default_factory=dict)  # product -> CI kind in effect (default local)
+    # product -> the loader's content key of its document (``ProductEntry.source``); a product without
+    # one is drafted afresh even when a ``DraftCache`` is given
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -50,6 +54,9 @@ class ProductDraft:
 
     actions: list[Action]
     facets: dict[str, Facet]
+    # its policy facts apart from ancestry (``_ProductFacts.of``), filled by the first plan that gates
+    # it and kept with the draft (a function of the draft and the registry, which its key includes)
+    policy: _ProductFacts | None = field(default=None, compare=False, repr=False)
 
 
 def plan_product(
@@ -131,6 +138,12 @@ class _ProductFacts:
             base |= later
         return cls(base, establishing)
 
+    def pending_in(self, ancestors: set[str]) -> bool:
+        """Whether an action of ``ancestors`` establishes one of the facts (``given`` differs from base)."""
+        return bool(ancestors) and any(
+            i in ancestors for _, ids, _ in self.establishing.values() for i in ids
+        )
+
     def given(self, ancestors: set[str]) -> dict[str, FactValue]:
         """The facts when ``ancestors`` are the allowed actions upstream of the one being gated (``base``
         itself when none establishes anything: do not change it)."""
@@ -151,17 +164,39 @@ def _policy_facts(
     products,
     registry: Registry,
     memo: dict[str, _ProductFacts] | None = None,
+    plain: dict[str, dict[str, FactValue]] | None = None,
 ) -> dict[str, FactValue]:
-    """The facts an action can require: this product's and (prefixed deps.) its dependencies'."""
+    """The facts an action can require: this product's and (prefixed deps.) its dependencies'.
+
+    ``plain`` memoizes, per product, the result when no action of ``ancestors`` establishes a fact of
+    it or of a dependency (then it depends on the product alone: most actions); callers must not
+    mutate what is returned."""
     memo = {} if memo is None else memo
 
-    def of(product: str) -> dict[str, FactValue]:
-        if product not in memo:
-            memo[product] = _ProductFacts.of(drafts.get(product), registry)
-        return memo[product].given(ancestors)
+    def facts_of(product: str) -> _ProductFacts:
+        out = memo.get(product)
+        if out is None:
+            draft = drafts.get(product)
+            if draft is None:
+                out = _ProductFacts.of(None, registry)
+            else:
+                if draft.policy is None:
+                    draft.policy = _ProductFacts.of(draft, registry)
+                out = draft.policy
+            memo[product] = out
+        return out
 
-    facts = dict(of(name))
-    deps = [of(d) for d in products[name].spec.depends_on]
+    depends_on = products[name].spec.depends_on
+    if plain is not None and (
+        not ancestors or not any(facts_of(p).pending_in(ancestors) for p in (name, *depends_on))
+    ):
+        cached = plain.get(name)
+        if cached is None:
+            cached = plain[name] = _policy_facts(name, drafts, set(), products, registry, memo)
+        return cached
+
+    facts = dict(facts_of(name).given(ancestors))
+    deps = [facts_of(d).given(ancestors) for d in depends_on]
     for fact in list(facts):
         values = [d[fact] for d in deps] or [FactValue.TRUE]
         facts[f"deps.{fact}"] = min(values, key=_RANK.__getitem__)
@@ -171,28 +206,40 @@ def _policy_facts(
 # --- fingerprints and the dependency graph ------------------------------------------------------
 
 
+# Canonical JSON (sorted keys, no spaces): a nested value's encoding is a substring of its parent's, so
+# each product's facts are encoded once and spliced into both fingerprints' documents.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+def facts_json(facts: ProductFacts) -> str:
+    """One product's observed facts as the canonical JSON both fingerprints hash."""
+    return _CANONICAL(facts.model_dump(mode="json"))
+
+
 def product_fingerprint(desired: DesiredView, facts: ProductFacts) -> str:
     """A short hash of one product's observed facts and the fleet revision (approvals bind to it)."""
-    return _product_fingerprint(desired, facts.model_dump(mode="json"))
+    return _product_fingerprint(desired, facts_json(facts))
 
 
-def _product_fingerprint(desired: DesiredView, facts: dict) -> str:
-    doc = {"revision": desired.revision, "digest": desired.digest, "facts": facts}
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+def _product_fingerprint(desired: DesiredView, facts: str) -> str:
+    # == sha256(canonical {"digest", "facts", "revision"}) with ``facts`` spliced in
+    doc = (
+        f'{{"digest":{_CANONICAL(desired.digest)},"facts":{facts},"revision":{_CANONICAL(desired.revision)}}}'
+    )
+    return hashlib.sha256(doc.encode()).hexdigest()[:16]
 
 
 def fingerprint(desired: DesiredView, observed: Mapping[str, ProductFacts]) -> str:
     """The plan fingerprint: the fleet revision, the desired-state digest and every observed fact."""
-    return _fingerprint(desired, {name: facts.model_dump(mode="json") for name, facts in observed.items()})
+    return _fingerprint(desired, {name: facts_json(facts) for name, facts in observed.items()})
 
 
-def _fingerprint(desired: DesiredView, dumps: Mapping[str, dict]) -> str:
-    doc = {
-        "revision": desired.revision,
-        "digest": desired.digest,
-        "facts": {name: dumps[name] for name in sorted(dumps)},
-    }
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+def _fingerprint(desired: DesiredView, encoded: Mapping[str, str]) -> str:
+    h = hashlib.sha256(f'{{"digest":{_CANONICAL(desired.digest)},"facts":{{'.encode())
+    for i, name in enumerate(sorted(encoded)):
+        h.update(f"{',' if i else ''}{_CANONICAL(name)}:{encoded[name]}".encode())
+    h.update(f'}},"revision":{_CANONICAL(desired.revision)}}}'.encode())
+    return h.hexdigest()
 
 
 def dependency_closure(products: Mapping[str, Product], selected: Iterable[str]) -> set[str]:
@@ -306,6 +353,8 @@ class _Gating:
     approvals: Mapping[str, Sequence[Approval]]
     registry: Registry
     facts_memo: dict[str, _ProductFacts] = field(default_factory=dict)  # per product, ancestry aside
+    plain_memo: dict[str, dict[str, FactValue]] = field(default_factory=dict)  # nothing pending upstream
+    facts_json_memo: dict[str, str] = field(default_factory=dict)  # plain_memo's facts as JSON
     metadata_memo: dict[str, str] = field(default_factory=dict)  # per product, its metadata's JSON
 
     def scopes(self, actions: Mapping[str, Action]) -> dict[str, set[str]]:
@@ -346,13 +395,26 @@ class _Gating:
 
     def _input(self, a: Action, ancestors: set[str], earlier: tuple[HistoryEntry, ...]) -> PolicyInput:
         desired = self.desired
+        facts = _policy_facts(
+            a.product,
+            self.drafts,
+            ancestors,
+            desired.products,
+            self.registry,
+            self.facts_memo,
+            self.plain_memo,
+        )
+        encoded = None
+        if facts is self.plain_memo.get(a.product):  # the product's shared facts: encoded once
+            encoded = self.facts_json_memo.get(a.product)
+            if encoded is None:
+                encoded = self.facts_json_memo[a.product] = canonical_json(facts)
         return PolicyInput(
             action_id=a.id,
             kind=str(a.kind),
             product=desired.products[a.product],
-            facts=_policy_facts(
-                a.product, self.drafts, ancestors, desired.products, self.registry, self.facts_memo
-            ),
+            facts=facts,
+            facts_json=encoded,
             now=self.now,
             params=a.params,
             fleet=desired.name,
@@ -373,6 +435,36 @@ class _Gating:
 # --- the whole fleet --------------------------------------------------------------------------
 
 
+def _drafts(
+    desired: DesiredView,
+    observed: Mapping[str, ProductFacts],
+    names: list[str],
+    encoded: Mapping[str, str],
+    registry: Registry,
+    view: FleetView,
+    cache: DraftCache | None,
+) -> dict[str, ProductDraft]:
+    """Every product's draft: kept by ``cache`` when its key is unchanged, else drafted (and kept)."""
+    products, out = desired.products, {}
+    fleet: str | None = None  # the facets' cross-product inputs, once per plan (only if a cache is used)
+    facets = ",".join(type(f).__qualname__ for f in registry.facets)
+    for n in names:
+        ci = desired.ci.get(n, CIKind.LOCAL)
+        source = desired.sources.get(n) if cache is not None else None
+        if cache is None or source is None:
+            out[n] = plan_product(n, products[n], observed[n], ci, registry, view)
+            continue
+        if fleet is None:
+            fleet = "|".join(f.fleet_inputs(view) for f in registry.facets)
+        key = draft_key(cache.version, source, f"{ci}:{facets}", fleet, encoded[n])
+        draft = cache.get(n, key)
+        if draft is None:
+            draft = plan_product(n, products[n], observed[n], ci, registry, view)
+            cache.put(n, key, draft)
+        out[n] = draft
+    return out
+
+
 def plan(
     desired: DesiredView,
     observed: Mapping[str, ProductFacts],
@@ -381,14 +473,17 @@ def plan(
     only: Iterable[str] | None = None,
     approvals: Mapping[str, Sequence[Approval]] | None = None,
     registry: Registry = FACETS,
+    drafts: DraftCache | None = None,
 ) -> Plan:
     """Diff desired vs observed for the products in ``observed`` (or ``only``) into a gated Plan.
 
     ``approvals`` (action id -> approvals on record) lets held actions through; each approval counts
-    only for the fleet revision and product fingerprint it was given for.
+    only for the fleet revision and product fingerprint it was given for. ``drafts`` keeps each
+    product's draft between plans (``plan/drafts.py``): a product whose document, facts, CI and
+    cross-product inputs are those of its kept draft is not drafted again (the plan is the same).
     """
     with gc_paused():  # no cyclic-GC passes while ~10 objects per action are built
-        return _plan(desired, observed, gate, now, only, approvals, registry)
+        return _plan(desired, observed, gate, now, only, approvals, registry, drafts)
 
 
 def _plan(
@@ -399,16 +494,16 @@ def _plan(
     only: Iterable[str] | None,
     approvals: Mapping[str, Sequence[Approval]] | None,
     registry: Registry,
+    cache: DraftCache | None = None,
 ) -> Plan:
     names = sorted(set(only) if only is not None else set(observed))
     products = desired.products
-    dumps = {n: observed[n].model_dump(mode="json") for n in names}  # once for both fingerprints
-    fingerprints = {n: _product_fingerprint(desired, dumps[n]) for n in names}
+    encoded = {n: facts_json(observed[n]) for n in names}  # once for both fingerprints
+    fingerprints = {n: _product_fingerprint(desired, encoded[n]) for n in names}
     view = FleetView(products, observed)
-    drafts = {
-        n: plan_product(n, products[n], observed[n], desired.ci.get(n, CIKind.LOCAL), registry, view)
-        for n in names
-    }
+    drafts = _drafts(desired, observed, names, encoded, registry, view, cache)
+    plan_fingerprint = _fingerprint(desired, encoded)
+    del encoded  # ~1 KiB per product, not kept while gating
     # Suspended products are observed and shown, never acted on.
     suspended = {n for n in names if products[n].spec.suspend}
     actions = {a.id: a for n in names if n not in suspended for a in drafts[n].actions}
@@ -417,7 +512,7 @@ def _plan(
     planned = gating.run(actions, waves(dag))
     return Plan(
         fleet=FleetRef(root=desired.root, revision=desired.revision),
-        fingerprint=_fingerprint(desired, dumps),
+        fingerprint=plan_fingerprint,
         actions=planned,
         products={
             n: ProductPlan(

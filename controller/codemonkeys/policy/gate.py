@@ -56,36 +56,40 @@ class PolicyInput:
     earlier: Sequence[HistoryEntry] = ()
 
     # The product's metadata as JSON (``product_json``), when the caller has it: the planner encodes
-    # each product's once for all of its actions.
+    # each product's once for all of its actions. Likewise ``facts_json``: ``facts`` as canonical JSON.
     product_json: str | None = None
+    facts_json: str | None = None
 
     def input_hash(self) -> str:
         """A stable hash of everything the decision depends on (the decision log keys on it): SHA-256 of
         the canonical JSON (sorted keys, no spaces) of the action, its product's metadata, the facts,
         the time, the fleet, revision, fingerprint, approvers and the earlier allowed actions."""
-        doc = {
-            "action": self.action_id,
-            "approvals": sorted(a.approver for a in self.approvals),
-            "facts": self.facts,
-            "fingerprint": self.product_fingerprint,
-            "fleet": self.fleet,
-            "kind": self.kind,
-            "now": self.now.isoformat(),
-            "params": self.params,
-            "revision": self.revision,
-        }
+        # The canonical JSON of {action, approvals, [earlier], facts, fingerprint, fleet, kind, now,
+        # params, product, revision} (keys in this sorted order), with the pre-encoded parts spliced in.
+        parts = [
+            ("action", _ENCODE(self.action_id)),
+            ("approvals", _ENCODE(sorted(a.approver for a in self.approvals))),
+        ]
         if self.earlier:
-            doc["earlier"] = sorted(f"{e.kind}:{e.product}:{e.action_id}" for e in self.earlier)
-        # "product" sorts between "params" and "revision", the last key: splice its JSON in before the
-        # last `,"revision":` (inside a JSON string those quotes would be escaped).
-        blob = _ENCODE(doc)
-        at = blob.rindex(',"revision":')
-        product = self.product_json or metadata_json(self.product)
-        blob = f'{blob[:at]},"product":{product}{blob[at:]}'
+            parts.append(
+                ("earlier", _ENCODE(sorted(f"{e.kind}:{e.product}:{e.action_id}" for e in self.earlier)))
+            )
+        parts += [
+            ("facts", self.facts_json if self.facts_json is not None else _ENCODE(self.facts)),
+            ("fingerprint", _ENCODE(self.product_fingerprint)),
+            ("fleet", _ENCODE(self.fleet)),
+            ("kind", _ENCODE(self.kind)),
+            ("now", _ENCODE(self.now.isoformat())),
+            ("params", _ENCODE(self.params)),
+            ("product", self.product_json or metadata_json(self.product)),
+            ("revision", _ENCODE(self.revision)),
+        ]
+        blob = "{" + ",".join(f'"{key}":{value}' for key, value in parts) + "}"
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
 _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+canonical_json = _ENCODE  # the encoding input_hash uses (pre-encoded parts must match it)
 
 
 def metadata_json(product: Product) -> str:
@@ -137,6 +141,39 @@ def _matches(
     if m.companies and company not in m.companies:
         return False
     return all(labels.get(k) == v for k, v in m.labels.items())
+
+
+@dataclass(frozen=True)
+class _Match:
+    """One rule's ``match`` compiled once per gate (``_matches`` without the per-call globs lookup)."""
+
+    actions: re.Pattern[str] | None
+    products: re.Pattern[str] | None
+    companies: frozenset[str] | None
+    labels: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, rule: Rule) -> _Match:
+        m = rule.match
+        return cls(
+            _globs(tuple(m.actions)) if m.actions else None,
+            _globs(tuple(m.products)) if m.products else None,
+            frozenset(m.companies) if m.companies else None,
+            tuple(m.labels.items()),
+        )
+
+    def applies(self, inp: PolicyInput) -> bool:
+        """``rule_applies`` of the rule this was compiled from."""
+        if self.actions is not None and not (
+            self.actions.match(inp.kind) or (inp.action_id and self.actions.match(inp.action_id))
+        ):
+            return False
+        meta = inp.product.metadata
+        if self.products is not None and not self.products.match(meta.name):
+            return False
+        if self.companies is not None and meta.company not in self.companies:
+            return False
+        return all(meta.labels.get(k) == v for k, v in self.labels)
 
 
 def rule_applies(rule: Rule, inp: PolicyInput) -> bool:
@@ -216,6 +253,8 @@ class Gate:
         self._limited = [r for r in self.rules if r.limit is not None]
         self._history_counts: dict[tuple[str, datetime], Counter[str]] = {}
         self._documents: dict[int, tuple[Product, dict[str, Any]]] = {}
+        self._matchers = [(rule, _Match.of(rule)) for rule in self.rules]
+        self._traces: dict[tuple[str, str, Verdict, str, str], TraceEntry] = {}
         for rule in self.rules:
             for effect in (rule.deny, rule.hold):
                 if effect is not None and effect.when:
@@ -355,6 +394,18 @@ class Gate:
 
     # --- the decision ----------------------------------------------------------------------------
 
+    def _trace_entry(
+        self, rule: str, enforcement: str, outcome: Verdict, effect: str, message: str
+    ) -> TraceEntry:
+        """One trace entry; equal ones are one immutable object (most actions of a plan share theirs)."""
+        key = (rule, enforcement, outcome, effect, message)
+        entry = self._traces.get(key)
+        if entry is None:  # every field given, of its type: no validation to redo
+            entry = self._traces[key] = TraceEntry.model_construct(
+                rule=rule, enforcement=enforcement, outcome=outcome, effect=effect, message=message
+            )
+        return entry
+
     def decide(self, inp: PolicyInput) -> Decision:
         """Allow, deny or hold ``inp``: a pure function of the constitution, the history and ``inp``."""
         deciding: tuple[Rule, _Outcome] | None = None
@@ -362,20 +413,18 @@ class Gate:
         advisory: list[str] = []
         duties: list[str] = []
         trace: list[TraceEntry] = []
-        for rule in self.rules:
-            if not rule_applies(rule, inp):
+        for rule, match in self._matchers:
+            if not match.applies(inp):
                 continue
             outcomes = self.evaluate(rule, inp)
             worst = min(outcomes, key=lambda o: o.effect) if outcomes else None
             trace.append(
-                TraceEntry(
-                    rule=rule.id,
-                    enforcement=str(rule.enforcement),
-                    outcome=worst.verdict if worst else Verdict.ALLOW,
-                    effect=worst.name if worst else "allow",
-                    message="; ".join(o.message for o in outcomes)
-                    if outcomes
-                    else (rule.description or "passes"),
+                self._trace_entry(
+                    rule.id,
+                    str(rule.enforcement),
+                    worst.verdict if worst else Verdict.ALLOW,
+                    worst.name if worst else "allow",
+                    "; ".join(o.message for o in outcomes) if outcomes else (rule.description or "passes"),
                 )
             )
             if rule.enforcement is Enforcement.ADVISORY:
@@ -399,7 +448,7 @@ class Gate:
             verdict, rule_id, message = Verdict.DENY, "default", f"no rule allows {inp.kind} (default: deny)"
 
         input_hash = inp.input_hash()
-        return Decision(
+        return Decision.model_construct(  # every field given, of its type (as TraceEntry above)
             verdict=verdict,
             rule=rule_id,
             message=message,
