@@ -17,6 +17,7 @@ block): what ``app.js`` swaps in when a Server-Sent Event says something changed
 from __future__ import annotations
 
 import hmac
+import secrets
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,7 @@ from codemonkeys.service.dashboard_changes import OPEN, drop_change
 
 TEMPLATES = Path(__file__).parent / "templates"
 FRAGMENT = "x-fragment"
+LOGIN_COOKIE = "cm_login"  # the sign-in form's double-submit value (login CSRF)
 MAX_FORM = 64 * 1024  # bytes of a form body
 HEADERS = {
     "X-Frame-Options": "DENY",
@@ -109,10 +111,14 @@ class Pages:
         sid = request.cookies.get(COOKIE)
         found = self.guard.sessions.get(sid)
         fragment = request.headers.get(FRAGMENT) == "main"
+        # login CSRF: the sign-in form carries the value of a SameSite=Strict cookie, which a form posted
+        # from another site does not send (so no one can sign a browser in with their own token)
+        nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         context = {
             "user": found[0].public() if found else None,
             "csrf": found[1] if found else None,
+            "login_nonce": nonce,
             "writable": self.guard.access.writable,
             "here": here,
             "section": template_name.removesuffix(".html"),
@@ -124,7 +130,13 @@ class Pages:
             html = "".join(template.blocks["main"](template.new_context(context)))
         else:
             html = template.render(context)
-        return HTMLResponse(html, status_code=status, headers=HEADERS)
+        response = HTMLResponse(html, status_code=status, headers=HEADERS)
+        if found is None and request.cookies.get(LOGIN_COOKIE) != nonce:
+            secure = request.url.scheme == "https"
+            response.set_cookie(
+                LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=secure, path="/"
+            )
+        return response
 
     def page(self, request: Request, template_name: str, build: Callable[[], dict]) -> HTMLResponse:
         """A page for a reader: the sign-in page (401) when reading needs a token, an error page when
@@ -326,6 +338,11 @@ def _session_forms(app: FastAPI, guard: Guard, pages: Pages) -> None:
     @app.post("/ui/signin", include_in_schema=False)
     async def signin(request: Request) -> Response:
         fields = await pages.form(request)
+        nonce = request.cookies.get(LOGIN_COOKIE, "")
+        if not nonce or not hmac.compare_digest(nonce.encode(), first(fields, "login").encode()):
+            return pages.render(
+                request, "error.html", 403, title="Sign in", message="sign in from this site's page"
+            )
         who = guard.access.identify(first(fields, "token"))
         if who is None:
             return pages.render(request, "error.html", 401, title="Sign in", message="wrong token")
