@@ -15,7 +15,6 @@ import gc
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import pydantic
 
 from codemonkeys.plan.drafts import DraftCache
+from codemonkeys.vocab.atomicfile import pickle_atomic
 
 MAIN_FILE = "plan-drafts.pickle"
 DELTA_FILE = "plan-drafts.delta"
@@ -117,15 +117,7 @@ class DraftFiles:
     @staticmethod
     def _write(path: Path, blob: dict[str, Any]) -> bool:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        except OSError:
-            return False
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(blob, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
+            pickle_atomic(path, blob)
             return True
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            Path(tmp).unlink(missing_ok=True)
             return False

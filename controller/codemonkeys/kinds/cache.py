@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import pickle
-import tempfile
 import time
 from functools import cache
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any, NamedTuple
 import pydantic
 
 from codemonkeys.kinds.models import Product
+from codemonkeys.vocab.atomicfile import pickle_atomic
 
 CACHE_FILE = "load-cache.pickle"
 DELTA_FILE = "load-cache.delta"
@@ -181,15 +181,7 @@ class LoadCache:
 
     def _write(self, path: Path, blob: dict) -> bool:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        except OSError:
-            return False
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(blob, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
+            pickle_atomic(path, blob)
             return True
         except (OSError, pickle.PicklingError):
-            Path(tmp).unlink(missing_ok=True)
             return False

@@ -20,11 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from functools import cache
 from pathlib import Path
 
 from codemonkeys.repos import local_ref_state
+from codemonkeys.vocab.atomicfile import write_atomic
 from codemonkeys.vocab.facts import GitFacts
 
 MARKER = "cm-source-refs"
@@ -66,7 +66,7 @@ def mark_synced(mirror: Path, source: str | None) -> None:
         if source is None:
             marker.unlink(missing_ok=True)
         else:
-            _write(marker, source.encode())
+            write_atomic(marker, source.encode())
     except OSError:
         pass
 
@@ -114,18 +114,6 @@ class GitFactsCache:
         blob = json.dumps({"key": key, "git": git.model_dump(mode="json")}, sort_keys=True).encode()
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            _write(self._path(product), blob)
+            write_atomic(self._path(product), blob)
         except OSError:
             pass
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Atomically (a rename), so a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from codemonkeys.vocab.atomicfile import write_atomic
 
 VALIDATORS = {"etag": "If-None-Match", "last-modified": "If-Modified-Since"}
 KEPT_HEADERS = ("content-type", "etag", "last-modified")
@@ -74,8 +74,8 @@ class ConditionalStore:
         }
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            _write(self.root / f"{key}.body", response.content)  # the body first: meta names its hash
-            _write(self.root / f"{key}.json", json.dumps(meta).encode())
+            write_atomic(self.root / f"{key}.body", response.content)  # the body first: meta names its hash
+            write_atomic(self.root / f"{key}.json", json.dumps(meta).encode())
         except OSError:
             pass
 
@@ -83,14 +83,3 @@ class ConditionalStore:
     def answer(kept: Kept, response: httpx.Response) -> httpx.Response:
         """The kept document as the answer to the request a 304 answered."""
         return httpx.Response(kept.status, headers=kept.headers, content=kept.body, request=response.request)
-
-
-def _write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
