@@ -15,11 +15,12 @@ secret that cannot be had is named on stderr (git shows it in its error), and gi
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
+from codemonkeys.context import Context
 from codemonkeys.kinds.credentials import credentials_for
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import Credentials, SecretRef
@@ -60,7 +61,7 @@ def helper_for(desired: DesiredState, product: str) -> str | None:
     return "!" + shlex.join(command)
 
 
-def answer(args: argparse.Namespace, env: os._Environ | dict[str, str]) -> str:
+def answer(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     """The helper's answer to ``get``: ``username=...`` and ``password=...`` lines; ``SecretError``
     naming what cannot be had."""
     provider = SecretProvider.for_fleet(env, Path(args.fleet))
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.operation != "get":
         return 0
     try:
-        sys.stdout.write(answer(args, os.environ))
+        sys.stdout.write(answer(args, Context.from_environ().env))
     except SecretError as exc:
         print(f"codemonkeys: {exc}", file=sys.stderr)  # names the secret, never a value
         return 1

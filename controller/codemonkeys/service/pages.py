@@ -89,10 +89,12 @@ class Notices:
         self._by_session: dict[str, str] = {}
 
     def put(self, sid: str, text: str) -> None:
+        """Keep ``text`` for session ``sid``'s next page (replacing an unshown one)."""
         with self._lock:
             self._by_session[sid] = text
 
     def pop(self, sid: str | None) -> str | None:
+        """The notice kept for ``sid``, once (None if there is none)."""
         with self._lock:
             return self._by_session.pop(sid or "", None)
 
@@ -244,58 +246,62 @@ def _read_pages(app: FastAPI, ctl: Controller, pages: Pages) -> None:
         return pages.page(request, "audit.html", build)
 
 
-def swarm_tables(s: dict) -> list[tuple[str, list[str], list[list]]]:
-    """The swarm view as tables for people: (caption, head, rows)."""
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.0f} %"
 
-    def pct(x: float | None) -> str:
-        return "-" if x is None else f"{100 * x:.0f} %"
 
+def _signature_rows(s: dict) -> list[list]:
     def fixed_by(g: dict) -> str:
         fixes = [f"template {t['id']}" for t in g["fixed_by"]["templates"]]
         return ", ".join(fixes + [f"heal {h['product']}" for h in g["fixed_by"]["heals"]])
 
-    predictions = [
+    return [
+        [g["summary"], g["kind"], g["builds"], ", ".join(g["products"]), when(g["last_seen"]), fixed_by(g)]
+        for g in s["signatures"]
+    ]
+
+
+def _template_rows(s: dict) -> list[list]:
+    return [
+        [
+            t["id"],
+            t["description"],
+            f"{t['origin']['kind']} {t['origin'].get('product') or ''}",
+            t["successes"],
+            t["failures"],
+        ]
+        for t in s["templates"]
+    ]
+
+
+def _prediction_rows(s: dict) -> list[list]:
+    return [
         [
             p,
             r["kind"],
             seconds(r["predicted_s"]),
             r["runs"],
             r["backtested"],
-            pct(r["mdape"]),
-            pct(r["jenkins_mdape"]),
+            _pct(r["mdape"]),
+            _pct(r["jenkins_mdape"]),
         ]
         for p, rows in s["predictions"].items()
         for r in rows
     ]
+
+
+def swarm_tables(s: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The swarm view as tables for people: (caption, head, rows)."""
     return [
         (
             "Top failure signatures",
             ["Signature", "Kind", "Builds", "Products", "Last seen", "Fixed by"],
-            [
-                [
-                    g["summary"],
-                    g["kind"],
-                    g["builds"],
-                    ", ".join(g["products"]),
-                    when(g["last_seen"]),
-                    fixed_by(g),
-                ]
-                for g in s["signatures"]
-            ],
+            _signature_rows(s),
         ),
         (
             "Fix templates and their record",
             ["Id", "Description", "Origin", "Successes", "Failures"],
-            [
-                [
-                    t["id"],
-                    t["description"],
-                    f"{t['origin']['kind']} {t['origin'].get('product') or ''}",
-                    t["successes"],
-                    t["failures"],
-                ]
-                for t in s["templates"]
-            ],
+            _template_rows(s),
         ),
         (
             "Predictions vs actuals",
@@ -308,7 +314,7 @@ def swarm_tables(s: dict) -> list[tuple[str, list[str], list[list]]]:
                 "Error (ours)",
                 "Error (Jenkins' mean of 3)",
             ],
-            predictions,
+            _prediction_rows(s),
         ),
         (
             "Dependency conflicts",

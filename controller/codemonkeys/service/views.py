@@ -84,6 +84,7 @@ class GridFilter:
     text: str = ""
 
     def keeps(self, row: dict) -> bool:
+        """Whether grid row ``row`` passes every filter that is set."""
         if self.state and status(row) != self.state:
             return False
         if self.company and row.get("company") != self.company:
