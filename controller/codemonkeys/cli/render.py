@@ -133,7 +133,8 @@ def render_status(doc: dict, console: Console) -> None:
             )
     if doc["last_run"]:
         lr = doc["last_run"]
-        console.print(f"last run {lr['id']}: {lr['status']} at {lr['started_at']} {lr['counts']}")
+        counts = ", ".join(f"{n} {what}" for what, n in (lr["counts"] or {}).items())
+        console.print(f"last run {lr['id']}: {lr['status']} at {lr['started_at']} ({counts or 'no actions'})")
 
 
 def render_explain(action: Action, revision: str, console: Console) -> None:
