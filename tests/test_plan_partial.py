@@ -100,6 +100,8 @@ def test_a_job_looks_again_only_at_drift_that_moves_without_a_person():
     assert not settles_by_itself(Reconciled("drifting", True, held), "app")
     synced = plan([], app=product(True, FacetState.IN_SYNC))
     assert not settles_by_itself(Reconciled("in_sync", True, synced), "app")
+    # suspended by an admin (kept in the store, so the plan itself looks like drift): a person decides
+    assert not settles_by_itself(Reconciled("suspended", True, unknown), "app")
     # after an apply the refreshed plan decides: in sync now, nothing to look at again
     assert not settles_by_itself(Reconciled("applied", True, waiting, after=synced), "app")
 

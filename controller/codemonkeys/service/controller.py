@@ -86,6 +86,8 @@ def settles_by_itself(done: Reconciled, product: str) -> bool:
     a dependency's, an observer failed, or its apply was busy: the job queue looks again soon."""
     latest = done.after or done.plan
     state = latest.products.get(product)
+    if done.outcome == "suspended":  # by spec.suspend or an admin: it waits for a person
+        return False
     if state is None or state.in_sync or state.suspended:
         return False
     if any(f.state is FacetState.FAILED for f in state.facets.values()):
