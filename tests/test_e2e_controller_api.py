@@ -31,20 +31,14 @@ import pytest
 
 from codemonkeys.demo import Workspace
 from codemonkeys.repos import run as git
-from conftest import cmctl, workspace_copy
+from conftest import LITE_PRODUCTS, cmctl, workspace_copy
 from need import need_module
 from test_e2e_controller import TOKEN, reconcile_count, reconcile_events, start, wait_for
 from test_e2e_engine import commit
 
 pytestmark = pytest.mark.slow
 
-PRODUCTS = [
-    "acme-cli",
-    "acme-report",
-    "acme-text",
-    "globex-hash",
-    "globex-widgets",
-]  # the demo without acme-web
+PRODUCTS = LITE_PRODUCTS
 BROKEN = "test/broken.test.js"
 HEX64 = re.compile(r"[0-9a-f]{64}")
 

@@ -9,6 +9,8 @@ no git and touches no store (the actuator does both):
            -> llm.ask_for_patch (Ollama, ``heal`` extra) -> llm.extract_diff -> patches.check_patch
 """
 
+from codemonkeys.vocab.lazyexports import lazy_exports
+
 # the public names and the module each comes from, imported on first use (PEP 562): importing the patch
 # checks (heal.patches, used by cross-repo changes) needs no extra; the prompt needs the oracle's
 # tree-sitter, the client the ``heal`` extra
@@ -27,15 +29,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 __all__ = [

@@ -10,6 +10,8 @@ asks it whether the public API changed (``api_fingerprint``), and later heal wil
 Needs the ``oracle`` extra (tree-sitter and the Python, JavaScript, TypeScript and Rust grammar wheels).
 """
 
+from codemonkeys.vocab.lazyexports import lazy_exports
+
 # the public names and the module each comes from, imported on first use (PEP 562): importing one submodule
 # (the search path: oracle.embed, oracle.resident) does not load the graph store (SQLAlchemy, networkx)
 _EXPORTS = {
@@ -46,15 +48,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 __all__ = [
