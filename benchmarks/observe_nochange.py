@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         facts_after: dict[str, Any] = {}
         for _ in range(args.rounds):
             gitcache.source_refs = lambda url: None  # type: ignore[assignment]  # fetch every mirror
-            gitcache.GitFactsCache.get = lambda self, product, key: None  # type: ignore[method-assign]
+            gitcache.GitFactsCache.get = lambda self, product, key, *alternatives: None  # type: ignore[method-assign]
             try:
                 seconds, facts_before = observe()
                 before.append(seconds)

@@ -69,3 +69,19 @@ def test_the_ref_digest_follows_branches_and_tags(tmp_path: Path):
     seen |= {packed, local_ref_state(repo)}
     assert None not in seen and len(seen) >= 3
     assert local_ref_state(tmp_path / "nothing") is None
+
+
+def test_facts_read_with_the_api_serve_a_plan_that_needs_only_the_manifests(workspace, monkeypatch):
+    """A partial plan reads the others' git facts without the public API; the whole fleet's plan reads
+    them with it. Neither evicts the other's kept facts (they used to, so each alternation re-read every
+    repository)."""
+    fs = FleetSession.open(workspace.fleet, Context.from_environ())
+    name = sorted(n for n, p in fs.desired.products.items() if p.spec.docs is not None)[0]
+    with_api = Observer(fs.desired, fs.store, fs.context).observe_git(name)
+    assert with_api.api_fingerprint  # the public API was read
+
+    reads = _counting(monkeypatch, "fetch_git")
+    without = Observer(fs.desired, fs.store, fs.context).observe_git(name, api=False)
+    assert reads == [] and without == with_api
+    assert Observer(fs.desired, fs.store, fs.context).observe_git(name) == with_api
+    assert reads == []

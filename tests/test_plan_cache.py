@@ -16,7 +16,8 @@ from pathlib import Path
 
 from codemonkeys import plancache
 from codemonkeys.facets import FACETS
-from codemonkeys.facets.base import FacetPlugin
+from codemonkeys.facets import release as release_facet
+from codemonkeys.facets.base import FacetPlugin, FleetMemo
 from codemonkeys.kinds.models import Product
 from codemonkeys.load import load_fleet
 from codemonkeys.plan.drafts import DraftCache
@@ -126,15 +127,21 @@ def test_kept_drafts_give_the_same_plan_and_every_input_voids_its_entry():
     c, _ = replan(c=DraftCache("v2", dict(cache.entries)))  # another code version
     assert c.changed == names
 
-    # what the release facet reads across products (who requires which package) voids every entry
+    # what the release facet reads across products (who requires a product's packages, with what) voids
+    # the entries of the products whose requirers changed, and no other
     other = sorted(names - {lib})[0]
-    git = changed[other].git.model_copy(
-        update={"requires": [Requirement(ecosystem="pypi", package="zzz", range=">=1")]}
-    )
-    required = {**observed, other: observed[other].model_copy(update={"git": git})}
-    c, result = replan(o=required)
-    assert c.changed == names
-    assert result.model_dump_json() == plan(desired, required, gate, NOW).model_dump_json()
+
+    def requiring(package: str) -> dict:
+        git = changed[other].git.model_copy(
+            update={"requires": [Requirement(ecosystem="pypi", package=package, range=">=1")]}
+        )
+        return {**observed, other: observed[other].model_copy(update={"git": git})}
+
+    c, result = replan(o=requiring("zzz"))  # no fleet product publishes zzz: only its own facts changed
+    assert c.changed == {other}
+    c, result = replan(o=requiring("lib"))  # now it requires lib: lib's cut reads that
+    assert c.changed == {other, lib}
+    assert result.model_dump_json() == plan(desired, requiring("lib"), gate, NOW).model_dump_json()
 
 
 def test_facets_that_read_the_fleet_declare_it():
@@ -215,3 +222,26 @@ def test_loader_source_keys_follow_the_document_cold_and_warm(tmp_path: Path):
         n for n, e in cold.entries.items() if e.file == str(path)
     }
     assert isinstance(edited.products[name], Product)
+
+
+def test_a_fleet_memo_keeps_what_facets_derive_per_product_between_plans(monkeypatch):
+    """A long-lived caller's ``FleetMemo``: plans equal those without it; between plans only the
+    products whose facts changed are derived again (who requires what, for release)."""
+    _, desired, observed, gate = load_case(CASES / "cross_product.yaml")
+    git = observed["app"].git.model_copy(
+        update={"requires": [Requirement(ecosystem="pypi", package="lib", range="<0.0.1")]}
+    )
+    moved = {**observed, "app": observed["app"].model_copy(update={"git": git})}
+    expected = [plan(desired, o, gate, NOW) for o in (observed, observed, moved, {"lib": moved["lib"]})]
+    assert expected[2] != expected[0]  # what app requires shows in lib's plan
+
+    memo, derived = FleetMemo(), []
+    real = release_facet._requires
+    monkeypatch.setattr(release_facet, "_requires", lambda n, f: derived.append(n) or real(n, f))
+    runs = []
+    for o, want in zip((observed, observed, moved, {"lib": moved["lib"]}), expected, strict=True):
+        derived.clear()
+        assert plan(desired, o, gate, NOW, fleet_memo=memo) == want
+        runs.append(sorted(derived))
+    # first plan: every product; unchanged: none; app's facts moved: app; app gone: nothing to derive
+    assert runs == [sorted(observed), [], ["app"], []]

@@ -34,6 +34,7 @@ from codemonkeys.engine.changes import How as ChangeHow
 from codemonkeys.engine.changes import Proposed, drop_change, propose_changes
 from codemonkeys.engine.durations import history
 from codemonkeys.engine.journal import actor as journal_actor
+from codemonkeys.facets.base import FleetMemo
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import secret_ref_uses
 from codemonkeys.load import load_fleet, load_fleet_or_raise
@@ -160,6 +161,8 @@ class FleetSession:
     # The last git facts of every product seen (what their manifests require): a partial plan (one
     # product's reconcile) reads the others' here instead of observing the whole fleet each time.
     known_git: dict[str, ProductFacts] = field(default_factory=dict, repr=False, compare=False)
+    # what the planner derives per product from the others (who requires what), kept between plans
+    fleet_memo: FleetMemo = field(default_factory=FleetMemo, repr=False, compare=False)
 
     @classmethod
     def open(cls, root: Path | str, context: Context) -> FleetSession:
@@ -200,6 +203,7 @@ class FleetSession:
             self.workers,
             parallelism=parallelism,
             known_git=self.known_git,
+            fleet_memo=self.fleet_memo,
         )
         return result
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from codemonkeys.context import Context, Secrets
 from codemonkeys.engine.durations import predict_plan
+from codemonkeys.facets.base import FleetMemo
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import DesiredView, dependency_closure, plan
@@ -66,8 +67,8 @@ def desired_view(desired: DesiredState) -> DesiredView:
         digest=desired.digest,
         products=desired.products,
         name=desired.fleet.metadata.name,
-        ci={name: desired.ci_kind(name) for name in desired.products},
-        sources={name: e.source for name, e in desired.entries.items() if e.source},
+        ci=desired.ci_kinds,
+        sources=desired.sources,
     )
 
 
@@ -108,13 +109,15 @@ def make_plan(
     now: datetime | None = None,
     parallelism: int | None = None,
     known_git: dict[str, ProductFacts] | None = None,
+    fleet_memo: FleetMemo | None = None,
 ) -> tuple[Plan, dict[str, ProductFacts]]:
     """Observe the selected products (and what they depend on), plan and gate them.
 
     ``known_git`` (product -> facts with git only), kept by a long-lived caller such as the controller's
     session, stands in for observing the git facts of the products not selected (what their manifests
     require): only those it lacks are observed, and the selected products' fresh facts update it. Their
-    own reconciles keep them current, so planning one product costs that product, not the fleet.
+    own reconciles keep them current, so planning one product costs that product, not the fleet; with
+    them, ``fleet_memo`` keeps what the planner derives from the others (``planner.plan``).
 
     Records each product's status and every decision in the decision log. With ``parallelism``, the
     plan also carries predicted durations (per action, and the apply's critical path at that
@@ -126,7 +129,7 @@ def make_plan(
     observed = observer.observe(selected, progress)
     # Who requires a selected product is in the others' manifests: their git facts only, so a partial
     # plan's release.cut still names the dependents it breaks.
-    others = [n for n in sorted(set(desired.products) - selected) if desired.products[n].spec.release]
+    others = [n for n in desired.releasing if n not in selected]
     if known_git is None:
         everything = {**observer.observe_git_facts(others), **observed} if others else observed
     else:  # a long-lived caller's last git facts of the others: only those never seen are observed
@@ -154,6 +157,7 @@ def make_plan(
             only=selected,
             approvals=approvals_on_record(store, selected),
             drafts=drafts,
+            fleet_memo=fleet_memo,
         )
     if files is not None and drafts is not None:
         files.save(drafts, desired.products)

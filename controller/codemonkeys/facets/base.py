@@ -14,6 +14,7 @@ actuator code.
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -46,14 +47,45 @@ def _load(module: str, attr: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), attr)
 
 
+class FleetMemo:
+    """What facets derive per product from a fleet, kept across plans by a long-lived caller (the
+    controller's session): ``FleetView.per_product`` recomputes only the entries whose source object
+    changed since the last plan, so a plan of one product costs that product, not the fleet."""
+
+    def __init__(self) -> None:
+        self._kept: dict[Any, dict[str, tuple[Any, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def refresh(
+        self, key: Any, source: Mapping[str, Any], derive: Callable[[str, Any], Any]
+    ) -> dict[str, Any]:
+        """``{name: derive(name, item)}`` over ``source`` (None values left out), reusing each kept value
+        whose item is the same object as when it was derived (sources are immutable values)."""
+        with self._lock:
+            kept = self._kept.setdefault(key, {})
+            out = {}
+            for name, item in source.items():
+                entry = kept.get(name)
+                if entry is None or entry[0] is not item:
+                    entry = kept[name] = (item, derive(name, item))
+                if entry[1] is not None:
+                    out[name] = entry[1]
+            if len(kept) > len(source):
+                for gone in kept.keys() - source.keys():
+                    del kept[gone]
+            return out
+
+
 @dataclass(frozen=True, eq=False)
 class FleetView:
     """The whole fleet as one plan sees it (every product and its facts), for facets that look across
     products. ``once(key, compute)`` keeps what such a facet derives from it for the rest of the plan
-    (e.g. who requires which package), so it is computed once per plan, not once per product."""
+    (e.g. who requires which package), so it is computed once per plan, not once per product;
+    ``per_product`` derives a value per product, kept across plans when a ``FleetMemo`` is given."""
 
     products: Mapping[str, Product] = field(default_factory=dict)
     observed: Mapping[str, ProductFacts] = field(default_factory=dict)
+    kept: FleetMemo | None = None
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def once(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -61,6 +93,19 @@ class FleetView:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    def per_product(
+        self, key: Any, source: Mapping[str, Any], derive: Callable[[str, Any], Any]
+    ) -> dict[str, Any]:
+        """``{name: derive(name, item)}`` over ``source`` (None left out), once per plan; with ``kept``,
+        derived again only for the items that changed since the caller's last plan."""
+
+        def build() -> dict[str, Any]:
+            if self.kept is not None:
+                return self.kept.refresh(key, source, derive)
+            return {n: v for n, item in source.items() if (v := derive(n, item)) is not None}
+
+        return self.once(("per-product", key), build)
 
 
 @dataclass(frozen=True)
@@ -140,10 +185,12 @@ class FacetPlugin:
         """Pure: the values of ``action_facts`` given the product's drafted actions (all facets' actions)."""
         return {}
 
-    def fleet_inputs(self, fleet: FleetView) -> str:
-        """Pure: a token of everything ``plan`` reads across products (``FacetInput.fleet``), which
-        changes whenever that does; "" for a facet that reads only its own product. Cached drafts
-        (``plan/drafts.py``) are keyed by it: a facet that reads the fleet must override this."""
+    def fleet_inputs(self, fleet: FleetView, name: str) -> str:
+        """Pure: a token of everything ``plan`` reads across products (``FacetInput.fleet``) for product
+        ``name``, which changes whenever that does; "" for a facet that reads only its own product.
+        Cached drafts (``plan/drafts.py``) are keyed by it: a facet that reads the fleet must override
+        this, and should cover only what that product's plan reads (so a change elsewhere keeps its
+        draft)."""
         return ""
 
     def unknown(self, want: str, error: str) -> FacetDraft:

@@ -86,44 +86,66 @@ def target_version(inp: FacetInput) -> tuple[str | None, bool]:
     return target.version, target.cut_needed
 
 
+def _requires(_name: str, facts) -> list | None:
+    git = facts.git
+    return None if isinstance(git, Unknown) or not git.requires else git.requires
+
+
 @dataclass(frozen=True)
 class _FleetIndex:
     requires: dict[str, list]  # product -> its requirements on fleet packages (non-empty only)
-    published: dict[str, Published]  # product -> what it publishes
+    requirers: dict[tuple[Ecosystem, str], list[str]]  # a package -> the products whose manifests name it
 
 
 def _fleet_index(fleet: FleetView) -> _FleetIndex:
-    """Who requires what and who publishes what, once per plan (every product's cut reads it)."""
+    """Who requires what, once per plan (every product's cut reads it); each product's requirements
+    derived again only when its facts changed (``FleetView.per_product``)."""
 
     def build() -> _FleetIndex:
-        return _FleetIndex(
-            {
-                n: f.git.requires
-                for n, f in fleet.observed.items()
-                if not isinstance(f.git, Unknown) and f.git.requires
-            },
-            {n: p for n, product in fleet.products.items() if (p := published(n, product)) is not None},
-        )
+        requires = fleet.per_product("release.requires", fleet.observed, _requires)
+        requirers: dict[tuple[Ecosystem, str], list[str]] = {}
+        for name, reqs in requires.items():
+            for key in {(r.ecosystem, r.package) for r in reqs}:
+                requirers.setdefault(key, []).append(name)
+        return _FleetIndex(requires, requirers)
 
     return fleet.once("release.fleet-index", build)
+
+
+def _published_of(fleet: FleetView, name: str) -> Published | None:
+    """``published(name, ...)`` once per plan and product."""
+    memo = fleet.once("release.published", dict)
+    if name not in memo:
+        product = fleet.products.get(name)
+        memo[name] = published(name, product) if product is not None else None
+    return memo[name]
+
+
+def _requirers(fleet: FleetView, me: Published) -> list[str]:
+    """The other fleet products whose manifests name one of ``me``'s packages, sorted."""
+    index = _fleet_index(fleet)
+    found = {n for pkg in me.packages for n in index.requirers.get((me.ecosystem, pkg), ())}
+    found.discard(me.name)
+    return sorted(found)
 
 
 def compatibility(inp: FacetInput, version: str) -> tuple[list[str], list[dict[str, str]]]:
     """Pure: which fleet products a release of ``version`` breaks (their declared range on this product's
     packages excludes it: their names) and which could no longer install it next to another fleet product
-    (``{product, with, range}``), from every observed product's manifest requirements."""
+    (``{product, with, range}``), from the manifest requirements of the products that require it."""
     me = published(inp.name, inp.product)
     if me is None or not inp.fleet.observed:
         return [], []
     index = _fleet_index(inp.fleet)
-    requires = {n: r for n, r in index.requires.items() if n != inp.name}
+    requires = {n: index.requires[n] for n in _requirers(inp.fleet, me)}
     if not requires:
         return [], []
     versions = sorted(
         {v for f in inp.facts.registries.values() if not isinstance(f, Unknown) for v in f.versions}
     )
+    fleet = {n: p for n in requires if (p := _published_of(inp.fleet, n)) is not None}
     broken = sorted({b.product for b in breaks(me, version, requires)})
-    return broken, [c.as_param() for c in conflicts(me, version, requires, index.published, versions)]
+    return broken, [c.as_param() for c in conflicts(me, version, requires, fleet, versions)]
 
 
 def _compatibility_text(broken: list[str], clashes: list[dict[str, str]]) -> str:
@@ -156,21 +178,19 @@ class ReleaseFacet(FacetPlugin):
         bad = any(a.params.get("breaks") or a.params.get("conflicts") for a in cuts)
         return {COMPATIBLE: FactValue.FALSE if bad else FactValue.TRUE}
 
-    def fleet_inputs(self, fleet: FleetView) -> str:
-        """The fleet index ``compatibility`` reads: who requires what, who publishes what."""
-
-        def token() -> str:
-            index = _fleet_index(fleet)
-            h = hashlib.sha256()
-            for name in sorted(index.requires):
-                reqs = [r.model_dump(mode="json") for r in index.requires[name]]
-                h.update(json.dumps([name, reqs], sort_keys=True).encode())
-            for name in sorted(index.published):
-                p = index.published[name]
-                h.update(json.dumps([name, str(p.ecosystem), sorted(p.packages)]).encode())
-            return h.hexdigest()
-
-        return fleet.once("release.fleet-inputs", token)
+    def fleet_inputs(self, fleet: FleetView, name: str) -> str:
+        """What ``compatibility`` reads for ``name``: the requirements of the products that require it
+        and what they publish ("" when nothing in the fleet requires it)."""
+        product = fleet.products.get(name)
+        me = published(name, product) if product is not None and fleet.observed else None
+        if me is None or not _fleet_index(fleet).requirers:
+            return ""
+        parts = []
+        for other in _requirers(fleet, me):
+            reqs = [r.model_dump(mode="json") for r in _fleet_index(fleet).requires[other]]
+            p = _published_of(fleet, other)
+            parts.append([other, reqs, [str(p.ecosystem), sorted(p.packages)] if p else None])
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest() if parts else ""
 
     def wants(self, product: Product) -> str | None:
         """``released`` when the product declares ``release``."""

@@ -67,6 +67,21 @@ class DesiredState:
         """Product name -> validated Product, for every product the fleet declares."""
         return {name: e.product for name, e in self.entries.items()}
 
+    @cached_property
+    def ci_kinds(self) -> dict[str, CIKind]:
+        """Product name -> the CI that builds it (``ci_kind``), computed once per loaded fleet."""
+        return {name: self.ci_kind(name) for name in self.entries}
+
+    @cached_property
+    def sources(self) -> dict[str, str]:
+        """Product name -> the content key of its document (``ProductEntry.source``), where known."""
+        return {name: e.source for name, e in self.entries.items() if e.source}
+
+    @cached_property
+    def releasing(self) -> tuple[str, ...]:
+        """The products that declare ``release``, sorted."""
+        return tuple(sorted(n for n, e in self.entries.items() if e.product.spec.release is not None))
+
     def repo_location(self, product: str) -> str:
         """The product's git repo: URLs as written, relative paths resolved against the fleet root."""
         repo = self.entries[product].product.spec.source.repo

@@ -10,7 +10,7 @@ error becomes an ``Unknown`` fact carrying the message, which blocks only the ac
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,6 +37,25 @@ from codemonkeys.vocab.facts import GitFacts, ProductFacts, Unknown
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
+
+_PACKAGES_GUARD = threading.Lock()
+_PACKAGES: list[tuple[Mapping[str, Any], tuple[dict, str]]] = []  # newest first, a few fleets
+
+
+def packages_of(products: Mapping[str, Any]) -> tuple[dict, str]:
+    """``fleet_packages(products)`` and its digest, kept for the last few fleets by identity (a loaded
+    fleet's products never change): each observer of a long-lived session would otherwise read
+    every product's packages again, O(fleet) per one-product plan."""
+    with _PACKAGES_GUARD:
+        for kept, value in _PACKAGES:
+            if kept is products:
+                return value
+    packages = fleet_packages(products)
+    value = (packages, packages_digest(packages))
+    with _PACKAGES_GUARD:
+        _PACKAGES.insert(0, (products, value))
+        del _PACKAGES[4:]
+    return value
 
 
 class Observer:
@@ -97,14 +116,18 @@ class Observer:
         mirror = mirror_path(self.state_dir, url)
         try:
             self.once(("mirror", url), lambda: self._sync(url, mirror, helper_for(self.desired, name)))
-            packages = self.once("fleet-packages", lambda: fleet_packages(self.desired.products))
-            digest = self.once("fleet-packages-digest", lambda: packages_digest(packages))
-            key = facts_key(mirror, product.model_dump_json(), digest, api)
-            kept = self.git_facts.get(name, key)
+            packages, digest = self.once("fleet-packages", lambda: packages_of(self.desired.products))
+            api = api and product.spec.docs is not None  # without docs there is no API to read
+            spec = product.model_dump_json()
+            key = facts_key(mirror, spec, digest, api)
+            # facts read with the API serve a caller that does not need it (a partial plan reading the
+            # others' manifests): the two never evict each other's kept facts
+            wider = () if api else (facts_key(mirror, spec, digest, True),)
+            kept = self.git_facts.get(name, key, *wider)
             if kept is not None:
                 return kept
             git = parse_git(product, fetch_git(product, mirror), packages)
-            if api and product.spec.docs is not None and git.docs_inputs is not None:
+            if api and git.docs_inputs is not None:
                 git = with_public_api(self, name, mirror, git)
             self.git_facts.put(name, key, git)
             return git

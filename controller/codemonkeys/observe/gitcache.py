@@ -95,13 +95,14 @@ class GitFactsCache:
     def _path(self, product: str) -> Path:
         return self.dir / f"{product}.json"
 
-    def get(self, product: str, key: str | None) -> GitFacts | None:
-        """The product's git facts stored under ``key``; None without a key, for another key or a bad file."""
+    def get(self, product: str, key: str | None, *alternatives: str | None) -> GitFacts | None:
+        """The product's git facts stored under ``key`` (or one of ``alternatives``); None without a key,
+        for another key or a bad file."""
         if key is None:
             return None
         try:
             doc = json.loads(self._path(product).read_bytes())
-            if doc.get("key") != key:
+            if doc.get("key") not in (key, *alternatives):
                 return None
             return GitFacts.model_validate(doc["git"])
         except (OSError, ValueError, KeyError, TypeError):

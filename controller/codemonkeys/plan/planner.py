@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from codemonkeys.facets import FACETS, FacetInput, Registry, action_id
-from codemonkeys.facets.base import FleetView
+from codemonkeys.facets.base import FleetMemo, FleetView
 from codemonkeys.kinds.models import Product
 from codemonkeys.plan.drafts import DraftCache, draft_key
 from codemonkeys.policy.gate import Gate, PolicyInput, canonical_json, metadata_json
@@ -446,7 +446,6 @@ def _drafts(
 ) -> dict[str, ProductDraft]:
     """Every product's draft: kept by ``cache`` when its key is unchanged, else drafted (and kept)."""
     products, out = desired.products, {}
-    fleet: str | None = None  # the facets' cross-product inputs, once per plan (only if a cache is used)
     facets = ",".join(type(f).__qualname__ for f in registry.facets)
     for n in names:
         ci = desired.ci.get(n, CIKind.LOCAL)
@@ -454,8 +453,7 @@ def _drafts(
         if cache is None or source is None:
             out[n] = plan_product(n, products[n], observed[n], ci, registry, view)
             continue
-        if fleet is None:
-            fleet = "|".join(f.fleet_inputs(view) for f in registry.facets)
+        fleet = "|".join(f.fleet_inputs(view, n) for f in registry.facets)  # what it reads of the others
         key = draft_key(cache.version, source, f"{ci}:{facets}", fleet, encoded[n])
         draft = cache.get(n, key)
         if draft is None:
@@ -474,6 +472,7 @@ def plan(
     approvals: Mapping[str, Sequence[Approval]] | None = None,
     registry: Registry = FACETS,
     drafts: DraftCache | None = None,
+    fleet_memo: FleetMemo | None = None,
 ) -> Plan:
     """Diff desired vs observed for the products in ``observed`` (or ``only``) into a gated Plan.
 
@@ -481,9 +480,12 @@ def plan(
     only for the fleet revision and product fingerprint it was given for. ``drafts`` keeps each
     product's draft between plans (``plan/drafts.py``): a product whose document, facts, CI and
     cross-product inputs are those of its kept draft is not drafted again (the plan is the same).
+    ``fleet_memo``, kept by a long-lived caller, keeps what facets derive per product from the whole
+    fleet between its plans (``FleetView.per_product``), so planning one product does not read the
+    fleet again.
     """
     with gc_paused():  # no cyclic-GC passes while ~10 objects per action are built
-        return _plan(desired, observed, gate, now, only, approvals, registry, drafts)
+        return _plan(desired, observed, gate, now, only, approvals, registry, drafts, fleet_memo)
 
 
 def _plan(
@@ -495,12 +497,13 @@ def _plan(
     approvals: Mapping[str, Sequence[Approval]] | None,
     registry: Registry,
     cache: DraftCache | None = None,
+    fleet_memo: FleetMemo | None = None,
 ) -> Plan:
     names = sorted(set(only) if only is not None else set(observed))
     products = desired.products
     encoded = {n: facts_json(observed[n]) for n in names}  # once for both fingerprints
     fingerprints = {n: _product_fingerprint(desired, encoded[n]) for n in names}
-    view = FleetView(products, observed)
+    view = FleetView(products, observed, fleet_memo)
     drafts = _drafts(desired, observed, names, encoded, registry, view, cache)
     plan_fingerprint = _fingerprint(desired, encoded)
     del encoded  # ~1 KiB per product, not kept while gating
