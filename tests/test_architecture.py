@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 import sys
 from datetime import UTC, datetime
 
@@ -45,6 +46,14 @@ def test_importing_the_planner_and_the_gate_loads_nothing_heavy():
     for statement in ("import codemonkeys.plan.planner", "import codemonkeys.policy.gate"):
         loaded = loaded_after(statement)
         assert not any(loaded.values()), (statement, {m for m, v in loaded.items() if v})
+
+
+def test_loading_a_fleet_loads_no_gitpython_store_or_http():
+    """``cmctl plan``'s first stage reads the fleet repo's revision with three plain git processes:
+    importing GitPython would cost more than they do."""
+    fleet = Path(__file__).resolve().parents[1] / "fleet-repo-example"
+    loaded = loaded_after(f"from codemonkeys.load import load_fleet; assert load_fleet({str(fleet)!r})[0]")
+    assert not any(v for m, v in loaded.items() if m != "subprocess"), loaded
 
 
 def test_the_check_itself_sees_heavy_modules():

@@ -426,13 +426,24 @@ def repo_lock(mirror: Path) -> Iterator[Path]:
         yield mirror
 
 
+def _read(args: Sequence[str], cwd: Path) -> str:
+    """``git ARGS`` for the loader's reads of the fleet repo's revision, as a plain process: importing
+    GitPython costs more than a load's three reads of plumbing output (locale-independent)."""
+    if not Path(cwd).is_dir():
+        raise GitError(list(args), 128, f"no such directory: {cwd}")
+    proc = subprocess.run(["git", "--no-pager", *args], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise GitError(list(args), proc.returncode, proc.stderr)
+    return proc.stdout.removesuffix("\n")  # as GitPython does: porcelain lines may start with a space
+
+
 def revision(root: Path, paths: Sequence[str], watched: Sequence[str]) -> str:
     """The commit of the repo holding ``root`` (or the last one touching ``paths``), "+dirty" if any of
     ``watched`` is edited; "unversioned" outside git. Paths are relative to ``root``, which may be a
     sub-directory of its repository."""
     try:
-        head = run(["log", "-1", "--format=%H", "HEAD", "--", *paths], root)
-        dirty = run(["status", "--porcelain", "--", *(paths or watched)], root)
+        head = _read(["log", "-1", "--format=%H", "HEAD", "--", *paths], root)
+        dirty = _read(["status", "--porcelain", "--", *(paths or watched)], root)
     except (GitError, OSError):
         return "unversioned"
     return (head or "uncommitted") + ("+dirty" if dirty else "")
@@ -443,9 +454,9 @@ def revisions(root: Path, groups: Sequence[Sequence[str]], watched: Sequence[str
     all of them (on a fleet of 10,000 product files each status stats every one): the changed paths
     under ``watched`` are matched per group here. "unversioned" for each outside git."""
     try:
-        heads = [run(["log", "-1", "--format=%H", "HEAD", "--", *paths], root) for paths in groups]
-        prefix = run(["rev-parse", "--show-prefix"], root)
-        status = run(["status", "--porcelain", "-z", "--", *watched], root)
+        heads = [_read(["log", "-1", "--format=%H", "HEAD", "--", *paths], root) for paths in groups]
+        prefix = _read(["rev-parse", "--show-prefix"], root)
+        status = _read(["status", "--porcelain", "-z", "--", *watched], root)
     except (GitError, OSError):
         return ["unversioned"] * len(groups)
     changed: list[str] = []
