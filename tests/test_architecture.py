@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from codemonkeys.facets import FACETS
 from codemonkeys.kinds.models import Constitution, Product

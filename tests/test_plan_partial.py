@@ -155,3 +155,35 @@ def test_a_job_requeues_with_a_backoff_what_waits_and_queues_what_it_waits_for(t
         assert [p for p, *_ in ctl.queue.added] == expected
         if expected and expected[-1] == app:
             assert ctl.queue.added[-1][2:] == (4.0, {"failures": 0, "waits": 3})
+
+
+def test_a_product_whose_state_moved_queues_its_dependents_and_an_unchanged_one_does_not(
+    tmp_path, monkeypatch
+):
+    """An event for one product replans it and, if its state moved, its dependents (their ``deps.``
+    facts and waits read it); the wave stops where nothing moved."""
+    from codemonkeys.context import Context
+    from codemonkeys.service.controller import Controller, ControllerConfig
+    from scale_fleet import write_scale_fleet
+
+    fleet, deps = write_scale_fleet(tmp_path, products=3, edges=2)
+    ctl = Controller(ControllerConfig(fleet=fleet, watch=False), Context(env={}, home_dir=tmp_path / "home"))
+    lib = next(n for n in sorted(deps) if any(n in d for d in deps.values()))
+    dependents = sorted(n for n, d in deps.items() if lib in d)
+    assert ctl.desired.dependents[lib] == tuple(dependents)
+
+    def at(fingerprint: str, changed: bool = False) -> Reconciled:
+        mine = product(True).model_copy(update={"fingerprint": fingerprint})
+        return Reconciled("in_sync", True, plan([], **{lib: mine}), changed=changed)
+
+    for result, expected in [
+        (at("a"), []),  # the first reconcile in this process: nothing to compare with
+        (at("a"), []),  # unchanged
+        (at("b"), dependents),  # its facts moved (a push, a publish by another process)
+        (at("b", changed=True), dependents),  # an action of its own apply succeeded
+        (at("b"), []),
+    ]:
+        ctl.queue = RecordingQueue()
+        monkeypatch.setattr(ctl.session, "reconcile", lambda *_a, _r=result, **_k: _r)
+        ctl.reconcile(lib)
+        assert sorted(p for p, *_ in ctl.queue.added) == expected

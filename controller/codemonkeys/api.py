@@ -96,6 +96,15 @@ class Reconciled:
     # e.g. after a new Jenkinsfile); one that changed nothing (its actions held, blocked behind a held
     # one, or noop) is not followed up: the next plan would be the same, and the controller would spin
     follow_up: bool = False
+    changed: bool = False  # an action of its apply succeeded
+
+    def fingerprint(self, product: str) -> str | None:
+        """``product``'s fingerprint (its observed facts, the fleet revision) after this reconcile."""
+        for plan in (self.after, self.plan):
+            mine = plan.products.get(product) if plan is not None else None
+            if mine is not None:
+                return mine.fingerprint
+        return None
 
 
 def _changed(report: ApplyReport) -> bool:
@@ -263,6 +272,7 @@ class FleetSession:
                 unknown,
                 waiting_on=after.waiting_on if after else own.waiting_on,
                 follow_up=ok and _changed(applied.report) and after is not None and bool(after.plan.runnable),
+                changed=_changed(applied.report),
             )
         outcome = "in_sync" if plan.products[product].in_sync else "drifting"
         return Reconciled(outcome, True, plan, unknown_facets=unknown, waiting_on=own.waiting_on)

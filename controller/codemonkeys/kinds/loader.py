@@ -78,6 +78,15 @@ class DesiredState:
         return {name: e.source for name, e in self.entries.items() if e.source}
 
     @cached_property
+    def dependents(self) -> dict[str, tuple[str, ...]]:
+        """Product name -> the products that ``dependsOn`` it directly, sorted."""
+        out: dict[str, list[str]] = {}
+        for name in sorted(self.entries):
+            for dep in self.entries[name].product.spec.depends_on:
+                out.setdefault(dep, []).append(name)
+        return {dep: tuple(names) for dep, names in out.items()}
+
+    @cached_property
     def releasing(self) -> tuple[str, ...]:
         """The products that declare ``release``, sorted."""
         return tuple(sorted(n for n, e in self.entries.items() if e.product.spec.release is not None))

@@ -105,6 +105,7 @@ class ProductState:
     last_actions: list[dict] = field(default_factory=list)
     last_run: int | None = None
     last_success: str | None = None
+    last_fingerprint: str | None = None  # its fingerprint after its last reconcile in this process
 
 
 class Controller:
@@ -233,6 +234,7 @@ class Controller:
                 self.queue.add(product, "follow-up after apply")  # a next wave, not at the next resync
             elif done.waiting_on and not self.stop.is_set():
                 self._wait_for(product, done.waiting_on)
+            self._dependents_after(product, state, done)
             state.last_actions = [
                 {"id": a.id, "verdict": str(a.decision.verdict), "reason": a.reason}
                 for a in done.plan.actions
@@ -245,6 +247,17 @@ class Controller:
         waiting = list(done.waiting_on) if done is not None else []
         self._record(product, state, outcome, ok, run_id, time.monotonic() - started, waiting)
         return ok, outcome, done
+
+    def _dependents_after(self, product: str, state: ProductState, done: Reconciled) -> None:
+        """When ``product``'s state moved (an action of it succeeded, or its fingerprint is not the one
+        its last reconcile here left), its direct dependents' plans read something new (their ``deps.``
+        facts, a cut waiting for its publishes): queue them. An unchanged product queues nothing, so
+        the wave stops where nothing moved."""
+        before, state.last_fingerprint = state.last_fingerprint, done.fingerprint(product)
+        moved = done.changed or (before is not None and before != state.last_fingerprint)
+        if moved and not self.stop.is_set():
+            for dependent in self.desired.dependents.get(product, ()):
+                self.event(dependent, f"{product} changed")
 
     def _wait_for(self, product: str, dependencies: tuple[str, ...]) -> None:
         """Some of ``product``'s actions wait for actions of ``dependencies``: queue those not queued or
