@@ -7,7 +7,9 @@ other stores or reads results.
 
 from __future__ import annotations
 
-from codemonkeys.store.db import Store
+from collections.abc import Mapping
+
+from codemonkeys.store.db import BuildResult, Store
 from codemonkeys.vocab.facts import BuildFacts, BuildStatus
 
 
@@ -18,7 +20,16 @@ def record(store: Store, product: str, commit: str, status: BuildStatus, duratio
 
 def result(store: Store, product: str, commit: str) -> BuildFacts:
     """The newest recorded result of ``commit`` as build facts (``NONE`` when it was never built)."""
-    row = store.build_result(product, commit)
+    return _facts(commit, store.build_result(product, commit))
+
+
+def results(store: Store, commits: Mapping[str, str]) -> dict[str, BuildFacts]:
+    """``result`` of each product's commit (``commits``: product -> commit), read in one query."""
+    rows = store.build_results(list(commits.items()))
+    return {p: _facts(c, rows.get((p, c))) for p, c in commits.items()}
+
+
+def _facts(commit: str, row: BuildResult | None) -> BuildFacts:
     if row is None:
         return BuildFacts(commit=commit, status=BuildStatus.NONE)
     return BuildFacts(

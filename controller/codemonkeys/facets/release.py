@@ -182,8 +182,10 @@ class ReleaseFacet(FacetPlugin):
         """What ``compatibility`` reads for ``name``: the requirements of the products that require it
         and what they publish ("" when nothing in the fleet requires it)."""
         product = fleet.products.get(name)
-        me = published(name, product) if product is not None and fleet.observed else None
-        if me is None or not _fleet_index(fleet).requirers:
+        if product is None or not fleet.observed or not _fleet_index(fleet).requirers:
+            return ""  # nothing in the fleet requires a fleet package: nothing read across products
+        me = published(name, product)
+        if me is None:
             return ""
         parts = []
         for other in _requirers(fleet, me):

@@ -23,7 +23,7 @@ from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe.git import fetch_git, parse_git
 from codemonkeys.observe.gitcache import (
     GitFactsCache,
-    facts_key,
+    facts_keys,
     mark_synced,
     mirror_current,
     packages_digest,
@@ -75,6 +75,7 @@ class Observer:
         self.http = RegistryHttp(cache_dir=self.state_dir / "http-documents")
         self._guard = threading.Lock()
         self._locks: dict[Any, threading.Lock] = {}
+        self.gits: dict[str, GitFacts | Unknown] = {}  # the git facts observed by this run, per product
         self._once: dict[Any, Any] = {}
         self.git_facts = GitFactsCache(desired.state_dir)
 
@@ -117,12 +118,12 @@ class Observer:
         try:
             self.once(("mirror", url), lambda: self._sync(url, mirror, helper_for(self.desired, name)))
             packages, digest = self.once("fleet-packages", lambda: packages_of(self.desired.products))
-            api = api and product.spec.docs is not None  # without docs there is no API to read
-            spec = product.model_dump_json()
-            key = facts_key(mirror, spec, digest, api)
+            has_api = product.spec.docs is not None  # without docs there is no API to read
+            api = api and has_api
             # facts read with the API serve a caller that does not need it (a partial plan reading the
             # others' manifests): the two never evict each other's kept facts
-            wider = () if api else (facts_key(mirror, spec, digest, True),)
+            apis = (api,) if api or not has_api else (False, True)
+            key, *wider = facts_keys(mirror, product.model_dump_json(), digest, apis)
             kept = self.git_facts.get(name, key, *wider)
             if kept is not None:
                 return kept
@@ -150,9 +151,12 @@ class Observer:
             mark_synced(mirror, source)
 
     def observe_product(self, name: str) -> ProductFacts:
-        """Every fact of one product: git first, then each wanted facet's observer."""
+        """Every fact of one product: git first (``observe`` reads every product's first), then each
+        wanted facet's observer."""
         product = self.desired.products[name]
-        git = self.observe_git(name)
+        git = self.gits.get(name)
+        if git is None:
+            git = self.gits[name] = self.observe_git(name)
         fields = {
             facet.facts_field: facet.observer.load()(self, name, git)
             for facet in self.registry.facets
@@ -175,6 +179,9 @@ class Observer:
         names = sorted(names)
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(names) or 1))) as pool:
+                # every product's git first: facet observers then read what they need of all of them
+                # at once (``gits``: the local runner's results in one query)
+                self.gits.update(zip(names, pool.map(self.observe_git, names), strict=True))
                 results = {}
                 for name, facts in zip(names, pool.map(self.observe_product, names), strict=True):
                     results[name] = facts

@@ -22,8 +22,24 @@ def observe_build(run: Observer, name: str, git: GitFacts | Unknown) -> BuildFac
     if run.desired.ci_kind(name) is CIKind.JENKINS:
         facts = _observe_jenkins(run, name, git.build_commit)
     else:
-        facts = local.result(run.store, name, git.build_commit)
+        facts = _local(run, name, git.build_commit)
     return facts if isinstance(facts, Unknown) else with_heal(run, name, facts)
+
+
+def _local(run: Observer, name: str, commit: str) -> BuildFacts:
+    """The local runner's result: read for every product of the run whose git is known in one query
+    (``Observer.gits``), or alone for a product observed after it."""
+
+    def every() -> dict[str, BuildFacts]:
+        commits = {
+            n: g.build_commit
+            for n, g in run.gits.items()
+            if not isinstance(g, Unknown) and run.desired.ci_kinds.get(n) is not CIKind.JENKINS
+        }
+        return local.results(run.store, commits)
+
+    known = run.once("local-builds", every).get(name)
+    return known if known is not None and known.commit == commit else local.result(run.store, name, commit)
 
 
 def _observe_jenkins(run: Observer, name: str, commit: str) -> BuildFacts | Unknown:

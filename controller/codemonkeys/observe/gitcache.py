@@ -71,13 +71,16 @@ def mark_synced(mirror: Path, source: str | None) -> None:
         pass
 
 
-def facts_key(mirror: Path, spec_json: str, packages: str, api: bool) -> str | None:
-    """The key a product's kept GitFacts must match (None when the mirror's refs cannot be read)."""
+def facts_keys(mirror: Path, spec_json: str, packages: str, apis: tuple[bool, ...]) -> list[str | None]:
+    """The keys a product's kept GitFacts must match, read with and/or without the public API (one per
+    ``apis``), from one read of the mirror's refs (None each when they cannot be read)."""
     refs = local_ref_state(mirror)
     if refs is None:
-        return None
-    blob = f"{_code_hash()}\0{refs}\0{spec_json}\0{packages}\0{api}"
-    return hashlib.sha256(blob.encode()).hexdigest()
+        return [None for _ in apis]
+    code = _code_hash()
+    return [
+        hashlib.sha256(f"{code}\0{refs}\0{spec_json}\0{packages}\0{api}".encode()).hexdigest() for api in apis
+    ]
 
 
 def packages_digest(packages: dict) -> str:

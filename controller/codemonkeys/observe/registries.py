@@ -20,7 +20,11 @@ def observe_release(run: Observer, name: str, git: GitFacts | Unknown) -> dict[s
     secrets = run.context.secrets.at(run.desired.root)
     for pub in product.spec.release.publish if product.spec.release else []:
         reg = registry_for(run.desired, name, pub.registry)  # its company's credentials, if any
-        root = run.desired.registry_path(pub.registry) if reg.type is RegistryType.FILE else None
+        root = (
+            run.once(("registry-path", pub.registry), lambda r=pub.registry: run.desired.registry_path(r))
+            if reg.type is RegistryType.FILE
+            else None
+        )
         out[pub.registry] = observe_registry(
             reg,
             pub.registry,

@@ -35,6 +35,7 @@ from sqlalchemy import (
     event,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -594,6 +595,18 @@ class Store:
                 .order_by(BuildResult.id.desc())
                 .limit(1)
             ).first()
+
+    def build_results(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], BuildResult]:
+        """``build_result`` of each (product, commit) in ``pairs`` with one query per 400 pairs: the
+        latest result of each, absent if it was never built there."""
+        out: dict[tuple[str, str], BuildResult] = {}
+        with self.session() as s:
+            for i in range(0, len(pairs), 400):
+                chunk = list(pairs[i : i + 400])
+                q = select(BuildResult).where(tuple_(BuildResult.product, BuildResult.commit).in_(chunk))
+                for row in s.scalars(q.order_by(BuildResult.id)):
+                    out[(row.product, row.commit)] = row  # the latest (highest id) last
+        return out
 
     def last_failure(self, product: str) -> ActionRecord | None:
         """The latest failed action of ``product``, None if none failed."""
