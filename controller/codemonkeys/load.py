@@ -1,21 +1,21 @@
 """Load (stage 1): read a fleet repo into a validated ``DesiredState``, every problem as a diagnostic.
 
 Composes the kinds loader with what it asks of the layers above it: CEL compilation of constitution
-conditions (``policy.cel``) and the fleet repo's git revision (``repos``).
+conditions (``policy.cel``) and the fleet repo's git revision (``gitrev``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from codemonkeys import repos
+from codemonkeys import gitrev
 from codemonkeys.kinds import loader
 from codemonkeys.kinds.loader import DesiredState, LoadHooks
 from codemonkeys.kinds.models import Constitution
 from codemonkeys.policy.cel import check_condition
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
 
-HOOKS = LoadHooks(check_condition=check_condition, revision=repos.revision, revisions=repos.revisions)
+HOOKS = LoadHooks(check_condition=check_condition, revision=gitrev.revision, revisions=gitrev.revisions)
 
 
 def load_fleet(root: Path | str) -> tuple[DesiredState | None, list[Diagnostic]]:
