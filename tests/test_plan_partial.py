@@ -172,9 +172,11 @@ def test_a_product_whose_state_moved_queues_its_dependents_and_an_unchanged_one_
     dependents = sorted(n for n, d in deps.items() if lib in d)
     assert ctl.desired.dependents[lib] == tuple(dependents)
 
-    def at(fingerprint: str, changed: bool = False) -> Reconciled:
+    def at(fingerprint: str, changed: bool = False, revision: str = "r") -> Reconciled:
         mine = product(True).model_copy(update={"fingerprint": fingerprint})
-        return Reconciled("in_sync", True, plan([], **{lib: mine}), changed=changed)
+        p = plan([], **{lib: mine})
+        p = p.model_copy(update={"fleet": p.fleet.model_copy(update={"revision": revision})})
+        return Reconciled("in_sync", True, p, changed=changed)
 
     for result, expected in [
         (at("a"), []),  # the first reconcile in this process: nothing to compare with
@@ -182,6 +184,8 @@ def test_a_product_whose_state_moved_queues_its_dependents_and_an_unchanged_one_
         (at("b"), dependents),  # its facts moved (a push, a publish by another process)
         (at("b", changed=True), dependents),  # an action of its own apply succeeded
         (at("b"), []),
+        (at("c", revision="r2"), []),  # a new fleet revision: every product is reconciled anyway
+        (at("d", revision="r2"), dependents),
     ]:
         ctl.queue = RecordingQueue()
         monkeypatch.setattr(ctl.session, "reconcile", lambda *_a, _r=result, **_k: _r)

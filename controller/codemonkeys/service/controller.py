@@ -105,7 +105,8 @@ class ProductState:
     last_actions: list[dict] = field(default_factory=list)
     last_run: int | None = None
     last_success: str | None = None
-    last_fingerprint: str | None = None  # its fingerprint after its last reconcile in this process
+    # the fleet revision and its fingerprint after its last reconcile in this process
+    last_fingerprint: tuple[str, str | None] | None = None
 
 
 class Controller:
@@ -250,11 +251,13 @@ class Controller:
 
     def _dependents_after(self, product: str, state: ProductState, done: Reconciled) -> None:
         """When ``product``'s state moved (an action of it succeeded, or its fingerprint is not the one
-        its last reconcile here left), its direct dependents' plans read something new (their ``deps.``
-        facts, a cut waiting for its publishes): queue them. An unchanged product queues nothing, so
-        the wave stops where nothing moved."""
-        before, state.last_fingerprint = state.last_fingerprint, done.fingerprint(product)
-        moved = done.changed or (before is not None and before != state.last_fingerprint)
+        its last reconcile here left at the same fleet revision), its direct dependents' plans read
+        something new (their ``deps.`` facts, a cut waiting for its publishes): queue them. An
+        unchanged product queues nothing, so the wave stops where nothing moved; a new fleet revision
+        (every fingerprint changes, every product is reconciled anyway) queues nothing either."""
+        now = (done.plan.fleet.revision, done.fingerprint(product))
+        before, state.last_fingerprint = state.last_fingerprint, now
+        moved = done.changed or (before is not None and before[0] == now[0] and before != now)
         if moved and not self.stop.is_set():
             for dependent in self.desired.dependents.get(product, ()):
                 self.event(dependent, f"{product} changed")
