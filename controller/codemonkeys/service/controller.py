@@ -76,7 +76,7 @@ class ControllerConfig:
     stalled_after: float = 20.0  # a worker silent this long is dead: its jobs are queued again
     dependency_delay: float = 1.0  # a job whose dependencies are being reconciled is deferred this long
     job_retention_hours: int = 24  # finished jobs older than this are deleted
-    event_delay: float = 1.0  # on the job queue: webhook and API events of a product this close merge
+    event_delay: float = 1.0  # webhook and API events of a product this close merge into one reconcile
 
 
 def settles_by_itself(done: Reconciled, product: str) -> bool:
@@ -207,11 +207,11 @@ class Controller:
         return True
 
     def event(self, product: str, reason: str) -> None:
-        """Queue a reconcile for a webhook or API event. On the job queue it is due ``event_delay`` from
-        now, so the events of a burst arriving meanwhile merge into it (the queueing lock) instead of
-        each starting a fast reconcile on one of many idle workers; the embedded queue's one worker
-        merges what arrives while a product waits or runs."""
-        self.queue.add(product, reason, self.config.event_delay if self.jobs is not None else 0.0)
+        """Queue a reconcile for a webhook or API event (or a dependency that moved), due ``event_delay``
+        from now: the events of a burst arriving meanwhile merge into it (on the job queue, its
+        queueing lock) instead of each starting a reconcile as soon as the last one ended (a
+        no-change reconcile takes tens of milliseconds)."""
+        self.queue.add(product, reason, self.config.event_delay)
 
     # --- one reconcile ---------------------------------------------------------------------------
 
