@@ -1,7 +1,8 @@
 """The loader's cache of validated product files (``.cmctl/load-cache.pickle`` + ``load-cache.delta``).
 
-A product file whose bytes (SHA-256) are in the cache is not parsed nor validated again: the position
-of each ``metadata.name``, what the cross-document checks read (``Refs``) and the validated ``Product``
+A product file whose bytes (SHA-256) are in the cache is not parsed nor merged with the defaults again:
+the position of each ``metadata.name``, what the cross-document checks read (``Refs``) and the validated
+``Product`` (as its JSON, read back by pydantic-core: faster than unpickling models, ~10 objects each)
 come from the cache. A file whose ``stat`` (mtime, ctime, size, inode) is the one recorded with its hash
 is not even read: its hash comes from the cache too (git's "racy" rule: a file modified less than
 ``RACY_S`` before it was read is always read again). Only files whose every document validated are
@@ -29,12 +30,11 @@ from typing import Any, NamedTuple
 
 import pydantic
 
-from codemonkeys.kinds.models import Product
 from codemonkeys.vocab.atomicfile import pickle_atomic
 
 CACHE_FILE = "load-cache.pickle"
 DELTA_FILE = "load-cache.delta"
-FORMAT = 3
+FORMAT = 4
 RACY_S = 2.0  # a file modified this recently is hashed again at every load (mtime granularity)
 COMPACT_RATIO = 0.125  # the delta holding more than this share of the files: rewrite the main file
 
@@ -50,9 +50,10 @@ class Refs(NamedTuple):
 
 
 # One validated product document of a cached file, a plain tuple (unpickled at C speed):
-# (metadata.name, line and column of its value, the Product, what was merged in from the defaults as
-# ``(where in fleet.yaml, path)`` (positions point there), its ``Refs`` as a plain tuple).
-CachedDoc = tuple[str, int, int, Product, tuple, tuple]
+# (metadata.name, line and column of its value, the Product's JSON (``model_dump_json(by_alias=True,
+# round_trip=True)``), what was merged in from the defaults as ``(where in fleet.yaml, path)`` (positions
+# point there), its ``Refs`` as a plain tuple).
+CachedDoc = tuple[str, int, int, str, tuple, tuple]
 
 
 Stat = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode

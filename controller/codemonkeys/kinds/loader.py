@@ -351,7 +351,8 @@ def _load_product_file(
         ctx.cache.saw(path, st, sha)
         text = _Source(path)
     loaded = []
-    for i, (name, line, col, product, added, refs) in enumerate(cached):
+    for i, (name, line, col, product_json, added, refs) in enumerate(cached):
+        product = Product.model_validate_json(product_json)  # pydantic-core: faster than unpickling
         doc = Document(path, _CACHED, text=text, index=i)
         doc.hints[("metadata", "name")] = Pos(path, line, col)
         carry_positions(doc, ctx.fleet_doc, added)
@@ -413,7 +414,8 @@ def _validate_product_file(
         docs = []
         for (d, p, r), a in zip(loaded, added, strict=True):
             pos = d.hints[("metadata", "name")]
-            docs.append((d.name, pos.line, pos.col, p, a, tuple(r)))  # type: ignore[arg-type]
+            product_json = p.model_dump_json(by_alias=True, round_trip=True)  # type: ignore[union-attr]
+            docs.append((d.name, pos.line, pos.col, product_json, a, tuple(r)))  # type: ignore[arg-type]
         ctx.cache.put(sha, docs)
     return loaded
 
