@@ -70,3 +70,20 @@ def test_closed_queue_returns_none():
     q.add("lib", "x")
     q.close()
     assert q.get(timeout=0) is None
+
+
+def test_events_during_a_reconcile_keep_their_delay():
+    """An event due in a second that arrives while the product's reconcile runs is queued for when it is
+    due, not at once when the reconcile ends: a burst merges however fast a reconcile is."""
+    clock = Clock()
+    q = WorkQueue(clock=clock)
+    q.add("lib", "first")
+    assert q.get(timeout=0).product == "lib"
+    for i in range(5):
+        q.add("lib", f"while running {i}", delay=1.0)
+    clock.now += 0.05
+    assert q.done("lib", ok=True) is None
+    assert q.get(timeout=0) is None  # due at 1001.0, not now
+    clock.now += 0.95
+    again = q.get(timeout=0)
+    assert again.product == "lib" and len(again.reasons) == 6

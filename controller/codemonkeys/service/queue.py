@@ -44,6 +44,7 @@ class WorkQueue:
         self._entries: dict[str, _Entry] = {}
         self._active: set[str] = set()
         self._dirty: dict[str, list[str]] = {}
+        self._dirty_ready: dict[str, float] = {}  # when the events that arrived during a reconcile are due
         self._failures: dict[str, int] = {}
         self._last_start = float("-inf")
         self._cond = threading.Condition()
@@ -58,8 +59,9 @@ class WorkQueue:
             if self._closed:
                 return
             ready = self.clock() + delay
-            if product in self._active:
+            if product in self._active:  # queued again when it ends, when the earliest of these is due
                 self._dirty.setdefault(product, []).append(reason)
+                self._dirty_ready[product] = min(self._dirty_ready.get(product, ready), ready)
                 self.merged_total += 1
                 return
             entry = self._entries.get(product)
@@ -128,9 +130,10 @@ class WorkQueue:
                 self._failures[product] = n + 1
                 delay = min(self.backoff_cap, self.backoff_base * (2**n))
             dirty = self._dirty.pop(product, None)
+            due = self._dirty_ready.pop(product, 0.0)
             if delay is not None or dirty:
                 reason = "retry after failure" if delay is not None else "events during the reconcile"
-                ready = self.clock() + (delay or 0.0)
+                ready = self.clock() + delay if delay is not None else max(self.clock(), due)
                 self._entries[product] = _Entry(product, ready, [reason, *(dirty or [])])
             self._cond.notify_all()
             return delay
