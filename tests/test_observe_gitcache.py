@@ -85,3 +85,18 @@ def test_facts_read_with_the_api_serve_a_plan_that_needs_only_the_manifests(work
     assert reads == [] and without == with_api
     assert Observer(fs.desired, fs.store, fs.context).observe_git(name) == with_api
     assert reads == []
+
+
+def test_fleet_packages_are_read_once_per_loaded_fleet_and_dropped_with_it(workspace):
+    import gc
+
+    from codemonkeys.load import load_fleet_or_raise
+
+    desired = load_fleet_or_raise(workspace.fleet)
+    first = observe.packages_of(desired)
+    assert observe.packages_of(desired) is first  # a session's next plans: not read again
+    assert observe.packages_of(load_fleet_or_raise(workspace.fleet)) is not first  # another load: read
+    key = id(desired)
+    del desired
+    gc.collect()
+    assert key not in observe._PACKAGES  # a fleet no longer referenced holds no entry

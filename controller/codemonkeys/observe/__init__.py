@@ -10,7 +10,8 @@ error becomes an ``Unknown`` fact carrying the message, which blocks only the ac
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+import weakref
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,22 +40,22 @@ Progress = Callable[[str], None]
 T = TypeVar("T")
 
 _PACKAGES_GUARD = threading.Lock()
-_PACKAGES: list[tuple[Mapping[str, Any], tuple[dict, str]]] = []  # newest first, a few fleets
+_PACKAGES: dict[int, tuple[weakref.ref, tuple[dict, str]]] = {}  # id(DesiredState) -> (ref, value)
 
 
-def packages_of(products: Mapping[str, Any]) -> tuple[dict, str]:
-    """``fleet_packages(products)`` and its digest, kept for the last few fleets by identity (a loaded
-    fleet's products never change): each observer of a long-lived session would otherwise read
-    every product's packages again, O(fleet) per one-product plan."""
+def packages_of(desired: DesiredState) -> tuple[dict, str]:
+    """``fleet_packages`` of a loaded fleet and its digest, kept while that ``DesiredState`` lives (it
+    never changes): each observer of a long-lived session would otherwise read every product's
+    packages again, O(fleet) per one-product plan. A fleet no longer referenced drops its entry."""
+    key = id(desired)
     with _PACKAGES_GUARD:
-        for kept, value in _PACKAGES:
-            if kept is products:
-                return value
-    packages = fleet_packages(products)
+        entry = _PACKAGES.get(key)
+        if entry is not None and entry[0]() is desired:
+            return entry[1]
+    packages = fleet_packages(desired.products)
     value = (packages, packages_digest(packages))
     with _PACKAGES_GUARD:
-        _PACKAGES.insert(0, (products, value))
-        del _PACKAGES[4:]
+        _PACKAGES[key] = (weakref.ref(desired, lambda _ref, k=key: _PACKAGES.pop(k, None)), value)
     return value
 
 
@@ -117,7 +118,7 @@ class Observer:
         mirror = mirror_path(self.state_dir, url)
         try:
             self.once(("mirror", url), lambda: self._sync(url, mirror, helper_for(self.desired, name)))
-            packages, digest = self.once("fleet-packages", lambda: packages_of(self.desired.products))
+            packages, digest = self.once("fleet-packages", lambda: packages_of(self.desired))
             has_api = product.spec.docs is not None  # without docs there is no API to read
             api = api and has_api
             # facts read with the API serve a caller that does not need it (a partial plan reading the
