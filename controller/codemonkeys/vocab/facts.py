@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from codemonkeys.vocab.enums import Ecosystem
 
@@ -249,6 +249,10 @@ class ChangeProposal(FactModel):
     reason: str = ""
 
 
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
 class ProductFacts(FactModel):
     """Everything observed about one product. Keys of ``registries`` are Fleet registry names."""
 
@@ -259,11 +263,6 @@ class ProductFacts(FactModel):
     infra: InfraFacts | Unknown | None = None
     announce: dict[str, AnnouncedFacts | Unknown] = Field(default_factory=dict)  # channel name -> facts
     deploy: DeployFacts | Unknown | None = None
-    change: list[ChangeProposal] | Unknown | None = None  # open change proposals (None: none observed)
-
-    @model_serializer(mode="wrap")
-    def _without_unobserved_changes(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data = handler(self)
-        if self.change is None:  # absent, so products without proposals keep their fingerprints
-            data.pop("change", None)
-        return data
+    # open change proposals (None: none observed); left out when None, so products without proposals
+    # keep their fingerprints (a field-level rule: serializing stays in pydantic-core)
+    change: list[ChangeProposal] | Unknown | None = Field(default=None, exclude_if=_is_none)
