@@ -68,7 +68,7 @@ class PolicyInput:
         # params, product, revision} (keys in this sorted order), with the pre-encoded parts spliced in.
         parts = [
             ("action", _ENCODE(self.action_id)),
-            ("approvals", _ENCODE(sorted(a.approver for a in self.approvals))),
+            ("approvals", _ENCODE(sorted(a.approver for a in self.approvals)) if self.approvals else "[]"),
         ]
         if self.earlier:
             parts.append(
@@ -76,13 +76,13 @@ class PolicyInput:
             )
         parts += [
             ("facts", self.facts_json if self.facts_json is not None else _ENCODE(self.facts)),
-            ("fingerprint", _ENCODE(self.product_fingerprint)),
-            ("fleet", _ENCODE(self.fleet)),
-            ("kind", _ENCODE(self.kind)),
-            ("now", _ENCODE(self.now.isoformat())),
-            ("params", _ENCODE(self.params)),
+            ("fingerprint", _encoded(self.product_fingerprint)),
+            ("fleet", _encoded(self.fleet)),
+            ("kind", _encoded(self.kind)),
+            ("now", _encoded_time(self.now)),
+            ("params", _ENCODE(self.params) if self.params else "{}"),
             ("product", self.product_json or metadata_json(self.product)),
-            ("revision", _ENCODE(self.revision)),
+            ("revision", _encoded(self.revision)),
         ]
         blob = "{" + ",".join(f'"{key}":{value}' for key, value in parts) + "}"
         return hashlib.sha256(blob.encode()).hexdigest()
@@ -90,6 +90,19 @@ class PolicyInput:
 
 _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 canonical_json = _ENCODE  # the encoding input_hash uses (pre-encoded parts must match it)
+
+
+@lru_cache(maxsize=8192)
+def _encoded(text: str) -> str:
+    """``_ENCODE(text)``: the strings a plan's actions share (kinds, fleet, revision, a product's
+    fingerprint) are encoded once."""
+    return _ENCODE(text)
+
+
+@lru_cache(maxsize=64)
+def _encoded_time(now: datetime) -> str:
+    """``_ENCODE(now.isoformat())``, once per plan's ``now``."""
+    return _ENCODE(now.isoformat())
 
 
 def metadata_json(product: Product) -> str:
