@@ -86,12 +86,12 @@ def plan_with_progress(
 ) -> Plan:
     """Plan with a progress bar on stderr while products are observed (with predicted durations at
     ``parallelism`` if given)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-    selected = products or list(fs.desired.products)
-    columns = (TextColumn("observing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
+    selected = set(products or fs.desired.products).union(*(fs.closure(p) for p in products or ()))
+    columns = (TextColumn("observing"), BarColumn(), TaskProgressColumn(), TextColumn("{task.description}"))
     with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
-        task = bar.add_task("", total=len(selected))
+        task = bar.add_task("", total=2 * len(selected))  # each product's git, then its other facts
         with api_errors():
             return fs.plan(
                 products,

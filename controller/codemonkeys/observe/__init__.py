@@ -176,13 +176,20 @@ class Observer:
         }
 
     def observe(self, names: Iterable[str], progress: Progress | None = None) -> dict[str, ProductFacts]:
-        """Observe ``names`` concurrently; ``progress(name)`` after each product."""
+        """Observe ``names`` concurrently: every product's git first (facet observers then read what
+        they need of all of them at once: ``gits``, the local runner's results in one query), then each
+        product's facets. ``progress(name)`` twice per product: after its git, after the rest."""
         names = sorted(names)
+
+        def git(name: str) -> GitFacts | Unknown:
+            out = self.observe_git(name)
+            if progress:
+                progress(name)
+            return out
+
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(names) or 1))) as pool:
-                # every product's git first: facet observers then read what they need of all of them
-                # at once (``gits``: the local runner's results in one query)
-                self.gits.update(zip(names, pool.map(self.observe_git, names), strict=True))
+                self.gits.update(zip(names, pool.map(git, names), strict=True))
                 results = {}
                 for name, facts in zip(names, pool.map(self.observe_product, names), strict=True):
                     results[name] = facts
