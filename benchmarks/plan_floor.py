@@ -19,7 +19,8 @@ each ``--runs`` times (medians):
   the memory 10,000 validated ``Product``s hold (tracemalloc).
 
 The **cold floor** is start + imports + read + the fastest parse + validation (no planning, no gating,
-no facts); the **warm floor** is start + imports + unpickling the products. Each is printed against
+no facts); the **warm floor** is start + imports + the faster of unpickling the products and validating
+their JSON. Each is printed against
 its goal. Nothing is asserted.
 """
 
@@ -88,6 +89,10 @@ def measure(fleet: Path, runs: int) -> dict[str, float]:
     out["validate as Products"], products = timed(lambda: [Product.model_validate(d) for d in docs], runs)
     blob = pickle.dumps(products, protocol=pickle.HIGHEST_PROTOCOL)
     out["unpickle the Products"], _ = timed(lambda: pickle.loads(blob), runs)
+    kept_json = [p.model_dump_json(by_alias=True, round_trip=True) for p in products]  # the load cache's
+    out["validate the Products' JSON"], _ = timed(
+        lambda: [Product.model_validate_json(j) for j in kept_json], runs
+    )
     tracemalloc.start()
     kept = [Product.model_validate(d) for d in docs]
     out["memory of the Products (MiB)"] = tracemalloc.get_traced_memory()[0] / 2**20
@@ -104,9 +109,9 @@ def report(n: int, m: dict[str, float]) -> None:
     start = m["start: load + plan + gate"]
     parse = min(v for k, v in m.items() if k.startswith("parse:"))
     cold = start + m["read the files"] + parse + m["validate as Products"]
-    warm = start + m["unpickle the Products"]
+    warm = start + min(m["unpickle the Products"], m["validate the Products' JSON"])
     print(f"  cold floor (start, imports, read, fastest parse, validate): {cold:.2f} s (goal 1.2 s)")
-    print(f"  warm floor (start, imports, unpickle):                      {warm:.2f} s (goal 0.2 s)")
+    print(f"  warm floor (start, imports, products from the load cache):  {warm:.2f} s (goal 0.2 s)")
 
 
 def main(argv: list[str] | None = None) -> int:
