@@ -33,7 +33,7 @@ def _local(run: Observer, name: str, commit: str) -> BuildFacts:
     def every() -> dict[str, BuildFacts]:
         commits = {
             n: g.build_commit
-            for n, g in run.gits.items()
+            for n, g in dict(run.gits).items()  # a copy: a product observed on its own may add to it
             if not isinstance(g, Unknown) and run.desired.ci_kinds.get(n) is not CIKind.JENKINS
         }
         return local.results(run.store, commits)
