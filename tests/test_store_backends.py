@@ -165,3 +165,19 @@ def test_product_locks_in_postgresql_exclude_other_connections(postgres_url: str
     assert b.mark_interrupted({"p1"}) == [run.id]
     a.engine.dispose()
     b.engine.dispose()
+
+
+def test_build_results_read_many_products_at_their_commits_in_one_go(store: Store):
+    """The observer's batch read of the local runner's results (a row-value IN, chunked): the latest
+    result of each (product, commit) asked for, nothing for a commit never built, on both backends."""
+    store.record_build("a", "c1", "failure", 1.0, "log")
+    store.record_build("a", "c1", "success", 2.0, "log")  # the latest of a's c1
+    store.record_build("a", "c2", "failure", 3.0, "log")
+    store.record_build("b", "c1", "success", 4.0, "log")
+    many = [(f"p{i}", "c") for i in range(900)]  # more than one chunk of pairs
+    got = store.build_results([("a", "c1"), ("b", "c1"), ("b", "c2"), *many])
+    assert {k: (r.status, r.duration) for k, r in got.items()} == {
+        ("a", "c1"): ("success", 2.0),
+        ("b", "c1"): ("success", 4.0),
+    }
+    assert store.build_results([]) == {}
