@@ -189,7 +189,8 @@ class FleetSession:
 
     def check_products(self, products: Iterable[str] | None) -> None:
         """``ApiError`` naming any product the fleet does not declare."""
-        unknown = sorted(set(products or ()) - set(self.desired.products))
+        known = self.desired.products
+        unknown = sorted({p for p in products or () if p not in known})
         if unknown:
             raise ApiError(f"unknown product(s): {', '.join(unknown)}")
 
