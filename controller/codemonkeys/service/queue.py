@@ -43,8 +43,7 @@ class WorkQueue:
         self.clock = clock
         self._entries: dict[str, _Entry] = {}
         self._active: set[str] = set()
-        self._dirty: dict[str, list[str]] = {}
-        self._dirty_ready: dict[str, float] = {}  # when the events that arrived during a reconcile are due
+        self._dirty: dict[str, _Entry] = {}  # events that arrived during a product's reconcile
         self._failures: dict[str, int] = {}
         self._last_start = float("-inf")
         self._cond = threading.Condition()
@@ -59,19 +58,18 @@ class WorkQueue:
             if self._closed:
                 return
             ready = self.clock() + delay
-            if product in self._active:  # queued again when it ends, when the earliest of these is due
-                self._dirty.setdefault(product, []).append(reason)
-                self._dirty_ready[product] = min(self._dirty_ready.get(product, ready), ready)
-                self.merged_total += 1
-                return
-            entry = self._entries.get(product)
+            # while it runs, events wait aside: queued again when it ends, when the earliest is due
+            pending = self._dirty if product in self._active else self._entries
+            entry = pending.get(product)
             if entry is not None:
                 entry.reasons.append(reason)
                 entry.merged += 1
                 entry.ready_at = min(entry.ready_at, ready)
                 self.merged_total += 1
             else:
-                self._entries[product] = _Entry(product, ready, [reason])
+                pending[product] = _Entry(product, ready, [reason])
+                if pending is self._dirty:  # merged into the reconcile that runs
+                    self.merged_total += 1
             self._cond.notify_all()
 
     def set_dependencies(self, depends_on: Mapping[str, Sequence[str]]) -> None:
@@ -130,11 +128,10 @@ class WorkQueue:
                 self._failures[product] = n + 1
                 delay = min(self.backoff_cap, self.backoff_base * (2**n))
             dirty = self._dirty.pop(product, None)
-            due = self._dirty_ready.pop(product, 0.0)
-            if delay is not None or dirty:
+            if delay is not None or dirty is not None:
                 reason = "retry after failure" if delay is not None else "events during the reconcile"
-                ready = self.clock() + delay if delay is not None else max(self.clock(), due)
-                self._entries[product] = _Entry(product, ready, [reason, *(dirty or [])])
+                ready = self.clock() + delay if delay is not None else max(self.clock(), dirty.ready_at)
+                self._entries[product] = _Entry(product, ready, [reason, *(dirty.reasons if dirty else [])])
             self._cond.notify_all()
             return delay
 
