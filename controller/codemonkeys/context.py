@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +25,7 @@ from codemonkeys.secrets import SecretError, SecretProvider
 
 PROJECT_DIR_ENV = "CMCTL_PROJECT_DIR"  # a source checkout holding resources/, schemas/, fleet-repo-example/
 HOME_ENV = "CMCTL_HOME"  # where fleets followed by URL are cloned (default ~/.cache/codemonkeys)
+UNSANDBOXED_ENV = "CMCTL_UNSANDBOXED"  # "1": run product code without bubblewrap (see sandbox.py)
 
 
 def utcnow() -> datetime:
@@ -69,13 +70,14 @@ class Secrets:
 
     env: Mapping[str, str]
     fleet_root: Path | None = None  # where <fleet>/secrets/NAME.age are found
+    extra: frozenset[str] = frozenset()  # values the front end holds besides these (API tokens)
 
     def __repr__(self) -> str:
         return f"Secrets({len(self.env)} variables)"  # never the values
 
     def at(self, fleet_root: Path | None) -> Secrets:
         """These secrets for the fleet at ``fleet_root`` (its age-encrypted files)."""
-        return Secrets(self.env, fleet_root)
+        return Secrets(self.env, fleet_root, self.extra)
 
     @cached_property
     def refs(self) -> SecretProvider:
@@ -124,13 +126,32 @@ class Context:
     resources: Resources = field(default_factory=Resources.default)
     clock: Callable[[], datetime] = utcnow  # "now" for planning and the gate (windows, freezes, budgets)
     home_dir: Path | None = None  # default: $CMCTL_HOME, else ~/.cache/codemonkeys (resolved on use)
+    unsandboxed: bool = False  # --unsandboxed / CMCTL_UNSANDBOXED=1: product code runs without bubblewrap
+    held_secrets: frozenset[str] = field(default=frozenset(), repr=False)  # the front end's (API tokens)
+    held_files: frozenset[Path] = frozenset()  # files holding them (a tokens file): never in a sandbox
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Context:
         """The context of this process: the one place the library reads ``os.environ``."""
         env = MappingProxyType(dict(os.environ if environ is None else environ))
         home = Path(env[HOME_ENV]) if env.get(HOME_ENV) else None
-        return cls(env=env, resources=Resources.default(env.get(PROJECT_DIR_ENV)), home_dir=home)
+        unsandboxed = env.get(UNSANDBOXED_ENV, "").strip().lower() in ("1", "true", "yes")
+        resources = Resources.default(env.get(PROJECT_DIR_ENV))
+        return cls(env=env, resources=resources, home_dir=home, unsandboxed=unsandboxed)
+
+    def holding(self, values: Iterable[str | None], files: Iterable[Path | None] = ()) -> Context:
+        """This context, also holding ``values``: secrets a front end has besides the environment's and the
+        fleet's (the tokens of ``--tokens FILE``), so that every ``Redactor`` masks them too; ``files``
+        hold them (never mounted into product code's sandbox)."""
+        return replace(
+            self,
+            held_secrets=self.held_secrets | {v for v in values if v},
+            held_files=self.held_files | {Path(f).resolve() for f in files if f},
+        )
+
+    def without_sandbox(self) -> Context:
+        """This context, running product code without bubblewrap (``--unsandboxed``)."""
+        return replace(self, unsandboxed=True)
 
     @property
     def home(self) -> Path:
@@ -139,8 +160,8 @@ class Context:
 
     @property
     def secrets(self) -> Secrets:
-        """Secret resolution over this context's environment."""
-        return Secrets(self.env)
+        """Secret resolution over this context's environment (and the values the front end holds)."""
+        return Secrets(self.env, extra=self.held_secrets)
 
     def now(self) -> datetime:
         """The current time by this context's clock."""

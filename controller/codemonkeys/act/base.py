@@ -8,23 +8,29 @@ worth retrying. Exceptions are bugs.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote, quote_plus, unquote, urlsplit
+
+from pydantic import BaseModel
 
 from codemonkeys.context import Context, Secrets
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import secret_refs
 from codemonkeys.repos import Mirror, mirror_path
+from codemonkeys.sandbox import product_command
 from codemonkeys.store.db import Store
 from codemonkeys.vocab.plan import Action
 
@@ -51,18 +57,81 @@ class ActionResult:
     evidence: dict[str, str] = field(default_factory=dict)  # audit duty -> proof (see kinds.models.AuditDuty)
 
 
-class Redactor:
-    """Replaces every known secret value with ``***`` (secrets come from env vars named in the fleet)."""
+PROCESS_SECRETS = ("CMCTL_API_TOKEN", "CMCTL_WEBHOOK_SECRET")  # the front ends' defaults (--token-env, ...)
+NOT_SECRET = frozenset(  # CMCTL_ variables that name places and switches, not secrets
+    {
+        "CMCTL_FLEET",
+        "CMCTL_HOME",
+        "CMCTL_PROJECT_DIR",
+        "CMCTL_SECRETS_DIR",
+        "CMCTL_AGE_IDENTITY",
+        "CMCTL_UNSANDBOXED",
+    }
+)
+SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|CREDENTIAL", re.I)
+MIN_SECRET = 4  # shorter values are not masked (they would mask ordinary words)
 
-    def __init__(self, secrets: Sequence[str] = ()):
-        values = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
+
+def encodings(secret: str) -> set[str]:
+    """The forms a secret is printed in: raw, base64 and base64url (with and without padding, and the
+    characters that only it determines when it is encoded inside a longer text: ``user:secret``, a
+    whole environment), URL-encoded, hex (lower and upper case) and JSON-escaped."""
+    raw = secret.encode()
+    forms = {secret, raw.hex(), raw.hex().upper(), quote(secret, safe=""), quote_plus(secret)}
+    forms.add(json.dumps(secret)[1:-1])
+    b64 = base64.b64encode(raw).decode()
+    b64s = [b64, b64.rstrip("=")]
+    for shift in (0, 1, 2):  # the secret at each offset in a base64 group: the characters it alone decides
+        shifted = base64.b64encode(b"\0" * shift + raw).decode().rstrip("=")
+        inner = shifted[-(-8 * shift // 6) : 8 * (shift + len(raw)) // 6]
+        if len(inner) >= 8:
+            b64s.append(inner)
+    forms |= {*b64s, *(f.replace("+", "-").replace("/", "_") for f in b64s)}
+    return {f for f in forms if len(f) >= MIN_SECRET}
+
+
+def _trie(words: Sequence[str]) -> str:
+    """One regular expression matching any of ``words``, longest first, as a trie (a secret's first
+    characters are compared once, not once per secret and encoding)."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        out = []
+        while len(node) == 1 and "" not in node:  # a chain: one literal, no group (no recursion per char)
+            ((ch, node),) = node.items()
+            out.append(re.escape(ch))
+        if not node or list(node) == [""]:
+            return "".join(out)
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        group = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "".join(out) + (f"(?:{group})?" if "" in node else group)
+
+    return emit(root)
+
+
+class Redactor:
+    """Replaces every secret the process holds with ``***``, in every form it may be printed in
+    (``encodings``). Built in one place, ``for_fleet``; everything that journals, logs, audits, serves or
+    notifies text from actions runs it through one."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        forms = {f for s in secrets if s and len(s) >= MIN_SECRET for f in encodings(s)}
+        self._pattern = re.compile(_trie(sorted(forms))) if forms else None
 
     @classmethod
     def for_fleet(cls, desired: DesiredState, secrets: Secrets) -> Redactor:
-        """A redactor for every secret the fleet names: environment variables (registry credentials,
-        Jenkins user and token, Terraform secret variables, announce logins) and every ``{secretRef: NAME}``
-        anywhere in the Fleet or a Product (credentials, deploy vars, the state database, Ollama)."""
+        """A redactor for every secret this process holds: the environment variables the fleet names
+        (every ``*Env`` field: registry, state-database, Git, company, Jenkins, Terraform, announce
+        credentials), every ``{secretRef: NAME}`` the fleet and its products use and every secret the
+        provider can resolve at all (``CMCTL_SECRET_*``, the fleet's age files, ``CMCTL_SECRETS_DIR``),
+        the front end's (``CMCTL_API_TOKEN``, ``CMCTL_WEBHOOK_SECRET``, the tokens of ``--tokens``:
+        ``Secrets.extra``), a password in the state database's URL, and every ``CMCTL_*`` or
+        ``*TOKEN`` / ``*SECRET`` / ``*PASSWORD`` variable of the environment."""
         names: list[str] = []
         for reg in desired.fleet.spec.registries.values():
             if reg.credentials:
@@ -70,7 +139,7 @@ class Redactor:
         for company in desired.fleet.spec.companies:  # a company's own credentials (secretRefs: below)
             if company.credentials is not None:
                 names += company.credentials.env_names()
-        state = desired.fleet.spec.state.credentials
+        state = desired.fleet.spec.state.credentials  # the state database's user and password
         if state:
             names += state.env_names()
         git = desired.fleet.spec.git.credentials  # HTTPS Git hosting
@@ -80,15 +149,21 @@ class Redactor:
         if jenkins:
             names += [n for n in (jenkins.user_env, jenkins.token_env) if n]
         refs = secret_refs(desired.fleet)
+        names += env_fields(desired.fleet)
         for product in desired.products.values():
             if product.spec.infra is not None:
                 names += product.spec.infra.terraform.env_names()
             refs |= secret_refs(product)
+            names += env_fields(product)
         names += desired.fleet.spec.announce.env_names()  # webhook keys, SMTP logins, macro secrets
-        state = desired.fleet.spec.state.credentials  # the state database's password (PostgreSQL)
-        if state is not None and state.password_env:
-            names.append(state.password_env)
-        return cls(secrets.values(names) + secrets.provider(desired.root).values(sorted(refs)))
+        names += [*PROCESS_SECRETS, *_secret_looking(secrets.env)]
+        provider = secrets.provider(desired.root)
+        values = secrets.values(names) + provider.values(sorted(refs | set(provider.names())))
+        url = desired.fleet.spec.state.url
+        if url and "@" in url:
+            with suppress(ValueError):
+                values.append(unquote(urlsplit(url).password or ""))
+        return cls([*values, *secrets.extra])
 
     def __call__(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""
@@ -103,6 +178,35 @@ class Redactor:
         if isinstance(value, list):
             return [self.data(v) for v in value]
         return value
+
+
+def env_fields(value: Any) -> list[str]:
+    """The environment variable names of every ``*Env`` field inside a model, at any depth."""
+    if isinstance(value, BaseModel):
+        found = []
+        for name in type(value).model_fields:
+            field_value = getattr(value, name)
+            if name.endswith("_env") and isinstance(field_value, str):
+                found.append(field_value)
+            else:
+                found += env_fields(field_value)
+        return found
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in env_fields(v)]
+    if isinstance(value, list | tuple):
+        return [n for v in value for n in env_fields(v)]
+    return []
+
+
+def _secret_looking(env: Mapping[str, str]) -> list[str]:
+    """Variables of the process that hold a secret by their name: ``CMCTL_*`` but for the places and
+    switches, and ``*TOKEN``, ``*SECRET``, ``*PASSWORD``, ... (values of 8 characters or more: a flag's
+    ``true`` is not a secret)."""
+    return [
+        k
+        for k, v in env.items()
+        if ((k.startswith("CMCTL_") and k not in NOT_SECRET) or SECRET_NAME.search(k)) and len(v) >= 8
+    ]
 
 
 @dataclass
@@ -137,8 +241,26 @@ class ActContext:
         return path
 
     def tool_env(self) -> dict[str, str]:
-        """The environment for build tools (see ``Context.tool_env``)."""
+        """The environment for the controller's own tools: Ansible, Terraform (see ``Context.tool_env``);
+        never for product code (``run_product``)."""
         return self.context.tool_env()
+
+    def run_product(
+        self,
+        product: str,
+        args: Sequence[str],
+        cwd: Path,
+        timeout: float,
+        on_output: Callable[[str], None] | None = None,
+        writable: Sequence[Path] = (),
+    ) -> CommandResult:
+        """Run ``product``'s code (its build command, mkdocs over its docs, its packaging) in the sandbox
+        (``codemonkeys.sandbox``) with ``cwd`` and ``writable`` writable. ``CommandResult.refused`` says why
+        it did not run (no bubblewrap and no ``--unsandboxed``, a declared secret unresolvable)."""
+        prepared = product_command(self.context, self.desired, product, args, [cwd, *writable])
+        if prepared.refused:
+            return CommandResult(None, "", 0.0, refused=prepared.refused)
+        return run_command(prepared.args, cwd, timeout, prepared.env, on_output)
 
     @contextmanager
     def checkout(self, product: str, rev: str) -> Iterator[ProductCheckout]:
@@ -166,9 +288,10 @@ class Actuator(Protocol):
 class CommandResult:
     """A finished command: its exit code (None: killed at the timeout), output tail and duration."""
 
-    returncode: int | None  # None: timed out
+    returncode: int | None  # None: timed out (or refused)
     output: str
     duration: float
+    refused: str | None = None  # product code that was not started, and why (see ``ActContext.run_product``)
 
 
 _TELLING = (  # strongest first: the last line matching the strongest pattern found wins

@@ -75,6 +75,8 @@ def build_commit(action: Action, ctx: ActContext, commit: str) -> BranchBuild | 
     from codemonkeys.act.build_local import run_local_build
 
     local = run_local_build(action, ctx, commit)
+    if isinstance(local, ActionResult):  # the sandbox refused: nothing was built
+        return local
     return BranchBuild(local.status, local.log, local.why)
 
 

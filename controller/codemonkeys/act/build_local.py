@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codemonkeys.act.base import ActContext, ActionResult, CommandResult, Outcome, run_command, telling_line
+from codemonkeys.act.base import ActContext, ActionResult, CommandResult, Outcome, telling_line
 from codemonkeys.act.heal import after_green_build
 from codemonkeys.ci import local
 from codemonkeys.swarm.knowledge import is_test_failure, learn_from_failure, record_flaky
@@ -31,15 +31,18 @@ class LocalBuild:
     flaky: bool = False  # red first, green on a re-run of the same commit
 
 
-def run_local_build(action: Action, ctx: ActContext, commit: str) -> LocalBuild:
-    """Run ``build.command`` of the action's product in a clean worktree of ``commit`` and record the
-    result (a red one with its failure signatures); the output streams into the action's journal.
-    A red build whose failures are all test failures is built again up to ``build.confirmRed`` times:
-    a pass on a re-run makes it green and its failures are recorded as flaky."""
+def run_local_build(action: Action, ctx: ActContext, commit: str) -> LocalBuild | ActionResult:
+    """Run ``build.command`` of the action's product in a clean worktree of ``commit`` (in the sandbox)
+    and record the result (a red one with its failure signatures); the output streams into the action's
+    journal. A red build whose failures are all test failures is built again up to ``build.confirmRed``
+    times: a pass on a re-run makes it green and its failures are recorded as flaky. A failed
+    ``ActionResult``, nothing recorded, when the sandbox refuses to run it."""
     build = ctx.desired.products[action.product].spec.build
     assert build is not None and build.command
     header = f"$ {' '.join(build.command)}\n"
     result = _run(action, ctx, commit, header)
+    if result.refused:
+        return ActionResult(Outcome.FAILED, f"build of {commit[:12]} not run: {ctx.redact(result.refused)}")
     log, duration = ctx.redact(header + result.output), result.duration
     flaky: list = []
     for n in range(1, build.confirm_red + 1):
@@ -69,12 +72,13 @@ def _run(action: Action, ctx: ActContext, commit: str, header: str) -> CommandRe
     build = ctx.desired.products[action.product].spec.build
     assert build is not None and build.command
     with ctx.checkout(action.product, commit) as checkout:
-        return run_command(
+        return ctx.run_product(
+            action.product,
             build.command,
             checkout.product_dir,
             build.timeout,
-            ctx.tool_env(),
             on_output=ctx.output(action, header),
+            writable=[checkout.root],
         )
 
 
@@ -90,6 +94,8 @@ def build_local(action: Action, ctx: ActContext) -> ActionResult:
             {"status": str(done.status), "commit": commit},
         )
     run = run_local_build(action, ctx, commit)
+    if isinstance(run, ActionResult):
+        return run
     outputs = {"status": str(run.status), "commit": commit, "duration": round(run.duration, 3)}
     if run.flaky:
         outputs["flaky"] = True

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command, telling_line
+from codemonkeys.act.base import ActContext, ActionResult, Outcome, telling_line
 from codemonkeys.docsite import STAMP, published_docs, site_dir
 from codemonkeys.vocab.plan import Action
 
@@ -43,7 +43,9 @@ def generate_api_reference(ctx: ActContext, action: Action, cwd: Path) -> tuple[
     commit = action.params["commit"]
     index_commit(url, action.product, ctx.mirror(action.product), commit, product.spec.source.path)
     pages = render_pages(load_graphs(url, action.product, commit))
-    docs_dir = cwd / config.get("docs_dir", docs.dir)
+    docs_dir = cwd / str(config.get("docs_dir", docs.dir))
+    if not docs_dir.resolve().is_relative_to(cwd.resolve()):  # the product's config: never write outside
+        return docs.config, 0
     for rel, text in pages.items():
         (docs_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         (docs_dir / rel).write_text(text)
@@ -85,13 +87,17 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
             "--site-dir",
             str(staging / "site"),
         ]
-        result = run_command(
+        result = ctx.run_product(
+            action.product,
             args,
             cwd,
             timeout=600,
-            env=ctx.tool_env(),
             on_output=ctx.output(action, "$ mkdocs build --strict\n"),
+            writable=[checkout.root, staging],
         )
+    if result.refused:
+        shutil.rmtree(staging, ignore_errors=True)
+        return ActionResult(Outcome.FAILED, f"docs of {commit[:12]} not built: {ctx.redact(result.refused)}")
     log = ctx.redact(f"$ mkdocs build --strict\n{result.output}")
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)

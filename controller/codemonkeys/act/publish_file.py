@@ -13,12 +13,11 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 
 from filelock import FileLock
 
-from codemonkeys.act.base import ActContext, ActionResult, Outcome, run_command
+from codemonkeys.act.base import ActContext, ActionResult, Outcome, ProductCheckout, telling_line
 from codemonkeys.kinds.models import Language
 from codemonkeys.registries.file import (
     ecosystem,
@@ -32,9 +31,11 @@ from codemonkeys.vocab.versioning import version_in
 
 
 def _build_artifacts(
-    language: Language, cwd: Path, out: Path, env: Mapping[str, str]
+    ctx: ActContext, product: str, language: Language, checkout: ProductCheckout, out: Path
 ) -> tuple[int | None, str]:
-    """Package the product in ``cwd`` into ``out`` (sdist + wheel, npm tarball, or crate)."""
+    """Package the product in its checkout into ``out`` (sdist + wheel, npm tarball, or crate), in the
+    sandbox (its packaging runs the product's code: setup.py, npm scripts, build.rs)."""
+    cwd = checkout.product_dir
     eco = ecosystem(language)
     if eco == "python":
         args = [sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", str(out)]
@@ -44,7 +45,9 @@ def _build_artifacts(
         args = ["cargo", "package", "--offline", "--allow-dirty", "--target-dir", str(out / "target")]
     else:
         return 1, f"no file-registry packaging for language {language}"
-    result = run_command(args, cwd, timeout=900, env=env)
+    result = ctx.run_product(product, args, cwd, timeout=900, writable=[checkout.root, out])
+    if result.refused:
+        return None, f"not packaged: {result.refused}"
     if eco == "rust" and result.returncode == 0:
         for crate in (out / "target" / "package").glob("*.crate"):
             shutil.move(str(crate), out / crate.name)
@@ -90,10 +93,11 @@ def publish_file(action: Action, ctx: ActContext) -> ActionResult:
         ctx.checkout(name, tag) as checkout,
     ):
         out = Path(tmp)
-        code, log = _build_artifacts(language, checkout.product_dir, out, ctx.tool_env())
+        code, log = _build_artifacts(ctx, name, language, checkout, out)
         log = ctx.redact(log)
         if code != 0:
-            return ActionResult(Outcome.FAILED, f"packaging {package} {version} failed", {}, log)
+            why = telling_line(log)
+            return ActionResult(Outcome.FAILED, f"packaging {package} {version} failed: {why}", {}, log)
         artifacts = sorted(p.name for p in out.iterdir() if p.is_file())
         built = parse_versions(artifacts, language, package).versions
         if len(built) != 1 or not version_in(version, built):

@@ -70,10 +70,12 @@ def print_diagnostics(diags: list[Diagnostic]) -> None:
         err.print(f"[bold]{escape(d.file)}:{d.line}:{d.col}:[/] [red]{d.severity}:[/] {escape(d.message)}")
 
 
-def session(fleet: Path) -> FleetSession:
-    """The fleet session, or the diagnostics and exit 1 when the fleet is invalid (nothing touched)."""
+def session(fleet: Path, unsandboxed: bool = False) -> FleetSession:
+    """The fleet session, or the diagnostics and exit 1 when the fleet is invalid (nothing touched);
+    ``unsandboxed``: product code runs without bubblewrap (``--unsandboxed``)."""
+    context = Context.from_environ()
     with api_errors():
-        opened, diags = FleetSession.load(fleet, Context.from_environ())
+        opened, diags = FleetSession.load(fleet, context.without_sandbox() if unsandboxed else context)
     if opened is None:
         print_diagnostics(diags)
         err.print(f"[red]fleet {escape(str(fleet))} is invalid[/]: nothing was observed or changed")

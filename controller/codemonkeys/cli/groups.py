@@ -262,6 +262,14 @@ def controller_run(
         str, typer.Option("--webhook-secret-env", help="Env var with the git webhook HMAC secret.")
     ] = "CMCTL_WEBHOOK_SECRET",
     log_json: Annotated[bool, typer.Option("--log-json", help="One JSON object per log line.")] = False,
+    unsandboxed: Annotated[
+        bool,
+        typer.Option(
+            "--unsandboxed",
+            help="Run product code (builds, docs, packaging, fleet exec) without bubblewrap where it cannot "
+            "run (else it is refused). Also CMCTL_UNSANDBOXED=1.",
+        ),
+    ] = False,
     tokens: Annotated[
         Path | None,
         typer.Option(
@@ -312,7 +320,9 @@ def controller_run(
         heartbeat=heartbeat,
     )
     try:
-        code = serve(options, Context.from_environ(), say=out.print, warn=err.print)
+        context = Context.from_environ()
+        context = context.without_sandbox() if unsandboxed else context
+        code = serve(options, context, say=out.print, warn=err.print)
     except (ServiceError, ApiError) as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)

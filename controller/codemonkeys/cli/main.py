@@ -141,9 +141,17 @@ def apply_cmd(
         bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
     ] = False,
     parallelism: Annotated[int, typer.Option("--parallelism", min=1, help="Actions at once.")] = 4,
+    unsandboxed: Annotated[
+        bool,
+        typer.Option(
+            "--unsandboxed",
+            help="Run product code (builds, docs, packaging) without bubblewrap where it cannot run "
+            "(else it is refused). Also CMCTL_UNSANDBOXED=1.",
+        ),
+    ] = False,
 ) -> None:
     """Apply a saved plan, or plan and apply (asking first unless --auto-approve)."""
-    fs = session(fleet)
+    fs = session(fleet, unsandboxed)
     with api_errors():
         fs.check_products(product)
     if plan_file is not None:
@@ -168,11 +176,16 @@ def apply_cmd(
 @app.command("status")
 def status_cmd(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
     """Per product: facets in sync or not (as last observed), last run, last failure."""
-    doc = session(fleet).status()
+    from codemonkeys.sandbox import status as sandbox_status
+
+    fs = session(fleet)
+    doc = fs.status()
+    sandbox = sandbox_status(fs.context)
     if as_json:
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(json.dumps(doc | {"sandbox": sandbox}, indent=2) + "\n")
     else:
         render_status(doc, out)
+        out.print(f"sandbox: {escape(sandbox)}")
 
 
 @app.command("explain")

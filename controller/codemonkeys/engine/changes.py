@@ -38,6 +38,7 @@ from codemonkeys.heal.patches import SECRET_FILES, check_patch
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.repos import GitError, Mirror, mirror_path, repo_lock, sync_mirror
 from codemonkeys.repos import run as git
+from codemonkeys.sandbox import product_command
 from codemonkeys.store.db import Store
 from codemonkeys.vocab.facts import ChangeStatus
 
@@ -181,7 +182,9 @@ def _one(
                 head = repo.branch_head(product.spec.source.branch)
                 with repo.worktree(head, work) as tree:
                     where = tree.path / sub if sub else tree.path
-                    failed = _make(how, where, work, name, change, sub, redact, context, repo, head)
+                    failed = _make(
+                        how, where, work, name, change, sub, redact, context, repo, head, desired, tree.path
+                    )
                     if failed:
                         return Outcome(name, "failed", reason=failed)
                     git(["add", "--all", "--", "."], where)
@@ -212,8 +215,11 @@ def _make(
     context: Context,
     repo: Mirror,
     head: str,
+    desired: DesiredState,
+    root: Path,
 ) -> str:
-    """Change the worktree at ``where``; a message when it cannot (nothing is proposed then)."""
+    """Change the worktree at ``where`` (in the worktree ``root``); a message when it cannot (nothing is
+    proposed then). A command (``fleet exec``) runs in the product's sandbox, its worktree writable."""
     if isinstance(how, Patch):
         path = work / f"change-{change}-{name}.patch"
         path.write_text(how.diff if how.diff.endswith("\n") else how.diff + "\n")
@@ -234,7 +240,10 @@ def _make(
             if how.old in text:
                 (where / inner).write_text(text.replace(how.old, how.new))
         return ""
-    result = run_command(how.command, where, how.timeout, context.tool_env())
+    prepared = product_command(context, desired, name, how.command, [root])
+    if prepared.refused:
+        return f"{' '.join(how.command)} not run: {redact(prepared.refused)}"
+    result = run_command(prepared.args, where, how.timeout, prepared.env)
     if result.returncode != 0:
         what = "timed out" if result.returncode is None else f"exited {result.returncode}"
         tail = redact(result.output.strip().splitlines()[-1]) if result.output.strip() else ""

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
-from codemonkeys.vocab.enums import CIKind, Language, RegistryType, Versioning
+from codemonkeys.vocab.enums import BuildNetwork, CIKind, Language, RegistryType, Versioning
 from codemonkeys.vocab.timewindows import parse_hhmm, parse_point, zone
 
 API_VERSION = "codemonkeys.dev/v1"
@@ -499,6 +499,16 @@ class Build(Model):
         "(a pass on a re-run: flaky, counted green); 0: off",
     )
     heal: Heal | None = Field(None, description="Self-healing when the build of HEAD is red; off unless set")
+    env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str | SecretRef] | None = Field(
+        None,
+        description="Environment of the product's sandboxed processes besides PATH, LANG, LC_ALL, TZ, HOME "
+        "and TMPDIR: a value, or {secretRef: NAME} for what a build truly needs (redacted in its output)",
+    )
+    network: BuildNetwork | None = Field(
+        None,
+        description="What the product's sandboxed processes may reach: none, registries (default: loopback "
+        "and the fleet's registries; bubblewrap shares the host network for it), all",
+    )
 
 
 class Docs(Model):

@@ -13,6 +13,7 @@ from pathlib import Path
 from codemonkeys.api import ApiError
 from codemonkeys.context import Context
 from codemonkeys.repos import GitError
+from codemonkeys.sandbox import status as sandbox_status
 from codemonkeys.service.auth import AccessError, check_listen, load_access
 from codemonkeys.service.controller import Controller, ControllerConfig
 from codemonkeys.service.fleetsource import RemoteFleet, is_git_url
@@ -74,7 +75,16 @@ def serve(
     refused = None if options.once else check_listen(host, options.tokens)
     if refused:
         raise ServiceError(refused)
-    access = None if options.once else _access(options, context)
+    access = None if options.once and options.tokens is None else _access(options, context)
+    held = [options.tokens] if options.tokens is not None else []
+    context = context.holding(  # every redactor masks the API tokens and the webhook secret too
+        [
+            *(access.secret_values() if access else ()),
+            context.secrets.get(options.token_env),
+            context.secrets.get(options.webhook_secret_env),
+        ],
+        held,
+    )
     logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job: too much
     ctl = build_controller(options, context)
     if options.once:
@@ -92,6 +102,7 @@ def serve(
     http.start()
     say(f"controller running: fleet {options.fleet}, API http://{options.listen}")
     say(f"resync every {options.interval:g}s per product")
+    say(sandbox_status(context))
     if options.tokens is not None:
         say(f"access: {len(access.principals)} token(s) from {options.tokens}; reading needs a viewer")
     if ctl.jobs is not None:

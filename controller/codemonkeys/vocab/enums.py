@@ -50,3 +50,12 @@ class Versioning(StrEnum):
 
     CONVENTIONAL = "conventional"
     PINNED = "pinned"
+
+
+class BuildNetwork(StrEnum):
+    """What a product's sandboxed build may reach: `none` (its own loopback only), `registries` (loopback
+    and the fleet's registries; on bubblewrap this shares the host's network, see ``sandbox.py``), `all`."""
+
+    NONE = "none"
+    REGISTRIES = "registries"
+    ALL = "all"
