@@ -25,7 +25,7 @@ from codemonkeys.secrets import SecretError, SecretProvider
 
 PROJECT_DIR_ENV = "CMCTL_PROJECT_DIR"  # a source checkout holding resources/, schemas/, fleet-repo-example/
 HOME_ENV = "CMCTL_HOME"  # where fleets followed by URL are cloned (default ~/.cache/codemonkeys)
-UNSANDBOXED_ENV = "CMCTL_UNSANDBOXED"  # "1": run product code without bubblewrap (see sandbox.py)
+UNSANDBOXED_ENV = "CMCTL_UNSANDBOXED"  # "1": run product code without bubblewrap, as before (sandbox.py)
 
 
 def utcnow() -> datetime:

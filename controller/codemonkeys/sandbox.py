@@ -23,9 +23,10 @@ with ``act.base.run_command`` as before. What the product's process gets (``Jail
   filter by address, so ``registries`` documents the intent and is enforced only as far as the host's
   own firewall does (see the threat model in ARCHITECTURE.md).
 
-Where bubblewrap cannot run, ``prepare`` refuses (``Prepared.refused`` says why) unless the context is
-``unsandboxed`` (``--unsandboxed``, ``CMCTL_UNSANDBOXED=1``): then the command runs as before, still with
-the allow-listed environment. Ansible and Terraform runs are the controller's own playbooks and
+Where bubblewrap cannot run, ``prepare`` refuses (``Prepared.refused`` says why). A context that is
+``unsandboxed`` (``--unsandboxed``, ``CMCTL_UNSANDBOXED=1``) runs product code as before the sandbox:
+the controller's environment (``Context.tool_env``) plus ``build.env``, everything the controller may read
+readable. Ansible and Terraform runs are the controller's own playbooks and
 configurations and are not sandboxed here.
 """
 
@@ -48,6 +49,7 @@ from codemonkeys.secrets import DIR_ENV, IDENTITY_ENV, SecretError
 from codemonkeys.vocab.enums import BuildNetwork
 
 BWRAP = "bwrap"
+BWRAP_ENV = "CMCTL_BWRAP"  # another bubblewrap executable (a path or a name on PATH)
 SANDBOX_HOME = "/tmp/home"  # HOME inside the sandbox (in its own /tmp)
 PASSED = ("LANG", "LC_ALL", "TZ")  # taken from the controller's environment when set
 TOOLCHAIN_VARS = ("RUSTUP_HOME", "CARGO_HOME", "PYENV_ROOT", "RUSTUP_TOOLCHAIN", "PYENV_VERSION", "NVM_DIR")
@@ -106,14 +108,14 @@ def unavailable(bwrap: str = BWRAP) -> str | None:
 
 
 def status(context: Context) -> str:
-    """One line for ``cmctl status``: how product code runs in this process."""
-    why = unavailable()
-    if why is None:
-        return "product code runs sandboxed (bubblewrap)" + (
-            "" if not context.unsandboxed else "; --unsandboxed is given but not needed"
-        )
+    """One line for ``cmctl status`` and the controller's start: how product code runs in this process."""
     if context.unsandboxed:
-        return f"product code runs UNSANDBOXED (--unsandboxed): {why}"
+        return (
+            "product code runs UNSANDBOXED (--unsandboxed): it can read the controller's environment, files"
+        )
+    why = unavailable(context.env.get(BWRAP_ENV) or BWRAP)
+    if why is None:
+        return "product code runs sandboxed (bubblewrap)"
     return f"product code is refused: {why}; {UNSANDBOXED_HINT}"
 
 
@@ -186,14 +188,12 @@ def secret_places(context: Context, desired: DesiredState | None) -> list[Path]:
 def prepare(context: Context, args: Sequence[str], jail: Jail) -> Prepared:
     """The argument list and environment that run ``args`` in ``jail``; refused (with the reason and how
     to opt out) when bubblewrap cannot run and the context is not ``unsandboxed``."""
-    why = unavailable()
+    if context.unsandboxed:  # as before the sandbox: the controller's environment, its files, its /proc
+        return Prepared(list(args), context.tool_env() | dict(jail.env), sandboxed=False)
+    why = unavailable(context.env.get(BWRAP_ENV) or BWRAP)
     if why is not None:
-        if not context.unsandboxed:
-            refused = f"refusing to run product code: {why}; {UNSANDBOXED_HINT}"
-            return Prepared(list(args), {}, refused=refused)
-        tmp = context.env.get("TMPDIR") or "/tmp"
-        env = base_env(context, str(real_home(context)), tmp) | dict(jail.env)
-        return Prepared(list(args), _fixed(env, context, str(real_home(context)), tmp), sandboxed=False)
+        refused = f"refusing to run product code: {why}; {UNSANDBOXED_HINT}"
+        return Prepared(list(args), {}, refused=refused)
     env = _fixed(base_env(context, SANDBOX_HOME, "/tmp") | dict(jail.env), context, SANDBOX_HOME, "/tmp")
     return Prepared([*bwrap_args(context, jail), "--", *args], env)
 
@@ -205,7 +205,7 @@ def _fixed(env: dict[str, str], context: Context, home: str, tmp: str) -> dict[s
 
 def bwrap_args(context: Context, jail: Jail) -> list[str]:
     """bubblewrap's arguments for ``jail`` (the mounts are applied in order: hide, then re-expose)."""
-    path = shutil.which(BWRAP) or BWRAP
+    path = shutil.which(context.env.get(BWRAP_ENV) or BWRAP) or BWRAP
     args = [path, "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     if jail.network is BuildNetwork.NONE:
         args.append("--unshare-net")

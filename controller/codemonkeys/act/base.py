@@ -66,6 +66,7 @@ NOT_SECRET = frozenset(  # CMCTL_ variables that name places and switches, not s
         "CMCTL_SECRETS_DIR",
         "CMCTL_AGE_IDENTITY",
         "CMCTL_UNSANDBOXED",
+        "CMCTL_BWRAP",
     }
 )
 SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|CREDENTIAL", re.I)
