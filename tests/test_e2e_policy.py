@@ -95,11 +95,21 @@ def test_hold_waits_for_approval_then_apply_runs_it_and_approval_lapses(workspac
     assert "now allowed" in r.stdout
     assert action(plan_json(workspace), "acme-text/release.cut")["decision"]["verdict"] == "allow"
 
-    # a new fleet revision lapses the approval
+    # an unrelated fleet commit (a note, another product's file) keeps the approval
     (workspace.fleet / "README.md").write_text("notes\n")
-    git(["add", "README.md"], workspace.fleet)
+    other = workspace.fleet / "products" / "globex" / "globex-hash.yaml"
+    other.write_text(
+        other.read_text().replace("name: globex-hash", "name: globex-hash\n  annotations: {n: '1'}")
+    )
+    git(["add", "README.md", str(other)], workspace.fleet)
     git(["commit", "-qm", "docs: notes"], workspace.fleet)
-    assert action(plan_json(workspace), "acme-text/release.cut")["decision"]["verdict"] == "hold"
+    assert action(plan_json(workspace), "acme-text/release.cut")["decision"]["verdict"] == "allow"
+    # a change to the product's own document lapses it, and the plan says why
+    own = workspace.fleet / "products" / "acme" / "acme-text.yaml"
+    own.write_text(own.read_text().replace("name: acme-text", "name: acme-text\n  annotations: {n: '1'}"))
+    git(["commit", "-qam", "acme-text: annotate"], workspace.fleet)
+    lapsed = action(plan_json(workspace), "acme-text/release.cut")["decision"]
+    assert lapsed["verdict"] == "hold" and "approval by owner lapsed: acme-text changed" in lapsed["message"]
     assert cmctl("approve", "acme-text/release.cut", "--as", "owner", "--fleet", fleet).returncode == 0
 
     r = cmctl("apply", "--fleet", fleet, "--auto-approve", "--product", "acme-text")

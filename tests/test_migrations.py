@@ -16,6 +16,7 @@ from codemonkeys.store.db import Base, Store, StoreError
 from codemonkeys.store.migrate import head_revision, schema_state, upgrade
 
 LATER = {"change_proposals", "paused_products"}  # tables added after the first revision (0002, 0003)
+LATER_COLUMNS = {"approvals": ("params", "rules"), "decisions": ("reuse_of",)}  # added by 0004
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -62,6 +63,9 @@ def test_sqlite_needs_no_setup_new_or_pre_alembic(tmp_path):
     # how stores were made before migrations (without the tables later revisions add)
     Base.metadata.create_all(engine, tables=[t for t in Base.metadata.sorted_tables if t.name not in LATER])
     with engine.begin() as conn:
+        for table, columns in LATER_COLUMNS.items():
+            for column in columns:
+                conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         conn.execute(
             text(
                 "INSERT INTO approvals (action_id, product, approver, comment, revision, "
@@ -70,6 +74,7 @@ def test_sqlite_needs_no_setup_new_or_pre_alembic(tmp_path):
         )
     store = Store(legacy)
     assert schema_state(engine).up_to_date and [a.approver for a in store.approvals()] == ["ann"]
+    assert store.approvals()[0].params is None  # a legacy approval: bound to its revision (0004)
     store.engine.dispose()
     engine.dispose()
 

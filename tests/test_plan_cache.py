@@ -37,43 +37,58 @@ def _canonical_sha(doc) -> str:
 
 def test_spliced_encodings_hash_what_the_documented_json_would():
     """input_hash and both fingerprints splice pre-encoded parts: the hashes are those of the canonical
-    JSON of the whole document (what the decision log and approvals were bound to before)."""
+    JSON of the whole document (what the decision log and approvals are bound to)."""
     _, desired, observed, _ = load_case(CASES / "cross_product.yaml")
     product = next(iter(desired.products.values()))
     facts = {"build.green": FactValue.TRUE, "deps.build.green": FactValue.PENDING}
     now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     earlier = (HistoryEntry("build.run", "b", None, now - timedelta(hours=1), "b/build.run", ()),)
-    for extra in (
-        {},
-        {"earlier": earlier, "approvals": (Approval("zoe", "r", "f"), Approval("al", "r", "f"))},
+    approvals = (Approval("zoe", "r", "f", "", "{}", "rr"), Approval("al", "r", "f"))
+    for extra, timed, revision in (
+        ({}, True, True),
+        ({"earlier": earlier, "approvals": approvals}, False, False),
     ):
         inp = PolicyInput(
             "a/build.run", "build.run", product, facts, now, {"x": [1, "é"]}, "f", "r", "fp", **extra
         )
         doc = {
             "action": inp.action_id,
-            "approvals": sorted(a.approver for a in inp.approvals),
+            "approvals": sorted(a.identity() for a in inp.approvals),
             "facts": {k: str(v) for k, v in facts.items()},
             "fingerprint": "fp",
             "fleet": "f",
             "kind": "build.run",
-            "now": now.isoformat(),
             "params": {"x": [1, "é"]},
             "product": product.metadata.model_dump(mode="json"),
-            "revision": "r",
+            "rules": "digest",
         }
+        if timed:
+            doc["now"] = now.isoformat()
+        if revision:
+            doc["revision"] = "r"
         if extra:
             doc["earlier"] = ["build.run:b:b/build.run"]
+            doc["approvals"].append("legacy-fingerprint|")  # al's approval is a legacy one
         expected = _canonical_sha(doc)
-        assert inp.input_hash() == expected
+        assert inp.input_hash("digest", timed, revision) == expected
         pre = json.dumps(facts, sort_keys=True, separators=(",", ":"))
-        assert PolicyInput(**{**inp.__dict__, "facts_json": pre}).input_hash() == expected
+        assert (
+            PolicyInput(**{**inp.__dict__, "facts_json": pre}).input_hash("digest", timed, revision)
+            == expected
+        )
 
     dumps = {n: f.model_dump(mode="json") for n, f in observed.items()}
     name = sorted(observed)[0]
+    docs = {
+        n: hashlib.sha256(p.model_dump_json(by_alias=True).encode()).hexdigest()
+        for n, p in desired.products.items()
+    }
+    deps = {d: docs[d] for d in sorted(desired.products[name].spec.depends_on)}
     assert (
-        product_fingerprint(desired, observed[name])
-        == _canonical_sha({"revision": desired.revision, "digest": desired.digest, "facts": dumps[name]})[:16]
+        product_fingerprint(desired, name, observed[name], "tok")
+        == _canonical_sha(
+            {"dependencies": deps, "document": docs[name], "facts": dumps[name], "fleet": "tok"}
+        )[:16]
     )
     assert fingerprint(desired, observed) == _canonical_sha(
         {"revision": desired.revision, "digest": desired.digest, "facts": dumps}

@@ -41,6 +41,8 @@ from codemonkeys.load import load_fleet, load_fleet_or_raise
 from codemonkeys.observe import Observer
 from codemonkeys.plan.partial import own_part
 from codemonkeys.plan.planner import dependency_closure
+from codemonkeys.policy.gate import DecisionMemo, params_json
+from codemonkeys.presence import controller_presence
 from codemonkeys.repos import GitError
 from codemonkeys.store.db import ActionStatus, ChainCheck, Store, StoreError
 from codemonkeys.store.migrate import SchemaState, schema_state, upgrade
@@ -105,6 +107,21 @@ class Reconciled:
             if mine is not None:
                 return mine.fingerprint
         return None
+
+
+@dataclass(frozen=True)
+class ApprovalGiven:
+    """An approval on record and what it was bound to; ``will_act`` says whether a running controller
+    on the same state acts on it (None: no controller runs), ``why`` explains."""
+
+    action: str
+    approver: str
+    revision: str
+    fingerprint: str
+    params: dict[str, Any]
+    decision: Decision  # the action's decision after the approval
+    will_act: bool | None
+    why: str
 
 
 def _changed(report: ApplyReport) -> bool:
@@ -172,6 +189,9 @@ class FleetSession:
     known_git: dict[str, ProductFacts] = field(default_factory=dict, repr=False, compare=False)
     # what the planner derives per product from the others (who requires what), kept between plans
     fleet_memo: FleetMemo = field(default_factory=FleetMemo, repr=False, compare=False)
+    # the gate's decisions by input hash: an action whose inputs stand is not decided again (a
+    # controller passes it on to the session of a reloaded fleet: the hash covers everything)
+    decisions: DecisionMemo = field(default_factory=DecisionMemo, repr=False, compare=False)
 
     @classmethod
     def open(cls, root: Path | str, context: Context) -> FleetSession:
@@ -214,6 +234,7 @@ class FleetSession:
             parallelism=parallelism,
             known_git=self.known_git,
             fleet_memo=self.fleet_memo,
+            decisions=self.decisions,
         )
         return result
 
@@ -873,8 +894,13 @@ class FleetSession:
         return {m for r in holds for name in r.hold.approvers for m in spec.groups.get(name, [name])}
 
     def approve(self, action_id: str, approver: str, comment: str = "") -> Decision:
-        """Approve a held action for the current fleet revision and observed state (audited); returns
-        the action's decision after the approval. ``ApiError`` if it is not held or the approver may not."""
+        """``approve_action``, returning only the action's decision after the approval."""
+        return self.approve_action(action_id, approver, comment).decision
+
+    def approve_action(self, action_id: str, approver: str, comment: str = "") -> ApprovalGiven:
+        """Approve a held action (audited), bound to what it approves: the product's fingerprint (its
+        document, the dependency documents and facts its plan reads), the action's params and the
+        constitution rules that match it. ``ApiError`` if it is not held or the approver may not."""
         current, action = self.action(action_id)
         if action.decision.verdict is not Verdict.HOLD:
             raise ApiError(f"{action_id} is not held: {action.decision.verdict} ({action.decision.message})")
@@ -885,15 +911,66 @@ class FleetSession:
             )
         fingerprint = current.products[action.product].fingerprint
         revision = self.desired.revision
-        self.store.add_approval(action_id, action.product, approver, comment, revision, fingerprint)
+        params, rules = params_json(action.params), action.decision.rules
+        self.store.add_approval(
+            action_id, action.product, approver, comment, revision, fingerprint, params, rules
+        )
         given = {
             "comment": comment,
             "revision": revision,
             "fingerprint": fingerprint,
+            "params": dict(action.params),
+            "rules": rules,
             "decision": action.decision.id,
         }
         self.store.audit("approval.given", approver, given, product=action.product, action_id=action_id)
-        return self.plan([action.product]).action(action_id).decision
+        after = self.plan([action.product]).action(action_id).decision
+        will_act, why = self._will_act(action, after)
+        return ApprovalGiven(
+            action_id, approver, revision, fingerprint, dict(action.params), after, will_act, why
+        )
+
+    def _will_act(self, action: Action, after: Decision) -> tuple[bool | None, str]:
+        """Whether a running controller on this state acts on ``action`` now (None: none is running)."""
+        if after.verdict is not Verdict.ALLOW:
+            return False, f"still {after.verdict}: {after.message}"
+        if self.desired.products[action.product].spec.suspend or action.product in self.store.paused():
+            return False, f"{action.product} is suspended: resume it first"
+        running = controller_presence(self.desired.state_dir)
+        if running is None:
+            return None, "no controller runs on this state: run cmctl apply"
+        at = running.get("revision", "")
+        if at != self.desired.revision:
+            return True, (
+                f"the controller (pid {running.get('pid')}) is at fleet revision {at[:12]}, this approval "
+                f"was given at {self.desired.revision[:12]}: it acts once it plans the same product "
+                "fingerprint and params (an unrelated commit changes neither)"
+            )
+        return True, f"the controller (pid {running.get('pid')}) queues {action.product} within a second"
+
+    def held(self, products: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Every held action (of ``products``, all by default): who may approve it, what it would do
+        (its params and reason), the product fingerprint an approval would bind to, and why earlier
+        approvals lapsed (the decision's message says)."""
+        current = self.plan(list(products) if products else None)
+        out = []
+        for a in current.actions:
+            if a.decision.verdict is not Verdict.HOLD:
+                continue
+            out.append(
+                {
+                    "action": a.id,
+                    "product": a.product,
+                    "kind": str(a.kind),
+                    "rule": a.decision.rule,
+                    "approvers": sorted(self.approvers(a)),
+                    "message": a.decision.message,
+                    "reason": a.reason,
+                    "params": dict(a.params),
+                    "fingerprint": current.products[a.product].fingerprint,
+                }
+            )
+        return out
 
     def reject(self, action_id: str, approver: str, comment: str = "") -> Decision:
         """Reject a held action (audited as ``approval.rejected``, bound to the fleet revision and the

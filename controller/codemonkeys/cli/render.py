@@ -12,6 +12,7 @@ _STATE_STYLE = {
     FacetState.DRIFT: "[yellow]drift[/]",
     FacetState.FAILED: "[red]failed[/]",
     FacetState.BLOCKED: "[magenta]blocked[/]",
+    FacetState.HELD: "[cyan]held[/]",
     FacetState.UNKNOWN: "[red]unknown[/]",
 }
 _VERDICT_STYLE = {

@@ -15,7 +15,7 @@ from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import DesiredView, dependency_closure, plan
 from codemonkeys.plancache import DraftFiles
-from codemonkeys.policy.gate import Gate
+from codemonkeys.policy.gate import DecisionMemo, Gate
 from codemonkeys.secrets import SecretError
 from codemonkeys.store.db import Store, StoreError
 from codemonkeys.vocab.facts import ProductFacts, Unknown
@@ -72,7 +72,7 @@ def desired_view(desired: DesiredState) -> DesiredView:
     )
 
 
-def make_gate(desired: DesiredState, store: Store, now: datetime) -> Gate:
+def make_gate(desired: DesiredState, store: Store, now: datetime, memo: DecisionMemo | None = None) -> Gate:
     """The constitution with the journal history its budgets count (the longest `limit.per` back)."""
     spans = [r.limit.per for r in desired.constitution.spec.rules if r.limit is not None]
     history: list[HistoryEntry] = []
@@ -85,16 +85,21 @@ def make_gate(desired: DesiredState, store: Store, now: datetime) -> Gate:
             history.append(HistoryEntry(rec.kind, rec.product, company, finished, rec.action_id, labels))
     overlays = [r for rules in desired.overlays.values() for r in rules]
     return Gate(
-        desired.constitution, history=history, revision=desired.constitution_revision, overlays=overlays
+        desired.constitution,
+        history=history,
+        revision=desired.constitution_revision,
+        overlays=overlays,
+        memo=memo,
     )
 
 
 def approvals_on_record(store: Store, products: Iterable[str]) -> dict[str, list[Approval]]:
-    """Action id -> the approvals given for it (each binds to a fleet revision and product fingerprint)."""
+    """Action id -> the approvals given for it (each binds to the product fingerprint, params and rules
+    it was given for; ``vocab.policy.Approval``)."""
     out: dict[str, list[Approval]] = {}
     for rec in store.approvals(sorted(products)):
         out.setdefault(rec.action_id, []).append(
-            Approval(rec.approver, rec.revision, rec.fingerprint, rec.comment)
+            Approval(rec.approver, rec.revision, rec.fingerprint, rec.comment, rec.params, rec.rules)
         )
     return out
 
@@ -110,6 +115,7 @@ def make_plan(
     parallelism: int | None = None,
     known_git: dict[str, ProductFacts] | None = None,
     fleet_memo: FleetMemo | None = None,
+    decisions: DecisionMemo | None = None,
 ) -> tuple[Plan, dict[str, ProductFacts]]:
     """Observe the selected products (and what they depend on), plan and gate them.
 
@@ -117,7 +123,8 @@ def make_plan(
     session, stands in for observing the git facts of the products not selected (what their manifests
     require): only those it lacks are observed, and the selected products' fresh facts update it. Their
     own reconciles keep them current, so planning one product costs that product, not the fleet; with
-    them, ``fleet_memo`` keeps what the planner derives from the others (``planner.plan``).
+    them, ``fleet_memo`` keeps what the planner derives from the others (``planner.plan``), and
+    ``decisions`` the gate's decisions whose inputs stand (``policy.gate.DecisionMemo``).
 
     Records each product's status and every decision in the decision log. With ``parallelism``, the
     plan also carries predicted durations (per action, and the apply's critical path at that
@@ -147,7 +154,7 @@ def make_plan(
     # more than that).
     files = DraftFiles(desired.state_dir) if products is None else None
     with gc_paused():
-        gate = make_gate(desired, store, now)
+        gate = make_gate(desired, store, now, decisions)
         drafts = files.open() if files is not None else None
         result = plan(
             desired_view(desired),

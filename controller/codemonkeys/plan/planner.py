@@ -216,13 +216,47 @@ def facts_json(facts: ProductFacts) -> str:
     return _CANONICAL(facts.model_dump(mode="json"))
 
 
-def product_fingerprint(desired: DesiredView, facts: ProductFacts) -> str:
-    """A short hash of one product's observed facts and the fleet revision (approvals bind to it)."""
-    return _product_fingerprint(desired, facts_json(facts))
+def product_fingerprint(desired: DesiredView, name: str, facts: ProductFacts, fleet: str = "") -> str:
+    """A short hash of what product ``name``'s decisions depend on besides the constitution and the
+    params (approvals bind to it): its document, the documents of the products it depends on, its
+    observed facts and ``fleet``, what its facets read of the other products' facts
+    (``FacetPlugin.fleet_inputs``). Never the fleet's path, revision or unrelated products' files."""
+    return _product_fingerprint(desired, name, facts_json(facts), fleet)
 
 
-def _product_fingerprint(desired: DesiredView, facts: str) -> str:
-    # == sha256(canonical {"digest", "facts", "revision"}) with ``facts`` spliced in
+def _product_fingerprint(desired: DesiredView, name: str, facts: str, fleet: str) -> str:
+    # == sha256(canonical {"dependencies": {NAME: DOC}, "document": DOC, "facts", "fleet"}), DOC the
+    # SHA-256 of a product document's JSON
+    products = desired.products
+    product = products[name]
+    deps = {d: document_hash(products[d]) for d in sorted(product.spec.depends_on) if d in products}
+    doc = (
+        f'{{"dependencies":{_CANONICAL(deps)},"document":{_CANONICAL(document_hash(product))},'
+        f'"facts":{facts},"fleet":{_CANONICAL(fleet)}}}'
+    )
+    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+
+
+_DOCUMENTS: dict[int, tuple[Product, str]] = {}  # id(product) -> (product, its hash): a cache, not state
+
+
+def document_hash(product: Product) -> str:
+    """The SHA-256 of a product document's JSON (as loaded: the fleet's defaults merged in), computed
+    once per loaded document."""
+    cached = _DOCUMENTS.get(id(product))
+    if cached is not None and cached[0] is product:
+        return cached[1]
+    if len(_DOCUMENTS) >= 100_000:
+        _DOCUMENTS.clear()
+    out = hashlib.sha256(product.model_dump_json(by_alias=True).encode()).hexdigest()
+    _DOCUMENTS[id(product)] = (product, out)
+    return out
+
+
+def legacy_product_fingerprint(desired: DesiredView, facts: str) -> str:
+    """The fingerprint approvals were bound to before they were bound to what they approve: the fleet
+    revision, the desired-state digest and the product's facts (``facts`` as ``facts_json``). Computed
+    only for an action with such an approval on record."""
     doc = (
         f'{{"digest":{_CANONICAL(desired.digest)},"facts":{facts},"revision":{_CANONICAL(desired.revision)}}}'
     )
@@ -352,6 +386,7 @@ class _Gating:
     now: datetime
     approvals: Mapping[str, Sequence[Approval]]
     registry: Registry
+    legacy: Mapping[str, str] = field(default_factory=dict)  # product -> legacy fingerprint, if needed
     facts_memo: dict[str, _ProductFacts] = field(default_factory=dict)  # per product, ancestry aside
     plain_memo: dict[str, dict[str, FactValue]] = field(default_factory=dict)  # nothing pending upstream
     facts_json_memo: dict[str, str] = field(default_factory=dict)  # plain_memo's facts as JSON
@@ -420,6 +455,7 @@ class _Gating:
             fleet=desired.name,
             revision=desired.revision,
             product_fingerprint=self.fingerprints[a.product],
+            legacy_fingerprint=self.legacy.get(a.product, ""),
             approvals=tuple(self.approvals.get(a.id, ())),
             earlier=earlier,
             product_json=self._metadata_json(a.product),
@@ -443,6 +479,7 @@ def _drafts(
     registry: Registry,
     view: FleetView,
     cache: DraftCache | None,
+    fleet_tokens: Mapping[str, str],
 ) -> dict[str, ProductDraft]:
     """Every product's draft: kept by ``cache`` when its key is unchanged, else drafted (and kept)."""
     products, out = desired.products, {}
@@ -453,8 +490,7 @@ def _drafts(
         if cache is None or source is None:
             out[n] = plan_product(n, products[n], observed[n], ci, registry, view)
             continue
-        fleet = "|".join(f.fleet_inputs(view, n) for f in registry.facets)  # what it reads of the others
-        key = draft_key(cache.version, source, f"{ci}:{facets}", fleet, encoded[n])
+        key = draft_key(cache.version, source, f"{ci}:{facets}", fleet_tokens[n], encoded[n])
         draft = cache.get(n, key)
         if draft is None:
             draft = plan_product(n, products[n], observed[n], ci, registry, view)
@@ -502,17 +538,26 @@ def _plan(
     names = sorted(set(only) if only is not None else set(observed))
     products = desired.products
     encoded = {n: facts_json(observed[n]) for n in names}  # once for both fingerprints
-    fingerprints = {n: _product_fingerprint(desired, encoded[n]) for n in names}
     view = FleetView(products, observed, fleet_memo)
-    drafts = _drafts(desired, observed, names, encoded, registry, view, cache)
+    # per product, what its facets read of the others (the drafts' keys and the fingerprints cover it)
+    tokens = {n: "|".join(f.fleet_inputs(view, n) for f in registry.facets) for n in names}
+    fingerprints = {n: _product_fingerprint(desired, n, encoded[n], tokens[n]) for n in names}
+    drafts = _drafts(desired, observed, names, encoded, registry, view, cache, tokens)
     plan_fingerprint = _fingerprint(desired, encoded)
-    del encoded  # ~1 KiB per product, not kept while gating
+    approvals = approvals or {}
+    legacy = {  # only products with an approval given before approvals were bound to params and rules
+        p: legacy_product_fingerprint(desired, encoded[p])
+        for p in {aid.split("/", 1)[0] for aid, given in approvals.items() if any(a.legacy for a in given)}
+        if p in encoded
+    }
+    del encoded, tokens  # ~1 KiB per product, not kept while gating
     # Suspended products are observed and shown, never acted on.
     suspended = {n for n in names if products[n].spec.suspend}
     actions = {a.id: a for n in names if n not in suspended for a in drafts[n].actions}
     dag = action_dag(actions, products, registry)
-    gating = _Gating(desired, drafts, dag, fingerprints, gate, now, approvals or {}, registry)
+    gating = _Gating(desired, drafts, dag, fingerprints, gate, now, approvals, registry, legacy)
     planned = gating.run(actions, waves(dag))
+    held = _held_facets(planned, registry)
     return Plan(
         fleet=FleetRef(root=desired.root, revision=desired.revision),
         fingerprint=plan_fingerprint,
@@ -520,10 +565,36 @@ def _plan(
         products={
             n: ProductPlan(
                 in_sync=all(f.in_sync for f in drafts[n].facets.values()),
-                facets=drafts[n].facets,
+                facets=_with_held(drafts[n].facets, held.get(n)),
                 suspended=n in suspended,
                 fingerprint=fingerprints[n],
             )
             for n in names
         },
     )
+
+
+def _held_facets(planned: list[Action], registry: Registry) -> dict[str, dict[str, Action]]:
+    """Per product, the facets whose action the constitution holds for approval (the first held one)."""
+    out: dict[str, dict[str, Action]] = {}
+    for a in planned:
+        if a.decision.verdict is Verdict.HOLD:
+            out.setdefault(a.product, {}).setdefault(registry.for_kind(a.kind).name, a)
+    return out
+
+
+def _with_held(facets: dict[str, Facet], held: dict[str, Action] | None) -> dict[str, Facet]:
+    """``facets`` with each facet whose action is held in state ``held`` (the drafts' own facets are
+    kept by the draft cache: copied, never changed)."""
+    if not held:
+        return facets
+    out = dict(facets)
+    for name, action in held.items():
+        facet = out.get(name)
+        if facet is None or facet.in_sync:
+            continue
+        d = action.decision
+        held = f"{action.id} held by {d.rule}: {d.message}"
+        message = f"{facet.message}; {held}" if facet.message else held
+        out[name] = facet.model_copy(update={"state": FacetState.HELD, "message": message})
+    return out

@@ -60,15 +60,33 @@ class PolicyInput:
     product_json: str | None = None
     facts_json: str | None = None
 
-    def input_hash(self) -> str:
+    # The product's legacy fingerprint (fleet revision, digest and facts), filled by the planner only
+    # for an action with an approval recorded before approvals were bound to params and rules.
+    legacy_fingerprint: str = ""
+
+    def params_json(self) -> str:
+        """The action's params as canonical JSON (what an approval binds to)."""
+        return params_json(self.params)
+
+    def _approvals(self) -> list[str]:
+        out = sorted(a.identity() for a in self.approvals)
+        if any(a.legacy for a in self.approvals):
+            out.append(f"legacy-fingerprint|{self.legacy_fingerprint}")
+        return out
+
+    def input_hash(self, rules: str = "", timed: bool = True, revision: bool = True) -> str:
         """A stable hash of everything the decision depends on (the decision log keys on it): SHA-256 of
-        the canonical JSON (sorted keys, no spaces) of the action, its product's metadata, the facts,
-        the time, the fleet, revision, fingerprint, approvers and the earlier allowed actions."""
-        # The canonical JSON of {action, approvals, [earlier], facts, fingerprint, fleet, kind, now,
-        # params, product, revision} (keys in this sorted order), with the pre-encoded parts spliced in.
+        the canonical JSON (sorted keys, no spaces) of the action, its product's metadata and
+        fingerprint, the facts, the params, the fleet's name, the approvals on record, the earlier
+        allowed actions and ``rules`` (the digest of the rules that matched it). The time is part of it
+        only when a matching rule reads it (``timed``: a window, freeze, limit or a condition on
+        ``now``), the fleet revision only when a matching condition reads it: otherwise the same
+        action on the same product decides the same at any time and at any fleet commit."""
+        # The canonical JSON of {action, approvals, [earlier], facts, fingerprint, fleet, kind, [now],
+        # params, product, [revision], rules} (keys in this sorted order), pre-encoded parts spliced in.
         parts = [
             ("action", _ENCODE(self.action_id)),
-            ("approvals", _ENCODE(sorted(a.approver for a in self.approvals)) if self.approvals else "[]"),
+            ("approvals", _ENCODE(self._approvals()) if self.approvals else "[]"),
         ]
         if self.earlier:
             parts.append(
@@ -79,11 +97,16 @@ class PolicyInput:
             ("fingerprint", _encoded(self.product_fingerprint)),
             ("fleet", _encoded(self.fleet)),
             ("kind", _encoded(self.kind)),
-            ("now", _encoded_time(self.now)),
-            ("params", _ENCODE(self.params) if self.params else "{}"),
-            ("product", self.product_json or metadata_json(self.product)),
-            ("revision", _encoded(self.revision)),
         ]
+        if timed:
+            parts.append(("now", _encoded_time(self.now)))
+        parts += [
+            ("params", self.params_json()),
+            ("product", self.product_json or metadata_json(self.product)),
+        ]
+        if revision:
+            parts.append(("revision", _encoded(self.revision)))
+        parts.append(("rules", _encoded(rules)))
         blob = "{" + ",".join(f'"{key}":{value}' for key, value in parts) + "}"
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -103,6 +126,11 @@ def _encoded(text: str) -> str:
 def _encoded_time(now: datetime) -> str:
     """``_ENCODE(now.isoformat())``, once per plan's ``now``."""
     return _ENCODE(now.isoformat())
+
+
+def params_json(params: Mapping[str, Any]) -> str:
+    """An action's params as the canonical JSON approvals bind to."""
+    return _ENCODE(params) if params else "{}"
 
 
 def metadata_json(product: Product) -> str:
@@ -256,6 +284,7 @@ class Gate:
         history: Sequence[HistoryEntry] = (),
         revision: str = "",
         overlays: Sequence[Rule] = (),
+        memo: DecisionMemo | None = None,
     ):
         self.constitution = constitution
         self.rules = [*constitution.spec.rules, *overlays]
@@ -267,6 +296,13 @@ class Gate:
         self._history_counts: dict[tuple[str, datetime], Counter[str]] = {}
         self._documents: dict[int, tuple[Product, dict[str, Any]]] = {}
         self._matchers = [(rule, _Match.of(rule)) for rule in self.rules]
+        # What a decision reads of the constitution besides its matching rules: the default, the groups.
+        self._base = _digest(_ENCODE([str(constitution.spec.default), constitution.spec.groups]))
+        self._rule_digest = {id(r): _digest(r.model_dump_json()) for r in self.rules}
+        self._timed = {id(r) for r in self.rules if _reads_time(r)}
+        self._reads_revision = {id(r) for r in self.rules if _reads_revision(r)}
+        # input hash -> decision, kept by a long-lived caller across its plans (``DecisionMemo``)
+        self.memo = memo
         self._traces: dict[tuple[str, str, Verdict, str, str], TraceEntry] = {}
         for rule in self.rules:
             for effect in (rule.deny, rule.hold):
@@ -328,7 +364,7 @@ class Gate:
             return [_Outcome(Effect.DENY, "deny", f"condition error (fail closed): {result}")]
         return []
 
-    def _hold(self, rule: Rule, inp: PolicyInput) -> list[_Outcome]:
+    def _hold(self, rule: Rule, inp: PolicyInput, rules: str | None = None) -> list[_Outcome]:
         hold = rule.hold
         if hold is None:
             return []
@@ -339,18 +375,27 @@ class Gate:
             if result is not True:
                 return []
         allowed = self._approvers(hold.approvers)
-        valid = {
-            a.approver
-            for a in inp.approvals
-            if a.revision == inp.revision
-            and a.fingerprint == inp.product_fingerprint
-            and (allowed is None or a.approver in allowed)
-        }
+        rules = self.rules_digest(inp) if rules is None else rules
+        params = inp.params_json()
+        valid: set[str] = set()
+        lapsed: dict[str, str] = {}  # approver -> why their latest approval no longer counts
+        for a in inp.approvals:
+            if allowed is not None and a.approver not in allowed:
+                continue
+            why = _lapsed(a, inp, params, rules)
+            if why is None:
+                valid.add(a.approver)
+                lapsed.pop(a.approver, None)
+            else:
+                lapsed[a.approver] = why
         if len(valid) >= hold.approvals:
             return []
         who = f" from {', '.join(hold.approvers)}" if hold.approvers else ""
         have = f"; approved by {', '.join(sorted(valid))}" if valid else ""
-        message = f"needs {hold.approvals} approval(s){who}: cmctl approve {inp.action_id}{have}"
+        gone = "".join(
+            f"; approval by {name} lapsed: {why}" for name, why in sorted(lapsed.items()) if name not in valid
+        )
+        message = f"needs {hold.approvals} approval(s){who}: cmctl approve {inp.action_id}{have}{gone}"
         return [_Outcome(Effect.HOLD, "hold", message)]
 
     @staticmethod
@@ -390,11 +435,12 @@ class Gate:
             )
         return out
 
-    def evaluate(self, rule: Rule, inp: PolicyInput) -> list[_Outcome]:
-        """Every effect of ``rule`` for ``inp``; an empty list means the rule passes."""
+    def evaluate(self, rule: Rule, inp: PolicyInput, rules: str | None = None) -> list[_Outcome]:
+        """Every effect of ``rule`` for ``inp``; an empty list means the rule passes. ``rules``: the
+        digest of the rules matching ``inp`` (``rules_digest``), when the caller has it."""
         return [
             *self._deny(rule, inp),
-            *self._hold(rule, inp),
+            *self._hold(rule, inp, rules),
             *self._require(rule, inp),
             *self._limit(rule, inp),
             *self._calendar(rule, inp),
@@ -421,15 +467,22 @@ class Gate:
 
     def decide(self, inp: PolicyInput) -> Decision:
         """Allow, deny or hold ``inp``: a pure function of the constitution, the history and ``inp``."""
+        matching = [rule for rule, match in self._matchers if match.applies(inp)]
+        rules = self._digest_of(matching)
+        timed = any(id(r) in self._timed for r in matching)
+        input_hash = inp.input_hash(rules, timed, any(id(r) in self._reads_revision for r in matching))
+        memo = self.memo if not timed else None
+        if memo is not None:
+            known = memo.get(input_hash)
+            if known is not None:  # the same inputs and no rule reads the time: the same decision
+                return known
         deciding: tuple[Rule, _Outcome] | None = None
         covering: Rule | None = None
         advisory: list[str] = []
         duties: list[str] = []
         trace: list[TraceEntry] = []
-        for rule, match in self._matchers:
-            if not match.applies(inp):
-                continue
-            outcomes = self.evaluate(rule, inp)
+        for rule in matching:
+            outcomes = self.evaluate(rule, inp, rules)
             worst = min(outcomes, key=lambda o: o.effect) if outcomes else None
             trace.append(
                 self._trace_entry(
@@ -460,17 +513,111 @@ class Gate:
         else:
             verdict, rule_id, message = Verdict.DENY, "default", f"no rule allows {inp.kind} (default: deny)"
 
-        input_hash = inp.input_hash()
-        return Decision.model_construct(  # every field given, of its type (as TraceEntry above)
+        decision = Decision.model_construct(  # every field given, of its type (as TraceEntry above)
             verdict=verdict,
             rule=rule_id,
             message=message,
             advisory=advisory,
             audit=duties if verdict is Verdict.ALLOW else [],
             trace=trace,
-            id=hashlib.sha256(f"{self.revision}:{input_hash}".encode()).hexdigest()[:16],
+            id=_digest(input_hash),
             input_hash=input_hash,
+            rules=rules,
         )
+        if memo is not None:
+            memo.put(input_hash, decision)
+        return decision
+
+    def rules_digest(self, inp: PolicyInput) -> str:
+        """The digest of the rules that match ``inp`` (with the constitution's default and groups):
+        what an approval of it binds to besides the product and the params."""
+        return self._digest_of([rule for rule, match in self._matchers if match.applies(inp)])
+
+    def _digest_of(self, matching: list[Rule]) -> str:
+        return _digest(self._base + "".join(self._rule_digest[id(r)] for r in matching))
+
+
+class DecisionMemo:
+    """Decisions by input hash, kept by a long-lived caller (the controller's session) across its plans:
+    an action whose inputs stand and that no rule reads the time of is not decided again. Bounded: the
+    oldest half is dropped when full."""
+
+    def __init__(self, size: int = 50_000):
+        self.size = size
+        self._known: dict[str, Decision] = {}
+        self.hits = 0
+
+    def get(self, input_hash: str) -> Decision | None:
+        out = self._known.get(input_hash)
+        if out is not None:
+            self.hits += 1
+        return out
+
+    def put(self, input_hash: str, decision: Decision) -> None:
+        if len(self._known) >= self.size:
+            for key in list(self._known)[: self.size // 2]:
+                del self._known[key]
+        self._known[input_hash] = decision
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _conditions(rule: Rule) -> str:
+    return " ".join(e.when for e in (rule.deny, rule.hold) if e is not None and e.when)
+
+
+_NOW = re.compile(r"\bnow\b")
+_REVISION = re.compile(r"\brevision\b")
+
+
+def _reads_time(rule: Rule) -> bool:
+    """Whether ``rule``'s outcome can change with the time alone: a budget, a window, a freeze or a
+    condition that reads ``now``."""
+    timed = rule.limit is not None or rule.window is not None or rule.freeze is not None
+    return timed or bool(_NOW.search(_conditions(rule)))
+
+
+def _reads_revision(rule: Rule) -> bool:
+    """Whether a condition of ``rule`` reads the fleet revision (``fleet.revision``)."""
+    return bool(_REVISION.search(_conditions(rule)))
+
+
+def _lapsed(a: Approval, inp: PolicyInput, params: str, rules: str) -> str | None:
+    """Why approval ``a`` does not count for ``inp`` (None: it counts)."""
+    if a.legacy:
+        if a.revision == inp.revision and a.fingerprint == inp.legacy_fingerprint:
+            return None
+        return f"given at fleet revision {a.revision[:12]} before approvals were bound to what they approve"
+    if a.params != params:
+        return f"{inp.kind} {_params_change(a.params or '{}', inp.params)}"
+    if a.fingerprint != inp.product_fingerprint:
+        return (
+            f"{inp.product.metadata.name} changed since (its document, a dependency's document or its "
+            f"observed state: fingerprint {a.fingerprint[:8]} -> {inp.product_fingerprint[:8]})"
+        )
+    if a.rules != rules:
+        return "the constitution rules that match the action changed since"
+    return None
+
+
+def _params_change(before: str, now: Mapping[str, Any]) -> str:
+    """``version 0.3.0, not 0.2.0``: what changed in an action's params since an approval."""
+    try:
+        old = json.loads(before)
+    except ValueError:
+        old = {}
+    old = old if isinstance(old, dict) else {}
+    changed = [k for k in sorted({*old, *now}) if old.get(k) != now.get(k)]
+    shown = [f"{k} {_short(now.get(k))}, not {_short(old.get(k))}" for k in changed[:3]]
+    more = f" (+{len(changed) - 3} more)" if len(changed) > 3 else ""
+    return "now has " + "; ".join(shown) + more if shown else "has other params"
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else _ENCODE(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _scope_key(scope: LimitScope, product: str, company: str | None) -> str:

@@ -3,8 +3,9 @@
 Triggers feed the work queue (service/queue.py); one worker takes products from it and runs the same
 library call as any front end (``FleetSession.reconcile``: plan, apply, refresh; same journal, same audit).
 
-* fleet changes: ``watchfiles`` on the fleet working tree (debounced) reloads the fleet and queues
-  every product; an invalid fleet keeps the last valid one and logs the diagnostics;
+* fleet changes: ``watchfiles`` on the fleet working tree and on its git repository's HEAD and refs
+  (debounced) reloads the fleet and queues every product, so an edit, a commit and a ``git pull`` are
+  each seen; an invalid fleet keeps the last valid one and logs the diagnostics;
 * timers: each product is resynced every ``interval``, at its own fixed phase of the interval (from
   its name: ``next_resync``), so a fleet's resyncs spread evenly over the interval instead of coming in
   bursts, and a process taking over the duty keeps the schedule; this also catches drift nobody
@@ -38,6 +39,7 @@ from codemonkeys.context import Context
 from codemonkeys.engine import FleetBusy
 from codemonkeys.kinds.loader import STATE_DIR
 from codemonkeys.load import load_fleet
+from codemonkeys.presence import clear_presence, write_presence
 from codemonkeys.repos import GitError
 from codemonkeys.service.events import EventBus
 from codemonkeys.service.fleetsource import RemoteFleet
@@ -47,6 +49,34 @@ from codemonkeys.service.workers import process_label
 from codemonkeys.vocab.plan import FacetState, Verdict
 
 log = logging.getLogger("codemonkeys.controller")
+
+
+PRESENCE_EVERY_S = 5.0  # how often the controller refreshes its record in the state directory
+
+
+def git_dir_of(root: Path) -> Path | None:
+    """The git directory of the repository holding ``root`` (``.git`` here or in a parent; a worktree's
+    ``.git`` file followed), or None outside a repository."""
+    for d in (root, *root.parents):
+        dot = d / ".git"
+        if dot.is_dir():
+            return dot.resolve()
+        if dot.is_file():
+            text = dot.read_text(errors="replace").strip()
+            if text.startswith("gitdir:"):
+                return (d / text.removeprefix("gitdir:").strip()).resolve()
+            return None
+    return None
+
+
+def relevant_change(path: Path, fleet: Path, gitdir: Path | None) -> bool:
+    """Whether a file event can change the loaded fleet: a file of the working tree outside the state
+    directory and ``.git``, or the repository's HEAD or refs (a commit, a pull, a checkout, a reset)."""
+    if gitdir is not None and path.is_relative_to(gitdir):
+        rel = path.relative_to(gitdir).parts
+        return bool(rel) and (rel[0] in ("HEAD", "packed-refs") or (rel[0] == "refs" and len(rel) > 1))
+    parts = path.parts
+    return STATE_DIR not in parts and ".git" not in parts
 
 
 def next_resync(name: str, now: float, interval: float) -> float:
@@ -188,7 +218,9 @@ class Controller:
             log.error(json.dumps({"event": "fleet.invalid", "diagnostics": [str(d) for d in diags]}))
             self.metrics.fleet_errors.inc()
             return False
-        self.session = FleetSession(desired, self.session.store, self.context)
+        self.session = FleetSession(
+            desired, self.session.store, self.context, decisions=self.session.decisions
+        )
         for name in desired.products:
             self.products.setdefault(name, ProductState())
         self.queue.set_dependencies(self._dependencies())
@@ -328,7 +360,9 @@ class Controller:
                 return
         desired, _ = load_fleet(self.config.fleet)
         if desired is not None and desired.digest != self.desired.digest:
-            self.session = FleetSession(desired, self.session.store, self.context)
+            self.session = FleetSession(
+                desired, self.session.store, self.context, decisions=self.session.decisions
+            )
 
     def _observe_metrics(self, done) -> None:
         if done.unknown_facets:
@@ -416,7 +450,7 @@ class Controller:
 
     def _timer_loop(self) -> None:
         next_fleet_poll = time.monotonic() + self.config.interval
-        next_recovery = next_prune = next_gauges = 0.0
+        next_recovery = next_prune = next_gauges = next_presence = 0.0
         while not self.stop.wait(0.5):
             now = time.monotonic()
             if not self.config.watch and (now >= next_fleet_poll or self.fleet_pushed.is_set()):
@@ -443,10 +477,12 @@ class Controller:
                     if due is not None:
                         self.queue.add(name, "resync")
                     self._next_resync[name] = next_resync(name, wall, self.config.interval)
-            for approval in self.store.approvals():
-                if approval.id > self._approvals_seen:
-                    self._approvals_seen = approval.id
-                    self.queue.add(approval.product, f"approved by {approval.approver}")
+            for approval in self.store.approvals(since=self._approvals_seen):
+                self._approvals_seen = max(self._approvals_seen, approval.id)
+                self.queue.add(approval.product, f"approved by {approval.approver}")
+            if now >= next_presence:
+                next_presence = now + PRESENCE_EVERY_S
+                self._presence()
 
     def _queue_gauges(self) -> None:
         try:
@@ -465,18 +501,45 @@ class Controller:
     def _watch(self) -> None:
         from watchfiles import watch
 
-        def relevant(_change, path: str) -> bool:
-            parts = Path(path).parts
-            return STATE_DIR not in parts and ".git" not in parts
-
-        for _changes in watch(
-            self.config.fleet,
-            watch_filter=relevant,
+        fleet = Path(self.config.fleet).resolve()
+        gitdir = git_dir_of(fleet)
+        roots = [fleet] + ([gitdir] if gitdir is not None and not gitdir.is_relative_to(fleet) else [])
+        for changes in watch(
+            *roots,
+            watch_filter=lambda _change, path: relevant_change(Path(path), fleet, gitdir),
             stop_event=self.stop,
-            debounce=500,
+            debounce=300,
             raise_interrupt=False,
         ):
-            self.reload("fleet repo changed")
+            paths = [Path(p) for _, p in changes]
+            if gitdir is not None and all(p.is_relative_to(gitdir) for p in paths):
+                self._reload_if_moved("fleet repo's HEAD or refs moved")  # a commit, a pull, a checkout
+            else:
+                self.reload("fleet repo changed")
+
+    def _reload_if_moved(self, reason: str) -> None:
+        """Reload when the fleet's revision or files differ from those loaded (a ref that moved
+        elsewhere, such as a fetch of another branch, changes neither)."""
+        desired, _ = load_fleet(self.config.fleet)
+        loaded = (self.desired.digest, self.desired.revision)
+        if desired is None or (desired.digest, desired.revision) != loaded:
+            self.reload(reason)
+
+    def _presence(self) -> None:
+        """Refresh ``<state>/controller.json``: ``cmctl approve`` reads whether a controller acts."""
+        try:
+            write_presence(
+                self.desired.state_dir,
+                {
+                    "fleet": str(self.desired.root),
+                    "revision": self.desired.revision,
+                    "label": self.label,
+                    "watch": self.config.watch,
+                    "interval": self.config.interval,
+                },
+            )
+        except OSError as exc:
+            log.warning(json.dumps({"event": "presence.failed", "error": str(exc)}))
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -494,6 +557,7 @@ class Controller:
             t = threading.Thread(target=fn, name=f"cm-{fn.__name__.strip('_')}", daemon=True)
             t.start()
             self._threads.append(t)
+        self._presence()
         self.ready.set()
 
     def shutdown(self, timeout: float = 60.0) -> None:
@@ -506,6 +570,7 @@ class Controller:
         self.queue.close()
         for t in self._threads:
             t.join(timeout=max(0.1, deadline - time.monotonic()))
+        clear_presence(self.desired.state_dir)
         if self.jobs is not None:
             self.queue.dispose()
 

@@ -21,7 +21,8 @@ from codemonkeys.service.controller import Controller
 from codemonkeys.vocab.plan import Verdict
 
 LOG_TAIL = 20_000  # characters of a journaled log shown on a product page
-STATES = ("failed", "drifting", "unknown", "suspended", "in_sync")  # the grid's order: needs attention first
+# the grid's order: needs attention first (held: an action waits for a person's approval)
+STATES = ("failed", "held", "drifting", "unknown", "suspended", "in_sync")
 FACETS = ("build", "docs", "release", "infra", "deploy", "announce")
 KEPT_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".webm": "video/webm", ".zip": "application/zip"}
 
@@ -63,13 +64,17 @@ def fleet(ctl: Controller, select: list[str] | None = None) -> dict:
 
 
 def status(row: dict) -> str:
-    """A grid row's state: suspended, unknown (never observed), failed (a facet failed), in_sync, drifting."""
+    """A grid row's state: suspended, unknown (never observed), failed (a facet failed), held (an action
+    waits for an approval), in_sync, drifting."""
     if row.get("suspended") or row.get("paused"):
         return "suspended"
     if row.get("in_sync") is None:
         return "unknown"
-    if "failed" in row.get("facets", {}).values():
+    facets = row.get("facets", {}).values()
+    if "failed" in facets:
         return "failed"
+    if "held" in facets:
+        return "held"
     return "in_sync" if row["in_sync"] else "drifting"
 
 

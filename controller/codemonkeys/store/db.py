@@ -33,6 +33,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     select,
     text,
     tuple_,
@@ -354,7 +355,9 @@ class PausedProduct(Base):
 
 
 class ApprovalRecord(Base):
-    """`cmctl approve`: bound to the fleet revision and product fingerprint it was given for."""
+    """`cmctl approve`: bound to the product fingerprint, the params and the matching rules it was given
+    for (``vocab.policy.Approval``); ``revision`` is where it was given. Rows from before revision 0004
+    have no params (legacy: bound to the revision and the legacy fingerprint)."""
 
     __tablename__ = "approvals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -365,6 +368,8 @@ class ApprovalRecord(Base):
     revision: Mapped[str] = mapped_column(String(80))
     fingerprint: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    params: Mapped[str | None] = mapped_column(Text, nullable=True)  # canonical JSON the approver saw
+    rules: Mapped[str | None] = mapped_column(String(64), nullable=True)  # ``Decision.rules``
 
 
 class DecisionRecord(Base):
@@ -383,6 +388,8 @@ class DecisionRecord(Base):
     plan_fingerprint: Mapped[str] = mapped_column(String(64))
     decision: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the row this one repeats (the same decision id: the same inputs); its ``decision`` is left empty
+    reuse_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class AuditRecord(Base):
@@ -874,9 +881,18 @@ class Store:
     # --- approvals and the decision log ---------------------------------------------------------
 
     def add_approval(
-        self, action_id: str, product: str, approver: str, comment: str, revision: str, fingerprint: str
+        self,
+        action_id: str,
+        product: str,
+        approver: str,
+        comment: str,
+        revision: str,
+        fingerprint: str,
+        params: str | None = None,
+        rules: str | None = None,
     ) -> ApprovalRecord:
-        """Record an approval of ``action_id``, bound to the fleet revision and product fingerprint."""
+        """Record an approval of ``action_id``, bound to the product fingerprint, the params (canonical
+        JSON) and the matching rules' digest it was given for, at fleet revision ``revision``."""
         with self.session() as s:
             rec = ApprovalRecord(
                 action_id=action_id,
@@ -885,6 +901,8 @@ class Store:
                 comment=comment,
                 revision=revision,
                 fingerprint=fingerprint,
+                params=params,
+                rules=rules,
             )
             s.add(rec)
             return rec
@@ -907,18 +925,36 @@ class Store:
         with self.session() as s:
             return {p.product: p for p in s.scalars(select(PausedProduct))}
 
-    def approvals(self, products: list[str] | None = None) -> list[ApprovalRecord]:
-        """Approvals on record, oldest first, for the given products only if ``products`` is given."""
+    def approvals(self, products: list[str] | None = None, since: int = 0) -> list[ApprovalRecord]:
+        """Approvals on record, oldest first, for the given products only if ``products`` is given,
+        recorded after the one with id ``since`` only if given."""
         with self.session() as s:
             q = select(ApprovalRecord).order_by(ApprovalRecord.id)
             if products is not None:
                 q = q.where(ApprovalRecord.product.in_(products))
+            if since:
+                q = q.where(ApprovalRecord.id > since)
             return list(s.scalars(q))
 
     def record_decisions(self, rows: list[dict[str, Any]]) -> None:
-        """Append verdicts to the decision log (each dict holds ``DecisionRecord`` fields)."""
+        """Append verdicts to the decision log (each dict holds ``DecisionRecord`` fields). A decision
+        whose id is already in the log (the same inputs, decided the same) is recorded as a reference
+        to its first row (``reuse_of``), without the decision document again."""
+        ids = sorted({row["decision_id"] for row in rows})
         with self.session() as s:
-            s.add_all(DecisionRecord(**row) for row in rows)
+            first: dict[str, int] = {}
+            for chunk in range(0, len(ids), 500):
+                q = (
+                    select(DecisionRecord.decision_id, func.min(DecisionRecord.id))
+                    .where(DecisionRecord.decision_id.in_(ids[chunk : chunk + 500]))
+                    .group_by(DecisionRecord.decision_id)
+                )
+                first.update({d: i for d, i in s.execute(q)})
+            for row in rows:
+                known = first.get(row["decision_id"])
+                if known is not None:
+                    row = {**row, "reuse_of": known, "decision": {}}
+                s.add(DecisionRecord(**row))
 
     def decisions(self, action_id: str, limit: int = 1) -> list[DecisionRecord]:
         """The latest ``limit`` decisions on ``action_id``, newest first."""

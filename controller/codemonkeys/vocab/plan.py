@@ -56,6 +56,7 @@ class FacetState(StrEnum):
     DRIFT = "drift"  # differs; the plan has actions to fix it
     FAILED = "failed"  # differs and no automatic action can fix it (e.g. a red build awaiting a fix)
     BLOCKED = "blocked"  # differs, waiting for another facet (e.g. release waits for a green build)
+    HELD = "held"  # differs; the plan's action to fix it waits for a person's approval (constitution hold)
     UNKNOWN = "unknown"  # an observer failed
 
 
@@ -84,8 +85,9 @@ class Decision(PlanModel):
     advisory: list[str] = Field(default_factory=list, description="advisory rules that would have failed")
     audit: list[str] = Field(default_factory=list, description="duties the actuator must prove")
     trace: list[TraceEntry] = Field(default_factory=list)
-    id: str = ""  # decision id (decision log)
+    id: str = ""  # decision id (decision log): a hash of the inputs, the same for the same inputs
     input_hash: str = ""
+    rules: str = ""  # digest of the constitution rules that matched the action (approvals bind to it)
 
 
 class Action(PlanModel):

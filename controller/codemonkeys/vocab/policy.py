@@ -22,12 +22,30 @@ class FactValue(StrEnum):
 
 @dataclass(frozen=True)
 class Approval:
-    """An approval on record, bound to the fleet revision and product fingerprint it was given for."""
+    """An approval on record, bound to what the approver saw: the product's fingerprint (its document,
+    the dependency documents and facts its plan reads), the action's params and the constitution rules
+    that matched the action. It survives unrelated fleet commits and lapses when any of those changes.
+
+    An approval recorded before approvals were bound this way (``params`` None) binds, as it did then,
+    to the fleet revision and the product's legacy fingerprint (``PolicyInput.legacy_fingerprint``)."""
 
     approver: str
-    revision: str  # fleet revision it was given for
-    fingerprint: str  # the product's observed fingerprint it was given for
+    revision: str  # the fleet revision it was given at (shown; matched only for a legacy approval)
+    fingerprint: str  # the product's fingerprint it was given for
     comment: str = ""
+    params: str | None = None  # the action's params it was given for, as canonical JSON
+    rules: str | None = None  # the digest of the rules that matched the action (``Decision.rules``)
+
+    @property
+    def legacy(self) -> bool:
+        """Recorded before approvals were bound to params and rules."""
+        return self.params is None
+
+    def identity(self) -> str:
+        """What a decision's input hash records of this approval (who, and what it was bound to)."""
+        if self.legacy:
+            return f"{self.approver}|legacy|{self.revision}|{self.fingerprint}"
+        return f"{self.approver}|{self.fingerprint}|{self.params}|{self.rules}"
 
 
 @dataclass(frozen=True)
