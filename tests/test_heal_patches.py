@@ -90,7 +90,7 @@ def test_inspect_patch_rejects_what_is_not_a_unified_diff(text: str, message: st
 def test_globs_match_names_anywhere_and_paths_from_the_root() -> None:
     assert matches("crates/core/Cargo.lock", DEFAULT_PROTECTED) == "*.lock"
     assert matches("Cargo.lock", ["Cargo.lock"]) == "Cargo.lock"
-    assert matches(".github/workflows/ci.yml", DEFAULT_PROTECTED) == ".github/**"
+    assert matches(".github/workflows/ci.yml", DEFAULT_PROTECTED) == "**/.github/**"
     assert matches("docs/.github/x", [".github/**"]) is None  # anchored at the root
     assert matches("secrets/prod.txt", DEFAULT_PROTECTED) == "**/secrets/**"
     assert matches("keys/server.pem", DEFAULT_PROTECTED) == "*.pem"

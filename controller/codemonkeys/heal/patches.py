@@ -1,11 +1,13 @@
 """The checks a proposed patch passes before anything applies it: what it touches, its size, what it adds.
 
-Pure: a unified diff (text) in, facts and problems out. ``inspect_patch`` reads the files, the added and
-removed line counts (strictly: hunk headers must count their lines, as ``extract_diff`` makes them);
-``check_patch`` lists what is wrong with a patch for a self-healing build: paths outside the allowed
-globs, protected paths (CI configuration, lockfiles, secrets), paths that leave the repository, a patch
-too big, binary patches, symlinks, and added lines that look like credentials. The problems never quote
-a credential.
+Pure: a unified diff (text) in, facts and problems out. ``inspect_patch`` reads the files as ``git apply``
+reads the headers (heal/gitdiff.py: one component stripped, C-quoted names, renames, copies, modes,
+``/dev/null``), the added and removed line counts (strictly: hunk headers must count their lines, as
+``extract_diff`` makes them); ``check_patch`` lists what is wrong with a patch for a self-healing build:
+paths outside the allowed globs, protected paths (CI definitions, lock files, git's own files, secrets;
+matched without regard to case), paths that leave the repository or enter ``.git``, a patch too big,
+binary patches, symlinks, and added lines that look like credentials. The problems never quote a
+credential.
 
 Globs: a pattern without ``/`` matches a file's name anywhere (``*.lock``, ``Jenkinsfile``); one with
 ``/`` matches the whole repo-relative path, ``**`` standing for any number of directories and ``*`` for
@@ -19,18 +21,62 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-CI_CONFIG = ("Jenkinsfile", ".github/**", ".gitlab-ci.yml", ".circleci/**")
+from codemonkeys.heal.gitdiff import parse_diff
+
+# What runs the product's CI, wherever a monorepo keeps it (matched without regard to case: a lower-case
+# ``jenkinsfile`` is Jenkins' too, and on a case-insensitive file system ``.GITHUB`` is ``.github``).
+CI_CONFIG = (
+    "Jenkinsfile",
+    "Jenkinsfile.*",
+    "*.jenkinsfile",
+    "**/.github/**",  # GitHub Actions (workflows, composite actions)
+    "**/.gitea/**",
+    "**/.forgejo/**",
+    ".gitlab-ci.yml",
+    ".gitlab-ci.yaml",
+    "**/.gitlab/**",
+    "azure-pipelines.yml",
+    "azure-pipelines.yaml",
+    "**/.azure-pipelines/**",
+    "**/.circleci/**",
+    ".travis.yml",
+    ".travis.yaml",
+    "**/.buildkite/**",
+    "buildkite.yml",
+    "buildkite.yaml",
+    ".drone.yml",
+    ".drone.yaml",
+    ".drone.jsonnet",
+    ".drone.star",
+    ".woodpecker.yml",
+    "**/.woodpecker/**",
+    "**/.ci/**",  # the local runner's scripts (this project's own CI is .ci/run)
+)
+# Lock files: what a heal may not change under the build (a new pin is a person's change). pip-tools'
+# compiled requirements cannot be told from hand-written ones by a diff: every requirements*.txt is kept.
 LOCKFILES = (
-    "*.lock",
+    "*.lock",  # Poetry, uv, PDM, Pipenv (Pipfile.lock), Cargo, Bundler (Gemfile.lock), Composer, Yarn
+    "requirements*.txt",  # pip-tools
+    "**/requirements/*.txt",
     "package-lock.json",
-    "poetry.lock",
-    "Cargo.lock",
-    "uv.lock",
+    "npm-shrinkwrap.json",
     "pnpm-lock.yaml",
-    "yarn.lock",
+    "bun.lockb",
+    "go.sum",
+    "go.work.sum",
+)
+# What changes how git itself treats the repository, or runs on a developer's machine.
+GIT_FILES = (
+    ".gitattributes",
+    ".gitmodules",
+    "**/.githooks/**",
+    "**/.husky/**",
+    ".pre-commit-config.yaml",
+    "lefthook.yml",
+    ".lefthook.yml",
 )
 SECRET_FILES = (".env*", "*.pem", "*.key", "id_rsa*", "**/secrets/**")
-DEFAULT_PROTECTED: tuple[str, ...] = (*CI_CONFIG, *LOCKFILES, *SECRET_FILES)
+DEFAULT_PROTECTED: tuple[str, ...] = (*CI_CONFIG, *LOCKFILES, *GIT_FILES, *SECRET_FILES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,106 +92,22 @@ class PatchInfo:
     added_lines: tuple[tuple[str, int, str], ...] = ()  # (path, new line number, text)
 
 
-_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_GIT_HEADER = re.compile(r"^diff --git (\S+) (\S+)$")
-_BINARY = re.compile(r"^(?:GIT binary patch|Binary files .* differ)$")
-_SYMLINK = re.compile(r"^(?:new file mode|new mode) 120000$")
-
-
-def _path(header: str) -> str | None:
-    """The repo-relative path of a ``---``/``+++``/``diff --git`` name; None for /dev/null."""
-    name = header.split("\t", 1)[0].strip()
-    if name.startswith('"') and name.endswith('"'):
-        name = name[1:-1]
-    if name == "/dev/null":
-        return None
-    return name[2:] if name[:2] in ("a/", "b/") else name
-
-
-class _Reader:
-    """Reads a unified diff line by line, strictly."""
-
-    def __init__(self, diff: str) -> None:
-        self.lines = diff.splitlines()
-        self.files: dict[str, None] = {}
-        self.added: list[tuple[str, int, str]] = []
-        self.removed = 0
-        self.binary = False
-        self.symlinks: list[str] = []
-
-    def read(self) -> PatchInfo:
-        i, current = 0, ""
-        while i < len(self.lines):
-            line = self.lines[i]
-            if m := _GIT_HEADER.match(line):
-                old, new = _path(m.group(1)), _path(m.group(2))  # a rename touches both
-                if old and old != new:
-                    self._touch(old)
-                current = self._touch(new or old)
-            elif line.startswith("--- ") and i + 1 < len(self.lines) and self.lines[i + 1].startswith("+++ "):
-                old, new = _path(line[4:]), _path(self.lines[i + 1][4:])
-                if old:
-                    self._touch(old)
-                current = self._touch(new) if new else old or ""
-                i += 1
-            elif m := _HUNK.match(line):
-                if not current:
-                    raise ValueError(f"line {i + 1}: a hunk before any file header (--- a/PATH, +++ b/PATH)")
-                i = self._hunk(m, i + 1, current)
-                continue
-            elif _BINARY.match(line):
-                self.binary = True
-            elif _SYMLINK.match(line) and current:
-                self.symlinks.append(current)
-            i += 1
-        if not self.files:
-            raise ValueError("not a unified diff: no file headers (--- a/PATH, +++ b/PATH or diff --git)")
-        return PatchInfo(
-            tuple(self.files),
-            len(self.added),
-            self.removed,
-            self.binary,
-            tuple(self.symlinks),
-            tuple(self.added),
-        )
-
-    def _touch(self, path: str | None) -> str:
-        if not path:
-            raise ValueError("a file header names no file")
-        self.files.setdefault(path)
-        return path
-
-    def _hunk(self, m: re.Match[str], i: int, path: str) -> int:
-        header = i
-        old = int(m.group(2)) if m.group(2) is not None else 1
-        new = int(m.group(4)) if m.group(4) is not None else 1
-        number = int(m.group(3))
-        while old > 0 or new > 0:
-            if i >= len(self.lines):
-                raise ValueError(f"line {header}: the hunk of {path} ends before the lines its header counts")
-            line = self.lines[i]
-            tag, text = (line[:1], line[1:]) if line else (" ", "")
-            if tag == " ":
-                old, new, number = old - 1, new - 1, number + 1
-            elif tag == "-":
-                old, self.removed = old - 1, self.removed + 1
-            elif tag == "+":
-                self.added.append((path, number, text))
-                new, number = new - 1, number + 1
-            elif tag != "\\":
-                raise ValueError(f"line {i + 1}: {line[:60]!r} is not a line of a hunk of {path}")
-            if old < 0 or new < 0:
-                raise ValueError(f"line {i + 1}: the hunk of {path} has more lines than its header counts")
-            i += 1
-        while i < len(self.lines) and self.lines[i].startswith("\\"):
-            i += 1
-        return i
-
-
 def inspect_patch(diff: str) -> PatchInfo:
-    """The files a unified diff touches and its size. Raises ``ValueError`` (saying where and why) for
-    text that is not a unified diff, or whose hunks do not hold the lines their headers count."""
-    return _Reader(diff).read()
+    """The files a unified diff touches, as ``git apply`` reads its headers (heal/gitdiff.py), and its
+    size. Raises ``ValueError`` (saying where and why) for text git would not apply as a patch, or whose
+    hunks do not hold the lines their headers count."""
+    parts = parse_diff(diff)
+    files = dict.fromkeys(name for part in parts for name in part.touched)
+    added = [(path, n, text) for part in parts for path in part.written[-1:] for n, text in part.added]
+    symlinks = [part.new_name or part.old_name or "" for part in parts if part.symlink]
+    return PatchInfo(
+        tuple(files),
+        len(added),
+        sum(part.removed for part in parts),
+        any(part.binary for part in parts),
+        tuple(symlinks),
+        tuple(added),
+    )
 
 
 @cache
@@ -172,14 +134,23 @@ def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile(body + r"\Z" if anchored else r"(?:.*/)?" + body + r"\Z")
 
 
-def matches(path: str, patterns: Sequence[str]) -> str | None:
-    """The first of ``patterns`` (globs, see the module docstring) that ``path`` matches, None if none."""
+def matches(path: str, patterns: Sequence[str], fold: bool = False) -> str | None:
+    """The first of ``patterns`` (globs, see the module docstring) that ``path`` matches, None if none;
+    ``fold``: without regard to case."""
+    if fold:
+        return next((p for p in patterns if _glob(p.lstrip("/").casefold()).match(path.casefold())), None)
     return next((p for p in patterns if _glob(p.lstrip("/")).match(path)), None)
 
 
 def _outside(path: str) -> bool:
+    """Absolute, home, drive, ``..`` or inside ``.git``: git would refuse it, or write outside the tree."""
     parts = path.replace("\\", "/").split("/")
-    return path.startswith(("/", "\\", "~")) or bool(re.match(r"[A-Za-z]:", path)) or ".." in parts
+    return (
+        path.startswith(("/", "\\", "~"))
+        or bool(re.match(r"[A-Za-z]:", path))
+        or ".." in parts
+        or any(part.casefold().rstrip(". ") == ".git" for part in parts)
+    )
 
 
 # Added lines that look like credentials: (what, pattern). Values of assignments are judged by _real.
@@ -245,10 +216,13 @@ def check_patch(
     problems: list[str] = []
     for path in info.files:
         if _outside(path):
-            problems.append(f"{path}: outside the repository (absolute, home or '..' path)")
+            problems.append(f"{path}: outside the repository (absolute, home, '..' or .git path)")
             continue
-        if (guard := matches(path, protected)) is not None:
-            problems.append(f"{path}: protected (matches {guard!r}): CI configuration, lockfiles and secrets")
+        if (guard := matches(path, protected, fold=True)) is not None:
+            problems.append(
+                f"{path}: protected (matches {guard!r}): CI configuration, lock files, git's own files and "
+                "secrets"
+            )
         if matches(path, allowed) is None:
             problems.append(f"{path}: not among the allowed paths ({', '.join(allowed)})")
     changed = info.added + info.removed
