@@ -19,6 +19,15 @@ from codemonkeys.engine import FleetBusy
 from codemonkeys.vocab.diagnostics import Diagnostic
 from codemonkeys.vocab.plan import Plan
 
+UnsandboxedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--unsandboxed",
+        help="Run product code (builds, docs, packaging, fleet exec) without bubblewrap, with the "
+        "controller's environment, as before the sandbox (else it is refused where bubblewrap cannot run). "
+        "Also CMCTL_UNSANDBOXED=1.",
+    ),
+]
 ProductOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -70,12 +79,17 @@ def print_diagnostics(diags: list[Diagnostic]) -> None:
         err.print(f"[bold]{escape(d.file)}:{d.line}:{d.col}:[/] [red]{d.severity}:[/] {escape(d.message)}")
 
 
+def context_for(unsandboxed: bool = False) -> Context:
+    """This process's context; ``unsandboxed``: product code runs without bubblewrap (``--unsandboxed``)."""
+    context = Context.from_environ()
+    return context.without_sandbox() if unsandboxed else context
+
+
 def session(fleet: Path, unsandboxed: bool = False) -> FleetSession:
     """The fleet session, or the diagnostics and exit 1 when the fleet is invalid (nothing touched);
     ``unsandboxed``: product code runs without bubblewrap (``--unsandboxed``)."""
-    context = Context.from_environ()
     with api_errors():
-        opened, diags = FleetSession.load(fleet, context.without_sandbox() if unsandboxed else context)
+        opened, diags = FleetSession.load(fleet, context_for(unsandboxed))
     if opened is None:
         print_diagnostics(diags)
         err.print(f"[red]fleet {escape(str(fleet))} is invalid[/]: nothing was observed or changed")

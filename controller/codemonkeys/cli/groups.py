@@ -14,9 +14,11 @@ from codemonkeys.api import ApiError
 from codemonkeys.cli.common import (
     FleetOpt,
     JsonOpt,
+    UnsandboxedOpt,
     api_errors,
     apply_and_report,
     complete_product,
+    context_for,
     err,
     fail,
     out,
@@ -262,14 +264,7 @@ def controller_run(
         str, typer.Option("--webhook-secret-env", help="Env var with the git webhook HMAC secret.")
     ] = "CMCTL_WEBHOOK_SECRET",
     log_json: Annotated[bool, typer.Option("--log-json", help="One JSON object per log line.")] = False,
-    unsandboxed: Annotated[
-        bool,
-        typer.Option(
-            "--unsandboxed",
-            help="Run product code (builds, docs, packaging, fleet exec) without bubblewrap where it cannot "
-            "run (else it is refused). Also CMCTL_UNSANDBOXED=1.",
-        ),
-    ] = False,
+    unsandboxed: UnsandboxedOpt = False,
     tokens: Annotated[
         Path | None,
         typer.Option(
@@ -292,7 +287,6 @@ def controller_run(
     ] = 5.0,
 ) -> None:
     """Run the controller: watch the fleet repo, resync on a timer, serve the API, webhooks and dashboard."""
-    from codemonkeys.context import Context
     from codemonkeys.kinds.models import parse_duration
 
     try:
@@ -320,9 +314,7 @@ def controller_run(
         heartbeat=heartbeat,
     )
     try:
-        context = Context.from_environ()
-        context = context.without_sandbox() if unsandboxed else context
-        code = serve(options, context, say=out.print, warn=err.print)
+        code = serve(options, context_for(unsandboxed), say=out.print, warn=err.print)
     except (ServiceError, ApiError) as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)

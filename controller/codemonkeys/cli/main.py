@@ -18,6 +18,7 @@ from codemonkeys.cli.common import (
     FleetOpt,
     JsonOpt,
     ProductOpt,
+    UnsandboxedOpt,
     api_errors,
     apply_and_report,
     complete_action,
@@ -141,14 +142,7 @@ def apply_cmd(
         bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
     ] = False,
     parallelism: Annotated[int, typer.Option("--parallelism", min=1, help="Actions at once.")] = 4,
-    unsandboxed: Annotated[
-        bool,
-        typer.Option(
-            "--unsandboxed",
-            help="Run product code (builds, docs, packaging) without bubblewrap where it cannot run "
-            "(else it is refused). Also CMCTL_UNSANDBOXED=1.",
-        ),
-    ] = False,
+    unsandboxed: UnsandboxedOpt = False,
 ) -> None:
     """Apply a saved plan, or plan and apply (asking first unless --auto-approve)."""
     fs = session(fleet, unsandboxed)
