@@ -23,7 +23,7 @@ from codemonkeys.engine.changes import Patch, Replace
 
 ENV = {"apiVersion": "codemonkeys.dev/v1"}
 SECRET = "s3cr3t-token-value"
-PROTECTED = "CI configuration, lockfiles and secrets"
+PROTECTED = "CI configuration, lock files, git's own files and secrets"
 
 
 def write_monorepo_fleet(root: Path) -> Path:
