@@ -178,8 +178,7 @@ def decide(ctl: Controller, who: Principal, action_id: str, body: Approval, appr
     """Approve or reject ``action_id`` as ``who`` (already authorized), bound to the current revision and
     fingerprint by the library; an approval queues the product. Publishes ``approval.*``."""
     product = action_id.split("/", 1)[0]
-    legacy = who.name == "admin" and who.role is Role.admin and not who.companies
-    name = body.approver if (legacy and body.approver) else who.name
+    name = body.approver if (views.speaks_for_anyone(who) and body.approver) else who.name
     if approve:
         decision = views.call(ctl.session.approve, action_id, name, body.comment)
         ctl.queue.add(product, f"approved by {name}")

@@ -21,7 +21,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,6 +36,7 @@ from codemonkeys.service.dashboard_changes import OPEN, drop_change
 
 TEMPLATES = Path(__file__).parent / "templates"
 FRAGMENT = "x-fragment"
+HELD_HEADER = "X-Held-Count"  # a fragment's count of held actions (the navigation's, kept live by app.js)
 LOGIN_COOKIE = "cm_login"  # the sign-in form's double-submit value (login CSRF)
 MAX_FORM = 64 * 1024  # bytes of a form body
 HEADERS = {
@@ -125,6 +126,7 @@ class Pages:
             "here": here,
             "section": template_name.removesuffix(".html"),
             "notice": None if fragment or found is None else self.notices.pop(sid),
+            "held_count": self.held_count(request),
             **data,
         }
         template = self.env.get_template(template_name)
@@ -133,12 +135,23 @@ class Pages:
         else:
             html = template.render(context)
         response = HTMLResponse(html, status_code=status, headers=HEADERS)
+        if context["held_count"] is not None:  # app.js updates the navigation's count from a fragment
+            response.headers[HELD_HEADER] = str(context["held_count"])
         if found is None and request.cookies.get(LOGIN_COOKIE) != nonce:
             secure = request.url.scheme == "https"
             response.set_cookie(
                 LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=secure, path="/"
             )
         return response
+
+    def held_count(self, request: Request) -> int | None:
+        """The count of held actions on the Approvals link (the stored statuses, no observation); None
+        for a caller who may not read."""
+        try:
+            self.guard.read(request)
+        except HTTPException:
+            return None
+        return views.held_count(self.ctl)
 
     def page(self, request: Request, template_name: str, build: Callable[[], dict]) -> HTMLResponse:
         """A page for a reader: the sign-in page (401) when reading needs a token, an error page when
@@ -160,14 +173,24 @@ class Pages:
             raise HTTPException(413, "form too large")
         return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=1000)
 
-    async def write(self, request: Request, act: Callable[[dict[str, list[str]], str], str]) -> Response:
+    async def write(
+        self,
+        request: Request,
+        act: Callable[[dict[str, list[str]], str], str],
+        refused: Callable[[HTTPException, dict[str, list[str]]], Response | None] | None = None,
+    ) -> Response:
         """A form's write: ``act(fields, csrf) -> notice`` (it authorizes with the form's CSRF token and
-        raises ``HTTPException`` when refused); a 303 back to the form's page, or the refusal's page."""
+        raises ``HTTPException`` when refused); a 303 back to the form's page, or the refusal's page:
+        ``refused(exc, fields)`` (the form's page again, with the error and what was typed) or else the
+        error page."""
         fields = await self.form(request)
         back = local(first(fields, "back"))
         try:  # in a worker thread, like the JSON endpoints: an approval plans, the event loop goes on
             text = await run_in_threadpool(act, fields, first(fields, "csrf"))
         except HTTPException as exc:
+            again = await run_in_threadpool(refused, exc, fields) if refused else None
+            if again is not None:
+                return again
             return self.render(
                 request, "error.html", exc.status_code, title="Refused", message=exc.detail, back=back
             )
@@ -194,7 +217,7 @@ def _read_pages(app: FastAPI, ctl: Controller, pages: Pages) -> None:
     @app.get("/", include_in_schema=False)
     def grid(request: Request, state: str = "", company: str = "", label: str = "", text: str = ""):
         def build() -> dict:
-            want = views.GridFilter(state[:40], company[:80], label[:200], text[:200])
+            want = views.grid_filter(state, company, label, text)
             doc = views.fleet(ctl)
             return {"grid": views.grid(doc["products"], want), "last_run": doc["last_run"]}
 
@@ -216,8 +239,10 @@ def _read_pages(app: FastAPI, ctl: Controller, pages: Pages) -> None:
         return pages.page(request, "product.html", build)
 
     @app.get("/approvals", include_in_schema=False)
-    def approvals(request: Request):
-        return pages.page(request, "approvals.html", lambda: {"held": views.approvals(ctl)})
+    def approvals(request: Request, product: str = ""):
+        return pages.page(
+            request, "approvals.html", lambda: approvals_page(ctl, pages.guard, request, product)
+        )
 
     @app.get("/changes", include_in_schema=False)
     def changes(request: Request):
@@ -244,6 +269,21 @@ def _read_pages(app: FastAPI, ctl: Controller, pages: Pages) -> None:
             return {"check": views.verify(ctl), "records": records}
 
         return pages.page(request, "audit.html", build)
+
+
+def approvals_page(ctl: Controller, guard: Guard, request: Request, product: str = "") -> dict:
+    """The approvals page's data: the held actions (of ``product`` if given) and the ids of those the
+    caller may decide (``views.may_decide``: only they get Approve / Reject)."""
+    products = [views.known(ctl, product)] if product else None
+    held = views.approvals(ctl, products)
+    who, _ = guard.who(request)
+    decides = {a["id"] for a in held if guard.access.writable and views.may_decide(who, a)}
+    return {
+        "held": held,
+        "decides": decides,
+        "product": product,
+        "speaks_for_anyone": bool(who and views.speaks_for_anyone(who)),
+    }
 
 
 def _pct(x: float | None) -> str:
@@ -386,7 +426,20 @@ def _write_forms(app: FastAPI, ctl: Controller, guard: Guard, pages: Pages) -> N
             said = "approved" if verdict == "approve" else "rejected"
             return f"{action}: {said} by {doc['by']}: now {doc['verdict']}"
 
-        return await pages.write(request, act)
+        def refused(exc: HTTPException, fields) -> Response | None:
+            back = local(first(fields, "back"))
+            if urlsplit(back).path != "/approvals":
+                return None
+            product = (parse_qs(urlsplit(back).query).get("product") or [""])[0]
+            typed = {"action": first(fields, "action"), "message": exc.detail}
+            typed |= {"comment": first(fields, "comment")[:2000], "approver": first(fields, "approver")[:80]}
+            try:
+                data = approvals_page(ctl, guard, request, product)
+            except HTTPException:
+                return None
+            return pages.render(request, "approvals.html", exc.status_code, here=back, refused=typed, **data)
+
+        return await pages.write(request, act, refused)
 
     @app.post("/ui/drop", include_in_schema=False)
     async def drop_form(request: Request) -> Response:

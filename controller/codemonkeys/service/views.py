@@ -16,15 +16,20 @@ from pathlib import Path
 
 from fastapi import HTTPException
 
+from codemonkeys.act.release import render_changelog_section
 from codemonkeys.api import ApiError, SelectorError
+from codemonkeys.policy.gate import params_json
+from codemonkeys.service.auth import Principal, Role
 from codemonkeys.service.controller import Controller
-from codemonkeys.vocab.plan import Verdict
+from codemonkeys.vocab.facts import Commit
+from codemonkeys.vocab.plan import ActionKind, Verdict
 
 LOG_TAIL = 20_000  # characters of a journaled log shown on a product page
 # the grid's order: needs attention first (held: an action waits for a person's approval)
 STATES = ("failed", "held", "drifting", "unknown", "suspended", "in_sync")
 FACETS = ("build", "docs", "release", "infra", "deploy", "announce")
 KEPT_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".webm": "video/webm", ".zip": "application/zip"}
+DECISIONS = ("approval.given", "approval.rejected")
 
 
 def call(fn, *args):
@@ -76,6 +81,28 @@ def status(row: dict) -> str:
     if "held" in facets:
         return "held"
     return "in_sync" if row["in_sync"] else "drifting"
+
+
+def grid_filter(state: str = "", company: str = "", label: str = "", text: str = "") -> GridFilter:
+    """The grid's filters from a request; a state the grid does not know is refused (400) rather than
+    matching nothing."""
+    if state and state not in STATES:
+        raise HTTPException(400, f"unknown state {state[:40]!r}: the grid's states are {', '.join(STATES)}")
+    return GridFilter(state, company[:80], label[:200], text[:200])
+
+
+def held_count(ctl: Controller) -> int:
+    """How many actions wait for an approval, as the last plans left them: the held facets of the
+    stored product statuses (the planner marks a facet ``held`` when its action is held). Reads the
+    store only: cheap enough for every page's navigation."""
+    products = ctl.desired.products
+    return sum(
+        1
+        for s in ctl.store.statuses()
+        if s.product in products
+        for f in (s.facets or {}).values()
+        if isinstance(f, dict) and f.get("state") == "held"
+    )
 
 
 @dataclass(frozen=True)
@@ -196,16 +223,26 @@ def artifact(ctl: Controller, action: str, run: int, name: str) -> tuple[Path, s
 # --- approvals, swarm, audit -------------------------------------------------------------------------------
 
 
-def approvals(ctl: Controller) -> list[dict]:
-    """Every held action of the fleet now (observes the fleet), with its rule, message, params and who
-    may approve it, and the last approval or rejection on record."""
-    plan = ctl.session.plan()
-    audit = [r for r in ctl.session.audit(limit=500) if r["event"] in ("approval.given", "approval.rejected")]
+def approvals(ctl: Controller, products: list[str] | None = None) -> list[dict]:
+    """Every held action of the fleet now (of ``products`` if given; observes them), with its rule,
+    message, params and who may approve it, what an approval would let happen (``details``: a card per
+    action kind), and the approvals and rejections on record that are bound to what is held now (the
+    same product fingerprint, params and matching rules): ``decisions``, ``last``; ``lapsed`` counts
+    those given for something else (an earlier version, other params)."""
+    plan = ctl.session.plan(products)
+    facts = {s.product: s.facts or {} for s in ctl.store.statuses()}  # the plan has just stored them
+    said: dict[str, list[dict]] = {}
     out = []
     for a in plan.actions:
         if a.decision.verdict is not Verdict.HOLD:
             continue
-        said = [r for r in audit if r.get("action_id") == a.id]
+        if a.product not in said:
+            said[a.product] = [
+                r for r in ctl.session.audit(product=a.product, limit=500) if r["event"] in DECISIONS
+            ]
+        fingerprint = plan.products[a.product].fingerprint
+        mine = [r for r in said[a.product] if r.get("action_id") == a.id]
+        bound = [r for r in mine if bound_to(r, fingerprint, a.params, a.decision.rules)]
         out.append(
             {
                 "id": a.id,
@@ -218,10 +255,139 @@ def approvals(ctl: Controller) -> list[dict]:
                 "message": a.decision.message,
                 "approvers": sorted(ctl.session.approvers(a)),
                 "revision": ctl.desired.revision,
-                "fingerprint": plan.products[a.product].fingerprint,
-                "last": said[-1] if said else None,
+                "fingerprint": fingerprint,
+                "decisions": bound,
+                "last": bound[-1] if bound else None,
+                "lapsed": len(mine) - len(bound),
+                "details": details(
+                    str(a.kind),
+                    a.params,
+                    facts.get(a.product, {}),
+                    _diff(ctl, a.product, a.kind, a.params),
+                    ctl.context.now().date().isoformat(),
+                ),
             }
         )
+    return out
+
+
+def bound_to(record: dict, fingerprint: str, params: dict, rules: str) -> bool:
+    """Whether an ``approval.*`` audit record was given for this identity of the action: the product
+    fingerprint, and the params and matching rules' digest where the record has them (a rejection
+    records no params)."""
+    data = record.get("data") or {}
+    if data.get("fingerprint") != fingerprint:
+        return False
+    if "params" in data and params_json(data["params"] or {}) != params_json(params):
+        return False
+    return not (data.get("rules") and rules and data["rules"] != rules)
+
+
+def may_decide(who: Principal | None, card: dict) -> bool:
+    """Whether ``who`` may approve or reject a held action (``card`` of ``approvals``): an approver or
+    admin, of the product's company, and among the holding rules' approvers (none named: anyone). The
+    legacy API token, which names nobody, approves as someone it names (``speaks_for_anyone``)."""
+    if who is None or not who.may(Role.approver) or not who.covers(card.get("company")):
+        return False
+    return speaks_for_anyone(who) or not card["approvers"] or who.name in card["approvers"]
+
+
+def speaks_for_anyone(who: Principal) -> bool:
+    """The legacy admin token (``CMCTL_API_TOKEN``): it names nobody, so it approves as whom it says."""
+    return who.name == "admin" and who.role is Role.admin and not who.companies
+
+
+def _diff(ctl: Controller, product: str, kind: ActionKind, params: dict) -> str | None:
+    """The whole diff a merge would land (the params keep only its start): the change proposal's, or
+    the heal attempt's patch, from the store."""
+    if kind is ActionKind.CHANGE_MERGE:
+        rows = ctl.session.changes([product])
+        found = next((r for r in rows if r["change"] == params.get("change")), None)
+        return found["diff"] if found else params.get("diff")
+    if kind is ActionKind.HEAL_MERGE:
+        tried = ctl.session.heal_attempts(product, params.get("commit"))
+        found = next((h for h in tried if h["attempt"] == params.get("attempt")), None)
+        return found["patch"] if found and found["patch"] else params.get("patch")
+    return None
+
+
+def _short(sha: object) -> str:
+    return str(sha or "-")[:12]
+
+
+def details(kind: str, params: dict, facts: dict, diff: str | None = None, today: str = "") -> dict:
+    """What approving an action of ``kind`` would let happen, for people (pure): ``facts`` (label,
+    value) pairs, ``lists`` (caption, items) and ``texts`` (caption, text: a changelog, a diff), from
+    the action's params, the product's stored facts and a merge's ``diff``."""
+    p = params
+    out: dict[str, list] = {"facts": [], "lists": [], "texts": []}
+    if kind == ActionKind.RELEASE_CUT:
+        git = facts.get("git") if isinstance(facts.get("git"), dict) else {}
+        commits = [Commit.model_validate(c) for c in git.get("commits_since") or []]
+        since = git.get("last_tag") or "the first commit"
+        out["facts"] = [
+            ("version", f"{p.get('previous') or 'none'} -> {p.get('version')}"),
+            ("bump", p.get("bump")),
+            ("tag", p.get("tag")),
+            ("commit", _short(p.get("commit"))),
+        ]
+        out["lists"].append(
+            (f"{len(commits)} commit(s) since {since}", [f"{c.sha[:7]} {c.subject}" for c in commits])
+        )
+        for key in ("breaks", "conflicts"):
+            if p.get(key):
+                out["lists"].append((key, [str(x) for x in p[key]]))
+        if p.get("version"):
+            section = render_changelog_section(str(p["version"]), today or "today", commits)
+            out["texts"].append(("changelog", section))
+    elif kind == ActionKind.INFRA_APPLY:
+        counts = ", ".join(
+            f"{p.get(k, 0)} to {k.removesuffix('s')}" for k in ("adds", "changes", "destroys", "replaces")
+        )
+        out["facts"] = [
+            ("terraform plan", counts),
+            ("commit", _short(p.get("commit"))),
+            ("workspace", p.get("workspace")),
+            ("drift", "yes: changed outside Terraform" if p.get("drift") else "no"),
+        ]
+        out["lists"].append(("addresses", [str(a) for a in p.get("addresses") or []]))
+    elif kind == ActionKind.DEPLOY_RUN:
+        hosts, pending = list(p.get("hosts") or []), list(p.get("pending") or [])
+        batch = p.get("batch") or 1
+        batches = -(-len(pending) // batch) if isinstance(batch, int) and batch > 0 else None
+        out["facts"] = [
+            ("environment", p.get("environment")),
+            ("version", f"{p.get('previous') or 'none (first deploy)'} -> {p.get('version')}"),
+            ("hosts", f"{len(pending)} of {len(hosts)} to change"),
+            ("batches", f"{batches} of at most {batch} host(s)" if batches is not None else batch),
+        ]
+        out["lists"].append(
+            ("hosts", [f"{h} (changes)" if h in pending else f"{h} (unchanged)" for h in hosts])
+        )
+    elif kind in (ActionKind.CHANGE_MERGE, ActionKind.CHANGE_PROPOSE):
+        out["facts"] = [
+            ("change", p.get("change")),
+            ("message", p.get("message")),
+            ("author", p.get("author")),
+            ("lines", p.get("lines")),
+            ("branch", p.get("branch")),
+        ]
+        out["lists"].append(("files", [str(f) for f in p.get("files") or []]))
+        out["texts"].append(("diff", diff if diff is not None else p.get("diff") or ""))
+    elif kind == ActionKind.HEAL_MERGE:
+        out["facts"] = [
+            ("attempt", p.get("attempt")),
+            ("strategy", p.get("strategy")),
+            ("template", p.get("template")),
+            ("red commit", _short(p.get("commit"))),
+            ("heal commit", _short(p.get("heal_commit"))),
+            ("branch", p.get("branch")),
+        ]
+        out["lists"].append(("files", [str(f) for f in p.get("files") or []]))
+        out["texts"].append(("diff", diff if diff is not None else p.get("patch") or ""))
+    else:  # any other kind: its plain params, one per line
+        out["facts"] = [(k, v) for k, v in p.items() if isinstance(v, (str, int, float, bool)) or v is None]
+    out["facts"] = [(k, v) for k, v in out["facts"] if v not in (None, "")]
     return out
 
 

@@ -51,10 +51,20 @@ async function refresh() {
   inflight = true;
   try {
     const r = await fetch(location.href, { headers: { "X-Fragment": "main" }, credentials: "same-origin" });
-    if (r.ok) swap(document.getElementById("content"), await r.text());
+    if (r.ok) {
+      swap(document.getElementById("content"), await r.text());
+      heldCount(r.headers.get("X-Held-Count"));
+    }
   } finally {
     inflight = false;
   }
+}
+
+function heldCount(n) {  // the Approvals link's count of held actions, as the fragment's answer says
+  const count = document.getElementById("held-count");
+  if (!count || n === null) return;
+  count.hidden = n === "0";
+  count.firstChild.textContent = n;
 }
 
 function schedule() {
