@@ -5,7 +5,10 @@ file (the controller then listens on loopback only) and need a viewer with one; 
 (``Authorization: Bearer <token>`` or a dashboard session with its CSRF header). The git webhook is
 authenticated by its HMAC-SHA256 signature, the Jenkins notification endpoint by an admin token (as a
 bearer header or ``?token=``). ``/healthz``, ``/readyz`` and ``/metrics`` stay open. The OpenAPI schema
-is at /openapi.json.
+is at /openapi.json; no interactive docs are served (Swagger UI and ReDoc would load from a CDN).
+
+Every request's body is bounded before any route reads it, and every answer carries the security
+headers (service/limits.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from fastapi.responses import JSONResponse
 from codemonkeys.service.auth import Access, Guard, Principal, Role, Sessions
 from codemonkeys.service.controller import Controller
 from codemonkeys.service.dashboard import add_dashboard
+from codemonkeys.service.limits import BodyLimits, Guarded
 from codemonkeys.service.pages import add_pages
 from codemonkeys.service.search import add_search
 from codemonkeys.service.webhooks import (
@@ -42,10 +46,13 @@ def product_doc(ctl: Controller, name: str) -> dict:
     return {**doc, "failures": ctl.queue.failures(name), "last_reconcile": state.__dict__ if state else None}
 
 
-def create_app(ctl: Controller, access: Access | None = None) -> FastAPI:
+def create_app(ctl: Controller, access: Access | None = None, limits: BodyLimits | None = None) -> FastAPI:
     """The controller's HTTP API: health, metrics, products, runs, audit, reconcile, webhooks, dashboard.
-    ``access`` names the callers (default: the controller's API token as the one admin)."""
-    app = FastAPI(title="Code Monkeys controller", version="1", description=__doc__)
+    ``access`` names the callers (default: the controller's API token as the one admin); ``limits`` bound
+    request bodies (default: ``BodyLimits()``)."""
+    app = FastAPI(
+        title="Code Monkeys controller", version="1", description=__doc__, docs_url=None, redoc_url=None
+    )
     if access is None:
         access = Access(
             [(ctl.config.api_token, Principal("admin", Role.admin))] if ctl.config.api_token else []
@@ -61,6 +68,7 @@ def create_app(ctl: Controller, access: Access | None = None) -> FastAPI:
                 return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         return await call_next(request)
 
+    app.add_middleware(Guarded, limits=limits or BodyLimits())  # outermost: before any route or check
     _read_routes(app, ctl)
     _write_routes(app, ctl, guard)
     _hook_routes(app, ctl, guard)

@@ -7,7 +7,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from codemonkeys.api import ApiError
@@ -17,6 +17,7 @@ from codemonkeys.sandbox import status as sandbox_status
 from codemonkeys.service.auth import AccessError, check_listen, load_access
 from codemonkeys.service.controller import Controller, ControllerConfig
 from codemonkeys.service.fleetsource import RemoteFleet, is_git_url
+from codemonkeys.service.limits import BodyLimits
 
 
 class ServiceError(Exception):
@@ -39,6 +40,7 @@ class ServiceOptions:
     tokens: Path | None = None  # --tokens FILE: named callers with roles (service/auth.py)
     workers: int | None = None  # reconciles at once on the database's job queue (state on PostgreSQL)
     heartbeat: float = 5.0  # worker heartbeat; a worker silent 4 heartbeats is dead and its jobs recovered
+    limits: BodyLimits = field(default_factory=BodyLimits)  # --max-body: largest request bodies (limits.py)
 
 
 def build_controller(options: ServiceOptions, context: Context) -> Controller:
@@ -89,7 +91,7 @@ def serve(
     ctl = build_controller(options, context)
     if options.once:
         return 0 if ctl.run_once() else 1
-    server, http = _http_server(ctl, options.listen, access)
+    server, http = _http_server(ctl, options.listen, access, options.limits)
     done = threading.Event()
 
     def on_signal(signum, _frame) -> None:
@@ -135,14 +137,18 @@ def _access(options: ServiceOptions, context: Context):
         raise ServiceError(str(exc)) from None
 
 
-def _http_server(ctl: Controller, listen: str, access=None):
+def _http_server(ctl: Controller, listen: str, access=None, limits: BodyLimits | None = None):
     import uvicorn
 
     from codemonkeys.service.api import create_app
 
     host, _, port = listen.rpartition(":")
     config = uvicorn.Config(
-        create_app(ctl, access), host=host or "127.0.0.1", port=int(port), log_level="warning", lifespan="off"
+        create_app(ctl, access, limits),
+        host=host or "127.0.0.1",
+        port=int(port),
+        log_level="warning",
+        lifespan="off",
     )
     server = uvicorn.Server(config)
     return server, threading.Thread(target=server.run, name="cm-http", daemon=True)
