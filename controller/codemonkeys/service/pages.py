@@ -38,11 +38,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 FRAGMENT = "x-fragment"
 HELD_HEADER = "X-Held-Count"  # a fragment's count of held actions (the navigation's, kept live by app.js)
 LOGIN_COOKIE = "cm_login"  # the sign-in form's double-submit value (login CSRF)
-MAX_FORM = 64 * 1024  # bytes of a form body
-HEADERS = {
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    "Referrer-Policy": "no-referrer",
+HEADERS = {  # the security headers (CSP, framing, referrer, nosniff) come with every answer: limits.py
     "Cache-Control": "no-store",
     "Vary": "X-Fragment, Cookie",
 }
@@ -76,8 +72,13 @@ def environment() -> Environment:
 
 
 def local(path: str | None) -> str:
-    """``path`` if it is a path of this site (no scheme, no host), else ``/``: a redirect never leaves."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+    """``path`` if it is a path of this site, else ``/``: a redirect or a link never leaves. A path of
+    this site starts with one ``/`` (not ``//``: another host) and holds printable ASCII only: no control
+    characters, whitespace or backslashes, which browsers strip or read as ``/`` (a tab or a backslash
+    after the first ``/`` leads to another host)."""
+    if not path or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    if any(not ("!" <= c <= "~") or c == "\\" for c in path):
         return "/"
     return path
 
@@ -167,10 +168,9 @@ class Pages:
         return self.render(request, template_name, **data)
 
     async def form(self, request: Request) -> dict[str, list[str]]:
-        """The fields of an ``application/x-www-form-urlencoded`` body (413 when too large)."""
+        """The fields of an ``application/x-www-form-urlencoded`` body (its size is bounded before it is
+        read: service/limits.py, 413 when too large)."""
         body = await request.body()
-        if len(body) > MAX_FORM:
-            raise HTTPException(413, "form too large")
         return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=1000)
 
     async def write(
