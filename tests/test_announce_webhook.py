@@ -108,7 +108,7 @@ def webhook_fleet(tmp_path: Path, receiver: Receiver, **channel) -> Path:
 
 
 def test_apply_posts_a_signed_announcement_once(tmp_path: Path, receiver: Receiver):
-    fleet = webhook_fleet(tmp_path, receiver, flavor="slack", secretRef="HOOK_KEY")
+    fleet = webhook_fleet(tmp_path, receiver, flavor="slack", keyEnv="HOOK_KEY")
     r = cmctl("apply", "--fleet", str(fleet), "--auto-approve", env={"HOOK_KEY": KEY})
     assert r.returncode == 0, r.stdout + r.stderr
     assert len(receiver.requests) == 1

@@ -30,7 +30,7 @@ def make_fleet(tmp: Path, url: str) -> Path:
     (fleet / "fleet.yaml").write_text(
         "apiVersion: codemonkeys.dev/v1\nkind: Fleet\nmetadata: {name: notify}\nspec:\n"
         "  announce:\n"
-        f"    channels: {{ops: {{type: webhook, url: '{url}', flavor: json, secretRef: HOOK_KEY}}}}\n"
+        f"    channels: {{ops: {{type: webhook, url: '{url}', flavor: json, keyEnv: HOOK_KEY}}}}\n"
         "    notifications:\n"
         "      - {on: [action.failed, action.held], channels: [ops], products: [red, held]}\n"
     )

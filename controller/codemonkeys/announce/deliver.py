@@ -35,7 +35,7 @@ def deliver(
             if channel.template
             else body_for(channel.flavor, message, values)
         )
-        ref = channel.key or channel.secret_ref
+        ref = channel.key or channel.key_env
         key = secret(ref) if ref else None
         if ref and not key:
             return Delivery(False, None, 0, f"the webhook secret {_name(ref)} is not set")

@@ -197,6 +197,23 @@ def _merge_company_defaults(doc: Document, fleet_doc: Document | None) -> tuple:
     return ()
 
 
+def _untagged(data: Any, loc: tuple) -> tuple:
+    """``loc`` without the tags pydantic puts in for a discriminated union (``channels.chat.webhook.url``
+    -> ``channels.chat.url``: ``webhook`` is the channel's ``type``), so that positions and messages name
+    the fields as the YAML spells them."""
+    out: list = []
+    for i, part in enumerate(loc):
+        inside = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if inside or (isinstance(data, dict) and part in data):
+            data = data[part]
+        elif isinstance(data, dict) and isinstance(part, str) and data.get("type") == part:
+            continue
+        else:
+            return (*out, *loc[i:])
+        out.append(part)
+    return tuple(out)
+
+
 def _validate(doc: Document, kind: str, model: type[Model], out: _Collector) -> Model | None:
     data = doc.data
     if not isinstance(data, dict):
@@ -218,8 +235,9 @@ def _validate(doc: Document, kind: str, model: type[Model], out: _Collector) -> 
         obj = model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = tuple(
-                p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("[", "function-")))
+            loc = _untagged(
+                data,
+                tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("[", "function-")))),
             )
             if loc in (("apiVersion",), ("kind",)):
                 continue  # already reported above, with a better message

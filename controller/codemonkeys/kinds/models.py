@@ -12,8 +12,17 @@ import shlex
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import SkipJsonSchema
 
 from codemonkeys.vocab.enums import BuildNetwork, CIKind, Language, RegistryType, Versioning
 from codemonkeys.vocab.timewindows import parse_hhmm, parse_point, zone
@@ -305,7 +314,8 @@ class WebhookFlavor(StrEnum):
 
 
 class WebhookChannel(Model):
-    """An HTTP POST of a JSON body in a flavour's shape (or a Jinja2 template), signed with a secret."""
+    """An HTTP POST of a JSON body in a flavour's shape (or a Jinja2 template), signed with a secret
+    (``X-CodeMonkeys-Signature-256: sha256=<hex>``): ``key: {secretRef: NAME}`` or ``keyEnv: VARIABLE``."""
 
     type: Literal["webhook"]
     url: str
@@ -313,14 +323,32 @@ class WebhookChannel(Model):
     template: str | None = Field(
         None, description="A Jinja2 template (fleet-repo path) rendering the JSON body; overrides flavor"
     )
-    secret_ref: str | None = Field(
-        None,
-        description="Environment variable holding the HMAC key: X-CodeMonkeys-Signature-256: sha256=<hex>",
-    )
-    key: SecretRef | None = Field(
-        None, description="The HMAC key by reference, {secretRef: NAME} (instead of the variable secretRef)"
-    )
+    key: SecretRef | None = Field(None, description="The HMAC key: {secretRef: NAME} (not with keyEnv)")
+    key_env: str | None = Field(None, description="Environment variable holding the HMAC key (not with key)")
+    # the old spelling: a bare name here was an environment variable, unlike {secretRef: NAME} everywhere
+    # else; refused with how to write it now (and kept out of the JSON Schema)
+    secret_ref: SkipJsonSchema[Any] = Field(None, exclude=True)
     timeout: Duration = 30
+
+    @field_validator("secret_ref")
+    @classmethod
+    def _old_secret_ref(cls, value: Any) -> None:
+        if value is not None:
+            inner = value.get("secretRef") if isinstance(value, dict) else value
+            name = inner if isinstance(inner, str) else "NAME"
+            env = "CMCTL_SECRET_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+            raise ValueError(
+                "a webhook's secretRef is no longer an environment variable: write the HMAC key as "
+                f"`key: {{secretRef: {name}}}` (a secret: {env}, secrets/{name}.age or CMCTL_SECRETS_DIR) or "
+                f"`keyEnv: {name}` (the environment variable {name}, as before)"
+            )
+        return None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> WebhookChannel:
+        if self.key is not None and self.key_env is not None:
+            raise ValueError("webhook: give key or keyEnv, not both")
+        return self
 
 
 class EmailChannel(Model):
@@ -407,8 +435,8 @@ class AnnounceConfig(Model):
         """Every environment variable holding a channel secret (redacted from every log)."""
         names: list[str] = []
         for ch in self.channels.values():
-            if isinstance(ch, WebhookChannel) and ch.secret_ref:
-                names.append(ch.secret_ref)
+            if isinstance(ch, WebhookChannel) and ch.key_env:
+                names.append(ch.key_env)
             elif isinstance(ch, EmailChannel):
                 names += [n for n in (ch.username_env, ch.password_env) if n]
             elif isinstance(ch, BrowserChannel):
