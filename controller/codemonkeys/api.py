@@ -335,11 +335,15 @@ class FleetSession:
         doc: dict[str, Any] = {"last_run": runs[0] if runs else None, "products": {}}
         for name in self.desired.products:
             row = rows.get(name)
-            fail = self.store.last_failure(name)
+            # a failure stands only while the product is not in sync (and no later run of it succeeded)
+            fail = self.store.last_failure(name) if not (row and row.in_sync) else None
+            facets = row.facets if row else {}
             doc["products"][name] = {
                 "observed_at": row.observed_at.isoformat() if row else None,
                 "in_sync": row.in_sync if row else None,
-                "facets": {k: v["state"] for k, v in (row.facets if row else {}).items()},
+                "facets": {k: v["state"] for k, v in facets.items()},
+                # facet -> the held action, its rule and who may approve (the facet's message says)
+                "held": {k: v.get("message", "") for k, v in facets.items() if v["state"] == "held"},
                 "last_failure": (
                     {"action": fail.action_id, "run": fail.run_id, "message": fail.message} if fail else None
                 ),

@@ -168,12 +168,21 @@ def apply_cmd(
 
 
 @app.command("status")
-def status_cmd(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
-    """Per product: facets in sync or not (as last observed), last run, last failure."""
+def status_cmd(
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+    held: Annotated[
+        bool, typer.Option("--held", help="Only the products with an action held for approval.")
+    ] = False,
+) -> None:
+    """Per product: facets in sync, drifting, failed, blocked or held (as last observed), last run, the
+    failure that stands (a later success of the same action retires it)."""
     from codemonkeys.sandbox import status as sandbox_status
 
     fs = session(fleet)
     doc = fs.status()
+    if held:
+        doc["products"] = {n: p for n, p in doc["products"].items() if p["held"]}
     sandbox = sandbox_status(fs.context)
     if as_json:
         sys.stdout.write(json.dumps(doc | {"sandbox": sandbox}, indent=2) + "\n")
@@ -241,16 +250,70 @@ def approve_cmd(
     ],
     comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
     fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
 ) -> None:
-    """Approve a held action for the current fleet revision and observed state (audited)."""
+    """Approve a held action, bound to what it would do: the product's fingerprint (its document, its
+    dependencies' documents and its observed state), the action's params and the rules that hold it.
+    Unrelated fleet commits keep the approval; a change to any of those lapses it (the plan says why)."""
     fs = session(fleet)
     with api_errors():
-        now = fs.approve(action_id, approver, comment)
-    out.print(f"approved {action_id} as {approver} (fleet revision {fs.desired.revision[:12]})")
-    if now.verdict is Verdict.ALLOW:
-        out.print("the action is now allowed: run cmctl apply")
-    else:
+        given = fs.approve_action(action_id, approver, comment)
+    now = given.decision
+    if as_json:
+        doc = {
+            "action": given.action,
+            "approved_by": given.approver,
+            "revision": given.revision,
+            "fingerprint": given.fingerprint,
+            "params": given.params,
+            "verdict": str(now.verdict),
+            "message": now.message,
+            "controller_will_act": given.will_act,
+            "why": given.why,
+        }
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    out.print(f"approved {action_id} as {approver}")
+    out.print(f"  bound to product fingerprint {given.fingerprint} (fleet revision {given.revision[:12]})")
+    for key, value in given.params.items():
+        shown = value if isinstance(value, str) else json.dumps(value)
+        out.print(f"  {escape(key)}: {escape(shown if len(shown) <= 100 else shown[:97] + '...')}")
+    if now.verdict is not Verdict.ALLOW:
         out.print(f"still {now.verdict}: {escape(now.message)}")
+    elif given.will_act is None:
+        out.print("the action is now allowed: no controller runs on this state, run cmctl apply")
+    else:
+        out.print(f"the action is now allowed: {escape(given.why)}")
+
+
+@app.command("approvals")
+def approvals_cmd(
+    product: Annotated[
+        list[str] | None,
+        typer.Option("--product", "-p", help="Only these products.", autocompletion=complete_product),
+    ] = None,
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """What is held for approval now: each action, who may approve it, what it would do, and why an
+    earlier approval lapsed (plans the products: observes them)."""
+    fs = session(fleet)
+    with api_errors():
+        rows = fs.held(product)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        out.print("nothing is held for approval")
+        return
+    for row in rows:
+        who = ", ".join(row["approvers"]) or "anyone"
+        out.print(f"[cyan]held[/] [bold]{row['action']}[/] by {row['rule']} (approvers: {escape(who)})")
+        out.print(f"  would: {escape(row['reason'])}")
+        for key, value in row["params"].items():
+            shown = value if isinstance(value, str) else json.dumps(value)
+            out.print(f"  {escape(key)}: {escape(shown if len(shown) <= 100 else shown[:97] + '...')}")
+        out.print(f"  {escape(row['message'])}")
 
 
 @app.command("reject")

@@ -127,6 +127,8 @@ def render_status(doc: dict, console: Console) -> None:
         mark = "[dim]?[/]" if p["in_sync"] is None else ("[green]✓[/]" if p["in_sync"] else "[yellow]~[/]")
         facets = "  ".join(f"{k}={v}" for k, v in p["facets"].items()) or "never observed"
         console.print(f"{mark} [bold]{name:<20}[/] {facets}")
+        for facet, message in p.get("held", {}).items():
+            console.print(f"    [cyan]held[/] {facet}: {escape(message)}")
         if p["last_failure"]:
             lf = p["last_failure"]
             console.print(

@@ -548,12 +548,14 @@ class DecisionMemo:
         self.hits = 0
 
     def get(self, input_hash: str) -> Decision | None:
+        """The decision made on these inputs before (counted as a hit), or None."""
         out = self._known.get(input_hash)
         if out is not None:
             self.hits += 1
         return out
 
     def put(self, input_hash: str, decision: Decision) -> None:
+        """Keep ``decision`` for its inputs (the oldest half goes when full)."""
         if len(self._known) >= self.size:
             for key in list(self._known)[: self.size // 2]:
                 del self._known[key]
@@ -609,14 +611,20 @@ def _params_change(before: str, now: Mapping[str, Any]) -> str:
     except ValueError:
         old = {}
     old = old if isinstance(old, dict) else {}
-    changed = [k for k in sorted({*old, *now}) if old.get(k) != now.get(k)]
+    keys = [*now, *(k for k in old if k not in now)]  # the facet's own order: what matters first
+    changed = [k for k in keys if old.get(k) != now.get(k)]
     shown = [f"{k} {_short(now.get(k))}, not {_short(old.get(k))}" for k in changed[:3]]
     more = f" (+{len(changed) - 3} more)" if len(changed) > 3 else ""
     return "now has " + "; ".join(shown) + more if shown else "has other params"
 
 
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else _ENCODE(value)
+    if _SHA.fullmatch(text):
+        return text[:12]
     return text if len(text) <= 40 else text[:37] + "..."
 
 

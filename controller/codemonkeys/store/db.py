@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, aliased, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 GENESIS = "0" * 64
@@ -616,11 +616,27 @@ class Store:
         return out
 
     def last_failure(self, product: str) -> ActionRecord | None:
-        """The latest failed action of ``product``, None if none failed."""
+        """The latest failed action of ``product`` that is still the newest result of that action: once
+        a later run of the same action succeeded (or found its effect in place), the failure is history
+        (``runs``, ``logs --run N`` keep it). None if no failure stands."""
+        later = aliased(ActionRecord)
+        superseded = (
+            select(later.id)
+            .where(
+                later.action_id == ActionRecord.action_id,
+                later.id > ActionRecord.id,
+                later.status.in_([ActionStatus.SUCCEEDED, ActionStatus.NOOP]),
+            )
+            .exists()
+        )
         with self.session() as s:
             return s.scalars(
                 select(ActionRecord)
-                .where(ActionRecord.product == product, ActionRecord.status == ActionStatus.FAILED)
+                .where(
+                    ActionRecord.product == product,
+                    ActionRecord.status == ActionStatus.FAILED,
+                    ~superseded,
+                )
                 .order_by(ActionRecord.id.desc())
                 .limit(1)
             ).first()
