@@ -84,6 +84,15 @@ def test_interrupted_runs_statuses_approvals_and_decisions(store: Store):
     }
     store.record_decisions([row, {**row, "decision_id": "d2", "verdict": "allow"}])
     assert [d.decision_id for d in store.decisions("b/release.cut", limit=2)] == ["d2", "d1"]
+    # the same decision again (same id: same inputs) is logged as a reference to its first row
+    store.record_decisions([row])
+    again, first = store.decisions("b/release.cut", limit=3)[0], store.decisions("b/release.cut", limit=3)[2]
+    assert again.decision_id == "d1" and again.reuse_of == first.id and again.decision == {}
+    assert first.reuse_of is None and first.decision["trace"]
+    # approvals since an id, with what they were bound to
+    later = store.add_approval("b/release.cut", "b", "bob", "", "rev2", "fp2", '{"version":"1.0.0"}', "rr")
+    [seen] = store.approvals(since=later.id - 1)
+    assert (seen.approver, seen.params, seen.rules) == ("bob", '{"version":"1.0.0"}', "rr")
 
 
 def test_swarm_records_heal_attempts_and_notifications(store: Store):
