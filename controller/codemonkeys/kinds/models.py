@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -75,6 +76,51 @@ Command = Annotated[
         }
     ),
 ]
+
+
+def inside(path: str, root: str) -> str:
+    """``path`` if it is relative and stays inside ``root`` (``a/../b`` does; ``../b``, ``/b``, ``C:/b``,
+    ``~/b`` do not), else ``ValueError`` saying how it leaves."""
+    text = path.replace("\\", "/")
+    if not text.strip():
+        raise ValueError(f"an empty path: name a path inside {root}")
+    if "\0" in text:
+        raise ValueError(f"{path!r} holds a NUL byte: name a path inside {root}")
+    if text.startswith("~"):
+        raise ValueError(f"{path!r} is a home path: write a path relative to {root}")
+    if text.startswith("/") or re.match(r"[A-Za-z]:", text):
+        raise ValueError(f"{path!r} is absolute: write a path relative to {root}")
+    depth = 0
+    for part in text.split("/"):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                raise ValueError(f"{path!r} climbs out of {root} ('..'): name a path inside it")
+        elif part not in ("", "."):
+            depth += 1
+    return path
+
+
+def _in_repo(path: str) -> str:
+    return inside(path, "the product's directory")
+
+
+def _in_fleet(path: str) -> str:
+    return inside(path, "the fleet repository")
+
+
+def _playbook(path: str) -> str:
+    """A fleet-repo path, or ``repo:PATH`` inside the product's directory."""
+    if path.startswith("repo:"):
+        _in_repo(path.removeprefix("repo:"))
+        return path
+    return _in_fleet(path)
+
+
+# A path inside the product's directory (its repository, or its source.path in a monorepo) or inside the
+# fleet repository: relative, never climbing out; the loader reports an escape at the field's value.
+RepoPath = Annotated[str, AfterValidator(_in_repo)]
+FleetPath = Annotated[str, AfterValidator(_in_fleet)]
 
 
 class Model(BaseModel):
@@ -320,7 +366,7 @@ class WebhookChannel(Model):
     type: Literal["webhook"]
     url: str
     flavor: WebhookFlavor = WebhookFlavor.JSON
-    template: str | None = Field(
+    template: FleetPath | None = Field(
         None, description="A Jinja2 template (fleet-repo path) rendering the JSON body; overrides flavor"
     )
     key: SecretRef | None = Field(None, description="The HMAC key: {secretRef: NAME} (not with keyEnv)")
@@ -378,7 +424,7 @@ class BrowserChannel(Model):
     """A site without an API: a Playwright macro (YAML ``{steps, verify?}``) run in headless Chromium."""
 
     type: Literal["browser"]
-    macro: str = Field(description="The macro file, relative to the fleet root")
+    macro: FleetPath = Field(description="The macro file, relative to the fleet root")
     secrets: list[str | SecretRef] = Field(
         default_factory=list,
         description="Secrets the macro may use as {{ secrets.NAME }}: environment variables, or "
@@ -485,7 +531,9 @@ class Source(Model):
 
     repo: str = Field(description="Git URL or path; relative paths resolve against the fleet root")
     branch: str = "main"
-    path: str | None = Field(None, description="Sub-directory of a monorepo that this product lives in")
+    path: Annotated[str, AfterValidator(lambda p: inside(p, "the repository"))] | None = Field(
+        None, description="Sub-directory of a monorepo that this product lives in"
+    )
 
 
 class HealStrategy(StrEnum):
@@ -544,8 +592,8 @@ class Docs(Model):
 
     want: Literal["current"] = "current"
     engine: Literal["mkdocs"] = "mkdocs"
-    dir: str = "docs"
-    config: str = "mkdocs.yml"
+    dir: RepoPath = "docs"
+    config: RepoPath = "mkdocs.yml"
 
 
 # Package names of every ecosystem (PyPI, npm scopes, crates, OCI paths); a segment never starts with a dot,
@@ -561,7 +609,7 @@ class Publish(Model):
         pattern=PACKAGE_NAME,
         description="The package name in the registry: a name, @scope/name (npm) or a/b (OCI); no '..'",
     )
-    playbook: str | None = Field(
+    playbook: Annotated[str, AfterValidator(_playbook)] | None = Field(
         None,
         description="Override the publishing playbook: a fleet-repo path, or repo:PATH in the product repo",
     )
@@ -583,7 +631,7 @@ class Release(Model):
         pattern=r"^[a-z][a-z0-9]*$",
         description="Pre-release channel: versions become X.Y.Z-<channel>.N (e.g. rc)",
     )
-    version_file: str | None = Field(
+    version_file: RepoPath | None = Field(
         None, description="Default: pyproject.toml, package.json, Cargo.toml or VERSION"
     )
     publish: list[Publish] = Field(default_factory=list)
@@ -600,14 +648,6 @@ class Release(Model):
 _SECRETISH = re.compile(r"pass(word)?|secret|token|private|credential|api_?key", re.I)
 
 
-def _inside(path: str, what: str) -> str:
-    """``path`` if it is relative and stays inside the product's directory."""
-    parts = path.replace("\\", "/").split("/")
-    if path.startswith("/") or ".." in parts or not path.strip():
-        raise ValueError(f"{what} {path!r} must be a relative path inside the product's repository")
-    return path
-
-
 class Terraform(Model):
     """A Terraform configuration in the product's repository, and how to plan it.
 
@@ -616,13 +656,15 @@ class Terraform(Model):
     unless the configuration declares its own backend (``backend`` sets its ``-backend-config`` values).
     """
 
-    dir: str = Field(description="Directory of the configuration, relative to the product's directory")
+    dir: RepoPath = Field(description="Directory of the configuration, relative to the product's directory")
     vars: dict[str, Any] = Field(default_factory=dict, description="Terraform variables (no secrets)")
     secret_vars: dict[str, str | SecretRef] = Field(
         default_factory=dict,
         description="Variable name -> the environment variable holding it, or {secretRef: NAME}",
     )
-    var_files: list[str] = Field(default_factory=list, description="-var-file paths, relative to `dir`")
+    var_files: list[Annotated[str, AfterValidator(lambda p: inside(p, "infra.terraform.dir"))]] = Field(
+        default_factory=list, description="-var-file paths, relative to `dir`"
+    )
     workspace: str = Field("default", pattern=r"^[A-Za-z0-9_-]+$")
     backend: dict[str, str] | None = Field(
         None, description="-backend-config values for the backend the configuration declares"
@@ -630,9 +672,6 @@ class Terraform(Model):
 
     @model_validator(mode="after")
     def _check(self) -> Terraform:
-        _inside(self.dir, "infra.terraform.dir")
-        for f in self.var_files:
-            _inside(f, "infra.terraform.varFiles entry")
         inline = sorted(k for k, v in self.vars.items() if isinstance(v, str) and _SECRETISH.search(k))
         if inline:
             raise ValueError(
@@ -694,9 +733,11 @@ class Environment(Model):
     """One deploy environment: its hosts, the playbook, vars, the rolling batch, the health check."""
 
     name: Name
-    inventory: str | None = Field(None, description="Ansible inventory file, relative to the fleet root")
+    inventory: FleetPath | None = Field(
+        None, description="Ansible inventory file, relative to the fleet root"
+    )
     hosts_from: HostsFrom | None = None
-    playbook: str | None = Field(
+    playbook: FleetPath | None = Field(
         None, description="A fleet-repo path; default: the shipped resources/ansible/deploy.yml"
     )
     vars: dict[str, DeployVar] = Field(
