@@ -243,6 +243,26 @@ def policy_test(
 
 # --- controller -------------------------------------------------------------------------------------
 
+MaxBodyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-body",
+        envvar="CMCTL_MAX_BODY",
+        help="Largest request bodies, e.g. webhook=1MiB,form=64KiB,json=256KiB (the defaults); "
+        "larger ones are refused with 413 before they are read.",
+    ),
+]
+
+
+def body_limits(max_body: str | None):
+    """``--max-body`` as ``BodyLimits`` (service/limits.py); a usage error saying what is wrong."""
+    from codemonkeys.service.limits import BodyLimits
+
+    try:
+        return BodyLimits.parse(max_body)
+    except ValueError as exc:
+        raise fail(f"--max-body: {exc}") from None
+
 
 @controller_app.command("run")
 def controller_run(
@@ -285,15 +305,7 @@ def controller_run(
     heartbeat: Annotated[
         float, typer.Option("--heartbeat", min=0.5, help="Seconds between worker heartbeats (--workers).")
     ] = 5.0,
-    max_body: Annotated[
-        str | None,
-        typer.Option(
-            "--max-body",
-            envvar="CMCTL_MAX_BODY",
-            help="Largest request bodies, e.g. webhook=1MiB,form=64KiB,json=256KiB (the defaults); "
-            "larger ones are refused with 413 before they are read.",
-        ),
-    ] = None,
+    max_body: MaxBodyOpt = None,
 ) -> None:
     """Run the controller: watch the fleet repo, resync on a timer, serve the API, webhooks and dashboard."""
     from codemonkeys.kinds.models import parse_duration
@@ -304,16 +316,10 @@ def controller_run(
         raise fail(
             f"the controller needs the [service] extra: pip install 'codemonkeys[service]' ({exc})"
         ) from None
-    from codemonkeys.service.limits import BodyLimits
-
     try:
         seconds = parse_duration(interval)
     except ValueError as exc:
         raise fail(f"--interval: {exc}") from None
-    try:
-        limits = BodyLimits.parse(max_body)
-    except ValueError as exc:
-        raise fail(f"--max-body: {exc}") from None
     options = ServiceOptions(
         fleet=fleet,
         branch=branch,
@@ -327,7 +333,7 @@ def controller_run(
         tokens=tokens,
         workers=workers,
         heartbeat=heartbeat,
-        limits=limits,
+        limits=body_limits(max_body),
     )
     try:
         code = serve(options, context_for(unsandboxed), say=out.print, warn=err.print)
