@@ -640,7 +640,9 @@ class FleetSession:
         rows = self.store.signatures(product=product)
         if not rows:
             return {}
-        top = rows[-1]
+        # the top signature of the newest failed build (recorded top first), as its heal facts name it
+        newest = rows[-1].commit
+        top = next(r for r in rows if r.commit == newest)
         elsewhere = sorted(
             {r.product for r in self.store.signatures(fingerprint=top.fingerprint)} - {product}
         )
