@@ -229,6 +229,7 @@ def test_a_refused_decision_keeps_the_comment(running: Running, page):
     expect(held.locator("input.comment")).to_have_value("ship it once the docs are in")
     assert running.decisions() == []  # nothing was recorded
     expect(held.locator("button[value=approve]")).to_be_visible()  # with the session's CSRF field again
+    assert page.url == running.url + "/approvals"  # the page's own address again, not the form's endpoint
 
     # bob has no buttons; a form posted anyway is refused by the constitution (409): what he typed shows
     with httpx.Client(base_url=running.url, timeout=TIMEOUT) as bob:

@@ -90,6 +90,12 @@ function connect() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  // a page answered to a form (a refused decision: the approvals page again) shows the page's own
+  // address, so a reload or a live update fetches the page, not the form's endpoint
+  const here = document.getElementById("content").dataset.here;
+  if (here && here.startsWith("/") && here !== location.pathname + location.search) {
+    history.replaceState(null, "", here);
+  }
   // the grid's choices filter at once (the Filter button does the same without JavaScript)
   document.addEventListener("change", (e) => {
     if (e.target.matches("#filters select")) e.target.form.requestSubmit();
