@@ -219,3 +219,26 @@ def test_the_issue_examples_read_as_git_writes_them() -> None:
     assert inspect_patch(colon).files == (":/.github/workflows/x.yml",)
     for diff in (no_prefix, rename, colon):
         assert any("protected" in p for p in check_patch(diff)), diff
+
+
+def test_a_change_proposal_names_the_files_git_writes(tmp_path: Path) -> None:
+    """What the constitution sees of a cross-repo change (engine.changes.changed_files) is git's reading:
+    a quoted non-ASCII name, a name with a space, a rename, a deletion, from a diff git made."""
+    from codemonkeys.engine.changes import changed_files
+
+    run = {"cwd": tmp_path, "check": True, "env": ENV, "capture_output": True}
+    subprocess.run(["git", "init", "-q"], **run)
+    for name in ("café.txt", "with space.txt", "old.txt", "gone.txt"):
+        (tmp_path / name).write_text(f"the old {name}\n" * 5)
+    subprocess.run(["git", "add", "-A"], **run)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "i"], **run
+    )
+    (tmp_path / "café.txt").write_text("new\n")
+    (tmp_path / "with space.txt").write_text("new\n")
+    subprocess.run(["git", "mv", "old.txt", ".github-new.txt"], **run)
+    subprocess.run(["git", "rm", "-q", "gone.txt"], **run)
+    subprocess.run(["git", "add", "-A"], **run)
+    diff = subprocess.run(["git", "diff", "--cached", "-M"], **run).stdout.decode()
+    assert '"a/caf\\303\\251.txt"' in diff  # git quotes it
+    assert changed_files(diff) == [".github-new.txt", "café.txt", "gone.txt", "with space.txt"]

@@ -22,7 +22,6 @@ change leaves unchanged gets none either.
 
 from __future__ import annotations
 
-import re
 import sys
 import uuid
 from collections.abc import Sequence
@@ -34,6 +33,7 @@ from codemonkeys.act.base import Redactor, run_command
 from codemonkeys.context import Context
 from codemonkeys.facets.change import branch_name
 from codemonkeys.gitcred import helper_for
+from codemonkeys.heal.gitdiff import parse_diff
 from codemonkeys.heal.patches import SECRET_FILES, check_patch
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.repos import GitError, Mirror, mirror_path, repo_lock, sync_mirror
@@ -112,11 +112,10 @@ def describe(how: How) -> str:
 
 
 def changed_files(diff: str) -> list[str]:
-    """The files a unified diff changes (their new path; the old one for a deletion)."""
-    files = []
-    for m in re.finditer(r"^diff --git a/(.+?) b/(.+)$", diff, re.MULTILINE):
-        files.append(m.group(2))
-    return sorted(dict.fromkeys(files))
+    """The files a unified diff changes (their new path; the old one for a deletion), named as
+    ``git apply`` reads the headers (quoted names, names with spaces: heal/gitdiff.py)."""
+    names = (part.new_name or part.old_name for part in parse_diff(diff))
+    return sorted(dict.fromkeys(name for name in names if name))
 
 
 def propose_changes(
