@@ -979,8 +979,8 @@ class FleetSession:
         return out
 
     def reject(self, action_id: str, approver: str, comment: str = "") -> Decision:
-        """Reject a held action (audited as ``approval.rejected``, bound to the fleet revision and the
-        product's fingerprint like an approval); it stays held. ``ApiError`` as for ``approve``."""
+        """Reject a held action (audited as ``approval.rejected``, bound like an approval to the product's
+        fingerprint, the params and the matching rules); it stays held. ``ApiError`` as for ``approve``."""
         current, action = self.action(action_id)
         if action.decision.verdict is not Verdict.HOLD:
             raise ApiError(f"{action_id} is not held: {action.decision.verdict} ({action.decision.message})")
@@ -993,6 +993,8 @@ class FleetSession:
             "comment": comment,
             "revision": self.desired.revision,
             "fingerprint": current.products[action.product].fingerprint,
+            "params": dict(action.params),
+            "rules": action.decision.rules,
             "decision": action.decision.id,
         }
         self.store.audit("approval.rejected", approver, data, product=action.product, action_id=action_id)
