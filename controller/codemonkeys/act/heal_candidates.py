@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from codemonkeys.heal.failure import excerpt, locations
+from codemonkeys.heal.failure import excerpt, locations, manifests
 from codemonkeys.heal.patches import check_patch, inspect_patch
 from codemonkeys.repos import GitError, Mirror
 from codemonkeys.swarm.knowledge import failure_summaries
@@ -43,7 +43,8 @@ def template_candidate(action: Action, ctx: ActContext, files: dict[str, str], l
 
 def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: str) -> Candidate:
     """A patch from the local LLM (``Fleet.spec.llm.ollama``), asked with the normalized failure, the
-    code it points at and its neighbours, and the last human commits that touched those files."""
+    code it points at and its neighbours, the manifest of a dependency error (Cargo.toml, package.json,
+    pyproject.toml) and the last human commits that touched those files."""
     from codemonkeys.act.heal import Candidate
     from codemonkeys.heal.llm import DEFAULT_OPTIONS, LLMError, OllamaSettings, ask_for_patch
     from codemonkeys.heal.prompt import build_messages, gather_context
@@ -72,7 +73,9 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     where = locations(log, files)
     failure = excerpt(log, files=files)
     near = _near(action, ctx, failure, files)
-    context = gather_context(where, files, history=_history(action, ctx, [w.path for w in where]), near=near)
+    deps = manifests(log, files, [w.path for w in where])
+    history = _history(action, ctx, [w.path for w in where][:2] + [m.path for m in deps])
+    context = gather_context(where, files, history=history, near=near, manifests=deps)
     messages = build_messages(failure, context)
     try:
         answer = ask_for_patch(settings, messages, files)

@@ -1,15 +1,20 @@
 """The prompt that asks a model for a fix: the failure, the code it points at, what people changed lately.
 
 Pure: ``gather_context`` takes the failure's ``Location``s, the repository's files (path -> text, the
-caller reads them at the failing commit), the recent human commits and semantic-search hits, and picks
-code: the function or class around each location (``oracle.parse``), the functions it calls and those
-that call it. ``build_messages`` turns it into Ollama chat messages within a character budget, dropping
-the least relevant first: hits from search, then callers, then callees, then the oldest commits; the
-code at the failure goes last, and is cut rather than dropped.
+caller reads them at the failing commit), the recent human commits, semantic-search hits and the
+manifests of a dependency error (``failure.manifests``), and picks code in any language ``oracle.parse``
+reads (Python, Rust, JavaScript, TypeScript, ...): the function or class around each location, the
+functions it calls and those that call it; for a location outside any function (an ``import`` /
+``use`` line) the lines around it and the functions of that file that call a name it imports.
+``build_messages`` turns it into Ollama chat messages within a character budget, dropping the least
+relevant first: hits from search, then callers, then callees, then the oldest commits, then the
+manifests, then the uses of an import; the code at the failure goes last, and is cut rather than dropped.
 """
 
 from __future__ import annotations
 
+import keyword
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -32,17 +37,23 @@ Use paths relative to the repository root with a/ and b/ prefixes:
 -removed line
 +added line
 Change as little as possible. Do not change tests unless the test itself is wrong. Do not touch CI \
-configuration, lockfiles or secrets. The numbers before '|' in the code are line numbers, not part of \
-the file."""
+configuration, lockfiles (Cargo.lock, package-lock.json, ...) or secrets: a dependency's version is \
+changed in its manifest (Cargo.toml, package.json, pyproject.toml), or the code is adapted to the \
+dependency. The numbers before '|' in the code are line numbers, not part of the file."""
 
 
 class Relevance(IntEnum):
     """Why a snippet is in the prompt; the lower, the more relevant (the last to be dropped)."""
 
     FAILURE = 0  # the code a location points at
-    CALLEE = 2  # a function that code calls
-    CALLER = 3  # a function that calls it
-    NEAR = 4  # supplied by the caller (semantic search)
+    USE = 1  # a function that uses a name the failing line (an import) brings in
+    MANIFEST = 2  # the manifest that declares the dependency a dependency error names
+    CALLEE = 4  # a function that code calls
+    CALLER = 5  # a function that calls it
+    NEAR = 6  # supplied by the caller (semantic search)
+
+
+HISTORY_RANK = 3  # recent commits: dropped after callees, before the manifests
 
 
 @dataclass(frozen=True)
@@ -158,6 +169,42 @@ def _related(graphs: _Graphs, path: str, symbol: Symbol) -> list[Snippet]:
     return callees + callers
 
 
+_NAME = re.compile(r"[A-Za-z_$][\w$]*")
+_NOT_NAMES = frozenset(
+    {"use", "import", "from", "as", "crate", "self", "super", "pub", "mod", "extern", "let"}
+)
+MAX_USES = 3  # functions shown that use what a failing import line names
+
+
+def _uses(graphs: _Graphs, path: str, line: int) -> list[Snippet]:
+    """The functions of ``path`` that call a name its line ``line`` mentions (an import or ``use``
+    outside any function: where the imported names are used), at most ``MAX_USES``."""
+    graph = graphs.get(path)
+    if graph is None:
+        return []
+    text = graphs.files[path]
+    source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+    names = {n for n in _NAME.findall(source) if n not in _NOT_NAMES and not keyword.iskeyword(n)}
+    out: list[Snippet] = []
+    for call in graph.calls:
+        callee = re.split(r"::|\.", call.callee_name)[-1]
+        caller = graph.symbol(call.caller) if callee in names else None
+        if caller is None or caller.kind is SymbolKind.MODULE:
+            continue
+        snippet = _symbol_snippet(path, text, caller, Relevance.USE, call.line)
+        if snippet not in out:
+            out.append(snippet)
+    return out[:MAX_USES]
+
+
+def _manifest_snippet(path: str, text: str, line: int) -> Snippet:
+    """A manifest whole, or MAX_SNIPPET_LINES of it around ``line`` (the declaration)."""
+    count = len(text.splitlines())
+    start = 1 if count <= MAX_SNIPPET_LINES else max(1, min(line - 10, count - MAX_SNIPPET_LINES + 1))
+    end = start + MAX_SNIPPET_LINES - 1
+    return Snippet(path, start, _lines(text, start, end), Relevance.MANIFEST, "manifest")
+
+
 def _covered(snippet: Snippet, kept: Sequence[Snippet]) -> bool:
     return any(k.path == snippet.path and k.start <= snippet.start and snippet.end <= k.end for k in kept)
 
@@ -168,10 +215,13 @@ def gather_context(
     history: Iterable[Commit | tuple[str, str, str]] = (),
     near: Iterable[Snippet | tuple[str, int, str]] = (),
     budget: int = DEFAULT_BUDGET,
+    manifests: Iterable[Location] = (),
 ) -> PromptContext:
-    """The code around each location (its enclosing function or class, else a window of lines), what it
-    calls and what calls it within ``files``, the ``history`` and the ``near`` chunks, deduplicated and
-    ordered by relevance (``Relevance``, then the order of the locations)."""
+    """The code around each location (its enclosing function or class, else a window of lines and the
+    functions of that file that use what the line names), what it calls and what calls it within
+    ``files``, the ``manifests`` of a dependency error (at their declaration), the ``history`` and the
+    ``near`` chunks, deduplicated and ordered by relevance (``Relevance``, then the order of the
+    locations)."""
     graphs = _Graphs(files)
     failures: list[Snippet] = []
     related: list[Snippet] = []
@@ -185,9 +235,11 @@ def gather_context(
             failures.append(
                 Snippet(loc.path, start, _lines(text, start, loc.line + WINDOW), Relevance.FAILURE)
             )
+            related += _uses(graphs, loc.path, loc.line)
             continue
         failures.append(_symbol_snippet(loc.path, text, symbol, Relevance.FAILURE, loc.line))
         related += _related(graphs, loc.path, symbol)
+    related += [_manifest_snippet(m.path, files[m.path], m.line) for m in manifests if m.path in files]
     extra = [n if isinstance(n, Snippet) else Snippet(n[0], n[1], n[2], Relevance.NEAR) for n in near]
     ordered = sorted([*failures, *related, *extra], key=lambda s: s.relevance)  # stable: location order
     kept: list[Snippet] = []
@@ -201,7 +253,7 @@ def gather_context(
 def _sections(context: PromptContext) -> list[tuple[tuple[int, int], str, str]]:
     """(rank, section, text) of every piece; the lower the rank, the later it is dropped."""
     pieces = [((int(s.relevance), n), "code", s.render()) for n, s in enumerate(context.snippets)]
-    pieces += [((1, n), "history", c.render()) for n, c in enumerate(context.history)]
+    pieces += [((HISTORY_RANK, n), "history", c.render()) for n, c in enumerate(context.history)]
     return pieces
 
 
