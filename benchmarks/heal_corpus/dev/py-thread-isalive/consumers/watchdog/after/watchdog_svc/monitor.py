@@ -1,0 +1,14 @@
+import threading
+
+
+class Monitor:
+    def __init__(self):
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def loop(self):
+        pass
+
+    def check(self):
+        if not self.thread.is_alive():
+            self.thread = threading.Thread(target=self.loop, daemon=True)
+            self.thread.start()

@@ -1,0 +1,10 @@
+import threading
+
+
+def run_all(jobs):
+    threads = [threading.Thread(target=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    return [t.is_alive() for t in threads]

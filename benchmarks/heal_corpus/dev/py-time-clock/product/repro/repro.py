@@ -1,0 +1,3 @@
+import time
+
+start = time.clock ()

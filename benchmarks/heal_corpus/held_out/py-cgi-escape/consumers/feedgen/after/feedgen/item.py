@@ -1,0 +1,5 @@
+import html
+
+
+def title(text):
+    return "<title>%s</title>" % html.escape(text)

@@ -1,0 +1,5 @@
+import cgi
+
+
+def title(text):
+    return "<title>%s</title>" % cgi.escape(text)

@@ -1,0 +1,3 @@
+import cgi
+
+print(cgi.escape(str('<a>')))

@@ -1,0 +1,4 @@
+import collections
+
+class DummyGlyphSet(collections.MutableMapping):
+    pass

@@ -1,0 +1,9 @@
+import re
+
+from flask import Markup
+
+BADGE = '<span class="badge">{}</span>'
+
+
+def badge(label):
+    return Markup(BADGE.format(re.sub(r"[<>]", "", label)))

@@ -1,0 +1,5 @@
+from flask import Markup
+
+
+def bold(text):
+    return Markup("<b>%s</b>") % text
