@@ -125,16 +125,24 @@ def _groups(log: str) -> list[list[_Frame]]:
                 new_group = False
             named = m.groupdict()
             frame = (named["path"], int(named.get("line") or 0), named.get("module") or required)
+            if m.re is _REQUIRED_BY:  # the next file of a require stack requires this one
+                required = named["path"]
             # a TAP location names the test, not the failing line: after the stack frames
             (groups[-1][2] if kind == "tap" else groups[-1][1]).append(frame)
     return [(frames[::-1] if kind in _REVERSED else frames) + late for kind, frames, late in groups]
 
 
+_QUOTED = re.compile(r"""['"`]([^'"`\s]+)['"`]""")
+
+
 def _naming(text: str, module: str) -> int:
-    """The first line of ``text`` that names ``module`` in quotes (an import of it), else 1."""
+    """The first line of ``text`` that names ``module`` in quotes (an import or require of it; a module
+    given as a path: any relative path to that file), else 1."""
+    stem = posixpath.splitext(posixpath.basename(module))[0]
     for n, line in enumerate(text.splitlines(), 1):
-        if f"'{module}'" in line or f'"{module}"' in line:
-            return n
+        for quoted in _QUOTED.findall(line):
+            if quoted == module or ("/" in module and posixpath.splitext(quoted)[0].endswith("/" + stem)):
+                return n
     return 1
 
 
@@ -147,7 +155,10 @@ class _Files:
         for f in self.files:
             self.by_name[posixpath.basename(f)].append(f)
 
-    def resolve(self, raw: str) -> str | None:
+    def resolve(self, raw: str, roots: Collection[str] = ()) -> str | None:
+        """The repository file ``raw`` names, None if none or several could be meant (a relative path
+        that several subdirectories have: the one under one of ``roots``, the directories other paths of
+        the log were found relative to)."""
         path = raw.strip().removeprefix("file://").replace("\\", "/")
         if any(mark in path for mark in _OUTSIDE):
             return None
@@ -163,9 +174,19 @@ class _Files:
         # a path relative to a subdirectory (the tool ran below the repository root): only when unambiguous
         if not path.startswith("/") and ".." not in path.split("/"):
             below = [f for f in candidates if f.endswith("/" + path)]
+            if len(below) > 1:
+                below = [f for f in below if f.removesuffix(path) in roots]
             if len(below) == 1:
                 return below[0]
         return None
+
+    def roots(self, raws: Iterable[str]) -> set[str]:
+        """The directories (``""``: the repository's) that relative paths among ``raws`` resolve below."""
+        out = set()
+        for raw in raws:
+            if not raw.startswith(("/", "file:")) and (found := self.resolve(raw)) is not None:
+                out.add(found.removesuffix(raw.removeprefix("./")))
+        return out
 
 
 def locations(log: str, files: Collection[str] | Mapping[str, str]) -> list[Location]:
@@ -176,11 +197,13 @@ def locations(log: str, files: Collection[str] | Mapping[str, str]) -> list[Loca
     line naming the package when ``files`` has the texts, else at line 1."""
     repo = _Files(files)
     texts = files if isinstance(files, Mapping) else {}
+    groups = _groups(log)
+    roots = repo.roots(raw for group in groups for raw, _, _ in group)
     resolved = []
-    for group in _groups(log):
+    for group in groups:
         frames = []
         for raw, n, module in group:
-            if (p := repo.resolve(raw)) is not None:
+            if (p := repo.resolve(raw, roots)) is not None:
                 frames.append(Location(p, n or (_naming(texts[p], module) if p in texts else 1)))
         resolved.append(list(dict.fromkeys(frames)))
     out: dict[Location, None] = {}

@@ -177,24 +177,32 @@ MAX_USES = 3  # functions shown that use what a failing import line names
 
 
 def _uses(graphs: _Graphs, path: str, line: int) -> list[Snippet]:
-    """The functions of ``path`` that call a name its line ``line`` mentions (an import or ``use``
-    outside any function: where the imported names are used), at most ``MAX_USES``."""
+    """The functions of ``path`` that mention a name its line ``line`` brings in (an import or ``use``
+    outside any function: where the imported names are used), the innermost ones, at most ``MAX_USES``.
+    A mention, not only a call the graph saw: a call inside a Rust macro (``format!``) is not one."""
     graph = graphs.get(path)
     if graph is None:
         return []
     text = graphs.files[path]
-    source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+    lines = text.splitlines()
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
     names = {n for n in _NAME.findall(source) if n not in _NOT_NAMES and not keyword.iskeyword(n)}
-    out: list[Snippet] = []
-    for call in graph.calls:
-        callee = re.split(r"::|\.", call.callee_name)[-1]
-        caller = graph.symbol(call.caller) if callee in names else None
-        if caller is None or caller.kind is SymbolKind.MODULE:
-            continue
-        snippet = _symbol_snippet(path, text, caller, Relevance.USE, call.line)
-        if snippet not in out:
-            out.append(snippet)
-    return out[:MAX_USES]
+    if not names:
+        return []
+    mention = re.compile(r"(?<![\w$])(?:" + "|".join(map(re.escape, sorted(names))) + r")(?![\w$])")
+    using = [
+        s
+        for s in graph.symbols
+        if s.kind is not SymbolKind.MODULE
+        and not s.start_line <= line <= s.end_line
+        and mention.search("\n".join(lines[s.start_line - 1 : s.end_line]))
+    ]
+    innermost = [
+        s
+        for s in using
+        if not any(o != s and s.start_line <= o.start_line and o.end_line <= s.end_line for o in using)
+    ]
+    return [_symbol_snippet(path, text, s, Relevance.USE) for s in innermost[:MAX_USES]]
 
 
 def _manifest_snippet(path: str, text: str, line: int) -> Snippet:
