@@ -11,11 +11,21 @@ miner only where the parsers found nothing specific), whether it (a) produces a 
 variant the same fingerprints, (c) keeps the failure apart: none of its fingerprints is also one of
 another failure's, over every failing console recorded (the ways of telling the same failure, ANSI
 colours, another reporter, another CI, belong to one failure). Nothing is asserted.
+
+``--corpus``: fleet-wide signatures on the labelled corpus (``benchmarks/signature_corpus/``: real logs of
+small products broken by a known root cause, the same cause in differently named products, look-alike
+causes beside them). Two logs are grouped when their top signatures (the one heal and ``explain`` name)
+share a fingerprint; pairwise precision and recall of "same cause" against the labels, for the dev logs
+and the held-out third (never tuned on) apart, with the old fingerprint (kind + summary) beside it::
+
+    .venv/bin/python benchmarks/signatures.py --corpus [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import itertools
 import json
 import sys
 from collections.abc import Callable
@@ -25,6 +35,7 @@ from codemonkeys.swarm import mining
 from codemonkeys.swarm.signatures import Signature, extract_signatures, mined_signatures
 
 CONSOLES = Path(__file__).resolve().parent.parent / "tests" / "payloads" / "consoles"
+CORPUS = Path(__file__).resolve().parent / "signature_corpus"
 # The same failure told another way (tests/test_signatures.py): these join their original's failure.
 SAME_FAILURE = {
     "pytest-failures.color.log": "pytest-failures.log",
@@ -82,12 +93,84 @@ def measure() -> dict:
     return {"drain3": mining.available(), "rows": rows, "totals": totals}
 
 
+def _old_fingerprint(sig: Signature) -> str:
+    """The fingerprint before causes: the kind and the concrete summary."""
+    return hashlib.sha256(f"{sig.kind.value}\n{sig.summary}".encode()).hexdigest()[:16]
+
+
+def _pairwise(groups: dict[str, str | None], labels: dict[str, str]) -> dict:
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(sorted(groups), 2):
+        same = labels[a] == labels[b]
+        grouped = groups[a] is not None and groups[a] == groups[b]
+        tp, fp, fn = tp + (same and grouped), fp + (grouped and not same), fn + (same and not grouped)
+    return {
+        "logs": len(groups),
+        "causes": len({labels[n] for n in groups}),
+        "same_cause_pairs": tp + fn,
+        "grouped_pairs": tp + fp,
+        "precision": round(tp / (tp + fp), 3) if tp + fp else None,
+        "recall": round(tp / (tp + fn), 3) if tp + fn else None,
+    }
+
+
+def measure_corpus() -> dict:
+    """Pairwise precision / recall of the top signatures' fingerprints on the labelled corpus, per split,
+    now (cause) and before (kind + summary); and each log's top signature."""
+    labels = {name: v["cause"] for name, v in json.loads((CORPUS / "labels.json").read_text()).items()}
+    logs, result = [], {}
+    for name in sorted(labels):
+        found = extract_signatures((CORPUS / name).read_text())
+        top = found[0] if found else None
+        logs.append(
+            {
+                "log": name,
+                "label": labels[name],
+                "fingerprint": top.fingerprint if top else None,
+                "old_fingerprint": _old_fingerprint(top) if top else None,
+                "cause": top.cause if top else None,
+                "location": top.location if top else None,
+            }
+        )
+    for split in ("dev", "heldout", "all"):
+        rows = [r for r in logs if split == "all" or r["log"].startswith(f"{split}/")]
+        result[split] = {
+            "cause": _pairwise({r["log"]: r["fingerprint"] for r in rows}, labels),
+            "before": _pairwise({r["log"]: r["old_fingerprint"] for r in rows}, labels),
+        }
+    return {"splits": result, "logs": logs}
+
+
+def print_corpus(result: dict) -> None:
+    for r in result["logs"]:
+        print(f"{r['log']:<26} {r['label'][:38]:<38} {(r['fingerprint'] or '-')[:8]}  {r['cause']}")
+    print(
+        f"\n{'split':<8} {'fingerprint':<12} {'logs':>4} {'causes':>6} {'pairs':>5} {'grouped':>7} "
+        f"{'precision':>9} {'recall':>6}"
+    )
+    for split, per in result["splits"].items():
+        for how, m in per.items():
+            print(
+                f"{split:<8} {how:<12} {m['logs']:>4} {m['causes']:>6} {m['same_cause_pairs']:>5} "
+                f"{m['grouped_pairs']:>7} {m['precision']!s:>9} {m['recall']!s:>6}"
+            )
+
+
 def main() -> None:
     """Print the table and the totals (or the JSON with ``--json``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--corpus", action="store_true", help="fleet-wide signatures on the labelled corpus")
+    args = parser.parse_args()
+    if args.corpus:
+        found = measure_corpus()
+        if args.json:
+            sys.stdout.write(json.dumps(found, indent=2) + "\n")
+        else:
+            print_corpus(found)
+        return
     result = measure()
-    if parser.parse_args().json:
+    if args.json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     if not result["drain3"]:

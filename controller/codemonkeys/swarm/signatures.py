@@ -24,7 +24,19 @@ worktrees: paths become repo-relative), other absolute paths (reduced to ``.../b
 line and column numbers, hex ids and shas, UUIDs, IP addresses and ports, durations, counts ("3 failed")
 and numbers of five digits or more (pids, ports, sizes) are replaced by placeholders (``<n>``,
 ``<hex>``, ``<time>``, ...). Error codes survive: ``E0308``, ``E404``, ``ENOENT``, ``[Errno 111]``,
-``exit code 137``. The fingerprint hashes the kind and the normalized summary; the detail is context.
+``exit code 137``. The summary stays that concrete line (fix templates match on it); the detail is context.
+
+Fleet-wide (``Signature.cause``, ``split_cause``): the root cause, the same in every product. What names
+the product is taken out of the summary and kept beside it as the ``location``: the test id (with its
+parameters), the frame or file it happened in (a traceback's innermost frame, rustc's ``-->``, a panic's
+thread and place, a compiler's file), paths under the product's tree (``<path>``) and its own package and
+module names where a message quotes them (``<own>``: inferred from the log, ``own_names``: the files of its
+tracebacks and test ids outside site-packages / the stdlib / node_modules, the pytest rootdir's name, the
+crate cargo compiles, the npm package that runs). A name missing from a module is one cause however it is
+told (``cannot import name 'N' from 'M'``, ``module 'M' has no attribute 'N'``, rustc's unresolved import
+or path): ``missing name M.N``. A generic rustc message (``mismatched types``) takes its primary label
+(``expected `u32`, found `&str```). The fingerprint hashes the kind's family (pytest and Python tracebacks
+are one: the same ``ImportError`` at collection, in a test or in a script) and the cause.
 """
 
 from __future__ import annotations
@@ -61,19 +73,28 @@ class SignatureKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Signature:
-    """One failure in a log. ``fingerprint`` identifies it across logs; ``count``: occurrences in this log."""
+    """One failure in a log. ``fingerprint`` identifies its cause across logs and products; ``count``:
+    occurrences in this log (tests failing of the same cause count as one signature)."""
 
     kind: SignatureKind
     fingerprint: str
-    summary: str  # one normalized line
+    summary: str  # one normalized line, as concrete as the log (test id, frame)
     detail: tuple[str, ...] = ()  # a few normalized lines of context
     line: int = 1  # 1-based line of the log where it starts
     count: int = 1
+    cause: str = ""  # the summary without what names the product: the same in every product
+    location: str = ""  # what was taken out of the summary: test id, frame, own paths and names
 
 
-def fingerprint(kind: SignatureKind, summary: str) -> str:
-    """The short stable hash of a signature: its kind and normalized summary."""
-    return hashlib.sha256(f"{kind.value}\n{summary}".encode()).hexdigest()[:16]
+# The same failure told by pytest or by a plain traceback is one cause.
+_FAMILY = {SignatureKind.PYTEST_FAILURE: "python", SignatureKind.PYTEST_ERROR: "python"}
+_FAMILY[SignatureKind.PYTHON_TRACEBACK] = "python"
+
+
+def fingerprint(kind: SignatureKind, cause: str) -> str:
+    """The short stable hash of a signature: its kind's family and its fleet-wide cause."""
+    family = _FAMILY.get(kind, kind.value)
+    return hashlib.sha256(f"{family}\n{cause}".encode()).hexdigest()[:16]
 
 
 # --- normalization -----------------------------------------------------------------------------------
@@ -160,8 +181,9 @@ def _workspace(m: re.Match[str]) -> str:
     return "" if m.group(1) else "<root>"
 
 
-def normalize(text: str, roots: Sequence[str] = ()) -> str:
-    """One line, normalized (see the module docstring). ``roots``: absolute workspace dirs of the log."""
+def normalize(text: str, roots: Sequence[str] = (), *, clip: bool = True) -> str:
+    """One line, normalized (see the module docstring). ``roots``: absolute workspace dirs of the log;
+    ``clip=False`` keeps it whole (a cause is cut after the product's parts are taken out)."""
     text = _ANSI.sub("", text[: 4 * MAX_LINE]).translate(_QUOTES)  # the output is clipped anyway
     for root in sorted(roots, key=len, reverse=True):
         text = re.sub(re.escape(root.rstrip("/")) + r"(?![\w.@+~%-])(/)?", _workspace, text)
@@ -176,7 +198,8 @@ def normalize(text: str, roots: Sequence[str] = ()) -> str:
     text = _TMP_NAME.sub("<tmp>", text)
     for pattern, repl in _RULES_AFTER_PATHS:
         text = pattern.sub(repl, text)
-    return _clip(_SPACES.sub(" ", text).strip())
+    text = _SPACES.sub(" ", text).strip()
+    return _clip(text) if clip else text
 
 
 def _clip(text: str) -> str:
@@ -202,6 +225,200 @@ def _roots(lines: Iterable[str]) -> list[str]:
     return found
 
 
+# --- the cause: fleet-wide -----------------------------------------------------------------------------
+
+# Names too common to say which product it is (directories of every layout, entry modules).
+_COMMON_NAMES = frozenset(
+    {
+        "src",
+        "lib",
+        "libs",
+        "tests",
+        "test",
+        "testing",
+        "spec",
+        "specs",
+        "bin",
+        "main",
+        "index",
+        "app",
+        "mod",
+        "__init__",
+        "__main__",
+        "conftest",
+        "setup",
+        "build",
+        "target",
+        "dist",
+        "node_modules",
+        "work",
+        "tmp",
+    }
+)
+_SOURCE_EXT = r"(?:py|pyx|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|rs|c|h|cc|cpp|cxx|hpp|go|java|kt|rb)"
+_PATH_TOKEN = re.compile(
+    rf"(?<![\w.@+~%/<-])((?:/|\.{{1,3}}/|<root>/)?(?:{_PATH_CHARS}+/)*[\w.@+~%-]+\.{_SOURCE_EXT})\b"
+)
+# Files that are not the product's: installed packages, the standard libraries, toolchains.
+_FOREIGN = re.compile(
+    r"(?:^|/)(?:site-packages|dist-packages|node_modules|lib/python\d(?:\.\d+)?|\.cargo|\.rustup|rustc"
+    r"|\.pyenv|\.nvm|usr/(?:lib|include|local/lib|share))/|^<frozen|^node:"
+)
+# Where the product says its name: the pytest rootdir (not a generated worktree name), the crate cargo
+# builds from a path, the package npm runs a script of.
+_OWN_HINTS = (
+    re.compile(r"^rootdir: /\S*?/([A-Za-z_][\w-]*?)/?(?:,|$)"),
+    re.compile(r"^error: could not compile `([\w-]+)`"),
+    re.compile(r"^> ((?:@[\w.-]+/)?[\w.-]+)@\S+ \w"),
+    re.compile(r"^npm (?:error|ERR!) (?:in )?workspace ((?:@[\w.-]+/)?[\w.-]+)@"),
+)
+# Cargo builds path dependencies (fleet crates) from a path too: the product is the last crate built.
+_CARGO_BUILDS = re.compile(r"^\s+(?:Compiling|Checking|Documenting) ([\w-]+) v\S+ \(/")
+# The directory above a layout's folders is the product's checkout (named after it unless generated).
+_CHECKOUT = re.compile(r"/([A-Za-z_][\w-]*)/(?:src|tests?|lib|app|spec)/")
+_GENERATED = re.compile(r"^(?:wt|tmp|job|build|ws)[-_]|\d.*\d|^[a-z0-9]{8}$")
+_IDENT = re.compile(r"^[A-Za-z_][\w-]*$")
+# A normalized path that surely is the product's (what a stored row still shows of it).
+_OWN_NORMALIZED = re.compile(r"^(?:<root>/|\.\.\./|src/|tests?/|test_|lib/|app/)")
+
+
+@dataclass(frozen=True, slots=True)
+class Own:
+    """What names the product in a log: its files (as normalized) and its package and module names."""
+
+    paths: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+
+
+def own_names(lines: Iterable[str], *, normalized: bool = False) -> Own:
+    """The product's own files and package / module names, inferred from a log (see the module
+    docstring). ``normalized``: the lines are already normalized (a stored summary and detail): only the
+    paths that surely are the product's count."""
+    paths: set[str] = set()
+    hinted: list[str] = []
+    names: set[str] = set()
+    built = ""
+    for line in lines:
+        hinted += [m.group(1) for hint in _OWN_HINTS if (m := hint.search(line))]
+        built = m.group(1) if (m := _CARGO_BUILDS.search(line)) else built
+        for m in _PATH_TOKEN.finditer(line[:MAX_SCAN]):
+            path = m.group(1)
+            if _FOREIGN.search(path) or (normalized and not _OWN_NORMALIZED.match(path)):
+                continue
+            paths.add(path if normalized else normalize(path, clip=False))
+            parts = path.split("/")
+            names.update(n for n in (parts[-1].split(".", 1)[0], parts[-2] if len(parts) > 1 else "") if n)
+            hinted += [m.group(1) for m in _CHECKOUT.finditer(path)]
+    for name in [*hinted, built]:
+        if name and not _GENERATED.search(name.rsplit("/", 1)[-1]):
+            names.update({name, name.rsplit("/", 1)[-1], name.rsplit("/", 1)[-1].replace("-", "_")})
+    keep = {n for n in names if _IDENT.match(n.rsplit("/", 1)[-1]) and n not in _COMMON_NAMES and len(n) > 2}
+    return Own(frozenset(p for p in paths if p), frozenset(keep))
+
+
+_TEST_ID_MESSAGE = re.compile(r"^(\S*?(?:\[[^\]]*\])?\S*?) - (.*)$")
+_TEST_PARAMS = re.compile(r"\[[^\]]*\]$")
+_PY_FRAME = re.compile(r"^(.*) \((\S+(?: in [^()]+)?)\)$")
+_JS_TEST = re.compile(r"^(.*?) - ([A-Za-z_$][\w$.]*(?: \[[^\]]*\])?: .*)$")
+_PANIC_CAUSE = re.compile(r"^(.+?) panicked: (.*?)(?: \(([^()]*)\))?$")
+_RUST_WHERE = re.compile(r"^(error.*?) \(([^()\s]*(?:\.rs|/)[^()\s]*)\)$")
+_RUST_LABEL = re.compile(r"\^+ (.+)$")
+_C_CAUSE = re.compile(r"^(\S+): ((?:fatal )?error: .*)$")
+_QUOTED = re.compile(r"(['\"`])([^'\"`\s]+)\1")
+_NAME_PARTS = re.compile(r"(\.|::|/)")
+_OWN_PLACE = re.compile(r"<root>(?:/\S*[\w>])?|\.\.\./[\w.@+~%-]+|<tmp>(?:/\S*[\w>])?")
+_MISSING = (
+    re.compile(r"^(?:[\w.]*Error): cannot import name '([^']+)' from '([^']+)'.*$"),  # N, M
+    re.compile(r"^AttributeError: module '([^']+)' has no attribute '([^']+)'.*$"),  # M, N
+    re.compile(r"^error\[E0432\]: unresolved imports? `([^`]+)`.*$"),  # M::N
+    re.compile(r"^error\[E04\d\d\]: cannot find \w+(?: \w+)? `([^`]+)` in (?:crate|module) `([^`]+)`.*$"),
+    re.compile(r"^error\[E0433\]: failed to resolve: could not find `([^`]+)` in `([^`]+)`.*$"),
+)
+
+
+def _missing_name(cause: str) -> str:
+    """``missing name M.N`` (``M::N`` in Rust) for a name missing from a module, however it is told."""
+    for n, pattern in enumerate(_MISSING):
+        if m := pattern.match(cause):
+            if n == 0:
+                return f"missing name {m.group(2)}.{m.group(1)}"
+            if n == 1:
+                return f"missing name {m.group(1)}.{m.group(2)}"
+            if n == 2:
+                return f"missing name {m.group(1)}"
+            return f"missing name {m.group(2)}::{m.group(1)}"
+    return cause
+
+
+def _own_quoted(text: str, own: Own, taken: list[str]) -> str:
+    def name(m: re.Match[str]) -> str:
+        parts = _NAME_PARTS.split(m.group(2))
+        if not any(p in own.names for p in parts[::2]):
+            return m.group(0)
+        taken.append(m.group(2))
+        out = ["<own>" if i % 2 == 0 and p in own.names else p for i, p in enumerate(parts)]
+        return m.group(1) + "".join(out) + m.group(1)
+
+    return _QUOTED.sub(name, text)
+
+
+def split_cause(
+    kind: SignatureKind, summary: str, detail: Sequence[str] = (), own: Own = Own()
+) -> tuple[str, str]:
+    """(cause, location) of a normalized summary (see the module docstring): the cause names no product,
+    the location is what was taken out of the summary to get it."""
+    cause, taken = summary, []
+    if kind in (SignatureKind.PYTEST_FAILURE, SignatureKind.PYTEST_ERROR) or (
+        kind is SignatureKind.TIMEOUT and ".py" in summary.split(" ", 1)[0]
+    ):
+        if m := _TEST_ID_MESSAGE.match(summary):
+            taken.append(m.group(1))
+            cause = m.group(2)
+        else:
+            taken.append(summary)
+            cause = _TEST_PARAMS.sub("", summary.rsplit("::", 1)[-1])
+    if kind in (SignatureKind.PYTHON_TRACEBACK, SignatureKind.OOM_KILLED):
+        if (m := _PY_FRAME.match(cause)) and " in " in m.group(2):
+            taken.append(m.group(2))
+            cause = m.group(1)
+    elif kind is SignatureKind.NPM_ERROR and not summary.startswith("npm "):
+        if m := _JS_TEST.match(summary):
+            taken.append(m.group(1))
+            cause = m.group(2)
+    elif kind is SignatureKind.CARGO_ERROR:
+        if m := _PANIC_CAUSE.match(summary):
+            taken += [x for x in (m.group(1), m.group(3)) if x]
+            cause = f"panicked: {m.group(2)}"
+        elif m := _RUST_WHERE.match(summary):
+            taken.append(m.group(2))
+            cause = m.group(1)
+        if "`" not in cause and (label := next((m for d in detail if (m := _RUST_LABEL.search(d))), None)):
+            cause += f": {label.group(1)}"
+    elif kind is SignatureKind.COMPILER_ERROR and (m := _C_CAUSE.match(summary)):
+        taken.append(m.group(1))
+        cause = m.group(2)
+    for path in sorted(own.paths, key=len, reverse=True):
+        if path in cause:
+            taken.append(path)
+            cause = cause.replace(path, "<path>")
+    cause = _OWN_PLACE.sub(lambda m: taken.append(m.group(0)) or "<path>", cause)
+    cause = _missing_name(_own_quoted(cause, own, taken))
+    location = "; ".join(dict.fromkeys(x for x in taken if x))
+    return _clip(cause), _clip(location)
+
+
+def cause_of_record(kind: str, summary: str, detail: str = "") -> tuple[str, str, str]:
+    """(cause, location, fingerprint) of a signature stored before causes were (its normalized summary
+    and detail: the product's names are inferred from them alone). For the store's migration 0005."""
+    try:
+        sig_kind = SignatureKind(kind)
+    except ValueError:
+        sig_kind = SignatureKind.GENERIC
+    lines = detail.split("\n") if detail else []
+    cause, location = split_cause(sig_kind, summary, lines, own_names([summary, *lines], normalized=True))
+    return cause, location, fingerprint(sig_kind, cause)
+
+
 # --- the log and the hits of the recognizers ---------------------------------------------------------
 
 
@@ -214,6 +431,8 @@ class _Hit:
     end: int  # exclusive: the lines this hit claims
     weak: bool = False  # a consequence (could not compile, make ***): kept only without a specific cause
     claim_only: bool = False  # lines that belong to another hit (pytest's summary line of a section)
+    cause: str = ""
+    location: str = ""
 
 
 class _Log:
@@ -228,9 +447,10 @@ class _Log:
             lines.append(_LINE_STAMP.sub("", line, count=1))
         self.lines = lines
         self.roots = _roots(lines)
+        self.own = own_names(lines)
 
-    def norm(self, text: str) -> str:
-        return normalize(text, self.roots)
+    def norm(self, text: str, *, clip: bool = True) -> str:
+        return normalize(text, self.roots, clip=clip)
 
     def detail(self, texts: Iterable[str]) -> tuple[str, ...]:
         out: list[str] = []
@@ -250,7 +470,11 @@ def _hit(
     *,
     weak: bool = False,
 ) -> _Hit:
-    return _Hit(kind, log.norm(summary), log.detail(detail), start, max(end, start + 1), weak)
+    details = log.detail(detail)
+    cause, location = split_cause(kind, log.norm(summary, clip=False), details, log.own)
+    return _Hit(
+        kind, log.norm(summary), details, start, max(end, start + 1), weak, cause=cause, location=location
+    )
 
 
 # --- pytest --------------------------------------------------------------------------------------------
@@ -465,6 +689,19 @@ def _scan_npm(log: _Log) -> list[_Hit]:
     return hits
 
 
+_TAP_CRASH = re.compile(r"^# ((?:[A-Za-z_$][\w$]*)?(?:Error|Exception)(?: \[[^\]]*\])?): (.+)$")
+_TAP_RESULT = re.compile(r"^\s*(?:not )?ok \d+ |^TAP version")
+
+
+def _file_crash(lines: list[str], i: int) -> re.Match[str] | None:
+    """The error a test file printed (TAP comments) when it died before its tests ran (``not ok`` with
+    ``error: 'test failed'``): ``Error [ERR_MODULE_NOT_FOUND]: Cannot find package ...``."""
+    j = i - 1
+    while j >= 0 and not _TAP_RESULT.match(lines[j]):
+        j -= 1
+    return next((m for line in reversed(lines[j + 1 : i]) if (m := _TAP_CRASH.match(line))), None)
+
+
 def _scan_node_tests(log: _Log) -> list[_Hit]:
     lines, n = log.lines, len(log.lines)
     hits: list[_Hit] = []
@@ -486,6 +723,8 @@ def _scan_node_tests(log: _Log) -> list[_Hit]:
             if _unquote(fields.get("failureType", "")) == "subtestsFailed":
                 continue
             name, error = fields.get("name", "Error"), fields.get("error", "")
+            if error == "test failed" and (crash := _file_crash(lines, i)):  # the file died loading
+                name, error = crash.group(1), crash.group(2)
             summary = f"{m.group(2)} - {name}: {error}" if error else m.group(2)
             detail = [f"{k}: {v}" for k, v in fields.items() if k != "error"]
             hits.append(_hit(log, SignatureKind.NPM_ERROR, summary, [error, *detail], i, j + 1))
@@ -696,11 +935,38 @@ _SCANNERS: tuple[Callable[[_Log], list[_Hit]], ...] = (
 
 def _scan_mined(log: _Log, claimed: set[int]) -> list[_Hit]:
     """One hit per line of each template mined from the lines no parser claimed (one signature each)."""
-    return [
-        _Hit(SignatureKind.MINED, _clip(m.template), m.examples, i, i + 1, weak=True)
-        for m in mining.mine(log.lines, log.norm, claimed)
-        for i in m.lines
-    ]
+    hits = []
+    for m in mining.mine(log.lines, log.norm, claimed):
+        cause, location = split_cause(SignatureKind.MINED, m.template, m.examples, log.own)
+        hits += [
+            _Hit(
+                SignatureKind.MINED,
+                _clip(m.template),
+                m.examples,
+                i,
+                i + 1,
+                True,
+                cause=cause,
+                location=location,
+            )
+            for i in m.lines
+        ]
+    return hits
+
+
+def _merge(signatures: dict[str, Signature], hit: _Hit) -> None:
+    """Add a hit to the log's signatures: a cause already found counts once more (and names the other
+    location too)."""
+    fp = fingerprint(hit.kind, hit.cause)
+    if (seen := signatures.get(fp)) is None:
+        signatures[fp] = Signature(
+            hit.kind, fp, hit.summary, hit.detail, hit.start + 1, 1, hit.cause, hit.location
+        )
+        return
+    location = seen.location
+    if hit.location and hit.location not in location.split("; "):
+        location = _clip(f"{location}; {hit.location}" if location else hit.location)
+    signatures[fp] = replace(seen, count=seen.count + 1, detail=seen.detail or hit.detail, location=location)
 
 
 def extract_signatures(log: str, *, limit: int = MAX_SIGNATURES, mine: bool = True) -> list[Signature]:
@@ -721,11 +987,7 @@ def extract_signatures(log: str, *, limit: int = MAX_SIGNATURES, mine: bool = Tr
         hits += _scan_mined(parsed, claimed)
     signatures: dict[str, Signature] = {}
     for hit in sorted(hits, key=lambda h: h.start):
-        fp = fingerprint(hit.kind, hit.summary)
-        if (seen := signatures.get(fp)) is not None:
-            signatures[fp] = replace(seen, count=seen.count + 1, detail=seen.detail or hit.detail)
-        else:
-            signatures[fp] = Signature(hit.kind, fp, hit.summary, hit.detail, hit.start + 1)
+        _merge(signatures, hit)
     return list(signatures.values())[:limit]
 
 
@@ -735,9 +997,5 @@ def mined_signatures(log: str, *, limit: int = MAX_SIGNATURES) -> list[Signature
     parsed = _Log(log)
     signatures: dict[str, Signature] = {}
     for hit in _scan_mined(parsed, set()):
-        fp = fingerprint(hit.kind, hit.summary)
-        if (seen := signatures.get(fp)) is not None:
-            signatures[fp] = replace(seen, count=seen.count + 1)
-        else:
-            signatures[fp] = Signature(hit.kind, fp, hit.summary, hit.detail, hit.start + 1)
+        _merge(signatures, hit)
     return list(signatures.values())[:limit]
