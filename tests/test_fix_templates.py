@@ -26,6 +26,7 @@ from codemonkeys.swarm.templates import (
     error_text,
     file_diff,
     hint_paths,
+    NotLearned,
     instantiate,
     learn_template,
     make_template,
@@ -89,7 +90,7 @@ def load(name: str) -> dict:
     return yaml.safe_load((CASES / name).read_text())
 
 
-def learn_from_case(case: dict, tmp: Path) -> tuple[FixTemplate | None, Path]:
+def learn_from_case(case: dict, tmp: Path) -> tuple[FixTemplate | NotLearned, Path]:
     """Run the learning product red, apply the person's fix, check it is green, learn from its diff."""
     lib = tmp / "lib"
     lib.mkdir(parents=True)
@@ -107,7 +108,7 @@ def learn_from_case(case: dict, tmp: Path) -> tuple[FixTemplate | None, Path]:
 def test_a_learned_template_fixes_other_products_for_real(path: Path, tmp_path: Path) -> None:
     case = load(path.name)
     template, lib = learn_from_case(case, tmp_path)
-    assert template is not None, case["description"]
+    assert isinstance(template, FixTemplate), (case["description"], template)
     assert template.pattern == case["expect"]["pattern"]
     assert template.describe() == case["expect"]["describe"]
     assert dict(template.fixed) == case["expect"]["fixed"]
@@ -134,7 +135,7 @@ def test_the_same_fix_learned_twice_has_the_same_id(tmp_path: Path) -> None:
     case = load("rename_across_products.yaml")
     first, _ = learn_from_case(case, tmp_path / "one")
     again, _ = learn_from_case(case, tmp_path / "two")
-    assert first is not None and again is not None
+    assert isinstance(first, FixTemplate) and isinstance(again, FixTemplate)
     assert first.id == again.id and len(first.id) == 12
     assert FixTemplate.from_json(json.loads(json.dumps(first.to_json()))) == first
 
@@ -195,13 +196,18 @@ def diff_of(path: str, before: str, after: str) -> str:
     return file_diff(path, before, after)[0]
 
 
-def test_docs_only_fixes_and_errors_that_quote_nothing_teach_nothing() -> None:
+def test_docs_only_fixes_and_errors_that_quote_nothing_teach_nothing_and_say_why() -> None:
     docs = diff_of("README.md", "use compute_total\n", "use calculate_total\n")
     docs += diff_of("docs/api.py", "compute_total\n", "calculate_total\n")
-    assert learn_template(RENAME, "pytest_failure", docs) is None
+    assert learn_template(RENAME, "pytest_failure", docs) == NotLearned(
+        "changes only non-source files (docs, changelogs, lock files)"
+    )
     code = diff_of("a.py", "x = compute_total(1)\n", "x = calculate_total(1)\n")
-    assert learn_template("tests/test_a.py::test_a - assert 1 == 2", "pytest_failure", code) is None
-    assert learn_template(RENAME, "pytest_failure", "") is None
+    assert learn_template("tests/test_a.py::test_a - assert 1 == 2", "pytest_failure", code) == NotLearned(
+        "the error quotes no name: assert 1 == 2"
+    )
+    assert learn_template(RENAME, "pytest_failure", "") == NotLearned("the fix changes nothing")
+    assert not learn_template(RENAME, "pytest_failure", "")  # false, as None was
 
 
 def test_changes_that_do_not_touch_the_quoted_names_are_left_out() -> None:
@@ -211,19 +217,21 @@ def test_changes_that_do_not_touch_the_quoted_names_are_left_out() -> None:
     assert template is not None
     assert template.edits == (Edit("replace", "{0}", "calculate_total"),)
     assert template.pattern == "AttributeError: module 'core_lib' has no attribute '{0}'"
-    assert (
-        learn_template(RENAME, "pytest_failure", diff_of("a.py", "y = other(2)\n", "y = other(3)\n")) is None
-    )
+    assert learn_template(
+        RENAME, "pytest_failure", diff_of("a.py", "y = other(2)\n", "y = other(3)\n")
+    ) == NotLearned("touches no quoted name ('core_lib', 'compute_total')")
 
 
 def test_too_large_or_ambiguous_fixes_teach_nothing() -> None:
     before = "".join(f"v{i} = compute_total({i})\n" for i in range(150))
-    assert (
-        learn_template(RENAME, "f", diff_of("a.py", before, before.replace("compute", "calculate"))) is None
-    )
+    assert learn_template(
+        RENAME, "f", diff_of("a.py", before, before.replace("compute", "calculate"))
+    ) == NotLearned("too large (300 changed lines > 200)")
     two_ways = diff_of("a.py", "a = compute_total(1)\n", "a = calculate_total(1)\n")
     two_ways += diff_of("b.py", "b = compute_total(1)\n", "b = total(1)\n")
-    assert learn_template(RENAME, "f", two_ways) is None
+    assert learn_template(RENAME, "f", two_ways) == NotLearned(
+        "ambiguous rename (compute_total is changed two ways)"
+    )
 
 
 def test_a_changed_line_that_is_not_a_rename_is_learned_as_a_line_change() -> None:

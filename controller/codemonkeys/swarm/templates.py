@@ -18,9 +18,18 @@ after a line). A placeholder that the fix only adds (``import {0}``) is free: th
 Error shapes that say the same thing are one family (``FAMILIES``): a template learned from
 ``ImportError: cannot import name 'f' from 'm'`` fits ``AttributeError: module 'm' has no attribute 'f'``.
 
-Limits (what is not learned, ``learn_template`` returns None): diffs of more than ``MAX_DIFF_LINES``
-changed lines or that need more than ``MAX_EDITS`` edits; changes outside source files (docs,
-changelogs, lock files); changes that do not touch an identifier quoted in the error text (a fix for an
+The shapes real upgrades take are edits of their own, read and written per language by
+``swarm/codeshapes.py`` (Python, JavaScript/TypeScript, Rust): ``move`` (a name, or a whole module, imported
+from another module path: ``from a import X`` -> ``from a.b import X``, ``import``/``require`` paths, ``use``
+paths), ``call`` (a quoted function's call sites reshaped: a positional argument becomes a keyword, a keyword
+is dropped or renamed) and ``pin`` (a dependency's version pin or range in requirements files,
+pyproject.toml, package.json, Cargo.toml). An edit is kept when it changes what the lines mentioning the
+quoted names say: their count, the module they are imported from, the call's shape, the pin of the package
+they belong to. A template learned from a fix that edited no test file never edits a test file (``tests``).
+
+Limits (what is not learned: ``learn_template`` returns ``NotLearned`` with the reason): diffs of more than
+``MAX_DIFF_LINES`` changed lines or that need more than ``MAX_EDITS`` edits; changes outside source files
+(docs, changelogs, lock files); changes that do not touch an identifier quoted in the error text (a fix for an
 error that quotes nothing is not learned); added lines that are neither imports nor after a non-blank
 line. Substitutions are textual (whole words, strings and comments included), not scoped to a module.
 """
@@ -35,6 +44,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from codemonkeys.swarm.codeshapes import (
+    SEPARATORS,
+    call_changes,
+    is_test_path,
+    language,
+    manifest_kind,
+    move_module,
+    move_name,
+    package_key,
+    parse_import,
+    pin,
+    requirement,
+    reshape_calls,
+)
+
 MAX_DIFF_LINES = 200  # changed lines of a fix diff (source files only) beyond which nothing is learned
 MAX_EDITS = 8  # edits of a template
 MAX_ADDED = 3  # added lines of a template
@@ -42,11 +66,14 @@ MAX_ADDED = 3  # added lines of a template
 # --- error text ----------------------------------------------------------------------------------------
 
 _TEST_ID = re.compile(r"^\S+?\.py\b(?:::[^\s\[]+)?(?:\[[^\]]*\])? - ")
-_TRAILING_PAREN = re.compile(r"\s*\((?:[^()]*/[^()]*|[^()]*\.py\b[^()]*|[^()]* in [^()]*)\)\s*$")
+_TRAILING_PAREN = re.compile(
+    r"\s*\((?:[^()]*/[^()]*|[^()]*\.(?:py|rs|[cm]?[jt]sx?)\b[^()]*|[^()]* in [^()]*)\)\s*$"
+)
 _DID_YOU = re.compile(r"\.?\s+(?:Did you (?:mean|forget)|Or did you)\b.*$")
 _LOCALS = re.compile(r"\b[\w.]*<locals>\.")
-_PATH = re.compile(r"(?<![\w'])(?:<root>/|<tmp>/|\.\.\./)?[\w.<>-]+(?:/[\w.<>-]+)+")
-_QUOTED = re.compile(r"'([A-Za-z_][\w.]*)'")
+_PATH = re.compile(r"(?<![\w'`:@])(?:<root>/|<tmp>/|\.\.\./)?[\w.<>-]+(?:/[\w.<>-]+)+")
+_QUOTED = re.compile(r"'([A-Za-z_@][\w.:/@-]*)'|`([A-Za-z_@][\w.:/@-]*)`|\"([A-Za-z_@][\w.:/@-]*)\"")
+_CALLED = re.compile(r"(?<![\w.'`])([A-Za-z_][\w.]*)\(\)")  # TypeError: DataFrame.drop() takes ...
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}")
 
 
@@ -98,7 +125,11 @@ class Edit:
     * ``line``: a line whose stripped text is ``old`` becomes ``new`` (indentation kept; ``new`` empty:
       the line is removed), in every file that has it;
     * ``add``: the line ``new`` is added to the hinted file(s), at ``anchor``: ``imports`` (after the
-      module's imports) or ``after:<stripped line>``.
+      module's imports) or ``after:<stripped line>``;
+    * ``move``: imports from module ``old`` come from module ``new``, in the files of the language ``anchor``
+      names (``py:Mapping``): of that name only, or of every name (``rust:``);
+    * ``call``: calls of ``old`` get their arguments reshaped as ``new`` says (``codeshapes.call_changes``);
+    * ``pin``: the dependency ``old`` of manifests of kind ``anchor`` becomes the entry ``new``.
 
     Texts may use placeholders ``{0}``, ``{1}``, ... (literal braces are doubled).
     """
@@ -119,6 +150,14 @@ class Edit:
     def describe(self, values: Mapping[str, str] = {}) -> str:
         """One line for humans, with the known placeholder values filled in."""
         old, new = fill(self.old, values, keep=True), fill(self.new, values, keep=True)
+        anchor = fill(self.anchor, values, keep=True)
+        if self.op == "move":
+            name = anchor.partition(":")[2]
+            return f"import {name} from {new} (not {old})" if name else f"import from {new} (not {old})"
+        if self.op == "call":
+            return f"reshape calls of {old}: {new.replace(';', ', ')}"
+        if self.op == "pin":
+            return f"pin {old} in {anchor}: `{new}`"
         if self.op == "replace":
             return f"rename {old} -> {new}"
         if self.op == "line":
@@ -136,6 +175,7 @@ class FixTemplate:
     kind: str  # the SignatureKind value of the failure it was learned from
     edits: tuple[Edit, ...]
     fixed: tuple[tuple[str, str], ...] = field(default=())  # placeholder -> the only value it fits
+    tests: bool = False  # the fix it came from edited a test file: it may edit tests too
 
     def to_json(self) -> dict:
         """JSON-ready, for the store."""
@@ -145,6 +185,7 @@ class FixTemplate:
             "kind": self.kind,
             "edits": [e.to_json() for e in self.edits],
             "fixed": dict(self.fixed),
+            **({"tests": True} if self.tests else {}),
         }
 
     @classmethod
@@ -156,6 +197,7 @@ class FixTemplate:
             kind=data["kind"],
             edits=tuple(Edit(**e) for e in data["edits"]),
             fixed=tuple(sorted(data.get("fixed", {}).items())),
+            tests=bool(data.get("tests", False)),
         )
 
     def describe(self) -> str:
@@ -165,14 +207,24 @@ class FixTemplate:
 
 
 def make_template(
-    pattern: str, kind: str, edits: Iterable[Edit], fixed: Mapping[str, str] = {}
+    pattern: str, kind: str, edits: Iterable[Edit], fixed: Mapping[str, str] = {}, tests: bool = False
 ) -> FixTemplate:
     """A template with its content id (the same fix learned twice has the same id)."""
     edits = tuple(edits)
     pinned = tuple(sorted(fixed.items()))
-    body = json.dumps([pattern, [e.to_json() for e in edits], pinned], sort_keys=True)
-    digest = hashlib.sha256(body.encode()).hexdigest()[:12]
-    return FixTemplate(digest, pattern, kind, edits, pinned)
+    content: list = [pattern, [e.to_json() for e in edits], pinned] + (["tests"] if tests else [])
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
+    return FixTemplate(digest, pattern, kind, edits, pinned, tests)
+
+
+@dataclass(frozen=True)
+class NotLearned:
+    """Why a fix taught no template (``learn_template``); false in a boolean test, like None was."""
+
+    reason: str
+
+    def __bool__(self) -> bool:
+        return False
 
 
 def escape(text: str) -> str:
@@ -202,7 +254,11 @@ def placeholders(text: str) -> set[str]:
 
 _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _NOT_SOURCE_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".lock", ".html", ".svg", ".png", ".jpg"}
-_NOT_SOURCE_NAMES = re.compile(r"^(?:CHANGELOG|CHANGES|NEWS|HISTORY|README|AUTHORS|LICENSE)", re.IGNORECASE)
+_NOT_SOURCE_NAMES = re.compile(
+    r"^(?:CHANGELOG|CHANGES|NEWS|HISTORY|README|AUTHORS|LICENSE"
+    r"|package-lock\.json$|npm-shrinkwrap\.json$|pnpm-lock\.yaml$|yarn\.lock$)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -218,6 +274,8 @@ class _Block:
 def is_source(path: str) -> bool:
     """Whether a changed file can hold a fix (not docs, a changelog, a lock file or an image)."""
     p = PurePosixPath(path)
+    if manifest_kind(path):
+        return True  # requirements*.txt, pyproject.toml, package.json, Cargo.toml
     if p.suffix.lower() in _NOT_SOURCE_SUFFIXES or _NOT_SOURCE_NAMES.match(p.name):
         return False
     return not (p.parts and p.parts[0] in ("docs", "doc"))
@@ -351,13 +409,22 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-def _block_edits(block: _Block, quoted: Sequence[str]) -> list[Edit] | None:
-    """The edits of one change block; None when a line is added where no anchor can find it again."""
+def _block_edits(block: _Block, quoted: Sequence[str], funcs: Sequence[str]) -> list[Edit] | NotLearned:
+    """The edits of one change block; NotLearned when a line is added where no anchor can find it again."""
     edits: list[Edit] = []
+    kind = manifest_kind(block.path)
     for old, new, j in _pairs(block.removed, block.added):
+        package = requirement(new, kind) if kind and new is not None else None
+        if package and (old is None or requirement(old, kind) == package):
+            edits.append(Edit("pin", package, new.strip().rstrip(","), kind))
+            continue
         if old is not None and new is not None:
             subs = _substitutions(old, new, quoted)
-            if subs is None:
+            call = call_changes(old, new, list(funcs)) if language(block.path) == "py" else None
+            recount = any(_count(q, old) != _count(q, new) for q in quoted)
+            if call is not None and (subs is None or not recount):
+                edits.append(Edit("call", call[0], call[1]))
+            elif subs is None:
                 edits.append(Edit("line", old.strip(), new.strip()))
             else:
                 edits += [Edit("replace", o, n) for o, n in subs]
@@ -365,58 +432,172 @@ def _block_edits(block: _Block, quoted: Sequence[str]) -> list[Edit] | None:
             edits.append(Edit("line", old.strip(), ""))
         elif new is not None and new.strip():
             before = next((a for a in reversed(block.added[:j]) if a.strip()), block.before)
-            if _indent(new) == 0 and _IMPORT.match(new.strip()):
+            if _indent(new) == 0 and _is_import(new.strip(), block.path):
                 edits.append(Edit("add", new=new.strip(), anchor="imports"))
             elif before.strip():
                 relative = " " * max(0, _indent(new) - _indent(before))
                 edits.append(Edit("add", new=relative + new.strip(), anchor="after:" + before.strip()))
             elif any(_count(q, new) for q in quoted):
-                return None
+                return NotLearned(f"an added line has nothing before it to anchor it: `{new.strip()}`")
     return edits
 
 
-def _relevant(edit: Edit, quoted: Sequence[str]) -> bool:
-    """Whether an edit changes how often an identifier quoted in the error appears."""
-    return any(_count(q, edit.old) != _count(q, edit.new) for q in quoted)
+def _is_import(line: str, path: str) -> bool:
+    lang = language(path)
+    return bool(_IMPORT.match(line)) if lang in ("py", None) else parse_import(line, lang) is not None
+
+
+def _moves(blocks: list[_Block], quoted: Sequence[str]) -> list[tuple[Edit, str]]:
+    """Imports a fix moved to another module path (per file, across its blocks): ``move`` edits of the
+    quoted names moved, or of the whole module when it is what the error quotes; the import lines they
+    explain are taken out of the blocks. A Python module renamed in place (``from a.b import x`` ->
+    ``from a.c import x``) stays a token substitution, which renames its dotted uses in code too."""
+    found: list[tuple[Edit, str]] = []
+    for path in _unique(b.path for b in blocks):
+        lang = language(path)
+        if lang is None:
+            continue
+        mine = [b for b in blocks if b.path == path]
+        gone = [(b, i, imp) for b in mine for i, x in enumerate(b.removed) if (imp := parse_import(x, lang))]
+        came = [(b, i, imp) for b in mine for i, x in enumerate(b.added) if (imp := parse_import(x, lang))]
+        used: set[tuple[int, str, int]] = set()
+        for b, i, old in gone:
+            others = [(c, k, new) for c, k, new in came if new.module != old.module]
+            moved: dict[str, str] = {}
+            for name, _ in old.names:
+                targets = {new.module for _, _, new in others if name in new.bound}
+                if len(targets) == 1:
+                    moved[name] = targets.pop()
+            if not old.names:
+                bare = [(c, k, new) for c, k, new in others if not new.names]
+                if len(bare) == 1 and len([g for g in gone if not g[2].names]) == 1:
+                    found.append((Edit("move", old.module, bare[0][2].module, f"{lang}:"), path))
+                    used |= {(id(b), "-", i), (id(bare[0][0]), "+", bare[0][1])}
+                continue
+            if not moved:
+                continue
+            whole = set(moved) == old.bound and len(set(moved.values())) == 1 and not set(moved) & set(quoted)
+            if whole and lang == "py" and _substitutions(old.module, moved[next(iter(moved))], quoted):
+                continue  # a module renamed in place: the token substitution says it better
+            if whole:
+                found.append((Edit("move", old.module, next(iter(moved.values())), f"{lang}:"), path))
+            else:
+                found += [(Edit("move", old.module, m, f"{lang}:{n}"), path) for n, m in moved.items()]
+            used.add((id(b), "-", i))
+            for c, k, new in came:
+                if (new.module in moved.values() and new.bound <= set(moved)) or (
+                    new.module == old.module and new.bound <= old.bound
+                ):
+                    used.add((id(c), "+", k))
+        for b in mine:
+            b.removed = [x for i, x in enumerate(b.removed) if (id(b), "-", i) not in used]
+            b.added = [x for i, x in enumerate(b.added) if (id(b), "+", i) not in used]
+    return found
+
+
+def _tops(name: str) -> set[str]:
+    """The package keys a quoted name may belong to (``werkzeug.urls`` -> werkzeug)."""
+    if name.startswith("@"):
+        return {package_key("/".join(name.split("/")[:2]))}
+    return {package_key(name), package_key(re.split(r"::|[./:]", name)[0])}
+
+
+def _related(module: str, name: str, sep: str) -> bool:
+    return module == name or name.startswith(module + sep) or module.startswith(name + sep)
+
+
+def _relevant(edit: Edit, quoted: Sequence[str], funcs: Sequence[str]) -> bool:
+    """Whether an edit changes what the lines mentioning an identifier quoted in the error say: how often
+    it appears, the module it is imported from, the shape of its calls, the pin of its package."""
+    if edit.op == "move":
+        lang, _, name = edit.anchor.partition(":")
+        if name:
+            return name in quoted or any(_related(edit.old, q, SEPARATORS[lang]) for q in quoted)
+        return any(_related(edit.old, q, SEPARATORS[lang]) for q in quoted)
+    if edit.op == "call":
+        return edit.old in funcs
+    if edit.op == "pin":
+        return any(edit.old in _tops(q) for q in quoted)
+    if any(_count(q, edit.old) != _count(q, edit.new) for q in quoted):
+        return True
+    return (
+        edit.op == "line"
+        and any(
+            _IMPORT.match(t) or parse_import(t, "js") or parse_import(t, "rust") for t in (edit.old, edit.new)
+        )
+        and any(_count(q, edit.old) for q in quoted)
+    )
 
 
 def _unique(items: Iterable) -> list:
     return list(dict.fromkeys(items))
 
 
-def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | None:
-    """The fix template a red build's summary and the diff that turned it green teach, or None.
+def _funcs(text: str, quoted: Sequence[str]) -> list[str]:
+    """The functions whose calls the error is about: ``f()`` in the text (``Retry.__init__()``: Retry), the
+    last part of each quoted dotted name."""
+    out = []
+    for name in [m.group(1) for m in _CALLED.finditer(text)] + list(quoted):
+        parts = [p for p in re.split(r"[.:]+", name) if p and p != "__init__"]
+        if parts:
+            out.append(parts[-1])
+    return _unique(out)
+
+
+def quoted_names(text: str) -> list[str]:
+    """The names an error text quotes ('x', `x`, "x"), in order, once each."""
+    return _unique(next(g for g in m.groups() if g) for m in _QUOTED.finditer(text))
+
+
+def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearned:
+    """The fix template a red build's summary and the diff that turned it green teach, or why none.
 
     Only the changes that touch an identifier quoted in the error text are kept (a changelog line or an
-    unrelated refactor in the same commit is left out). None when the error quotes nothing, when no
-    source change touches what it quotes, when the diff is larger than ``MAX_DIFF_LINES`` changed lines,
-    when more than ``MAX_EDITS`` edits (``MAX_ADDED`` added lines) would be needed, or when the fix
-    renames one name two ways.
+    unrelated refactor in the same commit is left out). ``NotLearned`` (false, with its reason) when the
+    error quotes nothing, when the diff changes only non-source files, when no source change touches what
+    it quotes, when the diff is larger than ``MAX_DIFF_LINES`` changed lines, when more than ``MAX_EDITS``
+    edits (``MAX_ADDED`` added lines) would be needed, or when the fix renames one name two ways.
     """
     text = error_text(summary)
-    quoted = _unique(_QUOTED.findall(text))
+    quoted = quoted_names(text)
     blocks = parse_diff(diff)
-    if not quoted or not blocks or sum(len(b.removed) + len(b.added) for b in blocks) > MAX_DIFF_LINES:
-        return None
-    edits: list[Edit] = []
+    size = sum(len(b.removed) + len(b.added) for b in blocks)
+    if not diff.strip():
+        return NotLearned("the fix changes nothing")
+    if not blocks:
+        return NotLearned("changes only non-source files (docs, changelogs, lock files)")
+    if size > MAX_DIFF_LINES:
+        return NotLearned(f"too large ({size} changed lines > {MAX_DIFF_LINES})")
+    if not quoted:
+        return NotLearned(f"the error quotes no name: {text[:120]}")
+    funcs = _funcs(text, quoted)
+    found = _moves(blocks, quoted)
     for block in blocks:
-        found = _block_edits(block, quoted)
-        if found is None:
-            return None
-        edits += found
-    edits = _unique(e for e in edits if _relevant(e, quoted))
+        edits = _block_edits(block, quoted, funcs)
+        if isinstance(edits, NotLearned):
+            return edits
+        found += [(e, block.path) for e in edits]
+    kept = [(e, p) for e, p in found if _relevant(e, quoted, funcs)]
+    edits = _unique(e for e, _ in kept)
+    names = ", ".join(f"'{q}'" for q in quoted)
+    if not edits:
+        return NotLearned(f"touches no quoted name ({names})")
     renames = [e.old for e in edits if e.op in ("replace", "line")]
-    if (
-        not edits
-        or len(edits) > MAX_EDITS
-        or sum(e.op == "add" for e in edits) > MAX_ADDED
-        or len(renames) != len(set(renames))
-    ):
-        return None
-    return _generalize(text, kind, edits, quoted)
+    renames += [(e.old, e.anchor) for e in edits if e.op == "move"]
+    if len(renames) != len(set(renames)):
+        twice = next(r for r in renames if renames.count(r) > 1)
+        return NotLearned(f"ambiguous rename ({twice} is changed two ways)")
+    if len(edits) > MAX_EDITS:
+        return NotLearned(f"too many edits ({len(edits)} > {MAX_EDITS})")
+    if (added := sum(e.op == "add" for e in edits)) > MAX_ADDED:
+        return NotLearned(f"too many added lines ({added} > {MAX_ADDED})")
+    tests = any(is_test_path(p) for _, p in kept)
+    return _generalize(text, kind, edits, quoted, tests)
 
 
-def _generalize(text: str, kind: str, edits: list[Edit], quoted: Sequence[str]) -> FixTemplate:
+def _generalize(
+    text: str, kind: str, edits: list[Edit], quoted: Sequence[str], tests: bool = False
+) -> FixTemplate:
     """Quoted identifiers the edits use become placeholders, numbered in the order the error names them."""
     used = [q for q in quoted if any(_count(q, t) for e in edits for t in (e.old, e.new, e.anchor))]
     number = {q: str(i) for i, q in enumerate(used)}
@@ -430,12 +611,16 @@ def _generalize(text: str, kind: str, edits: list[Edit], quoted: Sequence[str]) 
 
     pattern = escape(text)
     for q in by_length:
-        pattern = pattern.replace(f"'{escape(q)}'", "'{" + number[q] + "}'")
+        for quote in ("'", "`", '"'):
+            pattern = pattern.replace(f"{quote}{escape(q)}{quote}", quote + "{" + number[q] + "}" + quote)
     general = [Edit(e.op, abstract(e.old), abstract(e.new), abstract(e.anchor)) for e in edits]
-    fixed = {
-        n: q for q, n in number.items() if any(n in placeholders(e.old) for e in general if e.op != "add")
-    }
-    return make_template(pattern, kind, general, fixed)
+    pinned = [
+        placeholders(e.old) | (placeholders(e.anchor) if e.op == "move" else set())
+        for e in general
+        if e.op != "add"
+    ]
+    fixed = {n: q for q, n in number.items() if any(n in p for p in pinned)}
+    return make_template(pattern, kind, general, fixed, tests)
 
 
 # --- matching ------------------------------------------------------------------------------------------
@@ -452,7 +637,7 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
             out.append(f"(?P=p{m.group(1)})")
         else:
             seen.add(m.group(1))
-            out.append(f"(?P<p{m.group(1)}>[^']+?)")
+            out.append(f"(?P<p{m.group(1)}>[^'`\"]+?)")
         at = m.end()
     out.append(re.escape(pattern[at:]))
     return re.compile("".join(out))
@@ -517,13 +702,15 @@ def _lines(text: str) -> list[str]:
 
 
 _DOCSTRING = re.compile(r"^[rRuUbB]{0,2}(\"\"\"|''')")
-_IMPORT_START = re.compile(r"^(?:import|from)\s")
+_IMPORT_START = re.compile(
+    r"^(?:import|from|use|pub use)\s|^(?:const|let|var)\s[^=]+=\s*require\(|^(?:['\"]use strict['\"]|//)"
+)
 
 
 def _after_docstring(lines: list[str]) -> int:
     """The index after the leading comments, blank lines and module docstring."""
     i = 0
-    while i < len(lines) and (not lines[i].strip() or lines[i].startswith("#")):
+    while i < len(lines) and (not lines[i].strip() or lines[i].startswith(("#", "//"))):
         i += 1
     if i < len(lines) and (m := _DOCSTRING.match(lines[i])):
         quote, rest = m.group(1), lines[i][m.end() :]
@@ -557,7 +744,11 @@ def _after_imports(lines: list[str]) -> int:
 
 
 def _bound_names(line: str) -> list[str]:
-    """The names an import line binds (``import a.b`` binds ``a``; ``from m import x as y`` binds ``y``)."""
+    """The names an import line binds (``import a.b`` binds ``a``; ``from m import x as y`` binds ``y``;
+    ``import { x } from 'm'`` and ``use m::x;`` bind ``x``)."""
+    for lang in ("js", "rust"):
+        if not _IMPORT.match(line) and (imp := parse_import(line, lang)) is not None:
+            return [a or n for n, a in imp.names] or [re.split(r"::|/", imp.module)[-1]]
     m = re.match(r"from\s+\S+\s+import\s+\(?(.+?)\)?\s*$", line) or re.match(r"import\s+(.+)$", line)
     if m is None:
         return []
@@ -612,7 +803,18 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
             texts[path] = _add_line(texts[path], edit)
         return
     for path, text in texts.items():
-        if edit.op == "replace":
+        if edit.op == "move":
+            lang, _, name = edit.anchor.partition(":")
+            if language(path) == lang:
+                move = move_name if name else move_module
+                texts[path] = move(text, lang, edit.old, edit.new, *([name] if name else []))
+        elif edit.op == "call":
+            if language(path) == "py":
+                texts[path] = reshape_calls(text, edit.old, edit.new)
+        elif edit.op == "pin":
+            if manifest_kind(path) == edit.anchor:
+                texts[path] = pin(text, edit.anchor, edit.old, edit.new)
+        elif edit.op == "replace":
             texts[path] = _word(edit.old).sub(lambda _m: edit.new, text)
         elif edit.op == "line":
             texts[path] = _change_lines(text, edit.old, edit.new)
@@ -638,8 +840,8 @@ def instantiate(
 
     ``files``: repo-relative path -> text at the red commit; ``hints``: the files the failure points at,
     innermost first. Substitutions and line changes apply in every file that has them; added lines go to
-    the hinted files that use what they add (an import) or have their anchor. None too when a placeholder
-    has no value.
+    the hinted files that use what they add (an import) or have their anchor. Test files are left alone
+    unless the fix the template came from edited one (``tests``). None too when a placeholder has no value.
     """
     values = {**dict(template.fixed), **bindings}
     try:
@@ -649,7 +851,7 @@ def instantiate(
         ]
     except KeyError:
         return None
-    texts = dict(files)
+    texts = {p: t for p, t in files.items() if template.tests or not is_test_path(p)}
     for edit in edits:
         _apply(edit, texts, hints)
     changed = sorted(p for p in texts if texts[p] != files[p])
@@ -659,7 +861,7 @@ def instantiate(
     return Patch("".join(d for d, _ in parts), tuple(changed), sum(n for _, n in parts))
 
 
-_HINT = re.compile(r"(?<![\w./<>-])((?:[\w-][\w.-]*/)*[\w-][\w.-]*\.py)\b")
+_HINT = re.compile(r"(?<![\w./<>-])((?:[\w-][\w.-]*/)*[\w-][\w.-]*\.(?:py|rs|[cm]?[jt]sx?))\b")
 
 
 def hint_paths(detail: Sequence[str]) -> list[str]:

@@ -1,0 +1,400 @@
+"""The shapes of code a fix template reads and writes, per language: import statements (Python
+``from``/``import``, JavaScript/TypeScript ``import``/``export ... from``/``require``, Rust ``use``), call
+argument lists (Python), dependency entries of manifests (requirements files, pyproject.toml, package.json,
+Cargo.toml) and which files are tests.
+
+Where it sits in the data flow: below ``swarm/templates.py``, which learns edits from a fix's diff with
+``parse_import``, ``call_changes`` and ``requirement``, and applies them to another product's files with
+``move_name``, ``move_module``, ``reshape_calls`` and ``pin``. Pure: text in, text out; line-based and
+regex-based (no parser), so what it does not recognise it leaves alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+LANGUAGES = {
+    ".py": "py",
+    ".pyi": "py",
+    ".js": "js",
+    ".mjs": "js",
+    ".cjs": "js",
+    ".jsx": "js",
+    ".ts": "js",
+    ".tsx": "js",
+    ".mts": "js",
+    ".cts": "js",
+    ".rs": "rust",
+}
+SEPARATORS = {"py": ".", "js": "/", "rust": "::"}
+
+
+def language(path: str) -> str | None:
+    """``py``, ``js`` (JavaScript and TypeScript) or ``rust`` by the file's suffix; None for other files."""
+    return LANGUAGES.get(PurePosixPath(path).suffix.lower())
+
+
+_TEST_DIRS = {"tests", "test", "__tests__", "spec", "specs", "testing", "e2e"}
+_TEST_NAME = re.compile(
+    r"^(?:test_.*\.py|.*_test\.py|conftest\.py|.*\.(?:test|spec)\.[cm]?[jt]sx?|.*_test\.rs|test\.rs)$"
+)
+
+
+def is_test_path(path: str) -> bool:
+    """Whether a repo-relative file is a test (a tests directory, ``test_*.py``, ``*.test.ts``, ...)."""
+    p = PurePosixPath(path)
+    return bool(_TEST_DIRS & set(p.parts[:-1])) or bool(_TEST_NAME.match(p.name))
+
+
+# --- import statements -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Import:
+    """One import statement: the module path and the names it binds (name, alias or "")."""
+
+    lang: str
+    module: str
+    names: tuple[tuple[str, str], ...] = ()  # empty: the module itself is imported
+
+    @property
+    def bound(self) -> set[str]:
+        return {n for n, _ in self.names}
+
+
+_PY_FROM = re.compile(r"^from\s+(\.*[\w.]*)\s+import\s+\(?\s*([^()#]+?)\s*,?\s*\)?\s*(?:#.*)?$")
+_PY_IMPORT = re.compile(r"^import\s+([\w.]+)(?:\s+as\s+\w+)?\s*(?:#.*)?$")
+_JS_FROM = re.compile(r"^(?:import|export)\s+(?:type\s+)?(.+?)\s+from\s+(['\"])(.+?)\2\s*;?\s*$")
+_JS_REQUIRE = re.compile(r"^(?:const|let|var)\s+(.+?)\s*=\s*require\(\s*(['\"])(.+?)\2\s*\)\s*;?\s*$")
+_JS_BARE = re.compile(r"^import\s+(['\"])(.+?)\1\s*;?\s*$")
+_RS_USE = re.compile(r"^(?:pub(?:\([\w:\s]+\))?\s+)?use\s+(.+?)\s*;\s*$")
+_ALIAS = re.compile(r"^([\w$]+)(?:\s+as\s+([\w$]+)|\s*:\s*([\w$]+))?$")
+
+
+def _entries(clause: str) -> tuple[tuple[str, str], ...] | None:
+    out = []
+    for part in clause.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        m = _ALIAS.match(part.removeprefix("type "))
+        if m is None:
+            return None
+        out.append((m.group(1), m.group(2) or m.group(3) or ""))
+    return tuple(out)
+
+
+def parse_import(line: str, lang: str | None) -> Import | None:
+    """The import statement a (stripped) line holds, or None when it is not one on a single line."""
+    line = line.strip()
+    if lang == "py":
+        if m := _PY_FROM.match(line):
+            names = _entries(m.group(2))
+            return Import("py", m.group(1), names) if names else None
+        if m := _PY_IMPORT.match(line):
+            return Import("py", m.group(1))
+    elif lang == "js":
+        if m := (_JS_FROM.match(line) or _JS_REQUIRE.match(line)):
+            clause = m.group(1)
+            names: list[tuple[str, str]] = []
+            if brace := re.search(r"\{(.*)\}", clause):
+                found = _entries(brace.group(1))
+                if found is None:
+                    return None
+                names += found
+                clause = clause[: brace.start()] + clause[brace.end() :]
+            default = clause.strip().strip(",").strip()
+            if default.startswith("* as "):
+                names.append(("*", default[5:].strip()))
+            elif default:
+                names.append(("default", default))
+            return Import("js", m.group(3), tuple(names))
+        if m := _JS_BARE.match(line):
+            return Import("js", m.group(2))
+    elif lang == "rust" and (m := _RS_USE.match(line)):
+        path = m.group(1)
+        if brace := re.fullmatch(r"(.+?)::\{([^{}]*)\}", path):
+            names = _entries(brace.group(2))
+            return Import("rust", brace.group(1), names) if names else None
+        if one := re.fullmatch(r"([\w:]+)::(\w+)(?:\s+as\s+(\w+))?", path):
+            return Import("rust", one.group(1), ((one.group(2), one.group(3) or ""),))
+        if re.fullmatch(r"[\w:]+", path):
+            return Import("rust", path)
+    return None
+
+
+def import_line(imp: Import, entry: tuple[str, str], quote: str = "'", semi: str = ";") -> str:
+    """One statement that imports one name from ``imp.module`` (the shape a split-off import takes)."""
+    name, alias = entry
+    if imp.lang == "py":
+        return f"from {imp.module} import {name}" + (f" as {alias}" if alias else "")
+    if imp.lang == "js":
+        what = f"{name} as {alias}" if alias else name
+        return f"import {{ {what} }} from {quote}{imp.module}{quote}{semi}"
+    return f"use {imp.module}::{name}" + (f" as {alias}" if alias else "") + ";"
+
+
+def _statements(text: str, lang: str, module: str) -> list[re.Match[str]]:
+    """The import statements of ``module`` that list names (over several lines too), in the text."""
+    mod = re.escape(module)
+    if lang == "py":
+        pattern = rf"^([ \t]*)from[ \t]+{mod}[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)"
+    elif lang == "js":
+        pattern = (
+            rf"^([ \t]*)(?:import|export)[ \t]+(?:type[ \t]+)?((?:[\w$]+[ \t]*,[ \t]*)?\{{[^}}]*\}})[ \t]*"
+            rf"from[ \t]*(['\"]){mod}\3[ \t]*;?"
+            rf"|^([ \t]*)(?:const|let|var)[ \t]+(\{{[^}}]*\}})[ \t]*=[ \t]*"
+            rf"require\([ \t]*(['\"]){mod}\6[ \t]*\)[ \t]*;?"
+        )
+    else:
+        pattern = (
+            rf"^([ \t]*)(?:pub(?:\([\w:\s]+\))?[ \t]+)?use[ \t]+{mod}::"
+            rf"(\{{[^}}]*\}}|\w+(?:[ \t]+as[ \t]+\w+)?)[ \t]*;"
+        )
+    return list(re.finditer(pattern, text, re.MULTILINE))
+
+
+def _drop_entry(clause: str, name: str) -> str:
+    """The clause (``(a, b)``, ``{ a, b }``, ``a, b``) without the entry of ``name``."""
+    entry = rf"(?<![\w$]){re.escape(name)}(?:\s+as\s+[\w$]+|\s*:\s*[\w$]+)?(?![\w$])"
+    for pattern in (entry + r"[ \t]*,[ \t]*(?:\n[ \t]*)?", r",[ \t]*" + entry, entry):
+        new, n = re.subn(pattern, "", clause, count=1)
+        if n:
+            return new
+    return clause
+
+
+def move_name(text: str, lang: str, old: str, new: str, name: str) -> str:
+    """``name`` imported from module ``old`` is imported from ``new`` instead: a statement importing only it
+    changes its module; from one importing more it is split off into its own statement after it. Python's
+    ``old.name`` and Rust's ``old::name`` in code follow."""
+    for m in reversed(_statements(text, lang, old)):
+        stmt = m.group(0)
+        clause = m.group(2) if lang != "js" or m.group(2) else m.group(5)
+        indent = m.group(1) if m.group(1) is not None else (m.group(4) or "")
+        names = _entries(clause.strip("(){} \t\n").replace("\n", " "))
+        if not names or name not in {n for n, _ in names}:
+            continue
+        entry = next(e for e in names if e[0] == name)
+        if len(names) == 1:
+            replacement = _swap_module(stmt, lang, old, new)
+        else:
+            quote = m.group(3) or m.group(6) or "'" if lang == "js" else "'"
+            semi = ";" if stmt.rstrip().endswith(";") else ""
+            rest = stmt.replace(clause, _drop_entry(clause, name), 1)
+            replacement = rest + "\n" + indent + import_line(Import(lang, new), entry, quote, semi)
+        text = text[: m.start()] + replacement + text[m.end() :]
+    sep = SEPARATORS[lang]
+    if lang in ("py", "rust"):
+        text = re.sub(rf"(?<![\w.:]){re.escape(old + sep + name)}(?!\w)", new + sep + name, text)
+    return text
+
+
+def _swap_module(stmt: str, lang: str, old: str, new: str) -> str:
+    if lang == "py":
+        return re.sub(rf"(\bfrom[ \t]+){re.escape(old)}(?=[ \t])", lambda m: m.group(1) + new, stmt, count=1)
+    if lang == "js":
+        return re.sub(rf"(['\"]){re.escape(old)}\1", lambda m: m.group(1) + new + m.group(1), stmt, count=1)
+    return re.sub(rf"(\buse[ \t]+){re.escape(old)}(?=::)", lambda m: m.group(1) + new, stmt, count=1)
+
+
+def move_module(text: str, lang: str, old: str, new: str) -> str:
+    """Module ``old`` is ``new`` now (and its submodules with it): in import statements (Python, JS/TS),
+    and in every path of Rust code."""
+    o = re.escape(old)
+    if lang == "py":
+        text = re.sub(
+            rf"^([ \t]*(?:from|import)[ \t]+){o}(?=[.\s]|$)",
+            lambda m: m.group(1) + new,
+            text,
+            flags=re.MULTILINE,
+        )
+        if re.search(rf"^[ \t]*import[ \t]+{re.escape(new)}[ \t]*$", text, re.MULTILINE):
+            text = re.sub(rf"(?<![\w.]){o}(?=\.\w)", new, text)  # old.attr after `import old`
+        return text
+    if lang == "js":
+        return re.sub(
+            rf"(\bfrom[ \t]*|\brequire\([ \t]*|\bimport\([ \t]*|^[ \t]*import[ \t]+)"
+            rf"(['\"]){o}((?:/[^'\"]*)?)\2",
+            lambda m: m.group(1) + m.group(2) + new + m.group(3) + m.group(2),
+            text,
+            flags=re.MULTILINE,
+        )
+    return re.sub(rf"(?<![\w:]){o}(?=::|[ \t]*[;}}]|[ \t]+as\b)", new, text)
+
+
+# --- calls (Python) ---------------------------------------------------------------------------------------
+
+
+def _split_args(text: str, start: int) -> tuple[list[str], int] | None:
+    """The top-level arguments of the call whose ``(`` is at ``start``, and the index after its ``)``."""
+    depth, quote, args, at = 0, "", [], start + 1
+    i = start
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                args.append(text[at:i])
+                return [a.strip() for a in args if a.strip()], i + 1
+        elif c == "," and depth == 1:
+            args.append(text[at:i])
+            at = i + 1
+        i += 1
+    return None
+
+
+_KW = re.compile(r"^(\w+)\s*=(?!=)\s*(.+)$", re.DOTALL)
+
+
+def _call_at(line: str, func: str) -> tuple[int, int, list[str]] | None:
+    m = re.search(rf"(?<![\w]){re.escape(func)}\s*(?=\()", line)
+    if m is None:
+        return None
+    found = _split_args(line, m.end())
+    return None if found is None else (m.end(), found[1], found[0])
+
+
+def call_changes(old: str, new: str, funcs: list[str]) -> tuple[str, str] | None:
+    """When a changed line only reshapes the arguments of a call to one of ``funcs``: the function and the
+    changes (``pos:1=axis`` a positional argument becomes a keyword, ``drop:k`` a keyword goes, ``kw:a=b``
+    a keyword is renamed), ``;``-separated. None otherwise."""
+    for func in funcs:
+        a, b = _call_at(old, func), _call_at(new, func)
+        if a is None or b is None or old[: a[0]] != new[: b[0]] or old[a[1] :] != new[b[1] :]:
+            continue
+        changes, i, j, olds, news = [], 0, 0, a[2], b[2]
+        while i < len(olds):
+            o, n = olds[i], news[j] if j < len(news) else None
+            ko, kn = _KW.match(o), _KW.match(n) if n is not None else None
+            if o == n:
+                i, j = i + 1, j + 1
+            elif kn and not ko and kn.group(2) == o:
+                changes.append(f"pos:{i}={kn.group(1)}")
+                i, j = i + 1, j + 1
+            elif ko and kn and ko.group(2) == kn.group(2):
+                changes.append(f"kw:{ko.group(1)}={kn.group(1)}")
+                i, j = i + 1, j + 1
+            elif ko and len(olds) - i > len(news) - j:
+                changes.append(f"drop:{ko.group(1)}")
+                i += 1
+            else:
+                break
+        if i == len(olds) and j == len(news) and changes:
+            return func, ";".join(changes)
+    return None
+
+
+def _reshape(args: list[str], changes: list[str]) -> list[str] | None:
+    out = list(args)
+    for change in changes:
+        what, _, arg = change.partition(":")
+        if what == "pos":
+            index, _, key = arg.partition("=")
+            i = int(index)
+            if i >= len(args) or _KW.match(args[i]) or args[i].startswith("*"):
+                continue
+            out[i] = f"{key}={args[i]}"
+        elif what == "drop":
+            out = [a for a in out if not ((m := _KW.match(a)) and m.group(1) == arg)]
+        elif what == "kw":
+            o, _, n = arg.partition("=")
+            out = [re.sub(rf"^{re.escape(o)}(\s*=)", n + r"\1", a) if _KW.match(a) else a for a in out]
+    keyword = False
+    for a in out:
+        if _KW.match(a) or a.startswith("**"):
+            keyword = True
+        elif keyword and not a.startswith("*"):
+            return None  # a positional argument after a keyword one: not this call's shape
+    return out
+
+
+def reshape_calls(text: str, func: str, changes: str) -> str:
+    """Every one-line call of ``func`` (``func(`` or ``x.func(``) with its arguments reshaped."""
+    steps = changes.split(";")
+    out, at = [], 0
+    for m in re.finditer(rf"(?<![\w]){re.escape(func)}\s*\(", text):
+        if m.start() < at:
+            continue
+        found = _split_args(text, m.end() - 1)
+        if found is None or "\n" in text[m.end() : found[1]]:
+            continue
+        args, end = found
+        new = _reshape(args, steps)
+        if new is None or new == args:
+            continue
+        out.append(text[at : m.end()] + ", ".join(new) + ")")
+        at = end
+    return "".join(out) + text[at:]
+
+
+# --- manifests --------------------------------------------------------------------------------------------
+
+
+def manifest_kind(path: str) -> str | None:
+    """``requirements``, ``pyproject``, ``package.json`` or ``cargo`` for a dependency manifest, else None."""
+    name = PurePosixPath(path).name
+    if re.fullmatch(r"(?:requirements|constraints)[\w.-]*\.(?:txt|in)", name):
+        return "requirements"
+    return {"pyproject.toml": "pyproject", "package.json": "package.json", "Cargo.toml": "cargo"}.get(name)
+
+
+def package_key(name: str) -> str:
+    """A package name as registries compare it (case, ``-``, ``_`` and ``.`` alike)."""
+    return re.sub(r"[-_.]+", "-", name.lower())
+
+
+_REQ = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*((?:[<>=!~^]|@)[^#;]*)?(;[^#]*)?(#.*)?$")
+_PEP508 = re.compile(
+    r"^([\"'])([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([<>=!~][^\"';]*)?(;[^\"']*)?\1,?$"
+)
+_JSON_SPEC = re.compile(r"^[\^~<>=*\d]|^(?:npm|file|git)")
+_NOT_DEPENDENCIES = {"name", "version", "edition", "description", "readme", "license", "python"}
+_NOT_DEPENDENCIES |= {"requires-python", "authors", "rust-version", "homepage", "repository"}
+_TOML_KEY = re.compile(r"^([A-Za-z0-9][\w.-]*)\s*=\s*(\".*\"|\{.*\})\s*(#.*)?$")
+_JSON_DEP = re.compile(r"^\"(@?[\w.-]+(?:/[\w.-]+)?)\"\s*:\s*\"([^\"]*)\",?$")
+
+
+def requirement(line: str, kind: str) -> str | None:
+    """The package a manifest line asks for (its registry key), or None when the line is not a dependency."""
+    line = line.strip()
+    if not line or line.startswith(("#", "-", "[")):
+        return None
+    if kind == "requirements":
+        m = _REQ.match(line)
+        return package_key(m.group(1)) if m else None
+    if kind == "pyproject":
+        if m := _PEP508.match(line):
+            return package_key(m.group(2))
+        m = _TOML_KEY.match(line)
+        return package_key(m.group(1)) if m and m.group(1) not in _NOT_DEPENDENCIES else None
+    if kind == "package.json":
+        m = _JSON_DEP.match(line)
+        return package_key(m.group(1)) if m and _JSON_SPEC.match(m.group(2)) else None
+    m = _TOML_KEY.match(line)
+    return package_key(m.group(1)) if m and m.group(1) not in _NOT_DEPENDENCIES else None
+
+
+def pin(text: str, kind: str, package: str, line: str) -> str:
+    """The manifest with the dependency entry of ``package`` made ``line`` (indentation and a trailing comma
+    as the entry had them)."""
+    out = []
+    for old in re.findall(r"[^\n]*\n|[^\n]+$", text):
+        body = old.rstrip("\r\n")
+        if requirement(body, kind) == package:
+            end = old[len(body) :]
+            comma = "," if body.rstrip().endswith(",") else ""
+            old = body[: len(body) - len(body.lstrip())] + line.rstrip(",") + comma + end
+        out.append(old)
+    return "".join(out)
