@@ -694,6 +694,26 @@ class FleetSession:
             for r in rows
         ]
 
+    def templates_why(self, product: str, limit: int = 20) -> list[dict[str, Any]]:
+        """What a product's recent fixes of red builds taught, newest first (the audit's
+        ``template.not_learned`` and ``swarm.template.learned``/``strengthened`` records): at, commit, the red
+        commit, learned (the template id or None) and the reasons per failure signature when nothing was."""
+        self.check_products([product])
+        events = ("template.not_learned", "swarm.template.learned", "swarm.template.strengthened")
+        rows = [r for r in self.store.audit_records(product) if r.event in events][-limit:]
+        return [
+            {
+                "at": r.at,
+                "event": r.event,
+                "commit": r.data.get("commit", ""),
+                "red": r.data.get("red", ""),
+                "learned": r.data.get("template"),
+                "description": r.data.get("description", ""),
+                "reasons": r.data.get("reasons", []),
+            }
+            for r in reversed(rows)
+        ]
+
     def flaky(self, product: str | None = None) -> list[dict[str, Any]]:
         """Failures that passed when the same commit was built again, per product and signature, most
         frequent first: how often, the commits, first and last seen."""

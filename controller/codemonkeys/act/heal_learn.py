@@ -3,7 +3,9 @@
 Called by the build actuators after a green build (``learn_from_fix``) and by ``heal.merge``
 (``learn_from_heal``). A template is generalized by ``swarm/templates.py`` so it applies to other
 products, and stored with its record (``swarm.knowledge.remember_template``): a new one starts with one
-success, the fix it came from; one learned again gains a success.
+success, the fix it came from; one learned again gains a success. A person's fix that teaches nothing is
+audited as ``template.not_learned`` with the reason (per failure signature), which
+``cmctl swarm templates --why PRODUCT`` reads back.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from codemonkeys.act.base import ActContext
 from codemonkeys.repos import GitError, Mirror
 from codemonkeys.store.db import SignatureRecord
 from codemonkeys.swarm.knowledge import failure_summaries, remember_template
-from codemonkeys.swarm.templates import learn_template
+from codemonkeys.swarm.templates import NotLearned, learn_template
 from codemonkeys.vocab.facts import BuildStatus
 from codemonkeys.vocab.plan import Action
 
@@ -37,9 +39,14 @@ def learn_from_fix(action: Action, ctx: ActContext, commit: str) -> str:
             if any(HEAL_TRAILER in body for _, _, body in repo.log(f"{red}..{commit}")):
                 return ""
             diff = repo.diff(red, commit, source_path)
-    except GitError:
+    except GitError as exc:
+        _not_learned(ctx, action, commit, red, [("", "", f"the fix's diff could not be read: {exc}")])
         return ""
-    return _remember(ctx, action, failure_summaries(ctx.store, product, red), diff, "human", commit)
+    signatures = failure_summaries(ctx.store, product, red)
+    if not signatures:
+        _not_learned(ctx, action, commit, red, [("", "", "the red build recorded no failure signature")])
+        return ""
+    return _remember(ctx, action, signatures, diff, "human", commit, red)
 
 
 def learn_from_heal(action: Action, ctx: ActContext, red: str, heal_commit: str, patch: str) -> str:
@@ -67,12 +74,40 @@ def _previous_red(ctx: ActContext, product: str, commit: str, heal_commits: set[
     return None
 
 
+def _not_learned(
+    ctx: ActContext, action: Action, commit: str, red: str, why: list[tuple[str, str, str]]
+) -> None:
+    """Audit why a person's fix of a red build taught no template: (signature, summary, reason) each."""
+    ctx.store.audit(
+        "template.not_learned",
+        "codemonkeys",
+        {
+            "commit": commit,
+            "red": red,
+            "reasons": [{"signature": f, "summary": s, "reason": r} for f, s, r in why],
+            "reason": "; ".join(dict.fromkeys(r for _, _, r in why)),
+        },
+        product=action.product,
+        action_id=action.id,
+    )
+
+
 def _remember(
-    ctx: ActContext, action: Action, signatures: list[SignatureRecord], diff: str, origin: str, commit: str
+    ctx: ActContext,
+    action: Action,
+    signatures: list[SignatureRecord],
+    diff: str,
+    origin: str,
+    commit: str,
+    red: str = "",
 ) -> str:
+    """The first template the fix teaches for one of the signatures, stored and audited; a person's fix
+    that teaches none is audited with the reasons (a heal's patch teaching nothing is said by the caller)."""
+    why: list[tuple[str, str, str]] = []
     for sig in signatures:
         template = learn_template(sig.summary, sig.kind, diff)
-        if template is None:
+        if isinstance(template, NotLearned):
+            why.append((sig.fingerprint, sig.summary, template.reason))
             continue
         record, new = remember_template(ctx.store, template, sig.fingerprint, origin, action.product, commit)
         verb = "learned" if new else "strengthened"
@@ -91,4 +126,6 @@ def _remember(
             action_id=action.id,
         )
         return f"{verb} fix template {record.id} ({record.description}) for {sig.kind}: {sig.summary}"
+    if origin == "human":
+        _not_learned(ctx, action, commit, red, why)
     return ""

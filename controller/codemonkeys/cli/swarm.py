@@ -19,8 +19,19 @@ swarm_app = typer.Typer(
 
 
 @swarm_app.command("templates")
-def swarm_templates(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
-    """Fix templates the fleet learned, best record first: what each fixes, where it came from, its record."""
+def swarm_templates(
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+    why: Annotated[
+        str | None,
+        typer.Option("--why", metavar="PRODUCT", help="What the product's recent fixes taught, and why not."),
+    ] = None,
+) -> None:
+    """Fix templates the fleet learned, best record first: what each fixes, where it came from, its record.
+    With --why PRODUCT: the product's recent fixes of red builds, what each taught or why nothing."""
+    if why is not None:
+        _templates_why(fleet, why, as_json)
+        return
     rows = session(fleet).templates()
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
@@ -39,6 +50,25 @@ def swarm_templates(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> No
             f"[green]{r['successes']}✓[/] [red]{r['failures']}✗[/]",
         )
     out.print(table)
+
+
+def _templates_why(fleet: Path, product: str, as_json: bool) -> None:
+    with api_errors():
+        rows = session(fleet).templates_why(product)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        out.print(f"no fix of a red build of {product} on record")
+    for r in rows:
+        head = f"{r['at'][:19]} {r['commit'][:12]}" + (f" (fixes {r['red'][:12]})" if r["red"] else "")
+        if r["learned"]:
+            out.print(f"{head} [green]learned[/] {r['learned']}: {escape(r['description'])}")
+            continue
+        out.print(f"{head} [yellow]nothing learned[/]")
+        for reason in r["reasons"]:
+            what = f"{escape(reason['summary'][:90])}: " if reason["summary"] else ""
+            out.print(f"  {what}{escape(reason['reason'])}")
 
 
 @swarm_app.command("heals")
