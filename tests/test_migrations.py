@@ -16,7 +16,11 @@ from codemonkeys.store.db import Base, Store, StoreError
 from codemonkeys.store.migrate import head_revision, schema_state, upgrade
 
 LATER = {"change_proposals", "paused_products"}  # tables added after the first revision (0002, 0003)
-LATER_COLUMNS = {"approvals": ("params", "rules"), "decisions": ("reuse_of",)}  # added by 0004
+LATER_COLUMNS = {
+    "approvals": ("params", "rules"),  # added by 0004
+    "decisions": ("reuse_of",),  # 0004
+    "signatures": ("cause", "location"),  # 0005
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

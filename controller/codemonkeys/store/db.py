@@ -196,11 +196,13 @@ class SignatureRecord(Base):
     commit: Mapped[str] = mapped_column(String(64))
     ci: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(32))
-    fingerprint: Mapped[str] = mapped_column(String(32), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(32), index=True)  # of the cause (migration 0005)
     summary: Mapped[str] = mapped_column(Text)
     detail: Mapped[str] = mapped_column(Text, default="")
     count: Mapped[int] = mapped_column(Integer, default=1)
     build_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    cause: Mapped[str | None] = mapped_column(Text, nullable=True)  # fleet-wide; None: derive from summary
+    location: Mapped[str | None] = mapped_column(Text, nullable=True)  # what names the product
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
