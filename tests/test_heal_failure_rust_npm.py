@@ -113,6 +113,29 @@ def test_a_panicking_integration_test_points_at_the_assertion_then_its_callers(t
     assert "tests/api.rs:4:5" in short and "digest of a" in short
 
 
+def test_standard_library_frames_never_map_onto_a_repository_file_of_the_same_name(tmp_path: Path) -> None:
+    files = write(
+        tmp_path,
+        {
+            "Cargo.toml": '[package]\nname = "opts"\nversion = "0.1.0"\nedition = "2021"\n',
+            "src/lib.rs": "pub mod option;\n",
+            # a module named like core's src/option.rs, whose unwrap panics inside the standard library
+            "src/option.rs": (
+                "/// The first value.\npub fn first(values: &[u32]) -> u32 {\n"
+                "    *values.first().unwrap()\n}\n\n"
+                "#[test]\nfn first_of_nothing() {\n    assert_eq!(first(&[]), 0);\n}\n"
+            ),
+        },
+    )
+    log = cargo(tmp_path, "test", "--quiet", RUST_BACKTRACE="1")
+    assert "/library/core/src/option.rs:" in log  # core's frames, printed under /rustc/<hash>/
+    assert locations(log, files) == [
+        Location("src/option.rs", 3),  # the unwrap (#[track_caller]: the panic is reported here)
+        Location("src/option.rs", 8),  # the test calling it
+        Location("src/option.rs", 7),
+    ]
+
+
 SHOP = {
     "Cargo.toml": '[workspace]\nmembers = ["crates/money", "crates/shop"]\nresolver = "2"\n',
     "crates/money/Cargo.toml": '[package]\nname = "money"\nversion = "2.0.0"\nedition = "2021"\n',
