@@ -82,8 +82,7 @@ def _fleet(tmp: Path, state_url: str | None = None) -> Path:
     (fleet / "fleet.yaml").write_text(
         "apiVersion: codemonkeys.dev/v1\nkind: Fleet\nmetadata: {name: f}\nspec:\n"
         "  registries:\n    pypi: {type: pypi, url: 'http://127.0.0.1:1/',"
-        " credentials: {tokenEnv: PYPI_TOKEN}}\n"
-        + state
+        " credentials: {tokenEnv: PYPI_TOKEN}}\n" + state
     )
     (fleet / "constitution.yaml").write_text(
         "apiVersion: codemonkeys.dev/v1\nkind: Constitution\nmetadata: {name: c}\nspec: {}\n"
