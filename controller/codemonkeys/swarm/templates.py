@@ -615,7 +615,7 @@ def _generalize(
             pattern = pattern.replace(f"{quote}{escape(q)}{quote}", quote + "{" + number[q] + "}" + quote)
     general = [Edit(e.op, abstract(e.old), abstract(e.new), abstract(e.anchor)) for e in edits]
     pinned = [
-        placeholders(e.old) | (placeholders(e.anchor) if e.op == "move" else set())
+        placeholders(e.old) | (placeholders(e.anchor if e.op == "move" else e.new if e.op == "call" else ""))
         for e in general
         if e.op != "add"
     ]
