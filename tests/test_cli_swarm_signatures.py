@@ -92,5 +92,47 @@ def test_signatures_across_the_fleet(workspace: Workspace) -> None:
     assert table.returncode == 0, table.stderr
     assert "RuntimeError: no docs manifest" in table.stdout
     assert "template tttttttttttt (human, 2✓ 1✗); heal template in globex-hash @ eeeeeeeeeeee" in table.stdout
-    assert "in acme-text, globex-hash; first seen" in table.stdout
+    assert "  RuntimeError: no docs manifest under <path>\n" in table.stdout  # the cause, then e.g. summary
+    assert "in acme-text (tools/gen_docs.py in read_manifest; <root>), globex-hash (" in table.stdout
+    assert (
+        "fixed in 2 of 2 product(s): acme-text (by a person: template tttttttttttt learned), "
+        "globex-hash (template tttttttttttt)"
+    ) in table.stdout
     assert "cargo" not in table.stdout  # --limit 1
+
+
+CORPUS = Path(__file__).parent.parent / "benchmarks" / "signature_corpus" / "dev"
+
+
+def test_one_row_per_cause_with_the_products_and_where(workspace: Workspace) -> None:
+    """One ImportError in three differently named products (a pytest collection error, a traceback of
+    ``python -m``, a parametrized test) is one row; a look-alike (another name) is another."""
+    session = FleetSession.open(workspace.fleet, Context.from_environ())
+    store = session.store
+    for product, name in [("acme-text", "books"), ("globex-hash", "inventory"), ("acme-web", "ledger")]:
+        learn_from_failure(store, product, "a" * 40, "local", (CORPUS / f"{name}.log").read_text())
+    learn_from_failure(store, "acme-web", "b" * 40, "local", (CORPUS / "hermes.log").read_text())
+    store.record_build("acme-text", "c" * 40, "success", 1.0, "")  # a person fixed it there
+
+    done = cmctl("swarm", "signatures", "--fleet", str(workspace.fleet), "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [(r["cause"], r["products"]) for r in rows] == [
+        ("missing name collections.Mapping", ["acme-text", "acme-web", "globex-hash"]),
+        ("missing name collections.Callable", ["acme-web"]),
+    ]
+    assert rows[0]["locations"] == {
+        "acme-text": ["tests/test_shelf.py"],
+        "acme-web": ["tests/test_journal.py::test_journal_run[1-2]"],
+        "globex-hash": [".../stock.py in <module>"],
+    }
+    assert rows[0]["fixed_in"] == {"acme-text": "by a person"}
+    table = cmctl("swarm", "signatures", "--fleet", str(workspace.fleet))
+    assert "in acme-text (tests/test_shelf.py), acme-web (" in table.stdout
+    assert "fixed in 1 of 3 product(s): acme-text (by a person)" in table.stdout
+    assert session._signature("globex-hash") == {
+        "signature": "python_traceback: ImportError: cannot import name 'Mapping' from 'collections' "
+        "(collections/__init__.py) (.../stock.py in <module>); seen before in acme-text, acme-web",
+        "cause": "missing name collections.Mapping",
+        "fleet": "seen in 3 products, fixed in 1 (acme-text: by a person)",
+    }

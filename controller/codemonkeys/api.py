@@ -47,8 +47,9 @@ from codemonkeys.repos import GitError
 from codemonkeys.store.db import ActionStatus, ChainCheck, Store, StoreError
 from codemonkeys.store.migrate import SchemaState, schema_state, upgrade
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
+from codemonkeys.swarm.signatures import cause_of_record
 from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
-from codemonkeys.vocab.facts import ProductFacts, Unknown
+from codemonkeys.vocab.facts import BuildStatus, ProductFacts, Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, Decision, FacetState, Plan, Verdict
 from codemonkeys.vocab.selectors import ProductRef, SelectorError, select
 
@@ -643,11 +644,42 @@ class FleetSession:
         # the top signature of the newest failed build (recorded top first), as its heal facts name it
         newest = rows[-1].commit
         top = next(r for r in rows if r.commit == newest)
-        elsewhere = sorted(
-            {r.product for r in self.store.signatures(fingerprint=top.fingerprint)} - {product}
-        )
+        cause = self._cause_rows(top.fingerprint)
+        elsewhere = sorted({r.product for r in cause["rows"]} - {product})
         seen = f"; seen before in {', '.join(elsewhere)}" if elsewhere else ""
-        return {"signature": f"{top.kind}: {top.summary}{seen}"}
+        fixed = cause["fixed"]
+        how = "; ".join(f"{p}: {h}" for p, h in sorted(fixed.items()))
+        fleet = f"seen in {len({r.product for r in cause['rows']})} products, fixed in {len(fixed)}"
+        return {
+            "signature": f"{top.kind}: {top.summary}{seen}",
+            "cause": cause["cause"],
+            "fleet": f"{fleet} ({how})" if how else fleet,
+        }
+
+    def _cause_rows(self, fingerprint: str) -> dict[str, Any]:
+        """One cause across the fleet: its records, its cause text, and per product where it was fixed
+        how (see ``signatures``)."""
+        rows = self.store.signatures(fingerprint=fingerprint)
+        return {"rows": rows, "cause": _cause_text(rows[-1]), "fixed": self._fixed(fingerprint, rows)}
+
+    def _fixed(self, fingerprint: str, rows: list) -> dict[str, str]:
+        """Products where a green build followed the signature, and how: a merged heal (by template T or
+        by the LLM), a person's fix (a template learned from it, or a green build without a heal)."""
+        fixed: dict[str, str] = {}
+        for a in self.store.all_heal_attempts():
+            if a.signature == fingerprint and a.status == "merged":
+                fixed[a.product] = f"template {a.template[:12]}" if a.template else "heal"
+        for t in self.store.templates(fingerprint):
+            if t.origin == "human":
+                fixed.setdefault(t.origin_product, f"by a person: template {t.id[:12]} learned")
+        last: dict[str, Any] = {}
+        for r in rows:
+            last[r.product] = max(last.get(r.product, r.at), r.at)
+        for name, at in last.items():
+            build = self.store.last_build(name)
+            if name not in fixed and build and build.status == BuildStatus.SUCCESS and build.finished_at > at:
+                fixed[name] = "by a person"
+        return fixed
 
     # --- the swarm: fix templates and heal attempts ----------------------------------------------------
 
@@ -738,9 +770,11 @@ class FleetSession:
         return sorted(out, key=lambda r: (-r["flaked"], r["product"], r["signature"]))
 
     def signatures(self, limit: int | None = 20) -> list[dict[str, Any]]:
-        """The top failure signatures across the fleet, most builds first (then the most recent): kind,
-        fingerprint, newest summary, builds and occurrences, products, first / last seen, and what fixed
-        it: the fix templates learned for the fingerprint and the heal attempts on it that merged."""
+        """The top failure causes across the fleet (one row per fingerprint: a root cause, whatever the
+        product), most builds first (then the most recent): kind, fingerprint, cause, newest summary,
+        builds and occurrences, products and where in each (``locations``), first / last seen, what fixed
+        it (the fix templates learned for the fingerprint and the heal attempts on it that merged) and
+        ``fixed_in``: the products where a green build followed it, and how."""
         groups: dict[str, list] = {}
         for r in self.store.signatures():
             groups.setdefault(r.fingerprint, []).append(r)
@@ -756,10 +790,16 @@ class FleetSession:
             {
                 "fingerprint": fp,
                 "kind": rows[-1].kind,
+                "cause": _cause_text(rows[-1]),
                 "summary": rows[-1].summary,
                 "builds": len({(r.product, r.commit) for r in rows}),
                 "occurrences": sum(r.count for r in rows),
                 "products": sorted({r.product for r in rows}),
+                "locations": {
+                    name: list(dict.fromkeys(_location_text(r) for r in rows if r.product == name))
+                    for name in sorted({r.product for r in rows})
+                },
+                "fixed_in": self._fixed(fp, rows),
                 "first_seen": rows[0].at.isoformat(timespec="seconds"),
                 "last_seen": rows[-1].at.isoformat(timespec="seconds"),
                 "fixed_by": {
@@ -1087,6 +1127,16 @@ def _last_action(rec: Any) -> dict[str, Any]:
         "status": rec.status,
         "at": when.isoformat(timespec="seconds") if when else None,
     }
+
+
+def _cause_text(row: Any) -> str:
+    """A stored signature's fleet-wide cause (derived from its summary and detail when not recorded)."""
+    return row.cause or cause_of_record(row.kind, row.summary, row.detail or "")[0]
+
+
+def _location_text(row: Any) -> str:
+    """Where a stored signature happened in its product (derived like the cause when not recorded)."""
+    return row.location or cause_of_record(row.kind, row.summary, row.detail or "")[1]
 
 
 def _dependency_conflicts(product: str, plan: Plan) -> list[dict[str, str]]:

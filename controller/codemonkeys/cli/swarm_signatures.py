@@ -1,4 +1,5 @@
-"""`cmctl swarm signatures`: the top failure signatures across the fleet and what fixed them."""
+"""`cmctl swarm signatures`: the top failure causes across the fleet (one row per cause, with the products
+and where in each it happened) and what fixed them."""
 
 from __future__ import annotations
 
@@ -27,13 +28,28 @@ def fixed_by(row: dict[str, Any]) -> str:
     return "; ".join(parts) or "-"
 
 
+def products_and_locations(row: dict[str, Any]) -> str:
+    """``product (location | location), ...``: where the cause was seen in each product."""
+    return ", ".join(
+        f"{name} ({' | '.join(where)})" if any(where) else name
+        for name, where in ((p, [w for w in row["locations"].get(p, []) if w]) for p in row["products"])
+    )
+
+
+def fixed_in(row: dict[str, Any]) -> str:
+    """``fixed in M of N products: p (how), ...``."""
+    fixed = row["fixed_in"]
+    how = ", ".join(f"{name} ({what})" for name, what in sorted(fixed.items()))
+    return f"fixed in {len(fixed)} of {len(row['products'])} product(s)" + (f": {how}" if how else "")
+
+
 @swarm_app.command("signatures")
 def swarm_signatures(
     fleet: FleetOpt = Path("."),
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many signatures.")] = 20,
     as_json: JsonOpt = False,
 ) -> None:
-    """Top failure signatures across the fleet: builds, products, first / last seen, fixed by what."""
+    """Top failure causes across the fleet: builds, products and where, first / last seen, fixed by what."""
     rows = session(fleet).signatures(limit)
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
@@ -44,6 +60,9 @@ def swarm_signatures(
     for r in rows:
         seen = f"first seen {r['first_seen'].replace('T', ' ')}, last seen {r['last_seen'].replace('T', ' ')}"
         out.print(f"[bold]{r['builds']} build(s)[/] {r['kind']} [dim]{r['fingerprint']}[/]", highlight=False)
-        out.print(f"  {escape(r['summary'])}", highlight=False, soft_wrap=True)
-        out.print(f"  in {escape(', '.join(r['products']))}; {seen}", highlight=False, soft_wrap=True)
+        out.print(f"  {escape(r['cause'])}", highlight=False, soft_wrap=True)
+        if r["summary"] != r["cause"]:
+            out.print(f"  [dim]e.g. {escape(r['summary'])}[/]", highlight=False, soft_wrap=True)
+        out.print(f"  in {escape(products_and_locations(r))}; {seen}", highlight=False, soft_wrap=True)
+        out.print(f"  {escape(fixed_in(r))}", highlight=False, soft_wrap=True)
         out.print(f"  fixed by: {escape(fixed_by(r))}", highlight=False, soft_wrap=True)
