@@ -278,6 +278,29 @@ def test_an_error_thrown_while_a_script_runs_points_at_the_throw_then_the_stack(
     assert manifests(log, files) == []
 
 
+def test_a_package_npm_cannot_fetch_brings_the_manifest_that_declares_it(tmp_path: Path) -> None:
+    files = write(
+        tmp_path,
+        {
+            "package.json": '{\n  "private": true,\n  "workspaces": ["packages/*"]\n}\n',
+            "packages/web/package.json": (
+                '{\n  "name": "web",\n  "dependencies": {\n    "@types/node": "^20.0.0",\n'
+                '    "left-pad": "^1.3.0"\n  }\n}\n'
+            ),
+            "packages/api/package.json": '{\n  "name": "api",\n  "dependencies": {}\n}\n',
+        },
+    )
+    npm = need_program("npm", "install Node.js and npm")
+    # offline with an empty cache: npm's own error without any network (ENOTCACHED)
+    log = run(
+        [npm, "install", "--offline", "--cache", str(tmp_path / "cache"), "--no-audit"],
+        tmp_path / "packages/web",
+    )
+    assert "npm error code ENOTCACHED" in log and "@types%2fnode" in log
+    assert locations(log, files) == []
+    assert manifests(log, files) == [Location("packages/web/package.json", 4)]
+
+
 # --- recorded: tsc, the npm registry ---------------------------------------------------------------
 
 CHECKOUT = {

@@ -256,6 +256,11 @@ _NAMED: tuple[tuple[Ecosystem, re.Pattern[str], bool], ...] = (
         re.compile(r"404 Not Found - GET \S+/(?P<pkg>@[^/\s]+(?:/|%2[fF])[^/\s]+|[^@/\s]+)\s*(?:-|$)"),
         True,
     ),
+    (
+        Ecosystem.NPM,  # ENOTCACHED, ECONNREFUSED, ...: the registry request for the package failed
+        re.compile(r"request to https?://\S+?/(?P<pkg>@[^/\s]+(?:/|%2[fF])[^/\s]+|[^@/\s]+) failed"),
+        True,
+    ),
     (Ecosystem.NPM, re.compile(r"Cannot find (?:package|module) '(?P<pkg>[^'.][^']*)'"), True),
     (
         Ecosystem.NPM,
@@ -267,9 +272,6 @@ _NAMED: tuple[tuple[Ecosystem, re.Pattern[str], bool], ...] = (
     (Ecosystem.PYPI, re.compile(r"No matching distribution found for (?P<pkg>[\w.-]+)"), True),
     (Ecosystem.PYPI, re.compile(r"No module named '(?P<pkg>\w+)"), False),
     (Ecosystem.PYPI, re.compile(r"cannot import name '\w+' from '(?P<pkg>\w+)"), False),
-)
-_NPM_CODES = re.compile(
-    r"^npm (?:error|ERR!) code (?:ETARGET|ERESOLVE|E404|ENOTCACHED|ENOVERSIONS|EBADENGINE)\b"
 )
 _MANIFEST_OF = {
     Ecosystem.CARGO: ("Cargo.toml",),
@@ -300,8 +302,6 @@ def _dependency_errors(log: str) -> tuple[dict[Ecosystem, set[str]], set[Ecosyst
     certain: set[Ecosystem] = set()
     for raw in log.splitlines():
         line = _clean(raw).removeprefix("# ")
-        if _NPM_CODES.search(line):
-            certain.add(Ecosystem.NPM)
         for ecosystem, pattern, sure in _NAMED:
             if (m := pattern.search(line)) and (package := _package(ecosystem, m.group("pkg"))):
                 named[ecosystem].add(normalize(ecosystem, package))
