@@ -1,0 +1,1 @@
+const uuid = require('uuid/v4');

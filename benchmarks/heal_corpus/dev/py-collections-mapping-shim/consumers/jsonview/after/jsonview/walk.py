@@ -1,0 +1,9 @@
+from collections import OrderedDict
+from collections.abc import Mapping
+
+
+def keys(tree, prefix=''):
+    out = OrderedDict()
+    for k, v in tree.items():
+        out[prefix + k] = v if not isinstance(v, Mapping) else None
+    return out

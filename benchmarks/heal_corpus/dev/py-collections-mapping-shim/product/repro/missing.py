@@ -1,0 +1,2 @@
+import logging
+from collections import namedtuple, Mapping

@@ -1,0 +1,6 @@
+from math import gcd
+
+
+def reduce(width, height):
+    d = gcd(width, height)
+    return width // d, height // d

@@ -1,0 +1,6 @@
+from fractions import gcd
+
+
+def reduce(width, height):
+    d = gcd(width, height)
+    return width // d, height // d

@@ -1,0 +1,11 @@
+import os
+from fractions import Fraction
+from math import gcd
+
+
+def lcm(a, b):
+    return a * b // gcd(a, b)
+
+
+def ratio(a, b):
+    return Fraction(a, b)

@@ -1,0 +1,2 @@
+from collections import namedtuple
+from fractions import gcd

@@ -1,0 +1,6 @@
+import asyncio
+
+
+async def ping(host, timeout=0.01):
+    await asyncio.sleep(timeout)
+    return host

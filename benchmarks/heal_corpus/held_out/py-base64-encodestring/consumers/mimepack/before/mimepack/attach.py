@@ -1,0 +1,5 @@
+from base64 import encodestring
+
+
+def encode_part(payload):
+    return encodestring(payload)

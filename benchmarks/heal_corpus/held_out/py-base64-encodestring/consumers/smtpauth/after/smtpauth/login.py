@@ -1,0 +1,6 @@
+import base64
+
+
+def plain(user, password):
+    raw = ('\0%s\0%s' % (user, password)).encode('utf-8')
+    return base64.encodebytes(raw).decode('ascii').strip()

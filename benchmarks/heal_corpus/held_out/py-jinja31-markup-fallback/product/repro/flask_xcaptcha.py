@@ -1,0 +1,1 @@
+from jinja2 import Markup

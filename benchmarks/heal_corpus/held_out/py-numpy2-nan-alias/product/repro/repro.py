@@ -1,0 +1,3 @@
+import numpy as np
+
+exp_LSL = np.NaN

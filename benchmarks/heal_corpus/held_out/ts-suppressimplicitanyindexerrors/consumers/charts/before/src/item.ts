@@ -1,0 +1,5 @@
+export interface Item {
+  id: string;
+}
+
+export const first = (items: Item[]): Item | undefined => items[0];
