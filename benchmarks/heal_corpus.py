@@ -249,12 +249,12 @@ def _pct(n: int, d: int) -> str:
 def render(result: dict, verbose: bool = False) -> str:
     """The tables as text."""
     lines = []
-    head = f"{'set':<8} {'pair':<34} {'lang':<6} {'learned':<8} consumers"
+    head = f"{'set':<8} {'pair':<34} {'lang':<10} {'learned':<8} consumers"
     lines += [head, "-" * len(head)]
     for r in result["pairs"]:
         verdicts = ", ".join(f"{c['consumer']}={c['verdict']}" for c in r["consumers"])
         learned = "yes" if r["learned"] else "no"
-        lines.append(f"{r['set']:<8} {r['pair']:<34} {r['language']:<6} {learned:<8} {verdicts}")
+        lines.append(f"{r['set']:<8} {r['pair']:<34} {r['language']:<10} {learned:<8} {verdicts}")
         if not r["learned"]:
             lines.append(f"{'':<8}   why not: {r['why_not']}  [{r['signature'][:90]}]")
         elif verbose:
