@@ -71,7 +71,7 @@ _TRAILING_PAREN = re.compile(
 )
 _DID_YOU = re.compile(r"\.?\s+(?:Did you (?:mean|forget)|Or did you)\b.*$")
 _LOCALS = re.compile(r"\b[\w.]*<locals>\.")
-_PATH = re.compile(r"(?<![\w'`:@])(?:<root>/|<tmp>/|\.\.\./)?[\w.<>-]+(?:/[\w.<>-]+)+")
+_PATH = re.compile(r"(?<![\w'`:@/])(?:<root>/|<tmp>/|\.\.\./)?[\w.<>-]+(?:/[\w.<>-]+)+")
 _QUOTED = re.compile(r"'([A-Za-z_@][\w.:/@-]*)'|`([A-Za-z_@][\w.:/@-]*)`|\"([A-Za-z_@][\w.:/@-]*)\"")
 _CALLED = re.compile(r"(?<![\w.'`])([A-Za-z_][\w.]*)\(\)")  # TypeError: DataFrame.drop() takes ...
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}")
@@ -568,9 +568,9 @@ def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearn
         return NotLearned("changes only non-source files (docs, changelogs, lock files)")
     if size > MAX_DIFF_LINES:
         return NotLearned(f"too large ({size} changed lines > {MAX_DIFF_LINES})")
-    if not quoted:
-        return NotLearned(f"the error quotes no name: {text[:120]}")
     funcs = _funcs(text, quoted)
+    if not quoted and not funcs:
+        return NotLearned(f"the error quotes no name: {text[:120]}")
     found = _moves(blocks, quoted)
     for block in blocks:
         edits = _block_edits(block, quoted, funcs)

@@ -1,0 +1,300 @@
+"""Fix templates for the shapes real upgrades take, in JavaScript/TypeScript and Rust, call shapes, manifest
+pins, config keys, and the test-file guard (``codemonkeys.swarm.templates`` over ``swarm/codeshapes.py``).
+
+Python's moves and call shapes run for real in ``tests/cases/templates/`` (test_fix_templates.py). Here the
+Node and Rust cases are built and run for real (node 20, cargo --offline on path crates that have the API
+shape of the real upgrade: a package whose subpath export took a name, rand 0.9's ``distributions`` ->
+``distr``); the error texts are the tools' own. pandas is not installed: its case is checked as text.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from codemonkeys.swarm.templates import (
+    FixTemplate,
+    NotLearned,
+    file_diff,
+    instantiate,
+    learn_template,
+    match,
+)
+
+
+def diff_of(path: str, before: str, after: str) -> str:
+    return file_diff(path, before, after)[0]
+
+
+def apply(template: FixTemplate, summary: str, files: dict[str, str], hints=()) -> dict[str, str]:
+    bindings = match(template, summary)
+    assert bindings is not None, (template.pattern, summary)
+    patch = instantiate(template, bindings, files, list(hints))
+    assert patch is not None
+    out = dict(files)
+    for path in patch.files:  # the patch's result, by re-instantiating per file
+        one = instantiate(template, bindings, {path: files[path]}, list(hints))
+        assert one is not None
+        out[path] = _patched(files[path], one.diff, path)
+    return out
+
+
+def _patched(before: str, diff: str, path: str) -> str:
+    tmp = Path(subprocess.run(["mktemp", "-d"], capture_output=True, text=True, check=True).stdout.strip())
+    try:
+        (tmp / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / path).write_text(before)
+        subprocess.run(["git", "init", "-q"], cwd=tmp, check=True)
+        subprocess.run(["git", "apply", "-"], cwd=tmp, input=diff, text=True, check=True)
+        return (tmp / path).read_text()
+    finally:
+        shutil.rmtree(tmp)
+
+
+# --- JavaScript / TypeScript (node 20, real ESM resolution) ---------------------------------------------
+
+PKG = {
+    "node_modules/uuidlike/package.json": (
+        '{"name": "uuidlike", "version": "9.0.0", "type": "module",'
+        ' "exports": {".": "./index.js", "./format": "./format.js"}}\n'
+    ),
+    "node_modules/uuidlike/index.js": 'export const v4 = () => "0f";\n',
+    "node_modules/uuidlike/format.js": "export const stringify = (a) => `id:${a}`;\n",
+}
+
+
+def node(root: Path, files: dict[str, str], entry: str) -> subprocess.CompletedProcess[str]:
+    for rel, text in {**PKG, **files}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return subprocess.run(["node", entry], cwd=root, capture_output=True, text=True, timeout=60)
+
+
+def node_error(run: subprocess.CompletedProcess[str]) -> str:
+    return next(line for line in run.stderr.splitlines() if "Error" in line and ":" in line)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_an_esm_import_moved_to_a_subpath_export_is_learned_and_heals_another_product(tmp_path: Path):
+    red = {"app.mjs": "import { v4, stringify } from 'uuidlike';\nconsole.log(stringify(v4()));\n"}
+    run = node(tmp_path / "a", red, "app.mjs")
+    summary = node_error(run)
+    assert summary == (
+        "SyntaxError: The requested module 'uuidlike' does not provide an export named 'stringify'"
+    )
+    fix = (
+        "import { v4 } from 'uuidlike';\nimport { stringify } from 'uuidlike/format';\n"
+        "console.log(stringify(v4()));\n"
+    )
+    assert node(tmp_path / "a", {"app.mjs": fix}, "app.mjs").returncode == 0
+    template = learn_template(summary, "npm_error", diff_of("app.mjs", red["app.mjs"], fix))
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == "import stringify from uuidlike/format (not uuidlike)"
+
+    other = {
+        "src/ids.ts": (
+            '// ids\nimport { stringify as show, v4 } from "uuidlike";\n\n'
+            "export const id = () => show(v4());\n"
+        ),
+        "main.mjs": 'import { stringify } from "uuidlike";\nconsole.log(stringify("x"));\n',
+    }
+    target = tmp_path / "b"
+    assert node(target, other, "main.mjs").returncode != 0
+    healed = apply(template, node_error(node(target, other, "main.mjs")), other)
+    assert healed["src/ids.ts"] == (
+        '// ids\nimport { v4 } from "uuidlike";\nimport { stringify as show } from "uuidlike/format";\n\n'
+        "export const id = () => show(v4());\n"
+    )
+    assert (
+        healed["main.mjs"] == 'import { stringify } from "uuidlike/format";\nconsole.log(stringify("x"));\n'
+    )
+    assert node(target, healed, "main.mjs").stdout == "id:x\n"
+
+
+def test_a_require_path_and_an_added_import_in_javascript() -> None:
+    summary = "Error: Cannot find module 'lodash/fp/get'"
+    red = "const get = require('lodash/fp/get');\n"
+    fix = "const get = require('lodash/get');\n"
+    template = learn_template(summary, "npm_error", diff_of("index.cjs", red, fix))
+    assert isinstance(template, FixTemplate), template
+    files = {"lib/a.js": 'const x = 1;\nconst get = require("lodash/fp/get");\nmodule.exports = get;\n'}
+    assert apply(template, summary, files)["lib/a.js"] == (
+        'const x = 1;\nconst get = require("lodash/get");\nmodule.exports = get;\n'
+    )
+    # an added import: node's own message for a name used but never imported
+    summary = "ReferenceError: readFile is not defined"
+    assert not learn_template(summary, "npm_error", "")  # quotes nothing: nothing to learn
+
+
+# --- Rust (cargo --offline, path crates) ----------------------------------------------------------------
+
+RANDLIKE = {
+    "randlike/Cargo.toml": '[package]\nname = "randlike"\nversion = "0.9.0"\nedition = "2021"\n',
+    "randlike/src/lib.rs": "pub mod distr {\n    pub struct Uniform(pub u32);\n"
+    "    pub struct Bernoulli;\n}\n",
+}
+
+
+def cargo(root: Path, files: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    manifest = '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n'
+    manifest += 'rand = { path = "../randlike", package = "randlike" }\n'
+    for rel, text in {**RANDLIKE, "app/Cargo.toml": manifest, **files}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return subprocess.run(
+        ["cargo", "build", "--offline", "-q"], cwd=root / "app", capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+def test_a_rust_module_renamed_in_use_paths_is_learned_and_builds_another_crate(tmp_path: Path):
+    from codemonkeys.swarm import extract_signatures
+
+    red = 'use rand::distributions::Uniform;\n\nfn main() {\n    println!("{}", Uniform(4).0);\n}\n'
+    run = cargo(tmp_path / "a", {"app/src/main.rs": red})
+    summary = extract_signatures(run.stderr)[0].summary
+    assert summary == "error[E0432]: unresolved import `rand::distributions` (src/main.rs)"
+    fix = red.replace("rand::distributions::", "rand::distr::")
+    assert cargo(tmp_path / "a", {"app/src/main.rs": fix}).returncode == 0
+    template = learn_template(summary, "cargo_error", diff_of("src/main.rs", red, fix))
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == "import from rand::distr (not rand::distributions)"
+
+    other = {
+        "src/main.rs": (
+            "use rand::distributions::{Bernoulli, Uniform};\n\nfn main() {\n"
+            "    let _b = Bernoulli;\n    let u = rand::distributions::Uniform(2);\n"
+            '    println!("{}", u.0);\n}\n'
+        )
+    }
+    target = tmp_path / "b"
+    broken = cargo(target, {f"app/{k}": v for k, v in other.items()})
+    assert broken.returncode != 0
+    healed = apply(template, extract_signatures(broken.stderr)[0].summary, other)
+    assert "use rand::distr::{Bernoulli, Uniform};" in healed["src/main.rs"]
+    assert cargo(target, {f"app/{k}": v for k, v in healed.items()}).returncode == 0
+
+
+def test_a_cargo_pin_is_learned_for_the_crate_the_error_names() -> None:
+    summary = "error[E0432]: unresolved import `rand::distr` (src/main.rs)"
+    before = '[dependencies]\nrand = "0.9"\nserde = "1"\n'
+    after = '[dependencies]\nrand = "0.8"\nserde = "1.0.200"\n'
+    template = learn_template(summary, "cargo_error", diff_of("Cargo.toml", before, after))
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == 'pin rand in cargo: `rand = "0.8"`'  # serde's bump is unrelated
+    files = {"crates/x/Cargo.toml": '[dependencies]\nrand = { version = "0.9", features = ["small_rng"] }\n'}
+    assert apply(template, summary, files)["crates/x/Cargo.toml"] == '[dependencies]\nrand = "0.8"\n'
+
+
+# --- Python: call shapes, pins, config keys --------------------------------------------------------------
+
+
+def test_a_positional_argument_made_keyword_pandas_2() -> None:
+    # pandas 2.0 made DataFrame.drop's arguments after labels keyword-only (pandas' own message)
+    summary = "TypeError: DataFrame.drop() takes from 1 to 2 positional arguments but 3 were given"
+    red = 'def clean(df):\n    return df.drop("tmp", 1)\n'
+    fix = 'def clean(df):\n    return df.drop("tmp", axis=1)\n'
+    template = learn_template(summary, "pytest_failure", diff_of("etl.py", red, fix))
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == "reshape calls of drop: pos:1=axis"
+    files = {
+        "report.py": "out = frame.drop(['a', 'b'], 1).head()\nkeep = frame.drop(columns=['c'])\n",
+        "sets.py": "s.drop(x)\n",
+    }
+    healed = apply(template, summary.replace("3 were", "3 were"), files)
+    assert (
+        healed["report.py"]
+        == "out = frame.drop(['a', 'b'], axis=1).head()\nkeep = frame.drop(columns=['c'])\n"
+    )
+    assert healed["sets.py"] == "s.drop(x)\n"  # one argument: not this call's shape
+
+
+def test_a_requirements_pin_for_urllib3_2() -> None:
+    # urllib3 2 removed DEFAULT_CIPHERS (the real ImportError of code written for 1.26)
+    summary = "ImportError: cannot import name 'DEFAULT_CIPHERS' from 'urllib3.util.ssl_'"
+    diff = diff_of("requirements.txt", "requests>=2.28\nurllib3\n", "requests>=2.28\nurllib3<2\n")
+    template = learn_template(summary, "pytest_error", diff)
+    assert isinstance(template, FixTemplate), template
+    files = {
+        "requirements-dev.txt": "pytest\nurllib3>=1.25  # http\n",
+        "pyproject.toml": '"urllib3>=1.25",\n',
+    }
+    patch = instantiate(template, match(template, summary) or {}, files)
+    assert patch is not None and patch.files == ("requirements-dev.txt",)  # a pyproject is another kind
+    assert "+urllib3<2\n" in patch.diff
+
+
+def test_a_renamed_configuration_key_pydantic_2() -> None:
+    # pydantic 2's own message when a model's config still says orm_mode
+    summary = "UserWarning: Valid config keys have changed in V2: * "
+    summary += "'orm_mode' has been renamed to 'from_attributes'"
+    red = "class User(BaseModel):\n    class Config:\n        orm_mode = True\n"
+    fix = red.replace("orm_mode", "from_attributes")
+    template = learn_template(summary, "pytest_failure", diff_of("models.py", red, fix))
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == "rename orm_mode -> {1}"  # the new key is bound from the error text
+    files = {"app/schemas.py": "class Item(BaseModel):\n    class Config:\n        orm_mode=True\n"}
+    assert "from_attributes=True" in apply(template, summary, files)["app/schemas.py"]
+
+
+# --- the test-file guard ------------------------------------------------------------------------------
+
+MOVED = "tests/test_a.py - ImportError: cannot import name 'Mapping' from 'collections' (/usr/lib/x.py)"
+SOURCE_FIX = diff_of(
+    "app/cfg.py", "from collections import Mapping\n", "from collections.abc import Mapping\n"
+)
+TARGET = {
+    "svc/settings.py": "from collections import Mapping\n",
+    "tests/test_settings.py": "from collections import Mapping\n",
+    "svc/settings_test.py": "from collections import Mapping\n",
+}
+
+
+def test_a_template_from_a_fix_that_edited_no_test_never_edits_tests() -> None:
+    template = learn_template(MOVED, "pytest_error", SOURCE_FIX)
+    assert isinstance(template, FixTemplate) and template.tests is False
+    patch = instantiate(template, match(template, MOVED) or {}, TARGET)
+    assert patch is not None and patch.files == ("svc/settings.py",)
+
+
+def test_a_template_from_a_fix_that_edited_a_test_may_edit_tests() -> None:
+    test_fix = diff_of(
+        "tests/test_cfg.py", "from collections import Mapping\n", "from collections.abc import Mapping\n"
+    )
+    template = learn_template(MOVED, "pytest_error", SOURCE_FIX + test_fix)
+    assert isinstance(template, FixTemplate) and template.tests is True
+    assert FixTemplate.from_json(template.to_json()) == template
+    patch = instantiate(template, match(template, MOVED) or {}, TARGET)
+    assert patch is not None and set(patch.files) == set(TARGET)
+
+
+# --- why nothing was learned ------------------------------------------------------------------------------
+
+
+def test_an_import_move_is_relevant_though_every_quoted_name_keeps_its_count() -> None:
+    # the issue's case: the names keep their counts in the changed line; the module they come from changes
+    template = learn_template(MOVED, "pytest_error", SOURCE_FIX)
+    assert isinstance(template, FixTemplate)
+    assert template.describe() == "import Mapping from collections.abc (not collections)"
+
+
+@pytest.mark.parametrize(
+    ("diff", "reason"),
+    [
+        (
+            diff_of("CHANGELOG.md", "a\n", "b\n"),
+            "changes only non-source files (docs, changelogs, lock files)",
+        ),
+        (diff_of("app.py", "x = 1\n", "x = 2\n"), "touches no quoted name ('Mapping', 'collections')"),
+        (
+            diff_of("a.py", "from collections import Mapping\n", "from collections.abc import Mapping\n")
+            + diff_of("b.py", "from collections import Mapping\n", "from typing import Mapping\n"),
+            "ambiguous rename (('collections', 'py:Mapping') is changed two ways)",
+        ),
+    ],
+)
+def test_learn_template_says_why_nothing_was_learned(diff: str, reason: str) -> None:
+    assert learn_template(MOVED, "pytest_error", diff) == NotLearned(reason)
