@@ -1,16 +1,20 @@
-"""Fix templates on real breakages: learned from a real project's fix, reused on two other products.
+"""Fix templates on real breakages: learned from a product that reproduces a real fix, reused on two others.
 
 Run from the project root::
 
     .venv/bin/python benchmarks/heal_corpus.py [--set dev|held_out|all] [--json] [--verbose]
 
-The corpus is ``benchmarks/heal_corpus/{dev,held_out}/<pair>/`` (its README says the layout): real breakage ->
-fix pairs from open-source histories (a Python stdlib removal, a major library upgrade, an ESM-only npm
-package, a renamed Rust crate API, ...), each with two consumers that break the same way. For each pair:
+The corpus is ``benchmarks/heal_corpus/{dev,held_out}/<pair>/`` (its README says the layout):
+breakage -> fix pairs patterned on real open-source fix commits (a Python stdlib removal, a major library
+upgrade, an ESM-only npm package, a Rust edition change, ...), each with two consumers that break the same
+way. Every file is written here: a pair's product (``product/before`` -> ``product/after``, diffed into
+``product/fix.diff``) reproduces the API change of the real fix (``pair.yaml: pattern_from``) in code of
+its own. A product not laid out that way (no before / after, or a fix.diff or ``fix_paths`` naming other
+files than the ones they differ in) is reported under its pair. For each pair:
 
-1. **learned**: the product's error log (the real output of the broken code against the new version) gives a
-   signature (``swarm.signatures.extract_signatures``, the first one); ``swarm.templates.learn_template``
-   learns a template from its summary, kind and the real fix diff. Not learned: None, or a reason object
+1. **learned**: the product's error log (the real output of ``product/before`` against the new version) gives
+   a signature (``swarm.signatures.extract_signatures``, the first one); ``swarm.templates.learn_template``
+   learns a template from its summary, kind and the product's fix diff. Not learned: None, or a reason object
    (its text is reported).
 2. for each consumer, with 0 LLM calls: ``match`` the template against the consumer's signature summaries
    (the first that fits), ``instantiate`` it on the consumer's files (hints: ``heal.failure.locations`` of its
@@ -111,6 +115,34 @@ def _reason(value: object) -> str:
     return str(value)
 
 
+def _diff_paths(diff: str) -> list[str]:
+    """The files a unified diff changes (its ``+++ b/`` side, or ``--- a/`` for a deletion)."""
+    paths = []
+    for line in diff.splitlines():
+        if line.startswith("+++ ") or line.startswith("--- "):
+            name = line[4:].split("\t")[0].strip()
+            if name != "/dev/null" and name[2:] not in paths:
+                paths.append(name[2:] if name[:2] in ("a/", "b/") else name)
+    return sorted(paths)
+
+
+def check_product(pair: Path, meta: dict) -> list[str]:
+    """What is wrong with a pair's product layout: before / after present, fix.diff and fix_paths agreeing."""
+    product = pair / "product"
+    problems = [f"no product/{side}/" for side in ("before", "after") if not (product / side).is_dir()]
+    if problems:
+        return problems
+    before, after = _files(product / "before"), _files(product / "after")
+    differ = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+    declared = sorted((meta.get("product") or {}).get("fix_paths") or [])
+    in_diff = _diff_paths((product / "fix.diff").read_text())
+    if differ != in_diff:
+        problems.append(f"fix.diff changes {in_diff}, before/after differ in {differ}")
+    if declared != differ:
+        problems.append(f"fix_paths {declared}, before/after differ in {differ}")
+    return problems
+
+
 def learn(pair: Path) -> tuple[object | None, str, dict]:
     """The template learned from the product's fix, or None and why not; with what was fed in."""
     log = (pair / "product" / "error.log").read_text()
@@ -194,6 +226,7 @@ def measure(which: str) -> dict:
         for pair in sorted(p for p in (CORPUS / set_name).glob("*") if (p / "pair.yaml").is_file()):
             meta = yaml.safe_load((pair / "pair.yaml").read_text())
             template, why, fed = learn(pair)
+            origin = meta.get("pattern_from") or meta
             by_name = {c["name"]: c for c in meta.get("consumers", [])}
             results = [
                 heal(template, c, by_name.get(c.name, {}))
@@ -204,8 +237,8 @@ def measure(which: str) -> dict:
                 {
                     "set": set_name,
                     "pair": pair.name,
-                    "repository": meta["repository"],
-                    "commit": meta["commit"],
+                    "pattern_from": f"{origin['repository']}@{origin['commit']}",
+                    "layout": check_product(pair, meta),
                     "language": meta["language"],
                     "category": meta["category"],
                     "learned": template is not None,
@@ -255,6 +288,8 @@ def render(result: dict, verbose: bool = False) -> str:
         verdicts = ", ".join(f"{c['consumer']}={c['verdict']}" for c in r["consumers"])
         learned = "yes" if r["learned"] else "no"
         lines.append(f"{r['set']:<8} {r['pair']:<34} {r['language']:<10} {learned:<8} {verdicts}")
+        for problem in r["layout"]:
+            lines.append(f"{'':<8}   layout: {problem}")
         if not r["learned"]:
             lines.append(f"{'':<8}   why not: {r['why_not']}  [{r['signature'][:90]}]")
         elif verbose:

@@ -1,2 +1,0 @@
-import uuidv4 from 'uuid/v4';
-console.log(uuidv4());

@@ -1,1 +1,0 @@
-const uuid = require('uuid/v4');

@@ -1,2 +1,0 @@
-import logging
-from collections import namedtuple, Mapping

@@ -1,2 +1,0 @@
-from collections import namedtuple
-from fractions import gcd

@@ -1,8 +1,0 @@
-import inspect
-
-
-def func(inp, bot=None, **kw):
-    pass
-
-
-argspec = inspect.getargspec(func)

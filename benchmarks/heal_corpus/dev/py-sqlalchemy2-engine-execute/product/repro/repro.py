@@ -1,5 +1,0 @@
-import sqlalchemy
-
-engine = sqlalchemy.create_engine('sqlite://')
-clause = sqlalchemy.text('select 1')
-engine.execute(clause)

@@ -1,0 +1,3 @@
+//! Counters exported to C.
+
+pub mod c;

@@ -1,0 +1,4 @@
+export interface Slot {
+  day: string;
+  hour: number;
+}

@@ -1,3 +1,0 @@
-import cgi
-
-print(cgi.escape(str('<a>')))

@@ -1,4 +1,0 @@
-import collections
-
-class DummyGlyphSet(collections.MutableMapping):
-    pass

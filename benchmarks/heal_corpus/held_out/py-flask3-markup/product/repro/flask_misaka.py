@@ -1,1 +1,0 @@
-from flask import Markup

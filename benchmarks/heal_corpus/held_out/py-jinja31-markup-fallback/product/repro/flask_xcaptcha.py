@@ -1,1 +1,0 @@
-from jinja2 import Markup

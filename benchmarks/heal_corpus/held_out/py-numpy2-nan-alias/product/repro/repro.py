@@ -1,3 +1,0 @@
-import numpy as np
-
-exp_LSL = np.NaN

@@ -1,4 +1,0 @@
-from pydantic import BaseSettings
-
-class Settings(BaseSettings):
-    page_size: str = '50'

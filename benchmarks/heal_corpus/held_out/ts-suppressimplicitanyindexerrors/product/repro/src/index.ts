@@ -1,5 +1,0 @@
-export interface Item {
-  id: string;
-}
-
-export const first = (items: Item[]): Item | undefined => items[0];
