@@ -123,7 +123,11 @@ def test_one_row_per_cause_with_the_products_and_where(workspace: Workspace) -> 
     ]
     assert rows[0]["locations"] == {
         "acme-text": ["tests/test_shelf.py"],
-        "acme-web": ["tests/test_journal.py::test_journal_run[1-2]"],
+        # the parametrized failures of one cause are one signature: every location is kept
+        "acme-web": [
+            "tests/test_journal.py::test_journal_run[1-2]; tests/test_journal.py::test_journal_run[3-4]; "
+            "tests/test_journal.py::test_journal_run[0.5-7]"
+        ],
         "globex-hash": [".../stock.py in <module>"],
     }
     assert rows[0]["fixed_in"] == {"acme-text": "by a person"}

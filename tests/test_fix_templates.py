@@ -22,11 +22,11 @@ from codemonkeys.swarm import extract_signatures
 from codemonkeys.swarm.templates import (
     Edit,
     FixTemplate,
+    NotLearned,
     Patch,
     error_text,
     file_diff,
     hint_paths,
-    NotLearned,
     instantiate,
     learn_template,
     make_template,

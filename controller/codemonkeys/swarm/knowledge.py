@@ -85,6 +85,8 @@ def learn_from_failure(
                 "kind": str(s.kind),
                 "fingerprint": s.fingerprint,
                 "summary": s.summary,
+                "cause": s.cause,
+                "location": s.location,
                 "detail": "\n".join(s.detail),
                 "count": s.count,
                 "build_url": build_url,
