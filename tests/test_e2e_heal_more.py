@@ -238,7 +238,8 @@ def test_kill_9_while_a_heal_is_pushed_proven_and_merged_then_resume(tmp_path: P
     hook = git_dir / "hooks" / "pre-receive"
     hook.write_text(HOLD_HOOK.replace("{git_dir}", str(git_dir)))
     hook.chmod(0o755)
-    env = {**os.environ, "CORE_LIBS": str(tmp_path / "core-libs"), "NO_COLOR": "1"}
+    # the builds import core-lib from a directory of the test, outside the sandbox (as in test_e2e_heal)
+    env = {**os.environ, "CORE_LIBS": str(tmp_path / "core-libs"), "NO_COLOR": "1", "CMCTL_UNSANDBOXED": "1"}
     env.pop("OLLAMA_HOST", None)
     log = tmp_path / "apply.log"
 
@@ -285,7 +286,13 @@ def test_kill_9_while_a_heal_is_pushed_proven_and_merged_then_resume(tmp_path: P
 
     # resume until nothing runs
     for _ in range(4):
-        r = cmctl("apply", "--fleet", str(fleet), "--auto-approve", env={"CORE_LIBS": env["CORE_LIBS"]})
+        r = cmctl(
+            "apply",
+            "--fleet",
+            str(fleet),
+            "--auto-approve",
+            env={"CORE_LIBS": env["CORE_LIBS"], "CMCTL_UNSANDBOXED": "1"},
+        )
         assert r.returncode == 0, r.stdout + r.stderr
         if "nothing to apply" in r.stdout:
             break
