@@ -189,3 +189,21 @@ def test_a_declared_secret_that_does_not_resolve_refuses(tmp_path: Path, bwrap: 
     out = run(found, tmp_path).stdout
     assert "KEY=resolved-key" in out and "CMCTL_SECRET_BUILD_KEY" not in out
     assert "--unshare-net" in found.args  # network: none
+
+
+def test_tools_under_tmp_are_reexposed_read_only(bwrap: str, tmp_path: Path):
+    """A checkout's virtual environment (or any PATH directory) under /tmp stays usable in the fresh /tmp
+    of the sandbox, read-only; the rest of the host's /tmp stays out of sight."""
+    tools = tmp_path / "venv" / "bin"
+    tools.mkdir(parents=True)
+    (tools / "hello-tool").write_text("#!/bin/sh\necho hello from $0\n")
+    (tools / "hello-tool").chmod(0o755)
+    (tmp_path / "elsewhere.txt").write_text("not for the product")
+    work = tmp_path / "wt"
+    work.mkdir()
+    context = Context(env={"PATH": f"{tools}:/usr/bin:/bin", "HOME": str(tmp_path / "home")})
+    script = f"hello-tool; cat {tmp_path / 'elsewhere.txt'} || echo hidden; touch {tools}/x || echo read-only"
+    done = run(prepare(context, ["sh", "-c", script], Jail(writable=(work,))), work)
+    assert f"hello from {tools}/hello-tool" in done.stdout, done.stdout + done.stderr
+    assert "hidden" in done.stdout and "not for the product" not in done.stdout
+    assert "read-only" in done.stdout and not (tools / "x").exists()

@@ -212,17 +212,19 @@ def bwrap_args(context: Context, jail: Jail) -> list[str]:
     args += ["--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     args += ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     home = real_home(context)
+    masked = [Path("/tmp")]  # replaced by empty ones: what a toolchain needs there comes back read-only
     if home != Path("/") and home.is_dir():
         args += ["--tmpfs", str(home)]
+        masked.append(home)
         for rel in TOOLCHAINS:
             if (home / rel).is_dir():
                 args += ["--ro-bind", str(home / rel), str(home / rel)]
-        for entry in tool_path(context).split(os.pathsep):
-            if entry and Path(entry).is_relative_to(home) and Path(entry).is_dir():
-                args += ["--ro-bind", entry, entry]
-        for value in (Path(sys.prefix), Path(sys.base_prefix)):
-            if value.is_relative_to(home) and value.is_dir():
-                args += ["--ro-bind", str(value), str(value)]
+    # the interpreter's environment and the PATH's directories, also where they live under /tmp (a
+    # virtual environment of a checkout there) or under the home directory
+    tools = [Path(e) for e in tool_path(context).split(os.pathsep) if e]
+    for entry in dict.fromkeys([*tools, Path(sys.prefix), Path(sys.base_prefix)]):
+        if any(entry.is_relative_to(m) for m in masked) and entry.is_dir():
+            args += ["--ro-bind", str(entry), str(entry)]
     for hidden in jail.hidden:
         if hidden.is_dir():
             args += ["--tmpfs", str(hidden)]
