@@ -56,10 +56,13 @@ def decision(root: Path | str, action_id: str):
         fs.store.engine.dispose()
 
 
-def fingerprint(root: Path | str, product: str) -> str:
+def fingerprint(root: Path | str, action_id: str) -> tuple[str, str]:
+    """The product's fingerprint and the one an approval of ``action_id`` binds to."""
+    product = action_id.split("/", 1)[0]
     fs = FleetSession.open(root, Context.from_environ())
     try:
-        return fs.plan([product]).products[product].fingerprint
+        plan = fs.plan([product])
+        return plan.products[product].fingerprint, plan.action(action_id).decision.fingerprint
     finally:
         fs.store.engine.dispose()
 
@@ -73,10 +76,13 @@ def test_an_approval_binds_to_what_it_approves(workspace: Workspace, tmp_path: P
 
     # one fingerprint whatever the spelling of the fleet path
     monkeypatch.chdir(fleet)
-    spelled = {".": fingerprint(".", "acme-text"), "abs": fingerprint(fleet, "acme-text")}
-    spelled["symlink"] = fingerprint(link, "acme-text")
+    spelled = {
+        ".": fingerprint(".", "acme-text/release.cut"),
+        "abs": fingerprint(fleet, "acme-text/release.cut"),
+    }
+    spelled["symlink"] = fingerprint(link, "acme-text/release.cut")
     monkeypatch.chdir(ws.repos)
-    spelled["../fleet"] = fingerprint(Path("..") / fleet.name, "acme-text")
+    spelled["../fleet"] = fingerprint(Path("..") / fleet.name, "acme-text/release.cut")
     assert len(set(spelled.values())) == 1, spelled
 
     # approved with one spelling, allowed under every other
@@ -84,7 +90,7 @@ def test_an_approval_binds_to_what_it_approves(workspace: Workspace, tmp_path: P
     r = cmctl("approve", "acme-text/release.cut", "--as", "owner", "--json", "--fleet", ".", cwd=fleet)
     assert r.returncode == 0, r.stderr
     said = json.loads(r.stdout)
-    assert said["fingerprint"] == spelled["."] and said["params"]["version"] == "0.2.0"
+    assert said["fingerprint"] == spelled["."][1] and said["params"]["version"] == "0.2.0"
     assert said["verdict"] == "allow" and said["controller_will_act"] is None  # no controller runs
     for root in (fleet, link, Path("..") / fleet.name):
         monkeypatch.chdir(ws.repos if str(root).startswith("..") else fleet)
@@ -153,6 +159,24 @@ def test_an_approval_binds_to_what_it_approves(workspace: Workspace, tmp_path: P
     assert status["products"]["acme-text"]["facets"]["release"] == "held"
 
 
+def test_an_approval_given_before_the_build_runs_stands_when_it_turns_green(workspace: Workspace):
+    """The cut is held in the first plan, while the build and the docs before it have not run: approved
+    then, it is bound to what the cut acts on (the product's documents, its git state and its release
+    facts), not to the build's result, so the same apply builds, documents and cuts."""
+    ws = workspace
+    add_rules(ws, HOLD_CUTS)
+    fleet = str(ws.fleet)
+    assert decision(fleet, "acme-text/release.cut").verdict is Verdict.HOLD
+    assert cmctl("approve", "acme-text/release.cut", "--as", "owner", "--fleet", fleet).returncode == 0
+    r = cmctl("apply", "--auto-approve", "-p", "acme-text", "--fleet", fleet)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "v0.2.0" in git(["tag", "--list"], ws.repos / "acme-text").split()
+    # a new commit to the product changes what the cut acts on: a new approval is needed
+    commit(ws.repos / "acme-text", {"src/acme_text/more.py": '"""more."""\n'}, "feat: more")
+    held = decision(fleet, "acme-text/release.cut")
+    assert held.verdict is Verdict.HOLD and "version 0.3.0, not 0.2.0" in held.message
+
+
 def controller_log_events(log: Path, event: str) -> list[dict]:
     out = []
     for line in log.read_text(errors="replace").splitlines():
@@ -199,16 +223,13 @@ def test_the_controller_sees_every_fleet_commit_and_acts_on_an_approval(workspac
         assert pulled != head
         wait_for(lambda: controller_log_events(log, "fleet.loaded")[-1]["revision"] == pulled, 30, proc, log)
 
-        # once a reconcile of acme-text has built it and held its cut (an approval binds to the facts
-        # it saw: given while its build still runs, it lapses when the build turns green, and says so)
-        def settled_and_held() -> bool:
+        # as soon as the cut shows as held (its build may still run: the approval binds to what the cut
+        # acts on, not to the build's result)
+        def held() -> bool:
             row = next(p for p in httpx.get(f"{url}/api/products").json() if p["name"] == "acme-text")
-            done = controller_log_events(log, "reconcile")
-            return row["facets"].get("release", {}).get("state") == "held" and any(
-                e["product"] == "acme-text" for e in done
-            )
+            return row["facets"].get("release", {}).get("state") == "held"
 
-        wait_for(settled_and_held, 180, proc, log)
+        wait_for(held, 180, proc, log)
 
         # approved from another process with another spelling of the path: the controller acts on it
         r = cmctl("approve", "acme-text/release.cut", "--as", "owner", "--json", "--fleet", ".", cwd=fleet)

@@ -102,7 +102,7 @@ class Reconciled:
     changed: bool = False  # an action of its apply succeeded
 
     def fingerprint(self, product: str) -> str | None:
-        """``product``'s fingerprint (its observed facts, the fleet revision) after this reconcile."""
+        """``product``'s fingerprint (its documents and observed facts) after this reconcile."""
         for plan in (self.after, self.plan):
             mine = plan.products.get(product) if plan is not None else None
             if mine is not None:
@@ -975,7 +975,8 @@ class FleetSession:
             raise ApiError(
                 f"{approver!r} may not approve {action_id} (approvers: {', '.join(sorted(allowed))})"
             )
-        fingerprint = current.products[action.product].fingerprint
+        # what the action acts on (its product's documents, git state and its facet's facts)
+        fingerprint = action.decision.fingerprint or current.products[action.product].fingerprint
         revision = self.desired.revision
         params, rules = params_json(action.params), action.decision.rules
         self.store.add_approval(
@@ -1033,7 +1034,7 @@ class FleetSession:
                     "message": a.decision.message,
                     "reason": a.reason,
                     "params": dict(a.params),
-                    "fingerprint": current.products[a.product].fingerprint,
+                    "fingerprint": a.decision.fingerprint or current.products[a.product].fingerprint,
                 }
             )
         return out
@@ -1052,7 +1053,7 @@ class FleetSession:
         data = {
             "comment": comment,
             "revision": self.desired.revision,
-            "fingerprint": current.products[action.product].fingerprint,
+            "fingerprint": action.decision.fingerprint or current.products[action.product].fingerprint,
             "params": dict(action.params),
             "rules": action.decision.rules,
             "decision": action.decision.id,

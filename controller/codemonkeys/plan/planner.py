@@ -216,6 +216,16 @@ def facts_json(facts: ProductFacts) -> str:
     return _CANONICAL(facts.model_dump(mode="json"))
 
 
+def facts_parts(facts: ProductFacts) -> dict[str, str]:
+    """Each field of one product's observed facts as canonical JSON (``_spliced`` of them is
+    ``facts_json``): an action's fingerprint hashes only the fields it depends on."""
+    return {key: _CANONICAL(value) for key, value in facts.model_dump(mode="json").items()}
+
+
+def _spliced(parts: Mapping[str, str]) -> str:
+    return "{" + ",".join(f"{_CANONICAL(k)}:{parts[k]}" for k in sorted(parts)) + "}"
+
+
 def product_fingerprint(desired: DesiredView, name: str, facts: ProductFacts, fleet: str = "") -> str:
     """A short hash of what product ``name``'s decisions depend on besides the constitution and the
     params (approvals bind to it): its document, the documents of the products it depends on, its
@@ -230,6 +240,32 @@ def _product_fingerprint(desired: DesiredView, name: str, facts: str, fleet: str
     products = desired.products
     product = products[name]
     deps = {d: document_hash(products[d]) for d in sorted(product.spec.depends_on) if d in products}
+    doc = (
+        f'{{"dependencies":{_CANONICAL(deps)},"document":{_CANONICAL(document_hash(product))},'
+        f'"facts":{facts},"fleet":{_CANONICAL(fleet)}}}'
+    )
+    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+
+
+def action_fingerprint(
+    desired: DesiredView, name: str, facts: ProductFacts, field: str, fleet: str = ""
+) -> str:
+    """A short hash of what one action of product ``name`` acts on (an approval binds to it, with the
+    params and the matching rules): the product's document, its dependencies' documents, ``fleet`` (as
+    ``product_fingerprint``) and, of its observed facts, only its git state and ``field``, the facts of
+    the facet that owns the action (``FacetPlugin.facts_field``). What the product's other facets do
+    meanwhile (its build turning green before a held cut) does not change it."""
+    return _action_fingerprint(desired, name, facts_parts(facts), field, fleet)
+
+
+def _action_fingerprint(
+    desired: DesiredView, name: str, parts: Mapping[str, str], field: str, fleet: str
+) -> str:
+    # == sha256(canonical {"dependencies", "document", "facts": {"git", FIELD}, "fleet"})
+    products = desired.products
+    product = products[name]
+    deps = {d: document_hash(products[d]) for d in sorted(product.spec.depends_on) if d in products}
+    facts = _spliced({k: parts.get(k, "null") for k in {"git", field}})
     doc = (
         f'{{"dependencies":{_CANONICAL(deps)},"document":{_CANONICAL(document_hash(product))},'
         f'"facts":{facts},"fleet":{_CANONICAL(fleet)}}}'
@@ -387,6 +423,8 @@ class _Gating:
     approvals: Mapping[str, Sequence[Approval]]
     registry: Registry
     legacy: Mapping[str, str] = field(default_factory=dict)  # product -> legacy fingerprint, if needed
+    bound: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (product, facts field) -> its
+    fields: Mapping[str, str] = field(default_factory=dict)  # action kind -> its facet's facts field
     facts_memo: dict[str, _ProductFacts] = field(default_factory=dict)  # per product, ancestry aside
     plain_memo: dict[str, dict[str, FactValue]] = field(default_factory=dict)  # nothing pending upstream
     facts_json_memo: dict[str, str] = field(default_factory=dict)  # plain_memo's facts as JSON
@@ -456,6 +494,7 @@ class _Gating:
             revision=desired.revision,
             product_fingerprint=self.fingerprints[a.product],
             legacy_fingerprint=self.legacy.get(a.product, ""),
+            action_fingerprint=self.bound.get((a.product, self.fields.get(a.kind, "")), ""),
             approvals=tuple(self.approvals.get(a.id, ())),
             earlier=earlier,
             product_json=self._metadata_json(a.product),
@@ -537,7 +576,8 @@ def _plan(
 ) -> Plan:
     names = sorted(set(only) if only is not None else set(observed))
     products = desired.products
-    encoded = {n: facts_json(observed[n]) for n in names}  # once for both fingerprints
+    parts = {n: facts_parts(observed[n]) for n in names}  # once for every fingerprint
+    encoded = {n: _spliced(parts[n]) for n in names}
     view = FleetView(products, observed, fleet_memo)
     # per product, what its facets read of the others (the drafts' keys and the fingerprints cover it)
     tokens = {n: "|".join(f.fleet_inputs(view, n) for f in registry.facets) for n in names}
@@ -550,12 +590,21 @@ def _plan(
         for p in {aid.split("/", 1)[0] for aid, given in approvals.items() if any(a.legacy for a in given)}
         if p in encoded
     }
-    del encoded, tokens  # ~1 KiB per product, not kept while gating
+    del encoded  # ~1 KiB per product, not kept while gating
     # Suspended products are observed and shown, never acted on.
     suspended = {n for n in names if products[n].spec.suspend}
     actions = {a.id: a for n in names if n not in suspended for a in drafts[n].actions}
+    fields = {kind: registry.for_kind(kind).facts_field for kind in {a.kind for a in actions.values()}}
+    bound: dict[tuple[str, str], str] = {}  # (product, facts field) -> the fingerprint approvals bind to
+    for a in actions.values():
+        key = (a.product, fields[a.kind])
+        if key not in bound:
+            bound[key] = _action_fingerprint(desired, a.product, parts[a.product], key[1], tokens[a.product])
+    del parts, tokens
     dag = action_dag(actions, products, registry)
-    gating = _Gating(desired, drafts, dag, fingerprints, gate, now, approvals, registry, legacy)
+    gating = _Gating(
+        desired, drafts, dag, fingerprints, gate, now, approvals, registry, legacy, bound, fields
+    )
     planned = gating.run(actions, waves(dag))
     held = _held_facets(planned, registry)
     return Plan(

@@ -63,6 +63,14 @@ class PolicyInput:
     # The product's legacy fingerprint (fleet revision, digest and facts), filled by the planner only
     # for an action with an approval recorded before approvals were bound to params and rules.
     legacy_fingerprint: str = ""
+    # What the action acts on (``planner.action_fingerprint``: the product's documents, its git state and
+    # its facet's facts): approvals bind to it. Empty: the product's fingerprint stands in.
+    action_fingerprint: str = ""
+
+    @property
+    def bound_to(self) -> str:
+        """The fingerprint an approval of this action binds to."""
+        return self.action_fingerprint or self.product_fingerprint
 
     def params_json(self) -> str:
         """The action's params as canonical JSON (what an approval binds to)."""
@@ -523,6 +531,7 @@ class Gate:
             id=_digest(input_hash),
             input_hash=input_hash,
             rules=rules,
+            fingerprint=inp.bound_to,
         )
         if memo is not None:
             memo.put(input_hash, decision)
@@ -594,10 +603,10 @@ def _lapsed(a: Approval, inp: PolicyInput, params: str, rules: str) -> str | Non
         return f"given at fleet revision {a.revision[:12]} before approvals were bound to what they approve"
     if a.params != params:
         return f"{inp.kind} {_params_change(a.params or '{}', inp.params)}"
-    if a.fingerprint != inp.product_fingerprint:
+    if a.fingerprint != inp.bound_to:
         return (
-            f"{inp.product.metadata.name} changed since (its document, a dependency's document or its "
-            f"observed state: fingerprint {a.fingerprint[:8]} -> {inp.product_fingerprint[:8]})"
+            f"{inp.product.metadata.name} changed since (its document, a dependency's document or what "
+            f"{inp.kind} acts on: fingerprint {a.fingerprint[:8]} -> {inp.bound_to[:8]})"
         )
     if a.rules != rules:
         return "the constitution rules that match the action changed since"

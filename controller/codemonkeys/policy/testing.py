@@ -21,7 +21,7 @@ time, optional approvals and journal history, and the expected verdict (and deci
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -130,19 +130,20 @@ def _run_case(path: Path, case: dict, constitution, named: dict, overlays: tuple
         history=[_history_entry(h, product, named, now) for h in case.get("history") or []],
         overlays=overlays,
     )
-    decision = gate.decide(
-        PolicyInput(
-            action_id=case.get("id") or f"{product.metadata.name}/{kind}",
-            kind=kind,
-            product=product,
-            facts={str(k): FactValue(str(v).lower()) for k, v in (case.get("facts") or {}).items()},
-            now=now,
-            params=case.get("params") or {},
-            revision="rev",
-            product_fingerprint="fp",
-            approvals=tuple(Approval(str(a), "rev", "fp") for a in case.get("approvals") or []),
-        )
+    inp = PolicyInput(
+        action_id=case.get("id") or f"{product.metadata.name}/{kind}",
+        kind=kind,
+        product=product,
+        facts={str(k): FactValue(str(v).lower()) for k, v in (case.get("facts") or {}).items()},
+        now=now,
+        params=case.get("params") or {},
+        revision="rev",
+        product_fingerprint="fp",
     )
+    # a case's approvals were given for this very action: its fingerprint, params and matching rules
+    params, rules = inp.params_json(), gate.rules_digest(inp)
+    given = tuple(Approval(str(a), "rev", "fp", "", params, rules) for a in case.get("approvals") or [])
+    decision = gate.decide(replace(inp, approvals=given))
     got = {"verdict": str(decision.verdict), "rule": decision.rule}
     wrong = [f"{k}: want {v!r}, got {got.get(k)!r}" for k, v in expect.items() if got.get(k) != v]
     detail = "; ".join(wrong) if wrong else f"{decision.verdict} ({decision.rule}): {decision.message}"

@@ -240,7 +240,7 @@ def approvals(ctl: Controller, products: list[str] | None = None) -> list[dict]:
             said[a.product] = [
                 r for r in ctl.session.audit(product=a.product, limit=500) if r["event"] in DECISIONS
             ]
-        fingerprint = plan.products[a.product].fingerprint
+        fingerprint = a.decision.fingerprint or plan.products[a.product].fingerprint  # what approvals bind to
         mine = [r for r in said[a.product] if r.get("action_id") == a.id]
         bound = [r for r in mine if bound_to(r, fingerprint, a.params, a.decision.rules)]
         out.append(

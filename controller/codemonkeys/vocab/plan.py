@@ -88,6 +88,7 @@ class Decision(PlanModel):
     id: str = ""  # decision id (decision log): a hash of the inputs, the same for the same inputs
     input_hash: str = ""
     rules: str = ""  # digest of the constitution rules that matched the action (approvals bind to it)
+    fingerprint: str = ""  # of what the action acts on (``planner.action_fingerprint``; approvals bind to it)
 
 
 class Action(PlanModel):
