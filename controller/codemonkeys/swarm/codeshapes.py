@@ -204,15 +204,18 @@ def move_module(text: str, lang: str, old: str, new: str) -> str:
     """Module ``old`` is ``new`` now (and its submodules with it): in import statements (Python, JS/TS),
     and in every path of Rust code."""
     o = re.escape(old)
+    sep = SEPARATORS[lang]
+    # a move into a submodule (collections -> collections.abc) that is already applied is not applied again
+    done = rf"(?!{re.escape(new[len(old) :])}(?![\w]))" if new.startswith(old + sep) else ""
     if lang == "py":
         text = re.sub(
-            rf"^([ \t]*(?:from|import)[ \t]+){o}(?=[.\s]|$)",
+            rf"^([ \t]*(?:from|import)[ \t]+){o}{done}(?=[.\s]|$)",
             lambda m: m.group(1) + new,
             text,
             flags=re.MULTILINE,
         )
         if re.search(rf"^[ \t]*import[ \t]+{re.escape(new)}[ \t]*$", text, re.MULTILINE):
-            text = re.sub(rf"(?<![\w.]){o}(?=\.\w)", new, text)  # old.attr after `import old`
+            text = re.sub(rf"(?<![\w.]){o}{done}(?=\.\w)", new, text)  # old.attr after `import old`
         return text
     if lang == "js":
         return re.sub(

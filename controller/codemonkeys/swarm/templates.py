@@ -36,9 +36,11 @@ line. Substitutions are textual (whole words, strings and comments included), no
 
 from __future__ import annotations
 
+import ast
 import difflib
 import hashlib
 import json
+import keyword
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -269,6 +271,7 @@ class _Block:
     before: str
     removed: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
+    hunk: int = 0  # the diff's hunk it is in (blocks of one hunk are changes a person made side by side)
 
 
 def is_source(path: str) -> bool:
@@ -295,18 +298,22 @@ def parse_diff(diff: str) -> list[_Block]:
     old_left = new_left = 0
     block: _Block | None = None
     before = ""
+    hunk = 0
     for line in diff.split("\n"):
         if old_left > 0 or new_left > 0:
             tag, body = line[:1], line[1:]
+            if tag == "\\":  # "\ No newline at end of file"
+                continue
             if tag in (" ", ""):  # context (an empty context line may have lost its space)
-                old_left, new_left, block = old_left - 1, new_left - 1, None
-                before = body if body.strip() else before
+                old_left, new_left = old_left - 1, new_left - 1
+                if body.strip():  # a blank context line keeps the block: a line moved past a blank one
+                    block, before = None, body
                 continue
             if tag not in ("-", "+"):
                 old_left = new_left = 0
                 continue
             if block is None and path is not None:
-                block = _Block(path, before)
+                block = _Block(path, before, hunk=hunk)
                 blocks.append(block)
             if block is not None:
                 (block.removed if tag == "-" else block.added).append(body)
@@ -321,7 +328,7 @@ def parse_diff(diff: str) -> list[_Block]:
             path = _diff_path(line) or path
         elif m := _HUNK.match(line):
             old_left, new_left = int(m.group(1) or 1), int(m.group(2) or 1)
-            block, before = None, ""
+            block, before, hunk = None, "", hunk + 1
     return [b for b in blocks if is_source(b.path)]
 
 
@@ -409,11 +416,16 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-def _block_edits(block: _Block, quoted: Sequence[str], funcs: Sequence[str]) -> list[Edit] | NotLearned:
-    """The edits of one change block; NotLearned when a line is added where no anchor can find it again."""
-    edits: list[Edit] = []
+def _block_edits(
+    block: _Block, quoted: Sequence[str], funcs: Sequence[str]
+) -> list[tuple[list[Edit], str]] | NotLearned:
+    """The edits of one change block, grouped per changed line (with the line, for humans); NotLearned when
+    a line is added where no anchor can find it again."""
+    groups: list[tuple[list[Edit], str]] = []
     kind = manifest_kind(block.path)
     for old, new, j in _pairs(block.removed, block.added):
+        edits: list[Edit] = []
+        groups.append((edits, (old if old is not None else new or "").strip()))
         package = requirement(new, kind) if kind and new is not None else None
         if package and (old is None or requirement(old, kind) == package):
             edits.append(Edit("pin", package, new.strip().rstrip(","), kind))
@@ -439,7 +451,7 @@ def _block_edits(block: _Block, quoted: Sequence[str], funcs: Sequence[str]) -> 
                 edits.append(Edit("add", new=relative + new.strip(), anchor="after:" + before.strip()))
             elif any(_count(q, new) for q in quoted):
                 return NotLearned(f"an added line has nothing before it to anchor it: `{new.strip()}`")
-    return edits
+    return groups
 
 
 def _is_import(line: str, path: str) -> bool:
@@ -493,6 +505,45 @@ def _moves(blocks: list[_Block], quoted: Sequence[str]) -> list[tuple[Edit, str]
             b.removed = [x for i, x in enumerate(b.removed) if (id(b), "-", i) not in used]
             b.added = [x for i, x in enumerate(b.added) if (id(b), "+", i) not in used]
     return found
+
+
+_NOT_NAMES = set(keyword.kwlist) | {"self", "cls", "this", "const", "let", "var", "function", "true", "false"}
+_NOT_NAMES |= {"null", "undefined", "new", "fn", "pub", "mut", "use", "impl", "str", "int", "len", "list"}
+
+
+def _coupled(kept: str, dropped: str, quoted: Sequence[str]) -> bool:
+    """Whether a changed line the template leaves out belongs with one it keeps, in the same hunk: they
+    share a variable (``spec = getfullargspec(f)`` and ``spec.varkw``), or the kept line is a decorator
+    and the other the definition it decorates (``@asyncio.coroutine`` and ``async def``)."""
+    if kept.startswith("@") and re.match(r"(?:async\s+)?def\s", dropped):
+        return True
+    names = {n for q in quoted for n in re.split(r"\W+", q)}
+    words = [set(re.findall(r"[A-Za-z_]\w+", t)) - _NOT_NAMES - names for t in (kept, dropped)]
+    return bool(words[0] & words[1])
+
+
+def _own_modules(edits: Sequence[Edit], paths: Sequence[str]) -> str | None:
+    """The first module an edit brings in that belongs to the fixing project itself (a relative import,
+    ``crate::``/``self::``/``super::``, or a top-level name that is one of the fix's own directories or
+    files): another product does not have it, so the template would not transfer."""
+    own = {part for p in paths for part in (*PurePosixPath(p).parent.parts, PurePosixPath(p).stem)}
+    own -= {"src", ""}
+    modules = [e.new for e in edits if e.op == "move"]
+    for e in edits:
+        if e.op in ("line", "add"):
+            for lang in ("py", "js", "rust"):
+                if (imp := parse_import(e.new, lang)) is not None:
+                    modules.append(imp.module)
+    for module in modules:
+        if module.startswith((".", "/", "crate::", "self::", "super::")) or module in (
+            "crate",
+            "self",
+            "super",
+        ):
+            return f"`{module}`"
+        if re.split(r"::|[./]", module)[0] in own:
+            return f"`{module}`"
+    return None
 
 
 def _tops(name: str) -> set[str]:
@@ -572,16 +623,30 @@ def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearn
     if not quoted and not funcs:
         return NotLearned(f"the error quotes no name: {text[:120]}")
     found = _moves(blocks, quoted)
+    hunks: dict[tuple[str, int], list[tuple[bool, str]]] = {}  # per hunk: each changed line, kept or not
     for block in blocks:
-        edits = _block_edits(block, quoted, funcs)
-        if isinstance(edits, NotLearned):
-            return edits
-        found += [(e, block.path) for e in edits]
+        groups = _block_edits(block, quoted, funcs)
+        if isinstance(groups, NotLearned):
+            return groups
+        for group, line in groups:
+            found += [(e, block.path) for e in group]
+            if group:
+                keep = any(_relevant(e, quoted, funcs) for e in group)
+                hunks.setdefault((block.path, block.hunk), []).append((keep, line))
     kept = [(e, p) for e, p in found if _relevant(e, quoted, funcs)]
     edits = _unique(e for e, _ in kept)
     names = ", ".join(f"'{q}'" for q in quoted)
     if not edits:
         return NotLearned(f"touches no quoted name ({names})")
+    for lines in hunks.values():
+        kept_lines = [line for keep, line in lines if keep]
+        for line in (line for keep, line in lines if not keep):
+            if any(_coupled(k, line, quoted) for k in kept_lines):  # the template would do part of the fix
+                return NotLearned(
+                    f"the fix changes more than the quoted names explain, next to what they do: `{line}`"
+                )
+    if own := _own_modules(edits, [b.path for b in blocks]):
+        return NotLearned(f"the fix uses the project's own module {own}: not transferable")
     renames = [e.old for e in edits if e.op in ("replace", "line")]
     renames += [(e.old, e.anchor) for e in edits if e.op == "move"]
     if len(renames) != len(set(renames)):
@@ -820,6 +885,21 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
             texts[path] = _change_lines(text, edit.old, edit.new)
 
 
+def _breaks(path: str, before: str, after: str) -> bool:
+    """Whether an edit made a Python file that parsed one that does not (other languages stay textual)."""
+    if language(path) != "py":
+        return False
+    try:
+        ast.parse(before)
+    except (SyntaxError, ValueError):
+        return False
+    try:
+        ast.parse(after)
+    except (SyntaxError, ValueError):
+        return True
+    return False
+
+
 def file_diff(path: str, before: str, after: str) -> tuple[str, int]:
     """A ``git apply``-compatible diff of one file, and its count of added + removed lines."""
     out = [f"diff --git a/{path} b/{path}\n"]
@@ -855,8 +935,8 @@ def instantiate(
     for edit in edits:
         _apply(edit, texts, hints)
     changed = sorted(p for p in texts if texts[p] != files[p])
-    if not changed:
-        return None
+    if not changed or any(_breaks(p, files[p], texts[p]) for p in changed):
+        return None  # an edit whose result does not parse is not sure of itself: no patch
     parts = [file_diff(p, files[p], texts[p]) for p in changed]
     return Patch("".join(d for d, _ in parts), tuple(changed), sum(n for _, n in parts))
 

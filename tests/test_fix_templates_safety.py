@@ -1,0 +1,87 @@
+"""Fix templates that are not sure do not match or change nothing: no patch is better than a wrong one
+(``codemonkeys.swarm.templates`` over ``swarm/codeshapes.py``). The snippets are patterned on real fixes:
+aionotify's ``@asyncio.coroutine`` removal, vsc-base's ``Mapping`` shim, code that already imports
+``collections.abc``."""
+
+from __future__ import annotations
+
+from codemonkeys.swarm.codeshapes import move_module
+from codemonkeys.swarm.templates import (
+    Edit,
+    FixTemplate,
+    NotLearned,
+    file_diff,
+    instantiate,
+    learn_template,
+    make_template,
+    match,
+)
+
+
+def diff_of(path: str, before: str, after: str) -> str:
+    return file_diff(path, before, after)[0]
+
+
+def test_a_move_into_a_submodule_that_is_already_applied_is_not_applied_again() -> None:
+    text = (
+        "import collections\nimport collections.abc\n\n\n"
+        "def is_mapping(x):\n    return isinstance(x, (collections.abc.Mapping, collections.Mapping))\n"
+    )
+    moved = move_module(text, "py", "collections", "collections.abc")
+    assert "collections.abc.abc" not in moved
+    assert "isinstance(x, (collections.abc.Mapping, collections.abc.Mapping))" in moved
+    assert move_module(moved, "py", "collections", "collections.abc") == moved  # applied once only
+
+
+ASYNC_SUMMARY = "AttributeError: module 'asyncio' has no attribute 'coroutine'. Did you mean: 'coroutines'?"
+ASYNC_RED = (
+    "import asyncio\n\n\n@asyncio.coroutine\ndef read_when_ready(fd, loop):\n"
+    "    ready = loop.create_future()\n    loop.add_reader(fd, ready.set_result, None)\n"
+    "    try:\n        yield from ready\n    finally:\n        loop.remove_reader(fd)\n"
+)
+ASYNC_FIX = ASYNC_RED.replace("@asyncio.coroutine\ndef", "async def").replace(
+    "yield from ready", "await ready"
+)
+
+
+def test_a_fix_that_does_more_next_to_what_the_error_explains_teaches_no_partial_template() -> None:
+    # the decorator goes, and with it `def` -> `async def` and `yield from` -> `await`: a template that
+    # only removed the decorator would leave a generator behind (green to compile, wrong to run)
+    found = learn_template(
+        ASYNC_SUMMARY, "python_traceback", diff_of("aionotify/aioutils.py", ASYNC_RED, ASYNC_FIX)
+    )
+    assert isinstance(found, NotLearned), found
+    assert "changes more than the quoted names explain" in found.reason
+
+
+def test_a_fix_that_imports_from_the_projects_own_module_is_not_transferable() -> None:
+    summary = "ImportError: cannot import name 'Mapping' from 'collections' (/usr/lib/collections.py)"
+    red = "import os\nfrom collections import OrderedDict, Mapping\n\nfrom .compat import quote\n"
+    fix = "import os\nfrom collections import OrderedDict\n\nfrom .compat import quote, Mapping\n"
+    found = learn_template(summary, "python_traceback", diff_of("lib/vsc/utils/missing.py", red, fix))
+    assert isinstance(found, NotLearned), found
+    assert found.reason == "the fix uses the project's own module `.compat`: not transferable"
+    absolute = fix.replace(
+        "from .compat import quote, Mapping", "from vsc.utils.compat import quote, Mapping"
+    )
+    red_abs = red.replace("from .compat", "from vsc.utils.compat")
+    found = learn_template(
+        summary, "python_traceback", diff_of("lib/vsc/utils/missing.py", red_abs, absolute)
+    )
+    assert isinstance(found, NotLearned) and "`vsc.utils.compat`" in found.reason, found
+
+
+def test_an_edit_whose_result_does_not_parse_gives_no_patch() -> None:
+    # `async` became a keyword in Python 3.7: a rename into it cannot be right
+    template = make_template(
+        "TypeError: run() got an unexpected keyword argument '{0}'",
+        "pytest_failure",
+        [Edit("replace", "{0}", "async")],
+        {"0": "async_"},
+    )
+    assert isinstance(template, FixTemplate)
+    bindings = match(template, "TypeError: run() got an unexpected keyword argument 'async_'")
+    assert bindings is not None
+    assert instantiate(template, bindings, {"jobs.py": "def run(async_=False):\n    return async_\n"}) is None
+    # JavaScript stays textual: not parsed
+    assert instantiate(template, bindings, {"jobs.js": "run({async_: false});\n"}) is not None
