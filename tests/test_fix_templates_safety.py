@@ -85,3 +85,25 @@ def test_an_edit_whose_result_does_not_parse_gives_no_patch() -> None:
     assert instantiate(template, bindings, {"jobs.py": "def run(async_=False):\n    return async_\n"}) is None
     # JavaScript stays textual: not parsed
     assert instantiate(template, bindings, {"jobs.js": "run({async_: false});\n"}) is not None
+
+
+def test_a_pin_the_fix_adds_is_added_to_another_products_requirements() -> None:
+    # Flask 2.2 with Werkzeug 3: the real fix adds a Werkzeug pin to a requirements file spelled its own
+    # way, ending without a newline (git's "\ No newline at end of file" marker inside the hunk)
+    summary = "ImportError: cannot import name 'url_quote' from 'werkzeug.urls' (/v/werkzeug/urls.py)"
+    diff = diff_of("requierments.txt", "Flask==2.2.2\nsix", "Flask==2.2.2\nsix\nWerkzeug==2.2.2\n")
+    assert "\\ No newline at end of file" in diff
+    template = learn_template(summary, "python_traceback", diff)
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == "pin werkzeug in requirements (added where absent): `Werkzeug==2.2.2`"
+    files = {
+        "requirements.txt": "flask==2.0.3",
+        "docs/requirements-docs.txt": "sphinx\n",
+        "app.py": "x = 1\n",
+    }
+    patch = instantiate(template, match(template, summary) or {}, files)
+    assert patch is not None and patch.files == ("requirements.txt",)
+    assert "+Werkzeug==2.2.2\n" in patch.diff
+    pinned = {"requirements.txt": "flask==2.0.3\nwerkzeug>=2\n"}  # an entry there: pinned in place
+    patch = instantiate(template, match(template, summary) or {}, pinned)
+    assert patch is not None and "-werkzeug>=2\n+Werkzeug==2.2.2\n" in patch.diff

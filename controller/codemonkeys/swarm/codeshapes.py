@@ -348,7 +348,7 @@ def reshape_calls(text: str, func: str, changes: str) -> str:
 def manifest_kind(path: str) -> str | None:
     """``requirements``, ``pyproject``, ``package.json`` or ``cargo`` for a dependency manifest, else None."""
     name = PurePosixPath(path).name
-    if re.fullmatch(r"(?:requirements|constraints)[\w.-]*\.(?:txt|in)", name):
+    if re.fullmatch(r"(?:req[a-z]*ments|constraints)[\w.-]*\.(?:txt|in)", name):  # requierments.txt too
         return "requirements"
     return {"pyproject.toml": "pyproject", "package.json": "package.json", "Cargo.toml": "cargo"}.get(name)
 

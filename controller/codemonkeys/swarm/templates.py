@@ -159,6 +159,8 @@ class Edit:
         if self.op == "call":
             return f"reshape calls of {old}: {new.replace(';', ', ')}"
         if self.op == "pin":
+            if anchor.endswith("+"):
+                return f"pin {old} in {anchor[:-1]} (added where absent): `{new}`"
             return f"pin {old} in {anchor}: `{new}`"
         if self.op == "replace":
             return f"rename {old} -> {new}"
@@ -428,7 +430,9 @@ def _block_edits(
         groups.append((edits, (old if old is not None else new or "").strip()))
         package = requirement(new, kind) if kind and new is not None else None
         if package and (old is None or requirement(old, kind) == package):
-            edits.append(Edit("pin", package, new.strip().rstrip(","), kind))
+            # a pin the fix adds (no entry before) is added where absent: requirements files only
+            added = "+" if old is None and kind == "requirements" else ""
+            edits.append(Edit("pin", package, new.strip().rstrip(","), kind + added))
             continue
         if old is not None and new is not None:
             subs = _substitutions(old, new, quoted)
@@ -867,6 +871,13 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
         for path in _unique(h for h in hints if h in texts):
             texts[path] = _add_line(texts[path], edit)
         return
+    if edit.op == "pin" and edit.anchor.endswith("+"):
+        kind = edit.anchor.rstrip("+")
+        mine = sorted((p for p in texts if manifest_kind(p) == kind), key=lambda p: (p.count("/"), len(p), p))
+        if mine and not any(requirement(x, kind) == edit.old for p in mine for x in texts[p].splitlines()):
+            text = texts[mine[0]]  # the top-level manifest gets the entry, at its end
+            texts[mine[0]] = text + ("\n" if text and not text.endswith("\n") else "") + edit.new + "\n"
+            return
     for path, text in texts.items():
         if edit.op == "move":
             lang, _, name = edit.anchor.partition(":")
@@ -877,8 +888,8 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
             if language(path) == "py":
                 texts[path] = reshape_calls(text, edit.old, edit.new)
         elif edit.op == "pin":
-            if manifest_kind(path) == edit.anchor:
-                texts[path] = pin(text, edit.anchor, edit.old, edit.new)
+            if manifest_kind(path) == edit.anchor.rstrip("+"):
+                texts[path] = pin(text, edit.anchor.rstrip("+"), edit.old, edit.new)
         elif edit.op == "replace":
             texts[path] = _word(edit.old).sub(lambda _m: edit.new, text)
         elif edit.op == "line":
