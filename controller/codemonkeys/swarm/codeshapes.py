@@ -61,6 +61,7 @@ class Import:
 
     @property
     def bound(self) -> set[str]:
+        """The imported names (not their aliases)."""
         return {n for n, _ in self.names}
 
 

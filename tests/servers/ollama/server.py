@@ -234,6 +234,10 @@ class LlamaBackend(Backend):
             kwargs["grammar"] = self._grammar(job.format)
         started = time.monotonic_ns()
         first_token = None
+        # every request evaluates its whole prompt: reusing the previous request's cached prefix splits the
+        # evaluation into other batches, whose rounding can flip a greedy token of this tiny model (the
+        # same request must give the same text, as Ollama's)
+        self.llm.reset()
         if job.prompt is not None:
             chunks = self.llm.create_completion(job.prompt, stream=True, **kwargs)
         else:
