@@ -114,7 +114,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         proc.wait(timeout=60)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync API keeps an event loop running while open
 def browser():
     sync_api = need_module("playwright.sync_api", "pip install -e '.[announce]'")
     need_program("chromium", "apt-get install chromium")

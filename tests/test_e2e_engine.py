@@ -292,11 +292,13 @@ def test_secrets_never_reach_journal_plan_or_audit(workspace: Workspace):
             "    command: [python, -m, pytest, -q]\n  release:\n    publish:\n"
             "      - registry: local\n        package: acme-cli",
             '    command: [sh, -c, "echo token=$DEMO_TOKEN; python -m pytest -q"]\n'
+            # a sandboxed build sees only what it declares: here the secret, by reference
+            "    env: {DEMO_TOKEN: {secretRef: demo-token}}\n"
             "  release:\n    publish:\n      - registry: local\n        package: acme-cli",
         )
     )
     assert "DEMO_TOKEN" in cli.read_text()
-    env = {"DEMO_TOKEN": secret}
+    env = {"DEMO_TOKEN": secret, "CMCTL_SECRET_DEMO_TOKEN": secret}
     r = cmctl("plan", "--json", "--fleet", str(workspace.fleet), env=env)
     assert secret not in r.stdout
     r = cmctl("apply", "--fleet", str(workspace.fleet), "--auto-approve", "--product", "acme-cli", env=env)
