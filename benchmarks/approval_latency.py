@@ -13,8 +13,9 @@ the cut the demo starts with. Then, per approval round:
 1. a ``fix: round N`` commit to the acme-text product repo (a new patch release to cut), and
    ``POST /api/products/acme-text/reconcile``;
 2. wait until the controller has built that commit (its ``reconcile`` log events, the build facet's
-   message naming the commit) and holds the cut (``/api/products``: release state ``held``): an
-   approval binds to the product's observed facts, so it is given only once a reconcile settled;
+   message naming the commit) and holds the cut (``/api/products``: release state ``held``), so that
+   every round times the same thing: an approval of an idle product (an approval given while the build
+   runs stands too, since it binds to what the cut acts on, but its cut then waits for the build);
 3. t0; the approval; t1 when it returns; t2 when the fleet's audit log (``.cmctl/state.db``, table
    ``audit``, read-only, polled every 50 ms) shows ``action.started`` of ``acme-text/release.cut`` after t0.
 
