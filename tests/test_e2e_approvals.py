@@ -19,7 +19,7 @@ from codemonkeys.demo import Workspace
 from codemonkeys.repos import run as git
 from codemonkeys.vocab.plan import Verdict
 from conftest import cmctl
-from test_e2e_controller import start, wait_for
+from test_e2e_controller import log_events, start, wait_for
 from test_e2e_engine import commit, db
 
 HOLD_CUTS = """\
@@ -178,15 +178,7 @@ def test_an_approval_given_before_the_build_runs_stands_when_it_turns_green(work
 
 
 def controller_log_events(log: Path, event: str) -> list[dict]:
-    out = []
-    for line in log.read_text(errors="replace").splitlines():
-        try:
-            msg = json.loads(line).get("msg")
-        except (ValueError, AttributeError):
-            continue
-        if isinstance(msg, dict) and msg.get("event") == event:
-            out.append(msg)
-    return out
+    return log_events(log.read_text(errors="replace"), event)
 
 
 def test_the_controller_sees_every_fleet_commit_and_acts_on_an_approval(workspace: Workspace, tmp_path: Path):

@@ -86,18 +86,22 @@ def reconciles(url: str) -> float:
     )
 
 
-def reconcile_events(text: str, product: str | None = None) -> list[dict]:
-    """The `reconcile` events in a controller's --log-json output (optionally of one product), in order."""
+def log_events(text: str, event: str) -> list[dict]:
+    """The ``event`` events in a controller's --log-json output, in order."""
     events = []
     for line in text.splitlines():
         try:
             msg = json.loads(line).get("msg")
         except (ValueError, AttributeError):
             continue  # not a JSON log line (a traceback, uvicorn, the start/stop messages)
-        is_reconcile = isinstance(msg, dict) and msg.get("event") == "reconcile"
-        if is_reconcile and (product is None or msg.get("product") == product):
+        if isinstance(msg, dict) and msg.get("event") == event:
             events.append(msg)
     return events
+
+
+def reconcile_events(text: str, product: str | None = None) -> list[dict]:
+    """The `reconcile` events in a controller's --log-json output (optionally of one product), in order."""
+    return [e for e in log_events(text, "reconcile") if product is None or e.get("product") == product]
 
 
 def reconcile_count(log: Path, product: str) -> int:

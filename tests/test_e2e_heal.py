@@ -105,19 +105,30 @@ def commit(repo: Path, files: dict[str, str], message: str) -> str:
     return git(["rev-parse", "HEAD"], repo)
 
 
-def make_fleet(tmp: Path, ollama_url: str, model: str) -> Path:
-    for version, text in CORE_LIB.items():
-        (tmp / "core-libs" / version / "core_lib").mkdir(parents=True)
-        (tmp / "core-libs" / version / "core_lib" / "__init__.py").write_text(text)
+def make_fleet(
+    tmp: Path,
+    ollama_url: str,
+    model: str,
+    core_lib: dict[str, dict[str, str]] | None = None,
+    products: dict[str, dict[str, str]] | None = None,
+    max_attempts: int = 2,
+) -> Path:
+    """A fleet of Python products (``products``: name -> files) on the versions of core-lib
+    (``core_lib``: version -> its files; by default this module's, one ``__init__.py`` each)."""
+    core_lib = core_lib or {version: {"__init__.py": text} for version, text in CORE_LIB.items()}
+    for version, files in core_lib.items():
+        for name, text in files.items():
+            (tmp / "core-libs" / version / "core_lib").mkdir(parents=True, exist_ok=True)
+            (tmp / "core-libs" / version / "core_lib" / name).write_text(text)
     fleet = tmp / "fleet"
     (fleet / "products").mkdir(parents=True)
     (fleet / "fleet.yaml").write_text(
         "apiVersion: codemonkeys.dev/v1\nkind: Fleet\nmetadata: {name: heal}\nspec:\n"
         f"  llm:\n    ollama: {{host: '{ollama_url}', model: '{model}', timeout: 120}}\n"
-        "  defaults:\n    build:\n      heal: {strategies: [template, llm], maxAttempts: 2}\n"
+        f"  defaults:\n    build:\n      heal: {{strategies: [template, llm], maxAttempts: {max_attempts}}}\n"
     )
     shutil.copy(ROOT / "constitution" / "default.yaml", fleet / "constitution.yaml")
-    for name, files in PRODUCTS.items():
+    for name, files in (products or PRODUCTS).items():
         repo = tmp / "repos" / name
         repo.mkdir(parents=True)
         git(["init", "-q", "-b", "main"], repo)

@@ -10,14 +10,13 @@ module: the shape of Python 3.10's ``collections`` -> ``collections.abc``).
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from codemonkeys.repos import run as git
 from conftest import cmctl
-from test_e2e_heal import CONFTEST, ROOT, commit, converge, session
+from test_e2e_heal import commit, converge, make_fleet, session
 
 pytestmark = pytest.mark.slow
 TOTAL = "def compute_total(items):\n    return round(sum(items), 2)\n"
@@ -45,34 +44,10 @@ PRODUCTS = {
 }
 
 
-def make_fleet(tmp: Path, ollama_url: str, model: str) -> Path:
-    for version, files in CORE_LIB.items():
-        for name, text in files.items():
-            (tmp / "core-libs" / version / "core_lib").mkdir(parents=True, exist_ok=True)
-            (tmp / "core-libs" / version / "core_lib" / name).write_text(text)
-    fleet = tmp / "fleet"
-    (fleet / "products").mkdir(parents=True)
-    (fleet / "fleet.yaml").write_text(
-        "apiVersion: codemonkeys.dev/v1\nkind: Fleet\nmetadata: {name: heal}\nspec:\n"
-        f"  llm:\n    ollama: {{host: '{ollama_url}', model: '{model}', timeout: 120}}\n"
-        "  defaults:\n    build:\n      heal: {strategies: [template, llm], maxAttempts: 1}\n"
-    )
-    shutil.copy(ROOT / "constitution" / "default.yaml", fleet / "constitution.yaml")
-    for name, files in PRODUCTS.items():
-        repo = tmp / "repos" / name
-        repo.mkdir(parents=True)
-        git(["init", "-q", "-b", "main"], repo)
-        commit(repo, {"conftest.py": CONFTEST, "core-lib.version": "1\n", **files}, f"feat: {name}")
-        (fleet / "products" / f"{name}.yaml").write_text(
-            "apiVersion: codemonkeys.dev/v1\nkind: Product\n"
-            f"metadata: {{name: {name}}}\nspec:\n  source: {{repo: ../repos/{name}}}\n  language: python\n"
-            "  build: {command: [python, -m, pytest, -q, -p, no:cacheprovider]}\n"
-        )
-    return fleet
-
-
 def test_a_one_line_import_move_is_learned_and_heals_another_product(tmp_path: Path, ollama_scripted):
-    fleet = make_fleet(tmp_path, ollama_scripted.url, ollama_scripted.model)
+    fleet = make_fleet(
+        tmp_path, ollama_scripted.url, ollama_scripted.model, CORE_LIB, PRODUCTS, max_attempts=1
+    )
     fs = session(fleet, tmp_path)
     converge(fs)
     repos = tmp_path / "repos"

@@ -261,16 +261,9 @@ def action_fingerprint(
 def _action_fingerprint(
     desired: DesiredView, name: str, parts: Mapping[str, str], field: str, fleet: str
 ) -> str:
-    # == sha256(canonical {"dependencies", "document", "facts": {"git", FIELD}, "fleet"})
-    products = desired.products
-    product = products[name]
-    deps = {d: document_hash(products[d]) for d in sorted(product.spec.depends_on) if d in products}
+    # the product's fingerprint over a part of its facts: {"git", FIELD}
     facts = _spliced({k: parts.get(k, "null") for k in {"git", field}})
-    doc = (
-        f'{{"dependencies":{_CANONICAL(deps)},"document":{_CANONICAL(document_hash(product))},'
-        f'"facts":{facts},"fleet":{_CANONICAL(fleet)}}}'
-    )
-    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+    return _product_fingerprint(desired, name, facts, fleet)
 
 
 _DOCUMENTS: dict[int, tuple[Product, str]] = {}  # id(product) -> (product, its hash): a cache, not state
