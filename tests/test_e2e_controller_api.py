@@ -4,12 +4,14 @@ First `cmctl controller run --once`: it reconciles every product once and exits 
 fails (the others still converge), then 0 once the failure is fixed, and the fleet is converged
 afterwards (`cmctl plan --detailed-exitcode` exits 0, every product in sync).
 
-Then one real `cmctl controller run` on that workspace with a resync interval of 10 minutes, so that
-every reconcile seen after its startup was caused by the test: the Jenkins notification endpoint (token
-as a bearer header or ``?token=``; COMPLETED and FINALIZED queue the products whose job matches, other
-phases and other jobs queue nothing, a wrong token is 401; the notifications of a Jenkins-compatible
-server make the controller release a product), a burst of reconcile requests, and /api/runs and
-/api/audit checked against the state database as `cmctl audit` reads it.
+Then one real `cmctl controller run` on that workspace without a resync timer (`--interval 0`), so that
+every reconcile seen after its startup was caused by the test (a timer, even a 10-minute one, resyncs
+each product at its own phase of the interval: perhaps in the middle of a test): the Jenkins
+notification endpoint (token as a bearer header or ``?token=``; COMPLETED and FINALIZED queue the
+products whose job matches, other phases and other jobs queue nothing, a wrong token is 401; the
+notifications of a Jenkins-compatible server make the controller release a product), a burst of
+reconcile requests, and /api/runs and /api/audit checked against the state database as `cmctl audit`
+reads it.
 """
 
 from __future__ import annotations
@@ -146,9 +148,9 @@ class Running:
 @pytest.fixture(scope="module")
 def controller(ws: Workspace, once: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """A real controller on the converged workspace; returns once each product's startup reconcile is
-    logged. The 10-minute resync keeps the timers out of the test's way."""
+    logged. No resync timer (``--interval 0``): only the tests' events reconcile."""
     log = tmp_path_factory.mktemp("controller-api-log") / "controller.log"
-    proc, url = start(ws.fleet, log, interval="10m")
+    proc, url = start(ws.fleet, log, interval="0")
     running = Running(proc, url, log)
     try:
         running.wait(lambda: all(n >= 1 for n in running.counts().values()), 120)
@@ -250,7 +252,7 @@ def test_jenkins_notifications_queue_the_products_of_their_job(
     controller.wait(lambda: controller.counts()["globex-hash"] > before["globex-hash"])
 
     # a Jenkins-compatible server notifies the controller of a real build of job acme/acme-text: the
-    # controller reconciles acme-text and releases the feat commit (no timer would have, for 10 minutes)
+    # controller reconciles acme-text and releases the feat commit (no timer would have)
     with start_jenkins(tmp_path / "jenkins", quiet_period=0.1) as jenkins:
         client = jenkins.client()
         client.create_job("acme", FOLDER_XML)

@@ -46,7 +46,7 @@ def start(fleet: Path, log: Path, procs: list, workers: int = 2) -> tuple[subpro
     port = free_port()
     env = {**os.environ, **ENV, "CMCTL_API_TOKEN": TOKEN, "CMCTL_WEBHOOK_SECRET": SECRET, "NO_COLOR": "1"}
     argv = [sys.executable, "-m", "codemonkeys", "controller", "run", "--fleet", str(fleet)]
-    argv += ["--listen", f"127.0.0.1:{port}", "--interval", "1h", "--log-json"]
+    argv += ["--listen", f"127.0.0.1:{port}", "--interval", "0", "--log-json"]
     argv += ["--workers", str(workers), "--heartbeat", "0.5"]
     proc = subprocess.Popen(argv, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     procs.append((proc, log))
@@ -254,7 +254,7 @@ def test_three_processes_share_sixty_products_and_survive_kill_9(
         # at most about once a second of the burst, plus one running when it ends; one per event without
         assert min(per_product.values()) >= 1, per_product
         assert max(per_product.values()) <= min(5, 2 + burst), (per_product, burst)
-        assert sum(per_product.values()) <= 60 * 3, (per_product, burst)
+        assert sum(per_product.values()) < len(events) / 2, (per_product, burst)  # most events merged
         assert all(e["outcome"] == "in_sync" for e in after), [e for e in after if e["outcome"] != "in_sync"]
 
         doc = status(fleet)

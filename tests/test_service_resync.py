@@ -30,3 +30,26 @@ def test_a_product_keeps_its_phase_whoever_schedules_it(name: str):
     later = NOW + 7.3 * INTERVAL  # another process, much later: the same phase
     periods = (next_resync(name, later, INTERVAL) - first) / INTERVAL
     assert periods == pytest.approx(round(periods)) and round(periods) in (7, 8)
+
+
+@pytest.mark.parametrize("interval", [0.0, 1.0])
+def test_interval_zero_turns_the_resync_timer_off(tmp_path, interval: float):
+    """With a 1-second interval every product's timer queues a resync within 2.5 s; with 0 none does
+    (only events reconcile), and the backoff of a waiting product still has a cap."""
+    import threading
+
+    from codemonkeys.context import Context
+    from codemonkeys.service.controller import Controller, ControllerConfig
+    from scale_fleet import write_scale_fleet
+
+    fleet, _ = write_scale_fleet(tmp_path, products=3, edges=0)
+    config = ControllerConfig(fleet=fleet, watch=False, interval=interval)
+    ctl = Controller(config, Context(env={}, home_dir=tmp_path / "home"))
+    timers = threading.Thread(target=ctl._timers, daemon=True)
+    timers.start()
+    ctl.stop.wait(2.6)
+    ctl.stop.set()
+    timers.join(5)
+    assert not timers.is_alive()
+    assert ctl.queue.depth() == (0 if interval == 0 else 3), ctl.queue.depth()
+    assert ctl._wait_delay(30) == (ControllerConfig.interval if interval == 0 else interval)

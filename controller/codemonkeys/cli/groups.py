@@ -274,7 +274,9 @@ def controller_run(
     ] = ".",
     branch: Annotated[str, typer.Option("--branch", help="Branch of a fleet given by URL.")] = "main",
     listen: Annotated[str, typer.Option("--listen", help="HOST:PORT of the HTTP API.")] = "127.0.0.1:8080",
-    interval: Annotated[str, typer.Option("--interval", help="Resync period per product (jittered).")] = "3m",
+    interval: Annotated[
+        str, typer.Option("--interval", help="Resync period per product; 0: no timer (events only).")
+    ] = "3m",
     once: Annotated[bool, typer.Option("--once", help="Reconcile every product once and exit.")] = False,
     parallelism: Annotated[int, typer.Option("--parallelism", min=1, help="Actions at once.")] = 2,
     token_env: Annotated[

@@ -9,7 +9,9 @@ library call as any front end (``FleetSession.reconcile``: plan, apply, refresh;
 * timers: each product is resynced every ``interval``, at its own fixed phase of the interval (from
   its name: ``next_resync``), so a fleet's resyncs spread evenly over the interval instead of coming in
   bursts, and a process taking over the duty keeps the schedule; this also catches drift nobody
-  committed (a failed build, a deleted tag, a missing registry version);
+  committed (a failed build, a deleted tag, a missing registry version). ``interval`` 0 turns the
+  timers off (no resync, no fleet poll): only the events below reconcile, as Argo CD's
+  ``timeout.reconciliation: 0s``;
 * approvals given with ``cmctl approve`` wake their product (the approvals table is polled);
 * webhooks and ``POST /api/products/NAME/reconcile`` queue the products they concern (on the job
   queue a second from now: events of a burst merge).
@@ -92,7 +94,7 @@ class ControllerConfig:
     """How the controller runs: the fleet, resync interval, parallelism, API credentials, backoff."""
 
     fleet: Path
-    interval: float = 180.0  # resync period per product (Argo CD's default poll is 3 minutes)
+    interval: float = 180.0  # resync period per product (Argo CD's default poll is 3 minutes); 0: none
     parallelism: int = 2
     api_token: str | None = None
     webhook_secret: str | None = None
@@ -349,7 +351,8 @@ class Controller:
     def _wait_delay(self, waits: int) -> float:
         """How long a product that waits (busy, or drifting for a reason that moves by itself) waits
         before its next look: ``dependency_delay`` doubling per wait, up to the resync interval."""
-        return min(self.config.interval, self.config.dependency_delay * 2 ** min(waits, 16))
+        cap = self.config.interval or ControllerConfig.interval  # no resync timer: the default period
+        return min(cap, self.config.dependency_delay * 2 ** min(waits, 16))
 
     def _refresh_fleet(self) -> None:
         """A job was queued by a process that has a newer fleet: load ours again (no products queued)."""
@@ -449,11 +452,13 @@ class Controller:
                 self.stop.wait(1.0)
 
     def _timer_loop(self) -> None:
+        timed = self.config.interval > 0  # 0: no resync and no fleet poll, only events reconcile
         next_fleet_poll = time.monotonic() + self.config.interval
         next_recovery = next_prune = next_gauges = next_presence = 0.0
         while not self.stop.wait(0.5):
             now = time.monotonic()
-            if not self.config.watch and (now >= next_fleet_poll or self.fleet_pushed.is_set()):
+            polled = timed and now >= next_fleet_poll
+            if not self.config.watch and (polled or self.fleet_pushed.is_set()):
                 self.fleet_pushed.clear()
                 next_fleet_poll = now + self.config.interval
                 self._poll_fleet()
@@ -471,7 +476,7 @@ class Controller:
                     next_prune = now + 3600
                     self.queue.remove_old_jobs(self.config.job_retention_hours)
             wall = time.time()
-            for name in list(self.desired.products):
+            for name in list(self.desired.products) if timed else ():
                 due = self._next_resync.get(name)
                 if due is None or wall >= due:
                     if due is not None:

@@ -103,7 +103,7 @@ def serve(
     ctl.start()
     http.start()
     say(f"controller running: fleet {options.fleet}, API http://{options.listen}")
-    say(f"resync every {options.interval:g}s per product")
+    say(f"resync every {options.interval:g}s per product" if options.interval else "no resync timer")
     say(sandbox_status(context))
     if options.tokens is not None:
         say(f"access: {len(access.principals)} token(s) from {options.tokens}; reading needs a viewer")
