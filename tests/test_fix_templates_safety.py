@@ -45,13 +45,47 @@ ASYNC_FIX = ASYNC_RED.replace("@asyncio.coroutine\ndef", "async def").replace(
 
 
 def test_a_fix_that_does_more_next_to_what_the_error_explains_teaches_no_partial_template() -> None:
-    # the decorator goes, and with it `def` -> `async def` and `yield from` -> `await`: a template that
-    # only removed the decorator would leave a generator behind (green to compile, wrong to run)
+    # SQLAlchemy 2: `return engine.execute(q)` -> a connection opened around it, the result returned from
+    # inside: a template that only renamed the call would leave the rest behind
+    summary = "AttributeError: 'Engine' object has no attribute 'execute'"
+    red = (
+        "def run(self, clause, *many, **params):\n    if self.local.target:\n"
+        "        return self.local.target.execute(clause, many or params)\n\n"
+        "    return self.engine.execute(clause, *many, **params)\n"
+    )
+    fix = (
+        "def run(self, clause, *many, **params):\n    if self.local.target:\n"
+        "        with self.local.target.connect() as conn:\n            result = conn.execute(clause)\n"
+        "            return result\n\n    with self.engine.connect() as conn:\n"
+        "        result = conn.execute(clause)\n        return result\n"
+    )
+    found = learn_template(summary, "python_traceback", diff_of("audit/store.py", red, fix))
+    assert isinstance(found, NotLearned), found
+    assert "changes more than the quoted names explain" in found.reason, found.reason
+
+
+def test_a_decorator_removed_with_its_generator_coroutine_teaches_the_whole_conversion() -> None:
+    # the decorator goes, and with it `def` -> `async def` and `yield from` -> `await`: one `async` edit
+    # (a template that only removed the decorator would leave a generator behind)
     found = learn_template(
         ASYNC_SUMMARY, "python_traceback", diff_of("aionotify/aioutils.py", ASYNC_RED, ASYNC_FIX)
     )
-    assert isinstance(found, NotLearned), found
-    assert "changes more than the quoted names explain" in found.reason
+    assert isinstance(found, FixTemplate), found
+    assert [e.op for e in found.edits] == ["async"]
+    bindings = match(found, "AttributeError: module 'asyncio' has no attribute 'coroutine'")
+    assert bindings is not None
+    consumer = (
+        "import asyncio as aio\n\n\nclass Relay:\n    @aio.coroutine\n    def send(self, m):\n"
+        "        def later():\n            yield from other()\n\n        yield from aio.sleep(0)\n"
+        "        return m\n\n\n@aio.coroutine\ndef gen():\n    x = yield\n    yield from aio.sleep(x)\n"
+    )
+    patch = instantiate(found, bindings, {"relay/client.py": consumer})
+    assert patch is not None
+    after = patch.diff
+    assert "-    @aio.coroutine" in after and "+    async def send(self, m):" in after
+    assert "+        await aio.sleep(0)" in after
+    assert "await other()" not in after  # a nested function keeps its own yield from
+    assert "-@aio.coroutine" not in after and "async def gen" not in after  # a bare yield: a generator too
 
 
 def test_a_fix_that_imports_from_the_projects_own_module_is_not_transferable() -> None:

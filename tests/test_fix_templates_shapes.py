@@ -298,3 +298,109 @@ def test_an_import_move_is_relevant_though_every_quoted_name_keeps_its_count() -
 )
 def test_learn_template_says_why_nothing_was_learned(diff: str, reason: str) -> None:
     assert learn_template(MOVED, "pytest_error", diff) == NotLearned(reason)
+
+
+# --- shapes an error names only in part: a whole-module binding, a compiler rule, a config key ----------
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_a_required_subpath_becomes_a_named_import_of_the_package(tmp_path: Path) -> None:
+    from codemonkeys.swarm import extract_signatures
+
+    pkg = {  # like uuid 9: only "." is exported, v4 is a named export of it
+        "node_modules/idlike/package.json": '{"name": "idlike", "exports": {".": "./index.js"}}\n',
+        "node_modules/idlike/index.js": 'exports.v4 = () => "0f";\n',
+        "node_modules/idlike/v4.js": 'module.exports = () => "0f";\n',
+    }
+
+    def run(root: Path, files: dict[str, str], entry: str) -> subprocess.CompletedProcess[str]:
+        for rel, text in {**pkg, **files}.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        return subprocess.run(["node", entry], cwd=root, capture_output=True, text=True, timeout=60)
+
+    red = "const uuid = require('idlike/v4');\nconsole.log(uuid());\n"
+    summary = extract_signatures(run(tmp_path / "a", {"app.js": red}, "app.js").stderr)[0].summary
+    fix = "const { v4: uuid } = require('idlike');\nconsole.log(uuid());\n"
+    assert run(tmp_path / "a", {"app.js": fix}, "app.js").stdout == "0f\n"
+    template = learn_template(summary, "npm_error", diff_of("app.js", red, fix))
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == "import { v4 } from idlike (not the whole of idlike/v4)"
+
+    other = {
+        "lib/jobs.js": 'const newId = require("idlike/v4");\nmodule.exports = () => newId();\n',
+        "main.mjs": (
+            "import v4 from 'idlike/v4';\nimport jobs from './lib/jobs.js';\nconsole.log(v4(), jobs());\n"
+        ),
+    }
+    broken = run(tmp_path / "b", other, "main.mjs")
+    assert broken.returncode != 0
+    healed = apply(template, extract_signatures(broken.stderr)[0].summary, other)
+    assert healed["lib/jobs.js"].startswith('const { v4: newId } = require("idlike");\n')
+    assert healed["main.mjs"].startswith("import { v4 } from 'idlike';\n")
+    assert run(tmp_path / "b", healed, "main.mjs").stdout == "0f 0f\n"
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+def test_one_line_change_everywhere_is_learned_from_a_compiler_error_that_quotes_no_name(tmp_path: Path):
+    from codemonkeys.swarm import extract_signatures
+
+    def build(root: Path, lib: str) -> subprocess.CompletedProcess[str]:
+        (root / "src").mkdir(parents=True, exist_ok=True)
+        (root / "Cargo.toml").write_text('[package]\nname = "ffi"\nversion = "0.1.0"\nedition = "2024"\n')
+        (root / "src" / "lib.rs").write_text(lib)
+        return subprocess.run(
+            ["cargo", "build", "--offline", "-q"], cwd=root, capture_output=True, text=True, timeout=300
+        )
+
+    red = '#[no_mangle]\npub extern "C" fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n'
+    summary = extract_signatures(build(tmp_path / "a", red).stderr)[0].summary
+    assert summary.startswith("error: unsafe attribute used without unsafe"), summary
+    fix = red.replace("#[no_mangle]", "#[unsafe(no_mangle)]")
+    assert build(tmp_path / "a", fix).returncode == 0
+    template = learn_template(summary, "cargo_error", diff_of("src/lib.rs", red, fix))
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == "change `#[no_mangle]` -> `#[unsafe(no_mangle)]`"
+    # a test failure that quotes nothing teaches nothing, however uniform its fix
+    assert not learn_template("assert 1 == 2", "pytest_failure", diff_of("src/lib.rs", red, fix))
+
+    other = (
+        '#[no_mangle]\npub extern "C" fn one() -> i32 {\n    1\n}\n\n'
+        '#[no_mangle]\npub extern "C" fn two() -> i32 {\n    2\n}\n'
+    )
+    broken = build(tmp_path / "b", other)
+    healed = apply(template, extract_signatures(broken.stderr)[0].summary, {"src/lib.rs": other})
+    assert healed["src/lib.rs"].count("#[unsafe(no_mangle)]") == 2
+    assert build(tmp_path / "b", healed["src/lib.rs"]).returncode == 0
+
+
+def test_a_removed_compiler_option_is_replaced_in_another_products_tsconfig() -> None:
+    import json
+
+    summary = (
+        "ts/config.json(9,5): error TS5102: Option 'importsNotUsedAsValues' has been removed."
+        " Please remove it from your configuration."
+    )
+    before = (
+        '{\n  "compilerOptions": {\n    "strict": true,\n    "importsNotUsedAsValues": "preserve",\n'
+        '    "noEmit": true\n  }\n}\n'
+    )
+    after = before.replace('"importsNotUsedAsValues": "preserve"', '"verbatimModuleSyntax": true')
+    template = learn_template(summary, "npm_error", diff_of("ts/config.json", before, after))
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == 'set `"verbatimModuleSyntax": true` for the json key importsNotUsedAsValues'
+    # another product: the option is the last entry (no comma), another value, the file at the root
+    other = '{\n  "compilerOptions": {\n    "strict": true,\n    "importsNotUsedAsValues": "error"\n  }\n}\n'
+    theirs = summary.replace("ts/config.json", "tsconfig.json")
+    healed = apply(template, theirs, {"tsconfig.json": other})["tsconfig.json"]
+    assert json.loads(healed) == {"compilerOptions": {"strict": True, "verbatimModuleSyntax": True}}
+    # removed rather than replaced: the entry before it loses its comma
+    gone = learn_template(
+        summary,
+        "npm_error",
+        diff_of("ts/config.json", other, other.replace(',\n    "importsNotUsedAsValues": "error"', "")),
+    )
+    assert isinstance(gone, FixTemplate), gone
+    assert json.loads(apply(gone, theirs, {"tsconfig.json": other})["tsconfig.json"]) == {
+        "compilerOptions": {"strict": True}
+    }

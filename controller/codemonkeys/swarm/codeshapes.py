@@ -1,7 +1,8 @@
 """The shapes of code a fix template reads and writes, per language: import statements (Python
 ``from``/``import``, JavaScript/TypeScript ``import``/``export ... from``/``require``, Rust ``use``), call
-argument lists (Python), dependency entries of manifests (requirements files, pyproject.toml, package.json,
-Cargo.toml) and which files are tests.
+argument lists (Python), a module's attributes through the file's alias of it, methods turned functions,
+generator-based coroutines (Python), one-line entries of configuration files (JSON, YAML, TOML), dependency
+entries of manifests (requirements files, pyproject.toml, package.json, Cargo.toml) and which files are tests.
 
 Where it sits in the data flow: below ``swarm/templates.py``, which learns edits from a fix's diff with
 ``parse_import``, ``call_changes`` and ``requirement``, and applies them to another product's files with
@@ -227,6 +228,199 @@ def move_module(text: str, lang: str, old: str, new: str) -> str:
             flags=re.MULTILINE,
         )
     return re.sub(rf"(?<![\w:]){o}(?=::|[ \t]*[;}}]|[ \t]+as\b)", new, text)
+
+
+def default_to_named(text: str, old: str, new: str, name: str) -> str:
+    """JavaScript/TypeScript: the whole binding of module ``old`` (``const x = require('old')``, ``import x
+    from 'old'``) becomes the named export ``name`` of module ``new`` (``const { name: x } = require('new')``,
+    ``import { name as x } from 'new'``), as when a package stops exporting its subpaths (``uuid/v4``)."""
+    o = re.escape(old)
+
+    def required(m: re.Match[str]) -> str:
+        entry = name if m.group(2) == name else f"{name}: {m.group(2)}"
+        return f"{m.group(1)} {{ {entry} }} = require({m.group(3)}{new}{m.group(3)})"
+
+    def imported(m: re.Match[str]) -> str:
+        entry = name if m.group(1) == name else f"{name} as {m.group(1)}"
+        return f"import {{ {entry} }} from {m.group(2)}{new}{m.group(2)}"
+
+    text = re.sub(
+        rf"\b(const|let|var)[ \t]+([\w$]+)[ \t]*=[ \t]*require\([ \t]*(['\"]){o}\3[ \t]*\)", required, text
+    )
+    return re.sub(rf"\bimport[ \t]+([\w$]+)[ \t]+from[ \t]*(['\"]){o}\2", imported, text)
+
+
+# --- module attributes, methods, coroutines (Python) --------------------------------------------------------
+
+
+def module_aliases(text: str, module: str) -> list[str]:
+    """The names a Python file binds to ``module`` (``import numpy``: numpy; ``import numpy as np``: np)."""
+    names: list[str] = []
+    for m in re.finditer(r"^[ \t]*import[ \t]+([^\n#;]+)", text, re.MULTILINE):
+        for part in m.group(1).split(","):
+            words = part.split()
+            if words and words[0] == module:
+                alias = words[2] if len(words) == 3 and words[1] == "as" else module
+                if alias not in names:
+                    names.append(alias)
+    return names
+
+
+def rename_module_attr(text: str, module: str, attr: str, new: str) -> str:
+    """``<alias of module>.attr`` becomes ``new``: a name of its own (``np.float`` -> ``float``), or another
+    attribute of the module (``module.x``: through the file's alias, ``np.x``)."""
+    for alias in module_aliases(text, module):
+        value = alias + new[len(module) :] if new.startswith(module + ".") else new
+        text = re.sub(rf"(?<![\w.]){re.escape(alias)}\.{re.escape(attr)}(?!\w)", lambda _m, v=value: v, text)
+    return text
+
+
+def attr_change(old: str, new: str, module: str, attr: str) -> str | None:
+    """When a changed line only turns ``X.attr`` (X: the file's name for ``module``, the same at each use)
+    into one other expression: that expression, with X written as ``module`` (``np.float`` -> ``float``:
+    ``float``; ``np.product`` -> ``np.prod``: ``numpy.prod``). None otherwise."""
+    uses = list(re.finditer(rf"(?<![\w.])([A-Za-z_]\w*)\.{re.escape(attr)}(?!\w)", old))
+    if not uses or len({m.group(1) for m in uses}) != 1:
+        return None
+    alias = uses[0].group(1)
+    pieces, at = [], 0
+    for m in uses:
+        pieces.append(old[at : m.start()])
+        at = m.end()
+    pieces.append(old[at:])
+    pattern = "([A-Za-z_][\\w.]*)".join(re.escape(p) for p in pieces)
+    found = re.fullmatch(pattern, new)
+    if found is None or len(set(found.groups())) != 1:
+        return None
+    value = found.group(1)
+    if value == f"{alias}.{attr}":
+        return None
+    return module + value[len(alias) :] if value.startswith(alias + ".") else value
+
+
+_RECEIVER = r"((?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)"
+
+
+def method_to_function(old: str, new: str, method: str) -> str | None:
+    """When a changed line only turns ``R.method()`` into ``f(R)`` (R a dotted name, the same f at each
+    use): f. None otherwise."""
+    uses = list(re.finditer(_RECEIVER + rf"\.{re.escape(method)}\(\)", old))
+    if not uses:
+        return None
+    pieces, at, receivers = [], 0, []
+    for m in uses:
+        pieces.append(old[at : m.start()])
+        receivers.append(m.group(1))
+        at = m.end()
+    pieces.append(old[at:])
+    out = [re.escape(pieces[0])]
+    for receiver, piece in zip(receivers, pieces[1:], strict=True):
+        out.append(rf"([A-Za-z_][\w.]*)\({re.escape(receiver)}\)" + re.escape(piece))
+    found = re.fullmatch("".join(out), new)
+    return found.group(1) if found is not None and len(set(found.groups())) == 1 else None
+
+
+def call_method_as_function(text: str, method: str, func: str) -> str:
+    """Every ``R.method()`` (R a dotted name) becomes ``func(R)``."""
+    return re.sub(_RECEIVER + rf"\.{re.escape(method)}\(\)", lambda m: f"{func}({m.group(1)})", text)
+
+
+def rename_result_attr(text: str, func: str, old: str, new: str) -> str:
+    """Where a variable is assigned a call of ``func`` (``spec = inspect.getfullargspec(f)``), its attribute
+    ``old`` is ``new`` (``spec.keywords`` -> ``spec.varkw``)."""
+    assigned = re.findall(rf"^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*(?:[\w.]+\.)?{re.escape(func)}\(", text, re.M)
+    for var in dict.fromkeys(assigned):
+        text = re.sub(rf"(?<![\w.]){re.escape(var)}\.{re.escape(old)}(?!\w)", f"{var}.{new}", text)
+    return text
+
+
+def _decorated(text: str, module: str, name: str) -> list[str]:
+    """How a decorator ``module.name`` is spelled in a file: ``@alias.name`` per alias, ``@name`` when it is
+    imported by name."""
+    spelled = [f"{alias}.{name}" for alias in module_aliases(text, module)]
+    for m in _statements(text, "py", module):
+        if name in {a or n for n, a in _entries(m.group(2).strip("() \t\n").replace("\n", " ")) or ()}:
+            spelled.append(name)
+    return spelled
+
+
+def native_coroutines(text: str, module: str, name: str) -> str:
+    """Functions decorated with the generator-based coroutine decorator ``module.name``
+    (``@asyncio.coroutine``) become native ones: the decorator goes, ``def`` is ``async def`` and each
+    ``yield from`` of its body (not of functions nested in it) is ``await``. A function that also uses a
+    bare ``yield`` is left alone (it is a generator as well), as is a file that does not parse."""
+    import ast
+
+    spelled = _decorated(text, module, name)
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return text
+    lines = text.splitlines(keepends=True)
+    drop: set[int] = set()
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef):
+            continue
+        mine = [d for d in fn.decorator_list if ast.unparse(d) in spelled]
+        if not mine or len(mine) != 1 or lines[mine[0].lineno - 1].strip() != "@" + ast.unparse(mine[0]):
+            continue
+        nested = [n for n in ast.walk(fn) if n is not fn and isinstance(n, (ast.FunctionDef, ast.Lambda))]
+        inner = {line for n in nested for line in range(n.lineno, (n.end_lineno or n.lineno) + 1)}
+        body = [n for n in ast.walk(fn) if getattr(n, "lineno", 0) not in inner]
+        if any(isinstance(n, ast.Yield) for n in body):
+            continue
+        drop.add(mine[0].lineno - 1)
+        head = fn.lineno - 1
+        lines[head] = re.sub(r"^([ \t]*)def\b", r"\1async def", lines[head], count=1)
+        for i in range(fn.body[0].lineno - 1, fn.end_lineno or fn.lineno):
+            if i + 1 not in inner:
+                lines[i] = re.sub(r"\byield[ \t]+from[ \t]+", "await ", lines[i])
+    return "".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+# --- configuration keys -------------------------------------------------------------------------------------
+
+_CONFIG_SUFFIXES = {".json": "json", ".jsonc": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
+_CONFIG_SUFFIXES |= {".cfg": "toml", ".ini": "toml"}
+
+
+def config_kind(path: str) -> str | None:
+    """``json``, ``yaml`` or ``toml`` (also ``.cfg`` / ``.ini``) for a configuration file, else None."""
+    return _CONFIG_SUFFIXES.get(PurePosixPath(path).suffix.lower())
+
+
+def config_entry(line: str, kind: str) -> tuple[str, str] | None:
+    """The key and value of a one-line configuration entry (``"key": v,``, ``key: v``, ``key = v``)."""
+    line = line.strip()
+    if kind == "json":
+        m = re.fullmatch(r"\"([\w.$@/-]+)\"\s*:\s*(.+?),?", line)
+    elif kind == "yaml":
+        m = re.fullmatch(r"([\w.$@/-]+)\s*:\s+(.+)", line)
+    else:
+        m = re.fullmatch(r"([\w.$@/-]+)\s*=\s*(.+)", line)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def replace_config_key(text: str, kind: str, key: str, new: str) -> str:
+    """The entry of ``key`` becomes the entry ``new`` (with the trailing comma the old one had), or goes when
+    ``new`` is empty (a JSON entry that was the last one takes the comma off the entry before it)."""
+    lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
+    out: list[str] = []
+    for line in lines:
+        body = line.rstrip("\r\n")
+        entry = config_entry(body, kind)
+        if entry is None or entry[0] != key:
+            out.append(line)
+            continue
+        comma = "," if kind == "json" and body.rstrip().endswith(",") else ""
+        if new:
+            out.append(body[: len(body) - len(body.lstrip())] + new + comma + line[len(body) :])
+        elif kind == "json" and not comma:
+            prev = next((i for i in range(len(out) - 1, -1, -1) if out[i].strip()), None)
+            if prev is not None and out[prev].rstrip().endswith(","):
+                stripped = out[prev].rstrip()
+                out[prev] = stripped[:-1] + out[prev][len(stripped) :]
+    return "".join(out)
 
 
 # --- calls (Python) ---------------------------------------------------------------------------------------

@@ -21,8 +21,12 @@ Error shapes that say the same thing are one family (``FAMILIES``): a template l
 The shapes real upgrades take are edits of their own, read and written per language by
 ``swarm/codeshapes.py`` (Python, JavaScript/TypeScript, Rust): ``move`` (a name, or a whole module, imported
 from another module path: ``from a import X`` -> ``from a.b import X``, ``import``/``require`` paths, ``use``
-paths), ``call`` (a quoted function's call sites reshaped: a positional argument becomes a keyword, a keyword
-is dropped or renamed) and ``pin`` (a dependency's version pin or range in requirements files,
+paths; ``default``: a whole-module binding of a subpath becomes a named import of the package), ``call`` (a
+quoted function's call sites reshaped: a positional argument becomes a keyword, a keyword is dropped or
+renamed), Python's ``attr`` (``np.float`` -> ``float`` through the file's alias of numpy), ``unmethod``
+(``x.getchildren()`` -> ``list(x)``), ``resattr`` (the attribute of a renamed call's result: ``spec.keywords``
+-> ``spec.varkw``) and ``async`` (a generator-based coroutine made native), ``key`` (a configuration entry of
+a quoted key) and ``pin`` (a dependency's version pin or range in requirements files,
 pyproject.toml, package.json, Cargo.toml). An edit is kept when it changes what the lines mentioning the
 quoted names say: their count, the module they are imported from, the call's shape, the pin of the package
 they belong to. A template learned from a fix that edited no test file never edits a test file (``tests``).
@@ -30,8 +34,10 @@ they belong to. A template learned from a fix that edited no test file never edi
 Limits (what is not learned: ``learn_template`` returns ``NotLearned`` with the reason): diffs of more than
 ``MAX_DIFF_LINES`` changed lines or that need more than ``MAX_EDITS`` edits; changes outside source files
 (docs, changelogs, lock files); changes that do not touch an identifier quoted in the error text (a fix for an
-error that quotes nothing is not learned); added lines that are neither imports nor after a non-blank
-line. Substitutions are textual (whole words, strings and comments included), not scoped to a module.
+error that quotes nothing is learned only from a compiler's error and when it is one line change made
+everywhere: ``#[no_mangle]`` -> ``#[unsafe(no_mangle)]``); added lines that are neither imports nor after a
+non-blank line. Substitutions are textual (whole words, strings and comments included), not scoped
+to a module.
 """
 
 from __future__ import annotations
@@ -48,15 +54,25 @@ from pathlib import PurePosixPath
 
 from codemonkeys.swarm.codeshapes import (
     SEPARATORS,
+    attr_change,
     call_changes,
+    call_method_as_function,
+    config_entry,
+    config_kind,
+    default_to_named,
     is_test_path,
     language,
     manifest_kind,
+    method_to_function,
     move_module,
     move_name,
+    native_coroutines,
     package_key,
     parse_import,
     pin,
+    rename_module_attr,
+    rename_result_attr,
+    replace_config_key,
     requirement,
     reshape_calls,
 )
@@ -77,13 +93,17 @@ _PATH = re.compile(r"(?<![\w'`:@/])(?:<root>/|<tmp>/|\.\.\./)?[\w.<>-]+(?:/[\w.<
 _QUOTED = re.compile(r"'([A-Za-z_@][\w.:/@-]*)'|`([A-Za-z_@][\w.:/@-]*)`|\"([A-Za-z_@][\w.:/@-]*)\"")
 _CALLED = re.compile(r"(?<![\w.'`])([A-Za-z_][\w.]*)\(\)")  # TypeError: DataFrame.drop() takes ...
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}")
+_TS_FILE = re.compile(r"^[\w.<>/-]+(?=\((?:<n>|\d+),(?:<n>|\d+)\): error TS\d+)")  # tsconfig.json(9,5): ..
+_IMPORTED_FROM = re.compile(r"\s+imported from \S+$")  # node: the file that imported, product-specific
+_MODULE_ATTR = re.compile(r"module '([\w.]+)' has no attribute '(\w+)'")
 
 
 def error_text(summary: str) -> str:
     """The error a signature summary names, without what is product-specific.
 
     Drops pytest's test id (``FAILED tests/test_x.py::test_y - ``), a traceback's ``(file in function)``,
-    paths (``(core_lib/__init__.py)``), ``<locals>`` qualifiers and Python's "Did you mean" hints; two
+    paths (``(core_lib/__init__.py)``, tsc's ``tsconfig.json(9,5)``, node's ``imported from FILE``),
+    ``<locals>`` qualifiers and Python's "Did you mean" hints; two
     products failing with the same error give the same text.
     """
     text = summary.strip()
@@ -92,8 +112,10 @@ def error_text(summary: str) -> str:
     while (stripped := _TRAILING_PAREN.sub("", text)) != text:
         text = stripped
     text = _DID_YOU.sub("", text)
+    text = _IMPORTED_FROM.sub("", text)
     text = _LOCALS.sub("", text)
     text = _PATH.sub("<path>", text)
+    text = _TS_FILE.sub("<path>", text)
     return " ".join(text.split())
 
 
@@ -131,7 +153,17 @@ class Edit:
     * ``move``: imports from module ``old`` come from module ``new``, in the files of the language ``anchor``
       names (``py:Mapping``): of that name only, or of every name (``rust:``);
     * ``call``: calls of ``old`` get their arguments reshaped as ``new`` says (``codeshapes.call_changes``);
-    * ``pin``: the dependency ``old`` of manifests of kind ``anchor`` becomes the entry ``new``.
+    * ``pin``: the dependency ``old`` of manifests of kind ``anchor`` becomes the entry ``new``;
+    * ``attr``: Python's ``<the file's alias of module>.attr`` (``old``: ``module.attr``) becomes ``new``
+      (``np.float`` -> ``float``);
+    * ``unmethod``: Python's ``R.old()`` becomes ``new(R)`` (``elem.getchildren()`` -> ``list(elem)``);
+    * ``resattr``: where a variable is assigned a call of ``anchor``, its attribute ``old`` is ``new``
+      (``spec = getfullargspec(f)``: ``spec.keywords`` -> ``spec.varkw``);
+    * ``async``: functions decorated with ``old`` (``asyncio.coroutine``) become native coroutines;
+    * ``default``: JavaScript's whole binding of module ``old`` is the named export ``anchor``'s name
+      (``js:v4``) of module ``new`` (``require('uuid/v4')`` -> ``{ v4 } = require('uuid')``);
+    * ``key``: the entry of key ``old`` in configuration files of kind ``anchor`` (json, yaml, toml)
+      becomes the entry ``new`` (empty: it goes).
 
     Texts may use placeholders ``{0}``, ``{1}``, ... (literal braces are doubled).
     """
@@ -164,6 +196,18 @@ class Edit:
             return f"pin {old} in {anchor}: `{new}`"
         if self.op == "replace":
             return f"rename {old} -> {new}"
+        if self.op == "attr":
+            return f"use {new} for {old}"
+        if self.op == "unmethod":
+            return f"call {new}(x) for x.{old}()"
+        if self.op == "resattr":
+            return f"read .{new} for .{old} of what {anchor}() returns"
+        if self.op == "async":
+            return f"make @{old} functions native coroutines (async def, await)"
+        if self.op == "default":
+            return f"import {{ {anchor.partition(':')[2]} }} from {new} (not the whole of {old})"
+        if self.op == "key":
+            return f"set `{new}` for the {anchor} key {old}" if new else f"remove the {anchor} key {old}"
         if self.op == "line":
             return f"change `{old}` -> `{new}`" if new else f"remove `{old}`"
         where = "after the imports" if self.anchor == "imports" else f"after `{self.anchor[6:]}`"
@@ -418,16 +462,48 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+def _shaped(
+    old: str, new: str, path: str, funcs: Sequence[str], attrs: Sequence[tuple[str, str]]
+) -> Edit | None:
+    """A Python line change of a shape of its own: a module attribute through its alias (``attr``), a
+    method call turned a function call (``unmethod``)."""
+    if language(path) != "py":
+        return None
+    for module, attr in attrs:
+        if (value := attr_change(old, new, module, attr)) is not None:
+            return Edit("attr", f"{module}.{attr}", value)
+    for func in funcs:
+        if (name := method_to_function(old, new, func)) is not None:
+            return Edit("unmethod", func, name)
+    return None
+
+
+def _key_edit(old: str | None, new: str | None, path: str, quoted: Sequence[str]) -> Edit | None:
+    """A configuration entry of a quoted key changed or removed (``key``); None for anything else."""
+    kind = config_kind(path)
+    entry = config_entry(old, kind) if kind and old is not None else None
+    if entry is None or entry[0] not in quoted:
+        return None
+    value = (new or "").strip()
+    return Edit("key", entry[0], value.removesuffix(",") if kind == "json" else value, kind)
+
+
 def _block_edits(
-    block: _Block, quoted: Sequence[str], funcs: Sequence[str]
+    block: _Block, quoted: Sequence[str], funcs: Sequence[str], attrs: Sequence[tuple[str, str]] = ()
 ) -> list[tuple[list[Edit], str]] | NotLearned:
     """The edits of one change block, grouped per changed line (with the line, for humans); NotLearned when
     a line is added where no anchor can find it again."""
     groups: list[tuple[list[Edit], str]] = []
     kind = manifest_kind(block.path)
-    for old, new, j in _pairs(block.removed, block.added):
+    pairs = _pairs(block.removed, block.added)
+    if config_kind(block.path) and not kind and len(block.removed) == len(block.added):  # entry for entry
+        pairs = ((o, n, j) for j, (o, n) in enumerate(zip(block.removed, block.added, strict=True)))
+    for old, new, j in pairs:
         edits: list[Edit] = []
         groups.append((edits, (old if old is not None else new or "").strip()))
+        if not kind and (key := _key_edit(old, new, block.path, quoted)) is not None:
+            edits.append(key)
+            continue
         package = requirement(new, kind) if kind and new is not None else None
         if package and (old is None or requirement(old, kind) == package):
             # a pin the fix adds (no entry before) is added where absent: requirements files only
@@ -440,6 +516,8 @@ def _block_edits(
             recount = any(_count(q, old) != _count(q, new) for q in quoted)
             if call is not None and (subs is None or not recount):
                 edits.append(Edit("call", call[0], call[1]))
+            elif subs is None and (shaped := _shaped(old, new, block.path, funcs, attrs)) is not None:
+                edits.append(shaped)
             elif subs is None:
                 edits.append(Edit("line", old.strip(), new.strip()))
             else:
@@ -484,6 +562,13 @@ def _moves(blocks: list[_Block], quoted: Sequence[str]) -> list[tuple[Edit, str]
                 targets = {new.module for _, _, new in others if name in new.bound}
                 if len(targets) == 1:
                     moved[name] = targets.pop()
+            whole = [a for n, a in old.names if n in ("default", "*")] if lang == "js" else []
+            if len(old.names) == 1 and whole:
+                named = [(c, k, new) for c, k, new in others if [a for _, a in new.names] == whole]
+                if len(named) == 1 and (sub := named[0][2].names[0][0]) not in ("default", "*"):
+                    found.append((Edit("default", old.module, named[0][2].module, f"js:{sub}"), path))
+                    used |= {(id(b), "-", i), (id(named[0][0]), "+", named[0][1])}
+                    continue
             if not old.names:
                 bare = [(c, k, new) for c, k, new in others if not new.names]
                 if len(bare) == 1 and len([g for g in gone if not g[2].names]) == 1:
@@ -511,6 +596,83 @@ def _moves(blocks: list[_Block], quoted: Sequence[str]) -> list[tuple[Edit, str]
     return found
 
 
+_DECORATOR = re.compile(r"@([A-Za-z_][\w.]*)")
+_DEF = re.compile(r"(\s*)def\s")
+
+
+def _coroutines(blocks: list[_Block], attrs: Sequence[tuple[str, str]]) -> list[tuple[Edit, str]]:
+    """Generator-based coroutines a fix made native, when the error says their decorator is gone (module
+    'asyncio' has no attribute 'coroutine'): an ``async`` edit per decorator; the lines it explains (the
+    decorator, ``def`` -> ``async def``, ``yield from`` -> ``await``) are taken out of the blocks."""
+    found: list[tuple[Edit, str]] = []
+    names = {attr: module for module, attr in attrs}
+    for path in _unique(b.path for b in blocks if language(b.path) == "py"):
+        mine = [b for b in blocks if b.path == path]
+        made = False
+        for b in mine:
+            i = 0
+            while i < len(b.removed) - 1:
+                m = _DECORATOR.fullmatch(b.removed[i].strip())
+                attr = m.group(1).rpartition(".")[2] if m else ""
+                native = re.sub(r"^(\s*)def\b", r"\1async def", b.removed[i + 1])
+                if attr not in names or not _DEF.match(b.removed[i + 1]) or native not in b.added:
+                    i += 1
+                    continue
+                b.added.remove(native)
+                del b.removed[i : i + 2]
+                found.append((Edit("async", f"{names[attr]}.{attr}"), path))
+                made = True
+        if not made:
+            continue
+        for b in mine:  # yield from -> await, in the same file
+            awaits = {r: re.sub(r"\byield\s+from\s+", "await ", r) for r in b.removed}
+            for r in [r for r, a in awaits.items() if a != r and a in b.added]:
+                b.removed.remove(r)
+                b.added.remove(awaits[r])
+    return _unique(found)
+
+
+def _result_attrs(
+    group: Sequence[Edit], line: str, kept: Sequence[tuple[str, Sequence[Edit]]]
+) -> list[Edit] | None:
+    """When a changed line only renames attributes of a variable that a kept line of the same hunk assigns
+    from a call the fix renamed (``spec = getargspec(f)`` -> ``getfullargspec``; ``spec.keywords`` ->
+    ``spec.varkw``): ``resattr`` edits; None otherwise."""
+    if not group or any(e.op != "replace" or "." in e.old or "." in e.new for e in group):
+        return None
+    calls: dict[str, str] = {}
+    for text, edits in kept:
+        m = re.match(r"([A-Za-z_]\w*)\s*=\s*(?:[\w.]+\.)?(\w+)\(", text)
+        if m:
+            renamed = {e.old: e.new for e in edits if e.op == "replace"}
+            calls[m.group(1)] = renamed.get(m.group(2), m.group(2))
+    out = []
+    for e in group:
+        owners = {v.group(1) for v in re.finditer(rf"(?<![\w.])(\w+)\.{re.escape(e.old)}(?!\w)", line)}
+        if not owners or _count(e.old, line) != len(re.findall(rf"\.{re.escape(e.old)}(?!\w)", line)):
+            return None
+        funcs = {calls.get(v) for v in owners}
+        if None in funcs or len(funcs) != 1:
+            return None
+        out.append(Edit("resattr", e.old, e.new, funcs.pop() or ""))
+    return out
+
+
+def _uniform(blocks: list[_Block]) -> Edit | None:
+    """The one line change a fix makes everywhere (``#[no_mangle]`` -> ``#[unsafe(no_mangle)]`` at each
+    site), when it changes nothing else: what an error that quotes no name can still teach."""
+    pairs = set()
+    for b in blocks:
+        if len(b.removed) != len(b.added):
+            return None
+        pairs |= {(o.strip(), n.strip()) for o, n in zip(b.removed, b.added, strict=True)}
+    if len(pairs) != 1:
+        return None
+    old, new = pairs.pop()
+    return Edit("line", old, new) if old and new and old != new else None
+
+
+_COMPILERS = {"cargo_error", "compiler_error", "npm_error"}  # kinds whose error text names a rule, not a test
 _NOT_NAMES = set(keyword.kwlist) | {"self", "cls", "this", "const", "let", "var", "function", "true", "false"}
 _NOT_NAMES |= {"null", "undefined", "new", "fn", "pub", "mut", "use", "impl", "str", "int", "len", "list"}
 
@@ -532,7 +694,7 @@ def _own_modules(edits: Sequence[Edit], paths: Sequence[str]) -> str | None:
     files): another product does not have it, so the template would not transfer."""
     own = {part for p in paths for part in (*PurePosixPath(p).parent.parts, PurePosixPath(p).stem)}
     own -= {"src", ""}
-    modules = [e.new for e in edits if e.op == "move"]
+    modules = [e.new for e in edits if e.op in ("move", "default")]
     for e in edits:
         if e.op in ("line", "add"):
             for lang in ("py", "js", "rust"):
@@ -564,7 +726,12 @@ def _related(module: str, name: str, sep: str) -> bool:
 def _relevant(edit: Edit, quoted: Sequence[str], funcs: Sequence[str]) -> bool:
     """Whether an edit changes what the lines mentioning an identifier quoted in the error say: how often
     it appears, the module it is imported from, the shape of its calls, the pin of its package."""
-    if edit.op == "move":
+    if edit.op in ("attr", "async"):
+        module, _, attr = edit.old.rpartition(".")
+        return module in quoted and attr in quoted
+    if edit.op in ("unmethod", "key"):
+        return edit.old in quoted or edit.old in funcs
+    if edit.op in ("move", "default"):
         lang, _, name = edit.anchor.partition(":")
         if name:
             return name in quoted or any(_related(edit.old, q, SEPARATORS[lang]) for q in quoted)
@@ -625,30 +792,38 @@ def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearn
         return NotLearned(f"too large ({size} changed lines > {MAX_DIFF_LINES})")
     funcs = _funcs(text, quoted)
     if not quoted and not funcs:
+        same = _uniform(blocks) if kind in _COMPILERS else None  # a compiler's error, one change everywhere
+        if same is not None:
+            return make_template(escape(text), kind, [same], {}, any(is_test_path(b.path) for b in blocks))
         return NotLearned(f"the error quotes no name: {text[:120]}")
-    found = _moves(blocks, quoted)
-    hunks: dict[tuple[str, int], list[tuple[bool, str]]] = {}  # per hunk: each changed line, kept or not
+    attrs = [(m.group(1), m.group(2)) for m in _MODULE_ATTR.finditer(text)]
+    found = _moves(blocks, quoted) + _coroutines(blocks, attrs)
+    hunks: dict[tuple[str, int], list[tuple[bool, str, list[Edit]]]] = {}  # per hunk: each changed line
     for block in blocks:
-        groups = _block_edits(block, quoted, funcs)
+        groups = _block_edits(block, quoted, funcs, attrs)
         if isinstance(groups, NotLearned):
             return groups
         for group, line in groups:
             found += [(e, block.path) for e in group]
             if group:
                 keep = any(_relevant(e, quoted, funcs) for e in group)
-                hunks.setdefault((block.path, block.hunk), []).append((keep, line))
+                hunks.setdefault((block.path, block.hunk), []).append((keep, line, group))
     kept = [(e, p) for e, p in found if _relevant(e, quoted, funcs)]
-    edits = _unique(e for e, _ in kept)
     names = ", ".join(f"'{q}'" for q in quoted)
-    if not edits:
+    if not kept:
         return NotLearned(f"touches no quoted name ({names})")
-    for lines in hunks.values():
-        kept_lines = [line for keep, line in lines if keep]
-        for line in (line for keep, line in lines if not keep):
-            if any(_coupled(k, line, quoted) for k in kept_lines):  # the template would do part of the fix
+    for (path, _), lines in hunks.items():
+        kept_lines = [(line, group) for keep, line, group in lines if keep]
+        for line, group in ((line, group) for keep, line, group in lines if not keep):
+            if not any(_coupled(k, line, quoted) for k, _ in kept_lines):
+                continue
+            follow = _result_attrs(group, line, kept_lines)  # the renamed call's result, read anew
+            if follow is None:  # the template would do part of the fix
                 return NotLearned(
                     f"the fix changes more than the quoted names explain, next to what they do: `{line}`"
                 )
+            kept += [(e, path) for e in follow]
+    edits = _unique(e for e, _ in kept)
     if own := _own_modules(edits, [b.path for b in blocks]):
         return NotLearned(f"the fix uses the project's own module {own}: not transferable")
     renames = [e.old for e in edits if e.op in ("replace", "line")]
@@ -892,8 +1067,26 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
                 texts[path] = pin(text, edit.anchor.rstrip("+"), edit.old, edit.new)
         elif edit.op == "replace":
             texts[path] = _word(edit.old).sub(lambda _m: edit.new, text)
+        elif edit.op in ("attr", "async", "unmethod", "resattr") and language(path) == "py":
+            texts[path] = _python_shape(edit, text)
+        elif edit.op == "default" and language(path) == "js":
+            texts[path] = default_to_named(text, edit.old, edit.new, edit.anchor.partition(":")[2])
+        elif edit.op == "key" and config_kind(path) == edit.anchor:
+            texts[path] = replace_config_key(text, edit.anchor, edit.old, edit.new)
         elif edit.op == "line":
             texts[path] = _change_lines(text, edit.old, edit.new)
+
+
+def _python_shape(edit: Edit, text: str) -> str:
+    """A Python file with an ``attr``, ``async``, ``unmethod`` or ``resattr`` edit applied."""
+    module, _, attr = edit.old.rpartition(".")
+    if edit.op == "attr":
+        return rename_module_attr(text, module, attr, edit.new)
+    if edit.op == "async":
+        return native_coroutines(text, module, attr)
+    if edit.op == "unmethod":
+        return call_method_as_function(text, edit.old, edit.new)
+    return rename_result_attr(text, edit.anchor, edit.old, edit.new)
 
 
 def _breaks(path: str, before: str, after: str) -> bool:
