@@ -141,3 +141,20 @@ def test_a_pin_the_fix_adds_is_added_to_another_products_requirements() -> None:
     pinned = {"requirements.txt": "flask==2.0.3\nwerkzeug>=2\n"}  # an entry there: pinned in place
     patch = instantiate(template, match(template, summary) or {}, pinned)
     assert patch is not None and "-werkzeug>=2\n+Werkzeug==2.2.2\n" in patch.diff
+
+
+def test_a_guarded_import_is_specific_to_its_name_and_not_applied_twice() -> None:
+    red = "from jinja2 import Markup\n"
+    fix = "try:\n    from jinja2 import Markup\nexcept ImportError:\n    from markupsafe import Markup\n"
+    summary = "ImportError: cannot import name 'Markup' from 'jinja2' (/venv/jinja2/__init__.py)"
+    template = learn_template(summary, "python_traceback", diff_of("badge.py", red, fix))
+    assert isinstance(template, FixTemplate), template
+    assert match(template, "ImportError: cannot import name 'escape' from 'jinja2'") is None
+    bindings = match(template, summary)
+    assert bindings is not None
+    assert instantiate(template, bindings, {"w.py": fix}) is None  # already guarded: nothing to change
+    patch = instantiate(template, bindings, {"w.py": "    from jinja2 import Markup as M\n"})
+    assert (
+        patch is not None
+        and "+    except ImportError:\n+        from markupsafe import Markup as M\n" in patch.diff
+    )

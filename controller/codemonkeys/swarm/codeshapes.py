@@ -194,6 +194,30 @@ def move_name(text: str, lang: str, old: str, new: str, name: str) -> str:
     return text
 
 
+def guard_import(text: str, old: str, new: str, name: str) -> str:
+    """Python: ``from old import name`` is tried first and ``from new import name`` is its fallback
+    (``try: ... except ImportError: ...``, the compat import a fix keeps for older versions); a statement
+    importing more names keeps the others. A file that already imports ``name`` from ``new`` is left alone."""
+    if re.search(
+        rf"^[ \t]*from[ \t]+{re.escape(new)}[ \t]+import[ \t]+[^\n]*\b{re.escape(name)}\b", text, re.M
+    ):
+        return text
+    for m in reversed(_statements(text, "py", old)):
+        stmt, clause, indent = m.group(0), m.group(2), m.group(1)
+        names = _entries(clause.strip("() \t\n").replace("\n", " "))
+        if not names or name not in {n for n, _ in names}:
+            continue
+        entry = next(e for e in names if e[0] == name)
+        what = f"{name} as {entry[1]}" if entry[1] else name
+        block = (
+            f"{indent}try:\n{indent}    from {old} import {what}\n"
+            f"{indent}except ImportError:\n{indent}    from {new} import {what}"
+        )
+        rest = "" if len(names) == 1 else stmt.replace(clause, _drop_entry(clause, name), 1) + "\n"
+        text = text[: m.start()] + rest + block + text[m.end() :]
+    return text
+
+
 def _swap_module(stmt: str, lang: str, old: str, new: str) -> str:
     if lang == "py":
         return re.sub(rf"(\bfrom[ \t]+){re.escape(old)}(?=[ \t])", lambda m: m.group(1) + new, stmt, count=1)

@@ -60,6 +60,7 @@ from codemonkeys.swarm.codeshapes import (
     config_entry,
     config_kind,
     default_to_named,
+    guard_import,
     is_test_path,
     language,
     manifest_kind,
@@ -162,6 +163,8 @@ class Edit:
     * ``async``: functions decorated with ``old`` (``asyncio.coroutine``) become native coroutines;
     * ``default``: JavaScript's whole binding of module ``old`` is the named export ``anchor``'s name
       (``js:v4``) of module ``new`` (``require('uuid/v4')`` -> ``{ v4 } = require('uuid')``);
+    * ``guard``: Python's ``from old import <anchor's name>`` is tried first, ``from new import ...`` is its
+      fallback (``try: ... except ImportError: ...``);
     * ``key``: the entry of key ``old`` in configuration files of kind ``anchor`` (json, yaml, toml)
       becomes the entry ``new`` (empty: it goes).
 
@@ -204,6 +207,9 @@ class Edit:
             return f"read .{new} for .{old} of what {anchor}() returns"
         if self.op == "async":
             return f"make @{old} functions native coroutines (async def, await)"
+        if self.op == "guard":
+            name = anchor.partition(":")[2]
+            return f"import {name} from {old}, else from {new} (try/except ImportError)"
         if self.op == "default":
             return f"import {{ {anchor.partition(':')[2]} }} from {new} (not the whole of {old})"
         if self.op == "key":
@@ -552,6 +558,8 @@ def _moves(blocks: list[_Block], quoted: Sequence[str]) -> list[tuple[Edit, str]
         if lang is None:
             continue
         mine = [b for b in blocks if b.path == path]
+        if lang == "py":
+            found += [(e, path) for e in _guards(mine)]
         gone = [(b, i, imp) for b in mine for i, x in enumerate(b.removed) if (imp := parse_import(x, lang))]
         came = [(b, i, imp) for b in mine for i, x in enumerate(b.added) if (imp := parse_import(x, lang))]
         used: set[tuple[int, str, int]] = set()
@@ -593,6 +601,31 @@ def _moves(blocks: list[_Block], quoted: Sequence[str]) -> list[tuple[Edit, str]
         for b in mine:
             b.removed = [x for i, x in enumerate(b.removed) if (id(b), "-", i) not in used]
             b.added = [x for i, x in enumerate(b.added) if (id(b), "+", i) not in used]
+    return found
+
+
+def _guards(blocks: list[_Block]) -> list[Edit]:
+    """Python imports a fix kept as the first try of a ``try: ... except ImportError:`` whose fallback
+    imports the same names from another module: a ``guard`` edit per name; the lines taken out."""
+    found: list[Edit] = []
+    for b in blocks:
+        for line in list(b.removed):
+            old = parse_import(line, "py")
+            if old is None or not old.names or line not in b.removed:
+                continue
+            pad = line[: _indent(line)]
+            head = [pad + "try:", pad + "    " + line.strip()]
+            at = next((k for k in range(len(b.added) - 3) if b.added[k : k + 2] == head), None)
+            if at is None or not re.fullmatch(
+                r"except\s*\(?\s*(?:ModuleNotFound|Import)Error\b.*:", b.added[at + 2].strip()
+            ):
+                continue
+            new = parse_import(b.added[at + 3], "py")
+            if new is None or new.module == old.module or new.names != old.names:
+                continue
+            found += [Edit("guard", old.module, new.module, f"py:{n}") for n, _ in old.names]
+            b.removed.remove(line)
+            del b.added[at : at + 4]
     return found
 
 
@@ -694,7 +727,7 @@ def _own_modules(edits: Sequence[Edit], paths: Sequence[str]) -> str | None:
     files): another product does not have it, so the template would not transfer."""
     own = {part for p in paths for part in (*PurePosixPath(p).parent.parts, PurePosixPath(p).stem)}
     own -= {"src", ""}
-    modules = [e.new for e in edits if e.op in ("move", "default")]
+    modules = [e.new for e in edits if e.op in ("move", "default", "guard")]
     for e in edits:
         if e.op in ("line", "add"):
             for lang in ("py", "js", "rust"):
@@ -731,7 +764,7 @@ def _relevant(edit: Edit, quoted: Sequence[str], funcs: Sequence[str]) -> bool:
         return module in quoted and attr in quoted
     if edit.op in ("unmethod", "key"):
         return edit.old in quoted or edit.old in funcs
-    if edit.op in ("move", "default"):
+    if edit.op in ("move", "default", "guard"):
         lang, _, name = edit.anchor.partition(":")
         if name:
             return name in quoted or any(_related(edit.old, q, SEPARATORS[lang]) for q in quoted)
@@ -859,7 +892,16 @@ def _generalize(
             pattern = pattern.replace(f"{quote}{escape(q)}{quote}", quote + "{" + number[q] + "}" + quote)
     general = [Edit(e.op, abstract(e.old), abstract(e.new), abstract(e.anchor)) for e in edits]
     pinned = [
-        placeholders(e.old) | (placeholders(e.anchor if e.op == "move" else e.new if e.op == "call" else ""))
+        placeholders(e.old)
+        | (
+            placeholders(
+                e.anchor
+                if e.op in ("move", "default", "guard", "resattr")
+                else e.new
+                if e.op == "call"
+                else ""
+            )
+        )
         for e in general
         if e.op != "add"
     ]
@@ -1069,6 +1111,8 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
             texts[path] = _word(edit.old).sub(lambda _m: edit.new, text)
         elif edit.op in ("attr", "async", "unmethod", "resattr") and language(path) == "py":
             texts[path] = _python_shape(edit, text)
+        elif edit.op == "guard" and language(path) == "py":
+            texts[path] = guard_import(text, edit.old, edit.new, edit.anchor.partition(":")[2])
         elif edit.op == "default" and language(path) == "js":
             texts[path] = default_to_named(text, edit.old, edit.new, edit.anchor.partition(":")[2])
         elif edit.op == "key" and config_kind(path) == edit.anchor:
