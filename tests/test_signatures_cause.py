@@ -137,3 +137,33 @@ def test_the_dev_corpus_is_grouped_by_its_labels():
             groups.setdefault(label["cause"], set()).add(top((CORPUS / name).read_text()).fingerprint)
     assert all(len(fps) == 1 for fps in groups.values())  # recall
     assert len({fp for fps in groups.values() for fp in fps}) == len(groups)  # precision
+
+
+EVENS = """$ cargo test --offline
+   Compiling evens v0.1.0 (/tmp/sigc/work/t-1/evens)
+running 1 test
+test tests::finds_even ... FAILED
+
+---- tests::finds_even stdout ----
+
+thread 'tests::finds_even' (5082) panicked at src/lib.rs:2:38:
+called `Option::unwrap()` on a `None` value
+"""
+NETCFG = EVENS.replace("evens", "netcfg").replace("finds_even", "reads_the_port").replace("2:38", "2:53")
+IN_A_CRATE = """$ cargo test --offline
+   Compiling units v2.0.0 (/tmp/sigc/work/t-2/units)
+   Compiling {name} v0.1.0 (/tmp/sigc/work/t-2/{name})
+---- tests::reads stdout ----
+
+thread 'tests::reads' (77) panicked at /tmp/sigc/work/t-2/units/src/lib.rs:9:5:
+called `Option::unwrap()` on a `None` value
+"""
+
+
+def test_a_std_panic_in_the_products_own_code_is_its_own_cause_one_in_a_shared_crate_is_not():
+    evens, netcfg = (extract_signatures(log)[0] for log in (EVENS, NETCFG))
+    assert evens.cause == "panicked in evens: called `Option::unwrap()` on a `None` value", evens.cause
+    assert evens.fingerprint != netcfg.fingerprint  # two products' own bugs: apart
+    assert evens.fingerprint == extract_signatures(EVENS.replace("2:38", "7:1"))[0].fingerprint
+    gauge, meter = (extract_signatures(IN_A_CRATE.format(name=n))[0] for n in ("gauge", "meter"))
+    assert gauge.fingerprint == meter.fingerprint, (gauge.cause, meter.cause)  # in the shared crate: one

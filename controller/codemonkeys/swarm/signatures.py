@@ -26,17 +26,19 @@ and numbers of five digits or more (pids, ports, sizes) are replaced by placehol
 ``<hex>``, ``<time>``, ...). Error codes survive: ``E0308``, ``E404``, ``ENOENT``, ``[Errno 111]``,
 ``exit code 137``. The summary stays that concrete line (fix templates match on it); the detail is context.
 
-Fleet-wide (``Signature.cause``, ``split_cause``): the root cause, the same in every product. What names
-the product is taken out of the summary and kept beside it as the ``location``: the test id (with its
+Fleet-wide (``Signature.cause``, ``split_cause``): the root cause, the same in every product. What names the
+product is taken out of the summary and kept beside it as the ``location``: the test id (with its
 parameters), the frame or file it happened in (a traceback's innermost frame, rustc's ``-->``, a panic's
 thread and place, a compiler's file), paths under the product's tree (``<path>``) and its own package and
 module names where a message quotes them (``<own>``: inferred from the log, ``own_names``: the files of its
 tracebacks and test ids outside site-packages / the stdlib / node_modules, the pytest rootdir's name, the
 crate cargo compiles, the npm package that runs). A name missing from a module is one cause however it is
-told (``cannot import name 'N' from 'M'``, ``module 'M' has no attribute 'N'``, rustc's unresolved import
-or path): ``missing name M.N``. A generic rustc message (``mismatched types``) takes its primary label
-(``expected `u32`, found `&str```). The fingerprint hashes the kind's family (pytest and Python tracebacks
-are one: the same ``ImportError`` at collection, in a test or in a script) and the cause.
+told (``cannot import name 'N' from 'M'``, ``module 'M' has no attribute 'N'``, rustc's unresolved import or
+path): ``missing name M.N``. A generic rustc message (``mismatched types``) takes its primary label
+(``expected `u32`, found `&str```). A panic of std that names nothing (``called `Option::unwrap()` on a
+`None` value``, index out of bounds) in the product's own file is its own bug: its cause keeps the crate's
+name, so two products' different bugs stay apart. The fingerprint hashes the kind's family (pytest and
+Python tracebacks are one: the same ``ImportError`` at collection, in a test or in a script) and the cause.
 """
 
 from __future__ import annotations
@@ -321,6 +323,12 @@ _TEST_PARAMS = re.compile(r"\[[^\]]*\]$")
 _PY_FRAME = re.compile(r"^(.*) \((\S+(?: in [^()]+)?)\)$")
 _JS_TEST = re.compile(r"^(.*?) - ([A-Za-z_$][\w$.]*(?: \[[^\]]*\])?: .*)$")
 _PANIC_CAUSE = re.compile(r"^(.+?) panicked: (.*?)(?: \(([^()]*)\))?$")
+# std's panics that name nothing: in the product's own code they are its own bug, not a fleet-wide cause
+_GENERIC_PANIC = re.compile(
+    r"^(?:called `(?:Option|Result)::(?:unwrap|expect)\(\)` on an? `None` value|index out of bounds\b.*"
+    r"|attempt to \w+ with overflow|explicit panic|not (?:yet )?implemented|assertion failed\b.*"
+    r"|internal error: entered unreachable code.*|(?:begin|end|byte) index .* out of (?:range|bounds).*)$"
+)
 _RUST_WHERE = re.compile(r"^(error.*?) \(([^()\s]*(?:\.rs|/)[^()\s]*)\)$")
 _RUST_LABEL = re.compile(r"\^+ (.+)$")
 _C_CAUSE = re.compile(r"^(\S+): ((?:fatal )?error: .*)$")
@@ -389,6 +397,8 @@ def split_cause(
         if m := _PANIC_CAUSE.match(summary):
             taken += [x for x in (m.group(1), m.group(3)) if x]
             cause = f"panicked: {m.group(2)}"
+            if m.group(3) in own.paths and own.names and _GENERIC_PANIC.match(m.group(2)):
+                cause = f"panicked in {'+'.join(sorted(own.names))}: {m.group(2)}"  # its own bug
         elif m := _RUST_WHERE.match(summary):
             taken.append(m.group(2))
             cause = m.group(1)
