@@ -16,7 +16,8 @@ colours, another reporter, another CI, belong to one failure). Nothing is assert
 small products broken by a known root cause, the same cause in differently named products, look-alike
 causes beside them). Two logs are grouped when their top signatures (the one heal and ``explain`` name)
 share a fingerprint; pairwise precision and recall of "same cause" against the labels, for the dev logs
-and the held-out third (never tuned on) apart, with the old fingerprint (kind + summary) beside it::
+and each held-out split (never tuned on: ``heldout/`` recorded with the rest, ``heldout2/`` recorded later by
+``record_heldout2.py``) apart, with the old fingerprint (kind + summary) beside it::
 
     .venv/bin/python benchmarks/signatures.py --corpus [--json]
 """
@@ -117,7 +118,11 @@ def _pairwise(groups: dict[str, str | None], labels: dict[str, str]) -> dict:
 def measure_corpus() -> dict:
     """Pairwise precision / recall of the top signatures' fingerprints on the labelled corpus, per split,
     now (cause) and before (kind + summary); and each log's top signature."""
-    labels = {name: v["cause"] for name, v in json.loads((CORPUS / "labels.json").read_text()).items()}
+    labels = {
+        name: v["cause"]
+        for path in sorted(CORPUS.glob("labels*.json"))  # labels.json, labels_heldout2.json (recorded later)
+        for name, v in json.loads(path.read_text()).items()
+    }
     logs, result = [], {}
     for name in sorted(labels):
         found = extract_signatures((CORPUS / name).read_text())
@@ -132,7 +137,7 @@ def measure_corpus() -> dict:
                 "location": top.location if top else None,
             }
         )
-    for split in ("dev", "heldout", "all"):
+    for split in (*dict.fromkeys(n.split("/", 1)[0] for n in sorted(labels)), "all"):
         rows = [r for r in logs if split == "all" or r["log"].startswith(f"{split}/")]
         result[split] = {
             "cause": _pairwise({r["log"]: r["fingerprint"] for r in rows}, labels),
