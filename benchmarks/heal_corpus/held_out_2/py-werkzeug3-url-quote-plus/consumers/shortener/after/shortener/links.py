@@ -1,0 +1,6 @@
+from urllib.parse import quote
+
+
+def short_link(base, slug):
+    """The public link of a slug; a slash in the slug is escaped, not a path separator."""
+    return base.rstrip("/") + "/" + quote(slug, safe="")
