@@ -404,3 +404,73 @@ def test_a_removed_compiler_option_is_replaced_in_another_products_tsconfig() ->
     assert json.loads(apply(gone, theirs, {"tsconfig.json": other})["tsconfig.json"]) == {
         "compilerOptions": {"strict": True}
     }
+
+
+def test_a_module_attribute_is_renamed_through_the_module_only() -> None:
+    # NumPy 2 removed np.product: the fix's rename is of numpy's attribute, not of every word `product`
+    summary = "AttributeError: module 'numpy' has no attribute 'product'"
+    red = "import numpy as np\n\n\ndef size(shape):\n    return int(np.product(shape))\n"
+    template = learn_template(
+        summary, "python_traceback", diff_of("pkg/io.py", red, red.replace("np.product", "np.prod"))
+    )
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == "use numpy.prod for numpy.product"
+    other = {
+        "grid/cells.py": (
+            "import itertools\nimport numpy\n\n\ndef cells(dims):\n"
+            "    return numpy.product(dims), list(itertools.product(range(2), repeat=2))\n"
+        ),
+        "grid/named.py": (
+            "from numpy import product as mul, zeros\nfrom numpy import product\n\n"
+            "x = product([2]) + mul([3])\n"
+        ),
+    }
+    healed = apply(template, summary, other)
+    assert "numpy.prod(dims), list(itertools.product(" in healed["grid/cells.py"]  # itertools' left alone
+    assert healed["grid/named.py"] == (
+        "from numpy import prod as mul, zeros\nfrom numpy import prod\n\nx = prod([2]) + mul([3])\n"
+    )
+
+
+def test_a_renamed_config_key_keeps_each_products_value_and_a_type_name_is_where_not_what() -> None:
+    summary = (
+        "tsconfig.json(6,5): error TS5102: Option 'out' has been removed."
+        " Please remove it from your configuration."
+    )
+    before = '{\n  "compilerOptions": {\n    "out": "../built/sim.js",\n    "strict": true\n  }\n}\n'
+    after = before.replace('"out"', '"outFile"')
+    template = learn_template(summary, "npm_error", diff_of("libs/sim/tsconfig.json", before, after))
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == 'rename the json key out -> "outFile"'
+    theirs = {"tsconfig.json": '{\n  "compilerOptions": {\n    "out": "dist/w.js"\n  }\n}\n'}
+    assert apply(template, summary, theirs)["tsconfig.json"] == theirs["tsconfig.json"].replace(
+        '"out"', '"outFile"'
+    )
+
+    # the class whose object lacks the attribute is a test class of each product's own: the pattern is
+    # about the attribute
+    summary = (
+        "AttributeError: 'HostsTest' object has no attribute 'assertEquals'. Did you mean: 'assertEqual'?"
+    )
+    red = "class HostsTest(unittest.TestCase):\n    def test_a(self):\n        self.assertEquals(1, 1)\n"
+    template = learn_template(
+        summary, "python_traceback", diff_of("tests/host_test.py", red, red.replace("Equals", "Equal"))
+    )
+    assert isinstance(template, FixTemplate), template
+    assert match(template, "AttributeError: 'SlugifyTest' object has no attribute 'assertEquals'") is not None
+    assert match(template, "AttributeError: 'SlugifyTest' object has no attribute 'assertItemsEqual'") is None
+
+
+def test_a_javascript_callee_that_is_not_a_function_is_what_the_error_names() -> None:
+    summary = "TypeError: mime.lookup is not a function"
+    red = "const mime = require('mime');\nmodule.exports = (f) => mime.lookup(f);\n"
+    template = learn_template(
+        summary, "npm_error", diff_of("lib/files.js", red, red.replace("lookup", "getType"))
+    )
+    assert isinstance(template, FixTemplate), template
+    assert template.pattern == "TypeError: {0} is not a function" and dict(template.fixed) == {
+        "0": "mime.lookup"
+    }
+    files = {"src/upload.js": "const mime = require('mime');\nconst t = mime.lookup(name) || 'bin';\n"}
+    assert "mime.getType(name)" in apply(template, summary, files)["src/upload.js"]
+    assert match(template, "TypeError: Mime.lookup is not a function") is None

@@ -292,10 +292,24 @@ def module_aliases(text: str, module: str) -> list[str]:
 
 def rename_module_attr(text: str, module: str, attr: str, new: str) -> str:
     """``<alias of module>.attr`` becomes ``new``: a name of its own (``np.float`` -> ``float``), or another
-    attribute of the module (``module.x``: through the file's alias, ``np.x``)."""
+    attribute of the module (``module.x``: through the file's alias, ``np.x``; imported by name, ``from module
+    import attr`` becomes ``from module import x``, and so do its uses unless it was imported ``as`` another
+    name)."""
     for alias in module_aliases(text, module):
         value = alias + new[len(module) :] if new.startswith(module + ".") else new
         text = re.sub(rf"(?<![\w.]){re.escape(alias)}\.{re.escape(attr)}(?!\w)", lambda _m, v=value: v, text)
+    other = new[len(module) + 1 :] if new.startswith(module + ".") else ""
+    if re.fullmatch(r"[A-Za-z_]\w*", other):  # imported by name: the import and the bare uses
+        bare = False
+        for m in reversed(_statements(text, "py", module)):  # from the end: earlier offsets stay valid
+            names = _entries(m.group(2).strip("() \t\n").replace("\n", " ")) or ()
+            if attr not in {n for n, _ in names}:
+                continue
+            bare = bare or not next(a for n, a in names if n == attr)
+            clause = re.sub(rf"(?<![\w.]){re.escape(attr)}(?!\w)", other, m.group(2), count=1)
+            text = text[: m.start(2)] + clause + text[m.end(2) :]
+        if bare:
+            text = re.sub(rf"(?<![\w.]){re.escape(attr)}(?!\w)", other, text)
     return text
 
 
@@ -426,8 +440,9 @@ def config_entry(line: str, kind: str) -> tuple[str, str] | None:
 
 
 def replace_config_key(text: str, kind: str, key: str, new: str) -> str:
-    """The entry of ``key`` becomes the entry ``new`` (with the trailing comma the old one had), or goes when
-    ``new`` is empty (a JSON entry that was the last one takes the comma off the entry before it)."""
+    """The entry of ``key`` becomes the entry ``new`` (with the trailing comma the old one had; a ``new``
+    ending in ``<value>`` keeps the entry's value: a key renamed), or goes when ``new`` is empty (a JSON
+    entry that was the last one takes the comma off the entry before it)."""
     lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
     out: list[str] = []
     for line in lines:
@@ -438,7 +453,8 @@ def replace_config_key(text: str, kind: str, key: str, new: str) -> str:
             continue
         comma = "," if kind == "json" and body.rstrip().endswith(",") else ""
         if new:
-            out.append(body[: len(body) - len(body.lstrip())] + new + comma + line[len(body) :])
+            entry_new = new[: -len("<value>")] + entry[1] if new.endswith("<value>") else new
+            out.append(body[: len(body) - len(body.lstrip())] + entry_new + comma + line[len(body) :])
         elif kind == "json" and not comma:
             prev = next((i for i in range(len(out) - 1, -1, -1) if out[i].strip()), None)
             if prev is not None and out[prev].rstrip().endswith(","):

@@ -93,7 +93,13 @@ _LOCALS = re.compile(r"\b[\w.]*<locals>\.")
 _PATH = re.compile(r"(?<![\w'`:@/])(?:<root>/|<tmp>/|\.\.\./)?[\w.<>-]+(?:/[\w.<>-]+)+")
 _QUOTED = re.compile(r"'([A-Za-z_@][\w.:/@-]*)'|`([A-Za-z_@][\w.:/@-]*)`|\"([A-Za-z_@][\w.:/@-]*)\"")
 _CALLED = re.compile(r"(?<![\w.'`])([A-Za-z_][\w.]*)\(\)")  # TypeError: DataFrame.drop() takes ...
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}|\{\*\}")  # {*}: any quoted part (pattern only)
+# whose object lacks an attribute is where, not what: the product's own class, or the library's (`Series`)
+_OBJECT_TYPE = re.compile(r"'[^'`\"]+'(?= object has no attribute ')")
+# JavaScript names what is not callable unquoted (TypeError: mime.lookup is not a function)
+_UNQUOTED = re.compile(
+    r"(?<![\w$.])([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+) is not a (?:function|constructor)\b"
+)
 _TS_FILE = re.compile(r"^[\w.<>/-]+(?=\((?:<n>|\d+),(?:<n>|\d+)\): error TS\d+)")  # tsconfig.json(9,5): ..
 _IMPORTED_FROM = re.compile(r"\s+imported from \S+$")  # node: the file that imported, product-specific
 _MODULE_ATTR = re.compile(r"module '([\w.]+)' has no attribute '(\w+)'")
@@ -213,6 +219,8 @@ class Edit:
         if self.op == "default":
             return f"import {{ {anchor.partition(':')[2]} }} from {new} (not the whole of {old})"
         if self.op == "key":
+            if new.endswith("<value>"):
+                return f"rename the {anchor} key {old} -> {new.removesuffix('<value>').rstrip(' :=')}"
             return f"set `{new}` for the {anchor} key {old}" if new else f"remove the {anchor} key {old}"
         if self.op == "line":
             return f"change `{old}` -> `{new}`" if new else f"remove `{old}`"
@@ -290,6 +298,8 @@ def fill(text: str, values: Mapping[str, str], *, keep: bool = False) -> str:
     """Placeholders replaced by their values; an unknown one raises KeyError (or stays, with ``keep``)."""
 
     def one(m: re.Match[str]) -> str:
+        if m.group(0) == "{*}":
+            return m.group(0)
         if m.group(1) is None:
             return m.group(0)[0]
         if keep and m.group(1) not in values:
@@ -491,7 +501,11 @@ def _key_edit(old: str | None, new: str | None, path: str, quoted: Sequence[str]
     if entry is None or entry[0] not in quoted:
         return None
     value = (new or "").strip()
-    return Edit("key", entry[0], value.removesuffix(",") if kind == "json" else value, kind)
+    value = value.removesuffix(",") if kind == "json" else value
+    renamed = config_entry(value, kind) if value else None
+    if renamed is not None and renamed[1] == entry[1] and value.endswith(entry[1]):
+        value = value[: -len(entry[1])] + "<value>"  # the key renamed, each product's value kept
+    return Edit("key", entry[0], value, kind)
 
 
 def _block_edits(
@@ -522,8 +536,8 @@ def _block_edits(
             recount = any(_count(q, old) != _count(q, new) for q in quoted)
             if call is not None and (subs is None or not recount):
                 edits.append(Edit("call", call[0], call[1]))
-            elif subs is None and (shaped := _shaped(old, new, block.path, funcs, attrs)) is not None:
-                edits.append(shaped)
+            elif (subs is None or attrs) and (shaped := _shaped(old, new, block.path, funcs, attrs)):
+                edits.append(shaped)  # a module's attribute: through its alias only, never a bare word
             elif subs is None:
                 edits.append(Edit("line", old.strip(), new.strip()))
             else:
@@ -678,6 +692,7 @@ def _result_attrs(
         m = re.match(r"([A-Za-z_]\w*)\s*=\s*(?:[\w.]+\.)?(\w+)\(", text)
         if m:
             renamed = {e.old: e.new for e in edits if e.op == "replace"}
+            renamed |= {e.old.rpartition(".")[2]: e.new.rpartition(".")[2] for e in edits if e.op == "attr"}
             calls[m.group(1)] = renamed.get(m.group(2), m.group(2))
     out = []
     for e in group:
@@ -800,8 +815,10 @@ def _funcs(text: str, quoted: Sequence[str]) -> list[str]:
 
 
 def quoted_names(text: str) -> list[str]:
-    """The names an error text quotes ('x', `x`, "x"), in order, once each."""
-    return _unique(next(g for g in m.groups() if g) for m in _QUOTED.finditer(text))
+    """The names an error text quotes ('x', `x`, "x"), in order, once each; and the dotted name a
+    JavaScript TypeError says is not a function."""
+    quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
+    return _unique(quoted + [m.group(1) for m in _UNQUOTED.finditer(text)])
 
 
 def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearned:
@@ -890,6 +907,11 @@ def _generalize(
     for q in by_length:
         for quote in ("'", "`", '"'):
             pattern = pattern.replace(f"{quote}{escape(q)}{quote}", quote + "{" + number[q] + "}" + quote)
+        pattern = _UNQUOTED.sub(
+            lambda m, q=q: "{" + number[q] + "}" + m.group(0)[len(q) :] if m.group(1) == q else m.group(0),
+            pattern,
+        )
+    pattern = _OBJECT_TYPE.sub("'{*}'", pattern)
     general = [Edit(e.op, abstract(e.old), abstract(e.new), abstract(e.anchor)) for e in edits]
     pinned = [
         placeholders(e.old)
@@ -917,7 +939,9 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
     out, seen, at = [], set(), 0
     for m in _PLACEHOLDER.finditer(pattern):
         out.append(re.escape(pattern[at : m.start()]))
-        if m.group(1) is None:
+        if m.group(0) == "{*}":
+            out.append("[^'`\"]+?")
+        elif m.group(1) is None:
             out.append(re.escape(m.group(0)[0]))
         elif m.group(1) in seen:
             out.append(f"(?P=p{m.group(1)})")
