@@ -50,10 +50,16 @@ def test_deny_blocks_a_release_and_the_plan_says_why(workspace: Workspace):
     assert not (workspace.registry / "crates").exists()  # the publish did not
     with db(workspace) as conn:
         row = conn.execute(
-            "select status, message from actions where action_id='globex-hash/release.publish/local'"
+            "select status, verdict, rule, message from actions"
+            " where action_id='globex-hash/release.publish/local'"
         )
-        status, message = row.fetchone()
-    assert status == "blocked" and "globex-publishes-by-hand" in message
+        journaled = row.fetchone()
+    assert journaled == (
+        "blocked",
+        "deny",
+        "globex-publishes-by-hand",
+        "Globex releases are published by hand",
+    )
 
     explain = cmctl("policy", "explain", "globex-hash/release.publish/local", "--fleet", str(workspace.fleet))
     assert explain.returncode == 0

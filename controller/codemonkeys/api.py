@@ -445,15 +445,17 @@ class FleetSession:
         """Every change proposal of the selected products, newest first, with its state: proposed,
         building, green, red, merged, or denied / held when the last apply's gate blocked its action."""
         names = set(self.select(selectors))
-        blocked: dict[str, dict[str, str]] = {}  # product -> action id -> its last verdict (blocked only)
+        blocked: dict[str, dict[str, tuple[str, str, str]]] = {}  # product -> action id -> last verdict
 
-        def verdict(product: str, action_id: str) -> str:
+        def verdict(product: str, action_id: str) -> tuple[str, str, str]:
+            """(verdict, rule, message) of the action's last journal entry when the gate blocked it."""
             if product not in blocked:
                 blocked[product] = {}
                 for a in self.store.actions(product=product):
                     if "/change." in a.action_id:
-                        blocked[product][a.action_id] = a.message if a.status == "blocked" else ""
-            return blocked[product].get(action_id, "")
+                        said = (a.verdict, a.rule, a.message) if a.status == "blocked" else ("", "", "")
+                        blocked[product][a.action_id] = said
+            return blocked[product].get(action_id, ("", "", ""))
 
         rows = []
         for r in reversed(self.store.change_proposals()):
@@ -462,11 +464,9 @@ class FleetSession:
             state, rule, why = r.status, "", ""
             if state in ("proposed", "green"):
                 kind = "change.propose" if state == "proposed" else "change.merge"
-                last = verdict(r.product, f"{r.product}/{kind}/{r.change}")  # "deny: RULE: message"
-                said, _, rest = last.partition(": ")
+                said, said_rule, said_why = verdict(r.product, f"{r.product}/{kind}/{r.change}")
                 if said in ("deny", "hold"):
-                    state = "denied" if said == "deny" else "held"
-                    rule, _, why = rest.partition(": ")
+                    state, rule, why = ("denied" if said == "deny" else "held"), said_rule, said_why
             rows.append(
                 {
                     "change": r.change,
@@ -911,7 +911,9 @@ class FleetSession:
             "action": rec.action_id,
             "run": rec.run_id,
             "status": rec.status,
-            "message": rec.message,
+            "message": rec.text,
+            "verdict": rec.verdict,  # blocked by the gate: deny | hold, and the rule that decided
+            "rule": rec.rule,
             "attempts": rec.attempts,
             "started_at": rec.started_at.isoformat() if rec.started_at else None,
             "finished_at": rec.finished_at.isoformat() if rec.finished_at else None,

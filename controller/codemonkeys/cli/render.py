@@ -116,7 +116,7 @@ def apply_event_printer(console: Console):
             return
         took = f" [dim]({outcome.duration:.1f}s)[/]" if outcome.duration else ""
         mark = _MARKS.get(str(outcome.status), "?")
-        console.print(f"  {mark} {action.id}: {escape(outcome.message)}{took}")
+        console.print(f"  {mark} {action.id}: {escape(outcome.text)}{took}")
 
     return on_event
 

@@ -69,7 +69,9 @@ class _Run:
         for a in approved.actions:
             if a.decision.verdict is not Verdict.ALLOW:
                 d = a.decision
-                outcome = ActionOutcome(a, ActionStatus.BLOCKED, f"{d.verdict}: {d.rule}: {d.message}")
+                outcome = ActionOutcome(
+                    a, ActionStatus.BLOCKED, d.message, verdict=str(d.verdict), rule=d.rule or ""
+                )
                 self.report.outcomes[a.id] = outcome
                 self.journal.ended(outcome)
                 self.journal.audit(f"action.{d.verdict}", a, d.model_dump(mode="json"))

@@ -31,6 +31,13 @@ class ActionOutcome:
     message: str
     attempts: int = 0
     duration: float = 0.0
+    verdict: str = ""  # blocked by the gate: deny | hold, with the rule that decided (``message``: its own)
+    rule: str = ""
+
+    @property
+    def text(self) -> str:
+        """The message as people read it: ``deny: RULE: message`` for a blocked action."""
+        return f"{self.verdict}: {self.rule}: {self.message}" if self.verdict else self.message
 
 
 @dataclass
@@ -151,6 +158,8 @@ class Journal:
             outcome.action.id,
             status=outcome.status,
             message=outcome.message,
+            verdict=outcome.verdict,
+            rule=outcome.rule,
             finished_at=utcnow(),
             attempts=outcome.attempts,
             **extra,

@@ -153,6 +153,15 @@ class ActionRecord(Base):
     log: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime | None] = mapped_column(nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    # a blocked action: the gate's verdict (deny | hold) and the rule that decided; ``message`` is the
+    # rule's own message (``text`` the line people read)
+    verdict: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    rule: Mapped[str] = mapped_column(String(255), default="", server_default="")
+
+    @property
+    def text(self) -> str:
+        """The message as people read it: ``deny: RULE: message`` for a blocked action."""
+        return f"{self.verdict}: {self.rule}: {self.message}" if self.verdict else self.message
 
 
 class BuildResult(Base):
