@@ -8,7 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from codemonkeys.swarm.signatures import SignatureKind, cause_of_record, extract_signatures, own_names
+from codemonkeys.swarm.signatures import (
+    SignatureKind,
+    cause_of_record,
+    extract_signatures,
+    own_names,
+    split_cause,
+)
 
 CORPUS = Path(__file__).parent.parent / "benchmarks" / "signature_corpus"
 
@@ -167,3 +173,14 @@ def test_a_std_panic_in_the_products_own_code_is_its_own_cause_one_in_a_shared_c
     assert evens.fingerprint == extract_signatures(EVENS.replace("2:38", "7:1"))[0].fingerprint
     gauge, meter = (extract_signatures(IN_A_CRATE.format(name=n))[0] for n in ("gauge", "meter"))
     assert gauge.fingerprint == meter.fingerprint, (gauge.cause, meter.cause)  # in the shared crate: one
+
+
+def test_pythons_did_you_mean_hint_is_not_part_of_the_cause():
+    # pandas 2 removed DataFrame.append: Python 3.11 adds a hint when the object has a look-alike
+    plain = "AttributeError: 'DataFrame' object has no attribute 'append'"
+    hinted = plain + ". Did you mean: '_append'?"
+    causes = {
+        split_cause(SignatureKind.PYTHON_TRACEBACK, f"{summary} (.../ledger.py in total)")[0]
+        for summary in (plain, hinted)
+    }
+    assert causes == {plain}

@@ -34,11 +34,12 @@ module names where a message quotes them (``<own>``: inferred from the log, ``ow
 tracebacks and test ids outside site-packages / the stdlib / node_modules, the pytest rootdir's name, the
 crate cargo compiles, the npm package that runs). A name missing from a module is one cause however it is
 told (``cannot import name 'N' from 'M'``, ``module 'M' has no attribute 'N'``, rustc's unresolved import or
-path): ``missing name M.N``. A generic rustc message (``mismatched types``) takes its primary label
-(``expected `u32`, found `&str```). A panic of std that names nothing (``called `Option::unwrap()` on a
-`None` value``, index out of bounds) in the product's own file is its own bug: its cause keeps the crate's
-name, so two products' different bugs stay apart. The fingerprint hashes the kind's family (pytest and
-Python tracebacks are one: the same ``ImportError`` at collection, in a test or in a script) and the cause.
+path): ``missing name M.N``; Python's ``Did you mean`` hint is left out. A generic rustc message
+(``mismatched types``) takes its primary label (``expected `u32`, found `&str```). A panic of std that names
+nothing (``called `Option::unwrap()` on a `None` value``, index out of bounds) in the product's own file is
+its own bug: its cause keeps the crate's name, so two products' different bugs stay apart. The fingerprint
+hashes the kind's family (pytest and Python tracebacks are one: the same ``ImportError`` at collection, in a
+test or in a script) and the cause.
 """
 
 from __future__ import annotations
@@ -329,6 +330,8 @@ _GENERIC_PANIC = re.compile(
     r"|attempt to \w+ with overflow|explicit panic|not (?:yet )?implemented|assertion failed\b.*"
     r"|internal error: entered unreachable code.*|(?:begin|end|byte) index .* out of (?:range|bounds).*)$"
 )
+# Python's hint after a missing attribute or name (``. Did you mean: '_append'?``): how it is told, not what
+_DID_YOU_MEAN = re.compile(r"\.? Did you (?:mean|forget)\b.*$|\. Or did you forget .*$")
 _RUST_WHERE = re.compile(r"^(error.*?) \(([^()\s]*(?:\.rs|/)[^()\s]*)\)$")
 _RUST_LABEL = re.compile(r"\^+ (.+)$")
 _C_CAUSE = re.compile(r"^(\S+): ((?:fatal )?error: .*)$")
@@ -407,6 +410,8 @@ def split_cause(
     elif kind is SignatureKind.COMPILER_ERROR and (m := _C_CAUSE.match(summary)):
         taken.append(m.group(1))
         cause = m.group(2)
+    if kind in (SignatureKind.PYTHON_TRACEBACK, SignatureKind.PYTEST_FAILURE, SignatureKind.PYTEST_ERROR):
+        cause = _DID_YOU_MEAN.sub("", cause)
     for path in sorted(own.paths, key=len, reverse=True):
         if path in cause:
             taken.append(path)
