@@ -4,7 +4,7 @@ queue's worker (``Controller._run_job``) queues after such a reconcile, recorded
 
 from __future__ import annotations
 
-from codemonkeys.api import Reconciled
+from codemonkeys.api import Reconciled, ReconcileOutcome
 from codemonkeys.plan.partial import own_part
 from codemonkeys.service.controller import settles_by_itself
 from codemonkeys.vocab.plan import (
@@ -91,19 +91,19 @@ def test_a_job_looks_again_only_at_drift_that_moves_without_a_person():
         app=DRIFT,
         lib=DRIFT,
     )
-    assert settles_by_itself(Reconciled("drifting", True, waiting, waiting_on=("lib",)), "app")
+    assert settles_by_itself(Reconciled(ReconcileOutcome.DRIFTING, True, waiting, waiting_on=("lib",)), "app")
     unknown = plan([], app=product(False, FacetState.UNKNOWN))
-    assert settles_by_itself(Reconciled("drifting", True, unknown), "app")
+    assert settles_by_itself(Reconciled(ReconcileOutcome.DRIFTING, True, unknown), "app")
     red = plan([], app=product(False, FacetState.FAILED, FacetState.BLOCKED))
-    assert not settles_by_itself(Reconciled("drifting", True, red), "app")
+    assert not settles_by_itself(Reconciled(ReconcileOutcome.DRIFTING, True, red), "app")
     held = plan([act("app/build.run", B, 1, decision=HELD)], app=DRIFT)
-    assert not settles_by_itself(Reconciled("drifting", True, held), "app")
+    assert not settles_by_itself(Reconciled(ReconcileOutcome.DRIFTING, True, held), "app")
     synced = plan([], app=product(True, FacetState.IN_SYNC))
-    assert not settles_by_itself(Reconciled("in_sync", True, synced), "app")
+    assert not settles_by_itself(Reconciled(ReconcileOutcome.IN_SYNC, True, synced), "app")
     # suspended by an admin (kept in the store, so the plan itself looks like drift): a person decides
-    assert not settles_by_itself(Reconciled("suspended", True, unknown), "app")
+    assert not settles_by_itself(Reconciled(ReconcileOutcome.SUSPENDED, True, unknown), "app")
     # after an apply the refreshed plan decides: in sync now, nothing to look at again
-    assert not settles_by_itself(Reconciled("applied", True, waiting, after=synced), "app")
+    assert not settles_by_itself(Reconciled(ReconcileOutcome.APPLIED, True, waiting, after=synced), "app")
 
 
 class RecordingQueue:
@@ -143,11 +143,11 @@ def test_a_job_requeues_with_a_backoff_what_waits_and_queues_what_it_waits_for(t
     held = plan([act(f"{app}/build.run", B, 1, decision=HELD)], **{app: DRIFT})
     for result, busy, expected in [
         # its actions wait for lib's: lib is queued, app looks again in 1 s * 2^waits
-        (Reconciled("drifting", True, waiting, waiting_on=(lib,)), set(), [lib, app]),
+        (Reconciled(ReconcileOutcome.DRIFTING, True, waiting, waiting_on=(lib,)), set(), [lib, app]),
         # lib has a job already: only app is queued again
-        (Reconciled("drifting", True, waiting, waiting_on=(lib,)), {lib}, [app]),
+        (Reconciled(ReconcileOutcome.DRIFTING, True, waiting, waiting_on=(lib,)), {lib}, [app]),
         # held by the gate: an approval wakes it, nothing is queued
-        (Reconciled("drifting", True, held), set(), []),
+        (Reconciled(ReconcileOutcome.DRIFTING, True, held), set(), []),
     ]:
         ctl.queue = RecordingQueue(busy)
         monkeypatch.setattr(ctl.session, "reconcile", lambda *_a, _r=result, **_k: _r)
@@ -155,6 +155,31 @@ def test_a_job_requeues_with_a_backoff_what_waits_and_queues_what_it_waits_for(t
         assert [p for p, *_ in ctl.queue.added] == expected
         if expected and expected[-1] == app:
             assert ctl.queue.added[-1][2:] == (4.0, {"failures": 0, "waits": 3})
+
+
+def test_the_requeue_decision_is_the_outcomes():
+    from codemonkeys.service.controller import ControllerConfig, Requeue, next_look
+
+    config = ControllerConfig(fleet=".", backoff_base=2.0, backoff_cap=60.0, dependency_delay=1.0)
+    app, lib = "app", "lib"
+    waiting = plan([act(f"{app}/release.cut", CUT, 2, f"{lib}/release.publish")], **{app: DRIFT})
+    held = plan([act(f"{app}/build.run", B, 1, decision=HELD)], **{app: DRIFT})
+
+    def look(outcome, done=None, failures=0, waits=0, stopping=False):
+        return next_look(config, app, outcome, done, failures=failures, waits=waits, stopping=stopping)
+
+    assert look(ReconcileOutcome.BUSY, waits=2) == Requeue("a product of its plan was locked", 4.0, 0, 3)
+    assert look(ReconcileOutcome.APPLIED, stopping=True).why == "interrupted by a stop"
+    assert look(ReconcileOutcome.FAILED, failures=2) == Requeue("retry after failure", 8.0, 3, 0)
+    assert look(ReconcileOutcome.ERROR, failures=9).after == 60.0  # capped
+    drifting = Reconciled(ReconcileOutcome.DRIFTING, True, waiting, waiting_on=(lib,))
+    assert look(ReconcileOutcome.DRIFTING, drifting, waits=1) == Requeue("waiting for lib", 2.0, 0, 2)
+    for quiet in (  # a person or an event moves these: no requeue
+        Reconciled(ReconcileOutcome.DRIFTING, True, held),
+        Reconciled(ReconcileOutcome.SUSPENDED, True, waiting),
+    ):
+        assert look(quiet.outcome, quiet) is None
+    assert look(ReconcileOutcome.IN_SYNC) is None and look(ReconcileOutcome.REMOVED) is None
 
 
 def test_a_product_whose_state_moved_queues_its_dependents_and_an_unchanged_one_does_not(
@@ -176,7 +201,7 @@ def test_a_product_whose_state_moved_queues_its_dependents_and_an_unchanged_one_
         mine = product(True).model_copy(update={"fingerprint": fingerprint})
         p = plan([], **{lib: mine})
         p = p.model_copy(update={"fleet": p.fleet.model_copy(update={"revision": revision})})
-        return Reconciled("in_sync", True, p, changed=changed)
+        return Reconciled(ReconcileOutcome.IN_SYNC, True, p, changed=changed)
 
     for result, expected in [
         (at("a"), []),  # the first reconcile in this process: nothing to compare with

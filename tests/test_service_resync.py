@@ -39,7 +39,7 @@ def test_interval_zero_turns_the_resync_timer_off(tmp_path, interval: float):
     import threading
 
     from codemonkeys.context import Context
-    from codemonkeys.service.controller import Controller, ControllerConfig
+    from codemonkeys.service.controller import Controller, ControllerConfig, wait_delay
     from scale_fleet import write_scale_fleet
 
     fleet, _ = write_scale_fleet(tmp_path, products=3, edges=0)
@@ -52,4 +52,4 @@ def test_interval_zero_turns_the_resync_timer_off(tmp_path, interval: float):
     timers.join(5)
     assert not timers.is_alive()
     assert ctl.queue.depth() == (0 if interval == 0 else 3), ctl.queue.depth()
-    assert ctl._wait_delay(30) == (ControllerConfig.interval if interval == 0 else interval)
+    assert wait_delay(config, 30) == (ControllerConfig.interval if interval == 0 else interval)

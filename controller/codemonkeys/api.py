@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -82,11 +83,25 @@ class Applied:
     after: Plan | None  # a fresh plan of the touched products (None when nothing was touched)
 
 
+class ReconcileOutcome(StrEnum):
+    """How one reconcile of a product ended (Flux's condition reason): the controller decides from it
+    whether and when to look again (``service.controller.next_look``)."""
+
+    IN_SYNC = "in_sync"  # nothing to do
+    APPLIED = "applied"  # its allowed actions ran and succeeded
+    FAILED = "failed"  # an action of its apply failed
+    DRIFTING = "drifting"  # not in sync, nothing it could run now (held, denied, waiting, a red build)
+    SUSPENDED = "suspended"  # observed, never acted on (spec.suspend, or an admin)
+    BUSY = "busy"  # another apply held a product of its plan
+    REMOVED = "removed"  # gone from the fleet while queued
+    ERROR = "error"  # the reconcile crashed (a bug): logged, backed off
+
+
 @dataclass
 class Reconciled:
     """One reconcile of a product: what was planned, what the apply did, what is left."""
 
-    outcome: str  # in_sync | applied | failed | drifting | suspended
+    outcome: ReconcileOutcome
     ok: bool
     plan: Plan
     report: ApplyReport | None = None
@@ -280,14 +295,14 @@ class FleetSession:
             1 for p in plan.products.values() for f in p.facets.values() if f.state is FacetState.UNKNOWN
         )
         if plan.products[product].suspended or product in self.store.paused():
-            return Reconciled("suspended", True, plan, unknown_facets=unknown)
+            return Reconciled(ReconcileOutcome.SUSPENDED, True, plan, unknown_facets=unknown)
         own = own_part(plan, product)
         if own.plan.runnable:
             applied = self.apply(own.plan, parallelism=parallelism, stop=stop)
             ok = applied.report.ok
             after = own_part(applied.after, product) if applied.after is not None else None
             return Reconciled(
-                "applied" if ok else "failed",
+                ReconcileOutcome.APPLIED if ok else ReconcileOutcome.FAILED,
                 ok,
                 plan,
                 applied.report,
@@ -297,7 +312,7 @@ class FleetSession:
                 follow_up=ok and _changed(applied.report) and after is not None and bool(after.plan.runnable),
                 changed=_changed(applied.report),
             )
-        outcome = "in_sync" if plan.products[product].in_sync else "drifting"
+        outcome = ReconcileOutcome.IN_SYNC if plan.products[product].in_sync else ReconcileOutcome.DRIFTING
         return Reconciled(outcome, True, plan, unknown_facets=unknown, waiting_on=own.waiting_on)
 
     def suspend(self, product: str, by: str) -> bool:

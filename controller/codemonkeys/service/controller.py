@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from codemonkeys.api import BACKOFF_EVENT, FleetSession, Reconciled
+from codemonkeys.api import BACKOFF_EVENT, FleetSession, Reconciled, ReconcileOutcome
 from codemonkeys.context import Context
 from codemonkeys.engine import FleetBusy
 from codemonkeys.kinds.loader import STATE_DIR
@@ -118,13 +118,63 @@ def settles_by_itself(done: Reconciled, product: str) -> bool:
     a dependency's, an observer failed, or its apply was busy: the job queue looks again soon."""
     latest = done.after or done.plan
     state = latest.products.get(product)
-    if done.outcome == "suspended":  # by spec.suspend or an admin: it waits for a person
+    if done.outcome is ReconcileOutcome.SUSPENDED:  # by spec.suspend or an admin: it waits for a person
         return False
     if state is None or state.in_sync or state.suspended:
         return False
     if any(f.state is FacetState.FAILED for f in state.facets.values()):
         return False
     return all(a.decision.verdict is Verdict.ALLOW for a in latest.actions if a.product == product)
+
+
+@dataclass(frozen=True)
+class Requeue:
+    """What a reconcile's outcome asks of the job queue (Flux's requeue result): look again ``after``
+    seconds from now, saying ``why``, with the failure and wait counts the next look carries."""
+
+    why: str
+    after: float
+    failures: int = 0
+    waits: int = 0
+
+
+def wait_delay(config: ControllerConfig, waits: int) -> float:
+    """How long a product that waits (busy, or drifting for a reason that moves by itself) waits before
+    its next look: ``dependency_delay`` doubling per wait, up to the resync interval (or its default when
+    the timer is off)."""
+    cap = config.interval or ControllerConfig.interval
+    return min(cap, config.dependency_delay * 2 ** min(waits, 16))
+
+
+def next_look(
+    config: ControllerConfig,
+    product: str,
+    outcome: ReconcileOutcome,
+    done: Reconciled | None,
+    *,
+    failures: int,
+    waits: int,
+    stopping: bool,
+) -> Requeue | None:
+    """The requeue decision of a reconcile taken from the job queue, from its outcome alone: a busy or
+    interrupted one looks again after a short wait, doubling; a failed or crashed one backs off
+    (``backoff_base`` doubling per failure up to ``backoff_cap``); one left drifting for a reason that
+    moves without a person (``settles_by_itself``) looks again soon, backing off; anything else waits
+    for its next event or resync (None). A follow-up after an apply is queued by the reconcile itself."""
+    if outcome is ReconcileOutcome.BUSY or stopping:
+        why = (
+            "a product of its plan was locked"
+            if outcome is ReconcileOutcome.BUSY
+            else "interrupted by a stop"
+        )
+        return Requeue(why, wait_delay(config, waits), failures, waits + 1)
+    if outcome in (ReconcileOutcome.FAILED, ReconcileOutcome.ERROR):
+        n = failures + 1
+        return Requeue("retry after failure", min(config.backoff_cap, config.backoff_base * 2 ** (n - 1)), n)
+    if done is not None and not done.follow_up and settles_by_itself(done, product):
+        why = f"waiting for {done.waiting_on[0]}" if done.waiting_on else "still drifting"
+        return Requeue(why, wait_delay(config, waits), 0, waits + 1)
+    return None
 
 
 @dataclass
@@ -253,13 +303,13 @@ class Controller:
         """Reconcile one product (plan, apply what is allowed, refresh); never raises. Returns success."""
         return self._reconcile(product)[0]
 
-    def _reconcile(self, product: str) -> tuple[bool, str, Reconciled | None]:
+    def _reconcile(self, product: str) -> tuple[bool, ReconcileOutcome, Reconciled | None]:
         state = self.products.setdefault(product, ProductState())
         started = time.monotonic()
         if product not in self.desired.products:
-            return True, "removed", None  # removed from the fleet while queued
+            return True, ReconcileOutcome.REMOVED, None  # removed from the fleet while queued
         self.events.publish("reconcile.started", product=product)
-        outcome, run_id, ok, done = "in_sync", None, True, None
+        outcome, run_id, ok, done, error = ReconcileOutcome.IN_SYNC, None, True, None, ""
         try:
             done = self.session.reconcile(product, parallelism=self.config.parallelism, stop=self.stop)
             outcome, ok = done.outcome, done.ok
@@ -275,12 +325,12 @@ class Controller:
                 for a in done.plan.actions
             ]
         except FleetBusy:
-            outcome, ok = "busy", False
+            outcome, ok = ReconcileOutcome.BUSY, False
         except Exception as exc:  # a bug must not kill the controller: log, back off, go on
             log.exception("reconcile of %s crashed", product)
-            outcome, ok = f"error: {type(exc).__name__}", False
+            outcome, ok, error = ReconcileOutcome.ERROR, False, type(exc).__name__
         waiting = list(done.waiting_on) if done is not None else []
-        self._record(product, state, outcome, ok, run_id, time.monotonic() - started, waiting)
+        self._record(product, state, outcome, ok, run_id, time.monotonic() - started, waiting, error)
         return ok, outcome, done
 
     def _dependents_after(self, product: str, state: ProductState, done: Reconciled) -> None:
@@ -326,33 +376,26 @@ class Controller:
                 self.queue.add(job.product, why, delay, job.failures, waits=job.waits)
                 return
             ok, outcome, done = self._reconcile(job.product)
-            if outcome == "busy" or self.stop.is_set():
-                if outcome == "busy":
-                    self.metrics.lock_waits.labels(reason="apply lock", **labels).inc()
-                why = "a product of its plan was locked" if outcome == "busy" else "interrupted by a stop"
-                delay = self._wait_delay(job.waits)
-                self.queue.add(job.product, why, delay, job.failures, waits=job.waits + 1)
-            elif ok:
+            if outcome is ReconcileOutcome.BUSY:
+                self.metrics.lock_waits.labels(reason="apply lock", **labels).inc()
+            look = next_look(
+                self.config,
+                job.product,
+                outcome,
+                done,
+                failures=job.failures,
+                waits=job.waits,
+                stopping=self.stop.is_set(),
+            )
+            if ok:
                 self.queue.set_failures(job.product, 0)
-                if done is not None and not done.follow_up and settles_by_itself(done, job.product):
-                    # drifting with nothing it could run, for a reason that moves without a person (a
-                    # dependency's actions, an observer's error): look again soon, backing off
-                    why = f"waiting for {done.waiting_on[0]}" if done.waiting_on else "still drifting"
-                    self.queue.add(job.product, why, self._wait_delay(job.waits), waits=job.waits + 1)
-            else:
-                n = job.failures + 1
-                self.queue.set_failures(job.product, n)
-                delay = min(self.config.backoff_cap, self.config.backoff_base * 2 ** (n - 1))
-                self._backoff(job.product, delay)
-                self.queue.add(job.product, "retry after failure", delay, n)
+            elif look is not None and look.failures > job.failures:  # a failure: back off
+                self.queue.set_failures(job.product, look.failures)
+                self._backoff(job.product, look.after)
+            if look is not None:
+                self.queue.add(job.product, look.why, look.after, look.failures, waits=look.waits)
         finally:
             self.metrics.jobs_running.labels(**labels).dec()
-
-    def _wait_delay(self, waits: int) -> float:
-        """How long a product that waits (busy, or drifting for a reason that moves by itself) waits
-        before its next look: ``dependency_delay`` doubling per wait, up to the resync interval."""
-        cap = self.config.interval or ControllerConfig.interval  # no resync timer: the default period
-        return min(cap, self.config.dependency_delay * 2 ** min(waits, 16))
 
     def _refresh_fleet(self) -> None:
         """A job was queued by a process that has a newer fleet: load ours again (no products queued)."""
@@ -378,16 +421,18 @@ class Controller:
         self,
         product: str,
         state: ProductState,
-        outcome: str,
+        outcome: ReconcileOutcome,
         ok: bool,
         run_id,
         duration: float,
         waiting_on: list[str] | None = None,
+        error: str = "",
     ) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        said = f"{outcome}: {error}" if error else str(outcome)
         state.last_reconcile, state.last_outcome, state.last_duration, state.last_run = (
             now,
-            outcome,
+            said,
             duration,
             run_id,
         )
@@ -395,9 +440,10 @@ class Controller:
             state.last_success = now
             self.metrics.last_success.labels(product=product).set(time.time())
         self.metrics.reconciles.labels(result="ok" if ok else "failed").inc()
-        event = {"event": "reconcile", "product": product, "outcome": outcome, "ok": ok}
-        self.events.publish("reconcile.finished", product=product, outcome=outcome, ok=ok, run=run_id)
+        event = {"event": "reconcile", "product": product, "outcome": str(outcome), "ok": ok}
+        self.events.publish("reconcile.finished", product=product, outcome=str(outcome), ok=ok, run=run_id)
         extra = {"waiting_on": waiting_on} if waiting_on else {}
+        extra |= {"error": error} if error else {}
         log.info(json.dumps({**event, "duration": round(duration, 3), "run": run_id, **extra}))
 
     # --- loops ----------------------------------------------------------------------------------
