@@ -20,4 +20,10 @@ def actuator_for(action: Action, registry: Registry = FACETS) -> Actuator:
         return _unsupported
 
 
-__all__ = ["ActContext", "ActionResult", "Actuator", "Outcome", "Redactor", "actuator_for"]
+def run_hooks(event: str, *args: object, registry: Registry = FACETS) -> list[object]:
+    """Call every facet's hook for ``event`` (``FacetPlugin.hooks``) with ``args``, in registry order; their
+    results. How an actuator tells other facets what happened without importing them."""
+    return [ref.load()(*args) for ref in registry.hooks(event)]
+
+
+__all__ = ["ActContext", "ActionResult", "Actuator", "Outcome", "Redactor", "actuator_for", "run_hooks"]

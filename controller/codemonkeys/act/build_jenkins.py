@@ -14,8 +14,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
+from codemonkeys.act import run_hooks
 from codemonkeys.act.base import LOG_LIMIT, ActContext, ActionResult, Outcome
-from codemonkeys.act.heal import after_green_build
 from codemonkeys.ci.jenkins import (
     COMMIT_PARAM,
     Connection,
@@ -250,7 +250,7 @@ def jenkins_result(
         "duration": run.duration,
     }
     if run.status is BuildStatus.SUCCESS:
-        learned = after_green_build(action, ctx, commit)
+        learned = "; ".join(str(r) for r in run_hooks("build.green", action, ctx, commit) if r)
         message = f"{run.job} #{run.number} passed in {run.duration:.1f}s"
         message += f" ({run.summary})" if run.summary else ""
         message += f"; {learned}" if learned else ""

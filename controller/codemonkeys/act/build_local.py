@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from codemonkeys.act import run_hooks
 from codemonkeys.act.base import ActContext, ActionResult, CommandResult, Outcome, telling_line
-from codemonkeys.act.heal import after_green_build
 from codemonkeys.ci import local
 from codemonkeys.swarm.knowledge import is_test_failure, learn_from_failure, record_flaky
 from codemonkeys.swarm.signatures import extract_signatures
@@ -101,7 +101,7 @@ def build_local(action: Action, ctx: ActContext) -> ActionResult:
         outputs["flaky"] = True
     command = " ".join(product.spec.build.command or []) if product.spec.build else ""
     if run.status is BuildStatus.SUCCESS:
-        learned = after_green_build(action, ctx, commit)
+        learned = "; ".join(str(r) for r in run_hooks("build.green", action, ctx, commit) if r)
         message = f"build of {commit[:12]} passed in {run.duration:.1f}s"
         message += f" ({run.why})" if run.flaky else ""
         message += f"; {learned}" if learned else ""

@@ -25,10 +25,10 @@ patch, candidate and result (redacted).
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass, field
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.act.branches import build_commit, commit_on_branch, delete_branch, land
+from codemonkeys.act.heal_candidates import Candidate, llm_candidate, template_candidate, validate
 from codemonkeys.act.heal_learn import HEAL_TRAILER, learn_from_fix, learn_from_heal
 from codemonkeys.gitcred import helper_for
 from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
@@ -38,18 +38,6 @@ from codemonkeys.vocab.facts import BuildStatus, HealStatus
 from codemonkeys.vocab.plan import Action
 
 PATCH_SHOWN = 8000  # characters of a patch kept in outputs and audit records
-
-
-@dataclass
-class Candidate:
-    """A candidate patch (``diff`` empty: none could be made, ``reason`` says why)."""
-
-    diff: str = ""
-    files: list[str] = field(default_factory=list)
-    lines: int = 0
-    reason: str = ""
-    llm_calls: int = 0
-    model: str = ""
 
 
 def heal_build(action: Action, ctx: ActContext) -> ActionResult:
@@ -123,7 +111,6 @@ def _sync(action: Action, ctx: ActContext) -> str:
 def make_candidate(action: Action, ctx: ActContext) -> Candidate:
     """The attempt's patch: from its fix template or from the LLM, validated (``Candidate.reason`` says
     why there is none)."""
-    from codemonkeys.act.heal_candidates import llm_candidate, template_candidate, validate
 
     product = ctx.desired.products[action.product]
     heal = product.spec.build.heal if product.spec.build else None

@@ -3,6 +3,7 @@ diff; and their validation before anything is built (``act/heal.py`` orchestrate
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codemonkeys.heal.failure import excerpt, locations, manifests
@@ -13,7 +14,6 @@ from codemonkeys.swarm.templates import FixTemplate, instantiate, match
 
 if TYPE_CHECKING:
     from codemonkeys.act.base import ActContext
-    from codemonkeys.act.heal import Candidate
     from codemonkeys.kinds.models import Heal
     from codemonkeys.vocab.plan import Action
 
@@ -21,9 +21,20 @@ HISTORY = 3  # recent human commits per failing file shown to the model
 DEFAULT_OLLAMA = "http://127.0.0.1:11434"
 
 
+@dataclass
+class Candidate:
+    """A candidate patch (``diff`` empty: none could be made, ``reason`` says why)."""
+
+    diff: str = ""
+    files: list[str] = field(default_factory=list)
+    lines: int = 0
+    reason: str = ""
+    llm_calls: int = 0
+    model: str = ""
+
+
 def template_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: str) -> Candidate:
     """The attempt's fix template (named by the plan) instantiated on the red commit's files."""
-    from codemonkeys.act.heal import Candidate
 
     tid = action.params.get("template")
     record = next((t for t in ctx.store.templates() if t.id == tid), None)
@@ -45,7 +56,6 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     """A patch from the local LLM (``Fleet.spec.llm.ollama``), asked with the normalized failure, the
     code it points at and its neighbours, the manifest of a dependency error (Cargo.toml, package.json,
     pyproject.toml) and the last human commits that touched those files."""
-    from codemonkeys.act.heal import Candidate
     from codemonkeys.heal.llm import DEFAULT_OPTIONS, LLMError, OllamaSettings, ask_for_patch
     from codemonkeys.heal.prompt import build_messages, gather_context
     from codemonkeys.kinds.credentials import credentials_for

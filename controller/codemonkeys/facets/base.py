@@ -160,6 +160,9 @@ class FacetPlugin:
     * ``actuators``: action kind -> ``Ref`` to ``fn(action, ctx) -> ActionResult``.
     * ``waits_for_dependencies``: action kind -> the kind of action of every ``dependsOn`` product it
       waits for (a release.cut waits for its dependencies' release.publish).
+    * ``hooks``: event -> ``Ref``s called when an actuator announces the event (``build.green``: the heal
+      strategy supersedes stale heal branches and learns from a person's fix), so that an actuator never
+      imports another facet's.
     * ``action_facts``: policy facts beyond ``fact`` whose values ``facts_of`` reads from the drafted
       actions (``release.compatible``: no planned cut breaks a dependent).
     """
@@ -172,6 +175,9 @@ class FacetPlugin:
     actuators: ClassVar[Mapping[ActionKind, Ref]] = {}
     waits_for_dependencies: ClassVar[Mapping[ActionKind, ActionKind]] = {}
     action_facts: ClassVar[tuple[str, ...]] = ()  # further policy facts its drafted actions decide
+    # event -> functions called when an actuator announces it (``act.run_hooks``): ``build.green`` is
+    # ``fn(action, ctx, commit) -> str`` (what was learned), announced by the build actuators
+    hooks: ClassVar[Mapping[str, tuple[Ref, ...]]] = {}
 
     def wants(self, product: Product) -> str | None:
         """The desired value this facet reconciles to (``green``, ``current`` ...), None if not declared."""
@@ -214,6 +220,10 @@ class Registry:
     def actuator(self, kind: ActionKind) -> Ref:
         """The actuator reference for ``kind``."""
         return self.for_kind(kind).actuators[kind]
+
+    def hooks(self, event: str) -> tuple[Ref, ...]:
+        """Every facet's hooks for ``event``, in registry order."""
+        return tuple(ref for f in self.facets for ref in f.hooks.get(event, ()))
 
     def cross_product_waits(self) -> dict[ActionKind, ActionKind]:
         """Every facet's ``waits_for_dependencies``, merged."""

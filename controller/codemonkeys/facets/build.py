@@ -34,6 +34,7 @@ class BuildFacet(FacetPlugin):
         ActionKind.BUILD_HEAL: Ref("codemonkeys.act.heal", "heal_build"),
         ActionKind.HEAL_MERGE: Ref("codemonkeys.act.heal", "merge_heal"),
     }
+    hooks = {"build.green": (Ref("codemonkeys.act.heal", "after_green_build"),)}
 
     def wants(self, product: Product) -> str | None:
         """``green`` when the product declares ``build``."""
