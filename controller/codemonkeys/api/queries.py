@@ -1,337 +1,37 @@
-"""The library API: what the CLI and the controller service call (and the dashboard will). One place, one
-behaviour.
-
-A ``FleetSession`` binds a loaded fleet, its state store and the process ``Context``; its methods are the
-operations a front end offers: plan, apply-then-refresh, the status report, runs and audit, approve
-(with its authorisation check), explain, reconcile one product (the controller's unit of work), and
-the oracle's indexing and call graph. Front ends parse and render; expected failures come back as
-``ApiError`` (with a message for the user) or as values, never as half-done side effects.
-"""
+"""The library API's read models: status and the fleet table, changes, runs and audit pages, explain,
+the swarm's signatures, templates and predictions, logs, held actions, the oracle's sources and call
+graph. Nothing here changes state (``api/commands.py`` does)."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from codemonkeys.context import Context
-from codemonkeys.engine import (
-    ApplyReport,
-    Event,
-    StalePlan,
-    apply_plan,
-    check_fresh,
-    make_plan,
-    open_store,
-    state_url_with_credentials,
+from codemonkeys.api.values import (
+    BACKOFF_EVENT,
+    ApiError,
+    _cause_text,
+    _dependency_conflicts,
+    _last_action,
+    _location_text,
 )
-from codemonkeys.engine.changes import How as ChangeHow
-from codemonkeys.engine.changes import Proposed, drop_change, propose_changes
 from codemonkeys.engine.durations import history
-from codemonkeys.engine.journal import actor as journal_actor
-from codemonkeys.facets.base import FleetMemo
-from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import secret_ref_uses
-from codemonkeys.load import load_fleet, load_fleet_or_raise
 from codemonkeys.observe import Observer
-from codemonkeys.plan.partial import own_part
 from codemonkeys.plan.planner import dependency_closure
-from codemonkeys.policy.gate import DecisionMemo, params_json
-from codemonkeys.presence import controller_presence
-from codemonkeys.repos import GitError
-from codemonkeys.store.db import ActionStatus, ChainCheck, Store, StoreError
-from codemonkeys.store.migrate import SchemaState, schema_state, upgrade
+from codemonkeys.store.db import ChainCheck
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
-from codemonkeys.swarm.signatures import cause_of_record
-from codemonkeys.vocab.diagnostics import Diagnostic, LoadError
-from codemonkeys.vocab.facts import BuildStatus, ProductFacts, Unknown
-from codemonkeys.vocab.plan import Action, ActionKind, Decision, FacetState, Plan, Verdict
-from codemonkeys.vocab.selectors import ProductRef, SelectorError, select
-
-__all__ = [
-    "ApiError",
-    "Applied",
-    "FleetSession",
-    "LoadError",
-    "Reconciled",
-    "SelectorError",
-    "StalePlan",
-    "load_fleet",
-    "load_fleet_or_raise",
-]
-
-Progress = Callable[[str], None]
-BACKOFF_EVENT = "controller.backoff"  # audited by the controller when it backs a product off
+from codemonkeys.vocab.facts import BuildStatus, Unknown
+from codemonkeys.vocab.plan import Action, FacetState, Plan, Verdict
+from codemonkeys.vocab.selectors import ProductRef, select
 
 
-class ApiError(Exception):
-    """An expected failure of a library call (unknown product, action not held, approver not allowed...);
-    the message is for the user."""
-
-
-@dataclass
-class Applied:
-    """An apply and the refreshed state of the products it touched (Argo CD's refresh after sync)."""
-
-    report: ApplyReport
-    after: Plan | None  # a fresh plan of the touched products (None when nothing was touched)
-
-
-class ReconcileOutcome(StrEnum):
-    """How one reconcile of a product ended (Flux's condition reason): the controller decides from it
-    whether and when to look again (``service.controller.next_look``)."""
-
-    IN_SYNC = "in_sync"  # nothing to do
-    APPLIED = "applied"  # its allowed actions ran and succeeded
-    FAILED = "failed"  # an action of its apply failed
-    DRIFTING = "drifting"  # not in sync, nothing it could run now (held, denied, waiting, a red build)
-    SUSPENDED = "suspended"  # observed, never acted on (spec.suspend, or an admin)
-    BUSY = "busy"  # another apply held a product of its plan
-    REMOVED = "removed"  # gone from the fleet while queued
-    ERROR = "error"  # the reconcile crashed (a bug): logged, backed off
-
-
-@dataclass
-class Reconciled:
-    """One reconcile of a product: what was planned, what the apply did, what is left."""
-
-    outcome: ReconcileOutcome
-    ok: bool
-    plan: Plan
-    report: ApplyReport | None = None
-    after: Plan | None = None
-    unknown_facets: int = 0
-    # products whose allowed actions some of this product's actions wait for: their own reconciles do
-    # them, then this product's is due again (``plan.partial.own_part``)
-    waiting_on: tuple[str, ...] = ()
-    # a successful apply that changed something and left more of its own to do at once (a next wave,
-    # e.g. after a new Jenkinsfile); one that changed nothing (its actions held, blocked behind a held
-    # one, or noop) is not followed up: the next plan would be the same, and the controller would spin
-    follow_up: bool = False
-    changed: bool = False  # an action of its apply succeeded
-
-    def fingerprint(self, product: str) -> str | None:
-        """``product``'s fingerprint (its documents and observed facts) after this reconcile."""
-        for plan in (self.after, self.plan):
-            mine = plan.products.get(product) if plan is not None else None
-            if mine is not None:
-                return mine.fingerprint
-        return None
-
-
-@dataclass(frozen=True)
-class ApprovalGiven:
-    """An approval on record and what it was bound to; ``will_act`` says whether a running controller
-    on the same state acts on it (None: no controller runs), ``why`` explains."""
-
-    action: str
-    approver: str
-    revision: str
-    fingerprint: str
-    params: dict[str, Any]
-    decision: Decision  # the action's decision after the approval
-    will_act: bool | None
-    why: str
-
-
-def _changed(report: ApplyReport) -> bool:
-    """Whether an apply did something (an action succeeded, not only noops, holds and skips)."""
-    return any(o.status == ActionStatus.SUCCEEDED for o in report.outcomes.values())
-
-
-def _open_store(desired: DesiredState, context: Context) -> Store:
-    try:
-        return open_store(desired, context.secrets)
-    except StoreError as exc:
-        raise ApiError(str(exc)) from None
-
-
-def _state_engine(root: Path | str, context: Context):
-    from sqlalchemy import create_engine
-
-    try:
-        desired = load_fleet_or_raise(root)
-    except LoadError as exc:
-        first = exc.diagnostics[0] if exc.diagnostics else "no fleet"
-        raise ApiError(f"the fleet at {root} is invalid (cmctl validate says why): {first}") from None
-    desired.state_dir.mkdir(parents=True, exist_ok=True)
-    url = state_url_with_credentials(desired, context.secrets)
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url)
-
-
-def database_state(root: Path | str, context: Context) -> SchemaState:
-    """The schema revision of the fleet's state database and the newest (``cmctl db current``);
-    ``ApiError`` if the database cannot be reached."""
-    return _on_state_database(root, context, schema_state)
-
-
-def database_upgrade(root: Path | str, context: Context) -> tuple[SchemaState, SchemaState]:
-    """Migrate the fleet's state database to the newest revision (``cmctl db upgrade``): before, after."""
-    return _on_state_database(root, context, lambda engine: (schema_state(engine), upgrade(engine)))
-
-
-def _on_state_database(root: Path | str, context: Context, work: Callable):
-    from sqlalchemy.exc import OperationalError
-
-    engine = _state_engine(root, context)
-    try:
-        return work(engine)
-    except OperationalError as exc:
-        where = engine.url.render_as_string(hide_password=True)
-        reason = str(exc.orig or exc).strip().splitlines()[0]
-        raise ApiError(f"cannot open the state database {where}: {reason}") from None
-    finally:
-        engine.dispose()
-
-
-@dataclass
-class FleetSession:
-    """A loaded fleet with its state store and context: the front ends' entry point."""
-
-    desired: DesiredState
-    store: Store
-    context: Context
-    workers: int = 8
-    # The last git facts of every product seen (what their manifests require): a partial plan (one
-    # product's reconcile) reads the others' here instead of observing the whole fleet each time.
-    known_git: dict[str, ProductFacts] = field(default_factory=dict, repr=False, compare=False)
-    # what the planner derives per product from the others (who requires what), kept between plans
-    fleet_memo: FleetMemo = field(default_factory=FleetMemo, repr=False, compare=False)
-    # the gate's decisions by input hash: an action whose inputs stand is not decided again (a
-    # controller passes it on to the session of a reloaded fleet: the hash covers everything)
-    decisions: DecisionMemo = field(default_factory=DecisionMemo, repr=False, compare=False)
-
-    @classmethod
-    def open(cls, root: Path | str, context: Context) -> FleetSession:
-        """Load the fleet at ``root`` and open its store; ``LoadError`` (every diagnostic) if invalid."""
-        desired = load_fleet_or_raise(root)
-        return cls(desired, _open_store(desired, context), context)
-
-    @classmethod
-    def load(cls, root: Path | str, context: Context) -> tuple[FleetSession | None, list[Diagnostic]]:
-        """Like ``open`` but returns the diagnostics instead of raising."""
-        desired, diags = load_fleet(root)
-        return (cls(desired, _open_store(desired, context), context) if desired else None), diags
-
-    # --- plan and apply ---------------------------------------------------------------------------
-
-    def check_products(self, products: Iterable[str] | None) -> None:
-        """``ApiError`` naming any product the fleet does not declare."""
-        known = self.desired.products
-        unknown = sorted({p for p in products or () if p not in known})
-        if unknown:
-            raise ApiError(f"unknown product(s): {', '.join(unknown)}")
-
-    def plan(
-        self,
-        products: Iterable[str] | None = None,
-        progress: Progress | None = None,
-        parallelism: int | None = None,
-    ) -> Plan:
-        """Observe the products (all by default, plus their dependencies), plan and gate them; with
-        ``parallelism``, predict each action's duration and the apply's at that parallelism."""
-        products = list(products) if products else None
-        self.check_products(products)
-        result, _ = make_plan(
-            self.desired,
-            self.store,
-            self.context,
-            products,
-            progress,
-            self.workers,
-            parallelism=parallelism,
-            known_git=self.known_git,
-            fleet_memo=self.fleet_memo,
-            decisions=self.decisions,
-        )
-        return result
-
-    def fresh(
-        self, saved: Plan, products: Iterable[str] | None = None, progress: Progress | None = None
-    ) -> Plan:
-        """Re-plan what ``saved`` covers; ``StalePlan`` if anything changed since it was made."""
-        current = self.plan(list(products) if products else list(saved.products), progress)
-        check_fresh(saved, current)
-        return current
-
-    def apply(
-        self,
-        approved: Plan,
-        parallelism: int = 4,
-        on_event: Event | None = None,
-        stop: threading.Event | None = None,
-        retries: int = 3,
-        retry_wait: float = 1.0,
-    ) -> Applied:
-        """Apply ``approved`` (``FleetBusy`` if another apply holds the fleet), then refresh what
-        ``cmctl status`` shows by observing the touched products again (skipped when stopping)."""
-        report = apply_plan(
-            approved, self.desired, self.store, self.context, parallelism, on_event, retries, retry_wait, stop
-        )
-        touched = sorted({a.product for a in approved.actions})
-        after = None
-        if touched and not (stop is not None and stop.is_set()):
-            after = self.plan(touched)
-        return Applied(report, after)
-
-    def reconcile(
-        self, product: str, parallelism: int = 2, stop: threading.Event | None = None
-    ) -> Reconciled:
-        """The controller's unit of work: plan one product (with its dependencies, whose state its gate
-        and its waits read), apply what is allowed of the product's own actions, refresh. An action
-        that waits for a dependency's action is left to after the dependency's own reconcile
-        (``waiting_on`` names it; ``plan.partial``), so a reconcile touches its product only. Held,
-        denied, red or unknown leave it drifting until something changes."""
-        plan = self.plan([product])
-        unknown = sum(
-            1 for p in plan.products.values() for f in p.facets.values() if f.state is FacetState.UNKNOWN
-        )
-        if plan.products[product].suspended or product in self.store.paused():
-            return Reconciled(ReconcileOutcome.SUSPENDED, True, plan, unknown_facets=unknown)
-        own = own_part(plan, product)
-        if own.plan.runnable:
-            applied = self.apply(own.plan, parallelism=parallelism, stop=stop)
-            ok = applied.report.ok
-            after = own_part(applied.after, product) if applied.after is not None else None
-            return Reconciled(
-                ReconcileOutcome.APPLIED if ok else ReconcileOutcome.FAILED,
-                ok,
-                plan,
-                applied.report,
-                applied.after,
-                unknown,
-                waiting_on=after.waiting_on if after else own.waiting_on,
-                follow_up=ok and _changed(applied.report) and after is not None and bool(after.plan.runnable),
-                changed=_changed(applied.report),
-            )
-        outcome = ReconcileOutcome.IN_SYNC if plan.products[product].in_sync else ReconcileOutcome.DRIFTING
-        return Reconciled(outcome, True, plan, unknown_facets=unknown, waiting_on=own.waiting_on)
-
-    def suspend(self, product: str, by: str) -> bool:
-        """Suspend ``product`` for every controller process sharing the state database: observed, never
-        acted on, until resumed (``spec.suspend`` in the fleet repo is the lasting, reviewed way).
-        Audited as ``controller.suspended``; False if it already was."""
-        self.check_products([product])
-        done = self.store.pause(product, by)
-        if done:
-            self.store.audit("controller.suspended", by, {}, product=product)
-        return done
-
-    def resume(self, product: str, by: str) -> bool:
-        """Undo ``suspend`` (audited as ``controller.resumed``); False if it was not suspended."""
-        self.check_products([product])
-        done = self.store.unpause(product)
-        if done:
-            self.store.audit("controller.resumed", by, {}, product=product)
-        return done
+class ReadModels:
+    """What a front end reads from a ``FleetSession`` (mixed into it: ``self`` is the session)."""
 
     def paused(self) -> dict[str, dict[str, str]]:
         """The products suspended by ``suspend``: who did it and when."""
@@ -340,8 +40,6 @@ class FleetSession:
     def closure(self, product: str) -> set[str]:
         """What ``product`` depends on, transitively (without itself)."""
         return dependency_closure(self.desired.products, [product]) - {product}
-
-    # --- status, runs, audit ------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
         """The status report: the last run, and per product the facets as last observed and the last
@@ -418,43 +116,6 @@ class FleetSession:
                 }
             )
         return out
-
-    # --- cross-repo changes (engine/changes.py) ----------------------------------------------------
-
-    def propose_change(
-        self, selectors: list[str], how: ChangeHow, message: str = "", author: str | None = None
-    ) -> Proposed:
-        """One change proposal per selected product that ``how`` changes (``cmctl fleet patch`` /
-        ``fleet exec``); a product whose patch does not apply is reported in the outcomes, not raised.
-        ``ApiError`` when the selectors select nothing; ``SelectorError`` when one is malformed."""
-        names = self.select(selectors)
-        if not names:
-            raise ApiError(f"no product matches {' | '.join(selectors) or '(all)'}")
-        return propose_changes(
-            self.desired,
-            self.store,
-            self.context,
-            names,
-            how,
-            " | ".join(selectors),
-            author or journal_actor(),
-            message,
-        )
-
-    def drop_change(
-        self, change: str, selectors: list[str] | None = None, actor: str | None = None
-    ) -> list[str]:
-        """Withdraw the open proposals of ``change`` (of the selected products; all by default): their
-        branches are deleted, they become ``dropped``. ``ApiError`` when none is open."""
-        try:
-            dropped = drop_change(
-                self.desired, self.store, change, self.select(selectors), actor or journal_actor()
-            )
-        except GitError as exc:
-            raise ApiError(f"cannot delete a branch of change {change}: {exc.stderr}") from None
-        if not dropped:
-            raise ApiError(f"no open proposal of change {change!r}")
-        return dropped
 
     def changes(self, selectors: list[str] | None = None) -> list[dict[str, Any]]:
         """Every change proposal of the selected products, newest first, with its state: proposed,
@@ -575,8 +236,6 @@ class FleetSession:
         """Check the audit log's hash chain."""
         return self.store.verify_audit()
 
-    # --- why is it not in sync? ----------------------------------------------------------------------------
-
     def explain(self, product: str) -> dict[str, Any]:
         """Why ``product`` is or is not in sync, facet by facet: desired, observed (and when), what
         stands in the way (a red build with its signature, a failed or skipped action with its cause, a
@@ -695,8 +354,6 @@ class FleetSession:
             if name not in fixed and build and build.status == BuildStatus.SUCCESS and build.finished_at > at:
                 fixed[name] = "by a person"
         return fixed
-
-    # --- the swarm: fix templates and heal attempts ----------------------------------------------------
 
     def conflicts(self, product: str | None = None) -> list[dict[str, Any]]:
         """Dependency resolver conflicts (pip ``ResolutionImpossible``, npm ``ERESOLVE``, cargo "failed to
@@ -866,8 +523,6 @@ class FleetSession:
             for a in self.store.heal_attempts(product, commit)
         ]
 
-    # --- the swarm: durations ------------------------------------------------------------------------------
-
     def slowdowns(self) -> list[dict[str, Any]]:
         """Products whose runs of an action kind are getting slower (a significant trend over their last
         runs, adjusted for change size and hour, not noise), biggest growth first."""
@@ -910,8 +565,6 @@ class FleetSession:
                 }
             )
         return out
-
-    # --- logs -----------------------------------------------------------------------------------------------
 
     def logs(self, action_id: str, run: int | None = None) -> dict[str, Any]:
         """The journal entry of ``action_id`` in run ``run`` (default: the newest run that has it): status,
@@ -976,62 +629,6 @@ class FleetSession:
         holds = [r for r in [*spec.rules, *overlays] if r.hold and r.id in traced]
         return {m for r in holds for name in r.hold.approvers for m in spec.groups.get(name, [name])}
 
-    def approve(self, action_id: str, approver: str, comment: str = "") -> Decision:
-        """``approve_action``, returning only the action's decision after the approval."""
-        return self.approve_action(action_id, approver, comment).decision
-
-    def approve_action(self, action_id: str, approver: str, comment: str = "") -> ApprovalGiven:
-        """Approve a held action (audited), bound to what it approves: the product's fingerprint (its
-        document, the dependency documents and facts its plan reads), the action's params and the
-        constitution rules that match it. ``ApiError`` if it is not held or the approver may not."""
-        current, action = self.action(action_id)
-        if action.decision.verdict is not Verdict.HOLD:
-            raise ApiError(f"{action_id} is not held: {action.decision.verdict} ({action.decision.message})")
-        allowed = self.approvers(action)
-        if allowed and approver not in allowed:
-            raise ApiError(
-                f"{approver!r} may not approve {action_id} (approvers: {', '.join(sorted(allowed))})"
-            )
-        # what the action acts on (its product's documents, git state and its facet's facts)
-        fingerprint = action.decision.fingerprint or current.products[action.product].fingerprint
-        revision = self.desired.revision
-        params, rules = params_json(action.params), action.decision.rules
-        self.store.add_approval(
-            action_id, action.product, approver, comment, revision, fingerprint, params, rules
-        )
-        given = {
-            "comment": comment,
-            "revision": revision,
-            "fingerprint": fingerprint,
-            "params": dict(action.params),
-            "rules": rules,
-            "decision": action.decision.id,
-        }
-        self.store.audit("approval.given", approver, given, product=action.product, action_id=action_id)
-        after = self.plan([action.product]).action(action_id).decision
-        will_act, why = self._will_act(action, after)
-        return ApprovalGiven(
-            action_id, approver, revision, fingerprint, dict(action.params), after, will_act, why
-        )
-
-    def _will_act(self, action: Action, after: Decision) -> tuple[bool | None, str]:
-        """Whether a running controller on this state acts on ``action`` now (None: none is running)."""
-        if after.verdict is not Verdict.ALLOW:
-            return False, f"still {after.verdict}: {after.message}"
-        if self.desired.products[action.product].spec.suspend or action.product in self.store.paused():
-            return False, f"{action.product} is suspended: resume it first"
-        running = controller_presence(self.desired.state_dir)
-        if running is None:
-            return None, "no controller runs on this state: run cmctl apply"
-        at = running.get("revision", "")
-        if at != self.desired.revision:
-            return True, (
-                f"the controller (pid {running.get('pid')}) is at fleet revision {at[:12]}, this approval "
-                f"was given at {self.desired.revision[:12]}: it acts once it plans the same product "
-                "fingerprint and params (an unrelated commit changes neither)"
-            )
-        return True, f"the controller (pid {running.get('pid')}) queues {action.product} within a second"
-
     def held(self, products: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Every held action (of ``products``, all by default): who may approve it, what it would do
         (its params and reason), the product fingerprint an approval would bind to, and why earlier
@@ -1055,30 +652,6 @@ class FleetSession:
                 }
             )
         return out
-
-    def reject(self, action_id: str, approver: str, comment: str = "") -> Decision:
-        """Reject a held action (audited as ``approval.rejected``, bound like an approval to the product's
-        fingerprint, the params and the matching rules); it stays held. ``ApiError`` as for ``approve``."""
-        current, action = self.action(action_id)
-        if action.decision.verdict is not Verdict.HOLD:
-            raise ApiError(f"{action_id} is not held: {action.decision.verdict} ({action.decision.message})")
-        allowed = self.approvers(action)
-        if allowed and approver not in allowed:
-            raise ApiError(
-                f"{approver!r} may not reject {action_id} (approvers: {', '.join(sorted(allowed))})"
-            )
-        data = {
-            "comment": comment,
-            "revision": self.desired.revision,
-            "fingerprint": action.decision.fingerprint or current.products[action.product].fingerprint,
-            "params": dict(action.params),
-            "rules": action.decision.rules,
-            "decision": action.decision.id,
-        }
-        self.store.audit("approval.rejected", approver, data, product=action.product, action_id=action_id)
-        return action.decision
-
-    # --- the oracle ---------------------------------------------------------------------------------------
 
     def sources(
         self, products: Iterable[str], on_skip: Callable[[str, str], None] | None = None
@@ -1105,22 +678,6 @@ class FleetSession:
             )
         return out
 
-    def index_code(
-        self,
-        products: Iterable[str],
-        embedder,
-        target: Path | None = None,
-        progress: Progress | None = None,
-        on_skip: Callable[[str, str], None] | None = None,
-    ):
-        """Index the products' code at their branch heads into the semantic search index (the fleet's by
-        default); returns (products indexed, chunks, index statistics)."""
-        from codemonkeys.oracle.chunks import index_sources
-
-        sources = self.sources(products, on_skip)
-        count, stats = index_sources(target or self.search_index(), sources, embedder, progress)
-        return len(sources), count, stats
-
     def search_index(self) -> Path:
         """Where the fleet's semantic search index lives."""
         return self.desired.state_dir / "oracle-search"
@@ -1134,44 +691,3 @@ class FleetSession:
         if files is None:
             raise ApiError(f"cannot read {product}'s repository")
         return call_graph([parse_file(path, data) for path, data in files.items() if language_for(path)])
-
-
-def _last_action(rec: Any) -> dict[str, Any]:
-    """A journaled action as the fleet rows show it."""
-    when = rec.finished_at or rec.started_at
-    return {
-        "run": rec.run_id,
-        "action": rec.action_id,
-        "status": rec.status,
-        "at": when.isoformat(timespec="seconds") if when else None,
-    }
-
-
-def _cause_text(row: Any) -> str:
-    """A stored signature's fleet-wide cause (derived from its summary and detail when not recorded)."""
-    return row.cause or cause_of_record(row.kind, row.summary, row.detail or "")[0]
-
-
-def _location_text(row: Any) -> str:
-    """Where a stored signature happened in its product (derived like the cause when not recorded)."""
-    return row.location or cause_of_record(row.kind, row.summary, row.detail or "")[1]
-
-
-def _dependency_conflicts(product: str, plan: Plan) -> list[dict[str, str]]:
-    """The planned release.cut's dependents it breaks and the pairs it puts in conflict, as obstacles."""
-    out = []
-    for a in plan.actions:
-        if a.product != product or a.kind is not ActionKind.RELEASE_CUT:
-            continue
-        version = a.params.get("version")
-        if a.params.get("breaks"):
-            names = ", ".join(a.params["breaks"])
-            text = f"{a.id}: {version} is outside the declared range of {names}"
-            out.append({"kind": "dependency conflict", "message": text})
-        for c in a.params.get("conflicts") or []:
-            text = (
-                f"{a.id}: {c['product']} could no longer install {version} next to {c['with']} "
-                f"(which needs {c['range']})"
-            )
-            out.append({"kind": "dependency conflict", "message": text})
-    return out

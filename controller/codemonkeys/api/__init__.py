@@ -1,0 +1,47 @@
+"""The library API: what the CLI and the controller service call (and the dashboard will). One place, one
+behaviour.
+
+A ``FleetSession`` binds a loaded fleet, its state store and the process ``Context``; its methods are the
+operations a front end offers: plan, apply-then-refresh, the status report, runs and audit, approve
+(with its authorisation check), explain, reconcile one product (the controller's unit of work), and
+the oracle's indexing and call graph. Front ends parse and render; expected failures come back as
+``ApiError`` (with a message for the user) or as values, never as half-done side effects.
+
+The package: ``session.py`` (``FleetSession``), ``commands.py`` (what changes state), ``queries.py``
+(the read models), ``values.py`` (what the calls return and raise).
+"""
+
+from __future__ import annotations
+
+from codemonkeys.api.session import FleetSession
+from codemonkeys.api.values import (
+    BACKOFF_EVENT,
+    ApiError,
+    Applied,
+    ApprovalGiven,
+    Reconciled,
+    ReconcileOutcome,
+    database_state,
+    database_upgrade,
+)
+from codemonkeys.engine import StalePlan
+from codemonkeys.load import load_fleet, load_fleet_or_raise
+from codemonkeys.vocab.diagnostics import LoadError
+from codemonkeys.vocab.selectors import SelectorError
+
+__all__ = [
+    "BACKOFF_EVENT",
+    "ApiError",
+    "Applied",
+    "ApprovalGiven",
+    "FleetSession",
+    "LoadError",
+    "ReconcileOutcome",
+    "Reconciled",
+    "SelectorError",
+    "StalePlan",
+    "database_state",
+    "database_upgrade",
+    "load_fleet",
+    "load_fleet_or_raise",
+]
