@@ -178,6 +178,7 @@ class FacetPlugin:
     # event -> functions called when an actuator announces it (``act.run_hooks``): ``build.green`` is
     # ``fn(action, ctx, commit) -> str`` (what was learned), announced by the build actuators
     hooks: ClassVar[Mapping[str, tuple[Ref, ...]]] = {}
+    column: ClassVar[bool] = True  # a column of the dashboard's grid (a state every product may have)
 
     def wants(self, product: Product) -> str | None:
         """The desired value this facet reconciles to (``green``, ``current`` ...), None if not declared."""

@@ -58,6 +58,7 @@ def params(p: ChangeProposal) -> dict:
 class ChangeFacet(FacetPlugin):
     """Change proposals: observed from the store; acted on by ``change.propose`` and ``change.merge``."""
 
+    column = False  # only products with proposals have it: the Changes page shows them
     name = FacetName.CHANGE
     fact = "change.merged"
     establishes = ActionKind.CHANGE_MERGE

@@ -18,6 +18,7 @@ from fastapi import HTTPException
 
 from codemonkeys.act.release import render_changelog_section
 from codemonkeys.api import ApiError, SelectorError
+from codemonkeys.facets import FACETS as REGISTERED
 from codemonkeys.policy.gate import params_json
 from codemonkeys.service.auth import Principal, Role
 from codemonkeys.service.controller import Controller
@@ -27,7 +28,7 @@ from codemonkeys.vocab.plan import ActionKind, Verdict
 LOG_TAIL = 20_000  # characters of a journaled log shown on a product page
 # the grid's order: needs attention first (held: an action waits for a person's approval)
 STATES = ("failed", "held", "drifting", "unknown", "suspended", "in_sync")
-FACETS = ("build", "docs", "release", "infra", "deploy", "announce")
+FACETS = tuple(str(f.name) for f in REGISTERED.facets if f.column)  # the grid's columns, in planning order
 KEPT_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".webm": "video/webm", ".zip": "application/zip"}
 DECISIONS = ("approval.given", "approval.rejected")
 
