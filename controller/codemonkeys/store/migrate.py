@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 
-from codemonkeys.store.db import StoreError
+from codemonkeys.store.models import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -65,7 +65,7 @@ def schema_state(engine: Engine) -> SchemaState:
     """The revision ``engine``'s database is at, and the newest."""
     from alembic.runtime.migration import MigrationContext
 
-    from codemonkeys.store.db import Base
+    from codemonkeys.store.models import Base
 
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()

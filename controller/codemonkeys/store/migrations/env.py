@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from codemonkeys.store.db import Base
+from codemonkeys.store.models import Base
 
 
 def include_name(name, type_, parent_names) -> bool:

@@ -8,7 +8,7 @@ Create Date: 2026-11-28 21:37:12.197898
 import sqlalchemy as sa
 from alembic import op
 
-import codemonkeys.store.db
+import codemonkeys.store.models
 
 revision = "0001"
 down_revision = None
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=False),
         sa.Column("revision", sa.String(length=80), nullable=False),
         sa.Column("fingerprint", sa.String(length=80), nullable=False),
-        sa.Column("at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("approvals", schema=None) as batch_op:
@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("duration", sa.Float(), nullable=False),
         sa.Column("log", sa.Text(), nullable=False),
-        sa.Column("finished_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("build_results", schema=None) as batch_op:
@@ -81,7 +81,7 @@ def upgrade() -> None:
         sa.Column("input_hash", sa.String(length=64), nullable=False),
         sa.Column("plan_fingerprint", sa.String(length=64), nullable=False),
         sa.Column("decision", sa.JSON(), nullable=False),
-        sa.Column("at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("decisions", schema=None) as batch_op:
@@ -98,7 +98,7 @@ def upgrade() -> None:
         sa.Column("package", sa.String(length=200), nullable=False),
         sa.Column("involved", sa.JSON(), nullable=False),
         sa.Column("build_url", sa.String(length=500), nullable=True),
-        sa.Column("at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("dependency_conflicts", schema=None) as batch_op:
@@ -118,7 +118,7 @@ def upgrade() -> None:
         sa.Column("files", sa.Integer(), nullable=True),
         sa.Column("lines", sa.Integer(), nullable=True),
         sa.Column("hour", sa.Integer(), nullable=False),
-        sa.Column("finished_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("durations", schema=None) as batch_op:
@@ -138,8 +138,8 @@ def upgrade() -> None:
         sa.Column("origin_commit", sa.String(length=64), nullable=False),
         sa.Column("successes", sa.Integer(), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("learned_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("learned_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("fix_templates", schema=None) as batch_op:
@@ -154,7 +154,7 @@ def upgrade() -> None:
         sa.Column("fingerprint", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
-        sa.Column("at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("flaky_builds", schema=None) as batch_op:
@@ -179,8 +179,8 @@ def upgrade() -> None:
         sa.Column("files", sa.JSON(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("llm_calls", sa.Integer(), nullable=False),
-        sa.Column("started_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("product", "commit", "n"),
     )
@@ -195,7 +195,7 @@ def upgrade() -> None:
         sa.Column("workspace", sa.String(length=80), nullable=False),
         sa.Column("plan", sa.String(length=64), nullable=False),
         sa.Column("outputs", sa.JSON(), nullable=False),
-        sa.Column("at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("infra_applies", schema=None) as batch_op:
@@ -211,7 +211,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=80), nullable=False),
         sa.Column("ok", sa.Boolean(), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.Column("at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
     )
@@ -221,7 +221,7 @@ def upgrade() -> None:
     op.create_table(
         "product_status",
         sa.Column("product", sa.String(length=80), nullable=False),
-        sa.Column("observed_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("observed_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("in_sync", sa.Boolean(), nullable=False),
         sa.Column("facets", sa.JSON(), nullable=False),
         sa.Column("facts", sa.JSON(), nullable=False),
@@ -234,8 +234,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("fleet_revision", sa.String(length=80), nullable=False),
         sa.Column("fingerprint", sa.String(length=80), nullable=False),
-        sa.Column("started_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("host", sa.String(length=255), nullable=False),
         sa.Column("pid", sa.Integer(), nullable=False),
         sa.Column("summary", sa.JSON(), nullable=False),
@@ -253,7 +253,7 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("build_url", sa.String(length=500), nullable=True),
-        sa.Column("at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("signatures", schema=None) as batch_op:
@@ -273,8 +273,8 @@ def upgrade() -> None:
         sa.Column("outputs", sa.JSON(), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("log", sa.Text(), nullable=False),
-        sa.Column("started_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["run_id"],
             ["runs.id"],

@@ -8,7 +8,7 @@ Create Date: 2026-11-28 23:32:59.726863
 import sqlalchemy as sa
 from alembic import op
 
-import codemonkeys.store.db
+import codemonkeys.store.models
 
 revision = "0002"
 down_revision = "0001"
@@ -37,8 +37,8 @@ def upgrade() -> None:
         sa.Column("commit", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("created_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("change", "product"),
     )

@@ -8,7 +8,7 @@ Create Date: 2026-11-29 02:53:52.879287
 import sqlalchemy as sa
 from alembic import op
 
-import codemonkeys.store.db
+import codemonkeys.store.models
 
 revision = "0003"
 down_revision = "0002"
@@ -23,7 +23,7 @@ def upgrade() -> None:
         "paused_products",
         sa.Column("product", sa.String(length=80), nullable=False),
         sa.Column("by", sa.String(length=120), nullable=False),
-        sa.Column("at", codemonkeys.store.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("product"),
     )
     # ### end Alembic commands ###

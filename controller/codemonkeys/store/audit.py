@@ -1,0 +1,91 @@
+"""The store's append-only, hash-chained audit log (``AuditLog``, a part of ``Store``: ``self`` is the
+store)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    select,
+    text,
+)
+from sqlalchemy.exc import IntegrityError
+
+from codemonkeys.store.models import (
+    AUDIT_LOCK_KEY,
+    GENESIS,
+    AuditRecord,
+    ChainCheck,
+    chain_hash,
+    utcnow,
+)
+
+
+class AuditLog:
+    """The store's append-only, hash-chained audit log."""
+
+    def audit(
+        self,
+        event_name: str,
+        actor: str,
+        data: dict[str, Any] | None = None,
+        product: str | None = None,
+        action_id: str | None = None,
+        run_id: int | None = None,
+    ) -> AuditRecord:
+        """Append one record to the hash chain.
+
+        Writers in this process are serialized by a lock; on PostgreSQL writers in every process are
+        serialized in the database (a transaction-scoped advisory lock). Elsewhere a writer in another
+        process that wins the race makes our insert fail on the unique ``seq``, and we retry on top of it.
+        """
+        for attempt in range(10):
+            try:
+                with self._audit_lock:
+                    return self._append_audit(event_name, actor, data, product, action_id, run_id)
+            except IntegrityError:
+                if attempt == 9:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _append_audit(self, event_name, actor, data, product, action_id, run_id) -> AuditRecord:
+        with self.session() as s:
+            if self.engine.dialect.name == "postgresql":
+                s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+            last = s.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).first()
+            rec = AuditRecord(
+                seq=(last.seq + 1) if last else 1,
+                at=utcnow().isoformat(timespec="microseconds"),
+                actor=actor,
+                event=event_name,
+                product=product,
+                action_id=action_id,
+                run_id=run_id,
+                data=data or {},
+                prev_hash=last.hash if last else GENESIS,
+            )
+            rec.hash = chain_hash(rec.prev_hash, rec.content())
+            s.add(rec)
+            return rec
+
+    def audit_records(self, product: str | None = None, limit: int | None = None) -> list[AuditRecord]:
+        """The audit log in chain order, of one product if given; only the last ``limit`` records if given."""
+        with self.session() as s:
+            q = select(AuditRecord).order_by(AuditRecord.seq)
+            if product is not None:
+                q = q.where(AuditRecord.product == product)
+            rows = list(s.scalars(q))
+            return rows[-limit:] if limit else rows
+
+    def verify_audit(self) -> ChainCheck:
+        """Walk the audit chain from the start and report the first gap, relinked or edited record."""
+        prev, n = GENESIS, 0
+        for n, rec in enumerate(self.audit_records(), start=1):
+            if rec.seq != n:
+                return ChainCheck(False, n, rec.seq, f"sequence gap: expected {n}, found {rec.seq}")
+            if rec.prev_hash != prev:
+                return ChainCheck(False, n, rec.seq, "prev_hash does not match the previous record")
+            if chain_hash(rec.prev_hash, rec.content()) != rec.hash:
+                return ChainCheck(False, n, rec.seq, "record content does not match its hash (edited)")
+            prev = rec.hash
+        return ChainCheck(True, n)
