@@ -8,7 +8,9 @@ the oracle's indexing and call graph. Front ends parse and render; expected fail
 ``ApiError`` (with a message for the user) or as values, never as half-done side effects.
 
 The package: ``session.py`` (``FleetSession``), ``commands.py`` (what changes state), ``queries.py``
-(the read models), ``values.py`` (what the calls return and raise).
+(the read models), ``values.py`` (what the calls return and raise); ``tools.py`` and ``oracle.py``: what
+else the front ends use, imported where needed. The CLI and the service import the library only through
+this package (an import-linter contract).
 """
 
 from __future__ import annotations
@@ -24,17 +26,26 @@ from codemonkeys.api.values import (
     database_state,
     database_upgrade,
 )
-from codemonkeys.engine import StalePlan
+from codemonkeys.context import Context
+from codemonkeys.engine import FleetBusy, StalePlan, load_plan_file
+from codemonkeys.kinds.loader import STATE_DIR, DesiredState
+from codemonkeys.kinds.models import parse_duration
 from codemonkeys.load import load_fleet, load_fleet_or_raise
+from codemonkeys.repos import GitError
 from codemonkeys.vocab.diagnostics import LoadError
 from codemonkeys.vocab.selectors import SelectorError
 
 __all__ = [
     "BACKOFF_EVENT",
+    "STATE_DIR",
     "ApiError",
     "Applied",
     "ApprovalGiven",
+    "Context",
+    "DesiredState",
+    "FleetBusy",
     "FleetSession",
+    "GitError",
     "LoadError",
     "ReconcileOutcome",
     "Reconciled",
@@ -44,4 +55,6 @@ __all__ = [
     "database_upgrade",
     "load_fleet",
     "load_fleet_or_raise",
+    "load_plan_file",
+    "parse_duration",
 ]

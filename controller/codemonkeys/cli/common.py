@@ -11,11 +11,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from codemonkeys.api import ApiError, FleetSession, StalePlan
+from codemonkeys.api import ApiError, Context, FleetBusy, FleetSession, StalePlan
 from codemonkeys.cli.console import FleetOpt, JsonOpt, err, fail, out  # noqa: F401  (re-exported)
 from codemonkeys.cli.render import apply_event_printer
-from codemonkeys.context import Context
-from codemonkeys.engine import FleetBusy
 from codemonkeys.vocab.diagnostics import Diagnostic
 from codemonkeys.vocab.plan import Plan
 

@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from codemonkeys.api import Context
 from codemonkeys.cli.common import FleetOpt, err, print_diagnostics
-from codemonkeys.context import Context
 from codemonkeys.plandiff import DiffFormat, Loaded, diff_revisions, render
 
 

@@ -144,7 +144,7 @@ def fleet_patch(
     with the product's CI and merges it when green, as the constitution allows. A product whose patch
     does not apply is reported (exit 1) and the others still get their proposal.
     """
-    from codemonkeys.engine.changes import Patch, Replace
+    from codemonkeys.api.tools import Patch, Replace
 
     if (patchfile is None) == (replace is None):
         raise fail("give a PATCHFILE or --replace OLD NEW (one of them)")
@@ -181,7 +181,7 @@ def fleet_exec(
     The command is an argument list (no shell): `cmctl fleet exec --select dependsOn=core-lib --
     sed -i s/core-lib==1/core-lib==2/ requirements.txt`. A product where it fails is reported (exit 1).
     """
-    from codemonkeys.engine.changes import Exec
+    from codemonkeys.api.tools import Exec
 
     if not command:
         raise fail("give the command after --")

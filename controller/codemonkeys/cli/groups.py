@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from codemonkeys.api import ApiError
+from codemonkeys.api import ApiError, load_plan_file
 from codemonkeys.cli.common import (
     FleetOpt,
     JsonOpt,
@@ -26,7 +26,6 @@ from codemonkeys.cli.common import (
     session,
 )
 from codemonkeys.cli.render import render_explain, render_plan
-from codemonkeys.engine import load_plan_file
 
 schema_app = typer.Typer(help="JSON Schemas of the fleet-repo kinds.", no_args_is_help=True)
 demo_app = typer.Typer(
@@ -54,7 +53,7 @@ def schema_export(
     directory: Annotated[Path, typer.Argument(help="Where to write the schemas.")] = Path("schemas"),
 ) -> None:
     """Write one JSON Schema (draft 2020-12) per kind."""
-    from codemonkeys.kinds.schema import export_schemas
+    from codemonkeys.api.tools import export_schemas
 
     for path in export_schemas(directory):
         out.print(f"wrote {path}")
@@ -72,7 +71,7 @@ def demo(
     """Create a demo workspace, plan, apply, and plan again: every product ends in sync."""
     if ctx.invoked_subcommand is not None:
         return
-    from codemonkeys.context import Context
+    from codemonkeys.api import Context
     from codemonkeys.demo import missing_prerequisites
 
     missing = missing_prerequisites(Context.from_environ().tool_env())
@@ -112,7 +111,7 @@ def demo_init(
 
 
 def _demo_init(directory: Path, force: bool):
-    from codemonkeys.context import Context
+    from codemonkeys.api import Context
     from codemonkeys.demo import DemoError, init_workspace
 
     try:
@@ -224,7 +223,7 @@ def policy_test(
     as_json: JsonOpt = False,
 ) -> None:
     """Run policy test cases (an action + facts + time -> expected verdict and rule), like `opa test`."""
-    from codemonkeys.policy.testing import discover, run_file
+    from codemonkeys.api.tools import discover, run_file
 
     files = discover(target)
     if not files:
@@ -310,7 +309,7 @@ def controller_run(
     max_body: MaxBodyOpt = None,
 ) -> None:
     """Run the controller: watch the fleet repo, resync on a timer, serve the API, webhooks and dashboard."""
-    from codemonkeys.kinds.models import parse_duration
+    from codemonkeys.api import parse_duration
 
     try:
         from codemonkeys.service.runtime import ServiceError, ServiceOptions, serve
@@ -409,8 +408,7 @@ def controller_resume(product: ProductArg, actor: ActorOpt = None, fleet: FleetO
 @db_app.command("current")
 def db_current(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
     """The schema revision the state database is at, and the newest this cmctl knows (exit 1 if behind)."""
-    from codemonkeys.api import database_state
-    from codemonkeys.context import Context
+    from codemonkeys.api import Context, database_state
 
     with api_errors():
         state = database_state(fleet, Context.from_environ())
@@ -427,8 +425,7 @@ def db_current(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
 def db_upgrade(fleet: FleetOpt = Path(".")) -> None:
     """Migrate the state database to the newest schema revision (idempotent; run it before the
     controllers of a new version start)."""
-    from codemonkeys.api import database_upgrade
-    from codemonkeys.context import Context
+    from codemonkeys.api import Context, database_upgrade
 
     with api_errors():
         before, after = database_upgrade(fleet, Context.from_environ())

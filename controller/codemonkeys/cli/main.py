@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from codemonkeys.api import load_fleet, load_plan_file
 from codemonkeys.cli.common import (
     FleetOpt,
     JsonOpt,
@@ -48,8 +49,6 @@ from codemonkeys.cli.swarm import swarm_app
 from codemonkeys.cli.swarm_deps import swarm_conflicts  # noqa: F401  (registers `swarm conflicts`)
 from codemonkeys.cli.swarm_predict import swarm_predict  # noqa: F401  (registers its commands on swarm_app)
 from codemonkeys.cli.swarm_signatures import swarm_signatures  # noqa: F401  (registers the command)
-from codemonkeys.engine import load_plan_file
-from codemonkeys.load import load_fleet
 from codemonkeys.vocab.plan import Verdict
 
 app = typer.Typer(
@@ -177,7 +176,7 @@ def status_cmd(
 ) -> None:
     """Per product: facets in sync, drifting, failed, blocked or held (as last observed), last run, the
     failure that stands (a later success of the same action retires it)."""
-    from codemonkeys.sandbox import status as sandbox_status
+    from codemonkeys.api.tools import status as sandbox_status
 
     fs = session(fleet)
     doc = fs.status()

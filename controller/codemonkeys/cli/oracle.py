@@ -16,10 +16,9 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from codemonkeys.api import FleetSession
+from codemonkeys.api import Context, FleetSession
 from codemonkeys.cli.common import FleetOpt, api_errors, err, fail, out, session
 from codemonkeys.cli.oracle_search import ORACLE_HELP, search_cmd
-from codemonkeys.context import Context
 
 oracle_app = typer.Typer(help=ORACLE_HELP, no_args_is_help=True)
 DbOpt = Annotated[Path | None, typer.Option("--db", help="Index directory (default: the fleet's state dir).")]
@@ -27,8 +26,10 @@ DbOpt = Annotated[Path | None, typer.Option("--db", help="Index directory (defau
 
 def _need_oracle():
     try:
-        from codemonkeys.oracle import search  # noqa: F401
-        from codemonkeys.oracle.embed import Embedder
+        from codemonkeys.api.oracle import (
+            Embedder,
+            search,  # noqa: F401
+        )
     except ImportError as exc:
         raise fail(
             "code search needs the [search] extra: pip install 'codemonkeys[search]' "
@@ -63,7 +64,7 @@ def index(
 ) -> None:
     """Index products at their branch head (or a directory) into the search index."""
     embedder_cls = _need_oracle()
-    from codemonkeys.oracle.chunks import index_sources, read_dir
+    from codemonkeys.api.oracle import index_sources, read_dir
 
     fs = None
     if path is not None:
@@ -107,8 +108,8 @@ def graph_cmd(
     fleet: FleetOpt = Path("."),
 ) -> None:
     """Walk the call graph of a product at its branch head."""
-    from codemonkeys.oracle.store import callees as callees_of
-    from codemonkeys.oracle.store import callers as callers_of
+    from codemonkeys.api.oracle import callees as callees_of
+    from codemonkeys.api.oracle import callers as callers_of
 
     fs = session(fleet)
     if product not in fs.desired.products:

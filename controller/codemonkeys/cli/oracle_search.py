@@ -39,8 +39,7 @@ def search_cmd(
     Exits 1 when the index is missing or empty, or holds no such product.
     """
     try:
-        from codemonkeys.oracle.embed import Embedder
-        from codemonkeys.oracle.resident import FLEET_INDEX, ResidentIndex
+        from codemonkeys.api.oracle import FLEET_INDEX, Embedder, ResidentIndex
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise fail(
             f"code search needs the [search] extra: pip install 'codemonkeys[search]' ({exc})"
@@ -71,7 +70,7 @@ def _open(index_dir: Path, product: str | None, resident):
         raise fail(f"no search index at {index_dir}: {BUILD} (or pass --fleet DIR / --db DIR)")
     index = resident(index_dir)
     if not index.exists() and (index_dir / "chunks.lance").is_dir():
-        from codemonkeys.oracle.search import open_index  # an index from before snapshots: LanceDB, once
+        from codemonkeys.api.oracle import open_index  # an index from before snapshots: LanceDB, once
 
         index = open_index(index_dir)
     if index.count() == 0:

@@ -36,13 +36,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from codemonkeys.api import BACKOFF_EVENT, FleetSession, Reconciled, ReconcileOutcome
-from codemonkeys.context import Context
-from codemonkeys.engine import FleetBusy
-from codemonkeys.kinds.loader import STATE_DIR
-from codemonkeys.load import load_fleet
-from codemonkeys.presence import clear_presence, write_presence
-from codemonkeys.repos import GitError
+from codemonkeys.api import (
+    BACKOFF_EVENT,
+    STATE_DIR,
+    Context,
+    FleetBusy,
+    FleetSession,
+    GitError,
+    Reconciled,
+    ReconcileOutcome,
+    load_fleet,
+)
+from codemonkeys.api.tools import clear_presence, write_presence
 from codemonkeys.service.events import EventBus
 from codemonkeys.service.fleetsource import RemoteFleet
 from codemonkeys.service.metrics import Metrics
@@ -236,9 +241,9 @@ class Controller:
 
     def _distributed(self, workers: int):
         """The database's job queue, this process's workers and its place in the election."""
+        from codemonkeys.api.tools import job_queue_ready
         from codemonkeys.service.election import Election
         from codemonkeys.service.workers import JobQueue, WorkerSet, conninfo_of
-        from codemonkeys.store.jobqueue import job_queue_ready
 
         if not self.store.shared:
             raise ValueError(

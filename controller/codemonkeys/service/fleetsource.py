@@ -7,7 +7,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from codemonkeys.repos import FollowedClone
+from codemonkeys.api.tools import FollowedClone
 
 _URL = re.compile(r"^([a-z][a-z0-9+.-]*://|[^/\s]+@[^/\s]+:)", re.I)
 

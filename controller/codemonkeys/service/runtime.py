@@ -10,10 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codemonkeys.api import ApiError
-from codemonkeys.context import Context
-from codemonkeys.repos import GitError
-from codemonkeys.sandbox import status as sandbox_status
+from codemonkeys.api import ApiError, Context, GitError
+from codemonkeys.api.tools import status as sandbox_status
 from codemonkeys.service.auth import AccessError, check_listen, load_access
 from codemonkeys.service.controller import Controller, ControllerConfig
 from codemonkeys.service.fleetsource import RemoteFleet, is_git_url

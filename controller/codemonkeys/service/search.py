@@ -30,7 +30,7 @@ class SearchService:
 
     def index(self):
         """The resident index of the fleet's search index directory (the fleet may have been reloaded)."""
-        from codemonkeys.oracle.resident import ResidentIndex
+        from codemonkeys.api.oracle import ResidentIndex
 
         where = self.ctl.session.search_index()
         with self._lock:
@@ -40,7 +40,7 @@ class SearchService:
 
     def embedder(self):
         """The query embedder, loaded once (raises ``EmbedderUnavailable`` without the model)."""
-        from codemonkeys.oracle.embed import Embedder
+        from codemonkeys.api.oracle import Embedder
 
         with self._lock:
             if (

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from codemonkeys.api import ApiError, FleetSession
-from codemonkeys.context import Context
+from codemonkeys.api import ApiError, Context, FleetSession
 
 
 class StatusError(Exception):
@@ -16,8 +15,8 @@ class StatusError(Exception):
 
 def controller_status_doc(fleet: Path | str, context: Context | None = None) -> dict[str, Any]:
     """The processes, their workers' heartbeats, what each is doing, and the queue (JSON-ready)."""
+    from codemonkeys.api.tools import job_queue_ready
     from codemonkeys.service.workers import cluster_status, conninfo_of
-    from codemonkeys.store.jobqueue import job_queue_ready
 
     try:
         session = FleetSession.open(fleet, context or Context.from_environ())

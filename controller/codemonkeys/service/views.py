@@ -16,10 +16,9 @@ from pathlib import Path
 
 from fastapi import HTTPException
 
-from codemonkeys.act.release import render_changelog_section
 from codemonkeys.api import ApiError, SelectorError
-from codemonkeys.facets import FACETS as REGISTERED
-from codemonkeys.policy.gate import params_json
+from codemonkeys.api.tools import FACETS as REGISTERED
+from codemonkeys.api.tools import params_json, render_changelog_section
 from codemonkeys.service.auth import Principal, Role
 from codemonkeys.service.controller import Controller
 from codemonkeys.vocab.facts import Commit

@@ -17,8 +17,8 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from codemonkeys.ci.jenkins import job_name
-from codemonkeys.kinds.loader import DesiredState
+from codemonkeys.api import DesiredState
+from codemonkeys.api.tools import job_name
 
 
 class WebhookError(Exception):
