@@ -176,7 +176,7 @@ def status_cmd(
 ) -> None:
     """Per product: facets in sync, drifting, failed, blocked or held (as last observed), last run, the
     failure that stands (a later success of the same action retires it)."""
-    from codemonkeys.api.tools import status as sandbox_status
+    from codemonkeys.api.tools import sandbox_status
 
     fs = session(fleet)
     doc = fs.status()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codemonkeys.api import ApiError, Context, GitError
-from codemonkeys.api.tools import status as sandbox_status
+from codemonkeys.api.tools import sandbox_status
 from codemonkeys.service.auth import AccessError, check_listen, load_access
 from codemonkeys.service.controller import Controller, ControllerConfig
 from codemonkeys.service.fleetsource import RemoteFleet, is_git_url
