@@ -158,3 +158,88 @@ def test_a_guarded_import_is_specific_to_its_name_and_not_applied_twice() -> Non
         patch is not None
         and "+    except ImportError:\n+        from markupsafe import Markup as M\n" in patch.diff
     )
+
+
+# --- found by a read-through of the new shapes: each would have been a wrong fix or a dead template ----
+
+
+def test_the_object_type_wildcard_never_takes_a_placeholder_nor_nonetype() -> None:
+    # the fix uses the type's name itself: the pattern keeps it (the template fits its own failure)
+    summary = "AttributeError: 'DataFrame' object has no attribute 'append'"
+    red = "import pandas as pd\n\n\ndef grow(df, row):\n    return df.append(row)\n"
+    fix = red.replace("df.append(row)", "pd.concat([df, pd.DataFrame(row)])")
+    template = learn_template(summary, "python_traceback", diff_of("etl/grow.py", red, fix))
+    if isinstance(template, FixTemplate):
+        assert match(template, summary) is not None, template.pattern
+    # a removed method of a library class generalizes over the class, but a None is a bug of its own
+    summary = "AttributeError: 'xml.etree.ElementTree.Element' object has no attribute 'getchildren'"
+    red = "def kids(node):\n    return [c.tag for c in node.getchildren()]\n"
+    template = learn_template(
+        summary, "python_traceback", diff_of("x.py", red, red.replace("node.getchildren()", "list(node)"))
+    )
+    assert isinstance(template, FixTemplate), template
+    assert match(template, "AttributeError: 'MyElement' object has no attribute 'getchildren'") is not None
+    assert match(template, "AttributeError: 'NoneType' object has no attribute 'getchildren'") is None
+
+
+def test_a_config_key_is_paired_by_key_or_value_and_changed_only_in_its_own_file() -> None:
+    summary = (
+        "tsconfig.json(3,5): error TS5102: Option 'out' has been removed."
+        " Please remove it from your configuration."
+    )
+    before = '{\n  "compilerOptions": {\n    "out": "dist/app.js",\n    "sourceMap": true\n  }\n}\n'
+    after = '{\n  "compilerOptions": {\n    "sourceMap": true,\n    "outFile": "dist/app.js"\n  }\n}\n'
+    template = learn_template(summary, "npm_error", diff_of("tsconfig.json", before, after))
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == 'rename the json key out -> "outFile"', template.describe()
+    files = {
+        "tsconfig.json": '{\n  "compilerOptions": {\n    "out": "build/b.js"\n  }\n}\n',
+        "data/report.json": '{\n  "out": "x"\n}\n',
+    }
+    bindings = match(template, summary)
+    patch = instantiate(template, bindings, files)
+    assert patch is not None and patch.files == ("tsconfig.json",)
+    # two files of other names both have the key: ambiguous, nothing changed
+    other = {"a/config.json": files["data/report.json"], "b/config.json": files["data/report.json"]}
+    assert instantiate(template, bindings, other) is None
+    # a nested value is not one entry
+    nested = {"tsconfig.json": '{\n  "out": {\n    "dir": "x"\n  }\n}\n'}
+    assert instantiate(template, bindings, nested) is None
+
+
+def test_a_line_change_from_an_error_that_quotes_nothing_needs_several_sites_and_a_real_rule() -> None:
+    one = diff_of("src/lib.rs", "#[no_mangle]\nfn a() {}\n", "#[unsafe(no_mangle)]\nfn a() {}\n")
+    assert not learn_template("error: unsafe attribute used without unsafe", "cargo_error", one)
+    two = diff_of("src/lib.rs", "let x = 1;\nlet y = 1;\n", "let x = 2;\nlet y = 2;\n")
+    assert not learn_template("error: could not compile due to previous error", "cargo_error", two)
+    pin = diff_of(
+        "package.json",
+        '{\n  "a": "^17.0.2",\n  "b": "^17.0.2"\n}\n',
+        '{\n  "a": "^18.2.0",\n  "b": "^18.2.0"\n}\n',
+    )
+    assert not learn_template("npm ERR! ERESOLVE unable to resolve dependency tree", "npm_error", pin)
+
+
+def test_renames_touch_only_the_uses_they_mean() -> None:
+    from codemonkeys.swarm.codeshapes import default_to_named, rename_module_attr, rename_result_attr
+
+    text = (
+        "from numpy import product\n\n\nclass Cart:\n    def product(self, n):\n"
+        "        return product([n])\n\n\nx = {'product': plot(product=1)}\n"
+    )
+    assert rename_module_attr(text, "numpy", "product", "numpy.prod") == (
+        "from numpy import prod\n\n\nclass Cart:\n    def product(self, n):\n        return prod([n])\n\n\n"
+        "x = {'product': plot(product=1)}\n"
+    )
+    text = (
+        "import inspect\n\n\ndef a(f):\n    spec = inspect.getfullargspec(f)\n    return spec.keywords\n\n\n"
+        "def b(p):\n    spec = p.parse()\n    return spec.keywords\n"
+    )
+    assert rename_result_attr(text, "getfullargspec", "keywords", "varkw").count("spec.varkw") == 1
+    calls = (
+        "const id = require('uuid/v4')();\nconst v = require('uuid/v4').default;\n"
+        "const u = require('uuid/v4');\n"
+    )
+    assert default_to_named(calls, "uuid/v4", "uuid", "v4") == calls.replace(
+        "const u = require('uuid/v4');", "const { v4: u } = require('uuid');"
+    )

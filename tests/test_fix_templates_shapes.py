@@ -353,7 +353,10 @@ def test_one_line_change_everywhere_is_learned_from_a_compiler_error_that_quotes
             ["cargo", "build", "--offline", "-q"], cwd=root, capture_output=True, text=True, timeout=300
         )
 
-    red = '#[no_mangle]\npub extern "C" fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n'
+    red = (  # the fix changes both sites: a rule applied everywhere, not one change
+        '#[no_mangle]\npub extern "C" fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n\n'
+        '#[no_mangle]\npub extern "C" fn neg(a: i32) -> i32 {\n    -a\n}\n'
+    )
     summary = extract_signatures(build(tmp_path / "a", red).stderr)[0].summary
     assert summary.startswith("error: unsafe attribute used without unsafe"), summary
     fix = red.replace("#[no_mangle]", "#[unsafe(no_mangle)]")

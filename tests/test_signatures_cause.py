@@ -171,6 +171,10 @@ def test_a_std_panic_in_the_products_own_code_is_its_own_cause_one_in_a_shared_c
     assert evens.cause == "panicked in evens: called `Option::unwrap()` on a `None` value", evens.cause
     assert evens.fingerprint != netcfg.fingerprint  # two products' own bugs: apart
     assert evens.fingerprint == extract_signatures(EVENS.replace("2:38", "7:1"))[0].fingerprint
+    more_targets = EVENS.replace(
+        "running 1 test", "     Running tests/integration_helpers.rs (x)\nrunning 1 test"
+    )
+    assert extract_signatures(more_targets)[0].fingerprint == evens.fingerprint  # the crate, not every file
     gauge, meter = (extract_signatures(IN_A_CRATE.format(name=n))[0] for n in ("gauge", "meter"))
     assert gauge.fingerprint == meter.fingerprint, (gauge.cause, meter.cause)  # in the shared crate: one
 

@@ -108,8 +108,8 @@ def graph_cmd(
     fleet: FleetOpt = Path("."),
 ) -> None:
     """Walk the call graph of a product at its branch head."""
-    from codemonkeys.api.oracle import callees as callees_of
-    from codemonkeys.api.oracle import callers as callers_of
+    from codemonkeys.api.graph import callees as callees_of
+    from codemonkeys.api.graph import callers as callers_of
 
     fs = session(fleet)
     if product not in fs.desired.products:

@@ -268,10 +268,16 @@ def default_to_named(text: str, old: str, new: str, name: str) -> str:
         entry = name if m.group(1) == name else f"{name} as {m.group(1)}"
         return f"import {{ {entry} }} from {m.group(2)}{new}{m.group(2)}"
 
+    end = r"(?=[ \t]*(?:;|$))"  # the whole statement: not `require('old')()` or `require('old').x`
     text = re.sub(
-        rf"\b(const|let|var)[ \t]+([\w$]+)[ \t]*=[ \t]*require\([ \t]*(['\"]){o}\3[ \t]*\)", required, text
+        rf"\b(const|let|var)[ \t]+([\w$]+)[ \t]*=[ \t]*require\([ \t]*(['\"]){o}\3[ \t]*\){end}",
+        required,
+        text,
+        flags=re.MULTILINE,
     )
-    return re.sub(rf"\bimport[ \t]+([\w$]+)[ \t]+from[ \t]*(['\"]){o}\2", imported, text)
+    return re.sub(
+        rf"\bimport[ \t]+([\w$]+)[ \t]+from[ \t]*(['\"]){o}\2{end}", imported, text, flags=re.MULTILINE
+    )
 
 
 # --- module attributes, methods, coroutines (Python) --------------------------------------------------------
@@ -309,8 +315,50 @@ def rename_module_attr(text: str, module: str, attr: str, new: str) -> str:
             clause = re.sub(rf"(?<![\w.]){re.escape(attr)}(?!\w)", other, m.group(2), count=1)
             text = text[: m.start(2)] + clause + text[m.end(2) :]
         if bare:
-            text = re.sub(rf"(?<![\w.]){re.escape(attr)}(?!\w)", other, text)
+            text = _rename_names(text, attr, other)
     return text
+
+
+def _offsets(text: str) -> list[int]:
+    """The character offset where each line of ``text`` starts (1-based line numbers, as ``ast``'s)."""
+    starts, at = [0, 0], 0
+    for line in text.splitlines(keepends=True):
+        at += len(line)
+        starts.append(at)
+    return starts
+
+
+def _at(text: str, starts: list[int], lineno: int, col: int) -> int:
+    """The character offset of ``ast``'s (line, UTF-8 byte column)."""
+    line = text[starts[lineno] : starts[lineno + 1] if lineno + 1 < len(starts) else len(text)]
+    return starts[lineno] + len(line.encode()[:col].decode(errors="ignore"))
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int]], new: str) -> str:
+    for start, end in sorted(set(spans), reverse=True):  # from the end: earlier offsets stay valid
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def _rename_names(text: str, old: str, new: str) -> str:
+    """Every use of the name ``old`` in Python code (``ast.Name``: not a definition's name, a keyword
+    argument, an attribute, a string or a comment) becomes ``new``; a file that does not parse is left."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return text
+    starts = _offsets(text)
+    spans = [
+        (
+            _at(text, starts, n.lineno, n.col_offset),
+            _at(text, starts, n.end_lineno or n.lineno, n.end_col_offset or 0),
+        )
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name) and n.id == old
+    ]
+    return _replace_spans(text, spans, new)
 
 
 def attr_change(old: str, new: str, module: str, attr: str) -> str | None:
@@ -365,11 +413,44 @@ def call_method_as_function(text: str, method: str, func: str) -> str:
 
 def rename_result_attr(text: str, func: str, old: str, new: str) -> str:
     """Where a variable is assigned a call of ``func`` (``spec = inspect.getfullargspec(f)``), its attribute
-    ``old`` is ``new`` (``spec.keywords`` -> ``spec.varkw``)."""
-    assigned = re.findall(rf"^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*(?:[\w.]+\.)?{re.escape(func)}\(", text, re.M)
-    for var in dict.fromkeys(assigned):
-        text = re.sub(rf"(?<![\w.]){re.escape(var)}\.{re.escape(old)}(?!\w)", f"{var}.{new}", text)
-    return text
+    ``old`` is ``new`` (``spec.keywords`` -> ``spec.varkw``): in the same function (or module body), after
+    the assignment, not in functions nested in it; a file that does not parse is left."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return text
+    starts, spans = _offsets(text), []
+    scopes = [tree, *(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))]
+    for scope in scopes:
+        own, stack = [], list(ast.iter_child_nodes(scope))
+        while stack:  # the scope's nodes, not those of functions or classes nested in it
+            node = stack.pop()
+            own.append(node)
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.extend(ast.iter_child_nodes(node))
+        calls = {
+            (a.targets[0].id, a.lineno)
+            for a in own
+            if isinstance(a, ast.Assign)
+            and len(a.targets) == 1
+            and isinstance(a.targets[0], ast.Name)
+            and isinstance(a.value, ast.Call)
+            and ast.unparse(a.value.func).rpartition(".")[2] == func
+        }
+        for var, line in calls:
+            for n in own:
+                if (
+                    isinstance(n, ast.Attribute)
+                    and n.attr == old
+                    and isinstance(n.value, ast.Name)
+                    and n.value.id == var
+                    and n.lineno > line
+                ):
+                    end = _at(text, starts, n.end_lineno or n.lineno, n.end_col_offset or 0)
+                    spans.append((end - len(old), end))
+    return _replace_spans(text, spans, new)
 
 
 def _decorated(text: str, module: str, name: str) -> list[str]:
@@ -448,8 +529,8 @@ def replace_config_key(text: str, kind: str, key: str, new: str) -> str:
     for line in lines:
         body = line.rstrip("\r\n")
         entry = config_entry(body, kind)
-        if entry is None or entry[0] != key:
-            out.append(line)
+        if entry is None or entry[0] != key or entry[1].rstrip(",").endswith(("{", "[")):
+            out.append(line)  # not the key, or a nested value over several lines: left alone
             continue
         comma = "," if kind == "json" and body.rstrip().endswith(",") else ""
         if new:

@@ -291,6 +291,7 @@ class Own:
 
     paths: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
+    crate: str = ""  # the crate cargo compiled last (a cargo log's own)
 
 
 def own_names(lines: Iterable[str], *, normalized: bool = False) -> Own:
@@ -316,7 +317,7 @@ def own_names(lines: Iterable[str], *, normalized: bool = False) -> Own:
         if name and not _GENERATED.search(name.rsplit("/", 1)[-1]):
             names.update({name, name.rsplit("/", 1)[-1], name.rsplit("/", 1)[-1].replace("-", "_")})
     keep = {n for n in names if _IDENT.match(n.rsplit("/", 1)[-1]) and n not in _COMMON_NAMES and len(n) > 2}
-    return Own(frozenset(p for p in paths if p), frozenset(keep))
+    return Own(frozenset(p for p in paths if p), frozenset(keep), built)
 
 
 _TEST_ID_MESSAGE = re.compile(r"^(\S*?(?:\[[^\]]*\])?\S*?) - (.*)$")
@@ -400,8 +401,8 @@ def split_cause(
         if m := _PANIC_CAUSE.match(summary):
             taken += [x for x in (m.group(1), m.group(3)) if x]
             cause = f"panicked: {m.group(2)}"
-            if m.group(3) in own.paths and own.names and _GENERIC_PANIC.match(m.group(2)):
-                cause = f"panicked in {'+'.join(sorted(own.names))}: {m.group(2)}"  # its own bug
+            if m.group(3) in own.paths and own.crate and _GENERIC_PANIC.match(m.group(2)):
+                cause = f"panicked in {own.crate}: {m.group(2)}"  # its own bug
         elif m := _RUST_WHERE.match(summary):
             taken.append(m.group(2))
             cause = m.group(1)

@@ -95,7 +95,7 @@ _QUOTED = re.compile(r"'([A-Za-z_@][\w.:/@-]*)'|`([A-Za-z_@][\w.:/@-]*)`|\"([A-Z
 _CALLED = re.compile(r"(?<![\w.'`])([A-Za-z_][\w.]*)\(\)")  # TypeError: DataFrame.drop() takes ...
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}|\{\*\}")  # {*}: any quoted part (pattern only)
 # whose object lacks an attribute is where, not what: the product's own class, or the library's (`Series`)
-_OBJECT_TYPE = re.compile(r"'[^'`\"]+'(?= object has no attribute ')")
+_OBJECT_TYPE = re.compile(r"'(?!NoneType')(?!\{)[^'`\"]+'(?= object has no attribute ')")  # not a placeholder
 # JavaScript names what is not callable unquoted (TypeError: mime.lookup is not a function)
 _UNQUOTED = re.compile(
     r"(?<![\w$.])([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+) is not a (?:function|constructor)\b"
@@ -171,8 +171,10 @@ class Edit:
       (``js:v4``) of module ``new`` (``require('uuid/v4')`` -> ``{ v4 } = require('uuid')``);
     * ``guard``: Python's ``from old import <anchor's name>`` is tried first, ``from new import ...`` is its
       fallback (``try: ... except ImportError: ...``);
-    * ``key``: the entry of key ``old`` in configuration files of kind ``anchor`` (json, yaml, toml)
-      becomes the entry ``new`` (empty: it goes).
+    * ``key``: the entry of key ``old`` in configuration files of kind ``anchor`` (``json:tsconfig.json``:
+      the kind and the name of the file the fix changed) becomes the entry ``new`` (empty: it goes; ending
+      in ``<value>``: the key renamed, the value kept), in the files of that name that have it, else in the
+      one file of the kind that has it.
 
     Texts may use placeholders ``{0}``, ``{1}``, ... (literal braces are doubled).
     """
@@ -219,9 +221,10 @@ class Edit:
         if self.op == "default":
             return f"import {{ {anchor.partition(':')[2]} }} from {new} (not the whole of {old})"
         if self.op == "key":
+            kind = anchor.partition(":")[0]
             if new.endswith("<value>"):
-                return f"rename the {anchor} key {old} -> {new.removesuffix('<value>').rstrip(' :=')}"
-            return f"set `{new}` for the {anchor} key {old}" if new else f"remove the {anchor} key {old}"
+                return f"rename the {kind} key {old} -> {new.removesuffix('<value>').rstrip(' :=')}"
+            return f"set `{new}` for the {kind} key {old}" if new else f"remove the {kind} key {old}"
         if self.op == "line":
             return f"change `{old}` -> `{new}`" if new else f"remove `{old}`"
         where = "after the imports" if self.anchor == "imports" else f"after `{self.anchor[6:]}`"
@@ -494,6 +497,29 @@ def _shaped(
     return None
 
 
+def _config_pairs(block: _Block) -> list[tuple[str | None, str | None, int]]:
+    """A configuration block's removed and added lines paired entry by entry: the same key (its value
+    changed), or the same value (its key renamed), or the block's only removed and added lines; the rest
+    unpaired."""
+    kind = config_kind(block.path) or ""
+    olds = [config_entry(x, kind) for x in block.removed]
+    news = [config_entry(x, kind) for x in block.added]
+    out: list[tuple[str | None, str | None, int]] = []
+    free = list(range(len(block.added)))
+    for i, o in enumerate(olds):
+        j = next((j for j in free if o and news[j] and news[j][0] == o[0]), None)
+        if j is None:
+            j = next((j for j in free if o and news[j] and news[j][1].rstrip(",") == o[1].rstrip(",")), None)
+        if j is None and len(block.removed) == len(block.added) == 1:
+            j = 0
+        if j is None:
+            out.append((block.removed[i], None, -1))
+            continue
+        free.remove(j)
+        out.append((block.removed[i], block.added[j], j))
+    return out + [(None, block.added[j], j) for j in free]
+
+
 def _key_edit(old: str | None, new: str | None, path: str, quoted: Sequence[str]) -> Edit | None:
     """A configuration entry of a quoted key changed or removed (``key``); None for anything else."""
     kind = config_kind(path)
@@ -505,7 +531,9 @@ def _key_edit(old: str | None, new: str | None, path: str, quoted: Sequence[str]
     renamed = config_entry(value, kind) if value else None
     if renamed is not None and renamed[1] == entry[1] and value.endswith(entry[1]):
         value = value[: -len(entry[1])] + "<value>"  # the key renamed, each product's value kept
-    return Edit("key", entry[0], value, kind)
+    if entry[1].rstrip(",").endswith(("{", "[")):
+        return None  # a nested value spans lines: not one entry to change
+    return Edit("key", entry[0], value, f"{kind}:{PurePosixPath(path).name}")
 
 
 def _block_edits(
@@ -516,8 +544,8 @@ def _block_edits(
     groups: list[tuple[list[Edit], str]] = []
     kind = manifest_kind(block.path)
     pairs = _pairs(block.removed, block.added)
-    if config_kind(block.path) and not kind and len(block.removed) == len(block.added):  # entry for entry
-        pairs = ((o, n, j) for j, (o, n) in enumerate(zip(block.removed, block.added, strict=True)))
+    if config_kind(block.path) and not kind:
+        pairs = _config_pairs(block)
     for old, new, j in pairs:
         edits: list[Edit] = []
         groups.append((edits, (old if old is not None else new or "").strip()))
@@ -709,18 +737,22 @@ def _result_attrs(
 def _uniform(blocks: list[_Block]) -> Edit | None:
     """The one line change a fix makes everywhere (``#[no_mangle]`` -> ``#[unsafe(no_mangle)]`` at each
     site), when it changes nothing else: what an error that quotes no name can still teach."""
-    pairs = set()
+    pairs, sites = set(), 0
     for b in blocks:
-        if len(b.removed) != len(b.added):
-            return None
+        if len(b.removed) != len(b.added) or manifest_kind(b.path) or config_kind(b.path):
+            return None  # a pin or a setting is not "the same line everywhere"
         pairs |= {(o.strip(), n.strip()) for o, n in zip(b.removed, b.added, strict=True)}
-    if len(pairs) != 1:
-        return None
+        sites += len(b.removed)
+    if len(pairs) != 1 or sites < 2:
+        return None  # one site is one change, not a rule the fix applied everywhere
     old, new = pairs.pop()
     return Edit("line", old, new) if old and new and old != new else None
 
 
 _COMPILERS = {"cargo_error", "compiler_error", "npm_error"}  # kinds whose error text names a rule, not a test
+_TRAILER = re.compile(
+    r"could not compile|previous error|npm ERR!|ERESOLVE|exit (?:code|status)|failed with", re.I
+)
 _NOT_NAMES = set(keyword.kwlist) | {"self", "cls", "this", "const", "let", "var", "function", "true", "false"}
 _NOT_NAMES |= {"null", "undefined", "new", "fn", "pub", "mut", "use", "impl", "str", "int", "len", "list"}
 
@@ -842,7 +874,8 @@ def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearn
         return NotLearned(f"too large ({size} changed lines > {MAX_DIFF_LINES})")
     funcs = _funcs(text, quoted)
     if not quoted and not funcs:
-        same = _uniform(blocks) if kind in _COMPILERS else None  # a compiler's error, one change everywhere
+        # a compiler's own error (not its "could not compile" trailer), one change made everywhere
+        same = _uniform(blocks) if kind in _COMPILERS and not _TRAILER.search(text) else None
         if same is not None:
             return make_template(escape(text), kind, [same], {}, any(is_test_path(b.path) for b in blocks))
         return NotLearned(f"the error quotes no name: {text[:120]}")
@@ -940,7 +973,7 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
     for m in _PLACEHOLDER.finditer(pattern):
         out.append(re.escape(pattern[at : m.start()]))
         if m.group(0) == "{*}":
-            out.append("[^'`\"]+?")
+            out.append("(?!NoneType')[^'`\"]+?")  # any class, but a None is a bug of its own
         elif m.group(1) is None:
             out.append(re.escape(m.group(0)[0]))
         elif m.group(1) in seen:
@@ -1119,6 +1152,10 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
             text = texts[mine[0]]  # the top-level manifest gets the entry, at its end
             texts[mine[0]] = text + ("\n" if text and not text.endswith("\n") else "") + edit.new + "\n"
             return
+    if edit.op == "key":  # the files are chosen before any changes (a changed one no longer has the key)
+        for path in _key_files(edit, texts):
+            texts[path] = replace_config_key(texts[path], edit.anchor.partition(":")[0], edit.old, edit.new)
+        return
     for path, text in texts.items():
         if edit.op == "move":
             lang, _, name = edit.anchor.partition(":")
@@ -1139,10 +1176,22 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
             texts[path] = guard_import(text, edit.old, edit.new, edit.anchor.partition(":")[2])
         elif edit.op == "default" and language(path) == "js":
             texts[path] = default_to_named(text, edit.old, edit.new, edit.anchor.partition(":")[2])
-        elif edit.op == "key" and config_kind(path) == edit.anchor:
-            texts[path] = replace_config_key(text, edit.anchor, edit.old, edit.new)
         elif edit.op == "line":
             texts[path] = _change_lines(text, edit.old, edit.new)
+
+
+def _key_files(edit: Edit, texts: Mapping[str, str]) -> list[str]:
+    """The configuration files a ``key`` edit changes: those named like the file the fix changed that have
+    the key; else the one file of the kind that has it (two or more: ambiguous, none)."""
+    kind, _, name = edit.anchor.partition(":")
+    having = [
+        p
+        for p, t in texts.items()
+        if config_kind(p) == kind
+        and any((e := config_entry(x, kind)) and e[0] == edit.old for x in t.splitlines())
+    ]
+    named = [p for p in having if PurePosixPath(p).name == name]
+    return named or (having if len(having) == 1 else [])
 
 
 def _python_shape(edit: Edit, text: str) -> str:

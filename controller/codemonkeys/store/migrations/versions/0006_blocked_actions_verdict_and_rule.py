@@ -6,8 +6,9 @@ Create Date: 2026-12-07 04:30:00
 
 An action the gate blocked was journaled with one message, ``deny: RULE: message`` (or ``hold: ...``), that
 readers parsed back. This revision adds ``actions.verdict`` and ``actions.rule`` and splits the message of
-every blocked action on record into them (the message keeps the rule's own text); a blocked action whose
-message has another shape keeps it whole. Downgrade joins them back into the message and drops the columns.
+every blocked action on record into them (the message keeps the rule's own text; a decision of no rule,
+journaled as ``None``, gets an empty rule as new ones do); a blocked action whose message has another shape
+keeps it whole. Downgrade joins them back into the message and drops the columns.
 """
 
 import re
@@ -44,7 +45,11 @@ def upgrade() -> None:
             bind.execute(
                 actions.update()
                 .where(actions.c.id == row.id)
-                .values(verdict=m.group(1), rule=m.group(2)[:255], message=m.group(3))
+                .values(
+                    verdict=m.group(1),
+                    rule="" if m.group(2) == "None" else m.group(2)[:255],
+                    message=m.group(3),
+                )
             )
 
 
