@@ -15,25 +15,60 @@ this package (an import-linter contract).
 
 from __future__ import annotations
 
-from codemonkeys.api.session import FleetSession
-from codemonkeys.api.values import (
-    BACKOFF_EVENT,
-    ApiError,
-    Applied,
-    ApprovalGiven,
-    Reconciled,
-    ReconcileOutcome,
-    database_state,
-    database_upgrade,
-)
-from codemonkeys.context import Context
-from codemonkeys.engine import FleetBusy, StalePlan, load_plan_file
-from codemonkeys.kinds.loader import STATE_DIR, DesiredState
-from codemonkeys.kinds.models import parse_duration
-from codemonkeys.load import load_fleet, load_fleet_or_raise
-from codemonkeys.repos import GitError
-from codemonkeys.vocab.diagnostics import LoadError
-from codemonkeys.vocab.selectors import SelectorError
+from typing import TYPE_CHECKING
+
+from codemonkeys.vocab.lazyexports import lazy_exports
+
+# name -> the module it comes from: imported on first use (PEP 562), so that a front end importing one
+# light part of the package (api.oracle for `cmctl oracle search`) does not load the whole library
+_FROM = {
+    "FleetSession": "codemonkeys.api.session",
+    "BACKOFF_EVENT": "codemonkeys.api.values",
+    "ApiError": "codemonkeys.api.values",
+    "Applied": "codemonkeys.api.values",
+    "ApprovalGiven": "codemonkeys.api.values",
+    "Reconciled": "codemonkeys.api.values",
+    "ReconcileOutcome": "codemonkeys.api.values",
+    "database_state": "codemonkeys.api.values",
+    "database_upgrade": "codemonkeys.api.values",
+    "Context": "codemonkeys.context",
+    "FleetBusy": "codemonkeys.engine",
+    "StalePlan": "codemonkeys.engine",
+    "load_plan_file": "codemonkeys.engine",
+    "STATE_DIR": "codemonkeys.kinds.loader",
+    "DesiredState": "codemonkeys.kinds.loader",
+    "parse_duration": "codemonkeys.kinds.models",
+    "load_fleet": "codemonkeys.load",
+    "load_fleet_or_raise": "codemonkeys.load",
+    "GitError": "codemonkeys.repos",
+    "LoadError": "codemonkeys.vocab.diagnostics",
+    "SelectorError": "codemonkeys.vocab.selectors",
+}
+
+
+__getattr__ = lazy_exports(__name__, _FROM, globals())
+
+
+if TYPE_CHECKING:  # what type checkers and readers see
+    from codemonkeys.api.session import FleetSession
+    from codemonkeys.api.values import (
+        BACKOFF_EVENT,
+        ApiError,
+        Applied,
+        ApprovalGiven,
+        Reconciled,
+        ReconcileOutcome,
+        database_state,
+        database_upgrade,
+    )
+    from codemonkeys.context import Context
+    from codemonkeys.engine import FleetBusy, StalePlan, load_plan_file
+    from codemonkeys.kinds.loader import STATE_DIR, DesiredState
+    from codemonkeys.kinds.models import parse_duration
+    from codemonkeys.load import load_fleet, load_fleet_or_raise
+    from codemonkeys.repos import GitError
+    from codemonkeys.vocab.diagnostics import LoadError
+    from codemonkeys.vocab.selectors import SelectorError
 
 __all__ = [
     "BACKOFF_EVENT",

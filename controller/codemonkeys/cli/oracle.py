@@ -26,10 +26,7 @@ DbOpt = Annotated[Path | None, typer.Option("--db", help="Index directory (defau
 
 def _need_oracle():
     try:
-        from codemonkeys.api.oracle import (
-            Embedder,
-            search,  # noqa: F401
-        )
+        from codemonkeys.api.oracle import Embedder, open_index  # noqa: F401 (LanceDB is there)
     except ImportError as exc:
         raise fail(
             "code search needs the [search] extra: pip install 'codemonkeys[search]' "

@@ -3,7 +3,6 @@ package costs nothing its caller does not use (an extra's library, tree-sitter).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,7 +15,8 @@ def lazy_exports(package: str, exports: Mapping[str, str], namespace: dict[str, 
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        # through the import statement's machinery (not importlib's): ``-X importtime`` sees it
+        value = getattr(__import__(module, fromlist=[name]), name)
         namespace[name] = value
         return value
 
