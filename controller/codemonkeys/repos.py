@@ -144,7 +144,14 @@ def sync_mirror(url: str, mirror: Path, helper: str | None = None) -> None:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     _keep_helper(mirror, helper)
-    run(["fetch", "--quiet", "--prune", "--prune-tags", "--tags", "--force", "origin"], mirror)
+    with tree_lock(mirror):  # a worktree half added or removed fails a fetch ("bad object worktrees/...")
+        run(["fetch", "--quiet", "--prune", "--prune-tags", "--tags", "--force", "origin"], mirror)
+
+
+def tree_lock(mirror: Path) -> FileLock:
+    """The lock that keeps a mirror's fetch and the adding and removing of its worktrees apart (held for
+    those git calls only; taken inside ``repo_lock``, never around it)."""
+    return FileLock(str(mirror.parent / f"{mirror.name}.tree.lock"))
 
 
 def _keep_helper(mirror: Path, helper: str | None) -> None:
@@ -344,12 +351,14 @@ class Mirror:
         """A clean, detached worktree of ``commit``; removed afterwards (a crash leaves it for prune)."""
         path = Path(tempfile.mkdtemp(prefix="wt-", dir=work_dir))
         path.rmdir()
-        self._git("worktree", "add", "--quiet", "--detach", str(path), commit)
+        with tree_lock(self.path):
+            self._git("worktree", "add", "--quiet", "--detach", str(path), commit)
         try:
             yield Worktree(path)
         finally:
-            self._git("worktree", "remove", "--force", str(path), check=False)
-            self._git("worktree", "prune", check=False)
+            with tree_lock(self.path):
+                self._git("worktree", "remove", "--force", str(path), check=False)
+                self._git("worktree", "prune", check=False)
 
 
 class Worktree:
