@@ -361,6 +361,18 @@ def _rename_names(text: str, old: str, new: str) -> str:
     return _replace_spans(text, spans, new)
 
 
+def _same_at_each(old: str, new: str, uses: list[re.Match[str]], replaced) -> str | None:
+    """When ``new`` is ``old`` with each of ``uses`` replaced by what ``replaced(use)`` matches (a regex with
+    one group), and that group is the same text at each: that text; None otherwise."""
+    out, at = [], 0
+    for m in uses:
+        out += [re.escape(old[at : m.start()]), replaced(m)]
+        at = m.end()
+    out.append(re.escape(old[at:]))
+    found = re.fullmatch("".join(out), new)
+    return found.group(1) if found is not None and len(set(found.groups())) == 1 else None
+
+
 def attr_change(old: str, new: str, module: str, attr: str) -> str | None:
     """When a changed line only turns ``X.attr`` (X: the file's name for ``module``, the same at each use)
     into one other expression: that expression, with X written as ``module`` (``np.float`` -> ``float``:
@@ -369,17 +381,8 @@ def attr_change(old: str, new: str, module: str, attr: str) -> str | None:
     if not uses or len({m.group(1) for m in uses}) != 1:
         return None
     alias = uses[0].group(1)
-    pieces, at = [], 0
-    for m in uses:
-        pieces.append(old[at : m.start()])
-        at = m.end()
-    pieces.append(old[at:])
-    pattern = "([A-Za-z_][\\w.]*)".join(re.escape(p) for p in pieces)
-    found = re.fullmatch(pattern, new)
-    if found is None or len(set(found.groups())) != 1:
-        return None
-    value = found.group(1)
-    if value == f"{alias}.{attr}":
+    value = _same_at_each(old, new, uses, lambda _m: r"([A-Za-z_][\w.]*)")
+    if value is None or value == f"{alias}.{attr}":
         return None
     return module + value[len(alias) :] if value.startswith(alias + ".") else value
 
@@ -393,17 +396,7 @@ def method_to_function(old: str, new: str, method: str) -> str | None:
     uses = list(re.finditer(_RECEIVER + rf"\.{re.escape(method)}\(\)", old))
     if not uses:
         return None
-    pieces, at, receivers = [], 0, []
-    for m in uses:
-        pieces.append(old[at : m.start()])
-        receivers.append(m.group(1))
-        at = m.end()
-    pieces.append(old[at:])
-    out = [re.escape(pieces[0])]
-    for receiver, piece in zip(receivers, pieces[1:], strict=True):
-        out.append(rf"([A-Za-z_][\w.]*)\({re.escape(receiver)}\)" + re.escape(piece))
-    found = re.fullmatch("".join(out), new)
-    return found.group(1) if found is not None and len(set(found.groups())) == 1 else None
+    return _same_at_each(old, new, uses, lambda m: rf"([A-Za-z_][\w.]*)\({re.escape(m.group(1))}\)")
 
 
 def call_method_as_function(text: str, method: str, func: str) -> str:
