@@ -36,8 +36,9 @@ class AuditLog:
         """Append one record to the hash chain.
 
         Writers in this process are serialized by a lock; on PostgreSQL writers in every process are
-        serialized in the database (a transaction-scoped advisory lock). Elsewhere a writer in another
-        process that wins the race makes our insert fail on the unique ``seq``, and we retry on top of it.
+        serialized in the database (a transaction-scoped advisory lock), on SQLite by the database's write
+        lock taken before the chain's head is read (``BEGIN IMMEDIATE``). Should a writer in another process
+        still win the race, our insert fails on the unique ``seq`` and we retry on top of it.
         """
         for attempt in range(10):
             try:
@@ -52,6 +53,10 @@ class AuditLog:
         with self.session() as s:
             if self.engine.dialect.name == "postgresql":
                 s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+            elif self.engine.dialect.name == "sqlite":
+                # take the database's write lock before reading the chain's head: another process's
+                # writer then waits (busy_timeout) instead of appending the same seq under us
+                s.execute(text("BEGIN IMMEDIATE"))
             last = s.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).first()
             rec = AuditRecord(
                 seq=(last.seq + 1) if last else 1,
