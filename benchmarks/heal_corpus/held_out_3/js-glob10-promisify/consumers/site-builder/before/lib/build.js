@@ -1,0 +1,14 @@
+'use strict';
+
+const path = require('path');
+const glob = require('glob');
+
+// Call back with the output path of every page: pages/a/b.md -> a/b.html
+function listPages(root, callback) {
+  glob('**/*.md', { cwd: path.join(root, 'pages') }, function (err, files) {
+    if (err) return callback(err);
+    callback(null, files.sort().map((f) => f.replace(/\.md$/, '.html')));
+  });
+}
+
+module.exports = { listPages };

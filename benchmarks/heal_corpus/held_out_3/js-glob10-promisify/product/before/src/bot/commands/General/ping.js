@@ -1,0 +1,11 @@
+const Command = require("../../Structures/Command.js");
+
+module.exports = class extends Command {
+  constructor(...args) {
+    super(...args, { aliases: ["pong"], description: "Replies with the latency." });
+  }
+
+  async run() {
+    return "Pong!";
+  }
+};

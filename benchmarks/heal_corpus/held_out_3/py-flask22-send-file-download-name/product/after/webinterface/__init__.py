@@ -1,0 +1,3 @@
+from flask import Flask
+
+webinterface = Flask(__name__)

@@ -1,0 +1,5 @@
+NAME = "upper"
+
+
+def run(text):
+    return text.upper()

@@ -1,0 +1,5 @@
+NAME = "reverse"
+
+
+def run(text):
+    return text[::-1]

@@ -1,0 +1,15 @@
+import pipes
+import subprocess
+
+
+def archive_command(target, paths, exclude=()):
+    parts = ["tar", "-czf", pipes.quote(target)]
+    parts += ["--exclude=" + pipes.quote(pattern) for pattern in exclude]
+    parts += [pipes.quote(p) for p in paths]
+    return " ".join(parts)
+
+
+def dry_run(target, paths, exclude=()):
+    """What the shell would receive as argv for the archive command."""
+    cmd = "printf '[%s]\\n' " + archive_command(target, paths, exclude)[len("tar "):]
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True, check=True).stdout.split()

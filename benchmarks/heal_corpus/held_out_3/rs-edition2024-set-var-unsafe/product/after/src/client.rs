@@ -1,0 +1,28 @@
+//! The client: started from a backend process to start, cancel or signal
+//! orchestrations.
+
+use crate::provider_pool_max;
+
+pub struct Client {
+    pub schema: String,
+    pub pool_max: u32,
+}
+
+impl Client {
+    pub fn connect(pg_conn_str: &str, schema: &str) -> Result<Client, String> {
+        if pg_conn_str.trim().is_empty() {
+            return Err("no connection string".to_string());
+        }
+        // Limit backend provider to 1 connection: backends need minimal
+        // access (start/cancel/signal only).
+        //
+        // SAFETY: every backend is its own process and this runs before any
+        // thread is started in it, so nothing reads the environment meanwhile.
+        unsafe {
+            std::env::set_var("DUROXIDE_PG_POOL_MAX", "1");
+        }
+
+        let pool_max = provider_pool_max().unwrap_or(10);
+        Ok(Client { schema: schema.to_string(), pool_max })
+    }
+}

@@ -1,0 +1,29 @@
+//! The background worker: one per database, running the orchestrations.
+
+use crate::provider_pool_max;
+
+pub struct Runtime {
+    pub pool_max: u32,
+}
+
+fn log(message: &str) {
+    eprintln!("{message}");
+}
+
+fn get_max_duroxide_connections(requested: u32) -> u32 {
+    requested.clamp(1, 64)
+}
+
+pub fn initialize_duroxide_runtime(requested: u32) -> Runtime {
+    log("pg_durable: initializing duroxide runtime...");
+
+    // Control the provider's pool size via env var (the only mechanism
+    // without modifying the provider). The worker is single-threaded so no
+    // concurrent readers. Note: std::env::set_var becomes unsafe in Rust 2024 edition.
+    std::env::set_var(
+        "DUROXIDE_PG_POOL_MAX",
+        get_max_duroxide_connections(requested).to_string(),
+    );
+
+    Runtime { pool_max: provider_pool_max().unwrap_or(10) }
+}
