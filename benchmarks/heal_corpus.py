@@ -52,7 +52,7 @@ from pathlib import Path
 
 import yaml
 
-from codemonkeys.heal.failure import locations
+from codemonkeys.facets.heal.failure import locations
 from codemonkeys.swarm import templates
 from codemonkeys.swarm.signatures import extract_signatures
 

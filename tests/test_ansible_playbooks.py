@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from codemonkeys.act.base import Redactor
-from codemonkeys.act.publish_ansible import playbook_dir, run_playbook
 from codemonkeys.context import Context
+from codemonkeys.facets.release.publish_ansible import playbook_dir, run_playbook
 from need import need_program
 
 CONTEXT = Context.from_environ()

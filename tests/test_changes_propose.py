@@ -16,10 +16,10 @@ import yaml
 from announce_fleet import git
 from codemonkeys.act.base import ActContext, Outcome, Redactor
 from codemonkeys.act.branches import commit_on_branch
-from codemonkeys.act.change import merge_change
 from codemonkeys.api import ApiError, FleetSession, SelectorError
 from codemonkeys.context import Context
 from codemonkeys.engine.changes import Patch, Replace
+from codemonkeys.facets.change.actuators import merge_change
 
 ENV = {"apiVersion": "codemonkeys.dev/v1"}
 SECRET = "s3cr3t-token-value"

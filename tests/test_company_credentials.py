@@ -11,12 +11,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from codemonkeys.act.base import ActContext, Outcome, Redactor
-from codemonkeys.act.publish_ansible import publish_with_ansible, registry_env
 from codemonkeys.ci.jenkins import connect
 from codemonkeys.context import Context
+from codemonkeys.facets.release.observer import observe_release
+from codemonkeys.facets.release.publish_ansible import publish_with_ansible, registry_env
 from codemonkeys.kinds.credentials import credentials_for, registry_for
 from codemonkeys.load import load_fleet
-from codemonkeys.observe.registries import observe_release
 from codemonkeys.registries.http import RegistryHttp
 from codemonkeys.vocab.facts import RegistryFacts, Unknown
 from codemonkeys.vocab.plan import Action, ActionKind

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from codemonkeys.act.release import insert_section, render_changelog_section
+from codemonkeys.facets.release.actuators import insert_section, render_changelog_section
 from codemonkeys.vocab.facts import Bump
 from codemonkeys.vocab.versionfiles import read_version, write_version
 from codemonkeys.vocab.versioning import (

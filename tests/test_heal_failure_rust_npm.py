@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from codemonkeys.heal import Location, Relevance, build_messages, excerpt, gather_context, locations
-from codemonkeys.heal.failure import manifests
+from codemonkeys.facets.heal import Location, Relevance, build_messages, excerpt, gather_context, locations
+from codemonkeys.facets.heal.failure import manifests
 from need import need_program
 
 LOGS = Path(__file__).parent / "cases" / "heal_logs"

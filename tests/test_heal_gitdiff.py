@@ -1,10 +1,10 @@
-"""The patch checks read a diff's paths as git does (codemonkeys.heal.gitdiff): a property test that crafts
-diffs (git and traditional headers, a/ b/ and other prefixes or none, C-quoted and raw names with spaces,
-tabs, quotes, backslashes and non-ASCII letters, timestamps, renames, copies, creations, deletions, mode
-changes, prose between parts) and gives each to real git in a fresh repository: `git apply -v --check`
-names what git reads (its "Checking patch OLD => NEW..." lines), the preimage is written there, then
-`git apply` writes, and the files that changed on disk must be among what `inspect_patch` says the patch
-writes (the rest written back as they were), all of them among the paths `check_patch` judges."""
+"""The patch checks read a diff's paths as git does (codemonkeys.facets.heal.gitdiff): a property test that
+crafts diffs (git and traditional headers, a/ b/ and other prefixes or none, C-quoted and raw names with
+spaces, tabs, quotes, backslashes and non-ASCII letters, timestamps, renames, copies, creations, deletions,
+mode changes, prose between parts) and gives each to real git in a fresh repository: `git apply -v --check`
+names what git reads (its "Checking patch OLD => NEW..." lines), the preimage is written there, then `git
+apply` writes, and the files that changed on disk must be among what `inspect_patch` says the patch writes
+(the rest written back as they were), all of them among the paths `check_patch` judges."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from codemonkeys.heal.gitdiff import parse_diff
-from codemonkeys.heal.patches import check_patch, inspect_patch
+from codemonkeys.facets.heal.gitdiff import parse_diff
+from codemonkeys.facets.heal.patches import check_patch, inspect_patch
 
 ENV = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent", "LC_ALL": "C"}
 LETTERS = 'abcxyz.-_ é\t"\\'

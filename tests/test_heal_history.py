@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
-from codemonkeys.act.heal_candidates import _history
+from codemonkeys.facets.heal.candidates import _history
 
 
 def git(repo: Path, *args: str) -> str:

@@ -1,8 +1,7 @@
-"""The heal pillar's LLM strategy (codemonkeys.heal): real logs made by really running pytest, a script,
-node --test, cargo and gcc on small projects in tmp dirs; the prompt built from the real code; the real
-`ollama` client against the scripted Ollama-compatible server (a known diff, errors) and the real tiny
-model (SmolLM2-135M) behind the same API.
-"""
+"""The heal pillar's LLM strategy (codemonkeys.facets.heal): real logs made by really running pytest, a
+script, node --test, cargo and gcc on small projects in tmp dirs; the prompt built from the real code; the
+real `ollama` client against the scripted Ollama-compatible server (a known diff, errors) and the real tiny
+model (SmolLM2-135M) behind the same API."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from codemonkeys.heal import (
+from codemonkeys.facets.heal import (
     Commit,
     LLMError,
     Location,

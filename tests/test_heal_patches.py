@@ -1,4 +1,4 @@
-"""The checks every proposed patch passes (codemonkeys.heal.patches): data-driven cases under
+"""The checks every proposed patch passes (codemonkeys.facets.heal.patches): data-driven cases under
 tests/cases/patches/ and real diffs made by git, read back and compared with `git apply --numstat`."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from codemonkeys.heal.patches import DEFAULT_PROTECTED, check_patch, credential, inspect_patch, matches
+from codemonkeys.facets.heal.patches import DEFAULT_PROTECTED, check_patch, credential, inspect_patch, matches
 
 CASES = sorted((Path(__file__).parent / "cases" / "patches").glob("*.yaml"))
 

@@ -66,13 +66,13 @@ def build_commit(action: Action, ctx: ActContext, commit: str) -> BranchBuild | 
     """Build ``commit`` with the product's CI; an ``ActionResult`` when the CI cannot be reached (the
     caller's record stays as it was, and the next plan resumes it)."""
     if ctx.desired.ci_kind(action.product) is CIKind.JENKINS:
-        from codemonkeys.act.build_jenkins import run_jenkins_build
+        from codemonkeys.facets.build.jenkins import run_jenkins_build
 
         run = run_jenkins_build(action, ctx, commit)
         if isinstance(run, ActionResult):
             return run
         return BranchBuild(run.status, run.log, run.summary or str(run.result))
-    from codemonkeys.act.build_local import run_local_build
+    from codemonkeys.facets.build.local import run_local_build
 
     local = run_local_build(action, ctx, commit)
     if isinstance(local, ActionResult):  # the sandbox refused: nothing was built

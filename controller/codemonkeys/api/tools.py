@@ -7,10 +7,10 @@ Jenkins job names and the facet registry."""
 
 from __future__ import annotations
 
-from codemonkeys.act.release import render_changelog_section
 from codemonkeys.ci.jenkins import job_name
 from codemonkeys.engine.changes import Exec, Patch, Replace
 from codemonkeys.facets import FACETS
+from codemonkeys.facets.release.actuators import render_changelog_section
 from codemonkeys.kinds.schema import export_schemas
 from codemonkeys.policy.gate import params_json
 from codemonkeys.policy.testing import discover, run_file

@@ -1,8 +1,8 @@
 """The Jenkins CI backend: connection, job naming, job and Jenkinsfile templates, and the batch read of
 a folder's builds (pure parse included).
 
-Used by the build observer (observe/ci.py, one request per folder) and the build actuator
-(act/build_jenkins.py); neither reaches into the other. Talks the Jenkins Remote Access API through
+Used by the build observer (facets/build/observer.py, one request per folder) and the build actuator
+(facets/build/jenkins.py); neither reaches into the other. Talks the Jenkins Remote Access API through
 ``python-jenkins`` (the ``[jenkins]`` extra). Credentials (user + API token) come from the secrets the
 Fleet names; errors name the job and the server and never carry the token.
 

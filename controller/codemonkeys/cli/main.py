@@ -349,6 +349,52 @@ def reject_cmd(
     out.print(f"still {decision.verdict}: {escape(decision.message)}")
 
 
+@app.command("verify")
+def verify_cmd(
+    product: Annotated[str, typer.Argument(help="The product to verify.", autocompletion=complete_product)],
+    version: Annotated[
+        str | None, typer.Argument(help="The version (default: the newest in each registry).")
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="The public key to trust (an OpenSSH .pub file); default spec.supply.sign.publicKey.",
+        ),
+    ] = None,
+    registry: Annotated[str | None, typer.Option("--registry", help="Only this registry.")] = None,
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify a released version as a consumer would: its artifacts from the registry, their SHA-256
+    checksums, the SSH signature over them, the SBOM and the provenance. Exit 0 when every check holds."""
+    from codemonkeys.api.verify import verify_product
+
+    state, diags = load_fleet(fleet)
+    if state is None:
+        print_diagnostics(diags)
+        raise fail(f"fleet {fleet} is invalid")
+    try:
+        public = key.read_text().strip() if key else None
+    except OSError as exc:
+        raise fail(f"cannot read the key {key}: {exc.strerror}") from None
+    with api_errors():
+        results = verify_product(state, product, version, public, registry)
+    ok = all(r.report.ok for r in results)
+    if as_json:
+        sys.stdout.write(
+            json.dumps({"ok": ok, "registries": [r.to_dict() for r in results]}, indent=2) + "\n"
+        )
+    else:
+        for r in results:
+            verdict = "[green]verified[/]" if r.report.ok else "[red]NOT verified[/]"
+            out.print(f"{escape(r.package)} {escape(r.report.version)} in {escape(r.registry)}: {verdict}")
+            for check in r.report.checks:
+                mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
+                out.print(f"  {mark} {escape(check.name)}: {escape(check.detail)}")
+    raise typer.Exit(0 if ok else 1)
+
+
 app.command("graph")(graph_cmd)
 app.command("diff")(diff_cmd)
 

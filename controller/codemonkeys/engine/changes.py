@@ -31,10 +31,10 @@ from pathlib import Path, PurePosixPath
 
 from codemonkeys.act.base import Redactor, run_command
 from codemonkeys.context import Context
-from codemonkeys.facets.change import branch_name
+from codemonkeys.facets.change.plugin import branch_name
+from codemonkeys.facets.heal.gitdiff import parse_diff
+from codemonkeys.facets.heal.patches import SECRET_FILES, check_patch
 from codemonkeys.gitcred import helper_for
-from codemonkeys.heal.gitdiff import parse_diff
-from codemonkeys.heal.patches import SECRET_FILES, check_patch
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.repos import GitError, Mirror, mirror_path, repo_lock, sync_mirror
 from codemonkeys.repos import run as git
@@ -113,7 +113,7 @@ def describe(how: How) -> str:
 
 def changed_files(diff: str) -> list[str]:
     """The files a unified diff changes (their new path; the old one for a deletion), named as
-    ``git apply`` reads the headers (quoted names, names with spaces: heal/gitdiff.py)."""
+    ``git apply`` reads the headers (quoted names, names with spaces: facets/heal/gitdiff.py)."""
     names = (part.new_name or part.old_name for part in parse_diff(diff))
     return sorted(dict.fromkeys(name for name in names if name))
 

@@ -8,20 +8,22 @@ proposals) waits for nothing and hands nothing on: a proposal is built on its ow
 Adding a facet is a module here plus one line below; see ARCHITECTURE.md, "How to add a facet".
 """
 
-from codemonkeys.facets.announce import AnnounceFacet
+from codemonkeys.facets.announce.plugin import AnnounceFacet
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, Registry, action_id
-from codemonkeys.facets.build import BuildFacet
-from codemonkeys.facets.change import ChangeFacet
-from codemonkeys.facets.deploy import DeployFacet
-from codemonkeys.facets.docs import DocsFacet
-from codemonkeys.facets.infra import InfraFacet
-from codemonkeys.facets.release import ReleaseFacet
+from codemonkeys.facets.build.plugin import BuildFacet
+from codemonkeys.facets.change.plugin import ChangeFacet
+from codemonkeys.facets.deploy.plugin import DeployFacet
+from codemonkeys.facets.docs.plugin import DocsFacet
+from codemonkeys.facets.infra.plugin import InfraFacet
+from codemonkeys.facets.release.plugin import ReleaseFacet
+from codemonkeys.facets.supply.plugin import SupplyFacet
 
 FACETS = Registry(
     (
         BuildFacet(),
         DocsFacet(),
         ReleaseFacet(),
+        SupplyFacet(),  # after the publishes: signs what was published; deploy and announce wait for it
         InfraFacet(),  # after nothing: it ignores the chain before it, and hands it on with its apply
         DeployFacet(),  # after the release's publishes and the infra apply
         AnnounceFacet(),  # after the publishes, and the deploys when the product deploys

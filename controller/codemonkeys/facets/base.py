@@ -175,6 +175,9 @@ class FacetPlugin:
     actuators: ClassVar[Mapping[ActionKind, Ref]] = {}
     waits_for_dependencies: ClassVar[Mapping[ActionKind, ActionKind]] = {}
     action_facts: ClassVar[tuple[str, ...]] = ()  # further policy facts its drafted actions decide
+    # further policy facts that hold exactly when ``fact`` does (established by the same actions): the
+    # supply facet's ``release.sbom`` beside its ``release.signed``
+    also_facts: ClassVar[tuple[str, ...]] = ()
     # event -> functions called when an actuator announces it (``act.run_hooks``): ``build.green`` is
     # ``fn(action, ctx, commit) -> str`` (what was learned), announced by the build actuators
     hooks: ClassVar[Mapping[str, tuple[Ref, ...]]] = {}
@@ -225,6 +228,11 @@ class Registry:
     def hooks(self, event: str) -> tuple[Ref, ...]:
         """Every facet's hooks for ``event``, in registry order."""
         return tuple(ref for f in self.facets for ref in f.hooks.get(event, ()))
+
+    def fact_names(self) -> tuple[str, ...]:
+        """Every policy fact the facets establish (``fact``, ``also_facts``, ``action_facts``), in registry
+        order: what a rule's ``require:`` may name (``kinds.models.fact_names`` adds the ``deps.`` forms)."""
+        return tuple(dict.fromkeys(n for f in self.facets for n in (f.fact, *f.also_facts, *f.action_facts)))
 
     def cross_product_waits(self) -> dict[ActionKind, ActionKind]:
         """Every facet's ``waits_for_dependencies``, merged."""

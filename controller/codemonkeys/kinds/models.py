@@ -7,6 +7,7 @@ fields are errors everywhere. These models are the single source of the JSON Sch
 
 from __future__ import annotations
 
+import importlib
 import re
 import shlex
 from enum import StrEnum
@@ -615,6 +616,33 @@ class Publish(Model):
     )
 
 
+class Sign(Model):
+    """How released versions are signed: an SSH key (``ssh-keygen -Y sign``) by reference, and its public
+    half written out, which is what verifiers trust (never a key found next to the artifacts)."""
+
+    key: SecretRef = Field(description="The private SSH key (OpenSSH format, no passphrase), by secretRef")
+    public_key: str = Field(
+        pattern=r"^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+=*( .*)?$",
+        description="The public key verifiers check signatures with (one line of an OpenSSH .pub file)",
+    )
+
+
+class Supply(Model):
+    """The supply facet: every released version gets an SBOM (CycloneDX), SHA-256 checksums of its
+    artifacts, an SSH signature over them and an in-toto/SLSA provenance statement, published beside the
+    artifacts (a file registry) or in ``store`` (a file registry that keeps the evidence of registries
+    that cannot hold it), and verified against the published artifacts."""
+
+    want: Literal["attested"] = "attested"
+    sbom: bool = Field(True, description="Include a CycloneDX SBOM of the version's declared dependencies")
+    sign: Sign
+    store: Name | None = Field(
+        None,
+        description="A file registry keeping the evidence of versions published to pypi, npm, crates or OCI "
+        "registries (which cannot hold it); not needed when every publish registry is a file registry",
+    )
+
+
 class Release(Model):
     """The release facet: releasable commits get a version and tag, published to every `publish` registry."""
 
@@ -834,6 +862,10 @@ class ProductSpec(Model):
     infra: Infra | None = None
     deploy: Deploy | None = Field(None, description="Roll the released version out to hosts (needs release)")
     announce: Announce | None = None
+    supply: Supply | None = Field(
+        None,
+        description="SBOM, checksums, signature and provenance of every released version (needs release)",
+    )
     suspend: bool = Field(False, description="Observed and shown, never acted on (Flux style)")
 
     @model_validator(mode="after")
@@ -940,34 +972,30 @@ class AuditDuty(StrEnum):
     SCREENSHOT = "screenshot"  # a screenshot of the result is attached
 
 
-FACTS = (
-    "build.green",
-    "docs.current",
-    "release.published",
-    "release.compatible",
-    "infra.applied",
-    "announce.announced",
-    "deploy.released",
-    "change.merged",
-)
-FactName = Literal[
-    "build.green",
-    "docs.current",
-    "release.published",
-    "release.compatible",
-    "infra.applied",
-    "announce.announced",
-    "deploy.released",
-    "change.merged",
-    "deps.build.green",
-    "deps.docs.current",
-    "deps.release.published",
-    "deps.release.compatible",
-    "deps.infra.applied",
-    "deps.announce.announced",
-    "deps.deploy.released",
-    "deps.change.merged",
-]
+def fact_names() -> tuple[str, ...]:
+    """Every policy fact a rule may ``require``: each registered facet's (``FacetPlugin.fact`` and
+    ``action_facts``), and each as ``deps.<fact>`` (true of every ``dependsOn`` product). The facets sit
+    above the kinds, so the registry is looked up on first use (as a plug-in is), not imported."""
+    registry = importlib.import_module("codemonkeys.facets").FACETS
+    own = registry.fact_names()
+    return (*own, *(f"deps.{f}" for f in own))
+
+
+def _known_fact(name: str) -> str:
+    known = fact_names()
+    if name not in known:
+        raise ValueError(f"unknown fact {name!r}: one of {', '.join(known)}")
+    return name
+
+
+class _FactsSchema:
+    """The JSON Schema of a fact name: the registered facts, listed when the schema is rendered."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {"type": "string", "enum": list(fact_names())}
+
+
+FactName = Annotated[str, AfterValidator(_known_fact), _FactsSchema()]
 
 
 class Rule(Model):

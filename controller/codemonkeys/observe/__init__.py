@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from codemonkeys.context import Context
 from codemonkeys.facets import FACETS, Registry
-from codemonkeys.facets.release import fleet_packages
+from codemonkeys.facets.release.plugin import fleet_packages
 from codemonkeys.gitcred import helper_for
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.observe.git import fetch_git, parse_git

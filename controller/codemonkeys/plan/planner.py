@@ -128,10 +128,11 @@ class _ProductFacts:
         for f in registry.facets:
             facet = facets.get(f.name)
             ids = tuple(a.id for a in actions if a.kind is f.establishes)
-            establishing.pop(f.fact, None)
-            base[f.fact] = _facet_fact(facet, False)
-            if ids and not (facet is None or facet.in_sync):
-                establishing[f.fact] = (f.name, ids, base[f.fact])
+            for fact in (f.fact, *f.also_facts):
+                establishing.pop(fact, None)
+                base[fact] = _facet_fact(facet, False)
+                if ids and not (facet is None or facet.in_sync):
+                    establishing[fact] = (f.name, ids, base[fact])
             later = {fact: FactValue.TRUE for fact in f.action_facts} | f.facts_of(actions)
             for fact in later.keys() & establishing.keys():  # a later value replaces the facet's own
                 del establishing[fact]

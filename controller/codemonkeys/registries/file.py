@@ -7,7 +7,7 @@ Layout per ecosystem (chosen by the product's language)::
     rust    crates/<name>/<name>-<version>.crate
     other   generic/<name>/<version>/<files>
 
-The actuator writes this layout (act/publish_file.py); this module reads it: ``list_files`` is the
+The actuator writes this layout (facets/release/publish_file.py); this module reads it: ``list_files`` is the
 fetch, ``parse_versions`` the pure parse.
 """
 

@@ -152,6 +152,17 @@ class RegistryFacts(FactModel):
     versions: list[str] = Field(default_factory=list)
 
 
+class SupplyFacts(FactModel):
+    """The supply-chain evidence of one released version in one registry (or the file registry that keeps
+    it for a registry that cannot): ``state`` is ``verified`` (the signature and every checksum hold
+    against the published artifacts), ``missing`` (no complete evidence yet: no signature) or ``invalid``
+    (evidence that does not verify: a tampered artifact, another key); ``detail`` says which check failed."""
+
+    version: str
+    state: Literal["verified", "missing", "invalid"]
+    detail: str = ""
+
+
 class DocsFacts(FactModel):
     """What the published docs were built from: commit, docs inputs hash and API fingerprint."""
 
@@ -266,3 +277,5 @@ class ProductFacts(FactModel):
     # open change proposals (None: none observed); left out when None, so products without proposals
     # keep their fingerprints (a field-level rule: serializing stays in pydantic-core)
     change: list[ChangeProposal] | Unknown | None = Field(default=None, exclude_if=_is_none)
+    # the supply facet's evidence per publish registry (None: not wanted); left out when None, like change
+    supply: dict[str, SupplyFacts | Unknown] | None = Field(default=None, exclude_if=_is_none)

@@ -27,6 +27,7 @@ class ActionKind(StrEnum):
     ANNOUNCE_POST = "announce.post"
     CHANGE_PROPOSE = "change.propose"
     CHANGE_MERGE = "change.merge"
+    SUPPLY_ATTEST = "supply.attest"
 
 
 class Verdict(StrEnum):
@@ -47,6 +48,7 @@ class FacetName(StrEnum):
     ANNOUNCE = "announce"
     DEPLOY = "deploy"
     CHANGE = "change"
+    SUPPLY = "supply"
 
 
 class FacetState(StrEnum):

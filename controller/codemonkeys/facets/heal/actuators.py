@@ -28,8 +28,8 @@ from contextlib import suppress
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.act.branches import build_commit, commit_on_branch, delete_branch, land
-from codemonkeys.act.heal_candidates import Candidate, llm_candidate, template_candidate, validate
-from codemonkeys.act.heal_learn import HEAL_TRAILER, learn_from_fix, learn_from_heal
+from codemonkeys.facets.heal.candidates import Candidate, llm_candidate, template_candidate, validate
+from codemonkeys.facets.heal.learn import HEAL_TRAILER, learn_from_fix, learn_from_heal
 from codemonkeys.gitcred import helper_for
 from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
 from codemonkeys.store.db import HealAttemptRecord, utcnow

@@ -35,8 +35,8 @@ class AnnounceFacet(FacetPlugin):
     fact = "announce.announced"
     establishes = ActionKind.ANNOUNCE_POST
     facts_field = "announce"
-    observer = Ref("codemonkeys.observe.announce", "observe_announce")
-    actuators = {ActionKind.ANNOUNCE_POST: Ref("codemonkeys.act.announce", "announce")}
+    observer = Ref("codemonkeys.facets.announce.observer", "observe_announce")
+    actuators = {ActionKind.ANNOUNCE_POST: Ref("codemonkeys.facets.announce.actuators", "announce")}
 
     def wants(self, product: Product) -> str | None:
         """``announced`` when the product declares ``announce``."""

@@ -16,7 +16,7 @@ import math
 from collections import Counter
 
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, action_id, facet_state
-from codemonkeys.facets.release import target_version
+from codemonkeys.facets.release.plugin import target_version
 from codemonkeys.kinds.models import Environment, Product
 from codemonkeys.vocab.facts import EnvironmentFacts, Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
@@ -77,8 +77,8 @@ class DeployFacet(FacetPlugin):
     fact = "deploy.released"
     establishes = ActionKind.DEPLOY_RUN
     facts_field = "deploy"
-    observer = Ref("codemonkeys.observe.deploy", "observe_deploy")
-    actuators = {ActionKind.DEPLOY_RUN: Ref("codemonkeys.act.deploy", "deploy_run")}
+    observer = Ref("codemonkeys.facets.deploy.observer", "observe_deploy")
+    actuators = {ActionKind.DEPLOY_RUN: Ref("codemonkeys.facets.deploy.actuators", "deploy_run")}
     waits_for_dependencies = {ActionKind.DEPLOY_RUN: ActionKind.DEPLOY_RUN}
 
     def wants(self, product: Product) -> str | None:

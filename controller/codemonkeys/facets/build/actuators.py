@@ -9,11 +9,11 @@ from codemonkeys.vocab.plan import Action
 
 def run_build(action: Action, ctx: ActContext) -> ActionResult:
     """Build the action's commit on the product's CI; what a failure leaves is the backend's (see
-    ``act/build_local.py`` and ``act/build_jenkins.py``)."""
+    ``facets/build/local.py`` and ``facets/build/jenkins.py``)."""
     if ctx.desired.ci_kind(action.product) is CIKind.JENKINS:
-        from codemonkeys.act.build_jenkins import build_jenkins  # the [jenkins] extra, on first use
+        from codemonkeys.facets.build.jenkins import build_jenkins  # the [jenkins] extra, on first use
 
         return build_jenkins(action, ctx)
-    from codemonkeys.act.build_local import build_local
+    from codemonkeys.facets.build.local import build_local
 
     return build_local(action, ctx)

@@ -4,6 +4,7 @@ Idempotent: if the tag already exists (locally or at the source) the cut is a no
 commit and tag are pushed together with ``git push --atomic``; if the push fails nothing reached the
 source, and the next sync of the mirror drops the local tag, so the next run cuts again cleanly.
 The release commit carries ``[skip ci]``: CI results of its parent stand for it (as semantic-release).
+release.publish is ``publish`` (``publish.py``: a file registry, or the registry's Ansible playbook).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import tomlkit
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
+from codemonkeys.facets.release.publish import publish as publish  # the release.publish actuator
 from codemonkeys.gitcred import helper_for
 from codemonkeys.kinds.models import Product
 from codemonkeys.repos import (

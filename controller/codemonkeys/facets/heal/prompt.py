@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from codemonkeys.heal.failure import Location
+from codemonkeys.facets.heal.failure import Location
 from codemonkeys.oracle.parse import FileGraph, Symbol, SymbolKind, UnsupportedLanguage, parse_file
 
 DEFAULT_BUDGET = 8000  # characters of the user message: small local models have small contexts

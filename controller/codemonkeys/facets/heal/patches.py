@@ -1,7 +1,7 @@
 """The checks a proposed patch passes before anything applies it: what it touches, its size, what it adds.
 
 Pure: a unified diff (text) in, facts and problems out. ``inspect_patch`` reads the files as ``git apply``
-reads the headers (heal/gitdiff.py: one component stripped, C-quoted names, renames, copies, modes,
+reads the headers (facets/heal/gitdiff.py: one component stripped, C-quoted names, renames, copies, modes,
 ``/dev/null``), the added and removed line counts (strictly: hunk headers must count their lines, as
 ``extract_diff`` makes them); ``check_patch`` lists what is wrong with a patch for a self-healing build:
 paths outside the allowed globs, protected paths (CI definitions, lock files, git's own files, secrets;
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from codemonkeys.heal.gitdiff import parse_diff
+from codemonkeys.facets.heal.gitdiff import parse_diff
 
 # What runs the product's CI, wherever a monorepo keeps it (matched without regard to case: a lower-case
 # ``jenkinsfile`` is Jenkins' too, and on a case-insensitive file system ``.GITHUB`` is ``.github``).
@@ -93,7 +93,7 @@ class PatchInfo:
 
 
 def inspect_patch(diff: str) -> PatchInfo:
-    """The files a unified diff touches, as ``git apply`` reads its headers (heal/gitdiff.py), and its
+    """The files a unified diff touches, as ``git apply`` reads its headers (facets/heal/gitdiff.py), and its
     size. Raises ``ValueError`` (saying where and why) for text git would not apply as a patch, or whose
     hunks do not hold the lines their headers count."""
     parts = parse_diff(diff)

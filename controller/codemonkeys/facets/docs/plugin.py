@@ -21,8 +21,8 @@ class DocsFacet(FacetPlugin):
     fact = "docs.current"
     establishes = ActionKind.DOCS_BUILD
     facts_field = "docs"
-    observer = Ref("codemonkeys.observe.docs", "observe_docs_facet")
-    actuators = {ActionKind.DOCS_BUILD: Ref("codemonkeys.act.docs", "build_docs")}
+    observer = Ref("codemonkeys.facets.docs.observer", "observe_docs_facet")
+    actuators = {ActionKind.DOCS_BUILD: Ref("codemonkeys.facets.docs.actuators", "build_docs")}
 
     def wants(self, product: Product) -> str | None:
         """``current`` when the product declares ``docs``."""

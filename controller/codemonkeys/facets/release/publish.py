@@ -10,12 +10,12 @@ from codemonkeys.vocab.plan import Action
 
 def publish(action: Action, ctx: ActContext) -> ActionResult:
     """Publish the tagged version to the action's registry; what a failure leaves is the publisher's
-    (see ``act/publish_file.py`` and ``act/publish_ansible.py``)."""
+    (see ``facets/release/publish_file.py`` and ``facets/release/publish_ansible.py``)."""
     registry = ctx.desired.fleet.spec.registries[action.params["registry"]]
     if registry.type is RegistryType.FILE:
-        from codemonkeys.act.publish_file import publish_file
+        from codemonkeys.facets.release.publish_file import publish_file
 
         return publish_file(action, ctx)
-    from codemonkeys.act.publish_ansible import publish_with_ansible
+    from codemonkeys.facets.release.publish_ansible import publish_with_ansible
 
     return publish_with_ansible(action, ctx)

@@ -63,10 +63,10 @@ class ChangeFacet(FacetPlugin):
     fact = "change.merged"
     establishes = ActionKind.CHANGE_MERGE
     facts_field = "change"
-    observer = Ref("codemonkeys.observe.change", "observe_change")
+    observer = Ref("codemonkeys.facets.change.observer", "observe_change")
     actuators = {
-        ActionKind.CHANGE_PROPOSE: Ref("codemonkeys.act.change", "propose_change"),
-        ActionKind.CHANGE_MERGE: Ref("codemonkeys.act.change", "merge_change"),
+        ActionKind.CHANGE_PROPOSE: Ref("codemonkeys.facets.change.actuators", "propose_change"),
+        ActionKind.CHANGE_MERGE: Ref("codemonkeys.facets.change.actuators", "merge_change"),
     }
 
     def wants(self, product: Product) -> str | None:

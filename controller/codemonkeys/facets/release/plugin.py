@@ -164,10 +164,10 @@ class ReleaseFacet(FacetPlugin):
     fact = "release.published"
     establishes = ActionKind.RELEASE_PUBLISH
     facts_field = "registries"
-    observer = Ref("codemonkeys.observe.registries", "observe_release")
+    observer = Ref("codemonkeys.facets.release.observer", "observe_release")
     actuators = {
-        ActionKind.RELEASE_CUT: Ref("codemonkeys.act.release", "cut_release"),
-        ActionKind.RELEASE_PUBLISH: Ref("codemonkeys.act.publish", "publish"),
+        ActionKind.RELEASE_CUT: Ref("codemonkeys.facets.release.actuators", "cut_release"),
+        ActionKind.RELEASE_PUBLISH: Ref("codemonkeys.facets.release.actuators", "publish"),
     }
     waits_for_dependencies = {ActionKind.RELEASE_CUT: ActionKind.RELEASE_PUBLISH}
     action_facts = (COMPATIBLE,)

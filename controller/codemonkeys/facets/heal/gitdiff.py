@@ -1,7 +1,7 @@
 """A unified diff read as ``git apply`` reads it (pure): which files each part touches, its modes, hunks.
 
-The patch checks (heal/patches.py) must judge the paths git will write, not the paths a friendlier reading
-would see. So this is a port of the header parser of git's ``apply.c`` (``find_header``,
+The patch checks (facets/heal/patches.py) must judge the paths git will write, not the paths a friendlier
+reading would see. So this is a port of the header parser of git's ``apply.c`` (``find_header``,
 ``parse_git_diff_header``, ``git_header_name``, ``find_name*``, ``parse_traditional_patch``,
 ``parse_fragment``) for ``git apply`` as the controller runs it, at the top of a worktree with no options:
 

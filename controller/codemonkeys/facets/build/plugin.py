@@ -5,14 +5,14 @@ The build commit is HEAD, skipping ``[skip ci]`` commits (release commits). A mi
 release wait for the next round, Argo CD sync-wave style). A red, running or unknown build blocks the
 later facets of the product.
 
-A red build of a product with ``build.heal`` gets the next heal step (``facets/heal.py``): a
+A red build of a product with ``build.heal`` gets the next heal step (``facets/heal/planner.py``): a
 ``build.heal`` attempt proven on a branch, or the ``heal.merge`` of a green one.
 """
 
 from __future__ import annotations
 
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, action_id, facet_state, short
-from codemonkeys.facets.heal import next_step
+from codemonkeys.facets.heal.planner import next_step
 from codemonkeys.kinds.models import Product
 from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import BuildStatus, Unknown
@@ -28,13 +28,13 @@ class BuildFacet(FacetPlugin):
     fact = "build.green"
     establishes = ActionKind.BUILD_RUN
     facts_field = "build"
-    observer = Ref("codemonkeys.observe.ci", "observe_build")
+    observer = Ref("codemonkeys.facets.build.observer", "observe_build")
     actuators = {
-        ActionKind.BUILD_RUN: Ref("codemonkeys.act.build", "run_build"),
-        ActionKind.BUILD_HEAL: Ref("codemonkeys.act.heal", "heal_build"),
-        ActionKind.HEAL_MERGE: Ref("codemonkeys.act.heal", "merge_heal"),
+        ActionKind.BUILD_RUN: Ref("codemonkeys.facets.build.actuators", "run_build"),
+        ActionKind.BUILD_HEAL: Ref("codemonkeys.facets.heal.actuators", "heal_build"),
+        ActionKind.HEAL_MERGE: Ref("codemonkeys.facets.heal.actuators", "merge_heal"),
     }
-    hooks = {"build.green": (Ref("codemonkeys.act.heal", "after_green_build"),)}
+    hooks = {"build.green": (Ref("codemonkeys.facets.heal.actuators", "after_green_build"),)}
 
     def wants(self, product: Product) -> str | None:
         """``green`` when the product declares ``build``."""

@@ -50,8 +50,8 @@ class InfraFacet(FacetPlugin):
     fact = "infra.applied"
     establishes = ActionKind.INFRA_APPLY
     facts_field = "infra"
-    observer = Ref("codemonkeys.observe.infra", "observe_infra")
-    actuators = {ActionKind.INFRA_APPLY: Ref("codemonkeys.act.infra", "apply_infra")}
+    observer = Ref("codemonkeys.facets.infra.observer", "observe_infra")
+    actuators = {ActionKind.INFRA_APPLY: Ref("codemonkeys.facets.infra.actuators", "apply_infra")}
     waits_for_dependencies = {ActionKind.INFRA_APPLY: ActionKind.INFRA_APPLY}
 
     def wants(self, product: Product) -> str | None:

@@ -1,13 +1,13 @@
 """Candidate patches for build.heal: a fix template instantiated on the red commit, or the local LLM's
-diff; and their validation before anything is built (``act/heal.py`` orchestrates)."""
+diff; and their validation before anything is built (``facets/heal/actuators.py`` orchestrates)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from codemonkeys.heal.failure import excerpt, locations, manifests
-from codemonkeys.heal.patches import check_patch, inspect_patch
+from codemonkeys.facets.heal.failure import excerpt, locations, manifests
+from codemonkeys.facets.heal.patches import check_patch, inspect_patch
 from codemonkeys.repos import GitError, Mirror
 from codemonkeys.swarm.knowledge import failure_summaries
 from codemonkeys.swarm.templates import FixTemplate, instantiate, match
@@ -56,8 +56,8 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     """A patch from the local LLM (``Fleet.spec.llm.ollama``), asked with the normalized failure, the
     code it points at and its neighbours, the manifest of a dependency error (Cargo.toml, package.json,
     pyproject.toml) and the last human commits that touched those files."""
-    from codemonkeys.heal.llm import DEFAULT_OPTIONS, LLMError, OllamaSettings, ask_for_patch
-    from codemonkeys.heal.prompt import build_messages, gather_context
+    from codemonkeys.facets.heal.llm import DEFAULT_OPTIONS, LLMError, OllamaSettings, ask_for_patch
+    from codemonkeys.facets.heal.prompt import build_messages, gather_context
     from codemonkeys.kinds.credentials import credentials_for
     from codemonkeys.kinds.models import Credentials
     from codemonkeys.secrets import SecretError

@@ -1,13 +1,13 @@
 """Build facet observer: the CI result of the product's build commit, from the local runner's records
 or from Jenkins (one request per Jenkins folder per run, shared by the folder's products); a red build
-of a product that heals carries its heal facts (``observe/heal.py``)."""
+of a product that heals carries its heal facts (``facets/heal/observer.py``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from codemonkeys.ci import local
-from codemonkeys.observe.heal import with_heal
+from codemonkeys.facets.heal.observer import with_heal
 from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import BuildFacts, GitFacts, Unknown
 

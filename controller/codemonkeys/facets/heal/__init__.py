@@ -15,16 +15,17 @@ from codemonkeys.vocab.lazyexports import lazy_exports
 # checks (heal.patches, used by cross-repo changes) needs no extra; the prompt needs the oracle's
 # tree-sitter, the client the ``heal`` extra
 _EXPORTS = {
-    **dict.fromkeys(("Location", "excerpt", "locations"), "codemonkeys.heal.failure"),
+    **dict.fromkeys(("Location", "excerpt", "locations"), "codemonkeys.facets.heal.failure"),
     **dict.fromkeys(
-        ("LLMAnswer", "LLMError", "OllamaSettings", "ask_for_patch", "extract_diff"), "codemonkeys.heal.llm"
+        ("LLMAnswer", "LLMError", "OllamaSettings", "ask_for_patch", "extract_diff"),
+        "codemonkeys.facets.heal.llm",
     ),
     **dict.fromkeys(
-        ("DEFAULT_PROTECTED", "PatchInfo", "check_patch", "inspect_patch"), "codemonkeys.heal.patches"
+        ("DEFAULT_PROTECTED", "PatchInfo", "check_patch", "inspect_patch"), "codemonkeys.facets.heal.patches"
     ),
     **dict.fromkeys(
         ("Commit", "PromptContext", "Relevance", "Snippet", "build_messages", "gather_context"),
-        "codemonkeys.heal.prompt",
+        "codemonkeys.facets.heal.prompt",
     ),
 }
 

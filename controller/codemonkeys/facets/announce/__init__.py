@@ -1,0 +1,1 @@
+"""The announce facet: its pure planner (``plugin``), its observer and its actuators."""

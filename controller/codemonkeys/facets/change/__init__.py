@@ -1,0 +1,1 @@
+"""The change facet: its pure planner (``plugin``), its observer and its actuators."""

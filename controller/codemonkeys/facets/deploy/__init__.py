@@ -1,0 +1,1 @@
+"""The deploy facet: its pure planner (``plugin``), its observer and its actuators."""

@@ -1,0 +1,1 @@
+"""The docs facet: its pure planner (``plugin``), its observer and its actuators."""

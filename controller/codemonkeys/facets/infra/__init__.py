@@ -1,0 +1,1 @@
+"""The infra facet: its pure planner (``plugin``), its observer and its actuators."""
