@@ -1,25 +1,28 @@
 """``cmctl verify PRODUCT [VERSION]``: a consumer's check of a released version's supply-chain evidence.
 
-For every registry the product publishes to (or the one named), the version's artifacts and evidence are
-taken from the registry (a file registry: its package folder) and checked with the public key the fleet
-declares (``spec.supply.sign.publicKey``) or one the consumer brings (``--key``): the signature over the
-checksums, every artifact's SHA-256, the SBOM's and the provenance's subjects. Never the key found next to
-the artifacts.
+For every registry the product publishes to (or the one named), the version's artifacts are taken from the
+registry (read in a file registry, downloaded from pypi or npm) with the evidence kept for them, and
+checked with the public key the fleet declares (``spec.supply.sign.publicKey``) or one the consumer brings
+(``--key``): the signature over the checksums, every artifact's SHA-256, the SBOM's and the provenance's
+subjects. Never the key found next to the artifacts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
 from codemonkeys.api.values import ApiError
-from codemonkeys.facets.supply.attest import Check, VerifyReport, verify_release, version_artifacts
-from codemonkeys.facets.supply.evidence import unsupported
+from codemonkeys.context import Secrets
+from codemonkeys.facets.supply.attest import Check, VerifyReport, verify_release
+from codemonkeys.facets.supply.evidence import site_for, staged
+from codemonkeys.kinds.credentials import registry_for
 from codemonkeys.kinds.loader import DesiredState
-from codemonkeys.registries.file import observe_file_registry, package_dir
+from codemonkeys.registries import observe_registry
+from codemonkeys.registries.http import RegistryError, RegistryHttp
 from codemonkeys.vocab.enums import RegistryType
+from codemonkeys.vocab.facts import Unknown
 
 
 @dataclass(frozen=True)
@@ -37,13 +40,15 @@ class Verified:
 
 def verify_product(
     desired: DesiredState,
+    secrets: Secrets,
     product: str,
     version: str | None = None,
     public_key: str | None = None,
     registry: str | None = None,
 ) -> list[Verified]:
     """Verify ``product``'s ``version`` (default: the newest in each registry) in every registry it
-    publishes to (or ``registry``); ``ApiError`` when there is nothing to verify with or in."""
+    publishes to (or ``registry``); ``ApiError`` when there is nothing to verify with or in. ``secrets``:
+    the registries' credentials."""
     if product not in desired.products:
         raise ApiError(f"unknown product: {product}")
     spec = desired.products[product].spec
@@ -58,24 +63,39 @@ def verify_product(
     if not key:
         raise ApiError(f"{product} declares no spec.supply.sign.publicKey: pass the public key with --key")
     out = []
-    for pub in publishes:
-        reg = desired.fleet.spec.registries[pub.registry]
-        why = unsupported(desired.products[product], reg.type)
-        if why is not None or reg.type is not RegistryType.FILE:
-            report = VerifyReport(pub.package, version or "?", False, [Check("registry", False, why or "")])
-            out.append(Verified(pub.registry, pub.package, report))
-            continue
-        root = desired.registry_path(pub.registry)
-        wanted = version or _newest(observe_file_registry(root, spec.language, pub.package).versions)
-        if wanted is None:
-            report = VerifyReport(pub.package, "?", False, [Check("version", False, "no version published")])
-            out.append(Verified(pub.registry, pub.package, report))
-            continue
-        directory = package_dir(root, spec.language, pub.package)
-        artifacts = version_artifacts(directory, wanted) if directory.is_dir() else []
-        report = verify_release(Path(directory), pub.package, wanted, key, artifacts=artifacts)
-        out.append(Verified(pub.registry, pub.package, report))
+    with RegistryHttp() as http:
+        for pub in publishes:
+            out.append(
+                Verified(
+                    pub.registry, pub.package, _verify(desired, secrets, http, product, pub, version, key)
+                )
+            )
     return out
+
+
+def _failed(package: str, version: str | None, check: str, detail: str) -> VerifyReport:
+    return VerifyReport(package, version or "?", False, [Check(check, False, detail)])
+
+
+def _verify(desired, secrets, http, product, pub, version, key) -> VerifyReport:
+    site = site_for(desired, product, pub)
+    if isinstance(site, str):
+        return _failed(pub.package, version, "registry", site)
+    language = desired.products[product].spec.language
+    reg = registry_for(desired, product, pub.registry)
+    root = desired.registry_path(pub.registry) if reg.type is RegistryType.FILE else None
+    if version is None:
+        seen = observe_registry(reg, pub.registry, language, pub.package, secrets.env, http, root, secrets)
+        if isinstance(seen, Unknown):
+            return _failed(pub.package, None, "version", seen.error)
+        version = _newest(seen.versions)
+        if version is None:
+            return _failed(pub.package, None, "version", f"no version of {pub.package} in {pub.registry}")
+    try:
+        with staged(site, desired, product, pub, version, secrets, http) as (directory, artifacts):
+            return verify_release(directory, pub.package, version, key, artifacts=artifacts)
+    except (RegistryError, OSError) as exc:
+        return _failed(pub.package, version, "download", f"{pub.registry}: {exc}")
 
 
 def _newest(versions: list[str]) -> str | None:

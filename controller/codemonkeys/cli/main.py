@@ -24,6 +24,7 @@ from codemonkeys.cli.common import (
     apply_and_report,
     complete_action,
     complete_product,
+    context_for,
     err,
     fail,
     out,
@@ -379,7 +380,9 @@ def verify_cmd(
     except OSError as exc:
         raise fail(f"cannot read the key {key}: {exc.strerror}") from None
     with api_errors():
-        results = verify_product(state, product, version, public, registry)
+        results = verify_product(
+            state, context_for().secrets.at(state.root), product, version, public, registry
+        )
     ok = all(r.report.ok for r in results)
     if as_json:
         sys.stdout.write(

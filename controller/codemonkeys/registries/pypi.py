@@ -116,7 +116,9 @@ def parse_simple_json(payload: bytes | str, name: str) -> RegistryFacts:
     return _facts(versions)
 
 
-class _Anchors(HTMLParser):
+class Anchors(HTMLParser):
+    """The anchors of an HTML page: (attributes, text) each (a PEP 503 project page's files)."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.anchors: list[tuple[dict[str, str | None], str]] = []
@@ -142,7 +144,7 @@ def parse_simple_html(text: str, name: str) -> RegistryFacts:
 
     The file name is the last path segment of each anchor's ``href`` (PEP 503), else the anchor text.
     """
-    parser = _Anchors()
+    parser = Anchors()
     parser.feed(text)
     parser.close()
     versions: set[str] = set()

@@ -1,5 +1,6 @@
 """supply.attest: the SBOM, checksums, signature and provenance of one published version, written beside
-its artifacts in a file registry.
+its artifacts in a file registry, or for a pypi or npm registry into ``spec.supply.store`` (the artifacts
+downloaded from the registry to sign what consumers get; see ``evidence.py``).
 
 Idempotent: evidence that verifies is a noop. Evidence that exists and does not verify (a tampered
 artifact, another key) is never signed over: the action fails and says which check failed, and a person
@@ -10,6 +11,7 @@ leaves no signature (the next run writes the bundle again) or a complete bundle 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from filelock import FileLock
@@ -17,16 +19,17 @@ from filelock import FileLock
 from codemonkeys import __version__
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.facets.supply.attest import (
+    bundle_files,
     provenance,
     sign,
     verify_release,
     verify_signature,
-    version_artifacts,
     write_bundle,
 )
-from codemonkeys.facets.supply.evidence import evidence_state, unsupported
+from codemonkeys.facets.supply.evidence import Site, evidence_state, site_for, staged
 from codemonkeys.facets.supply.sbom import SupplyError, make_sbom
-from codemonkeys.registries.file import ecosystem, package_dir
+from codemonkeys.registries.file import ecosystem
+from codemonkeys.registries.http import RegistryError
 from codemonkeys.repos import GitError
 from codemonkeys.repos import run as git
 from codemonkeys.secrets import SecretError
@@ -47,20 +50,39 @@ def attest(action: Action, ctx: ActContext) -> ActionResult:
     name = action.product
     product = ctx.desired.products[name]
     supply = product.spec.supply
-    registry, package, version, tag = (action.params[k] for k in ("registry", "package", "version", "tag"))
+    registry, package, version = (action.params[k] for k in ("registry", "package", "version"))
     if supply is None:
         return ActionResult(Outcome.FAILED, f"{name} no longer declares supply")
-    why = unsupported(product, ctx.desired.fleet.spec.registries[registry].type)
-    if why is not None:
-        return ActionResult(Outcome.FAILED, why)
-    root = ctx.desired.registry_path(registry)
-    directory = package_dir(root, product.spec.language, package)
-    artifacts = version_artifacts(directory, version) if directory.is_dir() else []
+    pub = next(
+        (p for p in (product.spec.release.publish if product.spec.release else []) if p.registry == registry),
+        None,
+    )
+    if pub is None:
+        return ActionResult(Outcome.FAILED, f"{name} no longer publishes to {registry}")
+    site = site_for(ctx.desired, name, pub)
+    if isinstance(site, str):
+        return ActionResult(Outcome.FAILED, site)
+    secrets = ctx.context.secrets.at(ctx.desired.root)
+    try:
+        with staged(site, ctx.desired, name, pub, version, secrets) as (directory, artifacts):
+            return _attest(action, ctx, site, directory, artifacts)
+    except (RegistryError, OSError) as exc:
+        return ActionResult(Outcome.FAILED, ctx.redact(f"supply: {package} {version} in {registry}: {exc}"))
+
+
+def _attest(
+    action: Action, ctx: ActContext, site: Site, directory: Path, artifacts: list[Path]
+) -> ActionResult:
+    name = action.product
+    product = ctx.desired.products[name]
+    supply = product.spec.supply
+    assert supply is not None
+    registry, package, version, tag = (action.params[k] for k in ("registry", "package", "version", "tag"))
     if not artifacts:
         return ActionResult(
             Outcome.FAILED, f"{package} {version} has no artifacts in {registry}: not published"
         )
-    state = evidence_state(directory, package, version, supply.sign.public_key)
+    state = evidence_state(directory, package, version, supply.sign.public_key, artifacts)
     if state.state == "verified":
         return ActionResult(Outcome.NOOP, f"{package} {version} in {registry}: evidence present and verified")
     if state.state == "invalid":
@@ -98,8 +120,11 @@ def attest(action: Action, ctx: ActContext) -> ActionResult:
             BUILDER,
             artifacts,
         )
-        with FileLock(str(root / ".lock")):
+        site.root.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(site.root / ".lock")):
             write_bundle(directory, package, version, artifacts, sbom, statement, key)
+            if not site.beside:
+                _publish_to_store(directory, site.directory, bundle_files(package, version).all)
     except (SupplyError, GitError, OSError) as exc:
         return ActionResult(Outcome.FAILED, ctx.redact(f"supply: {package} {version}: {exc}"))
     report = verify_release(directory, package, version, supply.sign.public_key, artifacts=artifacts)
@@ -110,12 +135,24 @@ def attest(action: Action, ctx: ActContext) -> ActionResult:
         )
     files = [Path(p).name for p in artifacts]
     log = "\n".join(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}" for c in report.checks)
+    where = registry if site.beside else f"{registry} (evidence in {site.directory})"
     return ActionResult(
         Outcome.SUCCEEDED,
-        f"signed {package} {version} in {registry}: SBOM, checksums of {len(files)} artifacts, provenance",
+        f"signed {package} {version} in {where}: SBOM, checksums of {len(files)} artifacts, provenance",
         {"registry": registry, "version": version, "artifacts": files, "commit": commit},
-        f"verified {directory.name}/ with spec.supply.sign.publicKey:\n{log}\n",
+        f"verified with spec.supply.sign.publicKey:\n{log}\n",
         evidence={
             "dry-run": f"the key matched the declared public key and {len(report.checks)} checks passed"
         },
     )
+
+
+def _publish_to_store(staging: Path, dest: Path, names: tuple[str, ...]) -> None:
+    """Copy the bundle ``names`` (signature last) from ``staging`` into the store folder ``dest``: an old
+    signature goes first, each file lands by rename, so a crash leaves no signature or all of it."""
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / names[-1]).unlink(missing_ok=True)
+    for file_name in names:
+        part = dest / f".{file_name}.part"
+        shutil.copyfile(staging / file_name, part)
+        part.replace(dest / file_name)

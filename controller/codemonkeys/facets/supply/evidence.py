@@ -1,40 +1,130 @@
-"""What the supply facet's observer and actuator both judge: whether a product's evidence can be kept in
-a registry, and the state of a version's evidence in a registry's package folder."""
+"""Where a version's supply-chain evidence lives, and its state: what the supply facet's observer, its
+actuator and ``cmctl verify`` share.
+
+* A ``file`` registry keeps the evidence beside the artifacts (the package's folder).
+* A ``pypi`` or ``npm`` registry cannot hold arbitrary files: the evidence goes to ``spec.supply.store``,
+  a file registry of the fleet, under ``supply/<registry>/<package>/``; the artifacts are downloaded from
+  the registry (as a consumer would) to sign them and to check the evidence against them.
+* ``crates`` and ``oci`` registries: not supported yet (said, never signed silently).
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
+from codemonkeys.context import Secrets
 from codemonkeys.facets.supply.attest import bundle_files, verify_release, version_artifacts
-from codemonkeys.kinds.models import Language, Product
+from codemonkeys.kinds.credentials import registry_for
+from codemonkeys.kinds.loader import DesiredState
+from codemonkeys.kinds.models import Language, Publish
+from codemonkeys.registries import resolve_auth
+from codemonkeys.registries.artifacts import download, version_files
+from codemonkeys.registries.file import package_dir
+from codemonkeys.registries.http import RegistryHttp
 from codemonkeys.vocab.enums import RegistryType
 from codemonkeys.vocab.facts import SupplyFacts
 
 LANGUAGES = (Language.PYTHON, Language.NODE, Language.RUST)  # what an SBOM can be made for
+STORED = (RegistryType.PYPI, RegistryType.NPM)  # registries whose evidence goes to spec.supply.store
 
 
-def unsupported(product: Product, registry_type: RegistryType) -> str | None:
-    """Why the evidence of ``product``'s releases in a registry of ``registry_type`` cannot be kept, if
-    it cannot (the observer's Unknown and the actuator's failure say the same)."""
-    if product.spec.language not in LANGUAGES:
-        return f"supply: no SBOM for {product.spec.language} products (python, node and rust only)"
-    if registry_type is not RegistryType.FILE:
+@dataclass(frozen=True)
+class Site:
+    """Where the evidence of one product's releases in one publish registry is kept: ``directory``;
+    ``beside``: the artifacts are there too (a file registry); ``root``: the file registry written to
+    (its ``.lock`` serializes writers)."""
+
+    directory: Path
+    beside: bool
+    root: Path
+
+
+def site_for(desired: DesiredState, product: str, pub: Publish) -> Site | str:
+    """The evidence site of ``product``'s releases in ``pub.registry``, or why there is none."""
+    spec = desired.products[product].spec
+    registries = desired.fleet.spec.registries
+    reg = registries[pub.registry]
+    if spec.language not in LANGUAGES:
+        return f"supply: no SBOM for {spec.language} products (python, node and rust only)"
+    if reg.type is RegistryType.FILE:
+        root = desired.registry_path(pub.registry)
+        return Site(package_dir(root, spec.language, pub.package), True, root)
+    if reg.type not in STORED:
         return (
-            f"supply: evidence in a {registry_type} registry is not supported yet "
-            "(file registries keep it beside the artifacts)"
+            f"supply: evidence for {reg.type} registries is not supported yet "
+            "(file registries; pypi and npm with spec.supply.store)"
         )
-    return None
+    store = spec.supply.store if spec.supply else None
+    if store is None:
+        return (
+            f"supply: a {reg.type} registry cannot hold the evidence: "
+            "set spec.supply.store to a file registry of the fleet"
+        )
+    if store not in registries or registries[store].type is not RegistryType.FILE:
+        return f"supply: spec.supply.store {store!r} is not a file registry of the fleet"
+    root = desired.registry_path(store)
+    folder = (
+        canonicalize_name(pub.package) if reg.type is RegistryType.PYPI else pub.package.replace("/", "%2f")
+    )
+    return Site(root / "supply" / pub.registry / folder, False, root)
 
 
-def evidence_state(directory: Path, package: str, version: str, public_key: str) -> SupplyFacts:
-    """The state of ``package`` ``version``'s evidence in ``directory`` (a registry's package folder):
-    missing (no signature: none yet, or a write that did not finish), verified, or invalid (why)."""
+@contextmanager
+def staged(
+    site: Site,
+    desired: DesiredState,
+    product: str,
+    pub: Publish,
+    version: str,
+    secrets: Secrets,
+    http: RegistryHttp | None = None,
+) -> Iterator[tuple[Path, list[Path]]]:
+    """A directory holding ``version``'s artifacts as published and the evidence kept for them, and the
+    artifacts: the site itself for a file registry; otherwise a temporary directory with the artifacts
+    downloaded from the registry and a copy of the evidence (``RegistryError`` if they cannot be had)."""
+    if site.beside:
+        yield site.directory, (version_artifacts(site.directory, version) if site.directory.is_dir() else [])
+        return
+    reg = registry_for(desired, product, pub.registry)
+    auth = resolve_auth(reg.credentials, secrets.env, secrets)
+    with tempfile.TemporaryDirectory(prefix="cm-supply-") as tmp, _client(http) as client:
+        here = Path(tmp)
+        artifacts = [
+            download(client, url, here / name, auth)
+            for name, url in version_files(client, reg, pub.package, version, auth)
+            if name == Path(name).name and name not in bundle_files(pub.package, version).all
+        ]
+        for name in bundle_files(pub.package, version).all:
+            if (site.directory / name).is_file():
+                shutil.copyfile(site.directory / name, here / name)
+        yield here, sorted(artifacts)
+
+
+@contextmanager
+def _client(http: RegistryHttp | None) -> Iterator[RegistryHttp]:
+    if http is not None:
+        yield http
+        return
+    with RegistryHttp() as own:
+        yield own
+
+
+def evidence_state(
+    directory: Path, package: str, version: str, public_key: str, artifacts: list[Path]
+) -> SupplyFacts:
+    """The state of ``package`` ``version``'s evidence in ``directory`` (beside ``artifacts``): missing
+    (no signature: none yet, or a write that did not finish), verified, or invalid (why)."""
     files = bundle_files(package, version)
     if not (directory / files.signature).is_file():
         return SupplyFacts(version=version, state="missing", detail=f"no {files.signature}")
-    report = verify_release(
-        directory, package, version, public_key, artifacts=version_artifacts(directory, version)
-    )
+    report = verify_release(directory, package, version, public_key, artifacts=artifacts)
     if report.ok:
         return SupplyFacts(version=version, state="verified")
     return SupplyFacts(version=version, state="invalid", detail="; ".join(c.detail for c in report.failed))

@@ -1,17 +1,17 @@
 """Supply facet observer: whether the released version's evidence verifies, per publish registry.
 
 The version is the last release tag's (``GitFacts.last_version``); a newer target is the planner's to
-attest. A file registry holds the evidence beside the artifacts (``facets/supply/attest.py`` names the
-files); for the other registry types the evidence is not supported yet and the facet says so.
+attest. The evidence is checked against the artifacts as published: read in a file registry, downloaded
+from a pypi or npm registry (``evidence.staged``); see ``evidence.py`` for where it is kept.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from codemonkeys.facets.supply.evidence import evidence_state, unsupported
+from codemonkeys.facets.supply.evidence import evidence_state, site_for, staged
 from codemonkeys.facets.supply.sbom import SupplyError
-from codemonkeys.registries.file import package_dir
+from codemonkeys.registries.http import RegistryError
 from codemonkeys.vocab.facts import GitFacts, SupplyFacts, Unknown
 
 if TYPE_CHECKING:
@@ -23,24 +23,24 @@ def observe_supply(
 ) -> dict[str, SupplyFacts | Unknown] | None:
     """Registry name -> the state of the last released version's evidence there; None when the product
     does not want the supply facet."""
-    product = run.desired.products[name]
-    spec = product.spec
+    spec = run.desired.products[name].spec
     if spec.supply is None or spec.release is None or not spec.release.publish:
         return None
     if isinstance(git, Unknown) or git.last_version is None:
         return {}
+    version = git.last_version
+    secrets = run.context.secrets.at(run.desired.root)
     out: dict[str, SupplyFacts | Unknown] = {}
     for pub in spec.release.publish:
-        registry = run.desired.fleet.spec.registries[pub.registry]
-        why = unsupported(product, registry.type)
-        if why is not None:
-            out[pub.registry] = Unknown(error=why)
+        site = site_for(run.desired, name, pub)
+        if isinstance(site, str):
+            out[pub.registry] = Unknown(error=site)
             continue
-        directory = package_dir(run.desired.registry_path(pub.registry), spec.language, pub.package)
         try:
-            out[pub.registry] = evidence_state(
-                directory, pub.package, git.last_version, spec.supply.sign.public_key
-            )
-        except (OSError, SupplyError) as exc:
-            out[pub.registry] = Unknown(error=f"supply: cannot read the evidence in {pub.registry}: {exc}")
+            with staged(site, run.desired, name, pub, version, secrets, run.http) as (directory, artifacts):
+                out[pub.registry] = evidence_state(
+                    directory, pub.package, version, spec.supply.sign.public_key, artifacts
+                )
+        except (OSError, SupplyError, RegistryError) as exc:
+            out[pub.registry] = Unknown(error=f"supply: cannot check the evidence in {pub.registry}: {exc}")
     return out
