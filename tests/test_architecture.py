@@ -31,6 +31,13 @@ HEAVY = [
     "codemonkeys.store",
     "codemonkeys.observe",
     "codemonkeys.act",
+    # a facet's runtime sits in its folder next to its planner: importing the planner loads none of it
+    "codemonkeys.facets.build.actuators",
+    "codemonkeys.facets.build.observer",
+    "codemonkeys.facets.heal.actuators",
+    "codemonkeys.facets.supply.actuators",
+    "codemonkeys.facets.supply.attest",
+    "cyclonedx",
 ]
 
 

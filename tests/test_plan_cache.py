@@ -16,8 +16,8 @@ from pathlib import Path
 
 from codemonkeys import plancache
 from codemonkeys.facets import FACETS
-from codemonkeys.facets import release as release_facet
 from codemonkeys.facets.base import FacetPlugin, FleetMemo
+from codemonkeys.facets.release import plugin as release_facet
 from codemonkeys.kinds.models import Product
 from codemonkeys.load import load_fleet
 from codemonkeys.plan.drafts import DraftCache

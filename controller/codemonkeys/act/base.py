@@ -27,6 +27,7 @@ from urllib.parse import quote, quote_plus, unquote, urlsplit
 from pydantic import BaseModel
 
 from codemonkeys.context import Context, Secrets
+from codemonkeys.facets import FACETS, Registry
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import secret_refs
 from codemonkeys.repos import Mirror, mirror_path
@@ -125,14 +126,15 @@ class Redactor:
         self._pattern = re.compile(_trie(sorted(forms))) if forms else None
 
     @classmethod
-    def for_fleet(cls, desired: DesiredState, secrets: Secrets) -> Redactor:
+    def for_fleet(cls, desired: DesiredState, secrets: Secrets, registry: Registry = FACETS) -> Redactor:
         """A redactor for every secret this process holds: the environment variables the fleet names
         (every ``*Env`` field: registry, state-database, Git, company, Jenkins, Terraform, announce
         credentials), every ``{secretRef: NAME}`` the fleet and its products use and every secret the
         provider can resolve at all (``CMCTL_SECRET_*``, the fleet's age files, ``CMCTL_SECRETS_DIR``),
         the front end's (``CMCTL_API_TOKEN``, ``CMCTL_WEBHOOK_SECRET``, the tokens of ``--tokens``:
         ``Secrets.extra``), a password in the state database's URL, and every ``CMCTL_*`` or
-        ``*TOKEN`` / ``*SECRET`` / ``*PASSWORD`` variable of the environment."""
+        ``*TOKEN`` / ``*SECRET`` / ``*PASSWORD`` variable of the environment; and what each facet of
+        ``registry`` says its actuators read (``FacetPlugin.secret_env``: Terraform's variables)."""
         names: list[str] = []
         for reg in desired.fleet.spec.registries.values():
             if reg.credentials:
@@ -152,8 +154,7 @@ class Redactor:
         refs = secret_refs(desired.fleet)
         names += env_fields(desired.fleet)
         for product in desired.products.values():
-            if product.spec.infra is not None:
-                names += product.spec.infra.terraform.env_names()
+            names += [n for facet in registry.facets for n in facet.secret_env(product)]
             refs |= secret_refs(product)
             names += env_fields(product)
         names += desired.fleet.spec.announce.env_names()  # webhook keys, SMTP logins, macro secrets

@@ -5,8 +5,12 @@ before it, and a facet that ``blocks`` makes the later ones wait (a red build bl
 Infra is registered last but waits for nothing: it ignores the chain and the blocks before it, and hands
 on the chain plus its apply, so only the facets after it (deploy) wait for the apply. Change (cross-repo
 proposals) waits for nothing and hands nothing on: a proposal is built on its own branch.
-Adding a facet is a module here plus one line below; see ARCHITECTURE.md, "How to add a facet".
+Adding a facet is a folder here plus one line below; see ARCHITECTURE.md, "How to add a facet". A facet
+can also come from another package, as a ``codemonkeys.facets`` entry point naming its ``FacetPlugin``
+class (``stamp = "my_facet.plugin:StampFacet"``): it is registered after these, in name order.
 """
+
+from importlib.metadata import entry_points
 
 from codemonkeys.facets.announce.plugin import AnnounceFacet
 from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, Registry, action_id
@@ -18,17 +22,39 @@ from codemonkeys.facets.infra.plugin import InfraFacet
 from codemonkeys.facets.release.plugin import ReleaseFacet
 from codemonkeys.facets.supply.plugin import SupplyFacet
 
-FACETS = Registry(
-    (
-        BuildFacet(),
-        DocsFacet(),
-        ReleaseFacet(),
-        SupplyFacet(),  # after the publishes: signs what was published; deploy and announce wait for it
-        InfraFacet(),  # after nothing: it ignores the chain before it, and hands it on with its apply
-        DeployFacet(),  # after the release's publishes and the infra apply
-        AnnounceFacet(),  # after the publishes, and the deploys when the product deploys
-        ChangeFacet(),  # after nothing: a change is proven on its own branch (products with proposals only)
-    )
+CORE = (
+    BuildFacet(),
+    DocsFacet(),
+    ReleaseFacet(),
+    SupplyFacet(),  # after the publishes: signs what was published; deploy and announce wait for it
+    InfraFacet(),  # after nothing: it ignores the chain before it, and hands it on with its apply
+    DeployFacet(),  # after the release's publishes and the infra apply
+    AnnounceFacet(),  # after the publishes, and the deploys when the product deploys
+    ChangeFacet(),  # after nothing: a change is proven on its own branch (products with proposals only)
 )
+
+
+def installed_facets(core: tuple[FacetPlugin, ...] = CORE) -> tuple[FacetPlugin, ...]:
+    """The facets other packages install (the ``codemonkeys.facets`` entry points), in name order; a
+    plug-in that cannot be loaded, is not a ``FacetPlugin`` or takes a registered name is an error
+    naming it (fail closed: a fleet is never planned without a facet it was set up with)."""
+    out: list[FacetPlugin] = []
+    taken = {str(f.name) for f in core}
+    for ep in sorted(entry_points(group="codemonkeys.facets"), key=lambda e: e.name):
+        try:
+            cls = ep.load()
+        except Exception as exc:  # any failure of a plug-in's import is reported as its own
+            raise RuntimeError(f"facet plug-in {ep.name} ({ep.value}) cannot be loaded: {exc}") from None
+        if not (isinstance(cls, type) and issubclass(cls, FacetPlugin)):
+            raise RuntimeError(f"facet plug-in {ep.name} ({ep.value}) is not a FacetPlugin class")
+        facet = cls()
+        if str(facet.name) in taken:
+            raise RuntimeError(f"facet plug-in {ep.name} ({ep.value}) takes the registered name {facet.name}")
+        taken.add(str(facet.name))
+        out.append(facet)
+    return tuple(out)
+
+
+FACETS = Registry((*CORE, *installed_facets()))
 
 __all__ = ["FACETS", "FacetDraft", "FacetInput", "FacetPlugin", "Ref", "Registry", "action_id"]

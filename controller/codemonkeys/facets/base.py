@@ -20,11 +20,20 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar
 
+from pydantic import TypeAdapter
+
 from codemonkeys.kinds.models import Product
 from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import GitFacts, ProductFacts
 from codemonkeys.vocab.plan import Action, ActionKind, Facet, FacetName, FacetState
 from codemonkeys.vocab.policy import FactValue
+
+OWN_FACTS = "facets"  # the facts_field of a facet with its own facts model (ProductFacts.facets[name])
+
+
+@cache
+def _adapter(model: Any) -> TypeAdapter:
+    return TypeAdapter(model)
 
 
 @dataclass(frozen=True)
@@ -155,8 +164,9 @@ class FacetPlugin:
     * ``name``: the key in a product's facets; ``fact`` the policy fact the facet establishes (what
       ``require:`` names) and ``establishes`` the action kind that makes it true, so an allowed upstream
       action of that kind makes the fact ``pending``.
-    * ``facts_field``: the field of ``ProductFacts`` the facet's observer fills; ``observer`` a ``Ref`` to
-      ``fn(observer_run, product_name, git) -> facts``.
+    * ``facts_field``: the field of ``ProductFacts`` the facet's observer fills, or ``"facets"`` for a facet
+      that brings its own model (``facts_model``), kept in ``ProductFacts.facets[name]`` and read with
+      ``observed``; ``observer`` a ``Ref`` to ``fn(observer_run, product_name, git) -> facts``.
     * ``actuators``: action kind -> ``Ref`` to ``fn(action, ctx) -> ActionResult``.
     * ``waits_for_dependencies``: action kind -> the kind of action of every ``dependsOn`` product it
       waits for (a release.cut waits for its dependencies' release.publish).
@@ -171,6 +181,7 @@ class FacetPlugin:
     fact: ClassVar[str]
     establishes: ClassVar[ActionKind]
     facts_field: ClassVar[str]
+    facts_model: ClassVar[Any] = None  # with facts_field "facets": the type the observer returns
     observer: ClassVar[Ref | None] = None
     actuators: ClassVar[Mapping[ActionKind, Ref]] = {}
     waits_for_dependencies: ClassVar[Mapping[ActionKind, ActionKind]] = {}
@@ -182,6 +193,19 @@ class FacetPlugin:
     # ``fn(action, ctx, commit) -> str`` (what was learned), announced by the build actuators
     hooks: ClassVar[Mapping[str, tuple[Ref, ...]]] = {}
     column: ClassVar[bool] = True  # a column of the dashboard's grid (a state every product may have)
+
+    def observed(self, facts: ProductFacts) -> Any:
+        """What the facet's observer found for a product: its ``ProductFacts`` field, or its entry of
+        ``ProductFacts.facets`` as ``facts_model`` (also when read back from JSON); None if not observed."""
+        if self.facts_field != OWN_FACTS:
+            return getattr(facts, self.facts_field)
+        raw = facts.facets.get(self.name)
+        return None if raw is None else _adapter(self.facts_model).validate_python(raw)
+
+    def secret_env(self, product: Product) -> list[str]:
+        """The environment variables holding secrets the facet's actuators read for ``product`` beyond
+        the ``*Env`` fields and ``{secretRef}`` values of its document (redacted everywhere)."""
+        return []
 
     def wants(self, product: Product) -> str | None:
         """The desired value this facet reconciles to (``green``, ``current`` ...), None if not declared."""

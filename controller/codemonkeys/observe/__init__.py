@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from codemonkeys.context import Context
 from codemonkeys.facets import FACETS, Registry
+from codemonkeys.facets.base import OWN_FACTS
 from codemonkeys.facets.release.plugin import fleet_packages
 from codemonkeys.gitcred import helper_for
 from codemonkeys.kinds.loader import DesiredState
@@ -158,12 +159,17 @@ class Observer:
         git = self.gits.get(name)
         if git is None:
             git = self.gits[name] = self.observe_git(name)
-        fields = {
-            facet.facts_field: facet.observer.load()(self, name, git)
-            for facet in self.registry.facets
-            if facet.observer is not None and facet.wants(product) is not None
-        }
-        return ProductFacts(git=git, **fields)
+        fields: dict[str, Any] = {}
+        own: dict[str, Any] = {}  # facets with their own facts model (FacetPlugin.facts_model)
+        for facet in self.registry.facets:
+            if facet.observer is None or facet.wants(product) is None:
+                continue
+            value = facet.observer.load()(self, name, git)
+            if facet.facts_field != OWN_FACTS:
+                fields[facet.facts_field] = value
+            elif value is not None:
+                own[facet.name] = value
+        return ProductFacts(git=git, **fields, facets=own)
 
     def observe_git_facts(self, names: Iterable[str]) -> dict[str, ProductFacts]:
         """Only the git facts of ``names`` (their manifests' requirements, for the products planned

@@ -152,17 +152,6 @@ class RegistryFacts(FactModel):
     versions: list[str] = Field(default_factory=list)
 
 
-class SupplyFacts(FactModel):
-    """The supply-chain evidence of one released version in one registry (or the file registry that keeps
-    it for a registry that cannot): ``state`` is ``verified`` (the signature and every checksum hold
-    against the published artifacts), ``missing`` (no complete evidence yet: no signature) or ``invalid``
-    (evidence that does not verify: a tampered artifact, another key); ``detail`` says which check failed."""
-
-    version: str
-    state: Literal["verified", "missing", "invalid"]
-    detail: str = ""
-
-
 class DocsFacts(FactModel):
     """What the published docs were built from: commit, docs inputs hash and API fingerprint."""
 
@@ -264,6 +253,10 @@ def _is_none(value: Any) -> bool:
     return value is None
 
 
+def _is_empty(value: Any) -> bool:
+    return not value
+
+
 class ProductFacts(FactModel):
     """Everything observed about one product. Keys of ``registries`` are Fleet registry names."""
 
@@ -277,5 +270,6 @@ class ProductFacts(FactModel):
     # open change proposals (None: none observed); left out when None, so products without proposals
     # keep their fingerprints (a field-level rule: serializing stays in pydantic-core)
     change: list[ChangeProposal] | Unknown | None = Field(default=None, exclude_if=_is_none)
-    # the supply facet's evidence per publish registry (None: not wanted); left out when None, like change
-    supply: dict[str, SupplyFacts | Unknown] | None = Field(default=None, exclude_if=_is_none)
+    # the facts of facets that bring their own model (``FacetPlugin.facts_model``: the supply facet's), by
+    # facet name, as the facet's observer returned them (or their JSON, read back); left out when empty
+    facets: dict[str, Any] = Field(default_factory=dict, exclude_if=_is_empty)

@@ -5,16 +5,36 @@ This is the contract users' scripts rely on (`cmctl plan --json`, `cmctl plan -o
 
 from __future__ import annotations
 
+import re
+import threading
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 PLAN_FORMAT = "codemonkeys.plan/v1"
+_LOCK = threading.Lock()
+
+
+def _plugin_member(cls: type[StrEnum], value: object, pattern: str) -> StrEnum | None:
+    """A member for a value a facet plug-in brings (``ActionKind("supply.attest")``): created once and
+    kept in the enum's value map, so the same value is the same member everywhere (``is`` holds, a plan
+    read back from JSON gets it); None for a value of the wrong shape (a ``ValueError``, as for any enum)."""
+    if not isinstance(value, str) or not re.fullmatch(pattern, value):
+        return None
+    with _LOCK:
+        member = cls._value2member_map_.get(value)
+        if member is None:
+            member = str.__new__(cls, value)
+            member._name_ = value.upper().replace(".", "_").replace("-", "_")
+            member._value_ = value
+            cls._value2member_map_[value] = member
+        return member
 
 
 class ActionKind(StrEnum):
-    """What an action does, as ``<facet>.<step>`` (``build.run``, ``release.cut``, ...)."""
+    """What an action does, as ``<facet>.<step>`` (``build.run``, ``release.cut``, ...). The core's kinds
+    are listed; a facet plug-in names its own (``ActionKind("supply.attest")``), and it is a member too."""
 
     BUILD_RUN = "build.run"
     BUILD_HEAL = "build.heal"
@@ -27,7 +47,10 @@ class ActionKind(StrEnum):
     ANNOUNCE_POST = "announce.post"
     CHANGE_PROPOSE = "change.propose"
     CHANGE_MERGE = "change.merge"
-    SUPPLY_ATTEST = "supply.attest"
+
+    @classmethod
+    def _missing_(cls, value: object) -> ActionKind | None:
+        return _plugin_member(cls, value, r"[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*")  # type: ignore[return-value]
 
 
 class Verdict(StrEnum):
@@ -39,7 +62,8 @@ class Verdict(StrEnum):
 
 
 class FacetName(StrEnum):
-    """The facets the planner reconciles, by their key in a product's ``spec``."""
+    """The facets the planner reconciles, by their key in a product's ``spec``; a facet plug-in's name is
+    a member too (``FacetName("supply")``)."""
 
     BUILD = "build"
     DOCS = "docs"
@@ -48,7 +72,10 @@ class FacetName(StrEnum):
     ANNOUNCE = "announce"
     DEPLOY = "deploy"
     CHANGE = "change"
-    SUPPLY = "supply"
+
+    @classmethod
+    def _missing_(cls, value: object) -> FacetName | None:
+        return _plugin_member(cls, value, r"[a-z][a-z0-9-]*")  # type: ignore[return-value]
 
 
 class FacetState(StrEnum):

@@ -54,6 +54,10 @@ class InfraFacet(FacetPlugin):
     actuators = {ActionKind.INFRA_APPLY: Ref("codemonkeys.facets.infra.actuators", "apply_infra")}
     waits_for_dependencies = {ActionKind.INFRA_APPLY: ActionKind.INFRA_APPLY}
 
+    def secret_env(self, product: Product) -> list[str]:
+        """The Terraform variables that hold secrets (``terraform.env``): redacted everywhere."""
+        return product.spec.infra.terraform.env_names() if product.spec.infra is not None else []
+
     def wants(self, product: Product) -> str | None:
         """``applied`` when the product declares ``infra``."""
         return WANT if product.spec.infra is not None else None

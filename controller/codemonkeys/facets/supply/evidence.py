@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 
 from codemonkeys.context import Secrets
 from codemonkeys.facets.supply.attest import bundle_files, verify_release, version_artifacts
+from codemonkeys.facets.supply.facts import SupplyFacts
 from codemonkeys.kinds.credentials import registry_for
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import Language, Publish
@@ -29,7 +30,6 @@ from codemonkeys.registries.artifacts import download, version_files
 from codemonkeys.registries.file import package_dir
 from codemonkeys.registries.http import RegistryHttp
 from codemonkeys.vocab.enums import RegistryType
-from codemonkeys.vocab.facts import SupplyFacts
 
 LANGUAGES = (Language.PYTHON, Language.NODE, Language.RUST)  # what an SBOM can be made for
 STORED = (RegistryType.PYPI, RegistryType.NPM)  # registries whose evidence goes to spec.supply.store

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codemonkeys.facets.supply.evidence import evidence_state, site_for, staged
+from codemonkeys.facets.supply.facts import SupplyFacts
 from codemonkeys.facets.supply.sbom import SupplyError
 from codemonkeys.registries.http import RegistryError
-from codemonkeys.vocab.facts import GitFacts, SupplyFacts, Unknown
+from codemonkeys.vocab.facts import GitFacts, Unknown
 
 if TYPE_CHECKING:
     from codemonkeys.observe import Observer

@@ -11,27 +11,39 @@ until a person acts. Establishes ``release.signed`` and ``release.sbom`` for the
 
 from __future__ import annotations
 
-from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, action_id, facet_state
+from codemonkeys.facets.base import (
+    OWN_FACTS,
+    FacetDraft,
+    FacetInput,
+    FacetPlugin,
+    Ref,
+    action_id,
+    facet_state,
+)
 from codemonkeys.facets.release.plugin import target_version
+from codemonkeys.facets.supply.facts import SupplyFacts, SupplyObserved
 from codemonkeys.kinds.models import Product
-from codemonkeys.vocab.facts import SupplyFacts, Unknown
+from codemonkeys.vocab.facts import Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
 from codemonkeys.vocab.versioning import format_tag
 
 WANT = "attested"
+SUPPLY = FacetName("supply")  # the facet's own name and action kind: the vocabulary does not list them
+ATTEST = ActionKind("supply.attest")
 
 
 class SupplyFacet(FacetPlugin):
     """Supply-chain evidence: observed from the registries (or the evidence store); acted on by
     ``supply.attest/<registry>``."""
 
-    name = FacetName.SUPPLY
+    name = SUPPLY
     fact = "release.signed"
     also_facts = ("release.sbom",)
-    establishes = ActionKind.SUPPLY_ATTEST
-    facts_field = "supply"
+    establishes = ATTEST
+    facts_field = OWN_FACTS
+    facts_model = SupplyObserved
     observer = Ref("codemonkeys.facets.supply.observer", "observe_supply")
-    actuators = {ActionKind.SUPPLY_ATTEST: Ref("codemonkeys.facets.supply.actuators", "attest")}
+    actuators = {ATTEST: Ref("codemonkeys.facets.supply.actuators", "attest")}
     column = False  # a state of the products that sign their releases only
 
     def wants(self, product: Product) -> str | None:
@@ -48,7 +60,7 @@ class SupplyFacet(FacetPlugin):
         version, cut_needed = target_version(inp)
         if version is None:
             return FacetDraft(facet_state(WANT, "nothing released", FacetState.IN_SYNC, "nothing to attest"))
-        facts = inp.facts.supply or {}
+        facts: SupplyObserved = self.observed(inp.facts) or {}
         missing: list[str] = []
         invalid: list[str] = []
         unknown: list[str] = []
@@ -78,16 +90,16 @@ class SupplyFacet(FacetPlugin):
         message = f"{version}: no verified evidence in " + ", ".join(missing)
         if unknown:
             message += "; " + "; ".join(unknown)
-        chain = (*inp.after, *(a.id for a in actions))  # deploy and announce wait for the evidence
+        chain = tuple(a.id for a in actions)  # which wait for the chain before: deploy and announce wait
         return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), actions, chain=chain)
 
     @staticmethod
     def _action(inp: FacetInput, rel, registry: str, version: str) -> Action:
         pub = next(p for p in rel.publish if p.registry == registry)
         return Action(
-            id=action_id(inp.name, ActionKind.SUPPLY_ATTEST, registry),
+            id=action_id(inp.name, ATTEST, registry),
             product=inp.name,
-            kind=ActionKind.SUPPLY_ATTEST,
+            kind=ATTEST,
             params={
                 "registry": registry,
                 "package": pub.package,
