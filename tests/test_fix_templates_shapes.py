@@ -240,6 +240,47 @@ def test_a_renamed_configuration_key_pydantic_2() -> None:
     assert "from_attributes=True" in apply(template, summary, files)["app/schemas.py"]
 
 
+def test_a_keyword_renamed_in_a_call_a_formatter_also_reflowed() -> None:
+    # pydantic 2: Field(regex=) is pattern=; the fix split the call over three lines (black's magic comma)
+    summary = "pydantic.errors.PydanticUserError: `regex` is removed. use `pattern` instead"
+    red = (
+        'class H(BaseModel):\n    kind: str = Field(\n        ..., description="d", regex="^(a|b)$"\n    )\n'
+    )
+    fix = (
+        'class H(BaseModel):\n    kind: str = Field(\n        ...,\n        description="d",\n'
+        '        pattern="^(a|b)$",\n    )\n'
+    )
+    template = learn_template(summary, "python_traceback", diff_of("models.py", red, fix))
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == "rename regex -> {1}"
+    files = {"app/schemas.py": 'sku: str = Field(..., regex="^[A-Z]{3}$", max_length=3)\n'}
+    assert apply(template, summary, files)["app/schemas.py"] == (
+        'sku: str = Field(..., pattern="^[A-Z]{3}$", max_length=3)\n'
+    )
+
+
+def test_a_removed_module_takes_the_other_names_it_imported_with_it() -> None:
+    # Werkzeug 3 dropped werkzeug.urls' quoting: both names move to urllib.parse under new names, though
+    # the error quotes only the first; the import lines pair in order (not by likeness: unquote_plus is
+    # more like url_quote_plus than quote_plus is)
+    summary = "ImportError: cannot import name 'url_quote_plus' from 'werkzeug.urls' (/x/werkzeug/urls.py)"
+    red = (
+        "from werkzeug.urls import url_quote_plus\nfrom werkzeug.urls import url_unquote_plus\n\n"
+        "def f(t):\n    return url_quote_plus(t)\n\n\ndef g(t):\n    t = url_unquote_plus(t)\n    return t\n"
+    )
+    fix = (
+        "from urllib.parse import quote_plus\nfrom urllib.parse import unquote_plus\n\n"
+        "def f(t):\n    return quote_plus(t)\n\n\ndef g(t):\n    t = unquote_plus(t)\n    return t\n"
+    )
+    template = learn_template(summary, "python_traceback", diff_of("app/main.py", red, fix))
+    assert isinstance(template, FixTemplate), template
+    links = "from werkzeug.urls import url_quote_plus, url_unquote_plus\nx = url_unquote_plus(y)\n"
+    files = {"svc/links.py": links}
+    assert apply(template, summary, files)["svc/links.py"] == (
+        "from urllib.parse import quote_plus, unquote_plus\nx = unquote_plus(y)\n"
+    )
+
+
 # --- the test-file guard ------------------------------------------------------------------------------
 
 MOVED = "tests/test_a.py - ImportError: cannot import name 'Mapping' from 'collections' (/usr/lib/x.py)"

@@ -134,6 +134,31 @@ def test_detail_is_normalized_context() -> None:
         assert not any("/tmp/" in line or "wt-" in line for line in sig.detail)
 
 
+NODE_UNCAUGHT = """\
+node:internal/errors:541
+      throw error;
+      ^
+
+TypeError [ERR_INVALID_ARG_TYPE]: The "original" argument must be of type function. Received undefined
+    at promisify (node:internal/util:409:3)
+    at Object.<anonymous> (/home/ci/ws/acme/src/bot/Utils.js:3:14)
+    at Module._compile (node:internal/modules/cjs/loader:1521:14)
+  code: 'ERR_INVALID_ARG_TYPE'
+}
+
+Node.js v20.20.2
+"""
+
+
+def test_a_node_uncaught_exception_is_its_error_line_not_where_node_threw_it() -> None:
+    top = extract_signatures(NODE_UNCAUGHT)[0]
+    assert top.kind is SignatureKind.NPM_ERROR
+    assert top.summary.startswith('TypeError [ERR_INVALID_ARG_TYPE]: The "original" argument must be')
+    assert top.line == 1  # the lines saying where node threw it are claimed with it
+    summaries = [s.summary for s in extract_signatures(NODE_UNCAUGHT)]
+    assert not any(s.startswith(("node:internal", "throw error")) for s in summaries), summaries
+
+
 def test_old_npm_spelling_is_recognized() -> None:
     (sig,) = signatures("npm-install-e404.npm9.log")
     assert sig.kind == K.NPM_ERROR

@@ -753,6 +753,32 @@ def _scan_node_tests(log: _Log) -> list[_Hit]:
     return hits
 
 
+# Node's report of an uncaught exception: where it was thrown (``file.js:12`` or ``node:internal/x:541``),
+# the source line and a caret, a blank line, then the error and its stack (``    at ...``).
+_NODE_THROWN = re.compile(r"^((?:[A-Za-z_$][\w$]*)?(?:Error|Exception))(?: \[([A-Z0-9_]+)\])?: (.+)$")
+_NODE_FRAME = re.compile(r"^\s+at \S")
+_NODE_HEADER = re.compile(r"^(?:node:[\w/]+|\S+\.[cm]?[jt]sx?):\d+$")
+
+
+def _scan_node_uncaught(log: _Log) -> list[_Hit]:
+    """Node's uncaught exceptions: ``TypeError: mime.lookup is not a function`` (with its code, as
+    ``TypeError [ERR_INVALID_ARG_TYPE]: ...``), the stack frames as its detail, and the lines above it
+    that say where it was thrown claimed with it (not a failure of their own)."""
+    lines, n = log.lines, len(log.lines)
+    hits: list[_Hit] = []
+    for i, line in enumerate(lines):
+        m = _NODE_THROWN.match(line)
+        if m is None or i + 1 >= n or not _NODE_FRAME.match(lines[i + 1]):
+            continue
+        j = i + 1
+        while j < n and _NODE_FRAME.match(lines[j]) and j < i + 1 + MAX_DETAIL:
+            j += 1
+        start = next((k for k in range(i - 1, max(-1, i - 6), -1) if _NODE_HEADER.match(lines[k])), i)
+        summary = f"{m.group(1)}{f' [{m.group(2)}]' if m.group(2) else ''}: {m.group(3)}"
+        hits.append(_hit(log, SignatureKind.NPM_ERROR, summary, lines[i:j], start, j))
+    return hits
+
+
 # --- cargo / rustc -------------------------------------------------------------------------------------
 
 _CARGO_CONTEXT = re.compile(
@@ -941,6 +967,7 @@ _SCANNERS: tuple[Callable[[_Log], list[_Hit]], ...] = (
     _scan_tracebacks,
     _scan_node_tests,
     _scan_npm,
+    _scan_node_uncaught,
     _scan_cargo,
     _scan_compiler,
     _scan_timeouts,

@@ -464,6 +464,12 @@ def _pairs(removed: list[str], added: list[str]) -> Iterable[tuple[str | None, s
         if tag == "equal":
             continue
         olds, news = list(range(i1, i2)), list(range(j1, j2))
+        if len(olds) == len(news) and all(
+            difflib.SequenceMatcher(None, removed[i], added[j]).ratio() >= 0.5
+            for i, j in zip(olds, news, strict=True)
+        ):  # as many lines replaced as added, each like its counterpart: in order (a diff's own pairing)
+            yield from ((removed[i], added[j], j) for i, j in zip(olds, news, strict=True))
+            continue
         while olds and news:
             i = olds.pop(0)
             ratios = [difflib.SequenceMatcher(None, removed[i], added[j]).ratio() for j in news]
@@ -536,6 +542,31 @@ def _key_edit(old: str | None, new: str | None, path: str, quoted: Sequence[str]
     return Edit("key", entry[0], value, f"{kind}:{PurePosixPath(path).name}")
 
 
+def _flat(lines: Sequence[str]) -> str:
+    """Code lines as one line of tokens, layout dropped: whitespace between tokens is one space, and a
+    trailing comma before a closing bracket or at the end (a formatter's "magic" comma) goes."""
+    tokens = [t for t in _TOKENS.findall(" ".join(x.strip() for x in lines)) if not t.isspace()]
+    last = len(tokens) - 1
+    kept = [t for i, t in enumerate(tokens) if not (t == "," and (i == last or tokens[i + 1] in ")]}"))]
+    return " ".join(kept)
+
+
+def _reflowed(block: _Block, quoted: Sequence[str]) -> tuple[list[Edit], str] | None:
+    """A change of names inside lines a formatter also reflowed (one call split over several lines, or
+    joined): the token substitutions between the block's removed and added code with the layout dropped
+    (``Field(..., regex="x")`` -> ``Field(\n ...,\n pattern="x",\n)``: ``regex=`` -> ``pattern=``), when
+    they touch a quoted name; None otherwise (and for blocks the line pairing reads as they are)."""
+    if len(block.removed) == len(block.added) or not block.removed or not block.added:
+        return None
+    if language(block.path) not in ("py", "js", "ts") or manifest_kind(block.path) or config_kind(block.path):
+        return None
+    old, new = _flat(block.removed), _flat(block.added)
+    subs = _substitutions(old, new, quoted) if old != new else None
+    if not subs or not any(_count(q, o) for o, _ in subs for q in quoted):
+        return None
+    return [Edit("replace", o, n) for o, n in subs], block.removed[0].strip()
+
+
 def _block_edits(
     block: _Block, quoted: Sequence[str], funcs: Sequence[str], attrs: Sequence[tuple[str, str]] = ()
 ) -> list[tuple[list[Edit], str]] | NotLearned:
@@ -543,6 +574,8 @@ def _block_edits(
     a line is added where no anchor can find it again."""
     groups: list[tuple[list[Edit], str]] = []
     kind = manifest_kind(block.path)
+    if (reflowed := _reflowed(block, quoted)) is not None:
+        return [reflowed]
     pairs = _pairs(block.removed, block.added)
     if config_kind(block.path) and not kind:
         pairs = _config_pairs(block)
@@ -757,6 +790,28 @@ _NOT_NAMES = set(keyword.kwlist) | {"self", "cls", "this", "const", "let", "var"
 _NOT_NAMES |= {"null", "undefined", "new", "fn", "pub", "mut", "use", "impl", "str", "int", "len", "list"}
 
 
+_FROM_IMPORT = re.compile(r"\s*from\s+([\w.]+)\s+import\s+\(?([^()#]+)")
+
+
+def _siblings(blocks: Sequence[_Block], quoted: Sequence[str]) -> list[str]:
+    """The other names a fix stops importing from a module the error quotes (``from werkzeug.urls import
+    url_quote_plus, url_unquote_plus``, the error quoting ``werkzeug.urls``): they go with it (a removed
+    module takes all its names), so their changes are part of the fix."""
+    out: list[str] = []
+    for block in blocks:
+        if language(block.path) != "py":
+            continue
+        for line in block.removed:
+            m = _FROM_IMPORT.match(line)
+            if m is None or m.group(1) not in quoted:
+                continue
+            for part in m.group(2).split(","):
+                name = part.split(" as ")[0].strip()
+                if name and name not in quoted and name not in out and _NAME.fullmatch(name):
+                    out.append(name)
+    return out
+
+
 def _coupled(kept: str, dropped: str, quoted: Sequence[str]) -> bool:
     """Whether a changed line the template leaves out belongs with one it keeps, in the same hunk: they
     share a variable (``spec = getfullargspec(f)`` and ``spec.varkw``), or the kept line is a decorator
@@ -889,16 +944,17 @@ def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearn
         for group, line in groups:
             found += [(e, block.path) for e in group]
             if group:
-                keep = any(_relevant(e, quoted, funcs) for e in group)
+                keep = any(_relevant(e, [*quoted, *_siblings(blocks, quoted)], funcs) for e in group)
                 hunks.setdefault((block.path, block.hunk), []).append((keep, line, group))
-    kept = [(e, p) for e, p in found if _relevant(e, quoted, funcs)]
+    related = [*quoted, *_siblings(blocks, quoted)]  # what the error quotes, and what comes with it
+    kept = [(e, p) for e, p in found if _relevant(e, related, funcs)]
     names = ", ".join(f"'{q}'" for q in quoted)
     if not kept:
         return NotLearned(f"touches no quoted name ({names})")
     for (path, _), lines in hunks.items():
         kept_lines = [(line, group) for keep, line, group in lines if keep]
         for line, group in ((line, group) for keep, line, group in lines if not keep):
-            if not any(_coupled(k, line, quoted) for k, _ in kept_lines):
+            if not any(_coupled(k, line, related) for k, _ in kept_lines):
                 continue
             follow = _result_attrs(group, line, kept_lines)  # the renamed call's result, read anew
             if follow is None:  # the template would do part of the fix
