@@ -73,6 +73,8 @@ def test_golden_plan(path: Path):
     if len(result.actions) > len(case["expected"]["actions"]):
         got += [{"id": a.id} for a in result.actions[len(case["expected"]["actions"]) :]]
     assert got == case["expected"]["actions"], case["description"]
+    if "unsettled" in case["expected"]:  # what plan --detailed-exitcode counts (deliberate denies do not)
+        assert [a.id for a in result.unsettled] == case["expected"]["unsettled"], case["description"]
     expected = case["expected"]["products"]
     products = {
         name: {

@@ -16,6 +16,7 @@ from codemonkeys.api.values import (
     Reconciled,
     ReconcileOutcome,
     _changed,
+    unknown_products,
 )
 from codemonkeys.engine import (
     Event,
@@ -41,7 +42,7 @@ class Commands:
         known = self.desired.products
         unknown = sorted({p for p in products or () if p not in known})
         if unknown:
-            raise ApiError(f"unknown product(s): {', '.join(unknown)}")
+            raise unknown_products(unknown, known)
 
     def plan(
         self,

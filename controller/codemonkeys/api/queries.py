@@ -18,6 +18,7 @@ from codemonkeys.api.values import (
     _dependency_conflicts,
     _last_action,
     _location_text,
+    unknown_products,
 )
 from codemonkeys.engine.durations import history
 from codemonkeys.kinds.models import secret_ref_uses
@@ -196,9 +197,16 @@ class ReadModels:
         ]
 
     def audit(self, product: str | None = None, limit: int | None = 50) -> list[dict[str, Any]]:
-        """Audit records (newest last) with their hash chain."""
+        """Audit records (newest last) with their hash chain; ``ApiError`` for a product neither the fleet
+        nor the log knows (a product removed from the fleet keeps its history)."""
         records = self.store.audit_records(product=product, limit=limit)
+        if product is not None and not records and product not in self.desired.products:
+            raise unknown_products([product], self.desired.products)
         return [{**r.content(), "prev_hash": r.prev_hash, "hash": r.hash} for r in records]
+
+    def audit_count(self, product: str | None = None) -> int:
+        """How many audit records there are (of one product if given)."""
+        return self.store.audit_count(product)
 
     def secrets(self) -> list[dict[str, Any]]:
         """Every secret the fleet references (``{secretRef: NAME}``) or a source holds: its name, where it

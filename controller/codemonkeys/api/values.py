@@ -4,7 +4,8 @@ the helpers the commands and the read models share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -31,6 +32,17 @@ BACKOFF_EVENT = "controller.backoff"  # audited by the controller when it backs 
 class ApiError(Exception):
     """An expected failure of a library call (unknown product, action not held, approver not allowed...);
     the message is for the user."""
+
+
+def unknown_products(names: Iterable[str], known: Iterable[str]) -> ApiError:
+    """``ApiError`` naming products the fleet does not declare, each with the nearest names it does
+    ("did you mean"), as kubectl and git suggest."""
+    known = sorted(known)
+    parts = []
+    for name in sorted(set(names)):
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        parts.append(name + (f" (did you mean {' or '.join(close)}?)" if close else ""))
+    return ApiError(f"unknown product(s): {', '.join(parts)}")
 
 
 @dataclass

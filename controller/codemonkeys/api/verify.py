@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-from codemonkeys.api.values import ApiError
+from codemonkeys.api.values import ApiError, unknown_products
 from codemonkeys.context import Secrets
 from codemonkeys.facets.supply.attest import Check, VerifyReport, verify_release
 from codemonkeys.facets.supply.evidence import site_for, staged
@@ -50,7 +50,7 @@ def verify_product(
     publishes to (or ``registry``); ``ApiError`` when there is nothing to verify with or in. ``secrets``:
     the registries' credentials."""
     if product not in desired.products:
-        raise ApiError(f"unknown product: {product}")
+        raise unknown_products([product], desired.products)
     spec = desired.products[product].spec
     publishes = spec.release.publish if spec.release else []
     if registry is not None:

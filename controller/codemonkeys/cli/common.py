@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from codemonkeys.api import ApiError, Context, FleetBusy, FleetSession, StalePlan
-from codemonkeys.cli.console import FleetOpt, JsonOpt, err, fail, out  # noqa: F401  (re-exported)
+from codemonkeys.cli.console import FleetOpt, JsonOpt, err, fail, fleet_dir, out  # noqa: F401  (re-exported)
 from codemonkeys.cli.render import apply_event_printer
 from codemonkeys.vocab.diagnostics import Diagnostic
 from codemonkeys.vocab.plan import Plan
@@ -86,6 +86,7 @@ def context_for(unsandboxed: bool = False) -> Context:
 def session(fleet: Path, unsandboxed: bool = False) -> FleetSession:
     """The fleet session, or the diagnostics and exit 1 when the fleet is invalid (nothing touched);
     ``unsandboxed``: product code runs without bubblewrap (``--unsandboxed``)."""
+    fleet_dir(fleet)
     with api_errors():
         opened, diags = FleetSession.load(fleet, context_for(unsandboxed))
     if opened is None:

@@ -6,15 +6,21 @@ by ``cli.launch`` before the rest of the CLI is imported) take them from here.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperArgument, TyperOption
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# NO_COLOR (no-color.org): no colour and no other styling either (rich alone keeps bold and dim)
+_PLAIN = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+out = Console(highlight=False, soft_wrap=True, **_PLAIN)
+err = Console(stderr=True, highlight=False, soft_wrap=True, **_PLAIN)
+if not out.is_terminal:  # piped or redirected: tables as wide as their content, never cut to 80 columns
+    out = Console(highlight=False, soft_wrap=True, width=100_000, **_PLAIN)
 
 FleetOpt = Annotated[
     Path,
@@ -23,6 +29,47 @@ FleetOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+_TYPE_NAMES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "path": "PATH", "Path": "PATH"}
+
+
+def _help_type(shown: str | None, flag: bool) -> str | None:
+    """A value's type in ``--help`` as click and kubectl show it (``PATH``, ``TEXT``, ``TEXT...``, a choice
+    as ``json|yaml``) and nothing for a flag, for typer's Python types (``<bool>``, ``<list[str]>``)."""
+    if flag or not shown:
+        return None
+    name = shown.strip("<>")
+    many = name.startswith("list[")
+    name = name.removeprefix("list[").removesuffix("]")
+    label = name if "|" in name else _TYPE_NAMES.get(name, name.upper())
+    return label + ("..." if many else "")
+
+
+def _install_help_types() -> None:
+    for cls in (TyperOption, TyperArgument):
+        shown = cls.display_type_rich
+
+        def display_type_rich(self, ctx, shown=shown):
+            if self.metavar is not None:
+                return self.metavar
+            return _help_type(
+                shown(self, ctx), bool(getattr(self, "is_flag", False) or getattr(self, "count", False))
+            )
+
+        cls.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_install_help_types()
+
+
+def fleet_dir(fleet: Path) -> Path:
+    """``fleet``, or ``error: not a fleet repo`` and exit 1 when it holds neither a ``fleet.yaml`` nor a
+    ``constitution.yaml`` (a directory that is not a fleet at all, not a fleet with a problem to report)."""
+    if not (fleet / "fleet.yaml").is_file() and not (fleet / "constitution.yaml").is_file():
+        where = "the current directory" if str(fleet) == "." else str(fleet)
+        raise fail(f"not a fleet repo: {where} has no fleet.yaml (use --fleet DIR or set CMCTL_FLEET)")
+    return fleet
 
 
 def fail(message: str) -> typer.Exit:

@@ -138,10 +138,12 @@ def audit_cmd(
     limit: Annotated[int, typer.Option("--limit", help="Newest N records (0: all).")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show audit records (newest last)."""
+    """Show audit records (newest last): sequence, time, actor, event, what it is about."""
     if ctx.invoked_subcommand is not None:
         return
-    records = session(fleet).audit(product=product, limit=limit or None)
+    fs = session(fleet)
+    with api_errors():
+        records = fs.audit(product=product, limit=limit or None)
     if as_json:
         sys.stdout.write(json.dumps(records, indent=2) + "\n")
         return
@@ -149,8 +151,12 @@ def audit_cmd(
         target = r["action_id"] or r["product"] or (f"run {r['run_id']}" if r["run_id"] else "")
         detail = r["data"].get("message") or r["data"].get("status") or ""
         out.print(
-            f"{r['seq']:>5} {r['at'][:19]} [bold]{r['event']:<18}[/] {target} [dim]{escape(str(detail))}[/]"
+            f"{r['seq']:>5} {r['at'][:19]} {escape(r['actor'] or '-'):<12} [bold]{r['event']:<18}[/] "
+            f"{escape(target)} [dim]{escape(str(detail))}[/]"
         )
+    total = fs.audit_count(product) if limit else len(records)
+    if limit and total > len(records):
+        err.print(f"[dim](the newest {len(records)} of {total} records; --limit 0 shows all)[/]")
 
 
 @audit_app.command("verify")

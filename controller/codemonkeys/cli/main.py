@@ -27,6 +27,7 @@ from codemonkeys.cli.common import (
     context_for,
     err,
     fail,
+    fleet_dir,
     out,
     plan_with_progress,
     print_diagnostics,
@@ -81,7 +82,7 @@ def _main(
 @app.command()
 def validate(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
     """Check the fleet repo: every problem as FILE:LINE:COL, exit 1 if there is any."""
-    state, diags = load_fleet(fleet)
+    state, diags = load_fleet(fleet_dir(fleet))
     if as_json:
         doc = {"valid": state is not None, "diagnostics": [d.to_json() for d in diags]}
         if state is not None:
@@ -111,7 +112,14 @@ def plan_cmd(
         bool,
         typer.Option(
             "--detailed-exitcode",
-            help="Exit 0 when there are no changes to make, 2 when there are, 1 on error.",
+            help="Exit 0 when there are no changes to make, 2 when there are, 1 on error. Actions the "
+            "constitution denies on purpose (a rule with deny:, or default: deny) count as settled.",
+        ),
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="With --detailed-exitcode: every action counts, deliberate denies too."
         ),
     ] = False,
     parallelism: Annotated[
@@ -130,7 +138,8 @@ def plan_cmd(
         render_plan(result, out)
         if output:
             out.print(f"saved to {output}; apply it with: cmctl apply {output} --fleet {fleet}")
-    raise typer.Exit(2 if detailed_exitcode and result.has_changes else 0)
+    pending = result.has_changes if strict else bool(result.unsettled)
+    raise typer.Exit(2 if detailed_exitcode and pending else 0)
 
 
 @app.command("apply")
@@ -214,12 +223,19 @@ def logs_cmd(
     ],
     run: Annotated[int | None, typer.Option("--run", help="That run's entry (default: the newest).")] = None,
     follow: Annotated[
-        bool, typer.Option("--follow", "-F", help="Stream the output while the action runs (any apply).")
+        bool,
+        typer.Option("--follow", "-f", "-F", help="Stream the output while the action runs (any apply)."),
     ] = False,
-    fleet: FleetOpt = Path("."),
+    fleet: Annotated[
+        Path,
+        typer.Option(
+            "--fleet", envvar="CMCTL_FLEET", help="Fleet repo directory.", show_default="current dir"
+        ),
+    ] = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
-    """The captured output of an action: build console, mkdocs output, release and publish logs."""
+    """The captured output of an action: build console, mkdocs output, release and publish logs
+    (``-f`` follows, as ``kubectl logs -f`` and ``tail -f``; the fleet is ``--fleet`` here)."""
     fs = session(fleet)
     with api_errors():
         doc = fs.logs(action_id, run)
@@ -371,7 +387,7 @@ def verify_cmd(
     checksums, the SSH signature over them, the SBOM and the provenance. Exit 0 when every check holds."""
     from codemonkeys.api.verify import verify_product
 
-    state, diags = load_fleet(fleet)
+    state, diags = load_fleet(fleet_dir(fleet))
     if state is None:
         print_diagnostics(diags)
         raise fail(f"fleet {fleet} is invalid")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    func,
     select,
     text,
 )
@@ -81,6 +82,14 @@ class AuditLog:
                 q = q.where(AuditRecord.product == product)
             rows = list(s.scalars(q))
             return rows[-limit:] if limit else rows
+
+    def audit_count(self, product: str | None = None) -> int:
+        """How many records the audit log holds (of one product if given)."""
+        with self.session() as s:
+            q = select(func.count()).select_from(AuditRecord)
+            if product is not None:
+                q = q.where(AuditRecord.product == product)
+            return int(s.scalar(q) or 0)
 
     def verify_audit(self) -> ChainCheck:
         """Walk the audit chain from the start and report the first gap, relinked or edited record."""

@@ -120,6 +120,14 @@ class Decision(PlanModel):
     fingerprint: str = ""  # of what the action acts on (``planner.action_fingerprint``; approvals bind to it)
 
 
+def _deliberately_denied(decision: Decision) -> bool:
+    if decision.verdict is not Verdict.DENY:
+        return False
+    if decision.rule == "default":
+        return True
+    return any(t.rule == decision.rule and t.effect == "deny" for t in decision.trace)
+
+
 class Action(PlanModel):
     """One planned action: what it does to which product, why, what it waits for, and its decision."""
 
@@ -220,6 +228,13 @@ class Plan(PlanModel):
     def has_changes(self) -> bool:
         """Whether the plan has any action (allowed or not)."""
         return bool(self.actions)
+
+    @property
+    def unsettled(self) -> list[Action]:
+        """The actions an apply may still take, now or once facts change: all but those the constitution
+        denies on purpose (a mandatory rule whose effect is ``deny``, or its ``default: deny``). What
+        ``plan --detailed-exitcode`` counts, so a CI gate goes green once only deliberate denies are left."""
+        return [a for a in self.actions if not _deliberately_denied(a.decision)]
 
     def summary(self) -> str:
         """One line: products in sync and drifting, and how many actions (denied, held)."""
