@@ -1,0 +1,55 @@
+"""The CLI's conventions (issue 32), through the real `cmctl` in subprocesses: "not a fleet repo", "did you
+mean" for products, help without Python types, output piped never cut to 80 columns, NO_COLOR without any
+style, `logs -f` as follow."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from codemonkeys.demo import Workspace
+from conftest import cmctl
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_a_directory_that_is_no_fleet_says_so(tmp_path: Path):
+    for command in (["status"], ["plan"], ["validate"]):
+        r = cmctl(*command, cwd=tmp_path)
+        assert r.returncode == 1, command
+        assert "not a fleet repo: the current directory has no fleet.yaml" in r.stderr, r.stderr
+        assert "missing: a fleet repo needs" not in r.stderr  # not two derived errors
+
+
+def test_an_unknown_product_gets_the_nearest_names(workspace: Workspace):
+    fleet = str(workspace.fleet)
+    r = cmctl("plan", "-p", "acme-txt", "--fleet", fleet)
+    assert r.returncode == 1
+    assert "unknown product(s): acme-txt (did you mean acme-text" in r.stderr, r.stderr
+    r = cmctl("audit", "--product", "acme-txt", "--fleet", fleet)
+    assert r.returncode == 1 and "did you mean acme-text" in r.stderr, r.stdout + r.stderr
+    r = cmctl("plan", "-p", "zzz", "--fleet", fleet)
+    assert r.returncode == 1 and "unknown product(s): zzz" in r.stderr and "did you mean" not in r.stderr
+
+
+def test_help_shows_value_names_not_python_types():
+    r = cmctl("plan", "--help", env={"COLUMNS": "120"})
+    assert r.returncode == 0
+    assert "<bool>" not in r.stdout and "<path>" not in r.stdout and "list[str]" not in r.stdout
+    assert re.search(r"--fleet\s+-f\s+PATH", r.stdout), r.stdout
+    assert re.search(r"--product\s+-p\s+TEXT\.\.\.", r.stdout), r.stdout
+
+
+def test_piped_tables_are_not_cut_and_no_color_means_no_style(workspace: Workspace):
+    r = cmctl("fleet", "ls", "--fleet", str(workspace.fleet), env={"COLUMNS": "40", "NO_COLOR": "1"})
+    assert r.returncode == 0, r.stderr
+    assert "globex-widgets" in r.stdout and "…" not in r.stdout  # piped: as wide as the content
+    assert not ANSI.search(r.stdout + r.stderr)
+
+
+def test_logs_dash_f_is_follow_and_the_fleet_is_spelled_out(workspace: Workspace):
+    r = cmctl("logs", "--help", env={"COLUMNS": "120"})
+    assert re.search(r"--follow\s+-f", r.stdout), r.stdout
+    r = cmctl("logs", "-f", "acme-text/build.run", "--fleet", str(workspace.fleet))
+    # parsed as follow (not as a fleet path): the action has no journal entry yet, and says so
+    assert r.returncode == 1 and "acme-text/build.run" in r.stderr, r.stderr
