@@ -4,8 +4,11 @@ style, `logs -f` as follow."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+
+import yaml
 
 from codemonkeys.demo import Workspace
 from conftest import cmctl
@@ -53,3 +56,25 @@ def test_logs_dash_f_is_follow_and_the_fleet_is_spelled_out(workspace: Workspace
     r = cmctl("logs", "-f", "acme-text/build.run", "--fleet", str(workspace.fleet))
     # parsed as follow (not as a fleet path): the action has no journal entry yet, and says so
     assert r.returncode == 1 and "acme-text/build.run" in r.stderr, r.stderr
+
+
+def test_read_commands_take_kubectl_output_formats(workspace: Workspace, tmp_path: Path):
+    fleet = str(workspace.fleet)
+    names = cmctl("fleet", "ls", "-o", "name", "--fleet", fleet)
+    assert names.returncode == 0, names.stderr
+    assert names.stdout.split() == sorted(
+        ["acme-cli", "acme-report", "acme-text", "globex-hash", "globex-widgets"]
+    )
+    as_yaml = cmctl("status", "-o", "yaml", "--fleet", fleet)
+    as_json = cmctl("status", "--json", "--fleet", fleet)
+    assert as_yaml.returncode == 0 and as_json.returncode == 0
+    assert yaml.safe_load(as_yaml.stdout) == json.loads(as_json.stdout)  # the same document
+    plan_names = cmctl("plan", "-o", "name", "-p", "globex-hash", "--fleet", fleet)
+    assert plan_names.returncode == 0, plan_names.stderr
+    assert "globex-hash/build.run" in plan_names.stdout.split()
+    bad = cmctl("status", "-o", "xml", "--fleet", fleet)
+    assert bad.returncode == 1 and "unknown output format 'xml'" in bad.stderr
+    # a saved plan is --out FILE; the old -o FILE still writes it, with a warning
+    old = cmctl("plan", "-o", str(tmp_path / "p.json"), "-p", "globex-hash", "--fleet", fleet)
+    assert old.returncode == 0 and "-o FILE is deprecated: use --out" in old.stderr
+    assert json.loads((tmp_path / "p.json").read_text())["format"] == "codemonkeys.plan/v1"

@@ -174,7 +174,7 @@ def test_feat_commit_makes_a_new_minor_release(workspace: Workspace):
 def test_stale_plan_is_refused(workspace: Workspace, tmp_path: Path):
     fleet = str(workspace.fleet)
     plan_file = tmp_path / "plan.json"
-    r = cmctl("plan", "--fleet", fleet, "-o", str(plan_file))
+    r = cmctl("plan", "--fleet", fleet, "--out", str(plan_file))
     assert r.returncode == 0
     commit(workspace.repos / "globex-hash", {"NOTES.md": "notes\n"}, "fix: a late fix")
     r = cmctl("apply", str(plan_file), "--fleet", fleet)
@@ -184,7 +184,7 @@ def test_stale_plan_is_refused(workspace: Workspace, tmp_path: Path):
         assert conn.execute("select count(*) from runs").fetchone()[0] == 0
     assert git(["tag", "--list"], workspace.repos / "acme-text").split() == ["v0.1.0"]
     # a fresh saved plan applies
-    r = cmctl("plan", "--fleet", fleet, "-o", str(plan_file), "--product", "globex-hash")
+    r = cmctl("plan", "--fleet", fleet, "--out", str(plan_file), "--product", "globex-hash")
     r = cmctl("apply", str(plan_file), "--fleet", fleet)
     assert r.returncode == 0, r.stdout + r.stderr
 
@@ -318,7 +318,7 @@ def test_secrets_never_reach_journal_plan_or_audit(workspace: Workspace):
 def test_tour_from_the_fleet_directory_with_a_saved_plan(workspace: Workspace):
     """As the README tour does it: cwd is the fleet repo, no --fleet, a saved plan applied later."""
     cwd = workspace.fleet
-    r = cmctl("plan", "-o", "plan.json", "--detailed-exitcode", cwd=cwd)
+    r = cmctl("plan", "--out", "plan.json", "--detailed-exitcode", cwd=cwd)
     assert r.returncode == 2, r.stderr
     r = cmctl("apply", "plan.json", cwd=cwd)
     assert r.returncode == 0, r.stdout + r.stderr

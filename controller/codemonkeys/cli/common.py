@@ -12,7 +12,18 @@ import typer
 from rich.markup import escape
 
 from codemonkeys.api import ApiError, Context, FleetBusy, FleetSession, StalePlan
-from codemonkeys.cli.console import FleetOpt, JsonOpt, err, fail, fleet_dir, out  # noqa: F401  (re-exported)
+from codemonkeys.cli.console import (  # noqa: F401  (re-exported)
+    FORMATS,
+    FleetOpt,
+    JsonOpt,
+    OutputOpt,
+    emit,
+    err,
+    fail,
+    fleet_dir,
+    out,
+    output_format,
+)
 from codemonkeys.cli.render import apply_event_printer
 from codemonkeys.vocab.diagnostics import Diagnostic
 from codemonkeys.vocab.plan import Plan

@@ -6,7 +6,9 @@ by ``cli.launch`` before the rest of the CLI is imported) take them from here.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +31,42 @@ FleetOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+FORMATS = ("text", "wide", "json", "yaml", "name")
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="json|yaml|name|wide",
+        help="Output format (kubectl): json or yaml (the --json document), name (one name per line), wide.",
+    ),
+]
+
+
+def output_format(output: str | None, as_json: bool = False) -> str:
+    """The format asked for: ``--json`` is ``json``; ``text`` by default; an unknown one is an error."""
+    if as_json:
+        return "json"
+    fmt = (output or "text").lower()
+    if fmt not in FORMATS:
+        raise fail(f"unknown output format {output!r}: one of {', '.join(FORMATS[1:])}")
+    return fmt
+
+
+def emit(doc: object, fmt: str, names: list[str]) -> bool:
+    """Write ``doc`` on stdout in a machine format (``json``, ``yaml``) or ``names`` one per line (``name``);
+    False for the text formats, which the command renders itself."""
+    if fmt == "json":
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    elif fmt == "yaml":
+        import yaml  # only here: the fast commands (oracle search) do not load it
+
+        sys.stdout.write(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    elif fmt == "name":
+        sys.stdout.write("".join(f"{n}\n" for n in names))
+    else:
+        return False
+    return True
 
 
 _TYPE_NAMES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "path": "PATH", "Path": "PATH"}

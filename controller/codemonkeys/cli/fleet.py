@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from codemonkeys.api import SelectorError
-from codemonkeys.cli.common import FleetOpt, JsonOpt, fail, out, session
+from codemonkeys.cli.common import FleetOpt, JsonOpt, OutputOpt, emit, fail, out, output_format, session
 
 fleet_app = typer.Typer(
     help="The fleet's products across companies, narrowed by selectors.", no_args_is_help=True
@@ -40,15 +40,17 @@ def _facets(row: dict) -> str:
 
 
 @fleet_app.command("ls")
-def fleet_ls(select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+def fleet_ls(
+    select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json: JsonOpt = False, output: OutputOpt = None
+) -> None:
     """Products with company, labels, facets (as last observed), versions and their last run."""
+    fmt = output_format(output, as_json)
     fs = session(fleet)
     try:
         rows = fs.fleet(select)
     except SelectorError as exc:
         raise fail(str(exc)) from None
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    if emit(rows, fmt, [r["name"] for r in rows]):
         return
     if not rows:
         out.print("no product matches")
@@ -189,16 +191,18 @@ def fleet_exec(
 
 
 @fleet_app.command("changes")
-def fleet_changes(select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+def fleet_changes(
+    select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json: JsonOpt = False, output: OutputOpt = None
+) -> None:
     """Change proposals and their state per product: proposed, building, green, red, conflict, merged,
     dropped, denied or held (denied and held as of the last apply, with the rule)."""
+    fmt = output_format(output, as_json)
     fs = session(fleet)
     try:
         rows = fs.changes(select)
     except SelectorError as exc:
         raise fail(str(exc)) from None
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    if emit(rows, fmt, sorted({f"{r['change']}/{r['product']}" for r in rows})):
         return
     if not rows:
         out.print("no change proposals")

@@ -14,14 +14,17 @@ from codemonkeys.api import ApiError, load_plan_file
 from codemonkeys.cli.common import (
     FleetOpt,
     JsonOpt,
+    OutputOpt,
     UnsandboxedOpt,
     api_errors,
     apply_and_report,
     complete_product,
     context_for,
+    emit,
     err,
     fail,
     out,
+    output_format,
     plan_with_progress,
     session,
 )
@@ -137,15 +140,16 @@ def audit_cmd(
     product: Annotated[str | None, typer.Option("--product", "-p", help="Only this product.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Newest N records (0: all).")] = 50,
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Show audit records (newest last): sequence, time, actor, event, what it is about."""
     if ctx.invoked_subcommand is not None:
         return
+    fmt = output_format(output, as_json)
     fs = session(fleet)
     with api_errors():
         records = fs.audit(product=product, limit=limit or None)
-    if as_json:
-        sys.stdout.write(json.dumps(records, indent=2) + "\n")
+    if emit(records, fmt, [str(r["seq"]) for r in records]):
         return
     for r in records:
         target = r["action_id"] or r["product"] or (f"run {r['run_id']}" if r["run_id"] else "")

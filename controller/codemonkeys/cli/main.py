@@ -16,8 +16,10 @@ from rich.markup import escape
 
 from codemonkeys.api import load_fleet, load_plan_file
 from codemonkeys.cli.common import (
+    FORMATS,
     FleetOpt,
     JsonOpt,
+    OutputOpt,
     ProductOpt,
     UnsandboxedOpt,
     api_errors,
@@ -25,10 +27,12 @@ from codemonkeys.cli.common import (
     complete_action,
     complete_product,
     context_for,
+    emit,
     err,
     fail,
     fleet_dir,
     out,
+    output_format,
     plan_with_progress,
     print_diagnostics,
     session,
@@ -105,9 +109,8 @@ def plan_cmd(
     fleet: FleetOpt = Path("."),
     product: ProductOpt = None,
     as_json: JsonOpt = False,
-    output: Annotated[
-        Path | None, typer.Option("-o", "--out", help="Write the plan document to FILE.")
-    ] = None,
+    output: OutputOpt = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the plan document to FILE.")] = None,
     detailed_exitcode: Annotated[
         bool,
         typer.Option(
@@ -127,24 +130,28 @@ def plan_cmd(
     ] = 4,
 ) -> None:
     """Observe the fleet and show what it would take to reach the desired state, and how long."""
+    if output is not None and output.lower() not in FORMATS:  # the old `-o FILE`: one more release
+        err.print(f"[yellow]warning:[/] -o FILE is deprecated: use --out {escape(output)} (-o is the format)")
+        out_file, output = Path(output), None
+    fmt = output_format(output, as_json)
     fs = session(fleet)
-    result = plan_with_progress(fs, product, quiet=as_json, parallelism=parallelism)
+    result = plan_with_progress(fs, product, quiet=fmt != "text" and fmt != "wide", parallelism=parallelism)
     doc = result.model_dump_json(indent=2)
-    if output:
-        output.write_text(doc + "\n")
-    if as_json:
+    if out_file:
+        out_file.write_text(doc + "\n")
+    if fmt == "json":
         sys.stdout.write(doc + "\n")
-    else:
+    elif not emit(result.model_dump(mode="json"), fmt, [a.id for a in result.actions]):
         render_plan(result, out)
-        if output:
-            out.print(f"saved to {output}; apply it with: cmctl apply {output} --fleet {fleet}")
+        if out_file:
+            out.print(f"saved to {out_file}; apply it with: cmctl apply {out_file} --fleet {fleet}")
     pending = result.has_changes if strict else bool(result.unsettled)
     raise typer.Exit(2 if detailed_exitcode and pending else 0)
 
 
 @app.command("apply")
 def apply_cmd(
-    plan_file: Annotated[Path | None, typer.Argument(help="A saved plan (cmctl plan -o FILE).")] = None,
+    plan_file: Annotated[Path | None, typer.Argument(help="A saved plan (cmctl plan --out FILE).")] = None,
     fleet: FleetOpt = Path("."),
     product: ProductOpt = None,
     auto_approve: Annotated[
@@ -180,6 +187,7 @@ def apply_cmd(
 def status_cmd(
     fleet: FleetOpt = Path("."),
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
     held: Annotated[
         bool, typer.Option("--held", help="Only the products with an action held for approval.")
     ] = False,
@@ -188,14 +196,13 @@ def status_cmd(
     failure that stands (a later success of the same action retires it)."""
     from codemonkeys.api.tools import sandbox_status
 
+    fmt = output_format(output, as_json)
     fs = session(fleet)
     doc = fs.status()
     if held:
         doc["products"] = {n: p for n, p in doc["products"].items() if p["held"]}
     sandbox = sandbox_status(fs.context)
-    if as_json:
-        sys.stdout.write(json.dumps(doc | {"sandbox": sandbox}, indent=2) + "\n")
-    else:
+    if not emit(doc | {"sandbox": sandbox}, fmt, sorted(doc["products"])):
         render_status(doc, out)
         out.print(f"sandbox: {escape(sandbox)}")
 
@@ -310,14 +317,15 @@ def approvals_cmd(
     ] = None,
     fleet: FleetOpt = Path("."),
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """What is held for approval now: each action, who may approve it, what it would do, and why an
     earlier approval lapsed (plans the products: observes them)."""
+    fmt = output_format(output, as_json)
     fs = session(fleet)
     with api_errors():
         rows = fs.held(product)
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    if emit(rows, fmt, [r["action"] for r in rows]):
         return
     if not rows:
         out.print("nothing is held for approval")
