@@ -1,0 +1,1 @@
+"""Nested sampling helpers (a small part, written for this corpus)."""

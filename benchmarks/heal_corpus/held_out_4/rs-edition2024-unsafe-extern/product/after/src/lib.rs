@@ -1,0 +1,3 @@
+//! Program startup and shutdown helpers.
+
+pub mod program;

@@ -1,0 +1,4 @@
+import { asyncMemoizer } from './async';
+import { syncMemoizer } from './sync';
+
+export = Object.assign(asyncMemoizer, { sync: syncMemoizer });
