@@ -281,6 +281,21 @@ def test_a_removed_module_takes_the_other_names_it_imported_with_it() -> None:
     )
 
 
+def test_an_import_the_fix_adds_for_what_it_renames_to_comes_with_it() -> None:
+    # Werkzeug 2.1 dropped safe_str_cmp: hmac.compare_digest, and `import hmac`, which quotes nothing
+    summary = "ImportError: cannot import name 'safe_str_cmp' from 'werkzeug.security' (/x/security.py)"
+    red = "from base64 import b64decode\nfrom werkzeug.security import safe_str_cmp\n\n"
+    red += "ok = safe_str_cmp(a, b)\n"
+    fix = "import hmac\nfrom base64 import b64decode\n\nok = hmac.compare_digest(a, b)\n"
+    template = learn_template(summary, "python_traceback", diff_of("auth.py", red, fix))
+    assert isinstance(template, FixTemplate), template
+    assert "add `import hmac`" in template.describe(), template.describe()
+    keys = "import os\nfrom werkzeug.security import safe_str_cmp\n\nx = safe_str_cmp(k, os.environ['K'])\n"
+    patched = apply(template, summary, {"svc/keys.py": keys}, hints=["svc/keys.py"])["svc/keys.py"]
+    assert "import hmac\n" in patched and "hmac.compare_digest(k, os.environ['K'])" in patched
+    assert "safe_str_cmp" not in patched
+
+
 # --- the test-file guard ------------------------------------------------------------------------------
 
 MOVED = "tests/test_a.py - ImportError: cannot import name 'Mapping' from 'collections' (/usr/lib/x.py)"

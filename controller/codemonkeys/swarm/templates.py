@@ -812,6 +812,24 @@ def _siblings(blocks: Sequence[_Block], quoted: Sequence[str]) -> list[str]:
     return out
 
 
+def _needed_imports(
+    found: Sequence[tuple[Edit, str]], kept: Sequence[tuple[Edit, str]]
+) -> list[tuple[Edit, str]]:
+    """The imports a fix adds that what it keeps uses (``import hmac`` for ``safe_str_cmp`` ->
+    ``hmac.compare_digest``, ``from sqlalchemy import text`` for ``text("...")``): part of the fix, though
+    they mention nothing the error quotes. Only when something is kept, in the kept edits' files."""
+    out: list[tuple[Edit, str]] = []
+    for edit, path in found:
+        if edit.op != "add" or edit.anchor != "imports" or (edit, path) in kept:
+            continue
+        used = [k.new for k, p in kept if p == path and k.new]
+        if any(
+            re.search(rf"(?<![\w.]){re.escape(b)}\b", text) for b in _bound_names(edit.new) for text in used
+        ):
+            out.append((edit, path))
+    return out
+
+
 def _coupled(kept: str, dropped: str, quoted: Sequence[str]) -> bool:
     """Whether a changed line the template leaves out belongs with one it keeps, in the same hunk: they
     share a variable (``spec = getfullargspec(f)`` and ``spec.varkw``), or the kept line is a decorator
@@ -948,6 +966,7 @@ def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearn
                 hunks.setdefault((block.path, block.hunk), []).append((keep, line, group))
     related = [*quoted, *_siblings(blocks, quoted)]  # what the error quotes, and what comes with it
     kept = [(e, p) for e, p in found if _relevant(e, related, funcs)]
+    kept += _needed_imports(found, kept)
     names = ", ".join(f"'{q}'" for q in quoted)
     if not kept:
         return NotLearned(f"touches no quoted name ({names})")
