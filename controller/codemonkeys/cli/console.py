@@ -7,7 +7,6 @@ by ``cli.launch`` before the rest of the CLI is imported) take them from here.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,8 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperArgument, TyperOption
 
-# NO_COLOR (no-color.org): no colour and no other styling either (rich alone keeps bold and dim)
-_PLAIN = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+# NO_COLOR (no-color.org): no colour and no other styling either (rich, which reads it, keeps bold and dim)
+_PLAIN = {"color_system": None} if Console().no_color else {}
 out = Console(highlight=False, soft_wrap=True, **_PLAIN)
 err = Console(stderr=True, highlight=False, soft_wrap=True, **_PLAIN)
 if not out.is_terminal:  # piped or redirected: tables as wide as their content, never cut to 80 columns

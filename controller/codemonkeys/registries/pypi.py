@@ -126,14 +126,17 @@ class Anchors(HTMLParser):
         self._text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """An anchor opens: keep its attributes."""
         if tag == "a":
             self._open, self._text = dict(attrs), []
 
     def handle_data(self, data: str) -> None:
+        """Text inside an open anchor is its label."""
         if self._open is not None:
             self._text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
+        """An anchor closes: record it with its label."""
         if tag == "a" and self._open is not None:
             self.anchors.append((self._open, "".join(self._text).strip()))
             self._open = None

@@ -233,7 +233,7 @@ def _ssh_keygen() -> str:
 
 def _ssh_env() -> dict[str, str]:
     """A minimal environment for ssh-keygen: no agent, no askpass, no display, C messages."""
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "SSH_ASKPASS_REQUIRE": "never"}
+    return {"PATH": os.defpath, "LC_ALL": "C", "SSH_ASKPASS_REQUIRE": "never"}  # run by its full path
 
 
 def _run_ssh_keygen(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
