@@ -145,3 +145,30 @@ def test_a_plug_in_that_cannot_be_loaded_is_an_error_naming_it(tmp_path: Path):
     assert (
         "facet plug-in stamp (cm_throwaway.plugin:StampFacet) cannot be loaded: broken on purpose" in r.stderr
     )
+
+
+def test_a_plug_in_never_shadows_the_core(tmp_path: Path):
+    for name, (old, new), expected in [
+        (
+            "a core fact",
+            ('fact = "stamp.written"', 'fact = "build.green"'),
+            "establishes registered facts: build.green",
+        ),
+        (
+            "a core field",
+            ("facts_field = OWN_FACTS", 'facts_field = "build"'),
+            "must keep its facts in its own model",
+        ),
+        (
+            "a core kind",
+            ('WRITE = ActionKind("stamp.write")', 'WRITE = ActionKind("build.run")'),
+            "must be its own",
+        ),
+    ]:
+        site = tmp_path / name.replace(" ", "-")
+        install_throwaway_facet(site)
+        plugin = site / "cm_throwaway" / "plugin.py"
+        assert old in plugin.read_text(), name
+        plugin.write_text(plugin.read_text().replace(old, new))
+        r = cmctl("validate", "--fleet", str(tmp_path), env={"PYTHONPATH": str(site)})
+        assert r.returncode != 0 and expected in r.stderr, (name, r.stderr[-600:])

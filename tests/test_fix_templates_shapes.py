@@ -281,6 +281,17 @@ def test_a_removed_module_takes_the_other_names_it_imported_with_it() -> None:
     )
 
 
+def test_names_still_imported_from_the_quoted_module_are_not_part_of_the_fix() -> None:
+    # typing.ByteString went; the same commit also modernized List[int] -> list[int], a change of its own:
+    # List is still imported from typing after the fix, so it is no sibling and its rename is not learned
+    summary = "ImportError: cannot import name 'ByteString' from 'typing' (/usr/lib/python3.14/typing.py)"
+    red = "from typing import ByteString, List\n\nx: List[int] = []\ny: ByteString = b''\n"
+    fix = "from typing import List\n\nx: list[int] = []\ny: bytes = b''\n"
+    template = learn_template(summary, "python_traceback", diff_of("app/t.py", red, fix))
+    described = template.describe() if isinstance(template, FixTemplate) else str(template)
+    assert "List -> list" not in described and "rename List" not in described, described
+
+
 def test_an_import_the_fix_adds_for_what_it_renames_to_comes_with_it() -> None:
     # Werkzeug 2.1 dropped safe_str_cmp: hmac.compare_digest, and `import hmac`, which quotes nothing
     summary = "ImportError: cannot import name 'safe_str_cmp' from 'werkzeug.security' (/x/security.py)"

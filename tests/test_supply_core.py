@@ -610,7 +610,9 @@ def test_write_bundle_refuses_evidence_of_other_files_and_writes_nothing(
         ("acme_cli-1.2.3.tar.gz", True),
         ("acme-web-1.2.3.tgz", True),
         ("globex-hash-1.2.3.crate", True),
-        ("acme_cli-1.2.3-docs.zip", True),
+        ("acme_cli-1.2.3-docs.zip", False),  # only a wheel's tags follow the version
+        ("acme-web-1.2.3-rc.1.tgz", False),  # a prerelease is not the release
+        ("globex-hash-1.2.3-beta.2.crate", False),
         ("acme_cli-1.2.30.tar.gz", False),
         ("acme_cli-1.2.3.1.tar.gz", False),
         ("acme_cli-11.2.3.tar.gz", False),

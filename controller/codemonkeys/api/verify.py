@@ -17,6 +17,7 @@ from codemonkeys.api.values import ApiError, unknown_products
 from codemonkeys.context import Secrets
 from codemonkeys.facets.supply.attest import Check, VerifyReport, verify_release
 from codemonkeys.facets.supply.evidence import site_for, staged
+from codemonkeys.facets.supply.sbom import SupplyError
 from codemonkeys.kinds.credentials import registry_for
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.registries import observe_registry
@@ -94,7 +95,7 @@ def _verify(desired, secrets, http, product, pub, version, key) -> VerifyReport:
     try:
         with staged(site, desired, product, pub, version, secrets, http) as (directory, artifacts):
             return verify_release(directory, pub.package, version, key, artifacts=artifacts)
-    except (RegistryError, OSError) as exc:
+    except (RegistryError, OSError, SupplyError) as exc:
         return _failed(pub.package, version, "download", f"{pub.registry}: {exc}")
 
 

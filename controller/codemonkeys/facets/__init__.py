@@ -13,7 +13,7 @@ class (``stamp = "my_facet.plugin:StampFacet"``): it is registered after these, 
 from importlib.metadata import entry_points
 
 from codemonkeys.facets.announce.plugin import AnnounceFacet
-from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, Registry, action_id
+from codemonkeys.facets.base import OWN_FACTS, FacetDraft, FacetInput, FacetPlugin, Ref, Registry, action_id
 from codemonkeys.facets.build.plugin import BuildFacet
 from codemonkeys.facets.change.plugin import ChangeFacet
 from codemonkeys.facets.deploy.plugin import DeployFacet
@@ -36,21 +36,31 @@ CORE = (
 
 def installed_facets(core: tuple[FacetPlugin, ...] = CORE) -> tuple[FacetPlugin, ...]:
     """The facets other packages install (the ``codemonkeys.facets`` entry points), in name order; a
-    plug-in that cannot be loaded, is not a ``FacetPlugin`` or takes a registered name is an error
-    naming it (fail closed: a fleet is never planned without a facet it was set up with)."""
+    plug-in that cannot be loaded, is not a ``FacetPlugin``, takes a registered name or fact, fills a core
+    facet's field of ``ProductFacts`` or acts on kinds not its own is an error naming it (fail closed:
+    a fleet is never planned without a facet it was set up with, and a plug-in never shadows the core)."""
     out: list[FacetPlugin] = []
     taken = {str(f.name) for f in core}
+    facts = {n for f in core for n in (f.fact, *f.also_facts, *f.action_facts)}
     for ep in sorted(entry_points(group="codemonkeys.facets"), key=lambda e: e.name):
+        where = f"facet plug-in {ep.name} ({ep.value})"
         try:
             cls = ep.load()
         except Exception as exc:  # any failure of a plug-in's import is reported as its own
-            raise RuntimeError(f"facet plug-in {ep.name} ({ep.value}) cannot be loaded: {exc}") from None
+            raise RuntimeError(f"{where} cannot be loaded: {exc}") from None
         if not (isinstance(cls, type) and issubclass(cls, FacetPlugin)):
-            raise RuntimeError(f"facet plug-in {ep.name} ({ep.value}) is not a FacetPlugin class")
+            raise RuntimeError(f"{where} is not a FacetPlugin class")
         facet = cls()
         if str(facet.name) in taken:
-            raise RuntimeError(f"facet plug-in {ep.name} ({ep.value}) takes the registered name {facet.name}")
+            raise RuntimeError(f"{where} takes the registered name {facet.name}")
+        if facet.facts_field != OWN_FACTS:  # never a core facet's field of ProductFacts
+            raise RuntimeError(f"{where} must keep its facts in its own model (facts_field = OWN_FACTS)")
+        if clash := facts & {facet.fact, *facet.also_facts, *facet.action_facts}:
+            raise RuntimeError(f"{where} establishes registered facts: {', '.join(sorted(clash))}")
+        if not all(str(k).startswith(f"{facet.name}.") for k in (facet.establishes, *facet.actuators)):
+            raise RuntimeError(f"{where}: its action kinds must be its own ({facet.name}.<step>)")
         taken.add(str(facet.name))
+        facts |= {facet.fact, *facet.also_facts, *facet.action_facts}
         out.append(facet)
     return tuple(out)
 

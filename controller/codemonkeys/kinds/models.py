@@ -634,7 +634,6 @@ class Supply(Model):
     that cannot hold it), and verified against the published artifacts."""
 
     want: Literal["attested"] = "attested"
-    sbom: bool = Field(True, description="Include a CycloneDX SBOM of the version's declared dependencies")
     sign: Sign
     store: Name | None = Field(
         None,

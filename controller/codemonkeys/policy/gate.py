@@ -368,8 +368,8 @@ class Gate:
         result = cel.evaluate(rule.deny.when, self._cel_context(inp))
         if result is True:
             return [_Outcome(Effect.DENY, "deny", rule.deny.message)]
-        if isinstance(result, str):
-            return [_Outcome(Effect.DENY, "deny", f"condition error (fail closed): {result}")]
+        if isinstance(result, str):  # not a deliberate deny: the plan counts it as still to do
+            return [_Outcome(Effect.DENY, "error", f"condition error (fail closed): {result}")]
         return []
 
     def _hold(self, rule: Rule, inp: PolicyInput, rules: str | None = None) -> list[_Outcome]:

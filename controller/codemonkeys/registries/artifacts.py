@@ -89,8 +89,17 @@ def version_files(
     raise RegistryError(f"listing the files of a version is not supported for {registry.type} registries")
 
 
-def download(http: RegistryHttp, url: str, dest: Path, auth: Auth | None) -> Path:
-    """Fetch ``url`` into the file ``dest`` (whole: release artifacts are small); ``dest``."""
+def same_origin(url: str, base: str) -> bool:
+    """Whether ``url`` is on the registry at ``base``: the same scheme, host and port (credentials go
+    nowhere else: pypi.org's files are on files.pythonhosted.org, a mirror may point anywhere)."""
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def download(http: RegistryHttp, url: str, dest: Path, auth: Auth | None, registry_url: str = "") -> Path:
+    """Fetch ``url`` into the file ``dest`` (whole: release artifacts are small); ``dest``. The
+    registry's credentials are sent only to its own origin (``registry_url``)."""
+    auth = auth if registry_url and same_origin(url, registry_url) else None
     response = http.get(url, auth=auth, headers={"Accept": "*/*"})
     dest.write_bytes(response.content)
     return dest

@@ -801,12 +801,20 @@ def _siblings(blocks: Sequence[_Block], quoted: Sequence[str]) -> list[str]:
     for block in blocks:
         if language(block.path) != "py":
             continue
+        kept = {  # names the fix still imports from the module: not removed with it
+            (m.group(1), part.split(" as ")[0].strip())
+            for line in block.added
+            if (m := _FROM_IMPORT.match(line))
+            for part in m.group(2).split(",")
+        }
         for line in block.removed:
             m = _FROM_IMPORT.match(line)
             if m is None or m.group(1) not in quoted:
                 continue
             for part in m.group(2).split(","):
                 name = part.split(" as ")[0].strip()
+                if (m.group(1), name) in kept:
+                    continue
                 if name and name not in quoted and name not in out and _NAME.fullmatch(name):
                     out.append(name)
     return out

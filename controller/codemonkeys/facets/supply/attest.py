@@ -580,13 +580,14 @@ def read_bundle(dir: Path, name: str, version: str) -> Bundle:
 def is_version_artifact(file_name: str, version: str) -> bool:
     """Whether ``file_name`` looks like an artifact of ``version``: a known artifact extension (.whl,
     .tar.gz, .tgz, .crate, .zip) and ``-<version>`` or ``_<version>`` followed by the extension or by
-    ``-`` / ``_`` (wheel tags), so ``1.2.3`` matches ``acme-1.2.3.tar.gz`` and
-    ``acme_cli-1.2.3-py3-none-any.whl`` but not ``acme-1.2.30.tar.gz`` or ``acme-1.2.3.1.tar.gz``."""
+    a wheel's ``-`` tags, so ``1.2.3`` matches ``acme-1.2.3.tar.gz`` and ``acme_cli-1.2.3-py3-none-any.whl``
+    but not ``acme-1.2.30.tar.gz``, ``acme-1.2.3.1.tar.gz`` or a prerelease ``acme-1.2.3-rc.1.tgz``."""
     extension = next((e for e in ARTIFACT_EXTENSIONS if file_name.endswith(e)), None)
     if extension is None or not version:
         return False
     stem = file_name[: -len(extension)]
-    return re.fullmatch(rf".*[-_]{re.escape(version)}(?:[-_].*)?", stem, re.DOTALL) is not None
+    tags = r"(?:-.*)?" if extension == ".whl" else ""  # only a wheel's tags follow its version
+    return re.fullmatch(rf".*[-_]{re.escape(version)}{tags}", stem, re.DOTALL) is not None
 
 
 def version_artifacts(dir: Path, version: str, listed: Iterable[str] = ()) -> list[Path]:

@@ -20,8 +20,15 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from codemonkeys.context import Secrets
-from codemonkeys.facets.supply.attest import bundle_files, verify_release, version_artifacts
+from codemonkeys.facets.supply.attest import (
+    BundleFiles,
+    bundle_files,
+    parse_checksums,
+    verify_release,
+    version_artifacts,
+)
 from codemonkeys.facets.supply.facts import SupplyFacts
+from codemonkeys.facets.supply.sbom import SupplyError, artifact_digests
 from codemonkeys.kinds.credentials import registry_for
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import Language, Publish
@@ -97,7 +104,7 @@ def staged(
     with tempfile.TemporaryDirectory(prefix="cm-supply-") as tmp, _client(http) as client:
         here = Path(tmp)
         artifacts = [
-            download(client, url, here / name, auth)
+            download(client, url, here / name, auth, reg.url or "")
             for name, url in version_files(client, reg, pub.package, version, auth)
             if name == Path(name).name and name not in bundle_files(pub.package, version).all
         ]
@@ -116,13 +123,35 @@ def _client(http: RegistryHttp | None) -> Iterator[RegistryHttp]:
         yield own
 
 
+def _unlike_sums(sums: Path, artifacts: list[Path], files: BundleFiles) -> str:
+    """How the artifacts differ from the checksums a bundle wrote before its signature ("" when they are
+    the same): a crash before the signature leaves checksums that match, a swapped artifact does not."""
+    listed = {
+        n: d for n, d in parse_checksums(sums.read_text(errors="replace")).items() if n not in files.all
+    }
+    present = artifact_digests(artifacts)
+    differ = sorted(n for n in set(listed) | set(present) if listed.get(n) != present.get(n))
+    return ", ".join(differ)
+
+
 def evidence_state(
     directory: Path, package: str, version: str, public_key: str, artifacts: list[Path]
 ) -> SupplyFacts:
     """The state of ``package`` ``version``'s evidence in ``directory`` (beside ``artifacts``): missing
     (no signature: none yet, or a write that did not finish), verified, or invalid (why)."""
     files = bundle_files(package, version)
+    if shutil.which("ssh-keygen") is None:
+        raise SupplyError("ssh-keygen is not installed (apt install openssh-client): cannot check signatures")
     if not (directory / files.signature).is_file():
+        if (directory / files.sums).is_file():  # a write that did not finish, or a signature removed
+            changed = _unlike_sums(directory / files.sums, artifacts, files)
+            if changed:
+                return SupplyFacts(
+                    version=version,
+                    state="invalid",
+                    detail=f"no {files.signature}, and the artifacts differ from {files.sums}: {changed}"
+                    " (not signed again: remove the bundle to sign what is there now)",
+                )
         return SupplyFacts(version=version, state="missing", detail=f"no {files.signature}")
     report = verify_release(directory, package, version, public_key, artifacts=artifacts)
     if report.ok:
