@@ -57,7 +57,7 @@ def package_dir(ws: Workspace) -> Path:
 
 
 def actions_of(ws: Workspace, env: dict) -> list[str]:
-    r = cmctl("plan", "--json", "--fleet", str(ws.fleet), env=env)
+    r = cmctl("plan", "--json", "-p", "acme-text", "--fleet", str(ws.fleet), env=env)
     assert r.returncode == 0, r.stderr
     return [a["id"] for a in json.loads(r.stdout)["actions"] if a["product"] == "acme-text"]
 
@@ -81,7 +81,7 @@ def test_a_release_is_signed_verified_refused_when_tampered_and_resigned_after_a
     planned = actions_of(workspace, env)
     assert "acme-text/supply.attest/local" in planned, planned
 
-    r = cmctl("apply", "--auto-approve", "--fleet", str(workspace.fleet), env=env)
+    r = cmctl("apply", "--auto-approve", "-p", "acme-text", "--fleet", str(workspace.fleet), env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "signed acme-text 0.2.0 in local" in r.stdout + r.stderr
     assert sorted(p.name for p in package_dir(workspace).glob("acme-text-*")) == FILES
@@ -117,7 +117,7 @@ def test_a_release_is_signed_verified_refused_when_tampered_and_resigned_after_a
     wheel.write_bytes(original + b"\0")
     code, doc = verify(workspace)
     assert code == 1 and any(wheel.name in d and "sha256" in d for d in failed_checks(doc)), doc
-    r = cmctl("plan", "--json", "--fleet", str(workspace.fleet), env=env)
+    r = cmctl("plan", "--json", "-p", "acme-text", "--fleet", str(workspace.fleet), env=env)
     plan = json.loads(r.stdout)
     supply = plan["products"]["acme-text"]["facets"]["supply"]
     assert supply["state"] == "failed" and wheel.name in supply["message"], supply
@@ -127,7 +127,7 @@ def test_a_release_is_signed_verified_refused_when_tampered_and_resigned_after_a
     # a crash before the bundle's last write leaves no signature: the next apply signs again, once
     (package_dir(workspace) / "acme-text-0.2.0.SHA256SUMS.sig").unlink()
     assert actions_of(workspace, env) == ["acme-text/supply.attest/local"]
-    r = cmctl("apply", "--auto-approve", "--fleet", str(workspace.fleet), env=env)
+    r = cmctl("apply", "--auto-approve", "-p", "acme-text", "--fleet", str(workspace.fleet), env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert len(list(package_dir(workspace).glob("*.sig"))) == 1
     assert verify(workspace)[0] == 0
@@ -151,7 +151,13 @@ def test_a_key_that_is_not_the_declared_one_signs_nothing(workspace: Workspace, 
     wrong, _ = keypair(tmp_path / "wrong")
     declare_supply(workspace, public)
     r = cmctl(
-        "apply", "--auto-approve", "--fleet", str(workspace.fleet), env={"CMCTL_SECRET_RELEASE_KEY": wrong}
+        "apply",
+        "--auto-approve",
+        "-p",
+        "acme-text",
+        "--fleet",
+        str(workspace.fleet),
+        env={"CMCTL_SECRET_RELEASE_KEY": wrong},
     )
     assert r.returncode == 1
     assert "does not match spec.supply.sign.publicKey" in r.stdout + r.stderr
