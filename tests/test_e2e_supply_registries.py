@@ -7,7 +7,6 @@ again and check; an artifact replaced in the registry after signing is caught by
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,12 @@ import pytest
 from codemonkeys.demo import Workspace
 from codemonkeys.repos import run as git
 from conftest import cmctl
-from need import need_program
 from servers.registries import Server, start_pypiserver
+from test_e2e_supply import keypair
 
 pytestmark = pytest.mark.slow
 
 PRODUCTS = ["-p", "acme-text", "-p", "globex-widgets"]
-
-
-def keypair(path: Path) -> tuple[str, str]:
-    need_program("ssh-keygen", "apt install openssh-client")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "rel", "-f", str(path)], check=True)
-    return path.read_text(), path.with_suffix(".pub").read_text().strip()
 
 
 def publish_to_registries_with_supply(ws: Workspace, pypi: Server, npm: Server, public_key: str) -> None:

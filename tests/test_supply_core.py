@@ -95,6 +95,19 @@ dependencies = [
 """
 
 
+def acme_statement(artifacts: list[Path]) -> dict:
+    """The provenance of acme-cli 1.2.3's ``artifacts`` as the fixtures release it."""
+    return provenance(
+        "acme-cli",
+        "1.2.3",
+        COMMIT,
+        "https://git.example.com/acme/cli.git",
+        "python -m build",
+        "cmctl",
+        artifacts,
+    )
+
+
 def python_project(root: Path) -> tuple[Path, list[Path]]:
     """A Python checkout and three artifacts of acme-cli 1.2.3 in ``root/dist``."""
     project = root / "acme-cli"
@@ -129,15 +142,7 @@ def release(tmp_path: Path, keys: SimpleNamespace) -> SimpleNamespace:
     project, artifacts = python_project(tmp_path)
     dist = artifacts[0].parent
     sbom = make_sbom(project, "python", "acme-cli", "1.2.3", artifacts, source_date_epoch=EPOCH)
-    statement = provenance(
-        "acme-cli",
-        "1.2.3",
-        COMMIT,
-        "https://git.example.com/acme/cli.git",
-        "python -m build",
-        "cmctl",
-        artifacts,
-    )
+    statement = acme_statement(artifacts)
     bundle = write_bundle(dist, "acme-cli", "1.2.3", artifacts, sbom, statement, keys.private)
     return SimpleNamespace(
         dir=dist, project=project, artifacts=artifacts, bundle=bundle, files=bundle_files("acme-cli", "1.2.3")
@@ -514,15 +519,7 @@ def test_a_release_verifies_and_its_bundle_is_reproducible(
         (other / name).unlink()
     copies = [other / p.name for p in release.artifacts]
     sbom = make_sbom(release.project, "python", "acme-cli", "1.2.3", copies, source_date_epoch=EPOCH)
-    statement = provenance(
-        "acme-cli",
-        "1.2.3",
-        COMMIT,
-        "https://git.example.com/acme/cli.git",
-        "python -m build",
-        "cmctl",
-        copies,
-    )
+    statement = acme_statement(copies)
     write_bundle(other, "acme-cli", "1.2.3", copies, sbom, statement, keys.private)
     for name in release.files.all:
         assert (other / name).read_bytes() == (release.dir / name).read_bytes(), name

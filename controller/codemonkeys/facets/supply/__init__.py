@@ -7,4 +7,8 @@ statement, ``<name>-<version>.SHA256SUMS`` over the artifacts and both documents
 by ``ssh-keygen -Y sign``, written last) and ``verify_release`` checks such a directory against a
 public key: signature, every artifact's digest, and that the SBOM and the provenance name the same
 digests. ``sbom.py`` only reads files; ``attest.py`` runs ``ssh-keygen`` to sign and verify.
+
+The facet around them: ``plugin.py`` (the pure planner: ``supply.attest/<registry>`` after the
+publishes), ``facts.py`` (its own facts model), ``evidence.py`` (where a version's evidence lives and its
+state, shared by) ``observer.py`` and ``actuators.py``.
 """

@@ -548,11 +548,17 @@ def serial_number(
     return uuid.uuid5(SERIAL_NAMESPACE, json.dumps(inputs, sort_keys=True, separators=(",", ":")))
 
 
+def _scoped(ecosystem: str, name: str) -> tuple[str | None, str]:
+    """(group, name) of a component: an npm scope is its group (``@acme/web`` -> ``@acme``, ``web``)."""
+    if ecosystem == "npm" and name.startswith("@") and "/" in name:
+        group, short = name.split("/", 1)
+        return group, short
+    return None, name
+
+
 def _component(dep: Dependency) -> Component:
     """A dependency's library component (an npm scope is its group)."""
-    group, short = (
-        dep.name.split("/", 1) if dep.ecosystem == "npm" and dep.name.startswith("@") else (None, dep.name)
-    )
+    group, short = _scoped(dep.ecosystem, dep.name)
     ref = dep.purl
     return Component(
         name=short,
@@ -576,7 +582,7 @@ def _bom(
 ) -> Bom:
     """The cyclonedx-python-lib model of the document."""
     ref = purl(ecosystem, name, version)
-    group, short = name.split("/", 1) if ecosystem == "npm" and name.startswith("@") else (None, name)
+    group, short = _scoped(ecosystem, name)
     root = Component(
         name=short,
         group=group,
