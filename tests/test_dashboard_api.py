@@ -123,3 +123,32 @@ def test_changes_are_listed_with_their_rule_and_dropped_by_an_admin_with_csrf(tm
 
 def _bearer(name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {name}-token-0123456789"}
+
+
+def test_a_proposal_the_gate_denies_says_so_before_any_apply_and_reconcile_is_audited(tmp_path: Path):
+    """The controller's plan denies the proposal (the default rule) and applies nothing: the Changes view
+    says denied, with the rule, as the product page does. An admin's reconcile request is audited with
+    its requester and published."""
+    fleet = write_dashboard_fleet(tmp_path)
+    ctl = Controller(ControllerConfig(fleet=fleet, watch=False), Context(env={}, home_dir=tmp_path / "home"))
+    access = Access([("ada-token-0123456789", Principal("ada", Role.admin, ()))], read_needs_token=True)
+    client = TestClient(create_app(ctl, access))
+    made = ctl.session.propose_change(["shop"], Replace("more", "less", ("more.txt",)), author="ann")
+    [before] = client.get("/api/changes", headers=_bearer("ada")).json()
+    assert (before["state"], before["verdict"], before["rule"]) == ("proposed", "", "")
+    bus = ctl.events.subscribe()
+    r = client.post("/api/products/shop/reconcile", headers=_bearer("ada"))
+    assert r.status_code == 202 and r.json() == {"queued": "shop"}
+    [said] = [a for a in ctl.session.audit(product="shop") if a["event"] == "product.reconcile_requested"]
+    assert (said["actor"], said["data"]) == ("ada", {"source": "api"})
+    assert bus.get_nowait()["event"] == "reconcile.queued"
+    assert ctl.reconcile("shop")  # what the worker does with the queued request
+    [row] = client.get("/api/changes", headers=_bearer("ada")).json()
+    assert (row["change"], row["state"], row["verdict"], row["rule"]) == (
+        made.change,
+        "denied",
+        "deny",
+        "default",
+    )
+    assert "no rule allows change.propose" in row["blocked"]
+    assert not ctl.store.actions(product="shop")  # nothing was applied: the plan alone says denied

@@ -94,7 +94,7 @@ def test_held_is_a_state_of_its_own_and_an_unknown_state_is_refused():
     assert names(g) == ["api"] and g.counts["held"] == 1
     with pytest.raises(HTTPException) as refused:
         grid_filter("hold")
-    assert refused.value.status_code == 400 and "failed, held, drifting" in refused.value.detail
+    assert refused.value.status_code == 400 and "failed, held, running, drifting" in refused.value.detail
 
 
 def test_the_card_of_each_kind_says_what_an_approval_lets_happen():

@@ -84,11 +84,22 @@ class Commands:
         stop: threading.Event | None = None,
         retries: int = 3,
         retry_wait: float = 1.0,
+        who: str | None = None,
     ) -> Applied:
         """Apply ``approved`` (``FleetBusy`` if another apply holds the fleet), then refresh what
-        ``cmctl status`` shows by observing the touched products again (skipped when stopping)."""
+        ``cmctl status`` shows by observing the touched products again (skipped when stopping).
+        ``on_event`` hears each action start, write output and end; ``who`` is the audit actor."""
         report = apply_plan(
-            approved, self.desired, self.store, self.context, parallelism, on_event, retries, retry_wait, stop
+            approved,
+            self.desired,
+            self.store,
+            self.context,
+            parallelism,
+            on_event,
+            retries,
+            retry_wait,
+            stop,
+            who,
         )
         touched = sorted({a.product for a in approved.actions})
         after = None
@@ -97,7 +108,12 @@ class Commands:
         return Applied(report, after)
 
     def reconcile(
-        self, product: str, parallelism: int = 2, stop: threading.Event | None = None
+        self,
+        product: str,
+        parallelism: int = 2,
+        stop: threading.Event | None = None,
+        on_event: Event | None = None,
+        who: str | None = None,
     ) -> Reconciled:
         """The controller's unit of work: plan one product (with its dependencies, whose state its gate
         and its waits read), apply what is allowed of the product's own actions, refresh. An action
@@ -112,7 +128,7 @@ class Commands:
             return Reconciled(ReconcileOutcome.SUSPENDED, True, plan, unknown_facets=unknown)
         own = own_part(plan, product)
         if own.plan.runnable:
-            applied = self.apply(own.plan, parallelism=parallelism, stop=stop)
+            applied = self.apply(own.plan, parallelism=parallelism, on_event=on_event, stop=stop, who=who)
             ok = applied.report.ok
             after = own_part(applied.after, product) if applied.after is not None else None
             return Reconciled(

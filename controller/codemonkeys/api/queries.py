@@ -24,7 +24,7 @@ from codemonkeys.engine.durations import history
 from codemonkeys.kinds.models import secret_ref_uses
 from codemonkeys.observe import Observer
 from codemonkeys.plan.planner import dependency_closure
-from codemonkeys.store.db import ChainCheck
+from codemonkeys.store.db import ChainCheck, utcnow
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
 from codemonkeys.vocab.facts import BuildStatus, Unknown
 from codemonkeys.vocab.plan import Action, FacetState, Plan, Verdict
@@ -47,6 +47,7 @@ class ReadModels:
         failure (what ``cmctl status --json`` prints)."""
         rows = {s.product: s for s in self.store.statuses()}
         runs = self.runs(limit=1)
+        running = self.running()
         doc: dict[str, Any] = {"last_run": runs[0] if runs else None, "products": {}}
         for name in self.desired.products:
             row = rows.get(name)
@@ -59,6 +60,7 @@ class ReadModels:
                 "facets": {k: v["state"] for k, v in facets.items()},
                 # facet -> the held action, its rule and who may approve (the facet's message says)
                 "held": {k: v.get("message", "") for k, v in facets.items() if v["state"] == "held"},
+                "running": running.get(name),
                 "last_failure": (
                     {"action": fail.action_id, "run": fail.run_id, "message": fail.message} if fail else None
                 ),
@@ -89,6 +91,7 @@ class ReadModels:
         the last journaled action, and the last failure. Reads the store only (no observation)."""
         rows = {s.product: s for s in self.store.statuses()}
         refs = self.refs()
+        running = self.running()
         out = []
         for name in select(refs, selectors):
             ref, row = refs[name], rows.get(name)
@@ -109,6 +112,7 @@ class ReadModels:
                     "observed": {k: v.get("observed") for k, v in facets.items() if v.get("observed")},
                     "version": facets.get("release", {}).get("observed"),
                     "last_run": _last_action(last[-1]) if last else None,
+                    "running": running.get(name),
                     "last_failure": (
                         {"action": fail.action_id, "run": fail.run_id, "message": fail.message}
                         if fail
@@ -116,6 +120,33 @@ class ReadModels:
                     ),
                 }
             )
+        return out
+
+    def running(self) -> dict[str, dict[str, Any]]:
+        """Per product with an action running now (from any process applying): the oldest such action,
+        its run, kind, start, elapsed seconds, the seconds its kind is expected to take (the duration
+        model's estimate, None without history) and its newest output line."""
+        records = self.store.running_actions()
+        if not records:
+            return {}
+        model = Predictor.fit(history(self.store))
+        now, hour = utcnow(), self.context.now().hour  # journal times are the store's wall clock
+        out: dict[str, dict[str, Any]] = {}
+        for rec in records:
+            if rec.product in out:
+                continue
+            ci = str(self.desired.ci_kind(rec.product)) if rec.product in self.desired.products else None
+            est = model.estimate(rec.product, rec.kind, Change(hour=hour), ci)
+            lines = [ln for ln in (rec.log or "").splitlines() if ln.strip()]
+            out[rec.product] = {
+                "action": rec.action_id,
+                "kind": rec.kind,
+                "run": rec.run_id,
+                "started_at": rec.started_at.isoformat() if rec.started_at else None,
+                "elapsed": round((now - rec.started_at).total_seconds(), 1) if rec.started_at else 0.0,
+                "expected": None if est.seconds is None else round(est.seconds, 1),
+                "last_line": lines[-1][:300] if lines else "",
+            }
         return out
 
     def changes(self, selectors: list[str] | None = None) -> list[dict[str, Any]]:

@@ -24,7 +24,6 @@ from codemonkeys.cli.console import (  # noqa: F401  (re-exported)
     out,
     output_format,
 )
-from codemonkeys.cli.render import apply_event_printer
 from codemonkeys.vocab.diagnostics import Diagnostic
 from codemonkeys.vocab.plan import Plan
 
@@ -126,10 +125,22 @@ def plan_with_progress(
             )
 
 
-def apply_and_report(fs: FleetSession, plan: Plan, parallelism: int) -> bool:
-    """Apply with progress lines, print the summary and the refreshed state; returns whether all went well."""
-    with api_errors():
-        applied = fs.apply(plan, parallelism=parallelism, on_event=apply_event_printer(err))
+def apply_and_report(fs: FleetSession, plan: Plan, parallelism: int, as_json: bool = False) -> bool:
+    """Apply with progress (a live panel on a terminal, plain lines otherwise; one JSON event per line on
+    stdout with ``as_json``), print the summary and the refreshed state; returns whether all went well."""
+    from codemonkeys.cli.progress import ApplyProgress, JsonEvents
+
+    if as_json:
+        events = JsonEvents()
+        events.planned(plan)
+        with api_errors():
+            applied = fs.apply(plan, parallelism=parallelism, on_event=events)
+        report = applied.report
+        after = applied.after.summary() if applied.after is not None else None
+        events.summary(report.run_id, report.ok, report.counts(), after)
+        return report.ok
+    with ApplyProgress(err) as progress, api_errors():
+        applied = fs.apply(plan, parallelism=parallelism, on_event=progress)
     report = applied.report
     counts = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items()))
     if report.interrupted_runs:
@@ -137,5 +148,6 @@ def apply_and_report(fs: FleetSession, plan: Plan, parallelism: int) -> bool:
     verdict = "complete" if report.ok else "failed"
     out.print(f"[bold]Apply {verdict}[/] (run {report.run_id}): {counts or 'nothing to do'}")
     if applied.after is not None:
-        out.print(f"now: {applied.after.summary()}")
+        n = len(applied.after.products)
+        out.print(f"now, of the {n} product{'s' if n != 1 else ''} applied to: {applied.after.summary()}")
     return report.ok

@@ -159,8 +159,21 @@ def apply_cmd(
     ] = False,
     parallelism: Annotated[int, typer.Option("--parallelism", min=1, help="Actions at once.")] = 4,
     unsandboxed: UnsandboxedOpt = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="One JSON object per line on stdout for every event (planned, action_start, "
+            "action_output, action_done, summary); needs --auto-approve or a saved plan.",
+        ),
+    ] = False,
 ) -> None:
-    """Apply a saved plan, or plan and apply (asking first unless --auto-approve)."""
+    """Apply a saved plan, or plan and apply (asking first unless --auto-approve).
+
+    Long actions show their progress: a live panel of the running actions on a terminal, a "still
+    running" line every 10 s otherwise."""
+    if as_json and plan_file is None and not auto_approve:
+        raise fail("--json needs --auto-approve or a saved plan: there is no one to ask")
     fs = session(fleet, unsandboxed)
     with api_errors():
         fs.check_products(product)
@@ -172,15 +185,22 @@ def apply_cmd(
         with api_errors():
             fs.fresh(approved, product)
     else:
-        approved = plan_with_progress(fs, product, parallelism=parallelism)
-        render_plan(approved, out)
+        approved = plan_with_progress(fs, product, quiet=as_json, parallelism=parallelism)
+        if not as_json:
+            render_plan(approved, out)
         if not approved.runnable:
-            out.print("nothing to apply")
+            if as_json:
+                from codemonkeys.cli.progress import JsonEvents
+
+                JsonEvents().planned(approved)
+                JsonEvents().summary(None, True, {}, approved.summary())
+            else:
+                out.print("nothing to apply")
             raise typer.Exit(0)
         if not auto_approve and not typer.confirm("Apply these actions?", default=False, err=True):
             err.print("apply cancelled")
             raise typer.Exit(1)
-    raise typer.Exit(0 if apply_and_report(fs, approved, parallelism) else 1)
+    raise typer.Exit(0 if apply_and_report(fs, approved, parallelism, as_json) else 1)
 
 
 @app.command("status")

@@ -129,6 +129,13 @@ def render_status(doc: dict, console: Console) -> None:
         console.print(f"{mark} [bold]{name:<20}[/] {facets}")
         for facet, message in p.get("held", {}).items():
             console.print(f"    [cyan]held[/] {facet}: {escape(message)}")
+        if p.get("running"):
+            r = p["running"]
+            expected = f" of ~{r['expected']:.0f} s" if r.get("expected") else ""
+            line = f": {escape(r['last_line'])}" if r.get("last_line") else ""
+            console.print(
+                f"    [blue]running[/] {r['action']} (run {r['run']}, {r['elapsed']:.0f} s{expected}){line}"
+            )
         if p["last_failure"]:
             lf = p["last_failure"]
             console.print(

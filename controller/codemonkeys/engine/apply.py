@@ -29,7 +29,10 @@ from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.store.db import ActionStatus, ProductBusy, Store
 from codemonkeys.vocab.plan import Action, Plan, Verdict
 
-Event = Callable[[str, Action, ActionOutcome | None], None]  # ("start"|"done", action, outcome)
+# What ``on_event`` hears, in order for each action: ("start", action, None); ("output", action, text) as
+# its actuator writes output (redacted; from the worker thread running it, so a listener must be
+# thread-safe); ("done", action, outcome). A blocked or skipped action has only its "done".
+Event = Callable[[str, Action, ActionOutcome | str | None], None]
 
 _STATUS_OF = {
     Outcome.SUCCEEDED: ActionStatus.SUCCEEDED,
@@ -74,14 +77,30 @@ class _Run:
                 )
                 self.report.outcomes[a.id] = outcome
                 self.journal.ended(outcome)
-                self.journal.audit(f"action.{d.verdict}", a, d.model_dump(mode="json"))
+                event, data = f"action.{d.verdict}", d.model_dump(mode="json")
+                if not self.unchanged(a, event, data):
+                    self.journal.audit(event, a, data)
                 self.emit("done", a, outcome)
 
     def skip(self, skip: Skip) -> None:
+        audit: dict | None = {"because": skip.because}
+        if skip.status is ActionStatus.BLOCKED and self.unchanged(skip.action, "action.blocked", audit):
+            audit = None  # blocked by the same dependency as last time: recorded once
         self.end(
             ActionOutcome(skip.action, skip.status, f"{skip.status}: dependency {skip.because}"),
-            audit={"because": skip.because},
+            audit=audit,
         )
+
+    def unchanged(self, action: Action, event: str, data: dict) -> bool:
+        """Whether the newest audit record of ``action`` is this ``event`` with this ``data`` (a hold or
+        a block every resync finds again is audited when it starts or changes, not each time)."""
+        last = self.journal.store.last_audit(action.id)
+        if last is None or last.event != event:
+            return False
+        volatile = ("id", "input_hash", "trace")  # the same decision from inputs that moved (a revision)
+        return {k: v for k, v in (last.data or {}).items() if k not in volatile} == {
+            k: v for k, v in data.items() if k not in volatile
+        }
 
     def interrupt(self) -> None:
         for a in self.scheduler.drain():
@@ -120,22 +139,31 @@ def apply_plan(
     retries: int = 3,
     retry_wait: float = 1.0,
     stop: threading.Event | None = None,
+    who: str | None = None,
 ) -> ApplyReport:
     """Run the allowed actions of ``approved`` in dependency order. Denied and held actions never run.
 
-    When ``stop`` is set (a controller shutting down), actions in flight finish, nothing new starts,
-    and the rest of the run is journaled as interrupted.
+    ``on_event`` hears each action start, write output and end (``Event``); ``who`` is the actor of the
+    run's audit records (default: the OS user; a controller passes its own identity). When ``stop`` is
+    set (a controller shutting down), actions in flight finish, nothing new starts, and the rest of the
+    run is journaled as interrupted.
     """
     with _apply_lock(approved, desired, store) as locked:
         redact = Redactor.for_fleet(desired, context.secrets)
-        journal = Journal(store, redact, durations=DurationRecorder(desired, store, context))
+        journal = Journal(store, redact, who=who, durations=DurationRecorder(desired, store, context))
         interrupted = journal.begin(approved, locked)
+        emit: Event = on_event or (lambda *_: None)
+
+        def live(action: Action, text: str) -> None:  # redacted already (ActContext.output)
+            journal.live(action, text)
+            emit("output", action, text)
+
         run = _Run(
             journal,
             ApplyReport(run_id=journal.run_id, interrupted_runs=interrupted),
             Scheduler.for_plan(approved),
-            ActContext(desired=desired, store=store, redact=redact, context=context, live=journal.live),
-            on_event or (lambda *_: None),
+            ActContext(desired=desired, store=store, redact=redact, context=context, live=live),
+            emit,
             RetryPolicy(retries, retry_wait),
         )
         run.block_disallowed(approved)

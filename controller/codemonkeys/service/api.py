@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 
 from codemonkeys.service.auth import Access, Guard, Principal, Role, Sessions
 from codemonkeys.service.controller import Controller
-from codemonkeys.service.dashboard import add_dashboard
+from codemonkeys.service.dashboard import add_dashboard, request_reconcile
 from codemonkeys.service.limits import BodyLimits, Guarded
 from codemonkeys.service.pages import add_pages
 from codemonkeys.service.search import add_search
@@ -116,11 +116,10 @@ def _write_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
     @app.post("/api/products/{name}/reconcile", status_code=202)
     def reconcile(name: str, request: Request) -> dict:
         product = ctl.desired.products.get(name)
-        guard.write(request, Role.admin, product.metadata.company if product else None)
+        who = guard.write(request, Role.admin, product.metadata.company if product else None)
         if product is None:
             raise HTTPException(404, f"no product {name!r}")
-        ctl.event(name, "api request")
-        return {"queued": name}
+        return request_reconcile(ctl, who, name, source="api")
 
 
 def _hook_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:

@@ -48,11 +48,11 @@ from codemonkeys.api import (
     load_fleet,
 )
 from codemonkeys.api.tools import clear_presence, write_presence
-from codemonkeys.service.events import EventBus
+from codemonkeys.service.events import ActionEvents, EventBus
 from codemonkeys.service.fleetsource import RemoteFleet
 from codemonkeys.service.metrics import Metrics
 from codemonkeys.service.queue import WorkQueue
-from codemonkeys.service.workers import process_label
+from codemonkeys.service.workers import controller_identity, process_label
 from codemonkeys.vocab.plan import FacetState, Verdict
 
 log = logging.getLogger("codemonkeys.controller")
@@ -214,6 +214,7 @@ class Controller:
             raise ValueError("the fleet is invalid:\n" + "\n".join(str(d) for d in diags))
         self.session = session
         self.label = process_label()
+        self.identity = controller_identity()  # the actor of its audit records
         self.jobs = self.election = None
         if config.workers:
             self.queue = self._distributed(config.workers)
@@ -316,7 +317,13 @@ class Controller:
         self.events.publish("reconcile.started", product=product)
         outcome, run_id, ok, done, error = ReconcileOutcome.IN_SYNC, None, True, None, ""
         try:
-            done = self.session.reconcile(product, parallelism=self.config.parallelism, stop=self.stop)
+            done = self.session.reconcile(
+                product,
+                parallelism=self.config.parallelism,
+                stop=self.stop,
+                on_event=ActionEvents(self.events, self.store),
+                who=self.identity,
+            )
             outcome, ok = done.outcome, done.ok
             run_id = done.report.run_id if done.report else None
             self._observe_metrics(done)
@@ -326,7 +333,13 @@ class Controller:
                 self._wait_for(product, done.waiting_on)
             self._dependents_after(product, state, done)
             state.last_actions = [
-                {"id": a.id, "verdict": str(a.decision.verdict), "reason": a.reason}
+                {
+                    "id": a.id,
+                    "verdict": str(a.decision.verdict),
+                    "rule": a.decision.rule or "",
+                    "message": a.decision.message,
+                    "reason": a.reason,
+                }
                 for a in done.plan.actions
             ]
         except FleetBusy:
@@ -473,7 +486,7 @@ class Controller:
         until = (datetime.now(UTC) + timedelta(seconds=delay)).isoformat(timespec="seconds")
         log.info(json.dumps({"event": "backoff", "product": product, "delay": delay, "failures": failures}))
         data = {"failures": failures, "delay": delay, "until": until}
-        self.store.audit(BACKOFF_EVENT, "controller", data, product=product)
+        self.store.audit(BACKOFF_EVENT, self.identity, data, product=product)
 
     def _poll_fleet(self) -> None:
         """Without a watcher: reload when the fleet repo's files changed (digest) or its revision moved.

@@ -219,3 +219,12 @@ def pause(ctl: Controller, who: Principal, name: str, paused: bool) -> dict:
         ctl.queue.add(name, "resumed")
         ctl.events.publish("product.resumed", product=name)
     return {"product": name, "paused": paused}
+
+
+def request_reconcile(ctl: Controller, who: Principal, name: str, source: str = "dashboard") -> dict:
+    """Queue a reconcile of ``name`` now, asked by ``who`` (authorized already): audited
+    (``product.reconcile_requested``, the requester as its actor) and published."""
+    ctl.store.audit("product.reconcile_requested", who.name, {"source": source}, product=name)
+    ctl.event(name, f"{source} request by {who.name}")  # a burst of requests merges into one reconcile
+    ctl.events.publish("reconcile.queued", product=name, by=who.name)
+    return {"queued": name}

@@ -1,11 +1,13 @@
 """Live events of the controller for the dashboard: a small in-process publish/subscribe bus, served as
 Server-Sent Events at ``/events``.
 
-The controller publishes ``reconcile.started`` and ``reconcile.finished`` (product, outcome) and the API
-publishes ``approval.given`` / ``approval.rejected``; each subscriber (an open ``/events`` stream) has a
-bounded queue, and a subscriber too slow to keep up loses its oldest events rather than slowing the
-controller (the page reloads what it shows on any event, so a lost one costs nothing). Events carry
-names and states only, never a secret or a log.
+The controller publishes ``reconcile.queued`` / ``reconcile.started`` / ``reconcile.finished`` (product,
+outcome), and for each action it runs ``action.started``, ``action.progress`` (its newest output line,
+at most one a second: ``ActionEvents``) and ``action.finished`` (status); the API publishes
+``approval.given`` / ``approval.rejected``. Each subscriber (an open ``/events`` stream) has a bounded
+queue, and a subscriber too slow to keep up loses its oldest events rather than slowing the controller
+(the page reloads what it shows on any event, so a lost one costs nothing). Events carry names, states
+and output lines redacted like the journal's logs (readable by the same viewers), never a secret.
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ import itertools
 import json
 import queue
 import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 KEEPALIVE_S = 15.0
+
+
+PROGRESS_EVERY_S = 1.0
 
 
 class EventBus:
@@ -71,6 +77,47 @@ class EventBus:
         """How many streams are open."""
         with self._lock:
             return len(self._subs)
+
+
+class ActionEvents:
+    """An apply's ``on_event`` (engine.apply.Event) that publishes its actions on ``bus``: started,
+    progress (the newest output line, at most every ``every`` seconds per action) and finished, each with
+    the product, the action and its run (looked up once, when it starts)."""
+
+    def __init__(self, bus: EventBus, store, every: float = PROGRESS_EVERY_S) -> None:
+        self.bus, self.store, self.every = bus, store, every
+        self._lock = threading.Lock()
+        self._runs: dict[str, int | None] = {}
+        self._sent: dict[str, float] = {}
+
+    def __call__(self, kind: str, action, data) -> None:
+        """Publish one event of the apply (``start`` / ``output`` / ``done``); never raises."""
+        try:
+            self._publish(kind, action, data)
+        except Exception:  # a listener must not break the apply
+            return
+
+    def _publish(self, kind: str, action, data) -> None:
+        where = {"product": action.product, "action": action.id}
+        if kind == "start":
+            rec = self.store.action_record(action.id)
+            with self._lock:
+                self._runs[action.id] = rec.run_id if rec is not None else None
+            self.bus.publish("action.started", **where, run=self._runs[action.id], kind=str(action.kind))
+        elif kind == "output":
+            lines = [ln for ln in str(data).splitlines() if ln.strip()]
+            now = time.monotonic()
+            with self._lock:
+                if not lines or now - self._sent.get(action.id, 0.0) < self.every:
+                    return
+                self._sent[action.id] = now
+                run = self._runs.get(action.id)
+            self.bus.publish("action.progress", **where, run=run, line=lines[-1][:500])
+        elif kind == "done":
+            with self._lock:
+                run = self._runs.pop(action.id, None)
+                self._sent.pop(action.id, None)
+            self.bus.publish("action.finished", **where, run=run, status=str(data.status))
 
 
 def sse(doc: dict) -> str:

@@ -26,7 +26,7 @@ from codemonkeys.vocab.plan import ActionKind, Verdict
 
 LOG_TAIL = 20_000  # characters of a journaled log shown on a product page
 # the grid's order: needs attention first (held: an action waits for a person's approval)
-STATES = ("failed", "held", "drifting", "unknown", "suspended", "in_sync")
+STATES = ("failed", "held", "running", "drifting", "unknown", "suspended", "in_sync")
 FACETS = tuple(str(f.name) for f in REGISTERED.facets if f.column)  # the grid's columns, in planning order
 KEPT_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".webm": "video/webm", ".zip": "application/zip"}
 DECISIONS = ("approval.given", "approval.rejected")
@@ -69,10 +69,12 @@ def fleet(ctl: Controller, select: list[str] | None = None) -> dict:
 
 
 def status(row: dict) -> str:
-    """A grid row's state: suspended, unknown (never observed), failed (a facet failed), held (an action
-    waits for an approval), in_sync, drifting."""
+    """A grid row's state: suspended, running (an action of it runs now), unknown (never observed),
+    failed (a facet failed), held (an action waits for an approval), in_sync, drifting."""
     if row.get("suspended") or row.get("paused"):
         return "suspended"
+    if row.get("running"):
+        return "running"
     if row.get("in_sync") is None:
         return "unknown"
     facets = row.get("facets", {}).values()
@@ -418,9 +420,29 @@ def verify(ctl: Controller) -> dict:
     return {"ok": check.ok, "records": check.records, "broken_at": check.broken_at, "reason": check.reason}
 
 
+_VERDICT_OF_STATE = {"denied": "deny", "held": "hold"}
+
+
 def changes(ctl: Controller, select: list[str] | None = None) -> list[dict]:
-    """Every change proposal of the selected products (all by default), newest first."""
+    """Every change proposal of the selected products (all by default), newest first, each with the
+    gate's ``verdict`` and ``rule`` on its next action: the controller's last plan of the product says
+    (as the product page does) even when nothing was applied; else its journal (``FleetSession.changes``)."""
     try:
-        return ctl.session.changes(select)
+        rows = ctl.session.changes(select)
     except SelectorError as exc:
         raise HTTPException(400, str(exc)) from None
+    for row in rows:
+        row["verdict"] = _VERDICT_OF_STATE.get(row["state"], "")
+        if row["state"] not in ("proposed", "green"):
+            continue
+        kind = "change.propose" if row["state"] == "proposed" else "change.merge"
+        state = ctl.products.get(row["product"])
+        planned = {a["id"]: a for a in (state.last_actions if state else [])}
+        said = planned.get(f"{row['product']}/{kind}/{row['change']}")
+        if said is None:
+            continue
+        row["verdict"] = said["verdict"]
+        if said["verdict"] in _VERDICT_OF_STATE.values():
+            row["state"] = "denied" if said["verdict"] == "deny" else "held"
+            row["rule"], row["blocked"] = said.get("rule", ""), said.get("message", "")
+    return rows

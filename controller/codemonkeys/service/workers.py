@@ -53,6 +53,12 @@ def process_label() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def controller_identity() -> str:
+    """Who a controller process is in the audit log: ``controller@host`` (the people who caused its work
+    are in their own records: the approval, the reconcile request)."""
+    return f"controller@{socket.gethostname()}"
+
+
 @dataclass(frozen=True)
 class ReconcileJob:
     """One reconcile job as a worker receives it."""

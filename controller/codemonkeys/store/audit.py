@@ -77,11 +77,21 @@ class AuditLog:
     def audit_records(self, product: str | None = None, limit: int | None = None) -> list[AuditRecord]:
         """The audit log in chain order, of one product if given; only the last ``limit`` records if given."""
         with self.session() as s:
-            q = select(AuditRecord).order_by(AuditRecord.seq)
+            if not limit:
+                q = select(AuditRecord).order_by(AuditRecord.seq)
+                if product is not None:
+                    q = q.where(AuditRecord.product == product)
+                return list(s.scalars(q))
+            q = select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit)
             if product is not None:
                 q = q.where(AuditRecord.product == product)
-            rows = list(s.scalars(q))
-            return rows[-limit:] if limit else rows
+            return list(reversed(list(s.scalars(q))))
+
+    def last_audit(self, action_id: str) -> AuditRecord | None:
+        """The newest audit record about ``action_id`` (None if there is none)."""
+        with self.session() as s:
+            q = select(AuditRecord).where(AuditRecord.action_id == action_id)
+            return s.scalars(q.order_by(AuditRecord.seq.desc()).limit(1)).first()
 
     def audit_count(self, product: str | None = None) -> int:
         """How many records the audit log holds (of one product if given)."""

@@ -142,6 +142,17 @@ class Journal:
                 q = q.where(ActionRecord.product == product)
             return list(s.scalars(q))
 
+    def running_actions(self) -> list[ActionRecord]:
+        """The actions running now (journaled ``running`` in a run still running), oldest first."""
+        with self.session() as s:
+            q = (
+                select(ActionRecord)
+                .join(Run, Run.id == ActionRecord.run_id)
+                .where(ActionRecord.status == ActionStatus.RUNNING, Run.status == RunStatus.RUNNING)
+                .order_by(ActionRecord.started_at)
+            )
+            return list(s.scalars(q))
+
     def record_build(self, product: str, commit: str, status: str, duration: float, log: str) -> None:
         """Save the result of a local CI build (``build.command``) of ``product`` at ``commit``."""
         with self.session() as s:
