@@ -78,3 +78,32 @@ def test_read_commands_take_kubectl_output_formats(workspace: Workspace, tmp_pat
     old = cmctl("plan", "-o", str(tmp_path / "p.json"), "-p", "globex-hash", "--fleet", fleet)
     assert old.returncode == 0 and "-o FILE is deprecated: use --out" in old.stderr
     assert json.loads((tmp_path / "p.json").read_text())["format"] == "codemonkeys.plan/v1"
+
+
+def test_the_demo_fleets_policy_tests_run_from_the_fleet(workspace: Workspace):
+    for args in (["policy", "test"], ["policy", "test", "policy-tests/"]):
+        r = cmctl(*args, cwd=workspace.fleet)
+        assert r.returncode == 0 and "4/4 passed" in r.stdout, r.stdout + r.stderr
+    r = cmctl("policy", "test", "products/", cwd=workspace.fleet)
+    assert r.returncode == 1 and "the demo fleet's: policy-tests/" in r.stderr
+
+
+def test_one_yaml_syntax_error_is_one_problem(workspace: Workspace):
+    broken = workspace.fleet / "products" / "acme" / "acme-text.yaml"
+    broken.write_text(broken.read_text() + "spec:\n  build: [\n")
+    r = cmctl("validate", "--fleet", str(workspace.fleet))
+    assert r.returncode == 1
+    assert "acme-text.yaml" in r.stderr and "YAML syntax error" in r.stderr, r.stderr
+    assert "unknown product 'acme-text'" not in r.stderr  # acme-report depends on it: not a second error
+    assert "1 problem" in r.stderr
+
+
+def test_a_hold_is_explained_once_in_the_plan(workspace: Workspace):
+    from test_e2e_policy import add_rules
+    from test_work_in_progress import HOLD_RULE
+
+    add_rules(workspace, HOLD_RULE)
+    r = cmctl("plan", "-p", "acme-text", "--fleet", str(workspace.fleet))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("cmctl approve acme-text/release.cut") == 1, r.stdout
+    assert re.search(r"release\s+held\s+0\.1\.0 -> 0\.2\.0\n", r.stdout), r.stdout

@@ -183,6 +183,16 @@ def test_controller_converges_reacts_and_stops_cleanly(workspace: Workspace, tmp
         code = proc.wait(timeout=60)
     assert code == 0, log.read_text()[-3000:]
     assert "controller stopped" in log.read_text()
+    text = log.read_text()
+    assert "setup plugin alembic" not in text  # no library chatter at start
+    for line in text.splitlines():  # --log-json: every log record is one JSON object
+        if line.startswith('{"at"'):
+            json.loads(line)
+    audit = json.loads(cmctl("audit", "--json", "-p", "acme-text", "--fleet", str(workspace.fleet)).stdout)
+    applied = [r for r in audit if r["run_id"] is not None]
+    assert applied and all(r["actor"].startswith("controller@") for r in applied), {
+        r["actor"] for r in applied
+    }
 
 
 def test_kill_9_then_restart_converges_without_duplicates(workspace: Workspace, tmp_path: Path):

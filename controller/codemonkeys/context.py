@@ -18,10 +18,13 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import codemonkeys
-from codemonkeys.kinds.models import SecretRef
 from codemonkeys.secrets import SecretError, SecretProvider
+
+if TYPE_CHECKING:  # the models load pydantic: not for the CLI's fast paths (shell completion)
+    from codemonkeys.kinds.models import SecretRef
 
 PROJECT_DIR_ENV = "CMCTL_PROJECT_DIR"  # a source checkout holding resources/, schemas/, fleet-repo-example/
 HOME_ENV = "CMCTL_HOME"  # where fleets followed by URL are cloned (default ~/.cache/codemonkeys)
@@ -87,6 +90,8 @@ class Secrets:
     def lookup(self, name: str | SecretRef | None) -> str | None:
         """An environment variable by name, or a ``{secretRef: NAME}`` resolved; None if it is not set
         or cannot be resolved (``refs.resolve`` says why)."""
+        from codemonkeys.kinds.models import SecretRef
+
         if isinstance(name, SecretRef):
             return self.refs.resolve(name.secret_ref).value
         return self.get(name)
@@ -95,6 +100,8 @@ class Secrets:
         """A credential the fleet gives one way or the other: the environment variable ``env_name`` (a
         ``*Env`` field; unset -> None, as before), else ``value``: plain, or ``{secretRef: NAME}``
         resolved, ``SecretError`` naming the secret and ``what`` needs it when it cannot be."""
+        from codemonkeys.kinds.models import SecretRef
+
         if env_name:
             return self.get(env_name)
         if isinstance(value, SecretRef):

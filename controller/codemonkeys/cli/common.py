@@ -57,19 +57,33 @@ def _fleet_for_completion(ctx: typer.Context) -> FleetSession | None:
     return opened
 
 
+def _completion_index(ctx: typer.Context) -> dict[str, list[str]]:
+    """The fleet's completion index, written now (the fast completion answers from it next time)."""
+    from codemonkeys.cli.complete import read_index
+    from codemonkeys.cli.complete_tree import write_index
+
+    fs = _fleet_for_completion(ctx)
+    if fs is None:
+        return {}
+    write_index(fs)
+    return read_index(fs.desired.root) or {}
+
+
 def complete_product(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion: the fleet's product names."""
-    fs = _fleet_for_completion(ctx)
-    return [p for p in sorted(fs.desired.products) if p.startswith(incomplete)] if fs else []
+    return [p for p in _completion_index(ctx).get("products", []) if p.startswith(incomplete)]
 
 
 def complete_action(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion: action ids in the journal, and PRODUCT/ for every product."""
-    fs = _fleet_for_completion(ctx)
-    if fs is None:
-        return []
-    ids = {a.action_id for a in fs.store.actions()} | {f"{p}/" for p in fs.desired.products}
+    index = _completion_index(ctx)
+    ids = set(index.get("actions", [])) | {f"{p}/" for p in index.get("products", [])}
     return sorted(i for i in ids if i.startswith(incomplete))
+
+
+def complete_held(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: the actions the last plans held (what approve and reject take)."""
+    return [a for a in _completion_index(ctx).get("held", []) if a.startswith(incomplete)]
 
 
 @contextmanager
@@ -118,11 +132,15 @@ def plan_with_progress(
     with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task("", total=2 * len(selected))  # each product's git, then its other facts
         with api_errors():
-            return fs.plan(
+            planned = fs.plan(
                 products,
                 progress=lambda name: bar.update(task, advance=1, description=name),
                 parallelism=parallelism,
             )
+    from codemonkeys.cli.complete_tree import write_index
+
+    write_index(fs, planned)  # the names shell completion offers, as this plan left them
+    return planned
 
 
 def apply_and_report(fs: FleetSession, plan: Plan, parallelism: int, as_json: bool = False) -> bool:

@@ -237,7 +237,10 @@ def policy_test(
 
     files = discover(target)
     if not files:
-        raise fail(f"no policy test files (YAML with `constitution:` and `cases:`) under {target}")
+        raise fail(
+            f"no policy test files (YAML with `constitution:` and `cases:`) under {target}: a fleet keeps "
+            "them beside its constitution (the demo fleet's: policy-tests/)"
+        )
     results = [r for f in files for r in run_file(f)]
     failed = [r for r in results if not r.passed]
     if as_json:

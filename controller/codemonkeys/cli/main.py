@@ -25,6 +25,7 @@ from codemonkeys.cli.common import (
     api_errors,
     apply_and_report,
     complete_action,
+    complete_held,
     complete_product,
     context_for,
     emit,
@@ -37,6 +38,7 @@ from codemonkeys.cli.common import (
     print_diagnostics,
     session,
 )
+from codemonkeys.cli.complete_tree import write_index
 from codemonkeys.cli.diff import diff_cmd
 from codemonkeys.cli.fleet import fleet_app
 from codemonkeys.cli.graph import graph_cmd
@@ -219,6 +221,7 @@ def status_cmd(
     fmt = output_format(output, as_json)
     fs = session(fleet)
     doc = fs.status()
+    write_index(fs)
     if held:
         doc["products"] = {n: p for n, p in doc["products"].items() if p["held"]}
     sandbox = sandbox_status(fs.context)
@@ -285,7 +288,7 @@ def approve_cmd(
     action_id: Annotated[
         str,
         typer.Argument(
-            help="The held action, e.g. acme-text/release.publish/local.", autocompletion=complete_action
+            help="The held action, e.g. acme-text/release.publish/local.", autocompletion=complete_held
         ),
     ],
     approver: Annotated[
@@ -301,6 +304,7 @@ def approve_cmd(
     fs = session(fleet)
     with api_errors():
         given = fs.approve_action(action_id, approver, comment)
+    write_index(fs)  # it is no longer held: shell completion stops offering it
     now = given.decision
     if as_json:
         doc = {
@@ -364,7 +368,7 @@ def approvals_cmd(
 def reject_cmd(
     action_id: Annotated[
         str,
-        typer.Argument(help="The held action, e.g. acme-text/release.cut.", autocompletion=complete_action),
+        typer.Argument(help="The held action, e.g. acme-text/release.cut.", autocompletion=complete_held),
     ],
     approver: Annotated[
         str, typer.Option("--as", help="Who rejects (checked against the rule's approvers).")
@@ -378,6 +382,7 @@ def reject_cmd(
     fs = session(fleet)
     with api_errors():
         decision = fs.reject(action_id, approver, comment)
+    write_index(fs)
     doc = {
         "action": action_id,
         "rejected_by": approver,

@@ -42,7 +42,11 @@ def render_plan(plan: Plan, console: Console) -> None:
         suffix = " [dim](suspended: observed, not acted on)[/]" if p.suspended else ""
         console.print(f"{mark} [bold]{name}[/]{suffix}")
         for facet_name, f in p.facets.items():
-            console.print(f"    {facet_name:<8} {_STATE_STYLE[f.state]:<20} [dim]{escape(f.message)}[/]")
+            message = f.message
+            for a in by_product.get(name, []):  # a held or denied action's words: on its own line below
+                if a.decision.verdict is not Verdict.ALLOW and f"; {a.id} " in message:
+                    message = message.split(f"; {a.id} ")[0]
+            console.print(f"    {facet_name:<8} {_STATE_STYLE[f.state]:<20} [dim]{escape(message)}[/]")
         for a in by_product.get(name, []):
             took = f" [dim]{predicted_text(a)}[/]" if a.predicted_samples is not None else ""
             console.print(f"    [cyan]+ {a.id}[/] [dim](wave {a.wave})[/]{took} {verdict_text(a)}")

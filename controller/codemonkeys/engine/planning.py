@@ -20,7 +20,7 @@ from codemonkeys.secrets import SecretError
 from codemonkeys.store.db import Store, StoreError
 from codemonkeys.vocab.facts import ProductFacts, Unknown
 from codemonkeys.vocab.gcpause import gc_paused
-from codemonkeys.vocab.plan import Plan
+from codemonkeys.vocab.plan import Plan, Verdict
 from codemonkeys.vocab.policy import Approval, HistoryEntry
 
 
@@ -176,8 +176,15 @@ def make_plan(
 
 def record_plan(desired: DesiredState, store: Store, result: Plan, observed: dict[str, ProductFacts]) -> None:
     """Save each planned product's status and every decision (the decision log)."""
+    held: dict[str, list[str]] = {}
+    for a in result.actions:
+        if a.decision.verdict is Verdict.HOLD:
+            held.setdefault(a.product, []).append(a.id)
     for name, p in result.products.items():
         facets = {k: f.model_dump(mode="json") for k, f in p.facets.items()}
+        for f in facets.values():  # which actions wait for an approval (shell completion of approve)
+            if f.get("state") == "held":
+                f["held_actions"] = held.get(name, [])
         store.save_status(name, p.in_sync, facets, observed[name].model_dump(mode="json"))
     store.record_decisions(
         [

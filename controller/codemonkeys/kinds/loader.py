@@ -480,8 +480,13 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
     entries: dict[str, ProductEntry] = {}
     raw: dict[str, Document] = {}  # first product document per name, valid or not
     named: list[tuple[str, Document, Refs]] = []  # every product document that names itself
+    unreadable: set[str] = set()  # stems of product files that did not parse (reported already)
     for path, st in _product_files(root):
-        for doc, product, refs in _load_product_file(path, st, ctx, out, digest):
+        reported = len(out.diags)
+        loaded = _load_product_file(path, st, ctx, out, digest)
+        if not loaded and len(out.diags) > reported:
+            unreadable.add(Path(path).stem)
+        for doc, product, refs in loaded:
             name = doc.name  # type: ignore[attr-defined]
             if name is None:
                 continue
@@ -499,7 +504,7 @@ def _load_fleet(root: Path, hooks: LoadHooks) -> tuple[DesiredState | None, list
                 pos = doc.value_pos(("metadata", "name"))
                 entries[name] = ProductEntry(product, path, pos, doc.source)  # type: ignore[attr-defined]
 
-    _check_references(fleet, raw, named, out)
+    _check_references(fleet, raw, named, out, unreadable)
     _check_company_credentials(fleet, fleet_doc, out)
     _check_constitution(constitution_doc, out, hooks.check_condition)
     overlays = _load_overlays(root, show, fleet_doc, constitution_doc, out, digest, hooks.check_condition)
@@ -641,10 +646,15 @@ def _check_company_credentials(fleet: Fleet | None, fleet_doc: Document | None, 
 
 
 def _check_references(
-    fleet: Fleet | None, raw: dict[str, Document], named: list[tuple[str, Document, Refs]], out: _Collector
+    fleet: Fleet | None,
+    raw: dict[str, Document],
+    named: list[tuple[str, Document, Refs]],
+    out: _Collector,
+    unreadable: frozenset[str] | set[str] = frozenset(),
 ) -> None:
     """Cross-document rules, checked on the raw data (``Refs``) so an invalid field elsewhere hides
-    nothing."""
+    nothing. A dependency named like a product file that did not parse (``unreadable``: its error is
+    reported) is not reported again as unknown."""
     registries = set(fleet.spec.registries) if isinstance(fleet, Fleet) else None
     companies = {c.name for c in fleet.spec.companies} if isinstance(fleet, Fleet) else None
     channels = set(fleet.spec.announce.channels) if isinstance(fleet, Fleet) else None
@@ -663,7 +673,7 @@ def _check_references(
         for i, dep in enumerate(refs.depends_on):
             if not isinstance(dep, str):
                 continue
-            if dep not in raw:
+            if dep not in raw and dep not in unreadable:
                 out.at(
                     doc.value_pos(("spec", "dependsOn", i)), f"spec.dependsOn[{i}]: unknown product {dep!r}"
                 )

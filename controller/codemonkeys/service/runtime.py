@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -61,16 +62,31 @@ def build_controller(options: ServiceOptions, context: Context) -> Controller:
         raise ServiceError(str(exc)) from None
 
 
+class JsonLines(logging.Formatter):
+    """``--log-json``: one JSON object per record, ``{"at", "level", "msg"}``; the controller's own
+    messages are JSON already and are kept as objects, any other (a library's text) as a string."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        text = record.getMessage()
+        try:
+            msg = json.loads(text) if text.startswith("{") else text
+        except ValueError:
+            msg = text
+        doc = {"at": self.formatTime(record), "level": record.levelname, "msg": msg}
+        if record.exc_info:
+            doc["exception"] = self.formatException(record.exc_info)
+        return json.dumps(doc)
+
+
 def serve(
     options: ServiceOptions, context: Context, say: Callable[[str], None], warn: Callable[[str], None]
 ) -> int:
     """Run the controller until SIGTERM/SIGINT (or once with ``options.once``); returns the exit code."""
-    logging.basicConfig(
-        level=logging.INFO,
-        format='{"at": "%(asctime)s", "level": "%(levelname)s", "msg": %(message)s}'
-        if options.log_json
-        else "%(asctime)s %(message)s",
-    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if options.log_json:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLines())
     host = options.listen.rpartition(":")[0]
     refused = None if options.once else check_listen(host, options.tokens)
     if refused:
@@ -86,6 +102,7 @@ def serve(
         held,
     )
     logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job: too much
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugins and DDL mode at every start
     ctl = build_controller(options, context)
     if options.once:
         return 0 if ctl.run_once() else 1

@@ -142,6 +142,21 @@ class Journal:
                 q = q.where(ActionRecord.product == product)
             return list(s.scalars(q))
 
+    def action_ids(self) -> list[str]:
+        """Every action id the journal holds, once each."""
+        with self.session() as s:
+            return list(s.scalars(select(ActionRecord.action_id).distinct()))
+
+    def held_action_ids(self) -> list[str]:
+        """The actions the last plans held: the ``held_actions`` of the held facets of the stored statuses."""
+        out: set[str] = set()
+        with self.session() as s:
+            for facets in s.scalars(select(ProductStatus.facets)):
+                for f in (facets or {}).values():
+                    if isinstance(f, dict) and f.get("state") == "held":
+                        out.update(f.get("held_actions") or ())
+        return sorted(out)
+
     def running_actions(self) -> list[ActionRecord]:
         """The actions running now (journaled ``running`` in a run still running), oldest first."""
         with self.session() as s:
