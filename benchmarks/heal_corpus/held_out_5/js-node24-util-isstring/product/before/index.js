@@ -1,0 +1,4 @@
+module.exports = {
+	DojoLoaderPlugin: require("./lib/DojoLoaderPlugin"),
+	DojoAMDRuntimeModule: require("./lib/DojoAMDRuntimeModule")
+};

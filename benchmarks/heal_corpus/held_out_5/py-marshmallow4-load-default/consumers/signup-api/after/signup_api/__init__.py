@@ -1,0 +1,1 @@
+"""Request schemas of a small sign-up API."""

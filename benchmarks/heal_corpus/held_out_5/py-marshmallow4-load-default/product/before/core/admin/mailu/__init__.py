@@ -1,0 +1,1 @@
+""" Mailu admin (a small part, written for this corpus) """

@@ -1,0 +1,1 @@
+"""input-remapper (a small part, written for this corpus)."""

@@ -1,0 +1,1 @@
+"""JupyterHub database layer (a small part, written for this corpus)."""
