@@ -8,12 +8,19 @@
 
 First over HTTP (httpx): the server-rendered pages and the JSON API behind them with their roles (viewer,
 approver scoped to a company, admin; bearer tokens, or a session cookie with its CSRF token as a form
-field or a header), autoescaping, no token in any page or log, an admin dropping a change by its form.
+field or a header), autoescaping, no token in any page or log, no command-line hint where a link
+belongs, an admin dropping a change by its form. The drill-down pages: a run lists its journaled
+actions, each linking to its page; the red build's page numbers its log's lines (each a link to
+itself), ``?q=`` keeps the matching lines, its raw log is the stored log as text/plain; the audit log
+filtered by product, actor and kind and paged (previous / next keep the filters); an unknown run is a 404.
 Then Debian's Chromium (Playwright): the grid shows every demo product and facet with its state, the
-filters (GET query parameters) narrow it, the product page shows the failing build's log, a viewer gets
-no Approve button, an approver's approval from the approvals page is applied by the controller, and
-another open page learns of it by Server-Sent Events and swaps in the new grid without a reload, keeping
-focus and what was typed.
+filters (GET query parameters) narrow it, the product page shows the failing build's log, a log line's
+permalink (``#L3``) targets its line, a viewer gets no Approve button, an approver's approval from the
+approvals page is applied by the controller, and another open page learns of it by Server-Sent Events
+and swaps in the new grid without a reload, keeping focus and what was typed. At a phone's 390 x 844
+no page scrolls sideways (nothing wider than the screen but inside its own scrolling box), the header is
+one line, the grid shows name, state and version first, the sign-in page opens no live stream, and an
+admin's "reconcile queued" notice goes when the reconcile ends.
 
 ``CM_DASHBOARD_SHOTS=docs/screenshots`` keeps the screenshots (the README's pictures)."""
 
@@ -24,6 +31,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -194,6 +202,7 @@ def test_pages_forms_and_the_api_behind_them(controller: Controller, tmp_path: P
     # every page is rendered here, from this server's assets only, and shows no token
     signin = get(url + "/")
     assert signin.status_code == 401 and 'action="/ui/signin"' in signin.text
+    red_run = controller.fleet()[RED]["last_failure"]["run"]
     for path in (
         "/",
         "/products/acme-text",
@@ -202,7 +211,10 @@ def test_pages_forms_and_the_api_behind_them(controller: Controller, tmp_path: P
         "/changes",
         "/swarm",
         "/runs",
+        f"/runs/{red_run}",
+        f"/runs/{red_run}/actions/{RED}/build.run",
         "/audit",
+        "/signin",
     ):
         page = get(url + path, headers=bearer(VIEWER))
         assert page.status_code == 200, (path, page.text[-2000:])
@@ -211,6 +223,7 @@ def test_pages_forms_and_the_api_behind_them(controller: Controller, tmp_path: P
         assert page.headers["x-frame-options"] == "DENY"
         assert "default-src 'self'" in page.headers["content-security-policy"]
         assert not any(t in page.text for t in SECRETS), path
+        assert "cmctl approve" not in page.text and "cmctl logs" not in page.text, path
     assert get(url + "/products/nobody", headers=bearer(VIEWER)).status_code == 404
     assert get(url + "/ui/app.js").status_code == 200
     assert get(url + "/ui/../api.py").status_code == 404
@@ -315,9 +328,11 @@ def test_pages_forms_and_the_api_behind_them(controller: Controller, tmp_path: P
     assert vic.post("/ui/product", data={**paused, "csrf": vic_csrf}).status_code == 403
     assert ada.post("/ui/product", data=paused).headers["location"] == "/products/globex-hash"
     assert controller.fleet()["globex-hash"]["paused"] is True
-    assert "Resume" in ada.get("/products/globex-hash").text
+    suspended = ada.get("/products/globex-hash").text
+    assert "Resume" in suspended and "globex-hash: suspended by ada</p>" in suspended  # the notice, once
     assert ada.post("/ui/product", data={**paused, "do": "resume"}).status_code == 303
     assert controller.fleet()["globex-hash"]["paused"] is False
+    assert "globex-hash: resumed by ada</p>" in ada.get("/runs").text
     events = [r["event"] for r in controller_audit(url, "globex-hash")]
     assert "controller.suspended" in events and "controller.resumed" in events
     out = ada.post("/ui/signout", data={"csrf": ada_csrf, "back": "/"})
@@ -328,6 +343,124 @@ def test_pages_forms_and_the_api_behind_them(controller: Controller, tmp_path: P
 
 def controller_audit(url: str, product: str) -> list[dict]:
     return get(f"{url}/api/audit", params={"product": product}, headers=bearer(VIEWER)).json()
+
+
+def page_of(url: str, path: str, **params: str) -> str:
+    got = get(url + path, params=params, headers=bearer(VIEWER))
+    assert got.status_code == 200, (path, params, got.text[-2000:])
+    assert not any(t in got.text for t in SECRETS), path
+    assert "cmctl approve" not in got.text and "cmctl logs" not in got.text, path  # links, not commands
+    return got.text
+
+
+def audit_rows(html: str) -> list[tuple[str, str, str, str]]:
+    """(seq, event, actor, product) of each record on an audit page."""
+    return re.findall(
+        r'<tr data-seq="(\d+)"><td>\d+</td><td class="at">[^<]*</td><td>([^<]*)</td><td>([^<]*)</td>'
+        r"\s*<td>(?:<a [^>]*>)?([^<]*)",
+        html,
+    )
+
+
+def audit_settled(controller: Controller) -> list[dict]:
+    """The whole audit log once nothing is queued and it stopped growing (the reconciles the other
+    tests' writes queued are done), newest last."""
+
+    def count() -> int:
+        return len(get(controller.url + "/api/audit", params={"limit": 5000}, headers=bearer(VIEWER)).json())
+
+    def still() -> bool:
+        queued = re.search(r"^codemonkeys_queue_depth (\S+)$", get(f"{controller.url}/metrics").text, re.M)
+        before = count()
+        time.sleep(1.0)
+        return queued is not None and float(queued[1]) == 0 and count() == before
+
+    wait_for(still, 120, controller.proc, controller.log)
+    return get(controller.url + "/api/audit", params={"limit": 5000}, headers=bearer(VIEWER)).json()
+
+
+def test_runs_actions_and_the_audit_log(controller: Controller, tmp_path: Path):
+    url = controller.url
+    fs = FleetSession.open(controller.ws.fleet, Context(env={}, home_dir=tmp_path / "home"))
+    action = f"{RED}/build.run"
+    run = controller.fleet()[RED]["last_failure"]["run"]
+    stored = fs.logs(action, run)  # the red build's journal entry, as cmctl logs reads it
+
+    # the runs: their counts in words, each linking to its page; the run page lists its actions
+    runs = page_of(url, "/runs")
+    listed = re.findall(r'<tr data-run="(\d+)"><td><a href="/runs/(\d+)">#\d+</a>', runs)
+    assert listed and all(a == b for a, b in listed) and str(run) in dict(listed)
+    assert "&#34;" not in runs and '{"' not in runs  # no raw JSON
+    page = page_of(url, f"/runs/{run}")
+    journaled = fs.store.actions(run_id=run)
+    shown = re.findall(
+        r'<tr data-action="([^"]+)" data-status="([^"]+)">\s*<th scope="row" class="brk"><a href="([^"]+)">',
+        page,
+    )
+    assert shown == [(a.action_id, a.status, f"/runs/{run}/actions/{a.action_id}") for a in journaled]
+    said = re.search(r'<p id="run-counts">(.*?)</p>', page, re.S)[1]
+    for status, n in (fs.store.run(run).summary or {}).items():
+        assert f">{n} {status.replace('_', ' ')}<" in said, said
+    assert get(url + "/runs/999999", headers=bearer(VIEWER)).status_code == 404
+    assert get(f"{url}/runs/{run}/actions/{RED}/nothing", headers=bearer(VIEWER)).status_code == 404
+    assert get(f"{url}/runs/{run}").status_code == 401  # reading needs a viewer, as every page
+
+    # the action page: the log's lines numbered, each number a link to its own line; ?q= keeps the
+    # lines that contain it; the raw log is the stored one, as text/plain
+    lines = stored["log"].split("\n")[:-1] if stored["log"].endswith("\n") else stored["log"].split("\n")
+    html = page_of(url, f"/runs/{run}/actions/{action}")
+    numbered = re.findall(r'<span class="line" id="L(\d+)"><a class="ln" href="#L(\d+)">(\d+)</a>', html)
+    assert len(lines) > 5 and numbered == [(str(n),) * 3 for n in range(1, len(lines) + 1)]
+    assert RED_TEST in html and 'id="raw-log"' in html
+    found = page_of(url, f"/runs/{run}/actions/{action}", q="NOT OK")
+    hits = [n for n, line in enumerate(lines, 1) if "not ok" in line.lower()]
+    assert hits and [int(n) for n in re.findall(r'<span class="line" id="L(\d+)">', found)] == hits
+    assert f"{len(hits)} of {len(lines)} line(s) contain" in found and "<mark>not ok</mark>" in found
+    raw = get(f"{url}/runs/{run}/actions/{action}/log.txt", headers=bearer(VIEWER))
+    assert raw.status_code == 200 and raw.headers["content-type"].startswith("text/plain")
+    assert raw.text == stored["log"] and get(f"{url}/runs/{run}/actions/{action}/log.txt").status_code == 401
+
+    # the audit log: newest first, a page at a time (50, or ?per=), filtered by product, actor and kind
+    everything = audit_settled(controller)
+    total = len(everything)
+    assert total > 20, total  # three pages of 10 at least
+    first, second = page_of(url, "/audit", per="10"), page_of(url, "/audit", per="10", page="2")
+    one, two = [int(r[0]) for r in audit_rows(first)], [int(r[0]) for r in audit_rows(second)]
+    assert one == [r["seq"] for r in reversed(everything)][:10] and min(one) > max(two) and len(two) == 10
+    assert f"records 1 to 10 of {total}" in first and f"page 1 of {-(-total // 10)}, 10 a page" in first
+    assert f"records 11 to 20 of {total}" in second and f"records 1 to {min(total, 50)} of" in page_of(
+        url, "/audit"
+    )
+    for params, keeps in (
+        ({"product": RED}, lambda r: r["product"] == RED),
+        ({"actor": "ann"}, lambda r: r["actor"] == "ann"),
+        ({"kind": "approval"}, lambda r: r["event"].startswith("approval.")),
+        (
+            {"kind": "action.started", "product": RED},
+            lambda r: r["event"] == "action.started" and r["product"] == RED,
+        ),
+    ):
+        want = [r for r in everything if keeps(r)]
+        html = page_of(url, "/audit", **params)
+        assert [int(r[0]) for r in audit_rows(html)] == [r["seq"] for r in reversed(want)][:50], params
+        assert (f"of {len(want)} matching" if want else "no record matches") in html, params
+    red = page_of(url, "/audit", product=RED)
+    assert f'href="/runs/{run}/actions/{action}"' in red and f'<a href="/products/{RED}">' in red
+    # the pages' links keep the filters
+    kept = page_of(url, "/audit", **{"from": "2000-01-01", "per": "10"})
+    assert 'href="/audit?from=2000-01-01&amp;per=10&amp;page=2" rel="next"' in kept
+    again = page_of(url, "/audit", **{"from": "2000-01-01", "per": "10", "page": "2"})
+    assert 'href="/audit?from=2000-01-01&amp;per=10" rel="prev"' in again
+    assert audit_rows(again) == audit_rows(second)
+    assert get(url + "/audit", params={"to": "someday"}, headers=bearer(VIEWER)).status_code == 400
+
+    # links where a product, run or action is named: the grid, the product page, approvals
+    grid = page_of(url, "/")
+    last = fs.fleet([RED])[0]["last_run"]
+    assert f'<a href="/runs/{last["run"]}/actions/{last["action"]}">' in grid
+    product = page_of(url, f"/products/{RED}")
+    assert f'href="/runs/{run}/actions/{action}"' in product and f'href="/audit?product={RED}"' in product
+    assert 'class="hint-link">its log</a>' in product  # the last failure's (cmctl logs ...) hint
 
 
 def test_the_dashboard_in_chromium(controller: Controller, tmp_path: Path):
@@ -347,6 +480,8 @@ def test_the_dashboard_in_chromium(controller: Controller, tmp_path: Path):
             _grid_and_filters(page, controller.url, shots)
             _failing_build_log(page, shots)
             _swarm_runs_and_audit(page)
+            red_run = controller.fleet()[RED]["last_failure"]["run"]
+            _permalinks_and_search(page, controller.url, red_run, shots)
             watcher = context.new_page()  # another tab on the grid, kept open to receive live events
             watcher.goto(controller.url + "/")
             expect(watcher.locator("#grid tbody tr")).to_have_count(6)
@@ -362,6 +497,7 @@ def test_the_dashboard_in_chromium(controller: Controller, tmp_path: Path):
             assert watcher.evaluate("document.activeElement.id") == "f-text"
             assert watcher.input_value("#f-text") == "typed, not sent"
             assert watcher.locator("#live-text").inner_text().startswith("live: ")  # an event's words
+            _on_a_phone(browser, controller.url, red_run, shots)
         finally:
             browser.close()
     assert "v0.2.0" in git(["tag", "--list"], controller.ws.repos / "acme-text").split()
@@ -446,6 +582,20 @@ def _failing_build_log(page, shots: Path) -> None:
     expect(attempt.locator("pre.log")).to_contain_text(RED_TEST)
     assert "red build" in page.locator("#p-obstacles").inner_text()
     page.screenshot(path=str(shots / "dashboard-product.png"), full_page=True)
+    # a live update keeps a log the reader closed closed, but opens one whose action turned failed
+    build = page.locator(f"#p-attempts details[data-attempt='{RED}/build.run']")
+    build.locator("summary").click()
+    expect(build.locator("pre.log")).to_be_hidden()
+    swaps = "Number(document.body.dataset.swaps || 0)"
+    before = page.evaluate(swaps)
+    page.evaluate("refresh()")  # what app.js does on an event about this product
+    page.wait_for_function(f"{swaps} > {before}")
+    expect(build.locator("pre.log")).to_be_hidden()
+    build.evaluate("(d) => { d.open = false; d.dataset.status = 'running'; }")  # as before it failed
+    before = page.evaluate(swaps)
+    page.evaluate("refresh()")
+    page.wait_for_function(f"{swaps} > {before}")
+    expect(build.locator("pre.log")).to_be_visible()
 
 
 def _swarm_runs_and_audit(page) -> None:
@@ -454,9 +604,128 @@ def _swarm_runs_and_audit(page) -> None:
     expect(page.locator("#s-body section").first).to_contain_text("AssertionError")
     page.click("nav a[data-view=runs]")
     expect(page.locator("#r-runs tbody tr").first).to_contain_text("#")
+    page.locator("#r-runs tbody tr a").first.click()  # a run's own page
+    expect(page.locator("#run-title")).to_contain_text("Run #")
+    expect(page.locator("#run-actions tbody tr").first).to_be_visible()
     page.click("nav a[data-view=audit]")
     expect(page.locator("#au-chain")).to_contain_text("hash chain verified")
+    expect(page.locator("#au-page")).to_contain_text("page 1 of ")
+    page.select_option("#au-product", RED)  # a choice filters at once (app.js submits the form)
+    expect(page.locator("#au-page")).to_contain_text("matching")
+    assert f"product={RED}" in page.url
     expect(page.locator("#au-records")).to_contain_text(f"{RED}/build.run")
+    products = page.locator("#au-records tbody td:nth-child(5)").all_inner_texts()
+    assert products and set(products) == {RED}
+
+
+def _permalinks_and_search(page, url: str, run: int, shots: Path) -> None:
+    """A log line's permalink (#L3) targets and highlights its line; a line's number links to itself;
+    the search keeps the lines that contain the text."""
+    action = f"{url}/runs/{run}/actions/{RED}/build.run"
+    page.goto(action + "#L3")
+    target = page.locator("#log .line:target")
+    expect(target).to_have_attribute("id", "L3")
+    assert target.evaluate("(e) => getComputedStyle(e).backgroundColor") == "rgb(255, 243, 176)"
+    box = target.evaluate(
+        "(e) => [e.getBoundingClientRect().top, e.getBoundingClientRect().bottom, innerHeight]"
+    )
+    assert box[0] >= -2 and box[1] <= box[2] + 2, box  # scrolled into view
+    page.evaluate("window.scrollTo(0, 0)")  # the page's top, its line 3 still marked
+    page.screenshot(path=str(shots / "dashboard-action.png"))
+    page.locator("#L5 a.ln").click()
+    expect(page.locator("#log .line:target")).to_have_attribute("id", "L5")
+    assert page.url.endswith("#L5")
+    page.fill("#q", "not ok")
+    page.press("#q", "Enter")  # a GET form: works without JavaScript
+    expect(page.locator("#log-count")).to_contain_text("contain")
+    assert "q=not+ok" in page.url
+    shown = page.locator("#log .line .lt").all_inner_texts()
+    assert shown and all("not ok" in line.lower() for line in shown)
+    expect(page.locator("#log mark").first).to_have_text("not ok")
+    page.locator("#log .line a.ln").first.click()  # a found line's number: the line in the whole log
+    expect(page.locator("#log .line:target")).to_be_visible()
+    assert "q=" not in page.url
+
+
+PHONE = {"width": 390, "height": 844}
+# every element's right edge within the phone's width, but for what scrolls or is clipped inside its own
+# container (a wide table, a log, the header's navigation)
+TOO_WIDE = """(width) => {
+  const inside = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (/(auto|scroll|hidden|clip)/.test(getComputedStyle(p).overflowX)) return true;
+    }
+    return false;
+  };
+  const wide = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if ((r.width || r.height) && r.right > width + 0.5 && !inside(el)) {
+      const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + "." + el.className;
+      wide.push(name + " " + Math.round(r.right));
+    }
+  }
+  return { scroll: document.documentElement.scrollWidth, wide };
+}"""
+
+
+def _fits(page, where: str) -> None:
+    found = page.evaluate(TOO_WIDE, PHONE["width"])
+    assert found["scroll"] <= PHONE["width"] and found["wide"] == [], (where, found)
+    header = page.locator("header").bounding_box()
+    assert header is not None and header["height"] <= 60, (where, header)  # one line, not a fifth
+
+
+def _on_a_phone(browser, url: str, run: int, shots: Path) -> None:
+    """At 390 x 844 no page scrolls sideways, the header is one line, the grid shows name, state and
+    version first; the sign-in page opens no live stream. An admin's "reconcile queued" notice goes
+    when that reconcile ends."""
+    context = browser.new_context(viewport=PHONE)
+    context.set_default_timeout(TIMEOUT * 1000)
+    try:
+        page = context.new_page()
+        page.goto(url + "/")  # reading needs a token: the sign-in page
+        expect(page.locator("h1")).to_have_text("Sign in")
+        assert page.locator("#live").count() == 0  # no stream opened, no "reconnecting…"
+        expect(page.locator("#signin-here")).to_be_visible()  # the header's form gives way to the page's
+        _fits(page, "sign-in (401)")
+        page.click("#signin-link")
+        expect(page.locator("#signin-page")).to_be_visible()
+        assert page.locator("#live").count() == 0
+        _fits(page, "/signin")
+        page.fill("#token-page", ADA)
+        page.click("#signin-page button")
+        expect(page.locator("#signout button")).to_be_visible()
+        assert page.url == url + "/"
+        expect(page.locator("#grid tbody tr")).to_have_count(6)
+        _fits(page, "/")
+        heads = page.locator("#grid thead th")
+        visible = [heads.nth(i).inner_text() for i in range(heads.count()) if heads.nth(i).is_visible()]
+        assert visible[:3] == ["Product", "State", "Version"], visible
+        page.screenshot(path=str(shots / "dashboard-phone.png"), full_page=True)
+        for path in (
+            f"/products/{RED}",
+            "/approvals",
+            "/changes",
+            "/swarm",
+            "/runs",
+            f"/runs/{run}",
+            f"/runs/{run}/actions/{RED}/build.run",
+            f"/runs/{run}/actions/{RED}/build.run?q=not+ok",
+            "/audit",
+        ):
+            page.goto(url + path)
+            expect(page.locator("main h1")).to_be_visible()
+            _fits(page, path)
+
+        # an admin's reconcile: its notice says so, and goes when the reconcile ends (a live event)
+        page.goto(url + "/products/globex-hash")
+        page.click("#p-admin button[value=reconcile]")
+        expect(page.locator("#notice")).to_contain_text("globex-hash: reconcile queued by ada")
+        gone = "() => !document.getElementById('notice') || notice.textContent.endsWith(', and done')"
+        page.wait_for_function(gone, timeout=90_000)
+    finally:
+        context.close()
 
 
 def _approve_on_the_approvals_page(page, url: str, shots: Path) -> None:

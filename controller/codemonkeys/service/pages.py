@@ -1,7 +1,12 @@
 """The dashboard's pages, rendered on the server from Jinja2 templates (``templates/*.html``, autoescaped)
 fed by the view functions the JSON API uses (service/views.py): the fleet grid (``/``, its filters GET
-query parameters), a product (``/products/NAME``), approvals, changes, swarm, runs and audit. Every page
-works without JavaScript; ``static/app.js`` only keeps it live.
+query parameters), a product (``/products/NAME``), approvals, changes, swarm, runs, a run
+(``/runs/ID``), an action of a run (``/runs/ID/actions/ACTION``: its log with numbered lines, each a
+permalink ``#L<n>``, searched with ``?q=``; the raw log at ``.../log.txt``, text/plain) and the audit log
+(filtered and paged by GET parameters); the drill-down pages' data come from service/drill.py. Every page
+works without JavaScript; ``static/app.js`` only keeps it live. Every product, run, action and audit
+record a page names links to its own page, and the command-line hints of the library's messages
+(``cmctl approve ID``, ``cmctl logs ID``) become links to the page that does the same here.
 
 Writes are HTML forms: sign-in (``/ui/signin``, a token, never shown back), sign-out, approve / reject
 (``/ui/decide``), drop a change (``/ui/drop``), reconcile / suspend / resume (``/ui/product``). Each but
@@ -20,18 +25,26 @@ import hmac
 import secrets
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 from starlette.concurrency import run_in_threadpool
 
-from codemonkeys.service import views
+from codemonkeys.service import drill, views
 from codemonkeys.service.auth import COOKIE, Guard, Role
 from codemonkeys.service.controller import Controller
-from codemonkeys.service.dashboard import Approval, company_of, decide, pause, sign_in
+from codemonkeys.service.dashboard import (
+    Approval,
+    company_of,
+    decide,
+    pause,
+    request_reconcile,
+    sign_in,
+)
 from codemonkeys.service.dashboard_changes import OPEN, drop_change
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -66,7 +79,20 @@ def human(state: object) -> str:
 def environment() -> Environment:
     """The templates' environment: autoescaping on everywhere (a missing optional key renders empty)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True)
-    env.filters.update(when=when, seconds=seconds, human=human, labels=views.labels_text)
+    env.filters.update(
+        when=when,
+        seconds=seconds,
+        human=human,
+        labels=views.labels_text,
+        web=drill.weblinks,
+        counts=drill.counts,
+        counts_text=drill.counts_text,
+        short=drill.short,
+        progress=drill.progress,
+        data_text=drill.data_text,
+        wbr=drill.wbr,
+    )
+    env.globals["action_href"] = drill.action_href
     env.globals["m"] = env.get_template("macros.html").module  # badges, forms: also in a fragment
     return env
 
@@ -83,19 +109,30 @@ def local(path: str | None) -> str:
     return path
 
 
+@dataclass(frozen=True)
+class Notice:
+    """The outcome of a form, for people: ``text``; when it tells of something still to happen (a
+    reconcile queued), the ``product`` and the live event that ends it (``until``: app.js clears the
+    notice when that event arrives for that product)."""
+
+    text: str
+    product: str = ""
+    until: str = ""
+
+
 class Notices:
     """One-time notices per session (the outcome of a form), shown on the next full page."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_session: dict[str, str] = {}
+        self._by_session: dict[str, Notice] = {}
 
-    def put(self, sid: str, text: str) -> None:
-        """Keep ``text`` for session ``sid``'s next page (replacing an unshown one)."""
+    def put(self, sid: str, notice: Notice | str) -> None:
+        """Keep ``notice`` for session ``sid``'s next page (replacing an unshown one)."""
         with self._lock:
-            self._by_session[sid] = text
+            self._by_session[sid] = notice if isinstance(notice, Notice) else Notice(notice)
 
-    def pop(self, sid: str | None) -> str | None:
+    def pop(self, sid: str | None) -> Notice | None:
         """The notice kept for ``sid``, once (None if there is none)."""
         with self._lock:
             return self._by_session.pop(sid or "", None)
@@ -119,6 +156,9 @@ class Pages:
         # from another site does not send (so no one can sign a browser in with their own token)
         nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        notice = None if fragment or found is None else self.notices.pop(sid)
+        if notice and notice.until == "reconcile.finished" and not queued(self.ctl, notice.product):
+            notice = Notice(f"{notice.text}, and done")  # it ended before this page could hear of it
         context = {
             "user": found[0].public() if found else None,
             "csrf": found[1] if found else None,
@@ -126,10 +166,12 @@ class Pages:
             "writable": self.guard.access.writable,
             "here": here,
             "section": template_name.removesuffix(".html"),
-            "notice": None if fragment or found is None else self.notices.pop(sid),
+            "notice": notice,
             "held_count": self.held_count(request),
             **data,
         }
+        # a page for a reader keeps itself live (app.js opens /events); the sign-in page does not
+        context.setdefault("live", context["held_count"] is not None and template_name != "error.html")
         template = self.env.get_template(template_name)
         if fragment:
             html = "".join(template.blocks["main"](template.new_context(context)))
@@ -176,13 +218,13 @@ class Pages:
     async def write(
         self,
         request: Request,
-        act: Callable[[dict[str, list[str]], str], str],
+        act: Callable[[dict[str, list[str]], str], str | Notice],
         refused: Callable[[HTTPException, dict[str, list[str]]], Response | None] | None = None,
     ) -> Response:
-        """A form's write: ``act(fields, csrf) -> notice`` (it authorizes with the form's CSRF token and
-        raises ``HTTPException`` when refused); a 303 back to the form's page, or the refusal's page:
-        ``refused(exc, fields)`` (the form's page again, with the error and what was typed) or else the
-        error page."""
+        """A form's write: ``act(fields, csrf) -> notice`` (text or a ``Notice``; it authorizes with the
+        form's CSRF token and raises ``HTTPException`` when refused); a 303 back to the form's page, or
+        the refusal's page: ``refused(exc, fields)`` (the form's page again, with the error and what was
+        typed) or else the error page."""
         fields = await self.form(request)
         back = local(first(fields, "back"))
         try:  # in a worker thread, like the JSON endpoints: an approval plans, the event loop goes on
@@ -227,9 +269,12 @@ def _read_pages(app: FastAPI, ctl: Controller, pages: Pages) -> None:
     def product(request: Request, name: str):
         def build() -> dict:
             views.known(ctl, name)
+            rows = views.fleet(ctl, [name])["products"]
             return {
                 "name": name,
                 "doc": views.explain(ctl, name),
+                "row": rows[0] if rows else {},
+                "queued": queued(ctl, name),
                 "heal": views.heal(ctl, name),
                 "attempts": views.attempts(ctl, name),
                 "runs": ctl.session.runs(limit=10),
@@ -258,28 +303,87 @@ def _read_pages(app: FastAPI, ctl: Controller, pages: Pages) -> None:
     def swarm(request: Request):
         return pages.page(request, "swarm.html", lambda: {"tables": swarm_tables(views.swarm(ctl))})
 
-    @app.get("/runs", include_in_schema=False)
-    def runs(request: Request):
-        return pages.page(request, "runs.html", lambda: {"runs": ctl.session.runs(limit=100)})
+    @app.get("/signin", include_in_schema=False)
+    def signin_page(request: Request, back: str = "/"):
+        """The sign-in form on a page of its own (the header's is folded away on a phone)."""
+        return pages.render(request, "signin.html", back=local(back), here=local(back), live=False)
+
+    _run_pages(app, ctl, pages)
 
     @app.get("/audit", include_in_schema=False)
-    def audit(request: Request):
+    def audit(
+        request: Request,
+        product: str = "",
+        actor: str = "",
+        kind: str = "",
+        run: str = "",
+        page: str = "",
+        per: str = "",
+        since: str = Query("", alias="from"),
+        until: str = Query("", alias="to"),
+    ):
         def build() -> dict:
-            records = list(reversed(ctl.session.audit(limit=300)))
-            return {"check": views.verify(ctl), "records": records}
+            want = drill.audit_filter(product, actor, kind, run, since, until, page, per)
+            return {"check": views.verify(ctl), **drill.audit_page(ctl, want)}
 
         return pages.page(request, "audit.html", build)
 
 
+def _run_pages(app: FastAPI, ctl: Controller, pages: Pages) -> None:
+    @app.get("/runs", include_in_schema=False)
+    def runs(request: Request):
+        return pages.page(request, "runs.html", lambda: {"runs": ctl.session.runs(limit=100)})
+
+    @app.get("/runs/{run_id}", include_in_schema=False)
+    def run(request: Request, run_id: str):
+        return pages.page(request, "run.html", lambda: drill.run_page(ctl, drill.run_id_of(run_id)))
+
+    @app.get("/runs/{run_id}/actions/{action_id:path}/log.txt", include_in_schema=False)
+    def raw_log(request: Request, run_id: str, action_id: str) -> Response:
+        """The action's whole log as journaled (redacted), as text/plain, for whoever may read the pages."""
+        try:
+            pages.guard.read(request)
+            text = drill.raw_log(ctl, drill.run_id_of(run_id), action_id)
+        except HTTPException as exc:
+            return PlainTextResponse(f"{exc.detail}\n", exc.status_code, headers=HEADERS)
+        return PlainTextResponse(text, headers={**HEADERS, "Content-Disposition": "inline"})
+
+    @app.get("/runs/{run_id}/actions/{action_id:path}", include_in_schema=False)
+    def action(request: Request, run_id: str, action_id: str, q: str = "") -> Response:
+        if run_id == "latest":  # the newest run that journaled the action (a log hint's link)
+            try:
+                pages.guard.read(request)
+                number = drill.latest_run_of(ctl, action_id)
+            except HTTPException as exc:
+                return pages.render(
+                    request, "error.html", exc.status_code, title="Not shown", message=exc.detail
+                )
+            return RedirectResponse(drill.action_href(number, action_id), status_code=303)
+        return pages.page(
+            request, "action.html", lambda: drill.action_page(ctl, drill.run_id_of(run_id), action_id, q)
+        )
+
+
+def queued(ctl: Controller, name: str) -> bool:
+    """Whether a reconcile of ``name`` is queued or running now (the controller's queue)."""
+    try:
+        return name in ctl.queue.dependencies_busy([name])
+    except Exception:  # a queue in the database that cannot be read now: say nothing rather than fail
+        return False
+
+
 def approvals_page(ctl: Controller, guard: Guard, request: Request, product: str = "") -> dict:
-    """The approvals page's data: the held actions (of ``product`` if given) and the ids of those the
-    caller may decide (``views.may_decide``: only they get Approve / Reject)."""
+    """The approvals page's data: the held actions (of ``product`` if given), the newest run that
+    journaled each, and the ids of those the caller may decide (``views.may_decide``: only they get
+    Approve / Reject)."""
     products = [views.known(ctl, product)] if product else None
     held = views.approvals(ctl, products)
     who, _ = guard.who(request)
     decides = {a["id"] for a in held if guard.access.writable and views.may_decide(who, a)}
+    journaled = {a["id"]: rec.run_id for a in held if (rec := ctl.store.action_record(a["id"])) is not None}
     return {
         "held": held,
+        "journaled": journaled,  # action -> the newest run that journaled it (blocked: held)
         "decides": decides,
         "product": product,
         "speaks_for_anyone": bool(who and views.speaks_for_anyone(who)),
@@ -387,11 +491,23 @@ def _session_forms(app: FastAPI, guard: Guard, pages: Pages) -> None:
         nonce = request.cookies.get(LOGIN_COOKIE, "")
         if not nonce or not hmac.compare_digest(nonce.encode(), first(fields, "login").encode()):
             return pages.render(
-                request, "error.html", 403, title="Sign in", message="sign in from this site's page"
+                request,
+                "error.html",
+                403,
+                title="Sign in",
+                message="sign in from this site's page",
+                here=local(first(fields, "back")),
             )
         who = guard.access.identify(first(fields, "token"))
         if who is None:
-            return pages.render(request, "error.html", 401, title="Sign in", message="wrong token")
+            return pages.render(
+                request,
+                "error.html",
+                401,
+                title="Sign in",
+                message="wrong token",
+                here=local(first(fields, "back")),
+            )
         response = RedirectResponse(local(first(fields, "back")), status_code=303)
         sign_in(guard, who, request, response)
         return response
@@ -462,9 +578,9 @@ def _write_forms(app: FastAPI, ctl: Controller, guard: Guard, pages: Pages) -> N
                 raise HTTPException(400, "do must be reconcile, suspend or resume")
             who = guard.write(request, Role.admin, ctl.desired.products[name].metadata.company, csrf=csrf)
             if do == "reconcile":
-                ctl.queue.add(name, f"dashboard request by {who.name}")
-                return f"{name}: reconcile queued"
+                request_reconcile(ctl, who, name)
+                return Notice(f"{name}: reconcile queued by {who.name}", name, "reconcile.finished")
             pause(ctl, who, name, paused=do == "suspend")
-            return f"{name}: {do}d by {who.name}"
+            return f"{name}: {'suspended' if do == 'suspend' else 'resumed'} by {who.name}"
 
         return await pages.write(request, act)

@@ -60,6 +60,7 @@ from codemonkeys.store.models import (
     product_lock_key,
     utcnow,
 )
+from codemonkeys.store.reads import Reads
 
 __all__ = [
     "AUDIT_LOCK_KEY",
@@ -95,7 +96,7 @@ __all__ = [
 ]
 
 
-class Store(Journal, Learning, FacetRecords, Approvals, AuditLog):
+class Store(Journal, Learning, FacetRecords, Approvals, AuditLog, Reads):
     """All persistent state of one fleet. Thread-safe: every call opens its own short session."""
 
     def __init__(self, url: str):
