@@ -146,9 +146,13 @@ def test_infra_end_to_end(infra_fleet):
     assert action.decision.verdict is Verdict.ALLOW and action.decision.rule == "allow-infra"
     assert plan.products["svc"].facets["infra"].state is FacetState.DRIFT
 
-    applied = fs.apply(plan)
+    heard: list[str] = []  # what `cmctl apply` shows while it runs: Terraform's lines as they come
+    applied = fs.apply(plan, on_event=lambda kind, _a, data: heard.append(data) if kind == "output" else None)
     assert applied.report.ok, applied.report
     assert (out / "created.txt").read_text() == "created 1\n"
+    streamed = "".join(heard)
+    assert streamed.startswith("$ terraform apply") and "terraform_data.server: Creating..." in streamed
+    assert "Apply complete! Resources: 3 added" in streamed and SECRET not in streamed
     assert applied.after.products["svc"].in_sync, applied.after.products["svc"]
     record = fs.store.infra_applied("svc")
     assert record.outputs == {"server": "small", "token": "(sensitive)"}

@@ -25,7 +25,8 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ class _Terraform(_PythonTerraform):
 
     def __init__(self, working_dir: Path, bin_path: str, env: Mapping[str, str], timeout: float, **kw: Any):
         self._env, self._timeout = dict(env), timeout
+        self.on_output: Callable[[str], None] | None = None  # stdout lines as they come (progress)
         super().__init__(working_dir=str(working_dir), terraform_bin_path=bin_path, **kw)
 
     def read_state_file(self, file_path=None):  # the state is never read into memory here
@@ -84,6 +86,8 @@ class _Terraform(_PythonTerraform):
             self.temp_var_files.clean_up()
             return 127, "", f"Error: cannot start {argv[0]!r}: {exc.strerror}\n"
         try:
+            if self.on_output is not None:
+                return self._streamed(proc)
             out, err = proc.communicate(timeout=self._timeout)
             return proc.returncode, out, err
         except subprocess.TimeoutExpired:
@@ -96,6 +100,42 @@ class _Terraform(_PythonTerraform):
             return None, out, err + f"\nError: terraform timed out after {self._timeout:.0f}s\n"
         finally:
             self.temp_var_files.clean_up()
+
+    def _streamed(self, proc: subprocess.Popen) -> tuple[int | None, str, str]:
+        """Wait for ``proc`` as ``communicate`` does, handing each stdout line to ``on_output`` as it
+        comes; after the timeout it is stopped as ``cmd`` stops it (SIGTERM, then SIGKILL)."""
+        out: list[str] = []
+        err: list[str] = []
+
+        def drain(stream, into: list[str], sink: Callable[[str], None] | None) -> None:
+            for line in stream:
+                into.append(line)
+                if sink is not None:
+                    sink(line)
+
+        readers = [
+            threading.Thread(target=drain, args=(proc.stdout, out, self.on_output), daemon=True),
+            threading.Thread(target=drain, args=(proc.stderr, err, None), daemon=True),
+        ]
+        for r in readers:
+            r.start()
+        timed_out = False
+        try:
+            proc.wait(timeout=self._timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            proc.terminate()  # Terraform stops gracefully on SIGTERM and releases its lock
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for r in readers:
+            r.join(timeout=5)
+        if timed_out:
+            err.append(f"\nError: terraform timed out after {self._timeout:.0f}s\n")
+            return None, "".join(out), "".join(err)
+        return proc.returncode, "".join(out), "".join(err)
 
 
 def terraform_bin(env: Mapping[str, str], scratch: Path) -> str:
@@ -234,9 +274,11 @@ class Workdir:
             raise ValueError(err or out)
         return json.loads(out)
 
-    def apply(self, planfile: Path) -> TfResult:
-        """``terraform apply PLANFILE``: exactly the saved plan (no variables: they are in the plan)."""
+    def apply(self, planfile: Path, on_output: Callable[[str], None] | None = None) -> TfResult:
+        """``terraform apply PLANFILE``: exactly the saved plan (no variables: they are in the plan);
+        ``on_output`` gets its output lines as they come (``aws_x.y: Creating...``, ``Apply complete!``)."""
         tf = self.terraform()
+        tf.on_output = on_output
         code, o, e = tf.apply(
             str(planfile), skip_plan=False, no_color=IsFlagged, input=False, lock_timeout="10s", var=None
         )

@@ -49,7 +49,7 @@ def apply_infra(action: Action, ctx: ActContext) -> ActionResult:
             return ActionResult(
                 Outcome.FAILED, ctx.redact(message), {"commit": commit}, ctx.redact(init.text)
             )
-        result = wd.apply(planfile)
+        result = wd.apply(planfile, ctx.output(action, f"$ terraform apply {planfile.name}\n"))
         log = ctx.redact(f"$ terraform apply {planfile.name}\n{result.text}")
         if result.code == 0:
             outputs = ctx.redact.data(wd.outputs())
