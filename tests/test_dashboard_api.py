@@ -152,3 +152,5 @@ def test_a_proposal_the_gate_denies_says_so_before_any_apply_and_reconcile_is_au
     )
     assert "no rule allows change.propose" in row["blocked"]
     assert not ctl.store.actions(product="shop")  # nothing was applied: the plan alone says denied
+    change = ctl.session.plan(["shop"]).products["shop"].facets["change"]  # settled: not drifting for it
+    assert change.in_sync and f"shop/change.propose/{made.change} denied by default" in change.message

@@ -27,7 +27,17 @@ from codemonkeys.policy.gate import Gate, PolicyInput, canonical_json, metadata_
 from codemonkeys.vocab.enums import CIKind
 from codemonkeys.vocab.facts import ProductFacts, Unknown
 from codemonkeys.vocab.gcpause import gc_paused
-from codemonkeys.vocab.plan import Action, Facet, FacetState, FleetRef, Plan, ProductPlan, Verdict
+from codemonkeys.vocab.plan import (
+    Action,
+    Facet,
+    FacetName,
+    FacetState,
+    FleetRef,
+    Plan,
+    ProductPlan,
+    Verdict,
+    deliberately_denied,
+)
 from codemonkeys.vocab.policy import Approval, FactValue, HistoryEntry
 
 __all__ = ["DesiredView", "action_id", "dependency_closure", "fingerprint", "plan", "plan_product"]
@@ -601,20 +611,44 @@ def _plan(
     )
     planned = gating.run(actions, waves(dag))
     held = _held_facets(planned, registry)
+    settled = _settled_changes(planned)
+    facets = {n: _with_settled(_with_held(drafts[n].facets, held.get(n)), settled.get(n)) for n in names}
     return Plan(
         fleet=FleetRef(root=desired.root, revision=desired.revision),
         fingerprint=plan_fingerprint,
         actions=planned,
         products={
             n: ProductPlan(
-                in_sync=all(f.in_sync for f in drafts[n].facets.values()),
-                facets=_with_held(drafts[n].facets, held.get(n)),
+                in_sync=all(f.in_sync for f in facets[n].values()),
+                facets=facets[n],
                 suspended=n in suspended,
                 fingerprint=fingerprints[n],
             )
             for n in names
         },
     )
+
+
+def _settled_changes(planned: list[Action]) -> dict[str, list[Action]]:
+    """Per product whose every cross-repo change action (``change.*``) the constitution denies on
+    purpose: those actions. Such a proposal is settled, as a rejected pull request is: the product is not
+    drifting for it, and its dependents do not wait on it."""
+    changes: dict[str, list[Action]] = {}
+    for a in planned:
+        if str(a.kind).startswith(f"{FacetName.CHANGE}."):
+            changes.setdefault(a.product, []).append(a)
+    return {p: acts for p, acts in changes.items() if all(deliberately_denied(a.decision) for a in acts)}
+
+
+def _with_settled(facets: dict[str, Facet], denied: list[Action] | None) -> dict[str, Facet]:
+    """``facets`` with the change facet in sync when each of its proposals is denied on purpose (its
+    message says by which rule)."""
+    change = facets.get(FacetName.CHANGE) if denied else None
+    if change is None or change.in_sync or not denied:
+        return facets
+    said = "; ".join(f"{a.id} denied by {a.decision.rule}: {a.decision.message}" for a in denied)
+    settled = change.model_copy(update={"in_sync": True, "state": FacetState.IN_SYNC, "message": said})
+    return {**facets, FacetName.CHANGE: settled}
 
 
 def _held_facets(planned: list[Action], registry: Registry) -> dict[str, dict[str, Action]]:

@@ -120,6 +120,12 @@ class Decision(PlanModel):
     fingerprint: str = ""  # of what the action acts on (``planner.action_fingerprint``; approvals bind to it)
 
 
+def deliberately_denied(decision: Decision) -> bool:
+    """Whether the constitution denies on purpose: a rule whose effect is ``deny``, or ``default: deny``
+    (not a requirement that is unmet yet, which may pass once facts change)."""
+    return _deliberately_denied(decision)
+
+
 def _deliberately_denied(decision: Decision) -> bool:
     if decision.verdict is not Verdict.DENY:
         return False
