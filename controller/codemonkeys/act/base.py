@@ -220,6 +220,7 @@ class ActContext:
     redact: Redactor
     context: Context
     live: Callable[[Action, str], None] | None = None  # streams output into the journal while it runs
+    run_id: int = 0  # the journal's run (a forge status links to the action's page in it)
 
     def output(self, action: Action, header: str = "") -> Callable[[str], None] | None:
         """A sink for ``action``'s output as it comes (redacted), for ``run_command(on_output=...)``;

@@ -162,7 +162,9 @@ def apply_plan(
             journal,
             ApplyReport(run_id=journal.run_id, interrupted_runs=interrupted),
             Scheduler.for_plan(approved),
-            ActContext(desired=desired, store=store, redact=redact, context=context, live=live),
+            ActContext(
+                desired=desired, store=store, redact=redact, context=context, live=live, run_id=journal.run_id
+            ),
             emit,
             RetryPolicy(retries, retry_wait),
         )

@@ -491,13 +491,59 @@ class AnnounceConfig(Model):
         return names
 
 
+class ForgeType(StrEnum):
+    """The forges Code Monkeys speaks to: GitHub (REST v3), GitLab (REST v4), Gitea / Forgejo (REST v1)."""
+
+    GITHUB = "github"
+    GITLAB = "gitlab"
+    GITEA = "gitea"
+
+
+class Forge(Model):
+    """The forge hosting product repositories: where build results go as commit statuses."""
+
+    type: ForgeType
+    url: str = Field(
+        description="The API's base: https://api.github.com, https://gitlab.example.com (GitLab: without "
+        "/api/v4), https://gitea.example.com/api/v1",
+        pattern=r"^https?://",
+    )
+    repo: str | None = Field(
+        None,
+        description="The repository on the forge, owner/name (GitLab: the project's path); default: the "
+        "last two parts of the product's source URL",
+    )
+    credentials: Credentials | None = Field(
+        None,
+        description="The API token (token), by secretRef or tokenEnv; default: the token of the product's "
+        "Git credentials (its company's, else the fleet's)",
+    )
+    statuses: bool = Field(True, description="Post each build.run's result as a commit status")
+    dashboard_url: str | None = Field(
+        None,
+        description="The dashboard's address: a status links to the action's page there",
+        pattern=r"^https?://",
+    )
+
+
 class GitConfig(Model):
     """How product repositories are reached: the login for HTTPS Git hosting (a company's own
-    ``credentials.git`` replaces it for its products). Repositories by path or SSH need none."""
+    ``credentials.git`` replaces it for its products; repositories by path or SSH need none), and the
+    forge that hosts them."""
 
     credentials: Credentials | None = Field(
         None, description="Username and token (or password) for HTTPS repositories, by secretRef or *Env"
     )
+    forge: Forge | None = Field(
+        None, description="The forge of every product (a product, or its company's defaults, may set another)"
+    )
+
+
+class ProductGit(Model):
+    """A product's own forge (it replaces the fleet's ``spec.git.forge``; a company sets one for its
+    products through its ``defaults``)."""
+
+    forge: Forge | None = None
 
 
 class FleetSpec(Model):
@@ -865,6 +911,7 @@ class ProductSpec(Model):
         None,
         description="SBOM, checksums, signature and provenance of every released version (needs release)",
     )
+    git: ProductGit | None = Field(None, description="The product's forge (else the fleet's spec.git.forge)")
     suspend: bool = Field(False, description="Observed and shown, never acted on (Flux style)")
 
     @model_validator(mode="after")

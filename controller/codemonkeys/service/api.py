@@ -26,12 +26,13 @@ from codemonkeys.service.limits import BodyLimits, Guarded
 from codemonkeys.service.pages import add_pages
 from codemonkeys.service.search import add_search
 from codemonkeys.service.webhooks import (
+    EventKind,
     WebhookError,
-    parse_git_push,
+    parse_forge_event,
     parse_jenkins_notification,
     products_for,
     same_repo,
-    verify_signature,
+    verify_forge,
 )
 
 READ_PREFIXES = ("/api/", "/events")
@@ -127,12 +128,17 @@ def _hook_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
     async def git_hook(request: Request) -> dict:
         body = await request.body()
         try:
-            verify_signature(
-                ctl.config.webhook_secret or "", body, request.headers.get("x-hub-signature-256")
-            )
-            event = parse_git_push(body)
+            forge = verify_forge(ctl.config.webhook_secret or "", body, request.headers)
+            event = parse_forge_event(body, request.headers)
         except WebhookError as exc:
             raise HTTPException(exc.status, str(exc)) from None
+        if event is None:  # a ping, an issue comment: verified, and nothing to do
+            return {"queued": [], "fleet": False, "forge": forge}
+        if event.kind is EventKind.PULL_REQUEST:
+            names = products_for(ctl.desired, event)
+            reason = f"{forge} {event.extra.get('event', 'pull request')}"
+            await asyncio.to_thread(lambda: [ctl.event(name, reason) for name in names])
+            return {"queued": names, "fleet": False, "forge": forge}
         remote = ctl.config.remote
         fleet = remote is not None and any(same_repo(remote.url, r) for r in event.repos)
         if fleet and event.branch == remote.branch:

@@ -1,8 +1,12 @@
 """Webhook handlers (pure): verify, parse, and map an event to the products it concerns.
 
-* Git push events (GitHub / Gitea style): JSON with ``ref``, ``after`` and ``repository`` URLs, signed
-  with HMAC-SHA256 of the raw body in ``X-Hub-Signature-256: sha256=<hex>``; the signature is checked
-  with a constant-time comparison before anything is parsed.
+* Forge events at ``/hooks/git``: pushes, pull / merge requests and reviews from GitHub, GitLab and Gitea /
+  Forgejo, each verified the way its forge signs them before anything is parsed (``verify_forge``:
+  GitHub's ``X-Hub-Signature-256: sha256=<hex>`` and Gitea's ``X-Gitea-Signature: <hex>``, HMAC-SHA256 of
+  the raw body, compared in constant time; GitLab's ``X-Gitlab-Token``, the shared secret itself, compared
+  in constant time). A push concerns the products of its repository and branch; a pull request or a
+  review, every product of its repository; other events (GitHub's ``ping``) concern none. A replay only
+  queues a reconcile again: harmless.
 * The Jenkins Notification plugin: ``{"name", "url", "build": {"number", "phase", "status", "full_url",
   "scm": {"commit", "branch"}}}``.
 
@@ -30,9 +34,10 @@ class WebhookError(Exception):
 
 
 class EventKind(StrEnum):
-    """Where a webhook event came from: a git push or a CI build notification."""
+    """Where a webhook event came from: a git push, a pull request (or its review), or a CI build."""
 
     GIT_PUSH = "git.push"
+    PULL_REQUEST = "git.pull_request"
     CI_BUILD = "ci.build"
 
 
@@ -61,6 +66,73 @@ def verify_signature(secret: str, body: bytes, header: str | None) -> None:
         raise WebhookError(401, "bad signature")
 
 
+def verify_forge(secret: str, body: bytes, headers) -> str:
+    """Verify a forge's event as its forge signs it; returns the forge (``github``, ``gitea``,
+    ``gitlab``). ``WebhookError(401)`` when no signature is there or it does not match."""
+    if not secret:
+        raise WebhookError(401, "webhook secret is not configured: refusing unsigned events")
+    if headers.get("x-hub-signature-256"):
+        verify_signature(secret, body, headers.get("x-hub-signature-256"))
+        return "gitea" if headers.get("x-gitea-event") or headers.get("x-forgejo-event") else "github"
+    signed = headers.get("x-gitea-signature") or headers.get("x-forgejo-signature")
+    if signed:
+        expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), signed.strip().lower().encode()):
+            raise WebhookError(401, "bad signature")
+        return "gitea"
+    token = headers.get("x-gitlab-token")
+    if token:
+        if not hmac.compare_digest(secret.encode(), token.encode()):
+            raise WebhookError(401, "bad X-Gitlab-Token")
+        return "gitlab"
+    raise WebhookError(401, "missing signature: X-Hub-Signature-256, X-Gitea-Signature or X-Gitlab-Token")
+
+
+PR_EVENTS = {  # each forge's name for a pull request event and its reviews
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "pull_request_approved",
+    "pull_request_rejected",
+    "pull_request_review_approved",
+    "pull_request_review_rejected",
+    "merge request hook",
+    "note hook",
+}
+PUSH_EVENTS = {"push", "push hook"}
+
+
+def parse_forge_event(body: bytes, headers) -> Event | None:
+    """A forge's event (its kind from ``X-GitHub-Event`` / ``X-Gitea-Event`` / ``X-Gitlab-Event``, a push
+    without one): a push, a pull request or review (its repository), or None for any other (a ping)."""
+    name = (
+        headers.get("x-github-event")
+        or headers.get("x-gitea-event")
+        or headers.get("x-forgejo-event")
+        or headers.get("x-gitlab-event")
+        or "push"
+    ).lower()
+    if name in PUSH_EVENTS:
+        return parse_git_push(body)
+    if name not in PR_EVENTS:
+        return None
+    try:
+        data = _json(body)
+        urls = _urls(data.get("repository") or {}) + _urls(data.get("project") or {})
+    except (AttributeError, TypeError) as exc:
+        raise WebhookError(400, f"malformed {name} event: {exc}") from None
+    if not urls:
+        raise WebhookError(400, f"a {name} event without its repository's URLs")
+    return Event(EventKind.PULL_REQUEST, repos=urls, extra={"event": name})
+
+
+_URL_KEYS = ("clone_url", "ssh_url", "git_url", "html_url", "url", "git_http_url", "git_ssh_url", "web_url")
+
+
+def _urls(repo: dict) -> tuple[str, ...]:
+    return tuple(u for u in (repo.get(k) for k in _URL_KEYS) if isinstance(u, str) and u)
+
+
 def _json(body: bytes) -> dict:
     try:
         data = json.loads(body)
@@ -80,12 +152,7 @@ def parse_git_push(body: bytes) -> Event:
 
 
 def _git_push(data: dict) -> Event:
-    repo = data.get("repository") or {}
-    urls = tuple(
-        u
-        for u in (repo.get(k) for k in ("clone_url", "ssh_url", "git_url", "html_url", "url"))
-        if isinstance(u, str)
-    )
+    urls = _urls(data.get("repository") or {}) + _urls(data.get("project") or {})  # GitLab: both
     ref = data.get("ref") or ""
     if not urls or not ref.startswith("refs/heads/"):
         raise WebhookError(400, "not a branch push event (needs ref refs/heads/... and repository urls)")
@@ -148,6 +215,9 @@ def products_for(desired: DesiredState, event: Event) -> list[str]:
                 any(same_repo(location, r) for r in event.repos)
                 and product.spec.source.branch == event.branch
             ):
+                out.append(name)
+        elif event.kind is EventKind.PULL_REQUEST:
+            if any(same_repo(desired.repo_location(name), r) for r in event.repos):
                 out.append(name)
         elif event.job is not None and job_name(product) == event.job:
             out.append(name)

@@ -1,0 +1,121 @@
+"""What every forge client does, and which forge and token a product uses (``forge_for``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+from codemonkeys.kinds.credentials import credentials_for
+from codemonkeys.kinds.models import Forge, ForgeType
+
+if TYPE_CHECKING:
+    from codemonkeys.context import Secrets
+    from codemonkeys.kinds.loader import DesiredState
+
+TIMEOUT_S = 15.0
+
+
+class ForgeError(Exception):
+    """A forge refused or could not be reached; the message names the forge and never holds a token."""
+
+
+class StatusState(StrEnum):
+    """A commit status as Code Monkeys says it; each client maps it to its forge's words."""
+
+    PENDING = "pending"
+    SUCCESS = "success"
+    FAILURE = "failure"
+    ERROR = "error"
+
+
+class ForgeClient(Protocol):
+    """One product's repository on its forge."""
+
+    kind: ForgeType
+    repo: str
+
+    def post_status(
+        self, sha: str, state: StatusState, context: str, description: str, target_url: str | None
+    ) -> None:
+        """Post a commit status on ``sha`` (``ForgeError`` when the forge refuses)."""
+        ...
+
+
+_SCP = re.compile(r"^[\w.-]+@[\w.-]+:")  # git@host:owner/name.git
+
+
+def repo_path(url: str, kind: ForgeType) -> str | None:
+    """The repository's path on the forge from its Git URL: ``owner/name`` for GitHub and Gitea (the last
+    two parts), the whole project path for GitLab (groups nest); None for a local path."""
+    if "://" in url:
+        rest = url.split("://", 1)[1]
+        path = rest.split("/", 1)[1] if "/" in rest else ""
+    elif _SCP.match(url):
+        path = url.split(":", 1)[1]
+    else:
+        return None
+    parts = [p for p in path.strip("/").removesuffix(".git").split("/") if p]
+    if len(parts) < 2:
+        return None
+    return "/".join(parts) if kind is ForgeType.GITLAB else "/".join(parts[-2:])
+
+
+def forge_config(desired: DesiredState, product: str) -> Forge | None:
+    """The forge ``product`` uses: its own ``spec.git.forge`` (a company's defaults may set it), else the
+    fleet's ``spec.git.forge``; None for neither."""
+    spec = desired.products[product].spec
+    if spec.git is not None and spec.git.forge is not None:
+        return spec.git.forge
+    return desired.fleet.spec.git.forge
+
+
+@dataclass(frozen=True)
+class _Where:
+    forge: Forge
+    repo: str
+    token: str
+
+
+def _where(desired: DesiredState, product: str, secrets: Secrets) -> _Where | None:
+    forge = forge_config(desired, product)
+    if forge is None:
+        return None
+    repo = forge.repo or repo_path(desired.repo_location(product), forge.type)
+    if not repo:
+        raise ForgeError(
+            f"{product}: the {forge.type} forge needs spec.git.forge.repo (owner/name): "
+            "its source is not a URL to take it from"
+        )
+    creds = forge.credentials or credentials_for(desired, product, "git")
+    refs = secrets.at(desired.root)
+    token = None
+    if creds is not None:
+        token = refs.credential(creds.token_env, creds.token, f"{product}: the {forge.type} token")
+        token = token or refs.credential(creds.password_env, creds.password, f"{product}: the forge token")
+    if not token:
+        raise ForgeError(
+            f"{product}: no token for the {forge.type} forge (spec.git.forge.credentials.token, or the "
+            "token of the Git credentials)"
+        )
+    return _Where(forge, repo, token)
+
+
+def forge_for(desired: DesiredState, product: str, secrets: Secrets) -> ForgeClient | None:
+    """The client of ``product``'s forge, None when it has none; ``ForgeError`` when one is set but its
+    repository or token cannot be had (the message names what is missing, never a value)."""
+    where = _where(desired, product, secrets)
+    if where is None:
+        return None
+    if where.forge.type is ForgeType.GITHUB:
+        from codemonkeys.forges.github import GitHubClient
+
+        return GitHubClient(where.forge.url, where.repo, where.token)
+    if where.forge.type is ForgeType.GITLAB:
+        from codemonkeys.forges.gitlab import GitLabClient
+
+        return GitLabClient(where.forge.url, where.repo, where.token)
+    from codemonkeys.forges.gitea import GiteaClient
+
+    return GiteaClient(where.forge.url, where.repo, where.token)

@@ -1,0 +1,33 @@
+"""GitHub (REST v3) through PyGithub: commit statuses."""
+
+from __future__ import annotations
+
+from github import Auth, Github, GithubException
+
+from codemonkeys.forges.base import TIMEOUT_S, ForgeError, StatusState
+from codemonkeys.kinds.models import ForgeType
+
+
+class GitHubClient:
+    """One repository on GitHub (or GitHub Enterprise: ``url`` is its API base)."""
+
+    kind = ForgeType.GITHUB
+
+    def __init__(self, url: str, repo: str, token: str) -> None:
+        self.url, self.repo = url.rstrip("/"), repo
+        # retries: PyGithub's own (urllib3 Retry), which honours Retry-After and the rate limit's reset
+        self._api = Github(base_url=self.url, auth=Auth.Token(token), timeout=int(TIMEOUT_S), per_page=100)
+
+    def post_status(
+        self, sha: str, state: StatusState, context: str, description: str, target_url: str | None
+    ) -> None:
+        """``POST /repos/{owner}/{repo}/statuses/{sha}`` (GitHub's states are ours)."""
+        try:
+            commit = self._api.get_repo(self.repo, lazy=True).get_commit(sha)
+            extra = {"target_url": target_url} if target_url else {}
+            commit.create_status(state=str(state), description=description[:140], context=context, **extra)
+        except GithubException as exc:
+            message = exc.data.get("message") if isinstance(exc.data, dict) else None
+            raise ForgeError(f"GitHub {self.repo}: {exc.status} {message or 'refused'}") from None
+        except OSError as exc:  # connection refused, DNS, timeout
+            raise ForgeError(f"GitHub {self.repo}: cannot reach {self.url}: {exc}") from None
