@@ -16,14 +16,16 @@ class GitHubClient:
     def __init__(self, url: str, repo: str, token: str) -> None:
         self.url, self.repo = url.rstrip("/"), repo
         # retries: PyGithub's own (urllib3 Retry), which honours Retry-After and the rate limit's reset
-        self._api = Github(base_url=self.url, auth=Auth.Token(token), timeout=int(TIMEOUT_S), per_page=100)
+        self._api = Github(  # lazy: the repository and the commit are not fetched before the POST
+            base_url=self.url, auth=Auth.Token(token), timeout=int(TIMEOUT_S), per_page=100, lazy=True
+        )
 
     def post_status(
         self, sha: str, state: StatusState, context: str, description: str, target_url: str | None
     ) -> None:
-        """``POST /repos/{owner}/{repo}/statuses/{sha}`` (GitHub's states are ours)."""
+        """``POST /repos/{owner}/{repo}/statuses/{sha}``: one call (GitHub's states are ours)."""
         try:
-            commit = self._api.get_repo(self.repo, lazy=True).get_commit(sha)
+            commit = self._api.get_repo(self.repo).get_commit(sha)
             extra = {"target_url": target_url} if target_url else {}
             commit.create_status(state=str(state), description=description[:140], context=context, **extra)
         except GithubException as exc:

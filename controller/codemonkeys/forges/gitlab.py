@@ -39,6 +39,9 @@ class GitLabClient:
             project = self._api.projects.get(self.repo, lazy=True)
             project.commits.get(sha, lazy=True).statuses.create(doc)
         except gitlab.GitlabError as exc:
-            raise ForgeError(f"GitLab {self.repo}: {exc.response_code} {exc.error_message}") from None
+            said = str(exc.error_message)
+            if state is StatusState.PENDING and exc.response_code == 400 and "from :pending" in said:
+                return  # already pending (a retried build): GitLab refuses the same transition twice
+            raise ForgeError(f"GitLab {self.repo}: {exc.response_code} {said}") from None
         except (requests.RequestException, OSError) as exc:
             raise ForgeError(f"GitLab {self.repo}: cannot reach {self.url}: {type(exc).__name__}") from None
