@@ -107,3 +107,15 @@ def test_a_hold_is_explained_once_in_the_plan(workspace: Workspace):
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("cmctl approve acme-text/release.cut") == 1, r.stdout
     assert re.search(r"release\s+held\s+0\.1\.0 -> 0\.2\.0\n", r.stdout), r.stdout
+
+
+def test_a_mistyped_action_or_reference_gets_the_nearest_name(workspace: Workspace):
+    fleet = str(workspace.fleet)
+    r = cmctl("policy", "explain", "acme-text/relase.cut", "--fleet", fleet)
+    assert r.returncode == 1 and "(did you mean acme-text/release.cut?)" in r.stderr, r.stderr
+    r = cmctl("logs", "acme-text/build.rn", "--fleet", fleet)  # nothing journaled yet: nothing to offer
+    assert r.returncode == 1 and "did you mean" not in r.stderr
+    report = workspace.fleet / "products" / "acme" / "acme-report.yaml"
+    report.write_text(report.read_text().replace("dependsOn: [acme-text]", "dependsOn: [acme-txt]"))
+    r = cmctl("validate", "--fleet", fleet)
+    assert r.returncode == 1 and "unknown product 'acme-txt' (did you mean acme-text?)" in r.stderr, r.stderr

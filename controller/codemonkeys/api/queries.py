@@ -27,6 +27,7 @@ from codemonkeys.plan.planner import dependency_closure
 from codemonkeys.store.db import ChainCheck, utcnow
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
 from codemonkeys.vocab.facts import BuildStatus, Unknown
+from codemonkeys.vocab.names import did_you_mean
 from codemonkeys.vocab.plan import Action, FacetState, Plan, Verdict
 from codemonkeys.vocab.selectors import ProductRef, select
 
@@ -611,8 +612,9 @@ class ReadModels:
         rec = self.store.action_record(action_id, run)
         if rec is None:
             where = f" in run {run}" if run is not None else ""
+            near = did_you_mean(action_id, self.store.action_ids())
             raise ApiError(
-                f"no journaled action {action_id!r}{where}: run `cmctl apply` first, or check the id"
+                f"no journaled action {action_id!r}{where}{near}: run `cmctl apply` first, or check the id"
             )
         return {
             "action": rec.action_id,
@@ -650,14 +652,16 @@ class ReadModels:
         """Plan the action's product now and return the plan and the action (``ApiError`` if absent)."""
         product = action_id.split("/", 1)[0]
         if product not in self.desired.products:
-            raise ApiError(f"no product {product!r} in this fleet (action ids look like PRODUCT/KIND)")
+            near = did_you_mean(product, self.desired.products)
+            raise ApiError(f"no product {product!r}{near} in this fleet (action ids look like PRODUCT/KIND)")
         current = self.plan([product])
         try:
             return current, current.action(action_id)
         except KeyError:
-            planned = ", ".join(a.id for a in current.actions if a.product == product) or "none"
+            mine = [a.id for a in current.actions if a.product == product]
             raise ApiError(
-                f"{action_id} is not in the current plan (planned for {product}: {planned})"
+                f"{action_id} is not in the current plan{did_you_mean(action_id, mine)} "
+                f"(planned for {product}: {', '.join(mine) or 'none'})"
             ) from None
 
     def approvers(self, action: Action) -> set[str]:

@@ -4,7 +4,6 @@ the helpers the commands and the read models share."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,6 +22,7 @@ from codemonkeys.store.db import ActionStatus, Store, StoreError
 from codemonkeys.store.migrate import SchemaState, schema_state, upgrade
 from codemonkeys.swarm.signatures import cause_of_record
 from codemonkeys.vocab.diagnostics import LoadError
+from codemonkeys.vocab.names import did_you_mean
 from codemonkeys.vocab.plan import ActionKind, Decision, Plan
 
 Progress = Callable[[str], None]
@@ -38,11 +38,8 @@ def unknown_products(names: Iterable[str], known: Iterable[str]) -> ApiError:
     """``ApiError`` naming products the fleet does not declare, each with the nearest names it does
     ("did you mean"), as kubectl and git suggest."""
     known = sorted(known)
-    parts = []
-    for name in sorted(set(names)):
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
-        parts.append(name + (f" (did you mean {' or '.join(close)}?)" if close else ""))
-    return ApiError(f"unknown product(s): {', '.join(parts)}")
+    said = ", ".join(n + did_you_mean(n, known) for n in sorted(set(names)))
+    return ApiError(f"unknown product(s): {said}")
 
 
 @dataclass

@@ -28,6 +28,7 @@ from codemonkeys.kinds.overlays import OVERLAY_DIR, loosenings, overlay_files, s
 from codemonkeys.kinds.yamlpos import Document, Pos, dotted, load_yaml, load_yaml_fast
 from codemonkeys.vocab.diagnostics import Diagnostic
 from codemonkeys.vocab.gcpause import gc_paused
+from codemonkeys.vocab.names import did_you_mean
 
 FLEET_FILE = "fleet.yaml"
 CONSTITUTION_FILE = "constitution.yaml"
@@ -675,7 +676,8 @@ def _check_references(
                 continue
             if dep not in raw and dep not in unreadable:
                 out.at(
-                    doc.value_pos(("spec", "dependsOn", i)), f"spec.dependsOn[{i}]: unknown product {dep!r}"
+                    doc.value_pos(("spec", "dependsOn", i)),
+                    f"spec.dependsOn[{i}]: unknown product {dep!r}{did_you_mean(dep, raw)}",
                 )
             elif first:
                 mine[dep] = i
@@ -686,7 +688,7 @@ def _check_references(
                     out.at(
                         doc.value_pos(("spec", "release", "publish", i, "registry")),
                         f"spec.release.publish[{i}].registry: registry {registry!r} is not declared in "
-                        "the Fleet's spec.registries",
+                        f"the Fleet's spec.registries{did_you_mean(registry, registries)}",
                     )
         if channels is not None:
             for i, channel in enumerate(refs.channels):
@@ -694,7 +696,7 @@ def _check_references(
                     out.at(
                         doc.value_pos(("spec", "announce", "channels", i)),
                         f"spec.announce.channels[{i}]: channel {channel!r} is not declared in the Fleet's "
-                        "spec.announce.channels",
+                        f"spec.announce.channels{did_you_mean(channel, channels)}",
                     )
         if isinstance(fleet, Fleet) and refs.build is not None:
             ci = refs.build[0] or default_ci
