@@ -8,9 +8,11 @@ is changed, so a trimmed file validates exactly as the whole one does for the op
 
     python tools/trim_openapi.py SOURCE.json OUT.json --op "GET /repos/{owner}/{repo}" --op "POST ..." \\
         --source-note "npm @octokit/openapi@23.0.2, generated/api.github.com.json"
+    python tools/trim_openapi.py SOURCE.json OUT.json --forge github --source-note "..."
 
 ``SOURCE`` may be JSON or YAML (YAML needs PyYAML). Operations are ``METHOD PATH`` exactly as the
-document spells the path; an operation the document lacks is an error.
+document spells the path; an operation the document lacks is an error. ``--forge`` takes the operations
+the forge test servers (``tests/servers/forges.py``) implement, from ``OPERATIONS``; ``--op`` adds more.
 """
 
 from __future__ import annotations
@@ -35,6 +37,33 @@ HEADER_KEYS = (
     "securityDefinitions",
 )
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# The operations tests/servers/forges.py implements, as each forge's published description spells them
+# (GitLab publishes none that can be reached: see tests/servers/openapi/README.md).
+OPERATIONS = {
+    "github": [
+        "GET /repos/{owner}/{repo}",
+        "GET /repos/{owner}/{repo}/commits/{ref}",
+        "POST /repos/{owner}/{repo}/statuses/{sha}",
+        "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
+        "GET /repos/{owner}/{repo}/commits/{ref}/status",
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}",
+        "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+        "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+        "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}",
+    ],
+    "gitea": [
+        "GET /repos/{owner}/{repo}",
+        "POST /repos/{owner}/{repo}/statuses/{sha}",
+        "GET /repos/{owner}/{repo}/statuses/{sha}",
+        "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
+        "GET /repos/{owner}/{repo}/commits/{ref}/status",
+        "GET /repos/{owner}/{repo}/pulls/{index}",
+        "GET /repos/{owner}/{repo}/issues/{index}/comments",
+        "POST /repos/{owner}/{repo}/issues/{index}/comments",
+        "PATCH /repos/{owner}/{repo}/issues/comments/{id}",
+    ],
+}
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -133,14 +162,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path, help="the published document (JSON or YAML)")
     parser.add_argument("out", type=Path, help="where to write the trimmed JSON")
-    parser.add_argument("--op", action="append", required=True, help='an operation: "GET /path/{x}"')
+    parser.add_argument("--op", action="append", default=[], help='an operation: "GET /path/{x}"')
+    parser.add_argument(
+        "--forge", choices=sorted(OPERATIONS), help="the operations its test server implements"
+    )
     parser.add_argument("--source-note", default="", help="where the document came from (x-trimmed-from)")
     parser.add_argument("--keep-examples", action="store_true", help="keep the media-type examples")
     args = parser.parse_args(argv)
-    out = trim(load(args.source), args.op, keep_examples=args.keep_examples)
+    ops = (OPERATIONS[args.forge] if args.forge else []) + [
+        op for op in args.op if op not in OPERATIONS.get(args.forge, [])
+    ]
+    if not ops:
+        parser.error("give --forge or at least one --op")
+    out = trim(load(args.source), ops, keep_examples=args.keep_examples)
     out["x-trimmed-from"] = {
         "source": args.source_note or args.source.name,
-        "operations": args.op,
+        "operations": ops,
         "tool": "tools/trim_openapi.py",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

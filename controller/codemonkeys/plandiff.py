@@ -767,16 +767,80 @@ def render(diff: PlanDiff, fmt: DiffFormat) -> str:
     return render_text(diff)
 
 
+# --- a fleet pull request planned in a comment (Atlantis) --------------------------------------------
+
+PLAN_MARKER = "<!-- codemonkeys:plan -->"  # the comment Code Monkeys keeps current on a fleet pull request
+PLAN_CONTEXT = "codemonkeys/plan"  # its commit status on the pull request's head
+_PULL_REFS = {"gitlab": "refs/merge-requests/{n}/head"}  # GitHub, Gitea and Forgejo: refs/pull/N/head
+
+
+@dataclass(frozen=True)
+class PullPlanned:
+    """What planning a fleet pull request did: its head commit, whether any plan or desired state differs,
+    how many verdicts change, and what became of the comment (created, updated, unchanged)."""
+
+    number: int
+    head: str
+    changes: bool
+    verdicts: int
+    comment: str
+
+
+def plan_pull_request(fleet: Path, url: str, number: int, base: str, context: Context) -> PullPlanned:
+    """Plan fleet pull request ``number`` (into branch ``base``) as ``cmctl diff`` would, and keep the
+    result in one comment on it (``PLAN_MARKER``) with a commit status on its head (``PLAN_CONTEXT``):
+    the head is fetched from ``url`` (the forge's ``refs/pull/N/head``) into ``refs/codemonkeys/`` of the
+    fleet's clone; a side that does not load is said in the comment, and the status fails.
+    ``ForgeError`` when the forge refuses; ``repos.GitError`` when the head cannot be fetched."""
+    from codemonkeys.forges import ForgeError, StatusState, fleet_forge
+
+    desired, diags = load_fleet(fleet)
+    if desired is None:
+        raise ForgeError(
+            f"the fleet at {fleet} does not load ({len(diags)} problems): no forge to comment on"
+        )
+    client = fleet_forge(desired, url, context.secrets)
+    if client is None:
+        raise ForgeError("the fleet has no forge (spec.git.forge): nowhere to comment")
+    head_ref, base_ref = f"refs/codemonkeys/pull/{number}", f"refs/codemonkeys/base/{number}"
+    pull_ref = _PULL_REFS.get(str(client.kind), "refs/pull/{n}/head").format(n=number)
+    repos.run(
+        ["fetch", "-q", "--no-tags", url, f"+{pull_ref}:{head_ref}", f"+refs/heads/{base}:{base_ref}"], fleet
+    )
+    head = repos.run(["rev-parse", head_ref], fleet).strip()
+    result, failed = diff_revisions(fleet, base_ref, head_ref, context)
+    if result is None:
+        lines = [f"### Code Monkeys plan of #{number}: does not load", ""]
+        for side in failed:
+            lines.append(
+                f"**{side.side}** (`{side.label}`): {side.error or f'{len(side.diagnostics)} problem(s)'}"
+            )
+            lines += [f"- `{d.file}:{d.line}:{d.col}`: {d.message}" for d in side.diagnostics[:20]]
+        body, state, said = "\n".join(lines) + "\n", StatusState.FAILURE, "the fleet does not load"
+        changes, verdicts = True, 0
+    else:
+        body, state = render_markdown(result), StatusState.SUCCESS
+        changes, verdicts = result.has_changes, len(result.verdicts)
+        said = f"{verdicts} verdict(s) change" if verdicts else ("plan changes" if changes else "no change")
+    comment = client.upsert_comment(number, PLAN_MARKER, body)
+    client.post_status(head, state, PLAN_CONTEXT, said, None)
+    return PullPlanned(number, head, changes, verdicts, comment)
+
+
 __all__ = [
     "DIFF_FORMAT",
+    "PLAN_CONTEXT",
+    "PLAN_MARKER",
     "DiffFormat",
     "Loaded",
     "PlanDiff",
+    "PullPlanned",
     "Side",
     "diff_plans",
     "diff_revisions",
     "field_changes",
     "load_revision",
+    "plan_pull_request",
     "render",
     "render_markdown",
     "render_text",

@@ -1,5 +1,6 @@
-"""Protocol-faithful test servers of the forges' commit-status APIs: GitHub (REST v3), GitLab (REST v4)
-and Gitea / Forgejo (REST v1), for the code that posts build results as commit statuses (issue 33).
+"""Protocol-faithful test servers of the forges' commit-status and pull-request-comment APIs: GitHub
+(REST v3), GitLab (REST v4) and Gitea / Forgejo (REST v1), for the code that posts build results as
+commit statuses and keeps one plan comment current on a pull request (issue 33).
 
 No forge can be installed here, so each is emulated for exactly the REST subset Code Monkeys uses, with
 the real paths, shapes (ids, node ids, urls, creator / author, ISO 8601 times), status codes, headers,
@@ -12,6 +13,9 @@ OpenAPI descriptions kept in ``tests/servers/openapi/`` (see its README.md).
         client = github.Github(base_url=forge.url, auth=github.Auth.Token("t0k"))
         ...
         forge.statuses("acme/web", sha)   # what was posted, in order
+        forge.add_pull("acme/web", 7, head_sha, base_sha)        # pull request #7 (GitLab: !7)
+        forge.add_comment("acme/web", 7, "lgtm", user="someone")  # a comment by someone else
+        forge.comments("acme/web", 7)     # the comments as stored now, oldest first
         forge.requests                    # [(method, path), ...] for counting API calls
 
 Base URLs (``start()`` returns them, ``url`` keeps them): GitHub ``http://127.0.0.1:PORT`` (PyGithub's
@@ -31,6 +35,13 @@ GitHub
     answer; GETs carry an ``ETag`` (and the repository a ``Last-Modified``) and answer a matching
     ``If-None-Match`` with 304, which does not count against the rate limit. An unknown state is 422
     ``Validation Failed``; a commit the repository does not have is 422 ``No commit found for SHA``.
+    Pull requests: ``GET /repos/{owner}/{repo}/pulls/{pull_number}`` (open, head and base with label, ref,
+    sha, user, repo; ``_links``; counts), ``GET .../issues/{issue_number}/comments`` (oldest first,
+    ``since``, paged like statuses), ``POST`` there (201 + ``Location``) and ``PATCH
+    .../issues/comments/{comment_id}`` (200). An unknown pull request or comment is 404 ``Not Found``; a
+    missing ``body`` is 422 ``Invalid request``, a blank one or one over 65536 characters 422 ``Validation
+    Failed`` (``Body cannot be blank``, ``Body is too long (maximum is 65536 characters)``), bad JSON 400
+    ``Problems parsing JSON``. As on GitHub, the token (write access) may edit anyone's comment.
 GitLab
     ``GET /api/v4/projects/:id`` (numeric id or URL-encoded path), ``POST /api/v4/projects/:id/statuses/:sha``
     and ``GET /api/v4/projects/:id/repository/commits/:sha/statuses`` (``X-Page``, ``X-Per-Page``,
@@ -44,6 +55,14 @@ GitLab
     :pending (Reason(s): ...)``, running again is ``... via :run from :running ...``, skipped on a running
     job is ``... via :skip from :running ...``. A state outside pending|running|success|failed|canceled|
     skipped is 400 ``{"error": "state does not have a valid value"}``.
+    Merge requests: ``GET /api/v4/projects/:id/merge_requests/:iid`` (the ``MergeRequest`` entity: sha,
+    source_branch, target_branch, diff_refs, web_url, ...), ``GET .../merge_requests/:iid/notes`` (newest
+    first: ``order_by`` created_at|updated_at, ``sort`` default desc, ``activity_filter``; paged like
+    statuses), ``POST`` there (201) and ``PUT .../notes/:note_id`` (200), notes being the ``Note`` entity
+    of a plain comment. An unknown merge request or note is 404 ``{"message": "404 Not found"}``; a note of
+    someone else is 403 ``403 Forbidden`` to the token (a developer: only authors and maintainers may edit
+    notes); a missing ``body`` is 400 ``body is missing`` (an empty one on update ``body is empty``), a
+    blank or too long (1000000 characters) one 400 ``400 Bad request - Note {:note=>[...]}``.
 Gitea / Forgejo
     ``GET /api/v1/repos/{owner}/{repo}``, ``POST /api/v1/repos/{owner}/{repo}/statuses/{sha}`` (201),
     ``GET .../statuses/{sha}`` and ``GET .../commits/{ref}/statuses`` (newest first unless ``sort``; ``page``,
@@ -53,10 +72,22 @@ Gitea / Forgejo
     kept) answers 500 to a status on a commit the repository lacks and 200 with an empty body to a combined
     status with no statuses; both are emulated. Gitea stores an unknown state as is; this server refuses
     it (400, a code the operation documents) so that a wrong mapping of states shows in tests.
+    Pull requests: ``GET /api/v1/repos/{owner}/{repo}/pulls/{index}``, ``GET .../issues/{index}/comments``
+    (every comment, oldest first, not paged; ``since``, ``before``; ``X-Total-Count``), ``POST`` there
+    (201) and ``PATCH .../issues/comments/{id}`` (200). An unknown pull request is 404; an unknown index
+    on the comment endpoints is 500, as Gitea answers it (GetIssueByIndex's error); an unknown comment is
+    404 naming it, one of another repository a bare 404, one of another user a bare 403 (only its poster
+    or an admin may edit it); an empty ``body`` is 422 (binding ``Required``). Not-found answers carry
+    ``"errors": null`` unless they name one, as Gitea's ``ctx.NotFound()`` does.
 
 Commits: ``add_repo(..., commits=None)`` makes every hexadecimal sha (7 to 40 digits) a commit of the
 default branch; a list of shas makes only those exist (the last is the branch's head), so unknown-commit
 answers can be tested. A branch name resolves to its head; GitLab puts every commit on the default branch.
+
+Pull requests: ``add_pull(full_name, number, head_sha, base_sha, head_ref="feature", base_ref="main",
+*, title=None)`` opens one authored by the token's user and returns the forge's object for it; comments
+made through the API are the token's user's, ``add_comment(..., user=...)`` seeds others'; a pull
+request's ``updated_at`` and comment count follow its comments (so, on GitHub, its ETag changes too).
 """
 
 from __future__ import annotations
@@ -84,6 +115,8 @@ GITEA_STATES = ("pending", "success", "error", "failure", "warning")
 GITEA_PRIORITY = {"error": 0, "failure": 1, "warning": 2, "pending": 3, "success": 4}  # worst first
 RATE_LIMIT = 5000
 RATE_LIMIT_ANONYMOUS = 60
+GITHUB_COMMENT_MAX = 65536  # characters of a comment's body
+GITLAB_NOTE_MAX = 1_000_000  # characters of a note's body (Gitlab::Database::MAX_TEXT_SIZE_LIMIT)
 _HEX = re.compile(r"^[0-9a-f]{7,40}$")
 _SHA_LEN = 40
 
@@ -160,6 +193,34 @@ class Repo:
 
 
 @dataclass
+class Pull:
+    """A pull request (GitLab: a merge request, ``number`` its iid) held by the server."""
+
+    id: int  # the forge-wide id (GitLab: the merge request's id, not its iid)
+    repo_id: int
+    number: int
+    title: str
+    head_sha: str
+    base_sha: str
+    head_ref: str
+    base_ref: str
+    created_at: datetime
+
+
+@dataclass
+class Comment:
+    """A comment on a pull request (GitLab: a note on a merge request)."""
+
+    id: int
+    repo_id: int
+    number: int
+    author: str  # the login
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
 class Answer:
     """What a handler answers: status, body (JSON-able, bytes or None), extra headers."""
 
@@ -199,7 +260,9 @@ class ForgeServer:
     ``kind`` is ``"github"``, ``"gitlab"`` or ``"gitea"``; ``token`` is the one access token it accepts
     (its user is ``user``). ``start()`` returns the API base URL (also ``url``), ``stop()`` ends the server.
     ``requests`` lists every request as ``(method, path)`` (path without the query string), ``log`` every
-    exchange in full (``Exchange``), and ``statuses(full_name, sha)`` the statuses posted, in order.
+    exchange in full (``Exchange``), ``statuses(full_name, sha)`` the statuses posted, in order, and
+    ``comments(full_name, number)`` a pull request's comments; ``add_repo``, ``add_pull`` and
+    ``add_comment`` set the state up without API calls.
     """
 
     def __init__(self, kind: str, token: str, *, user: str = "cm-bot") -> None:
@@ -215,6 +278,9 @@ class ForgeServer:
         self._posted: dict[tuple[int, str], list[dict]] = {}  # (repo id, sha) -> post answers, in order
         self._stored: dict[int, list[dict]] = {}  # repo id -> the forge's status records
         self._pipelines: dict[tuple[int, str, str], int] = {}  # GitLab: (project, sha, ref) -> pipeline id
+        self._pulls: dict[tuple[int, int], Pull] = {}  # (repo id, number) -> the pull request
+        self._comments: list[Comment] = []  # every comment on every pull request, in order
+        self._logins: dict[str, int] = {user: self.user_id}  # users the server knows -> their ids
         self._ids = itertools.count(40_000_001)
         self._repo_ids = itertools.count(70_001)
         self._lock = threading.RLock()
@@ -293,10 +359,63 @@ class ForgeServer:
         """The statuses posted to ``sha`` and accepted, in order: each the forge's answer to its post
         (GitLab moves a pending or running job in place, so a job may appear more than once)."""
         with self._lock:
-            repo = self._repos.get(full_name.lower())
-            if repo is None:
-                raise KeyError(full_name)
+            repo = self._repo(full_name)
             return [json.loads(json.dumps(s)) for s in self._posted.get((repo.id, sha.lower()), [])]
+
+    def add_pull(
+        self,
+        full_name: str,
+        number: int,
+        head_sha: str,
+        base_sha: str,
+        head_ref: str = "feature",
+        base_ref: str = "main",
+        *,
+        title: str | None = None,
+    ) -> dict:
+        """Open pull request ``number`` (GitLab: merge request ``!number``) of ``full_name``, from
+        ``head_ref`` at ``head_sha`` into ``base_ref`` at ``base_sha``, authored by the token's user.
+
+        Returns the forge's pull-request object as its ``GET`` answers it now (GitHub's pull request,
+        GitLab's merge request, Gitea's pull request). KeyError for an unknown repository, ValueError if
+        the number is taken."""
+        with self._lock:
+            repo = self._repo(full_name)
+            if (repo.id, number) in self._pulls:
+                raise ValueError(f"{full_name} already has pull request {number}")
+            pull = Pull(
+                id=next(self._ids),
+                repo_id=repo.id,
+                number=int(number),
+                title=title or f"Change {head_ref}",
+                head_sha=head_sha.lower(),
+                base_sha=base_sha.lower(),
+                head_ref=head_ref,
+                base_ref=base_ref,
+                created_at=_now().replace(microsecond=0),
+            )
+            self._pulls[(repo.id, pull.number)] = pull
+            return json.loads(json.dumps(self._render_pull(repo, pull)))
+
+    def add_comment(self, full_name: str, number: int, body: str, user: str = "someone") -> dict:
+        """Seed a comment by ``user`` (any login; the token's is ``self.user``) on pull request ``number``,
+        as if made on the forge's web page. Returns the forge's comment object (GitLab: the note)."""
+        with self._lock:
+            repo = self._repo(full_name)
+            pull = self._pulls.get((repo.id, int(number)))
+            if pull is None:
+                raise KeyError(f"{full_name}#{number}")
+            return json.loads(json.dumps(self._render_comment(repo, self._new_comment(pull, body, user))))
+
+    def comments(self, full_name: str, number: int) -> list[dict]:
+        """The comments on pull request ``number`` as stored now (edits applied), oldest first: each the
+        forge's comment object (GitLab: note) as its API would show it."""
+        with self._lock:
+            repo = self._repo(full_name)
+            if (repo.id, int(number)) not in self._pulls:
+                raise KeyError(f"{full_name}#{number}")
+            rows = [c for c in self._comments if c.repo_id == repo.id and c.number == int(number)]
+            return json.loads(json.dumps([self._render_comment(repo, c) for c in rows]))
 
     def api_calls(self, method: str | None = None, contains: str = "") -> int:
         """How many requests were made (of ``method``, with ``contains`` in the path)."""
@@ -331,7 +450,7 @@ class ForgeServer:
             return Answer(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
         if self.kind == "gitlab":
             return Answer(404, {"error": "404 Not Found"})
-        return Answer(404, {"errors": [], "message": "The target couldn't be found.", "url": self._swagger})
+        return self._gt_not_found()
 
     def _encode(self, method: str, path: str, headers: dict, answer: Answer) -> tuple[int, dict, bytes]:
         if isinstance(answer.body, bytes):
@@ -406,6 +525,54 @@ class ForgeServer:
     def _find(self, owner: str, name: str) -> Repo | None:
         return self._repos.get(f"{unquote(owner)}/{unquote(name)}".lower())
 
+    def _repo(self, full_name: str) -> Repo:
+        repo = self._repos.get(full_name.lower())
+        if repo is None:
+            raise KeyError(full_name)
+        return repo
+
+    def _login_id(self, login: str) -> int:
+        """The id of a user (made up, stable, on first sight)."""
+        if login not in self._logins:
+            self._logins[login] = 6001 + len(self._logins)
+        return self._logins[login]
+
+    def _pull_of(self, repo: Repo, number: str) -> Pull | None:
+        return self._pulls.get((repo.id, int(number))) if number.isdigit() else None
+
+    def _new_comment(self, pull: Pull, body: str, author: str) -> Comment:
+        when = _now()
+        if self.kind != "gitlab":
+            when = when.replace(microsecond=0)
+        self._login_id(author)
+        comment = Comment(next(self._ids), pull.repo_id, pull.number, author, body, when, when)
+        self._comments.append(comment)
+        return comment
+
+    def _comments_on(self, pull: Pull) -> list[Comment]:
+        return [c for c in self._comments if c.repo_id == pull.repo_id and c.number == pull.number]
+
+    def _updated(self, pull: Pull) -> datetime:
+        """A pull request's last update: its opening or its latest comment."""
+        return max([pull.created_at] + [c.updated_at for c in self._comments_on(pull)])
+
+    def _render_pull(self, repo: Repo, pull: Pull) -> dict:
+        render = {"github": self._gh_pull, "gitlab": self._gl_merge_request, "gitea": self._gt_pull}
+        return render[self.kind](repo, pull)
+
+    def _render_comment(self, repo: Repo, comment: Comment) -> dict:
+        render = {"github": self._gh_comment, "gitlab": self._gl_note, "gitea": self._gt_comment}
+        return render[self.kind](repo, comment)
+
+    @staticmethod
+    def _parse_time(value: str | None) -> datetime | None:
+        """An ISO 8601 time of a query string, or None (absent or not a time)."""
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+        except ValueError:
+            return None
+        return when if when is None or when.tzinfo else when.replace(tzinfo=UTC)
+
     @staticmethod
     def _json_body(body: bytes, headers: dict, query: dict) -> dict | None:
         """The request's parameters: a JSON object, a form, or the query string (GitLab takes all)."""
@@ -458,6 +625,10 @@ class ForgeServer:
             ("GET", repo + r"/commits/(?P<ref>.+)/statuses", self._gh_list_statuses),
             ("GET", repo + r"/commits/(?P<ref>.+)/status", self._gh_combined),
             ("GET", repo + r"/commits/(?P<ref>.+)", self._gh_get_commit),
+            ("GET", repo + r"/pulls/(?P<number>[^/]+)", self._gh_get_pull),
+            ("GET", repo + r"/issues/(?P<number>[^/]+)/comments", self._gh_list_comments),
+            ("POST", repo + r"/issues/(?P<number>[^/]+)/comments", self._gh_create_comment),
+            ("PATCH", repo + r"/issues/comments/(?P<cid>[^/]+)", self._gh_update_comment),
         ]
 
     def _gh_error(self, status: int, message: str, doc: str = "", **extra: Any) -> Answer:
@@ -775,6 +946,178 @@ class ForgeServer:
         }
         return Answer(200, doc, extra)
 
+    def _gh_pull_or_error(
+        self, headers: dict, owner: str, name: str, number: str, doc: str
+    ) -> tuple[Repo, Pull] | Answer:
+        repo = self._gh_repo_or_error(headers, owner, name)
+        if isinstance(repo, Answer):
+            return repo
+        pull = self._pull_of(repo, number)
+        return (repo, pull) if pull is not None else self._gh_error(404, "Not Found", doc)
+
+    def _gh_pull(self, repo: Repo, pull: Pull) -> dict:
+        b, fn, n = self.base, repo.full_name, pull.number
+        api = f"{b}/repos/{fn}"
+        owner = self._gh_user(repo.owner, repo.owner_id, "Organization")
+
+        def branch(ref: str, sha: str) -> dict:
+            repository = self._gh_repo(repo, full=False)
+            return {"label": f"{repo.owner}:{ref}", "ref": ref, "sha": sha, "user": owner, "repo": repository}
+
+        links = {
+            "self": f"{api}/pulls/{n}",
+            "html": f"{b}/{fn}/pull/{n}",
+            "issue": f"{api}/issues/{n}",
+            "comments": f"{api}/issues/{n}/comments",
+            "review_comments": f"{api}/pulls/{n}/comments",
+            "review_comment": f"{api}/pulls/comments{{/number}}",
+            "commits": f"{api}/pulls/{n}/commits",
+            "statuses": f"{api}/statuses/{pull.head_sha}",
+        }
+        return {
+            "url": f"{api}/pulls/{n}",
+            "id": pull.id,
+            "node_id": _node_id("PullRequest", pull.id),
+            "html_url": f"{b}/{fn}/pull/{n}",
+            "diff_url": f"{b}/{fn}/pull/{n}.diff",
+            "patch_url": f"{b}/{fn}/pull/{n}.patch",
+            "issue_url": f"{api}/issues/{n}",
+            "number": n,
+            "state": "open",
+            "locked": False,
+            "title": pull.title,
+            "user": self._gh_user(self.user, self.user_id),
+            "body": None,
+            "created_at": _iso(pull.created_at),
+            "updated_at": _iso(self._updated(pull)),
+            "closed_at": None,
+            "merged_at": None,
+            "merge_commit_sha": None,
+            "assignee": None,
+            "assignees": [],
+            "requested_reviewers": [],
+            "requested_teams": [],
+            "labels": [],
+            "milestone": None,
+            "draft": False,
+            "commits_url": f"{api}/pulls/{n}/commits",
+            "review_comments_url": f"{api}/pulls/{n}/comments",
+            "review_comment_url": f"{api}/pulls/comments{{/number}}",
+            "comments_url": f"{api}/issues/{n}/comments",
+            "statuses_url": f"{api}/statuses/{pull.head_sha}",
+            "head": branch(pull.head_ref, pull.head_sha),
+            "base": branch(pull.base_ref, pull.base_sha),
+            "_links": {rel: {"href": href} for rel, href in links.items()},
+            "author_association": "COLLABORATOR",
+            "auto_merge": None,
+            "active_lock_reason": None,
+            "merged": False,
+            "mergeable": True,
+            "rebaseable": True,
+            "mergeable_state": "clean",
+            "merged_by": None,
+            "comments": len(self._comments_on(pull)),
+            "review_comments": 0,
+            "maintainer_can_modify": False,
+            "commits": 1,
+            "additions": 0,
+            "deletions": 0,
+            "changed_files": 0,
+        }
+
+    def _gh_comment(self, repo: Repo, comment: Comment) -> dict:
+        api = f"{self.base}/repos/{repo.full_name}"
+        url = f"{api}/issues/comments/{comment.id}"
+        return {
+            "url": url,
+            "html_url": f"{self.base}/{repo.full_name}/pull/{comment.number}#issuecomment-{comment.id}",
+            "issue_url": f"{api}/issues/{comment.number}",
+            "id": comment.id,
+            "node_id": _node_id("IssueComment", comment.id),
+            "user": self._gh_user(comment.author, self._login_id(comment.author)),
+            "created_at": _iso(comment.created_at),
+            "updated_at": _iso(comment.updated_at),
+            "author_association": "COLLABORATOR" if comment.author == self.user else "NONE",
+            "body": comment.body,
+            "reactions": {
+                "url": f"{url}/reactions",
+                "total_count": 0,
+                **dict.fromkeys(("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"), 0),
+            },
+            "performed_via_github_app": None,
+        }
+
+    def _gh_comment_body(self, body: bytes, headers: dict, doc: str) -> str | Answer:
+        """The ``body`` of a comment's create or update, or GitHub's refusal."""
+        params = self._json_body(body, headers, {})
+        if params is None:
+            return self._gh_error(400, "Problems parsing JSON", doc)
+        if "body" not in params:
+            return self._gh_error(422, 'Invalid request.\n\n"body" wasn\'t supplied.', doc)
+        text = params["body"]
+        if not isinstance(text, str):
+            return self._gh_error(
+                422, f"Invalid request.\n\nFor 'properties/body', {json.dumps(text)} is not a string.", doc
+            )
+        if not text.strip():
+            problem = "Body cannot be blank"
+        elif len(text) > GITHUB_COMMENT_MAX:
+            problem = f"Body is too long (maximum is {GITHUB_COMMENT_MAX} characters)"
+        else:
+            return text
+        error = {"resource": "IssueComment", "code": "unprocessable", "field": "data", "message": problem}
+        return self._gh_error(422, "Validation Failed", doc, errors=[error])
+
+    def _gh_get_pull(self, owner: str, name: str, number: str, headers: dict, **_: Any) -> Answer:
+        found = self._gh_pull_or_error(headers, owner, name, number, "/pulls/pulls#get-a-pull-request")
+        return found if isinstance(found, Answer) else Answer(200, self._gh_pull(*found))
+
+    def _gh_list_comments(
+        self, owner: str, name: str, number: str, headers: dict, query: dict, **_: Any
+    ) -> Answer:
+        found = self._gh_pull_or_error(headers, owner, name, number, "/issues/comments#list-issue-comments")
+        if isinstance(found, Answer):
+            return found
+        repo, pull = found
+        rows = self._comments_on(pull)  # ascending ids
+        since = self._parse_time(query.get("since"))
+        if since is not None:
+            rows = [c for c in rows if c.updated_at >= since]
+        path = f"/repos/{repo.full_name}/issues/{number}/comments"
+        page, extra = self._gh_page(path, query, [self._gh_comment(repo, c) for c in rows])
+        return Answer(200, page, extra)
+
+    def _gh_create_comment(
+        self, owner: str, name: str, number: str, headers: dict, body: bytes, **_: Any
+    ) -> Answer:
+        doc = "/issues/comments#create-an-issue-comment"
+        found = self._gh_pull_or_error(headers, owner, name, number, doc)
+        if isinstance(found, Answer):
+            return found
+        repo, pull = found
+        text = self._gh_comment_body(body, headers, doc)
+        if isinstance(text, Answer):
+            return text
+        shown = self._gh_comment(repo, self._new_comment(pull, text, self.user))
+        return Answer(201, shown, {"Location": shown["url"]})
+
+    def _gh_update_comment(
+        self, owner: str, name: str, cid: str, headers: dict, body: bytes, **_: Any
+    ) -> Answer:
+        doc = "/issues/comments#update-an-issue-comment"
+        repo = self._gh_repo_or_error(headers, owner, name)
+        if isinstance(repo, Answer):
+            return repo
+        comment = next((c for c in self._comments if str(c.id) == cid and c.repo_id == repo.id), None)
+        if comment is None:
+            return self._gh_error(404, "Not Found", doc)
+        text = self._gh_comment_body(body, headers, doc)
+        if isinstance(text, Answer):
+            return text
+        # anyone with write access may edit any comment on GitHub: the token's user has push
+        comment.body, comment.updated_at = text, _now().replace(microsecond=0)
+        return Answer(200, self._gh_comment(repo, comment))
+
     # --- GitLab -----------------------------------------------------------------------------------------
 
     def _gitlab_routes(self) -> list[tuple[str, str, Callable[..., Answer]]]:
@@ -783,6 +1126,14 @@ class ForgeServer:
             ("GET", project, self._gl_get_project),
             ("POST", project + r"/statuses/(?P<sha>[^/]+)", self._gl_post_status),
             ("GET", project + r"/repository/commits/(?P<sha>[^/]+)/statuses", self._gl_list_statuses),
+            ("GET", project + r"/merge_requests/(?P<iid>[^/]+)", self._gl_get_merge_request),
+            ("GET", project + r"/merge_requests/(?P<iid>[^/]+)/notes", self._gl_list_notes),
+            ("POST", project + r"/merge_requests/(?P<iid>[^/]+)/notes", self._gl_create_note),
+            (
+                "PUT",
+                project + r"/merge_requests/(?P<iid>[^/]+)/notes/(?P<note_id>[^/]+)",
+                self._gl_update_note,
+            ),
         ]
 
     def _gl_project_or_error(self, headers: dict, pid: str) -> Repo | Answer:
@@ -804,15 +1155,17 @@ class ForgeServer:
         scheme, _, credential = headers.get("authorization", "").partition(" ")
         return credential.strip() or None if scheme.lower() == "bearer" else None
 
-    def _gl_user(self) -> dict:
+    def _gl_user(self, login: str | None = None) -> dict:
+        login = login or self.user
+        number = self._login_id(login)
         return {
-            "id": self.user_id,
-            "username": self.user,
-            "name": "Code Monkeys",
+            "id": number,
+            "username": login,
+            "name": "Code Monkeys" if login == self.user else login.title(),
             "state": "active",
             "locked": False,
-            "avatar_url": f"{self.base}/uploads/-/system/user/avatar/{self.user_id}/avatar.png",
-            "web_url": f"{self.base}/{self.user}",
+            "avatar_url": f"{self.base}/uploads/-/system/user/avatar/{number}/avatar.png",
+            "web_url": f"{self.base}/{login}",
         }
 
     def _gl_project(self, repo: Repo) -> dict:
@@ -1005,10 +1358,14 @@ class ForgeServer:
         if order not in ("id", "pipeline_id") or query.get("sort", "asc") not in ("asc", "desc"):
             return Answer(400, {"error": "order_by, sort does not have a valid value"})
         rows.sort(key=lambda j: (j[order], j["id"]), reverse=query.get("sort", "asc") == "desc")
+        shown = [{k: v for k, v in j.items() if not k.startswith("_")} for j in rows]
+        return self._gl_page(f"/api/v4/projects/{pid}/repository/commits/{sha}/statuses", query, shown)
+
+    def _gl_page(self, path: str, query: dict, rows: list) -> Answer:
+        """One page of a list, with GitLab's offset-pagination headers (per_page default 20, max 100)."""
         size = min(max(self._int(query.get("per_page"), 20), 1), 100)
         page = max(self._int(query.get("page"), 1), 1)
         pages = max((len(rows) + size - 1) // size, 1)
-        path = f"/api/v4/projects/{pid}/repository/commits/{sha}/statuses"
         extra = {
             "X-Page": str(page),
             "X-Per-Page": str(size),
@@ -1018,11 +1375,198 @@ class ForgeServer:
             "X-Prev-Page": str(page - 1) if page > 1 else "",
         }
         extra["Link"] = self._page_links(path, query, page, pages, "per_page", size, always=True)
-        shown = [
-            {k: v for k, v in j.items() if not k.startswith("_")}
-            for j in rows[(page - 1) * size : page * size]
+        return Answer(200, rows[(page - 1) * size : page * size], extra)
+
+    def _gl_merge_request_or_error(
+        self, headers: dict, pid: str, iid: str, param: str
+    ) -> tuple[Repo, Pull] | Answer:
+        repo = self._gl_project_or_error(headers, pid)
+        if isinstance(repo, Answer):
+            return repo
+        if not iid.isdigit():
+            return Answer(400, {"error": f"{param} is invalid"})
+        pull = self._pull_of(repo, iid)
+        if pull is None:  # ActiveRecord::RecordNotFound, rescued by the API
+            return Answer(404, {"message": "404 Not found"})
+        return repo, pull
+
+    def _gl_merge_request(self, repo: Repo, pull: Pull) -> dict:
+        """The ``MergeRequest`` entity of a single merge request's GET (issuable, basic and full fields)."""
+        n, path, when = pull.number, repo.full_name, _iso_ms(pull.created_at)
+        return {
+            "id": pull.id,
+            "iid": n,
+            "project_id": repo.id,
+            "title": pull.title,
+            "description": "",
+            "state": "opened",
+            "created_at": when,
+            "updated_at": _iso_ms(self._updated(pull)),
+            "merged_by": None,
+            "merge_user": None,
+            "merged_at": None,
+            "closed_by": None,
+            "closed_at": None,
+            "target_branch": pull.base_ref,
+            "source_branch": pull.head_ref,
+            "user_notes_count": len(self._comments_on(pull)),
+            "upvotes": 0,
+            "downvotes": 0,
+            "author": self._gl_user(),
+            "assignees": [],
+            "assignee": None,
+            "reviewers": [],
+            "source_project_id": repo.id,
+            "target_project_id": repo.id,
+            "labels": [],
+            "draft": False,
+            "imported": False,
+            "imported_from": "none",
+            "work_in_progress": False,
+            "milestone": None,
+            "merge_when_pipeline_succeeds": False,
+            "merge_status": "can_be_merged",
+            "detailed_merge_status": "mergeable",
+            "merge_after": None,
+            "sha": pull.head_sha,
+            "merge_commit_sha": None,
+            "squash_commit_sha": None,
+            "discussion_locked": None,
+            "should_remove_source_branch": None,
+            "force_remove_source_branch": True,
+            "prepared_at": when,
+            "reference": f"!{n}",
+            "references": {"short": f"!{n}", "relative": f"!{n}", "full": f"{path}!{n}"},
+            "web_url": f"{self.base}/{path}/-/merge_requests/{n}",
+            "time_stats": {
+                "time_estimate": 0,
+                "total_time_spent": 0,
+                "human_time_estimate": None,
+                "human_total_time_spent": None,
+            },
+            "squash": False,
+            "squash_on_merge": False,
+            "task_completion_status": {"count": 0, "completed_count": 0},
+            "has_conflicts": False,
+            "blocking_discussions_resolved": True,
+            "subscribed": True,
+            "changes_count": "1",
+            "latest_build_started_at": None,
+            "latest_build_finished_at": None,
+            "first_deployed_to_production_at": None,
+            "pipeline": None,
+            "head_pipeline": None,
+            "diff_refs": {"base_sha": pull.base_sha, "head_sha": pull.head_sha, "start_sha": pull.base_sha},
+            "merge_error": None,
+            "first_contribution": False,
+            "user": {"can_merge": True},
+        }
+
+    def _gl_note(self, repo: Repo, comment: Comment) -> dict:
+        """The ``Note`` entity of a plain (not diff, not system) note on a merge request."""
+        pull = self._pulls[(comment.repo_id, comment.number)]
+        return {
+            "id": comment.id,
+            "type": None,
+            "body": comment.body,
+            "author": self._gl_user(comment.author),
+            "created_at": _iso_ms(comment.created_at),
+            "updated_at": _iso_ms(comment.updated_at),
+            "system": False,
+            "noteable_id": pull.id,
+            "noteable_type": "MergeRequest",
+            "project_id": repo.id,
+            "resolvable": False,
+            "confidential": False,
+            "internal": False,
+            "imported": False,
+            "imported_from": "none",
+            "noteable_iid": pull.number,
+            "commands_changes": {},
+        }
+
+    @staticmethod
+    def _gl_note_refused(text: str) -> Answer | None:
+        """The model's validation of a note's text (``bad_request!("Note #{errors.messages}")``)."""
+        if not text.strip():
+            problem = "can't be blank"
+        elif len(text) > GITLAB_NOTE_MAX:
+            problem = f"is too long (maximum is {GITLAB_NOTE_MAX} characters)"
+        else:
+            return None
+        return Answer(400, {"message": f'400 Bad request - Note {{:note=>["{problem}"]}}'})
+
+    def _gl_get_merge_request(self, pid: str, iid: str, headers: dict, **_: Any) -> Answer:
+        found = self._gl_merge_request_or_error(headers, pid, iid, "merge_request_iid")
+        return found if isinstance(found, Answer) else Answer(200, self._gl_merge_request(*found))
+
+    def _gl_list_notes(self, pid: str, iid: str, headers: dict, query: dict, **_: Any) -> Answer:
+        found = self._gl_merge_request_or_error(headers, pid, iid, "noteable_id")
+        if isinstance(found, Answer):
+            return found
+        repo, pull = found
+        order = query.get("order_by", "created_at")
+        sort = query.get("sort", "desc")
+        activity = query.get("activity_filter", "all_notes")
+        invalid = [
+            param
+            for param, value, allowed in (
+                ("order_by", order, ("created_at", "updated_at")),
+                ("sort", sort, ("asc", "desc")),
+                ("activity_filter", activity, ("all_notes", "only_comments", "only_activity")),
+            )
+            if value not in allowed
         ]
-        return Answer(200, shown, extra)
+        if invalid:
+            return Answer(400, {"error": f"{', '.join(invalid)} does not have a valid value"})
+        rows = [] if activity == "only_activity" else self._comments_on(pull)  # no system notes here
+        rows.sort(key=lambda c: (getattr(c, order), c.id), reverse=sort == "desc")  # id breaks ties
+        path = f"/api/v4/projects/{pid}/merge_requests/{iid}/notes"
+        return self._gl_page(path, query, [self._gl_note(repo, c) for c in rows])
+
+    def _gl_create_note(
+        self, pid: str, iid: str, headers: dict, body: bytes, query: dict, **_: Any
+    ) -> Answer:
+        found = self._gl_merge_request_or_error(headers, pid, iid, "noteable_id")
+        if isinstance(found, Answer):
+            return found
+        repo, pull = found
+        params = self._json_body(body, headers, query)
+        if params is None:
+            return Answer(400, {"error": "The provided content-type is not supported."})
+        if params.get("body") is None:
+            return Answer(400, {"error": "body is missing"})
+        text = str(params["body"])
+        refused = self._gl_note_refused(text)
+        if refused is not None:
+            return refused
+        return Answer(201, self._gl_note(repo, self._new_comment(pull, text, self.user)))
+
+    def _gl_update_note(
+        self, pid: str, iid: str, note_id: str, headers: dict, body: bytes, query: dict, **_: Any
+    ) -> Answer:
+        found = self._gl_merge_request_or_error(headers, pid, iid, "noteable_id")
+        if isinstance(found, Answer):
+            return found
+        repo, pull = found
+        params = self._json_body(body, headers, query)
+        if params is None:
+            return Answer(400, {"error": "The provided content-type is not supported."})
+        if not note_id.isdigit():
+            return Answer(400, {"error": "note_id is invalid"})
+        if "body" in params and (params["body"] is None or not str(params["body"]).strip()):
+            return Answer(400, {"error": "body is empty"})  # optional, allow_blank: false
+        comment = next((c for c in self._comments_on(pull) if c.id == int(note_id)), None)
+        if comment is None:
+            return Answer(404, {"message": "404 Not found"})
+        if comment.author != self.user:  # :admin_note: the author or a maintainer; the token is a developer
+            return Answer(403, {"message": "403 Forbidden"})
+        if "body" in params:
+            refused = self._gl_note_refused(str(params["body"]))
+            if refused is not None:
+                return refused
+            comment.body, comment.updated_at = str(params["body"]), _now()
+        return Answer(200, self._gl_note(repo, comment))
 
     # --- Gitea ------------------------------------------------------------------------------------------
 
@@ -1038,10 +1582,23 @@ class ForgeServer:
             ("GET", repo + r"/statuses/(?P<sha>[^/]+)", self._gt_list_by_sha),
             ("GET", repo + r"/commits/(?P<ref>.+)/statuses", self._gt_list_by_ref),
             ("GET", repo + r"/commits/(?P<ref>.+)/status", self._gt_combined),
+            ("GET", repo + r"/pulls/(?P<index>[^/]+)", self._gt_get_pull),
+            ("GET", repo + r"/issues/(?P<index>[^/]+)/comments", self._gt_list_comments),
+            ("POST", repo + r"/issues/(?P<index>[^/]+)/comments", self._gt_create_comment),
+            ("PATCH", repo + r"/issues/comments/(?P<cid>[^/]+)", self._gt_edit_comment),
         ]
 
     def _gt_error(self, status: int, message: str) -> Answer:
         return Answer(status, {"message": message, "url": self._swagger})
+
+    def _gt_not_found(self, *errors: str) -> Answer:
+        """``ctx.NotFound(...)``: the errors given, else null (a nil Go slice)."""
+        body = {
+            "errors": list(errors) or None,
+            "message": "The target couldn't be found.",
+            "url": self._swagger,
+        }
+        return Answer(404, body)
 
     def _gt_repo_or_error(self, headers: dict, owner: str, name: str) -> Repo | Answer:
         token = self._token(headers)
@@ -1049,9 +1606,7 @@ class ForgeServer:
             return self._gt_error(401, "user does not exist [uid: 0, name: , keyid: 0]")
         repo = self._find(owner, name)
         if repo is None or token is None:  # private: anonymous callers do not see it
-            return Answer(
-                404, {"errors": [], "message": "The target couldn't be found.", "url": self._swagger}
-            )
+            return self._gt_not_found()
         return repo
 
     def _gt_user(self, login: str, number: int, *, org: bool = False) -> dict:
@@ -1062,7 +1617,7 @@ class ForgeServer:
             "login": login,
             "login_name": "",
             "source_id": 0,
-            "full_name": "" if org else "Code Monkeys",
+            "full_name": "Code Monkeys" if login == self.user and not org else "",
             "email": f"{login}@noreply.127.0.0.1",  # Gitea shows a noreply address for hidden emails
             "avatar_url": f"{self.base}/avatars/{hashlib.md5(login.encode()).hexdigest()}",
             "html_url": f"{self.base}/{login}",
@@ -1257,6 +1812,155 @@ class ForgeServer:
             "url": f"{api}/commits/{sha}/status",
         }
         return Answer(200, doc)
+
+    def _gt_pull(self, repo: Repo, pull: Pull) -> dict:
+        html = f"{self.base}/{repo.full_name}/pulls/{pull.number}"
+
+        def branch(ref: str, sha: str) -> dict:
+            return {"label": ref, "ref": ref, "sha": sha, "repo_id": repo.id, "repo": self._gt_repo(repo)}
+
+        return {
+            "id": pull.id,
+            "url": html,
+            "number": pull.number,
+            "user": self._gt_user(self.user, self.user_id),
+            "title": pull.title,
+            "body": "",
+            "labels": [],
+            "milestone": None,
+            "assignee": None,
+            "assignees": None,  # a nil Go slice when nobody is assigned
+            "state": "open",
+            "is_locked": False,
+            "comments": len(self._comments_on(pull)),
+            "html_url": html,
+            "diff_url": f"{html}.diff",
+            "patch_url": f"{html}.patch",
+            "mergeable": True,
+            "merged": False,
+            "merged_at": None,
+            "merge_commit_sha": None,
+            "merged_by": None,
+            "allow_maintainer_edit": False,
+            "base": branch(pull.base_ref, pull.base_sha),
+            "head": branch(pull.head_ref, pull.head_sha),
+            "merge_base": pull.base_sha,
+            "due_date": None,
+            "created_at": _iso(pull.created_at),
+            "updated_at": _iso(self._updated(pull)),
+            "closed_at": None,
+        }
+
+    def _gt_comment(self, repo: Repo, comment: Comment) -> dict:
+        pull_url = f"{self.base}/{repo.full_name}/pulls/{comment.number}"
+        return {
+            "id": comment.id,
+            "html_url": f"{pull_url}#issuecomment-{comment.id}",
+            "pull_request_url": pull_url,
+            "issue_url": "",  # empty for a pull request's comment
+            "user": self._gt_user(comment.author, self._login_id(comment.author)),
+            "original_author": "",
+            "original_author_id": 0,
+            "body": comment.body,
+            "assets": [],
+            "created_at": _iso(comment.created_at),
+            "updated_at": _iso(comment.updated_at),
+        }
+
+    def _gt_issue_or_error(
+        self, headers: dict, owner: str, name: str, index: str
+    ) -> tuple[Repo, Pull] | Answer:
+        """The pull request of an issue index; Gitea answers 500 to an index it lacks (GetIssueByIndex)."""
+        repo = self._gt_repo_or_error(headers, owner, name)
+        if isinstance(repo, Answer):
+            return repo
+        pull = self._pull_of(repo, index)
+        if pull is None:
+            number = int(index) if index.isdigit() else 0
+            return self._gt_error(500, f"issue does not exist [id: 0, repo_id: {repo.id}, index: {number}]")
+        return repo, pull
+
+    def _gt_comment_body(self, body: bytes, headers: dict) -> str | Answer:
+        """The ``body`` of a comment's create or edit (``binding:"Required"``), or the binding's 422."""
+        params = self._json_body(body, headers, {})
+        if params is None:
+            error = {"fieldNames": [], "classification": "DeserializationError", "message": "invalid JSON"}
+            return Answer(422, [error])
+        text = params.get("body")
+        if not isinstance(text, str) or not text:
+            return Answer(
+                422, [{"fieldNames": ["Body"], "classification": "RequiredError", "message": "Required"}]
+            )
+        return text
+
+    def _gt_get_pull(self, owner: str, name: str, index: str, headers: dict, **_: Any) -> Answer:
+        repo = self._gt_repo_or_error(headers, owner, name)
+        if isinstance(repo, Answer):
+            return repo
+        pull = self._pull_of(repo, index)
+        return self._gt_not_found() if pull is None else Answer(200, self._gt_pull(repo, pull))
+
+    def _gt_list_comments(
+        self, owner: str, name: str, index: str, headers: dict, query: dict, **_: Any
+    ) -> Answer:
+        repo = self._gt_repo_or_error(headers, owner, name)
+        if isinstance(repo, Answer):
+            return repo
+        bounds = {}
+        for param in ("since", "before"):  # parsed before the issue is looked up
+            value = query.get(param)
+            if value:
+                bounds[param] = self._parse_time(value)
+                if bounds[param] is None:
+                    layout = "2006-01-02T15:04:05Z07:00"
+                    return self._gt_error(
+                        422, f'parsing time "{value}" as "{layout}": cannot parse "{value}" as "2006"'
+                    )
+        found = self._gt_issue_or_error(headers, owner, name, index)
+        if isinstance(found, Answer):
+            return found
+        rows = [  # not paged: every comment, oldest first
+            c
+            for c in self._comments_on(found[1])
+            if c.updated_at >= bounds.get("since", c.updated_at)
+            and c.updated_at <= bounds.get("before", c.updated_at)
+        ]
+        extra = {"X-Total-Count": str(len(rows)), "Access-Control-Expose-Headers": "X-Total-Count"}
+        return Answer(200, [self._gt_comment(repo, c) for c in rows], extra)
+
+    def _gt_create_comment(
+        self, owner: str, name: str, index: str, headers: dict, body: bytes, **_: Any
+    ) -> Answer:
+        repo = self._gt_repo_or_error(headers, owner, name)
+        if isinstance(repo, Answer):
+            return repo
+        text = self._gt_comment_body(body, headers)  # the binding runs before the handler
+        if isinstance(text, Answer):
+            return text
+        found = self._gt_issue_or_error(headers, owner, name, index)
+        if isinstance(found, Answer):
+            return found
+        return Answer(201, self._gt_comment(repo, self._new_comment(found[1], text, self.user)))
+
+    def _gt_edit_comment(
+        self, owner: str, name: str, cid: str, headers: dict, body: bytes, **_: Any
+    ) -> Answer:
+        repo = self._gt_repo_or_error(headers, owner, name)
+        if isinstance(repo, Answer):
+            return repo
+        text = self._gt_comment_body(body, headers)
+        if isinstance(text, Answer):
+            return text
+        number = int(cid) if cid.isdigit() else 0
+        comment = next((c for c in self._comments if c.id == number), None)
+        if comment is None:
+            return self._gt_not_found(f"comment does not exist [id: {number}, issue_id: 0]")
+        if comment.repo_id != repo.id:
+            return Answer(404)  # ctx.Status: no body
+        if comment.author != self.user:  # only its poster or a repository admin; the token is neither
+            return Answer(403)
+        comment.body, comment.updated_at = text, _now().replace(microsecond=0)
+        return Answer(200, self._gt_comment(repo, comment))
 
 
 def quote_path(path: str) -> str:

@@ -42,6 +42,12 @@ class ForgeClient(Protocol):
         """Post a commit status on ``sha`` (``ForgeError`` when the forge refuses)."""
         ...
 
+    def upsert_comment(self, number: int, marker: str, body: str) -> str:
+        """Keep one comment on pull request ``number``: the one that starts with ``marker`` is edited to
+        ``marker`` + ``body`` (``updated``; ``unchanged`` when it says that already), else one is made
+        (``created``). ``ForgeError`` when the forge refuses."""
+        ...
+
 
 _SCP = re.compile(r"^[\w.-]+@[\w.-]+:")  # git@host:owner/name.git
 
@@ -78,6 +84,21 @@ class _Where:
     token: str
 
 
+def _token(desired: DesiredState, product: str | None, forge: Forge, secrets: Secrets, who: str) -> str:
+    creds = forge.credentials or credentials_for(desired, product, "git")
+    refs = secrets.at(desired.root)
+    token = None
+    if creds is not None:
+        token = refs.credential(creds.token_env, creds.token, f"{who}: the {forge.type} token")
+        token = token or refs.credential(creds.password_env, creds.password, f"{who}: the forge token")
+    if not token:
+        raise ForgeError(
+            f"{who}: no token for the {forge.type} forge (spec.git.forge.credentials.token, or the "
+            "token of the Git credentials)"
+        )
+    return token
+
+
 def _where(desired: DesiredState, product: str, secrets: Secrets) -> _Where | None:
     forge = forge_config(desired, product)
     if forge is None:
@@ -88,24 +109,30 @@ def _where(desired: DesiredState, product: str, secrets: Secrets) -> _Where | No
             f"{product}: the {forge.type} forge needs spec.git.forge.repo (owner/name): "
             "its source is not a URL to take it from"
         )
-    creds = forge.credentials or credentials_for(desired, product, "git")
-    refs = secrets.at(desired.root)
-    token = None
-    if creds is not None:
-        token = refs.credential(creds.token_env, creds.token, f"{product}: the {forge.type} token")
-        token = token or refs.credential(creds.password_env, creds.password, f"{product}: the forge token")
-    if not token:
-        raise ForgeError(
-            f"{product}: no token for the {forge.type} forge (spec.git.forge.credentials.token, or the "
-            "token of the Git credentials)"
-        )
-    return _Where(forge, repo, token)
+    return _Where(forge, repo, _token(desired, product, forge, secrets, product))
 
 
 def forge_for(desired: DesiredState, product: str, secrets: Secrets) -> ForgeClient | None:
     """The client of ``product``'s forge, None when it has none; ``ForgeError`` when one is set but its
     repository or token cannot be had (the message names what is missing, never a value)."""
-    where = _where(desired, product, secrets)
+    return _client(_where(desired, product, secrets))
+
+
+def fleet_forge(desired: DesiredState, url: str | None, secrets: Secrets) -> ForgeClient | None:
+    """The client of the fleet repository on the fleet's forge (``spec.git.forge``; the repository is its
+    ``fleetRepo``, else taken from ``url``, where the fleet is followed from), None without a forge."""
+    forge = desired.fleet.spec.git.forge
+    if forge is None:
+        return None
+    repo = forge.fleet_repo or (repo_path(url, forge.type) if url else None)
+    if not repo:
+        raise ForgeError(
+            f"the fleet repository: the {forge.type} forge needs spec.git.forge.fleetRepo (owner/name)"
+        )
+    return _client(_Where(forge, repo, _token(desired, None, forge, secrets, "the fleet repository")))
+
+
+def _client(where: _Where | None) -> ForgeClient | None:
     if where is None:
         return None
     if where.forge.type is ForgeType.GITHUB:

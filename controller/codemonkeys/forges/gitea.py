@@ -33,16 +33,23 @@ class GiteaClient:
         self.url, self.repo = url.rstrip("/"), repo
         self._headers = {"Authorization": f"token {token}", "Accept": "application/json"}
 
+    def _post(self, path: str, doc: dict) -> httpx.Response:
+        return self._call("POST", path, json=doc)
+
     @retry(
         retry=retry_if_exception(_transient),
         stop=stop_after_attempt(3),
         wait=wait_exponential(multiplier=0.5, max=4),
         reraise=True,
     )
-    def _post(self, path: str, doc: dict) -> httpx.Response:
-        response = httpx.post(f"{self.url}{path}", json=doc, headers=self._headers, timeout=TIMEOUT_S)
+    def _call(self, method: str, path: str, **kw) -> httpx.Response:
+        response = httpx.request(method, f"{self.url}{path}", headers=self._headers, timeout=TIMEOUT_S, **kw)
         response.raise_for_status()
         return response
+
+    def _repo_path(self) -> str:
+        owner, _, name = self.repo.partition("/")
+        return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
 
     def post_status(
         self, sha: str, state: StatusState, context: str, description: str, target_url: str | None
@@ -51,12 +58,40 @@ class GiteaClient:
         doc = {"state": _STATES[state], "context": context, "description": description[:255]}
         if target_url:
             doc["target_url"] = target_url
-        owner, _, name = self.repo.partition("/")
-        path = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}/statuses/{quote(sha, safe='')}"
+        path = f"{self._repo_path()}/statuses/{quote(sha, safe='')}"
         try:
             self._post(path, doc)
         except httpx.HTTPStatusError as exc:
             said = exc.response.text[:200].strip()
             raise ForgeError(f"Gitea {self.repo}: {exc.response.status_code} {said}") from None
+        except httpx.TransportError as exc:
+            raise ForgeError(f"Gitea {self.repo}: cannot reach {self.url}: {type(exc).__name__}") from None
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> str:
+        """The pull request's comment that starts with ``marker``, kept current (issue comments API)."""
+        text = f"{marker}\n{body}"
+        base = f"{self._repo_path()}/issues/{number}/comments"
+        try:
+            page = 1
+            while True:
+                got = self._call("GET", base, params={"page": page, "limit": 50}).json()
+                for comment in got:
+                    if str(comment.get("body", "")).startswith(marker):
+                        if comment["body"] == text:
+                            return "unchanged"
+                        self._call(
+                            "PATCH",
+                            f"{self._repo_path()}/issues/comments/{comment['id']}",
+                            json={"body": text},
+                        )
+                        return "updated"
+                if len(got) < 50:
+                    break
+                page += 1
+            self._call("POST", base, json={"body": text})
+            return "created"
+        except httpx.HTTPStatusError as exc:
+            said = exc.response.text[:200].strip()
+            raise ForgeError(f"Gitea {self.repo}#{number}: {exc.response.status_code} {said}") from None
         except httpx.TransportError as exc:
             raise ForgeError(f"Gitea {self.repo}: cannot reach {self.url}: {type(exc).__name__}") from None

@@ -33,3 +33,22 @@ class GitHubClient:
             raise ForgeError(f"GitHub {self.repo}: {exc.status} {message or 'refused'}") from None
         except OSError as exc:  # connection refused, DNS, timeout
             raise ForgeError(f"GitHub {self.repo}: cannot reach {self.url}: {exc}") from None
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> str:
+        """The pull request's comment that starts with ``marker``, kept current (issue comments API)."""
+        text = f"{marker}\n{body}"
+        try:
+            issue = self._api.get_repo(self.repo).get_issue(number)
+            for comment in issue.get_comments():
+                if comment.body.startswith(marker):
+                    if comment.body == text:
+                        return "unchanged"
+                    comment.edit(text)
+                    return "updated"
+            issue.create_comment(text)
+            return "created"
+        except GithubException as exc:
+            message = exc.data.get("message") if isinstance(exc.data, dict) else None
+            raise ForgeError(f"GitHub {self.repo}#{number}: {exc.status} {message or 'refused'}") from None
+        except OSError as exc:
+            raise ForgeError(f"GitHub {self.repo}: cannot reach {self.url}: {exc}") from None

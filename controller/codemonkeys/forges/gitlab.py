@@ -45,3 +45,25 @@ class GitLabClient:
             raise ForgeError(f"GitLab {self.repo}: {exc.response_code} {said}") from None
         except (requests.RequestException, OSError) as exc:
             raise ForgeError(f"GitLab {self.repo}: cannot reach {self.url}: {type(exc).__name__}") from None
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> str:
+        """The merge request's note that starts with ``marker``, kept current (notes API)."""
+        text = f"{marker}\n{body}"
+        try:
+            project = self._api.projects.get(self.repo, lazy=True)
+            notes = project.mergerequests.get(number, lazy=True).notes
+            for note in notes.list(iterator=True):
+                if note.body.startswith(marker):
+                    if note.body == text:
+                        return "unchanged"
+                    note.body = text
+                    note.save()
+                    return "updated"
+            notes.create({"body": text})
+            return "created"
+        except gitlab.GitlabError as exc:
+            raise ForgeError(
+                f"GitLab {self.repo}!{number}: {exc.response_code} {exc.error_message}"
+            ) from None
+        except (requests.RequestException, OSError) as exc:
+            raise ForgeError(f"GitLab {self.repo}: cannot reach {self.url}: {type(exc).__name__}") from None

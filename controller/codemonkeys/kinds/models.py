@@ -519,6 +519,11 @@ class Forge(Model):
         "Git credentials (its company's, else the fleet's)",
     )
     statuses: bool = Field(True, description="Post each build.run's result as a commit status")
+    fleet_repo: str | None = Field(
+        None,
+        description="The fleet repository on this forge, owner/name: its pull requests get the plan in a "
+        "comment; default: from the URL the controller follows the fleet from",
+    )
     dashboard_url: str | None = Field(
         None,
         description="The dashboard's address: a status links to the action's page there",

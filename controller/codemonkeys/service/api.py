@@ -138,7 +138,15 @@ def _hook_routes(app: FastAPI, ctl: Controller, guard: Guard) -> None:
             names = products_for(ctl.desired, event)
             reason = f"{forge} {event.extra.get('event', 'pull request')}"
             await asyncio.to_thread(lambda: [ctl.event(name, reason) for name in names])
-            return {"queued": names, "fleet": False, "forge": forge}
+            remote = ctl.config.remote
+            fleet = remote is not None and any(same_repo(remote.url, r) for r in event.repos)
+            planned = fleet and ctl.plan_pull(event.extra)  # the plan comment, in the background
+            return {
+                "queued": names,
+                "fleet": fleet,
+                "forge": forge,
+                **({"plan": "queued"} if planned else {}),
+            }
         remote = ctl.config.remote
         fleet = remote is not None and any(same_repo(remote.url, r) for r in event.repos)
         if fleet and event.branch == remote.branch:

@@ -94,6 +94,11 @@ def next_resync(name: str, now: float, interval: float) -> float:
     return now + ((phase - now) % interval or interval)
 
 
+PULL_ACTIONS = frozenset(  # what opens, reopens or moves a pull request (GitHub, Gitea; GitLab)
+    {"opened", "reopened", "synchronize", "synchronized", "edited", "open", "reopen", "update"}
+)
+
+
 @dataclass
 class ControllerConfig:
     """How the controller runs: the fleet, resync interval, parallelism, API credentials, backoff."""
@@ -215,6 +220,7 @@ class Controller:
         self.session = session
         self.label = process_label()
         self.identity = controller_identity()  # the actor of its audit records
+        self._pulls_lock = threading.Lock()
         self.jobs = self.election = None
         if config.workers:
             self.queue = self._distributed(config.workers)
@@ -304,6 +310,36 @@ class Controller:
         self.queue.add(product, reason, self.config.event_delay)
 
     # --- one reconcile ---------------------------------------------------------------------------
+
+    def plan_pull(self, pull: dict) -> bool:
+        """Plan a fleet pull request in a comment on it (``plandiff.plan_pull_request``), in the background,
+        for an event that opens, reopens or moves it (``pull``: its number, base branch and action);
+        False when the event asks for none. Logged; a failure never stops the controller."""
+        number, base, action = pull.get("pull"), pull.get("base"), str(pull.get("action", ""))
+        if (
+            self.config.remote is None
+            or not isinstance(number, int)
+            or not base
+            or action not in PULL_ACTIONS
+        ):
+            return False
+
+        def run() -> None:
+            from codemonkeys.plandiff import plan_pull_request  # a front-end helper: loaded on first use
+
+            remote = self.config.remote
+            try:
+                with self._pulls_lock:  # one fetch into the fleet's clone at a time
+                    done = plan_pull_request(remote.root, remote.url, number, base, self.context)
+                said = {"event": "fleet.pull_planned", "pull": number, "comment": done.comment}
+                log.info(json.dumps({**said, "head": done.head, "verdicts": done.verdicts}))
+            except Exception as exc:  # the forge refused, the head is gone: logged, the next push retries
+                log.info(
+                    json.dumps({"event": "fleet.pull_plan_failed", "pull": number, "error": str(exc)[:300]})
+                )
+
+        threading.Thread(target=run, name=f"plan-pull-{number}", daemon=True).start()
+        return True
 
     def reconcile(self, product: str) -> bool:
         """Reconcile one product (plan, apply what is allowed, refresh); never raises. Returns success."""

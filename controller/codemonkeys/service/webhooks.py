@@ -123,7 +123,36 @@ def parse_forge_event(body: bytes, headers) -> Event | None:
         raise WebhookError(400, f"malformed {name} event: {exc}") from None
     if not urls:
         raise WebhookError(400, f"a {name} event without its repository's URLs")
-    return Event(EventKind.PULL_REQUEST, repos=urls, extra={"event": name})
+    return Event(EventKind.PULL_REQUEST, repos=urls, extra={"event": name, **_pull(data)})
+
+
+def _pull(data: dict) -> dict:
+    """The pull request an event is about: its number, base branch, head commit and what happened
+    (GitHub and Gitea: ``pull_request`` and ``action``; GitLab: ``object_attributes``); empty for a
+    review or a comment that names none."""
+    pr = data.get("pull_request")
+    if isinstance(pr, dict) and isinstance(pr.get("number"), int):
+        base, head = pr.get("base") or {}, pr.get("head") or {}
+        return {
+            "pull": pr["number"],
+            "base": base.get("ref"),
+            "head": head.get("sha"),
+            "action": data.get("action") or "",
+        }
+    attrs = data.get("object_attributes")
+    if (
+        data.get("object_kind") == "merge_request"
+        and isinstance(attrs, dict)
+        and isinstance(attrs.get("iid"), int)
+    ):
+        last = attrs.get("last_commit") or {}
+        return {
+            "pull": attrs["iid"],
+            "base": attrs.get("target_branch"),
+            "head": last.get("id"),
+            "action": attrs.get("action") or "",
+        }
+    return {}
 
 
 _URL_KEYS = ("clone_url", "ssh_url", "git_url", "html_url", "url", "git_http_url", "git_ssh_url", "web_url")
