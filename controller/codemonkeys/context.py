@@ -26,7 +26,7 @@ from codemonkeys.secrets import SecretError, SecretProvider
 if TYPE_CHECKING:  # the models load pydantic: not for the CLI's fast paths (shell completion)
     from codemonkeys.kinds.models import SecretRef
 
-PROJECT_DIR_ENV = "CMCTL_PROJECT_DIR"  # a source checkout holding resources/, schemas/, fleet-repo-example/
+PROJECT_DIR_ENV = "CMCTL_PROJECT_DIR"  # a directory holding resources/, schemas/, fleet-repo-example/, ...
 HOME_ENV = "CMCTL_HOME"  # where fleets followed by URL are cloned (default ~/.cache/codemonkeys)
 UNSANDBOXED_ENV = "CMCTL_UNSANDBOXED"  # "1": run product code without bubblewrap, as before (sandbox.py)
 
@@ -36,20 +36,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+PACKAGED_DATA = "_data"  # codemonkeys/_data/ of an installed wheel: the build maps the folders in (setup.py)
+
+
 @dataclass(frozen=True)
 class Resources:
-    """Locates what ships with Code Monkeys: ``resources/`` (playbooks, templates), ``schemas/`` and the
-    example fleet, all under one project directory (the source checkout by default)."""
+    """Locates what ships with Code Monkeys: ``resources/`` (playbooks, Jenkinsfiles), ``schemas/``, the
+    example fleet and the default constitution, all under one root: ``CMCTL_PROJECT_DIR`` when set, else
+    the installed package's ``_data/`` (a wheel), else the source checkout the package runs from."""
 
     root: Path
 
     def path(self, *parts: str) -> Path:
-        """A path under the project directory, e.g. ``path("resources", "ansible")``."""
+        """A path under the root, e.g. ``path("resources", "ansible")``."""
         return self.root.joinpath(*parts)
 
     @property
     def ansible(self) -> Path:
-        """The publishing playbooks."""
+        """The publishing and deploy playbooks."""
         return self.path("resources", "ansible")
 
     @property
@@ -57,10 +61,43 @@ class Resources:
         """Jenkins job, folder and Jenkinsfile templates."""
         return self.path("resources", "jenkins")
 
+    @property
+    def schemas(self) -> Path:
+        """The JSON Schemas of the fleet's documents."""
+        return self.path("schemas")
+
+    @property
+    def example_fleet(self) -> Path:
+        """The example fleet ``cmctl demo init`` starts from."""
+        return self.path("fleet-repo-example")
+
+    @property
+    def constitution(self) -> Path:
+        """The default constitution Code Monkeys ships."""
+        return self.path("constitution", "default.yaml")
+
+    @property
+    def packaged(self) -> bool:
+        """Whether these are the installed package's own copies (not a checkout's or an override's)."""
+        return self.root.name == PACKAGED_DATA and self.root.parent.name == "codemonkeys"
+
     @classmethod
     def default(cls, override: str | None = None) -> Resources:
-        """The project directory named by ``override``, else the checkout this package is installed from."""
-        return cls(Path(override) if override else Path(codemonkeys.__file__).resolve().parents[2])
+        """The project directory named by ``override`` (``CMCTL_PROJECT_DIR``), else the shipped files
+        of the package this module belongs to (``locate``)."""
+        return cls(Path(override)) if override else cls(cls.locate(Path(codemonkeys.__file__).parent))
+
+    @staticmethod
+    def locate(package: Path) -> Path:
+        """Where the shipped folders are for the package at ``package``: its ``_data/`` when installed
+        from a wheel or an sdist, else the checkout two levels up (``controller/codemonkeys``; an editable
+        install). Neither: the package's ``_data/``, so a missing file is reported where it belongs."""
+        package = package.resolve()
+        candidates = (package / PACKAGED_DATA, package.parents[1])
+        for root in candidates:
+            if (root / "resources").is_dir() and (root / "schemas").is_dir():
+                return root
+        return candidates[0]
 
 
 @dataclass(frozen=True, repr=False)

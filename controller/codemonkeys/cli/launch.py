@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.flush()
             raise SystemExit(answered[1])
     args = sys.argv[1:] if argv is None else list(argv)
+    if args == ["--version"]:  # as the full CLI says it, without loading it
+        import codemonkeys
+
+        sys.stdout.write(f"cmctl {codemonkeys.__version__}\n")
+        return
     if args[:2] == ["oracle", "search"]:
         from codemonkeys.cli.oracle_search import search_app
 

@@ -57,6 +57,7 @@ from codemonkeys.cli.swarm import swarm_app
 from codemonkeys.cli.swarm_deps import swarm_conflicts  # noqa: F401  (registers `swarm conflicts`)
 from codemonkeys.cli.swarm_predict import swarm_predict  # noqa: F401  (registers its commands on swarm_app)
 from codemonkeys.cli.swarm_signatures import swarm_signatures  # noqa: F401  (registers the command)
+from codemonkeys.cli.version import version_cmd
 from codemonkeys.vocab.plan import Verdict
 
 app = typer.Typer(
@@ -449,6 +450,7 @@ def verify_cmd(
 
 app.command("graph")(graph_cmd)
 app.command("diff")(diff_cmd)
+app.command("version")(version_cmd)
 
 for _name, _sub in (
     ("schema", schema_app),

@@ -128,13 +128,20 @@ class _Replayer:
         return repos.run(list(args), self.repo, env=self.env())
 
 
+_COMPILED = shutil.ignore_patterns("__pycache__", "*.pyc")  # pip compiles an installed copy's sources
+
+
+def _compiled(rel: Path) -> bool:
+    return "__pycache__" in rel.parts or rel.suffix == ".pyc"
+
+
 def _copy_path(src_root: Path, dst_root: Path, rel: str) -> None:
     src, dst = src_root / rel, dst_root / rel
     if not src.exists():
         raise DemoError(f"history names {rel!r}, which is not in {src_root}")
     dst.parent.mkdir(parents=True, exist_ok=True)
     if src.is_dir():
-        shutil.copytree(src, dst, dirs_exist_ok=True)
+        shutil.copytree(src, dst, dirs_exist_ok=True, ignore=_COMPILED)
     else:
         shutil.copy2(src, dst)
 
@@ -153,7 +160,8 @@ def replay_history(source: Path, history_file: Path, repo: Path) -> None:
             without = {Path(p) for p in step.get("without", [])}
             for path in sorted(source.rglob("*")):
                 rel = path.relative_to(source)
-                if path.is_file() and not any(rel == w or w in rel.parents for w in without):
+                skipped = _compiled(rel) or any(rel == w or w in rel.parents for w in without)
+                if path.is_file() and not skipped:
                     _copy_path(source, repo, str(rel))
         for rel in step.get("add", []):
             _copy_path(source, repo, rel)
