@@ -113,7 +113,11 @@ def main() -> None:
             {
                 "action": "synchronize",
                 "number": 1,
-                "pull_request": {"number": 1, "head": {"sha": head}, "base": {"ref": "main"}},
+                "pull_request": {
+                    "number": 1,
+                    "head": {"sha": head, "repo": {"full_name": REPO}},
+                    "base": {"ref": "main", "repo": {"full_name": REPO}},
+                },
                 "repository": {"clone_url": str(bare)},
             }
         ).encode()

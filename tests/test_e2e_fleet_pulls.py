@@ -48,15 +48,15 @@ def _push_pull(fleet: Path, bare: Path, number: int) -> str:
     return head
 
 
-def _event(bare: Path, number: int, head: str, action: str) -> tuple[bytes, dict]:
+def _event(bare: Path, number: int, head: str, action: str, head_repo: str = REPO) -> tuple[bytes, dict]:
     body = json.dumps(
         {
             "action": action,
             "number": number,
             "pull_request": {
                 "number": number,
-                "head": {"sha": head, "ref": "tighten"},
-                "base": {"ref": "main"},
+                "head": {"sha": head, "ref": "tighten", "repo": {"full_name": head_repo}},
+                "base": {"ref": "main", "repo": {"full_name": REPO}},
             },
             "repository": {"full_name": REPO, "clone_url": str(bare)},
         }
@@ -93,6 +93,7 @@ def test_a_fleet_pull_request_gets_its_plan_in_one_comment(workspace: Workspace,
         head = _push_pull(fleet, bare, 1)
         server.add_pull(REPO, 1, head_sha=head, base_sha=base, head_ref="tighten", base_ref="main")
         server.add_comment(REPO, 1, "LGTM once the plan is in", user="ann")
+        server.add_comment(REPO, 1, PLAN_MARKER + "\nno change, trust me", user="mallory")  # not ours
 
         context = Context.from_environ({**os.environ, "CM_FORGE_TOKEN": TOKEN})
         remote = RemoteFleet(str(bare), "main", tmp_path / "home")
@@ -100,10 +101,23 @@ def test_a_fleet_pull_request_gets_its_plan_in_one_comment(workspace: Workspace,
         ctl = Controller(config, context)
         client = TestClient(create_app(ctl))
 
+        # from a fork: its files would choose what the controller connects to: refused, nothing planned
+        fork_body, fork_headers = _event(bare, 1, head, "opened", head_repo="mallory/fleet")
+        r = client.post("/hooks/git", content=fork_body, headers=fork_headers)
+        assert r.status_code == 202 and r.json()["fleet"] is True and "plan" not in r.json(), r.text
+
         body, headers = _event(bare, 1, head, "opened")
         r = client.post("/hooks/git", content=body, headers=headers)
         assert r.status_code == 202 and r.json()["fleet"] is True and r.json()["plan"] == "queued", r.text
-        mine = _wait(lambda: [c for c in server.comments(REPO, 1) if c["body"].startswith(PLAN_MARKER)])
+
+        def ours() -> list[dict]:
+            return [
+                c
+                for c in server.comments(REPO, 1)
+                if c["body"].startswith(PLAN_MARKER) and c["user"]["login"] == server.user
+            ]
+
+        mine = _wait(ours)
         assert len(mine) == 1
         first = mine[0]["body"]
         assert "| added | `text-releases-need-owner` |" in first and "1 rule added" in first, first
@@ -121,7 +135,9 @@ def test_a_fleet_pull_request_gets_its_plan_in_one_comment(workspace: Workspace,
         _wait(lambda: any(s["context"] == PLAN_CONTEXT for s in server.statuses(REPO, head2)))
         comments = server.comments(REPO, 1)
         assert [c["user"]["login"] for c in comments].count("ann") == 1  # the person's comment stays
-        mine = [c for c in comments if c["body"].startswith(PLAN_MARKER)]
+        [forged] = [c for c in comments if c["user"]["login"] == "mallory"]
+        assert forged["body"].endswith("no change, trust me")  # a marker in another's comment: not edited
+        mine = ours()
         assert len(mine) == 1 and mine[0]["body"] != first, mine
         assert "pull/1` `" + head2[:12] in mine[0]["body"]  # it speaks of the new head
 
@@ -133,6 +149,6 @@ def test_a_fleet_pull_request_gets_its_plan_in_one_comment(workspace: Workspace,
         client.post("/hooks/git", content=body, headers=headers)
         [broken] = _wait(lambda: [s for s in server.statuses(REPO, head3) if s["context"] == PLAN_CONTEXT])
         assert broken["state"] == "failure"
-        [mine] = [c for c in server.comments(REPO, 1) if c["body"].startswith(PLAN_MARKER)]
+        [mine] = ours()
         assert "does not load" in mine["body"] and "constitution.yaml" in mine["body"]
         assert TOKEN not in json.dumps(server.comments(REPO, 1))

@@ -514,7 +514,7 @@ def diff_revisions(
     if failed:
         return None, failed
     assert base.desired is not None and head.desired is not None
-    store = open_store(head.desired, context.secrets)
+    store = open_store(base.desired, context.secrets)  # the base's: a head may name another database
     try:
         base_facts, head_facts = observe_both(base.desired, head.desired, store, context, workers)
         now = context.now()
@@ -771,6 +771,7 @@ def render(diff: PlanDiff, fmt: DiffFormat) -> str:
 
 PLAN_MARKER = "<!-- codemonkeys:plan -->"  # the comment Code Monkeys keeps current on a fleet pull request
 PLAN_CONTEXT = "codemonkeys/plan"  # its commit status on the pull request's head
+COMMENT_MAX = 60_000  # characters of a plan comment (GitHub refuses bodies over 65,536)
 _PULL_REFS = {"gitlab": "refs/merge-requests/{n}/head"}  # GitHub, Gitea and Forgejo: refs/pull/N/head
 
 
@@ -805,7 +806,9 @@ def plan_pull_request(fleet: Path, url: str, number: int, base: str, context: Co
     head_ref, base_ref = f"refs/codemonkeys/pull/{number}", f"refs/codemonkeys/base/{number}"
     pull_ref = _PULL_REFS.get(str(client.kind), "refs/pull/{n}/head").format(n=number)
     repos.run(
-        ["fetch", "-q", "--no-tags", url, f"+{pull_ref}:{head_ref}", f"+refs/heads/{base}:{base_ref}"], fleet
+        # from the clone's own remote (that URL): a login in the URL never reaches an error message
+        ["fetch", "-q", "--no-tags", "origin", f"+{pull_ref}:{head_ref}", f"+refs/heads/{base}:{base_ref}"],
+        fleet,
     )
     head = repos.run(["rev-parse", head_ref], fleet).strip()
     result, failed = diff_revisions(fleet, base_ref, head_ref, context)
@@ -822,8 +825,16 @@ def plan_pull_request(fleet: Path, url: str, number: int, base: str, context: Co
         body, state = render_markdown(result), StatusState.SUCCESS
         changes, verdicts = result.has_changes, len(result.verdicts)
         said = f"{verdicts} verdict(s) change" if verdicts else ("plan changes" if changes else "no change")
-    comment = client.upsert_comment(number, PLAN_MARKER, body)
-    client.post_status(head, state, PLAN_CONTEXT, said, None)
+    if len(body) > COMMENT_MAX:  # GitHub takes 65,536 characters
+        cut = body[:COMMENT_MAX].rsplit("\n", 1)[0]
+        body = (
+            cut
+            + f"\n\n_... cut at {COMMENT_MAX} characters: `cmctl diff {base} {head[:12]}` shows it all._\n"
+        )
+    try:
+        comment = client.upsert_comment(number, PLAN_MARKER, body)
+    finally:  # the status says the verdict even when the comment could not be written
+        client.post_status(head, state, PLAN_CONTEXT, said, None)
     return PullPlanned(number, head, changes, verdicts, comment)
 
 

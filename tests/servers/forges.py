@@ -619,6 +619,7 @@ class ForgeServer:
     def _github_routes(self) -> list[tuple[str, str, Callable[..., Answer]]]:
         repo = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
         return [
+            ("GET", r"/user", self._gh_get_user),
             ("GET", repo, self._gh_get_repo),
             ("POST", repo + r"/statuses/(?P<sha>[^/]+)", self._gh_post_status),
             ("GET", repo + r"/statuses/(?P<ref>.+)", self._gh_list_statuses),
@@ -635,6 +636,14 @@ class ForgeServer:
         body = {"message": message, **extra, "documentation_url": f"https://docs.github.com/rest{doc}"}
         body["status"] = str(status)
         return Answer(status, body)
+
+    def _gh_get_user(self, headers: dict, **_: Any) -> Answer:
+        """``GET /user``: the authenticated user (401 without a valid token)."""
+        if self._token(headers) != self.token:
+            return self._gh_error(
+                401, "Requires authentication" if self._token(headers) is None else "Bad credentials"
+            )
+        return Answer(200, self._gh_user(self.user, self._login_id(self.user)))
 
     def _gh_auth(self, headers: dict) -> Answer | None:
         token = self._token(headers)
@@ -1123,6 +1132,7 @@ class ForgeServer:
     def _gitlab_routes(self) -> list[tuple[str, str, Callable[..., Answer]]]:
         project = r"/api/v4/projects/(?P<pid>[^/]+)"
         return [
+            ("GET", r"/api/v4/user", self._gl_get_user),
             ("GET", project, self._gl_get_project),
             ("POST", project + r"/statuses/(?P<sha>[^/]+)", self._gl_post_status),
             ("GET", project + r"/repository/commits/(?P<sha>[^/]+)/statuses", self._gl_list_statuses),
@@ -1135,6 +1145,12 @@ class ForgeServer:
                 self._gl_update_note,
             ),
         ]
+
+    def _gl_get_user(self, headers: dict, **_: Any) -> Answer:
+        """``GET /user``: the authenticated user (401 without a valid token)."""
+        if (headers.get("private-token") or self._bearer(headers)) != self.token:
+            return Answer(401, {"message": "401 Unauthorized"})
+        return Answer(200, self._gl_user())
 
     def _gl_project_or_error(self, headers: dict, pid: str) -> Repo | Answer:
         token = headers.get("private-token") or self._bearer(headers)
@@ -1577,6 +1593,7 @@ class ForgeServer:
     def _gitea_routes(self) -> list[tuple[str, str, Callable[..., Answer]]]:
         repo = r"/api/v1/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
         return [
+            ("GET", r"/api/v1/user", self._gt_get_user),
             ("GET", repo, self._gt_get_repo),
             ("POST", repo + r"/statuses/(?P<sha>[^/]+)", self._gt_post_status),
             ("GET", repo + r"/statuses/(?P<sha>[^/]+)", self._gt_list_by_sha),
@@ -1599,6 +1616,12 @@ class ForgeServer:
             "url": self._swagger,
         }
         return Answer(404, body)
+
+    def _gt_get_user(self, headers: dict, **_: Any) -> Answer:
+        """``GET /user``: the authenticated user (401 without a valid token)."""
+        if self._token(headers) != self.token:
+            return self._gt_error(401, "user does not exist [uid: 0, name: , keyid: 0]")
+        return Answer(200, self._gt_user(self.user, self._login_id(self.user)))
 
     def _gt_repo_or_error(self, headers: dict, owner: str, name: str) -> Repo | Answer:
         token = self._token(headers)

@@ -116,7 +116,8 @@ class ApplyProgress:
                 self._running[action.id] = _Running(action)
             elif kind == "done":
                 self._running.pop(action.id, None)
-            self._lines(kind, action, data)
+        # printed outside our lock: the live panel's refresh holds its own lock, then asks for ours
+        self._lines(kind, action, data)
 
     def _render(self) -> Group:
         with self._lock:

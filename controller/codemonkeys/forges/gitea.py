@@ -72,22 +72,15 @@ class GiteaClient:
         text = f"{marker}\n{body}"
         base = f"{self._repo_path()}/issues/{number}/comments"
         try:
-            page = 1
-            while True:
-                got = self._call("GET", base, params={"page": page, "limit": 50}).json()
-                for comment in got:
-                    if str(comment.get("body", "")).startswith(marker):
-                        if comment["body"] == text:
-                            return "unchanged"
-                        self._call(
-                            "PATCH",
-                            f"{self._repo_path()}/issues/comments/{comment['id']}",
-                            json={"body": text},
-                        )
-                        return "updated"
-                if len(got) < 50:
-                    break
-                page += 1
+            me = self._call("GET", "/user").json().get("login")  # only our own comment is ours to edit
+            for comment in self._call("GET", base).json():  # the comments of an issue are not paged
+                mine = (comment.get("user") or {}).get("login") == me
+                if mine and str(comment.get("body", "")).startswith(marker):
+                    if comment["body"] == text:
+                        return "unchanged"
+                    edit = f"{self._repo_path()}/issues/comments/{comment['id']}"
+                    self._call("PATCH", edit, json={"body": text})
+                    return "updated"
             self._call("POST", base, json={"body": text})
             return "created"
         except httpx.HTTPStatusError as exc:

@@ -38,9 +38,10 @@ class GitHubClient:
         """The pull request's comment that starts with ``marker``, kept current (issue comments API)."""
         text = f"{marker}\n{body}"
         try:
+            me = self._api.get_user().login  # only our own comment: another's with the marker is not it
             issue = self._api.get_repo(self.repo).get_issue(number)
             for comment in issue.get_comments():
-                if comment.body.startswith(marker):
+                if comment.user.login == me and comment.body.startswith(marker):
                     if comment.body == text:
                         return "unchanged"
                     comment.edit(text)

@@ -50,10 +50,12 @@ class GitLabClient:
         """The merge request's note that starts with ``marker``, kept current (notes API)."""
         text = f"{marker}\n{body}"
         try:
+            self._api.auth()  # who we are: only our own note is ours to edit
+            me = self._api.user.id
             project = self._api.projects.get(self.repo, lazy=True)
             notes = project.mergerequests.get(number, lazy=True).notes
             for note in notes.list(iterator=True):
-                if note.body.startswith(marker):
+                if note.author.get("id") == me and note.body.startswith(marker):
                     if note.body == text:
                         return "unchanged"
                     note.body = text

@@ -644,8 +644,8 @@ def _with_settled(facets: dict[str, Facet], denied: list[Action] | None) -> dict
     """``facets`` with the change facet in sync when each of its proposals is denied on purpose (its
     message says by which rule)."""
     change = facets.get(FacetName.CHANGE) if denied else None
-    if change is None or change.in_sync or not denied:
-        return facets
+    if change is None or change.in_sync or change.state is FacetState.FAILED or not denied:
+        return facets  # a red or conflicting proposal still waits for a person
     said = "; ".join(f"{a.id} denied by {a.decision.rule}: {a.decision.message}" for a in denied)
     settled = change.model_copy(update={"in_sync": True, "state": FacetState.IN_SYNC, "message": said})
     return {**facets, FacetName.CHANGE: settled}

@@ -323,6 +323,9 @@ class Controller:
             or action not in PULL_ACTIONS
         ):
             return False
+        if pull.get("fork", True):  # its files would choose what the controller connects to, with its secrets
+            log.info(json.dumps({"event": "fleet.pull_refused", "pull": number, "why": "from a fork"}))
+            return False
 
         def run() -> None:
             from codemonkeys.plandiff import plan_pull_request  # a front-end helper: loaded on first use

@@ -132,12 +132,15 @@ def _pull(data: dict) -> dict:
     review or a comment that names none."""
     pr = data.get("pull_request")
     if isinstance(pr, dict) and isinstance(pr.get("number"), int):
-        base, head = pr.get("base") or {}, pr.get("head") or {}
+        base, head = _dict(pr.get("base")), _dict(pr.get("head"))
+        home = _dict(base.get("repo")).get("full_name") or _dict(data.get("repository")).get("full_name")
         return {
             "pull": pr["number"],
-            "base": base.get("ref"),
-            "head": head.get("sha"),
-            "action": data.get("action") or "",
+            "base": _text(base.get("ref")),
+            "head": _text(head.get("sha")),
+            "action": _text(data.get("action")),
+            # a fork's head (or one whose repository is not said) is not the fleet's own branch
+            "fork": not home or _dict(head.get("repo")).get("full_name") != home,
         }
     attrs = data.get("object_attributes")
     if (
@@ -145,14 +148,23 @@ def _pull(data: dict) -> dict:
         and isinstance(attrs, dict)
         and isinstance(attrs.get("iid"), int)
     ):
-        last = attrs.get("last_commit") or {}
+        source, target = attrs.get("source_project_id"), attrs.get("target_project_id")
         return {
             "pull": attrs["iid"],
-            "base": attrs.get("target_branch"),
-            "head": last.get("id"),
-            "action": attrs.get("action") or "",
+            "base": _text(attrs.get("target_branch")),
+            "head": _text(_dict(attrs.get("last_commit")).get("id")),
+            "action": _text(attrs.get("action")),
+            "fork": source is None or source != target,
         }
     return {}
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 _URL_KEYS = ("clone_url", "ssh_url", "git_url", "html_url", "url", "git_http_url", "git_ssh_url", "web_url")

@@ -25,14 +25,12 @@ def run_build(action: Action, ctx: ActContext) -> ActionResult:
     status = _Status.of(action, ctx)
     if status is not None:
         status.post(StatusState.PENDING, "building")  # if it fails, the final word below says so
-    if ctx.desired.ci_kind(action.product) is CIKind.JENKINS:
-        from codemonkeys.facets.build.jenkins import build_jenkins  # the [jenkins] extra, on first use
-
-        result = build_jenkins(action, ctx)
-    else:
-        from codemonkeys.facets.build.local import build_local
-
-        result = build_local(action, ctx)
+    try:
+        result = _build(action, ctx)
+    except BaseException:
+        if status is not None:  # the build broke down: the commit does not stay pending
+            status.post(StatusState.ERROR, "the build could not run")
+        raise
     if status is None:
         return result
     if result.outcome is not Outcome.FAILED:
@@ -43,6 +41,16 @@ def run_build(action: Action, ctx: ActContext) -> ActionResult:
     outputs = {**result.outputs, "forge_status": said or "posted"}
     log = result.log + (f"\n[forge] commit status not posted: {said}\n" if said else "")
     return replace(result, outputs=outputs, log=log)
+
+
+def _build(action: Action, ctx: ActContext) -> ActionResult:
+    if ctx.desired.ci_kind(action.product) is CIKind.JENKINS:
+        from codemonkeys.facets.build.jenkins import build_jenkins  # the [jenkins] extra, on first use
+
+        return build_jenkins(action, ctx)
+    from codemonkeys.facets.build.local import build_local
+
+    return build_local(action, ctx)
 
 
 class _Status:
@@ -64,6 +72,8 @@ class _Status:
             client = forge_for(ctx.desired, action.product, ctx.context.secrets)
         except ForgeError as exc:  # set but unusable (no token, no repository path): said in the log
             return cls(None, sha, None, broken=str(exc))
+        except Exception as exc:  # a secret that cannot be had, the [forges] extra not installed
+            return cls(None, sha, None, broken=f"the forge cannot be used: {type(exc).__name__}: {exc}")
         target = None
         if forge.dashboard_url and ctx.run_id:
             page = f"/runs/{ctx.run_id}/actions/{quote(action.id, safe='/')}"  # the dashboard's action page
