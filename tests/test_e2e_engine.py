@@ -322,7 +322,7 @@ def test_tour_from_the_fleet_directory_with_a_saved_plan(workspace: Workspace):
     assert r.returncode == 2, r.stderr
     r = cmctl("apply", "plan.json", cwd=cwd)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "now: 5 products in sync, 0 drifting" in r.stdout
+    assert "now, of the 5 products applied to: 5 products in sync, 0 drifting" in r.stdout
     status = json.loads(cmctl("status", "--json", cwd=cwd).stdout)
     assert all(p["in_sync"] for p in status["products"].values())
     assert not (cwd / ".cmctl" / ".cmctl").exists()

@@ -146,6 +146,15 @@ def plan_with_progress(
 def apply_and_report(fs: FleetSession, plan: Plan, parallelism: int, as_json: bool = False) -> bool:
     """Apply with progress (a live panel on a terminal, plain lines otherwise; one JSON event per line on
     stdout with ``as_json``), print the summary and the refreshed state; returns whether all went well."""
+    from codemonkeys.cli.complete_tree import write_index
+
+    try:
+        return _apply_and_report(fs, plan, parallelism, as_json)
+    finally:
+        write_index(fs)  # the journal's new action ids, for shell completion (never raises)
+
+
+def _apply_and_report(fs: FleetSession, plan: Plan, parallelism: int, as_json: bool) -> bool:
     from codemonkeys.cli.progress import ApplyProgress, JsonEvents
 
     if as_json:
