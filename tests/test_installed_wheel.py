@@ -298,7 +298,11 @@ def test_installed_cmctl_runs_the_demo_and_the_controller_without_the_checkout(
     assert deploy["state"] == "drift" and deploy["observed"] == "staging=none, production=none", deploy
 
     creds = _publish_to_pypiserver(ws / "fleet", pypi_server)
-    apply = installed.run("apply", "--auto-approve", "-p", PRODUCT, *fleet, timeout=240, **creds)
+    # unsandboxed: the fresh venv reaches the checkout venv's packages (pytest, for the product's build)
+    # through a .pth, and bubblewrap's private /tmp hides a checkout that lives under /tmp (a CI clone)
+    apply = installed.run(
+        "apply", "--auto-approve", "--unsandboxed", "-p", PRODUCT, *fleet, timeout=240, **creds
+    )
     applied = _ok(apply) + apply.stderr  # the actions' progress is on stderr
     assert re.search(rf"{PRODUCT}/release.publish/pypi: published .* with publish-pypi.yml", applied), applied
     assert pypi_server.password not in applied
