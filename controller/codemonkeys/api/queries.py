@@ -30,6 +30,7 @@ from codemonkeys.vocab.facts import BuildStatus, Unknown
 from codemonkeys.vocab.names import did_you_mean
 from codemonkeys.vocab.plan import Action, FacetState, Plan, Verdict
 from codemonkeys.vocab.selectors import ProductRef, select
+from codemonkeys.vocab.text import newest_line
 
 
 class ReadModels:
@@ -138,7 +139,6 @@ class ReadModels:
                 continue
             ci = str(self.desired.ci_kind(rec.product)) if rec.product in self.desired.products else None
             est = model.estimate(rec.product, rec.kind, Change(hour=hour), ci)
-            lines = [ln for ln in (rec.log or "").splitlines() if ln.strip()]
             out[rec.product] = {
                 "action": rec.action_id,
                 "kind": rec.kind,
@@ -146,7 +146,7 @@ class ReadModels:
                 "started_at": rec.started_at.isoformat() if rec.started_at else None,
                 "elapsed": round((now - rec.started_at).total_seconds(), 1) if rec.started_at else 0.0,
                 "expected": None if est.seconds is None else round(est.seconds, 1),
-                "last_line": lines[-1][:300] if lines else "",
+                "last_line": newest_line(rec.log or "")[:300],
             }
         return out
 

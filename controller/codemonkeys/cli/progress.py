@@ -32,16 +32,14 @@ from rich.text import Text
 
 from codemonkeys.cli.render import apply_event_printer
 from codemonkeys.vocab.plan import Action, Plan
+from codemonkeys.vocab.text import newest_line as last_line
 
 STILL_RUNNING_EVERY_S = 10.0
 
 
 def newest_line(text: str) -> str:
     """The last non-blank line of ``text`` (a chunk of output), stripped; empty if there is none."""
-    for line in reversed(text.splitlines()):
-        if line.strip():
-            return line.strip()
-    return ""
+    return last_line(text).strip()
 
 
 def _secs(s: float) -> str:

@@ -33,9 +33,6 @@ class GiteaClient:
         self.url, self.repo = url.rstrip("/"), repo
         self._headers = {"Authorization": f"token {token}", "Accept": "application/json"}
 
-    def _post(self, path: str, doc: dict) -> httpx.Response:
-        return self._call("POST", path, json=doc)
-
     @retry(
         retry=retry_if_exception(_transient),
         stop=stop_after_attempt(3),
@@ -60,7 +57,7 @@ class GiteaClient:
             doc["target_url"] = target_url
         path = f"{self._repo_path()}/statuses/{quote(sha, safe='')}"
         try:
-            self._post(path, doc)
+            self._call("POST", path, json=doc)
         except httpx.HTTPStatusError as exc:
             said = exc.response.text[:200].strip()
             raise ForgeError(f"Gitea {self.repo}: {exc.response.status_code} {said}") from None

@@ -22,6 +22,8 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+from codemonkeys.vocab.text import newest_line
+
 KEEPALIVE_S = 15.0
 
 
@@ -105,14 +107,14 @@ class ActionEvents:
                 self._runs[action.id] = rec.run_id if rec is not None else None
             self.bus.publish("action.started", **where, run=self._runs[action.id], kind=str(action.kind))
         elif kind == "output":
-            lines = [ln for ln in str(data).splitlines() if ln.strip()]
+            line = newest_line(str(data))
             now = time.monotonic()
             with self._lock:
-                if not lines or now - self._sent.get(action.id, 0.0) < self.every:
+                if not line or now - self._sent.get(action.id, 0.0) < self.every:
                     return
                 self._sent[action.id] = now
                 run = self._runs.get(action.id)
-            self.bus.publish("action.progress", **where, run=run, line=lines[-1][:500])
+            self.bus.publish("action.progress", **where, run=run, line=line[:500])
         elif kind == "done":
             with self._lock:
                 run = self._runs.pop(action.id, None)
