@@ -30,6 +30,7 @@ import sysconfig
 import tarfile
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,8 @@ import codemonkeys
 from codemonkeys.context import PROJECT_DIR_ENV, Context, Resources
 from codemonkeys.demo import Workspace
 from need import missing, need_module, need_program
-from servers.registries import Server
+from servers.fixtures import serve
+from servers.registries import Server, start_pypiserver
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ("resources", "schemas", "fleet-repo-example", "constitution")
@@ -271,9 +273,16 @@ def _publish_to_pypiserver(fleet: Path, pypi: Server) -> dict[str, str]:
     return {"CM_TEST_PYPI_USER": pypi.username, "CM_TEST_PYPI_PASSWORD": pypi.password}
 
 
+@pytest.fixture(scope="module")
+def fresh_pypi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A pypiserver of this module's own: the session's may already hold the acme-text version the demo
+    releases (another test published it), and then this apply would find it there instead of publishing."""
+    yield from serve(tmp_path_factory, "pypiserver-installed", start_pypiserver)
+
+
 @pytest.mark.slow
 def test_installed_cmctl_runs_the_demo_and_the_controller_without_the_checkout(
-    installed: Installed, pypi_server: Server
+    installed: Installed, fresh_pypi: Server
 ):
     need_module("ansible_runner", "pip install -e '.[test]' (the deploy extra)")
     need_module("uvicorn", "pip install -e '.[test]' (the service extra)")
@@ -297,7 +306,7 @@ def test_installed_cmctl_runs_the_demo_and_the_controller_without_the_checkout(
     deploy = plan["products"]["acme-web"]["facets"]["deploy"]
     assert deploy["state"] == "drift" and deploy["observed"] == "staging=none, production=none", deploy
 
-    creds = _publish_to_pypiserver(ws / "fleet", pypi_server)
+    creds = _publish_to_pypiserver(ws / "fleet", fresh_pypi)
     # unsandboxed: the fresh venv reaches the checkout venv's packages (pytest, for the product's build)
     # through a .pth, and bubblewrap's private /tmp hides a checkout that lives under /tmp (a CI clone)
     apply = installed.run(
@@ -305,8 +314,8 @@ def test_installed_cmctl_runs_the_demo_and_the_controller_without_the_checkout(
     )
     applied = _ok(apply) + apply.stderr  # the actions' progress is on stderr
     assert re.search(rf"{PRODUCT}/release.publish/pypi: published .* with publish-pypi.yml", applied), applied
-    assert pypi_server.password not in applied
-    index = httpx.get(pypi_server.authed_url(f"/simple/{PRODUCT}/"), timeout=10)
+    assert fresh_pypi.password not in applied
+    index = httpx.get(fresh_pypi.authed_url(f"/simple/{PRODUCT}/"), timeout=10)
     assert index.status_code == 200 and re.search(r"acme_text-\d+\.\d+\.\d+-py3-none-any\.whl", index.text)
     status = json.loads(_ok(installed.run("status", "--json", *fleet, **creds)))
     assert status["products"][PRODUCT]["in_sync"], status["products"][PRODUCT]
