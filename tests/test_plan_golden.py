@@ -1,7 +1,7 @@
 """Golden plan cases as data: tests/cases/plan/*.yaml = desired + observed -> expected actions, waves, facets.
 
 The planner is pure, so each case is: build the inputs from data, call ``plan``, compare data.
-Keys an expected action leaves out (reason, rule, advisory) are not compared.
+Keys an expected action leaves out (reason, rule, message, advisory) are not compared.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ def test_golden_plan(path: Path):
         for key, value in (
             ("reason", a.reason),
             ("rule", a.decision.rule),
+            ("message", a.decision.message),
             ("advisory", a.decision.advisory),
         ):
             if key in want:

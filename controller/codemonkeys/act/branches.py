@@ -64,7 +64,25 @@ def commit_on_branch(
 
 def build_commit(action: Action, ctx: ActContext, commit: str) -> BranchBuild | ActionResult:
     """Build ``commit`` with the product's CI; an ``ActionResult`` when the CI cannot be reached (the
-    caller's record stays as it was, and the next plan resumes it)."""
+    caller's record stays as it was, and the next plan resumes it). With a forge that takes statuses,
+    the commit gets its ``codemonkeys/build`` status (a pull request's required check)."""
+    from codemonkeys.facets.build.actuators import proof_status
+    from codemonkeys.forges import StatusState
+
+    status = proof_status(action, ctx, commit)
+    if status is not None:
+        status.post(StatusState.PENDING, "proving")
+    run = _build_commit(action, ctx, commit)
+    if status is not None and isinstance(run, BranchBuild):
+        ok = run.status is BuildStatus.SUCCESS
+        said = "the build passed" if ok else ctx.redact(run.why or "the build failed")
+        status.post(StatusState.SUCCESS if ok else StatusState.FAILURE, said)
+    elif status is not None:
+        status.post(StatusState.ERROR, "the build could not run")
+    return run
+
+
+def _build_commit(action: Action, ctx: ActContext, commit: str) -> BranchBuild | ActionResult:
     if ctx.desired.ci_kind(action.product) is CIKind.JENKINS:
         from codemonkeys.facets.build.jenkins import run_jenkins_build
 

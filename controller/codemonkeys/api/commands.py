@@ -209,6 +209,11 @@ class Commands:
         current, action = self.action(action_id)
         if action.decision.verdict is not Verdict.HOLD:
             raise ApiError(f"{action_id} is not held: {action.decision.verdict} ({action.decision.message})")
+        if action.decision.rule == "forge":  # planner.forge_hold: the constitution already allows it
+            raise ApiError(
+                f"{action_id} is held by its forge, not by the constitution ({action.decision.message}): "
+                "review or fix its pull request there"
+            )
         allowed = self.approvers(action)
         if allowed and approver not in allowed:
             raise ApiError(

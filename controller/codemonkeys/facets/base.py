@@ -24,8 +24,8 @@ from pydantic import TypeAdapter
 
 from codemonkeys.kinds.models import Product
 from codemonkeys.vocab.enums import CIKind
-from codemonkeys.vocab.facts import GitFacts, ProductFacts
-from codemonkeys.vocab.plan import Action, ActionKind, Facet, FacetName, FacetState
+from codemonkeys.vocab.facts import GitFacts, ProductFacts, PullFacts, Unknown
+from codemonkeys.vocab.plan import Action, ActionKind, Facet, FacetName, FacetState, PullGate
 from codemonkeys.vocab.policy import FactValue
 
 OWN_FACTS = "facets"  # the facts_field of a facet with its own facts model (ProductFacts.facets[name])
@@ -261,3 +261,19 @@ class Registry:
     def cross_product_waits(self) -> dict[ActionKind, ActionKind]:
         """Every facet's ``waits_for_dependencies``, merged."""
         return {k: v for f in self.facets for k, v in f.waits_for_dependencies.items()}
+
+
+def pull_gate(pull: PullFacts | Unknown | None) -> tuple[PullGate | None, str]:
+    """What a merge action carries of its branch's pull request, and what its reason adds: the forge's
+    reason while it will not merge it (an unreadable forge waits too), nothing in push mode."""
+    if pull is None:
+        return None, ""
+    if isinstance(pull, Unknown):
+        return PullGate(number=0, waiting=f"the forge cannot be read: {pull.error}"), ""
+    if pull.state == "merged":
+        return PullGate(number=pull.number, url=pull.url), f" (pull request #{pull.number} is merged)"
+    if pull.state == "closed":
+        return PullGate(number=pull.number, url=pull.url), f" (pull request #{pull.number} was closed)"
+    waiting = "" if pull.ready else pull.why or "the forge says it is not mergeable"
+    gate = PullGate(number=pull.number, url=pull.url, waiting=waiting, approvers=list(pull.approvers))
+    return gate, f" through pull request #{pull.number}"

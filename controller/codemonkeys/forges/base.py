@@ -1,4 +1,5 @@
-"""What every forge client does, and which forge and token a product uses (``forge_for``)."""
+"""What every forge client does, and which forge, token and mode a product uses (``forge_for``,
+``git_mode``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from codemonkeys.kinds.credentials import credentials_for
-from codemonkeys.kinds.models import Forge, ForgeType
+from codemonkeys.kinds.models import Forge, ForgeType, GitMode
 
 if TYPE_CHECKING:
     from codemonkeys.context import Secrets
@@ -21,6 +22,10 @@ class ForgeError(Exception):
     """A forge refused or could not be reached; the message names the forge and never holds a token."""
 
 
+class ForgeRefused(ForgeError):
+    """The forge answered and will not do it now (a merge blocked by reviews, checks or a conflict)."""
+
+
 class StatusState(StrEnum):
     """A commit status as Code Monkeys says it; each client maps it to its forge's words."""
 
@@ -28,6 +33,30 @@ class StatusState(StrEnum):
     SUCCESS = "success"
     FAILURE = "failure"
     ERROR = "error"
+
+
+class PullState(StrEnum):
+    """Where a pull request stands on its forge."""
+
+    OPEN = "open"
+    MERGED = "merged"
+    CLOSED = "closed"  # closed without merging
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    """A pull request as its forge shows it now: number, web address, state, head commit, the merge
+    commit once merged, whether the forge would merge it now (``ready``) and if not why (``why``, in
+    the forge's words), and the logins with an approving review of the current head (``approved_by``)."""
+
+    number: int
+    url: str
+    state: PullState
+    head: str
+    merge_commit: str | None = None
+    ready: bool = False
+    why: str = ""
+    approved_by: tuple[str, ...] = ()
 
 
 class ForgeClient(Protocol):
@@ -46,6 +75,24 @@ class ForgeClient(Protocol):
         """Keep one comment on pull request ``number``: the one that starts with ``marker`` is edited to
         ``marker`` + ``body`` (``updated``; ``unchanged`` when it says that already), else one is made
         (``created``). ``ForgeError`` when the forge refuses."""
+        ...
+
+    def open_pull(self, head: str, base: str, title: str, body: str, labels: list[str]) -> PullInfo:
+        """The open pull request of branch ``head`` into ``base``: the existing one (its title and body
+        edited when they differ: updated, never duplicated), else a new one with ``labels``."""
+        ...
+
+    def pull(self, number: int) -> PullInfo:
+        """Pull request ``number`` as the forge shows it now (``ForgeError`` when it cannot be read)."""
+        ...
+
+    def merge_pull(self, number: int, sha: str, method: str, title: str) -> str:
+        """Merge pull request ``number`` at head ``sha`` (merge | squash | rebase); returns the commit
+        now at the top of its base. ``ForgeRefused`` (with the forge's reason) when it will not."""
+        ...
+
+    def close_pull(self, number: int) -> None:
+        """Close pull request ``number`` without merging it."""
         ...
 
 
@@ -75,6 +122,15 @@ def forge_config(desired: DesiredState, product: str) -> Forge | None:
     if spec.git is not None and spec.git.forge is not None:
         return spec.git.forge
     return desired.fleet.spec.git.forge
+
+
+def git_mode(desired: DesiredState, product: str) -> GitMode:
+    """How ``product``'s changes land: its own ``spec.git.mode``, else the fleet's (default push). Pull
+    requests need a forge: without one the mode is push."""
+    spec = desired.products[product].spec
+    mode = spec.git.mode if spec.git is not None else None
+    mode = mode or desired.fleet.spec.git.mode
+    return mode if forge_config(desired, product) is not None else GitMode.PUSH
 
 
 @dataclass(frozen=True)

@@ -499,8 +499,16 @@ class ForgeType(StrEnum):
     GITEA = "gitea"
 
 
+class GitMode(StrEnum):
+    """How Code Monkeys' changes reach a product's branch: pushed, or through a pull request."""
+
+    PUSH = "push"
+    PULL_REQUEST = "pull-request"
+
+
 class Forge(Model):
-    """The forge hosting product repositories: where build results go as commit statuses."""
+    """The forge hosting product repositories: where build results go as commit statuses, and where pull
+    requests are opened and merged in ``pull-request`` mode."""
 
     type: ForgeType
     url: str = Field(
@@ -529,6 +537,17 @@ class Forge(Model):
         description="The dashboard's address: a status links to the action's page there",
         pattern=r"^https?://",
     )
+    labels: list[str] = Field(
+        default_factory=lambda: ["codemonkeys"], description="Labels of the pull requests Code Monkeys opens"
+    )
+    merge_method: Literal["merge", "squash", "rebase"] = Field(
+        "merge", description="How the forge merges a pull request Code Monkeys opened"
+    )
+    reviewers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Forge login -> the name the constitution's approvers use; an approving review of a "
+        "pull request's head by a listed approver satisfies a hold (default: the login itself)",
+    )
 
 
 class GitConfig(Model):
@@ -542,6 +561,11 @@ class GitConfig(Model):
     forge: Forge | None = Field(
         None, description="The forge of every product (a product, or its company's defaults, may set another)"
     )
+    mode: GitMode = Field(
+        GitMode.PUSH,
+        description="push: heals and changes land by a push to the product's branch; pull-request: as a "
+        "pull request on the forge, merged through its API when the constitution and the forge allow it",
+    )
 
 
 class ProductGit(Model):
@@ -549,6 +573,7 @@ class ProductGit(Model):
     products through its ``defaults``)."""
 
     forge: Forge | None = None
+    mode: GitMode | None = Field(None, description="push | pull-request; default: the fleet's spec.git.mode")
 
 
 class FleetSpec(Model):

@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from codemonkeys.facets import FACETS, FacetInput, Registry, action_id
 from codemonkeys.facets.base import FleetMemo, FleetView
@@ -29,6 +30,7 @@ from codemonkeys.vocab.facts import ProductFacts, Unknown
 from codemonkeys.vocab.gcpause import gc_paused
 from codemonkeys.vocab.plan import (
     Action,
+    Decision,
     Facet,
     FacetName,
     FacetState,
@@ -272,9 +274,26 @@ def action_fingerprint(
 def _action_fingerprint(
     desired: DesiredView, name: str, parts: Mapping[str, str], field: str, fleet: str
 ) -> str:
-    # the product's fingerprint over a part of its facts: {"git", FIELD}
-    facts = _spliced({k: parts.get(k, "null") for k in {"git", field}})
+    # the product's fingerprint over a part of its facts: {"git", FIELD}, without what a forge says of
+    # pull requests (a review or a check there does not change what an approval approved)
+    facts = _spliced({k: _without_pulls(parts.get(k, "null")) for k in {"git", field}})
     return _product_fingerprint(desired, name, facts, fleet)
+
+
+def _without_pulls(part: str) -> str:
+    """A facts field's canonical JSON without the ``pull`` facts nested in it (a heal attempt's, a change
+    proposal's): the forge's view of a pull request, which moves with every review and check."""
+    if '"pull":' not in part:
+        return part
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "pull"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return _CANONICAL(strip(json.loads(part)))
 
 
 _DOCUMENTS: dict[int, tuple[Product, str]] = {}  # id(product) -> (product, its hash): a cache, not state
@@ -458,6 +477,8 @@ class _Gating:
             a = actions[aid]
             ancestors = _ancestors_within(self.dag, aid, scopes[a.product]) & allowed
             decision = self.gate.decide(self._input(a, ancestors, tuple(earlier)))
+            if a.pull is not None and a.pull.waiting and decision.verdict is Verdict.ALLOW:
+                decision = forge_hold(decision, a)
             if decision.verdict is Verdict.ALLOW:
                 allowed.add(aid)
                 if self.gate.has_budgets:
@@ -486,7 +507,7 @@ class _Gating:
             encoded = self.facts_json_memo.get(a.product)
             if encoded is None:
                 encoded = self.facts_json_memo[a.product] = canonical_json(facts)
-        return PolicyInput(
+        inp = PolicyInput(
             action_id=a.id,
             kind=str(a.kind),
             product=desired.products[a.product],
@@ -503,12 +524,46 @@ class _Gating:
             earlier=earlier,
             product_json=self._metadata_json(a.product),
         )
+        if a.pull is None or not a.pull.approvers:
+            return inp
+        reviews = review_approvals(inp, a, self.gate.rules_digest(inp))
+        return replace(inp, approvals=(*inp.approvals, *reviews))
 
     def _metadata_json(self, product: str) -> str:
         out = self.metadata_memo.get(product)
         if out is None:
             out = self.metadata_memo[product] = metadata_json(self.desired.products[product])
         return out
+
+
+def forge_hold(decision: Decision, a: Action) -> Decision:
+    """An allowed merge whose pull request the forge will not merge yet is held with the forge's reason
+    (rule ``forge``): the next plan lets it through once the forge would merge it. No ``cmctl approve``
+    lifts it; a review, a green check or a rebase on the forge does."""
+    assert a.pull is not None
+    where = f"pull request #{a.pull.number}" if a.pull.number else "its pull request"
+    where += f" ({a.pull.url})" if a.pull.url else ""
+    message = f"the forge will not merge {where} yet: {a.pull.waiting}"
+    held = {"verdict": Verdict.HOLD, "rule": "forge", "message": message, "audit": []}
+    return decision.model_copy(update=held)
+
+
+def review_approvals(inp: PolicyInput, a: Action, rules: str) -> list[Approval]:
+    """The approving reviews of the pull request ``a`` merges, as approvals bound to what the plan shows
+    now (the reviews are of its current head: a new push makes them stale on the forge)."""
+    assert a.pull is not None
+    params = inp.params_json()
+    return [
+        Approval(
+            approver=name,
+            revision=inp.revision,
+            fingerprint=inp.bound_to,
+            comment=f"approving review of pull request #{a.pull.number}",
+            params=params,
+            rules=rules,
+        )
+        for name in a.pull.approvers
+    ]
 
 
 # --- the whole fleet --------------------------------------------------------------------------

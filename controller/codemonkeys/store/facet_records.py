@@ -1,5 +1,5 @@
-"""The facets' own records in the store: infra applies, notifications, cross-repo change proposals
-(``FacetRecords``, a part of ``Store``: ``self`` is the store)."""
+"""The facets' own records in the store: infra applies, notifications, cross-repo change proposals, the pull
+requests opened for heals and changes (``FacetRecords``, a part of ``Store``: ``self`` is the store)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from codemonkeys.store.models import (
     ChangeProposalRecord,
     InfraApplyRecord,
     NotificationRecord,
+    PullRequestRecord,
     utcnow,
 )
 
@@ -93,3 +94,38 @@ class FacetRecords:
             row.updated_at = utcnow()
             s.flush()
             return row
+
+    def save_pull(
+        self,
+        product: str,
+        branch: str,
+        forge: str,
+        number: int,
+        url: str,
+        state: str,
+        refused: str = "",
+        refused_for: str = "",
+    ) -> None:
+        """Remember the pull request of ``product``'s ``branch`` (created or updated), with the forge's
+        last refusal to merge it (``refused``, empty: none) and what it was refused for."""
+        with self.session() as s:
+            row = s.scalars(
+                select(PullRequestRecord).where(
+                    PullRequestRecord.product == product, PullRequestRecord.branch == branch
+                )
+            ).first()
+            if row is None:
+                row = PullRequestRecord(product=product, branch=branch)
+                s.add(row)
+            row.forge, row.number, row.url, row.state = forge, number, url, state
+            row.refused, row.refused_for = refused, refused_for
+            row.updated_at = utcnow()
+
+    def pull_of(self, product: str, branch: str) -> PullRequestRecord | None:
+        """The pull request on record for ``product``'s ``branch``, None if none was opened."""
+        with self.session() as s:
+            return s.scalars(
+                select(PullRequestRecord).where(
+                    PullRequestRecord.product == product, PullRequestRecord.branch == branch
+                )
+            ).first()

@@ -1,7 +1,7 @@
 """The store's tables and values (SQLAlchemy models), importable by the migrations alone: runs and the
 action journal, build results, durations, signatures, conflicts, fix templates, heal attempts, change
-proposals, flaky builds, infra applies, notifications, product status, paused products, approvals, the
-decision log and the hash-chained audit log (``chain_hash``, ``ChainCheck``)."""
+proposals, their pull requests, flaky builds, infra applies, notifications, product status, paused
+products, approvals, the decision log and the hash-chained audit log (``chain_hash``, ``ChainCheck``)."""
 
 from __future__ import annotations
 
@@ -279,6 +279,28 @@ class ChangeProposalRecord(Base):
     commit: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the change commit
     status: Mapped[str] = mapped_column(String(16))  # ChangeStatus
     reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PullRequestRecord(Base):
+    """A pull request Code Monkeys opened on a product's forge for one of its branches (a heal attempt's,
+    a change's): its number, web address and last known state. The forge stays the truth; this row only
+    saves looking the number up by branch on every reconcile."""
+
+    __tablename__ = "pull_requests"
+    __table_args__ = (UniqueConstraint("product", "branch"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product: Mapped[str] = mapped_column(String(80), index=True)
+    branch: Mapped[str] = mapped_column(String(200))
+    forge: Mapped[str] = mapped_column(String(16))
+    number: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16))  # forges.PullState
+    # the forge's last refusal to merge it, and what it was refused for (the head and the approving
+    # logins then): until one of those changes the merge waits with that reason instead of trying again
+    refused: Mapped[str] = mapped_column(Text, default="")
+    refused_for: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

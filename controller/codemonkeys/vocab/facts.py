@@ -15,6 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from codemonkeys.vocab.enums import Ecosystem
 
 
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
+def _is_empty(value: Any) -> bool:
+    return not value
+
+
 class FactModel(BaseModel):
     """Base of the fact models: unknown fields forbidden, immutable."""
 
@@ -92,6 +100,23 @@ class HealStatus(StrEnum):
     INVALID = "invalid"  # no valid patch (none found, or it failed validation); nothing was built
     MERGED = "merged"  # the branch landed on the product's branch
     SUPERSEDED = "superseded"  # a newer commit replaced the red one before the merge: branch deleted
+    CLOSED = "closed"  # its pull request was closed without merging by a person: branch deleted
+
+
+class PullFacts(FactModel):
+    """The pull request of a branch Code Monkeys proposed (pull-request mode), as its forge shows it now:
+    ``state`` open | merged | closed, whether the forge would merge it now (``ready``) and if not why, and
+    the constitution's names of the people whose approving review covers its head (``approvers``)."""
+
+    forge: str
+    number: int
+    url: str = ""
+    state: str
+    head: str = ""
+    ready: bool = False
+    why: str = ""
+    approvers: list[str] = Field(default_factory=list)
+    merge_commit: str | None = None
 
 
 class HealAttempt(FactModel):
@@ -109,6 +134,8 @@ class HealAttempt(FactModel):
     successes: int = 0  # the template's record when observed (0 and 0 for an LLM patch)
     failures: int = 0
     patch: str = ""  # the proven patch (kept for a green attempt: the merge shows it)
+    # a green attempt's pull request (pull-request mode); left out when None (fingerprints stay as they were)
+    pull: PullFacts | Unknown | None = Field(default=None, exclude_if=_is_none)
 
 
 class HealCandidate(FactModel):
@@ -247,14 +274,10 @@ class ChangeProposal(FactModel):
     lines: int = 0
     diff: str = ""
     reason: str = ""
-
-
-def _is_none(value: Any) -> bool:
-    return value is None
-
-
-def _is_empty(value: Any) -> bool:
-    return not value
+    # pull-request mode: the proposal merges through a pull request (``via_pull``), and a green one's as the
+    # forge shows it (``pull``); both left out otherwise (fingerprints stay as they were)
+    via_pull: bool = Field(default=False, exclude_if=_is_empty)
+    pull: PullFacts | Unknown | None = Field(default=None, exclude_if=_is_none)
 
 
 class ProductFacts(FactModel):

@@ -134,6 +134,17 @@ def _deliberately_denied(decision: Decision) -> bool:
     return any(t.rule == decision.rule and t.effect == "deny" for t in decision.trace)
 
 
+class PullGate(PlanModel):
+    """What the forge says of the pull request an action merges (pull-request mode): its number and
+    address, why the forge will not merge it yet (``waiting``; empty: it would), and the approvers, as
+    the constitution names them, whose approving review covers its head."""
+
+    number: int
+    url: str = ""
+    waiting: str = ""
+    approvers: list[str] = Field(default_factory=list)
+
+
 class Action(PlanModel):
     """One planned action: what it does to which product, why, what it waits for, and its decision."""
 
@@ -150,6 +161,10 @@ class Action(PlanModel):
     predicted_s: float | None = None
     predicted_samples: int | None = None
     predicted_basis: str | None = None  # product: its own runs | fleet: the kind's runs across the fleet
+    # A merge through a pull request (pull-request mode): what the forge says of it. Never part of the
+    # params (an approval binds to those): the planner holds the action while ``waiting`` and counts the
+    # reviews as approvals. Absent from the document otherwise.
+    pull: PullGate | None = None
 
     @model_serializer(mode="wrap")
     def _without_unmade_prediction(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -157,6 +172,8 @@ class Action(PlanModel):
         if self.predicted_samples is None:
             for key in ("predicted_s", "predicted_samples", "predicted_basis"):
                 data.pop(key, None)
+        if self.pull is None:
+            data.pop("pull", None)
         return data
 
 

@@ -62,10 +62,11 @@ class _Status:
         self.client, self.sha, self.target_url, self.broken = client, sha, target_url, broken
 
     @classmethod
-    def of(cls, action: Action, ctx: ActContext) -> _Status | None:
-        """The build's status poster; None when the product has no forge or posts no statuses."""
+    def of(cls, action: Action, ctx: ActContext, sha: str | None = None) -> _Status | None:
+        """The build's status poster (of ``sha``, else the action's commit); None when the product has
+        no forge or posts no statuses."""
         forge = forge_config(ctx.desired, action.product)
-        sha = action.params.get("commit")
+        sha = sha or action.params.get("commit")
         if forge is None or not forge.statuses or not sha:
             return None
         try:
@@ -89,3 +90,9 @@ class _Status:
         except ForgeError as exc:
             return str(exc)
         return None
+
+
+def proof_status(action: Action, ctx: ActContext, sha: str) -> _Status | None:
+    """The commit status of the proof build of a branch commit (a heal's, a change's), so the forge's
+    required checks see it on the pull request; None when the product posts no statuses."""
+    return _Status.of(action, ctx, sha)

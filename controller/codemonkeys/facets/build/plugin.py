@@ -82,7 +82,9 @@ class BuildFacet(FacetPlugin):
             message = f"build of {short(b.commit)} failed; {step.reason}"
             return FacetDraft(facet_state(WANT, "red", FacetState.FAILED, message), blocks=blocks)
         aid = action_id(inp.name, step.kind)
-        action = Action(id=aid, product=inp.name, kind=step.kind, params=step.params, reason=step.reason)
+        action = Action(
+            id=aid, product=inp.name, kind=step.kind, params=step.params, reason=step.reason, pull=step.pull
+        )
         return FacetDraft(
             facet_state(WANT, "red", FacetState.DRIFT, step.reason), (action,), chain=(aid,), blocks=blocks
         )
@@ -99,7 +101,9 @@ class BuildFacet(FacetPlugin):
             )
         reason = f"build of {short(b.commit)} passed; {step.reason.removeprefix('build: ')}: finish its merge"
         aid = action_id(inp.name, step.kind)
-        action = Action(id=aid, product=inp.name, kind=step.kind, params=step.params, reason=reason)
+        action = Action(
+            id=aid, product=inp.name, kind=step.kind, params=step.params, reason=reason, pull=step.pull
+        )
         return FacetDraft(facet_state(WANT, "green", FacetState.DRIFT, reason), (action,), chain=(aid,))
 
     def _generate_jenkinsfile(self, inp: FacetInput) -> FacetDraft:

@@ -16,6 +16,11 @@ not planned again until someone drops it or proposes it anew; its change branch 
 a failure leaves: a refused push leaves the proposal ``green`` and the branch as it was (the failure
 says why); a conflict leaves the product's branch untouched.
 
+In pull-request mode (``spec.git.mode``, ``act/pulls.py``) the change branch is also a pull request on the
+product's forge, opened before the build and updated with its result; a red change's pull request is
+closed. ``change.merge`` merges it through the forge's merge API at the proven commit, or finds it merged
+by a person, or closed without merging: the proposal is then ``dropped``.
+
 Every step is recorded on the proposal and audited (``change.proposed``, ``change.green``,
 ``change.red``, ``change.conflict``, ``change.merged``) with the diff's size, files and the selector;
 the diff itself is in the store, redacted.
@@ -23,6 +28,9 @@ the diff itself is in the store, redacted.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
+from codemonkeys.act import pulls
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.act.branches import build_commit, commit_on_branch, delete_branch, land
 from codemonkeys.gitcred import helper_for
@@ -97,6 +105,11 @@ def propose_change(action: Action, ctx: ActContext) -> ActionResult:
             return ActionResult(Outcome.FAILED, f"change {rec.change} cannot be committed: {why}")
         rec = _save(ctx, action, rec, "change.proposed", commit=commit, status=str(ChangeStatus.BUILDING))
     assert rec.commit is not None
+    in_pull = pulls.pull_requests(ctx.desired, action.product)
+    if in_pull:
+        opened = pulls.propose(ctx, action.product, rec.branch, _title(rec), _pull_body(rec, "running"))
+        if isinstance(opened, ActionResult):
+            return opened  # the forge cannot be used: the proposal stays building and is resumed
     done = None
     if ctx.desired.ci_kind(action.product) is CIKind.LOCAL:  # built before an interruption: no rebuild
         row = ctx.store.build_result(action.product, rec.commit)
@@ -110,9 +123,16 @@ def propose_change(action: Action, ctx: ActContext) -> ActionResult:
     built = f"--- build of {rec.commit[:12]} on {rec.branch} ---"
     shown = f"--- change {rec.change} ---\n{rec.diff[:DIFF_SHOWN]}\n{built}\n{log}"
     if status is BuildStatus.SUCCESS:
+        if in_pull:
+            opened = pulls.propose(ctx, action.product, rec.branch, _title(rec), _pull_body(rec, "green"))
+            if isinstance(opened, ActionResult):
+                return opened
         rec = _save(ctx, action, rec, "change.green", status=str(ChangeStatus.GREEN), reason="")
         message = f"change {rec.change} is green on {rec.branch}: change.merge is next"
         return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec), shown)
+    if in_pull and (problem := pulls.close(ctx, action.product, rec.branch)) is not None:
+        message = f"change {rec.change} is red; closing its pull request failed: {problem}"
+        return ActionResult(Outcome.FAILED, message, transient=True)
     if (problem := delete_branch(ctx, action.product, rec.branch)) is not None:
         return ActionResult(
             Outcome.FAILED,
@@ -127,6 +147,27 @@ def propose_change(action: Action, ctx: ActContext) -> ActionResult:
     return ActionResult(Outcome.FAILED, message, _outputs(rec), shown)
 
 
+def _title(rec: ChangeProposalRecord) -> str:
+    return (rec.message or f"chore: change {rec.change}").splitlines()[0][:100]
+
+
+def _pull_body(rec: ChangeProposalRecord, proof: str) -> str:
+    """The pull request's body: who proposed the change to which products, its proof build, the diff."""
+    return "\n".join(
+        [
+            f"Code Monkeys proposes change `{rec.change}` to **{rec.product}**.",
+            "",
+            f"- **Proposed by:** {rec.author or 'someone'} for the products `{rec.selector}`",
+            f"- **Proof:** the product's own build of `{(rec.commit or '')[:12]}` on `{rec.branch}`: {proof}",
+            f"- **Diff:** {rec.lines} line(s) in {', '.join(rec.files or []) or 'no file'}",
+            "",
+            "```diff",
+            rec.diff[:DIFF_SHOWN],
+            "```",
+        ]
+    )
+
+
 def merge_change(action: Action, ctx: ActContext) -> ActionResult:
     """change.merge: land the proven change on the product's branch (see the module docstring)."""
     rec = _record(ctx, action)
@@ -136,6 +177,8 @@ def merge_change(action: Action, ctx: ActContext) -> ActionResult:
         return ActionResult(Outcome.NOOP, f"change {rec.change} already merged", _outputs(rec))
     if rec.status != ChangeStatus.GREEN:
         return ActionResult(Outcome.FAILED, f"change {rec.change} is {rec.status}, not green: not merged")
+    if pulls.pull_requests(ctx.desired, action.product):
+        return _merge_pull(action, ctx, rec)
     product = ctx.desired.products[action.product]
     branch, url = product.spec.source.branch, ctx.desired.repo_location(action.product)
     clash: list[str] = []
@@ -166,4 +209,29 @@ def merge_change(action: Action, ctx: ActContext) -> ActionResult:
         return ActionResult(Outcome.FAILED, message, _outputs(rec))
     rec = _save(ctx, action, rec, "change.merged", status=str(ChangeStatus.MERGED))
     message = f"change {rec.change} merged: {branch} is at {landed[:12]}, {rec.branch} deleted"
+    return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec) | {"head": landed}, rec.diff[:DIFF_SHOWN])
+
+
+def _merge_pull(action: Action, ctx: ActContext, rec: ChangeProposalRecord) -> ActionResult:
+    """change.merge in pull-request mode: the forge merges the change's pull request at the proven commit
+    (or a person merged it, or closed it: then the proposal is dropped)."""
+    assert rec.commit is not None
+    title = f"Merge change {rec.change}: {_title(rec)}"[:100]
+    settled = pulls.settle(ctx, action.product, rec.branch, rec.commit, title)
+    if isinstance(settled, ActionResult):
+        if not settled.transient:
+            ctx.store.save_change_proposal(rec.change, rec.product, reason=settled.message[:500])
+        return settled
+    problem = delete_branch(ctx, action.product, rec.branch)  # the forge may have deleted it already
+    gone = f"{rec.branch} deleted" if problem is None else f"{rec.branch} left: {problem}"
+    if settled.state is pulls.PullState.CLOSED:
+        why = f"pull request #{settled.number} was closed without merging"
+        rec = _save(ctx, action, rec, "change.dropped", status=str(ChangeStatus.DROPPED), reason=why)
+        return ActionResult(Outcome.NOOP, f"change {rec.change}: {why}; {gone}", _outputs(rec))
+    url = ctx.desired.repo_location(action.product)
+    with suppress(GitError), repo_lock(ctx.mirror(action.product)) as mirror:  # the mirror follows
+        sync_mirror(url, mirror, helper_for(ctx.desired, action.product))
+    landed = settled.commit or rec.commit
+    rec = _save(ctx, action, rec, "change.merged", status=str(ChangeStatus.MERGED))
+    message = f"change {rec.change} merged: pull request #{settled.number} at {landed[:12]}, {gone}"
     return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec) | {"head": landed}, rec.diff[:DIFF_SHOWN])

@@ -4,13 +4,16 @@ A proposal's status is the actuators' record (proposed -> building -> green | re
 store is the source of truth here, since a proposal exists only in it until ``change.propose`` has
 committed it. A proposal left ``building`` by an interrupted action is proposed again: the actuator
 finds its commit and its recorded build result and finishes the bookkeeping. The open proposals of
-the whole fleet are read once per run.
+the whole fleet are read once per run. In pull-request mode a green proposal carries its pull request as
+the forge shows it now (``act.pulls.observe``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from codemonkeys.act.pulls import observe as observe_pull
+from codemonkeys.act.pulls import pull_requests
 from codemonkeys.vocab.facts import ChangeProposal, ChangeStatus, GitFacts, Unknown
 
 if TYPE_CHECKING:
@@ -31,6 +34,7 @@ def observe_change(run: Observer, name: str, git: GitFacts | Unknown) -> list[Ch
     records = [r for r in every if r.product == name]
     if not records:
         return None
+    pulls = pull_requests(run.desired, name)
     return [
         ChangeProposal(
             change=r.change,
@@ -46,6 +50,12 @@ def observe_change(run: Observer, name: str, git: GitFacts | Unknown) -> list[Ch
             lines=r.lines,
             diff=r.diff,
             reason=r.reason,
+            via_pull=pulls,
+            pull=(
+                observe_pull(run.desired, run.store, run.context.secrets, name, r.branch)
+                if pulls and r.status == ChangeStatus.GREEN
+                else None
+            ),
         )
         for r in records
     ]

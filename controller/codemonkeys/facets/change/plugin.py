@@ -6,9 +6,12 @@ when. Pure. Per open proposal of a product:
 * ``proposed`` or ``building`` -> ``change.propose/<change>``: commit the diff on
   ``change/<change>/<product>`` (the product's branch is never touched), push, build the branch with
   the product's CI (the actuator resumes a proposal already committed); then ``change.merge/<change>``
-  after it (the merge runs only if the proposal is green by then: one apply proves and merges);
+  after it (the merge runs only if the proposal is green by then: one apply proves and merges; in
+  pull-request mode the merge waits for the next round, when the forge's word on the pull request is
+  observed);
 * ``green`` -> ``change.merge/<change>``: land it on the product's branch (fast-forward, or a merge
-  commit when the branch moved), delete the change branch;
+  commit when the branch moved), delete the change branch; in pull-request mode through its pull
+  request, held while the forge will not merge it (``Action.pull``);
 * ``red`` -> nothing: the product waits for a person (the facet says which change is red);
 * ``conflict`` (green, but it no longer merges into the product's branch) -> nothing: planned again
   only once someone drops it (``cmctl fleet drop``) or proposes it anew;
@@ -24,7 +27,15 @@ CEL sees ``action.params.change`` (the id), ``selector``, ``kind`` (patch | repl
 
 from __future__ import annotations
 
-from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, action_id, facet_state
+from codemonkeys.facets.base import (
+    FacetDraft,
+    FacetInput,
+    FacetPlugin,
+    Ref,
+    action_id,
+    facet_state,
+    pull_gate,
+)
 from codemonkeys.kinds.models import Product
 from codemonkeys.vocab.facts import ChangeProposal, ChangeStatus, Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
@@ -101,15 +112,20 @@ class ChangeFacet(FacetPlugin):
                 notes.append(reason.removeprefix("change: "))
                 propose = self._action(inp, ActionKind.CHANGE_PROPOSE, p, reason, [])
                 actions.append(propose)
+                if p.via_pull:  # its pull request merges in a later round, once the forge has seen it
+                    continue
                 merge_after = [*merge_after, propose.id]
                 reason = f"change: {what}: merge it once it is green on {p.branch}"
             elif p.status is ChangeStatus.GREEN:
-                reason = f"change: {what} is green on {p.branch}: merge it"
+                gate, said = pull_gate(p.pull)
+                reason = f"change: {what} is green on {p.branch}: merge it{said}"
                 notes.append(reason.removeprefix("change: "))
             else:
                 (clash if p.status is ChangeStatus.CONFLICT else red).append(p.change)
                 continue
             merge = self._action(inp, ActionKind.CHANGE_MERGE, p, reason, merge_after)
+            if p.status is ChangeStatus.GREEN and p.pull is not None:
+                merge = merge.model_copy(update={"pull": gate})
             actions.append(merge)
             merges.append(merge.id)
         states = sorted({str(p.status) for p in f})

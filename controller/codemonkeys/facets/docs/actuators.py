@@ -53,6 +53,19 @@ def generate_api_reference(ctx: ActContext, action: Action, cwd: Path) -> tuple[
     return GENERATED_CONFIG, len(pages)
 
 
+def mkdocs_cause(output: str, limit: int = 200) -> str:
+    """Why ``mkdocs build --strict`` failed: the first line MkDocs logged as an ERROR, else as a WARNING
+    (strict mode aborts on warnings, and its last line, "Aborted with N warnings in strict mode!", does not
+    say which), with how many more there were; else the output's most telling line."""
+    lines = [line.strip() for line in output.splitlines()]
+    for level in ("ERROR", "WARNING"):
+        logged = [line for line in lines if line.startswith(level)]
+        if logged:
+            first = logged[0] if len(logged[0]) <= limit else logged[0][: limit - 1] + "…"
+            return first + (f" (and {len(logged) - 1} more)" if len(logged) > 1 else "")
+    return telling_line(output, limit)
+
+
 def build_docs(action: Action, ctx: ActContext) -> ActionResult:
     """docs.build: MkDocs (strict) in a worktree of the commit, then swap the site in atomically.
 
@@ -101,7 +114,7 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
     log = ctx.redact(f"$ mkdocs build --strict\n{result.output}")
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
-        cause = telling_line(result.output)
+        cause = mkdocs_cause(result.output)
         return ActionResult(
             Outcome.FAILED, f"mkdocs build --strict failed for {commit[:12]}: {cause}", {}, log
         )

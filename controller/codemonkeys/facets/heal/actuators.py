@@ -16,6 +16,12 @@
 product), pushes, deletes the heal branch, and teaches the swarm (a template gains a success, an LLM
 patch becomes a template).
 
+In pull-request mode (``spec.git.mode``, ``act/pulls.py``) the attempt's branch is also a pull request on
+the product's forge, opened before the proof build (found by its branch first: a resumed attempt never
+opens a second) and updated with the proof's result; a red attempt's pull request is closed with its
+branch. ``heal.merge`` merges it through the forge's merge API at the proven head, or finds it merged by
+a person (bookkeeping only) or closed without merging (the attempt is ``closed``: a person said no).
+
 Crash-safe: the attempt is recorded (with its patch) before any side effect; the heal commit has fixed
 dates, so a resumed attempt re-creates the very same commit and branch; a merge whose commit is already
 on the branch only finishes the bookkeeping. Every attempt and merge is journaled and audited with its
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
+from codemonkeys.act import pulls
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.act.branches import build_commit, commit_on_branch, delete_branch, land
 from codemonkeys.facets.heal.candidates import Candidate, llm_candidate, template_candidate, validate
@@ -79,7 +86,46 @@ def heal_build(action: Action, ctx: ActContext) -> ActionResult:
         if isinstance(made, ActionResult):
             return made
         rec = made
+    if pulls.pull_requests(ctx.desired, action.product):
+        opened = pulls.propose(
+            ctx, action.product, rec.branch, _title(rec), _pull_body(action, rec, "running")
+        )
+        if isinstance(opened, ActionResult):
+            return opened  # the forge cannot be used: the attempt stays proving and is resumed
     return _prove(action, ctx, rec)
+
+
+def _title(rec: HealAttemptRecord) -> str:
+    return f"fix: heal {rec.summary or 'the build'}"[:100]
+
+
+def _pull_body(action: Action, rec: HealAttemptRecord, proof: str) -> str:
+    """The pull request's body: why (the red commit, its failure and signature), what (the candidate and
+    its record), the proof build's result, and the patch."""
+    p = action.params
+    if rec.template:
+        record = f"{p.get('successes', 0)} success(es), {p.get('failures', 0)} failure(s)"
+        what = f"fix template `{rec.template}` ({record})"
+    else:
+        what = f"a patch from the local LLM ({rec.llm_calls} call(s))"
+    return "\n".join(
+        [
+            f"Code Monkeys heals the red build of **{rec.product}** at `{rec.commit[:12]}`.",
+            "",
+            f"- **Failure:** {rec.summary or 'unrecognized'} (signature `{rec.signature or 'none'}`)",
+            f"- **Attempt:** #{rec.n} with {what}",
+            f"- **Proof:** the product's own build of `{(rec.heal_commit or '')[:12]}` on `{rec.branch}`: "
+            + proof,
+            f"- **Patch:** {rec.lines} line(s) in {', '.join(rec.files or []) or 'no file'}",
+            "",
+            "```diff",
+            rec.patch[:PATCH_SHOWN],
+            "```",
+            "",
+            f"Merged through the forge once the constitution allows `{rec.product}/heal.merge` and the "
+            "forge's own checks and reviews pass.",
+        ]
+    )
 
 
 def _attempt(ctx: ActContext, product: str, commit: str, n: int) -> HealAttemptRecord | None:
@@ -179,13 +225,23 @@ def _prove(action: Action, ctx: ActContext, rec: HealAttemptRecord) -> ActionRes
     status, log, why = run.status, run.log, run.why
     what = f"heal #{rec.n} ({rec.strategy}{' ' + rec.template if rec.template else ''})"
     shown = f"--- patch ---\n{rec.patch}\n--- build of {rec.heal_commit[:12]} on {rec.branch} ---\n{log}"
+    in_pull = pulls.pull_requests(ctx.desired, action.product)
     if status is BuildStatus.SUCCESS:
+        if in_pull:
+            body = _pull_body(action, rec, "green")
+            opened = pulls.propose(ctx, action.product, rec.branch, _title(rec), body)
+            if isinstance(opened, ActionResult):
+                return opened  # built green (kept by the local runner): the next run updates the body
         rec = ctx.store.save_heal_attempt(
             rec.product, rec.commit, rec.n, status=str(HealStatus.GREEN), finished_at=utcnow()
         )
         _audit(ctx, action, "heal.attempt.green", rec)
         message = f"{what} is green on {rec.branch}: heal.merge is next"
         return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec), shown)
+    if in_pull and (problem := pulls.close(ctx, action.product, rec.branch)) is not None:
+        return ActionResult(
+            Outcome.FAILED, f"{what} is red; closing its pull request failed: {problem}", transient=True
+        )
     if (problem := delete_branch(ctx, action.product, rec.branch)) is not None:
         return ActionResult(
             Outcome.FAILED, f"{what} is red; deleting {rec.branch} failed: {problem}", transient=True
@@ -237,6 +293,7 @@ def supersede_stale(ctx: ActContext, product: str, current: str) -> int:
         stale = [a for a in open_heals if not (a.heal_commit and repo.is_ancestor(a.heal_commit, current))]
         for a in stale:
             if a.branch:
+                pulls.close(ctx, product, a.branch)  # best effort: deleting the branch closes it too
                 repo.delete_branch_at_source(a.branch)
             ctx.store.save_heal_attempt(
                 product,
@@ -268,6 +325,8 @@ def merge_heal(action: Action, ctx: ActContext) -> ActionResult:
         return ActionResult(Outcome.FAILED, f"no proven heal #{p['attempt']} of {p['commit'][:12]} on record")
     if rec.status == HealStatus.MERGED:
         return ActionResult(Outcome.NOOP, f"heal #{rec.n} already merged", _outputs(rec))
+    if pulls.pull_requests(ctx.desired, action.product):
+        return _merge_pull(action, ctx, rec)
     branch, url = product.spec.source.branch, ctx.desired.repo_location(action.product)
     with repo_lock(ctx.mirror(action.product)) as mirror:
         try:
@@ -287,6 +346,43 @@ def merge_heal(action: Action, ctx: ActContext) -> ActionResult:
             return ActionResult(
                 Outcome.FAILED, f"merging {rec.branch} failed: {ctx.redact(exc.stderr)}", transient=True
             )
+    return _merged(action, ctx, rec, f"{branch} is at {landed[:12]}, {rec.branch} deleted", landed)
+
+
+def _merge_pull(action: Action, ctx: ActContext, rec: HealAttemptRecord) -> ActionResult:
+    """heal.merge in pull-request mode: the forge merges the attempt's pull request at the proven head
+    (or a person already merged or closed it); the mirror follows, the branch is deleted."""
+    assert rec.heal_commit is not None
+    title = f"Merge heal #{rec.n}: {rec.summary or rec.branch}"[:100]
+    settled = pulls.settle(ctx, action.product, rec.branch, rec.heal_commit, title)
+    if isinstance(settled, ActionResult):
+        return settled
+    problem = delete_branch(ctx, action.product, rec.branch)  # the forge may have deleted it already
+    gone = f"{rec.branch} deleted" if problem is None else f"{rec.branch} left: {problem}"
+    if settled.state is pulls.PullState.CLOSED:
+        rec = ctx.store.save_heal_attempt(
+            rec.product,
+            rec.commit,
+            rec.n,
+            status=str(HealStatus.CLOSED),
+            reason=f"pull request #{settled.number} was closed without merging",
+            finished_at=utcnow(),
+        )
+        _audit(ctx, action, "heal.attempt.closed", rec)
+        message = f"heal #{rec.n}: pull request #{settled.number} was closed without merging; {gone}"
+        return ActionResult(Outcome.NOOP, message, _outputs(rec))
+    url = ctx.desired.repo_location(action.product)
+    with suppress(GitError), repo_lock(ctx.mirror(action.product)) as mirror:  # the mirror follows
+        sync_mirror(url, mirror, helper_for(ctx.desired, action.product))
+    landed = settled.commit or rec.heal_commit
+    return _merged(
+        action, ctx, rec, f"pull request #{settled.number} merged at {landed[:12]}, {gone}", landed
+    )
+
+
+def _merged(action: Action, ctx: ActContext, rec: HealAttemptRecord, how: str, landed: str) -> ActionResult:
+    """The bookkeeping of a landed heal: its status, the swarm's lesson, the audit record."""
+    assert rec.heal_commit is not None
     rec = ctx.store.save_heal_attempt(rec.product, rec.commit, rec.n, status=str(HealStatus.MERGED))
     if rec.template:
         ctx.store.template_result(rec.template, ok=True)
@@ -296,7 +392,7 @@ def merge_heal(action: Action, ctx: ActContext) -> ActionResult:
             learn_from_heal(action, ctx, rec.commit, rec.heal_commit, rec.patch) or "no template learned"
         )
     _audit(ctx, action, "heal.merged", rec)
-    message = f"heal #{rec.n} merged: {branch} is at {landed[:12]}, {rec.branch} deleted; {learned}"
+    message = f"heal #{rec.n} merged: {how}; {learned}"
     return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec) | {"head": landed}, rec.patch)
 
 

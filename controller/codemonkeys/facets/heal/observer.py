@@ -7,12 +7,17 @@ run and shared by every product.
 A green build whose history holds a proven heal that is not recorded as merged (``heal.merge`` was
 killed after its push landed) carries the heal facts of that heal's red commit (``HealFacts.commit``),
 so the next plan runs ``heal.merge`` again to finish its bookkeeping (branch deleted, status, template).
+
+In pull-request mode a green attempt carries its pull request as the forge shows it now
+(``act.pulls.observe``: one or two forge calls per open heal pull request, none otherwise).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from codemonkeys.act.pulls import observe as observe_pull
+from codemonkeys.act.pulls import pull_requests
 from codemonkeys.repos import GitError, Mirror
 from codemonkeys.swarm.knowledge import failure_summaries, fitting_templates
 from codemonkeys.vocab.facts import BuildFacts, BuildStatus, HealAttempt, HealCandidate, HealFacts, HealStatus
@@ -71,6 +76,7 @@ def heal_facts(run: Observer, name: str, commit: str) -> HealFacts:
         for f in fits
         if f.record.id not in tried
     ]
+    pulls = pull_requests(run.desired, name)
     fingerprints = {s.fingerprint for s in signatures}
     flaked = sum(1 for f in run.store.flaky(name) if f.fingerprint in fingerprints)
     return HealFacts(
@@ -91,6 +97,11 @@ def heal_facts(run: Observer, name: str, commit: str) -> HealFacts:
                 successes=by_id[a.template].successes if a.template in by_id else 0,
                 failures=by_id[a.template].failures if a.template in by_id else 0,
                 patch=a.patch if a.status == HealStatus.GREEN else "",
+                pull=(
+                    observe_pull(run.desired, run.store, run.context.secrets, name, a.branch)
+                    if pulls and a.status == HealStatus.GREEN and a.branch
+                    else None
+                ),
             )
             for a in attempts
         ],

@@ -4,7 +4,9 @@ Pure. Given the red build's ``HealFacts`` (its failure, the attempts so far, the
 and were not tried on this commit) and the product's ``build.heal`` settings:
 
 * a green attempt -> ``heal.merge`` of its branch (the constitution decides: a template with a clean
-  record merges, an LLM patch waits for approval in the shipped constitution);
+  record merges, an LLM patch waits for approval in the shipped constitution); in pull-request mode
+  the action carries what the forge says of the attempt's pull request (``Action.pull``: held while
+  the forge will not merge it, its approving reviews counted as approvals);
 * an attempt still proving -> ``build.heal`` of that same attempt (the actuator resumes it);
 * a fitting template not tried yet, while attempts remain (or learned after the last attempt, which
   earns a fresh one) -> ``build.heal`` with that template;
@@ -24,11 +26,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from codemonkeys.facets.base import pull_gate
 from codemonkeys.kinds.models import Heal, HealStrategy
 from codemonkeys.vocab.facts import HealAttempt, HealFacts, HealStatus
-from codemonkeys.vocab.plan import ActionKind
+from codemonkeys.vocab.plan import ActionKind, PullGate
 
-SPENT = (HealStatus.RED, HealStatus.INVALID)
+SPENT = (HealStatus.RED, HealStatus.INVALID, HealStatus.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class HealStep:
     kind: ActionKind | None
     params: dict
     reason: str
+    pull: PullGate | None = None  # a merge through a pull request: what the forge says of it
 
 
 def branch_name(product: str, signature: str | None, n: int) -> str:
@@ -69,11 +73,9 @@ def next_step(product: str, commit: str, facts: HealFacts, heal: Heal) -> HealSt
             | _attempt_params(a)
             | {"heal_commit": a.commit, "branch": a.branch, "merge": heal.merge, "patch": a.patch}
         )
-        return HealStep(
-            ActionKind.HEAL_MERGE,
-            params,
-            f"build: heal #{a.n} ({a.strategy}) is green on {a.branch}: merge it",
-        )
+        reason = f"build: heal #{a.n} ({a.strategy}) is green on {a.branch}: merge it"
+        gate, said = pull_gate(a.pull)
+        return HealStep(ActionKind.HEAL_MERGE, params, reason + said, gate)
     proving = [a for a in facts.attempts if a.status is HealStatus.PROVING]
     if proving:
         a = proving[-1]
