@@ -212,3 +212,68 @@ def test_a_change_is_proposed_as_pull_requests_merged_by_the_forge_or_dropped_wh
         for n in ("billing", "shop"):
             assert git(["branch", "--list", "change/*"], repos / n) == ""  # branches deleted
         assert server.pulls("acme/billing")[0]["merged"] is True
+
+
+def test_a_release_is_a_pull_request_merged_by_the_forge_then_tagged_and_published(workspace):
+    """release-please's way: the release (version bump, changelog) is a pull request of release/<product>;
+    nothing is published while it is open; once the forge merges it (after the review its protection
+    wants), the merge is tagged and published."""
+    repo, product = "acme/acme-text", "acme-text"
+    source = workspace.repos / product
+    with ForgeServer("github", TOKEN) as server:
+        server.add_repo(repo, git_dir=source)
+        path = workspace.fleet / "products" / "acme" / f"{product}.yaml"
+        doc = yaml.safe_load(path.read_text())
+        forge = {
+            "type": "github",
+            "url": server.url,
+            "repo": repo,
+            "credentials": {"tokenEnv": "CM_FORGE_TOKEN"},
+        }
+        doc["spec"]["git"] = {"mode": "pull-request", "forge": forge}
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        git(["commit", "-qam", f"{product}: releases by pull request"], workspace.fleet)
+        fs = FleetSession.open(workspace.fleet, Context.from_environ({**os.environ, "CM_FORGE_TOKEN": TOKEN}))
+        before = git(["rev-parse", "main"], source)
+
+        plan = fs.plan([product])
+        cut = plan.action(f"{product}/release.cut")
+        assert cut.pull is None and not [a for a in plan.actions if a.kind == "release.publish"], plan.actions
+        assert "open its release pull request" in plan.products[product].facets["release"].message
+        applied = fs.apply(plan)
+        assert applied.report.ok, applied.report
+        version = cut.params["version"]
+        (pull,) = server.pulls(repo)
+        assert pull["head"]["ref"] == f"release/{product}" and pull["state"] == "open"
+        assert pull["title"] == f"chore(release): {product} {version}"
+        assert f"## {version}" in pull["body"] and "### Features" in pull["body"], pull["body"]
+        assert git(["rev-parse", "main"], source) == before and not git(
+            ["tag", "--list", f"v{version}"], source
+        )
+        states = [s["state"] for s in server.statuses(repo, pull["head"]["sha"])]
+        assert states == ["success"]  # the release commit is [skip ci]: its parent's green build stands
+
+        server.protect(repo, "main", approvals=1)
+        plan = fs.plan([product])
+        cut = plan.action(f"{product}/release.cut")
+        assert (cut.decision.verdict, cut.decision.rule) == (Verdict.HOLD, "forge"), cut.decision
+        publish = plan.action(f"{product}/release.publish/local")
+        assert publish.depends_on == [cut.id]
+        assert fs.apply(plan).report.ok
+        assert not git(["tag", "--list", f"v{version}"], source)  # nothing released while it waits
+
+        server.add_review(repo, pull["number"], "ada-gh")
+        applied = fs.apply(fs.plan([product]))
+        ran = {o.action.id: str(o.status) for o in applied.report.outcomes.values()}
+        assert (
+            ran[f"{product}/release.cut"] == "succeeded"
+            and ran[f"{product}/release.publish/local"] == "succeeded"
+        )
+        (merged,) = server.pulls(repo)
+        assert merged["merged"] is True
+        tagged = git(["rev-list", "-n", "1", f"v{version}"], source)
+        assert tagged == git(["rev-parse", "main"], source) == merged["merge_commit_sha"]
+        assert git(["branch", "--list", "release/*"], source) == ""
+        assert version in git(["show", f"v{version}:pyproject.toml"], source)
+        fs.apply(fs.plan([product]))  # the merge commit's own build
+        assert fs.plan([product]).products[product].facets["release"].in_sync

@@ -399,13 +399,25 @@ class Worktree:
         """An annotated tag at HEAD."""
         self._git("tag", "-a", tag, "-m", message, env=IDENTITY)
 
-    def push(self, commit: str, branch: str, tag: str | None = None, update_instead: bool = False) -> None:
+    def push(
+        self,
+        commit: str,
+        branch: str,
+        tag: str | None = None,
+        update_instead: bool = False,
+        force: bool = False,
+    ) -> None:
         """Push ``commit`` to ``branch`` at the source, with ``tag`` in the same atomic push if given:
         either both land or neither does. ``update_instead``: the source is a local working copy with the
-        branch checked out; git updates its files too (and refuses if they have uncommitted changes)."""
-        refs = [f"{commit}:refs/heads/{branch}", *([f"refs/tags/{tag}"] if tag else [])]
+        branch checked out; git updates its files too (and refuses if they have uncommitted changes).
+        ``force``: the branch is Code Monkeys' own (a release pull request's), replaced as it moves."""
+        refs = [f"{'+' if force else ''}{commit}:refs/heads/{branch}", *([f"refs/tags/{tag}"] if tag else [])]
         receive = ["--receive-pack", UPDATE_INSTEAD] if update_instead else []
         self._git("push", *(["--atomic"] if tag else []), *receive, "--quiet", "origin", *refs)
+
+    def push_tag(self, tag: str) -> None:
+        """Push ``tag`` alone to the source (a release merged through a pull request)."""
+        self._git("push", "--quiet", "origin", f"refs/tags/{tag}")
 
 
 def is_working_copy(location: str) -> bool:

@@ -8,9 +8,11 @@ at run time, in this order:
    binding) with the identity file named by ``CMCTL_AGE_IDENTITY``;
 3. the file ``NAME`` in the directory named by ``CMCTL_SECRETS_DIR``.
 
-A name found nowhere, or an age file that cannot be decrypted, resolves to an error naming the secret
-(never a value). Values are for the actuator that needs them and for the ``Redactor``; ``where`` and
-``names`` (``cmctl secrets ls``) never read a value out.
+A name found nowhere, an age file that cannot be decrypted, or a place that cannot be read (the identity
+file, the fleet's ``secrets/``, the secrets directory: its path is named) resolves to an error naming
+the secret (never a value); only what needs that secret is blocked. Values are for the actuator that
+needs them and for the ``Redactor``; ``where`` and ``names`` (``cmctl secrets ls``) never read a value
+out (an unreadable directory holds no names).
 """
 
 from __future__ import annotations
@@ -97,12 +99,17 @@ class AgeSource:
     identity: Path | None
 
     def lookup(self, name: str) -> Resolved | None:
-        """The decrypted file, an error naming the secret when it cannot be decrypted, None if absent."""
+        """The decrypted file, an error naming the secret (and the path) when it cannot be read or
+        decrypted, None if absent."""
         if self.directory is None:
             return None
         path = self.directory / f"{name}.age"
-        if not path.is_file():
-            return None
+        try:
+            if not path.is_file():
+                return None
+        except OSError as exc:  # the fleet's secrets/ cannot be searched
+            where = f"age {AGE_DIR}/{path.name}"
+            return Resolved(name, where, error=f"secret {name}: cannot read {exc.filename}: {exc.strerror}")
         where = f"age {AGE_DIR}/{path.name}"
         if self.identity is None:
             return Resolved(name, where, error=f"secret {name}: {AGE_DIR}/{path.name} needs {IDENTITY_ENV}")
@@ -130,10 +137,13 @@ class AgeSource:
         return Resolved(name, where, _text(plain))
 
     def names(self) -> set[str]:
-        """Names of the age files."""
-        if self.directory is None or not self.directory.is_dir():
+        """Names of the age files (none if the directory cannot be read)."""
+        try:
+            if self.directory is None or not self.directory.is_dir():
+                return set()
+            return {p.name[:-4] for p in self.directory.glob("*.age") if NAME.match(p.name[:-4])}
+        except OSError:
             return set()
-        return {p.name[:-4] for p in self.directory.glob("*.age") if NAME.match(p.name[:-4])}
 
 
 @dataclass(frozen=True)
@@ -143,22 +153,33 @@ class DirSource:
     directory: Path | None
 
     def lookup(self, name: str) -> Resolved | None:
-        """The file's content (one trailing newline dropped), None if there is no such file."""
+        """The file's content (one trailing newline dropped), None if there is no such file; an error
+        naming the secret and the path when the directory or the file cannot be read (the last place a
+        secret is looked for: a directory set but missing or unreadable is why it was not found)."""
         if self.directory is None or not NAME.match(name):
             return None
         path = self.directory / name
-        if not path.is_file():
-            return None
         try:
+            if not self.directory.is_dir():
+                why = "is not a directory" if self.directory.exists() else "does not exist"
+                return Resolved(
+                    name, f"dir {self.directory}", error=f"secret {name}: {DIR_ENV} {self.directory} {why}"
+                )
+            if not path.is_file():
+                return None
             return Resolved(name, f"file {path}", _text(path.read_bytes()))
         except OSError as exc:
-            return Resolved(name, f"file {path}", error=f"secret {name}: cannot read {path}: {exc.strerror}")
+            where = exc.filename or path
+            return Resolved(name, f"file {path}", error=f"secret {name}: cannot read {where}: {exc.strerror}")
 
     def names(self) -> set[str]:
-        """Names of the files."""
-        if self.directory is None or not self.directory.is_dir():
+        """Names of the files (none if the directory cannot be read)."""
+        try:
+            if self.directory is None or not self.directory.is_dir():
+                return set()
+            return {p.name for p in self.directory.iterdir() if p.is_file() and NAME.match(p.name)}
+        except OSError:
             return set()
-        return {p.name for p in self.directory.iterdir() if p.is_file() and NAME.match(p.name)}
 
 
 def _text(data: bytes) -> str:

@@ -120,10 +120,11 @@ class Settled:
     commit: str | None
 
 
-def settle(ctx: ActContext, product: str, branch: str, sha: str, title: str) -> Settled | ActionResult:
-    """Merge the pull request of ``branch`` at its proven head ``sha`` through the forge, or find it
-    merged or closed by a person. A failed result when the forge will not merge it (with its reason),
-    when someone pushed to the branch since it was proven, or when no pull request is on record."""
+def settle(ctx: ActContext, product: str, branch: str, sha: str | None, title: str) -> Settled | ActionResult:
+    """Merge the pull request of ``branch`` at its proven head ``sha`` (None: its head as the forge has it)
+    through the forge, or find it merged or closed by a person. A failed result when the forge will not
+    merge it (with its reason), when someone pushed to the branch since it was proven, or when no pull
+    request is on record."""
     forge = forge_config(ctx.desired, product)
     rec = ctx.store.pull_of(product, branch)
     if rec is None or forge is None:
@@ -132,6 +133,7 @@ def settle(ctx: ActContext, product: str, branch: str, sha: str, title: str) -> 
         client = _client(ctx.desired, product, ctx.context.secrets)
         info = client.pull(rec.number)
         if info.state is PullState.OPEN:
+            sha = sha or info.head
             if info.head != sha:
                 return ActionResult(
                     Outcome.FAILED,

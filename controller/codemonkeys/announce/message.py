@@ -10,9 +10,10 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 DEFAULT_TEXT = "{{ product }} {{ version }} released"
@@ -21,7 +22,8 @@ _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_tr
 
 
 class RenderError(ValueError):
-    """A template could not be rendered (syntax error, undefined name); the message names no value."""
+    """A template could not be rendered (syntax error, undefined name, refused by the sandbox, an operation
+    that failed); the message names the template's line and no value."""
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,34 @@ class Release:
 
 
 def render(template: str, values: Mapping[str, Any]) -> str:
-    """``template`` rendered with ``values``; ``RenderError`` (without the values) if it cannot be."""
+    """``template`` rendered with ``values``; if it cannot be, ``RenderError`` naming the template's line
+    and what went wrong without the values: Jinja2's message (a syntax error, an undefined name, what
+    the sandbox refused, a range too big for it), else only the error's type (``{{ 1 / 0 }}``: an
+    operation's message may quote a value, and a macro's values are secrets)."""
     try:
         return _ENV.from_string(template).render(**values)
-    except TemplateError as exc:
-        raise RenderError(f"template error: {exc.message or type(exc).__name__}") from None
+    except TemplateSyntaxError as exc:
+        raise RenderError(f"template error at line {exc.lineno}: {exc.message}") from None
+    except Exception as exc:  # the template's own failure, never the caller's: it is the fleet's text
+        line = _template_line(exc.__traceback__)
+        where = f" at line {line}" if line is not None else ""
+        if isinstance(exc, TemplateError):
+            what = exc.message or type(exc).__name__
+        elif isinstance(exc, OverflowError):  # the sandbox's range limit says so in a fixed text
+            what = str(exc)
+        else:
+            what = type(exc).__name__
+        raise RenderError(f"template error{where}: {what}") from None
+
+
+def _template_line(tb: TracebackType | None) -> int | None:
+    """The template line an error was raised at: the innermost frame Jinja2 maps to the template."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def changelog_section(changelog: str | None, version: str) -> str:

@@ -167,6 +167,8 @@ class FacetPlugin:
     * ``facts_field``: the field of ``ProductFacts`` the facet's observer fills, or ``"facets"`` for a facet
       that brings its own model (``facts_model``), kept in ``ProductFacts.facets[name]`` and read with
       ``observed``; ``observer`` a ``Ref`` to ``fn(observer_run, product_name, git) -> facts``.
+    * ``side_observers``: further ``ProductFacts`` fields the facet fills -> a ``Ref`` to an observer of
+      the same shape (None: nothing to add), e.g. the release facet's release pull request.
     * ``actuators``: action kind -> ``Ref`` to ``fn(action, ctx) -> ActionResult``.
     * ``waits_for_dependencies``: action kind -> the kind of action of every ``dependsOn`` product it
       waits for (a release.cut waits for its dependencies' release.publish).
@@ -183,6 +185,7 @@ class FacetPlugin:
     facts_field: ClassVar[str]
     facts_model: ClassVar[Any] = None  # with facts_field "facets": the type the observer returns
     observer: ClassVar[Ref | None] = None
+    side_observers: ClassVar[Mapping[str, Ref]] = {}
     actuators: ClassVar[Mapping[ActionKind, Ref]] = {}
     waits_for_dependencies: ClassVar[Mapping[ActionKind, ActionKind]] = {}
     action_facts: ClassVar[tuple[str, ...]] = ()  # further policy facts its drafted actions decide

@@ -169,6 +169,9 @@ class Observer:
                 fields[facet.facts_field] = value
             elif value is not None:
                 own[facet.name] = value
+            for field, side in facet.side_observers.items():
+                if (extra := side.load()(self, name, git)) is not None:
+                    fields[field] = extra
         return ProductFacts(git=git, **fields, facets=own)
 
     def observe_git_facts(self, names: Iterable[str]) -> dict[str, ProductFacts]:

@@ -129,3 +129,14 @@ class FacetRecords:
                     PullRequestRecord.product == product, PullRequestRecord.branch == branch
                 )
             ).first()
+
+    def forget_pull(self, product: str, branch: str) -> None:
+        """Forget the pull request of ``product``'s ``branch`` (a release tagged: the next one is new)."""
+        with self.session() as s:
+            row = s.scalars(
+                select(PullRequestRecord).where(
+                    PullRequestRecord.product == product, PullRequestRecord.branch == branch
+                )
+            ).first()
+            if row is not None:
+                s.delete(row)

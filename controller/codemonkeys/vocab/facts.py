@@ -119,6 +119,15 @@ class PullFacts(FactModel):
     merge_commit: str | None = None
 
 
+class ReleasePull(FactModel):
+    """Pull-request mode of the release facet: the release pull request of ``release/<product>`` as the
+    forge shows it (None: none on record), and whether it is ``current``: the product's branch head is in
+    it (nothing landed since it was cut)."""
+
+    pull: PullFacts | Unknown | None = None
+    current: bool = False
+
+
 class HealAttempt(FactModel):
     """One heal attempt of the red commit: candidate, proving branch, result."""
 
@@ -293,6 +302,8 @@ class ProductFacts(FactModel):
     # open change proposals (None: none observed); left out when None, so products without proposals
     # keep their fingerprints (a field-level rule: serializing stays in pydantic-core)
     change: list[ChangeProposal] | Unknown | None = Field(default=None, exclude_if=_is_none)
+    # pull-request mode of a product that releases: its release pull request (left out otherwise)
+    release_pull: ReleasePull | None = Field(default=None, exclude_if=_is_none)
     # the facts of facets that bring their own model (``FacetPlugin.facts_model``: the supply facet's), by
     # facet name, as the facet's observer returned them (or their JSON, read back); left out when empty
     facets: dict[str, Any] = Field(default_factory=dict, exclude_if=_is_empty)

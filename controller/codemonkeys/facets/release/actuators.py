@@ -5,6 +5,12 @@ commit and tag are pushed together with ``git push --atomic``; if the push fails
 source, and the next sync of the mirror drops the local tag, so the next run cuts again cleanly.
 The release commit carries ``[skip ci]``: CI results of its parent stand for it (as semantic-release).
 release.publish is ``publish`` (``publish.py``: a file registry, or the registry's Ansible playbook).
+
+In pull-request mode (``spec.git.mode``) the release commit goes to ``release/<product>`` (replaced as the
+release moves) as a pull request with the changelog section, not to the branch; the parent's green
+build is posted as the release commit's ``codemonkeys/build`` status (the forge's required check). The
+plan then carries the pull request (``Action.pull``) and the cut merges it through the forge (or finds it
+merged by a person), tags the merge commit, pushes the tag alone and deletes the release branch.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from pathlib import Path
 
 import tomlkit
 
+from codemonkeys.act import pulls
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
+from codemonkeys.facets.release import release_branch
 from codemonkeys.facets.release.publish import publish as publish  # the release.publish actuator
 from codemonkeys.gitcred import helper_for
 from codemonkeys.kinds.models import Product
@@ -87,6 +95,8 @@ def cut_release(action: Action, ctx: ActContext) -> ActionResult:
         except GitError as exc:
             return ActionResult(Outcome.FAILED, f"cannot fetch {url}: {exc.stderr}", transient=True)
         with Mirror(mirror) as repo:
+            if pulls.pull_requests(ctx.desired, action.product):
+                return _by_pull_request(action, ctx, repo, mirror)
             return _cut_release(action, ctx, repo)
 
 
@@ -170,3 +180,108 @@ def _write_release_files(
 def name_in_cargo(cargo_toml: Path) -> str:
     """The crate name a Cargo.toml declares."""
     return tomlkit.parse(cargo_toml.read_text())["package"]["name"]  # type: ignore[index,return-value]
+
+
+# --- pull-request mode -------------------------------------------------------------------------------
+
+
+def _by_pull_request(action: Action, ctx: ActContext, repo: Mirror, mirror: Path) -> ActionResult:
+    """release.cut in pull-request mode: open or update the release pull request (the plan carries none),
+    else merge it through the forge (or find it merged) and tag the merge (see the module docstring)."""
+    name, tag, version = action.product, action.params["tag"], action.params["version"]
+    branch = release_branch(name)
+    if repo.has_tag(tag):
+        ctx.store.forget_pull(name, branch)
+        return ActionResult(Outcome.NOOP, f"{tag} already exists", {"tag": tag, "version": version})
+    if action.pull is None:
+        return _open_release_pull(action, ctx, repo, branch)
+    settled = pulls.settle(ctx, name, branch, None, f"chore(release): {name} {version}")
+    if isinstance(settled, ActionResult):
+        return settled
+    if settled.state is pulls.PullState.CLOSED:
+        message = f"release pull request #{settled.number} was closed without merging: {version} not released"
+        return ActionResult(Outcome.FAILED, message)
+    url = ctx.desired.repo_location(name)
+    try:
+        sync_mirror(url, mirror, helper_for(ctx.desired, name))  # the forge's merge commit
+        landed = settled.commit or repo.branch_head(ctx.desired.products[name].spec.source.branch)
+        product = ctx.desired.products[name]
+        assert product.spec.release is not None
+        vfile = Path(product.spec.source.path or ".") / version_file_for(
+            product.spec.language, product.spec.release.version_file
+        )
+        text = repo.read_text(landed, str(vfile)) or ""
+        if version not in text:
+            message = (
+                f"the merge of release pull request #{settled.number} ({landed[:12]}) does not carry "
+                f"version {version} in {vfile}: not tagged; plan again"
+            )
+            return ActionResult(Outcome.FAILED, message)
+        with repo.worktree(landed, ctx.work_dir) as tree:
+            tree.tag(tag, f"{name} {version}")
+            tree.push_tag(tag)
+        repo.delete_branch_at_source(branch)
+    except GitError as exc:
+        repo.delete_tag(tag)
+        return ActionResult(Outcome.FAILED, f"tagging {tag} failed: {ctx.redact(exc.stderr)}", transient=True)
+    ctx.store.forget_pull(name, branch)
+    return ActionResult(
+        Outcome.SUCCEEDED,
+        f"released {version} as {tag} on {landed[:12]} (release pull request #{settled.number} merged)",
+        {"version": version, "tag": tag, "commit": landed, "pull": settled.number},
+    )
+
+
+def _open_release_pull(action: Action, ctx: ActContext, repo: Mirror, branch: str) -> ActionResult:
+    """Commit the release (version bump and changelog) on the branch's head, push it to ``branch`` (it
+    replaces an older one) and open or update its pull request."""
+    name = action.product
+    product = ctx.desired.products[name]
+    version, tag, planned_head = action.params["version"], action.params["tag"], action.params["commit"]
+    source = product.spec.source.branch
+    head = repo.branch_head(source)
+    if repo.moved_since(planned_head, head, product.spec.source.path):
+        return ActionResult(
+            Outcome.FAILED,
+            f"{source} moved from {planned_head[:12]} to {head[:12]} since the plan; plan again",
+        )
+    commits = _release_commits(action, product, repo, head)
+    with repo.worktree(head, ctx.work_dir) as tree:
+        changed = _write_release_files(tree.path, product, version, commits, head)
+        if isinstance(changed, ActionResult):
+            return changed
+        release_commit = tree.commit(changed, f"chore(release): {name} {version}", "[skip ci]")
+        try:
+            tree.push(release_commit, branch, force=True)
+        except GitError as exc:
+            return ActionResult(
+                Outcome.FAILED, f"pushing {branch} failed: {ctx.redact(exc.stderr)}", transient=True
+            )
+    _parent_build_stands(action, ctx, head, release_commit)
+    date = datetime.now(UTC).strftime("%Y-%m-%d")
+    body = (
+        f"Code Monkeys releases **{name} {version}** ({len(commits)} change(s) since "
+        f"{action.params.get('previous') or 'the start'}). Merging this pull request releases it: the "
+        f"merge is tagged `{tag}` and published.\n\n" + render_changelog_section(version, date, commits)
+    )
+    opened = pulls.propose(ctx, name, branch, f"chore(release): {name} {version}", body)
+    if isinstance(opened, ActionResult):
+        return opened
+    return ActionResult(
+        Outcome.SUCCEEDED,
+        f"release pull request #{opened.number} for {version} is open: merging it releases {tag}",
+        {"version": version, "pull": opened.number, "url": opened.url, "commit": release_commit},
+    )
+
+
+def _parent_build_stands(action: Action, ctx: ActContext, parent: str, release_commit: str) -> None:
+    """The release commit is ``[skip ci]``: its parent's green build stands for it, posted as its
+    commit status where the product's forge takes statuses (best effort: the log says nothing more)."""
+    from codemonkeys.facets.build.actuators import proof_status
+    from codemonkeys.forges import StatusState
+    from codemonkeys.vocab.facts import BuildStatus
+
+    built = ctx.store.build_result(action.product, parent)
+    status = proof_status(action, ctx, release_commit)
+    if status is not None and built is not None and built.status == BuildStatus.SUCCESS:
+        status.post(StatusState.SUCCESS, f"release commit: the build of {parent[:12]} passed")

@@ -1,13 +1,18 @@
-"""Release facet observer: the versions of each package ``release.publish`` names, per registry."""
+"""Release facet observers: the versions of each package ``release.publish`` names, per registry; in
+pull-request mode the product's release pull request (``release_pull``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from codemonkeys.act.pulls import observe as observe_pull
+from codemonkeys.act.pulls import pull_requests
+from codemonkeys.facets.release import release_branch
 from codemonkeys.kinds.credentials import registry_for
 from codemonkeys.registries import observe_registry
+from codemonkeys.repos import GitError, Mirror
 from codemonkeys.vocab.enums import RegistryType
-from codemonkeys.vocab.facts import GitFacts, RegistryFacts, Unknown
+from codemonkeys.vocab.facts import GitFacts, PullFacts, RegistryFacts, ReleasePull, Unknown
 
 if TYPE_CHECKING:
     from codemonkeys.observe import Observer
@@ -36,3 +41,19 @@ def observe_release(run: Observer, name: str, git: GitFacts | Unknown) -> dict[s
             secrets=secrets,
         )
     return out
+
+
+def observe_release_pull(run: Observer, name: str, git: GitFacts | Unknown) -> ReleasePull | None:
+    """Pull-request mode: the release pull request on record and whether it holds the branch's head (one
+    or two forge calls while one is on record); None in push mode."""
+    if not pull_requests(run.desired, name):
+        return None
+    pull = observe_pull(run.desired, run.store, run.context.secrets, name, release_branch(name))
+    current = False
+    if isinstance(pull, PullFacts) and pull.head and not isinstance(git, Unknown):
+        try:
+            with Mirror(run.mirror(name)) as repo:
+                current = repo.is_ancestor(git.head, pull.head)
+        except GitError:
+            current = False
+    return ReleasePull(pull=pull, current=current)

@@ -4,6 +4,12 @@ version tag and that version is in every registry of ``release.publish``.
 Conventional commits since the last tag decide the next semver (or a pinned version has no tag yet):
 ``release.cut`` tags it with a changelog, then one ``release.publish/<registry>`` per registry missing
 the version. Across products, a release.cut waits for the publishes of every product it depends on.
+
+In pull-request mode (release-please's way) the release is a pull request of ``release/<product>``:
+while none holds the branch's head, ``release.cut`` alone opens or updates it (the version bump and the
+changelog) and nothing is published; once it is current, ``release.cut`` merges it through the forge
+(held with the forge's reason while the forge will not, ``Action.pull``) and tags the merge, and the
+publishes follow; one merged by a person is tagged. One a person closed waits until the branch moves.
 """
 
 from __future__ import annotations
@@ -21,12 +27,13 @@ from codemonkeys.facets.base import (
     Ref,
     action_id,
     facet_state,
+    pull_gate,
 )
 from codemonkeys.kinds.models import Product, Publish
 from codemonkeys.vocab.deps import LANGUAGE_ECOSYSTEM, Published, breaks, conflicts, normalize
 from codemonkeys.vocab.enums import Ecosystem, Versioning
-from codemonkeys.vocab.facts import Unknown
-from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
+from codemonkeys.vocab.facts import PullFacts, ReleasePull, Unknown
+from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState, PullGate
 from codemonkeys.vocab.policy import FactValue
 from codemonkeys.vocab.versioning import format_tag, version_in
 
@@ -165,6 +172,7 @@ class ReleaseFacet(FacetPlugin):
     establishes = ActionKind.RELEASE_PUBLISH
     facts_field = "registries"
     observer = Ref("codemonkeys.facets.release.observer", "observe_release")
+    side_observers = {"release_pull": Ref("codemonkeys.facets.release.observer", "observe_release_pull")}
     actuators = {
         ActionKind.RELEASE_CUT: Ref("codemonkeys.facets.release.actuators", "cut_release"),
         ActionKind.RELEASE_PUBLISH: Ref("codemonkeys.facets.release.actuators", "publish"),
@@ -223,7 +231,17 @@ class ReleaseFacet(FacetPlugin):
             return FacetDraft(facet_state(WANT, observed, FacetState.UNKNOWN, message), blocks=message)
         if inp.waiting_for is not None:
             return FacetDraft(facet_state(WANT, observed, FacetState.BLOCKED, f"waiting: {inp.waiting_for}"))
-        actions = self._actions(inp, target, missing)
+        gate: PullGate | None = None
+        if target.cut_needed and inp.facts.release_pull is not None:
+            gate, said = _release_pull(inp.facts.release_pull)
+            if said is not None:  # no current release pull request to merge: open or update it (or wait)
+                waits = f"{target.version} is not released yet: {said}"
+                if gate is not None:  # closed by a person, nothing new since
+                    return FacetDraft(facet_state(WANT, observed, FacetState.BLOCKED, said), blocks=waits)
+                draft = self._actions(inp, target, [], None)
+                message = f"{observed} -> {target.version}: {said}"
+                return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), draft, blocks=waits)
+        actions = self._actions(inp, target, missing, gate)
         message = (
             f"{observed} -> {target.version}"
             if target.cut_needed
@@ -237,7 +255,9 @@ class ReleaseFacet(FacetPlugin):
         return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), actions, chain=chain)
 
     @staticmethod
-    def _actions(inp: FacetInput, target: _Target, missing: list[Publish]) -> tuple[Action, ...]:
+    def _actions(
+        inp: FacetInput, target: _Target, missing: list[Publish], gate: PullGate | None
+    ) -> tuple[Action, ...]:
         name, git = inp.name, inp.git
         tag = format_tag(inp.product.spec.tag_format, name, target.version)
         actions: list[Action] = []
@@ -264,6 +284,7 @@ class ReleaseFacet(FacetPlugin):
                     params=params,
                     reason=reason,
                     depends_on=list(inp.after),
+                    pull=gate,
                 )
             )
         for pub in missing:
@@ -283,3 +304,25 @@ class ReleaseFacet(FacetPlugin):
                 )
             )
         return tuple(actions)
+
+
+def _release_pull(rp: ReleasePull) -> tuple[PullGate | None, str | None]:
+    """What the release pull request asks of a due release: a gate to merge or tag it through (the second
+    value None), or why a pull request is to be opened or updated first (gate None), or why nothing
+    happens (a gate and a reason: closed by a person, nothing new since)."""
+    pull = rp.pull
+    if isinstance(pull, Unknown) or (isinstance(pull, PullFacts) and pull.state == "merged"):
+        return pull_gate(pull)[0], None
+    if not isinstance(pull, PullFacts):
+        return None, "open its release pull request"
+    if pull.state == "open":
+        if rp.current:
+            return pull_gate(pull)[0], None
+        return None, f"update release pull request #{pull.number} (the branch moved)"
+    if rp.current:
+        said = (
+            f"release pull request #{pull.number} was closed without merging: nothing is released until "
+            "the branch moves or it is reopened"
+        )
+        return PullGate(number=pull.number, url=pull.url), said
+    return None, f"open a new release pull request (#{pull.number} was closed)"
