@@ -65,7 +65,7 @@ SETTLED = {  # the grid's state of each demo product once the startup reconciles
     "acme-text": "held",  # its release.cut waits for ann's approval
     "acme-web": "suspended",
     "globex-hash": "in_sync",
-    RED: "failed",
+    RED: "stuck",  # red, no heal: a person must act
 }
 
 
@@ -535,7 +535,7 @@ def _grid_and_filters(page, url: str, shots: Path) -> None:
     expect(page.locator("#grid tbody tr")).to_have_count(6)
     assert _rows(page) == ORDER
     summary = page.locator("#summary").inner_text()
-    assert summary == "6 products: 1 failed, 1 held, 1 drifting, 2 suspended, 1 in sync (showing 6)"
+    assert summary == "6 products: 1 stuck, 1 held, 1 drifting, 2 suspended, 1 in sync (showing 6)"
     facets = {
         name: {
             f: page.locator(f"#grid tr[data-product='{name}'] td[data-facet={f}]").inner_text()

@@ -47,10 +47,12 @@ def names(g) -> list[str]:
 
 
 def test_the_grid_orders_needs_attention_first_and_counts_the_whole_fleet():
-    assert [status(r) for r in ROWS] == ["drifting", "suspended", "failed", "in_sync", "unknown", "suspended"]
+    assert [status(r) for r in ROWS] == ["drifting", "suspended", "stuck", "in_sync", "unknown", "suspended"]
+    # a failed facet while another still acts: failed, not stuck (the controller is not done)
+    assert status(row("half", "acme", {}, {"build": "failed", "change": "drift"}, False)) == "failed"
     g = grid([dict(r) for r in ROWS], GridFilter())
     assert names(g) == ["lib", "web", "new", "cli", "paused", "hash"]
-    assert g.counts == {"failed": 1, "drifting": 1, "unknown": 1, "suspended": 2, "in_sync": 1}
+    assert g.counts == {"stuck": 1, "drifting": 1, "unknown": 1, "suspended": 2, "in_sync": 1}
     assert g.companies == ["acme", "globex"] and g.total == 6
     narrowed = grid([dict(r) for r in ROWS], GridFilter(company="globex"))
     assert names(narrowed) == ["new", "paused", "hash"] and narrowed.counts == g.counts  # counts: the fleet
@@ -66,7 +68,7 @@ def test_the_grid_filters():
     assert kept(label="tier=") == []  # an empty value is a value
     assert kept(text="GLOBEX", state="in_sync") == ["hash"]
     assert kept(text="library") == ["lib", "hash"]  # labels are text too
-    assert kept(state="failed", company="globex") == []
+    assert kept(state="stuck", company="globex") == [] and kept(state="stuck") == ["lib"]
 
 
 def test_a_form_redirects_only_within_the_site():

@@ -15,11 +15,12 @@ from sqlalchemy import create_engine, inspect, text
 from codemonkeys.store.db import Base, Store, StoreError
 from codemonkeys.store.migrate import head_revision, schema_state, upgrade
 
-LATER = {
+LATER = {  # tables added after the first revision (0002, 0003, 0007, 0008)
     "change_proposals",
     "paused_products",
     "pull_requests",
-}  # added after the first revision (0002, 0003, 0007)
+    "endpoint_outages",
+}
 LATER_COLUMNS = {
     "approvals": ("params", "rules"),  # added by 0004
     "decisions": ("reuse_of",),  # 0004

@@ -108,7 +108,7 @@ def test_changes_notify_when_merged_and_when_failed():
         outcome(ActionKind.BUILD_RUN, ActionStatus.FAILED, "build red"),
     ):
         report.outcomes[o.action.id + o.message] = o
-    said = [(str(e.kind), e.action.id) for e in events(Plan.model_construct(actions=[]), report)]
+    said = [(str(e.kind), e.action.id) for e in events(Plan.model_construct(actions=[], products={}), report)]
     assert said == [
         ("change.merged", "shop/change.merge/c1"),
         ("action.failed", "shop/change.propose/c1"),

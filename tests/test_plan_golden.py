@@ -82,6 +82,7 @@ def test_golden_plan(path: Path):
             "in_sync": p.in_sync,
             "facets": {k: str(f.state) for k, f in p.facets.items()},
             **({"suspended": True} if p.suspended else {}),
+            **({"stuck": bool(p.stuck)} if "stuck" in expected.get(name, {}) else {}),
             # a case may name words a facet's message must contain
             **(
                 {"messages": {k: p.facets[k].message for k in expected[name]["messages"]}}

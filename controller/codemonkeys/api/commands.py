@@ -27,6 +27,7 @@ from codemonkeys.engine import (
 from codemonkeys.engine.changes import How as ChangeHow
 from codemonkeys.engine.changes import Proposed, drop_change, propose_changes
 from codemonkeys.engine.journal import actor as journal_actor
+from codemonkeys.engine.notify import notify
 from codemonkeys.plan.partial import own_part
 from codemonkeys.policy.gate import params_json
 from codemonkeys.presence import controller_presence
@@ -143,6 +144,8 @@ class Commands:
                 changed=_changed(applied.report),
             )
         outcome = ReconcileOutcome.IN_SYNC if plan.products[product].in_sync else ReconcileOutcome.DRIFTING
+        if plan.products[product].stuck:  # nothing to run, and a person must act: said once per cause
+            notify(plan, None, self.desired, self.store, self.context)
         return Reconciled(outcome, True, plan, unknown_facets=unknown, waiting_on=own.waiting_on)
 
     def suspend(self, product: str, by: str) -> bool:

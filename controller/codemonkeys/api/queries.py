@@ -28,7 +28,7 @@ from codemonkeys.store.db import ChainCheck, utcnow
 from codemonkeys.swarm.predict import Change, Predictor, backtest, slowdowns
 from codemonkeys.vocab.facts import BuildStatus, Unknown
 from codemonkeys.vocab.names import did_you_mean
-from codemonkeys.vocab.plan import Action, FacetState, Plan, Verdict
+from codemonkeys.vocab.plan import Action, FacetState, Plan, Verdict, stuck_reason
 from codemonkeys.vocab.selectors import ProductRef, select
 from codemonkeys.vocab.text import newest_line
 
@@ -63,6 +63,9 @@ class ReadModels:
                 # facet -> the held action, its rule and who may approve (the facet's message says)
                 "held": {k: v.get("message", "") for k, v in facets.items() if v["state"] == "held"},
                 "running": running.get(name),
+                "stuck": stuck_reason({k: (v["state"], v.get("message", "")) for k, v in facets.items()})
+                if row and not row.in_sync
+                else "",
                 "last_failure": (
                     {"action": fail.action_id, "run": fail.run_id, "message": fail.message} if fail else None
                 ),
@@ -289,6 +292,7 @@ class ReadModels:
             "product": product,
             "in_sync": mine.in_sync,
             "suspended": mine.suspended,
+            "stuck": mine.stuck,  # nothing the controller may do converges it: what a person can do is said
             "observed_at": self.context.now().isoformat(timespec="seconds"),
             "facets": {
                 name: {"want": f.want, "observed": f.observed, "state": str(f.state), "message": f.message}

@@ -1,6 +1,7 @@
 """`cmctl`: the command line. Thin: parse arguments, call the library API (``codemonkeys.api``), render.
 
-Exit codes follow Terraform: 0 success / no changes, 1 error, 2 changes present (``--detailed-exitcode``).
+Exit codes follow Terraform: 0 success / no changes, 1 error, 2 changes present (``--detailed-exitcode``),
+and 3 when there are none but products are stuck (nothing the controller may do converges them).
 The process ``Context`` (environment, secrets, resources) is built here, at the edge.
 """
 
@@ -118,8 +119,10 @@ def plan_cmd(
         bool,
         typer.Option(
             "--detailed-exitcode",
-            help="Exit 0 when there are no changes to make, 2 when there are, 1 on error. Actions the "
-            "constitution denies on purpose (a rule with deny:, or default: deny) count as settled.",
+            help="Exit 0 when there are no changes to make, 2 when there are, 3 when there are none but "
+            "products are stuck (a person must act: a red build with no heal left, a red change), 1 on "
+            "error. Actions the constitution denies on purpose (a rule with deny:, or default: deny) count "
+            "as settled.",
         ),
     ] = False,
     strict: Annotated[
@@ -149,6 +152,8 @@ def plan_cmd(
         if out_file:
             out.print(f"saved to {out_file}; apply it with: cmctl apply {out_file} --fleet {fleet}")
     pending = result.has_changes if strict else bool(result.unsettled)
+    if detailed_exitcode and not pending and result.stuck:
+        raise typer.Exit(3)  # nothing to do, but not converged: a person must act (see `cmctl explain`)
     raise typer.Exit(2 if detailed_exitcode and pending else 0)
 
 

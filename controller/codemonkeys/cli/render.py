@@ -129,8 +129,11 @@ def render_status(doc: dict, console: Console) -> None:
     """The status report (``FleetSession.status``) as lines per product."""
     for name, p in doc["products"].items():
         mark = "[dim]?[/]" if p["in_sync"] is None else ("[green]✓[/]" if p["in_sync"] else "[yellow]~[/]")
+        mark = "[red]![/]" if p.get("stuck") else mark
         facets = "  ".join(f"{k}={v}" for k, v in p["facets"].items()) or "never observed"
         console.print(f"{mark} [bold]{name:<20}[/] {facets}")
+        if p.get("stuck"):
+            console.print(f"    [red]stuck[/] (a person must act) {escape(p['stuck'])}")
         for facet, message in p.get("held", {}).items():
             console.print(f"    [cyan]held[/] {facet}: {escape(message)}")
         if p.get("running"):
@@ -181,9 +184,14 @@ def _indented_patch(patch: str, indent: str, limit: int = 60) -> str:
 
 def render_why(doc: dict, console: Console) -> None:
     """``FleetSession.explain``: facets, what stands in the way, what a reconcile would do next."""
-    state = "in sync" if doc["in_sync"] else "not in sync"
+    state = "in sync" if doc["in_sync"] else ("[red]stuck[/]" if doc.get("stuck") else "not in sync")
     suspended = " (suspended)" if doc["suspended"] else ""
     console.print(f"[bold]{doc['product']}[/] is {state}{suspended} [dim](observed {doc['observed_at']})[/]")
+    if doc.get("stuck"):
+        console.print(
+            "  [red]stuck[/]: nothing the controller may do converges it; a person must act: "
+            + escape(doc["stuck"])
+        )
     for name, f in doc["facets"].items():
         state = FacetState(f["state"])
         pad = " " * max(1, 9 - len(str(state).replace("_", " ")))

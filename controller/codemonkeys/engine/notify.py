@@ -5,7 +5,9 @@ Events: ``action.failed``, ``action.held`` (by the constitution, waiting for app
 ``release.published``, ``deploy.succeeded``, ``heal.proposed`` (a heal proven green on its branch) and
 ``drift.detected`` (infra changed outside Terraform), ``change.merged`` and ``change.failed`` (a
 cross-repo change landed; or its build was red, it conflicts, it could not be committed: also an
-``action.failed``). Each is sent once per triggering state: the key is
+``action.failed``), and ``stuck`` (nothing the controller may do converges a product: ``ProductPlan.stuck``,
+sent once per cause, also by a reconcile that has nothing to run). Each is sent once per triggering
+state: the key is
 the event, the action, the product's fingerprint (its observed facts and the fleet revision) and the
 channel, so a held action that stays held is announced once, and again only when something changes. A
 failed delivery is recorded and tried again by the next apply. Messages are the journal's (redacted)
@@ -37,15 +39,32 @@ _CHANGES = (ActionKind.CHANGE_PROPOSE, ActionKind.CHANGE_MERGE)
 
 @dataclass(frozen=True)
 class Event:
-    """One thing worth telling: what happened, to which action, and the journal's words for it."""
+    """One thing worth telling: what happened, to which action (None: to the product itself, ``product``),
+    and the journal's words for it."""
 
     kind: NotifyEvent
-    action: Action
+    action: Action | None
     message: str
+    product: str = ""
+
+    @property
+    def about(self) -> str:
+        """The product it concerns."""
+        return self.action.product if self.action is not None else self.product
+
+    @property
+    def ref(self) -> str:
+        """The action's id, or ``<product>/<event>`` for an event of the product itself."""
+        return self.action.id if self.action is not None else f"{self.product}/{self.kind}"
 
 
-def events(plan: Plan, report: ApplyReport) -> Iterator[Event]:
-    """Pure: the events of one apply of ``plan``."""
+def events(plan: Plan, report: ApplyReport | None) -> Iterator[Event]:
+    """Pure: the events of one apply of ``plan`` (``report`` None: of a plan with nothing to run)."""
+    for name, p in plan.products.items():
+        if p.stuck:
+            yield Event(NotifyEvent.STUCK, None, f"stuck: a person must act: {p.stuck}", product=name)
+    if report is None:
+        return
     for o in report.outcomes.values():
         if o.status is ActionStatus.FAILED:
             yield Event(NotifyEvent.ACTION_FAILED, o.action, o.message)
@@ -63,7 +82,7 @@ def events(plan: Plan, report: ApplyReport) -> Iterator[Event]:
 def _subscribed(sub: Subscription, event: Event, desired: DesiredState) -> bool:
     if event.kind not in sub.on:
         return False
-    product = desired.products.get(event.action.product)
+    product = desired.products.get(event.about)
     if product is None:
         return False
     meta = product.metadata
@@ -74,8 +93,11 @@ def _subscribed(sub: Subscription, event: Event, desired: DesiredState) -> bool:
     return all(meta.labels.get(k) == v for k, v in sub.labels.items())
 
 
-def notify(plan: Plan, report: ApplyReport, desired: DesiredState, store: Store, context: Context) -> int:
-    """Send the events of this apply to the subscribed channels, once each; returns how many went out."""
+def notify(
+    plan: Plan, report: ApplyReport | None, desired: DesiredState, store: Store, context: Context
+) -> int:
+    """Send the events of this apply (``report`` None: a plan with nothing to run, which may still leave
+    products stuck) to the subscribed channels, once each; returns how many went out."""
     config = desired.fleet.spec.announce
     if not config.notifications:
         return 0
@@ -103,20 +125,22 @@ def _send(
     from codemonkeys.announce.message import Message
 
     channel = desired.fleet.spec.announce.channels[name]
-    product = plan.products.get(event.action.product)
+    product = plan.products.get(event.about)
     state = product.fingerprint if product else plan.fingerprint
-    key = hashlib.sha256(f"{event.kind}\n{event.action.id}\n{state}\n{name}".encode()).hexdigest()
+    if event.action is None:  # a state of the product (stuck): once per cause, whatever else changes
+        state = hashlib.sha256(event.message.encode()).hexdigest()
+    key = hashlib.sha256(f"{event.kind}\n{event.ref}\n{state}\n{name}".encode()).hexdigest()
     if isinstance(channel, BrowserChannel) or store.notified(key):
         return 0
     text = redact(
-        f"{event.action.id}: {event.message}\n\nfleet {desired.fleet.metadata.name} at {desired.revision}"
+        f"{event.ref}: {event.message}\n\nfleet {desired.fleet.metadata.name} at {desired.revision}"
     )
-    message = Message(subject=f"[codemonkeys] {event.kind}: {event.action.id}", text=text)
+    message = Message(subject=f"[codemonkeys] {event.kind}: {event.ref}", text=text)
     values = {
         "event": str(event.kind),
-        "product": event.action.product,
-        "action": event.action.id,
-        "kind": str(event.action.kind),
+        "product": event.about,
+        "action": event.ref,
+        "kind": str(event.action.kind) if event.action is not None else str(event.kind),
         "message": redact(event.message),
         "revision": desired.revision,
     }
@@ -135,8 +159,8 @@ def _send(
     store.record_notification(
         key,
         event=str(event.kind),
-        product=event.action.product,
-        action_id=event.action.id,
+        product=event.about,
+        action_id=event.ref,
         channel=name,
         ok=ok,
         message=why,
@@ -146,7 +170,7 @@ def _send(
         "notification.sent" if ok else "notification.failed",
         "codemonkeys",
         audit,
-        product=event.action.product,
-        action_id=event.action.id,
+        product=event.about,
+        action_id=event.ref,
     )
     return 1 if ok else 0

@@ -331,6 +331,13 @@ class OllamaConfig(Model):
     token: SecretRef | None = Field(
         None, description="A bearer token for an Ollama behind an authenticating proxy: {secretRef: NAME}"
     )
+    retry_after: Duration = Field(
+        30,
+        description="After the server could not be used (down, timed out, 5xx, its model missing), the "
+        "first wait before any product asks it again; it doubles with every failure in a row. Such a "
+        "failure is not a heal attempt",
+    )
+    retry_max: Duration = Field(900, description="The longest wait between two tries of a server that is out")
 
 
 class LLMConfig(Model):
@@ -452,6 +459,7 @@ class NotifyEvent(StrEnum):
     DRIFT_DETECTED = "drift.detected"
     CHANGE_MERGED = "change.merged"  # a cross-repo change landed on a product's branch
     CHANGE_FAILED = "change.failed"  # a change's build was red, it conflicts, or it could not be committed
+    STUCK = "stuck"  # nothing the controller may do converges a product: a person must act (once per cause)
 
 
 class Subscription(Model):

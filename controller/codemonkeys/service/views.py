@@ -26,7 +26,7 @@ from codemonkeys.vocab.plan import ActionKind, Verdict
 
 LOG_TAIL = 20_000  # characters of a journaled log shown on a product page
 # the grid's order: needs attention first (held: an action waits for a person's approval)
-STATES = ("failed", "held", "running", "drifting", "unknown", "suspended", "in_sync")
+STATES = ("stuck", "failed", "held", "running", "drifting", "unknown", "suspended", "in_sync")
 FACETS = tuple(str(f.name) for f in REGISTERED.facets if f.column)  # the grid's columns, in planning order
 KEPT_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".webm": "video/webm", ".zip": "application/zip"}
 DECISIONS = ("approval.given", "approval.rejected")
@@ -70,7 +70,9 @@ def fleet(ctl: Controller, select: list[str] | None = None) -> dict:
 
 def status(row: dict) -> str:
     """A grid row's state: suspended, running (an action of it runs now), unknown (never observed),
-    failed (a facet failed), held (an action waits for an approval), in_sync, drifting."""
+    stuck (a facet failed and nothing is planned: a person must act, ``ProductPlan.stuck``), failed (a
+    facet failed while others still act or wait for an approval), held (an action waits for an approval),
+    in_sync, drifting."""
     if row.get("suspended") or row.get("paused"):
         return "suspended"
     if row.get("running"):
@@ -79,7 +81,7 @@ def status(row: dict) -> str:
         return "unknown"
     facets = row.get("facets", {}).values()
     if "failed" in facets:
-        return "failed"
+        return "failed" if "drift" in facets or "held" in facets else "stuck"
     if "held" in facets:
         return "held"
     return "in_sync" if row["in_sync"] else "drifting"

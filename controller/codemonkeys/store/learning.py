@@ -1,11 +1,14 @@
 """What the swarm learns, in the store: durations, signatures, dependency conflicts, flaky builds, fix
-templates and heal attempts (``Learning``, a part of ``Store``: ``self`` is the store)."""
+templates, heal attempts and the outages of the endpoints heal asks (``Learning``, a part of ``Store``:
+``self`` is the store)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
+    delete,
     select,
     update,
 )
@@ -13,6 +16,7 @@ from sqlalchemy import (
 from codemonkeys.store.models import (
     DependencyConflictRecord,
     DurationRecord,
+    EndpointOutage,
     FixTemplateRecord,
     FlakyRecord,
     HealAttemptRecord,
@@ -165,3 +169,28 @@ class Learning:
                 setattr(row, key, value)
             s.flush()
             return row
+
+    def outage(self, endpoint: str) -> EndpointOutage | None:
+        """The outage on record of ``endpoint`` (None: it answered last time)."""
+        with self.session() as s:
+            return s.get(EndpointOutage, endpoint)
+
+    def endpoint_failed(self, endpoint: str, error: str, base_s: float, max_s: float) -> EndpointOutage:
+        """Record that ``endpoint`` could not be used: the next try waits ``base_s`` seconds, doubling with
+        every failure in a row up to ``max_s``."""
+        now = utcnow()
+        with self.session() as s:
+            row = s.get(EndpointOutage, endpoint)
+            if row is None:
+                row = EndpointOutage(endpoint=endpoint, since=now, failures=0)
+                s.add(row)
+            row.failures = (row.failures or 0) + 1
+            row.error = error[:500]
+            row.retry_at = now + timedelta(seconds=min(max_s, base_s * 2 ** (row.failures - 1)))
+            s.flush()
+            return row
+
+    def endpoint_answered(self, endpoint: str) -> bool:
+        """``endpoint`` answered: its outage is over. True if one was on record."""
+        with self.session() as s:
+            return bool(s.execute(delete(EndpointOutage).where(EndpointOutage.endpoint == endpoint)).rowcount)

@@ -1,6 +1,6 @@
-"""The store's tables and values (SQLAlchemy models), importable by the migrations alone: runs and the
-action journal, build results, durations, signatures, conflicts, fix templates, heal attempts, change
-proposals, their pull requests, flaky builds, infra applies, notifications, product status, paused
+"""The store's tables and values (SQLAlchemy models), importable by the migrations alone: runs and the action
+journal, build results, durations, signatures, conflicts, fix templates, heal attempts, change proposals,
+their pull requests, endpoint outages, flaky builds, infra applies, notifications, product status, paused
 products, approvals, the decision log and the hash-chained audit log (``chain_hash``, ``ChainCheck``)."""
 
 from __future__ import annotations
@@ -358,6 +358,19 @@ class ProductStatus(Base):
     in_sync: Mapped[bool] = mapped_column(default=False)
     facets: Mapped[dict[str, Any]] = mapped_column(default=dict)
     facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class EndpointOutage(Base):
+    """An endpoint Code Monkeys could not use (the heal LLM's server: refused, timed out, 5xx, its model
+    missing), shared by every product and controller process: nothing asks it again before
+    ``retry_at``, which backs off as ``failures`` grow; the row goes once it answers."""
+
+    __tablename__ = "endpoint_outages"
+    endpoint: Mapped[str] = mapped_column(String(300), primary_key=True)
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+    retry_at: Mapped[datetime] = mapped_column(default=utcnow)
+    failures: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str] = mapped_column(Text, default="")
 
 
 class PausedProduct(Base):

@@ -158,6 +158,17 @@ class HealCandidate(FactModel):
     new: bool = False  # learned after this commit's last attempt: earns an attempt even after maxAttempts
 
 
+class LLMOutage(FactModel):
+    """The heal LLM's server could not be used lately (down, timed out, 5xx, its model missing): nobody
+    asks it again before ``retry_at`` (ISO 8601, UTC)."""
+
+    endpoint: str
+    since: str
+    retry_at: str
+    failures: int = 1
+    error: str = ""
+
+
 class HealFacts(FactModel):
     """What self-healing knows about a red build commit: its failure, the attempts, fitting templates."""
 
@@ -169,6 +180,8 @@ class HealFacts(FactModel):
     # the red commit, set only on a green build whose history holds a proven heal of it not recorded as
     # merged (heal.merge was interrupted after its push): heal.merge finishes the bookkeeping
     commit: str | None = None
+    # the LLM's server is out until a later try (left out otherwise): an LLM attempt waits for it
+    llm_down: LLMOutage | None = Field(default=None, exclude_if=_is_none)
 
 
 class BuildFacts(FactModel):

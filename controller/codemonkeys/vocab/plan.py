@@ -10,7 +10,15 @@ import threading
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    computed_field,
+    model_serializer,
+    model_validator,
+)
 
 PLAN_FORMAT = "codemonkeys.plan/v1"
 _LOCK = threading.Lock()
@@ -187,6 +195,16 @@ class Facet(PlanModel):
     message: str = ""
 
 
+def stuck_reason(facets: dict[str, tuple[str, str]]) -> str:
+    """Why a product is stuck, from its facets' (state, message): the messages of its failed facets when
+    one failed and none has anything planned, not even held for an approval ("" otherwise)."""
+    states = {state for state, _ in facets.values()}
+    if FacetState.FAILED not in states or FacetState.DRIFT in states or FacetState.HELD in states:
+        return ""
+    failed = [f"{k}: {message}" for k, (state, message) in facets.items() if state == FacetState.FAILED]
+    return "; ".join(failed)
+
+
 class ProductPlan(PlanModel):
     """One product in the plan: whether it is in sync, its facets, and its observed fingerprint."""
 
@@ -194,6 +212,24 @@ class ProductPlan(PlanModel):
     facets: dict[str, Facet]
     suspended: bool = False
     fingerprint: str = ""  # of this product's observed facts and the fleet revision (approvals bind to it)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _computed_left_out(cls, data: Any) -> Any:
+        """A plan document read back carries ``stuck``, which is computed, not given."""
+        if isinstance(data, dict) and "stuck" in data:
+            data = {k: v for k, v in data.items() if k != "stuck"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def stuck(self) -> str:
+        """Why nothing the controller may do reaches the product's desired state ("" when it is not
+        stuck): a facet failed (a red build with no heal left, a red or conflicting change) and no facet
+        has anything planned. What a person can do is in the failed facets' messages."""
+        if self.in_sync or self.suspended:
+            return ""
+        return stuck_reason({k: (str(f.state), f.message) for k, f in self.facets.items()})
 
 
 class FleetRef(PlanModel):
@@ -258,6 +294,12 @@ class Plan(PlanModel):
         denies on purpose (a mandatory rule whose effect is ``deny``, or its ``default: deny``). What
         ``plan --detailed-exitcode`` counts, so a CI gate goes green once only deliberate denies are left."""
         return [a for a in self.actions if not _deliberately_denied(a.decision)]
+
+    @property
+    def stuck(self) -> dict[str, str]:
+        """The products nothing the controller may do brings to their desired state, and why
+        (``ProductPlan.stuck``): what ``plan --detailed-exitcode`` exits 3 for."""
+        return {name: p.stuck for name, p in self.products.items() if p.stuck}
 
     def summary(self) -> str:
         """One line: products in sync and drifting, and how many actions (denied, held)."""

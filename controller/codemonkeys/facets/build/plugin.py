@@ -80,7 +80,8 @@ class BuildFacet(FacetPlugin):
         step = next_step(inp.name, b.commit, b.heal, heal)
         if step.kind is None:
             message = f"build of {short(b.commit)} failed; {step.reason}"
-            return FacetDraft(facet_state(WANT, "red", FacetState.FAILED, message), blocks=blocks)
+            state = FacetState.BLOCKED if step.waiting else FacetState.FAILED
+            return FacetDraft(facet_state(WANT, "red", state, message), blocks=blocks)
         aid = action_id(inp.name, step.kind)
         action = Action(
             id=aid, product=inp.name, kind=step.kind, params=step.params, reason=step.reason, pull=step.pull

@@ -30,7 +30,8 @@ patch, candidate and result (redacted).
 
 from __future__ import annotations
 
-from contextlib import suppress
+import threading
+from contextlib import nullcontext, suppress
 
 from codemonkeys.act import pulls
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
@@ -40,6 +41,7 @@ from codemonkeys.facets.heal.learn import HEAL_TRAILER, learn_from_fix, learn_fr
 from codemonkeys.gitcred import helper_for
 from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
 from codemonkeys.store.db import HealAttemptRecord, utcnow
+from codemonkeys.store.models import EndpointOutage
 from codemonkeys.swarm.knowledge import failure_summaries
 from codemonkeys.vocab.facts import BuildStatus, HealStatus
 from codemonkeys.vocab.plan import Action
@@ -60,7 +62,17 @@ def heal_build(action: Action, ctx: ActContext) -> ActionResult:
         return ActionResult(Outcome.FAILED, moved)
     supersede_stale(ctx, product, p["commit"])
     if rec is None:
-        candidate = make_candidate(action, ctx)
+        # one question at a time per LLM endpoint in this process (a model server answers one at a time
+        # anyway), so that the first to find it out spares the others the asking
+        llm = p["strategy"] == "llm"
+        with _asking(_endpoint(ctx)) if llm else nullcontext():
+            if llm and (down := ctx.store.outage(_endpoint(ctx))) and down.retry_at > utcnow():
+                return _waiting(action, down)  # found out since this plan: do not ask it
+            candidate = make_candidate(action, ctx)
+            if candidate.outage:
+                return _outage(action, ctx, candidate)
+            if candidate.llm_calls:
+                ctx.store.endpoint_answered(_endpoint(ctx))
         rec = ctx.store.save_heal_attempt(
             product,
             p["commit"],
@@ -125,6 +137,58 @@ def _pull_body(action: Action, rec: HealAttemptRecord, proof: str) -> str:
             f"Merged through the forge once the constitution allows `{rec.product}/heal.merge` and the "
             "forge's own checks and reviews pass.",
         ]
+    )
+
+
+_ASKING: dict[str, threading.Lock] = {}
+_ASKING_GUARD = threading.Lock()
+
+
+def _asking(endpoint: str) -> threading.Lock:
+    """The lock of one LLM endpoint in this process."""
+    with _ASKING_GUARD:
+        return _ASKING.setdefault(endpoint, threading.Lock())
+
+
+def _endpoint(ctx: ActContext) -> str:
+    """The LLM's endpoint as outages are recorded by (and shown)."""
+    from codemonkeys.facets.heal.llm import llm_endpoint
+
+    return llm_endpoint(ctx.desired, ctx.context.env)
+
+
+def _waiting(action: Action, down: EndpointOutage) -> ActionResult:
+    """The LLM's endpoint is out and its next try is ahead: nothing asked, nothing counted."""
+    since, when = down.since.strftime("%H:%M:%S UTC"), down.retry_at.strftime("%H:%M:%S UTC")
+    message = (
+        f"LLM at {down.endpoint} unavailable since {since} ({down.error}); not asked, not counted as heal "
+        f"attempt {action.params['attempt']}; next try after {when}"
+    )
+    return ActionResult(
+        Outcome.FAILED, message, {"outage": down.endpoint, "retry_at": down.retry_at.isoformat()}
+    )
+
+
+def _outage(action: Action, ctx: ActContext, candidate: Candidate) -> ActionResult:
+    """The LLM could not be used: no attempt is recorded (``maxAttempts`` untouched), and every product
+    waits for the endpoint's next try (backing off) before asking again."""
+    config = ctx.desired.fleet.spec.llm.ollama
+    assert config is not None
+    down = ctx.store.endpoint_failed(candidate.outage, candidate.reason, config.retry_after, config.retry_max)
+    ctx.store.audit(
+        "heal.llm.unavailable",
+        "codemonkeys",
+        {"endpoint": candidate.outage, "error": candidate.reason, "failures": down.failures},
+        product=action.product,
+        action_id=action.id,
+    )
+    when = down.retry_at.strftime("%H:%M:%S UTC")
+    message = (
+        f"LLM at {candidate.outage} unavailable since {down.since.strftime('%H:%M:%S UTC')} "
+        f"({candidate.reason}); not counted as heal attempt {action.params['attempt']}; next try after {when}"
+    )
+    return ActionResult(
+        Outcome.FAILED, message, {"outage": candidate.outage, "retry_at": down.retry_at.isoformat()}
     )
 
 

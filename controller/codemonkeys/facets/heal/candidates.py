@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from codemonkeys.vocab.plan import Action
 
 HISTORY = 3  # recent human commits per failing file shown to the model
-DEFAULT_OLLAMA = "http://127.0.0.1:11434"
 
 
 @dataclass
@@ -31,6 +30,7 @@ class Candidate:
     reason: str = ""
     llm_calls: int = 0
     model: str = ""
+    outage: str = ""  # the LLM's endpoint when it could not be used (down, timed out, 5xx, no model)
 
 
 def template_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: str) -> Candidate:
@@ -56,7 +56,14 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     """A patch from the local LLM (``Fleet.spec.llm.ollama``), asked with the normalized failure, the
     code it points at and its neighbours, the manifest of a dependency error (Cargo.toml, package.json,
     pyproject.toml) and the last human commits that touched those files."""
-    from codemonkeys.facets.heal.llm import DEFAULT_OPTIONS, LLMError, OllamaSettings, ask_for_patch
+    from codemonkeys.facets.heal.llm import (
+        DEFAULT_HOST,
+        DEFAULT_OPTIONS,
+        LLMError,
+        OllamaSettings,
+        ask_for_patch,
+        safe_host,
+    )
     from codemonkeys.facets.heal.prompt import build_messages, gather_context
     from codemonkeys.kinds.credentials import credentials_for
     from codemonkeys.kinds.models import Credentials
@@ -65,7 +72,7 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     config = ctx.desired.fleet.spec.llm.ollama
     if config is None:
         return Candidate(reason="no LLM is configured (Fleet spec.llm.ollama)")
-    host = config.host or ctx.context.env.get("OLLAMA_HOST") or DEFAULT_OLLAMA
+    host = config.host or ctx.context.env.get("OLLAMA_HOST") or DEFAULT_HOST
     try:
         creds = credentials_for(ctx.desired, action.product, "ollama") or Credentials()
         token = ctx.context.secrets.at(ctx.desired.root).credential(
@@ -90,7 +97,8 @@ def llm_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: s
     try:
         answer = ask_for_patch(settings, messages, files)
     except LLMError as exc:
-        return Candidate(reason=f"the LLM failed: {ctx.redact(exc.message)}", llm_calls=1)
+        down = safe_host(host) if exc.transient or exc.missing_model else ""
+        return Candidate(reason=f"the LLM failed: {ctx.redact(exc.message)}", llm_calls=1, outage=down)
     if not answer.diff:
         return Candidate(reason=f"the reply of {answer.model} had no diff", llm_calls=1, model=answer.model)
     try:

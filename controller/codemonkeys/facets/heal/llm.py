@@ -17,8 +17,11 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from codemonkeys.kinds.loader import DesiredState
 
 DEFAULT_OPTIONS: Mapping[str, Any] = {"temperature": 0, "num_predict": 1024}
 
@@ -51,12 +54,24 @@ class LLMAnswer:
 
 
 class LLMError(Exception):
-    """Asking the model failed. ``transient``: trying again later may succeed (server down, timeout)."""
+    """Asking the model failed. ``transient``: trying again later may succeed (server down, timeout);
+    ``missing_model``: the server does not have the model (it may be pulled meanwhile)."""
 
-    def __init__(self, message: str, transient: bool) -> None:
+    def __init__(self, message: str, transient: bool, missing_model: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.transient = transient
+        self.missing_model = missing_model  # the server answers but lacks the model (404): an outage too
+
+
+DEFAULT_HOST = "http://127.0.0.1:11434"
+
+
+def llm_endpoint(desired: DesiredState, env: Mapping[str, str]) -> str:
+    """The fleet's LLM server as it is shown and its outages are recorded: ``spec.llm.ollama.host``, else
+    ``$OLLAMA_HOST``, else Ollama's default, without credentials."""
+    config = desired.fleet.spec.llm.ollama
+    return safe_host((config.host if config else None) or env.get("OLLAMA_HOST") or DEFAULT_HOST)
 
 
 def safe_host(host: str | None) -> str:
@@ -106,7 +121,7 @@ def ask_for_patch(
         status = e.status_code
         transient = status in (408, 429) or status >= 500
         detail = _scrub(e.error, messages)
-        raise LLMError(f"ollama answered {status} for {where}: {detail}", transient) from None
+        raise LLMError(f"ollama answered {status} for {where}: {detail}", transient, status == 404) from None
     except httpx.TimeoutException:
         raise LLMError(f"no answer from {where} within {settings.timeout:g}s", True) from None
     except (ConnectionError, httpx.TransportError) as e:

@@ -14,13 +14,24 @@ In pull-request mode a green attempt carries its pull request as the forge shows
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from codemonkeys.act.pulls import observe as observe_pull
 from codemonkeys.act.pulls import pull_requests
+from codemonkeys.facets.heal.llm import llm_endpoint
+from codemonkeys.kinds.models import HealStrategy
 from codemonkeys.repos import GitError, Mirror
 from codemonkeys.swarm.knowledge import failure_summaries, fitting_templates
-from codemonkeys.vocab.facts import BuildFacts, BuildStatus, HealAttempt, HealCandidate, HealFacts, HealStatus
+from codemonkeys.vocab.facts import (
+    BuildFacts,
+    BuildStatus,
+    HealAttempt,
+    HealCandidate,
+    HealFacts,
+    HealStatus,
+    LLMOutage,
+)
 
 if TYPE_CHECKING:
     from codemonkeys.observe import Observer
@@ -77,6 +88,7 @@ def heal_facts(run: Observer, name: str, commit: str) -> HealFacts:
         if f.record.id not in tried
     ]
     pulls = pull_requests(run.desired, name)
+    down = _llm_down(run, name)
     fingerprints = {s.fingerprint for s in signatures}
     flaked = sum(1 for f in run.store.flaky(name) if f.fingerprint in fingerprints)
     return HealFacts(
@@ -106,4 +118,24 @@ def heal_facts(run: Observer, name: str, commit: str) -> HealFacts:
             for a in attempts
         ],
         candidates=candidates,
+        llm_down=down,
+    )
+
+
+def _llm_down(run: Observer, name: str) -> LLMOutage | None:
+    """The LLM server's outage while its next try is still ahead (read once per run), for a product
+    that may ask it; None otherwise."""
+    heal = run.desired.products[name].spec.build.heal if run.desired.products[name].spec.build else None
+    if heal is None or HealStrategy.LLM not in heal.strategies or run.desired.fleet.spec.llm.ollama is None:
+        return None
+    endpoint = llm_endpoint(run.desired, run.context.env)
+    rec = run.once(("llm-outage", endpoint), lambda: run.store.outage(endpoint))
+    if rec is None or rec.retry_at <= datetime.now(UTC):
+        return None
+    return LLMOutage(
+        endpoint=endpoint,
+        since=rec.since.isoformat(timespec="seconds"),
+        retry_at=rec.retry_at.isoformat(timespec="seconds"),
+        failures=rec.failures,
+        error=rec.error,
     )

@@ -10,7 +10,8 @@ and were not tried on this commit) and the product's ``build.heal`` settings:
 * an attempt still proving -> ``build.heal`` of that same attempt (the actuator resumes it);
 * a fitting template not tried yet, while attempts remain (or learned after the last attempt, which
   earns a fresh one) -> ``build.heal`` with that template;
-* attempts remain and ``llm`` is allowed -> ``build.heal`` asking the LLM;
+* attempts remain and ``llm`` is allowed -> ``build.heal`` asking the LLM, unless its server is out
+  (``HealFacts.llm_down``): then the product waits for the server's next try (not stuck, nothing counted);
 * otherwise the product waits for a person, and the facet message says what was tried.
 
 A failure known to be flaky in this product (it passed on a re-run before) is never healed.
@@ -42,6 +43,7 @@ class HealStep:
     params: dict
     reason: str
     pull: PullGate | None = None  # a merge through a pull request: what the forge says of it
+    waiting: bool = False  # nothing now, but nothing a person must do either (the LLM's server is out)
 
 
 def branch_name(product: str, signature: str | None, n: int) -> str:
@@ -107,6 +109,15 @@ def next_step(product: str, commit: str, facts: HealFacts, heal: Heal) -> HealSt
                 params,
                 f"build: red with {what}; heal #{n} with template {c.template} ({c.description}; {record})",
             )
+    if HealStrategy.LLM in heal.strategies and spent < heal.max_attempts and facts.llm_down is not None:
+        down = facts.llm_down
+        return HealStep(
+            None,
+            {},
+            f"heal #{n} waits for the LLM at {down.endpoint}: unavailable since {down.since} ({down.error}), "
+            f"next try after {down.retry_at}; nothing is counted while it is out",
+            waiting=True,
+        )
     if HealStrategy.LLM in heal.strategies and spent < heal.max_attempts:
         params = base | {
             "attempt": n,
