@@ -5,7 +5,8 @@ labels and merges them when the forge says they are mergeable (issue 33).
 
 No forge can be installed here, so each is emulated for exactly the REST subset Code Monkeys uses, with
 the real paths, shapes (ids, node ids, urls, creator / author, ISO 8601 times), status codes, headers,
-pagination and authentication. ``tests/test_forge_servers.py`` drives them with the official clients
+pagination and authentication, plus git over smart HTTP (git's own ``git http-backend``) for the
+repositories it serves from disk. ``tests/test_forge_servers.py`` drives them with the official clients
 (PyGithub, python-gitlab; httpx for Gitea) and validates what they answer against the forges' published
 OpenAPI descriptions kept in ``tests/servers/openapi/`` (see its README.md).
 
@@ -21,6 +22,8 @@ OpenAPI descriptions kept in ``tests/servers/openapi/`` (see its README.md).
 
     with ForgeServer("gitea", token="t0k") as forge:   # backed by a real repository
         forge.add_repo("acme/web", git_dir=bare)            # bare (or a work tree); tests push to it
+        url = forge.clone_url("acme/web")                   # http://127.0.0.1:PORT/acme/web.git
+        # git -c credential.helper='!f() { echo username=cm-bot; echo password=t0k; }; f' clone URL
         forge.protect("acme/web", "main", approvals=1, checks=("cm/build",))  # pushes to main refused
         ...  # the client opens a pull request of a pushed branch, posts statuses, asks to merge
         forge.add_review("acme/web", 1, "alice")            # an approval, as if made on the web page
@@ -29,6 +32,37 @@ OpenAPI descriptions kept in ``tests/servers/openapi/`` (see its README.md).
 Base URLs (``start()`` returns them, ``url`` keeps them): GitHub ``http://127.0.0.1:PORT`` (PyGithub's
 ``base_url``), GitLab ``http://127.0.0.1:PORT`` (python-gitlab adds ``/api/v4``), Gitea
 ``http://127.0.0.1:PORT/api/v1``. The server runs in a thread of the test process on a free port.
+
+Git over smart HTTP (``clone_url(full_name)``; repositories added with ``git_dir`` only): each forge
+serves git on its web host, as the forges do: GitHub ``http://127.0.0.1:PORT/OWNER/NAME.git`` (the same
+host as its API here, so the three smart-HTTP paths, ``.../info/refs`` (GET), ``.../git-upload-pack`` and
+``.../git-receive-pack`` (POST), are routed to git before the REST routes), GitLab
+``http://127.0.0.1:PORT/GROUP[/SUBGROUP]/NAME.git``, Gitea ``http://127.0.0.1:PORT/OWNER/NAME.git`` (its
+API is under ``/api/v1``); ``.git`` may be left out, as the forges allow. Each request is handed to
+``git http-backend`` as a CGI program (``GIT_PROJECT_ROOT`` the repository's git directory: a bare
+repository, or a work tree's ``.git``; ``PATH_INFO``, ``QUERY_STRING``, ``REQUEST_METHOD``,
+``CONTENT_TYPE``, ``CONTENT_LENGTH``, ``REMOTE_USER``, ``REMOTE_ADDR``, ``GIT_HTTP_EXPORT_ALL``, the
+request's headers as ``HTTP_*``, ``GIT_PROTOCOL`` from ``Git-Protocol`` for protocol v2). A chunked body
+(git sends one over ``http.postBuffer``) is joined; a gzip-encoded one (git gzips an upload-pack request
+over 1 KiB) is passed on as it came with ``HTTP_CONTENT_ENCODING``, which http-backend inflates. The
+whole answer is buffered, then sent with a ``Content-Length``. Authentication is HTTP Basic with the
+token as the password, as the forges take it for HTTPS git: any username (GitHub ``x-access-token``,
+GitLab ``oauth2`` or the user's, Gitea the user's); GitHub and Gitea also take the token as the username
+with an empty password or ``x-oauth-basic``. Every repository is private: a request without credentials
+is 401 with ``WWW-Authenticate: Basic realm="GitHub"`` (``"GitLab"``, ``"Gitea"``), so git asks its
+credential helper, whether the repository exists or not (no anonymous fetch is modelled); wrong
+credentials are 401 too, with the forge's words in a ``text/plain`` body that git shows as ``remote:``
+(GitHub ``Invalid username or token. Password authentication is not supported for Git operations.``,
+GitLab ``HTTP Basic: Access denied. If a password was provided ...``, Gitea ``Verify``), then git says
+``Authentication failed``. With valid credentials an unknown repository, or one without ``git_dir``, is
+404 (GitHub ``Repository not found.``, GitLab ``The project you were looking for could not be found or
+you don't have permission to view it.``, Gitea ``Repository not found``). ``REMOTE_USER`` is the token's
+user, which turns receive-pack on (http-backend's default), and receive-pack runs the repository's hooks:
+``protect()``'s ``pre-receive`` refuses a push to a protected branch over HTTP as on disk. A work tree's
+checked-out branch refuses pushes as git does (``receive.denyCurrentBranch``); its other branches take
+them. Git's requests are neither in ``requests`` nor in ``log`` (those are the API's); ``git_log`` keeps
+them (``GitExchange``: method, path, query, headers without the credentials, status, user, http-backend's
+stderr). Only the smart protocol is served (no dumb-HTTP object paths, no LFS).
 
 What each forge does, as emulated:
 
@@ -266,6 +300,44 @@ REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED")  # GitHub's words
 GITEA_REVIEW = {"APPROVED": "APPROVED", "CHANGES_REQUESTED": "REQUEST_CHANGES", "COMMENTED": "COMMENT"}
 GITHUB_LABEL_COLOR = "ededed"  # what GitHub gives a label it creates on the fly
 GITHUB_PROTECTION_DOC = "https://docs.github.com/articles/about-protected-branches"
+# git over smart HTTP: the three paths of the smart protocol under a repository's URL (``.git`` optional, as
+# the forges take it), the method each takes, and what the forges say when they refuse
+_GIT_PATH = re.compile(r"/(?P<repo>[^?]+?)(?:\.git)?/(?P<what>info/refs|git-upload-pack|git-receive-pack)")
+_GIT_METHOD = {"info/refs": "GET", "git-upload-pack": "POST", "git-receive-pack": "POST"}
+_GIT_PROTOCOL = re.compile(r"^[0-9a-zA-Z]+=[0-9a-zA-Z]+(:[0-9a-zA-Z]+=[0-9a-zA-Z]+)*$")  # Gitea's check
+GIT_REALM = {"github": "GitHub", "gitlab": "GitLab", "gitea": "Gitea"}
+GITHUB_GIT_BAD_CREDENTIALS = (
+    "Invalid username or token. Password authentication is not supported for Git operations.\n"
+)
+GITLAB_GIT_ACCESS_DENIED = (
+    "HTTP Basic: Access denied. If a password was provided for Git authentication, the password was "
+    "incorrect or you're required to use a token instead of a password. If a token was provided, it was "
+    "either incorrect, expired, or improperly scoped. See {base}/help/topics/git/troubleshooting_git.md"
+    "#error-on-git-fetch-http-basic-access-denied"
+)
+GIT_NOT_FOUND = {
+    "github": "Repository not found.\n",
+    "gitlab": "The project you were looking for could not be found or you don't have permission to view it.",
+    "gitea": "Repository not found",
+}
+# variables that would point git http-backend at another repository than the one served
+_GIT_LOCATING = frozenset(
+    {
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_NAMESPACE",
+        "GIT_PREFIX",
+        "GIT_QUARANTINE_PATH",
+        "GIT_CEILING_DIRECTORIES",
+        "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+        "GIT_PROTOCOL",
+        "GIT_CONFIG_PARAMETERS",
+    }
+)
 
 
 def _now() -> datetime:
@@ -497,6 +569,14 @@ class Git:
         path = Path(self.out("rev-parse", "--git-path", "hooks"))
         return path if path.is_absolute() else self.path / path
 
+    def git_dir(self) -> Path:
+        """The repository itself: the path for a bare one, the ``.git`` directory of a work tree (what
+        ``git http-backend`` is pointed at)."""
+        key = ("git_dir",)
+        if key not in self._cache:
+            self._cache[key] = Path(self.out("rev-parse", "--absolute-git-dir"))
+        return self._cache[key]
+
 
 @dataclass
 class Exchange:
@@ -514,6 +594,19 @@ class Exchange:
     def json(self) -> Any:
         """The answer's body as JSON (None when empty)."""
         return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class GitExchange:
+    """One request of git over smart HTTP and its answer (kept apart from the API's ``log``)."""
+
+    method: str
+    path: str  # without the query string
+    query: str
+    request_headers: dict[str, str]  # lower-cased names; the credentials of Authorization left out
+    status: int
+    user: str | None  # who authenticated (None: no or wrong credentials)
+    stderr: str = ""  # what git http-backend wrote to its stderr (empty unless something failed)
 
 
 @dataclass
@@ -662,6 +755,9 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def _serve(self) -> None:
+        if self.forge._git_path(self.command, self.path) is not None:  # git over smart HTTP, before REST
+            self.forge._serve_git(self)
+            return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         status, headers, payload = self.forge._dispatch(self.command, self.path, dict(self.headers), body)
@@ -671,6 +767,34 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             if payload and status != 304:
+                self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def read_body(self) -> bytes:
+        """The request's body: ``Content-Length`` bytes, or the chunks of ``Transfer-Encoding: chunked``
+        (git sends a request over ``http.postBuffer`` chunked) joined; any ``Content-Encoding`` kept."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline(1024).split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):  # trailers
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(1024)  # the CRLF closing the chunk
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def answer(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+        """Send a whole answer (``Content-Length`` is the caller's)."""
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if payload:
                 self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass
@@ -686,7 +810,8 @@ class ForgeServer:
     ``requests`` lists every request as ``(method, path)`` (path without the query string), ``log`` every
     exchange in full (``Exchange``), ``statuses(full_name, sha)`` the statuses posted, in order, and
     ``comments(full_name, number)`` a pull request's comments; ``add_repo``, ``add_pull`` and
-    ``add_comment`` set the state up without API calls.
+    ``add_comment`` set the state up without API calls. ``clone_url(full_name)`` is where git reaches a
+    repository served from disk over smart HTTP; ``git_log`` lists those requests (``GitExchange``).
     """
 
     def __init__(self, kind: str, token: str, *, user: str = "cm-bot") -> None:
@@ -696,6 +821,7 @@ class ForgeServer:
         self.user_id = 5012
         self.requests: list[tuple[str, str]] = []
         self.log: list[Exchange] = []
+        self.git_log: list[GitExchange] = []  # git over smart HTTP, apart from the API's requests and log
         self.url = ""  # the API base once started
         self.base = ""  # http://127.0.0.1:PORT
         self._repos: dict[str, Repo] = {}
@@ -766,7 +892,8 @@ class ForgeServer:
         """Create a repository (GitLab: a project, ``full_name`` its path, e.g. ``group/sub/name``).
 
         ``git_dir``: a real repository on disk (bare, or a work tree) that the forge serves: branch heads,
-        commits, merge bases and conflicts are read from it with git, and merges are made in it. Without
+        commits, merge bases and conflicts are read from it with git, and merges are made in it; git
+        clones, fetches and pushes it over smart HTTP at ``clone_url(full_name)``. Without
         it, ``commits``: the shas it has, the last being the head of ``default_branch``; None (the
         default) accepts every hexadecimal sha. Returns ``{"id", "full_name", "default_branch"}``."""
         if full_name.count("/") < 1 or (self.kind != "gitlab" and full_name.count("/") != 1):
@@ -997,6 +1124,148 @@ class ForgeServer:
     def api_calls(self, method: str | None = None, contains: str = "") -> int:
         """How many requests were made (of ``method``, with ``contains`` in the path)."""
         return sum(1 for m, p in self.requests if (method is None or m == method) and contains in p)
+
+    def clone_url(self, full_name: str) -> str:
+        """The HTTP URL git clones, fetches and pushes ``full_name`` at, as the forge has it (on the web
+        host, not under the API): ``http://127.0.0.1:PORT/OWNER/NAME.git`` (GitLab
+        ``.../GROUP[/SUBGROUP]/NAME.git``). The repository must have been added with ``git_dir``
+        (ValueError otherwise; KeyError for an unknown one) and the server started (RuntimeError)."""
+        if not self.base:
+            raise RuntimeError("the server is not started: clone_url needs its port")
+        with self._lock:
+            repo = self._repo(full_name)
+        if repo.git is None:
+            raise ValueError(f"{full_name} has no repository on disk: add_repo(..., git_dir=...) serves git")
+        return f"{self.base}/{quote(repo.full_name)}.git"
+
+    # --- git over smart HTTP ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _git_path(method: str, target: str) -> re.Match | None:
+        """The match of a smart-HTTP request (``.../info/refs``, ``git-upload-pack``, ``git-receive-pack``
+        of an ``owner/name`` path, with the method git uses for it), else None: the REST API's."""
+        m = _GIT_PATH.fullmatch(urlsplit(target).path)
+        if m is None or "/" not in m["repo"] or _GIT_METHOD[m["what"]] != method:
+            return None
+        return m
+
+    def _git_login(self, headers: dict[str, str]) -> tuple[bool, str | None]:
+        """(credentials given, the user they authenticate or None) from ``Authorization: Basic``, as each
+        forge takes a token for HTTPS git: the password, with any username (GitHub ``x-access-token``,
+        GitLab ``oauth2``, Gitea the user's name); GitHub and Gitea also take the token as the username
+        with an empty password (or ``x-oauth-basic``)."""
+        scheme, _, encoded = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return False, None
+        try:
+            username, _, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return True, None
+        if password == self.token:
+            return True, self.user
+        if self.kind != "gitlab" and username == self.token and password in ("", "x-oauth-basic"):
+            return True, self.user
+        return True, None
+
+    def _git_refusal(self, given: bool) -> tuple[int, dict[str, str], bytes]:
+        """401 to a request without (``given`` False) or with wrong credentials: the challenge that makes
+        git ask its credential helper, and the forge's words (git shows a ``text/plain`` body as
+        ``remote: ...``)."""
+        if self.kind == "github":
+            text = GITHUB_GIT_BAD_CREDENTIALS if given else ""
+        elif self.kind == "gitlab":
+            text = GITLAB_GIT_ACCESS_DENIED.format(base=self.base)
+        else:
+            text = "Verify\n" if given else "Unauthorized\n"
+        headers = {"WWW-Authenticate": f'Basic realm="{GIT_REALM[self.kind]}"'}
+        return 401, headers, text.encode()
+
+    def _serve_git(self, handler: _Handler) -> None:
+        """Answer one request of git's smart HTTP protocol: authenticate it as the forge does, then hand
+        it to ``git http-backend`` (CGI) on the repository's git directory. Runs outside the server's
+        lock: a push or a fetch does not stall the API, and the forge reads branches afresh per request."""
+        m = self._git_path(handler.command, handler.path)
+        assert m is not None
+        parts = urlsplit(handler.path)
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        body = handler.read_body()
+        given, user = self._git_login(headers)
+        with self._lock:
+            repo = self._repos.get(unquote(m["repo"]).lower())
+        stderr = ""
+        if user is None:  # every repository is private: nobody unknown sees whether it exists
+            status, out, payload = self._git_refusal(given)
+        elif repo is None or repo.git is None:
+            status, out = 404, {}
+            payload = GIT_NOT_FOUND[self.kind].encode()
+        else:
+            status, out, payload, stderr = self._http_backend(
+                repo.git.git_dir(), m["what"], parts.query, handler, headers, body, user
+            )
+        if status >= 400 and "Content-Type" not in out:
+            out["Content-Type"] = "text/plain; charset=utf-8"
+        out |= {"Date": formatdate(usegmt=True), "Content-Length": str(len(payload))}
+        seen = {k: ("Basic (hidden)" if k == "authorization" else v) for k, v in headers.items()}
+        with self._lock:
+            exchange = GitExchange(handler.command, parts.path, parts.query, seen, status, user, stderr)
+            self.git_log.append(exchange)
+        handler.answer(status, out, payload)
+
+    def _http_backend(
+        self,
+        git_dir: Path,
+        what: str,
+        query: str,
+        handler: _Handler,
+        headers: dict[str, str],
+        body: bytes,
+        user: str,
+    ) -> tuple[int, dict[str, str], bytes, str]:
+        """Run ``git http-backend`` as a web server runs a CGI program and parse what it answers: status,
+        headers, body, and its stderr. ``GIT_PROJECT_ROOT`` is the repository's git directory and
+        ``PATH_INFO`` the service's path in it; ``REMOTE_USER`` turns receive-pack on (its default), and
+        receive-pack runs the repository's hooks; a gzip-encoded body is handed over as it came, with
+        ``HTTP_CONTENT_ENCODING``, which http-backend inflates itself."""
+        env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATING and not k.startswith("HTTP_")}
+        for name, value in headers.items():  # the request's headers, as CGI passes them
+            if name not in ("authorization", "content-type", "content-length", "proxy-authorization"):
+                env["HTTP_" + name.upper().replace("-", "_")] = value
+        env |= {
+            "GATEWAY_INTERFACE": "CGI/1.1",
+            "SERVER_PROTOCOL": handler.request_version,
+            "SERVER_SOFTWARE": f"codemonkeys-test-{self.kind}",
+            "REQUEST_METHOD": handler.command,
+            "GIT_PROJECT_ROOT": str(git_dir),
+            "PATH_INFO": "/" + what,
+            "QUERY_STRING": query,
+            "REMOTE_USER": user,
+            "REMOTE_ADDR": handler.client_address[0],
+            "AUTH_TYPE": "Basic",
+            "GIT_HTTP_EXPORT_ALL": "1",
+        }
+        env.pop("HTTP_TRANSFER_ENCODING", None)  # the chunks are joined: the body has its length
+        if handler.command == "POST":
+            env["CONTENT_TYPE"] = headers.get("content-type", "")
+            env["CONTENT_LENGTH"] = str(len(body))
+        protocol = headers.get("git-protocol", "")
+        if _GIT_PROTOCOL.match(protocol):  # protocol v2, as the forges pass it on
+            env["GIT_PROTOCOL"] = protocol
+        done = subprocess.run(
+            ["git", "http-backend"], input=body, capture_output=True, env=env, timeout=120, check=False
+        )
+        raw, stderr = done.stdout, done.stderr.decode(errors="replace")
+        if not raw:
+            return 500, {}, f"git http-backend failed: {stderr.strip()}\n".encode(), stderr
+        end = raw.find(b"\r\n\r\n")
+        head, payload = (raw[:end], raw[end + 4 :]) if end >= 0 else (b"", raw)
+        status, out = 200, {}
+        for line in head.decode("latin-1").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.lower() == "status":
+                status = int(value.split()[0])
+            elif name:
+                out[name.strip()] = value.strip()
+        return status, out, payload, stderr
 
     # --- dispatch ---------------------------------------------------------------------------------------
 
