@@ -1,4 +1,7 @@
-"""Shared fixtures: demo workspaces (real git repos) and a way to run the real `cmctl`."""
+"""Shared fixtures: demo workspaces (real git repos) and a way to run the real `cmctl`; and what makes a
+green CI run mean something: under CI=true (``need.in_ci``) a skipped test fails the run
+(``need.pytest_terminal_summary``, on pytest-xdist too) and ``CM_UPDATE_GOLDEN`` is refused
+(``golden.refuse_in_ci``)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from codemonkeys.demo import Workspace, init_workspace, pick_ports, stop_services
+from golden import refuse_in_ci
+from need import pytest_sessionstart, pytest_terminal_summary  # noqa: F401  (CI=true: skips fail)
 from servers.fixtures import (  # noqa: F401  (real registries)
     npm_server,
     oci_server,
@@ -30,6 +35,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # the products of the `workspace` fixture: the demo without acme-web
 LITE_PRODUCTS = ["acme-cli", "acme-report", "acme-text", "globex-hash", "globex-widgets"]
 CASES = Path(__file__).parent / "cases"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse ``CM_UPDATE_GOLDEN`` under CI=true before anything runs."""
+    refuse_in_ci()
 
 
 def cmctl(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 600):

@@ -98,7 +98,7 @@ def test_proposals_in_a_monorepo(tmp_path: Path):
     assert git(tmp_path / "mono", "rev-parse", "HEAD").strip() == head  # nothing committed by a proposal
     assert git(tmp_path / "mono", "status", "--porcelain") == ""
 
-    with pytest.raises(SelectorError):
+    with pytest.raises(SelectorError, match=r"^unknown selector key 'colour' in 'colour=red' \(known: "):
         fs.propose_change(["colour=red"], Patch(patch))
     with pytest.raises(ApiError, match="no product matches"):
         fs.propose_change(["nope-*"], Patch(patch))

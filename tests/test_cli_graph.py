@@ -8,6 +8,8 @@ change of the picture, regenerate them and review the diff:
 
     CM_UPDATE_GOLDEN=1 PYTHONPATH=controller .venv/bin/python -m pytest -q tests/test_cli_graph.py -k golden
 
+(each test writes its file, then fails with "regenerated"; CI refuses the variable).
+
 Real: the real `cmctl graph` on the demo workspace, the DOT rendered by the real Graphviz (``dot``;
 under CI=true a missing Graphviz fails, it is not skipped), the SVG read as XML.
 """
@@ -15,7 +17,6 @@ under CI=true a missing Graphviz fails, it is not skipped), the SVG read as XML.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -29,6 +30,7 @@ from codemonkeys.plangraph import VERDICT_COLOURS, plan_to_dot, plan_to_mermaid
 from codemonkeys.repos import run as git
 from codemonkeys.vocab.plan import Plan, Verdict
 from conftest import CASES, cmctl
+from golden import check
 from need import need_program
 from test_plan_golden import NOW, load_case
 
@@ -42,13 +44,6 @@ GRAPHVIZ_HINT = "apt-get install graphviz (./scripts/test installs it)"
 def case_plan(path: Path) -> Plan:
     case, desired, observed, gate = load_case(path)
     return plan(desired, observed, gate, NOW, only=case.get("only"))
-
-
-def compare_golden(got: str, golden: Path) -> None:
-    if os.environ.get("CM_UPDATE_GOLDEN") == "1":
-        golden.write_text(got)
-    assert golden.exists(), f"no golden file {golden}: run with CM_UPDATE_GOLDEN=1 and review it"
-    assert got == golden.read_text(), f"{golden} differs (CM_UPDATE_GOLDEN=1 regenerates it)"
 
 
 def render_svg(dot_text: str) -> ET.Element:
@@ -76,12 +71,12 @@ def node_fill(node: ET.Element) -> str:
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
 def test_dot_golden(name: str):
-    compare_golden(plan_to_dot(case_plan(GOLDEN_CASES[name])), GRAPH / f"{name}.dot")
+    check(GRAPH / f"{name}.dot", plan_to_dot(case_plan(GOLDEN_CASES[name])))
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
 def test_mermaid_golden(name: str):
-    compare_golden(plan_to_mermaid(case_plan(GOLDEN_CASES[name])), GRAPH / f"{name}.mmd")
+    check(GRAPH / f"{name}.mmd", plan_to_mermaid(case_plan(GOLDEN_CASES[name])))
 
 
 def test_golden_dot_renders_with_graphviz_and_labels_survive_escaping():

@@ -6,7 +6,6 @@ tests/cases/loader/company_credentials.yaml.)"""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -81,17 +80,20 @@ def test_a_company_uses_its_own_credentials_and_others_the_fleets(tmp_path: Path
     assert credentials_for(desired, "rocket", "ollama").token_env == "ACME_OLLAMA"
     assert credentials_for(desired, "widget", "ollama") is None
 
-    # Observe: the real registry lets acme's product in and refuses globex's (the fleet's wrong password).
+    # Observe: the real registry lets acme's product in (it sees the version there) and refuses globex's
+    # (the fleet's wrong password: pypiserver's 403 to a user it does not know).
+    (pypi_server.workdir / "packages" / "cm_rocket-1.2.0.tar.gz").write_bytes(b"an sdist by its name")
     observed: list[str] = []
     with RegistryHttp() as http:
-        for product, allowed in (("rocket", True), ("widget", False)):
+        for product in ("rocket", "widget"):
             run = SimpleNamespace(desired=desired, context=context, http=http)
             facts = observe_release(run, product, None)["pypi"]
             observed.append(repr(facts))  # what the planner gets (a plan is made of facts)
-            if allowed:
-                assert isinstance(facts, RegistryFacts), facts
+            if product == "rocket":
+                assert facts == RegistryFacts(versions=["1.2.0"]), facts
             else:
-                assert isinstance(facts, Unknown) and re.search(r"HTTP 40[13]", facts.error), facts
+                refused = f"registry 'pypi': GET {pypi_server.url}/simple/cm-widget/: HTTP 403 (forbidden)"
+                assert isinstance(facts, Unknown) and facts.error == refused, facts
 
     # Act: the publishing playbook's environment, and the Jenkins client, per company.
     assert registry_env(registry_for(desired, "rocket", "pypi"), secrets)["CM_REGISTRY_PASSWORD"] == (

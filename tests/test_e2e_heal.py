@@ -112,9 +112,11 @@ def make_fleet(
     core_lib: dict[str, dict[str, str]] | None = None,
     products: dict[str, dict[str, str]] | None = None,
     max_attempts: int = 2,
+    llm: str = "timeout: 120",
 ) -> Path:
     """A fleet of Python products (``products``: name -> files) on the versions of core-lib
-    (``core_lib``: version -> its files; by default this module's, one ``__init__.py`` each)."""
+    (``core_lib``: version -> its files; by default this module's, one ``__init__.py`` each); ``llm``:
+    the rest of the Ollama settings (YAML flow mapping items)."""
     core_lib = core_lib or {version: {"__init__.py": text} for version, text in CORE_LIB.items()}
     for version, files in core_lib.items():
         for name, text in files.items():
@@ -124,7 +126,7 @@ def make_fleet(
     (fleet / "products").mkdir(parents=True)
     (fleet / "fleet.yaml").write_text(
         "apiVersion: codemonkeys.dev/v1\nkind: Fleet\nmetadata: {name: heal}\nspec:\n"
-        f"  llm:\n    ollama: {{host: '{ollama_url}', model: '{model}', timeout: 120}}\n"
+        f"  llm:\n    ollama: {{host: '{ollama_url}', model: '{model}', {llm}}}\n"
         f"  defaults:\n    build:\n      heal: {{strategies: [template, llm], maxAttempts: {max_attempts}}}\n"
     )
     shutil.copy(ROOT / "constitution" / "default.yaml", fleet / "constitution.yaml")
@@ -283,9 +285,14 @@ def test_an_llm_patch_proven_green_waits_for_a_maintainer_and_becomes_a_template
 
 
 def test_the_real_model_goes_through_prompt_validation_and_rollback(tmp_path: Path, ollama_real):
-    """SmolLM2-135M rarely writes a correct patch: whatever it answers, the attempt ends recorded, no
-    heal branch is left and main is untouched (a miracle fix would be green and wait for approval)."""
-    fleet = make_fleet(tmp_path, ollama_real.url, ollama_real.model)
+    """SmolLM2-135M, asked through the whole path (prompt, the real model, extraction, validation), writes
+    no patch for this failure: the attempt is recorded as invalid with the reason, no heal branch is left
+    and main is untouched."""
+    # 128 tokens, however long a loaded machine takes to write them (600 s): the answer, not the clock,
+    # decides the outcome
+    fleet = make_fleet(
+        tmp_path, ollama_real.url, ollama_real.model, llm="timeout: 600, options: {num_predict: 128}"
+    )
     fs = session(fleet, tmp_path)
     converge(fs)
     ledger = tmp_path / "repos" / "ledger"
@@ -298,13 +305,11 @@ def test_the_real_model_goes_through_prompt_validation_and_rollback(tmp_path: Pa
     assert attempt["strategy"] == "llm" and attempt["llm_calls"] == 1
     head, branches = heads(tmp_path, "ledger")
     assert head == broken
-    if attempt["status"] == "green":  # pragma: no cover - a tiny model's lucky day
-        assert outcome == {"ledger/build.heal": "succeeded"} and branches == sorted(
-            ["main", attempt["branch"]]
-        )
-    else:
-        assert attempt["status"] in ("invalid", "red") and attempt["reason"]
-        assert outcome == {"ledger/build.heal": "failed"} and branches == ["main"]
+    # temperature 0 is deterministic: its reply to this prompt has no diff, so the attempt is recorded as
+    # invalid (nothing committed, no branch), and the heal action fails
+    assert (attempt["status"], attempt["reason"]) == ("invalid", "the reply of smollm2:135m had no diff")
+    assert (attempt["patch"], attempt["heal_commit"], attempt["files"]) == ("", None, [])
+    assert outcome == {"ledger/build.heal": "failed"} and branches == ["main"]
 
 
 def test_a_new_commit_supersedes_a_heal_waiting_for_approval(tmp_path: Path, ollama_scripted):

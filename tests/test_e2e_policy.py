@@ -10,7 +10,7 @@ import pytest
 
 from codemonkeys.demo import Workspace
 from codemonkeys.repos import run as git
-from conftest import ROOT, cmctl
+from conftest import LITE_PRODUCTS, ROOT, cmctl
 from test_e2e_engine import db, plan_json
 
 pytestmark = pytest.mark.slow
@@ -182,13 +182,30 @@ def test_a_constitution_that_fails_to_load_stops_everything(workspace: Workspace
 
 
 def test_decision_log_records_every_verdict(workspace: Workspace):
+    add_rules(
+        workspace,
+        """\
+    - id: globex-publishes-by-hand
+      match: {actions: [release.publish], companies: [globex]}
+      deny: {message: Globex releases are published by hand}
+    - id: text-releases-need-owner
+      match: {actions: [release.cut], products: [acme-text]}
+      hold: {approvals: 1, approvers: [maintainers]}
+""",
+    )
     doc = plan_json(workspace)
     with db(workspace) as conn:
         rows = conn.execute(
             "select decision_id, action_id, verdict, constitution_revision, input_hash from decisions"
         )
         logged = {r[1]: r for r in rows}
-    assert set(logged) == {a["id"] for a in doc["actions"]}
+    # the demo's plan (four actions per product) with one verdict of each kind beside the allowed ones
+    kinds = ("build.run", "docs.build", "release.cut", "release.publish/local")
+    verdicts = {f"{p}/{k}": "allow" for p in LITE_PRODUCTS for k in kinds}
+    verdicts |= {f"{p}/release.publish/local": "deny" for p in ("globex-hash", "globex-widgets")}
+    verdicts["acme-text/release.cut"] = "hold"
+    assert {a["id"]: a["decision"]["verdict"] for a in doc["actions"]} == verdicts
+    assert {action_id: row[2] for action_id, row in logged.items()} == verdicts
     for a in doc["actions"]:
         decision_id, _, verdict, revision, input_hash = logged[a["id"]]
         assert decision_id == a["decision"]["id"] and verdict == a["decision"]["verdict"]

@@ -428,7 +428,7 @@ def test_callers_and_callees_on_a_tiny_call_graph():
 def test_unsupported_extension_and_broken_source():
     from codemonkeys.oracle import UnsupportedLanguage
 
-    with pytest.raises(UnsupportedLanguage):
+    with pytest.raises(UnsupportedLanguage, match=r"^x\.go: no grammar for this extension$"):
         parse_file("x.go", b"package x")
     broken = parse_file("b.py", b"def ok(a):\n    return a\n\ndef bad(:\n")
     assert broken.has_errors and broken.symbol("b.ok") is not None

@@ -11,6 +11,7 @@ tag pagination, runs on a mock transport; crates, which has no real server here,
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -98,9 +99,16 @@ def test_simple_html_and_json_agree_and_keep_yanked():
     assert html.versions == pep691.versions == ["1.0.0", "1.0.1", "1.1.0", "2.0.0b1"]
 
 
-@pytest.mark.parametrize("bad", [b"[]", b'{"files": 3}', b"not json"])
-def test_simple_json_rejects_malformed(bad):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    "bad,error",
+    [
+        (b"[]", "^expected a JSON object$"),
+        (b'{"files": 3}', "^`files` is not a list$"),
+        (b"not json", "^Expecting value"),
+    ],
+)
+def test_simple_json_rejects_malformed(bad, error):
+    with pytest.raises(ValueError, match=error):
         parse_simple_json(bad, "x")
 
 
@@ -151,7 +159,7 @@ def test_crates_index_path(name, path):
 
 @pytest.mark.parametrize("bad", ["", "../x", "a/b", "x" * 65])
 def test_crates_index_path_rejects_bad_names(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"^invalid crate name {re.escape(repr(bad))}$"):
         index_path(bad)
 
 
@@ -201,9 +209,16 @@ def test_www_authenticate(header, scheme, params):
     assert dict(challenge.params) == params
 
 
-@pytest.mark.parametrize("header", ["", 'Negotiate realm="x"', "   "])
-def test_www_authenticate_rejects(header):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    "header,error",
+    [
+        ("", "^no challenge in WWW-Authenticate$"),
+        ('Negotiate realm="x"', "^unsupported auth scheme 'Negotiate'$"),
+        ("   ", "^no challenge in WWW-Authenticate$"),
+    ],
+)
+def test_www_authenticate_rejects(header, error):
+    with pytest.raises(ValueError, match=error):
         parse_www_authenticate(header)
 
 

@@ -52,8 +52,10 @@ def test_credential_fields_accept_a_secret_ref_one_way_per_part():
     assert creds.parts()["username"] == (None, "ci")
     with pytest.raises(ValidationError, match="give password or passwordEnv, not both"):
         Credentials.model_validate({"password": REF, "passwordEnv": "REG_PASSWORD"})
-    with pytest.raises(ValidationError):  # a password is never written as a value
-        Credentials.model_validate({"password": "hunter22"})
+    with pytest.raises(
+        ValidationError, match=r"(?s)password\n +Input should be a valid dictionary or instance of SecretRef"
+    ):
+        Credentials.model_validate({"password": "hunter22"})  # a password is never written as a value
     spec = FleetSpec.model_validate(
         {
             "registries": {"pypi": {"type": "pypi", "url": "http://r", "credentials": {"token": REF}}},

@@ -3,13 +3,13 @@
 Use them from a test module with
 `from servers.fixtures import npm_server, oci_server, oci_token_server, pypi_server  # noqa: F401`
 (tests/conftest.py does).
-A registry whose program is not installed skips its tests, except under CI=true where it fails:
-CI must have run scripts/install-test-servers. `serve` does the same for a test module's own servers.
+A registry whose program is not installed skips its tests, except under CI=true where it fails
+(`need.missing`: one definition of CI): CI must have run scripts/install-test-servers. `serve` does the
+same for a test module's own servers.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import pytest
 
+from need import missing
 from servers.registries import (
     Server,
     ServerUnavailable,
@@ -36,9 +37,7 @@ def serve(tmp_path_factory: pytest.TempPathFactory, name: str, start: Callable[[
     try:
         server = start(tmp_path_factory.mktemp(name))
     except ServerUnavailable as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{name}: {e} (CI=true: a missing registry fails instead of skipping)")
-        pytest.skip(f"{name}: {e}")
+        missing(f"{name}: {e}", "run scripts/install-test-servers")
     with server:
         yield server
 
