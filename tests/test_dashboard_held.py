@@ -165,7 +165,7 @@ def test_held_has_its_badge_filter_and_count(running: Running, page):
     refused = page.goto(running.url + "/?state=hold")
     assert refused is not None and refused.status == 400
     expect(page.locator("#error")).to_contain_text(
-        "unknown state 'hold': the grid's states are failed, held,"
+        "unknown state 'hold': the grid's states are stuck, failed, held,"
     )
     # the count comes from the stored statuses: every page has it, and a fragment's answer says it too
     fragment = httpx.get(running.url + "/runs", headers={**bearer(VIEWER), "X-Fragment": "main"})

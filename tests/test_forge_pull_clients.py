@@ -99,3 +99,30 @@ def test_opening_is_idempotent_and_what_the_forge_says_is_read_back(tmp_path: Pa
         merged = client.pull(again.number)
         assert (merged.state, merged.merge_commit) == (PullState.MERGED, landed)
         assert client.kind is ForgeType(kind)
+
+
+def test_only_listed_reviewers_approve_and_a_forks_pull_request_is_not_ours():
+    from codemonkeys.act.pulls import facts_of
+    from codemonkeys.forges.base import PullInfo
+    from codemonkeys.forges.gitea import _own as gitea_own
+    from codemonkeys.forges.gitlab import _own as gitlab_own
+
+    info = PullInfo(3, "u", PullState.OPEN, "h1", ready=True, approved_by=("ada-gh", "owner", "stranger"))
+    # a login the fleet does not list approves nothing, even one spelled like an approver's name
+    assert facts_of(info, "github", {"ada-gh": "owner"}, "h1").approvers == ["owner"]
+    assert facts_of(info, "github", {}, "h1").approvers == []
+    same = {
+        "head": {"repo": {"id": 7, "full_name": "acme/lib"}},
+        "base": {"repo": {"id": 7, "full_name": "acme/lib"}},
+    }
+    fork = {
+        "head": {"repo": {"id": 9, "full_name": "mallory/lib"}},
+        "base": {"repo": {"id": 7, "full_name": "acme/lib"}},
+    }
+    assert gitea_own(same) and not gitea_own(fork)
+
+    class MR:
+        def __init__(self, source: int, target: int) -> None:
+            self.source_project_id, self.target_project_id = source, target
+
+    assert gitlab_own(MR(7, 7)) and not gitlab_own(MR(9, 7))

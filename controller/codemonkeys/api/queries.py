@@ -50,6 +50,7 @@ class ReadModels:
         rows = {s.product: s for s in self.store.statuses()}
         runs = self.runs(limit=1)
         running = self.running()
+        paused = self.store.paused()
         doc: dict[str, Any] = {"last_run": runs[0] if runs else None, "products": {}}
         for name in self.desired.products:
             row = rows.get(name)
@@ -64,7 +65,10 @@ class ReadModels:
                 "held": {k: v.get("message", "") for k, v in facets.items() if v["state"] == "held"},
                 "running": running.get(name),
                 "stuck": stuck_reason({k: (v["state"], v.get("message", "")) for k, v in facets.items()})
-                if row and not row.in_sync
+                if row
+                and not row.in_sync
+                and not self.desired.products[name].spec.suspend
+                and name not in paused
                 else "",
                 "last_failure": (
                     {"action": fail.action_id, "run": fail.run_id, "message": fail.message} if fail else None

@@ -273,10 +273,16 @@ def pull_gate(pull: PullFacts | Unknown | None) -> tuple[PullGate | None, str]:
         return None, ""
     if isinstance(pull, Unknown):
         return PullGate(number=0, waiting=f"the forge cannot be read: {pull.error}"), ""
-    if pull.state == "merged":
-        return PullGate(number=pull.number, url=pull.url), f" (pull request #{pull.number} is merged)"
-    if pull.state == "closed":
-        return PullGate(number=pull.number, url=pull.url), f" (pull request #{pull.number} was closed)"
+    if pull.state in ("merged", "closed"):
+        said = "is merged" if pull.state == "merged" else "was closed"
+        return PullGate(
+            number=pull.number, url=pull.url, settled=pull.state
+        ), f" (pull request #{pull.number} {said})"
     waiting = "" if pull.ready else pull.why or "the forge says it is not mergeable"
+    if pull.proposed and pull.head != pull.proposed:  # someone pushed to the branch since it was proven
+        waiting = (
+            f"{pull.head[:12]} was pushed to its branch since {pull.proposed[:12]} was proposed and proven: "
+            "close the pull request (a new attempt follows) or reset its branch"
+        )
     gate = PullGate(number=pull.number, url=pull.url, waiting=waiting, approvers=list(pull.approvers))
     return gate, f" through pull request #{pull.number}"

@@ -113,8 +113,9 @@ class GiteaClient:
         while True:
             query = {"state": "open", "limit": 50, "page": page}
             rows = self._call("GET", f"{self._repo_path()}/pulls", params=query).json() or []
-            for row in rows:
-                if (row.get("head") or {}).get("ref") == head and (row.get("base") or {}).get("ref") == base:
+            for row in rows:  # a fork's pull request of a branch of the same name is not ours (_own)
+                head_ref, base_ref = (row.get("head") or {}).get("ref"), (row.get("base") or {}).get("ref")
+                if head_ref == head and base_ref == base and _own(row):
                     return row
             if len(rows) < 50 or page >= 20:
                 return None
@@ -153,6 +154,8 @@ class GiteaClient:
         branch's protection: the approvals and status checks it asks for."""
         try:
             doc = self._call("GET", f"{self._repo_path()}/pulls/{number}").json()
+            if not _own(doc):
+                raise ForgeError(f"Gitea {self.repo}#{number} comes from another repository: not ours")
             if doc.get("state") != "open":
                 return self._info(doc, approvals=(), protected=None)
             head = (doc.get("head") or {}).get("sha") or ""
@@ -161,16 +164,7 @@ class GiteaClient:
             for review in reviews:
                 if review.get("state") in ("APPROVED", "REQUEST_CHANGES") and not review.get("dismissed"):
                     latest[(review.get("user") or {}).get("login", "")] = review
-            approved = tuple(
-                sorted(
-                    login
-                    for login, r in latest.items()
-                    if login
-                    and r["state"] == "APPROVED"
-                    and r.get("commit_id") == head
-                    and not r.get("stale")
-                )
-            )
+            approved = tuple(sorted(login for login, r in latest.items() if login and _approves(r, head)))
             base = quote((doc.get("base") or {}).get("ref") or "", safe="")
             try:
                 protected = self._call("GET", f"{self._repo_path()}/branch_protections/{base}").json()
@@ -229,6 +223,17 @@ class GiteaClient:
 
 
 def _approves(review: dict, head: str) -> bool:
-    """An approving review of ``head`` that still stands (not stale, not dismissed)."""
+    """An official approving review of ``head`` that still stands (not stale, not dismissed): one by a
+    person the repository lets approve, not by anyone who can read it."""
     fresh = review.get("commit_id") == head and not review.get("stale") and not review.get("dismissed")
-    return review.get("state") == "APPROVED" and fresh
+    return review.get("state") == "APPROVED" and fresh and review.get("official") is not False
+
+
+def _own(pull: dict) -> bool:
+    """Whether the pull request's head is in the repository itself (not a fork's)."""
+    head, base = (pull.get("head") or {}).get("repo") or {}, (pull.get("base") or {}).get("repo") or {}
+    if not head or not base:
+        return True  # the forge did not say: the branch name and the base decide
+    return head.get("full_name") == base.get("full_name") or (
+        head.get("id") is not None and head.get("id") == base.get("id")
+    )

@@ -113,8 +113,11 @@ class GitHubClient:
         if reviews and state is PullState.OPEN:
             latest: dict[str, tuple[str, str]] = {}  # login -> (state, commit) of their latest review
             for review in pr.get_reviews():
-                if review.user is not None and review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
-                    latest[review.user.login] = (review.state, review.commit_id)
+                if review.user is None or review.state not in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+                    continue
+                if _TRUSTED.isdisjoint({str(review.raw_data.get("author_association", "")).upper()}):
+                    continue  # anyone who can read the repository may review: only its people count
+                latest[review.user.login] = (review.state, review.commit_id)
             approved = sorted(u for u, (st, sha) in latest.items() if st == "APPROVED" and sha == head)
         ready, why = False, ""
         if state is PullState.OPEN:
@@ -158,6 +161,8 @@ class GitHubClient:
         except OSError as exc:
             raise ForgeError(f"GitHub {self.repo}: cannot reach {self.url}: {exc}") from None
 
+
+_TRUSTED = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})  # author_association of a review that counts
 
 _WHY = {  # GitHub's mergeable_state, said for a person
     "blocked": "blocked by the branch's protection: required reviews or checks are missing",

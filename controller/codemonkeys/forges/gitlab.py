@@ -91,7 +91,7 @@ class GitLabClient:
         try:
             project = self._api.projects.get(self.repo, lazy=True)
             query = {"state": "opened", "source_branch": head, "target_branch": base}
-            found = next(iter(project.mergerequests.list(**query, get_all=False)), None)
+            found = next((m for m in project.mergerequests.list(**query, get_all=False) if _own(m)), None)
             if found is None:
                 doc = {"source_branch": head, "target_branch": base, "title": title, "description": body}
                 if labels:
@@ -101,7 +101,7 @@ class GitLabClient:
                 except gitlab.GitlabError as exc:  # opened meanwhile (a resumed action): use that one
                     if exc.response_code != 409:
                         raise
-                    found = next(iter(project.mergerequests.list(**query, get_all=False)))
+                    found = next(m for m in project.mergerequests.list(**query, get_all=False) if _own(m))
             if found.title != title or (found.description or "") != body:
                 found.title, found.description = title, body
                 found.save()
@@ -113,6 +113,8 @@ class GitLabClient:
         """``GET .../merge_requests/:iid`` and, while it is open, ``GET .../approvals``."""
         try:
             mr = self._api.projects.get(self.repo, lazy=True).mergerequests.get(number)
+            if not _own(mr):
+                raise ForgeError(f"GitLab {self.repo}!{number} comes from another project: not ours")
             return self._info(mr, approvals=True)
         except (gitlab.GitlabError, requests.RequestException, OSError) as exc:
             raise self._failed(exc, f"!{number}") from None
@@ -179,3 +181,9 @@ _WHY = {  # GitLab's detailed_merge_status, said for a person
     "checking": "the forge is still checking whether it merges",
     "unchecked": "the forge is still checking whether it merges",
 }
+
+
+def _own(mr) -> bool:
+    """Whether the merge request's source is the project itself (not a fork's)."""
+    source, target = getattr(mr, "source_project_id", None), getattr(mr, "target_project_id", None)
+    return source is None or target is None or source == target

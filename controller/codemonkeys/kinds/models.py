@@ -553,8 +553,10 @@ class Forge(Model):
     )
     reviewers: dict[str, str] = Field(
         default_factory=dict,
-        description="Forge login -> the name the constitution's approvers use; an approving review of a "
-        "pull request's head by a listed approver satisfies a hold (default: the login itself)",
+        description="Forge login -> the name the constitution's approvers use: an approving review of a "
+        "pull request's head by a login listed here counts as that person's approval (a login not listed "
+        "approves nothing; on GitHub only the repository's owners, members and collaborators count, on "
+        "Gitea only official reviews)",
     )
 
 

@@ -30,6 +30,7 @@ from codemonkeys.vocab.facts import ProductFacts, Unknown
 from codemonkeys.vocab.gcpause import gc_paused
 from codemonkeys.vocab.plan import (
     Action,
+    ActionKind,
     Decision,
     Facet,
     FacetName,
@@ -280,15 +281,19 @@ def _action_fingerprint(
     return _product_fingerprint(desired, name, facts, fleet)
 
 
+_UNBOUND = frozenset({"pull", "llm_down"})  # facts an approval does not bind to (they move on their own)
+
+
 def _without_pulls(part: str) -> str:
-    """A facts field's canonical JSON without the ``pull`` facts nested in it (a heal attempt's, a change
-    proposal's): the forge's view of a pull request, which moves with every review and check."""
-    if '"pull":' not in part:
+    """A facts field's canonical JSON without the facts an approval does not bind to: the ``pull`` facts
+    nested in it (a heal attempt's, a change proposal's: the forge's view of a pull request, which moves
+    with every review and check) and the LLM's outage (``llm_down``: its next try moves by itself)."""
+    if '"pull":' not in part and '"llm_down":' not in part:
         return part
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k != "pull"}
+            return {k: strip(v) for k, v in value.items() if k not in _UNBOUND}
         if isinstance(value, list):
             return [strip(v) for v in value]
         return value
@@ -479,6 +484,8 @@ class _Gating:
             decision = self.gate.decide(self._input(a, ancestors, tuple(earlier)))
             if a.pull is not None and a.pull.waiting and decision.verdict is Verdict.ALLOW:
                 decision = forge_hold(decision, a)
+            elif a.pull and a.pull.settled and a.kind in _RECORDS_ONLY and decision.verdict is Verdict.HOLD:
+                decision = forge_settled(decision, a)
             if decision.verdict is Verdict.ALLOW:
                 allowed.add(aid)
                 if self.gate.has_budgets:
@@ -546,6 +553,17 @@ def forge_hold(decision: Decision, a: Action) -> Decision:
     message = f"the forge will not merge {where} yet: {a.pull.waiting}"
     held = {"verdict": Verdict.HOLD, "rule": "forge", "message": message, "audit": []}
     return decision.model_copy(update=held)
+
+
+_RECORDS_ONLY = frozenset({ActionKind.HEAL_MERGE, ActionKind.CHANGE_MERGE})  # a settled pull: bookkeeping
+
+
+def forge_settled(decision: Decision, a: Action) -> Decision:
+    """A merge held for an approval whose pull request a person already merged (or closed) on the forge
+    only records what was done there: it runs (a person with the right to merge decided). A deny stands."""
+    assert a.pull is not None
+    message = f"pull request #{a.pull.number} was {a.pull.settled} on the forge by a person: only recorded"
+    return decision.model_copy(update={"verdict": Verdict.ALLOW, "rule": "forge", "message": message})
 
 
 def review_approvals(inp: PolicyInput, a: Action, rules: str) -> list[Approval]:

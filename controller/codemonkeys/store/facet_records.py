@@ -105,9 +105,11 @@ class FacetRecords:
         state: str,
         refused: str = "",
         refused_for: str = "",
+        head: str | None = None,
     ) -> None:
-        """Remember the pull request of ``product``'s ``branch`` (created or updated), with the forge's
-        last refusal to merge it (``refused``, empty: none) and what it was refused for."""
+        """Remember the pull request of ``product``'s ``branch`` (created or updated): the commit Code
+        Monkeys proposed in it (``head``; None keeps the one on record), the forge's last refusal to
+        merge it (``refused``, empty: none) and what it was refused for."""
         with self.session() as s:
             row = s.scalars(
                 select(PullRequestRecord).where(
@@ -119,6 +121,8 @@ class FacetRecords:
                 s.add(row)
             row.forge, row.number, row.url, row.state = forge, number, url, state
             row.refused, row.refused_for = refused, refused_for
+            if head is not None or row.head is None:
+                row.head = head or ""
             row.updated_at = utcnow()
 
     def pull_of(self, product: str, branch: str) -> PullRequestRecord | None:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from codemonkeys.store.models import (
     DependencyConflictRecord,
@@ -178,17 +179,23 @@ class Learning:
     def endpoint_failed(self, endpoint: str, error: str, base_s: float, max_s: float) -> EndpointOutage:
         """Record that ``endpoint`` could not be used: the next try waits ``base_s`` seconds, doubling with
         every failure in a row up to ``max_s``."""
-        now = utcnow()
-        with self.session() as s:
-            row = s.get(EndpointOutage, endpoint)
-            if row is None:
-                row = EndpointOutage(endpoint=endpoint, since=now, failures=0)
-                s.add(row)
-            row.failures = (row.failures or 0) + 1
-            row.error = error[:500]
-            row.retry_at = now + timedelta(seconds=min(max_s, base_s * 2 ** (row.failures - 1)))
-            s.flush()
-            return row
+        for tries_left in (1, 0):  # two processes finding it out at once: the second one updates
+            now = utcnow()
+            try:
+                with self.session() as s:
+                    row = s.get(EndpointOutage, endpoint)
+                    if row is None:
+                        row = EndpointOutage(endpoint=endpoint, since=now, failures=0)
+                        s.add(row)
+                    row.failures = (row.failures or 0) + 1
+                    row.error = error[:500]
+                    row.retry_at = now + timedelta(seconds=min(max_s, base_s * 2 ** (row.failures - 1)))
+                    s.flush()
+                    return row
+            except IntegrityError:
+                if not tries_left:
+                    raise
+        raise AssertionError("unreachable")
 
     def endpoint_answered(self, endpoint: str) -> bool:
         """``endpoint`` answered: its outage is over. True if one was on record."""

@@ -297,6 +297,7 @@ class PullRequestRecord(Base):
     number: Mapped[int] = mapped_column(Integer)
     url: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(16))  # forges.PullState
+    head: Mapped[str] = mapped_column(String(64), default="")  # the commit Code Monkeys proposed in it
     # the forge's last refusal to merge it, and what it was refused for (the head and the approving
     # logins then): until one of those changes the merge waits with that reason instead of trying again
     refused: Mapped[str] = mapped_column(Text, default="")

@@ -113,6 +113,7 @@ class PullFacts(FactModel):
     url: str = ""
     state: str
     head: str = ""
+    proposed: str = ""  # the commit Code Monkeys pushed to its branch (a head that differs: pushed since)
     ready: bool = False
     why: str = ""
     approvers: list[str] = Field(default_factory=list)
@@ -121,11 +122,13 @@ class PullFacts(FactModel):
 
 class ReleasePull(FactModel):
     """Pull-request mode of the release facet: the release pull request of ``release/<product>`` as the
-    forge shows it (None: none on record), and whether it is ``current``: the product's branch head is in
-    it (nothing landed since it was cut)."""
+    forge shows it (None: none on record), whether it is ``current`` (its head is the release commit Code
+    Monkeys pushed, and the product's branch head is in it: nothing landed since it was cut) and the
+    ``version`` that commit releases."""
 
     pull: PullFacts | Unknown | None = None
     current: bool = False
+    version: str = ""  # the version its release commit's version file says
 
 
 class HealAttempt(FactModel):

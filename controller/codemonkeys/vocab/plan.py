@@ -151,6 +151,7 @@ class PullGate(PlanModel):
     url: str = ""
     waiting: str = ""
     approvers: list[str] = Field(default_factory=list)
+    settled: str = ""  # merged | closed by a person on the forge: the action only records it
 
 
 class Action(PlanModel):

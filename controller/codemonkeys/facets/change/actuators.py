@@ -107,7 +107,8 @@ def propose_change(action: Action, ctx: ActContext) -> ActionResult:
     assert rec.commit is not None
     in_pull = pulls.pull_requests(ctx.desired, action.product)
     if in_pull:
-        opened = pulls.propose(ctx, action.product, rec.branch, _title(rec), _pull_body(rec, "running"))
+        body = _pull_body(rec, "running")
+        opened = pulls.propose(ctx, action.product, rec.branch, _title(rec), body, rec.commit)
         if isinstance(opened, ActionResult):
             return opened  # the forge cannot be used: the proposal stays building and is resumed
     done = None
@@ -124,7 +125,8 @@ def propose_change(action: Action, ctx: ActContext) -> ActionResult:
     shown = f"--- change {rec.change} ---\n{rec.diff[:DIFF_SHOWN]}\n{built}\n{log}"
     if status is BuildStatus.SUCCESS:
         if in_pull:
-            opened = pulls.propose(ctx, action.product, rec.branch, _title(rec), _pull_body(rec, "green"))
+            body = _pull_body(rec, "green")
+            opened = pulls.propose(ctx, action.product, rec.branch, _title(rec), body, rec.commit)
             if isinstance(opened, ActionResult):
                 return opened
         rec = _save(ctx, action, rec, "change.green", status=str(ChangeStatus.GREEN), reason="")
@@ -217,6 +219,18 @@ def _merge_pull(action: Action, ctx: ActContext, rec: ChangeProposalRecord) -> A
     (or a person merged it, or closed it: then the proposal is dropped)."""
     assert rec.commit is not None
     title = f"Merge change {rec.change}: {_title(rec)}"[:100]
+    if ctx.store.pull_of(action.product, rec.branch) is None:  # proven before pull-request mode
+        opened = pulls.propose(
+            ctx, action.product, rec.branch, _title(rec), _pull_body(rec, "green"), rec.commit
+        )
+        if isinstance(opened, ActionResult):
+            return opened
+        message = (
+            f"opened pull request #{opened.number} for {rec.branch} (proven before pull-request mode): it "
+            "merges in a later round, once the constitution and the forge allow"
+        )
+        return ActionResult(Outcome.NOOP, message, _outputs(rec))
+    pulls.audit_reviews(ctx, action)
     settled = pulls.settle(ctx, action.product, rec.branch, rec.commit, title)
     if isinstance(settled, ActionResult):
         if not settled.transient:

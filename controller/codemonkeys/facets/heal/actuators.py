@@ -99,9 +99,9 @@ def heal_build(action: Action, ctx: ActContext) -> ActionResult:
             return made
         rec = made
     if pulls.pull_requests(ctx.desired, action.product):
-        opened = pulls.propose(
-            ctx, action.product, rec.branch, _title(rec), _pull_body(action, rec, "running")
-        )
+        body = _pull_body(action, rec, "running")
+        assert rec.heal_commit is not None
+        opened = pulls.propose(ctx, action.product, rec.branch, _title(rec), body, rec.heal_commit)
         if isinstance(opened, ActionResult):
             return opened  # the forge cannot be used: the attempt stays proving and is resumed
     return _prove(action, ctx, rec)
@@ -293,7 +293,7 @@ def _prove(action: Action, ctx: ActContext, rec: HealAttemptRecord) -> ActionRes
     if status is BuildStatus.SUCCESS:
         if in_pull:
             body = _pull_body(action, rec, "green")
-            opened = pulls.propose(ctx, action.product, rec.branch, _title(rec), body)
+            opened = pulls.propose(ctx, action.product, rec.branch, _title(rec), body, rec.heal_commit)
             if isinstance(opened, ActionResult):
                 return opened  # built green (kept by the local runner): the next run updates the body
         rec = ctx.store.save_heal_attempt(
@@ -418,6 +418,18 @@ def _merge_pull(action: Action, ctx: ActContext, rec: HealAttemptRecord) -> Acti
     (or a person already merged or closed it); the mirror follows, the branch is deleted."""
     assert rec.heal_commit is not None
     title = f"Merge heal #{rec.n}: {rec.summary or rec.branch}"[:100]
+    if ctx.store.pull_of(action.product, rec.branch) is None:  # proven before pull-request mode
+        opened = pulls.propose(
+            ctx, action.product, rec.branch, _title(rec), _pull_body(action, rec, "green"), rec.heal_commit
+        )
+        if isinstance(opened, ActionResult):
+            return opened
+        message = (
+            f"opened pull request #{opened.number} for {rec.branch} (proven before pull-request mode): it "
+            "merges in a later round, once the constitution and the forge allow"
+        )
+        return ActionResult(Outcome.NOOP, message, _outputs(rec))
+    pulls.audit_reviews(ctx, action)
     settled = pulls.settle(ctx, action.product, rec.branch, rec.heal_commit, title)
     if isinstance(settled, ActionResult):
         return settled

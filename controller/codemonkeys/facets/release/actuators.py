@@ -36,7 +36,7 @@ from codemonkeys.repos import (
 )
 from codemonkeys.vocab.facts import Bump, Commit
 from codemonkeys.vocab.plan import Action
-from codemonkeys.vocab.versionfiles import version_file_for, write_version
+from codemonkeys.vocab.versionfiles import read_version, version_file_for, write_version
 from codemonkeys.vocab.versioning import commit_bump, format_tag, parse_commit
 
 CHANGELOG = "CHANGELOG.md"
@@ -195,6 +195,7 @@ def _by_pull_request(action: Action, ctx: ActContext, repo: Mirror, mirror: Path
         return ActionResult(Outcome.NOOP, f"{tag} already exists", {"tag": tag, "version": version})
     if action.pull is None:
         return _open_release_pull(action, ctx, repo, branch)
+    pulls.audit_reviews(ctx, action)
     settled = pulls.settle(ctx, name, branch, None, f"chore(release): {name} {version}")
     if isinstance(settled, ActionResult):
         return settled
@@ -210,8 +211,7 @@ def _by_pull_request(action: Action, ctx: ActContext, repo: Mirror, mirror: Path
         vfile = Path(product.spec.source.path or ".") / version_file_for(
             product.spec.language, product.spec.release.version_file
         )
-        text = repo.read_text(landed, str(vfile)) or ""
-        if version not in text:
+        if read_version(vfile.name, repo.read_text(landed, str(vfile)) or "") != version:
             message = (
                 f"the merge of release pull request #{settled.number} ({landed[:12]}) does not carry "
                 f"version {version} in {vfile}: not tagged; plan again"
@@ -264,7 +264,7 @@ def _open_release_pull(action: Action, ctx: ActContext, repo: Mirror, branch: st
         f"{action.params.get('previous') or 'the start'}). Merging this pull request releases it: the "
         f"merge is tagged `{tag}` and published.\n\n" + render_changelog_section(version, date, commits)
     )
-    opened = pulls.propose(ctx, name, branch, f"chore(release): {name} {version}", body)
+    opened = pulls.propose(ctx, name, branch, f"chore(release): {name} {version}", body, release_commit)
     if isinstance(opened, ActionResult):
         return opened
     return ActionResult(

@@ -3,6 +3,7 @@ pull-request mode the product's release pull request (``release_pull``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codemonkeys.act.pulls import observe as observe_pull
@@ -13,6 +14,7 @@ from codemonkeys.registries import observe_registry
 from codemonkeys.repos import GitError, Mirror
 from codemonkeys.vocab.enums import RegistryType
 from codemonkeys.vocab.facts import GitFacts, PullFacts, RegistryFacts, ReleasePull, Unknown
+from codemonkeys.vocab.versionfiles import read_version, version_file_for
 
 if TYPE_CHECKING:
     from codemonkeys.observe import Observer
@@ -49,11 +51,18 @@ def observe_release_pull(run: Observer, name: str, git: GitFacts | Unknown) -> R
     if not pull_requests(run.desired, name):
         return None
     pull = observe_pull(run.desired, run.store, run.context.secrets, name, release_branch(name))
-    current = False
+    current, version = False, ""
     if isinstance(pull, PullFacts) and pull.head and not isinstance(git, Unknown):
+        product = run.desired.products[name]
+        rel = product.spec.release
+        vfile = Path(product.spec.source.path or ".") / version_file_for(
+            product.spec.language, rel.version_file if rel else None
+        )
         try:
             with Mirror(run.mirror(name)) as repo:
-                current = repo.is_ancestor(git.head, pull.head)
-        except GitError:
+                ours = pull.head == pull.proposed or pull.state == "merged"  # nobody pushed on top of it
+                current = ours and repo.is_ancestor(git.head, pull.head)
+                version = read_version(vfile.name, repo.read_text(pull.head, str(vfile)) or "") or ""
+        except (GitError, ValueError):
             current = False
-    return ReleasePull(pull=pull, current=current)
+    return ReleasePull(pull=pull, current=current, version=version)

@@ -233,7 +233,7 @@ class ReleaseFacet(FacetPlugin):
             return FacetDraft(facet_state(WANT, observed, FacetState.BLOCKED, f"waiting: {inp.waiting_for}"))
         gate: PullGate | None = None
         if target.cut_needed and inp.facts.release_pull is not None:
-            gate, said = _release_pull(inp.facts.release_pull)
+            gate, said = _release_pull(inp.facts.release_pull, target.version or "")
             if said is not None:  # no current release pull request to merge: open or update it (or wait)
                 waits = f"{target.version} is not released yet: {said}"
                 if gate is not None:  # closed by a person, nothing new since
@@ -306,18 +306,26 @@ class ReleaseFacet(FacetPlugin):
         return tuple(actions)
 
 
-def _release_pull(rp: ReleasePull) -> tuple[PullGate | None, str | None]:
-    """What the release pull request asks of a due release: a gate to merge or tag it through (the second
-    value None), or why a pull request is to be opened or updated first (gate None), or why nothing
-    happens (a gate and a reason: closed by a person, nothing new since)."""
+def _release_pull(rp: ReleasePull, version: str) -> tuple[PullGate | None, str | None]:
+    """What the release pull request asks of a due release of ``version``: a gate to merge or tag it
+    through (the second value None), or why a pull request is to be opened or updated first (gate None),
+    or why nothing happens (a gate and a reason: closed by a person, nothing new since)."""
     pull = rp.pull
-    if isinstance(pull, Unknown) or (isinstance(pull, PullFacts) and pull.state == "merged"):
+    if isinstance(pull, Unknown):
         return pull_gate(pull)[0], None
     if not isinstance(pull, PullFacts):
         return None, "open its release pull request"
-    if pull.state == "open":
-        if rp.current:
+    if pull.state == "merged":
+        if rp.version == version:
             return pull_gate(pull)[0], None
+        return None, f"open a new release pull request (#{pull.number} released {rp.version or 'another'})"
+    if pull.state == "open":
+        if rp.current and rp.version == version:
+            return pull_gate(pull)[0], None
+        if pull.head != pull.proposed:
+            return None, f"update release pull request #{pull.number} (someone pushed to its branch)"
+        if rp.version != version:
+            return None, f"update release pull request #{pull.number} ({rp.version} -> {version})"
         return None, f"update release pull request #{pull.number} (the branch moved)"
     if rp.current:
         said = (

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("head", sa.String(length=64), nullable=False),
         sa.Column("refused", sa.Text(), nullable=False),
         sa.Column("refused_for", sa.Text(), nullable=False),
         sa.Column("created_at", codemonkeys.store.models.UTCDateTime(timezone=True), nullable=False),
