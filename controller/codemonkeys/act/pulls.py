@@ -204,3 +204,18 @@ def audit_reviews(ctx: ActContext, action: Action) -> None:
             "via": "an approving review on the forge",
         }
         ctx.store.audit("approval.review", name, given, product=action.product, action_id=action.id)
+
+
+def open_late(
+    ctx: ActContext, product: str, branch: str, title: str, body: str, head: str, outputs: dict
+) -> ActionResult:
+    """The merge of a branch proven before pull-request mode, which has no pull request yet: open it; it
+    merges in a later round, once the constitution and the forge allow."""
+    opened = propose(ctx, product, branch, title, body, head)
+    if isinstance(opened, ActionResult):
+        return opened
+    message = (
+        f"opened pull request #{opened.number} for {branch} (proven before pull-request mode): it merges in "
+        "a later round, once the constitution and the forge allow"
+    )
+    return ActionResult(Outcome.NOOP, message, outputs)

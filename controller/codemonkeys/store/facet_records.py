@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     select,
 )
+from sqlalchemy.orm import Session
 
 from codemonkeys.store.models import (
     ChangeProposalRecord,
@@ -111,11 +112,7 @@ class FacetRecords:
         Monkeys proposed in it (``head``; None keeps the one on record), the forge's last refusal to
         merge it (``refused``, empty: none) and what it was refused for."""
         with self.session() as s:
-            row = s.scalars(
-                select(PullRequestRecord).where(
-                    PullRequestRecord.product == product, PullRequestRecord.branch == branch
-                )
-            ).first()
+            row = _pull_row(s, product, branch)
             if row is None:
                 row = PullRequestRecord(product=product, branch=branch)
                 s.add(row)
@@ -128,19 +125,19 @@ class FacetRecords:
     def pull_of(self, product: str, branch: str) -> PullRequestRecord | None:
         """The pull request on record for ``product``'s ``branch``, None if none was opened."""
         with self.session() as s:
-            return s.scalars(
-                select(PullRequestRecord).where(
-                    PullRequestRecord.product == product, PullRequestRecord.branch == branch
-                )
-            ).first()
+            return _pull_row(s, product, branch)
 
     def forget_pull(self, product: str, branch: str) -> None:
         """Forget the pull request of ``product``'s ``branch`` (a release tagged: the next one is new)."""
         with self.session() as s:
-            row = s.scalars(
-                select(PullRequestRecord).where(
-                    PullRequestRecord.product == product, PullRequestRecord.branch == branch
-                )
-            ).first()
+            row = _pull_row(s, product, branch)
             if row is not None:
                 s.delete(row)
+
+
+def _pull_row(s: Session, product: str, branch: str) -> PullRequestRecord | None:
+    """The ``pull_requests`` row of ``product``'s ``branch`` in session ``s``."""
+    query = select(PullRequestRecord).where(
+        PullRequestRecord.product == product, PullRequestRecord.branch == branch
+    )
+    return s.scalars(query).first()

@@ -220,16 +220,8 @@ def _merge_pull(action: Action, ctx: ActContext, rec: ChangeProposalRecord) -> A
     assert rec.commit is not None
     title = f"Merge change {rec.change}: {_title(rec)}"[:100]
     if ctx.store.pull_of(action.product, rec.branch) is None:  # proven before pull-request mode
-        opened = pulls.propose(
-            ctx, action.product, rec.branch, _title(rec), _pull_body(rec, "green"), rec.commit
-        )
-        if isinstance(opened, ActionResult):
-            return opened
-        message = (
-            f"opened pull request #{opened.number} for {rec.branch} (proven before pull-request mode): it "
-            "merges in a later round, once the constitution and the forge allow"
-        )
-        return ActionResult(Outcome.NOOP, message, _outputs(rec))
+        body = _pull_body(rec, "green")
+        return pulls.open_late(ctx, action.product, rec.branch, _title(rec), body, rec.commit, _outputs(rec))
     pulls.audit_reviews(ctx, action)
     settled = pulls.settle(ctx, action.product, rec.branch, rec.commit, title)
     if isinstance(settled, ActionResult):

@@ -419,16 +419,8 @@ def _merge_pull(action: Action, ctx: ActContext, rec: HealAttemptRecord) -> Acti
     assert rec.heal_commit is not None
     title = f"Merge heal #{rec.n}: {rec.summary or rec.branch}"[:100]
     if ctx.store.pull_of(action.product, rec.branch) is None:  # proven before pull-request mode
-        opened = pulls.propose(
-            ctx, action.product, rec.branch, _title(rec), _pull_body(action, rec, "green"), rec.heal_commit
-        )
-        if isinstance(opened, ActionResult):
-            return opened
-        message = (
-            f"opened pull request #{opened.number} for {rec.branch} (proven before pull-request mode): it "
-            "merges in a later round, once the constitution and the forge allow"
-        )
-        return ActionResult(Outcome.NOOP, message, _outputs(rec))
+        body, outputs = _pull_body(action, rec, "green"), _outputs(rec)
+        return pulls.open_late(ctx, action.product, rec.branch, _title(rec), body, rec.heal_commit, outputs)
     pulls.audit_reviews(ctx, action)
     settled = pulls.settle(ctx, action.product, rec.branch, rec.heal_commit, title)
     if isinstance(settled, ActionResult):
