@@ -29,6 +29,7 @@ from codemonkeys.kinds.models import Product
 from codemonkeys.repos import (
     GitError,
     Mirror,
+    Worktree,
     is_working_copy,
     push_refused_for_dirty_tree,
     repo_lock,
@@ -119,25 +120,46 @@ def _release_commits(action: Action, product: Product, repo: Mirror, head: str) 
     return [c for c in commits if commit_bump(c) is not Bump.NONE or c.breaking]
 
 
-def _cut_release(action: Action, ctx: ActContext, repo: Mirror) -> ActionResult:
-    name = action.product
-    product = ctx.desired.products[name]
-    version, tag, planned_head = action.params["version"], action.params["tag"], action.params["commit"]
-    if repo.has_tag(tag):
-        return ActionResult(Outcome.NOOP, f"{tag} already exists", {"tag": tag, "version": version})
-    branch = product.spec.source.branch
+def _planned_head(action: Action, ctx: ActContext, repo: Mirror) -> tuple[str, list[Commit]] | ActionResult:
+    """The product's branch head and the releasable commits since the previous version; a failure when
+    the branch moved since the plan."""
+    product = ctx.desired.products[action.product]
+    branch, planned_head = product.spec.source.branch, action.params["commit"]
     head = repo.branch_head(branch)
     if repo.moved_since(planned_head, head, product.spec.source.path):
         return ActionResult(
             Outcome.FAILED,
             f"{branch} moved from {planned_head[:12]} to {head[:12]} since the plan; plan again",
         )
-    commits = _release_commits(action, product, repo, head)
+    return head, _release_commits(action, product, repo, head)
+
+
+def _commit_release(
+    tree: Worktree, action: Action, ctx: ActContext, commits: list[Commit], head: str
+) -> str | ActionResult:
+    """The release commit (version file, changelog; ``[skip ci]``) made in ``tree`` on ``head``."""
+    name, version = action.product, action.params["version"]
+    changed = _write_release_files(tree.path, ctx.desired.products[name], version, commits, head)
+    if isinstance(changed, ActionResult):
+        return changed
+    return tree.commit(changed, f"chore(release): {name} {version}", "[skip ci]")
+
+
+def _cut_release(action: Action, ctx: ActContext, repo: Mirror) -> ActionResult:
+    name = action.product
+    product = ctx.desired.products[name]
+    version, tag = action.params["version"], action.params["tag"]
+    if repo.has_tag(tag):
+        return ActionResult(Outcome.NOOP, f"{tag} already exists", {"tag": tag, "version": version})
+    branch = product.spec.source.branch
+    planned = _planned_head(action, ctx, repo)
+    if isinstance(planned, ActionResult):
+        return planned
+    head, commits = planned
     with repo.worktree(head, ctx.work_dir) as tree:
-        changed = _write_release_files(tree.path, product, version, commits, head)
-        if isinstance(changed, ActionResult):
-            return changed
-        release_commit = tree.commit(changed, f"chore(release): {name} {version}", "[skip ci]")
+        release_commit = _commit_release(tree, action, ctx, commits, head)
+        if isinstance(release_commit, ActionResult):
+            return release_commit
         tree.tag(tag, f"{name} {version}")
         url = ctx.desired.repo_location(name)
         try:
@@ -236,21 +258,15 @@ def _open_release_pull(action: Action, ctx: ActContext, repo: Mirror, branch: st
     """Commit the release (version bump and changelog) on the branch's head, push it to ``branch`` (it
     replaces an older one) and open or update its pull request."""
     name = action.product
-    product = ctx.desired.products[name]
-    version, tag, planned_head = action.params["version"], action.params["tag"], action.params["commit"]
-    source = product.spec.source.branch
-    head = repo.branch_head(source)
-    if repo.moved_since(planned_head, head, product.spec.source.path):
-        return ActionResult(
-            Outcome.FAILED,
-            f"{source} moved from {planned_head[:12]} to {head[:12]} since the plan; plan again",
-        )
-    commits = _release_commits(action, product, repo, head)
+    version, tag = action.params["version"], action.params["tag"]
+    planned = _planned_head(action, ctx, repo)
+    if isinstance(planned, ActionResult):
+        return planned
+    head, commits = planned
     with repo.worktree(head, ctx.work_dir) as tree:
-        changed = _write_release_files(tree.path, product, version, commits, head)
-        if isinstance(changed, ActionResult):
-            return changed
-        release_commit = tree.commit(changed, f"chore(release): {name} {version}", "[skip ci]")
+        release_commit = _commit_release(tree, action, ctx, commits, head)
+        if isinstance(release_commit, ActionResult):
+            return release_commit
         try:
             tree.push(release_commit, branch, force=True)
         except GitError as exc:
