@@ -236,8 +236,8 @@ class ReleaseFacet(FacetPlugin):
             gate, said = _release_pull(inp.facts.release_pull, target.version or "")
             if said is not None:  # no current release pull request to merge: open or update it (or wait)
                 waits = f"{target.version} is not released yet: {said}"
-                if gate is not None:  # closed by a person, nothing new since
-                    return FacetDraft(facet_state(WANT, observed, FacetState.BLOCKED, said), blocks=waits)
+                if gate is not None:  # closed by a person, nothing new since: a person must act (stuck)
+                    return FacetDraft(facet_state(WANT, observed, FacetState.FAILED, said), blocks=waits)
                 draft = self._actions(inp, target, [], None)
                 message = f"{observed} -> {target.version}: {said}"
                 return FacetDraft(facet_state(WANT, observed, FacetState.DRIFT, message), draft, blocks=waits)
