@@ -17,7 +17,10 @@ import pytest
 from codemonkeys.demo import Workspace, init_workspace, pick_ports, stop_services
 from golden import refuse_in_ci
 from need import pytest_sessionstart, pytest_terminal_summary  # noqa: F401  (CI=true: skips fail)
-from servers.fixtures import (  # noqa: F401  (real registries)
+from servers.fixtures import (  # noqa: F401  (real registries; forge servers)
+    gh_server,
+    gl_server,
+    gt_server,
     npm_server,
     oci_server,
     oci_token_server,

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from codemonkeys.repos import run as git
 from conftest import cmctl
+from solo_fleet import solo_fleet
 
 pytestmark = pytest.mark.slow
 
@@ -112,31 +112,8 @@ def install_chaos_facet(site: Path) -> None:
 
 def chaos_fleet(root: Path) -> Path:
     """A fleet of one product (a real git repo) with nothing to do but the chaos facet's actions."""
-    repo = root / "repos" / "solo"
-    repo.mkdir(parents=True)
-    git(["init", "-q", "-b", "main"], repo)
-    (repo / "README.md").write_text("solo\n")
-    git(["add", "-A"], repo)
-    git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "feat: solo"], repo)
-    fleet = root / "fleet"
-    (fleet / "products").mkdir(parents=True)
-    (fleet / "fleet.yaml").write_text(
-        "apiVersion: codemonkeys.dev/v1\nkind: Fleet\nmetadata: {name: chaos}\nspec: {}\n"
-    )
-    (fleet / "constitution.yaml").write_text(
-        "apiVersion: codemonkeys.dev/v1\nkind: Constitution\nmetadata: {name: c}\nspec:\n"
-        "  default: deny\n  rules:\n"
-        "    - id: allow-chaos\n      match: {actions: [chaos.flaky, chaos.crash, chaos.after]}\n"
-    )
-    (fleet / "products" / "solo.yaml").write_text(
-        "apiVersion: codemonkeys.dev/v1\nkind: Product\n"
-        "metadata: {name: solo, labels: {chaos: 'yes'}}\n"
-        "spec:\n  source: {repo: ../repos/solo}\n  language: python\n"
-    )
-    git(["init", "-q", "-b", "main"], fleet)
-    git(["add", "-A"], fleet)
-    git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "chaos fleet"], fleet)
-    return fleet
+    rules = "    - id: allow-chaos\n      match: {actions: [chaos.flaky, chaos.crash, chaos.after]}\n"
+    return solo_fleet(root, rules=rules, labels="{chaos: 'yes'}")
 
 
 def test_a_transient_failure_is_retried_and_a_crash_is_an_internal_error_in_an_intact_journal(tmp_path: Path):

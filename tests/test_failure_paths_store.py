@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from codemonkeys.repos import run as git
 from codemonkeys.store.db import Store
 from codemonkeys.store.migrate import SchemaError, head_revision, schema_state, upgrade
 from conftest import cmctl
+from solo_fleet import solo_fleet as small_fleet
 
 OLDER = "0005"  # a revision before the newest (the test reads the newest from the migrations)
 APPROVAL = (
@@ -30,32 +30,6 @@ def dump(database: Path) -> list[str]:
     """The SQLite database's schema and rows, as SQL (what opening it in WAL mode does not change)."""
     with sqlite3.connect(database) as conn:
         return list(conn.iterdump())
-
-
-def small_fleet(root: Path) -> Path:
-    """A valid fleet of one product with nothing to do (a real git repo for its source)."""
-    repo = root / "repos" / "solo"
-    repo.mkdir(parents=True)
-    git(["init", "-q", "-b", "main"], repo)
-    (repo / "README.md").write_text("solo\n")
-    git(["add", "-A"], repo)
-    git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "feat: solo"], repo)
-    fleet = root / "fleet"
-    (fleet / "products").mkdir(parents=True)
-    (fleet / "fleet.yaml").write_text(
-        "apiVersion: codemonkeys.dev/v1\nkind: Fleet\nmetadata: {name: f}\nspec: {}\n"
-    )
-    (fleet / "constitution.yaml").write_text(
-        "apiVersion: codemonkeys.dev/v1\nkind: Constitution\nmetadata: {name: c}\nspec: {default: deny}\n"
-    )
-    (fleet / "products" / "solo.yaml").write_text(
-        "apiVersion: codemonkeys.dev/v1\nkind: Product\nmetadata: {name: solo}\n"
-        "spec:\n  source: {repo: ../repos/solo}\n  language: python\n"
-    )
-    git(["init", "-q", "-b", "main"], fleet)
-    git(["add", "-A"], fleet)
-    git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fleet"], fleet)
-    return fleet
 
 
 def test_an_sqlite_store_at_an_older_revision_is_refused_until_db_upgrade(tmp_path: Path):

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,6 +30,7 @@ import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
+from servers.fixtures import FORGE_TOKEN
 from servers.forges import Exchange, ForgeServer, quote_path
 from test_forge_servers import (
     GITEA_NIL,
@@ -45,7 +45,7 @@ from test_forge_servers import (
     resolve,
 )
 
-TOKEN = "cm-forge-token-0123456789"
+TOKEN = FORGE_TOKEN  # the token of the gh_server, gl_server and gt_server fixtures (tests/conftest.py)
 OPENAPI = Path(__file__).parent / "servers" / "openapi"
 # Codes answered that the operations leave out (see the README): test_forge_servers' and Gitea's 403 of
 # reqAdmin ("get a branch protection" documents 200 and 404 only).
@@ -134,33 +134,6 @@ def make_work(root: Path) -> Work:
     work.git("branch", "develop")
     assert work.push("main").returncode == 0 and work.push("develop").returncode == 0
     return work
-
-
-def _serve(kind: str) -> Iterator[ForgeServer]:
-    server = ForgeServer(kind, TOKEN)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def gh_server() -> Iterator[ForgeServer]:
-    """A started GitHub server."""
-    yield from _serve("github")
-
-
-@pytest.fixture
-def gl_server() -> Iterator[ForgeServer]:
-    """A started GitLab server."""
-    yield from _serve("gitlab")
-
-
-@pytest.fixture
-def gt_server() -> Iterator[ForgeServer]:
-    """A started Gitea server."""
-    yield from _serve("gitea")
 
 
 # --- validation against the published descriptions ------------------------------------------------------

@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -30,9 +29,10 @@ import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
+from servers.fixtures import FORGE_TOKEN
 from servers.forges import Exchange, ForgeServer, quote_path
 
-TOKEN = "cm-forge-token-0123456789"
+TOKEN = FORGE_TOKEN  # the token of the gh_server, gl_server and gt_server fixtures (tests/conftest.py)
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
 SHA2 = "89e6c98d92887913cadf06b2adb97f26cde4849b"
 OPENAPI = Path(__file__).parent / "servers" / "openapi"
@@ -40,33 +40,6 @@ ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
 
 
 # --- fixtures and helpers -----------------------------------------------------------------------------
-
-
-def _serve(kind: str) -> Iterator[ForgeServer]:
-    server = ForgeServer(kind, TOKEN)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def gh_server() -> Iterator[ForgeServer]:
-    """A started GitHub server, stopped after the test."""
-    yield from _serve("github")
-
-
-@pytest.fixture
-def gl_server() -> Iterator[ForgeServer]:
-    """A started GitLab server, stopped after the test."""
-    yield from _serve("gitlab")
-
-
-@pytest.fixture
-def gt_server() -> Iterator[ForgeServer]:
-    """A started Gitea server, stopped after the test."""
-    yield from _serve("gitea")
 
 
 def pygithub(server: ForgeServer, token: str = TOKEN, **kwargs: Any) -> github.Github:

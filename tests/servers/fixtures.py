@@ -18,6 +18,7 @@ from typing import TypeVar
 import pytest
 
 from need import missing
+from servers.forges import ForgeServer
 from servers.registries import (
     Server,
     ServerUnavailable,
@@ -66,3 +67,35 @@ def oci_token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Token
     """Distribution 2.8 with token auth behind our token service (servers/oci_token.py): `registry`
     (its `username`/`password` get tokens for any repository), `tokens` (anonymous: pull public/*)."""
     yield from serve(tmp_path_factory, "oci-token-registry", start_oci_token_registry)
+
+
+# --- forges (servers/forges.py): one started server per test -------------------------------------------
+
+FORGE_TOKEN = "cm-forge-token-0123456789"  # the one token the forge fixtures' servers accept
+
+
+def _forge(kind: str) -> Iterator[ForgeServer]:
+    server = ForgeServer(kind, FORGE_TOKEN)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def gh_server() -> Iterator[ForgeServer]:
+    """A started GitHub server (token ``FORGE_TOKEN``), stopped after the test."""
+    yield from _forge("github")
+
+
+@pytest.fixture
+def gl_server() -> Iterator[ForgeServer]:
+    """A started GitLab server (token ``FORGE_TOKEN``), stopped after the test."""
+    yield from _forge("gitlab")
+
+
+@pytest.fixture
+def gt_server() -> Iterator[ForgeServer]:
+    """A started Gitea server (token ``FORGE_TOKEN``), stopped after the test."""
+    yield from _forge("gitea")
