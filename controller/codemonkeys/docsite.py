@@ -1,23 +1,47 @@
-"""The published docs site: where ``docs.build`` publishes a product's site, and the stamp it leaves there.
+"""Docs sites: where ``docs.build`` puts a product's site (the controller's preview), the stamp every copy
+of a site carries, and the layout of a versioned branch.
 
-The stamp (``.codemonkeys-stamp.json``) records the commit, the docs-inputs hash and the API fingerprint
-the site was built from. The docs actuator writes it; the docs observer reads it (``published_docs``);
-the planner compares the inputs hash with HEAD's.
+The stamp (``.codemonkeys-stamp.json``) records the commit, the docs-inputs hash, the API fingerprint and,
+on a versioned target, the version a site was built from. The actuators write it; the observer reads it
+back from the preview, from a publish branch and from web hosts; the planner compares the inputs hash with
+HEAD's.
+
+A versioned branch is laid out as ``mike`` lays it out, so its version selector (mkdocs-material's, and
+mike's own) reads it: one folder per version, ``versions.json`` (``[{version, title, aliases}]``, newest
+first), each alias a folder of redirect pages to its version, and ``index.html`` at the root redirecting
+to the default alias.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
-from codemonkeys.vocab.facts import DocsFacts
+from codemonkeys.vocab.facts import DocsFacts, DocsTargetFacts, SiteStamp
 
 STAMP = ".codemonkeys-stamp.json"
+VERSIONS = "versions.json"
+_REFRESH = re.compile(r'http-equiv="refresh" content="0; url=([^"]+)"')
 
 
 def site_dir(state_dir: Path, product: str) -> Path:
     """Where ``product``'s site is published (under the fleet's state dir)."""
     return state_dir / "sites" / product
+
+
+def preview_file(state_dir: Path, product: str, path: str) -> Path | None:
+    """The file of ``product``'s preview that ``path`` (a URL path under ``/docs/<product>/``) names: a
+    directory's ``index.html``; None when there is none, or when ``path`` leads outside the site."""
+    root = site_dir(state_dir, product).resolve()
+    found = (root / path.lstrip("/")).resolve()
+    if not found.is_relative_to(root):
+        return None
+    if found.is_dir():
+        found = found / "index.html"
+    return found if found.is_file() else None
 
 
 def parse_stamp(text: str | None) -> DocsFacts:
@@ -36,3 +60,105 @@ def published_docs(state_dir: Path, product: str) -> DocsFacts:
     """What the published site of ``product`` was built from."""
     path = site_dir(state_dir, product) / STAMP
     return parse_stamp(path.read_text() if path.is_file() else None)
+
+
+def stamp_text(commit: str, inputs: str | None, api: str | None = None, version: str | None = None) -> str:
+    """Pure: the stamp a copy of a site carries."""
+    data = {"commit": commit, "inputs": inputs, "api": api, **({"version": version} if version else {})}
+    return json.dumps(data, indent=2) + "\n"
+
+
+def site_stamp(text: str | None) -> SiteStamp | None:
+    """Pure: a stamp's text -> what the site was built from; None without one. ``ValueError`` when it is
+    not a stamp."""
+    if not text:
+        return None
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("the stamp is not a JSON object")
+    return SiteStamp(commit=data.get("commit"), inputs=data.get("inputs"), version=data.get("version"))
+
+
+def redirect_page(url: str) -> str:
+    """Pure: a page that sends the reader to ``url`` (relative), as mike's redirects do."""
+    target = html.escape(url, quote=True)
+    return (
+        '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>Redirecting</title>\n'
+        f'<noscript><meta http-equiv="refresh" content="0; url={target}"></noscript>\n'
+        f"<script>window.location.replace({json.dumps(url)} + window.location.hash);</script>\n"
+        f'<link rel="canonical" href="{target}">\n</head>\n<body>\n'
+        f'Redirecting to <a href="{target}">{target}</a>...\n</body>\n</html>\n'
+    )
+
+
+def redirect_target(page: str | None) -> str | None:
+    """Pure: where a redirect page written by ``redirect_page`` (or mike) sends the reader."""
+    found = _REFRESH.search(page or "")
+    return html.unescape(found.group(1)) if found else None
+
+
+def parse_versions(text: str | None) -> list[dict]:
+    """Pure: ``versions.json`` -> its entries (``{version, title, aliases}``); ``ValueError`` when it is
+    not such a list."""
+    if not text:
+        return []
+    data = json.loads(text)
+    if not isinstance(data, list) or not all(isinstance(e, dict) and "version" in e for e in data):
+        raise ValueError(f"{VERSIONS} is not a list of {{version, title, aliases}}")
+    return [
+        {
+            "version": str(e["version"]),
+            "title": str(e.get("title", e["version"])),
+            "aliases": list(e.get("aliases", [])),
+        }
+        for e in data
+    ]
+
+
+def _order(version: str) -> tuple:
+    """Newest first: names that are not release numbers (``dev``) before the releases, releases by number."""
+    parts = re.findall(r"\d+", version)
+    if not re.match(r"^v?\d", version):
+        return (0, version)
+    return (1, *(-int(p) for p in parts), version)
+
+
+def with_version(entries: list[dict], version: str, aliases: tuple[str, ...] = ()) -> list[dict]:
+    """Pure: ``versions.json`` entries with ``version`` listed, and ``aliases`` moved to it from any other
+    version (an alias names one version), newest first."""
+    out = []
+    for e in entries:
+        if e["version"] != version:
+            out.append({**e, "aliases": [a for a in e["aliases"] if a not in aliases]})
+    mine = next(
+        (e for e in entries if e["version"] == version), {"version": version, "title": version, "aliases": []}
+    )
+    out.append({**mine, "aliases": sorted({*mine["aliases"], *aliases})})
+    return sorted(out, key=lambda e: _order(e["version"]))
+
+
+def branch_paths(versioned: bool, files: Mapping[str, str | None] | None = None) -> list[str]:
+    """The paths the observer reads of a publish branch: the stamp, or ``versions.json`` and the root page
+    (then, given those ``files``, each listed version's stamp)."""
+    if not versioned:
+        return [STAMP]
+    if files is None:
+        return [VERSIONS, "index.html"]
+    return [f"{e['version']}/{STAMP}" for e in parse_versions(files.get(VERSIONS))]
+
+
+def branch_facts(versioned: bool, head: str | None, files: Mapping[str, str | None]) -> DocsTargetFacts:
+    """Pure: what readers see on a publish branch at ``head`` (None: no such branch), from the texts of
+    ``branch_paths`` (missing files: None). ``ValueError``: a stamp or ``versions.json`` that is not one."""
+    if head is None:
+        return DocsTargetFacts()
+    if not versioned:
+        stamp = site_stamp(files.get(STAMP))
+        return DocsTargetFacts(head=head, versions={"": stamp} if stamp else {})
+    entries = parse_versions(files.get(VERSIONS))
+    versions = {
+        e["version"]: site_stamp(files.get(f"{e['version']}/{STAMP}")) or SiteStamp() for e in entries
+    }
+    aliases = {a: e["version"] for e in entries for a in e["aliases"]}
+    default = (redirect_target(files.get("index.html")) or "").strip("/") or None
+    return DocsTargetFacts(head=head, versions=versions, aliases=aliases, default=default)

@@ -222,6 +222,10 @@ class Mirror:
         """The commit id at the tip of ``branch``."""
         return self._git("rev-parse", "--verify", f"refs/heads/{branch}^{{commit}}")
 
+    def rev(self, spec: str) -> str:
+        """The object id ``spec`` names (``v1.0^{commit}``, a branch, ...); ``GitError`` if none."""
+        return self._git("rev-parse", "--verify", spec)
+
     def tags(self) -> list[str]:
         """Every tag name."""
         return self._git("tag", "--list").split()
@@ -345,6 +349,44 @@ class Mirror:
         if self._git("ls-remote", "--heads", "origin", f"refs/heads/{branch}", check=False):
             self._git("push", "--quiet", "origin", f":refs/heads/{branch}")
         self._git("update-ref", "-d", f"refs/heads/{branch}", check=False)
+
+    def export(self, rev: str, dest: Path) -> None:
+        """Write the files of ``rev`` under ``dest`` (through a private index: no worktree, no lock)."""
+        dest.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="cm-index-") as tmp:
+            env = {"GIT_INDEX_FILE": f"{tmp}/index", "GIT_WORK_TREE": str(dest.resolve())}
+            _execute(self._cmd, ["read-tree", rev], env, True)
+            _execute(self._cmd, ["checkout-index", "--all", "--force"], env, True)
+
+    def snapshot(self, files: Path, parent: str | None, subject: str, body: str = "") -> str:
+        """A commit (on ``parent``, or a root commit) whose tree is exactly the files under ``files``,
+        made through a private index (no worktree, no branch moved); ``parent`` itself when its tree is
+        already that tree (nothing to commit)."""
+        with tempfile.TemporaryDirectory(prefix="cm-index-") as tmp:
+            env = {"GIT_INDEX_FILE": f"{tmp}/index", "GIT_WORK_TREE": str(files.resolve())}
+            _execute(self._cmd, ["add", "--all", "--force", "."], env, True)
+            tree = _execute(self._cmd, ["write-tree"], env, True)
+        if parent is not None and self._git("rev-parse", f"{parent}^{{tree}}") == tree:
+            return parent
+        message = subject + (f"\n\n{body}" if body else "")
+        args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-m", message]
+        return _execute(self._cmd, args, IDENTITY, True)
+
+    def push_commit(self, commit: str, branch: str, expect: str | None) -> None:
+        """Push ``commit`` to ``branch`` at the source, only if the branch is still at ``expect`` there
+        (None: it must not exist): a lease, so a push made by someone else since is never overwritten."""
+        lease = f"--force-with-lease=refs/heads/{branch}:{expect or ''}"
+        self._git("push", "--quiet", lease, "origin", f"{commit}:refs/heads/{branch}")
+
+    def fetch_branch(self, branch: str) -> str | None:
+        """Fetch ``branch`` from the source into the mirror; its commit, None when the source has none."""
+        found = self._git("ls-remote", "--heads", "origin", f"refs/heads/{branch}")
+        if not found:
+            self._git("update-ref", "-d", f"refs/heads/{branch}", check=False)
+            return None
+        with tree_lock(self.path):
+            self._git("fetch", "--quiet", "origin", f"+refs/heads/{branch}:refs/heads/{branch}")
+        return self.branch_head(branch)
 
     @contextmanager
     def worktree(self, commit: str, work_dir: Path) -> Iterator[Worktree]:

@@ -221,6 +221,37 @@ class ReadModels:
             "suspended": self.desired.products[name].spec.suspend,
         }
 
+    def docs_page(self, name: str, path: str) -> tuple[Path | None, bool]:
+        """A file of ``name``'s docs preview (the site ``docs.build`` made) that the URL path ``path`` names
+        (a folder: its ``index.html``; None: no such page, or a path leading outside the site), and whether
+        ``path`` names a folder without its trailing slash (the caller redirects: relative links need it)."""
+        from codemonkeys.docsite import preview_file, site_dir
+
+        folder = (
+            bool(path) and not path.endswith("/") and (site_dir(self.desired.state_dir, name) / path).is_dir()
+        )
+        return preview_file(self.desired.state_dir, name, path), folder
+
+    def docs_links(self, name: str) -> dict[str, Any]:
+        """Where ``name``'s docs are read: the preview (``/docs/<name>/``, when one was built) and each
+        publish target (its kind, where it is and its ``url`` when the fleet gives one)."""
+        from codemonkeys.docsite import site_dir
+        from codemonkeys.kinds.models import DocsBranchTarget
+
+        docs = self.desired.products[name].spec.docs
+        if docs is None:
+            return {"preview": None, "targets": []}
+        built = (site_dir(self.desired.state_dir, name) / "index.html").is_file()
+        targets = [
+            {
+                "name": t.key,
+                "where": f"branch {t.branch}" if isinstance(t, DocsBranchTarget) else f"hosts:{t.path}",
+                "url": t.url,
+            }
+            for t in docs.publish
+        ]
+        return {"preview": f"/docs/{name}/" if built else None, "targets": targets}
+
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         """The newest runs, newest first."""
         return [

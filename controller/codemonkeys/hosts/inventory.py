@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codemonkeys.kinds.models import Environment
+from codemonkeys.kinds.models import DocsSshTarget, Environment
 
 _ANSIBLE = threading.Lock()
 
@@ -58,9 +58,11 @@ def list_hosts(path: Path) -> tuple[str, ...]:
         return tuple(h.name for h in manager.get_hosts())
 
 
-def resolve(env: Environment, fleet_root: Path, outputs: dict[str, Any] | None, scratch: Path) -> Inventory:
-    """The environment's inventory; ``outputs`` are the product's applied Terraform outputs (hostsFrom),
-    written as a YAML-compatible JSON inventory under ``scratch``."""
+def resolve(
+    env: Environment | DocsSshTarget, fleet_root: Path, outputs: dict[str, Any] | None, scratch: Path
+) -> Inventory:
+    """The inventory of a deploy environment or a docs target; ``outputs`` are the product's applied
+    Terraform outputs (hostsFrom), written as a YAML-compatible JSON inventory under ``scratch``."""
     if env.inventory is not None:
         path = (fleet_root / env.inventory).resolve()
         if not path.is_file():
@@ -72,7 +74,7 @@ def resolve(env: Environment, fleet_root: Path, outputs: dict[str, Any] | None, 
         raise InventoryError(f"the applied infra has no output {name!r} (hostsFrom)")
     hosts = hosts_from_output(outputs[name])
     scratch.mkdir(parents=True, exist_ok=True)
-    path = scratch / f"inventory-{env.name}.json"
+    path = scratch / f"inventory-{env.key if isinstance(env, DocsSshTarget) else env.name}.json"
     path.write_text(json.dumps({"all": {"hosts": hosts}}))
     return Inventory(path, tuple(hosts))
 

@@ -674,13 +674,116 @@ class Build(Model):
     )
 
 
+class HostsFrom(Model):
+    """Hosts taken from the product's applied infra: a Terraform output holding a list of addresses, a
+    list of ``{name, ...host vars}``, or a map name -> host vars."""
+
+    terraform_output: str
+
+
+def _branch(name: str) -> str:
+    """A branch name git accepts (a conservative subset: letters, digits, ``._/-``, no ``..``)."""
+    if (
+        not re.fullmatch(r"[A-Za-z0-9._/-]+", name)
+        or ".." in name
+        or "//" in name
+        or name.startswith(("/", "-", "."))
+        or name.endswith(("/", ".", ".lock"))
+    ):
+        raise ValueError(f"{name!r} is not a branch name")
+    return name
+
+
+VERSION_DIR = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # a version folder or alias of a versioned site
+
+
+class DocsBranchTarget(Model):
+    """Publish the site to a branch of the product's repository (GitHub Pages' ``gh-pages``), committed and
+    pushed with the product's git credentials. ``versions``: laid out as ``mike`` does (a folder per released
+    version built from its tag, ``versions.json``, the alias as redirect pages, a redirect at the root to the
+    alias) with the branch head's docs as the ``dev`` version; else the site is the branch's whole tree."""
+
+    type: Literal["git-branch"]
+    name: Name | None = Field(None, description="The target's name in plans and facts (default: the branch)")
+    branch: Annotated[str, AfterValidator(_branch)] = "gh-pages"
+    versions: bool = False
+    alias: str = Field("latest", pattern=VERSION_DIR, description="Versioned: the newest release's alias")
+    dev: str = Field("dev", pattern=VERSION_DIR, description="Versioned: the branch head's docs' version")
+    url: str | None = Field(
+        None, pattern=r"^https?://\S+$", description="Where readers find the site (links on the product page)"
+    )
+
+    @property
+    def key(self) -> str:
+        """The target's name in plans and facts."""
+        return self.name or self.branch.replace("/", "-")
+
+    @model_validator(mode="after")
+    def _check(self) -> DocsBranchTarget:
+        if self.versions and self.alias == self.dev:
+            raise ValueError(f"alias and dev must differ (both {self.alias!r})")
+        return self
+
+
+class DocsSshTarget(Model):
+    """Copy the site to web hosts over SSH with Ansible: unpacked into a new directory under ``path``, then
+    ``path/current`` switched to it (readers never see half a site), through the deploy facet's inventory
+    (an Ansible inventory file, or ``hostsFrom`` the product's applied Terraform outputs)."""
+
+    type: Literal["ssh"]
+    name: Name | None = Field(None, description="The target's name in plans and facts (default: ssh)")
+    inventory: FleetPath | None = Field(
+        None, description="Ansible inventory file, relative to the fleet root"
+    )
+    hosts_from: HostsFrom | None = None
+    path: str = Field(
+        pattern=r"^/[^\s]*$", description="Absolute directory on the hosts; readers serve current/"
+    )
+    url: str | None = Field(
+        None, pattern=r"^https?://\S+$", description="Where readers find the site (links on the product page)"
+    )
+
+    @property
+    def key(self) -> str:
+        """The target's name in plans and facts."""
+        return self.name or "ssh"
+
+    @model_validator(mode="after")
+    def _check(self) -> DocsSshTarget:
+        if (self.inventory is None) == (self.hosts_from is None):
+            raise ValueError("an ssh docs target needs exactly one of `inventory` or `hostsFrom`")
+        if ".." in self.path.split("/"):
+            raise ValueError(f"path {self.path!r} may not contain '..'")
+        return self
+
+
+DocsTarget = Annotated[DocsBranchTarget | DocsSshTarget, Field(discriminator="type")]
+
+
 class Docs(Model):
-    """The docs facet: the published MkDocs site must be built from the docs inputs at the branch head."""
+    """The docs facet: the MkDocs site must be built from the docs inputs at the branch head (the controller
+    previews it), and be what readers see on every ``publish`` target."""
 
     want: Literal["current"] = "current"
     engine: Literal["mkdocs"] = "mkdocs"
     dir: RepoPath = "docs"
     config: RepoPath = "mkdocs.yml"
+    publish: list[DocsTarget] = Field(
+        default_factory=list,
+        description="Where readers get the site: a branch of the repo, web hosts over SSH",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Docs:
+        keys = [t.key for t in self.publish]
+        dup = sorted({k for k in keys if keys.count(k) > 1})
+        if dup:
+            raise ValueError(f"publish target {dup[0]!r} is declared twice (give one a `name`)")
+        return self
+
+    def target(self, key: str) -> DocsBranchTarget | DocsSshTarget:
+        """The publish target named ``key``."""
+        return next(t for t in self.publish if t.key == key)
 
 
 # Package names of every ecosystem (PyPI, npm scopes, crates, OCI paths); a segment never starts with a dot,
@@ -835,13 +938,6 @@ class HealthCheck(Model):
         return self
 
 
-class HostsFrom(Model):
-    """Hosts taken from the product's applied infra: a Terraform output holding a list of addresses, a
-    list of ``{name, ...host vars}``, or a map name -> host vars."""
-
-    terraform_output: str
-
-
 class Environment(Model):
     """One deploy environment: its hosts, the playbook, vars, the rolling batch, the health check."""
 
@@ -958,6 +1054,13 @@ class ProductSpec(Model):
     def _deploy_needs_release(self) -> ProductSpec:
         if self.deploy is not None and self.release is None:
             raise ValueError("deploy rolls out released versions: it needs `release`")
+        for target in self.docs.publish if self.docs is not None else ():
+            if isinstance(target, DocsBranchTarget) and target.branch == self.source.branch:
+                raise ValueError(f"docs.publish: branch {target.branch!r} is the source branch")
+            if isinstance(target, DocsBranchTarget) and target.versions and self.release is None:
+                raise ValueError(
+                    f"docs.publish {target.key!r}: versions are the released ones: it needs `release`"
+                )
         return self
 
     @property

@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 from starlette.concurrency import run_in_threadpool
 
@@ -51,6 +51,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 FRAGMENT = "x-fragment"
 HELD_HEADER = "X-Held-Count"  # a fragment's count of held actions (the navigation's, kept live by app.js)
 LOGIN_COOKIE = "cm_login"  # the sign-in form's double-submit value (login CSRF)
+PREVIEW_CSP = (  # a product's docs site: sandboxed (an opaque origin), its own scripts and styles allowed
+    "sandbox allow-scripts allow-popups; default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'"
+)
 HEADERS = {  # the security headers (CSP, framing, referrer, nosniff) come with every answer: limits.py
     "Cache-Control": "no-store",
     "Vary": "X-Fragment, Cookie",
@@ -251,8 +256,35 @@ def add_pages(app: FastAPI, ctl: Controller, guard: Guard) -> None:
     """Mount the pages and their forms on ``app``."""
     pages = Pages(ctl, guard)
     _read_pages(app, ctl, pages)
+    _docs_pages(app, ctl, pages)
     _session_forms(app, guard, pages)
     _write_forms(app, ctl, guard, pages)
+
+
+def _docs_pages(app: FastAPI, ctl: Controller, pages: Pages) -> None:
+    @app.get("/docs/{name}", include_in_schema=False)
+    def docs_root(name: str) -> Response:
+        return RedirectResponse(f"/docs/{name}/", status_code=308)
+
+    @app.get("/docs/{name}/{path:path}", include_in_schema=False)
+    def docs_preview(request: Request, name: str, path: str = "") -> Response:
+        """The product's newest docs site (what ``docs.build`` made), for whoever may read the pages. The
+        site is the product's content: it is sandboxed (an opaque origin: its scripts run, but can read
+        nothing of the dashboard's, nor send its cookies)."""
+        try:
+            pages.guard.read(request)
+            views.known(ctl, name)
+        except HTTPException as exc:
+            return PlainTextResponse(f"{exc.detail}\n", exc.status_code, headers=HEADERS)
+        found, folder = ctl.session.docs_page(name, path)
+        if folder:
+            return RedirectResponse(f"/docs/{name}/{path}/", status_code=308)
+        if found is None:
+            message = f"no page {path or 'index.html'} in the docs of {name}\n"
+            return PlainTextResponse(message, 404, headers=HEADERS)
+        return FileResponse(
+            found, headers={"Content-Security-Policy": PREVIEW_CSP, "Cache-Control": "no-cache"}
+        )
 
 
 def _read_pages(app: FastAPI, ctl: Controller, pages: Pages) -> None:
@@ -275,6 +307,7 @@ def _read_pages(app: FastAPI, ctl: Controller, pages: Pages) -> None:
                 "doc": views.explain(ctl, name),
                 "row": rows[0] if rows else {},
                 "queued": queued(ctl, name),
+                "docs": ctl.session.docs_links(name),
                 "heal": views.heal(ctl, name),
                 "attempts": views.attempts(ctl, name),
                 "runs": ctl.session.runs(limit=10),

@@ -204,12 +204,38 @@ class RegistryFacts(FactModel):
     versions: list[str] = Field(default_factory=list)
 
 
-class DocsFacts(FactModel):
-    """What the published docs were built from: commit, docs inputs hash and API fingerprint."""
+class SiteStamp(FactModel):
+    """What one copy of a site was built from (its ``.codemonkeys-stamp.json``)."""
 
-    published_commit: str | None = None  # commit the published docs were built from; None: never published
+    commit: str | None = None
+    inputs: str | None = None  # the docs inputs hash (None: a released version, built from its tag)
+    version: str | None = None  # the version folder it was published as (versioned targets)
+
+
+class DocsTargetFacts(FactModel):
+    """What readers see on one ``docs.publish`` target, read back from the target itself.
+
+    A branch: ``versions`` maps ``""`` to the stamp of an unversioned site, or each version folder of
+    ``versions.json`` to its stamp (a listed folder without one: an empty stamp); ``aliases`` alias ->
+    version; ``default`` where the root redirects. Web hosts: ``hosts`` each reachable host's current
+    site (None: none), ``down`` each unreachable one with why."""
+
+    versions: dict[str, SiteStamp] = Field(default_factory=dict)
+    aliases: dict[str, str] = Field(default_factory=dict)
+    default: str | None = None
+    head: str | None = None  # the branch's commit (a branch target)
+    hosts: dict[str, SiteStamp | None] = Field(default_factory=dict)
+    down: dict[str, str] = Field(default_factory=dict)
+
+
+class DocsFacts(FactModel):
+    """What the previewed docs were built from (commit, docs inputs hash, API fingerprint), and what readers
+    see on each publish target (an unreadable target is ``Unknown``)."""
+
+    published_commit: str | None = None  # commit the preview was built from; None: never built
     published_inputs: str | None = None
-    published_api: str | None = None  # the API fingerprint the published docs were generated from
+    published_api: str | None = None  # the API fingerprint the preview was generated from
+    targets: dict[str, DocsTargetFacts | Unknown] = Field(default_factory=dict)
 
 
 class InfraFacts(FactModel):

@@ -48,6 +48,7 @@ class ActionKind(StrEnum):
     BUILD_HEAL = "build.heal"
     HEAL_MERGE = "heal.merge"
     DOCS_BUILD = "docs.build"
+    DOCS_PUBLISH = "docs.publish"
     RELEASE_CUT = "release.cut"
     RELEASE_PUBLISH = "release.publish"
     INFRA_APPLY = "infra.apply"

@@ -7,26 +7,26 @@ published site and stamp untouched.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from codemonkeys.act.base import ActContext, ActionResult, Outcome, telling_line
-from codemonkeys.docsite import STAMP, published_docs, site_dir
+from codemonkeys.docsite import STAMP, published_docs, site_dir, stamp_text
 from codemonkeys.vocab.plan import Action
 
 GENERATED_CONFIG = ".codemonkeys-mkdocs.yml"
 
 
-def generate_api_reference(ctx: ActContext, action: Action, cwd: Path) -> tuple[str, int]:
-    """Write API reference pages from the code graph into the worktree's docs, and a MkDocs config whose
-    nav includes them. Returns (config file to build with, number of pages). Without the [oracle] extra,
-    or for a config that is not plain YAML, the product's own config is used unchanged."""
-    product = ctx.desired.products[action.product]
+def generate_api_reference(ctx: ActContext, name: str, commit: str, cwd: Path) -> tuple[str, int]:
+    """Write API reference pages from the code graph of ``name`` at ``commit`` into the worktree's docs, and
+    a MkDocs config whose nav includes them. Returns (config file to build with, number of pages). Without
+    the [oracle] extra, or for a config that is not plain YAML, the product's own config is used unchanged."""
+    product = ctx.desired.products[name]
     docs = product.spec.docs
     assert docs is not None
     try:
@@ -40,9 +40,8 @@ def generate_api_reference(ctx: ActContext, action: Action, cwd: Path) -> tuple[
     except (OSError, yaml.YAMLError):
         return docs.config, 0
     url = ctx.desired.oracle_url
-    commit = action.params["commit"]
-    index_commit(url, action.product, ctx.mirror(action.product), commit, product.spec.source.path)
-    pages = render_pages(load_graphs(url, action.product, commit))
+    index_commit(url, name, ctx.mirror(name), commit, product.spec.source.path)
+    pages = render_pages(load_graphs(url, name, commit))
     docs_dir = cwd / str(config.get("docs_dir", docs.dir))
     if not docs_dir.resolve().is_relative_to(cwd.resolve()):  # the product's config: never write outside
         return docs.config, 0
@@ -66,14 +65,43 @@ def mkdocs_cause(output: str, limit: int = 200) -> str:
     return telling_line(output, limit)
 
 
+@dataclass(frozen=True)
+class Built:
+    """A site built by ``build_site``: its failure (None: built), the redacted log, API pages generated."""
+
+    error: str | None
+    log: str = ""
+    api_pages: int = 0
+
+
+def build_site(ctx: ActContext, action: Action, commit: str, site: Path) -> Built:
+    """``mkdocs build --strict`` of ``action.product`` at ``commit`` into ``site`` (a new directory), in a
+    worktree of the commit, under the product sandbox; the output streams into ``action``'s log."""
+    with ctx.checkout(action.product, commit) as checkout:
+        cwd = checkout.product_dir
+        config_file, api_pages = generate_api_reference(ctx, action.product, commit, cwd)
+        args = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", config_file]
+        result = ctx.run_product(
+            action.product,
+            [*args, "--site-dir", str(site)],
+            cwd,
+            timeout=600,
+            on_output=ctx.output(action, f"$ mkdocs build --strict ({commit[:12]})\n"),
+            writable=[checkout.root, site.parent],
+        )
+    if result.refused:
+        return Built(f"docs of {commit[:12]} not built: {ctx.redact(result.refused)}")
+    log = ctx.redact(f"$ mkdocs build --strict\n{result.output}")
+    if result.returncode != 0:
+        return Built(f"mkdocs build --strict failed for {commit[:12]}: {mkdocs_cause(result.output)}", log)
+    return Built(None, log, api_pages)
+
+
 def build_docs(action: Action, ctx: ActContext) -> ActionResult:
     """docs.build: MkDocs (strict) in a worktree of the commit, then swap the site in atomically.
 
     Idempotent: a site already built from these inputs is a noop. A failure leaves the previous site
     and stamp in place (the staging directory is removed)."""
-    product = ctx.desired.products[action.product]
-    docs = product.spec.docs
-    assert docs is not None
     commit, inputs = action.params["commit"], action.params["inputs"]
     state_dir = ctx.desired.state_dir
     current = published_docs(state_dir, action.product)
@@ -86,41 +114,12 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
     target = site_dir(state_dir, action.product)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{action.product}-", dir=target.parent))
-    with ctx.checkout(action.product, commit) as checkout:
-        cwd = checkout.product_dir
-        config_file, api_pages = generate_api_reference(ctx, action, cwd)
-        args = [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "--strict",
-            "--config-file",
-            config_file,
-            "--site-dir",
-            str(staging / "site"),
-        ]
-        result = ctx.run_product(
-            action.product,
-            args,
-            cwd,
-            timeout=600,
-            on_output=ctx.output(action, "$ mkdocs build --strict\n"),
-            writable=[checkout.root, staging],
-        )
-    if result.refused:
-        shutil.rmtree(staging, ignore_errors=True)
-        return ActionResult(Outcome.FAILED, f"docs of {commit[:12]} not built: {ctx.redact(result.refused)}")
-    log = ctx.redact(f"$ mkdocs build --strict\n{result.output}")
-    if result.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        cause = mkdocs_cause(result.output)
-        return ActionResult(
-            Outcome.FAILED, f"mkdocs build --strict failed for {commit[:12]}: {cause}", {}, log
-        )
     site = staging / "site"
-    stamp = {"commit": commit, "inputs": inputs, "api": action.params.get("api")}
-    (site / STAMP).write_text(json.dumps(stamp, indent=2) + "\n")
+    built = build_site(ctx, action, commit, site)
+    if built.error is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+        return ActionResult(Outcome.FAILED, built.error, {}, built.log)
+    (site / STAMP).write_text(stamp_text(commit, inputs, action.params.get("api")))
     old = target.with_name(f".{action.product}.old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
@@ -131,7 +130,7 @@ def build_docs(action: Action, ctx: ActContext) -> ActionResult:
     pages = sum(1 for _ in target.rglob("*.html"))
     return ActionResult(
         Outcome.SUCCEEDED,
-        f"docs built from {commit[:12]}: {pages} pages ({api_pages} API reference pages generated)",
-        {"site": str(target), "pages": pages, "api_pages": api_pages, "commit": commit},
-        log,
+        f"docs built from {commit[:12]}: {pages} pages ({built.api_pages} API reference pages generated)",
+        {"site": str(target), "pages": pages, "api_pages": built.api_pages, "commit": commit},
+        built.log,
     )

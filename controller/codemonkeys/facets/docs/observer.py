@@ -1,19 +1,108 @@
-"""Docs facet observer: what the product's published site was built from (its stamp)."""
+"""Docs facet observer: what the preview was built from (its stamp under the state dir), and what readers
+see on each publish target, read back from the target: a branch of the product's repository (from the
+mirror the run fetched), web hosts (one Ansible run of ``docs-probe.yml`` reading each host's
+``current/`` stamp). An unreadable preview is ``Unknown``; an unreadable target is ``Unknown`` for that
+target alone."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from codemonkeys.docsite import published_docs
-from codemonkeys.vocab.facts import DocsFacts, GitFacts, Unknown
+from codemonkeys.docsite import branch_facts, branch_paths, published_docs, site_stamp
+from codemonkeys.gitrev import GitError
+from codemonkeys.kinds.models import DocsBranchTarget, DocsSshTarget
+from codemonkeys.repos import Mirror
+from codemonkeys.vocab.facts import DocsFacts, DocsTargetFacts, GitFacts, Unknown
 
 if TYPE_CHECKING:
     from codemonkeys.observe import Observer
 
+PROBE_PLAYBOOK = "docs-probe.yml"
+
+
+def read_branch(repo: Mirror, target: DocsBranchTarget) -> DocsTargetFacts:
+    """The site on ``target``'s branch as the mirror has it; ``GitError`` or ``ValueError`` if unreadable."""
+    try:
+        head = repo.branch_head(target.branch)
+    except GitError:
+        return DocsTargetFacts()
+    paths = branch_paths(target.versions)
+    files = _texts(repo, head, paths)
+    more = branch_paths(target.versions, files) if target.versions else []
+    files |= _texts(repo, head, more)
+    return branch_facts(target.versions, head, files)
+
+
+def _texts(repo: Mirror, head: str, paths: list[str]) -> dict[str, str | None]:
+    found = repo.at(head, paths)
+    return {p: (o[2].decode("utf-8", "replace") if o and o[1] == "blob" else None) for p, o in found.items()}
+
+
+def probe_hosts(run, name: str, target: DocsSshTarget, outputs) -> DocsTargetFacts | Unknown:
+    """Each host's ``current/`` stamp under ``target.path`` (one Ansible run over the inventory)."""
+    from codemonkeys.hosts.inventory import InventoryError, resolve
+    from codemonkeys.hosts.runner import run_hosts_playbook
+
+    scratch = run.state_dir.resolve() / "docs-hosts" / name
+    try:
+        inv = resolve(target, run.desired.root, outputs, scratch)
+    except InventoryError as exc:
+        return Unknown(error=f"docs: {target.key}: {exc}")
+    if not inv.hosts:
+        return DocsTargetFacts()
+    result = run_hosts_playbook(
+        run.context.resources.ansible / PROBE_PLAYBOOK,
+        inv.path,
+        {"cm_path": target.path},
+        {},
+        run.context.tool_env(),
+        lambda text: text,
+        last_task="Report the site",
+    )
+    if not result.hosts:
+        return Unknown(error=f"docs: {target.key}: the probe did not run: {result.log.strip()[-300:]}")
+    return hosts_facts(inv.hosts, result.hosts)
+
+
+def hosts_facts(hosts, results) -> DocsTargetFacts:
+    """Pure: a probe run's per-host results -> each reachable host's stamp, each unreachable one's cause."""
+    found, down = {}, {}
+    for host in hosts:
+        r = results.get(host)
+        if r is None or r.unreachable is not None or r.failed is not None:
+            down[host] = ((r.unreachable or r.failed) if r else "no result")[:300]
+            continue
+        text = r.reported.get("cm_docs_stamp") or ""
+        try:
+            found[host] = site_stamp(text)
+        except ValueError:
+            found[host] = None  # a stamp that is not one: the host does not show our site
+    return DocsTargetFacts(hosts=found, down=down)
+
 
 def observe_docs_facet(run: Observer, name: str, git: GitFacts | Unknown) -> DocsFacts | Unknown:
-    """The published docs of ``name``; an unreadable stamp is ``Unknown``."""
+    """The preview of ``name`` and each publish target; an unreadable preview stamp is ``Unknown``."""
     try:
-        return published_docs(run.state_dir, name)
+        preview = published_docs(run.state_dir, name)
     except (OSError, ValueError) as exc:
         return Unknown(error=f"docs: cannot read the published stamp: {exc}")
+    docs = run.desired.products[name].spec.docs
+    if docs is None or not docs.publish:
+        return preview
+    targets: dict[str, DocsTargetFacts | Unknown] = {}
+    branches = [t for t in docs.publish if isinstance(t, DocsBranchTarget)]
+    if branches and not isinstance(git, Unknown):
+        with Mirror(run.mirror(name)) as repo:
+            for t in branches:
+                try:
+                    targets[t.key] = read_branch(repo, t)
+                except (GitError, ValueError) as exc:
+                    targets[t.key] = Unknown(error=f"docs: {t.key}: cannot read branch {t.branch}: {exc}")
+    hosts = [t for t in docs.publish if isinstance(t, DocsSshTarget)]
+    if hosts:
+        from codemonkeys.hosts.inventory import applied_outputs
+
+        outputs = applied_outputs(run.desired, run.store, name)
+        for t in hosts:
+            targets[t.key] = probe_hosts(run, name, t, outputs)
+    return preview.model_copy(update={"targets": targets})
