@@ -1,0 +1,2 @@
+from .atom_dump.dump import dump as dump_atom
+from .table.dump import dump as dump_table

@@ -1,0 +1,2 @@
+from .cloud import Cloud, CloudInfo
+from .rulemodule import Rule, RuleModule

@@ -1,0 +1,1 @@
+"""bubuku-like Kafka supervisor: configuration loading only."""

@@ -1,0 +1,2 @@
+export { buttonStyle, type ButtonProps } from "@/components/button";
+export { colors } from "@tokens/colors";
