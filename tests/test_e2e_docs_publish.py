@@ -208,6 +208,28 @@ def test_web_hosts_over_ssh_and_the_controller_preview(workspace: Workspace, hos
         assert missing.status_code == 404
         product = httpx.get(f"{base}/products/{PRODUCT}", headers=headers, timeout=120).text
         assert f'<a href="/docs/{PRODUCT}/">preview</a>' in product and "ssh (hosts:/srv/docs)" in product
+        in_chromium(base, headers)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
+
+
+def in_chromium(base: str, headers: dict[str, str]) -> None:
+    """A reader follows the product page's preview link in Chromium: the site renders, its own scripts run,
+    and it runs in an opaque origin (it cannot read the dashboard's cookies or call its API as the reader)."""
+    sync_api = need_module("playwright.sync_api", "pip install -e '.[announce]'")
+    from codemonkeys.announce.macro import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(extra_http_headers=headers).new_page()
+            page.set_default_timeout(60_000)
+            page.goto(f"{base}/products/{PRODUCT}")
+            page.click("#p-docs a")
+            page.wait_for_url(f"{base}/docs/{PRODUCT}/")
+            assert "acme" in page.title().lower()
+            assert page.evaluate("window.origin") == "null"  # the CSP sandbox: an origin of its own
+            assert page.evaluate("typeof window.base_url") == "string"  # MkDocs' inline script ran
+        finally:
+            browser.close()
