@@ -1,34 +1,29 @@
-"""Docs readers can open (issue 39), on the demo's ``acme-text`` with real git, real SSH hosts and the real
-controller:
+"""Docs readers can open (issue 39), on the demo's ``acme-text`` with real git (web hosts and the preview:
+test_e2e_docs_hosts.py):
 
 * a versioned ``gh-pages`` branch of the product's repository, read back with ``git show``: HEAD's docs as
   ``dev``, the released version built from its tag, ``versions.json``, the ``latest`` alias and the root
   redirect as ``mike`` lays them out; someone's push over the branch is drift and is repaired without
   touching the released folder; a ``kill -9`` between the publish commit and its push converges with one
   commit on the branch;
-* web hosts over SSH (Debian sshd, Ansible): the site unpacked into a release directory and ``current``
-  switched, served by a real HTTP server from the copied directory; a host that lost its copy is drift;
-* the controller's preview at ``/docs/<product>/``, sandboxed, and the product page's link to it.
+* pull-request mode: a protected ``gh-pages`` on the (protocol-faithful) GitHub server gets the docs through
+  a pull request the forge merges once its review is in, never by a push.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
-import httpx
 import pytest
+import yaml
 
 from codemonkeys.demo import Workspace
 from codemonkeys.repos import run as git
 from conftest import cmctl
-from need import need_module
-from servers.sshhosts import start_hosts
-from test_e2e_controller import TOKEN, free_port, start, wait_for
+from servers.forges import ForgeServer
 from test_e2e_engine import commit
 
 pytestmark = pytest.mark.slow
@@ -124,112 +119,45 @@ def test_versioned_branch_follows_head_and_releases_and_survives_kill_9(workspac
     assert facet["state"] == "in_sync" and actions == [], (facet, actions)
 
 
-@pytest.fixture(scope="module")
-def hosts(tmp_path_factory):
-    need_module("ansible_runner", "pip install 'codemonkeys[deploy]'")
-    hs = start_hosts(tmp_path_factory.mktemp("docs-hosts"), 2, first_octet=41)
-    try:
-        yield hs
-    finally:
-        hs.close()
+FORGE_TOKEN = "forge-token-for-docs-pages-7"
 
 
-def serve(directory: Path) -> tuple[subprocess.Popen, str]:
-    """A real HTTP server of ``directory`` (as a web host's server reads ``current/``)."""
-    port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "http.server",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--directory",
-        str(directory),
-    ]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def only_acme_text(ws: Workspace) -> None:
-    """The fleet without the other products (the controller reconciles every product at its start)."""
-    others = [p for p in (ws.fleet / "products").rglob("*.yaml") if p.stem != PRODUCT]
-    git(["rm", "-q", *(str(p.relative_to(ws.fleet)) for p in others)], ws.fleet)
-    git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "only acme-text"], ws.fleet)
-
-
-def test_web_hosts_over_ssh_and_the_controller_preview(workspace: Workspace, hosts, tmp_path: Path):
-    ws = workspace
-    only_acme_text(ws)
-    roots = {h.name: h.root / "docs" for h in hosts.hosts}
-    extra = {name: {"docs_path": str(root)} for name, root in roots.items()}
-    (ws.fleet / "inventories").mkdir(exist_ok=True)
-    commit(ws.fleet, {"inventories/docs.yml": hosts.inventory(["h1", "h2"], extra)}, "docs hosts")
-    publish_to(ws, "[{type: ssh, inventory: inventories/docs.yml, path: /srv/docs}]")
-    apply(ws)
-    for root in roots.values():
-        current = root / "current"
-        assert current.is_symlink() and os.readlink(current).startswith("releases/")
-        assert [p.name for p in (root / "releases").iterdir()] == [Path(os.readlink(current)).name]
-    proc, url = serve(roots["h2"] / "current")
-    try:
-        wait_for(lambda: httpx.get(f"{url}/index.html").status_code == 200, 30, proc, Path(os.devnull))
-        page = httpx.get(f"{url}/index.html").text
-        stamp = httpx.get(f"{url}/.codemonkeys-stamp.json").json()
-    finally:
-        proc.terminate()
-        proc.wait()
-    assert "acme" in page.lower()
-    repo = ws.repos / PRODUCT  # built from HEAD's docs inputs (the release commit after it changed none)
-    assert git(["rev-parse", f"{stamp['commit']}:docs"], repo) == git(["rev-parse", "main:docs"], repo)
-    facet, actions = docs_plan(ws)
-    assert facet["state"] == "in_sync" and actions == [], (facet, actions)
-
-    # a host loses its copy: drift on that host alone, published again
-    subprocess.run(["rm", "-rf", str(roots["h1"])], check=True)
-    facet, actions = docs_plan(ws)
-    assert [a["id"] for a in actions] == [f"{PRODUCT}/docs.publish/ssh"]
-    assert actions[0]["params"]["updates"] == [{"hosts": ["h1"]}], actions
-    r = apply(ws)
-    assert (roots["h1"] / "current" / "index.html").is_file(), r.stdout
-
-    # the controller previews the newest site, sandboxed; the product page links to it
-    proc, base = start(ws.fleet, tmp_path / "controller.log", interval="1h")
-    try:
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        page = httpx.get(f"{base}/docs/{PRODUCT}/", headers=headers, timeout=60)
-        assert page.status_code == 200 and "acme" in page.text.lower()
-        assert page.headers["content-security-policy"].startswith("sandbox allow-scripts")
-        folder = httpx.get(f"{base}/docs/{PRODUCT}/api", headers=headers, timeout=60)
-        assert folder.status_code == 308 and folder.headers["location"] == f"/docs/{PRODUCT}/api/"
-        escape = httpx.get(f"{base}/docs/{PRODUCT}/..%2F..%2Fstate.db", headers=headers, timeout=60)
-        assert escape.status_code == 404
-        missing = httpx.get(f"{base}/docs/nope/", headers=headers, timeout=60)
-        assert missing.status_code == 404
-        product = httpx.get(f"{base}/products/{PRODUCT}", headers=headers, timeout=120).text
-        assert f'<a href="/docs/{PRODUCT}/">preview</a>' in product and "ssh (hosts:/srv/docs)" in product
-        in_chromium(base, headers)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
-
-
-def in_chromium(base: str, headers: dict[str, str]) -> None:
-    """A reader follows the product page's preview link in Chromium: the site renders, its own scripts run,
-    and it runs in an opaque origin (it cannot read the dashboard's cookies or call its API as the reader)."""
-    sync_api = need_module("playwright.sync_api", "pip install -e '.[announce]'")
-    from codemonkeys.announce.macro import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(extra_http_headers=headers).new_page()
-            page.set_default_timeout(60_000)
-            page.goto(f"{base}/products/{PRODUCT}")
-            page.click("#p-docs a")
-            page.wait_for_url(f"{base}/docs/{PRODUCT}/")
-            assert "acme" in page.title().lower()
-            assert page.evaluate("window.origin") == "null"  # the CSP sandbox: an origin of its own
-            assert page.evaluate("typeof window.base_url") == "string"  # MkDocs' inline script ran
-        finally:
-            browser.close()
+def test_a_protected_branch_gets_the_docs_through_a_pull_request(workspace: Workspace):
+    ws, repo = workspace, workspace.repos / PRODUCT
+    publish_to(ws, "[{type: git-branch}]")
+    apply(ws)  # gh-pages does not exist yet: created by a push (nothing to protect yet)
+    first = git(["rev-parse", "gh-pages"], repo)
+    with ForgeServer("github", FORGE_TOKEN) as server:
+        server.add_repo("acme/acme-text", git_dir=repo)
+        server.protect("acme/acme-text", "gh-pages", approvals=1)
+        path = ws.fleet / "products" / "acme" / f"{PRODUCT}.yaml"
+        doc = yaml.safe_load(path.read_text())
+        forge = {"type": "github", "url": server.url, "repo": "acme/acme-text"}
+        doc["spec"]["git"] = {
+            "mode": "pull-request",
+            "forge": {**forge, "credentials": {"tokenEnv": "CM_FT"}},
+        }
+        commit(ws.fleet, {str(path.relative_to(ws.fleet)): yaml.safe_dump(doc, sort_keys=False)}, "by PR")
+        commit(
+            repo, {"docs/index.md": show(repo, "main:docs/index.md") + "\nProtected words.\n"}, "docs: more"
+        )
+        env = {"CM_FT": FORGE_TOKEN}
+        refused = cmctl("apply", "--fleet", str(ws.fleet), "--auto-approve", "-p", PRODUCT, env=env)
+        assert refused.returncode != 0 and "docs.publish" in refused.stdout + refused.stderr
+        (pull,) = server.pulls("acme/acme-text")
+        assert (pull["head"]["ref"], pull["base"]["ref"], pull["state"]) == (
+            "codemonkeys/docs-gh-pages",
+            "gh-pages",
+            "open",
+        )
+        assert git(["rev-parse", "gh-pages"], repo) == first  # nothing pushed to the protected branch
+        server.add_review("acme/acme-text", pull["number"], "ada-gh")
+        r = cmctl("apply", "--fleet", str(ws.fleet), "--auto-approve", "-p", PRODUCT, env=env)
+        assert r.returncode == 0, r.stdout + r.stderr
+        (merged,) = server.pulls("acme/acme-text")
+        assert merged["merged"] is True and merged["head"]["sha"] == pull["head"]["sha"]  # the same commit
+        assert git(["rev-parse", "gh-pages"], repo) == merged["merge_commit_sha"]
+        assert "Protected words." in show(repo, "gh-pages:index.html")
+        assert git(["branch", "--list", "codemonkeys/docs-*"], repo) == ""
+        r = cmctl("plan", "--json", "--fleet", str(ws.fleet), "-p", PRODUCT, env=env)
+        assert json.loads(r.stdout)["products"][PRODUCT]["facets"]["docs"]["state"] == "in_sync", r.stdout

@@ -19,8 +19,14 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from codemonkeys.gitrev import GitError
 from codemonkeys.vocab.facts import DocsFacts, DocsTargetFacts, SiteStamp
+
+if TYPE_CHECKING:
+    from codemonkeys.kinds.models import DocsBranchTarget
+    from codemonkeys.repos import Mirror
 
 STAMP = ".codemonkeys-stamp.json"
 VERSIONS = "versions.json"
@@ -162,3 +168,21 @@ def branch_facts(versioned: bool, head: str | None, files: Mapping[str, str | No
     aliases = {a: e["version"] for e in entries for a in e["aliases"]}
     default = (redirect_target(files.get("index.html")) or "").strip("/") or None
     return DocsTargetFacts(head=head, versions=versions, aliases=aliases, default=default)
+
+
+def read_branch(repo: Mirror, target: DocsBranchTarget) -> DocsTargetFacts:
+    """The site on ``target``'s branch as the mirror has it; ``GitError`` or ``ValueError`` if unreadable."""
+    try:
+        head = repo.branch_head(target.branch)
+    except GitError:
+        return DocsTargetFacts()
+    paths = branch_paths(target.versions)
+    files = _texts(repo, head, paths)
+    more = branch_paths(target.versions, files) if target.versions else []
+    files |= _texts(repo, head, more)
+    return branch_facts(target.versions, head, files)
+
+
+def _texts(repo: Mirror, head: str, paths: list[str]) -> dict[str, str | None]:
+    found = repo.at(head, paths)
+    return {p: (o[2].decode("utf-8", "replace") if o and o[1] == "blob" else None) for p, o in found.items()}

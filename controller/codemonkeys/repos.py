@@ -226,6 +226,10 @@ class Mirror:
         """The object id ``spec`` names (``v1.0^{commit}``, a branch, ...); ``GitError`` if none."""
         return self._git("rev-parse", "--verify", spec)
 
+    def commit_date(self, commit: str) -> str:
+        """The committer date of ``commit`` (ISO 8601)."""
+        return self._git("log", "-1", "--format=%cI", commit)
+
     def tags(self) -> list[str]:
         """Every tag name."""
         return self._git("tag", "--list").split()
@@ -358,10 +362,13 @@ class Mirror:
             _execute(self._cmd, ["read-tree", rev], env, True)
             _execute(self._cmd, ["checkout-index", "--all", "--force"], env, True)
 
-    def snapshot(self, files: Path, parent: str | None, subject: str, body: str = "") -> str:
+    def snapshot(
+        self, files: Path, parent: str | None, subject: str, body: str = "", date: str | None = None
+    ) -> str:
         """A commit (on ``parent``, or a root commit) whose tree is exactly the files under ``files``,
         made through a private index (no worktree, no branch moved); ``parent`` itself when its tree is
-        already that tree (nothing to commit)."""
+        already that tree (nothing to commit). With ``date`` (ISO 8601) the same files on the same parent
+        always make the same commit id."""
         with tempfile.TemporaryDirectory(prefix="cm-index-") as tmp:
             env = {"GIT_INDEX_FILE": f"{tmp}/index", "GIT_WORK_TREE": str(files.resolve())}
             _execute(self._cmd, ["add", "--all", "--force", "."], env, True)
@@ -370,12 +377,14 @@ class Mirror:
             return parent
         message = subject + (f"\n\n{body}" if body else "")
         args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-m", message]
-        return _execute(self._cmd, args, IDENTITY, True)
+        dates = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {}
+        return _execute(self._cmd, args, {**IDENTITY, **dates}, True)
 
-    def push_commit(self, commit: str, branch: str, expect: str | None) -> None:
+    def push_commit(self, commit: str, branch: str, expect: str | None, force: bool = False) -> None:
         """Push ``commit`` to ``branch`` at the source, only if the branch is still at ``expect`` there
-        (None: it must not exist): a lease, so a push made by someone else since is never overwritten."""
-        lease = f"--force-with-lease=refs/heads/{branch}:{expect or ''}"
+        (None: it must not exist): a lease, so a push made by someone else since is never overwritten.
+        ``force``: the branch is Code Monkeys' own, replaced whatever it holds."""
+        lease = "--force" if force else f"--force-with-lease=refs/heads/{branch}:{expect or ''}"
         self._git("push", "--quiet", lease, "origin", f"{commit}:refs/heads/{branch}")
 
     def fetch_branch(self, branch: str) -> str | None:

@@ -62,14 +62,14 @@ def _client(desired: DesiredState, product: str, secrets: Secrets) -> ForgeClien
 
 
 def propose(
-    ctx: ActContext, product: str, branch: str, title: str, body: str, head: str
+    ctx: ActContext, product: str, branch: str, title: str, body: str, head: str, base: str | None = None
 ) -> PullInfo | ActionResult:
-    """The open pull request of ``branch`` (at ``head``, the commit Code Monkeys pushed there) into the
-    product's branch, opened or brought up to date; a transient failure when the forge cannot be used
-    (the branch stays; the next run opens it)."""
+    """The open pull request of ``branch`` (at ``head``, the commit Code Monkeys pushed there) into
+    ``base`` (default: the product's branch), opened or brought up to date; a transient failure when the
+    forge cannot be used (the branch stays; the next run opens it)."""
     forge = forge_config(ctx.desired, product)
     assert forge is not None
-    base = ctx.desired.products[product].spec.source.branch
+    base = base or ctx.desired.products[product].spec.source.branch
     if len(body) > BODY_MAX:
         body = body[:BODY_MAX] + "\n\n… (cut)"
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from codemonkeys.docsite import branch_facts, branch_paths, published_docs, site_stamp
+from codemonkeys.docsite import published_docs, read_branch, site_stamp
 from codemonkeys.gitrev import GitError
 from codemonkeys.kinds.models import DocsBranchTarget, DocsSshTarget
 from codemonkeys.repos import Mirror
@@ -18,24 +18,6 @@ if TYPE_CHECKING:
     from codemonkeys.observe import Observer
 
 PROBE_PLAYBOOK = "docs-probe.yml"
-
-
-def read_branch(repo: Mirror, target: DocsBranchTarget) -> DocsTargetFacts:
-    """The site on ``target``'s branch as the mirror has it; ``GitError`` or ``ValueError`` if unreadable."""
-    try:
-        head = repo.branch_head(target.branch)
-    except GitError:
-        return DocsTargetFacts()
-    paths = branch_paths(target.versions)
-    files = _texts(repo, head, paths)
-    more = branch_paths(target.versions, files) if target.versions else []
-    files |= _texts(repo, head, more)
-    return branch_facts(target.versions, head, files)
-
-
-def _texts(repo: Mirror, head: str, paths: list[str]) -> dict[str, str | None]:
-    found = repo.at(head, paths)
-    return {p: (o[2].decode("utf-8", "replace") if o and o[1] == "blob" else None) for p, o in found.items()}
 
 
 def probe_hosts(run, name: str, target: DocsSshTarget, outputs) -> DocsTargetFacts | Unknown:

@@ -28,7 +28,7 @@ class DocsFacet(FacetPlugin):
     observer = Ref("codemonkeys.facets.docs.observer", "observe_docs_facet")
     actuators = {
         ActionKind.DOCS_BUILD: Ref("codemonkeys.facets.docs.actuators", "build_docs"),
-        ActionKind.DOCS_PUBLISH: Ref("codemonkeys.facets.docs.publish", "publish_docs"),
+        ActionKind.DOCS_PUBLISH: Ref("codemonkeys.facets.docs.actuators", "publish_docs"),
     }
 
     def wants(self, product: Product) -> str | None:

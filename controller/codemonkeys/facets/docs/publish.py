@@ -6,6 +6,8 @@
   made of it on the branch's head through a private index (no worktree). It is pushed with a lease on the
   head it was made on, so a push someone made since is never overwritten (the action fails, transient, and
   the next round starts from their commit). Nothing is pushed when the branch already shows the update.
+  In pull-request mode (``spec.git.mode``: the branch is protected) the commit goes to Code Monkeys' own
+  branch and lands through a pull request the forge merges (a branch not there yet is created by a push).
   Crash-safe: the branch is read back from the source before anything is made, so a run killed after its
   push is a noop next time, and one killed before it makes the same change once.
 * **Web hosts** over SSH with Ansible (``docs-publish.yml``): a ``.tar.gz`` of the site unpacked into a new
@@ -26,19 +28,21 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from codemonkeys.act import pulls
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.docsite import (
     STAMP,
     VERSIONS,
     parse_versions,
     published_docs,
+    read_branch,
     redirect_page,
     site_dir,
     stamp_text,
     with_version,
 )
-from codemonkeys.facets.docs.actuators import build_site
-from codemonkeys.facets.docs.observer import read_branch
+from codemonkeys.facets.docs.site import build_site
+from codemonkeys.forges.base import PullState
 from codemonkeys.gitcred import helper_for
 from codemonkeys.gitrev import GitError
 from codemonkeys.kinds.models import DocsBranchTarget, DocsSshTarget
@@ -132,14 +136,24 @@ def _publish_branch(action: Action, ctx: ActContext, target: DocsBranchTarget, s
             subject = (
                 f"docs: publish {', '.join(done)} of {action.product} from {action.params['commit'][:12]}"
             )
-            commit = repo.snapshot(files, head, subject, "[skip ci]")
+            by_pull = head is not None and pulls.pull_requests(ctx.desired, action.product)
+            date = repo.commit_date(action.params["commit"]) if by_pull else None
+            commit = repo.snapshot(files, head, subject, "[skip ci]", date=date)
             if commit == head:
                 return ActionResult(Outcome.NOOP, f"{target.branch} already has these files", {"head": head})
-            try:
-                repo.push_commit(commit, target.branch, head)
-            except GitError as exc:
-                message = f"push of {target.branch} to {url} refused (moved since it was read?): {exc.stderr}"
-                return ActionResult(Outcome.FAILED, ctx.redact(message), transient=True)
+            if by_pull:
+                landed = _by_pull_request(action, ctx, repo, target, commit, subject)
+                if isinstance(landed, ActionResult):
+                    return landed
+                commit = landed
+            else:
+                try:
+                    repo.push_commit(commit, target.branch, head)
+                except GitError as exc:
+                    message = (
+                        f"push of {target.branch} to {url} refused (moved since it was read?): {exc.stderr}"
+                    )
+                    return ActionResult(Outcome.FAILED, ctx.redact(message), transient=True)
             repo.set_branch(target.branch, commit)
     pages = sum(1 for _ in files.rglob("*.html"))
     return ActionResult(
@@ -147,6 +161,38 @@ def _publish_branch(action: Action, ctx: ActContext, target: DocsBranchTarget, s
         f"published {', '.join(done)} to {target.branch} ({commit[:12]}, {pages} pages on the branch)",
         {"branch": target.branch, "commit": commit, "published": done, "url": target.url},
     )
+
+
+def _by_pull_request(
+    action: Action, ctx: ActContext, repo: Mirror, target: DocsBranchTarget, commit: str, title: str
+) -> str | ActionResult:
+    """Pull-request mode: the publish commit on Code Monkeys' own branch ``codemonkeys/docs-<target>``, a
+    pull request of it into the target branch (opened or updated), merged through the forge at that commit
+    (the forge checks its protection's reviews and checks). The merge commit, or why not: the forge's
+    refusal (the pull request stays open; the same docs make the same commit next round) or a person's
+    close."""
+    own = f"codemonkeys/docs-{target.key}"
+    try:
+        repo.push_commit(commit, own, None, force=True)
+    except GitError as exc:
+        return ActionResult(Outcome.FAILED, ctx.redact(f"push of {own} failed: {exc.stderr}"), transient=True)
+    body = f"The docs of {action.product} at {action.params['commit'][:12]}, built by Code Monkeys."
+    opened = pulls.propose(ctx, action.product, own, title, body, commit, base=target.branch)
+    if isinstance(opened, ActionResult):
+        return opened
+    settled = pulls.settle(ctx, action.product, own, commit, title)
+    if isinstance(settled, ActionResult):
+        return settled
+    if settled.state is not PullState.MERGED or settled.commit is None:
+        return ActionResult(
+            Outcome.FAILED, f"pull request #{settled.number} of {own} was closed by a person: not published"
+        )
+    try:
+        landed = repo.fetch_branch(target.branch)
+    except GitError as exc:
+        return ActionResult(Outcome.FAILED, f"cannot fetch {target.branch}: {exc}", transient=True)
+    repo.delete_branch_at_source(own)
+    return landed or settled.commit
 
 
 def _apply(
