@@ -38,6 +38,7 @@ from codemonkeys.vocab.facts import BuildStatus
 from codemonkeys.vocab.plan import Action
 
 QUEUE_TIMEOUT = 600.0
+STOP_GRACE = 60.0  # past build.timeout before a build is stopped (the Jenkinsfile's own timeout acts first)
 
 
 def ensure_job(conn: Connection, action: Action, ctx: ActContext) -> str:
@@ -190,13 +191,13 @@ def run_jenkins_build(action: Action, ctx: ActContext, commit: str) -> JenkinsBu
         running = None
         if existing.status is BuildStatus.RUNNING and existing.url:
             running = int(existing.url.rstrip("/").rsplit("/", 1)[-1])
-        number, info, console = _build_once(conn, job, commit, build.timeout + 60, running)
+        number, info, console = _build_once(conn, job, commit, build.timeout + STOP_GRACE, running)
         flaky: list = []
         for n in range(1, build.confirm_red + 1):
             signatures = extract_signatures(console) if info.get("result") != "SUCCESS" else []
             if not is_test_failure(signatures):
                 break
-            number, info, again = _build_once(conn, job, commit, build.timeout + 60)
+            number, info, again = _build_once(conn, job, commit, build.timeout + STOP_GRACE)
             console += f"\n--- re-run {n} (#{number}) of {commit[:12]} to confirm the red build ---\n{again}"
             flaky = signatures if info.get("result") == "SUCCESS" else []
     except JenkinsError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -55,6 +56,19 @@ def _build_artifacts(
     return result.returncode, f"$ {' '.join(args)}\n{result.output}"
 
 
+# ``python -m build``'s own lines around a backend's failure: they name no cause (the backend's error does)
+_BUILD_WRAPPER = re.compile(
+    r"^(ERROR Backend subprocess exited when trying to invoke \w+|TIP pass --env-dir)"
+)
+
+
+def packaging_cause(log: str) -> str:
+    """The most telling line of a packaging log, not counting ``python -m build``'s wrapper lines
+    ("ERROR Backend subprocess exited when trying to invoke ...") that follow the backend's own error."""
+    lines = [line for line in log.splitlines() if not _BUILD_WRAPPER.match(line.strip())]
+    return telling_line("\n".join(lines) if any(line.strip() for line in lines) else log)
+
+
 def write_simple_index(root: Path) -> None:
     """PEP 503 pages: /simple/index.html and /simple/<project>/index.html."""
     simple = root / "simple"
@@ -96,7 +110,7 @@ def publish_file(action: Action, ctx: ActContext) -> ActionResult:
         code, log = _build_artifacts(ctx, name, language, checkout, out)
         log = ctx.redact(log)
         if code != 0:
-            why = telling_line(log)
+            why = packaging_cause(log)
             return ActionResult(Outcome.FAILED, f"packaging {package} {version} failed: {why}", {}, log)
         artifacts = sorted(p.name for p in out.iterdir() if p.is_file())
         built = parse_versions(artifacts, language, package).versions
