@@ -85,7 +85,8 @@ def _wait_for_start(conn: Connection, job: str, queue_id: int) -> int:
 
 
 def _wait_for_result(conn: Connection, job: str, number: int, timeout: float) -> dict:
-    deadline, delay = time.monotonic() + timeout, 0.2
+    """The build's result; stopped once ``timeout`` (the build's timeout) and ``STOP_GRACE`` have passed."""
+    deadline, delay = time.monotonic() + timeout + STOP_GRACE, 0.2
     while True:
         info = conn.call(f"job {job} #{number}", conn.client.get_build_info, job, number)
         if not info.get("building") and info.get("result"):
@@ -191,13 +192,13 @@ def run_jenkins_build(action: Action, ctx: ActContext, commit: str) -> JenkinsBu
         running = None
         if existing.status is BuildStatus.RUNNING and existing.url:
             running = int(existing.url.rstrip("/").rsplit("/", 1)[-1])
-        number, info, console = _build_once(conn, job, commit, build.timeout + STOP_GRACE, running)
+        number, info, console = _build_once(conn, job, commit, build.timeout, running)
         flaky: list = []
         for n in range(1, build.confirm_red + 1):
             signatures = extract_signatures(console) if info.get("result") != "SUCCESS" else []
             if not is_test_failure(signatures):
                 break
-            number, info, again = _build_once(conn, job, commit, build.timeout + STOP_GRACE)
+            number, info, again = _build_once(conn, job, commit, build.timeout)
             console += f"\n--- re-run {n} (#{number}) of {commit[:12]} to confirm the red build ---\n{again}"
             flaky = signatures if info.get("result") == "SUCCESS" else []
     except JenkinsError as exc:
