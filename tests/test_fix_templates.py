@@ -310,7 +310,8 @@ def test_an_import_goes_only_to_hinted_files_that_use_it_and_lack_it() -> None:
     assert instantiate(template, {"0": "os"}, files, ["b.py", "d.py"]) is None
     patch = instantiate(template, {"0": "os"}, files, ["a.py", "c.py", "b.py"])
     assert patch == Patch(
-        "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,3 +1,4 @@\n import sys\n+import os\n \n"
+        # a standard-library module goes among the standard-library imports, in isort's order
+        "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,3 +1,4 @@\n+import os\n import sys\n \n"
         " print(os.sep)\n"
         "diff --git a/c.py b/c.py\n--- a/c.py\n+++ b/c.py\n@@ -1 +1,2 @@\n+import os\n print(os.sep)\n",
         ("a.py", "c.py"),

@@ -222,9 +222,11 @@ def test_a_requirements_pin_for_urllib3_2() -> None:
         "requirements-dev.txt": "pytest\nurllib3>=1.25  # http\n",
         "pyproject.toml": '"urllib3>=1.25",\n',
     }
+    assert template.describe() == "cap urllib3 as `urllib3<2` in Python manifests (added where absent)"
     patch = instantiate(template, match(template, summary) or {}, files)
-    assert patch is not None and patch.files == ("requirements-dev.txt",)  # a pyproject is another kind
-    assert "+urllib3<2\n" in patch.diff
+    # a cap: each Python manifest keeps what it asks for besides (its lower bound, its comment)
+    assert patch is not None and patch.files == ("pyproject.toml", "requirements-dev.txt")
+    assert "+urllib3>=1.25,<2  # http\n" in patch.diff and '+"urllib3>=1.25,<2",\n' in patch.diff
 
 
 def test_a_renamed_configuration_key_pydantic_2() -> None:
@@ -252,10 +254,13 @@ def test_a_keyword_renamed_in_a_call_a_formatter_also_reflowed() -> None:
     )
     template = learn_template(summary, "python_traceback", diff_of("models.py", red, fix))
     assert isinstance(template, FixTemplate), template
-    assert template.describe() == "rename regex -> {1}"
-    files = {"app/schemas.py": 'sku: str = Field(..., regex="^[A-Z]{3}$", max_length=3)\n'}
-    assert apply(template, summary, files)["app/schemas.py"] == (
-        'sku: str = Field(..., pattern="^[A-Z]{3}$", max_length=3)\n'
+    assert template.describe() == "rename the keyword regex= -> {1}= in calls of Field"
+    files = {
+        "app/schemas.py": 'sku: str = Field(..., regex="^[A-Z]{3}$", max_length=3)\n'
+        'cols = df.filter(regex="^sku")\n'
+    }
+    assert apply(template, summary, files)["app/schemas.py"] == (  # pandas' filter(regex=) is not Field's
+        'sku: str = Field(..., pattern="^[A-Z]{3}$", max_length=3)\ncols = df.filter(regex="^sku")\n'
     )
 
 
@@ -538,9 +543,9 @@ def test_a_javascript_callee_that_is_not_a_function_is_what_the_error_names() ->
         summary, "npm_error", diff_of("lib/files.js", red, red.replace("lookup", "getType"))
     )
     assert isinstance(template, FixTemplate), template
-    assert template.pattern == "TypeError: {0} is not a function" and dict(template.fixed) == {
-        "0": "mime.lookup"
-    }
+    # the receiver is each product's own name for the module: free, but only a binding of `mime` is renamed
+    assert template.pattern == "TypeError: {0}.lookup is not a function" and dict(template.fixed) == {}
     files = {"src/upload.js": "const mime = require('mime');\nconst t = mime.lookup(name) || 'bin';\n"}
     assert "mime.getType(name)" in apply(template, summary, files)["src/upload.js"]
-    assert match(template, "TypeError: Mime.lookup is not a function") is None
+    assert match(template, "TypeError: Mime.lookup is not a function") == {"0": "Mime"}
+    assert match(template, "TypeError: mime.extension is not a function") is None

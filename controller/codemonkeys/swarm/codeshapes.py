@@ -710,3 +710,289 @@ def pin(text: str, kind: str, package: str, line: str) -> str:
             old = body[: len(body) - len(body.lstrip())] + line.rstrip(",") + comma + end
         out.append(old)
     return "".join(out)
+
+
+# --- names a Python file uses but never binds ------------------------------------------------------------
+
+_MODULE_NAMES = {"__file__", "__name__", "__doc__", "__package__", "__spec__", "__loader__", "__path__"}
+_MODULE_NAMES |= {"__builtins__", "__annotations__", "__dict__", "__cached__", "__debug__"}
+
+
+def unbound_names(text: str) -> set[str] | None:
+    """The names a Python file reads that nothing in it binds (an import, an assignment, a definition, a
+    parameter, ...) and that are not builtins: what a fix must not add (``pkg_resources.x`` left after its
+    import went, ``loader.load()`` with no ``loader``). Scopes are not told apart (a name bound anywhere
+    counts as bound). None when the file does not parse or star-imports (any name may be bound then)."""
+    import ast
+    import builtins
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    bound, read = set(_MODULE_NAMES) | set(dir(builtins)), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name == "*":
+                    return None
+                bound.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            bound.update(node.names)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            bound.add(node.rest)
+    return read - bound
+
+
+_DEFINES = {
+    "js": r"\b(?:function\*?|class|const|let|var)[ \t]+{n}\b"
+    r"|\bfunction\b[^(\n]*\([^)]*(?<![\w$.]){n}[ \t]*[,)=]",
+    "rust": r"\b(?:fn|struct|enum|trait|type|mod|const|static)[ \t]+{n}\b|\blet[ \t]+(?:mut[ \t]+)?{n}\b"
+    r"|[(,][ \t]*(?:mut[ \t]+)?{n}[ \t]*:(?!:)",
+}
+
+
+def defines(text: str, lang: str | None, name: str) -> bool:
+    """Whether a file defines ``name`` itself (a function, class, variable or parameter of its own): a
+    rename of a library's name does not apply to it (Rust's ``gen`` of the file's own ``fn gen`` or ``let
+    gen`` is the file's choice, not the library's)."""
+    if not re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+        return False
+    if lang == "py":
+        import ast
+
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return False
+        settings = {  # a class body's assignments are settings an API reads (``orm_mode = True``)
+            id(t)
+            for c in ast.walk(tree)
+            if isinstance(c, ast.ClassDef)
+            for a in c.body
+            if isinstance(a, (ast.Assign, ast.AnnAssign))
+            for t in (a.targets if isinstance(a, ast.Assign) else [a.target])
+        }
+        return any(
+            (
+                isinstance(n, ast.Name)
+                and not isinstance(n.ctx, ast.Load)
+                and n.id == name
+                and id(n) not in settings
+            )
+            or (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name)
+            or (isinstance(n, ast.arg) and n.arg == name)
+            for n in ast.walk(tree)
+        )
+    pattern = _DEFINES.get(lang or "")
+    if pattern is None:
+        return False
+    return re.search(pattern.replace("{n}", re.escape(name)), text, re.MULTILINE) is not None
+
+
+# --- an upper bound added to a Python dependency ----------------------------------------------------------
+
+_CLAUSE = re.compile(r"\s*(===|==|~=|!=|<=|>=|<|>)\s*([^,;\s\"']+)\s*")
+
+
+def spec_clauses(spec: str) -> list[str] | None:
+    """A PEP 440 specifier's clauses, normalized (``>= 1.0, <2`` -> ``[">=1.0", "<2"]``); None when it is
+    not one (a URL, an extra, ...)."""
+    out = []
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        m = _CLAUSE.fullmatch(part)
+        if m is None:
+            return None
+        out.append(m.group(1) + m.group(2))
+    return out
+
+
+def python_dependency(line: str, kind: str) -> tuple[str, str] | None:
+    """A Python manifest entry (a requirements line, or a quoted PEP 508 string of pyproject.toml): its name
+    (with extras) and its version specifier as written (empty: none)."""
+    body = line.strip()
+    if kind == "pyproject":
+        m = re.fullmatch(
+            r"([\"'])([A-Za-z0-9][\w.-]*(?:\[[^\]]*\])?)\s*([<>=!~][^\"';]*)?(;[^\"']*)?\1,?\s*(?:#.*)?", body
+        )
+        return (m.group(2), (m.group(3) or "").strip()) if m else None
+    m = _REQ.match(body) if kind == "requirements" else None
+    if m is None or (m.group(3) or "").startswith("@"):
+        return None
+    return m.group(1) + (m.group(2) or ""), (m.group(3) or "").strip()
+
+
+def is_upper_bound(clauses: list[str]) -> bool:
+    """Whether specifier clauses only cap a version (``<2.0``, ``<=1.9``, ``!=2.0``)."""
+    return bool(clauses) and all(c.startswith(("<", "!=")) for c in clauses)
+
+
+def bound(text: str, kind: str, package: str, clause: str) -> str | None:
+    """A Python manifest whose entries of ``package`` get the upper bound ``clause`` beside what they ask
+    (``"numpy>=1.24"`` -> ``"numpy>=1.24,<2.0"``, ``numpy`` -> ``numpy<2.0``); None when an entry cannot
+    take it (an exact pin, an upper bound of its own: another decision than the fix's)."""
+    out = []
+    for line in re.findall(r"[^\n]*\n|[^\n]+$", text):
+        body = line.rstrip("\r\n")
+        if requirement(body, kind) != package:
+            out.append(line)
+            continue
+        dep = python_dependency(body, kind)
+        clauses = spec_clauses(dep[1]) if dep is not None else None
+        if dep is None or clauses is None or any(c.startswith(("==", "~=", "<")) for c in clauses):
+            return None
+        name, spec = dep
+        new = ",".join([*clauses, clause])
+        at = body.index(name) + len(name)
+        tail = body[at:]
+        tail = tail.replace(spec, new, 1) if spec else new + tail
+        out.append(body[:at] + tail + line[len(body) :])
+    return "".join(out)
+
+
+def _sorted_at(names: list[str], name: str) -> int | None:
+    """Where ``name`` goes among entries sorted by name (two or more): its sorted place; None otherwise."""
+    keys = [package_key(n) for n in names]
+    if len(keys) < 2 or keys != sorted(keys):
+        return None
+    return next((i for i, k in enumerate(keys) if k > package_key(name)), len(keys))
+
+
+def add_dependency(text: str, kind: str, entry: str) -> str | None:
+    """A Python manifest with the dependency ``entry`` (``numpy<2.0``) added: in requirements files, in
+    sorted place when the entries are sorted, else at the end; in pyproject.toml, into ``[project]``'s
+    ``dependencies = [...]`` the same way. None when there is no place for it, or when the file pins every
+    entry exactly (a lock: a range does not belong in it)."""
+    lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
+    name = re.match(r"[A-Za-z0-9][\w.-]*(?:\[[^\]]*\])?", entry)
+    if name is None:
+        return None
+    if kind == "requirements":
+        at = [i for i, x in enumerate(lines) if requirement(x, kind)]
+        specs = [python_dependency(lines[i], kind) for i in at]
+        if at and all(d is not None and d[1].startswith("==") for d in specs):
+            return None
+        where = _sorted_at([s[0] for s in specs if s], name.group(0))
+        new = entry + "\n"
+        if where is None or where >= len(at):
+            body = "".join(lines)
+            return body + ("\n" if body and not body.endswith("\n") else "") + new
+        lines.insert(at[where], new)
+        return "".join(lines)
+    if kind != "pyproject":
+        return None
+    section, start = "", None
+    for i, x in enumerate(lines):
+        if re.match(r"\s*\[", x):
+            section = x.strip()
+        if section == "[project]" and re.match(r"\s*dependencies\s*=\s*\[\s*$", x):
+            start = i
+            break
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].strip().startswith("]")), None)
+    if end is None:
+        return None
+    at = [i for i in range(start + 1, end) if requirement(lines[i], kind)]
+    indent = re.match(r"\s*", lines[at[0]]).group(0) if at else "    "
+    specs = [python_dependency(lines[i], kind) for i in at]
+    where = _sorted_at([s[0] for s in specs if s], name.group(0))
+    if at and not lines[at[-1]].rstrip().endswith(","):
+        return None
+    new = f'{indent}"{entry}",\n'
+    lines.insert(at[where] if where is not None and where < len(at) else end, new)
+    return "".join(lines)
+
+
+def enclosing_call(text: str, at: int) -> str | None:
+    """The name of the call whose argument list holds position ``at`` (``send_file(a,\\n b=1)``: the last
+    part of ``flask.send_file`` is ``send_file``); None when ``at`` is in no call's parentheses."""
+    depth = 0
+    for i in range(at - 1, -1, -1):
+        c = text[i]
+        if c in ")]}":
+            depth += 1
+        elif c in "([{":
+            if depth == 0:
+                if c != "(":
+                    return None
+                m = re.search(r"([A-Za-z_][\w.]*)\s*$", text[:i])
+                return m.group(1).rpartition(".")[2] if m else None
+            depth -= 1
+    return None
+
+
+def rename_keyword(text: str, func: str, old: str, new: str) -> str:
+    """The keyword argument ``old`` of every call of ``func`` (``func(`` or ``x.func(``, over several lines
+    too) is ``new``; the same keyword of other calls (``df.filter(regex=...)``) is left alone."""
+    spans = []
+    for m in re.finditer(rf"(?<![\w]){re.escape(func)}\s*\(", text):
+        found = _split_args(text, m.end() - 1)
+        if found is None:
+            continue
+        depth, quote, i = 0, "", m.end() - 1
+        while i < found[1]:
+            c = text[i]
+            if quote:
+                i += 2 if c == "\\" else 1
+                quote = "" if c == quote else quote
+                continue
+            if c in "'\"":
+                quote = c
+            elif c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+            if depth == 1 and c in "(,":
+                kw = re.compile(rf"\s*({re.escape(old)})\s*=(?!=)").match(text, i + 1)
+                if kw:
+                    spans.append((kw.start(1), kw.end(1)))
+            i += 1
+    return _replace_spans(text, spans, new)
+
+
+def rename_table(text: str, old: str, new: str) -> str:
+    """A TOML file's table ``[old]`` is ``[new]``, and its subtables with it (``[old.metadata]``,
+    ``[[old.x]]``); keys and values are left alone."""
+    return re.sub(
+        rf"^([ \t]*\[\[?[ \t]*){re.escape(old)}(?=[ \t]*\]|\.)", lambda m: m.group(1) + new, text, flags=re.M
+    )
+
+
+def replace_keyword_argument(text: str, func: str, old: str, new: str) -> str:
+    """The keyword argument ``old`` (``name=value``, spaces around ``=`` aside) of every call of ``func``
+    (over several lines too) is the argument ``new``; the same argument of other calls is left alone."""
+    name, _, value = old.partition("=")
+    pattern = re.compile(rf"\s*({re.escape(name.strip())}\s*=\s*{re.escape(value.strip())})\s*(?=[,)])")
+    spans = []
+    for m in re.finditer(rf"(?<![\w]){re.escape(func)}\s*\(", text):
+        found = _split_args(text, m.end() - 1)
+        if found is None:
+            continue
+        depth, quote, i = 0, "", m.end() - 1
+        while i < found[1]:
+            c = text[i]
+            if quote:
+                i += 2 if c == "\\" else 1
+                quote = "" if c == quote else quote
+                continue
+            if c in "'\"":
+                quote = c
+            elif c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+            if depth == 1 and c in "(," and (arg := pattern.match(text, i + 1)):
+                spans.append((arg.start(1), arg.end(1)))
+            i += 1
+    return _replace_spans(text, spans, new)

@@ -604,6 +604,28 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+# Python's own messages, printed without their exception (a program that caught it and printed ``str(e)``)
+_PY_MESSAGES = (
+    (re.compile(r"^'[\w.]+' object has no attribute '\w+'(?:\. Did you mean: '\w+'\?)?$"), "AttributeError"),
+    (re.compile(r"^module '[\w.]+' has no attribute '\w+'(?:\. Did you mean: '\w+'\?)?$"), "AttributeError"),
+    (re.compile(r"^No module named '[\w.]+'$"), "ModuleNotFoundError"),
+    (re.compile(r"^cannot import name '\w+' from '[\w.]+'(?: \(.*\))?$"), "ImportError"),
+)
+
+
+def _scan_python_messages(log: _Log) -> list[_Hit]:
+    """A line that is one of Python's own error messages, whole, without its exception's name (``'Config
+    Parser' object has no attribute 'readfp'`` printed by the program that caught it): the error it names."""
+    hits = []
+    for i, line in enumerate(log.lines):
+        text = line.strip()
+        for pattern, error in _PY_MESSAGES:
+            if pattern.match(text):
+                hits.append(_hit(log, SignatureKind.PYTHON_TRACEBACK, f"{error}: {text}", [line], i, i + 1))
+                break
+    return hits
+
+
 def _scan_tracebacks(log: _Log) -> list[_Hit]:
     lines, n = log.lines, len(log.lines)
     hits: list[_Hit] = []
@@ -820,14 +842,20 @@ def _scan_cargo(log: _Log) -> list[_Hit]:
             (a for a in lines[i + 1 : i + 3] if _RUST_ARROW.match(a)),
             None,
         )
-        if not (cargo or arrow):
-            continue
-        code, message = m.group(1) or "", _CARGO_TAIL.sub("", m.group(2))
-        where = f" ({_RUST_ARROW.match(arrow).group(1)})" if arrow else ""  # type: ignore[union-attr]
         j = i + 1
         while j < n and lines[j].strip() and j < i + 1 + MAX_DETAIL:
             j += 1
+        # cargo's own error and its reason (a manifest that does not parse): "Caused by:" and an indented line
+        cause = next((k for k in range(j, min(j + 2, n)) if lines[k].strip() == "Caused by:"), None)
+        caused = not arrow and cause is not None and cause + 1 < n and lines[cause + 1][:1].isspace()
+        if not (cargo or arrow or caused):
+            continue
+        code, message = m.group(1) or "", _CARGO_TAIL.sub("", m.group(2))
+        where = f" ({_RUST_ARROW.match(arrow).group(1)})" if arrow else ""  # type: ignore[union-attr]
         weak = not arrow and bool(_CARGO_WEAK.match(message))
+        if caused and cause is not None:
+            message = f"{message}: {lines[cause + 1].strip()}"
+            j = cause + 2
         summary = f"error{code}: {message}{where}"
         hits.append(_hit(log, SignatureKind.CARGO_ERROR, summary, lines[i + 1 : j], i, j, weak=weak))
     return hits
@@ -970,6 +998,7 @@ _SCANNERS: tuple[Callable[[_Log], list[_Hit]], ...] = (
     _scan_node_uncaught,
     _scan_cargo,
     _scan_compiler,
+    _scan_python_messages,
     _scan_timeouts,
     _scan_oom,
     _scan_generic,

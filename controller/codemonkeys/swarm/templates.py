@@ -27,7 +27,8 @@ renamed), Python's ``attr`` (``np.float`` -> ``float`` through the file's alias 
 (``x.getchildren()`` -> ``list(x)``), ``resattr`` (the attribute of a renamed call's result: ``spec.keywords``
 -> ``spec.varkw``) and ``async`` (a generator-based coroutine made native), ``key`` (a configuration entry of
 a quoted key) and ``pin`` (a dependency's version pin or range in requirements files,
-pyproject.toml, package.json, Cargo.toml). An edit is kept when it changes what the lines mentioning the
+pyproject.toml, package.json, Cargo.toml; ``bound``: an upper bound a Python dependency gets beside what each
+product asks). An edit is kept when it changes what the lines mentioning the
 quoted names say: their count, the module they are imported from, the call's shape, the pin of the package
 they belong to. A template learned from a fix that edited no test file never edits a test file (``tests``).
 
@@ -36,8 +37,12 @@ Limits (what is not learned: ``learn_template`` returns ``NotLearned`` with the 
 (docs, changelogs, lock files); changes that do not touch an identifier quoted in the error text (a fix for an
 error that quotes nothing is learned only from a compiler's error and when it is one line change made
 everywhere: ``#[no_mangle]`` -> ``#[unsafe(no_mangle)]``); added lines that are neither imports nor after a
-non-blank line. Substitutions are textual (whole words, strings and comments included), not scoped
-to a module.
+non-blank line. Substitutions are textual (whole words, strings and comments included); a keyword rename is
+scoped to the calls of the function the fix changed it in (``kwarg``).
+
+A template that would do only part of a fix gives no patch: a Python file left reading more names that
+nothing binds than before (an import removed while a member the fix did not map is still used; a variable
+of the fix's own), a rename of a name the product defines itself, a cap an entry cannot take.
 """
 
 from __future__ import annotations
@@ -48,34 +53,47 @@ import hashlib
 import json
 import keyword
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from codemonkeys.swarm.codeshapes import (
     SEPARATORS,
+    add_dependency,
     attr_change,
+    bound,
     call_changes,
     call_method_as_function,
     config_entry,
     config_kind,
     default_to_named,
+    defines,
+    enclosing_call,
     guard_import,
     is_test_path,
+    is_upper_bound,
     language,
     manifest_kind,
     method_to_function,
+    module_aliases,
     move_module,
     move_name,
     native_coroutines,
     package_key,
     parse_import,
     pin,
+    python_dependency,
+    rename_keyword,
     rename_module_attr,
     rename_result_attr,
+    rename_table,
     replace_config_key,
+    replace_keyword_argument,
     requirement,
     reshape_calls,
+    spec_clauses,
+    unbound_names,
 )
 
 MAX_DIFF_LINES = 200  # changed lines of a fix diff (source files only) beyond which nothing is learned
@@ -91,7 +109,9 @@ _TRAILING_PAREN = re.compile(
 _DID_YOU = re.compile(r"\.?\s+(?:Did you (?:mean|forget)|Or did you)\b.*$")
 _LOCALS = re.compile(r"\b[\w.]*<locals>\.")
 _PATH = re.compile(r"(?<![\w'`:@/])(?:<root>/|<tmp>/|\.\.\./)?[\w.<>-]+(?:/[\w.<>-]+)+")
-_QUOTED = re.compile(r"'([A-Za-z_@][\w.:/@-]*)'|`([A-Za-z_@][\w.:/@-]*)`|\"([A-Za-z_@][\w.:/@-]*)\"")
+_QUOTED = re.compile(
+    r"`(\[[\w.-]+\])`|'([A-Za-z_@][\w.:/@-]*)'|`([A-Za-z_@][\w.:/@-]*)`|\"([A-Za-z_@][\w.:/@-]*)\""
+)
 _CALLED = re.compile(r"(?<![\w.'`])([A-Za-z_][\w.]*)\(\)")  # TypeError: DataFrame.drop() takes ...
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}|\{\*\}")  # {*}: any quoted part (pattern only)
 # whose object lacks an attribute is where, not what: the product's own class, or the library's (`Series`)
@@ -99,6 +119,14 @@ _OBJECT_TYPE = re.compile(r"'(?!NoneType')(?!\{)[^'`\"]+'(?= object has no attri
 # JavaScript names what is not callable unquoted (TypeError: mime.lookup is not a function)
 _UNQUOTED = re.compile(
     r"(?<![\w$.])([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+) is not a (?:function|constructor)\b"
+)
+# a dotted name an error mentions unquoted (Error: Function yaml.safeLoad is removed. Use yaml.load instead):
+# not an exception's own name (``sqlalchemy.exc.ArgumentError:``), a file name or a version
+_DOTTED = re.compile(
+    r"(?<![\w$.'`\"/<@-])([A-Za-z_$][\w$]+(?:\.[A-Za-z_$][\w$]+)+)(?:\(\))?(?![\w$'`\"/:.-]|\.\w)"
+)
+_FILE_SUFFIX = re.compile(
+    r"\.(?:py|pyi|[cm]?[jt]sx?|rs|json|toml|ya?ml|txt|md|cfg|ini|lock|html|cs|go|java)$"
 )
 _TS_FILE = re.compile(r"^[\w.<>/-]+(?=\((?:<n>|\d+),(?:<n>|\d+)\): error TS\d+)")  # tsconfig.json(9,5): ..
 _IMPORTED_FROM = re.compile(r"\s+imported from \S+$")  # node: the file that imported, product-specific
@@ -152,7 +180,14 @@ class Edit:
     """One generalized change. ``op`` is one of:
 
     * ``replace``: the whole-word token ``old`` becomes ``new`` in every file that has it (a name, a dotted
-      module path, or a keyword argument spelled ``name=``);
+      module path, or a keyword argument spelled ``name=``); not in a product that defines the name itself;
+      with ``anchor`` ``recv:<module>``, only in JavaScript files that bind the receiver of ``old`` to that
+      module (``var Mime = require('mime')``);
+    * ``family``: a ``replace`` of ``R.pM`` -> ``R.m`` (a leading word dropped: ``yaml.safeLoad`` ->
+      ``yaml.load``), and every sibling ``R.pX`` -> ``R.x`` alike (``yaml.safeDump`` -> ``yaml.dump``);
+    * ``kwarg``: the keyword argument ``old`` of the calls of ``anchor`` (Python; ``|``-separated) becomes
+      ``new``: its name (``old`` ending in ``=``) or, value and all, the argument ``new``;
+    * ``table``: the TOML table ``[old]`` (and its subtables) is ``[new]`` in files named ``anchor``;
     * ``line``: a line whose stripped text is ``old`` becomes ``new`` (indentation kept; ``new`` empty:
       the line is removed), in every file that has it;
     * ``add``: the line ``new`` is added to the hinted file(s), at ``anchor``: ``imports`` (after the
@@ -161,6 +196,8 @@ class Edit:
       names (``py:Mapping``): of that name only, or of every name (``rust:``);
     * ``call``: calls of ``old`` get their arguments reshaped as ``new`` says (``codeshapes.call_changes``);
     * ``pin``: the dependency ``old`` of manifests of kind ``anchor`` becomes the entry ``new``;
+    * ``bound``: the Python dependency ``old`` gets the upper bound of ``new`` (``numpy<2.0``) beside what
+      each entry asks, or the entry ``new`` where no manifest asks for it;
     * ``attr``: Python's ``<the file's alias of module>.attr`` (``old``: ``module.attr``) becomes ``new``
       (``np.float`` -> ``float``);
     * ``unmethod``: Python's ``R.old()`` becomes ``new(R)`` (``elem.getchildren()`` -> ``list(elem)``);
@@ -205,8 +242,18 @@ class Edit:
             if anchor.endswith("+"):
                 return f"pin {old} in {anchor[:-1]} (added where absent): `{new}`"
             return f"pin {old} in {anchor}: `{new}`"
+        if self.op == "bound":
+            return f"cap {old} as `{new}` in Python manifests (added where absent)"
         if self.op == "replace":
             return f"rename {old} -> {new}"
+        if self.op == "kwarg":
+            what = f"the keyword {old} -> {new}" if old.endswith("=") else f"`{old}` -> `{new}`"
+            verb = "rename" if old.endswith("=") else "replace"
+            return f"{verb} {what} in calls of {anchor.replace('|', ', ')}"
+        if self.op == "table":
+            return f"rename the table [{old}] -> [{new}] (and its subtables) in {anchor}"
+        if self.op == "family":
+            return f"rename {old} -> {new}, and its siblings of the same prefix alike"
         if self.op == "attr":
             return f"use {new} for {old}"
         if self.op == "unmethod":
@@ -426,6 +473,17 @@ def _span(line: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _member_of(old: str, new: str, quoted: Sequence[str]) -> bool:
+    """Whether ``old`` is an attribute of a quoted module (``pkg_resources.parse_version``) that the fix maps
+    to another dotted name (``version.parse``): a mapping of that member, not a rename of the module."""
+    return (
+        "." in new
+        and not old.endswith(".")
+        and not new.endswith(".")
+        and any(old.startswith(q + ".") and not new.startswith(q + ".") for q in quoted)
+    )
+
+
 def _substitutions(old: str, new: str, quoted: Sequence[str]) -> list[tuple[str, str]] | None:
     """The token substitutions that turn one line into the other, or None when it is not only that."""
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
@@ -439,8 +497,8 @@ def _substitutions(old: str, new: str, quoted: Sequence[str]) -> list[tuple[str,
         if tag != "replace" or not _NAME.fullmatch(o) or not _NAME.fullmatch(n):
             return None
         (os_, oe), (ns, ne) = _span(old, a_at[i1], a_at[i2]), _span(new, b_at[j1], b_at[j2])
-        if old[os_:oe] in quoted:
-            o, n = old[os_:oe], new[ns:ne]
+        if old[os_:oe] in quoted or _member_of(old[os_:oe], new[ns:ne], quoted):
+            o, n = old[os_:oe], new[ns:ne]  # a quoted module's member: mapped as a whole (``m.f`` -> ``n.g``)
             oe, ne = os_ + len(o), ns + len(n)
         else:
             oe, ne = a_at[i2], b_at[j2]
@@ -526,6 +584,20 @@ def _config_pairs(block: _Block) -> list[tuple[str | None, str | None, int]]:
     return out + [(None, block.added[j], j) for j in free]
 
 
+_TABLE = re.compile(r"\[\[?\s*([\w.-]+)\s*\]\]?")
+
+
+def _table_edit(old: str | None, new: str | None, path: str) -> Edit | None:
+    """A TOML table renamed (``[project]`` -> ``[package]`` in Cargo.toml): a ``table`` edit, in files of
+    that name; None for anything else."""
+    if old is None or new is None or config_kind(path) != "toml":
+        return None
+    a, b = _TABLE.fullmatch(old.strip()), _TABLE.fullmatch(new.strip())
+    if a is None or b is None or a.group(1) == b.group(1):
+        return None
+    return Edit("table", a.group(1), b.group(1), PurePosixPath(path).name)
+
+
 def _key_edit(old: str | None, new: str | None, path: str, quoted: Sequence[str]) -> Edit | None:
     """A configuration entry of a quoted key changed or removed (``key``); None for anything else."""
     kind = config_kind(path)
@@ -548,7 +620,8 @@ def _flat(lines: Sequence[str]) -> str:
     tokens = [t for t in _TOKENS.findall(" ".join(x.strip() for x in lines)) if not t.isspace()]
     last = len(tokens) - 1
     kept = [t for i, t in enumerate(tokens) if not (t == "," and (i == last or tokens[i + 1] in ")]}"))]
-    return " ".join(kept)
+    flat = re.sub(r"(?<=\w) \. (?=\w)", ".", " ".join(kept))  # a dotted name stays one word
+    return re.sub(r"(?<=\w) = (?!=)", "=", flat)  # and a keyword argument its ``name=``
 
 
 def _reflowed(block: _Block, quoted: Sequence[str]) -> tuple[list[Edit], str] | None:
@@ -567,25 +640,146 @@ def _reflowed(block: _Block, quoted: Sequence[str]) -> tuple[list[Edit], str] | 
     return [Edit("replace", o, n) for o, n in subs], block.removed[0].strip()
 
 
+def _scoped(edits: list[Edit], block: _Block, context: str, called: Sequence[str]) -> list[Edit]:
+    """Python keyword renames (``regex=`` -> ``pattern=``) scoped to the calls of the function the fix
+    changed them in (``kwarg``, ``Field``): the call around the keyword in the changed code (``context``:
+    the line before the change and the removed lines), else the one function the error says was called;
+    left a plain rename when neither says."""
+    if language(block.path) != "py":
+        return edits
+    out = []
+    for e in edits:
+        if not (e.old.endswith("=") and e.new.endswith("=")):
+            out.append(e)
+            continue
+        at = [m.start() for m in _word(e.old).finditer(context)]
+        funcs = {enclosing_call(context, a) for a in at} - {None}
+        if not funcs and len(called) == 1:
+            funcs = set(called)
+        out.append(Edit("kwarg", e.old, e.new, "|".join(sorted(funcs))) if funcs else e)
+    return out
+
+
+def _merge_kwargs(edits: Sequence[Edit], called: Sequence[str]) -> list[Edit] | NotLearned:
+    """The ``kwarg`` edits of one keyword change made one, over the calls of every site; when the error
+    names a called function and none of these calls is it (a base class's ``__init__`` named, a subclass
+    called), a renamed keyword is a plain rename and a replaced argument is not learned."""
+    out: list[Edit] = []
+    for e in edits:
+        if e.op != "kwarg":
+            out.append(e)
+            continue
+        if any(o.op == "kwarg" and (o.old, o.new) == (e.old, e.new) for o in out):
+            continue
+        funcs = {
+            f
+            for o in edits
+            if o.op == "kwarg" and (o.old, o.new) == (e.old, e.new)
+            for f in o.anchor.split("|")
+        }
+        if called and not funcs & set(called):
+            if not e.old.endswith("="):
+                return NotLearned(
+                    f"`{e.old}` is changed in calls of {', '.join(sorted(funcs))}, not the error's"
+                )
+            out.append(Edit("replace", e.old, e.new))
+            continue
+        out.append(Edit("kwarg", e.old, e.new, "|".join(sorted(funcs))))
+    return _unique(out)
+
+
+_KWARG = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*=(?!=)")
+
+
+def _argument_end(line: str, start: int) -> int:
+    """Where the argument starting at ``start`` ends: the next top-level ``,`` or ``)``, or the line's end."""
+    depth, quote, i = 0, "", start
+    while i < len(line):
+        c = line[i]
+        if quote:
+            i += 2 if c == "\\" else 1
+            quote = "" if c == quote else quote
+            continue
+        if c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif c == "," and depth == 0:
+            return i
+        i += 1
+    return len(line.rstrip())
+
+
+def _kwarg_change(
+    block: _Block, old: str, new: str, quoted: Sequence[str], called: Sequence[str]
+) -> Edit | None:
+    """A Python line that only replaces one keyword argument of a quoted keyword, value and all, with another
+    (``delim_whitespace=True`` -> ``sep=r"\\s+"``): a ``kwarg`` edit of the calls the fix changed it in (the
+    call around it in the changed code, or the function the error says was called); None otherwise."""
+    if language(block.path) != "py":
+        return None
+    for m in _KWARG.finditer(old):
+        if m.group(1) not in quoted:
+            continue
+        end = _argument_end(old, m.end())
+        head, tail = old[: m.start()], old[end:]
+        if not (new.startswith(head) and new.endswith(tail)) or len(new) < len(head) + len(tail):
+            continue
+        was, now = old[m.start() : end].strip(), new[len(head) : len(new) - len(tail)].strip()
+        if not (k := _KWARG.match(now)) or _argument_end(now, 0) != len(now) or was == now:
+            continue
+        if was[m.end() - m.start() :].strip() == now[k.end() :].strip():
+            return None  # the value kept: a keyword renamed (a ``replace``, scoped by ``_scoped``)
+        context = "\n".join([block.before, *block.removed[: block.removed.index(old) + 1]])
+        at = len(context) - len(old) + m.start()
+        funcs = {f for f in [enclosing_call(context, at)] if f} or set(called[:1] if len(called) == 1 else [])
+        return (
+            Edit("kwarg", " ".join(was.split()), " ".join(now.split()), "|".join(sorted(funcs)))
+            if funcs
+            else None
+        )
+    return None
+
+
 def _block_edits(
-    block: _Block, quoted: Sequence[str], funcs: Sequence[str], attrs: Sequence[tuple[str, str]] = ()
+    block: _Block,
+    quoted: Sequence[str],
+    funcs: Sequence[str],
+    attrs: Sequence[tuple[str, str]] = (),
+    called: Sequence[str] = (),
 ) -> list[tuple[list[Edit], str]] | NotLearned:
     """The edits of one change block, grouped per changed line (with the line, for humans); NotLearned when
     a line is added where no anchor can find it again."""
     groups: list[tuple[list[Edit], str]] = []
     kind = manifest_kind(block.path)
     if (reflowed := _reflowed(block, quoted)) is not None:
-        return [reflowed]
+        context = "\n".join([block.before, *block.removed])
+        return [(_scoped(reflowed[0], block, context, called), reflowed[1])]
+    one = len(block.removed) == len(block.added) == 1  # a table header alone: paired however unlike
+    if one and (table := _table_edit(block.removed[0], block.added[0], block.path)) is not None:
+        return [([table], block.removed[0].strip())]
+    if one and (kw := _kwarg_change(block, block.removed[0], block.added[0], quoted, called)) is not None:
+        return [([kw], block.removed[0].strip())]  # an argument replaced, however unlike the lines
     pairs = _pairs(block.removed, block.added)
     if config_kind(block.path) and not kind:
         pairs = _config_pairs(block)
     for old, new, j in pairs:
         edits: list[Edit] = []
         groups.append((edits, (old if old is not None else new or "").strip()))
+        if (table := _table_edit(old, new, block.path)) is not None:
+            edits.append(table)
+            continue
         if not kind and (key := _key_edit(old, new, block.path, quoted)) is not None:
             edits.append(key)
             continue
         package = requirement(new, kind) if kind and new is not None else None
+        if package and (cap := _cap(old, new, kind, package)) is not None:
+            edits.append(cap)
+            continue
         if package and (old is None or requirement(old, kind) == package):
             # a pin the fix adds (no entry before) is added where absent: requirements files only
             added = "+" if old is None and kind == "requirements" else ""
@@ -602,7 +796,8 @@ def _block_edits(
             elif subs is None:
                 edits.append(Edit("line", old.strip(), new.strip()))
             else:
-                edits += [Edit("replace", o, n) for o, n in subs]
+                context = "\n".join([block.before, *block.removed[: block.removed.index(old) + 1]])
+                edits += _scoped([Edit("replace", o, n) for o, n in subs], block, context, called)
         elif old is not None:
             edits.append(Edit("line", old.strip(), ""))
         elif new is not None and new.strip():
@@ -615,6 +810,26 @@ def _block_edits(
             elif any(_count(q, new) for q in quoted):
                 return NotLearned(f"an added line has nothing before it to anchor it: `{new.strip()}`")
     return groups
+
+
+def _cap(old: str | None, new: str, kind: str, package: str) -> Edit | None:
+    """A Python dependency the fix only capped (``numpy`` / ``numpy>=1.0`` -> ``...<2.0``, or ``bcrypt<5``
+    added): a ``bound`` edit of that upper bound, which keeps what each product asks besides; None for any
+    other change of the entry (an exact pin, a new lower bound: a ``pin``)."""
+    if kind not in ("requirements", "pyproject"):
+        return None
+    was = python_dependency(old, kind) if old is not None else None
+    now = python_dependency(new, kind)
+    if now is None or (old is not None and (was is None or requirement(old, kind) != package)):
+        return None
+    before, after = spec_clauses(was[1] if was else ""), spec_clauses(now[1])
+    if before is None or after is None or not set(before) <= set(after):
+        return None
+    extra = [c for c in after if c not in before]
+    if not is_upper_bound(extra):
+        return None
+    name = re.match(r"[A-Za-z0-9][\w.-]*", now[0])
+    return Edit("bound", package, (name.group(0) if name else package) + ",".join(extra), "python")
 
 
 def _is_import(line: str, path: str) -> bool:
@@ -890,6 +1105,8 @@ def _relevant(edit: Edit, quoted: Sequence[str], funcs: Sequence[str]) -> bool:
     if edit.op in ("attr", "async"):
         module, _, attr = edit.old.rpartition(".")
         return module in quoted and attr in quoted
+    if edit.op == "table":
+        return f"[{edit.old}]" in quoted
     if edit.op in ("unmethod", "key"):
         return edit.old in quoted or edit.old in funcs
     if edit.op in ("move", "default", "guard"):
@@ -899,7 +1116,7 @@ def _relevant(edit: Edit, quoted: Sequence[str], funcs: Sequence[str]) -> bool:
         return any(_related(edit.old, q, SEPARATORS[lang]) for q in quoted)
     if edit.op == "call":
         return edit.old in funcs
-    if edit.op == "pin":
+    if edit.op in ("pin", "bound"):
         return any(edit.old in _tops(q) for q in quoted)
     if any(_count(q, edit.old) != _count(q, edit.new) for q in quoted):
         return True
@@ -931,7 +1148,8 @@ def quoted_names(text: str) -> list[str]:
     """The names an error text quotes ('x', `x`, "x"), in order, once each; and the dotted name a
     JavaScript TypeError says is not a function."""
     quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
-    return _unique(quoted + [m.group(1) for m in _UNQUOTED.finditer(text)])
+    dotted = [m.group(1) for m in _DOTTED.finditer(text) if not _FILE_SUFFIX.search(m.group(1))]
+    return _unique(quoted + [m.group(1) for m in _UNQUOTED.finditer(text)] + dotted)
 
 
 def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearned:
@@ -961,10 +1179,16 @@ def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearn
             return make_template(escape(text), kind, [same], {}, any(is_test_path(b.path) for b in blocks))
         return NotLearned(f"the error quotes no name: {text[:120]}")
     attrs = [(m.group(1), m.group(2)) for m in _MODULE_ATTR.finditer(text)]
+    called = _unique(m.group(1).rpartition(".")[2] for m in _CALLED.finditer(text))
+    called = [c for c in called if c != "__init__"] or _unique(
+        m.group(1).rpartition(".")[0].rpartition(".")[2]
+        for m in _CALLED.finditer(text)
+        if m.group(1).endswith(".__init__")
+    )
     found = _moves(blocks, quoted) + _coroutines(blocks, attrs)
     hunks: dict[tuple[str, int], list[tuple[bool, str, list[Edit]]]] = {}  # per hunk: each changed line
     for block in blocks:
-        groups = _block_edits(block, quoted, funcs, attrs)
+        groups = _block_edits(block, quoted, funcs, attrs, called)
         if isinstance(groups, NotLearned):
             return groups
         for group, line in groups:
@@ -989,10 +1213,18 @@ def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearn
                     f"the fix changes more than the quoted names explain, next to what they do: `{line}`"
                 )
             kept += [(e, path) for e in follow]
-    edits = _unique(e for e, _ in kept)
+    edits = _unique(
+        Edit("family", e.old, e.new) if e.op == "replace" and prefix_family(e.old, e.new) else e
+        for e, _ in kept
+    )
+    merged = _merge_kwargs(edits, called)
+    if isinstance(merged, NotLearned):
+        return merged
+    edits = merged
     if own := _own_modules(edits, [b.path for b in blocks]):
         return NotLearned(f"the fix uses the project's own module {own}: not transferable")
-    renames = [e.old for e in edits if e.op in ("replace", "line")]
+    renames = [e.old for e in edits if e.op in ("replace", "line", "family")]
+    renames += [(e.old, e.anchor) for e in edits if e.op == "kwarg"]
     renames += [(e.old, e.anchor) for e in edits if e.op == "move"]
     if len(renames) != len(set(renames)):
         twice = next(r for r in renames if renames.count(r) > 1)
@@ -1005,12 +1237,50 @@ def learn_template(summary: str, kind: str, diff: str) -> FixTemplate | NotLearn
     return _generalize(text, kind, edits, quoted, tests)
 
 
+def _receivers(text: str, edits: Sequence[Edit]) -> dict[str, str]:
+    """The JavaScript ``R.m`` an error says is not a function whose every edit renames it on the same
+    receiver (``R.m`` -> ``R.n``): name -> its receiver."""
+    out = {}
+    for m in _UNQUOTED.finditer(text):
+        name = m.group(1)
+        receiver = name.rpartition(".")[0]
+        mine = [e for e in edits if any(_count(name, t) for t in (e.old, e.new, e.anchor))]
+        if mine and all(
+            e.op == "replace"
+            and e.old == name
+            and e.new.startswith(receiver + ".")
+            and re.fullmatch(r"[A-Za-z_$][\w$]*", e.new[len(receiver) + 1 :])
+            for e in mine
+        ):
+            out[name] = receiver
+    return out
+
+
+def _binds_module(text: str, name: str, module: str) -> bool:
+    """Whether a JavaScript file binds ``name`` to a whole module whose last path part is ``module`` (case
+    aside): ``var Mime = require('mime')``, ``import * as Mime from 'mime'``."""
+    for line in text.splitlines():
+        imp = parse_import(line, "js")
+        if (
+            imp is not None
+            and imp.module.rpartition("/")[2].lower() == module.lower()
+            and any(n in ("default", "*") and a == name for n, a in imp.names)
+        ):
+            return True
+    return False
+
+
 def _generalize(
     text: str, kind: str, edits: list[Edit], quoted: Sequence[str], tests: bool = False
 ) -> FixTemplate:
-    """Quoted identifiers the edits use become placeholders, numbered in the order the error names them."""
+    """Quoted identifiers the edits use become placeholders, numbered in the order the error names them.
+    A JavaScript member renamed on the same receiver (``mime.lookup is not a function``: ``mime.lookup`` ->
+    ``mime.getType``) keeps the receiver free: it is the product's own name for the module (``Mime``)."""
+    receivers = _receivers(text, edits)
     used = [q for q in quoted if any(_count(q, t) for e in edits for t in (e.old, e.new, e.anchor))]
+    used = [q for q in used if q not in receivers]
     number = {q: str(i) for i, q in enumerate(used)}
+    free = {q: str(len(used) + i) for i, q in enumerate(receivers)}
     by_length = sorted(used, key=len, reverse=True)  # core_lib.money before core_lib
 
     def abstract(value: str) -> str:
@@ -1027,21 +1297,43 @@ def _generalize(
             lambda m, q=q: "{" + number[q] + "}" + m.group(0)[len(q) :] if m.group(1) == q else m.group(0),
             pattern,
         )
+        pattern = _DOTTED.sub(
+            lambda m, q=q: "{" + number[q] + "}" + m.group(0)[len(q) :] if m.group(1) == q else m.group(0),
+            pattern,
+        )
+    for q, receiver in receivers.items():
+        slot = "{" + free[q] + "}."
+        pattern = _UNQUOTED.sub(
+            lambda m, q=q, r=receiver, s=slot: (
+                s + m.group(0)[len(r) + 1 :] if m.group(1) == q else m.group(0)
+            ),
+            pattern,
+        )
+    general = [
+        Edit(
+            e.op,
+            "{" + free[e.old] + "}" + e.old[len(r) :],
+            "{" + free[e.old] + "}" + e.new[len(r) :],
+            "recv:" + r,
+        )
+        if e.op == "replace" and (r := receivers.get(e.old))
+        else Edit(e.op, abstract(e.old), abstract(e.new), abstract(e.anchor))
+        for e in edits
+    ]
     pattern = _OBJECT_TYPE.sub("'{*}'", pattern)
-    general = [Edit(e.op, abstract(e.old), abstract(e.new), abstract(e.anchor)) for e in edits]
     pinned = [
         placeholders(e.old)
         | (
             placeholders(
                 e.anchor
-                if e.op in ("move", "default", "guard", "resattr")
+                if e.op in ("move", "default", "guard", "resattr", "kwarg")
                 else e.new
                 if e.op == "call"
                 else ""
             )
         )
         for e in general
-        if e.op != "add"
+        if e.op != "add" and not e.anchor.startswith("recv:")
     ]
     fixed = {n: q for q, n in number.items() if any(n in p for p in pinned)}
     return make_template(pattern, kind, general, fixed, tests)
@@ -1090,6 +1382,17 @@ def _family_bindings(pattern: str, text: str) -> dict[str, str] | None:
     return None
 
 
+def _call_patterns(template: FixTemplate) -> list[str]:
+    """The template's pattern, and the same naming each other function whose calls its ``kwarg`` edits
+    change (``read_csv() got an unexpected keyword`` fits ``read_table()`` when the fix changed both)."""
+    out = [template.pattern]
+    for e in template.edits:
+        funcs = e.anchor.split("|") if e.op == "kwarg" else []
+        for f in (f for f in funcs if f"{f}()" in template.pattern):
+            out += [template.pattern.replace(f"{f}()", f"{g}()") for g in funcs if g != f]
+    return _unique(out)
+
+
 def match(template: FixTemplate, summary: str) -> dict[str, str] | None:
     """The placeholder bindings when the template fits a failure summary (by its error text), else None.
 
@@ -1097,7 +1400,7 @@ def match(template: FixTemplate, summary: str) -> dict[str, str] | None:
     placeholders the template is specific to (``fixed``) must have their learned values.
     """
     text = error_text(summary)
-    found = _pattern_regex(template.pattern).fullmatch(text)
+    found = next(filter(None, (_pattern_regex(p).fullmatch(text) for p in _call_patterns(template))), None)
     bindings = (
         {k[1:]: v for k, v in found.groupdict().items()}
         if found
@@ -1166,6 +1469,9 @@ def _after_imports(lines: list[str]) -> int:
             line = lines[i]
         i += 1
         last = i
+    if last is None:  # no imports: before the blank lines that part the header from the code
+        while start > 0 and not lines[start - 1].strip():
+            start -= 1
     return start if last is None else last
 
 
@@ -1187,6 +1493,36 @@ def _bound_names(line: str) -> list[str]:
     return names
 
 
+def _import_at(lines: list[str], new: str) -> int:
+    """Where an added Python import of a standard-library module goes, as isort puts it: among the leading
+    block's standard-library imports (plain ``import`` before ``from``, by module name), or before the first
+    import when there are none (after ``from __future__``); any other import after the imports."""
+    end = _after_imports(lines)
+    words = new.split()
+    top = words[1].split(".")[0] if len(words) > 1 and words[0] in ("import", "from") else ""
+    if top not in sys.stdlib_module_names or top == "__future__":
+        return end
+    heads = [i for i in range(_after_docstring(lines), end) if lines[i].startswith(("import ", "from "))]
+    future = [i for i in heads if lines[i].split()[1] == "__future__"]
+    std = [
+        i for i in heads if i not in future and lines[i].split()[1].split(".")[0] in sys.stdlib_module_names
+    ]
+
+    def key(line: str) -> tuple[bool, str]:
+        return line.startswith("from"), line.split()[1].lower()
+
+    for i in std:
+        if key(lines[i]) > key(new):
+            return i
+    if std:
+        i = std[-1]
+        while "(" in lines[std[-1]] and ")" not in lines[i] and i + 1 < end:
+            i += 1
+        return i + 1
+    rest = [i for i in heads if i not in future]
+    return rest[0] if rest else (future[-1] + 1 if future else end)
+
+
 def _add_line(text: str, edit: Edit) -> str:
     """The text with the edit's line added at its anchor; unchanged when it is there or not wanted."""
     lines = _lines(text)
@@ -1196,7 +1532,7 @@ def _add_line(text: str, edit: Edit) -> str:
         body = "".join(line for line in lines if not _IMPORT_START.match(line))
         if not any(re.search(rf"(?<![\w.]){re.escape(n)}\b", body) for n in _bound_names(edit.new)):
             return text  # the file does not use what the import binds
-        at, new = _after_imports(lines), edit.new
+        at, new = _import_at(lines, edit.new), edit.new
     else:
         anchor = edit.anchor.removeprefix("after:")
         found = [i for i, line in enumerate(lines) if line.strip() == anchor]
@@ -1235,6 +1571,9 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
             text = texts[mine[0]]  # the top-level manifest gets the entry, at its end
             texts[mine[0]] = text + ("\n" if text and not text.endswith("\n") else "") + edit.new + "\n"
             return
+    if edit.op == "bound":
+        _cap_dependency(edit, texts)
+        return
     if edit.op == "key":  # the files are chosen before any changes (a changed one no longer has the key)
         for path in _key_files(edit, texts):
             texts[path] = replace_config_key(texts[path], edit.anchor.partition(":")[0], edit.old, edit.new)
@@ -1251,8 +1590,24 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
         elif edit.op == "pin":
             if manifest_kind(path) == edit.anchor.rstrip("+"):
                 texts[path] = pin(text, edit.anchor.rstrip("+"), edit.old, edit.new)
+        elif edit.op == "replace" and edit.anchor.startswith("recv:"):
+            receiver = edit.old.rpartition(".")[0]
+            if language(path) == "js" and _binds_module(text, receiver, edit.anchor[5:]):
+                texts[path] = _word(edit.old).sub(lambda _m: edit.new, text)
         elif edit.op == "replace":
             texts[path] = _word(edit.old).sub(lambda _m: edit.new, text)
+        elif edit.op == "kwarg" and language(path) == "py":
+            for func in edit.anchor.split("|"):
+                if edit.old.endswith("="):
+                    texts[path] = rename_keyword(
+                        texts[path], func, edit.old.rstrip("="), edit.new.rstrip("=")
+                    )
+                else:
+                    texts[path] = replace_keyword_argument(texts[path], func, edit.old, edit.new)
+        elif edit.op == "table" and PurePosixPath(path).name == edit.anchor:
+            texts[path] = rename_table(text, edit.old, edit.new)
+        elif edit.op == "family":
+            texts[path] = _rename_family(text, edit.old, edit.new)
         elif edit.op in ("attr", "async", "unmethod", "resattr") and language(path) == "py":
             texts[path] = _python_shape(edit, text)
         elif edit.op == "guard" and language(path) == "py":
@@ -1261,6 +1616,67 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
             texts[path] = default_to_named(text, edit.old, edit.new, edit.anchor.partition(":")[2])
         elif edit.op == "line":
             texts[path] = _change_lines(text, edit.old, edit.new)
+
+
+class _Unsure(Exception):
+    """An edit that cannot be made the way its fix made it in these files: no patch at all."""
+
+
+def _cap_dependency(edit: Edit, texts: dict[str, str]) -> None:
+    """A ``bound`` edit: the Python manifests that ask for the package get its upper bound; when none does,
+    the top-level requirements file (else pyproject.toml) gets the entry. ``_Unsure`` when an entry or the
+    file cannot take it (an exact pin, a cap of its own, a file of exact pins only)."""
+    kinds = {p: k for p in texts if (k := manifest_kind(p)) in ("requirements", "pyproject")}
+    clause = edit.new[len(re.match(r"[A-Za-z0-9][\w.-]*", edit.new).group(0)) :]
+    having = [
+        p for p, k in kinds.items() if any(requirement(x, k) == edit.old for x in texts[p].splitlines())
+    ]
+    for path in having:
+        if (capped := bound(texts[path], kinds[path], edit.old, clause)) is None:
+            raise _Unsure(path)
+        texts[path] = capped
+    if having or not kinds:
+        return
+    top = sorted(kinds, key=lambda p: (kinds[p] != "requirements", p.count("/"), len(p), p))[0]
+    if (added := add_dependency(texts[top], kinds[top], edit.new)) is None:
+        raise _Unsure(top)
+    texts[top] = added
+
+
+_PREFIXED = re.compile(r"([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.([a-z]+)(_?)([A-Za-z]\w*)")
+
+
+def prefix_family(old: str, new: str) -> tuple[str, str, str] | None:
+    """When a rename only drops a leading word of a member (``yaml.safeLoad`` -> ``yaml.load``,
+    ``ReactDOM.unstable_render`` -> ``ReactDOM.render``): the receiver, the word (with its ``_``) and
+    whether the next letter was capitalized ("C") or not; None for any other rename."""
+    m = _PREFIXED.fullmatch(old)
+    if m is None or not new.startswith(m.group(1) + "."):
+        return None
+    receiver, word, underscore, rest = m.groups()
+    member = new[len(receiver) + 1 :]
+    if underscore and member == rest:
+        return receiver, word + "_", ""
+    if not underscore and rest[:1].isupper() and member == rest[:1].lower() + rest[1:]:
+        return receiver, word, "C"
+    return None
+
+
+def _rename_family(text: str, old: str, new: str) -> str:
+    """``old`` renamed ``new`` and, when the rename drops a leading word of a member (``prefix_family``),
+    each sibling member of the same receiver with that word dropped alike (``yaml.safeDump`` ->
+    ``yaml.dump``, ``yaml.safeLoadAll`` -> ``yaml.loadAll``)."""
+    family = prefix_family(old, new)
+    if family is None:
+        return _word(old).sub(lambda _m: new, text)
+    receiver, word, case = family
+    first = "[A-Z]" if case else "[A-Za-z_]"
+
+    def one(m: re.Match[str]) -> str:
+        rest = m.group(1)
+        return f"{receiver}.{rest[:1].lower() + rest[1:] if case else rest}"
+
+    return re.sub(rf"(?<![\w$.]){re.escape(receiver)}\.{re.escape(word)}({first}[\w$]*)(?![\w$])", one, text)
 
 
 def _key_files(edit: Edit, texts: Mapping[str, str]) -> list[str]:
@@ -1304,6 +1720,36 @@ def _breaks(path: str, before: str, after: str) -> bool:
     return False
 
 
+def _reuse_alias(before: str, after: str, module: str) -> str:
+    """A file that already imported ``module`` under another name (``import hmac as hmac_mod``) keeps that
+    name: the ``import module`` an edit added goes, and the lines the edits wrote say ``hmac_mod.`` for
+    ``hmac.``. Unchanged otherwise."""
+    aliases = module_aliases(before, module)
+    if not aliases or module in aliases or "." in module:
+        return after
+    alias, old = aliases[0], set(_lines(before))
+    out = []
+    for line in _lines(after):
+        if line in old:
+            out.append(line)
+        elif line.strip() != f"import {module}":
+            out.append(re.sub(rf"(?<![\w.]){re.escape(module)}\.(?=\w)", alias + ".", line))
+    return "".join(out)
+
+
+def _unresolved(path: str, before: str, after: str) -> set[str]:
+    """The names an edit left a Python file reading that nothing binds, when there are more of them than
+    before (an import removed while the file still uses it, an expression of the fix that needs a variable
+    the fix defined elsewhere): a template that does part of a fix. A name read but bound nowhere renamed
+    (a star import's) is not one more. Empty for other languages and files that do not parse."""
+    if language(path) != "py":
+        return set()
+    was, now = unbound_names(before), unbound_names(after)
+    if was is None or now is None or len(now - was) <= len(was - now):
+        return set()
+    return now - was
+
+
 def file_diff(path: str, before: str, after: str) -> tuple[str, int]:
     """A ``git apply``-compatible diff of one file, and its count of added + removed lines."""
     out = [f"diff --git a/{path} b/{path}\n"]
@@ -1336,11 +1782,23 @@ def instantiate(
     except KeyError:
         return None
     texts = {p: t for p, t in files.items() if template.tests or not is_test_path(p)}
+    renamed = [e.old for e in edits if e.op in ("replace", "family")]
+    if any(defines(t, language(p), name) for p, t in texts.items() for name in renamed):
+        return None  # the product's own name, not the library's it was learned for
+    try:
+        for edit in edits:
+            _apply(edit, texts, hints)
+    except _Unsure:
+        return None
     for edit in edits:
-        _apply(edit, texts, hints)
+        if edit.op == "add" and (m := re.fullmatch(r"import\s+([\w.]+)", edit.new.strip())):
+            for path in [p for p in texts if texts[p] != files[p] and language(p) == "py"]:
+                texts[path] = _reuse_alias(files[path], texts[path], m.group(1))
     changed = sorted(p for p in texts if texts[p] != files[p])
     if not changed or any(_breaks(p, files[p], texts[p]) for p in changed):
         return None  # an edit whose result does not parse is not sure of itself: no patch
+    if any(_unresolved(p, files[p], texts[p]) for p in changed):
+        return None  # a name the result reads that nothing binds: part of a fix, no patch
     parts = [file_diff(p, files[p], texts[p]) for p in changed]
     return Patch("".join(d for d, _ in parts), tuple(changed), sum(n for _, n in parts))
 
