@@ -30,16 +30,18 @@ the remote's object store grew (loose objects + packs); ssh, the archive each ho
 ``bytes`` output; the baseline's ``tar czf`` output). Reported: medians over ``--runs`` and each figure of
 ours as a ratio to its baseline. Nothing is asserted; wall-clock on this machine.
 
-Measured here (2 CPUs shared with other test runs, load 6-9; 3 runs, about 7 minutes; 3.2 MB site):
+Measured here (2 CPUs shared with other test runs, load 2-5; 3 runs; 3.2 MB site; the four-task
+docs-publish.yml of ef94c08):
 
     target        when     ours   baseline  ratio   bytes for the change (ours vs baseline)
-    git-branch    cold     4.90s     2.04s  2.39x
-    git-branch    change   5.17s     3.20s  1.61x   pack 1.5 KiB vs 1.3 KiB
-    ssh, 2 hosts  cold    49.82s     2.96s 16.85x
-    ssh, 2 hosts  change  71.75s     4.49s 16.00x   951.7 KiB vs 952.3 KiB per host (the whole site)
+    git-branch    cold     2.94s     2.35s  1.25x
+    git-branch    change   4.28s     5.68s  0.75x   pack 1.5 KiB vs 1.3 KiB
+    ssh, 2 hosts  cold    23.95s     2.63s  9.10x
+    ssh, 2 hosts  change  27.62s     6.57s  4.20x   951.7 KiB vs 952.3 KiB per host (the whole site)
 
-The ssh target's time is Ansible's: the docs.publish playbook (about 12 module runs per host) took 32-38 s
-and each probe (the plan's observation and the refresh after the apply) 6-11 s on this loaded machine.
+The ssh target's time is Ansible's: the docs.publish playbook took 12-14 s (32-38 s with the first,
+twelve-task playbook, on a more loaded machine) and each probe (the plan's observation and the refresh
+after the apply) 4-6 s; the archive is the whole site on every change (no rsync).
 """
 
 from __future__ import annotations
