@@ -347,6 +347,8 @@ class ReadModels:
         mine = plan.products[product]
         if mine.suspended:
             out.append({"kind": "suspended", "message": "spec.suspend is true: observed, never acted on"})
+        if mine.in_sync:  # nothing stands in its way (a dependency's state is the dependency's)
+            return out
         build = mine.facets.get("build")
         if build is not None and build.state is FacetState.FAILED:
             out.append({"kind": "red build", "message": build.message, **self._signature(product)})
@@ -355,9 +357,7 @@ class ReadModels:
                 out.append({"kind": "unknown fact", "message": f"{name}: {f.message}"})
         for a in plan.actions:
             if a.product == product and a.decision.verdict is not Verdict.ALLOW:
-                how = f" (cmctl approve {a.id})" if a.decision.verdict is Verdict.HOLD else ""
-                text = f"{a.id} {a.decision.verdict} by {a.decision.rule}: {a.decision.message}{how}"
-                out.append({"kind": f"policy {a.decision.verdict}", "message": text})
+                out.append({"kind": f"policy {a.decision.verdict}", "message": _verdict_text(a, mine)})
         out += _dependency_conflicts(product, plan)
         for dep in self.desired.products[product].spec.depends_on:
             dep_plan = plan.products.get(dep)
@@ -773,3 +773,14 @@ class ReadModels:
         if files is None:
             raise ApiError(f"cannot read {product}'s repository")
         return call_graph([parse_file(path, data) for path, data in files.items() if language_for(path)])
+
+
+def _verdict_text(action: Action, mine) -> str:
+    """An action the gate did not allow, as an obstacle: the verdict, the rule and its message with the
+    approval command once (a held facet's message already says both: then only which rule holds it)."""
+    d = action.decision
+    hint = f"cmctl approve {action.id}"
+    if d.verdict is Verdict.HOLD and any(hint in f.message for f in mine.facets.values()):
+        return f"{action.id} held by {d.rule} (its facet says how to approve it)"
+    how = f" ({hint})" if d.verdict is Verdict.HOLD and hint not in d.message else ""
+    return f"{action.id} {d.verdict} by {d.rule}: {d.message}{how}"
