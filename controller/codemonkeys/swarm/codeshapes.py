@@ -932,9 +932,9 @@ def enclosing_call(text: str, at: int) -> str | None:
     return None
 
 
-def rename_keyword(text: str, func: str, old: str, new: str) -> str:
-    """The keyword argument ``old`` of every call of ``func`` (``func(`` or ``x.func(``, over several lines
-    too) is ``new``; the same keyword of other calls (``df.filter(regex=...)``) is left alone."""
+def _argument_spans(text: str, func: str, arg: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The spans of ``arg``'s group 1 where it matches at the start of a top-level argument of a call of
+    ``func`` (``func(`` or ``x.func(``, over several lines too; strings and nested brackets skipped)."""
     spans = []
     for m in re.finditer(rf"(?<![\w]){re.escape(func)}\s*\(", text):
         found = _split_args(text, m.end() - 1)
@@ -953,12 +953,17 @@ def rename_keyword(text: str, func: str, old: str, new: str) -> str:
                 depth += 1
             elif c in ")]}":
                 depth -= 1
-            if depth == 1 and c in "(,":
-                kw = re.compile(rf"\s*({re.escape(old)})\s*=(?!=)").match(text, i + 1)
-                if kw:
-                    spans.append((kw.start(1), kw.end(1)))
+            if depth == 1 and c in "(," and (hit := arg.match(text, i + 1)):
+                spans.append((hit.start(1), hit.end(1)))
             i += 1
-    return _replace_spans(text, spans, new)
+    return spans
+
+
+def rename_keyword(text: str, func: str, old: str, new: str) -> str:
+    """The keyword argument ``old`` of every call of ``func`` (``func(`` or ``x.func(``, over several lines
+    too) is ``new``; the same keyword of other calls (``df.filter(regex=...)``) is left alone."""
+    keyword = re.compile(rf"\s*({re.escape(old)})\s*=(?!=)")
+    return _replace_spans(text, _argument_spans(text, func, keyword), new)
 
 
 def rename_table(text: str, old: str, new: str) -> str:
@@ -974,25 +979,4 @@ def replace_keyword_argument(text: str, func: str, old: str, new: str) -> str:
     (over several lines too) is the argument ``new``; the same argument of other calls is left alone."""
     name, _, value = old.partition("=")
     pattern = re.compile(rf"\s*({re.escape(name.strip())}\s*=\s*{re.escape(value.strip())})\s*(?=[,)])")
-    spans = []
-    for m in re.finditer(rf"(?<![\w]){re.escape(func)}\s*\(", text):
-        found = _split_args(text, m.end() - 1)
-        if found is None:
-            continue
-        depth, quote, i = 0, "", m.end() - 1
-        while i < found[1]:
-            c = text[i]
-            if quote:
-                i += 2 if c == "\\" else 1
-                quote = "" if c == quote else quote
-                continue
-            if c in "'\"":
-                quote = c
-            elif c in "([{":
-                depth += 1
-            elif c in ")]}":
-                depth -= 1
-            if depth == 1 and c in "(," and (arg := pattern.match(text, i + 1)):
-                spans.append((arg.start(1), arg.end(1)))
-            i += 1
-    return _replace_spans(text, spans, new)
+    return _replace_spans(text, _argument_spans(text, func, pattern), new)
