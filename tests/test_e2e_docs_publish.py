@@ -151,6 +151,10 @@ def test_a_protected_branch_gets_the_docs_through_a_pull_request(workspace: Work
             "open",
         )
         assert git(["rev-parse", "gh-pages"], repo) == first  # nothing pushed to the protected branch
+        planned = json.loads(cmctl("plan", "--json", "--fleet", str(ws.fleet), "-p", PRODUCT, env=env).stdout)
+        (held,) = [a for a in planned["actions"] if a["kind"] == "docs.publish"]
+        assert (held["decision"]["verdict"], held["decision"]["rule"]) == ("hold", "forge"), held
+        assert f"through pull request #{pull['number']}" in held["reason"]
         server.add_review("acme/acme-text", pull["number"], "ada-gh")
         r = cmctl("apply", "--fleet", str(ws.fleet), "--auto-approve", "-p", PRODUCT, env=env)
         assert r.returncode == 0, r.stdout + r.stderr

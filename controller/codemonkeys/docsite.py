@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.version import InvalidVersion, Version
+
 from codemonkeys.gitrev import GitError
 from codemonkeys.vocab.facts import DocsFacts, DocsTargetFacts, SiteStamp
 
@@ -38,16 +40,24 @@ def site_dir(state_dir: Path, product: str) -> Path:
     return state_dir / "sites" / product
 
 
-def preview_file(state_dir: Path, product: str, path: str) -> Path | None:
-    """The file of ``product``'s preview that ``path`` (a URL path under ``/docs/<product>/``) names: a
-    directory's ``index.html``; None when there is none, or when ``path`` leads outside the site."""
+def publish_branch(target: DocsBranchTarget) -> str:
+    """Code Monkeys' own branch of a publish target's commit in pull-request mode."""
+    return f"codemonkeys/docs-{target.key}"
+
+
+def preview_page(state_dir: Path, product: str, path: str) -> tuple[Path | None, bool]:
+    """The file of ``product``'s preview that ``path`` (a URL path under ``/docs/<product>/``) names (a
+    directory: its ``index.html``; None when there is none, or when ``path`` leads outside the site), and
+    whether ``path`` names a directory of the site without its trailing slash (relative links need it)."""
     root = site_dir(state_dir, product).resolve()
     found = (root / path.lstrip("/")).resolve()
     if not found.is_relative_to(root):
-        return None
+        return None, False
     if found.is_dir():
+        if path and not path.endswith("/"):
+            return None, True
         found = found / "index.html"
-    return found if found.is_file() else None
+    return (found if found.is_file() else None), False
 
 
 def parse_stamp(text: str | None) -> DocsFacts:
@@ -121,12 +131,20 @@ def parse_versions(text: str | None) -> list[dict]:
     ]
 
 
-def _order(version: str) -> tuple:
-    """Newest first: names that are not release numbers (``dev``) before the releases, releases by number."""
-    parts = re.findall(r"\d+", version)
-    if not re.match(r"^v?\d", version):
-        return (0, version)
-    return (1, *(-int(p) for p in parts), version)
+def _release(version: str) -> Version | None:
+    """A version folder's release number (``1.2.0``, ``v1.2``, ``1.0.0-rc.1``), None for a name (``dev``)."""
+    try:
+        return Version(version.removeprefix("v"))
+    except InvalidVersion:
+        return None
+
+
+def _newest_first(entries: list[dict]) -> list[dict]:
+    """Names that are not release numbers (``dev``) first, by name, then releases newest first."""
+    names = sorted((e for e in entries if _release(e["version"]) is None), key=lambda e: e["version"])
+    releases = [e for e in entries if _release(e["version"]) is not None]
+    releases.sort(key=lambda e: (_release(e["version"]), e["version"]), reverse=True)
+    return names + releases
 
 
 def with_version(entries: list[dict], version: str, aliases: tuple[str, ...] = ()) -> list[dict]:
@@ -140,7 +158,7 @@ def with_version(entries: list[dict], version: str, aliases: tuple[str, ...] = (
         (e for e in entries if e["version"] == version), {"version": version, "title": version, "aliases": []}
     )
     out.append({**mine, "aliases": sorted({*mine["aliases"], *aliases})})
-    return sorted(out, key=lambda e: _order(e["version"]))
+    return _newest_first(out)
 
 
 def branch_paths(versioned: bool, files: Mapping[str, str | None] | None = None) -> list[str]:
@@ -162,9 +180,9 @@ def branch_facts(versioned: bool, head: str | None, files: Mapping[str, str | No
         stamp = site_stamp(files.get(STAMP))
         return DocsTargetFacts(head=head, versions={"": stamp} if stamp else {})
     entries = parse_versions(files.get(VERSIONS))
-    versions = {
-        e["version"]: site_stamp(files.get(f"{e['version']}/{STAMP}")) or SiteStamp() for e in entries
-    }
+    # a listed folder whose stamp is gone (deleted by hand) is not there for readers: left out
+    stamps = {e["version"]: site_stamp(files.get(f"{e['version']}/{STAMP}")) for e in entries}
+    versions = {v: stamp for v, stamp in stamps.items() if stamp is not None}
     aliases = {a: e["version"] for e in entries for a in e["aliases"]}
     default = (redirect_target(files.get("index.html")) or "").strip("/") or None
     return DocsTargetFacts(head=head, versions=versions, aliases=aliases, default=default)

@@ -224,13 +224,11 @@ class ReadModels:
     def docs_page(self, name: str, path: str) -> tuple[Path | None, bool]:
         """A file of ``name``'s docs preview (the site ``docs.build`` made) that the URL path ``path`` names
         (a folder: its ``index.html``; None: no such page, or a path leading outside the site), and whether
-        ``path`` names a folder without its trailing slash (the caller redirects: relative links need it)."""
-        from codemonkeys.docsite import preview_file, site_dir
+        ``path`` names a folder of the site without its trailing slash (the caller redirects: relative links
+        need it)."""
+        from codemonkeys.docsite import preview_page
 
-        folder = (
-            bool(path) and not path.endswith("/") and (site_dir(self.desired.state_dir, name) / path).is_dir()
-        )
-        return preview_file(self.desired.state_dir, name, path), folder
+        return preview_page(self.desired.state_dir, name, path)
 
     def docs_links(self, name: str) -> dict[str, Any]:
         """Where ``name``'s docs are read: the preview (``/docs/<name>/``, when one was built) and each

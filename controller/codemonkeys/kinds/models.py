@@ -737,7 +737,7 @@ class DocsSshTarget(Model):
     )
     hosts_from: HostsFrom | None = None
     path: str = Field(
-        pattern=r"^/[^\s]*$", description="Absolute directory on the hosts; readers serve current/"
+        pattern=r"^/[A-Za-z0-9._/-]*$", description="Absolute directory on the hosts; readers serve current/"
     )
     url: str | None = Field(
         None, pattern=r"^https?://\S+$", description="Where readers find the site (links on the product page)"

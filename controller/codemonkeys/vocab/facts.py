@@ -226,6 +226,7 @@ class DocsTargetFacts(FactModel):
     head: str | None = None  # the branch's commit (a branch target)
     hosts: dict[str, SiteStamp | None] = Field(default_factory=dict)
     down: dict[str, str] = Field(default_factory=dict)
+    pull: PullFacts | Unknown | None = None  # pull-request mode: the publish branch's pull request
 
 
 class DocsFacts(FactModel):

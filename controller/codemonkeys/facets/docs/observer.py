@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from codemonkeys.docsite import published_docs, read_branch, site_stamp
+from codemonkeys.act.pulls import observe as observe_pull
+from codemonkeys.act.pulls import pull_requests
+from codemonkeys.docsite import publish_branch, published_docs, read_branch, site_stamp
 from codemonkeys.gitrev import GitError
 from codemonkeys.kinds.models import DocsBranchTarget, DocsSshTarget
 from codemonkeys.repos import Mirror
@@ -38,7 +40,7 @@ def probe_hosts(run, name: str, target: DocsSshTarget, outputs) -> DocsTargetFac
         {"cm_path": target.path},
         {},
         run.context.tool_env(),
-        lambda text: text,
+        lambda text: text,  # no secret reaches the probe: nothing to mask
         last_task="Report the site",
     )
     if not result.hosts:
@@ -74,12 +76,18 @@ def observe_docs_facet(run: Observer, name: str, git: GitFacts | Unknown) -> Doc
     targets: dict[str, DocsTargetFacts | Unknown] = {}
     branches = [t for t in docs.publish if isinstance(t, DocsBranchTarget)]
     if branches and not isinstance(git, Unknown):
+        by_pull = pull_requests(run.desired, name)
         with Mirror(run.mirror(name)) as repo:
             for t in branches:
                 try:
-                    targets[t.key] = read_branch(repo, t)
+                    found = read_branch(repo, t)
                 except (GitError, ValueError) as exc:
                     targets[t.key] = Unknown(error=f"docs: {t.key}: cannot read branch {t.branch}: {exc}")
+                    continue
+                if by_pull:  # the pull request of the publish branch, as the forge shows it
+                    pull = observe_pull(run.desired, run.store, run.context.secrets, name, publish_branch(t))
+                    found = found.model_copy(update={"pull": pull})
+                targets[t.key] = found
     hosts = [t for t in docs.publish if isinstance(t, DocsSshTarget)]
     if hosts:
         from codemonkeys.hosts.inventory import applied_outputs

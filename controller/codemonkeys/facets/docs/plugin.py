@@ -10,7 +10,16 @@ strict build proves the site first); a target that cannot be read is unknown and
 
 from __future__ import annotations
 
-from codemonkeys.facets.base import FacetDraft, FacetInput, FacetPlugin, Ref, action_id, facet_state, short
+from codemonkeys.facets.base import (
+    FacetDraft,
+    FacetInput,
+    FacetPlugin,
+    Ref,
+    action_id,
+    facet_state,
+    pull_gate,
+    short,
+)
 from codemonkeys.kinds.models import DocsBranchTarget, DocsSshTarget, Product
 from codemonkeys.vocab.facts import DocsTargetFacts, GitFacts, Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
@@ -76,6 +85,7 @@ class DocsFacet(FacetPlugin):
             )
             reasons.append(reason)
         unknown: list[str] = []
+        closed: list[str] = []
         for target in docs.publish:
             tf = d.targets.get(target.key)
             if tf is None or isinstance(tf, Unknown):
@@ -84,7 +94,15 @@ class DocsFacet(FacetPlugin):
             updates = _updates(target, tf, git)
             if not updates:
                 continue
-            reason = f"docs: {target.key}: " + "; ".join(why for _, why in updates)
+            gate, said = pull_gate(tf.pull) if isinstance(target, DocsBranchTarget) else (None, "")
+            if gate is not None and gate.settled == "closed":  # a person closed it: theirs to reopen
+                closed.append(
+                    f"docs: {target.key}: pull request #{gate.number} of {target.branch} was closed by a "
+                    "person: reopen it, or publish by hand"
+                )
+                continue
+            said = said if gate is not None and not gate.settled else ""
+            reason = f"docs: {target.key}: " + "; ".join(why for _, why in updates) + said
             params = {
                 "target": target.key,
                 "commit": git.head,
@@ -100,10 +118,14 @@ class DocsFacet(FacetPlugin):
                     params=params,
                     reason=reason,
                     depends_on=[build_id] if build_id else list(inp.after),
+                    pull=gate if gate is not None and not gate.settled else None,
                 )
             )
             reasons.append(reason)
         observed = _observed(inp)
+        if closed and not actions:
+            return FacetDraft(facet_state(WANT, observed, FacetState.FAILED, "; ".join(closed + unknown)))
+        unknown += closed
         if not actions and unknown:
             return FacetDraft(facet_state(WANT, "unknown", FacetState.UNKNOWN, "; ".join(unknown)))
         if not actions:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tarfile
 import tempfile
@@ -34,6 +35,7 @@ from codemonkeys.docsite import (
     STAMP,
     VERSIONS,
     parse_versions,
+    publish_branch,
     published_docs,
     read_branch,
     redirect_page,
@@ -70,19 +72,39 @@ def _site(
     action: Action, ctx: ActContext, commit: str, dest: Path, version: str | None
 ) -> ActionResult | None:
     """The site of ``commit`` at ``dest`` with its stamp: the preview when it was built from the planned
-    inputs (HEAD's docs), else a strict build here. A failure is the result to return."""
+    inputs (HEAD's docs), else a strict build here, in a directory of its own (the only one the sandboxed
+    build may write). A site holding a symbolic link is refused: product code made it, and a link could
+    point the controller's copy at its own files. A failure is the result to return."""
     inputs = action.params["inputs"] if commit == action.params["commit"] else None
     preview = published_docs(ctx.desired.state_dir, action.product)
     if inputs is not None and preview.published_inputs == inputs:
-        shutil.copytree(site_dir(ctx.desired.state_dir, action.product), dest)
+        shutil.copytree(site_dir(ctx.desired.state_dir, action.product), dest, symlinks=True)
     else:
-        built = build_site(ctx, action, commit, dest)
+        build = Path(tempfile.mkdtemp(prefix="build-", dir=dest.parent))
+        built = build_site(ctx, action, commit, build / "site")
         if built.error is not None:
-            shutil.rmtree(dest, ignore_errors=True)
+            shutil.rmtree(build, ignore_errors=True)
             return ActionResult(Outcome.FAILED, built.error, {}, built.log)
+        shutil.move(build / "site", dest)
+        shutil.rmtree(build, ignore_errors=True)
+    links = symlinks(dest)
+    if links:
+        shutil.rmtree(dest, ignore_errors=True)
+        message = f"the site of {commit[:12]} holds symbolic links ({', '.join(links[:3])}): not published"
+        return ActionResult(Outcome.FAILED, message)
     api = action.params.get("api") if inputs is not None else None
     (dest / STAMP).write_text(stamp_text(commit, inputs, api, version))
     return None
+
+
+def symlinks(root: Path) -> list[str]:
+    """The symbolic links under ``root`` (paths relative to it), never followed."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            if (Path(folder) / name).is_symlink():
+                found.append((Path(folder) / name).relative_to(root).as_posix())
+    return sorted(found)
 
 
 # --- a branch ---------------------------------------------------------------------------------------
@@ -114,7 +136,7 @@ def _publish_branch(action: Action, ctx: ActContext, target: DocsBranchTarget, s
                 head = repo.fetch_branch(target.branch)
                 facts = read_branch(repo, target)
             except (GitError, ValueError) as exc:
-                return ActionResult(Outcome.FAILED, f"cannot read branch {target.branch}: {exc}")
+                return ActionResult(Outcome.FAILED, ctx.redact(f"cannot read branch {target.branch}: {exc}"))
             inputs = action.params["inputs"]
             todo = [u for u in action.params["updates"] if _pending(target, facts, u, inputs)]
             if not todo:
@@ -127,12 +149,19 @@ def _publish_branch(action: Action, ctx: ActContext, target: DocsBranchTarget, s
             files.mkdir()
             if head is not None:
                 repo.export(head, files)
-            done = []
-            for update in todo:
+                for link in symlinks(files):  # someone's links on the branch: never written through
+                    (files / link).unlink()
+            done, failures = [], []
+            for (
+                update
+            ) in todo:  # HEAD's docs first: a release folder that cannot be built holds back no other
                 failed = _apply(action, ctx, repo, target, files, update, scratch)
                 if failed is not None:
-                    return failed
+                    failures.append(failed)
+                    continue
                 done.append(update["folder"] or "the site")
+            if not done:
+                return failures[0]
             subject = (
                 f"docs: publish {', '.join(done)} of {action.product} from {action.params['commit'][:12]}"
             )
@@ -156,11 +185,12 @@ def _publish_branch(action: Action, ctx: ActContext, target: DocsBranchTarget, s
                     return ActionResult(Outcome.FAILED, ctx.redact(message), transient=True)
             repo.set_branch(target.branch, commit)
     pages = sum(1 for _ in files.rglob("*.html"))
-    return ActionResult(
-        Outcome.SUCCEEDED,
-        f"published {', '.join(done)} to {target.branch} ({commit[:12]}, {pages} pages on the branch)",
-        {"branch": target.branch, "commit": commit, "published": done, "url": target.url},
-    )
+    message = f"published {', '.join(done)} to {target.branch} ({commit[:12]}, {pages} pages on the branch)"
+    outputs = {"branch": target.branch, "commit": commit, "published": done, "url": target.url}
+    if failures:
+        why = "; ".join(f.message for f in failures)
+        return ActionResult(Outcome.FAILED, f"{message}; not published: {why}", outputs, failures[0].log)
+    return ActionResult(Outcome.SUCCEEDED, message, outputs)
 
 
 def _by_pull_request(
@@ -171,7 +201,7 @@ def _by_pull_request(
     (the forge checks its protection's reviews and checks). The merge commit, or why not: the forge's
     refusal (the pull request stays open; the same docs make the same commit next round) or a person's
     close."""
-    own = f"codemonkeys/docs-{target.key}"
+    own = publish_branch(target)
     try:
         repo.push_commit(commit, own, None, force=True)
     except GitError as exc:
@@ -190,7 +220,9 @@ def _by_pull_request(
     try:
         landed = repo.fetch_branch(target.branch)
     except GitError as exc:
-        return ActionResult(Outcome.FAILED, f"cannot fetch {target.branch}: {exc}", transient=True)
+        return ActionResult(
+            Outcome.FAILED, ctx.redact(f"cannot fetch {target.branch}: {exc}"), transient=True
+        )
     repo.delete_branch_at_source(own)
     return landed or settled.commit
 
@@ -222,7 +254,8 @@ def _apply(
             try:
                 commit = repo.rev(f"{update['tag']}^{{commit}}")
             except GitError as exc:
-                return ActionResult(Outcome.FAILED, f"no tag {update['tag']} to build {folder} from: {exc}")
+                message = f"no tag {update['tag']} to build {folder} from: {exc}"
+                return ActionResult(Outcome.FAILED, ctx.redact(message))
         site = scratch / f"site-{folder}"
         failed = _site(action, ctx, commit, site, folder)
         if failed is not None:

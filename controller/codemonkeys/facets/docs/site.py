@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import yaml
 
 from codemonkeys.act.base import ActContext, telling_line
+from codemonkeys.repos import Mirror
 from codemonkeys.vocab.plan import Action
 
 GENERATED_CONFIG = ".codemonkeys-mkdocs.yml"
@@ -70,11 +72,16 @@ class Built:
 
 def build_site(ctx: ActContext, action: Action, commit: str, site: Path) -> Built:
     """``mkdocs build --strict`` of ``action.product`` at ``commit`` into ``site`` (a new directory), in a
-    worktree of the commit, under the product sandbox; the output streams into ``action``'s log."""
+    worktree of the commit, under the product sandbox; the output streams into ``action``'s log. Built as
+    of the commit's time (``SOURCE_DATE_EPOCH``: the sitemap's dates), so the same commit builds the same
+    site on any day."""
+    with Mirror(ctx.mirror(action.product)) as repo:
+        epoch = int(datetime.fromisoformat(repo.commit_date(commit)).timestamp())
     with ctx.checkout(action.product, commit) as checkout:
         cwd = checkout.product_dir
         config_file, api_pages = generate_api_reference(ctx, action.product, commit, cwd)
-        args = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", config_file]
+        mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", config_file]
+        args = ["env", f"SOURCE_DATE_EPOCH={epoch}", *mkdocs]
         result = ctx.run_product(
             action.product,
             [*args, "--site-dir", str(site)],
