@@ -163,6 +163,34 @@ def get_json(conn: Connection, path: str, what: str) -> Any:
     return json.loads(text)
 
 
+@dataclass(frozen=True)
+class ConsoleChunk:
+    """One answer of the progressive console API: the bytes from the offset asked for, the offset to ask
+    for next (``X-Text-Size``), and whether the build may still write more (``X-More-Data``)."""
+
+    data: bytes
+    size: int
+    more: bool
+
+
+def progressive_console(conn: Connection, job: str, number: int, start: int) -> ConsoleChunk:
+    """``GET /job/<job>/<number>/logText/progressiveText?start=<start>``: the build's console from byte
+    ``start`` on (one request). ``JenkinsError`` ("not found") when the server has no such build or no
+    such API."""
+    import requests
+
+    url = f"{conn.url}/{job_path(job)}/{number}/logText/progressiveText?start={start}"
+    request = requests.Request("GET", url)
+    response = conn.call(f"job {job} #{number} console", conn.client.jenkins_request, request)
+    data = response.content
+    try:
+        size = int(response.headers.get("X-Text-Size", ""))
+    except ValueError:
+        size = start + len(data)
+    more = response.headers.get("X-More-Data", "").lower() == "true"
+    return ConsoleChunk(data, max(size, start), more)
+
+
 def connect(
     desired: DesiredState, secrets: Secrets, timeout: float = 30.0, product: str | None = None
 ) -> Connection:

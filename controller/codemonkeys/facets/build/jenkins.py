@@ -5,6 +5,11 @@ Jenkinsfile, a ``COMMIT`` parameter) are created or reconfigured from resources/
 triggered with ``COMMIT``, followed from the queue item to the build number, polled with backoff until
 it finishes (stopped when it exceeds ``build.timeout``), and its console is kept in the journal.
 
+While it runs, its console streams to the action's live log (``cmctl logs --follow``, the dashboard): each
+poll is one request to Jenkins' progressive console API (``logText/progressiveText?start=N``), line by
+line and redacted; once Jenkins says no more data will come, one build-info request reads the result.
+A Jenkins without that API (404) is polled for the build's info and its console read once at the end.
+
 Idempotent: a finished build of the commit is a noop, a running one is followed rather than started
 again. A failure leaves the finished (red) Jenkins build, which the observer reports.
 """
@@ -12,6 +17,7 @@ again. A failure leaves the finished (red) Jenkins build, which the observer rep
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from codemonkeys.act import run_hooks
@@ -24,6 +30,7 @@ from codemonkeys.ci.jenkins import (
     connect,
     folder_builds,
     job_name,
+    progressive_console,
     render_folder_config,
     render_jenkinsfile,
     render_job_config,
@@ -84,13 +91,74 @@ def _wait_for_start(conn: Connection, job: str, queue_id: int) -> int:
     )
 
 
-def _wait_for_result(conn: Connection, job: str, number: int, timeout: float) -> dict:
-    """The build's result; stopped once ``timeout`` (the build's timeout) and ``STOP_GRACE`` have passed."""
+class _Console:
+    """A build's console, followed with the progressive console API and passed to ``sink`` line by line
+    (a chunk ending mid-line keeps the partial line for the next one, so a secret is never split between
+    two chunks of the redacted stream); ``text`` is the whole console, as ``consoleText`` gives it."""
+
+    def __init__(self, conn: Connection, job: str, number: int, sink: Callable[[str], None] | None):
+        self.conn, self.job, self.number, self.sink = conn, job, number, sink
+        self.offset = 0
+        self.parts: list[str] = []
+        self.pending = b""
+        self.complete = False  # Jenkins said no more data will come
+        self.streaming = True  # False: this Jenkins has no progressive console (read it at the end)
+
+    def poll(self) -> bool:
+        """Read what the build wrote since the last poll (one request); True when the console is complete
+        or cannot be followed (then only the build's info tells whether it ended)."""
+        if self.complete or not self.streaming:
+            return True
+        try:
+            chunk = progressive_console(self.conn, self.job, self.number, self.offset)
+        except JenkinsError as exc:
+            if "not found" not in str(exc) or self.offset:
+                raise
+            self.streaming = False  # no such API here: poll the build's info, read the console at the end
+            return True
+        self.offset = chunk.size
+        lines, newline, self.pending = (self.pending + chunk.data).rpartition(b"\n")
+        if newline:
+            self._emit((lines + newline).decode(errors="replace"))
+        self.complete = not chunk.more
+        return self.complete
+
+    def _emit(self, text: str) -> None:
+        self.parts.append(text)
+        if self.sink is not None and text:
+            self.sink(text)
+
+    def text(self) -> str:
+        """The whole console (the rest of a last line without a newline is passed on now); read once with
+        ``consoleText`` when it could not be followed."""
+        if not self.streaming:
+            self._emit(
+                self.conn.call(
+                    f"job {self.job} #{self.number}",
+                    self.conn.client.get_build_console_output,
+                    self.job,
+                    self.number,
+                )
+            )
+        elif self.pending:
+            self._emit(self.pending.decode(errors="replace"))
+            self.pending = b""
+        return "".join(self.parts)
+
+
+def _follow(
+    conn: Connection, job: str, number: int, timeout: float, sink: Callable[[str], None] | None
+) -> tuple[dict, str]:
+    """Follow build ``number`` to its result, its console streamed to ``sink`` as it comes (one request
+    per poll, with backoff); stopped once ``timeout`` (the build's timeout) and ``STOP_GRACE`` have
+    passed. Returns the build's info and its whole console."""
     deadline, delay = time.monotonic() + timeout + STOP_GRACE, 0.2
+    console = _Console(conn, job, number, sink)
     while True:
-        info = conn.call(f"job {job} #{number}", conn.client.get_build_info, job, number)
-        if not info.get("building") and info.get("result"):
-            return info
+        if console.poll():  # the console is complete (or cannot be followed): has the build ended?
+            info = conn.call(f"job {job} #{number}", conn.client.get_build_info, job, number)
+            if not info.get("building") and info.get("result"):
+                return info, console.text()
         if time.monotonic() > deadline:
             conn.call(f"job {job} #{number}", conn.client.stop_build, job, number)
             raise JenkinsError(f"job {job} #{number}: stopped after the {timeout:.0f}s build timeout")
@@ -192,14 +260,15 @@ def run_jenkins_build(action: Action, ctx: ActContext, commit: str) -> JenkinsBu
         running = None
         if existing.status is BuildStatus.RUNNING and existing.url:
             running = int(existing.url.rstrip("/").rsplit("/", 1)[-1])
-        number, info, console = _build_once(conn, job, commit, build.timeout, running)
+        sink = ctx.output(action)  # the console, line by line as the build writes it
+        number, info, console = _build_once(conn, job, commit, build.timeout, running, sink)
         flaky: list = []
         for n in range(1, build.confirm_red + 1):
             signatures = extract_signatures(console) if info.get("result") != "SUCCESS" else []
             if not is_test_failure(signatures):
                 break
-            number, info, again = _build_once(conn, job, commit, build.timeout)
-            console += f"\n--- re-run {n} (#{number}) of {commit[:12]} to confirm the red build ---\n{again}"
+            number, info, again = _build_once(conn, job, commit, build.timeout, sink=sink, rerun=n)
+            console += again
             flaky = signatures if info.get("result") == "SUCCESS" else []
     except JenkinsError as exc:
         return ActionResult(Outcome.FAILED, ctx.redact(str(exc)), transient=exc.transient)
@@ -219,15 +288,29 @@ def run_jenkins_build(action: Action, ctx: ActContext, commit: str) -> JenkinsBu
 
 
 def _build_once(
-    conn: Connection, job: str, commit: str, timeout: float, running: int | None = None
+    conn: Connection,
+    job: str,
+    commit: str,
+    timeout: float,
+    running: int | None = None,
+    sink: Callable[[str], None] | None = None,
+    rerun: int = 0,
 ) -> tuple[int, dict, str]:
-    """Trigger a build of ``commit`` (or follow the ``running`` one) to its end: number, info, console."""
+    """Trigger a build of ``commit`` (or follow the ``running`` one) to its end, its console streamed to
+    ``sink``: number, info, console (of a ``rerun``, headed by ``_rerun_header``)."""
     if running is None:
         queue_id = conn.call(f"job {job}", conn.client.build_job, job, {COMMIT_PARAM: commit})
         running = _wait_for_start(conn, job, queue_id)
-    info = _wait_for_result(conn, job, running, timeout=timeout)
-    console = conn.call(f"job {job} #{running}", conn.client.get_build_console_output, job, running)
-    return running, info, console
+    header = _rerun_header(rerun, running, commit) if rerun else ""
+    if header and sink is not None:
+        sink(header)
+    info, console = _follow(conn, job, running, timeout, sink)
+    return running, info, header + console
+
+
+def _rerun_header(n: int, number: int, commit: str) -> str:
+    """The line that separates the ``n``-th re-run's console from the builds before it in the log."""
+    return f"\n--- re-run {n} (#{number}) of {commit[:12]} to confirm the red build ---\n"
 
 
 def jenkins_result(

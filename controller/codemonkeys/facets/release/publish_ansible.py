@@ -17,6 +17,10 @@ files against the registry's index, the packed tarball's shasum, the image layou
 runs in which such tasks really ran and passed prove the duty. A failed dry run, or one that verified
 nothing (a product's own playbook without ``Verify`` tasks), fails the action before anything is
 published.
+
+Progress: each line of a playbook's output (task names, their results) goes, redacted, to the action's
+live log as ansible-runner reports it (``cmctl logs --follow``, the dashboard), under the same
+``[dry run, check mode]`` / ``[publish]`` headers as the journal's final log.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,8 +100,10 @@ def run_playbook(
     redact,
     tool_env: Mapping[str, str],
     check: bool = False,
+    on_line: Callable[[str], None] | None = None,
 ) -> PlaybookRun:
-    """Run one playbook on localhost (``check``: ``ansible-playbook --check``, a dry run)."""
+    """Run one playbook on localhost (``check``: ``ansible-playbook --check``, a dry run); each event's
+    output goes to ``on_line`` as it comes (redacted, one line per event)."""
     try:
         import ansible_runner  # the [ship] extra: imported only when a playbook runs
     except ImportError:
@@ -112,6 +118,8 @@ def run_playbook(
         text = _ANSI.sub("", event.get("stdout") or "")
         if text.strip():
             lines.append(redact(text))
+            if on_line is not None:
+                on_line(lines[-1].strip("\r\n") + "\n")
         task = (event.get("event_data") or {}).get("task") or ""
         if event.get("event") == "runner_on_ok" and task.startswith(VERIFY_PREFIX):
             verified.append(task)
@@ -157,11 +165,12 @@ def _playbook(action: Action, ctx: ActContext, registry: Registry, tree: Path) -
 
 
 def _dry_run(
-    playbook: Path, extravars: dict, secrets: dict, ctx: ActContext
+    playbook: Path, extravars: dict, secrets: dict, ctx: ActContext, sink: Callable[[str], None] | None
 ) -> tuple[str, str] | ActionResult:
     """The check-mode run the constitution's ``dry-run`` duty asks for: its proof, or a failed result
-    (nothing was published) when it failed or verified nothing. Returns the proof and the run's log."""
-    run = run_playbook(playbook, extravars, secrets, ctx.redact, ctx.tool_env(), check=True)
+    (nothing was published) when it failed or verified nothing. Returns the proof and the run's log
+    (streamed to ``sink`` as it comes)."""
+    run = run_playbook(playbook, extravars, secrets, ctx.redact, ctx.tool_env(), check=True, on_line=sink)
     if not run.ok:
         return ActionResult(
             Outcome.FAILED, f"dry run of {playbook.name} failed: {run.failure()}", {}, run.log
@@ -210,12 +219,17 @@ def publish_with_ansible(action: Action, ctx: ActContext) -> ActionResult:
         }
         evidence: dict[str, str] = {}
         dry_log = ""
+        sink = ctx.output(action)  # the playbooks' lines as they come, headed as in the final log
         if AuditDuty.DRY_RUN in action.decision.audit:
-            proof = _dry_run(playbook, extravars, secrets, ctx)
+            if sink:
+                sink("[dry run, check mode]\n")
+            proof = _dry_run(playbook, extravars, secrets, ctx, sink)
             if isinstance(proof, ActionResult):
                 return proof
             evidence[str(AuditDuty.DRY_RUN)], dry_log = proof
-        run = run_playbook(playbook, extravars, secrets, ctx.redact, ctx.tool_env())
+            if sink:
+                sink("[publish]\n")
+        run = run_playbook(playbook, extravars, secrets, ctx.redact, ctx.tool_env(), on_line=sink)
     if dry_log:  # the journal keeps both runs: what the dry run verified, then what was done
         run = PlaybookRun(run.status, f"[dry run, check mode]\n{dry_log}\n[publish]\n{run.log}", run.stats)
     return _result(run, playbook, package, version, reg_name, registry.url, evidence)

@@ -4,6 +4,10 @@ Idempotent: a version already in the registry is a noop. Artifacts are built in 
 directory and moved in with an atomic rename, under a lock per registry, so a failure leaves the
 registry as it was (never a half-written file). Python artifacts get PEP 503 ``index.html`` pages so
 ``pip install --index-url file://<registry>/simple`` works.
+
+Progress: the packaging's output (``python -m build``, ``npm pack``, ``cargo package``) goes line by
+line, redacted, to the action's live log as it comes (``cmctl logs --follow``, the dashboard), then a
+line per artifact copied; the journal's final log is the packaging's.
 """
 
 from __future__ import annotations
@@ -32,10 +36,11 @@ from codemonkeys.vocab.versioning import version_in
 
 
 def _build_artifacts(
-    ctx: ActContext, product: str, language: Language, checkout: ProductCheckout, out: Path
+    ctx: ActContext, action: Action, language: Language, checkout: ProductCheckout, out: Path
 ) -> tuple[int | None, str]:
-    """Package the product in its checkout into ``out`` (sdist + wheel, npm tarball, or crate), in the
-    sandbox (its packaging runs the product's code: setup.py, npm scripts, build.rs)."""
+    """Package ``action``'s product in its checkout into ``out`` (sdist + wheel, npm tarball, or crate), in
+    the sandbox (its packaging runs the product's code: setup.py, npm scripts, build.rs); its output
+    streams to the action's live log as it comes."""
     cwd = checkout.product_dir
     eco = ecosystem(language)
     if eco == "python":
@@ -46,14 +51,22 @@ def _build_artifacts(
         args = ["cargo", "package", "--offline", "--allow-dirty", "--target-dir", str(out / "target")]
     else:
         return 1, f"no file-registry packaging for language {language}"
-    result = ctx.run_product(product, args, cwd, timeout=900, writable=[checkout.root, out])
+    header = f"$ {' '.join(args)}\n"  # as the final log starts
+    result = ctx.run_product(
+        action.product,
+        args,
+        cwd,
+        timeout=900,
+        on_output=ctx.output(action, header),
+        writable=[checkout.root, out],
+    )
     if result.refused:
         return None, f"not packaged: {result.refused}"
     if eco == "rust" and result.returncode == 0:
         for crate in (out / "target" / "package").glob("*.crate"):
             shutil.move(str(crate), out / crate.name)
         shutil.rmtree(out / "target", ignore_errors=True)
-    return result.returncode, f"$ {' '.join(args)}\n{result.output}"
+    return result.returncode, f"{header}{result.output}"
 
 
 # ``python -m build``'s own lines around a backend's failure: they name no cause (the backend's error does)
@@ -107,7 +120,7 @@ def publish_file(action: Action, ctx: ActContext) -> ActionResult:
         ctx.checkout(name, tag) as checkout,
     ):
         out = Path(tmp)
-        code, log = _build_artifacts(ctx, name, language, checkout, out)
+        code, log = _build_artifacts(ctx, action, language, checkout, out)
         log = ctx.redact(log)
         if code != 0:
             why = packaging_cause(log)
@@ -123,12 +136,15 @@ def publish_file(action: Action, ctx: ActContext) -> ActionResult:
             )
         dest = package_dir(root, language, package)
         root.mkdir(parents=True, exist_ok=True)
+        sink = ctx.output(action)
         with FileLock(str(root / ".lock")):
             dest.mkdir(parents=True, exist_ok=True)
             for artifact in artifacts:
                 staged = dest / f".{artifact}.tmp"
                 shutil.copy2(out / artifact, staged)
                 staged.replace(dest / artifact)
+                if sink:
+                    sink(f"copied {artifact} ({(dest / artifact).stat().st_size} bytes) to {registry}\n")
             if ecosystem(language) == "python":
                 write_simple_index(root)
     present = list_files(root, language, package)
