@@ -2,8 +2,9 @@
 
 Run from the project root::
 
-    .venv/bin/python benchmarks/coverage.py [--json] [--workers 2] [TESTS ...]   # default: all of tests/
-    .venv/bin/python benchmarks/coverage.py --before tests/test_a.py --after tests/test_a.py tests/test_b.py
+    .venv/bin/python benchmarks/coverage_by_package.py [--json] [--workers 2] [TESTS ...]  # default: tests/
+    .venv/bin/python benchmarks/coverage_by_package.py --before tests/test_a.py \
+        --after tests/test_a.py tests/test_b.py
 
 Runs pytest under coverage.py (``coverage run -m pytest``, by default on two xdist workers with
 ``--dist loadfile`` as scripts/test does) over the test files or folders given, with branch coverage and
@@ -23,8 +24,7 @@ skipped and the wall time. With ``--before`` and ``--after``, two selections are
 reported side by side, with the change per package in percentage points. Nothing is asserted: a test that
 fails still counts toward coverage (its count is reported); this is a measure, not a gate.
 
-The file is named like the package it drives, so it never imports ``coverage`` itself (its own folder comes
-first on ``sys.path``): coverage runs in subprocesses through ``python -m coverage``. Files never run are
+Coverage runs in subprocesses (``python -m coverage``); this script never imports it. Files never run are
 counted (as missed) only in importable packages: ``store/migrations/versions/`` (no ``__init__.py``, loaded
 by Alembic) counts only when a selection runs a migration, so compare runs that both do (or neither).
 Coverage maps the lines it recorded onto the source as it is when the report is made: the files of the
@@ -69,7 +69,7 @@ disable_warnings =
 
 # An xdist worker still running 10 s after the controller ends the session is killed (execnet), before
 # its atexit hooks save coverage's data: each pytest process saves it as its session finishes.
-SAVE_PLUGIN = '''"""Save coverage.py's data as the pytest session ends (benchmarks/coverage.py)."""
+SAVE_PLUGIN = '''"""Save coverage.py's data as the pytest session ends (benchmarks/coverage_by_package.py)."""
 
 import coverage
 
