@@ -17,7 +17,8 @@ from rich.markup import escape
 from typer.core import TyperArgument, TyperOption
 
 # NO_COLOR (no-color.org): no colour and no other styling either (rich, which reads it, keeps bold and dim)
-_PLAIN = {"color_system": None} if Console().no_color else {}
+NO_COLOR = Console().no_color
+_PLAIN = {"color_system": None} if NO_COLOR else {}
 out = Console(highlight=False, soft_wrap=True, **_PLAIN)
 err = Console(stderr=True, highlight=False, soft_wrap=True, **_PLAIN)
 if not out.is_terminal:  # piped or redirected: tables as wide as their content, never cut to 80 columns
@@ -98,6 +99,18 @@ def _install_help_types() -> None:
 
 
 _install_help_types()
+
+
+def _plain_typer_help() -> None:
+    """NO_COLOR for typer's own rich output (``--help``, usage errors) too: its consoles get no colour
+    system, so neither colours nor bold and dim reach the terminal."""
+    import typer.rich_utils
+
+    typer.rich_utils.COLOR_SYSTEM = None
+
+
+if NO_COLOR:
+    _plain_typer_help()
 
 
 def fleet_dir(fleet: Path) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from codemonkeys.cli.common import FleetOpt, ProductOpt, err, fail, plan_with_progress, session
 from codemonkeys.plangraph import plan_to_dot, plan_to_mermaid
@@ -59,12 +60,16 @@ def graph_cmd(
         GraphFormat,
         typer.Option("--format", "-F", help="dot (Graphviz source), svg (needs Graphviz), or mermaid."),
     ] = GraphFormat.DOT,
-    output: Annotated[
-        Path | None, typer.Option("-o", "--out", help="Write to FILE instead of stdout.")
+    output: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
+    old_output: Annotated[
+        Path | None, typer.Option("-o", hidden=True, help="Deprecated spelling of --out FILE.")
     ] = None,
 ) -> None:
     """Draw the plan's DAG: products as clusters, actions by wave, verdicts as colours (allow green, hold
     amber, deny red), dependencies as edges."""
+    if old_output is not None:  # `-o FILE`, as before: one more release, then -o is the output format
+        err.print(f"[yellow]warning:[/] -o FILE is deprecated: use --out {escape(str(old_output))}")
+        output = output or old_output
     dot_program = None
     if fmt is GraphFormat.SVG:
         dot_program = shutil.which("dot")

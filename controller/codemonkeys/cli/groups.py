@@ -180,14 +180,13 @@ def audit_verify(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
 
 
 @secrets_app.command("ls")
-def secrets_ls(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+def secrets_ls(fleet: FleetOpt = Path("."), as_json: JsonOpt = False, output: OutputOpt = None) -> None:
     """Secret names, where each resolves from (env, age file, secrets dir) and who uses it; exit 1 when a
     referenced secret cannot be resolved. Values are never shown."""
+    fmt = output_format(output, as_json)
     with api_errors():
         rows = session(fleet).secrets()
-    if as_json:
-        sys.stdout.write(json.dumps(rows) + "\n")
-    else:
+    if not emit(rows, fmt, [r["name"] for r in rows]):
         for r in rows:
             where = r["source"] or "-"
             state = "[green]ok[/]" if r["ok"] else f"[red]{escape(r['error'] or 'missing')}[/]"
@@ -207,8 +206,10 @@ def policy_explain(
     ] = None,
     fleet: FleetOpt = Path("."),
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Print the full rule trace of a decision (from a saved plan, or from planning now)."""
+    fmt = output_format(output, as_json)
     if plan_file is not None:
         try:
             action = load_plan_file(plan_file).action(action_id)
@@ -220,11 +221,9 @@ def policy_explain(
         with api_errors():
             _, action = fs.action(action_id)
         revision = fs.desired.constitution_revision
-    if as_json:
-        doc = {"action": action_id, "decision": action.decision.model_dump(mode="json")}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-        return
-    render_explain(action, revision, out)
+    doc = {"action": action_id, "decision": action.decision.model_dump(mode="json")}
+    if not emit(doc, fmt, [action_id]):
+        render_explain(action, revision, out)
 
 
 @policy_app.command("test")
@@ -357,17 +356,19 @@ def controller_run(
 
 
 @controller_app.command("status")
-def controller_status(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+def controller_status(
+    fleet: FleetOpt = Path("."), as_json: JsonOpt = False, output: OutputOpt = None
+) -> None:
     """The controller processes sharing the fleet's state database (--workers): host, pid, elected or
     not, worker heartbeat, the products each is reconciling, and the queue."""
     from codemonkeys.service.status import StatusError, controller_status_doc
 
+    fmt = output_format(output, as_json)
     try:
         doc = controller_status_doc(fleet)
     except StatusError as exc:
         raise fail(str(exc)) from None
-    if as_json:
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    if emit(doc, fmt, [f"{p['host']}:{p['pid']}" for p in doc["processes"]]):
         return
     for p in doc["processes"]:
         doing = ", ".join(f"{d['product']} (since {d['started']})" for d in p["doing"]) or "idle"
@@ -419,15 +420,15 @@ def controller_resume(product: ProductArg, actor: ActorOpt = None, fleet: FleetO
 
 
 @db_app.command("current")
-def db_current(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+def db_current(fleet: FleetOpt = Path("."), as_json: JsonOpt = False, output: OutputOpt = None) -> None:
     """The schema revision the state database is at, and the newest this cmctl knows (exit 1 if behind)."""
     from codemonkeys.api import Context, database_state
 
+    fmt = output_format(output, as_json)
     with api_errors():
         state = database_state(fleet, Context.from_environ())
-    if as_json:
-        out.print_json(data={"current": state.current, "head": state.head, "up_to_date": state.up_to_date})
-    else:
+    doc = {"current": state.current, "head": state.head, "up_to_date": state.up_to_date}
+    if not emit(doc, fmt, [state.current] if state.current else []):
         label = "(up to date)" if state.up_to_date else "(behind: run `cmctl db upgrade`)"
         out.print(f"{state.current or 'unmigrated'} {label}; newest: {state.head}")
     if not state.up_to_date:

@@ -241,14 +241,14 @@ def explain_cmd(
     product: Annotated[str, typer.Argument(help="The product to explain.", autocompletion=complete_product)],
     fleet: FleetOpt = Path("."),
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Why a product is or is not in sync: facets, what stands in the way, what happens next."""
+    fmt = output_format(output, as_json)
     fs = session(fleet)
     with api_errors():
         doc = fs.explain(product)
-    if as_json:
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-    else:
+    if not emit(doc, fmt, [product]):
         render_why(doc, out)
 
 
@@ -269,14 +269,16 @@ def logs_cmd(
         ),
     ] = Path("."),
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """The captured output of an action: build console, mkdocs output, release and publish logs
-    (``-f`` follows, as ``kubectl logs -f`` and ``tail -f``; the fleet is ``--fleet`` here)."""
+    (``-f`` follows, as ``kubectl logs -f`` and ``tail -f``; the fleet is ``--fleet`` here). ``-o json``
+    or ``yaml``: the journal entry with its log as one document."""
+    fmt = output_format(output, as_json)
     fs = session(fleet)
     with api_errors():
         doc = fs.logs(action_id, run)
-        if as_json:
-            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        if emit(doc, fmt, [action_id]):
             return
         err.print(f"[bold]{escape(action_id)}[/] run {doc['run']}: {doc['status']} {escape(doc['message'])}")
         for name, kept in sorted(doc.get("artifacts", {}).items()):
@@ -421,11 +423,13 @@ def verify_cmd(
     registry: Annotated[str | None, typer.Option("--registry", help="Only this registry.")] = None,
     fleet: FleetOpt = Path("."),
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Verify a released version as a consumer would: its artifacts from the registry, their SHA-256
     checksums, the SSH signature over them, the SBOM and the provenance. Exit 0 when every check holds."""
     from codemonkeys.api.verify import verify_product
 
+    fmt = output_format(output, as_json)
     state, diags = load_fleet(fleet_dir(fleet))
     if state is None:
         print_diagnostics(diags)
@@ -439,11 +443,8 @@ def verify_cmd(
             state, context_for().secrets.at(state.root), product, version, public, registry
         )
     ok = all(r.report.ok for r in results)
-    if as_json:
-        sys.stdout.write(
-            json.dumps({"ok": ok, "registries": [r.to_dict() for r in results]}, indent=2) + "\n"
-        )
-    else:
+    doc = {"ok": ok, "registries": [r.to_dict() for r in results]}
+    if not emit(doc, fmt, [r.registry for r in results]):
         for r in results:
             verdict = "[green]verified[/]" if r.report.ok else "[red]NOT verified[/]"
             out.print(f"{escape(r.package)} {escape(r.report.version)} in {escape(r.registry)}: {verdict}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from codemonkeys.cli.common import FleetOpt, JsonOpt, api_errors, out, session
+from codemonkeys.cli.common import FleetOpt, JsonOpt, OutputOpt, api_errors, emit, out, output_format, session
 
 swarm_app = typer.Typer(
     help="Fleet learning: fix templates, heal attempts, dependency conflicts.", no_args_is_help=True
@@ -26,15 +24,16 @@ def swarm_templates(
         str | None,
         typer.Option("--why", metavar="PRODUCT", help="What the product's recent fixes taught, and why not."),
     ] = None,
+    output: OutputOpt = None,
 ) -> None:
     """Fix templates the fleet learned, best record first: what each fixes, where it came from, its record.
     With --why PRODUCT: the product's recent fixes of red builds, what each taught or why nothing."""
+    fmt = output_format(output, as_json)
     if why is not None:
-        _templates_why(fleet, why, as_json)
+        _templates_why(fleet, why, fmt)
         return
     rows = session(fleet).templates()
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    if emit(rows, fmt, [r["id"] for r in rows]):
         return
     if not rows:
         out.print("no fix templates yet: they are learned when a person fixes a red build, or a heal merges")
@@ -52,11 +51,10 @@ def swarm_templates(
     out.print(table)
 
 
-def _templates_why(fleet: Path, product: str, as_json: bool) -> None:
+def _templates_why(fleet: Path, product: str, fmt: str) -> None:
     with api_errors():
         rows = session(fleet).templates_why(product)
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    if emit(rows, fmt, [r["commit"] for r in rows]):
         return
     if not rows:
         out.print(f"no fix of a red build of {product} on record")
@@ -77,12 +75,13 @@ def swarm_heals(
     fleet: FleetOpt = Path("."),
     patches: Annotated[bool, typer.Option("--patches", help="Show each attempt's patch.")] = False,
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Heal attempts of a product, oldest first: candidate, branch, result, and why an attempt failed."""
+    fmt = output_format(output, as_json)
     with api_errors():
         rows = session(fleet).heal_attempts(product)
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    if emit(rows, fmt, [r["branch"] for r in rows]):
         return
     if not rows:
         out.print(f"no heal attempts for {product}")
@@ -104,12 +103,13 @@ def swarm_flaky(
     product: Annotated[str | None, typer.Argument(help="Only this product.")] = None,
     fleet: FleetOpt = Path("."),
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Failures that passed on a re-run of the same commit (build.confirmRed), most frequent first."""
+    fmt = output_format(output, as_json)
     with api_errors():
         rows = session(fleet).flaky(product)
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    if emit(rows, fmt, sorted({r["product"] for r in rows})):
         return
     if not rows:
         out.print("no flaky failures on record")

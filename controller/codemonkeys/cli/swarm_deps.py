@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from codemonkeys.cli.common import FleetOpt, JsonOpt, api_errors, out, session
+from codemonkeys.cli.common import FleetOpt, JsonOpt, OutputOpt, api_errors, emit, out, output_format, session
 from codemonkeys.cli.swarm import swarm_app
 
 
@@ -19,13 +17,14 @@ def swarm_conflicts(
     product: Annotated[str | None, typer.Argument(help="Only this product.")] = None,
     fleet: FleetOpt = Path("."),
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Dependency conflicts seen in build logs, oldest first: the resolver, the package it could not
     select, and the versions involved."""
+    fmt = output_format(output, as_json)
     with api_errors():
         rows = session(fleet).conflicts(product)
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    if emit(rows, fmt, [r["package"] for r in rows]):
         return
     if not rows:
         out.print("no dependency conflicts seen in build logs")

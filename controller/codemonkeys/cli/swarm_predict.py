@@ -3,15 +3,23 @@ on the ``swarm`` group)."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from codemonkeys.cli.common import FleetOpt, JsonOpt, api_errors, complete_product, out, session
+from codemonkeys.cli.common import (
+    FleetOpt,
+    JsonOpt,
+    OutputOpt,
+    api_errors,
+    complete_product,
+    emit,
+    out,
+    output_format,
+    session,
+)
 from codemonkeys.cli.render import seconds_text
 from codemonkeys.cli.swarm import swarm_app
 
@@ -21,12 +29,12 @@ def _pct(value: float | None) -> str:
 
 
 @swarm_app.command("slowdowns")
-def swarm_slowdowns(fleet: FleetOpt = Path("."), as_json: JsonOpt = False) -> None:
+def swarm_slowdowns(fleet: FleetOpt = Path("."), as_json: JsonOpt = False, output: OutputOpt = None) -> None:
     """Products whose builds are getting slower: a significant trend over their last runs (adjusted for
     change size and hour of day), not noise; biggest growth first."""
+    fmt = output_format(output, as_json)
     rows = session(fleet).slowdowns()
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    if emit(rows, fmt, [r["product"] for r in rows]):
         return
     if not rows:
         out.print("no product is getting slower (a trend needs at least 8 recorded runs of a kind)")
@@ -51,13 +59,14 @@ def swarm_predict(
     product: Annotated[str, typer.Argument(help="The product.", autocompletion=complete_product)],
     fleet: FleetOpt = Path("."),
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Predicted duration of a product's next run of each action kind, and the error so far against
     Jenkins' estimate (the mean of the last three successful runs) on the same recorded runs."""
+    fmt = output_format(output, as_json)
     with api_errors():
         rows = session(fleet).predictions(product)
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    if emit(rows, fmt, [r["kind"] for r in rows]):
         return
     if not rows:
         out.print(f"no recorded runs of {product} yet: durations are recorded as actions finish")

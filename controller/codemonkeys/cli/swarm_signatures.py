@@ -3,15 +3,13 @@ and where in each it happened) and what fixed them."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from codemonkeys.cli.common import FleetOpt, JsonOpt, out, session
+from codemonkeys.cli.common import FleetOpt, JsonOpt, OutputOpt, emit, out, output_format, session
 from codemonkeys.cli.swarm import swarm_app
 
 
@@ -48,11 +46,12 @@ def swarm_signatures(
     fleet: FleetOpt = Path("."),
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many signatures.")] = 20,
     as_json: JsonOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Top failure causes across the fleet: builds, products and where, first / last seen, fixed by what."""
+    fmt = output_format(output, as_json)
     rows = session(fleet).signatures(limit)
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    if emit(rows, fmt, [r["fingerprint"] for r in rows]):
         return
     if not rows:
         out.print("no failure signatures yet: they are recorded when a build fails")
