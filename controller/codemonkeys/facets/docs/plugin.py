@@ -129,7 +129,8 @@ class DocsFacet(FacetPlugin):
         if not actions and unknown:
             return FacetDraft(facet_state(WANT, "unknown", FacetState.UNKNOWN, "; ".join(unknown)))
         if not actions:
-            where = f" and on {len(docs.publish)} targets" if docs.publish else ""
+            count = len(docs.publish)
+            where = f" and on {count} target{'' if count == 1 else 's'}" if count else ""
             message = f"published from {short(d.published_commit)}{where}"
             return FacetDraft(facet_state(WANT, "current", FacetState.IN_SYNC, message))
         message = "; ".join(reasons + unknown)
