@@ -13,6 +13,7 @@ from codemonkeys.swarm.codeshapes import (
     enclosing_call,
     rename_keyword,
     rename_table,
+    replace_keyword_argument,
     unbound_names,
 )
 from codemonkeys.swarm.signatures import extract_signatures
@@ -400,3 +401,19 @@ def test_pythons_message_printed_by_a_program_that_caught_it_is_the_error_and_te
     assert [s.summary for s in extract_signatures("note: 'x' object has no attribute 'y' here\n")] != [
         "AttributeError: 'x' object has no attribute 'y'"
     ]  # only a whole line is Python's message
+
+
+def test_a_keyword_edit_leaves_the_function_s_own_definition_alone():
+    text = (
+        "def filter(rows, regex=None):\n    return [r for r in rows if re.search(regex, r)]\n\n"
+        'x = df.filter(regex="a")\n'
+    )
+    renamed = rename_keyword(text, "filter", "regex", "pattern")
+    assert renamed == text.replace('df.filter(regex="a")', 'df.filter(pattern="a")')
+    defined = "def read_csv(path, delim_whitespace=True):\n    pass\n"
+    assert replace_keyword_argument(defined, "read_csv", "delim_whitespace=True", 'sep=r"\\s+"') == defined
+
+
+def test_a_cap_that_leaves_no_version_is_no_patch():
+    assert bound("numpy>=2.1\n", "requirements", "numpy", "<2.0") is None
+    assert bound("numpy>=1.24\n", "requirements", "numpy", "<2.0") == "numpy>=1.24,<2.0\n"

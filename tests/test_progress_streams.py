@@ -234,3 +234,15 @@ def test_the_console_goes_out_in_whole_lines_or_at_the_end_without_the_progressi
     info, console = build_jenkins._follow(Connection(config, client, min_interval=0), "j", 1, 60, out.append)
     assert out == [console] == ["all\nat once\n"] and info["result"] == "SUCCESS"
     assert client.calls == ["progressiveText?start=0", "api/json", "consoleText"]
+
+
+def test_a_secret_of_several_lines_is_redacted_when_its_output_streams_line_by_line():
+    from codemonkeys.act.base import Redactor
+
+    key = "-----BEGIN KEY-----\nMIIEabcdefghijklmnopqrstuvwx\nyz0123456789ABCDEFGHIJKLMNOP\n"
+    key += "-----END KEY-----\n"
+    redact = Redactor([key])
+    streamed = "".join(redact(line) for line in f"deploying\n{key}done\n".splitlines(keepends=True))
+    assert "abcdefghijklmnop" not in streamed and "0123456789ABCDEF" not in streamed, streamed
+    assert streamed.startswith("deploying\n") and streamed.endswith("done\n")
+    assert "MIIE" not in redact(key)  # whole, it goes as before

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import re
 import signal
@@ -36,6 +37,8 @@ from codemonkeys.store.db import Store
 from codemonkeys.vocab.plan import Action
 
 LOG_LIMIT = 200_000  # characters of a command's output kept in the journal (the tail)
+
+log = logging.getLogger(__name__)
 
 
 class Outcome(StrEnum):
@@ -122,7 +125,11 @@ class Redactor:
     notifies text from actions runs it through one."""
 
     def __init__(self, secrets: Iterable[str] = ()):
-        forms = {f for s in secrets if s and len(s) >= MIN_SECRET for f in encodings(s)}
+        secrets = list(secrets)
+        # a secret of several lines (a PEM key, a kubeconfig) is also each of its lines: output streamed line
+        # by line, or printing part of it, never shows one of them
+        parts = [line.strip() for s in secrets if s and "\n" in s.strip() for line in s.splitlines()]
+        forms = {f for s in [*secrets, *parts] if s and len(s) >= MIN_SECRET for f in encodings(s)}
         self._pattern = re.compile(_trie(sorted(forms))) if forms else None
 
     @classmethod
@@ -230,7 +237,14 @@ class ActContext:
             return None
         if header:
             live(action, self.redact(header))
-        return lambda text: live(action, self.redact(text))
+
+        def sink(text: str) -> None:
+            try:
+                live(action, self.redact(text))
+            except Exception as exc:  # the live stream is best effort: never the reason an action fails
+                log.debug("live output of %s dropped: %s", action.id, exc)
+
+        return sink
 
     def mirror(self, product: str) -> Path:
         """The bare mirror of ``product``'s repository."""

@@ -4,6 +4,7 @@ graph. Nothing here changes state (``api/commands.py`` does)."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -778,7 +779,10 @@ def _verdict_text(action: Action, mine) -> str:
     approval command once (a held facet's message already says both: then only which rule holds it)."""
     d = action.decision
     hint = f"cmctl approve {action.id}"
-    if d.verdict is Verdict.HOLD and any(hint in f.message for f in mine.facets.values()):
+    said = re.compile(re.escape(hint) + r"(?![\w./-])")  # not the command of another id it begins
+    if d.rule == "forge":  # the forge's hold: no approval lifts it, a review or a check on the forge does
+        return f"{action.id} {d.verdict} by {d.rule}: {d.message}"
+    if d.verdict is Verdict.HOLD and any(said.search(f.message) for f in mine.facets.values()):
         return f"{action.id} held by {d.rule} (its facet says how to approve it)"
-    how = f" ({hint})" if d.verdict is Verdict.HOLD and hint not in d.message else ""
+    how = f" ({hint})" if d.verdict is Verdict.HOLD and not said.search(d.message) else ""
     return f"{action.id} {d.verdict} by {d.rule}: {d.message}{how}"

@@ -837,6 +837,21 @@ def is_upper_bound(clauses: list[str]) -> bool:
     return bool(clauses) and all(c.startswith(("<", "!=")) for c in clauses)
 
 
+def _satisfiable(spec: str) -> bool:
+    """Whether some release could satisfy ``spec`` (``>=1.24,<2.0`` yes, ``>=2.1,<2.0`` no): a lower bound
+    at or above an upper bound leaves nothing. An unreadable spec is not judged (True)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import Version
+
+    try:
+        clauses = list(SpecifierSet(spec))
+    except InvalidSpecifier:
+        return True
+    lows = [Version(c.version) for c in clauses if c.operator in (">=", ">") and "*" not in c.version]
+    highs = [Version(c.version) for c in clauses if c.operator in ("<", "<=") and "*" not in c.version]
+    return not (lows and highs and max(lows) >= min(highs))
+
+
 def bound(text: str, kind: str, package: str, clause: str) -> str | None:
     """A Python manifest whose entries of ``package`` get the upper bound ``clause`` beside what they ask
     (``"numpy>=1.24"`` -> ``"numpy>=1.24,<2.0"``, ``numpy`` -> ``numpy<2.0``); None when an entry cannot
@@ -853,6 +868,8 @@ def bound(text: str, kind: str, package: str, clause: str) -> str | None:
             return None
         name, spec = dep
         new = ",".join([*clauses, clause])
+        if not _satisfiable(new):  # numpy>=2.1 capped at <2.0: no version left, a wrong fix
+            return None
         at = body.index(name) + len(name)
         tail = body[at:]
         tail = tail.replace(spec, new, 1) if spec else new + tail
@@ -937,6 +954,8 @@ def _argument_spans(text: str, func: str, arg: re.Pattern[str]) -> list[tuple[in
     ``func`` (``func(`` or ``x.func(``, over several lines too; strings and nested brackets skipped)."""
     spans = []
     for m in re.finditer(rf"(?<![\w]){re.escape(func)}\s*\(", text):
+        if re.search(r"\bdef\s+$", text[max(0, m.start() - 20) : m.start()]):
+            continue  # the function's own definition (its parameters), not a call
         found = _split_args(text, m.end() - 1)
         if found is None:
             continue
