@@ -16,9 +16,10 @@ files than the ones they differ in) is reported under its pair. For each pair:
    a signature (``swarm.signatures.extract_signatures``, the first one); ``swarm.templates.learn_template``
    learns a template from its summary, kind and the product's fix diff. Not learned: None, or a reason object
    (its text is reported).
-2. for each consumer, with 0 LLM calls: ``match`` the template against the consumer's signature summaries
-   (the first that fits), ``instantiate`` it on the consumer's files (hints: ``heal.failure.locations`` of its
-   log, as the controller does), ``git apply`` the patch in a scratch copy, then:
+2. for each consumer, with 0 LLM calls: ``match`` the template against the consumer's signature summaries,
+   ``instantiate_fitting`` it on the consumer's files for every summary it fits (hints:
+   ``heal.failure.locations`` of its log, as the controller does), ``git apply`` the patch in a
+   scratch copy, then:
 
    * **healed**: every file equals the expected fix (modulo whitespace) and the changed files compile / parse
      (``compile()`` for Python, ``node --check``, ``rustfmt`` for Rust, JSON / TOML loaders for manifests);
@@ -29,6 +30,14 @@ files than the ones they differ in) is reported under its pair. For each pair:
      not compile (the build stays red: the LLM would be next).
 
    **time to green**: the harness's wall time per consumer (match, instantiate, apply, compare, compile).
+
+   With ``--run``, a consumer of a pair that has an ``env.yaml`` (``heal_runner``: the interpreter, pins, npm
+   packages or cargo it needs, installed once and cached) is judged as the controller judges a heal before it
+   merges it: by its own build (``pair.yaml`` command) on the patched tree. Red is **failed** (nothing is
+   merged); green is **healed**, or **wrong** when the patch edits a test file or a file outside the error's
+   reach. The comparison's verdict is kept beside it (``proxy``); a fix that goes green with other text than
+   the expected one is counted apart. ``--check-env`` also runs every consumer's before (red) and after
+   (green) to check the environment.
 
 Tables per pair and totals per set (dev and held_out reported apart). Goals (issue 30): templates learned
 for >= 80% of the pairs, >= 70% of the held-out pairs healed in their consumers with 0 LLM calls (a pair
@@ -50,6 +59,7 @@ import time
 import tomllib
 from pathlib import Path
 
+import heal_runner
 import yaml
 
 from codemonkeys.facets.heal.failure import locations
@@ -163,12 +173,44 @@ def learn(pair: Path) -> tuple[object | None, str, dict]:
     return None, _reason(found), fed
 
 
-def heal(template: object, consumer: Path, meta: dict) -> dict:
-    """One consumer: match, instantiate, apply, compare, compile; the verdict and why."""
+def heal(template: object, consumer: Path, meta: dict, env: dict | None = None) -> dict:
+    """One consumer: match, instantiate, apply, compare, compile; with ``env`` (``--run``), also its own
+    build on the patched tree, which then decides the verdict; the verdict and why."""
     start = time.perf_counter()
     out = _heal(template, consumer, meta)
+    if env is not None and "tree" in out:
+        out = judge_by_build(out, env, meta)
+    out.pop("tree", None)
     out["seconds"] = round(time.perf_counter() - start, 4)
     return out
+
+
+def judge_by_build(out: dict, env: dict, meta: dict) -> dict:
+    """The verdict of the consumer's own command on the patched tree, as the controller verifies a heal
+    before it merges: red is failed (nothing merged, the LLM is next); green is healed, unless the patch
+    edits a test file or a file outside the error's reach (wrong: it would be merged). The verdict of the
+    comparison with the expected fix is kept as ``proxy``."""
+    outcome = heal_runner.run(env, out["tree"], meta["command"])
+    proxy = {"proxy": out["verdict"], "same_as_expected": out["verdict"] == "healed", "built": True}
+    if not outcome.green:
+        return {**out, **proxy, "verdict": "failed", "why": f"the build stays red: {outcome.tail[-160:]}"}
+    if out.get("reach"):
+        return {**out, **proxy, "verdict": "wrong", "why": f"green, but {out['reach']}"}
+    why = "" if proxy["same_as_expected"] else "green (not the expected fix's text)"
+    return {**out, **proxy, "verdict": "healed", "why": why}
+
+
+def check_env(pair: Path, meta: dict, env: dict) -> list[str]:
+    """What is wrong with a pair's env.yaml: each consumer's before must be red and its after green."""
+    problems = []
+    for consumer in meta.get("consumers") or []:
+        root = pair / "consumers" / consumer["name"]
+        for side, want in (("before", False), ("after", True)):
+            outcome = heal_runner.run(env, _files(root / side), consumer["command"])
+            if outcome.green != want:
+                state = "green" if outcome.green else f"red ({outcome.tail[-120:]})"
+                problems.append(f"env: {consumer['name']}/{side} is {state}")
+    return problems
 
 
 def _heal(template: object, consumer: Path, meta: dict) -> dict:
@@ -180,11 +222,10 @@ def _heal(template: object, consumer: Path, meta: dict) -> dict:
     sigs = extract_signatures(log)
     if not sigs:
         return {"consumer": name, "verdict": "failed", "why": "no signature in the consumer's log"}
-    bindings = next((b for b in (templates.match(template, s.summary) for s in sigs) if b is not None), None)
-    if bindings is None:
+    if all(templates.match(template, s.summary) is None for s in sigs):
         return {"consumer": name, "verdict": "failed", "why": f"no match: {sigs[0].summary[:120]}"}
     hints = [loc.path for loc in locations(log, before)]
-    patch = templates.instantiate(template, bindings, before, hints)
+    patch = templates.instantiate_fitting(template, [s.summary for s in sigs], before, hints)
     if patch is None:
         return {"consumer": name, "verdict": "failed", "why": "matched, but the template changes nothing"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -204,15 +245,16 @@ def _heal(template: object, consumer: Path, meta: dict) -> dict:
     outside = [p for p in changed if p not in should]
     broken = [(p, why) for p in changed if not (ok := compiles(p, result[p]))[0] for why in [ok[1]]]
     equal = all(_squash(result.get(p, "")) == _squash(expected[p]) for p in expected)
-    base = {"consumer": name, "files": changed, "patch_lines": patch.lines}
-    if tests:
-        return {**base, "verdict": "wrong", "why": f"edits a test file: {', '.join(tests)}"}
-    if outside:
-        return {
-            **base,
-            "verdict": "wrong",
-            "why": f"edits a file outside the error's reach: {', '.join(outside)}",
-        }
+    reach = (
+        f"edits a test file: {', '.join(tests)}"
+        if tests
+        else f"edits a file outside the error's reach: {', '.join(outside)}"
+        if outside
+        else ""
+    )
+    base = {"consumer": name, "files": changed, "patch_lines": patch.lines, "tree": result, "reach": reach}
+    if reach:
+        return {**base, "verdict": "wrong", "why": reach}
     if equal and not broken:
         return {**base, "verdict": "healed", "why": ""}
     if broken:
@@ -220,8 +262,9 @@ def _heal(template: object, consumer: Path, meta: dict) -> dict:
     return {**base, "verdict": "wrong", "why": "compiles, but differs from the expected fix"}
 
 
-def measure(which: str) -> dict:
-    """Per pair: learned (and why not), each consumer's verdict and time; totals per set."""
+def measure(which: str, run: bool = False, env_check: bool = False) -> dict:
+    """Per pair: learned (and why not), each consumer's verdict and time; totals per set. With ``run``,
+    consumers of pairs with an env.yaml are judged by their own build (``judge_by_build``)."""
     rows = []
     for set_name in SETS if which == "all" else (which,):
         for pair in sorted(p for p in (CORPUS / set_name).glob("*") if (p / "pair.yaml").is_file()):
@@ -229,8 +272,9 @@ def measure(which: str) -> dict:
             template, why, fed = learn(pair)
             origin = meta.get("pattern_from") or meta
             by_name = {c["name"]: c for c in meta.get("consumers", [])}
+            env = heal_runner.load_env(pair) if run else None
             results = [
-                heal(template, c, by_name.get(c.name, {}))
+                heal(template, c, by_name.get(c.name, {}), env)
                 for c in sorted((pair / "consumers").iterdir())
                 if c.is_dir()
             ]
@@ -239,7 +283,9 @@ def measure(which: str) -> dict:
                     "set": set_name,
                     "pair": pair.name,
                     "pattern_from": f"{origin['repository']}@{origin['commit']}",
-                    "layout": check_product(pair, meta),
+                    "layout": check_product(pair, meta)
+                    + (check_env(pair, meta, env) if env_check and env else []),
+                    "built": env is not None,
                     "language": meta["language"],
                     "category": meta["category"],
                     "learned": template is not None,
@@ -270,6 +316,8 @@ def totals(rows: list[dict]) -> dict:
             "consumers_healed": sum(c["verdict"] == "healed" for c in cons),
             "wrong": sum(c["verdict"] == "wrong" for c in cons),
             "failed": sum(c["verdict"] == "failed" for c in cons),
+            "built": sum(bool(c.get("built")) for c in cons),
+            "healed_not_as_expected": sum(c["verdict"] == "healed" and c.get("why") != "" for c in cons),
             "median_time_to_green_s": round(statistics.median(green), 4) if green else None,
             "llm_calls": 0,
         }
@@ -310,6 +358,13 @@ def render(result: dict, verbose: bool = False) -> str:
             f"{_pct(t['pairs_healed'], t['pairs']):<13} {_pct(t['consumers_healed'], t['consumers']):<17} "
             f"{t['wrong']:>5} {t['failed']:>6}  {'-' if median is None else f'{median * 1000:.0f} ms'}"
         )
+    built = sum(t["built"] for t in result["totals"].values() if t is result["totals"].get("all"))
+    if built:
+        a = result["totals"]["all"]
+        lines.append(
+            f"judged by the consumer's own build (--run): {a['built']} of {a['consumers']} consumers; "
+            f"healed but not the expected fix's text: {a['healed_not_as_expected']}"
+        )
     lines.append("")
     lines.append(
         "goals: learned >= 80% of pairs; >= 70% of held-out pairs healed with 0 LLM calls; 0 wrong fixes "
@@ -323,8 +378,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", choices=(*SETS, "all"), default="all", dest="which")
     parser.add_argument("--json", action="store_true", help="the full result as JSON")
     parser.add_argument("--verbose", action="store_true", help="templates and every consumer's reason")
+    parser.add_argument(
+        "--run",
+        action="store_true",
+        help="judge consumers by their own build in the pair's env.yaml environment (installed once, cached)",
+    )
+    parser.add_argument("--check-env", action="store_true", help="with --run: befores red, afters green")
     args = parser.parse_args(argv)
-    result = measure(args.which)
+    result = measure(args.which, run=args.run, env_check=args.check_env)
     print(json.dumps(result, indent=2) if args.json else render(result, args.verbose))
     return 0
 

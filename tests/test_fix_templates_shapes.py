@@ -20,6 +20,7 @@ from codemonkeys.swarm.templates import (
     NotLearned,
     file_diff,
     instantiate,
+    instantiate_fitting,
     learn_template,
     match,
 )
@@ -549,3 +550,50 @@ def test_a_javascript_callee_that_is_not_a_function_is_what_the_error_names() ->
     assert "mime.getType(name)" in apply(template, summary, files)["src/upload.js"]
     assert match(template, "TypeError: Mime.lookup is not a function") == {"0": "Mime"}
     assert match(template, "TypeError: mime.extension is not a function") is None
+
+
+def test_a_keyword_the_new_version_requires_is_added_where_no_call_passes_it_pyyaml_6() -> None:
+    # PyYAML 6 made yaml.load's Loader required (its own message); the fix adds it to the call
+    summary = "TypeError: load() missing 1 required positional argument: 'Loader'"
+    red = "import yaml\n\ndef read(text):\n    return yaml.load(text)\n"
+    template = learn_template(
+        summary,
+        "python_traceback",
+        diff_of("cfg.py", red, red.replace("load(text)", "load(text, Loader=yaml.FullLoader)")),
+    )
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == "reshape calls of load: add:Loader=yaml.FullLoader"
+    files = {
+        "app.py": (
+            "import yaml\nA = yaml.load(open('a'))\nB = yaml.load(s, Loader=yaml.SafeLoader)\n"
+            "C = yaml.load(s, **opts)\n"
+        )
+    }
+    healed = apply(template, summary, files)["app.py"]
+    # added where absent; a call that passes it, or may through **opts, is left as it is
+    assert healed == (
+        "import yaml\nA = yaml.load(open('a'), Loader=yaml.FullLoader)\n"
+        "B = yaml.load(s, Loader=yaml.SafeLoader)\nC = yaml.load(s, **opts)\n"
+    )
+
+
+def test_a_template_is_made_for_every_failure_it_fits_in_one_patch() -> None:
+    # rustc reports each use of a removed function: one patch fixes every one the template fits
+    summary = "error[E0425]: cannot find function `old_name` in crate `textkit`"
+    red = "fn main() {\n    textkit::old_name(1);\n}\n"
+    template = learn_template(
+        summary, "cargo_error", diff_of("src/main.rs", red, red.replace("old_", "new_"))
+    )
+    assert isinstance(template, FixTemplate), template
+    files = {
+        "src/a.rs": "pub fn a() {\n    textkit::old_name(2);\n}\n",
+        "src/b.rs": "pub fn b() {\n    textkit::old_other(3);\n}\n",
+    }
+    seen = [
+        "error[E0425]: cannot find function `old_name` in crate `textkit`",
+        "error[E0425]: cannot find function `parse` in crate `serde_json`",  # fits no template: left alone
+    ]
+    patch = instantiate_fitting(template, seen, files, ["src/a.rs"])
+    assert patch is not None and patch.files == ("src/a.rs",)
+    assert "+    textkit::new_name(2);" in patch.diff
+    assert instantiate_fitting(template, seen[1:], files) is None  # fits nothing: no patch

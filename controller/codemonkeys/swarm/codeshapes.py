@@ -581,7 +581,8 @@ def _call_at(line: str, func: str) -> tuple[int, int, list[str]] | None:
 def call_changes(old: str, new: str, funcs: list[str]) -> tuple[str, str] | None:
     """When a changed line only reshapes the arguments of a call to one of ``funcs``: the function and the
     changes (``pos:1=axis`` a positional argument becomes a keyword, ``drop:k`` a keyword goes, ``kw:a=b``
-    a keyword is renamed), ``;``-separated. None otherwise."""
+    a keyword is renamed, ``add:k=v`` a keyword is added after the others), ``;``-separated. None
+    otherwise."""
     for func in funcs:
         a, b = _call_at(old, func), _call_at(new, func)
         if a is None or b is None or old[: a[0]] != new[: b[0]] or old[a[1] :] != new[b[1] :]:
@@ -603,6 +604,9 @@ def call_changes(old: str, new: str, funcs: list[str]) -> tuple[str, str] | None
                 i += 1
             else:
                 break
+        while i == len(olds) and j < len(news) and (kn := _KW.match(news[j])) and ";" not in news[j]:
+            changes.append(f"add:{kn.group(1)}={kn.group(2)}")  # a keyword the new version requires
+            j += 1
         if i == len(olds) and j == len(news) and changes:
             return func, ";".join(changes)
     return None
@@ -623,6 +627,10 @@ def _reshape(args: list[str], changes: list[str]) -> list[str] | None:
         elif what == "kw":
             o, _, n = arg.partition("=")
             out = [re.sub(rf"^{re.escape(o)}(\s*=)", n + r"\1", a) if _KW.match(a) else a for a in out]
+        elif what == "add":
+            key = arg.partition("=")[0]
+            if not any(a.startswith("**") or ((m := _KW.match(a)) and m.group(1) == key) for a in out):
+                out.append(arg)  # not where the call already passes it, or may through ``**options``
     keyword = False
     for a in out:
         if _KW.match(a) or a.startswith("**"):

@@ -1773,6 +1773,32 @@ def instantiate(
     the hinted files that use what they add (an import) or have their anchor. Test files are left alone
     unless the fix the template came from edited one (``tests``). None too when a placeholder has no value.
     """
+    texts = _instantiated(template, bindings, files, hints)
+    return None if texts is None else _patch(files, texts)
+
+
+def instantiate_fitting(
+    template: FixTemplate, summaries: Sequence[str], files: Mapping[str, str], hints: Sequence[str] = ()
+) -> Patch | None:
+    """The template as one patch for every failure of the build it fits, or None when it fits none or
+    changes nothing. A compiler reports each use of a removed name (``cannot find function `encode``` and
+    `` `decode` ``): each fitting failure's bindings are applied in turn, each kept only when the result
+    still parses and binds every name it reads, so one build proves the whole fix."""
+    fitting = _unique(
+        tuple(sorted(b.items())) for b in (match(template, s) for s in summaries) if b is not None
+    )
+    texts = dict(files)
+    for bindings in fitting:
+        done = _instantiated(template, dict(bindings), texts, hints)
+        if done is not None:
+            texts = {**texts, **done}
+    return _patch(files, texts) if texts != dict(files) else None
+
+
+def _instantiated(
+    template: FixTemplate, bindings: Mapping[str, str], files: Mapping[str, str], hints: Sequence[str]
+) -> dict[str, str] | None:
+    """``instantiate``'s edits made on the files: the changed files' new texts, or None (see there)."""
     values = {**dict(template.fixed), **bindings}
     try:
         edits = [
@@ -1799,6 +1825,14 @@ def instantiate(
         return None  # an edit whose result does not parse is not sure of itself: no patch
     if any(_unresolved(p, files[p], texts[p]) for p in changed):
         return None  # a name the result reads that nothing binds: part of a fix, no patch
+    return {p: texts[p] for p in changed}
+
+
+def _patch(files: Mapping[str, str], texts: Mapping[str, str]) -> Patch | None:
+    """The diff from ``files`` to ``texts`` (the changed files)."""
+    changed = sorted(p for p in texts if texts[p] != files.get(p))
+    if not changed:
+        return None
     parts = [file_diff(p, files[p], texts[p]) for p in changed]
     return Patch("".join(d for d, _ in parts), tuple(changed), sum(n for _, n in parts))
 

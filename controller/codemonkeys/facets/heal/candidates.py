@@ -10,7 +10,7 @@ from codemonkeys.facets.heal.failure import excerpt, locations, manifests
 from codemonkeys.facets.heal.patches import check_patch, inspect_patch
 from codemonkeys.repos import GitError, Mirror
 from codemonkeys.swarm.knowledge import failure_summaries
-from codemonkeys.swarm.templates import FixTemplate, instantiate, match
+from codemonkeys.swarm.templates import FixTemplate, instantiate_fitting, match
 
 if TYPE_CHECKING:
     from codemonkeys.act.base import ActContext
@@ -34,7 +34,8 @@ class Candidate:
 
 
 def template_candidate(action: Action, ctx: ActContext, files: dict[str, str], log: str) -> Candidate:
-    """The attempt's fix template (named by the plan) instantiated on the red commit's files."""
+    """The attempt's fix template (named by the plan) instantiated on the red commit's files, for every
+    failure of the build it fits."""
 
     tid = action.params.get("template")
     record = next((t for t in ctx.store.templates() if t.id == tid), None)
@@ -42,11 +43,10 @@ def template_candidate(action: Action, ctx: ActContext, files: dict[str, str], l
         return Candidate(reason=f"fix template {tid} is not on record")
     template = FixTemplate.from_json(record.data)
     summaries = [s.summary for s in failure_summaries(ctx.store, action.product, action.params["commit"])]
-    bindings = next((b for b in (match(template, s) for s in summaries) if b is not None), None)
-    if bindings is None:
+    if all(match(template, s) is None for s in summaries):
         return Candidate(reason=f"fix template {tid} does not fit this failure")
     hints = [loc.path for loc in locations(log, files)]
-    patch = instantiate(template, bindings, files, hints)
+    patch = instantiate_fitting(template, summaries, files, hints)  # every failure it fits, at once
     if patch is None:
         return Candidate(reason=f"fix template {tid} ({record.description}) changes nothing in this product")
     return Candidate(patch.diff, list(patch.files), patch.lines)
