@@ -597,3 +597,48 @@ def test_a_template_is_made_for_every_failure_it_fits_in_one_patch() -> None:
     assert patch is not None and patch.files == ("src/a.rs",)
     assert "+    textkit::new_name(2);" in patch.diff
     assert instantiate_fitting(template, seen[1:], files) is None  # fits nothing: no patch
+
+
+def test_a_line_change_fits_other_products_by_its_shape_with_their_own_names_open() -> None:
+    # base64 0.22 (the real fix: base64::encode(data) -> general_purpose::STANDARD.encode(data) and a `use`):
+    # no other product has the fix's line word for word; the changed part is found anywhere in a line
+    summary = "error[E0425]: cannot find function `encode` in crate `base64`"
+    red = "use std::io;\n\nfn put(data: &[u8]) -> String {\n"
+    red += "    let encoded = base64::encode(data);\n    encoded\n}\n"
+    fix = red.replace("base64::encode", "general_purpose::STANDARD.encode").replace(
+        "use std::io;\n", "use std::io;\nuse base64::{engine::general_purpose, Engine as _};\n"
+    )
+    template = learn_template(summary, "cargo_error", diff_of("src/log.rs", red, fix))
+    assert isinstance(template, FixTemplate), template
+    files = {
+        "src/main.rs": (
+            "use std::env;\n\nfn header(u: &str) -> String {\n"
+            '    format!("Basic {}", base64::encode(u))\n}\n'
+            "fn back(h: &str) -> Vec<u8> {\n    base64::decode(h).unwrap()\n}\n"
+        )
+    }
+    seen = [summary, "error[E0425]: cannot find function `decode` in crate `base64`"]
+    patch = instantiate_fitting(template, seen, files, ["src/main.rs"])
+    assert patch is not None
+    healed = _patched(files["src/main.rs"], patch.diff, "src/main.rs")
+    # the import goes in once the file uses what it binds; the qualifier changes, each member is kept
+    assert "use base64::{engine::general_purpose, Engine as _};\n" in healed
+    assert 'format!("Basic {}", general_purpose::STANDARD.encode(u))' in healed
+    assert "general_purpose::STANDARD.decode(h).unwrap()" in healed
+
+
+def test_a_line_shape_on_any_receiver_needs_the_whole_line() -> None:
+    # pandas 2 removed DataFrame.append: the fix's line with the product's own names open
+    from codemonkeys.swarm.lineshapes import learn_shape, reshape_lines
+
+    shape = learn_shape(
+        "draws = draws.append(pd.DataFrame(clf.model(X)))",
+        "draws = pd.concat([draws, pd.DataFrame(clf.model(X))])",
+        {"pd"},
+    )
+    assert shape is not None
+    text = "    self.rows = self.rows.append(frame)\n    items.append(3)\n    x = y.append(z)\n"
+    # a call on any receiver would be every list's append: only a line of the same shape is rewritten
+    assert reshape_lines(text, shape) == (
+        "    self.rows = pd.concat([self.rows, frame])\n    items.append(3)\n    x = y.append(z)\n"
+    )

@@ -95,6 +95,7 @@ from codemonkeys.swarm.codeshapes import (
     spec_clauses,
     unbound_names,
 )
+from codemonkeys.swarm.lineshapes import learn_shape, reshape_lines
 
 MAX_DIFF_LINES = 200  # changed lines of a fix diff (source files only) beyond which nothing is learned
 MAX_EDITS = 8  # edits of a template
@@ -834,7 +835,12 @@ def _cap(old: str | None, new: str, kind: str, package: str) -> Edit | None:
 
 def _is_import(line: str, path: str) -> bool:
     lang = language(path)
+    if lang == "rust" and _RUST_USE.match(line):
+        return True  # nested paths too (``use base64::{engine::general_purpose, Engine as _};``)
     return bool(_IMPORT.match(line)) if lang in ("py", None) else parse_import(line, lang) is not None
+
+
+_RUST_USE = re.compile(r"^(?:pub(?:\([\w:\s]+\))?\s+)?use\s+[\w:{}, *]+;$")
 
 
 def _moves(blocks: list[_Block], quoted: Sequence[str]) -> list[tuple[Edit, str]]:
@@ -1481,6 +1487,9 @@ def _bound_names(line: str) -> list[str]:
     for lang in ("js", "rust"):
         if not _IMPORT.match(line) and (imp := parse_import(line, lang)) is not None:
             return [a or n for n, a in imp.names] or [re.split(r"::|/", imp.module)[-1]]
+    if _RUST_USE.match(line) and (brace := re.search(r"\{(.*)\}", line)):  # use a::{b::c, D as _};
+        parts = [p.split(" as ") for p in brace.group(1).split(",") if p.strip()]
+        return [x[-1].strip().rpartition("::")[2] for x in parts if x[-1].strip() != "_"]
     m = re.match(r"from\s+\S+\s+import\s+\(?(.+?)\)?\s*$", line) or re.match(r"import\s+(.+)$", line)
     if m is None:
         return []
@@ -1578,6 +1587,7 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
         for path in _key_files(edit, texts):
             texts[path] = replace_config_key(texts[path], edit.anchor.partition(":")[0], edit.old, edit.new)
         return
+    literal = edit.op == "line" and any(_has_line(t, edit.old) for t in texts.values())
     for path, text in texts.items():
         if edit.op == "move":
             lang, _, name = edit.anchor.partition(":")
@@ -1616,6 +1626,24 @@ def _apply(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
             texts[path] = default_to_named(text, edit.old, edit.new, edit.anchor.partition(":")[2])
         elif edit.op == "line":
             texts[path] = _change_lines(text, edit.old, edit.new)
+    if edit.op == "line" and edit.old and edit.new and not literal:
+        _reshape_lines(edit, texts, hints)
+
+
+def _has_line(text: str, line: str) -> bool:
+    return any(x.strip() == line for x in text.splitlines())
+
+
+def _reshape_lines(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
+    """A line change no file has word for word, made where a line has its shape (``lineshapes``: each
+    product's own names and arguments open), in the files the failure points at (all when none)."""
+    for path in [h for h in hints if h in texts] or list(texts):
+        lang = language(path)
+        imports = [x.strip() for x in texts[path].splitlines() if _is_import(x.strip(), path)]
+        fixed = {n for x in imports for n in _bound_names(x)}
+        shape = learn_shape(edit.old, edit.new, fixed) if lang else None
+        if shape is not None:
+            texts[path] = reshape_lines(texts[path], shape, lambda x, path=path: _is_import(x, path))
 
 
 class _Unsure(Exception):
@@ -1811,8 +1839,8 @@ def _instantiated(
     renamed = [e.old for e in edits if e.op in ("replace", "family")]
     if any(defines(t, language(p), name) for p, t in texts.items() for name in renamed):
         return None  # the product's own name, not the library's it was learned for
-    try:
-        for edit in edits:
+    try:  # added lines last: an import is added where the other edits made the file use it
+        for edit in sorted(edits, key=lambda e: e.op == "add" and e.anchor == "imports"):
             _apply(edit, texts, hints)
     except _Unsure:
         return None
