@@ -642,3 +642,25 @@ def test_a_line_shape_on_any_receiver_needs_the_whole_line() -> None:
     assert reshape_lines(text, shape) == (
         "    self.rows = pd.concat([self.rows, frame])\n    items.append(3)\n    x = y.append(z)\n"
     )
+
+
+def test_a_renamed_keyword_in_an_options_dict_the_calls_spread() -> None:
+    # pandas 2 renamed to_csv(line_terminator=) to lineterminator= (its own message)
+    summary = "TypeError: NDFrame.to_csv() got an unexpected keyword argument 'line_terminator'"
+    red = "def save(df, f):\n    df.to_csv(f, line_terminator='\\n')\n"
+    template = learn_template(
+        summary, "python_traceback", diff_of("io.py", red, red.replace("line_terminator", "lineterminator"))
+    )
+    assert isinstance(template, FixTemplate), template
+    files = {
+        "tsv.py": (
+            'OPTS = {"sep": "\\t", "line_terminator": "\\n"}\nKW = dict(line_terminator="\\n")\n'
+            'OTHER = {"line_terminator": 1}\n\n'
+            "def a(df, buf):\n    df.to_csv(buf, **OPTS)\n    df.to_csv(buf, **KW)\n    show(**OTHER)\n"
+        )
+    }
+    healed = apply(template, summary, files)["tsv.py"]
+    # the dicts the calls of to_csv spread are renamed; one spread into another function is not
+    assert 'OPTS = {"sep": "\\t", "lineterminator": "\\n"}' in healed
+    assert 'KW = dict(lineterminator="\\n")' in healed
+    assert 'OTHER = {"line_terminator": 1}' in healed

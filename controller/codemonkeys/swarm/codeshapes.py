@@ -988,9 +988,47 @@ def _argument_spans(text: str, func: str, arg: re.Pattern[str]) -> list[tuple[in
 
 def rename_keyword(text: str, func: str, old: str, new: str) -> str:
     """The keyword argument ``old`` of every call of ``func`` (``func(`` or ``x.func(``, over several lines
-    too) is ``new``; the same keyword of other calls (``df.filter(regex=...)``) is left alone."""
+    too) is ``new``; the same keyword of other calls (``df.filter(regex=...)``) is left alone. An options
+    dict the calls pass as ``**NAME`` (``NAME = {"old": ...}`` or ``dict(old=...)`` in the same file) has its
+    key renamed too."""
     keyword = re.compile(rf"\s*({re.escape(old)})\s*=(?!=)")
-    return _replace_spans(text, _argument_spans(text, func, keyword), new)
+    text = _replace_spans(text, _argument_spans(text, func, keyword), new)
+    spread = re.compile(r"\s*\*\*([A-Za-z_]\w*)\s*(?=[,)])")
+    for name in {text[a:b] for a, b in _argument_spans(text, func, spread)}:
+        for m in re.finditer(rf"^[ \t]*{re.escape(name)}\s*=\s*(dict\s*\(|\{{)", text, re.M):
+            found = _split_args(text, m.end() - 1) if m.group(1) != "{" else None
+            end = found[1] if found else _closing(text, m.end() - 1)
+            if end is None:
+                continue
+            body = text[m.end() : end]
+            key = (
+                rf"(?<![\w.]){re.escape(old)}(?=\s*=(?!=))"
+                if m.group(1) != "{"
+                else rf"(?<=[\"']){re.escape(old)}(?=[\"']\s*:)"
+            )
+            text = text[: m.end()] + re.sub(key, new, body) + text[end:]
+    return text
+
+
+def _closing(text: str, start: int) -> int | None:
+    """The index of the bracket closing the one at ``start`` (strings skipped)."""
+    depth, quote, i = 0, "", start
+    while i < len(text):
+        c = text[i]
+        if quote:
+            i += 2 if c == "\\" else 1
+            quote = "" if c == quote else quote
+            continue
+        if c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
 
 
 def rename_table(text: str, old: str, new: str) -> str:
