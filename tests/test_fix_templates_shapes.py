@@ -664,3 +664,19 @@ def test_a_renamed_keyword_in_an_options_dict_the_calls_spread() -> None:
     assert 'OPTS = {"sep": "\\t", "lineterminator": "\\n"}' in healed
     assert 'KW = dict(lineterminator="\\n")' in healed
     assert 'OTHER = {"line_terminator": 1}' in healed
+
+
+def test_a_default_export_gone_from_the_same_package_heals_every_member_it_was_called_for() -> None:
+    # commander 12 dropped its CommonJS default export (the real fix: `{ program } = require('commander')`)
+    summary = "TypeError: program.version is not a function"
+    red = "const program = require('commander');\nprogram.version('1.0');\n"
+    template = learn_template(
+        summary, "npm_error", diff_of("src/cli.js", red, red.replace("const program", "const { program }"))
+    )
+    assert isinstance(template, FixTemplate), template
+    assert template.describe() == "import { program } from commander (not the whole of commander)"
+    # any member of the old binding fails, under each product's own name for it
+    files = {"bin/tool.js": "const cli = require('commander');\ncli.name('tool').parse();\n"}
+    healed = apply(template, "TypeError: cli.name is not a function", files)["bin/tool.js"]
+    assert healed.startswith("const { program: cli } = require('commander');\n")
+    assert match(template, "TypeError: Cannot read properties of undefined (reading 'x')") is None

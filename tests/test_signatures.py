@@ -159,6 +159,19 @@ def test_a_node_uncaught_exception_is_its_error_line_not_where_node_threw_it() -
     assert not any(s.startswith(("node:internal", "throw error")) for s in summaries), summaries
 
 
+def test_a_v8_message_printed_without_its_error_name_is_that_error() -> None:
+    # a CLI whose handler prints only err.message (commander 12's default export gone)
+    log = "$ node src/cli.js --version\nprogram.version is not a function\nexit 1\n"
+    [top] = extract_signatures(log, mine=False)
+    assert top.kind is SignatureKind.NPM_ERROR
+    assert top.summary == "TypeError: program.version is not a function"
+    assert [s.summary for s in extract_signatures("x is not defined\n")] == [
+        "ReferenceError: x is not defined"
+    ]
+    # a sentence that only looks like one is not (no dotted callee)
+    assert extract_signatures("this is not a function of the build\n", mine=False) == []
+
+
 def test_old_npm_spelling_is_recognized() -> None:
     (sig,) = signatures("npm-install-e404.npm9.log")
     assert sig.kind == K.NPM_ERROR

@@ -626,6 +626,26 @@ def _scan_python_messages(log: _Log) -> list[_Hit]:
     return hits
 
 
+_V8_MESSAGES = (
+    (re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+ is not a (?:function|constructor)$"), "TypeError"),
+    (re.compile(r"^Cannot read properties of (?:undefined|null) \(reading '[\w$]+'\)$"), "TypeError"),
+    (re.compile(r"^[A-Za-z_$][\w$]* is not defined$"), "ReferenceError"),
+)
+
+
+def _scan_v8_messages(log: _Log) -> list[_Hit]:
+    """A line that is one of V8's own error messages, whole, without its error's name (``program.version
+    is not a function`` printed by a CLI's handler that shows only ``err.message``): the error it names."""
+    hits = []
+    for i, line in enumerate(log.lines):
+        text = line.strip()
+        for pattern, error in _V8_MESSAGES:
+            if pattern.match(text):
+                hits.append(_hit(log, SignatureKind.NPM_ERROR, f"{error}: {text}", [line], i, i + 1))
+                break
+    return hits
+
+
 def _scan_tracebacks(log: _Log) -> list[_Hit]:
     lines, n = log.lines, len(log.lines)
     hits: list[_Hit] = []
@@ -999,6 +1019,7 @@ _SCANNERS: tuple[Callable[[_Log], list[_Hit]], ...] = (
     _scan_cargo,
     _scan_compiler,
     _scan_python_messages,
+    _scan_v8_messages,
     _scan_timeouts,
     _scan_oom,
     _scan_generic,

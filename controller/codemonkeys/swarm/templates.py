@@ -869,6 +869,11 @@ def _moves(blocks: list[_Block], quoted: Sequence[str]) -> list[tuple[Edit, str]
             whole = [a for n, a in old.names if n in ("default", "*")] if lang == "js" else []
             if len(old.names) == 1 and whole:
                 named = [(c, k, new) for c, k, new in others if [a for _, a in new.names] == whole]
+                named = named or [  # the same package, its default export gone: ``{ program } = require(..)``
+                    (c, k, new)
+                    for c, k, new in came
+                    if new.module == old.module and [a or n for n, a in new.names] == whole
+                ]
                 if len(named) == 1 and (sub := named[0][2].names[0][0]) not in ("default", "*"):
                     found.append((Edit("default", old.module, named[0][2].module, f"js:{sub}"), path))
                     used |= {(id(b), "-", i), (id(named[0][0]), "+", named[0][1])}
@@ -1115,6 +1120,8 @@ def _relevant(edit: Edit, quoted: Sequence[str], funcs: Sequence[str]) -> bool:
         return f"[{edit.old}]" in quoted
     if edit.op in ("unmethod", "key"):
         return edit.old in quoted or edit.old in funcs
+    if edit.op == "default" and any(q.partition(".")[0] == edit.anchor.partition(":")[2] for q in quoted):
+        return True  # ``program.version is not a function``: the binding of ``program`` changed
     if edit.op in ("move", "default", "guard"):
         lang, _, name = edit.anchor.partition(":")
         if name:
@@ -1327,6 +1334,9 @@ def _generalize(
         for e in edits
     ]
     pattern = _OBJECT_TYPE.sub("'{*}'", pattern)
+    for e in (e for e in edits if e.op == "default"):  # every member of the old default binding fails
+        name = e.anchor.partition(":")[2]
+        pattern = re.sub(rf"(?<![\w$.]){re.escape(name)}\.[\w$]+(?= is not a )", "{*}", pattern)
     pinned = [
         placeholders(e.old)
         | (
