@@ -1,0 +1,20 @@
+"""Traffic-light colours for load levels, from a colormap registered by name."""
+import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.colors import LinearSegmentedColormap, to_hex
+
+TRAFFIC = LinearSegmentedColormap.from_list("traffic", ["#2e7d32", "#f9a825", "#c62828"])
+if "traffic" not in matplotlib.colormaps:
+    matplotlib.colormaps.register(TRAFFIC, name="traffic")
+
+
+def level_color(fraction, name="traffic"):
+    """Colour of a load level between 0 (idle) and 1 (saturated)."""
+    cmap = plt.get_cmap(name)
+    return to_hex(cmap(min(max(fraction, 0.0), 1.0)))
+
+
+def swatches(n=3, name="traffic"):
+    """n evenly spaced colours of the map, for a legend."""
+    cmap = plt.get_cmap(name, n)
+    return [to_hex(cmap(i)) for i in range(n)]

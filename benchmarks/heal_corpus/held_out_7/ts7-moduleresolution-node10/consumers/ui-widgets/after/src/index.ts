@@ -1,0 +1,3 @@
+export { Badge } from "./widgets/badge";
+export { Toast } from "./widgets/toast";
+export type { Tone } from "./tones";
