@@ -1,8 +1,9 @@
 """More of the CLI's conventions (issue 32), through the real `cmctl`: `-o json|yaml|name` on every read
-command (the `--json` document, the same as YAML), `graph --out FILE` (`-o FILE` deprecated), `audit`
-saying it shows the newest 50 and who acted, "did you mean" for an announce channel, NO_COLOR on a real
-terminal (typer's own help and usage errors too), and the README tour's owner rules keeping the demo
-fleet's policy tests green.
+command (the `--json` document, the same as YAML), `-o wide` adding columns to the tables (`fleet ls`,
+`fleet changes`, `status`, `audit`, the plan's actions) while the text stays as it was, `graph --out
+FILE` (`-o FILE` deprecated), `audit` saying it shows the newest 50 and who acted, "did you mean" for an
+announce channel, NO_COLOR on a real terminal (typer's own help and usage errors too), and the README
+tour's owner rules keeping the demo fleet's policy tests green.
 
 The read commands run in one subprocess (``BATCH``: the real entry point, ``cli.launch.main``, once per
 command line) so that forty-odd command lines cost one interpreter start, not forty."""
@@ -63,11 +64,15 @@ READ_COMMANDS = [
     ["audit"],
 ]
 FORMATS = (["--json"], ["-o", "json"], ["-o", "yaml"], ["-o", "name"])
+# the table-printing read commands: as text and -o wide (kubectl's: the same rows with more columns)
+WIDE = [["fleet", "ls"], ["fleet", "changes"], ["status"], ["audit"], ["plan", "-p", "acme-text"]]
 EXTRA = [
     ["audit"],
     ["audit", "--limit", "0"],
     ["graph", "--out", "OUT/new.dot"],
     ["graph", "-o", "OUT/old.dot"],
+    *(c for c in WIDE if c != ["audit"]),
+    *([*c, "-o", "wide"] for c in WIDE),
 ]
 
 
@@ -87,6 +92,25 @@ def _journal_a_build(fs: FleetSession) -> None:
     )
 
 
+def _record_a_proposal(fs: FleetSession) -> None:
+    """A change proposal of globex-widgets in the store (as ``fleet patch`` records one, but not audited: the
+    audit log holds alice's records only), for ``fleet changes``."""
+    fs.store.save_change_proposal(
+        "c0ffee",
+        "globex-widgets",
+        kind="replace",
+        selector="globex-widgets",
+        message="wording",
+        author="alice",
+        diff="",
+        files=["README.md"],
+        lines=2,
+        base_commit="0123456789abcdef0123456789abcdef01234567",
+        branch="change/c0ffee/globex-widgets",
+        status="proposed",
+    )
+
+
 @pytest.fixture(scope="module")
 def batch(demo_template_lite: Workspace, tmp_path_factory) -> dict:
     """One demo workspace for the module, with a journaled build and 52 audit records (alice suspends and
@@ -96,6 +120,7 @@ def batch(demo_template_lite: Workspace, tmp_path_factory) -> dict:
         fs, diags = FleetSession.load(ws.fleet, Context.from_environ())
         assert fs is not None, diags
         _journal_a_build(fs)
+        _record_a_proposal(fs)
         for _ in range(26):
             assert fs.suspend("acme-cli", "alice") and fs.resume("acme-cli", "alice")
         key = tmp / "key"
@@ -256,3 +281,68 @@ def test_the_readme_tours_owner_rules_keep_the_policy_tests_green(workspace: Wor
     assert "6/6 passed" in done.stdout, done.stdout  # the step's own `cmctl policy test`
     r = cmctl("policy", "test", cwd=workspace.fleet)  # and after its commit, as the tour goes on
     assert r.returncode == 0 and "6/6 passed" in r.stdout, r.stdout + r.stderr
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def test_o_wide_adds_columns_to_the_same_rows(batch: dict):
+    for command, added in (
+        (("fleet", "ls"), ["language", "depends on", "observed", "running", "last failure"]),
+        (("fleet", "changes"), ["kind", "branch", "commit", "base"]),
+    ):
+        text, wide = batch[command], batch[(*command, "-o", "wide")]
+        assert text["code"] == wide["code"] == 0, (text, wide)
+        assert len(_lines(wide["stdout"])) == len(_lines(text["stdout"])) > 1, wide["stdout"]
+        for short, long in zip(_lines(text["stdout"]), _lines(wide["stdout"]), strict=True):
+            assert long.startswith(short), (short, long)  # the text's columns first, unchanged
+        assert _lines(wide["stdout"])[0].split()[-len(" ".join(added).split()) :] == " ".join(added).split()
+    ls = _lines(batch[("fleet", "ls", "-o", "wide")]["stdout"])
+    report = next(line for line in ls if line.lstrip().startswith("acme-report "))
+    assert re.search(r"\bpython\s+acme-text\s", report), report  # its language and dependency
+    changes = _lines(batch[("fleet", "changes", "-o", "wide")]["stdout"])
+    assert re.search(r"replace\s+change/c0ffee/globex-widgets\s+-\s+0123456789ab$", changes[1]), changes
+
+
+def test_status_o_wide_is_a_table_with_version_last_run_and_what_runs(batch: dict):
+    text, wide = batch[("status",)], batch[("status", "-o", "wide")]
+    assert text["code"] == wide["code"] == 0, (text, wide)
+    rows = _lines(wide["stdout"])
+    assert rows[0].split() == ["product", "state", "facets", "version", "observed", "last", "run", "running"]
+    products = [line.split()[1] for line in _lines(text["stdout"]) if line[:1] in "?✓~!"]
+    assert [r.split()[0] for r in rows[1 : len(products) + 1]] == products  # one row each, in order
+    acme = next(r for r in rows if r.split()[0] == "acme-text")
+    assert re.search(r"#\d+ acme-text/build\.run succeeded\s+-$", acme), acme  # its last run; none running
+    assert rows[-1] == _lines(text["stdout"])[-1] and rows[-1].startswith("sandbox: ")
+
+
+def test_audit_o_wide_keeps_the_product_run_action_and_hash_apart(batch: dict):
+    text, wide = batch[("audit",)], batch[("audit", "-o", "wide")]
+    rows = _lines(wide["stdout"])
+    assert rows[0].split() == ["seq", "at", "actor", "event", "product", "run", "action", "detail", "hash"]
+    assert len(rows) == 51 and wide["stderr"] == text["stderr"]  # the newest 50, and it says so
+    for row in rows[1:]:
+        assert re.fullmatch(
+            r"\d+\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00\s+alice\s+controller\.(suspended|resumed)"
+            r"\s+acme-cli\s+-\s+-\s+-\s+[0-9a-f]{16}",
+            row.strip(),
+        ), row
+    assert [r.split()[0] for r in rows[1:]] == [line.split()[0] for line in _lines(text["stdout"])]
+
+
+def test_plan_o_wide_lists_the_actions_with_their_verdict_and_rule(batch: dict):
+    text, wide = batch[("plan", "-p", "acme-text")], batch[("plan", "-p", "acme-text", "-o", "wide")]
+    assert text["code"] == wide["code"] == 0, (text, wide)
+    said = re.findall(r"\+ (\S+) \(wave (\d+)\).*? (allow|deny|hold) \(([^)]+)\)", text["stdout"])
+    assert said, text["stdout"]
+    shown = _lines(wide["stdout"])
+    head = ["action", "wave", "verdict", "rule"]
+    at = shown.index(next(line for line in shown if line.split()[:4] == head))
+    for action, wave, verdict, rule in said:
+        assert any(
+            re.match(rf"\s*{re.escape(action)}\s+{wave}\s+{verdict}\s+{re.escape(rule)}\s", line)
+            for line in shown[at + 1 :]
+        ), (action, shown[at:])
+    rest = shown[:at] + shown[at + len(said) + 1 :]
+    assert [line for line in rest if line] == [line for line in _lines(text["stdout"]) if line]

@@ -175,6 +175,14 @@ def app(tmp_path: Path):
     return ctl, TestClient(create_app(ctl, access))
 
 
+TRIES = [  # as engine.executor.Attempt.to_json journals them: a transient failure, then the last one
+    {"number": 1, "started_at": "2024-05-01T10:00:00+00:00", "seconds": 12.5, "outcome": "failed",
+     "message": "cannot fetch <origin>: (cmctl logs shop/build.run)", "transient": True},
+    {"number": 2, "started_at": "2024-05-01T10:00:14+00:00", "seconds": 28.0, "outcome": "failed",
+     "message": "exit 1: ERROR boom", "transient": False},
+]  # fmt: skip
+
+
 def _journal(ctl: Controller) -> int:
     """A run as the engine journals one: a failed build with a log, a skipped cut after it, a held one."""
     run = ctl.store.start_run("rev0123456789abcdef", "fp")
@@ -184,7 +192,7 @@ def _journal(ctl: Controller) -> int:
         [
             {"action_id": "shop/build.run", "product": "shop", "kind": "build.run", "status": "failed",
              "attempts": 2, "message": "exit 1: ERROR boom", "log": LOG, "started_at": started,
-             "finished_at": datetime(2024, 5, 1, 10, 0, 42, tzinfo=UTC)},
+             "finished_at": datetime(2024, 5, 1, 10, 0, 42, tzinfo=UTC), "tries": TRIES},
             {"action_id": "shop/release.cut", "product": "shop", "kind": "release.cut", "status": "skipped",
              "message": "a dependency failed"},
             {"action_id": "ledger/release.cut", "product": "ledger", "kind": "release.cut",
@@ -215,6 +223,7 @@ def test_run_and_action_pages_over_the_journal(app):
         ("ledger/release.cut", "blocked"),
     ]
     assert f'href="/runs/{run}/actions/shop/build.run"' in page.text and "42 s" in page.text
+    assert f'<a href="/runs/{run}/actions/shop/build.run#attempts" title="each attempt">2</a>' in page.text
     assert "needs-a-person" in page.text and "cmctl" not in page.text
     assert 'href="/approvals?product=ledger#card-ledger/release.cut"' in page.text
     assert _get(client, "/runs/9999").status_code == 404 and _get(client, "/runs/x").status_code == 404
@@ -225,6 +234,22 @@ def test_run_and_action_pages_over_the_journal(app):
     lines = re.findall(r'<span class="line" id="L(\d+)"><a class="ln" href="#L(\d+)">(\d+)</a>', action.text)
     assert lines == [(str(n),) * 3 for n in range(1, 11)]
     assert "ERROR boom &lt;b&gt;" in action.text and "<b>" not in action.text.split('id="log"')[1]
+    # each attempt, not a count: its number, start, duration, outcome and message (links, escaped)
+    attempts = re.search(r'<table id="ac-attempts">(.*?)</table>', action.text, re.S)[1]
+    rows = re.findall(
+        r'<tr data-attempt="(\d)" data-outcome="(\w+)">\s*<th scope="row">\d</th><td>([^<]*)</td>'
+        r"<td>([^<]*)</td>",
+        attempts,
+    )
+    assert rows == [
+        ("1", "failed", "2024-05-01 10:00:00", "12.5 s"),
+        ("2", "failed", "2024-05-01 10:00:14", "28.0 s"),
+    ]
+    assert "transient, retried" in attempts and "cannot fetch &lt;origin&gt;" in attempts
+    assert 'href="/runs/latest/actions/shop/build.run"' in attempts and "cmctl" not in attempts
+    assert '<a href="#attempts">2</a>' in action.text
+    skipped = _get(client, f"/runs/{run}/actions/shop/release.cut").text  # never ran: nothing to list
+    assert 'id="ac-attempts"' not in skipped and "<dd>0</dd>" in skipped
     searched = _get(client, f"/runs/{run}/actions/shop/build.run", params={"q": "error"}).text
     assert re.findall(r'id="L(\d+)"', searched) == ["3", "7"] and "<mark>ERROR</mark>" in searched
     assert "2 of 10 line(s) contain" in searched

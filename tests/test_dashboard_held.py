@@ -12,7 +12,15 @@ Debian's Chromium (Playwright, one browser for the session):
 * a refused decision (403: a stale CSRF field; 409: not among the approvers) brings the page back with
   the error and the comment that was typed;
 * only decisions bound to what is held now show as given: ann's rejection shows, and no longer once a
-  commit changes what the release would cut; her approval then lets the controller cut it.
+  commit changes what the release would cut; her approval then lets the controller cut it;
+* that cut's first push is declined by shop's repository (a pre-receive hook that refuses once): its
+  action page lists both attempts, the refused one with the hook's words, then the one that succeeded;
+* work in progress: hash builds locally (a command that sleeps as long as its repository says); a commit
+  that makes it sleep 5 s and an admin's reconcile show hash ``running`` with its build on the grid and
+  on its page while it runs, and both clear when it ends;
+* the Changes page: a change proposed to ledger shows ``proposed`` until the controller plans it, then
+  ``denied`` with the default rule and its words (the constitution's ``default: deny``), and ledger stays
+  in sync (a denied proposal is settled, not drift).
 """
 
 from __future__ import annotations
@@ -30,6 +38,9 @@ import pytest
 import yaml
 
 from announce_fleet import git
+from codemonkeys.api import FleetSession
+from codemonkeys.api.tools import Replace
+from codemonkeys.context import Context
 from dashboard_fleet import PRODUCTS, write_dashboard_fleet
 from need import need_module, need_program
 from test_dashboard import _sign_in, bearer, expect, login_nonce
@@ -37,8 +48,9 @@ from test_e2e_controller import free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
-VIEWER, ANN, BOB, GUS = (f"{n}-token-0123456789abcdef" for n in ("vic", "ann", "bob", "gus"))
+VIEWER, ANN, BOB, GUS, ADA = (f"{n}-token-0123456789abcdef" for n in ("vic", "ann", "bob", "gus", "ada"))
 HELD = "shop/release.cut"
+BUILD = "hash/build.run"
 TIMEOUT = 120.0
 DRIFTING = "rgb(255, 240, 194)"  # the drift / drifting badge's background (static/app.css)
 
@@ -64,16 +76,35 @@ class Running:
         ]
 
 
+SLOW = ["sh", "-c", "sleep $(cat slow 2>/dev/null || echo 0)"]  # hash's build: as long as its repo says
+DECLINE_ONCE = """#!/bin/sh
+cat >/dev/null
+[ -e "{marker}" ] && exit 0
+touch "{marker}"
+echo "the server is busy: try again later" >&2
+exit 1
+"""
+
+
 def _hold_for_release_managers(root: Path, fleet: Path) -> None:
-    """shop's release is held for release-managers (ann); the product repos take pushes (the cuts)."""
+    """shop's release is held for release-managers (ann); the product repos take pushes (the cuts), but
+    shop's declines the first one; hash builds locally (allowed), in no time until its repo says."""
     for name in PRODUCTS:
         git(root / f"{name}-src", "config", "receive.denyCurrentBranch", "updateInstead")
+    hook = root / "shop-src" / ".git" / "hooks" / "pre-receive"
+    hook.write_text(DECLINE_ONCE.format(marker=root / "shop-declined-once"))  # outside its working tree
+    hook.chmod(0o755)
     path = fleet / "constitution.yaml"
     doc = yaml.safe_load(path.read_text())
     doc["spec"]["groups"] = {"release-managers": ["ann"]}
     doc["spec"]["rules"][0]["hold"]["approvers"] = ["release-managers"]
+    doc["spec"]["rules"].append({"id": "allow-builds", "match": {"actions": ["build.run"]}})
     path.write_text(yaml.safe_dump(doc))
-    git(fleet, "commit", "-qam", "shop's releases need a release manager")
+    product = fleet / "products" / "hash.yaml"
+    doc = yaml.safe_load(product.read_text())
+    doc["spec"]["build"] = {"command": SLOW}
+    product.write_text(yaml.safe_dump(doc))
+    git(fleet, "commit", "-qam", "shop's releases need a release manager; hash builds")
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +118,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         {"name": "ann", "role": "approver", "token": ANN, "companies": ["acme"]},
         {"name": "bob", "role": "approver", "token": BOB, "companies": ["acme"]},
         {"name": "gus", "role": "approver", "token": GUS, "companies": ["globex"]},
+        {"name": "ada", "role": "admin", "token": ADA},
     ]
     tokens.write_text(yaml.safe_dump(entries))
     log = root / "controller.log"
@@ -279,3 +311,73 @@ def test_only_decisions_bound_to_what_is_held_show(running: Running, page):
         ("approval.rejected", "ann", "not before the fix"),
         ("approval.given", "ann", "ship it"),
     ]
+
+
+def test_the_action_page_lists_each_attempt(running: Running, page):
+    # the cut ann approved above: shop's repository declined its first push (transient), the retry went in
+    _sign_in(page, running.url, VIEWER, "vic (viewer)")
+    page.goto(running.url + "/runs/latest/actions/shop/release.cut")
+    expect(page.locator("#ac-status .state").first).to_have_text("succeeded")
+    expect(page.locator("[data-fact=attempts] dd a")).to_have_text("2")
+    tries = page.locator("#ac-attempts tbody tr")
+    expect(tries).to_have_count(2)
+    first, second = tries.nth(0), tries.nth(1)
+    assert [t.get_attribute("data-outcome") for t in (first, second)] == ["failed", "succeeded"]
+    expect(first).to_contain_text("the server is busy: try again later")
+    expect(first).to_contain_text("transient, retried")
+    expect(second).to_contain_text("released 1.1.0 as v1.1.0")
+    started = [tries.nth(i).locator("td").first.inner_text() for i in range(2)]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", t) for t in started), started
+    assert started[0] <= started[1]
+    page.click("[data-fact=attempts] dd a")  # the count leads to the list
+    assert page.url.endswith("#attempts")
+
+
+def test_a_build_shows_running_while_it_runs(running: Running, page):
+    _sign_in(page, running.url, VIEWER, "vic (viewer)")
+    page.goto(running.url + "/")
+    row = page.locator("#grid tr[data-product='hash']")
+    expect(row).to_have_attribute("data-state", "in_sync")
+    product = page.context.new_page()  # hash's own page, open alongside
+    product.goto(running.url + "/products/hash")
+    expect(product.locator("#p-status .state")).to_have_text("in sync")
+    src = running.root / "hash-src"
+    (src / "slow").write_text("5\n")  # the next build of hash sleeps 5 s
+    git(src, "add", ".")
+    git(src, "commit", "-qm", "chore: a slower build")
+    r = httpx.post(f"{running.url}/api/products/hash/reconcile", headers=bearer(ADA), timeout=TIMEOUT)
+    assert r.status_code == 202, r.text
+    # while it builds: running, with its action, on the grid (live) and on its page
+    expect(row).to_have_attribute("data-state", "running", timeout=60_000)
+    expect(row.locator(f"td.st a[href*='{BUILD}']")).to_have_text("build.run")
+    banner = product.locator("#p-running")
+    expect(banner).to_be_visible(timeout=60_000)
+    expect(banner).to_have_attribute("data-action", BUILD)
+    expect(banner).to_contain_text("running build.run")
+    expect(product.locator("#p-status .state")).to_have_text("running")
+    # and when it ends, gone from both
+    expect(row).to_have_attribute("data-state", "in_sync", timeout=60_000)
+    expect(banner).to_have_count(0, timeout=60_000)
+    expect(product.locator("#p-status .state")).to_have_text("in sync")
+    built = running.get("/api/audit", params={"product": "hash"}).json()
+    took = [
+        r["data"]["duration"] for r in built if r["event"] == "action.succeeded" and r["action_id"] == BUILD
+    ]
+    assert took and took[-1] >= 5, took  # the build that slept
+
+
+def test_a_denied_proposal_shows_its_verdict_and_rule(running: Running, page, tmp_path: Path):
+    fs = FleetSession.open(running.fleet, Context(env={}, home_dir=tmp_path / "home"))
+    change = fs.propose_change(["ledger"], Replace("more", "more and more", ("more.txt",))).change
+    _sign_in(page, running.url, VIEWER, "vic (viewer)")
+    page.goto(running.url + "/changes")
+    row = page.locator(f"article[data-change='{change}'] tr[data-product='ledger']")
+    expect(row).to_have_attribute("data-state", "proposed")  # not planned yet
+    r = httpx.post(f"{running.url}/api/products/ledger/reconcile", headers=bearer(ADA), timeout=TIMEOUT)
+    assert r.status_code == 202, r.text
+    expect(row).to_have_attribute("data-state", "denied", timeout=60_000)  # the page is live
+    why = row.locator("td.why")
+    expect(why.locator(".state")).to_have_text("deny")
+    expect(why.locator("code")).to_have_text("default")
+    expect(why).to_contain_text("no rule allows change.propose")
+    assert running.states()["ledger"] == "in_sync"  # a denied proposal is settled, not drift

@@ -25,7 +25,7 @@ LATER_COLUMNS = {
     "approvals": ("params", "rules"),  # added by 0004
     "decisions": ("reuse_of",),  # 0004
     "signatures": ("cause", "location"),  # 0005
-    "actions": ("verdict", "rule"),  # 0006
+    "actions": ("verdict", "rule", "tries"),  # 0006; tries: 0009
 }
 
 

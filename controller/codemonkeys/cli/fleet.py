@@ -14,6 +14,7 @@ from rich.table import Table
 
 from codemonkeys.api import SelectorError
 from codemonkeys.cli.common import FleetOpt, JsonOpt, OutputOpt, emit, fail, out, output_format, session
+from codemonkeys.cli.render import running_text, time_text
 
 fleet_app = typer.Typer(
     help="The fleet's products across companies, narrowed by selectors.", no_args_is_help=True
@@ -43,7 +44,8 @@ def _facets(row: dict) -> str:
 def fleet_ls(
     select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json: JsonOpt = False, output: OutputOpt = None
 ) -> None:
-    """Products with company, labels, facets (as last observed), versions and their last run."""
+    """Products with company, labels, facets (as last observed), versions and their last run (``-o
+    wide``: also language, dependencies, when observed, what runs now and the failure that stands)."""
     fmt = output_format(output, as_json)
     fs = session(fleet)
     try:
@@ -55,19 +57,37 @@ def fleet_ls(
     if not rows:
         out.print("no product matches")
         return
-    table = Table("product", "company", "labels", "facets", "version", "last run", box=None)
+    wide = fmt == "wide"
+    columns = ["product", "company", "labels", "facets", "version", "last run"]
+    table = Table(*columns, *(WIDE_LS if wide else ()), box=None)
     for r in rows:
         last = r["last_run"]
-        table.add_row(
+        cells = [
             escape(r["name"]),
             escape(r["company"] or "-"),
             escape(",".join(f"{k}={v}" for k, v in sorted(r["labels"].items())) or "-"),
             _facets(r),
             escape(r["version"] or "-"),
             escape(f"#{last['run']} {last['action']} {last['status']}" if last else "-"),
-        )
+        ]
+        table.add_row(*cells, *(_wide_ls(r) if wide else ()))
     out.print(table)
     out.print(f"{len(rows)} product(s)")
+
+
+WIDE_LS = ("language", "depends on", "observed", "running", "last failure")  # `fleet ls -o wide` adds
+
+
+def _wide_ls(r: dict) -> list[str]:
+    """The cells ``fleet ls -o wide`` adds to a product's row (``WIDE_LS``)."""
+    fail_ = r["last_failure"]
+    return [
+        escape(r["language"] or "-"),
+        escape(", ".join(r["depends_on"]) or "-"),
+        escape(time_text(r["observed_at"])),
+        escape(running_text(r.get("running"))),
+        escape(f"{fail_['action']} (run {fail_['run']}): {fail_['message']}" if fail_ else "-"),
+    ]
 
 
 # --- cross-repo changes: fleet patch, fleet exec, fleet changes ------------------------------------
@@ -195,7 +215,8 @@ def fleet_changes(
     select: SelectOpt = None, fleet: FleetOpt = Path("."), as_json: JsonOpt = False, output: OutputOpt = None
 ) -> None:
     """Change proposals and their state per product: proposed, building, green, red, conflict, merged,
-    dropped, denied or held (denied and held as of the last apply, with the rule)."""
+    dropped, denied or held (denied and held as of the last apply, with the rule); ``-o wide`` adds the
+    kind, the change branch, its commit and the base it was made on."""
     fmt = output_format(output, as_json)
     fs = session(fleet)
     try:
@@ -207,10 +228,12 @@ def fleet_changes(
     if not rows:
         out.print("no change proposals")
         return
-    table = Table("change", "product", "state", "files", "lines", "selector", "by", "when", "why", box=None)
+    wide = fmt == "wide"
+    columns = ["change", "product", "state", "files", "lines", "selector", "by", "when", "why"]
+    table = Table(*columns, *(("kind", "branch", "commit", "base") if wide else ()), box=None)
     for r in rows:
         colour = STATE_COLOURS.get(r["state"], "cyan")
-        table.add_row(
+        cells = [
             escape(r["change"]),
             escape(r["product"]),
             f"[{colour}]{escape(r['state'])}[/]",
@@ -220,7 +243,14 @@ def fleet_changes(
             escape(r["author"]),
             escape(r["created_at"]),
             escape(f"{r['rule']}: {r['blocked']}" if r["rule"] else r["reason"]),
-        )
+        ]
+        extra = [
+            escape(r["kind"]),
+            escape(r["branch"] or "-"),
+            (r["commit"] or "-")[:12],
+            (r["base"] or "-")[:12],
+        ]
+        table.add_row(*cells, *(extra if wide else ()))
     out.print(table)
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
 from codemonkeys.api import ApiError, load_plan_file
 from codemonkeys.cli.common import (
@@ -142,7 +143,8 @@ def audit_cmd(
     as_json: JsonOpt = False,
     output: OutputOpt = None,
 ) -> None:
-    """Show audit records (newest last): sequence, time, actor, event, what it is about."""
+    """Show audit records (newest last): sequence, time, actor, event, what it is about (``-o wide``: a
+    table with the product, run and action apart, the detail and the record's hash)."""
     if ctx.invoked_subcommand is not None:
         return
     fmt = output_format(output, as_json)
@@ -151,16 +153,39 @@ def audit_cmd(
         records = fs.audit(product=product, limit=limit or None)
     if emit(records, fmt, [str(r["seq"]) for r in records]):
         return
-    for r in records:
-        target = r["action_id"] or r["product"] or (f"run {r['run_id']}" if r["run_id"] else "")
-        detail = r["data"].get("message") or r["data"].get("status") or ""
-        out.print(
-            f"{r['seq']:>5} {r['at'][:19]} {escape(r['actor'] or '-'):<12} [bold]{r['event']:<18}[/] "
-            f"{escape(target)} [dim]{escape(str(detail))}[/]"
-        )
+    if fmt == "wide":
+        out.print(_audit_table(records))
+    else:
+        for r in records:
+            target = r["action_id"] or r["product"] or (f"run {r['run_id']}" if r["run_id"] else "")
+            detail = r["data"].get("message") or r["data"].get("status") or ""
+            out.print(
+                f"{r['seq']:>5} {r['at'][:19]} {escape(r['actor'] or '-'):<12} [bold]{r['event']:<18}[/] "
+                f"{escape(target)} [dim]{escape(str(detail))}[/]"
+            )
     total = fs.audit_count(product) if limit else len(records)
     if limit and total > len(records):
         err.print(f"[dim](the newest {len(records)} of {total} records; --limit 0 shows all)[/]")
+
+
+def _audit_table(records: list[dict]) -> Table:
+    """``audit -o wide``: one row per record: sequence, time (with its offset), actor, event, product, run,
+    action, detail and the first 16 hex digits of its hash."""
+    table = Table("seq", "at", "actor", "event", "product", "run", "action", "detail", "hash", box=None)
+    for r in records:
+        detail = r["data"].get("message") or r["data"].get("status") or ""
+        table.add_row(
+            str(r["seq"]),
+            escape(r["at"]),
+            escape(r["actor"] or "-"),
+            f"[bold]{escape(r['event'])}[/]",
+            escape(r["product"] or "-"),
+            str(r["run_id"] or "-"),
+            escape(r["action_id"] or "-"),
+            f"[dim]{escape(str(detail))}[/]" if detail else "-",
+            r["hash"][:16],
+        )
+    return table
 
 
 @audit_app.command("verify")

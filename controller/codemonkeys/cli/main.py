@@ -53,7 +53,7 @@ from codemonkeys.cli.groups import (
     secrets_app,
 )
 from codemonkeys.cli.oracle import oracle_app
-from codemonkeys.cli.render import render_plan, render_status, render_why
+from codemonkeys.cli.render import render_plan, render_status, render_status_wide, render_why
 from codemonkeys.cli.swarm import swarm_app
 from codemonkeys.cli.swarm_deps import swarm_conflicts  # noqa: F401  (registers `swarm conflicts`)
 from codemonkeys.cli.swarm_predict import swarm_predict  # noqa: F401  (registers its commands on swarm_app)
@@ -135,7 +135,8 @@ def plan_cmd(
         int, typer.Option("--parallelism", min=1, help="Predict the apply's duration at this parallelism.")
     ] = 4,
 ) -> None:
-    """Observe the fleet and show what it would take to reach the desired state, and how long."""
+    """Observe the fleet and show what it would take to reach the desired state, and how long (``-o
+    wide``: with a table of the actions: verdict, rule, what each waits for, duties, decision)."""
     if output is not None and output.lower() not in FORMATS:  # the old `-o FILE`: one more release
         err.print(f"[yellow]warning:[/] -o FILE is deprecated: use --out {escape(output)} (-o is the format)")
         out_file, output = Path(output), None
@@ -148,7 +149,7 @@ def plan_cmd(
     if fmt == "json":
         sys.stdout.write(doc + "\n")
     elif not emit(result.model_dump(mode="json"), fmt, [a.id for a in result.actions]):
-        render_plan(result, out)
+        render_plan(result, out, wide=fmt == "wide")
         if out_file:
             out.print(f"saved to {out_file}; apply it with: cmctl apply {out_file} --fleet {fleet}")
     pending = result.has_changes if strict else bool(result.unsettled)
@@ -221,7 +222,8 @@ def status_cmd(
     ] = False,
 ) -> None:
     """Per product: facets in sync, drifting, failed, blocked or held (as last observed), last run, the
-    failure that stands (a later success of the same action retires it)."""
+    failure that stands (a later success of the same action retires it). ``-o wide``: a table with each
+    product's state, version, time observed, last action and what runs now."""
     from codemonkeys.api.tools import sandbox_status
 
     fmt = output_format(output, as_json)
@@ -231,7 +233,10 @@ def status_cmd(
     if held:
         doc["products"] = {n: p for n, p in doc["products"].items() if p["held"]}
     sandbox = sandbox_status(fs.context)
-    if not emit(doc | {"sandbox": sandbox}, fmt, sorted(doc["products"])):
+    if fmt == "wide":
+        render_status_wide(doc, {r["name"]: r for r in fs.fleet()}, out)
+        out.print(f"sandbox: {escape(sandbox)}")
+    elif not emit(doc | {"sandbox": sandbox}, fmt, sorted(doc["products"])):
         render_status(doc, out)
         out.print(f"sandbox: {escape(sandbox)}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from codemonkeys.vocab.plan import Action, ActionKind, FacetState, Plan, Verdict
 
@@ -32,8 +33,10 @@ def verdict_text(a: Action) -> str:
     return text
 
 
-def render_plan(plan: Plan, console: Console) -> None:
-    """Products with their facets, then their actions with verdicts and reasons, then a summary."""
+def render_plan(plan: Plan, console: Console, wide: bool = False) -> None:
+    """Products with their facets, then their actions with verdicts and reasons, then a summary; ``wide``
+    (``-o wide``) adds a table of the actions: wave, verdict, rule, what each waits for, its predicted
+    duration, the audit duties and the decision id."""
     by_product: dict[str, list[Action]] = {}
     for a in plan.actions:
         by_product.setdefault(a.product, []).append(a)
@@ -55,10 +58,34 @@ def render_plan(plan: Plan, console: Console) -> None:
                 console.print(_indented_patch(a.params["patch"], "        "), highlight=False)
             elif a.params.get("diff") and _first_of_change(plan, a):  # a cross-repo change, shown once
                 console.print(_indented_patch(a.params["diff"], "        "), highlight=False)
+    if wide and plan.actions:
+        console.print()
+        console.print(actions_table(plan))
     console.print()
     console.print(f"[bold]Plan:[/] {plan.summary()}")
     if plan.forecast is not None and plan.runnable:
         console.print(f"[bold]predicted:[/] {forecast_text(plan)}")
+
+
+def actions_table(plan: Plan) -> Table:
+    """The plan's actions as a table (``plan -o wide``): id, wave, verdict, rule, what it waits for,
+    predicted duration, audit duties, decision id."""
+    table = Table(
+        "action", "wave", "verdict", "rule", "waits for", "predicted", "audit", "decision", box=None
+    )
+    for a in plan.actions:
+        d = a.decision
+        table.add_row(
+            escape(a.id),
+            str(a.wave),
+            _VERDICT_STYLE[d.verdict],
+            escape(d.rule or "-"),
+            escape(", ".join(a.depends_on) or "-"),
+            escape(predicted_text(a) if a.predicted_samples is not None else "-"),
+            escape(", ".join(d.audit) or "-"),
+            escape(d.id[:12] or "-"),
+        )
+    return table
 
 
 def _first_of_change(plan: Plan, a: Action) -> bool:
@@ -132,22 +159,80 @@ def render_status(doc: dict, console: Console) -> None:
         mark = "[red]![/]" if p.get("stuck") else mark
         facets = "  ".join(f"{k}={v}" for k, v in p["facets"].items()) or "never observed"
         console.print(f"{mark} [bold]{name:<20}[/] {facets}")
-        if p.get("stuck"):
-            console.print(f"    [red]stuck[/] (a person must act) {escape(p['stuck'])}")
-        for facet, message in p.get("held", {}).items():
-            console.print(f"    [cyan]held[/] {facet}: {escape(message)}")
-        if p.get("running"):
-            r = p["running"]
-            expected = f" of ~{r['expected']:.0f} s" if r.get("expected") else ""
-            line = f": {escape(r['last_line'])}" if r.get("last_line") else ""
-            console.print(
-                f"    [blue]running[/] {r['action']} (run {r['run']}, {r['elapsed']:.0f} s{expected}){line}"
-            )
-        if p["last_failure"]:
-            lf = p["last_failure"]
-            console.print(
-                f"    [red]last failure[/] {lf['action']} (run {lf['run']}): {escape(lf['message'])}"
-            )
+        _status_notes(p, console, "    ")
+    _last_run_line(doc, console)
+
+
+def render_status_wide(doc: dict, rows: dict[str, dict], console: Console) -> None:
+    """``status -o wide``: a table, one row per product: its state (stuck, running, held, suspended,
+    drifting, in sync, unknown), facets, released version, when it was observed, its last journaled
+    action and what runs now (``rows``: ``FleetSession.fleet`` by name); then the notes the text shows
+    under a product (stuck, held, last failure), each naming its product, and the last run."""
+    table = Table("product", "state", "facets", "version", "observed", "last run", "running", box=None)
+    for name, p in doc["products"].items():
+        row = rows.get(name, {})
+        last = row.get("last_run")
+        table.add_row(
+            f"[bold]{escape(name)}[/]",
+            _state_word(p, row),
+            escape(" ".join(f"{k}={v}" for k, v in p["facets"].items()) or "never observed"),
+            escape(row.get("version") or "-"),
+            escape(time_text(p["observed_at"])),
+            escape(f"#{last['run']} {last['action']} {last['status']}" if last else "-"),
+            escape(running_text(p.get("running"))),
+        )
+    console.print(table)
+    for name, p in doc["products"].items():
+        _status_notes(p, console, f"{escape(name)}: ", running=False)
+    _last_run_line(doc, console)
+
+
+def _state_word(p: dict, row: dict) -> str:
+    """A product's one-word state in ``status -o wide`` (what needs a person first)."""
+    if p.get("stuck"):
+        return "[red]stuck[/]"
+    if p.get("running"):
+        return "[blue]running[/]"
+    if p.get("held"):
+        return "[cyan]held[/]"
+    if row.get("suspended"):
+        return "[dim]suspended[/]"
+    if p["in_sync"] is None:
+        return "[dim]unknown[/]"
+    return "[green]in sync[/]" if p["in_sync"] else "[yellow]drifting[/]"
+
+
+def time_text(iso: str | None) -> str:
+    """An ISO time as ``YYYY-MM-DD HH:MM:SS`` (UTC, as stored), ``-`` for none."""
+    return iso.replace("T", " ")[:19] if iso else "-"
+
+
+def running_text(r: dict | None) -> str:
+    """A running action: ``acme-text/build.run (run 12, 8 s of ~30 s)``, ``-`` for none."""
+    if not r:
+        return "-"
+    expected = f" of ~{r['expected']:.0f} s" if r.get("expected") else ""
+    return f"{r['action']} (run {r['run']}, {r['elapsed']:.0f} s{expected})"
+
+
+def _status_notes(p: dict, console: Console, prefix: str, running: bool = True) -> None:
+    """What the status says under a product: stuck, held facets, the running action (``running``), the
+    failure that stands; each line starts with ``prefix``."""
+    if p.get("stuck"):
+        console.print(f"{prefix}[red]stuck[/] (a person must act) {escape(p['stuck'])}")
+    for facet, message in p.get("held", {}).items():
+        console.print(f"{prefix}[cyan]held[/] {facet}: {escape(message)}")
+    if running and p.get("running"):
+        r = p["running"]
+        line = f": {escape(r['last_line'])}" if r.get("last_line") else ""
+        console.print(f"{prefix}[blue]running[/] {running_text(r)}{line}")
+    if p["last_failure"]:
+        lf = p["last_failure"]
+        said = f"{lf['action']} (run {lf['run']}): {escape(lf['message'])}"
+        console.print(f"{prefix}[red]last failure[/] {said}")
+
+
+def _last_run_line(doc: dict, console: Console) -> None:
     if doc["last_run"]:
         lr = doc["last_run"]
         counts = ", ".join(f"{n} {what}" for what, n in (lr["counts"] or {}).items())

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from filelock import FileLock, Timeout
 
@@ -111,12 +112,14 @@ class _Run:
     def start(self, pool: ThreadPoolExecutor, action: Action) -> Future:
         self.journal.started(action)
         self.emit("start", action, None)
-        return pool.submit(execute, action, self.ctx, self.policy)
+        return pool.submit(execute, action, self.ctx, self.policy, partial(self.journal.attempted, action))
 
     def finished(self, action: Action, run: Execution) -> None:
         result, redact = run.result, self.ctx.redact
         status = _STATUS_OF[result.outcome]
-        outcome = ActionOutcome(action, status, redact(result.message), run.attempts, run.duration)
+        outcome = ActionOutcome(
+            action, status, redact(result.message), run.attempts, run.duration, tries=run.tries
+        )
         audit = {
             "message": redact(result.message),
             "outputs": redact.data(result.outputs),

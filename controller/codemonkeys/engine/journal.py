@@ -1,15 +1,18 @@
-"""The journal of one apply: the run, each action's status, and the hash-chained audit record of every
-step. Only the engine's scheduling thread writes it, so records appear in the order things happened."""
+"""The journal of one apply: the run, each action's status and attempts, and the hash-chained audit record
+of every step. Only the engine's scheduling thread writes it, so records appear in the order things
+happened; but for a running action's own entry, which the worker running it writes as it goes: its output
+(``LiveLog``) and each attempt as it ends (``Journal.attempted``), so a crash keeps what was tried."""
 
 from __future__ import annotations
 
 import getpass
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from codemonkeys.act.base import ActionResult, Redactor
+from codemonkeys.engine.executor import Attempt
 from codemonkeys.store.db import ActionStatus, RunStatus, Store, utcnow
 from codemonkeys.vocab.plan import Action, Plan
 
@@ -33,6 +36,7 @@ class ActionOutcome:
     duration: float = 0.0
     verdict: str = ""  # blocked by the gate: deny | hold, with the rule that decided (``message``: its own)
     rule: str = ""
+    tries: list[Attempt] = field(default_factory=list)  # each attempt of its actuator, when it ran
 
     @property
     def text(self) -> str:
@@ -145,14 +149,21 @@ class Journal:
             "action.started", action, {"kind": str(action.kind), "params": self.redact.data(action.params)}
         )
 
+    def attempted(self, action: Action, tries: Sequence[Attempt]) -> None:
+        """An attempt of ``action``'s actuator ended; ``tries`` are its attempts so far (called from the
+        worker running it, which alone writes the entry while it runs; ``ended`` writes them all again)."""
+        self.store.update_action(self.run_id, action.id, tries=[t.to_json(self.redact) for t in tries])
+
     def ended(
         self, outcome: ActionOutcome, result: ActionResult | None = None, audit: dict | None = None
     ) -> None:
         """The action ended with ``outcome`` (with the actuator's ``result`` when it ran)."""
-        extra = {}
+        extra: dict = {}
         self.live.discard(outcome.action.id)
         if result is not None:
             extra = {"outputs": self.redact.data(result.outputs), "log": self.redact(result.log)}
+        if outcome.tries:
+            extra["tries"] = [t.to_json(self.redact) for t in outcome.tries]
         self.store.update_action(
             self.run_id,
             outcome.action.id,

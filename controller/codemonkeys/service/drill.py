@@ -1,9 +1,10 @@
 """The dashboard's drill-down pages as data (service/pages.py renders them): a run (``/runs/ID``: its
 actions with their verdicts, statuses, attempts, durations and outcomes), an action of a run
-(``/runs/ID/actions/ACTION``: its journal entry, kept files and its log with numbered lines, searched
-with ``?q=``), the audit log filtered and paged (``/audit?product=&actor=&kind=&from=&to=&page=``), and
-the pure helpers the templates use: a run's counts in words, a running action's progress, links for
-the command-line hints the library's messages carry (``cmctl approve ID``, ``cmctl logs ID``).
+(``/runs/ID/actions/ACTION``: its journal entry, each attempt of its actuator, kept files and its log
+with numbered lines, searched with ``?q=``), the audit log filtered and paged
+(``/audit?product=&actor=&kind=&from=&to=&page=``), and the pure helpers the templates use: a run's
+counts in words, a running action's progress, links for the command-line hints the library's messages
+carry (``cmctl approve ID``, ``cmctl logs ID``).
 
 Reads the store only (the journal and the audit log, through the controller's store); logs are
 redacted when journaled and escaped when shown (the templates autoescape; ``weblinks`` escapes what it
@@ -153,6 +154,28 @@ def run_id_of(text: str) -> int:
     return int(text)
 
 
+def tries(rec) -> list[dict]:
+    """Each attempt of a journaled action's actuator as its page lists them: number, start, seconds,
+    outcome, message, and whether it was retried (a transient failure with a later attempt). Empty for an
+    action that never ran or was journaled before attempts were recorded (migration 0009)."""
+    recorded = [t for t in (rec.tries or []) if isinstance(t, dict)]
+    out = []
+    for n, t in enumerate(recorded):
+        seconds = t.get("seconds")
+        out.append(
+            {
+                "number": t.get("number") or n + 1,
+                "started_at": t.get("started_at"),
+                "seconds": seconds if isinstance(seconds, (int, float)) else None,
+                "outcome": str(t.get("outcome") or "failed"),
+                "message": str(t.get("message") or ""),
+                "retried": n + 1 < len(recorded),
+                "transient": bool(t.get("transient")),
+            }
+        )
+    return out
+
+
 def _action_row(rec, now: datetime) -> dict:
     return {
         "id": rec.action_id,
@@ -163,6 +186,7 @@ def _action_row(rec, now: datetime) -> dict:
         "verdict": rec.verdict,
         "rule": rec.rule,
         "attempts": rec.attempts,
+        "tries": tries(rec),
         "message": rec.message,
         "text": rec.text,
         "started_at": _iso(rec.started_at),

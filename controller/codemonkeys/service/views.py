@@ -201,6 +201,7 @@ def attempts(ctl: Controller, name: str) -> list[dict]:
                 "verdict": rec.verdict,
                 "rule": rec.rule,
                 "attempts": rec.attempts,
+                "tries": rec.tries or [],  # each attempt: number, started_at, seconds, outcome, message
                 "finished_at": rec.finished_at.isoformat() if rec.finished_at else None,
                 "log": log[-LOG_TAIL:],
                 "truncated": len(log) > LOG_TAIL,

@@ -140,6 +140,9 @@ class ActionRecord(Base):
     # rule's own message (``text`` the line people read)
     verdict: Mapped[str] = mapped_column(String(8), default="", server_default="")
     rule: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # each attempt of its actuator (``engine.executor.Attempt.to_json``: number, started_at, seconds,
+    # outcome, message, transient), written as each one ends; None before migration 0009 or if it never ran
+    tries: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
     @property
     def text(self) -> str:
