@@ -6,7 +6,7 @@ by comparing the patched files with the expected fix. ``env.yaml`` (beside ``pai
 
     python: "3.12"                  # pythonX.Y on PATH: a venv with the pins below
     pip: ["PyYAML==6.0.4"]
-    npm: ["commander@12.1.0"]       # node_modules in the work tree's parent directory
+    npm: ["commander@12.1.0"]       # node_modules in the work tree's parent and grandparent directories
     cargo: true                     # cargo --offline, path dependencies vendored in the tree
     unverifiable: "why"             # the new version cannot be installed here: not run
 
@@ -103,9 +103,13 @@ def run(env: dict, files: dict[str, str], command: str) -> Outcome:
         path = f"{_provision_python(str(env['python']), list(env.get('pip') or []))}{os.pathsep}{path}"
     if env.get("npm"):
         parent = _provision_npm(list(env["npm"]))
+    if parent is not None:  # the packages' commands (tsc, or node itself from the npm package) come first
+        path = f"{parent / 'node_modules' / '.bin'}{os.pathsep}{path}"
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(dir=parent, prefix="tree-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / "work"  # ../node_modules and ../../node_modules both find the packages
+        if parent is not None:
+            (Path(tmp) / "node_modules").symlink_to(parent / "node_modules")
         for rel, text in files.items():
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_text(text)
