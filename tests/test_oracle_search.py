@@ -21,7 +21,8 @@ SEARCH_EXTRA = (
 )
 need_module("lancedb", SEARCH_EXTRA)
 
-from codemonkeys.oracle.chunks import chunks_from_files  # noqa: E402  (after the check)
+from codemonkeys.oracle import chunks as chunks_module  # noqa: E402  (after the check)
+from codemonkeys.oracle.chunks import chunks_from_files, index_sources  # noqa: E402
 from codemonkeys.oracle.embed import Embedder, EmbedderUnavailable  # noqa: E402
 from codemonkeys.oracle.search import (  # noqa: E402
     Chunk,
@@ -216,6 +217,46 @@ const gtr = (version, range, options) => outside(version, range, '>', options)
 const lte = (a, b, loose) => compare(a, b, loose) <= 0
 module.exports = { gtr, lte }
 """
+
+
+def test_a_new_commit_parses_and_writes_only_the_files_it_changed(tmp_path: Path, embedder: Embedder):
+    """index_sources keeps each file's chunks by its path and bytes (a new commit parses only what it
+    changed, a fork nothing) and rewrites only the files whose rows differ (nothing when none does); the
+    index then answers as a fresh one of the same files."""
+    files = {
+        "toolbox/geometry.py": textwrap.dedent(GEOMETRY).encode(),
+        "toolbox/network.py": textwrap.dedent(NETWORK).encode(),
+    }
+    db, parsed = tmp_path / "db", []
+    real = chunks_module.file_chunks
+
+    def counted(product, path, data):
+        parsed.append(path)
+        return real(product, path, data)
+
+    chunks_module.file_chunks = counted
+    try:
+        assert index_sources(db, {"app": files}, embedder)[0] == count_rows(db, "app") > 0
+        assert sorted(parsed) == sorted(files)
+        parsed.clear()
+        stamp = (db / "snapshot.npz").stat().st_mtime_ns
+        index_sources(db, {"app": files}, embedder)  # the same commit again: nothing parsed or written
+        assert parsed == [] and (db / "snapshot.npz").stat().st_mtime_ns == stamp
+        network = files["toolbox/network.py"].replace(b"Download a URL", b"Fetch a URL")
+        changed = {"toolbox/network.py": network, "toolbox/extra.py": b'def shout(s):\n    "Say it loud."\n'}
+        _, stats = index_sources(db, {"app": changed, "fork": files}, embedder)
+        assert sorted(parsed) == ["toolbox/extra.py", "toolbox/network.py"]  # the fork: from the cache
+        assert stats.embedded == 2  # the edited function and the new one; the fork's texts were indexed
+    finally:
+        chunks_module.file_chunks = real
+    fresh = tmp_path / "fresh"
+    index_sources(fresh, {"app": changed, "fork": files}, embedder)
+    for q in ("distance between two points on the earth", "download json", "say it loud"):
+        for product in ("app", "fork"):
+            got = [(h.symbol, h.path, h.line) for h in search(db, q, embedder, product=product)]
+            assert got == [(h.symbol, h.path, h.line) for h in search(fresh, q, embedder, product=product)]
+    assert count_rows(db, "app") == count_rows(fresh, "app") and count_rows(db) == count_rows(fresh)
+    assert all(h.path != "toolbox/geometry.py" for h in search(db, "circle area", embedder, product="app"))
 
 
 def test_chunks_from_files_text_and_keywords():

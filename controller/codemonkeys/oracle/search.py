@@ -23,6 +23,7 @@ The embedding cache is ``<db_dir>/embed_cache.sqlite``.
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import re
 import threading
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from codemonkeys.oracle.embed import DIM, Embedder, EmbeddingCache, embed_with_cache
-from codemonkeys.oracle.resident import FUSION, META, Hit, Mode, ResidentIndex, write_snapshot
+from codemonkeys.oracle.resident import FUSION, META, SNAPSHOT, Hit, Mode, ResidentIndex, write_snapshot
 from codemonkeys.oracle.terms import split_identifier
 
 TABLE = "chunks"
@@ -339,13 +340,13 @@ def _write_snapshot(db_dir: Path, table) -> None:
 
 
 def index_chunks(db_dir: Path, chunks: Iterable[Chunk], embedder: Embedder) -> IndexStats:
-    """Replace the rows of every product present in ``chunks`` with these chunks.
+    """Make the rows of every product present in ``chunks`` these chunks.
 
-    Vectors come from the embedding cache where the text is unchanged; only new texts are embedded.
-    A product whose chunk list is empty is not touched (use ``delete_product`` to drop one).
+    Vectors come from the embedding cache where the text is unchanged; only new texts are embedded. Only
+    the files whose rows differ are rewritten (their rows deleted and added again; a file gone is
+    deleted), and nothing at all when none does: a new commit that changed one file writes one file's
+    rows. A product whose chunk list is empty is not touched (use ``delete_product`` to drop one).
     """
-    import pyarrow as pa
-
     chunks = list(chunks)
     db_dir = Path(db_dir)
     cache = EmbeddingCache(db_dir / CACHE_FILE)
@@ -354,33 +355,95 @@ def index_chunks(db_dir: Path, chunks: Iterable[Chunk], embedder: Embedder) -> I
     finally:
         cache.close()
     with _db_lock:
-        db = _connect(db_dir)
-        table = _open_table(db, create=True)
+        table = _open_table(_connect(db_dir), create=True)
         products = sorted({c.product for c in chunks})
-        if products:
-            table.delete("product IN (" + ", ".join(_sql_str(p) for p in products) + ")")
-        if chunks:
-            data = pa.Table.from_pydict(
-                {
-                    "product": [c.product for c in chunks],
-                    "path": [c.path for c in chunks],
-                    "symbol": [c.symbol for c in chunks],
-                    "kind": [c.kind for c in chunks],
-                    "line": [c.line for c in chunks],
-                    "language": [c.language for c in chunks],
-                    "text": [c.text for c in chunks],
-                    "doc": [c.doc for c in chunks],
-                    "text_hash": hashes,
-                    "keywords": [keyword_text(c) for c in chunks],
-                    "vector": pa.FixedSizeListArray.from_arrays(
-                        pa.array(vectors.reshape(-1), type=pa.float32()), DIM
-                    ),
-                },
-                schema=_schema(),
+        had = _file_digests(table, products)
+        keywords = [keyword_text(c) for c in chunks]
+        now: dict[tuple[str, str], list[int]] = {}
+        for i, c in enumerate(chunks):
+            now.setdefault((c.product, c.path), []).append(i)
+        digests = {
+            key: _digest(_row_of(chunks[i], hashes[i], keywords[i]) for i in rows)
+            for key, rows in now.items()
+        }
+        stale = {key for key in had.keys() | digests.keys() if had.get(key) != digests.get(key)}
+        if not stale and (db_dir / SNAPSHOT).is_file():
+            return IndexStats(embedded=embedded, cached=len(chunks) - embedded)
+        for product in products:
+            paths = sorted(path for prod, path in stale if prod == product)
+            for start in range(0, len(paths), 500):
+                where = ", ".join(_sql_str(x) for x in paths[start : start + 500])
+                table.delete(f"product = {_sql_str(product)} AND path IN ({where})")
+        rows = [i for key in sorted(stale & digests.keys()) for i in now[key]]
+        if rows:
+            table.add(
+                _arrow_rows(
+                    [chunks[i] for i in rows],
+                    vectors[rows],
+                    [hashes[i] for i in rows],
+                    [keywords[i] for i in rows],
+                )
             )
-            table.add(data)
         _write_snapshot(db_dir, table)
     return IndexStats(embedded=embedded, cached=len(chunks) - embedded)
+
+
+_ROW = ("symbol", "kind", "line", "language", "text_hash", "doc", "keywords")  # what a file's digest covers
+
+
+def _row_of(chunk: Chunk, text_hash: str, keywords: str) -> tuple:
+    """A chunk's ``_ROW`` as the table will hold it."""
+    return (chunk.symbol, chunk.kind, chunk.line, chunk.language, text_hash, chunk.doc, keywords)
+
+
+def _digest(rows: Iterable[tuple]) -> str:
+    """What a file's rows hold (``_ROW`` of each, in any order), as one hash: equal digests, equal rows."""
+    h = hashlib.sha256()
+    for row in sorted(rows):
+        h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def _file_digests(table, products: Sequence[str]) -> dict[tuple[str, str], str]:
+    """The digest (``_digest``) of each file's rows of ``products`` in the table."""
+    if not products:
+        return {}
+    found = (
+        table.search()
+        .where("product IN (" + ", ".join(_sql_str(p) for p in products) + ")")
+        .select(["product", "path", *_ROW])
+        .limit(None)
+        .to_arrow()
+    )
+    cols = {name: found.column(name).to_pylist() for name in ("product", "path", *_ROW)}
+    by_file: dict[tuple[str, str], list[tuple]] = {}
+    for i in range(found.num_rows):
+        by_file.setdefault((cols["product"][i], cols["path"][i]), []).append(tuple(cols[k][i] for k in _ROW))
+    return {key: _digest(rows) for key, rows in by_file.items()}
+
+
+def _arrow_rows(chunks: Sequence[Chunk], vectors: np.ndarray, hashes: Sequence[str], keywords: Sequence[str]):
+    """Chunks as the table's rows."""
+    import pyarrow as pa
+
+    return pa.Table.from_pydict(
+        {
+            "product": [c.product for c in chunks],
+            "path": [c.path for c in chunks],
+            "symbol": [c.symbol for c in chunks],
+            "kind": [c.kind for c in chunks],
+            "line": [c.line for c in chunks],
+            "language": [c.language for c in chunks],
+            "text": [c.text for c in chunks],
+            "doc": [c.doc for c in chunks],
+            "text_hash": list(hashes),
+            "keywords": list(keywords),
+            "vector": pa.FixedSizeListArray.from_arrays(
+                pa.array(vectors.reshape(-1), type=pa.float32()), DIM
+            ),
+        },
+        schema=_schema(),
+    )
 
 
 def delete_product(db_dir: Path, product: str) -> None:
