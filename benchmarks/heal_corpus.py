@@ -190,7 +190,12 @@ def judge_by_build(out: dict, env: dict, meta: dict) -> dict:
     before it merges: red is failed (nothing merged, the LLM is next); green is healed, unless the patch
     edits a test file or a file outside the error's reach (wrong: it would be merged). The verdict of the
     comparison with the expected fix is kept as ``proxy``."""
-    outcome = heal_runner.run(env, out["tree"], meta["command"])
+    if not meta.get("command"):
+        return out  # a consumer pair.yaml does not describe: judged by the comparison only
+    try:
+        outcome = heal_runner.run(env, out["tree"], meta["command"])
+    except (subprocess.CalledProcessError, OSError) as exc:  # the environment could not be provisioned
+        return {**out, "why": f"{out['why']} (not built: {type(exc).__name__})".strip()}
     proxy = {"proxy": out["verdict"], "same_as_expected": out["verdict"] == "healed", "built": True}
     if not outcome.green:
         return {**out, **proxy, "verdict": "failed", "why": f"the build stays red: {outcome.tail[-160:]}"}

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import yaml
 
+KEPT = {"HOME", "LANG", "LC_ALL", "TMPDIR", "TERM", "USER", "CARGO_HOME", "RUSTUP_HOME"}
 CACHE = Path.home() / ".cache" / "codemonkeys-bench" / "heal-envs"
 TIMEOUT_S = 300
 
@@ -97,7 +99,9 @@ def _provision_npm(packages: list[str]) -> Path:
 
 def run(env: dict, files: dict[str, str], command: str) -> Outcome:
     """Write ``files`` as a work tree in the environment ``env`` describes; run ``command`` from its root."""
-    path = os.environ.get("PATH", "")
+    path = os.pathsep.join(  # not the harness's own venv: a pair without a ``python`` key gets the system's
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if not (Path(p) / "activate").is_file()
+    )
     parent: Path | None = None
     if env.get("python"):
         path = f"{_provision_python(str(env['python']), list(env.get('pip') or []))}{os.pathsep}{path}"
@@ -113,19 +117,22 @@ def run(env: dict, files: dict[str, str], command: str) -> Outcome:
         for rel, text in files.items():
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_text(text)
-        environ = {**os.environ, "PATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
-        environ.pop("VIRTUAL_ENV", None)
-        environ.pop("PYTHONPATH", None)
+        environ = {k: v for k, v in os.environ.items() if k in KEPT}  # not the harness's tokens or venv
+        environ.update(PATH=path, PYTHONDONTWRITEBYTECODE="1")
+        proc = subprocess.Popen(
+            ["bash", "-c", command],
+            cwd=root,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # a timeout ends node, cargo or pytest too, not only bash
+        )
         try:
-            done = subprocess.run(
-                ["bash", "-c", command],
-                cwd=root,
-                env=environ,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT_S,
-            )
+            output, _ = proc.communicate(timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
             return Outcome(False, f"timed out after {TIMEOUT_S} s", time.perf_counter() - start)
-    tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-3:])
-    return Outcome(done.returncode == 0, tail, time.perf_counter() - start)
+    tail = "\n".join(output.strip().splitlines()[-3:])
+    return Outcome(proc.returncode == 0, tail, time.perf_counter() - start)

@@ -562,13 +562,18 @@ def test_a_keyword_the_new_version_requires_is_added_where_no_call_passes_it_pyy
         diff_of("cfg.py", red, red.replace("load(text)", "load(text, Loader=yaml.FullLoader)")),
     )
     assert isinstance(template, FixTemplate), template
-    assert template.describe() == "reshape calls of load: add:Loader=yaml.FullLoader"
+    assert template.describe() == "reshape calls of load: add:Loader=yaml.FullLoader, recv:yaml, npos:1"
     files = {
         "app.py": (
             "import yaml\nA = yaml.load(open('a'))\nB = yaml.load(s, Loader=yaml.SafeLoader)\n"
             "C = yaml.load(s, **opts)\n"
-        )
+        ),
+        # another module's load, another call shape: left alone (a build would not say why)
+        "other.py": (
+            "import json, yaml\nJ = json.load(f)\nP = yaml.load(f, yaml.SafeLoader)\nQ = yaml.load(*a)\n"
+        ),
     }
+    assert instantiate(template, match(template, summary) or {}, {"other.py": files["other.py"]}) is None
     healed = apply(template, summary, files)["app.py"]
     # added where absent; a call that passes it, or may through **opts, is left as it is
     assert healed == (
@@ -621,10 +626,11 @@ def test_a_line_change_fits_other_products_by_its_shape_with_their_own_names_ope
     patch = instantiate_fitting(template, seen, files, ["src/main.rs"])
     assert patch is not None
     healed = _patched(files["src/main.rs"], patch.diff, "src/main.rs")
-    # the import goes in once the file uses what it binds; the qualifier changes, each member is kept
+    # the import goes in once the file uses what it binds; the qualifier changes where it qualifies encode
     assert "use base64::{engine::general_purpose, Engine as _};\n" in healed
     assert 'format!("Basic {}", general_purpose::STANDARD.encode(u))' in healed
-    assert "general_purpose::STANDARD.decode(h).unwrap()" in healed
+    # only the member the fix showed: the crate's other names (decode, DecodeError) may map otherwise
+    assert "base64::decode(h).unwrap()" in healed
 
 
 def test_a_line_shape_on_any_receiver_needs_the_whole_line() -> None:
@@ -654,16 +660,21 @@ def test_a_renamed_keyword_in_an_options_dict_the_calls_spread() -> None:
     assert isinstance(template, FixTemplate), template
     files = {
         "tsv.py": (
-            'OPTS = {"sep": "\\t", "line_terminator": "\\n"}\nKW = dict(line_terminator="\\n")\n'
+            'OPTS = {"sep": "\\t", "line_terminator": "\\n"}\n'
+            'KW = dict(line_terminator="\\n", x=g(line_terminator=1))\n'
             'OTHER = {"line_terminator": 1}\n\n'
             "def a(df, buf):\n    df.to_csv(buf, **OPTS)\n    df.to_csv(buf, **KW)\n    show(**OTHER)\n"
+            'def b(f):\n    kw = {"line_terminator": 2}\n    other(f, **kw)\n'
+            'def c(df, f):\n    kw = {"line_terminator": 3}\n    df.to_csv(f, **kw)\n'
         )
     }
     healed = apply(template, summary, files)["tsv.py"]
-    # the dicts the calls of to_csv spread are renamed; one spread into another function is not
+    # the dicts the calls of to_csv spread are renamed (the assignment that reaches each call: the last one
+    # before it); one spread into another function is not, nor a call's keyword inside dict(...)
     assert 'OPTS = {"sep": "\\t", "lineterminator": "\\n"}' in healed
-    assert 'KW = dict(lineterminator="\\n")' in healed
+    assert 'KW = dict(lineterminator="\\n", x=g(line_terminator=1))' in healed
     assert 'OTHER = {"line_terminator": 1}' in healed
+    assert 'kw = {"line_terminator": 2}' in healed and 'kw = {"lineterminator": 3}' in healed
 
 
 def test_a_default_export_gone_from_the_same_package_heals_every_member_it_was_called_for() -> None:
@@ -680,3 +691,39 @@ def test_a_default_export_gone_from_the_same_package_heals_every_member_it_was_c
     healed = apply(template, "TypeError: cli.name is not a function", files)["bin/tool.js"]
     assert healed.startswith("const { program: cli } = require('commander');\n")
     assert match(template, "TypeError: Cannot read properties of undefined (reading 'x')") is None
+
+
+def test_a_line_shape_is_never_only_literals_nor_found_in_comments_or_long_lines() -> None:
+    from codemonkeys.swarm.lineshapes import MAX_LINE, learn_shape, reshape_lines
+
+    assert learn_shape("s.get(u, timeout=(3, 30))", "s.get(u, timeout=(3, 300))", set()) is None
+    shape = learn_shape(
+        "let e = base64::encode(data);", "let e = general_purpose::STANDARD.encode(data);", set()
+    )
+    assert shape is not None
+    text = (
+        "// base64::encode(x) was the old way\n"
+        "fn f() -> Result<(), base64::DecodeError> { return base64::encode(x); }\n"
+        + "let y = base64::encode(z); " * (MAX_LINE // 20)
+        + "\n"
+    )
+    out = reshape_lines(text, shape).splitlines()
+    assert out[0] == "// base64::encode(x) was the old way"  # a comment is left alone
+    # the member the fix changed the qualifier of, after a keyword too; not the crate's other names
+    assert (
+        out[1] == "fn f() -> Result<(), base64::DecodeError> { return general_purpose::STANDARD.encode(x); }"
+    )
+    assert out[2].startswith("let y = base64::encode(z);")  # a line too long to be code a person wrote
+
+
+def test_a_line_shape_with_many_open_names_and_non_ascii_ones() -> None:
+    from codemonkeys.swarm.lineshapes import learn_shape, reshape_lines
+
+    names = ", ".join(f"a{i}" for i in range(12))
+    shape = learn_shape(f"r = r.f({names})", f"r = r.g({names})", set())
+    assert shape is not None
+    other = ", ".join(f"b{i}" for i in range(12))
+    assert reshape_lines(f"q = q.f({other})\n", shape) == f"q = q.g({other})\n"
+    shape = learn_shape("d = d.append(x)", "d = pd.concat([d, x])", {"pd"})
+    assert shape is not None
+    assert reshape_lines("über = über.append(row)\n", shape) == "über = pd.concat([über, row])\n"

@@ -9,10 +9,12 @@ changed, and a fork or another version of it none at all.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -67,6 +69,34 @@ def symbol_chunk(product: str, path: str, language, graph, sym, lines: list[str]
     )
 
 
+GRAMMARS = (
+    "tree-sitter",
+    "tree-sitter-python",
+    "tree-sitter-javascript",
+    "tree-sitter-typescript",
+    "tree-sitter-rust",
+)
+
+
+@functools.cache
+def chunker_stamp() -> str:
+    """What a file's chunks depend on besides the file: the chunk format, Code Monkeys' version, the source
+    of the modules that make chunks and the tree-sitter packages' versions (a change of any is a new key)."""
+    from importlib import metadata
+
+    from codemonkeys.oracle import apidocs, parse, search, terms
+
+    h = hashlib.sha256(f"{CHUNK_FORMAT}\0{__version__}\0{BODY_LINES}".encode())
+    for module in (apidocs, parse, search, terms, sys.modules[__name__]):
+        h.update(Path(module.__file__ or "").read_bytes())
+    for dist in GRAMMARS:
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            continue
+    return h.hexdigest()[:16]
+
+
 class ChunkCache:
     """A file's chunks (product left out) keyed by the sha256 of the chunker's version, its path and its
     bytes, in a table of the index's SQLite cache file; safe across threads."""
@@ -83,8 +113,9 @@ class ChunkCache:
 
     @staticmethod
     def key(path: str, data: bytes) -> str:
-        """The cache key of one file's chunks."""
-        head = f"{CHUNK_FORMAT}\0{__version__}\0{BODY_LINES}\0{path}\0".encode()
+        """The cache key of one file's chunks: the chunker (its format, its own code and the grammars'
+        versions: ``chunker_stamp``), the path and the bytes."""
+        head = f"{chunker_stamp()}\0{path}\0".encode()
         return hashlib.sha256(head + data).hexdigest()
 
     def get_many(self, keys: list[str]) -> dict[str, list[dict]]:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codemonkeys.oracle.embed import DIM, Embedder, EmbeddingCache, embed_with_cache
+from codemonkeys.oracle.embed import DIM, MODEL_ID, Embedder, EmbeddingCache, embed_with_cache
 from codemonkeys.oracle.resident import FUSION, META, SNAPSHOT, Hit, Mode, ResidentIndex, write_snapshot
 from codemonkeys.oracle.terms import split_identifier
 
@@ -304,6 +304,7 @@ def _schema():
             pa.field("doc", pa.string()),
             pa.field("text_hash", pa.string()),
             pa.field("keywords", pa.string()),
+            pa.field("row_hash", pa.string()),  # what the row is made of (``_row_hash``): rows kept or not
             pa.field("vector", pa.list_(pa.float32(), DIM)),
         ]
     )
@@ -327,8 +328,20 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+SNAPSHOT_OF = "snapshot.version"  # the table version the snapshot was written from
+
+
+def _snapshot_of(db_dir: Path) -> int | None:
+    """The table version the query snapshot was written from (None: unknown, or no snapshot)."""
+    try:
+        return int((db_dir / SNAPSHOT_OF).read_text()) if (db_dir / SNAPSHOT).is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
 def _write_snapshot(db_dir: Path, table) -> None:
-    """The query snapshot (``oracle.resident``) of the whole table, as it is after a write."""
+    """The query snapshot (``oracle.resident``) of the whole table, as it is after a write, and the table
+    version it was written from."""
     data = table.to_arrow().select([*META, "keywords", "vector"])
     vectors = data.column("vector").combine_chunks().flatten().to_numpy(zero_copy_only=False)
     write_snapshot(
@@ -337,6 +350,7 @@ def _write_snapshot(db_dir: Path, table) -> None:
         data.column("keywords").to_pylist(),
         np.asarray(vectors, dtype=np.float32).reshape(data.num_rows, DIM),
     )
+    (db_dir / SNAPSHOT_OF).write_text(str(table.version))
 
 
 def index_chunks(db_dir: Path, chunks: Iterable[Chunk], embedder: Embedder) -> IndexStats:
@@ -358,16 +372,14 @@ def index_chunks(db_dir: Path, chunks: Iterable[Chunk], embedder: Embedder) -> I
         table = _open_table(_connect(db_dir), create=True)
         products = sorted({c.product for c in chunks})
         had = _file_digests(table, products)
-        keywords = [keyword_text(c) for c in chunks]
+        model = getattr(embedder, "model_id", MODEL_ID)  # another model's vectors are other rows
+        row_hashes = [_row_hash(c, h, model) for c, h in zip(chunks, hashes, strict=True)]
         now: dict[tuple[str, str], list[int]] = {}
         for i, c in enumerate(chunks):
             now.setdefault((c.product, c.path), []).append(i)
-        digests = {
-            key: _digest(_row_of(chunks[i], hashes[i], keywords[i]) for i in rows)
-            for key, rows in now.items()
-        }
+        digests = {key: _digest(row_hashes[i] for i in rows) for key, rows in now.items()}
         stale = {key for key in had.keys() | digests.keys() if had.get(key) != digests.get(key)}
-        if not stale and (db_dir / SNAPSHOT).is_file():
+        if not stale and _snapshot_of(db_dir) == table.version:  # a crash before the last snapshot: written
             return IndexStats(embedded=embedded, cached=len(chunks) - embedded)
         for product in products:
             paths = sorted(path for prod, path in stale if prod == product)
@@ -381,27 +393,23 @@ def index_chunks(db_dir: Path, chunks: Iterable[Chunk], embedder: Embedder) -> I
                     [chunks[i] for i in rows],
                     vectors[rows],
                     [hashes[i] for i in rows],
-                    [keywords[i] for i in rows],
+                    [row_hashes[i] for i in rows],
                 )
             )
         _write_snapshot(db_dir, table)
     return IndexStats(embedded=embedded, cached=len(chunks) - embedded)
 
 
-_ROW = ("symbol", "kind", "line", "language", "text_hash", "doc", "keywords")  # what a file's digest covers
+def _row_hash(chunk: Chunk, text_hash: str, model: str) -> str:
+    """What a chunk's row is made of (its keyword field too: ``keyword_text`` of these; its vector: the
+    model's of the text), as one hash."""
+    fields = (chunk.path, chunk.symbol, chunk.kind, chunk.line, chunk.language, text_hash, chunk.doc, model)
+    return hashlib.sha256(repr((*fields, chunk.keywords)).encode()).hexdigest()
 
 
-def _row_of(chunk: Chunk, text_hash: str, keywords: str) -> tuple:
-    """A chunk's ``_ROW`` as the table will hold it."""
-    return (chunk.symbol, chunk.kind, chunk.line, chunk.language, text_hash, chunk.doc, keywords)
-
-
-def _digest(rows: Iterable[tuple]) -> str:
-    """What a file's rows hold (``_ROW`` of each, in any order), as one hash: equal digests, equal rows."""
-    h = hashlib.sha256()
-    for row in sorted(rows):
-        h.update(repr(row).encode())
-    return h.hexdigest()
+def _digest(row_hashes: Iterable[str]) -> str:
+    """A file's rows (their ``_row_hash``, in any order) as one hash: equal digests, equal rows."""
+    return hashlib.sha256("\n".join(sorted(row_hashes)).encode()).hexdigest()
 
 
 def _file_digests(table, products: Sequence[str]) -> dict[tuple[str, str], str]:
@@ -411,19 +419,20 @@ def _file_digests(table, products: Sequence[str]) -> dict[tuple[str, str], str]:
     found = (
         table.search()
         .where("product IN (" + ", ".join(_sql_str(p) for p in products) + ")")
-        .select(["product", "path", *_ROW])
+        .select(["product", "path", "row_hash"])
         .limit(None)
         .to_arrow()
     )
-    cols = {name: found.column(name).to_pylist() for name in ("product", "path", *_ROW)}
-    by_file: dict[tuple[str, str], list[tuple]] = {}
-    for i in range(found.num_rows):
-        by_file.setdefault((cols["product"][i], cols["path"][i]), []).append(tuple(cols[k][i] for k in _ROW))
+    by_file: dict[tuple[str, str], list[str]] = {}
+    for product, path, row in zip(
+        *(found.column(c).to_pylist() for c in ("product", "path", "row_hash")), strict=True
+    ):
+        by_file.setdefault((product, path), []).append(row)
     return {key: _digest(rows) for key, rows in by_file.items()}
 
 
-def _arrow_rows(chunks: Sequence[Chunk], vectors: np.ndarray, hashes: Sequence[str], keywords: Sequence[str]):
-    """Chunks as the table's rows."""
+def _arrow_rows(chunks: Sequence[Chunk], vectors: np.ndarray, hashes: Sequence[str], rows: Sequence[str]):
+    """Chunks as the table's rows (``rows``: their ``_row_hash``)."""
     import pyarrow as pa
 
     return pa.Table.from_pydict(
@@ -437,7 +446,8 @@ def _arrow_rows(chunks: Sequence[Chunk], vectors: np.ndarray, hashes: Sequence[s
             "text": [c.text for c in chunks],
             "doc": [c.doc for c in chunks],
             "text_hash": list(hashes),
-            "keywords": list(keywords),
+            "keywords": [keyword_text(c) for c in chunks],
+            "row_hash": list(rows),
             "vector": pa.FixedSizeListArray.from_arrays(
                 pa.array(vectors.reshape(-1), type=pa.float32()), DIM
             ),

@@ -604,9 +604,15 @@ def call_changes(old: str, new: str, funcs: list[str]) -> tuple[str, str] | None
                 i += 1
             else:
                 break
+        added = False
         while i == len(olds) and j < len(news) and (kn := _KW.match(news[j])) and ";" not in news[j]:
             changes.append(f"add:{kn.group(1)}={kn.group(2)}")  # a keyword the new version requires
-            j += 1
+            added, j = True, j + 1
+        if added:  # only the same receiver's calls (yaml.load, not json.load) with as many positionals
+            recv = re.search(rf"([A-Za-z_][\w.]*)\.{re.escape(func)}\s*$", old[: a[0]])
+            if recv is None or any(x.startswith("*") for x in olds):
+                continue
+            changes += [f"recv:{recv.group(1)}", f"npos:{sum(not _KW.match(x) for x in olds)}"]
         if i == len(olds) and j == len(news) and changes:
             return func, ";".join(changes)
     return None
@@ -631,6 +637,10 @@ def _reshape(args: list[str], changes: list[str]) -> list[str] | None:
             key = arg.partition("=")[0]
             if not any(a.startswith("**") or ((m := _KW.match(a)) and m.group(1) == key) for a in out):
                 out.append(arg)  # not where the call already passes it, or may through ``**options``
+        elif what == "npos" and (
+            any(a.startswith("*") for a in args) or sum(not _KW.match(a) for a in args) != int(arg)
+        ):
+            return None  # another shape of call (yaml.load(f, yaml.SafeLoader), load(*a)): left alone
     keyword = False
     for a in out:
         if _KW.match(a) or a.startswith("**"):
@@ -643,10 +653,15 @@ def _reshape(args: list[str], changes: list[str]) -> list[str] | None:
 def reshape_calls(text: str, func: str, changes: str) -> str:
     """Every one-line call of ``func`` (``func(`` or ``x.func(``) with its arguments reshaped."""
     steps = changes.split(";")
+    recv = next((s[5:] for s in steps if s.startswith("recv:")), None)
     out, at = [], 0
     for m in re.finditer(rf"(?<![\w]){re.escape(func)}\s*\(", text):
         if m.start() < at:
             continue
+        if recv is not None and not text[: m.start()].endswith(recv + "."):
+            continue  # an added keyword goes to the receiver's calls only (yaml.load, not json.load)
+        if recv is not None and re.search(r"[\w.]$", text[: m.start() - len(recv) - 1]):
+            continue  # x.yaml.load: another receiver
         found = _split_args(text, m.end() - 1)
         if found is None or "\n" in text[m.end() : found[1]]:
             continue
@@ -994,19 +1009,27 @@ def rename_keyword(text: str, func: str, old: str, new: str) -> str:
     keyword = re.compile(rf"\s*({re.escape(old)})\s*=(?!=)")
     text = _replace_spans(text, _argument_spans(text, func, keyword), new)
     spread = re.compile(r"\s*\*\*([A-Za-z_]\w*)\s*(?=[,)])")
-    for name in {text[a:b] for a, b in _argument_spans(text, func, spread)}:
-        for m in re.finditer(rf"^[ \t]*{re.escape(name)}\s*=\s*(dict\s*\(|\{{)", text, re.M):
-            found = _split_args(text, m.end() - 1) if m.group(1) != "{" else None
-            end = found[1] if found else _closing(text, m.end() - 1)
-            if end is None:
-                continue
-            body = text[m.end() : end]
-            key = (
-                rf"(?<![\w.]){re.escape(old)}(?=\s*=(?!=))"
-                if m.group(1) != "{"
-                else rf"(?<=[\"']){re.escape(old)}(?=[\"']\s*:)"
-            )
-            text = text[: m.end()] + re.sub(key, new, body) + text[end:]
+    edits: dict[int, tuple[int, str]] = {}  # start -> (end, new text): made from the end, positions hold
+    for a, b in _argument_spans(text, func, spread):
+        name = text[a:b]
+        assigned = list(re.finditer(rf"^[ \t]*{re.escape(name)}\s*=\s*(dict\s*\(|\{{)", text[:a], re.M))
+        if not assigned:
+            continue
+        m = assigned[-1]  # the assignment that reaches the call: the last one before it
+        end = _closing(text, m.end() - 1)
+        if end is None or m.end() in edits:
+            continue
+        body = text[m.end() : end]
+        if m.group(1) == "{":
+            key = rf"(?<=[\"']){re.escape(old)}(?=[\"']\s*:)"
+            edits[m.end()] = (end, re.sub(key, new, body))
+        else:  # dict(old=...): its own keywords only, not those of calls inside it
+            spans = _argument_spans(text[: end + 1], text[m.start(1) : m.end(1) - 1].strip(), keyword)
+            mine = [(x - m.end(), y - m.end()) for x, y in spans if m.end() <= x < end]
+            edits[m.end()] = (end, _replace_spans(body, mine, new))
+    for at in sorted(edits, reverse=True):
+        end, body = edits[at]
+        text = text[:at] + body + text[end:]
     return text
 
 

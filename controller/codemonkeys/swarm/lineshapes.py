@@ -28,9 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 _TOKEN = re.compile(
-    r"\s+|[rRbBfFuU]{0,2}(?:\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')|[A-Za-z_$][\w$]*|\d[\w.]*|::|->|=>|\*\*|[^\s\w]"
+    r"\s+|[rRbBfFuU]{0,2}(?:\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')|[^\W\d][\w$]*|\$[\w$]*|\d[\w.]*"
+    r"|::|->|=>|\*\*|[^\s\w]|."
 )
-_NAME = re.compile(r"[A-Za-z_$][\w$]*")
+_NAME = re.compile(r"(?:[^\W\d]|\$)[\w$]*")
+MAX_LINE = 2000  # longer lines (minified code, data) are never reshaped: matching is not for them
+_STARTERS = set(keyword.kwlist) | {"let", "mut", "const", "var", "await", "yield", "new", "throw", "of", "in"}
 _OPEN, _CLOSE = "([{", ")]}"
 _FIXED = set(keyword.kwlist) | set(dir(builtins)) | {"self", "cls", "this", "let", "mut", "const", "var"}
 
@@ -115,9 +118,15 @@ def learn_shape(old_line: str, new_line: str, fixed: set[str]) -> LineShape | No
     ob, oe, nb, ne = _core([t for t, _ in olds], [t for t, _ in news])
     if oe <= ob or ne <= nb:
         return None
+    while (
+        oe < len(olds) and ne < len(news) and olds[oe - 1][0] in (".", "::") and _NAME.fullmatch(olds[oe][0])
+    ):
+        oe, ne = oe + 1, ne + 1  # a qualifier changed: the member it qualifies too (``base64::encode``)
     first = olds[ob][0]
     if _NAME.fullmatch(first) and first not in fixed | _FIXED and any(t == first for t, _ in news):
         ob, oe, nb, ne = 0, len(olds), 0, len(news)  # any receiver's call (``x.append(y)``): the whole line
+    if not any(_NAME.fullmatch(t) and t not in _FIXED for t, _ in olds[ob:oe]):
+        return None  # only literals or operators changed (``30`` -> ``300``): no shape to look for
     old_line = old_line[olds[ob][1] : olds[oe - 1][1] + len(olds[oe - 1][0])]
     new_line = new_line[news[nb][1] : news[ne - 1][1] + len(news[ne - 1][0])]
     old, news = tokens(old_line), _spans(new_line)
@@ -134,7 +143,7 @@ def learn_shape(old_line: str, new_line: str, fixed: set[str]) -> LineShape | No
                 and at >= 0
                 and not any(a <= at + len(inner) - 1 and at <= b for a, b, _ in holes)
             ):
-                marker = f"\x01{n}"
+                marker = f"\x01{n}\x03"
                 n += 1
                 old = [*old[: i + 1], marker, *old[end:]]
                 holes.append((at, at + len(inner) - 1, marker))
@@ -144,7 +153,7 @@ def learn_shape(old_line: str, new_line: str, fixed: set[str]) -> LineShape | No
         after_dot = i > 0 and old[i - 1] in (".", "::")
         before_path = i + 1 < len(old) and old[i + 1] == "::"
         if _NAME.fullmatch(t) and not after_dot and not before_path and t not in fixed and t not in _FIXED:
-            names.setdefault(t, f"\x00{len(names)}")
+            names.setdefault(t, f"\x00{len(names)}\x03")
     for j, t in enumerate(new):
         free = t in names and not (j > 0 and new[j - 1] in (".", "::"))
         if free and not any(a <= j <= b for a, b, _ in holes):
@@ -179,15 +188,9 @@ def _operand_ends(toks: list[str], start: int) -> list[int]:
 Bound = dict[str, tuple[int, int]]
 
 
-def _text(body: str, spans: list[tuple[str, int]], a: int, b: int) -> str:
-    return body[spans[a][1] : spans[b - 1][1] + len(spans[b - 1][0])]
-
-
-def _match(
-    pat: tuple[str, ...], body: str, spans: list[tuple[str, int]], p: int, t: int, bound: Bound
-) -> bool:
-    """Whether ``pat[p:]`` matches the line's tokens from ``t`` to the end; the bindings fill ``bound``."""
-    toks = [s for s, _ in spans]
+def _match(pat: tuple[str, ...], line: Line, p: int, t: int, bound: Bound) -> bool:
+    """Whether ``pat[p:]`` matches the line's tokens from ``t``; the bindings fill ``bound``."""
+    toks = line.toks
     if p == len(pat):
         bound["\x02"] = (t, t)  # where the match ends
         return True
@@ -203,38 +206,60 @@ def _match(
             ends = [i] if i > t else []
         for end in ends:
             seen = bound.get(head)
-            if seen is not None and _text(body, spans, *seen) != _text(body, spans, t, end):
+            if seen is not None and line.text_of(*seen) != line.text_of(t, end):
                 continue
             trial = {**bound, head: (t, end)}
-            if _match(pat, body, spans, p + 1, end, trial):
+            if _match(pat, line, p + 1, end, trial):
                 bound.update(trial)
                 return True
         return False
-    return t < len(toks) and toks[t] == head and _match(pat, body, spans, p + 1, t + 1, bound)
+    return t < len(toks) and toks[t] == head and _match(pat, line, p + 1, t + 1, bound)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of code as tokens, with where each starts."""
+
+    text: str
+    spans: list[tuple[str, int]]
+    toks: list[str]
+
+    @classmethod
+    def of(cls, text: str) -> Line:
+        spans = _spans(text)
+        return cls(text, spans, [t for t, _ in spans])
+
+    def text_of(self, a: int, b: int) -> str:
+        """The source text of tokens ``a`` to ``b`` (exclusive)."""
+        return self.text[self.spans[a][1] : self.spans[b - 1][1] + len(self.spans[b - 1][0])]
+
+
+_MARKER = re.compile("[\x00\x01]\\d+\x03")
+_COMMENT = re.compile(r"^\s*(?:#|//|/\*|\*)")
 
 
 def reshape_lines(text: str, shape: LineShape, skip: Callable[[str], bool] = lambda _line: False) -> str:
     """Every place in ``text``'s lines that has the shape's old form, in its new form; one line at a time
-    (a shape never spans lines), lines ``skip`` says (imports) left alone."""
+    (a shape never spans lines); comment lines, lines longer than ``MAX_LINE`` and lines ``skip`` says
+    (imports) are left alone."""
     out = []
-    for line in re.findall(r"[^\n]*\n|[^\n]+$", text):
-        if skip(line.strip()):
-            out.append(line)
+    for raw in re.findall(r"[^\n]*\n|[^\n]+$", text):
+        if skip(raw.strip()) or len(raw) > MAX_LINE or _COMMENT.match(raw):
+            out.append(raw)
             continue
-        spans, at, parts, t = _spans(line), 0, [], 0
-        toks = [s for s, _ in spans]
+        line, at, parts, t = Line.of(raw), 0, [], 0
+        toks = line.toks
         while t < len(toks):
             bound: Bound = {}
-            starts = t == 0 or (toks[t - 1] not in (".", "::") and not _NAME.fullmatch(toks[t - 1]))
-            if not (starts and _match(shape.old, line, spans, 0, t, bound)) or bound["\x02"][0] == t:
+            prev = toks[t - 1] if t else ""
+            starts = not t or prev in _STARTERS or (prev not in (".", "::") and not _NAME.fullmatch(prev))
+            if not (starts and _match(shape.old, line, 0, t, bound)) or bound["\x02"][0] == t:
                 t += 1
                 continue
             end = bound.pop("\x02")[0]
-            new = shape.new
-            for marker, (a, b) in bound.items():
-                new = new.replace(marker, _text(line, spans, a, b))
-            parts += [line[at : spans[t][1]], new]
-            at = spans[end - 1][1] + len(toks[end - 1])
+            new = _MARKER.sub(lambda m, b=bound, ln=line: ln.text_of(*b[m.group(0)]), shape.new)
+            parts += [raw[at : line.spans[t][1]], new]
+            at = line.spans[end - 1][1] + len(toks[end - 1])
             t = end
-        out.append("".join(parts) + line[at:])
+        out.append("".join(parts) + raw[at:])
     return "".join(out)

@@ -629,13 +629,13 @@ def _scan_python_messages(log: _Log) -> list[_Hit]:
 _V8_MESSAGES = (
     (re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+ is not a (?:function|constructor)$"), "TypeError"),
     (re.compile(r"^Cannot read properties of (?:undefined|null) \(reading '[\w$]+'\)$"), "TypeError"),
-    (re.compile(r"^[A-Za-z_$][\w$]* is not defined$"), "ReferenceError"),
 )
 
 
 def _scan_v8_messages(log: _Log) -> list[_Hit]:
     """A line that is one of V8's own error messages, whole, without its error's name (``program.version
-    is not a function`` printed by a CLI's handler that shows only ``err.message``): the error it names."""
+    is not a function`` printed by a CLI's handler that shows only ``err.message``): the error it names.
+    Only messages no other runtime prints (a dotted callee; ``x is not defined`` could be anyone's)."""
     hits = []
     for i, line in enumerate(log.lines):
         text = line.strip()

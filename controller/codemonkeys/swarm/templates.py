@@ -1646,8 +1646,8 @@ def _has_line(text: str, line: str) -> bool:
 
 def _reshape_lines(edit: Edit, texts: dict[str, str], hints: Sequence[str]) -> None:
     """A line change no file has word for word, made where a line has its shape (``lineshapes``: each
-    product's own names and arguments open), in the files the failure points at (all when none)."""
-    for path in [h for h in hints if h in texts] or list(texts):
+    product's own names and arguments open), in the files the failure points at only."""
+    for path in _unique(h for h in hints if h in texts):  # never the whole repository
         lang = language(path)
         imports = [x.strip() for x in texts[path].splitlines() if _is_import(x.strip(), path)]
         fixed = {n for x in imports for n in _bound_names(x)}
