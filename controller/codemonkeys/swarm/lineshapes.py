@@ -226,6 +226,7 @@ class Line:
 
     @classmethod
     def of(cls, text: str) -> Line:
+        """A line of code, tokenized."""
         spans = _spans(text)
         return cls(text, spans, [t for t, _ in spans])
 
