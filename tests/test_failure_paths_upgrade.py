@@ -152,6 +152,7 @@ def later_defaults(table: str, rev: str) -> dict[str, Any]:
         ("decisions", "0004"): {"reuse_of": None},
         ("signatures", "0005"): {},  # cause and location: computed (checked above)
         ("actions", "0006"): {},  # verdict and rule: split from the message (checked above)
+        ("actions", "0009"): {"tries": None},  # attempts' details: none recorded before
     }
     out: dict[str, Any] = {}
     for (name, since), columns in added.items():
