@@ -1016,9 +1016,10 @@ def rename_keyword(text: str, func: str, old: str, new: str) -> str:
         if not assigned:
             continue
         m = assigned[-1]  # the assignment that reaches the call: the last one before it
-        end = _closing(text, m.end() - 1)
-        if end is None or m.end() in edits:
+        found = _split_args(text, m.end() - 1)  # any bracket: its closing one is at found[1] - 1
+        if found is None or m.end() in edits:
             continue
+        end = found[1] - 1
         body = text[m.end() : end]
         if m.group(1) == "{":
             key = rf"(?<=[\"']){re.escape(old)}(?=[\"']\s*:)"
@@ -1031,27 +1032,6 @@ def rename_keyword(text: str, func: str, old: str, new: str) -> str:
         end, body = edits[at]
         text = text[:at] + body + text[end:]
     return text
-
-
-def _closing(text: str, start: int) -> int | None:
-    """The index of the bracket closing the one at ``start`` (strings skipped)."""
-    depth, quote, i = 0, "", start
-    while i < len(text):
-        c = text[i]
-        if quote:
-            i += 2 if c == "\\" else 1
-            quote = "" if c == quote else quote
-            continue
-        if c in "'\"":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return None
 
 
 def rename_table(text: str, old: str, new: str) -> str:
