@@ -153,6 +153,7 @@ def later_defaults(table: str, rev: str) -> dict[str, Any]:
         ("signatures", "0005"): {},  # cause and location: computed (checked above)
         ("actions", "0006"): {},  # verdict and rule: split from the message (checked above)
         ("actions", "0009"): {"tries": None},  # attempts' details: none recorded before
+        ("change_proposals", "0010"): {"takes": None},  # only dependency updates have one
     }
     out: dict[str, Any] = {}
     for (name, since), columns in added.items():

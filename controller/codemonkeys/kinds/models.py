@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import SkipJsonSchema
 
-from codemonkeys.vocab.enums import BuildNetwork, CIKind, Language, RegistryType, Versioning
+from codemonkeys.vocab.enums import BuildNetwork, CIKind, Language, RegistryType, UpdatePolicy, Versioning
 from codemonkeys.vocab.timewindows import parse_hhmm, parse_point, zone
 
 API_VERSION = "codemonkeys.dev/v1"
@@ -1031,12 +1031,31 @@ class Announce(Model):
     )
 
 
+class DependencyUpdates(Model):
+    """How a product follows the releases of the fleet products its manifests name (``change.propose``
+    of a manifest bump, proven by its CI, then ``change.merge`` under the constitution)."""
+
+    policy: UpdatePolicy = Field(
+        UpdatePolicy.NONE,
+        description="How far it follows by itself: none, patch, minor or major (0.x minors are majors)",
+    )
+
+
+class Dependencies(Model):
+    """The product's dependencies inside the fleet: how its manifests take their new releases."""
+
+    update: DependencyUpdates = Field(default_factory=DependencyUpdates)
+
+
 class ProductSpec(Model):
     """What one product wants: its source, language, dependencies, and the facets to reconcile."""
 
     source: Source
     language: Language
     depends_on: list[Name] = Field(default_factory=list)
+    dependencies: Dependencies | None = Field(
+        None, description="Following fleet dependencies' releases (fleet default: spec.defaults)"
+    )
     build: Build | None = None
     docs: Docs | None = None
     release: Release | None = None

@@ -66,11 +66,18 @@ class FacetRecords:
             return list(s.scalars(q))
 
     def change_proposals(
-        self, product: str | None = None, change: str | None = None, statuses: Sequence[str] | None = None
+        self,
+        product: str | None = None,
+        change: str | None = None,
+        statuses: Sequence[str] | None = None,
+        kind: str | None = None,
     ) -> list[ChangeProposalRecord]:
-        """Change proposals on record, oldest first (of one product, one change, some statuses if given)."""
+        """Change proposals on record, oldest first (of one product, one change, some statuses, one kind
+        if given)."""
         with self.session() as s:
             q = select(ChangeProposalRecord).order_by(ChangeProposalRecord.id)
+            if kind is not None:
+                q = q.where(ChangeProposalRecord.kind == kind)
             if statuses is not None:
                 q = q.where(ChangeProposalRecord.status.in_(list(statuses)))
             if product is not None:

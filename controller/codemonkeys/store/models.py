@@ -282,6 +282,8 @@ class ChangeProposalRecord(Base):
     commit: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the change commit
     status: Mapped[str] = mapped_column(String(16))  # ChangeStatus
     reason: Mapped[str] = mapped_column(Text, default="")
+    # kind update (a manifest bump, spec.dependencies.update): what it takes (``vocab.updates.Update``)
+    takes: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as Pep508
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from codemonkeys.vocab.deps import (
     Break,
@@ -152,6 +153,77 @@ def parse_manifests(
     return out
 
 
+# --- a requirement's range rewritten in place --------------------------------------------------------
+
+
+def _name_pattern(ecosystem: Ecosystem, package: str) -> str:
+    """A regular expression of ``package`` as a manifest may spell it (``-``, ``_`` and ``.`` alike for
+    Python and Cargo, case-insensitive for Python)."""
+    if ecosystem is Ecosystem.NPM:
+        return re.escape(package)
+    return "(?i:" + "[-_.]+".join(re.escape(part) for part in re.split(r"[-_.]+", package)) + ")"
+
+
+def _same_range(ecosystem: Ecosystem, written: str, old: str | None) -> bool:
+    """Whether a range as written is ``old`` as ``parse_manifest`` reported it (None: any)."""
+    if old is None:
+        return True
+    if ecosystem is Ecosystem.PYPI:
+        try:
+            return str(SpecifierSet(written.strip())) == old
+        except InvalidSpecifier:
+            return False
+    return written.strip() == old.strip()
+
+
+def retarget(
+    path: str, text: str, ecosystem: Ecosystem, package: str, new_range: str, old_range: str | None = None
+) -> str:
+    """``text`` of the manifest ``path`` with the requirements on ``package`` (those whose range is
+    ``old_range`` as ``parse_manifest`` reports it, when given) given ``new_range``, the rest of each entry
+    (extras, markers, comments, features) and the file's layout kept: PEP 508 strings in ``pyproject.toml``
+    and ``requirements*.txt`` lines with a version range, ``package.json`` dependency entries,
+    ``Cargo.toml`` entries (a bare string, an inline table's ``version``, a ``[dependencies.NAME]``
+    table's)."""
+    name = _name_pattern(ecosystem, package)
+    base = path.rsplit("/", 1)[-1]
+
+    def swap(group: int) -> Callable[[re.Match[str]], str]:
+        def one(m: re.Match[str]) -> str:
+            whole, at = m.group(0), m.start(0)
+            if not _same_range(ecosystem, m.group(group), old_range):
+                return whole
+            return whole[: m.start(group) - at] + new_range + whole[m.end(group) - at :]
+
+        return one
+
+    if base == "package.json":
+        return re.sub(rf'"{name}"\s*:\s*"([^"]*)"', swap(1), text)
+    if base == "Cargo.toml":
+        inline = rf'(?m)^\s*{name}\s*=\s*(?:\{{[^}}\n]*?\bversion\s*=\s*)?"([^"]*)"'
+        table = rf"(?ms)^\[(?:[^\]\n]*\.)?(?:dev-|build-)?dependencies\.{name}\]"
+        table += r'[^\[]*?^\s*version\s*=\s*"([^"]*)"'
+        return re.sub(table, swap(1), re.sub(inline, swap(1), text))
+    spec = r"[ \t]*(?:\[[^\]\n]*\])?[ \t]*((?:[<>=!~]=?|===)[^;#\"'\n]*?)[ \t]*(?=[;#\"']|$)"
+    lead = rf"(?m)[\"']{name}" if base == "pyproject.toml" else rf"(?m)^[ \t]*{name}"
+    return re.sub(lead + spec, swap(1), text)
+
+
+def manifest_diff(path: str, old: str, new: str) -> str:
+    """A unified diff of one file, as ``git apply`` takes it (``a/`` and ``b/`` paths, a last line
+    without a newline marked as git marks it); "" when nothing changed."""
+    import difflib
+
+    if old == new:
+        return ""
+    out = []
+    for line in difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+    ):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
 # --- resolver errors in build logs ------------------------------------------------------------------
 
 
@@ -269,8 +341,10 @@ __all__ = [
     "cargo_to_npm",
     "conflicts",
     "is_manifest",
+    "manifest_diff",
     "normalize",
     "parse_manifest",
     "parse_manifests",
     "resolver_conflicts",
+    "retarget",
 ]

@@ -59,3 +59,12 @@ class BuildNetwork(StrEnum):
     NONE = "none"
     REGISTRIES = "registries"
     ALL = "all"
+
+
+class UpdatePolicy(StrEnum):
+    """How far a product follows its fleet dependencies' releases by itself (an ordered scale)."""
+
+    NONE = "none"
+    PATCH = "patch"
+    MINOR = "minor"
+    MAJOR = "major"

@@ -318,7 +318,7 @@ class ChangeProposal(FactModel):
     branch: str
     base: str  # the product's branch head the diff was made on
     commit: str | None = None  # the change commit on the branch
-    kind: str = "patch"  # patch | replace | exec
+    kind: str = "patch"  # patch | replace | exec | update
     selector: str = ""
     message: str = ""
     author: str = ""
@@ -330,6 +330,8 @@ class ChangeProposal(FactModel):
     # forge shows it (``pull``); both left out otherwise (fingerprints stay as they were)
     via_pull: bool = Field(default=False, exclude_if=_is_empty)
     pull: PullFacts | Unknown | None = Field(default=None, exclude_if=_is_none)
+    # kind update: what the manifest bump takes (``vocab.updates.Update.as_param``); left out otherwise
+    update: dict | None = Field(default=None, exclude_if=_is_none)
 
 
 class ProductFacts(FactModel):

@@ -21,6 +21,10 @@ product's forge, opened before the build and updated with its result; a red chan
 closed. ``change.merge`` merges it through the forge's merge API at the proven commit, or finds it merged
 by a person, or closed without merging: the proposal is then ``dropped``.
 
+A dependency update (``kind: update``, planned from the fleet's releases, see the facet) has no record
+until its ``change.propose`` makes one: the manifests rewritten at the branch head (``swarm.deps.retarget``);
+from there it is a change like any other. Lock files are not rewritten yet.
+
 Every step is recorded on the proposal and audited (``change.proposed``, ``change.green``,
 ``change.red``, ``change.conflict``, ``change.merged``) with the diff's size, files and the selector;
 the diff itself is in the store, redacted.
@@ -33,10 +37,12 @@ from contextlib import suppress
 from codemonkeys.act import pulls
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.act.branches import build_commit, commit_on_branch, delete_branch, land
+from codemonkeys.facets.change.plugin import AUTHOR, UPDATE, branch_name
 from codemonkeys.gitcred import helper_for
 from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
 from codemonkeys.store.db import ChangeProposalRecord
-from codemonkeys.vocab.enums import CIKind
+from codemonkeys.swarm.deps import manifest_diff, retarget
+from codemonkeys.vocab.enums import CIKind, Ecosystem
 from codemonkeys.vocab.facts import BuildStatus, ChangeStatus
 from codemonkeys.vocab.plan import Action
 
@@ -73,9 +79,69 @@ def _save(
     return rec
 
 
+def _record_update(action: Action, ctx: ActContext) -> ChangeProposalRecord | ActionResult:
+    """Record a dependency update the planner proposed (``params.update``): each manifest that names the
+    package, read at the product's branch head, its range rewritten; audited as ``change.recorded``. NOOP
+    when the head takes the version already (someone bumped it since the plan)."""
+    update = action.params["update"]
+    product = ctx.desired.products[action.product]
+    sub = product.spec.source.path.strip("/") if product.spec.source.path else ""
+    ecosystem = Ecosystem(update["ecosystem"])
+    pieces: list[str] = []
+    files: list[str] = []
+    url = ctx.desired.repo_location(action.product)
+    try:
+        with repo_lock(ctx.mirror(action.product)) as mirror:
+            sync_mirror(url, mirror, helper_for(ctx.desired, action.product))
+            with Mirror(mirror) as repo:
+                head = repo.branch_head(product.spec.source.branch)
+                for edit in update["manifests"]:
+                    path = f"{sub}/{edit['manifest']}" if sub else edit["manifest"]
+                    old = repo.read_text(head, path)
+                    if old is None:
+                        continue
+                    new = retarget(path, old, ecosystem, update["package"], edit["to"], edit["from"])
+                    if diff := manifest_diff(path, old, new):
+                        pieces.append(diff)
+                        files.append(path)
+    except GitError as exc:
+        return ActionResult(Outcome.FAILED, f"git: {ctx.redact(exc.stderr)}", transient=True)
+    if not pieces:
+        said = f"{action.product} takes {update['package']} {update['version']} already at {head[:12]}"
+        return ActionResult(Outcome.NOOP, said)
+    diff = "".join(pieces)
+    lines = sum(1 for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++ ", "--- ")))
+    change = action.params["change"]
+    rec = ctx.store.save_change_proposal(
+        change,
+        action.product,
+        kind=UPDATE,
+        selector=action.params.get("selector", action.product),
+        message=action.params.get("message", ""),
+        command=[],
+        author=AUTHOR,
+        diff=ctx.redact(diff),
+        files=files,
+        lines=lines,
+        base_commit=head,
+        branch=branch_name(change, action.product),
+        status=str(ChangeStatus.PROPOSED),
+        takes=update,
+    )
+    data = {"change": change, "selector": rec.selector, "kind": UPDATE, "files": files, "lines": lines}
+    ctx.store.audit("change.recorded", AUTHOR, data | {"update": update}, product=action.product)
+    return rec
+
+
 def propose_change(action: Action, ctx: ActContext) -> ActionResult:
-    """change.propose: commit the proposal on its branch, push it, build it (see the module docstring)."""
+    """change.propose: commit the proposal on its branch, push it, build it (see the module docstring);
+    a dependency update the planner proposed is recorded first (``_record_update``)."""
     rec = _record(ctx, action)
+    if rec is None and action.params.get("kind") == UPDATE and "update" in action.params:
+        made = _record_update(action, ctx)
+        if isinstance(made, ActionResult):
+            return made
+        rec = made
     if rec is None:
         return ActionResult(Outcome.FAILED, f"no proposal of change {action.params['change']} on record")
     if rec.status not in (ChangeStatus.PROPOSED, ChangeStatus.BUILDING):

@@ -21,27 +21,45 @@ A product without open proposals has no change facet at all (the facet draws not
 waits for nothing before it and hands nothing on: a change is proven on its own branch, and what it
 lands is built, documented and released by the other facets in the next round.
 
-CEL sees ``action.params.change`` (the id), ``selector``, ``kind`` (patch | replace | exec),
+CEL sees ``action.params.change`` (the id), ``selector``, ``kind`` (patch | replace | exec | update),
 ``files``, ``lines``, ``author``, ``message`` and the ``diff`` (as an approver sees it) on both actions.
+
+Dependency updates (``spec.dependencies.update.policy``): a fleet package the product's manifests name
+whose product has published a version they exclude (``vocab.updates.pending``: that product's newest
+version in every registry it publishes to, read from the fleet's facts) is proposed by the planner itself,
+when the policy covers how far it is: ``change.propose/update-<package>-<version>`` with ``kind: update``
+and ``params.update`` (package, version, level, dependency, each manifest's old and new range). Its
+actuator records the proposal (the manifests rewritten at the branch head) and proves it like any change;
+its merge is planned from the record in the next round (in pull-request mode the forge decides it then).
+An update on record in any state (a merged or dropped one too) is never proposed again.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
 
 from codemonkeys.facets.base import (
     FacetDraft,
     FacetInput,
     FacetPlugin,
+    FleetView,
     Ref,
     action_id,
     facet_state,
     pull_gate,
 )
+from codemonkeys.facets.release.plugin import published
 from codemonkeys.kinds.models import Product
+from codemonkeys.vocab.enums import Ecosystem, UpdatePolicy
 from codemonkeys.vocab.facts import ChangeProposal, ChangeStatus, Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState
+from codemonkeys.vocab.updates import Update, covers, newest, pending
 
 WANT = "merged"
 DIFF_SHOWN = 8000  # characters of a diff kept in an action's params
+UPDATE = "update"  # the kind of a dependency update's proposal
+AUTHOR = "codemonkeys"  # who proposes dependency updates
 
 
 def branch_name(change: str, product: str) -> str:
@@ -63,7 +81,74 @@ def params(p: ChangeProposal) -> dict:
         "base": p.base,
         "commit": p.commit,
         "diff": p.diff[:DIFF_SHOWN],
+    } | ({"update": p.update} if p.update is not None else {})
+
+
+def update_params(name: str, base: str, u: Update) -> dict:
+    """The params of a dependency update the planner proposes (before any record of it exists): those of
+    a recorded proposal, the diff still to be made."""
+    return {
+        "change": u.change,
+        "kind": UPDATE,
+        "selector": name,
+        "message": update_message(u),
+        "author": AUTHOR,
+        "files": sorted({m for m, _, _ in u.edits}),
+        "lines": 2 * len(u.edits),
+        "branch": branch_name(u.change, name),
+        "base": base,
+        "commit": None,
+        "diff": "",
+        "update": u.as_param(),
     }
+
+
+def update_message(u: Update) -> str:
+    """The update commit's subject: a conventional ``fix(deps)``, so that the product's next release is a
+    patch that carries it."""
+    return f"fix(deps): take {u.package} {u.version}"
+
+
+def policy(product: Product) -> UpdatePolicy:
+    """How far ``product`` follows its fleet dependencies by itself (``none`` when not declared)."""
+    deps = product.spec.dependencies
+    return deps.update.policy if deps is not None else UpdatePolicy.NONE
+
+
+def _releases(fleet: FleetView) -> tuple[dict, dict]:
+    """Who publishes which package, and each such product's newest version in every registry it publishes
+    to with all its versions (a registry not observed: the product is left out this round)."""
+
+    def build() -> tuple[dict, dict]:
+        publishers: dict[tuple[Ecosystem, str], str] = {}
+        released: dict[str, tuple[str, list[str]]] = {}
+        for name, product in fleet.products.items():
+            pub = published(name, product)
+            facts = fleet.observed.get(name)
+            if pub is None or facts is None or product.spec.release is None:
+                continue
+            for package in pub.packages:
+                publishers[(pub.ecosystem, package)] = name
+            lists = []
+            for target in product.spec.release.publish:
+                got = facts.registries.get(target.registry)
+                if got is None or isinstance(got, Unknown):
+                    lists = []
+                    break
+                lists.append(got.versions)
+            if lists and (top := newest(lists)) is not None:
+                released[name] = (top, sorted({v for versions in lists for v in versions}))
+        return publishers, released
+
+    return fleet.once("change.releases", build)
+
+
+def updates(fleet: FleetView, name: str, requires: list) -> list[Update]:
+    """The dependency updates ``name``'s manifests (``requires``) need now (``vocab.updates.pending``)."""
+    if not requires:
+        return []
+    publishers, released = _releases(fleet)
+    return pending(requires, publishers, {d: v for d, v in released.items() if d != name})
 
 
 class ChangeFacet(FacetPlugin):
@@ -88,18 +173,57 @@ class ChangeFacet(FacetPlugin):
         """Git unknown: proposals wait for the next round without a facet of their own."""
         return None
 
+    def fleet_inputs(self, fleet: FleetView, name: str) -> str:
+        """The newest releases of the fleet packages ``name``'s manifests name (what its updates read),
+        "" for a product that follows none."""
+        product, facts = fleet.products.get(name), fleet.observed.get(name)
+        if product is None or facts is None or policy(product) is UpdatePolicy.NONE:
+            return ""
+        git = facts.git
+        if isinstance(git, Unknown) or not git.requires:
+            return ""
+        publishers, released = _releases(fleet)
+        used = sorted({publishers[k] for r in git.requires if (k := (r.ecosystem, r.package)) in publishers})
+        seen = json.dumps([[d, released.get(d)] for d in used], separators=(",", ":"))
+        return hashlib.sha256(seen.encode()).hexdigest()[:16]
+
     def plan(self, inp: FacetInput) -> FacetDraft | None:  # type: ignore[override]
-        """One action per open proposal (see the module docstring); None without proposals."""
+        """One action per open proposal and per dependency update due (see the module docstring); None
+        without either."""
         f = inp.facts.change
         if isinstance(f, Unknown):
             return FacetDraft(facet_state(WANT, "unknown", FacetState.UNKNOWN, f.error))
-        if not f:
+        known = {p.change for p in f or ()}
+        due: list[Update] = []
+        if (follows := policy(inp.product)) is not UpdatePolicy.NONE:
+            due = [
+                u
+                for u in updates(inp.fleet, inp.name, inp.git.requires)
+                if u.change not in known and covers(follows, u.level)
+            ]
+        f = [p for p in f or () if p.status not in (ChangeStatus.MERGED, ChangeStatus.DROPPED)]
+        if not f and not due:
             return None
         actions: list[Action] = []
         red: list[str] = []
         clash: list[str] = []
         merges: list[str] = []
         notes: list[str] = []  # one per proposal, for the facet's message
+        for u in due:
+            moves = ", ".join(f"{m} {old or '*'} -> {new}" for m, old, new in u.edits)
+            took = f"{u.dependency} published {u.package} {u.version} ({u.level})"
+            reason = f"change: {took}: take it ({moves})"
+            notes.append(reason.removeprefix("change: "))
+            params = update_params(inp.name, inp.git.head, u)
+            actions.append(
+                Action(
+                    id=action_id(inp.name, ActionKind.CHANGE_PROPOSE, u.change),
+                    product=inp.name,
+                    kind=ActionKind.CHANGE_PROPOSE,
+                    params=params,
+                    reason=reason,
+                )
+            )
         for p in f:
             what = f"{p.change} ({len(p.files)} file(s), {p.lines} line(s))"
             merge_after = merges[-1:]  # a product's merges land one after the other
@@ -128,7 +252,7 @@ class ChangeFacet(FacetPlugin):
                 merge = merge.model_copy(update={"pull": gate})
             actions.append(merge)
             merges.append(merge.id)
-        states = sorted({str(p.status) for p in f})
+        states = sorted({str(p.status) for p in f} | ({"update due"} if due else set()))
         observed = ",".join(states)
         if actions:
             message = "; ".join(notes)
