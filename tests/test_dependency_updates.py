@@ -63,6 +63,7 @@ def test_what_a_product_needs_now():
         ),
         Requirement(ecosystem=Ecosystem.PYPI, package="acme-core", range=">=1", manifest="requirements.txt"),
         Requirement(ecosystem=Ecosystem.PYPI, package="acme-kit", range=">=1", manifest="pyproject.toml"),
+        Requirement(ecosystem=Ecosystem.PYPI, package="acme-kit", range=">=2", manifest="setup.txt"),  # ahead
         Requirement(ecosystem=Ecosystem.PYPI, package="requests", range="<2", manifest="pyproject.toml"),
     ]
     publishers = {(Ecosystem.PYPI, "acme-core"): "core", (Ecosystem.PYPI, "acme-kit"): "kit"}

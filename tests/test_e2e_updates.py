@@ -100,9 +100,9 @@ def write_fleet(root: Path) -> Path:
     return fleet
 
 
-def apply(fleet: Path) -> dict:
+def apply(fleet: Path, ok: bool = True) -> dict:
     r = cmctl("apply", "--fleet", str(fleet), "--auto-approve", "--json")
-    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.returncode == (0 if ok else 1), r.stdout + r.stderr
     out: dict[str, dict] = {}
     for event in map(json.loads, r.stdout.splitlines()):
         if event["type"] in ("planned", "action_done"):
@@ -155,3 +155,118 @@ def test_a_release_is_taken_by_its_dependents_by_their_policy(tmp_path: Path):
     assert [a["id"] for a in final["actions"]] == []
     assert "^1.4.0" in (tmp_path / "repos" / "tool" / "package.json").read_text()
     assert git(tmp_path / "repos" / "tool", "branch", "--list", "change/*").strip() == ""
+
+
+# --- a red update healed by a template a person's fix taught -----------------------------------------
+
+STUB = (  # stands for installing acme-core: the version the manifest takes decides its API
+    "import pathlib, sys, tomllib, types\n"
+    "deps = tomllib.loads(pathlib.Path('pyproject.toml').read_text())['project']['dependencies']\n"
+    "core = types.ModuleType('acme_core')\n"
+    "if any(d.startswith('acme-core') and '>=2' in d for d in deps):\n"
+    "    core.load_all = lambda: ['ok']  # 2.0 renamed load\n"
+    "else:\n"
+    "    core.load = lambda: ['ok']\n"
+    "sys.modules['acme_core'] = core\n"
+    "import app\n"
+    "print(app.main())\n"
+)
+
+
+def _pyproject(name: str, core: str) -> str:
+    return f'[project]\nname = "{name}"\nversion = "1.0.0"\ndependencies = ["acme-core{core}"]\n'
+
+
+def test_a_red_update_is_healed_by_a_template_a_persons_fix_taught(tmp_path: Path):
+    fleet = tmp_path / "fleet"
+    (fleet / "products").mkdir(parents=True)
+    spec = {"registries": {"local": {"type": "file", "path": "../registry"}}, "ci": {"default": "local"}}
+    (fleet / "fleet.yaml").write_text(
+        yaml.safe_dump({**ENV, "kind": "Fleet", "metadata": {"name": "heal-updates"}, "spec": spec})
+    )
+    rules = [{"id": "allow", "match": {"actions": ["build.*", "heal.*", "change.*"]}}]
+    (fleet / "constitution.yaml").write_text(
+        yaml.safe_dump(
+            {
+                **ENV,
+                "kind": "Constitution",
+                "metadata": {"name": "c"},
+                "spec": {"default": "deny", "rules": rules},
+            }
+        )
+    )
+    wheels = tmp_path / "registry" / "simple" / "acme-core"
+    wheels.mkdir(parents=True)
+    (wheels / "acme_core-1.4.0-py3-none-any.whl").write_bytes(b"1.4.0")
+    _repo(tmp_path, "core", {"pyproject.toml": _pyproject("acme-core", "")}, ["v1.4.0"])
+    # api moved to core 2 by hand first (red), web still takes 1.x and follows majors by itself
+    api_v1 = "from acme_core import load\n\n\ndef main():\n    return load()\n"
+    web_v1 = "from acme_core import load\n\n\ndef main():\n    items = load()\n    return sorted(items)\n"
+    _repo(
+        tmp_path,
+        "api",
+        {"pyproject.toml": _pyproject("api", ">=2.0,<3"), "check.py": STUB, "app.py": api_v1},
+        [],
+    )
+    _repo(
+        tmp_path,
+        "web",
+        {"pyproject.toml": _pyproject("web", ">=1.2,<2"), "check.py": STUB, "app.py": web_v1},
+        [],
+    )
+    build = {"command": ["python3", "check.py"], "heal": {"strategies": ["template"]}}
+    (fleet / "products" / "core.yaml").write_text(
+        yaml.safe_dump(
+            {
+                **ENV,
+                "kind": "Product",
+                "metadata": {"name": "core"},
+                "spec": {
+                    "source": {"repo": "../repos/core"},
+                    "language": "python",
+                    "release": {"publish": [{"registry": "local", "package": "acme-core"}]},
+                },
+            }
+        )
+    )
+    for name in ("api", "web"):
+        product = {"source": {"repo": f"../repos/{name}"}, "language": "python", "build": build}
+        product |= {"dependsOn": ["core"], "dependencies": {"update": {"policy": "major"}}}
+        doc = {**ENV, "kind": "Product", "metadata": {"name": name}, "spec": product}
+        (fleet / "products" / f"{name}.yaml").write_text(yaml.safe_dump(doc))
+    git(fleet, "init", "-q", "-b", "main")
+    git(fleet, "add", ".")
+    git(fleet, "commit", "-qm", "fleet")
+
+    # api is red; a person fixes it; its green build teaches the fleet a template
+    first = apply(fleet, ok=False)
+    assert first["api/build.run"]["status"] == "failed"
+    assert not [a for a in first if "change." in a]  # api's range is ahead of core's releases: no downgrade
+    api = tmp_path / "repos" / "api"
+    (api / "app.py").write_text(api_v1.replace("load", "load_all"))
+    git(api, "commit", "-qam", "fix: acme-core 2 renamed load to load_all")
+    assert apply(fleet)["api/build.run"]["status"] == "succeeded"
+    r = cmctl("swarm", "templates", "--fleet", str(fleet), "--json")
+    assert r.returncode == 0 and "load_all" in r.stdout, r.stdout + r.stderr
+
+    # core publishes 2.0.0: web's bump is red with core 2 alone, the template heals it on the same branch
+    core = tmp_path / "repos" / "core"
+    (core / "pyproject.toml").write_text(_pyproject("acme-core", "").replace("1.0.0", "2.0.0"))
+    git(core, "commit", "-qam", "feat!: load is load_all")
+    git(core, "tag", "-a", "v2.0.0", "-m", "v2.0.0")
+    (wheels / "acme_core-2.0.0-py3-none-any.whl").write_bytes(b"2.0.0")
+    change = "update-acme-core-2.0.0"
+    proved = apply(fleet)
+    assert proved[f"web/change.propose/{change}"]["status"] == "succeeded", proved
+    assert "fix template" in git(
+        tmp_path / "repos" / "web", "log", "-1", "--format=%s", f"change/{change}/web"
+    )
+    merged = apply(fleet)
+    assert merged[f"web/change.merge/{change}"]["status"] == "succeeded"
+    web = tmp_path / "repos" / "web"
+    assert "load_all" in (web / "app.py").read_text() and ">=2.0" in (web / "pyproject.toml").read_text()
+    subjects = git(web, "log", "--format=%s", "-3").splitlines()
+    assert subjects[:2] == [
+        "fix(deps): adapt to update-acme-core-2.0.0 with fix template " + subjects[0].rsplit(" ", 1)[-1],
+        "fix(deps): take acme-core 2.0.0",
+    ]

@@ -78,6 +78,21 @@ def level(ecosystem: Ecosystem, range_: str, version: str, published: Sequence[s
     return "minor" if n[1] != b[1] else "patch"
 
 
+def newer(ecosystem: Ecosystem, range_: str, version: str, published: Sequence[str] = ()) -> bool:
+    """Whether ``version`` is past what ``range_`` takes (not below it: a range ahead of every release,
+    written for a version still to come, is never taken back): newer than every ``published`` version the
+    range takes, or, when it takes none, than the lowest version the range names."""
+    new = _version(version)
+    if new is None:
+        return False
+    taken = [v for v in stable(published) if _takes(ecosystem, range_, v)]
+    if taken:
+        return new > Version(taken[-1])
+    found = _VERSION.search(range_)
+    base = _version(re.sub(r"[*xX]", "0", found.group(0))) if found else None
+    return base is None or new > base
+
+
 def _next_breaking(version: str) -> str:
     v = _release3(Version(version))
     return f"{v[0] + 1}.0.0" if v[0] else f"0.{v[1] + 1}.0"
@@ -181,7 +196,8 @@ def pending(
 ) -> list[Update]:
     """The updates a product's ``requires`` need: per fleet package (``publishers``: (ecosystem, package)
     -> the product publishing it) whose product's newest version (``released``: product -> (newest,
-    every published version)) a range excludes, one ``Update`` covering every manifest naming it."""
+    every published version)) a range excludes as too new (``newer``), one ``Update`` covering every
+    manifest naming it."""
     by_package: dict[tuple[Ecosystem, str], list[Requirement]] = {}
     for r in requires:
         by_package.setdefault((r.ecosystem, r.package), []).append(r)
@@ -194,7 +210,7 @@ def pending(
         edits = []
         levels = []
         for r in reqs:
-            if _takes(ecosystem, r.range, version):
+            if _takes(ecosystem, r.range, version) or not newer(ecosystem, r.range, version, every):
                 continue
             edits.append((r.manifest, r.range, bump_range(ecosystem, r.range, version)))
             levels.append(level(ecosystem, r.range, version, every))
@@ -277,6 +293,7 @@ __all__ = [
     "bump_range",
     "covers",
     "level",
+    "newer",
     "newest",
     "pending",
     "ripple",

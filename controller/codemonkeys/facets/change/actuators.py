@@ -23,7 +23,10 @@ by a person, or closed without merging: the proposal is then ``dropped``.
 
 A dependency update (``kind: update``, planned from the fleet's releases, see the facet) has no record
 until its ``change.propose`` makes one: the manifests rewritten at the branch head (``swarm.deps.retarget``);
-from there it is a change like any other. Lock files are not rewritten yet.
+from there it is a change like any other. Lock files are not rewritten yet. When its proof build is red
+and the product heals with templates (``spec.build.heal``), the best fitting fix template of the fleet is
+committed on top of the update on the same branch and built (``_heal_update``): green, the proposal carries
+both commits; red, it is red as before.
 
 Every step is recorded on the proposal and audited (``change.proposed``, ``change.green``,
 ``change.red``, ``change.conflict``, ``change.merged``) with the diff's size, files and the selector;
@@ -38,10 +41,15 @@ from codemonkeys.act import pulls
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.act.branches import build_commit, commit_on_branch, delete_branch, land
 from codemonkeys.facets.change.plugin import AUTHOR, UPDATE, branch_name
+from codemonkeys.facets.heal.failure import locations
+from codemonkeys.facets.heal.patches import check_patch
 from codemonkeys.gitcred import helper_for
+from codemonkeys.kinds.models import HealStrategy
 from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
 from codemonkeys.store.db import ChangeProposalRecord
 from codemonkeys.swarm.deps import manifest_diff, retarget
+from codemonkeys.swarm.knowledge import failure_summaries, fitting_templates
+from codemonkeys.swarm.templates import instantiate_fitting
 from codemonkeys.vocab.enums import CIKind, Ecosystem
 from codemonkeys.vocab.facts import BuildStatus, ChangeStatus
 from codemonkeys.vocab.plan import Action
@@ -187,6 +195,12 @@ def propose_change(action: Action, ctx: ActContext) -> ActionResult:
             return run  # the CI is unreachable: the proposal stays building and is resumed
         done = (run.status, run.log, run.why)
     status, log, why = done
+    if status is not BuildStatus.SUCCESS and rec.kind == UPDATE:
+        healed = _heal_update(action, ctx, rec, log)
+        if isinstance(healed, ActionResult):
+            return healed  # the CI is unreachable: the proposal stays building and is resumed
+        if healed is not None:
+            rec, status, log, why = healed
     built = f"--- build of {rec.commit[:12]} on {rec.branch} ---"
     shown = f"--- change {rec.change} ---\n{rec.diff[:DIFF_SHOWN]}\n{built}\n{log}"
     if status is BuildStatus.SUCCESS:
@@ -213,6 +227,62 @@ def propose_change(action: Action, ctx: ActContext) -> ActionResult:
         "the product's branch untouched"
     )
     return ActionResult(Outcome.FAILED, message, _outputs(rec), shown)
+
+
+def _heal_update(
+    action: Action, ctx: ActContext, rec: ChangeProposalRecord, log: str
+) -> tuple[ChangeProposalRecord, BuildStatus, str, str] | ActionResult | None:
+    """A red dependency update healed on its own branch, when the product heals with templates
+    (``spec.build.heal``): the best fitting fix template of the fleet (the heal pillar's ranking) that
+    makes a valid patch on the update commit is committed on top of it (``Heal-Attempt:`` trailer, fixed
+    dates) and built with the product's CI; its record counts the result. Returns the proposal with the
+    build's (status, log, why), None when no template applies (the update stays red)."""
+    product = ctx.desired.products[action.product]
+    heal = product.spec.build.heal if product.spec.build is not None else None
+    if heal is None or HealStrategy.TEMPLATE not in heal.strategies or rec.commit is None:
+        return None
+    summaries = [s.summary for s in failure_summaries(ctx.store, action.product, rec.commit)]
+    fits = fitting_templates(ctx.store.templates(), summaries)
+    if not fits:
+        return None
+    with Mirror(ctx.mirror(action.product)) as repo:
+        files = repo.text_files(rec.commit, product.spec.source.path)
+    hints = [loc.path for loc in locations(log, files)]
+    for fit in fits[: heal.max_attempts]:
+        patch = instantiate_fitting(fit.template, summaries, files, hints)
+        if patch is None or check_patch(patch.diff, allowed=heal.paths, max_lines=heal.max_lines):
+            continue
+        subject = f"fix(deps): adapt to {rec.change} with fix template {fit.record.id}"[:100]
+        body = f"Heal-Attempt: {rec.change}\nFix-Template: {fit.record.id}"
+        date = rec.created_at.isoformat(timespec="seconds")
+        try:
+            commit = commit_on_branch(
+                ctx, action.product, rec.commit, patch.diff, patch.files, subject, body, date, rec.branch
+            )
+        except GitError:
+            continue  # does not apply on the update commit after all: the next template
+        run = build_commit(action, ctx, commit)
+        if isinstance(run, ActionResult):
+            return run
+        ok = run.status is BuildStatus.SUCCESS
+        ctx.store.template_result(fit.record.id, ok=ok)
+        tried = f"--- fix template {fit.record.id} ({fit.record.description}) on {commit[:12]} ---"
+        log = f"{log}\n{tried}\n{run.log}"
+        if not ok:
+            return rec, run.status, log, f"{run.why} (after fix template {fit.record.id})"
+        rec = _save(
+            ctx,
+            action,
+            rec,
+            "change.healed",
+            commit=commit,
+            diff=rec.diff + ctx.redact(patch.diff),
+            files=sorted({*(rec.files or []), *patch.files}),
+            lines=rec.lines + patch.lines,
+            reason=f"healed by fix template {fit.record.id}",
+        )
+        return rec, run.status, log, ""
+    return None
 
 
 def _title(rec: ChangeProposalRecord) -> str:
