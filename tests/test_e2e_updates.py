@@ -1,8 +1,8 @@
 """Internal dependency updates end to end, with the real CLI on real git repos, a file registry and real
 local builds: core has published 2.0.0; web's package.json takes ``^1.4.0`` and its policy is ``major``,
 tool's policy is ``minor``. ``cmctl apply`` records the manifest bump as a change (kind ``update``), commits
-it on ``change/update-.../web`` and proves it with web's own build; the next apply merges it (the
-constitution holds a major update's merge until the owner approves); then web builds, cuts 1.0.1 (the
+it on ``change/update-.../web`` and proves it with web's own build; its merge, planned after the proof,
+waits for the owner (the constitution holds a major update's merge); then web builds, cuts 1.0.1 (the
 ``fix(deps)`` commit is a patch) and publishes it. tool is never proposed anything, and a converged fleet
 plans nothing more (a merged update is never proposed again)."""
 
@@ -134,10 +134,9 @@ def test_a_release_is_taken_by_its_dependents_by_their_policy(tmp_path: Path):
         "fix(deps): take @acme/core 2.0.0"
     )
 
-    # 2: the merge of a major update waits for the owner
-    held = apply(fleet)
-    assert held[f"web/change.merge/{change}"]["verdict"] == "hold"
-    assert "status" not in held[f"web/change.merge/{change}"]
+    # 2: the merge of a major update, planned after the proof, waits for the owner
+    assert done[f"web/change.merge/{change}"]["verdict"] == "hold"
+    assert done[f"web/change.merge/{change}"]["status"] == "blocked"
     r = cmctl("approve", f"web/change.merge/{change}", "--fleet", str(fleet), "--as", "owner")
     assert r.returncode == 0, r.stdout + r.stderr
     merged = apply(fleet)
@@ -258,11 +257,7 @@ def test_a_red_update_is_healed_by_a_template_a_persons_fix_taught(tmp_path: Pat
     change = "update-acme-core-2.0.0"
     proved = apply(fleet)
     assert proved[f"web/change.propose/{change}"]["status"] == "succeeded", proved
-    assert "fix template" in git(
-        tmp_path / "repos" / "web", "log", "-1", "--format=%s", f"change/{change}/web"
-    )
-    merged = apply(fleet)
-    assert merged[f"web/change.merge/{change}"]["status"] == "succeeded"
+    assert proved[f"web/change.merge/{change}"]["status"] == "succeeded"  # in the same apply
     web = tmp_path / "repos" / "web"
     assert "load_all" in (web / "app.py").read_text() and ">=2.0" in (web / "pyproject.toml").read_text()
     subjects = git(web, "log", "--format=%s", "-3").splitlines()

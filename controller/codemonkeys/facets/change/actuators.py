@@ -316,6 +316,9 @@ def merge_change(action: Action, ctx: ActContext) -> ActionResult:
     if rec.status != ChangeStatus.GREEN:
         return ActionResult(Outcome.FAILED, f"change {rec.change} is {rec.status}, not green: not merged")
     if pulls.pull_requests(ctx.desired, action.product):
+        if action.params.get("kind") == UPDATE and action.params.get("commit") is None:
+            said = f"change {rec.change}: its pull request merges in a later round, once the forge saw it"
+            return ActionResult(Outcome.NOOP, said, _outputs(rec))
         return _merge_pull(action, ctx, rec)
     product = ctx.desired.products[action.product]
     branch, url = product.spec.source.branch, ctx.desired.repo_location(action.product)

@@ -30,7 +30,8 @@ version in every registry it publishes to, read from the fleet's facts) is propo
 when the policy covers how far it is: ``change.propose/update-<package>-<version>`` with ``kind: update``
 and ``params.update`` (package, version, level, dependency, each manifest's old and new range). Its
 actuator records the proposal (the manifests rewritten at the branch head) and proves it like any change;
-its merge is planned from the record in the next round (in pull-request mode the forge decides it then).
+``change.merge`` after it lands it in the same apply once green (in pull-request mode that merge only
+notes that the forge decides in a later round, when its word on the pull request is observed).
 An update on record in any state (a merged or dropped one too) is never proposed again.
 """
 
@@ -215,15 +216,23 @@ class ChangeFacet(FacetPlugin):
             reason = f"change: {took}: take it ({moves})"
             notes.append(reason.removeprefix("change: "))
             params = update_params(inp.name, inp.git.head, u)
-            actions.append(
-                Action(
-                    id=action_id(inp.name, ActionKind.CHANGE_PROPOSE, u.change),
-                    product=inp.name,
-                    kind=ActionKind.CHANGE_PROPOSE,
-                    params=params,
-                    reason=reason,
-                )
+            propose = Action(
+                id=action_id(inp.name, ActionKind.CHANGE_PROPOSE, u.change),
+                product=inp.name,
+                kind=ActionKind.CHANGE_PROPOSE,
+                params=params,
+                reason=reason,
             )
+            merge = Action(
+                id=action_id(inp.name, ActionKind.CHANGE_MERGE, u.change),
+                product=inp.name,
+                kind=ActionKind.CHANGE_MERGE,
+                params=params,
+                reason=f"change: {took}: merge it once it is green on {params['branch']}",
+                depends_on=[*merges[-1:], propose.id],
+            )
+            actions += [propose, merge]
+            merges.append(merge.id)
         for p in f:
             what = f"{p.change} ({len(p.files)} file(s), {p.lines} line(s))"
             merge_after = merges[-1:]  # a product's merges land one after the other
