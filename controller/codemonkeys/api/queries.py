@@ -222,6 +222,26 @@ class ReadModels:
             "suspended": self.desired.products[name].spec.suspend,
         }
 
+    def ripple(self, product: str, version: str | None = None):
+        """The ripple of a release of ``product`` (at ``version``; default: its next version, else its
+        newest published one) through the fleet's dependents (``api.ripple.Ripple``): by wave, what each
+        product's manifests take, whether its update policy lets it follow or why not, the patch it then
+        releases, and its predicted duration from the recorded history. Observes the fleet's git facts
+        and the registries it reads now; ``ApiError`` for an unknown product or one that publishes
+        nothing."""
+        from codemonkeys.api.ripple import observe_ripple, predict_ripple, ripple_report
+
+        self.check_products([product])
+        observed = observe_ripple(self.desired, self.store, self.context, product, self.workers)
+        result = ripple_report(self.desired, observed, product, version, self.store.paused())
+        model = Predictor.fit(history(self.store))
+        hour = self.context.now().hour
+
+        def estimate(name: str, kind: str):
+            return model.estimate(name, kind, Change(hour=hour), str(self.desired.ci_kind(name)))
+
+        return predict_ripple(result, estimate, self.desired)
+
     def docs_page(self, name: str, path: str) -> tuple[Path | None, bool]:
         """A file of ``name``'s docs preview (the site ``docs.build`` made) that the URL path ``path`` names
         (a folder: its ``index.html``; None: no such page, or a path leading outside the site), and whether

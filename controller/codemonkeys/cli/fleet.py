@@ -1,5 +1,6 @@
 """`cmctl fleet`: the fleet as a table of products (company, labels, facets, versions, last run), narrowed
-by selectors (``codemonkeys.vocab.selectors``)."""
+by selectors (``codemonkeys.vocab.selectors``); cross-repo changes; the ripple of a release (``fleet
+ripple``)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from codemonkeys.api import SelectorError
-from codemonkeys.cli.common import FleetOpt, JsonOpt, OutputOpt, emit, fail, out, output_format, session
-from codemonkeys.cli.render import running_text, time_text
+from codemonkeys.cli.common import (
+    FleetOpt,
+    JsonOpt,
+    OutputOpt,
+    api_errors,
+    complete_product,
+    emit,
+    fail,
+    out,
+    output_format,
+    session,
+)
+from codemonkeys.cli.render import running_text, seconds_text, time_text
 
 fleet_app = typer.Typer(
     help="The fleet's products across companies, narrowed by selectors.", no_args_is_help=True
@@ -270,3 +282,105 @@ def fleet_drop(
     except (SelectorError, ApiError) as exc:
         raise fail(str(exc)) from None
     out.print(f"change {escape(change)} dropped for {escape(', '.join(dropped))}")
+
+
+# --- the ripple of a release: fleet ripple --------------------------------------------------------------
+
+
+@fleet_app.command("ripple")
+def fleet_ripple(
+    product: Annotated[
+        str,
+        typer.Argument(
+            metavar="PRODUCT", help="The product whose release ripples.", autocompletion=complete_product
+        ),
+    ],
+    version: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="VERSION",
+            help="The version it releases; default: its next version (git), else its newest published one.",
+            show_default=False,
+        ),
+    ] = None,
+    fleet: FleetOpt = Path("."),
+    as_json: JsonOpt = False,
+    output: OutputOpt = None,
+) -> None:
+    """What a release of PRODUCT at VERSION sets off in the fleet, wave by wave: every product whose
+    manifests' ranges exclude it, the range each takes (and how far: patch, minor, major), whether its
+    spec.dependencies.update.policy lets it follow by itself or why not, and the patch it then releases,
+    which may ripple further (-o wide: each step's predicted duration from the recorded history).
+
+    Nothing is changed: it observes the products' git and the registries they publish to. Products the
+    release does not reach are not listed. A blocked product's policy does not cover the update (or it is
+    suspended): a person takes it, or the ripple stops there.
+
+    Example: cmctl fleet ripple acme-text 1.0.0 -o wide
+    """
+    fmt = output_format(output, as_json)
+    fs = session(fleet)
+    with api_errors():
+        result = fs.ripple(product, version)
+    if emit(result.document(), fmt, [s.product for s in result.steps]):
+        return
+    _render_ripple(result, fmt == "wide")
+
+
+def _takes(step) -> str:
+    """A step's updates, one line each: ``pkg FROM -> TO (level)``, with the manifests when several."""
+    lines = []
+    for u in step.updates:
+        moves = dict.fromkeys((m.old or "*", m.new) for m in u.manifests)
+        where = ", ".join(m.manifest for m in u.manifests) if len(u.manifests) > 1 else ""
+        edits = "; ".join(f"{old} -> {new}" for old, new in moves)
+        lines.append(f"{u.package} {edits} ({u.level}{', ' + where if where else ''})")
+    return "\n".join(lines)
+
+
+def _render_ripple(result, wide: bool) -> None:
+    """The ripple as a table by wave and a summary line."""
+    packages = ", ".join(result.packages)
+    out.print(
+        f"[bold]{escape(result.root)} {escape(result.version)}[/] ({escape(result.version_from)}; "
+        f"{escape(packages)})"
+    )
+    for name, why in sorted(result.unread.items()):
+        out.print(f"[yellow]not read:[/] {escape(name)}: {escape(why)} (the ripple may miss it)")
+    if not result.steps:
+        out.print(
+            f"no product's manifests exclude {escape(packages)} {escape(result.version)}: nothing ripples"
+        )
+        return
+    columns = ["wave", "product", "takes", "then", "releases"]
+    table = Table(*columns, *(("policy", "predicted", "ends") if wide else ()), box=None)
+    for s in result.steps:
+        then = "[green]follows[/]" if s.follows else f"[yellow]blocked[/]: {escape(s.blocked)}"
+        cells = [str(s.wave), escape(s.product), escape(_takes(s)), then, escape(s.releases or "-")]
+        extra = [
+            escape(s.policy),
+            escape(_predicted(s)),
+            escape("-" if s.ends_s is None else f"+{seconds_text(s.ends_s)}"),
+        ]
+        table.add_row(*cells, *(extra if wide else ()))
+    out.print(table)
+    bumped, waves = result.bumped, result.waves
+    summary = (
+        f"{bumped} product{'s' if bumped != 1 else ''} bumped in {waves} wave{'s' if waves != 1 else ''}, "
+        f"{result.blocked} blocked"
+    )
+    if result.predicted_s is not None:
+        summary += f"; predicted {seconds_text(result.predicted_s)} along the longest path"
+    elif bumped:
+        summary += f"; {result.unpredicted} step(s) without a predicted duration"
+    out.print(summary)
+
+
+def _predicted(step) -> str:
+    """``~1m05s (change.propose 40s + ...)``, ``-`` for a blocked step, ``~?`` without history."""
+    if not step.follows:
+        return "-"
+    if step.predicted_s is None:
+        return "~?"
+    parts = " + ".join(f"{k} {seconds_text(v)}" for k, v in step.predicted.items())
+    return f"~{seconds_text(step.predicted_s)} ({parts})"
