@@ -324,6 +324,25 @@ def test_pages_forms_and_the_api_behind_them(controller: Controller, tmp_path: P
     assert f'data-drop="{change}"' in changes and "+Small and fast" in changes
     assert ada.post("/ui/drop", data={**drop, "csrf": ada_csrf}).status_code == 303
     assert f"change {change} dropped by ada for globex-hash" in ada.get("/changes").text
+    update = {
+        "package": "acme-core",
+        "version": "2.0.0",
+        "level": "major",
+        "dependency": "core",
+        "manifests": [],
+    }
+    fs.store.save_change_proposal(
+        "update-acme-core-2.0.0",
+        "globex-hash",
+        kind="update",
+        message="fix(deps): take acme-core 2.0.0",
+        base_commit="0" * 40,
+        branch="change/update-acme-core-2.0.0/globex-hash",
+        status="proposed",
+        takes=update,
+    )  # as the change facet records a dependency update
+    page = ada.get("/changes").text
+    assert "Dependency update: core released acme-core 2.0.0 (major)" in page
     paused = {"product": "globex-hash", "do": "suspend", "back": "/products/globex-hash", "csrf": ada_csrf}
     assert vic.post("/ui/product", data={**paused, "csrf": vic_csrf}).status_code == 403
     assert ada.post("/ui/product", data=paused).headers["location"] == "/products/globex-hash"

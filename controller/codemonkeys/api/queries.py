@@ -205,6 +205,7 @@ class ReadModels:
                     "rule": rule,  # denied / held: the rule and its message
                     "blocked": why,
                     "diff": r.diff,
+                    "update": r.takes,  # a dependency update: what it takes (None for other changes)
                 }
             )
         return rows
