@@ -16,7 +16,7 @@ from codemonkeys.swarm.deps import manifest_diff, parse_manifest, retarget
 from codemonkeys.vocab.deps import allows
 from codemonkeys.vocab.enums import Ecosystem, UpdatePolicy
 from codemonkeys.vocab.facts import Requirement
-from codemonkeys.vocab.updates import bump_range, covers, level, newest, pending, ripple
+from codemonkeys.vocab.updates import Update, bump_range, covers, level, newer, newest, pending, ripple
 
 CASES = Path(__file__).parent / "cases" / "updates"
 RANGES = yaml.safe_load((CASES / "ranges.yaml").read_text())
@@ -97,3 +97,34 @@ def test_a_ripple_goes_through_the_fleet_in_waves():
         ("app", 2, "3.1.1", ""),  # mid 1.0.1 is a patch: within app's policy
     ]
     assert [u.edits for u in steps[2].updates] == [(("package.json", "1.0.0", "1.0.1"),)]
+
+
+def test_what_is_not_an_update():
+    # a release a maintainer excluded on purpose is never taken by itself
+    assert not newer(Ecosystem.PYPI, "!=1.5.0,<2,>=1.2", "1.5.0", ["1.2.0", "1.4.0", "1.5.0"])
+    assert newer(Ecosystem.PYPI, "!=1.5.0,<2,>=1.2", "2.0.0", ["1.4.0", "1.5.0", "2.0.0"])
+    # a range ahead of every release is not taken back; one with only an upper bound is behind
+    assert not newer(Ecosystem.PYPI, "<3,>=2.0", "1.4.0", ["1.4.0"])
+    assert newer(Ecosystem.PYPI, "<2", "2.0.0", ["2.0.0"])
+    # long names keep their version and stay apart in the change id (a 32-character column)
+    ids = {
+        Update(p, Ecosystem.NPM, v, "patch", "d", ()).change
+        for p in ("@acme/design-system-tokens", "@acme/design-system-tokenz")
+        for v in ("1.4.0", "1.5.0", "10.12.3", "10.12.4")
+    }
+    assert len(ids) == 8 and all(len(i) <= 32 and i.endswith(("1.4.0", "1.5.0", ".3", ".4")) for i in ids)
+
+
+@pytest.mark.parametrize("app", ["aapp", "zapp"])
+def test_a_ripple_does_not_depend_on_the_names(app):
+    def req(package: str, range_: str) -> Requirement:
+        return Requirement(ecosystem=Ecosystem.NPM, package=package, range=range_, manifest="package.json")
+
+    publishes = {n: (Ecosystem.NPM, frozenset({f"@a/{n}"})) for n in ("core", "lib", app)}
+    requires = {"lib": [req("@a/core", "1.0.0")], app: [req("@a/core", "1.0.0"), req("@a/lib", "1.0.0")]}
+    policies = {"lib": UpdatePolicy.MAJOR, app: UpdatePolicy.MAJOR}
+    steps = ripple("core", "2.0.0", requires, publishes, policies, {"lib": "1.0.0", app: "1.0.0"})
+    assert [(s.product, s.wave, [u.package for u in s.updates]) for s in steps] == [
+        ("lib", 1, ["@a/core"]),
+        (app, 2, ["@a/core", "@a/lib"]),  # waits for lib's 1.0.1 too, whatever its name
+    ]

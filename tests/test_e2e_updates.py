@@ -210,7 +210,12 @@ def test_a_red_update_is_healed_by_a_template_a_persons_fix_taught(tmp_path: Pat
     _repo(
         tmp_path,
         "web",
-        {"pyproject.toml": _pyproject("web", ">=1.2,<2"), "check.py": STUB, "app.py": web_v1},
+        {
+            "pyproject.toml": _pyproject("web", ">=1.2,<2")
+            + '[project.optional-dependencies]\nfast = ["acme_core[speedups] ~= 1.3"]  # named twice\n',
+            "check.py": STUB,
+            "app.py": web_v1,
+        },
         [],
     )
     build = {"command": ["python3", "check.py"], "heal": {"strategies": ["template"]}}
@@ -257,9 +262,20 @@ def test_a_red_update_is_healed_by_a_template_a_persons_fix_taught(tmp_path: Pat
     change = "update-acme-core-2.0.0"
     proved = apply(fleet)
     assert proved[f"web/change.propose/{change}"]["status"] == "succeeded", proved
-    assert proved[f"web/change.merge/{change}"]["status"] == "succeeded"  # in the same apply
+    # healed, it changes more than the manifests the gate saw: its merge waits for the next round's gate
+    assert proved[f"web/change.merge/{change}"]["status"] == "noop"
+    plan = json.loads(cmctl("plan", "--fleet", str(fleet), "--json").stdout)
+    merge = next(a for a in plan["actions"] if a["id"] == f"web/change.merge/{change}")
+    # (the template renames load in check.py too, beyond the failure's app.py: what the gate is shown for)
+    assert {"app.py", "pyproject.toml"} <= set(merge["params"]["files"]) and merge["params"]["update"][
+        "healed_by"
+    ]
+    assert "+from acme_core import load_all" in merge["params"]["diff"]
+    assert apply(fleet)[f"web/change.merge/{change}"]["status"] == "succeeded"
     web = tmp_path / "repos" / "web"
-    assert "load_all" in (web / "app.py").read_text() and ">=2.0" in (web / "pyproject.toml").read_text()
+    assert "load_all" in (web / "app.py").read_text()
+    assert '["acme-core>=2.0,<3"]' in (web / "pyproject.toml").read_text()  # the clauses' order kept
+    assert '"acme_core[speedups] ~=2.0"' in (web / "pyproject.toml").read_text()  # both, in one diff
     subjects = git(web, "log", "--format=%s", "-3").splitlines()
     assert subjects[:2] == [
         "fix(deps): adapt to update-acme-core-2.0.0 with fix template " + subjects[0].rsplit(" ", 1)[-1],

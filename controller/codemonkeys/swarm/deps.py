@@ -177,23 +177,30 @@ def _same_range(ecosystem: Ecosystem, written: str, old: str | None) -> bool:
 
 
 def retarget(
-    path: str, text: str, ecosystem: Ecosystem, package: str, new_range: str, old_range: str | None = None
+    path: str,
+    text: str,
+    ecosystem: Ecosystem,
+    package: str,
+    new_range: str | Callable[[str], str],
+    old_range: str | None = None,
 ) -> str:
     """``text`` of the manifest ``path`` with the requirements on ``package`` (those whose range is
-    ``old_range`` as ``parse_manifest`` reports it, when given) given ``new_range``, the rest of each entry
-    (extras, markers, comments, features) and the file's layout kept: PEP 508 strings in ``pyproject.toml``
-    and ``requirements*.txt`` lines with a version range, ``package.json`` dependency entries,
-    ``Cargo.toml`` entries (a bare string, an inline table's ``version``, a ``[dependencies.NAME]``
-    table's)."""
+    ``old_range`` as ``parse_manifest`` reports it, when given) given ``new_range`` (or
+    ``new_range(written)``, from each range as it is written), the rest of each entry (extras, markers,
+    comments, features) and the file's layout kept: PEP 508 strings in ``pyproject.toml`` and
+    ``requirements*.txt`` lines with a version range (in parentheses too), ``package.json`` dependency
+    entries, ``Cargo.toml`` entries (a bare string, an inline table's ``version``, a renamed dependency's
+    inline table (``package = NAME``), a ``[dependencies.NAME]`` table's ``version``)."""
     name = _name_pattern(ecosystem, package)
     base = path.rsplit("/", 1)[-1]
 
     def swap(group: int) -> Callable[[re.Match[str]], str]:
         def one(m: re.Match[str]) -> str:
-            whole, at = m.group(0), m.start(0)
-            if not _same_range(ecosystem, m.group(group), old_range):
+            whole, at, written = m.group(0), m.start(0), m.group(group)
+            if not _same_range(ecosystem, written, old_range):
                 return whole
-            return whole[: m.start(group) - at] + new_range + whole[m.end(group) - at :]
+            new = new_range(written.strip()) if callable(new_range) else new_range
+            return whole[: m.start(group) - at] + new + whole[m.end(group) - at :]
 
         return one
 
@@ -202,9 +209,12 @@ def retarget(
     if base == "Cargo.toml":
         inline = rf'(?m)^\s*{name}\s*=\s*(?:\{{[^}}\n]*?\bversion\s*=\s*)?"([^"]*)"'
         table = rf"(?ms)^\[(?:[^\]\n]*\.)?(?:dev-|build-)?dependencies\.{name}\]"
-        table += r'[^\[]*?^\s*version\s*=\s*"([^"]*)"'
+        table += r'(?:(?!^\[).)*?^\s*version\s*=\s*"([^"]*)"'
+        renamed = rf'(?m)^\s*[\w-]+\s*=\s*\{{[^}}\n]*\bpackage\s*=\s*"{name}"[^}}\n]*\}}'
+        version = re.compile(r'\bversion\s*=\s*"([^"]*)"')
+        text = re.sub(renamed, lambda m: version.sub(swap(1), m.group(0)), text)
         return re.sub(table, swap(1), re.sub(inline, swap(1), text))
-    spec = r"[ \t]*(?:\[[^\]\n]*\])?[ \t]*((?:[<>=!~]=?|===)[^;#\"'\n]*?)[ \t]*(?=[;#\"']|$)"
+    spec = r"[ \t]*(?:\[[^\]\n]*\])?[ \t]*\(?[ \t]*((?:[<>=!~]=?|===)[^;#\"'\n()]*?)[ \t]*(?=[;#\"')]|$)"
     lead = rf"(?m)[\"']{name}" if base == "pyproject.toml" else rf"(?m)^[ \t]*{name}"
     return re.sub(lead + spec, swap(1), text)
 

@@ -17,6 +17,7 @@ a product follows on its own: ``none`` < ``patch`` < ``minor`` < ``major``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,21 +54,47 @@ def stable(versions: Sequence[str]) -> list[str]:
     return [v for v, _ in sorted(ok, key=lambda pair: pair[1])]
 
 
-def _takes(ecosystem: Ecosystem, range_: str, version: str) -> bool:
+def takes(ecosystem: Ecosystem, range_: str, version: str) -> bool:
+    """Whether ``range_`` admits ``version`` (``vocab.deps.allows``); a range no library reads (a path, a
+    URL, ``workspace:``) says nothing about versions: True, so it is never rewritten."""
     try:
         return allows(ecosystem, range_, version)
     except ValueError:
         return True  # a range no library reads (a path, a URL) says nothing: never rewritten
 
 
+_CLAUSE = re.compile(r"(===|==|~=|!=|>=|<=|>|<|\^|~|=)?\s*v?(\d+(?:\.(?:\d+|[*xX]))*)")
+
+
+def _clauses(ecosystem: Ecosystem, range_: str) -> list[tuple[str, str]]:
+    """(operator, version) per clause of a range ("" for a bare version), alternatives (``||``) merged."""
+    parts = re.split(r"\s*(?:\|\||,)\s*|\s+(?=[<>=~^!\d])", range_.strip())
+    out = []
+    for part in parts:
+        m = _CLAUSE.fullmatch(part.strip())
+        if m:
+            out.append((m.group(1) or "", re.sub(r"[*xX]", "0", m.group(2))))
+    return out
+
+
+def _lower_bound(ecosystem: Ecosystem, range_: str) -> Version | None:
+    """The highest lower bound a range states (``>=``, ``>``, ``~=``, ``==``, ``^``, ``~``, a bare version),
+    None when it states only upper bounds or nothing readable."""
+    found = [_version(v) for op, v in _clauses(ecosystem, range_) if op not in ("<", "<=", "!=")]
+    found = [v for v in found if v is not None]
+    return max(found) if found else None
+
+
+def _without_exclusions(range_: str) -> str:
+    """A PEP 440 range without its ``!=`` clauses (a release a maintainer excluded on purpose)."""
+    return ",".join(c for c in range_.split(",") if not c.strip().startswith("!="))
+
+
 def level(ecosystem: Ecosystem, range_: str, version: str, published: Sequence[str] = ()) -> str:
     """How far ``version`` is from what ``range_`` takes now: ``patch``, ``minor`` or ``major`` (see the
     module docstring)."""
-    taken = [v for v in stable(published) if _takes(ecosystem, range_, v) and v != version]
-    base = _version(taken[-1]) if taken else None
-    if base is None:
-        found = _VERSION.search(range_)
-        base = _version(re.sub(r"[*xX]", "0", found.group(0))) if found else None
+    taken = [v for v in stable(published) if takes(ecosystem, range_, v) and v != version]
+    base = _version(taken[-1]) if taken else _lower_bound(ecosystem, range_)
     new = _version(version)
     if base is None or new is None:
         return "major"  # nothing to compare with: the cautious answer
@@ -75,21 +102,29 @@ def level(ecosystem: Ecosystem, range_: str, version: str, published: Sequence[s
     n = _release3(new)
     if n[0] != b[0] or (n[0] == 0 and n[1] != b[1]):
         return "major"
+    if ecosystem is not Ecosystem.PYPI and n[0] == 0 and n[1] == 0 and n[2] != b[2]:
+        return "major"  # ^0.0.3 takes 0.0.3 only: npm's and Cargo's caret
     return "minor" if n[1] != b[1] else "patch"
 
 
 def newer(ecosystem: Ecosystem, range_: str, version: str, published: Sequence[str] = ()) -> bool:
-    """Whether ``version`` is past what ``range_`` takes (not below it: a range ahead of every release,
-    written for a version still to come, is never taken back): newer than every ``published`` version the
-    range takes, or, when it takes none, than the lowest version the range names."""
+    """Whether ``range_`` excludes ``version`` as too new (not as excluded on purpose by ``!=``, and not
+    because the range is ahead of every release, written for a version still to come): the version is
+    newer than every ``published`` version the range takes, or, when it takes none, than the range's
+    lower bound."""
     new = _version(version)
     if new is None:
         return False
-    taken = [v for v in stable(published) if _takes(ecosystem, range_, v)]
+    if (
+        ecosystem is Ecosystem.PYPI
+        and "!=" in range_
+        and takes(ecosystem, _without_exclusions(range_), version)
+    ):
+        return False
+    taken = [v for v in stable(published) if takes(ecosystem, range_, v)]
     if taken:
         return new > Version(taken[-1])
-    found = _VERSION.search(range_)
-    base = _version(re.sub(r"[*xX]", "0", found.group(0))) if found else None
+    base = _lower_bound(ecosystem, range_)
     return base is None or new > base
 
 
@@ -137,7 +172,7 @@ def _fallback(ecosystem: Ecosystem, version: str) -> str:
 def bump_range(ecosystem: Ecosystem, range_: str, version: str) -> str:
     """A range in ``range_``'s style that takes ``version`` (see the module docstring); ``range_`` itself
     when it takes it already."""
-    if _takes(ecosystem, range_, version):
+    if takes(ecosystem, range_, version):
         return range_
     if "||" not in range_:
         sep = "," if ecosystem is not Ecosystem.NPM else " "
@@ -145,7 +180,7 @@ def bump_range(ecosystem: Ecosystem, range_: str, version: str) -> str:
         joined = (", " if ecosystem is Ecosystem.CARGO else sep).join(
             _rewrite_clause(c, version, ecosystem).strip() for c in clauses
         )
-        if joined and _takes(ecosystem, joined, version):
+        if joined and takes(ecosystem, joined, version):
             return joined
     return _fallback(ecosystem, version)
 
@@ -165,8 +200,14 @@ class Update:
     @property
     def change(self) -> str:
         """The change id of its proposal: ``update-<package>-<version>``, safe in a branch name."""
-        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{self.package}-{self.version}").strip("-.")
-        return f"update-{slug}"[:32]
+        package = re.sub(r"[^A-Za-z0-9._-]+", "-", self.package).strip("-.")
+        version = re.sub(r"[^A-Za-z0-9._-]+", "-", self.version)
+        full = f"update-{package}-{version}"
+        if len(full) <= 32:
+            return full
+        tag = hashlib.sha256(self.package.encode()).hexdigest()[:6]  # the package stays told apart
+        room = max(0, 32 - len("update-") - len(tag) - len(version) - 2)
+        return f"update-{package[:room]}-{tag}-{version}"[:32]
 
     def as_param(self) -> dict:
         """What the plan, an approver and CEL (``action.params.update``) see."""
@@ -210,7 +251,7 @@ def pending(
         edits = []
         levels = []
         for r in reqs:
-            if _takes(ecosystem, r.range, version) or not newer(ecosystem, r.range, version, every):
+            if takes(ecosystem, r.range, version) or not newer(ecosystem, r.range, version, every):
                 continue
             edits.append((r.manifest, r.range, bump_range(ecosystem, r.range, version)))
             levels.append(level(ecosystem, r.range, version, every))
@@ -244,37 +285,55 @@ def ripple(
     """The waves of a release of ``root`` at ``version`` through the fleet: each product whose manifests
     then need an update (``pending``), in waves (a product waits for every updated dependency it takes),
     the next patch of its ``current`` version released once it is updated, which its own dependents may
-    need in turn. A product whose policy does not cover an update is listed with why, and stops the ripple
-    there. ``publishes``: product -> (ecosystem, its packages); ``published``: product -> its versions."""
+    need in turn. The updates its policy covers are taken (the planner proposes those); a product whose
+    policy covers none is listed with why, and stops the ripple there. ``publishes``: product ->
+    (ecosystem, its packages); ``published``: product -> its versions.
+
+    A worklist over the requirers of each newly released product: a product is worked out again whenever
+    something it requires is released later in the ripple, so its step and wave never depend on the order
+    of names; a cycle of manifests stops at as many waves as there are products."""
     published = published or {}
     publishers = {(eco, pkg): name for name, (eco, pkgs) in publishes.items() for pkg in pkgs}
+    requirers: dict[str, set[str]] = {}  # a releasing product -> the products whose manifests name it
+    for name, reqs in requires.items():
+        for r in reqs:
+            if (dep := publishers.get((r.ecosystem, r.package))) is not None and dep != name:
+                requirers.setdefault(dep, set()).add(name)
     released: dict[str, tuple[str, Sequence[str]]] = {root: (version, [*published.get(root, ()), version])}
     wave_of = {root: 0}
     steps: dict[str, Step] = {}
-    changed = True
-    while changed:  # a fixpoint over the graph: each pass may release products the next pass reads
-        changed = False
-        for name in sorted(requires):
-            if name == root or name in steps:
-                continue
-            updates = pending(requires[name], publishers, released)
-            if not updates:
-                continue
-            waits = [u.dependency for u in updates]
-            step = Step(name, 1 + max(wave_of[d] for d in waits), updates)
-            policy = policies.get(name, UpdatePolicy.NONE)
-            refused = [u for u in updates if not covers(policy, u.level)]
-            if refused:
-                u = refused[0]
-                step.blocked = f"policy {policy}: {u.package} {u.version} is a {u.level} update"
-            else:
-                base = current.get(name)
-                step.releases = _next_patch(base) if base else None
-                if step.releases is not None:
-                    released[name] = (step.releases, [*published.get(name, ()), step.releases])
-            steps[name] = step
-            wave_of[name] = step.wave
-            changed = True
+    todo = set(requirers.get(root, ()))
+    while todo:
+        name = min(todo)
+        todo.discard(name)
+        if name == root:
+            continue
+        updates = pending(requires[name], publishers, released)
+        if not updates:
+            continue
+        wave = 1 + max(wave_of[u.dependency] for u in updates)
+        if wave > len(requires) + 1:
+            continue  # a cycle of manifests: no further wave
+        policy = policies.get(name, UpdatePolicy.NONE)
+        taken = [u for u in updates if covers(policy, u.level)]
+        step = Step(name, wave, taken or updates)
+        if not taken:
+            u = updates[0]
+            step.blocked = f"policy {policy}: {u.package} {u.version} is a {u.level} update"
+        else:
+            base = current.get(name)
+            step.releases = _next_patch(base) if base else None
+        before = steps.get(name)
+        if before is not None and (before.wave, before.updates, before.blocked) == (
+            step.wave,
+            step.updates,
+            step.blocked,
+        ):
+            continue
+        steps[name], wave_of[name] = step, wave
+        if step.releases is not None:
+            released[name] = (step.releases, [*published.get(name, ()), step.releases])
+            todo |= requirers.get(name, set())
     return sorted(steps.values(), key=lambda s: (s.wave, s.product))
 
 
@@ -298,4 +357,5 @@ __all__ = [
     "pending",
     "ripple",
     "stable",
+    "takes",
 ]

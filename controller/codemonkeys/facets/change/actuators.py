@@ -40,19 +40,20 @@ from contextlib import suppress
 from codemonkeys.act import pulls
 from codemonkeys.act.base import ActContext, ActionResult, Outcome
 from codemonkeys.act.branches import build_commit, commit_on_branch, delete_branch, land
-from codemonkeys.facets.change.plugin import AUTHOR, UPDATE, branch_name
+from codemonkeys.facets.change.plugin import AUTHOR, OPEN, UPDATE, branch_name
 from codemonkeys.facets.heal.failure import locations
 from codemonkeys.facets.heal.patches import check_patch
 from codemonkeys.gitcred import helper_for
 from codemonkeys.kinds.models import HealStrategy
 from codemonkeys.repos import GitError, Mirror, repo_lock, sync_mirror
 from codemonkeys.store.db import ChangeProposalRecord
-from codemonkeys.swarm.deps import manifest_diff, retarget
+from codemonkeys.swarm.deps import manifest_diff, parse_manifest, retarget
 from codemonkeys.swarm.knowledge import failure_summaries, fitting_templates
 from codemonkeys.swarm.templates import instantiate_fitting
 from codemonkeys.vocab.enums import CIKind, Ecosystem
 from codemonkeys.vocab.facts import BuildStatus, ChangeStatus
 from codemonkeys.vocab.plan import Action
+from codemonkeys.vocab.updates import bump_range, takes
 
 DIFF_SHOWN = 8000  # characters of a diff kept in outputs
 
@@ -89,36 +90,50 @@ def _save(
 
 def _record_update(action: Action, ctx: ActContext) -> ChangeProposalRecord | ActionResult:
     """Record a dependency update the planner proposed (``params.update``): each manifest that names the
-    package, read at the product's branch head, its range rewritten; audited as ``change.recorded``. NOOP
-    when the head takes the version already (someone bumped it since the plan)."""
+    package, read at the product's branch head, every entry of the package rewritten from its range as
+    written (``vocab.updates.bump_range``: its style and clause order kept), one diff per file; audited as
+    ``change.recorded``. Open updates of the same package it supersedes are dropped. NOOP when the head
+    takes the version already (someone bumped it since the plan); recorded ``red`` with why when an entry
+    cannot be rewritten or the diff would hold a secret's value, so it is not proposed again."""
     update = action.params["update"]
     product = ctx.desired.products[action.product]
     sub = product.spec.source.path.strip("/") if product.spec.source.path else ""
-    ecosystem = Ecosystem(update["ecosystem"])
+    ecosystem, package, version = Ecosystem(update["ecosystem"]), update["package"], update["version"]
     pieces: list[str] = []
     files: list[str] = []
+    behind: list[str] = []  # manifests whose entry still excludes the version after the rewrite
     url = ctx.desired.repo_location(action.product)
     try:
         with repo_lock(ctx.mirror(action.product)) as mirror:
             sync_mirror(url, mirror, helper_for(ctx.desired, action.product))
             with Mirror(mirror) as repo:
                 head = repo.branch_head(product.spec.source.branch)
-                for edit in update["manifests"]:
-                    path = f"{sub}/{edit['manifest']}" if sub else edit["manifest"]
+                for manifest in dict.fromkeys(e["manifest"] for e in update["manifests"]):
+                    path = f"{sub}/{manifest}" if sub else manifest
                     old = repo.read_text(head, path)
                     if old is None:
                         continue
-                    new = retarget(path, old, ecosystem, update["package"], edit["to"], edit["from"])
+                    new = retarget(path, old, ecosystem, package, lambda w: bump_range(ecosystem, w, version))
+                    if any(
+                        r.package == package and not takes(ecosystem, r.range, version)
+                        for r in parse_manifest(path, new)
+                    ):
+                        behind.append(manifest)
                     if diff := manifest_diff(path, old, new):
                         pieces.append(diff)
                         files.append(path)
     except GitError as exc:
         return ActionResult(Outcome.FAILED, f"git: {ctx.redact(exc.stderr)}", transient=True)
-    if not pieces:
-        said = f"{action.product} takes {update['package']} {update['version']} already at {head[:12]}"
+    if not pieces and not behind:
+        said = f"{action.product} takes {package} {version} already at {head[:12]}"
         return ActionResult(Outcome.NOOP, said)
     diff = "".join(pieces)
     lines = sum(1 for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++ ", "--- ")))
+    why = ""
+    if behind:
+        why = f"cannot rewrite the entry of {package} in {', '.join(behind)}: take {version} by hand"
+    elif ctx.redact(diff) != diff:
+        why, diff = "the diff holds a secret's value: not proposed", ""
     change = action.params["change"]
     rec = ctx.store.save_change_proposal(
         change,
@@ -128,17 +143,37 @@ def _record_update(action: Action, ctx: ActContext) -> ChangeProposalRecord | Ac
         message=action.params.get("message", ""),
         command=[],
         author=AUTHOR,
-        diff=ctx.redact(diff),
+        diff=diff,
         files=files,
         lines=lines,
         base_commit=head,
         branch=branch_name(change, action.product),
-        status=str(ChangeStatus.PROPOSED),
+        status=str(ChangeStatus.RED if why else ChangeStatus.PROPOSED),
+        reason=why,
         takes=update,
     )
     data = {"change": change, "selector": rec.selector, "kind": UPDATE, "files": files, "lines": lines}
     ctx.store.audit("change.recorded", AUTHOR, data | {"update": update}, product=action.product)
+    if why:
+        return ActionResult(Outcome.FAILED, f"change {change}: {why}", _outputs(rec))
+    _supersede(action, ctx, change, package)
     return rec
+
+
+def _supersede(action: Action, ctx: ActContext, change: str, package: str) -> None:
+    """Drop the product's open updates of ``package`` older than ``change`` (their branches deleted, a
+    pull request closed): a newer version replaces them, and two would conflict."""
+    older = [
+        r
+        for r in ctx.store.change_proposals(product=action.product, statuses=OPEN, kind=UPDATE)
+        if r.change != change and (r.takes or {}).get("package") == package
+    ]
+    for r in older:
+        if pulls.pull_requests(ctx.desired, action.product):
+            pulls.close(ctx, action.product, r.branch)
+        delete_branch(ctx, action.product, r.branch)
+        why = f"superseded by {change}"
+        _save(ctx, action, r, "change.dropped", status=str(ChangeStatus.DROPPED), reason=why)
 
 
 def propose_change(action: Action, ctx: ActContext) -> ActionResult:
@@ -280,6 +315,7 @@ def _heal_update(
             files=sorted({*(rec.files or []), *patch.files}),
             lines=rec.lines + patch.lines,
             reason=f"healed by fix template {fit.record.id}",
+            takes={**(rec.takes or {}), "healed_by": fit.record.id},  # CEL: action.params.update.healed_by
         )
         return rec, run.status, log, ""
     return None
@@ -315,10 +351,15 @@ def merge_change(action: Action, ctx: ActContext) -> ActionResult:
         return ActionResult(Outcome.NOOP, f"change {rec.change} already merged", _outputs(rec))
     if rec.status != ChangeStatus.GREEN:
         return ActionResult(Outcome.FAILED, f"change {rec.change} is {rec.status}, not green: not merged")
+    if action.params.get("kind") == UPDATE and action.params.get("commit") is None:  # gated before the record
+        said = ""
+        if pulls.pull_requests(ctx.desired, action.product):
+            said = "its pull request merges in a later round, once the forge saw it"
+        elif sorted(rec.files or []) != sorted(action.params.get("files", [])):
+            said = f"it changes {', '.join(rec.files or [])} now ({rec.reason}): merged once gated so"
+        if said:
+            return ActionResult(Outcome.NOOP, f"change {rec.change}: {said}", _outputs(rec))
     if pulls.pull_requests(ctx.desired, action.product):
-        if action.params.get("kind") == UPDATE and action.params.get("commit") is None:
-            said = f"change {rec.change}: its pull request merges in a later round, once the forge saw it"
-            return ActionResult(Outcome.NOOP, said, _outputs(rec))
         return _merge_pull(action, ctx, rec)
     product = ctx.desired.products[action.product]
     branch, url = product.spec.source.branch, ctx.desired.repo_location(action.product)

@@ -30,8 +30,10 @@ version in every registry it publishes to, read from the fleet's facts) is propo
 when the policy covers how far it is: ``change.propose/update-<package>-<version>`` with ``kind: update``
 and ``params.update`` (package, version, level, dependency, each manifest's old and new range). Its
 actuator records the proposal (the manifests rewritten at the branch head) and proves it like any change;
-``change.merge`` after it lands it in the same apply once green (in pull-request mode that merge only
-notes that the forge decides in a later round, when its word on the pull request is observed).
+``change.merge`` after it lands it in the same apply once green, as long as the recorded proposal changes
+only the manifests the gate saw; one a fix template healed, or one in pull-request mode, merges in a
+later round, when the gate sees its recorded diff (and the forge's word). A product's updates are made
+one after the other, each on the head the previous merge left.
 An update on record in any state (a merged or dropped one too) is never proposed again.
 """
 
@@ -60,6 +62,13 @@ from codemonkeys.vocab.updates import Update, covers, newest, pending
 WANT = "merged"
 DIFF_SHOWN = 8000  # characters of a diff kept in an action's params
 UPDATE = "update"  # the kind of a dependency update's proposal
+OPEN = (  # a proposal in these states is still to be proven, merged, or decided by a person
+    ChangeStatus.PROPOSED,
+    ChangeStatus.BUILDING,
+    ChangeStatus.GREEN,
+    ChangeStatus.RED,
+    ChangeStatus.CONFLICT,
+)
 AUTHOR = "codemonkeys"  # who proposes dependency updates
 
 
@@ -216,12 +225,13 @@ class ChangeFacet(FacetPlugin):
             reason = f"change: {took}: take it ({moves})"
             notes.append(reason.removeprefix("change: "))
             params = update_params(inp.name, inp.git.head, u)
-            propose = Action(
+            propose = Action(  # after the product's previous merge: made on the head that merge leaves
                 id=action_id(inp.name, ActionKind.CHANGE_PROPOSE, u.change),
                 product=inp.name,
                 kind=ActionKind.CHANGE_PROPOSE,
                 params=params,
                 reason=reason,
+                depends_on=merges[-1:],
             )
             merge = Action(
                 id=action_id(inp.name, ActionKind.CHANGE_MERGE, u.change),
