@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -37,7 +38,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(fleet: str | Path, log: Path, interval: str = "2s") -> tuple[subprocess.Popen, str]:
+def start(
+    fleet: str | Path, log: Path, interval: str = "2s", extra: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, str]:
     """A real `cmctl controller run` on a free port; returns once it answers /readyz."""
     port = free_port()
     env = {**os.environ, "CMCTL_API_TOKEN": TOKEN, "CMCTL_WEBHOOK_SECRET": SECRET, "NO_COLOR": "1"}
@@ -54,6 +57,7 @@ def start(fleet: str | Path, log: Path, interval: str = "2s") -> tuple[subproces
         "--interval",
         interval,
         "--log-json",
+        *extra,
     ]
     proc = subprocess.Popen(argv, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -273,3 +277,58 @@ def test_a_fleet_followed_by_url_reacts_to_a_push_webhook(workspace: Workspace, 
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
+
+
+def test_the_embedded_controller_reconciles_products_side_by_side_with_workers(tmp_path: Path):
+    """`--workers 2` on SQLite: two worker threads take products of the in-memory queue at once (each
+    apply locks only its product), so two independent 3-second builds overlap."""
+    import yaml
+
+    fleet = tmp_path / "fleet"
+    (fleet / "products").mkdir(parents=True)
+    env = {"apiVersion": "codemonkeys.dev/v1"}
+    (fleet / "fleet.yaml").write_text(
+        yaml.safe_dump(
+            {**env, "kind": "Fleet", "metadata": {"name": "two"}, "spec": {"ci": {"default": "local"}}}
+        )
+    )
+    rules = [{"id": "builds", "match": {"actions": ["build.run"]}}]
+    spec = {"default": "deny", "rules": rules}
+    (fleet / "constitution.yaml").write_text(
+        yaml.safe_dump({**env, "kind": "Constitution", "metadata": {"name": "c"}, "spec": spec})
+    )
+    for name in ("left", "right"):
+        repo = tmp_path / "repos" / name
+        repo.mkdir(parents=True)
+        git(["init", "-q", "-b", "main"], repo)
+        (repo / "build.py").write_text("import time\ntime.sleep(3)\nprint('built')\n")
+        git(["add", "."], repo)
+        git(["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "feat: start"], repo)
+        product = {
+            "source": {"repo": f"../repos/{name}"},
+            "language": "python",
+            "build": {"command": [sys.executable, "build.py"]},
+        }
+        (fleet / "products" / f"{name}.yaml").write_text(
+            yaml.safe_dump({**env, "kind": "Product", "metadata": {"name": name}, "spec": product})
+        )
+    git(["init", "-q", "-b", "main"], fleet)
+    git(["add", "."], fleet)
+    git(["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "fleet"], fleet)
+    log = tmp_path / "controller.log"
+    proc, url = start(fleet, log, interval="0", extra=("--workers", "2"))
+    try:
+        wait_for(lambda: all(p.get("in_sync") for p in products(url).values()), 120, proc, log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    conn = sqlite3.connect(fleet / ".cmctl" / "state.db")
+    try:
+        spans = conn.execute(
+            "select product, started_at, finished_at from actions where action_id like '%/build.run'"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert len(spans) == 2, spans
+    (_, a0, a1), (_, b0, b1) = spans
+    assert a0 < b1 and b0 < a1, spans  # the two builds ran at the same time

@@ -266,6 +266,25 @@ def test_concurrent_apply_is_refused(workspace: Workspace):
     assert "another apply is running" in second.stderr
 
 
+def test_applies_of_other_products_proceed_side_by_side(workspace: Workspace):
+    """Applies lock the products they act on (a file per product), not the fleet: while someone holds
+    acme-text, an apply of globex-hash proceeds and one of acme-text is refused, naming it."""
+    from codemonkeys.engine import product_lock
+    from codemonkeys.load import load_fleet
+
+    fleet = str(workspace.fleet)
+    desired, _ = load_fleet(workspace.fleet)
+    held = product_lock(desired, "acme-text")
+    held.acquire()
+    try:
+        other = cmctl("apply", "--fleet", fleet, "--auto-approve", "--product", "globex-hash")
+        busy = cmctl("apply", "--fleet", fleet, "--auto-approve", "--product", "acme-text")
+    finally:
+        held.release()
+    assert other.returncode == 0, other.stdout + other.stderr
+    assert busy.returncode == 1 and "another apply is running on product acme-text" in busy.stderr
+
+
 def test_audit_tampering_is_detected(workspace: Workspace):
     fleet = str(workspace.fleet)
     assert cmctl("apply", "--fleet", fleet, "--auto-approve", "--product", "globex-hash").returncode == 0

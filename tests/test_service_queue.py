@@ -87,3 +87,17 @@ def test_events_during_a_reconcile_keep_their_delay():
     clock.now += 0.95
     again = q.get(timeout=0)
     assert again.product == "lib" and len(again.reasons) == 6
+
+
+def test_follow_ups_and_long_chains_go_first_and_workers_share_the_queue():
+    clock = Clock()
+    deps = {"root": [], "a": ["root"], "b": ["root"], "a2": ["a"], "a3": ["a2"], "solo": [], "late": []}
+    q = WorkQueue(depends_on=deps, clock=clock)
+    for name in ("solo", "b", "a"):  # solo waited longest, a has the longest chain below it
+        q.add(name, "resync")
+        clock.now += 1
+    first, second = q.get(timeout=0), q.get(timeout=0)  # two workers: two products at once
+    assert (first.product, second.product) == ("a", "solo")  # a: a2 and a3 wait below it
+    q.add("late", "follow-up after apply", priority=10)
+    assert q.get(timeout=0).product == "late"  # before b, which waited longer
+    assert q.get(timeout=0).product == "b"

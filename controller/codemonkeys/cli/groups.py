@@ -336,8 +336,9 @@ def controller_run(
         typer.Option(
             "--workers",
             min=1,
-            help="Reconciles at once, taken from the state database's job queue (PostgreSQL): run this in "
-            "as many processes and machines as you like. Without it: one process, in-memory queue.",
+            help="Reconciles at once. On PostgreSQL, taken from the state database's job queue: run this in "
+            "as many processes and machines as you like. On SQLite, threads of this one process (its "
+            "in-memory queue). Default: one.",
         ),
     ] = None,
     heartbeat: Annotated[

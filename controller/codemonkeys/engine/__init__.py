@@ -7,7 +7,7 @@
 * ``journal``   the run, each action's status and the hash-chained audit records   (stage 6)
 """
 
-from codemonkeys.engine.apply import Event, FleetBusy, apply_plan, fleet_lock
+from codemonkeys.engine.apply import Event, FleetBusy, apply_plan, product_lock
 from codemonkeys.engine.executor import check_duties
 from codemonkeys.engine.journal import ActionOutcome, ApplyReport, actor
 from codemonkeys.engine.planning import (
@@ -34,10 +34,10 @@ __all__ = [
     "check_duties",
     "check_fresh",
     "desired_view",
-    "fleet_lock",
     "load_plan_file",
     "make_gate",
     "make_plan",
     "open_store",
+    "product_lock",
     "state_url_with_credentials",
 ]

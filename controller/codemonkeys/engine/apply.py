@@ -1,6 +1,7 @@
 """Apply (stages 5-6): walk an approved plan in dependency order with bounded parallelism.
 
-One apply at a time per fleet (a file lock next to the state). Denied and held actions are journaled as
+One apply at a time per product (a file lock per product next to the state, a database lock on
+PostgreSQL). Denied and held actions are journaled as
 blocked and never run. Allowed actions start as their dependencies succeed (up to ``parallelism`` at
 once); dependents of a failure are skipped, dependents of a blocked action are blocked. A run left
 ``running`` by a killed apply is marked ``interrupted`` by the next one, which converges from what is
@@ -46,10 +47,12 @@ class FleetBusy(Exception):
     """Another apply holds the fleet lock."""
 
 
-def fleet_lock(desired: DesiredState) -> FileLock:
-    """The lock one apply of the fleet holds (non-blocking)."""
-    desired.state_dir.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(desired.state_dir / "apply.lock"), timeout=0)
+def product_lock(desired: DesiredState, product: str) -> FileLock:
+    """The lock an apply holds on each product it acts on, on a local store (non-blocking): applies of
+    other products, in this process or another, proceed (the controller's workers, a person's apply)."""
+    locks = desired.state_dir / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(locks / f"{product}.lock"), timeout=0)
 
 
 @dataclass
@@ -180,9 +183,9 @@ def apply_plan(
 
 @contextmanager
 def _apply_lock(approved: Plan, desired: DesiredState, store: Store) -> Iterator[set[str] | None]:
-    """One apply at a time: per fleet (a file lock) on a local store; on a shared store (PostgreSQL)
-    per product, in the database, so applies on other machines of other products proceed. Yields the
-    locked products (None: the whole fleet)."""
+    """One apply at a time per product: on a local store a file lock per product (``product_lock``), on a
+    shared store (PostgreSQL) a database lock per product, so applies of other products, in other
+    threads, processes or machines, proceed. Yields the locked products."""
     if store.shared:
         products = {a.product for a in approved.actions}
         try:
@@ -193,15 +196,21 @@ def _apply_lock(approved: Plan, desired: DesiredState, store: Store) -> Iterator
                 f"another apply is running on product {busy.product} (a lock in the state database)"
             ) from None
         return
-    lock = fleet_lock(desired)
+    products = {a.product for a in approved.actions}
+    held: list[FileLock] = []
     try:
-        lock.acquire()
-    except Timeout:
-        raise FleetBusy(f"another apply is running on this fleet (lock {lock.lock_file})") from None
-    try:
-        yield None
+        for name in sorted(products):  # one order everywhere: two applies never wait on each other
+            lock = product_lock(desired, name)
+            try:
+                lock.acquire()
+            except Timeout:
+                why = f"another apply is running on product {name} (lock {lock.lock_file})"
+                raise FleetBusy(why) from None
+            held.append(lock)
+        yield products
     finally:
-        lock.release()
+        for lock in reversed(held):
+            lock.release()
 
 
 def _walk(run: _Run, parallelism: int, stop: threading.Event | None) -> None:

@@ -99,6 +99,9 @@ PULL_ACTIONS = frozenset(  # what opens, reopens or moves a pull request (GitHub
 )
 
 
+FOLLOW_UP = 10  # the queue priority of a follow-up reconcile (the next wave of work under way)
+
+
 @dataclass
 class ControllerConfig:
     """How the controller runs: the fleet, resync interval, parallelism, API credentials, backoff."""
@@ -222,9 +225,9 @@ class Controller:
         self.identity = controller_identity()  # the actor of its audit records
         self._pulls_lock = threading.Lock()
         self.jobs = self.election = None
-        if config.workers:
+        if config.workers and self.store.shared:
             self.queue = self._distributed(config.workers)
-        else:
+        else:  # one process: its in-memory queue, ``workers`` reconciles at once (per-product apply locks)
             self.queue = WorkQueue(
                 self._dependencies(), config.backoff_base, config.backoff_cap, config.min_interval
             )
@@ -367,7 +370,8 @@ class Controller:
             run_id = done.report.run_id if done.report else None
             self._observe_metrics(done)
             if done.follow_up and not self.stop.is_set():
-                self.queue.add(product, "follow-up after apply")  # a next wave, not at the next resync
+                # a next wave, not at the next resync; before older work: it continues what is under way
+                self.queue.add(product, "follow-up after apply", priority=FOLLOW_UP)
             elif done.waiting_on and not self.stop.is_set():
                 self._wait_for(product, done.waiting_on)
             self._dependents_after(product, state, done)
@@ -660,9 +664,9 @@ class Controller:
             self.jobs.start()
             self.election.start()
         else:
-            loops.insert(0, self._worker)
-        for fn in loops:
-            t = threading.Thread(target=fn, name=f"cm-{fn.__name__.strip('_')}", daemon=True)
+            loops[:0] = [self._worker] * max(1, self.config.workers or 1)
+        for n, fn in enumerate(loops):
+            t = threading.Thread(target=fn, name=f"cm-{fn.__name__.strip('_')}-{n}", daemon=True)
             t.start()
             self._threads.append(t)
         self._presence()

@@ -4,7 +4,9 @@
   becomes one reconcile, or two if it arrives while the product is being reconciled (the product is
   marked dirty and queued again when the reconcile ends).
 * One reconcile per product at a time; products come out in dependency order (a product whose
-  dependencies are queued waits for them) and then by how long they have waited.
+  dependencies are queued waits for them), then by priority (a follow-up of work under way first), then
+  by how much of the fleet waits below them (the longest chain of dependents: the critical path of a
+  ripple goes first), then by how long they have waited. Any number of workers may take from it.
 * A failed reconcile requeues the product after an exponential backoff (base * 2^failures, capped);
   a success resets it. An overall rate limit spaces reconciles.
 
@@ -25,6 +27,7 @@ class _Entry:
     ready_at: float
     reasons: list[str] = field(default_factory=list)
     merged: int = 0
+    priority: int = 0  # higher first among the ready (a follow-up of work under way)
 
 
 class WorkQueue:
@@ -39,6 +42,7 @@ class WorkQueue:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.depends_on = dict(depends_on or {})
+        self._below = chains_below(self.depends_on)
         self.backoff_base, self.backoff_cap, self.min_interval = backoff_base, backoff_cap, min_interval
         self.clock = clock
         self._entries: dict[str, _Entry] = {}
@@ -52,8 +56,9 @@ class WorkQueue:
 
     # --- producers ------------------------------------------------------------------------------
 
-    def add(self, product: str, reason: str, delay: float = 0.0) -> None:
-        """Queue ``product`` for ``reason`` in ``delay`` seconds (merged if it is queued or running)."""
+    def add(self, product: str, reason: str, delay: float = 0.0, priority: int = 0) -> None:
+        """Queue ``product`` for ``reason`` in ``delay`` seconds (merged if it is queued or running; the
+        merged entry keeps the higher ``priority``)."""
         with self._cond:
             if self._closed:
                 return
@@ -65,9 +70,10 @@ class WorkQueue:
                 entry.reasons.append(reason)
                 entry.merged += 1
                 entry.ready_at = min(entry.ready_at, ready)
+                entry.priority = max(entry.priority, priority)
                 self.merged_total += 1
             else:
-                pending[product] = _Entry(product, ready, [reason])
+                pending[product] = _Entry(product, ready, [reason], priority=priority)
                 if pending is self._dirty:  # merged into the reconcile that runs
                     self.merged_total += 1
             self._cond.notify_all()
@@ -76,6 +82,7 @@ class WorkQueue:
         """Replace the product -> dependencies map (after a fleet reload)."""
         with self._cond:
             self.depends_on = dict(depends_on)
+            self._below = chains_below(self.depends_on)
             self._cond.notify_all()
 
     # --- the worker -----------------------------------------------------------------------------
@@ -83,7 +90,12 @@ class WorkQueue:
     def _pick(self, now: float) -> _Entry | None:
         ready = [e for e in self._entries.values() if e.ready_at <= now]
         waiting_on = set(self._entries) | self._active
-        for entry in sorted(ready, key=lambda e: (e.ready_at, e.product)):
+        below = self._below
+
+        def first(e: _Entry) -> tuple:
+            return (-e.priority, -below.get(e.product, 0), e.ready_at, e.product)
+
+        for entry in sorted(ready, key=first):
             if not any(
                 d in waiting_on and d != entry.product for d in self.depends_on.get(entry.product, ())
             ):
@@ -131,7 +143,9 @@ class WorkQueue:
             if delay is not None or dirty is not None:
                 reason = "retry after failure" if delay is not None else "events during the reconcile"
                 ready = self.clock() + delay if delay is not None else max(self.clock(), dirty.ready_at)
-                self._entries[product] = _Entry(product, ready, [reason, *(dirty.reasons if dirty else [])])
+                again = [reason, *(dirty.reasons if dirty else [])]
+                priority = dirty.priority if dirty else 0
+                self._entries[product] = _Entry(product, ready, again, priority=priority)
             self._cond.notify_all()
             return delay
 
@@ -157,3 +171,24 @@ class WorkQueue:
         """How many reconciles of ``product`` failed in a row."""
         with self._cond:
             return self._failures.get(product, 0)
+
+
+def chains_below(depends_on: Mapping[str, Sequence[str]]) -> dict[str, int]:
+    """Per product, the length of the longest chain of products that depend on it, directly or not (0: no
+    dependents): how much of the fleet waits below it. A cycle (a fleet being edited) counts once."""
+    dependents: dict[str, list[str]] = {}
+    for product, deps in depends_on.items():
+        for d in deps:
+            dependents.setdefault(d, []).append(product)
+    below: dict[str, int] = {}
+
+    def depth(name: str, seen: frozenset[str]) -> int:
+        if name in below:
+            return below[name]
+        kids = [k for k in dependents.get(name, ()) if k not in seen]
+        below[name] = max((1 + depth(k, seen | {name}) for k in kids), default=0)
+        return below[name]
+
+    for name in set(depends_on) | set(dependents):
+        depth(name, frozenset())
+    return below

@@ -93,10 +93,19 @@ class JobQueue:
         """procrastinate's synchronous connector (a psycopg pool)."""
         return self.app.connector
 
-    def add(self, product: str, reason: str, delay: float = 0.0, failures: int = 0, waits: int = 0) -> None:
+    def add(
+        self,
+        product: str,
+        reason: str,
+        delay: float = 0.0,
+        failures: int = 0,
+        waits: int = 0,
+        priority: int = 0,
+    ) -> None:
         """Queue a reconcile of ``product`` in ``delay`` seconds; merged into a job already waiting (a
         waiting job due later is brought forward to ``delay``). ``failures`` and ``waits`` travel with
-        the job (how many reconciles failed, and how many looks found it waiting, in a row)."""
+        the job (how many reconciles failed, and how many looks found it waiting, in a row); a higher
+        ``priority`` is taken first."""
         from procrastinate.exceptions import AlreadyEnqueued
 
         if self._closed:
@@ -108,6 +117,7 @@ class JobQueue:
                 lock=product,
                 queueing_lock=product,
                 schedule_in={"seconds": delay} if delay > 0 else None,
+                priority=priority,  # a follow-up of work under way goes before older jobs
             ).defer(
                 product=product,
                 reason=reason,

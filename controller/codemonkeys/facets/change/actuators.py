@@ -244,7 +244,8 @@ def propose_change(action: Action, ctx: ActContext) -> ActionResult:
             opened = pulls.propose(ctx, action.product, rec.branch, _title(rec), body, rec.commit)
             if isinstance(opened, ActionResult):
                 return opened
-        rec = _save(ctx, action, rec, "change.green", status=str(ChangeStatus.GREEN), reason="")
+        kept = rec.reason if rec.reason.startswith("healed by") else ""  # the heal stays said
+        rec = _save(ctx, action, rec, "change.green", status=str(ChangeStatus.GREEN), reason=kept)
         message = f"change {rec.change} is green on {rec.branch}: change.merge is next"
         return ActionResult(Outcome.SUCCEEDED, message, _outputs(rec), shown)
     if in_pull and (problem := pulls.close(ctx, action.product, rec.branch)) is not None:
