@@ -350,6 +350,8 @@ def merge_change(action: Action, ctx: ActContext) -> ActionResult:
         return ActionResult(Outcome.FAILED, f"no proven change {action.params['change']} on record")
     if rec.status == ChangeStatus.MERGED:
         return ActionResult(Outcome.NOOP, f"change {rec.change} already merged", _outputs(rec))
+    if rec.status == ChangeStatus.DROPPED:  # withdrawn, or superseded by a newer update, since the plan
+        return ActionResult(Outcome.NOOP, f"change {rec.change} was dropped: {rec.reason}", _outputs(rec))
     if rec.status != ChangeStatus.GREEN:
         return ActionResult(Outcome.FAILED, f"change {rec.change} is {rec.status}, not green: not merged")
     if action.params.get("kind") == UPDATE and action.params.get("commit") is None:  # gated before the record

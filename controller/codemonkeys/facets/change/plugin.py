@@ -211,7 +211,13 @@ class ChangeFacet(FacetPlugin):
                 for u in updates(inp.fleet, inp.name, inp.git.requires)
                 if u.change not in known and covers(follows, u.level)
             ]
-        f = [p for p in f or () if p.status not in (ChangeStatus.MERGED, ChangeStatus.DROPPED)]
+        newer = {u.package for u in due}  # their proposal drops the older open update of the package
+        f = [
+            p
+            for p in f or ()
+            if p.status not in (ChangeStatus.MERGED, ChangeStatus.DROPPED)
+            and not (p.kind == UPDATE and (p.update or {}).get("package") in newer)
+        ]
         if not f and not due:
             return None
         actions: list[Action] = []
