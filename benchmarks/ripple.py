@@ -214,16 +214,21 @@ def start_controllers(
     return ctl
 
 
-def running_actions(url: str) -> int:
-    """Actions journaled as running now (the store, read through the sessionless engine)."""
+def scalar(url: str, sql: str) -> int:
+    """One number from the store (read through a throwaway engine, no session)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return conn.execute(text("select count(*) from actions where status = 'running'")).scalar_one()
+            return conn.execute(text(sql)).scalar_one()
     finally:
         engine.dispose()
+
+
+def running_actions(url: str) -> int:
+    """Actions journaled as running now."""
+    return scalar(url, "select count(*) from actions where status = 'running'")
 
 
 def queued(ctl: Controllers, state_url: str) -> int:
@@ -307,14 +312,8 @@ class Rec:
 
 
 def last_run(state_url: str) -> int:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(state_url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text("select coalesce(max(id), 0) from runs")).scalar_one()
-    finally:
-        engine.dispose()
+    """The newest run's id (0: none yet)."""
+    return scalar(state_url, "select coalesce(max(id), 0) from runs")
 
 
 def journal(state_url: str, after_run: int) -> list[Act]:

@@ -7,26 +7,14 @@ neither is listed. Predicted durations come from the store's recorded samples.""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from announce_fleet import git
 from codemonkeys.api import ApiError, FleetSession
 from codemonkeys.context import Context
 from conftest import cmctl
-
-
-def _git(cwd: Path, *args: str) -> None:
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "PATH": "/usr/bin:/bin:/usr/local/bin",
-        "HOME": str(cwd),
-    }
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
 
 
 def _pyproject(package: str, version: str, deps: list[str]) -> str:
@@ -59,10 +47,10 @@ def _fleet(tmp: Path) -> Path:
     for name, (package, version, deps, follows, later) in PRODUCTS.items():
         repo = tmp / "repos" / name
         repo.mkdir(parents=True)
-        _git(repo, "init", "-q", "-b", "main")
+        git(repo, "init", "-q", "-b", "main")
         (repo / "pyproject.toml").write_text(_pyproject(package, version or "0.0.0", deps))
-        _git(repo, "add", "-A")
-        _git(repo, "commit", "-q", "-m", "chore: initial")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "chore: initial")
         depends = [p for p, spec in PRODUCTS.items() if any(d.startswith(spec[0]) for d in deps)]
         doc = (
             f"apiVersion: codemonkeys.dev/v1\nkind: Product\nmetadata: {{name: {name}}}\nspec:\n"
@@ -72,19 +60,19 @@ def _fleet(tmp: Path) -> Path:
         if version is None:
             docs.append(doc)
             continue
-        _git(repo, "tag", f"v{version}")
+        git(repo, "tag", f"v{version}")
         if later:
             (repo / "NEWS").write_text(later + "\n")
-            _git(repo, "add", "-A")
-            _git(repo, "commit", "-q", "-m", later)
+            git(repo, "add", "-A")
+            git(repo, "commit", "-q", "-m", later)
         published = tmp / "registry" / "simple" / package
         published.mkdir(parents=True)
         (published / f"{package.replace('-', '_')}-{version}.tar.gz").write_bytes(b"")
         docs.append(doc + f"  release: {{publish: [{{registry: local, package: {package}}}]}}\n")
     (fleet / "products" / "all.yaml").write_text("---\n".join(docs))
-    _git(fleet, "init", "-q", "-b", "main")
-    _git(fleet, "add", "-A")
-    _git(fleet, "commit", "-q", "-m", "fleet")
+    git(fleet, "init", "-q", "-b", "main")
+    git(fleet, "add", "-A")
+    git(fleet, "commit", "-q", "-m", "fleet")
     return fleet
 
 

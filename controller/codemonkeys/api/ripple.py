@@ -30,14 +30,14 @@ from codemonkeys.api.values import ApiError, unknown_products
 from codemonkeys.context import Context
 from codemonkeys.facets import FACETS
 from codemonkeys.facets.change.plugin import policy
-from codemonkeys.facets.release.plugin import published
+from codemonkeys.facets.release.plugin import published, published_versions
 from codemonkeys.kinds.loader import DesiredState
 from codemonkeys.kinds.models import Product
 from codemonkeys.observe import Observer
 from codemonkeys.store.db import Store
 from codemonkeys.swarm.predict import Estimate
 from codemonkeys.vocab.enums import UpdatePolicy, Versioning
-from codemonkeys.vocab.facts import GitFacts, ProductFacts, RegistryFacts, Unknown
+from codemonkeys.vocab.facts import GitFacts, ProductFacts, Unknown
 from codemonkeys.vocab.plan import FacetName
 from codemonkeys.vocab.updates import Step, newest, ripple, stable
 
@@ -146,14 +146,7 @@ def observe_ripple(
 def _versions(product: Product, facts: ProductFacts | None) -> list[list[str]]:
     """The versions each registry ``product`` publishes to has (registries that could not be read left
     out)."""
-    if facts is None or product.spec.release is None:
-        return []
-    lists = []
-    for target in product.spec.release.publish:
-        got = facts.registries.get(target.registry)
-        if isinstance(got, RegistryFacts):
-            lists.append(got.versions)
-    return lists
+    return published_versions(product, facts)[0]
 
 
 def _parsed(text: str | None) -> Version | None:

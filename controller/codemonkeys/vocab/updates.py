@@ -9,7 +9,7 @@ breaking version (the next major, the next minor below 1.0), wildcards the new s
 ``==2.*``). A rewrite that still excludes the version falls back to the ecosystem's plain form
 (``>=V,<NEXT``, ``^V``, ``V``). Pre-releases are never proposed.
 
-How far: against the newest published version the old range takes (else the lowest version it names):
+How far: against the newest published version the old range takes (else the range's lower bound):
 a higher major is ``major``, and so is a higher minor below 1.0 (semver's 0.x rule, which npm's caret and
 Cargo follow); a higher minor is ``minor``; else ``patch``. ``spec.dependencies.update.policy`` says how far
 a product follows on its own: ``none`` < ``patch`` < ``minor`` < ``major``.
@@ -63,24 +63,17 @@ def takes(ecosystem: Ecosystem, range_: str, version: str) -> bool:
         return True  # a range no library reads (a path, a URL) says nothing: never rewritten
 
 
-_CLAUSE = re.compile(r"(===|==|~=|!=|>=|<=|>|<|\^|~|=)?\s*v?(\d+(?:\.(?:\d+|[*xX]))*)")
+_CLAUSE = re.compile(rf"(===|==|~=|!=|>=|<=|>|<|\^|~|=)?\s*v?({_VERSION.pattern})")
 
 
-def _clauses(ecosystem: Ecosystem, range_: str) -> list[tuple[str, str]]:
-    """(operator, version) per clause of a range ("" for a bare version), alternatives (``||``) merged."""
-    parts = re.split(r"\s*(?:\|\||,)\s*|\s+(?=[<>=~^!\d])", range_.strip())
-    out = []
-    for part in parts:
+def _lower_bound(range_: str) -> Version | None:
+    """The highest lower bound a range states (``>=``, ``>``, ``~=``, ``==``, ``^``, ``~``, a bare version;
+    over every clause and alternative), None when it states only upper bounds or nothing readable."""
+    found = []
+    for part in re.split(r"\s*(?:\|\||,)\s*|\s+(?=[<>=~^!\d])", range_.strip()):
         m = _CLAUSE.fullmatch(part.strip())
-        if m:
-            out.append((m.group(1) or "", re.sub(r"[*xX]", "0", m.group(2))))
-    return out
-
-
-def _lower_bound(ecosystem: Ecosystem, range_: str) -> Version | None:
-    """The highest lower bound a range states (``>=``, ``>``, ``~=``, ``==``, ``^``, ``~``, a bare version),
-    None when it states only upper bounds or nothing readable."""
-    found = [_version(v) for op, v in _clauses(ecosystem, range_) if op not in ("<", "<=", "!=")]
+        if m and (m.group(1) or "") not in ("<", "<=", "!="):
+            found.append(_version(re.sub(r"[*xX]", "0", m.group(2))))
     found = [v for v in found if v is not None]
     return max(found) if found else None
 
@@ -94,7 +87,7 @@ def level(ecosystem: Ecosystem, range_: str, version: str, published: Sequence[s
     """How far ``version`` is from what ``range_`` takes now: ``patch``, ``minor`` or ``major`` (see the
     module docstring)."""
     taken = [v for v in stable(published) if takes(ecosystem, range_, v) and v != version]
-    base = _version(taken[-1]) if taken else _lower_bound(ecosystem, range_)
+    base = _version(taken[-1]) if taken else _lower_bound(range_)
     new = _version(version)
     if base is None or new is None:
         return "major"  # nothing to compare with: the cautious answer
@@ -124,7 +117,7 @@ def newer(ecosystem: Ecosystem, range_: str, version: str, published: Sequence[s
     taken = [v for v in stable(published) if takes(ecosystem, range_, v)]
     if taken:
         return new > Version(taken[-1])
-    base = _lower_bound(ecosystem, range_)
+    base = _lower_bound(range_)
     return base is None or new > base
 
 

@@ -52,7 +52,7 @@ from codemonkeys.facets.base import (
     facet_state,
     pull_gate,
 )
-from codemonkeys.facets.release.plugin import published
+from codemonkeys.facets.release.plugin import published, published_versions
 from codemonkeys.kinds.models import Product
 from codemonkeys.vocab.enums import Ecosystem, UpdatePolicy
 from codemonkeys.vocab.facts import ChangeProposal, ChangeStatus, Unknown
@@ -134,19 +134,12 @@ def _releases(fleet: FleetView) -> tuple[dict, dict]:
         released: dict[str, tuple[str, list[str]]] = {}
         for name, product in fleet.products.items():
             pub = published(name, product)
-            facts = fleet.observed.get(name)
-            if pub is None or facts is None or product.spec.release is None:
+            if pub is None:
                 continue
             for package in pub.packages:
                 publishers[(pub.ecosystem, package)] = name
-            lists = []
-            for target in product.spec.release.publish:
-                got = facts.registries.get(target.registry)
-                if got is None or isinstance(got, Unknown):
-                    lists = []
-                    break
-                lists.append(got.versions)
-            if lists and (top := newest(lists)) is not None:
+            lists, complete = published_versions(product, fleet.observed.get(name))
+            if complete and lists and (top := newest(lists)) is not None:
                 released[name] = (top, sorted({v for versions in lists for v in versions}))
         return publishers, released
 

@@ -32,7 +32,7 @@ from codemonkeys.facets.base import (
 from codemonkeys.kinds.models import Product, Publish
 from codemonkeys.vocab.deps import LANGUAGE_ECOSYSTEM, Published, breaks, conflicts, normalize
 from codemonkeys.vocab.enums import Ecosystem, Versioning
-from codemonkeys.vocab.facts import PullFacts, ReleasePull, Unknown
+from codemonkeys.vocab.facts import ProductFacts, PullFacts, ReleasePull, Unknown
 from codemonkeys.vocab.plan import Action, ActionKind, FacetName, FacetState, PullGate
 from codemonkeys.vocab.policy import FactValue
 from codemonkeys.vocab.versioning import format_tag, version_in
@@ -49,6 +49,21 @@ def published(name: str, product: Product) -> Published | None:
     if ecosystem is None or rel is None or not rel.publish:
         return None
     return Published(name, ecosystem, frozenset(normalize(ecosystem, p.package) for p in rel.publish))
+
+
+def published_versions(product: Product, facts: ProductFacts | None) -> tuple[list[list[str]], bool]:
+    """The versions each registry of ``product``'s ``release.publish`` has, and whether every one of them
+    was read (a registry not observed, or whose observation failed, is left out of the lists)."""
+    if facts is None or product.spec.release is None:
+        return [], False
+    lists, complete = [], True
+    for target in product.spec.release.publish:
+        got = facts.registries.get(target.registry)
+        if got is None or isinstance(got, Unknown):
+            complete = False
+        else:
+            lists.append(got.versions)
+    return lists, complete
 
 
 def fleet_packages(products: Mapping[str, Product]) -> dict[Ecosystem, set[str]]:
